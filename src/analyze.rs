@@ -1,0 +1,308 @@
+//! The lint pipeline over one migration set: parse (in parallel) -> replay in order -> rules ->
+//! suppressions -> findings. Pure apart from reading the already-loaded set: no IO, never fails.
+
+use crate::catalog::{apply::apply, Catalog};
+use crate::config::Settings;
+use crate::finding::{Diagnostic, Finding, Severity};
+use crate::parse::{parse_sql, ParsedText};
+use crate::rules::{HeldLock, MigrationContext, MigrationStatement, Rule, SchemaContext, StatementContext, RULES};
+use crate::source::{MigrationSet, SqlPart};
+use crate::span::{LineIndex, Span};
+use crate::suppress::{self, Suppression};
+use crate::syntax::{AlterCmd, QualName, StmtKind, TxKind};
+use rayon::prelude::*;
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Counts for the summary.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Stats {
+    pub files: usize,
+    pub migrations: usize,
+    pub statements: usize,
+    pub unmodelled_statements: usize,
+    /// Unmodelled statements by node name.
+    pub unmodelled_kinds: BTreeMap<String, usize>,
+}
+
+impl Stats {
+    pub fn add(&mut self, other: &Stats) {
+        self.files += other.files;
+        self.migrations += other.migrations;
+        self.statements += other.statements;
+        self.unmodelled_statements += other.unmodelled_statements;
+        for (k, v) in &other.unmodelled_kinds {
+            *self.unmodelled_kinds.entry(k.clone()).or_default() += v;
+        }
+    }
+}
+
+pub struct Analysis {
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+    pub catalog: Catalog,
+}
+
+/// Where an object of the final schema was created, to place schema findings.
+type Origins = HashMap<(QualName, Option<String>), (usize, Span, String)>;
+
+/// Lints one migration set starting from `base` (an empty catalog, or a schema loaded from elsewhere).
+pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analysis {
+    let rules: Vec<&dyn Rule> = RULES.iter().copied().filter(|r| settings.is_enabled(r.meta().id)).collect();
+    // Parse every part in parallel; replay below stays ordered.
+    let jobs: Vec<&SqlPart> = set.migrations.iter().flat_map(|m| m.up.iter().chain(m.down.iter())).collect();
+    let parsed: Vec<ParsedText> = jobs.par_iter().map(|part| parse_sql(&part.text)).collect();
+    let mut parsed_iter = parsed.into_iter();
+
+    let mut catalog = base;
+    let mut stats = Stats { files: set.files.len(), migrations: set.migrations.len(), ..Stats::default() };
+    let mut raw: Vec<(usize, Option<String>, Diagnostic)> = vec![];
+    let mut suppressions: Vec<(usize, Vec<Suppression>)> = vec![];
+    let mut origins: Origins = HashMap::new();
+
+    for problem in &set.problems {
+        raw.push((problem.file, None, Diagnostic::new(problem.rule, problem.span, problem.message.clone())));
+    }
+
+    for migration in &set.migrations {
+        let up = migration.up.as_ref().map(|p| (p, parsed_iter.next().unwrap_or_default()));
+        let down = migration.down.as_ref().map(|p| (p, parsed_iter.next().unwrap_or_default()));
+        let before = catalog.clone();
+        let mut created: BTreeSet<QualName> = BTreeSet::new();
+        let mut held: Vec<HeldLock> = vec![];
+        let mut explicit_tx = false;
+        let mut lock_timeout_set = false;
+        let mut seen: Vec<(StmtKind, Span, bool)> = vec![];
+        let mut migration_diags: Vec<Diagnostic> = vec![];
+        let mut up_file = None;
+
+        if let Some((part, parsed)) = &up {
+            up_file = Some(part.file);
+            note_parse(part, parsed, &mut raw, &mut stats, &mut suppressions, Some(&migration.id));
+            for stmt in &parsed.statements {
+                let in_tx = migration.transaction.wrapped || explicit_tx;
+                {
+                    let cx = StatementContext {
+                        stmt: &stmt.kind,
+                        span: stmt.span,
+                        sql: &part.text[stmt.span.start..stmt.span.end],
+                        catalog: &catalog,
+                        pg_version: settings.pg_version,
+                        in_transaction: in_tx,
+                        runner_transaction: migration.transaction.wrapped,
+                        transaction_reason: &migration.transaction.reason,
+                        held_locks: &held,
+                        created_in_migration: &created,
+                        lock_timeout_set,
+                        graph: OnceCell::new(),
+                    };
+                    let mut out = vec![];
+                    for rule in &rules {
+                        rule.check_statement(&cx, &mut out);
+                    }
+                    raw.extend(out.into_iter().map(|d| (part.file, Some(migration.id.clone()), d)));
+                }
+                // Transaction bookkeeping.
+                match &stmt.kind {
+                    StmtKind::Transaction { tx: TxKind::Begin } => explicit_tx = true,
+                    StmtKind::Transaction { tx: TxKind::Commit | TxKind::Rollback } => {
+                        explicit_tx = false;
+                        held.clear();
+                    }
+                    StmtKind::Set { name, .. } if name == "lock_timeout" => lock_timeout_set = true,
+                    _ => {}
+                }
+                for (table, mode) in crate::locks::statement_locks(&stmt.kind) {
+                    held.push(HeldLock { table, mode, span: stmt.span });
+                }
+                if !(migration.transaction.wrapped || explicit_tx) {
+                    held.clear();
+                }
+                record_created(&stmt.kind, &mut created);
+                record_origins(&stmt.kind, part.file, stmt.span, &migration.id, &mut origins);
+                apply(&mut catalog, &stmt.kind);
+                seen.push((stmt.kind.clone(), stmt.span, in_tx));
+            }
+        }
+        if let Some((part, parsed)) = &down {
+            note_parse(part, parsed, &mut raw, &mut stats, &mut suppressions, Some(&migration.id));
+        }
+        let statements: Vec<MigrationStatement<'_>> = seen.iter().map(|(stmt, span, in_tx)| MigrationStatement { stmt, span: *span, in_transaction: *in_tx }).collect();
+        let cx = MigrationContext {
+            id: &migration.id,
+            statements: &statements,
+            before: &before,
+            after: &catalog,
+            has_down: down.as_ref().is_some_and(|(_, p)| !p.statements.is_empty()),
+            supports_down: migration.supports_down,
+            pg_version: settings.pg_version,
+        };
+        for rule in &rules {
+            rule.check_migration(&cx, &mut migration_diags);
+        }
+        if let Some(file) = up_file {
+            raw.extend(migration_diags.into_iter().map(|d| (file, Some(migration.id.clone()), d)));
+        }
+    }
+
+    // Schema rules on the final catalog, placed where each object was created.
+    let schema_cx = SchemaContext::new(&catalog, settings.pg_version);
+    for rule in &rules {
+        let mut out = vec![];
+        rule.check_schema(&schema_cx, &mut out);
+        for d in out {
+            let origin = origins.get(&(d.table.clone(), d.column.clone())).or_else(|| origins.get(&(d.table.clone(), None)));
+            if let Some((file, span, migration)) = origin {
+                let mut diag = d.diagnostic;
+                diag.span = *span;
+                raw.push((*file, Some(migration.clone()), diag));
+            }
+        }
+    }
+
+    let findings = finish(set, settings, raw, &suppressions);
+    Analysis { findings, stats, catalog }
+}
+
+fn note_parse(part: &SqlPart, parsed: &ParsedText, raw: &mut Vec<(usize, Option<String>, Diagnostic)>, stats: &mut Stats, suppressions: &mut Vec<(usize, Vec<Suppression>)>, migration: Option<&str>) {
+    for error in &parsed.errors {
+        raw.push((part.file, migration.map(str::to_string), Diagnostic::new("syntax-error", error.span, error.message.clone())));
+    }
+    stats.statements += parsed.statements.len();
+    for stmt in &parsed.statements {
+        if let StmtKind::Other { node } = &stmt.kind {
+            stats.unmodelled_statements += 1;
+            *stats.unmodelled_kinds.entry(node.clone()).or_default() += 1;
+        }
+    }
+    let spans: Vec<Span> = parsed.statements.iter().map(|s| s.span).collect();
+    let found = suppress::parse(&part.text, &parsed.lexed.line_comments, &spans);
+    if !found.is_empty() {
+        suppressions.push((part.file, found));
+    }
+}
+
+fn record_created(stmt: &StmtKind, created: &mut BTreeSet<QualName>) {
+    match stmt {
+        StmtKind::CreateTable(t) => {
+            created.insert(t.name.clone());
+        }
+        StmtKind::CreateView(v) => {
+            created.insert(v.name.clone());
+        }
+        StmtKind::CreateIndex(i) => {
+            if let Some(name) = &i.name {
+                created.insert(QualName::new(i.table.schema.clone(), name.clone()));
+            }
+        }
+        StmtKind::Rename(r) if r.sub_name.is_none() && created.contains(&r.target) => {
+            created.insert(QualName::new(r.target.schema.clone(), r.new_name.clone()));
+        }
+        _ => {}
+    }
+}
+
+fn record_origins(stmt: &StmtKind, file: usize, span: Span, migration: &str, origins: &mut Origins) {
+    let mut put = |table: &QualName, column: Option<&str>| {
+        origins.insert((table.clone(), column.map(str::to_string)), (file, span, migration.to_string()));
+    };
+    match stmt {
+        StmtKind::CreateTable(t) => {
+            put(&t.name, None);
+            for c in &t.columns {
+                put(&t.name, Some(&c.name));
+            }
+        }
+        StmtKind::CreateView(v) if v.is_table => put(&v.name, None),
+        StmtKind::AlterTable(a) => {
+            for cmd in &a.cmds {
+                if let AlterCmd::AddColumn { column, .. } = cmd {
+                    put(&a.name, Some(&column.name));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Applies severities and suppressions, reports unused or unexplained suppressions, and places
+/// every diagnostic at a line and column.
+fn finish(set: &MigrationSet, settings: &Settings, raw: Vec<(usize, Option<String>, Diagnostic)>, suppressions: &[(usize, Vec<Suppression>)]) -> Vec<Finding> {
+    let mut used: Vec<Vec<Vec<bool>>> = suppressions.iter().map(|(_, s)| s.iter().map(|x| vec![false; x.rules.len()]).collect()).collect();
+    let mut kept: Vec<(usize, Option<String>, Diagnostic)> = vec![];
+    'diag: for (file, migration, diag) in raw {
+        for (si, (sfile, sups)) in suppressions.iter().enumerate() {
+            if *sfile != file {
+                continue;
+            }
+            for (i, sup) in sups.iter().enumerate() {
+                if sup.covers(diag.rule, diag.span) {
+                    if let Some(ri) = sup.rules.iter().position(|r| r == diag.rule) {
+                        used[si][i][ri] = true;
+                    }
+                    continue 'diag;
+                }
+            }
+        }
+        kept.push((file, migration, diag));
+    }
+    for (si, (file, sups)) in suppressions.iter().enumerate() {
+        for (i, sup) in sups.iter().enumerate() {
+            if sup.reason.is_none() {
+                kept.push((*file, None, Diagnostic::new("suppression-without-reason", sup.span, "suppression gives no reason")
+                    .help("add the reason after `--`: `-- pgproof: ignore <rule> -- <why this is safe here>`")));
+            }
+            if sup.rules.is_empty() {
+                kept.push((*file, None, Diagnostic::new("unused-suppression", sup.span, "suppression names no rule")
+                    .help("name the rule to ignore: `-- pgproof: ignore <rule-id> -- <reason>`")));
+            }
+            for (ri, rule) in sup.rules.iter().enumerate() {
+                let message = if crate::rules::find(rule).is_none() {
+                    format!("`{rule}` is not a pgproof rule, so this suppression does nothing")
+                } else if used[si][i][ri] {
+                    continue;
+                } else if !sup.whole_file && sup.target.is_none() {
+                    format!("suppression of `{rule}` is not followed by a statement")
+                } else {
+                    format!("suppression of `{rule}` matches no finding")
+                };
+                kept.push((*file, None, Diagnostic::new("unused-suppression", sup.span, message)
+                    .help("remove the comment, or fix the rule id (see `pgproof rules`)")));
+            }
+        }
+    }
+    let indexes: Vec<OnceCell<LineIndex>> = set.files.iter().map(|_| OnceCell::new()).collect();
+    let mut findings = vec![];
+    for (file, migration, diag) in kept {
+        let Some(rule) = crate::rules::find(diag.rule) else { continue };
+        let meta = rule.meta();
+        let Some(severity) = settings.severity_of(meta.id, meta.severity) else { continue };
+        let text = &set.files[file].text;
+        let index = indexes[file].get_or_init(|| LineIndex::new(text));
+        let start = index.position(text, diag.span.start);
+        let end = index.position(text, diag.span.end.max(diag.span.start));
+        findings.push(Finding {
+            rule: meta.id.to_string(),
+            severity,
+            category: meta.category.name().to_string(),
+            file: set.files[file].path.clone(),
+            span: diag.span,
+            start,
+            end,
+            migration,
+            message: diag.message,
+            help: diag.help,
+            fix: diag.fix,
+            lock: diag.lock,
+            notes: diag.notes,
+        });
+    }
+    findings.sort_by_key(|f| f.sort_key());
+    findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    findings
+}
+
+/// The highest severity among findings, if any.
+pub fn worst(findings: &[Finding]) -> Option<Severity> {
+    findings.iter().map(|f| f.severity).max()
+}

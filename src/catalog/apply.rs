@@ -1,0 +1,966 @@
+//! Folds one statement into a catalog, the way PostgreSQL would change its own catalogs.
+//!
+//! Never fails: a statement that names an object the catalog does not know (for example because
+//! the history is squashed) changes nothing and returns a note.
+
+use super::*;
+use crate::syntax::{AlterCmd, AlterEnumAction, ColumnDef, CreateIndex, CreateTable, Drop, ObjectKind, Rename, StmtKind, TableConstraint};
+
+const NAMEDATALEN: usize = 64;
+
+/// Applies `stmt` to `catalog`. Returns notes about anything that could not be applied.
+pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
+    let mut notes = vec![];
+    match stmt {
+        StmtKind::CreateTable(t) => create_table(catalog, t, &mut notes),
+        StmtKind::AlterTable(a) => {
+            if a.kind == crate::syntax::RelKind::Index || a.kind == crate::syntax::RelKind::Sequence {
+                return notes;
+            }
+            if !catalog.tables.contains_key(&a.name) {
+                if !a.if_exists && !catalog.views.contains_key(&a.name) {
+                    notes.push(format!("table {} is not known", a.name));
+                }
+                return notes;
+            }
+            for cmd in &a.cmds {
+                alter_table(catalog, &a.name, cmd, &mut notes);
+            }
+        }
+        StmtKind::CreateIndex(i) => create_index(catalog, i, &mut notes),
+        StmtKind::Drop(d) => drop(catalog, d, &mut notes),
+        StmtKind::Rename(r) => rename(catalog, r, &mut notes),
+        StmtKind::CreateView(v) => {
+            if v.is_table {
+                let mut table = Table::new(v.name.clone());
+                table.columns = v.output_columns.iter().map(|c| plain_column(c, TypeName::simple("unknown"))).collect();
+                catalog.tables.insert(v.name.clone(), table);
+            } else if !(v.if_not_exists && catalog.views.contains_key(&v.name)) {
+                catalog.views.insert(v.name.clone(), View {
+                    name: v.name.clone(),
+                    materialized: v.materialized,
+                    reads: v.reads.clone(),
+                    columns_read: v.columns_read.clone(),
+                    output_columns: v.output_columns.clone(),
+                    comment: None,
+                });
+            }
+        }
+        StmtKind::CreateSequence { name, if_not_exists, owned_by, type_name } => {
+            if !(*if_not_exists && catalog.sequences.contains_key(name)) {
+                catalog.sequences.insert(name.clone(), Sequence {
+                    name: name.clone(),
+                    owned_by: owned_by.clone(),
+                    type_name: type_name.clone().unwrap_or_else(|| TypeName::simple("int8")),
+                    last_value: None,
+                });
+            }
+        }
+        StmtKind::AlterSequence { name, owned_by } => {
+            if let (Some(seq), Some(owner)) = (catalog.sequences.get_mut(name), owned_by) {
+                seq.owned_by = Some(owner.clone());
+            }
+        }
+        StmtKind::CreateEnum { name, values } => {
+            catalog.enums.insert(name.clone(), EnumType { name: name.clone(), values: values.clone() });
+        }
+        StmtKind::AlterEnum { name, action } => match (catalog.enums.get_mut(name), action) {
+            (Some(e), AlterEnumAction::AddValue { value, neighbor, .. }) => {
+                if !e.values.contains(value) {
+                    let at = neighbor.as_ref().and_then(|(n, after)| e.values.iter().position(|v| v == n).map(|p| if *after { p + 1 } else { p }));
+                    e.values.insert(at.unwrap_or(e.values.len()), value.clone());
+                }
+            }
+            (Some(e), AlterEnumAction::RenameValue { old, new }) => {
+                for v in e.values.iter_mut().filter(|v| *v == old) {
+                    *v = new.clone();
+                }
+            }
+            (None, _) => notes.push(format!("enum type {name} is not known")),
+        },
+        StmtKind::CreateDomain { name, base, not_null, checks } => {
+            catalog.domains.insert(name.clone(), Domain { name: name.clone(), base: base.clone(), not_null: *not_null, checks: checks.clone() });
+        }
+        StmtKind::CreateCompositeType { name } => {
+            catalog.composite_types.insert(name.clone());
+        }
+        StmtKind::CreateFunction(f) => {
+            let function = Function {
+                name: f.name.clone(),
+                arg_types: f.arg_types.clone(),
+                language: f.language.clone(),
+                volatility: f.volatility,
+                security_definer: f.security_definer,
+                search_path: f.search_path.clone(),
+                returns_trigger: f.returns_trigger,
+            };
+            let overloads = catalog.functions.entry(f.name.clone()).or_default();
+            overloads.retain(|o| o.arg_types != f.arg_types);
+            overloads.push(function);
+        }
+        StmtKind::CreateTrigger { name, table, function, .. } => match catalog.tables.get_mut(table) {
+            Some(t) => {
+                t.triggers.retain(|tr| &tr.name != name);
+                t.triggers.push(Trigger { name: name.clone(), function: function.clone(), enabled: true });
+            }
+            None => notes.push(format!("table {table} is not known")),
+        },
+        StmtKind::CreatePolicy { name, table } => match catalog.tables.get_mut(table) {
+            Some(t) => {
+                if !t.policies.contains(name) {
+                    t.policies.push(name.clone());
+                }
+            }
+            None => notes.push(format!("table {table} is not known")),
+        },
+        StmtKind::Comment { object, target, sub_name, text } => comment(catalog, *object, target, sub_name.as_deref(), text.clone()),
+        StmtKind::CreateSchema { name, .. } => {
+            catalog.schemas.insert(name.clone());
+        }
+        StmtKind::CreateExtension { name, .. } => {
+            catalog.extensions.insert(name.clone());
+        }
+        StmtKind::AlterSchemaOf { kind, name, new_schema } => {
+            let moved = QualName::new(new_schema.clone(), name.name.clone());
+            match kind {
+                ObjectKind::Table => {
+                    if let Some(mut t) = catalog.tables.remove(name) {
+                        t.name = moved.clone();
+                        catalog.tables.insert(moved.clone(), t);
+                        retarget_table_refs(catalog, name, &moved);
+                    }
+                }
+                ObjectKind::View | ObjectKind::MaterializedView => {
+                    if let Some(mut v) = catalog.views.remove(name) {
+                        v.name = moved.clone();
+                        catalog.views.insert(moved, v);
+                    }
+                }
+                ObjectKind::Sequence => {
+                    if let Some(mut s) = catalog.sequences.remove(name) {
+                        s.name = moved.clone();
+                        catalog.sequences.insert(moved, s);
+                    }
+                }
+                _ => {}
+            }
+        }
+        _ => {}
+    }
+    notes
+}
+
+fn plain_column(name: &str, type_name: TypeName) -> Column {
+    Column { name: name.to_string(), type_name, not_null: false, default: None, identity: None, generated: None, serial: false, comment: None }
+}
+
+/// PostgreSQL's makeObjectName: `name1_name2_label`, truncated to 63 bytes by shortening the longer part.
+pub fn make_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
+    let mut n1: String = name1.to_string();
+    let mut n2: String = name2.unwrap_or("").to_string();
+    let overhead = label.len() + 1 + if n2.is_empty() { 0 } else { 1 };
+    let max = NAMEDATALEN - 1;
+    while n1.len() + n2.len() + overhead > max {
+        if n1.len() >= n2.len() {
+            n1.pop();
+        } else {
+            n2.pop();
+        }
+    }
+    if n2.is_empty() {
+        format!("{n1}_{label}")
+    } else {
+        format!("{n1}_{n2}_{label}")
+    }
+}
+
+/// Picks a free relation name in `schema`, appending a number to the label on conflict.
+fn choose_relation_name(catalog: &Catalog, schema: &str, name1: &str, name2: Option<&str>, label: &str) -> String {
+    let mut pass = 0;
+    loop {
+        let label = if pass == 0 { label.to_string() } else { format!("{label}{pass}") };
+        let candidate = make_object_name(name1, name2, &label);
+        if !catalog.relation_exists(&QualName::new(schema, candidate.clone())) {
+            return candidate;
+        }
+        pass += 1;
+    }
+}
+
+fn choose_constraint_name(table: &Table, name2: Option<&str>, label: &str) -> String {
+    let mut pass = 0;
+    loop {
+        let label_n = if pass == 0 { label.to_string() } else { format!("{label}{pass}") };
+        let candidate = make_object_name(&table.name.name, name2, &label_n);
+        if table.constraint(&candidate).is_none() {
+            return candidate;
+        }
+        pass += 1;
+    }
+}
+
+fn column_from_def(catalog: &mut Catalog, table: &QualName, def: &ColumnDef) -> Column {
+    let mut column = Column {
+        name: def.name.clone(),
+        type_name: def.type_name.clone(),
+        not_null: def.not_null,
+        default: def.default.clone(),
+        identity: def.identity,
+        generated: def.generated.clone(),
+        serial: false,
+        comment: None,
+    };
+    if def.type_name.is_serial() {
+        let seq_name = choose_relation_name(catalog, &table.schema, &table.name, Some(&def.name), "seq");
+        let seq = QualName::new(table.schema.clone(), seq_name.clone());
+        column.type_name = def.type_name.serial_base();
+        column.not_null = true;
+        column.serial = true;
+        column.default = Some(Expr {
+            text: format!("nextval('{}'::regclass)", seq),
+            columns: vec![],
+            functions: vec!["nextval".into()],
+            tables: vec![],
+        });
+        catalog.sequences.insert(seq.clone(), Sequence {
+            name: seq,
+            owned_by: Some((table.clone(), def.name.clone())),
+            type_name: column.type_name.clone(),
+            last_value: None,
+        });
+    }
+    column
+}
+
+fn create_table(catalog: &mut Catalog, t: &CreateTable, notes: &mut Vec<String>) {
+    if catalog.tables.contains_key(&t.name) {
+        if !t.if_not_exists {
+            notes.push(format!("table {} already exists", t.name));
+        }
+        return;
+    }
+    catalog.schemas.insert(t.name.schema.clone());
+    let mut table = Table::new(t.name.clone());
+    table.persistence = t.persistence;
+    table.inherits = t.inherits.clone();
+    if t.partitioned {
+        table.kind = TableKind::Partitioned;
+    }
+    if let Some(parent) = &t.partition_of {
+        table.kind = TableKind::Partition { parent: parent.clone() };
+        if let Some(p) = catalog.tables.get(parent) {
+            table.columns = p.columns.clone();
+        }
+    }
+    for source in t.like.iter().chain(t.inherits.iter()) {
+        if let Some(p) = catalog.tables.get(source) {
+            let copied: Vec<Column> = p.columns.iter().filter(|c| table.column(&c.name).is_none()).cloned().collect();
+            table.columns.extend(copied);
+        }
+    }
+    catalog.tables.insert(t.name.clone(), table);
+    let mut pending = vec![];
+    for def in &t.columns {
+        let column = column_from_def(catalog, &t.name, def);
+        let table = catalog.tables.get_mut(&t.name).expect("table inserted above");
+        match table.column_mut(&def.name) {
+            // A partition or child may restate an inherited column to add constraints.
+            Some(existing) => {
+                existing.not_null |= column.not_null;
+                if column.default.is_some() {
+                    existing.default = column.default;
+                }
+            }
+            None => table.columns.push(column),
+        }
+        pending.extend(def.constraints.iter().cloned());
+    }
+    pending.extend(t.constraints.iter().cloned());
+    for constraint in &pending {
+        add_constraint(catalog, &t.name, constraint, true, notes);
+    }
+}
+
+/// Adds a constraint; `new_table` means the table was created by this statement (always validated).
+fn add_constraint(catalog: &mut Catalog, table_name: &QualName, c: &TableConstraint, new_table: bool, notes: &mut Vec<String>) {
+    let Some(table) = catalog.tables.get(table_name) else {
+        notes.push(format!("table {table_name} is not known"));
+        return;
+    };
+    let first_column = c.kind.columns().first().cloned();
+    let joined = c.kind.columns().join("_");
+    let name = match (&c.name, &c.kind) {
+        (Some(n), _) => n.clone(),
+        (None, ConstraintKind::PrimaryKey { .. }) => choose_constraint_name(table, None, "pkey"),
+        (None, ConstraintKind::Unique { .. }) => choose_constraint_name(table, Some(&joined), "key"),
+        (None, ConstraintKind::ForeignKey { .. }) => choose_constraint_name(table, Some(&joined), "fkey"),
+        (None, ConstraintKind::Exclude { .. }) => choose_constraint_name(table, Some(&joined), "excl"),
+        (None, ConstraintKind::Check { .. }) => choose_constraint_name(table, first_column.as_deref(), "check"),
+        (None, ConstraintKind::NotNull { column }) => choose_constraint_name(table, Some(column), "not_null"),
+    };
+    let mut kind = c.kind.clone();
+    // `ADD PRIMARY KEY USING INDEX idx` takes the index's columns.
+    if let Some(index_name) = &c.using_index {
+        let qualified = QualName::new(table_name.schema.clone(), index_name.clone());
+        if let Some(index) = catalog.indexes.get(&qualified) {
+            let columns: Vec<String> = index.keys.iter().filter_map(|k| k.column().map(str::to_string)).collect();
+            kind = match kind {
+                ConstraintKind::PrimaryKey { .. } => ConstraintKind::PrimaryKey { columns },
+                ConstraintKind::Unique { nulls_not_distinct, .. } => ConstraintKind::Unique { columns, nulls_not_distinct },
+                other => other,
+            };
+        }
+    }
+    if let ConstraintKind::ForeignKey { ref_columns, ref_table, .. } = &mut kind {
+        if ref_columns.is_empty() {
+            if let Some(referenced) = catalog.tables.get(ref_table) {
+                *ref_columns = referenced.primary_key_columns();
+            }
+        }
+    }
+    let table = catalog.tables.get_mut(table_name).expect("checked above");
+    match &kind {
+        ConstraintKind::PrimaryKey { columns } => {
+            for column in columns {
+                if let Some(col) = table.column_mut(column) {
+                    col.not_null = true;
+                }
+            }
+        }
+        ConstraintKind::NotNull { column } => {
+            if let Some(col) = table.column_mut(column) {
+                col.not_null = true;
+            }
+            return;
+        }
+        _ => {}
+    }
+    table.constraints.retain(|existing| existing.name != name);
+    table.constraints.push(Constraint { name: name.clone(), kind: kind.clone(), validated: new_table || !c.not_valid, deferrable: c.deferrable });
+    // Primary key, unique and exclusion constraints are backed by an index of the same name.
+    let index_keys: Option<Vec<IndexKey>> = match &kind {
+        ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns, .. } => {
+            Some(columns.iter().map(|c| IndexKey::Column { name: c.clone() }).collect())
+        }
+        ConstraintKind::Exclude { elements, .. } => Some(elements.iter().map(|c| IndexKey::Column { name: c.clone() }).collect()),
+        _ => None,
+    };
+    if let Some(keys) = index_keys {
+        let index_name = QualName::new(table_name.schema.clone(), name.clone());
+        if let Some(using) = &c.using_index {
+            // The index is renamed to the constraint's name.
+            let old = QualName::new(table_name.schema.clone(), using.clone());
+            if let Some(mut index) = catalog.indexes.remove(&old) {
+                index.name = index_name.clone();
+                index.constraint = Some(name.clone());
+                catalog.indexes.insert(index_name, index);
+            }
+            return;
+        }
+        let method = match &kind {
+            ConstraintKind::Exclude { method, .. } => method.clone(),
+            _ => "btree".into(),
+        };
+        catalog.indexes.insert(index_name.clone(), Index {
+            name: index_name,
+            table: table_name.clone(),
+            keys,
+            include: vec![],
+            unique: !matches!(kind, ConstraintKind::Exclude { .. }),
+            method,
+            predicate: None,
+            validity: IndexValidity::Valid,
+            constraint: Some(name),
+            comment: None,
+            scans: None,
+        });
+    }
+}
+
+fn alter_table(catalog: &mut Catalog, name: &QualName, cmd: &AlterCmd, notes: &mut Vec<String>) {
+    match cmd {
+        AlterCmd::AddColumn { column, if_not_exists } => {
+            let exists = catalog.tables.get(name).is_some_and(|t| t.column(&column.name).is_some());
+            if exists {
+                if !if_not_exists {
+                    notes.push(format!("column {}.{} already exists", name, column.name));
+                }
+                return;
+            }
+            let col = column_from_def(catalog, name, column);
+            if let Some(t) = catalog.tables.get_mut(name) {
+                t.columns.push(col);
+            }
+            for c in &column.constraints {
+                add_constraint(catalog, name, c, false, notes);
+            }
+        }
+        AlterCmd::DropColumn { name: column, cascade, .. } => drop_column(catalog, name, column, *cascade),
+        AlterCmd::AlterColumnType { column, type_name, .. } => {
+            if let Some(col) = catalog.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
+                col.type_name = type_name.clone();
+            }
+        }
+        AlterCmd::SetDefault { column, default } => {
+            if let Some(col) = catalog.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
+                col.default = default.clone();
+            }
+        }
+        AlterCmd::SetNotNull { column } | AlterCmd::DropNotNull { column } => {
+            let set = matches!(cmd, AlterCmd::SetNotNull { .. });
+            match catalog.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
+                Some(col) => col.not_null = set,
+                None => notes.push(format!("column {name}.{column} is not known")),
+            }
+        }
+        AlterCmd::AddConstraint { constraint } => add_constraint(catalog, name, constraint, false, notes),
+        AlterCmd::ValidateConstraint { name: constraint } => {
+            if let Some(c) = catalog.tables.get_mut(name).and_then(|t| t.constraints.iter_mut().find(|c| &c.name == constraint)) {
+                c.validated = true;
+            }
+        }
+        AlterCmd::DropConstraint { name: constraint, .. } => {
+            if let Some(t) = catalog.tables.get_mut(name) {
+                t.constraints.retain(|c| &c.name != constraint);
+            }
+            catalog.indexes.retain(|_, i| !(&i.table == name && i.constraint.as_deref() == Some(constraint.as_str())));
+        }
+        AlterCmd::AddIdentity { column, identity } => {
+            if let Some(col) = catalog.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
+                col.identity = Some(*identity);
+                col.not_null = true;
+            }
+        }
+        AlterCmd::DropIdentity { column } => {
+            if let Some(col) = catalog.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
+                col.identity = None;
+            }
+        }
+        AlterCmd::DropExpression { column } => {
+            if let Some(col) = catalog.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
+                col.generated = None;
+            }
+        }
+        AlterCmd::SetLogged | AlterCmd::SetUnlogged => {
+            if let Some(t) = catalog.tables.get_mut(name) {
+                t.persistence = if matches!(cmd, AlterCmd::SetLogged) { Persistence::Permanent } else { Persistence::Unlogged };
+            }
+        }
+        AlterCmd::AttachPartition { partition } => {
+            if let Some(p) = catalog.tables.get_mut(partition) {
+                p.kind = TableKind::Partition { parent: name.clone() };
+            }
+        }
+        AlterCmd::DetachPartition { partition, .. } => {
+            if let Some(p) = catalog.tables.get_mut(partition) {
+                p.kind = TableKind::Regular;
+            }
+        }
+        AlterCmd::EnableRowSecurity | AlterCmd::DisableRowSecurity | AlterCmd::ForceRowSecurity | AlterCmd::NoForceRowSecurity => {
+            if let Some(t) = catalog.tables.get_mut(name) {
+                match cmd {
+                    AlterCmd::EnableRowSecurity => t.rls_enabled = true,
+                    AlterCmd::DisableRowSecurity => t.rls_enabled = false,
+                    AlterCmd::ForceRowSecurity => t.rls_forced = true,
+                    _ => t.rls_forced = false,
+                }
+            }
+        }
+        AlterCmd::EnableTrigger { name: trigger } | AlterCmd::DisableTrigger { name: trigger } => {
+            let enabled = matches!(cmd, AlterCmd::EnableTrigger { .. });
+            if let Some(t) = catalog.tables.get_mut(name) {
+                for tr in t.triggers.iter_mut().filter(|tr| trigger.as_ref().is_none_or(|n| n == &tr.name)) {
+                    tr.enabled = enabled;
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn drop_column(catalog: &mut Catalog, table: &QualName, column: &str, cascade: bool) {
+    if let Some(t) = catalog.tables.get_mut(table) {
+        t.columns.retain(|c| c.name != column);
+        // Constraints over the column go with it.
+        t.constraints.retain(|c| !c.kind.columns().iter().any(|x| x == column));
+    }
+    catalog.indexes.retain(|_, i| {
+        !(&i.table == table
+            && (i.keys.iter().any(|k| match k {
+                IndexKey::Column { name } => name == column,
+                IndexKey::Expression { expr } => expr.columns.iter().any(|c| c == column),
+            }) || i.include.iter().any(|c| c == column)
+                || i.predicate.as_ref().is_some_and(|p| p.columns.iter().any(|c| c == column))))
+    });
+    catalog.sequences.retain(|_, s| s.owned_by.as_ref() != Some(&(table.clone(), column.to_string())));
+    // Foreign keys in other tables that reference the column.
+    for other in catalog.tables.values_mut() {
+        other.constraints.retain(|c| !matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, ref_columns, .. } if ref_table == table && ref_columns.iter().any(|x| x == column)));
+    }
+    if cascade {
+        let dependents: Vec<QualName> = catalog.views.values().filter(|v| v.reads.contains(table) && v.columns_read.iter().any(|c| c == column)).map(|v| v.name.clone()).collect();
+        for view in dependents {
+            catalog.views.remove(&view);
+        }
+    }
+}
+
+fn create_index(catalog: &mut Catalog, i: &CreateIndex, notes: &mut Vec<String>) {
+    let name = match &i.name {
+        Some(n) => QualName::new(i.table.schema.clone(), n.clone()),
+        None => {
+            let cols: Vec<String> = i.keys.iter().map(|k| match k {
+                IndexKey::Column { name } => name.clone(),
+                IndexKey::Expression { expr } => expr.functions.first().cloned().unwrap_or_else(|| "expr".into()),
+            }).collect();
+            let label = if i.unique { "key" } else { "idx" };
+            QualName::new(i.table.schema.clone(), choose_relation_name(catalog, &i.table.schema, &i.table.name, Some(&cols.join("_")), label))
+        }
+    };
+    if catalog.indexes.contains_key(&name) {
+        if !i.if_not_exists {
+            notes.push(format!("index {name} already exists"));
+        }
+        return;
+    }
+    if !catalog.tables.contains_key(&i.table) && !catalog.views.contains_key(&i.table) {
+        notes.push(format!("table {} is not known", i.table));
+    }
+    catalog.indexes.insert(name.clone(), Index {
+        name,
+        table: i.table.clone(),
+        keys: i.keys.clone(),
+        include: i.include.clone(),
+        unique: i.unique,
+        method: i.method.clone(),
+        predicate: i.predicate.clone(),
+        validity: if i.concurrently { IndexValidity::ConcurrentBuild } else { IndexValidity::Valid },
+        constraint: None,
+        comment: None,
+        scans: None,
+    });
+}
+
+fn drop(catalog: &mut Catalog, d: &Drop, notes: &mut Vec<String>) {
+    for name in &d.names {
+        let found = match d.kind {
+            ObjectKind::Table => drop_table(catalog, name, d.cascade),
+            ObjectKind::View | ObjectKind::MaterializedView => {
+                let found = catalog.views.remove(name).is_some();
+                if d.cascade {
+                    drop_dependent_views(catalog, name);
+                }
+                found
+            }
+            ObjectKind::Index => catalog.indexes.remove(name).is_some(),
+            ObjectKind::Sequence => catalog.sequences.remove(name).is_some(),
+            ObjectKind::Type | ObjectKind::Domain => {
+                catalog.enums.remove(name).is_some() | catalog.domains.remove(name).is_some() | catalog.composite_types.remove(name)
+            }
+            ObjectKind::Function | ObjectKind::Procedure => catalog.functions.remove(name).is_some(),
+            ObjectKind::Schema => {
+                let schema = name.name.clone();
+                let found = catalog.schemas.remove(&schema);
+                let tables: Vec<QualName> = catalog.tables.keys().filter(|t| t.schema == schema).cloned().collect();
+                for t in tables {
+                    drop_table(catalog, &t, true);
+                }
+                catalog.views.retain(|k, _| k.schema != schema);
+                catalog.sequences.retain(|k, _| k.schema != schema);
+                catalog.enums.retain(|k, _| k.schema != schema);
+                catalog.domains.retain(|k, _| k.schema != schema);
+                catalog.functions.retain(|k, _| k.schema != schema);
+                found
+            }
+            ObjectKind::Extension => catalog.extensions.remove(&name.name),
+            ObjectKind::Trigger | ObjectKind::Policy => {
+                let Some(table) = d.on_table.as_ref().and_then(|t| catalog.tables.get_mut(t)) else {
+                    continue;
+                };
+                if d.kind == ObjectKind::Trigger {
+                    let before = table.triggers.len();
+                    table.triggers.retain(|t| t.name != name.name);
+                    before != table.triggers.len()
+                } else {
+                    let before = table.policies.len();
+                    table.policies.retain(|p| p != &name.name);
+                    before != table.policies.len()
+                }
+            }
+            _ => true,
+        };
+        if !found && !d.if_exists {
+            notes.push(format!("{} {} is not known", d.kind.word(), name));
+        }
+    }
+}
+
+fn drop_dependent_views(catalog: &mut Catalog, name: &QualName) {
+    let dependents: Vec<QualName> = catalog.views.values().filter(|v| v.reads.contains(name)).map(|v| v.name.clone()).collect();
+    for view in dependents {
+        if catalog.views.remove(&view).is_some() {
+            drop_dependent_views(catalog, &view);
+        }
+    }
+}
+
+fn drop_table(catalog: &mut Catalog, name: &QualName, cascade: bool) -> bool {
+    let found = catalog.tables.remove(name).is_some();
+    catalog.indexes.retain(|_, i| &i.table != name);
+    catalog.sequences.retain(|_, s| s.owned_by.as_ref().map(|(t, _)| t) != Some(name));
+    for other in catalog.tables.values_mut() {
+        other.constraints.retain(|c| !matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, .. } if ref_table == name));
+    }
+    let partitions: Vec<QualName> = catalog.tables.values().filter(|t| t.kind == TableKind::Partition { parent: name.clone() }).map(|t| t.name.clone()).collect();
+    for p in partitions {
+        drop_table(catalog, &p, cascade);
+    }
+    if cascade {
+        drop_dependent_views(catalog, name);
+    }
+    found
+}
+
+fn retarget_table_refs(catalog: &mut Catalog, old: &QualName, new: &QualName) {
+    for index in catalog.indexes.values_mut().filter(|i| &i.table == old) {
+        index.table = new.clone();
+    }
+    for table in catalog.tables.values_mut() {
+        for c in &mut table.constraints {
+            if let ConstraintKind::ForeignKey { ref_table, .. } = &mut c.kind {
+                if ref_table == old {
+                    *ref_table = new.clone();
+                }
+            }
+        }
+        if table.kind == (TableKind::Partition { parent: old.clone() }) {
+            table.kind = TableKind::Partition { parent: new.clone() };
+        }
+    }
+    for seq in catalog.sequences.values_mut() {
+        if let Some((t, _)) = &mut seq.owned_by {
+            if t == old {
+                *t = new.clone();
+            }
+        }
+    }
+    for view in catalog.views.values_mut() {
+        for r in &mut view.reads {
+            if r == old {
+                *r = new.clone();
+            }
+        }
+    }
+}
+
+fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
+    match r.kind {
+        ObjectKind::Table | ObjectKind::View | ObjectKind::MaterializedView | ObjectKind::Index | ObjectKind::Sequence
+            if catalog.tables.contains_key(&r.target) =>
+        {
+            let new = QualName::new(r.target.schema.clone(), r.new_name.clone());
+            if let Some(mut t) = catalog.tables.remove(&r.target) {
+                t.name = new.clone();
+                catalog.tables.insert(new.clone(), t);
+            }
+            retarget_table_refs(catalog, &r.target, &new);
+        }
+        ObjectKind::Table | ObjectKind::View | ObjectKind::MaterializedView | ObjectKind::Index | ObjectKind::Sequence => {
+            let new = QualName::new(r.target.schema.clone(), r.new_name.clone());
+            if let Some(mut v) = catalog.views.remove(&r.target) {
+                v.name = new.clone();
+                catalog.views.insert(new.clone(), v);
+                retarget_table_refs(catalog, &r.target, &new);
+            } else if let Some(mut i) = catalog.indexes.remove(&r.target) {
+                i.name = new.clone();
+                // Renaming a constraint's index renames the constraint too.
+                if let Some(constraint) = i.constraint.clone() {
+                    if let Some(c) = catalog.tables.get_mut(&i.table).and_then(|t| t.constraints.iter_mut().find(|c| c.name == constraint)) {
+                        c.name = r.new_name.clone();
+                    }
+                    i.constraint = Some(r.new_name.clone());
+                }
+                catalog.indexes.insert(new, i);
+            } else if let Some(mut s) = catalog.sequences.remove(&r.target) {
+                s.name = new.clone();
+                catalog.sequences.insert(new, s);
+            } else if !r.if_exists {
+                notes.push(format!("relation {} is not known", r.target));
+            }
+        }
+        ObjectKind::Column => {
+            let Some(old) = r.sub_name.as_deref() else { return };
+            let Some(table) = catalog.tables.get_mut(&r.target) else {
+                if let Some(view) = catalog.views.get_mut(&r.target) {
+                    for c in view.output_columns.iter_mut().filter(|c| *c == old) {
+                        *c = r.new_name.clone();
+                    }
+                    return;
+                }
+                notes.push(format!("table {} is not known", r.target));
+                return;
+            };
+            match table.column_mut(old) {
+                Some(col) => col.name = r.new_name.clone(),
+                None => {
+                    notes.push(format!("column {}.{} is not known", r.target, old));
+                    return;
+                }
+            }
+            for c in &mut table.constraints {
+                rename_in_constraint(&mut c.kind, old, &r.new_name);
+            }
+            let target = r.target.clone();
+            for index in catalog.indexes.values_mut().filter(|i| i.table == target) {
+                for key in &mut index.keys {
+                    if let IndexKey::Column { name } = key {
+                        if name == old {
+                            *name = r.new_name.clone();
+                        }
+                    }
+                }
+            }
+            for other in catalog.tables.values_mut() {
+                for c in &mut other.constraints {
+                    if let ConstraintKind::ForeignKey { ref_table, ref_columns, .. } = &mut c.kind {
+                        if ref_table == &target {
+                            for col in ref_columns.iter_mut().filter(|c| *c == old) {
+                                *col = r.new_name.clone();
+                            }
+                        }
+                    }
+                }
+            }
+            for seq in catalog.sequences.values_mut() {
+                if let Some((t, c)) = &mut seq.owned_by {
+                    if t == &target && c == old {
+                        *c = r.new_name.clone();
+                    }
+                }
+            }
+        }
+        ObjectKind::Constraint => {
+            let Some(old) = r.sub_name.as_deref() else { return };
+            if let Some(c) = catalog.tables.get_mut(&r.target).and_then(|t| t.constraints.iter_mut().find(|c| c.name == old)) {
+                c.name = r.new_name.clone();
+            }
+            for index in catalog.indexes.values_mut().filter(|i| i.table == r.target && i.constraint.as_deref() == Some(old)) {
+                index.constraint = Some(r.new_name.clone());
+            }
+        }
+        ObjectKind::Schema => {
+            let old = r.target.name.clone();
+            let new = r.new_name.clone();
+            catalog.schemas.remove(&old);
+            catalog.schemas.insert(new.clone());
+            let tables: Vec<QualName> = catalog.tables.keys().filter(|k| k.schema == old).cloned().collect();
+            for t in tables {
+                let moved = QualName::new(new.clone(), t.name.clone());
+                if let Some(mut table) = catalog.tables.remove(&t) {
+                    table.name = moved.clone();
+                    catalog.tables.insert(moved.clone(), table);
+                }
+                retarget_table_refs(catalog, &t, &moved);
+            }
+            let indexes: Vec<QualName> = catalog.indexes.keys().filter(|k| k.schema == old).cloned().collect();
+            for i in indexes {
+                if let Some(mut index) = catalog.indexes.remove(&i) {
+                    index.name = QualName::new(new.clone(), i.name.clone());
+                    catalog.indexes.insert(index.name.clone(), index);
+                }
+            }
+        }
+        ObjectKind::Trigger => {
+            let Some(old) = r.sub_name.as_deref() else { return };
+            if let Some(t) = catalog.tables.get_mut(&r.target) {
+                for tr in t.triggers.iter_mut().filter(|tr| tr.name == old) {
+                    tr.name = r.new_name.clone();
+                }
+            }
+        }
+        ObjectKind::Policy => {
+            let Some(old) = r.sub_name.as_deref() else { return };
+            if let Some(t) = catalog.tables.get_mut(&r.target) {
+                for p in t.policies.iter_mut().filter(|p| *p == old) {
+                    *p = r.new_name.clone();
+                }
+            }
+        }
+        ObjectKind::Type | ObjectKind::Domain => {
+            let new = QualName::new(r.target.schema.clone(), r.new_name.clone());
+            if let Some(mut e) = catalog.enums.remove(&r.target) {
+                e.name = new.clone();
+                catalog.enums.insert(new, e);
+            } else if let Some(mut d) = catalog.domains.remove(&r.target) {
+                d.name = new.clone();
+                catalog.domains.insert(new, d);
+            }
+        }
+        ObjectKind::Function | ObjectKind::Procedure => {
+            let new = QualName::new(r.target.schema.clone(), r.new_name.clone());
+            if let Some(mut f) = catalog.functions.remove(&r.target) {
+                for o in &mut f {
+                    o.name = new.clone();
+                }
+                catalog.functions.insert(new, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn rename_in_constraint(kind: &mut ConstraintKind, old: &str, new: &str) {
+    let rename = |cols: &mut Vec<String>| {
+        for c in cols.iter_mut().filter(|c| *c == old) {
+            *c = new.to_string();
+        }
+    };
+    match kind {
+        ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns, .. } | ConstraintKind::ForeignKey { columns, .. } => rename(columns),
+        ConstraintKind::Check { expr } => rename(&mut expr.columns),
+        ConstraintKind::Exclude { elements, .. } => rename(elements),
+        ConstraintKind::NotNull { column } => {
+            if column == old {
+                *column = new.to_string();
+            }
+        }
+    }
+}
+
+fn comment(catalog: &mut Catalog, object: ObjectKind, target: &QualName, sub_name: Option<&str>, text: Option<String>) {
+    match object {
+        ObjectKind::Table => {
+            if let Some(t) = catalog.tables.get_mut(target) {
+                t.comment = text;
+            }
+        }
+        ObjectKind::Column => {
+            if let Some(c) = sub_name.and_then(|s| catalog.tables.get_mut(target).and_then(|t| t.column_mut(s))) {
+                c.comment = text;
+            }
+        }
+        ObjectKind::View | ObjectKind::MaterializedView => {
+            if let Some(v) = catalog.views.get_mut(target) {
+                v.comment = text;
+            }
+        }
+        ObjectKind::Index => {
+            if let Some(i) = catalog.indexes.get_mut(target) {
+                i.comment = text;
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_sql;
+
+    fn replay(sql: &str) -> Catalog {
+        let mut catalog = Catalog::new();
+        let parsed = parse_sql(sql);
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        for stmt in &parsed.statements {
+            apply(&mut catalog, &stmt.kind);
+        }
+        catalog
+    }
+
+    #[test]
+    fn create_table_names_constraints_like_postgres() {
+        let c = replay(
+            "CREATE TABLE users (id bigserial PRIMARY KEY, email text UNIQUE, age int CHECK (age > 0));
+             CREATE TABLE orders (id int PRIMARY KEY, user_id bigint REFERENCES users, CHECK (id > 0));",
+        );
+        let users = c.table(&QualName::public("users")).unwrap();
+        let names: Vec<&str> = users.constraints.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, vec!["users_pkey", "users_email_key", "users_age_check"]);
+        assert!(users.column("id").unwrap().serial);
+        assert_eq!(users.column("id").unwrap().type_name.name, "int8");
+        assert!(c.sequences.contains_key(&QualName::public("users_id_seq")));
+        assert!(c.indexes.contains_key(&QualName::public("users_email_key")));
+        let orders = c.table(&QualName::public("orders")).unwrap();
+        let fk = orders.constraint("orders_user_id_fkey").unwrap();
+        assert!(matches!(&fk.kind, ConstraintKind::ForeignKey { ref_columns, .. } if ref_columns == &vec!["id".to_string()]));
+        assert!(orders.constraint("orders_id_check").is_some());
+    }
+
+    #[test]
+    fn long_names_are_truncated_to_63_bytes() {
+        let long = "a".repeat(60);
+        let c = replay(&format!("CREATE TABLE {long} (id int PRIMARY KEY)"));
+        let table = c.table(&QualName::public(long.clone())).unwrap();
+        assert_eq!(table.constraints[0].name.len(), 63);
+        assert!(table.constraints[0].name.ends_with("_pkey"));
+    }
+
+    #[test]
+    fn not_valid_then_validate() {
+        let c = replay(
+            "CREATE TABLE t (id int, u int);
+             ALTER TABLE t ADD CONSTRAINT c CHECK (u > 0) NOT VALID;",
+        );
+        assert!(!c.table(&QualName::public("t")).unwrap().constraint("c").unwrap().validated);
+        let mut c = c;
+        apply(&mut c, &parse_sql("ALTER TABLE t VALIDATE CONSTRAINT c").statements[0].kind);
+        assert!(c.table(&QualName::public("t")).unwrap().constraint("c").unwrap().validated);
+    }
+
+    #[test]
+    fn renames_follow_references() {
+        let c = replay(
+            "CREATE TABLE a (id int PRIMARY KEY);
+             CREATE TABLE b (id int, a_id int REFERENCES a (id));
+             CREATE INDEX ON b (a_id);
+             ALTER TABLE a RENAME COLUMN id TO a_key;
+             ALTER TABLE b RENAME COLUMN a_id TO a_ref;
+             ALTER TABLE a RENAME TO alpha;",
+        );
+        let b = c.table(&QualName::public("b")).unwrap();
+        let fk = b.foreign_keys().next().unwrap();
+        assert!(matches!(&fk.kind, ConstraintKind::ForeignKey { columns, ref_table, ref_columns, .. }
+            if columns == &vec!["a_ref".to_string()] && ref_table.name == "alpha" && ref_columns == &vec!["a_key".to_string()]));
+        let index = c.indexes.get(&QualName::public("b_a_id_idx")).unwrap();
+        assert_eq!(index.keys, vec![IndexKey::Column { name: "a_ref".into() }]);
+    }
+
+    #[test]
+    fn drop_table_removes_indexes_sequences_and_inbound_fks() {
+        let c = replay(
+            "CREATE TABLE a (id serial PRIMARY KEY);
+             CREATE TABLE b (a_id int REFERENCES a);
+             CREATE VIEW v AS SELECT id FROM a;
+             DROP TABLE a CASCADE;",
+        );
+        assert!(c.tables.get(&QualName::public("a")).is_none());
+        assert!(c.indexes.is_empty());
+        assert!(c.sequences.is_empty());
+        assert!(c.views.is_empty());
+        assert_eq!(c.table(&QualName::public("b")).unwrap().constraints.len(), 0);
+    }
+
+    #[test]
+    fn enums_partitions_rls_and_functions() {
+        let c = replay(
+            "CREATE TYPE mood AS ENUM ('sad', 'ok');
+             ALTER TYPE mood ADD VALUE 'happy' AFTER 'sad';
+             CREATE TABLE m (id int, at date) PARTITION BY RANGE (at);
+             CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+             ALTER TABLE m ENABLE ROW LEVEL SECURITY;
+             CREATE POLICY p ON m USING (true);
+             CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$ BEGIN RETURN NEW; END $$;
+             CREATE TRIGGER t BEFORE INSERT ON m FOR EACH ROW EXECUTE FUNCTION f();",
+        );
+        assert_eq!(c.enums[&QualName::public("mood")].values, vec!["sad", "happy", "ok"]);
+        let part = c.table(&QualName::public("m_2024")).unwrap();
+        assert_eq!(part.kind, TableKind::Partition { parent: QualName::public("m") });
+        assert_eq!(part.columns.len(), 2);
+        let m = c.table(&QualName::public("m")).unwrap();
+        assert!(m.rls_enabled);
+        assert_eq!(m.policies, vec!["p"]);
+        assert_eq!(m.triggers[0].function, QualName::public("f"));
+        assert!(c.functions[&QualName::public("f")][0].security_definer);
+    }
+}

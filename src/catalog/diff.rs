@@ -1,0 +1,137 @@
+//! Compares two catalogs and names every difference (object, attribute, before, after).
+//!
+//! Used by static reversibility checks and, later, by proofs on a real database. Does no IO.
+
+use super::Catalog;
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Difference {
+    /// What differs, as a path: `table public.users`, `table public.users / column email / not_null`.
+    pub path: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// Every difference between `before` and `after`. Statistics (row estimates, scans) are ignored.
+pub fn diff(before: &Catalog, after: &Catalog) -> Vec<Difference> {
+    let mut out = vec![];
+    let a = strip_stats(serde_json::to_value(before).unwrap_or(Value::Null));
+    let b = strip_stats(serde_json::to_value(after).unwrap_or(Value::Null));
+    walk(String::new(), &a, &b, &mut out);
+    out
+}
+
+fn strip_stats(mut value: Value) -> Value {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                map.remove("row_estimate");
+                map.remove("scans");
+                map.remove("last_value");
+                for child in map.values_mut() {
+                    strip(child);
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut value);
+    value
+}
+
+fn label(v: &Value) -> Option<String> {
+    match v {
+        Value::Object(map) => map.get("name").map(|n| match n {
+            Value::String(s) => s.clone(),
+            Value::Object(q) => format!(
+                "{}.{}",
+                q.get("schema").and_then(Value::as_str).unwrap_or(""),
+                q.get("name").and_then(Value::as_str).unwrap_or("")
+            ),
+            other => other.to_string(),
+        }),
+        _ => None,
+    }
+}
+
+fn short(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Object(_) if label(v).is_some() => label(v).unwrap_or_default(),
+        other => {
+            let text = other.to_string();
+            if text.len() > 120 {
+                format!("{}…", &text[..text.char_indices().nth(117).map_or(text.len(), |(i, _)| i)])
+            } else {
+                text
+            }
+        }
+    }
+}
+
+fn walk(path: String, a: &Value, b: &Value, out: &mut Vec<Difference>) {
+    if a == b {
+        return;
+    }
+    let join = |key: &str| if path.is_empty() { key.to_string() } else { format!("{path} / {key}") };
+    match (a, b) {
+        (Value::Object(ma), Value::Object(mb)) => {
+            for (key, va) in ma {
+                match mb.get(key) {
+                    Some(vb) => walk(join(key), va, vb, out),
+                    None => out.push(Difference { path: join(key), before: Some(short(va)), after: None }),
+                }
+            }
+            for (key, vb) in mb {
+                if !ma.contains_key(key) {
+                    out.push(Difference { path: join(key), before: None, after: Some(short(vb)) });
+                }
+            }
+        }
+        (Value::Array(xa), Value::Array(xb)) if xa.iter().chain(xb).all(|v| label(v).is_some()) => {
+            for va in xa {
+                let name = label(va).unwrap_or_default();
+                match xb.iter().find(|vb| label(vb).as_deref() == Some(name.as_str())) {
+                    Some(vb) => walk(join(&name), va, vb, out),
+                    None => out.push(Difference { path: join(&name), before: Some("present".into()), after: None }),
+                }
+            }
+            for vb in xb {
+                let name = label(vb).unwrap_or_default();
+                if !xa.iter().any(|va| label(va).as_deref() == Some(name.as_str())) {
+                    out.push(Difference { path: join(&name), before: None, after: Some("present".into()) });
+                }
+            }
+        }
+        _ => out.push(Difference { path, before: Some(short(a)), after: Some(short(b)) }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::apply::apply;
+    use crate::parse::parse_sql;
+
+    fn replay(catalog: &mut Catalog, sql: &str) {
+        for stmt in parse_sql(sql).statements {
+            apply(catalog, &stmt.kind);
+        }
+    }
+
+    #[test]
+    fn names_a_changed_column_attribute() {
+        let mut before = Catalog::new();
+        replay(&mut before, "CREATE TABLE t (id int, email varchar(50) NOT NULL)");
+        let mut after = before.clone();
+        replay(&mut after, "ALTER TABLE t ALTER COLUMN email TYPE text, ALTER COLUMN email DROP NOT NULL");
+        let diffs = diff(&before, &after);
+        let paths: Vec<&str> = diffs.iter().map(|d| d.path.as_str()).collect();
+        assert!(paths.iter().any(|p| p.contains("email / type_name")), "{paths:?}");
+        assert!(paths.iter().any(|p| p.ends_with("email / not_null")), "{paths:?}");
+        assert!(diff(&before, &before).is_empty());
+    }
+}

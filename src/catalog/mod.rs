@@ -1,0 +1,292 @@
+//! The schema model: one type for a replayed history and for a live database.
+//!
+//! `apply.rs` folds one statement into a catalog; `diff.rs` compares two catalogs. This layer does no IO.
+
+pub mod apply;
+pub mod diff;
+
+use crate::syntax::{ConstraintKind, Expr, Identity, IndexKey, Persistence, QualName, TypeName, Volatility};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Catalog {
+    pub schemas: BTreeSet<String>,
+    pub tables: BTreeMap<QualName, Table>,
+    pub indexes: BTreeMap<QualName, Index>,
+    pub sequences: BTreeMap<QualName, Sequence>,
+    pub views: BTreeMap<QualName, View>,
+    pub enums: BTreeMap<QualName, EnumType>,
+    pub domains: BTreeMap<QualName, Domain>,
+    pub composite_types: BTreeSet<QualName>,
+    /// Functions by name; each entry holds its overloads.
+    pub functions: BTreeMap<QualName, Vec<Function>>,
+    pub extensions: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TableKind {
+    Regular,
+    Partitioned,
+    Partition { parent: QualName },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Table {
+    pub name: QualName,
+    pub kind: TableKind,
+    pub persistence: Persistence,
+    pub columns: Vec<Column>,
+    pub constraints: Vec<Constraint>,
+    pub inherits: Vec<QualName>,
+    pub rls_enabled: bool,
+    pub rls_forced: bool,
+    pub policies: Vec<String>,
+    pub triggers: Vec<Trigger>,
+    pub comment: Option<String>,
+    /// Row estimate, when read from a live database.
+    pub row_estimate: Option<f64>,
+}
+
+impl Table {
+    pub fn new(name: QualName) -> Self {
+        Table {
+            name,
+            kind: TableKind::Regular,
+            persistence: Persistence::Permanent,
+            columns: vec![],
+            constraints: vec![],
+            inherits: vec![],
+            rls_enabled: false,
+            rls_forced: false,
+            policies: vec![],
+            triggers: vec![],
+            comment: None,
+            row_estimate: None,
+        }
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    pub fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
+        self.columns.iter_mut().find(|c| c.name == name)
+    }
+
+    pub fn constraint(&self, name: &str) -> Option<&Constraint> {
+        self.constraints.iter().find(|c| c.name == name)
+    }
+
+    pub fn primary_key(&self) -> Option<&Constraint> {
+        self.constraints.iter().find(|c| matches!(c.kind, ConstraintKind::PrimaryKey { .. }))
+    }
+
+    pub fn primary_key_columns(&self) -> Vec<String> {
+        match self.primary_key().map(|c| &c.kind) {
+            Some(ConstraintKind::PrimaryKey { columns }) => columns.clone(),
+            _ => vec![],
+        }
+    }
+
+    pub fn foreign_keys(&self) -> impl Iterator<Item = &Constraint> {
+        self.constraints.iter().filter(|c| matches!(c.kind, ConstraintKind::ForeignKey { .. }))
+    }
+
+    /// True when a validated `CHECK (col IS NOT NULL)` exists, which lets SET NOT NULL skip its scan (PG ≥ 12).
+    pub fn has_validated_not_null_check(&self, column: &str) -> bool {
+        self.constraints.iter().any(|c| {
+            c.validated
+                && matches!(&c.kind, ConstraintKind::Check { expr } if is_not_null_check(&expr.text, column))
+        })
+    }
+}
+
+/// Whether a CHECK expression is exactly `col IS NOT NULL`.
+pub fn is_not_null_check(text: &str, column: &str) -> bool {
+    let normalized = text.trim().trim_start_matches('(').trim_end_matches(')').replace('"', "");
+    normalized.eq_ignore_ascii_case(&format!("{column} IS NOT NULL"))
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Column {
+    pub name: String,
+    pub type_name: TypeName,
+    pub not_null: bool,
+    pub default: Option<Expr>,
+    pub identity: Option<Identity>,
+    pub generated: Option<Expr>,
+    /// Declared as serial/bigserial (an owned sequence and a `nextval` default).
+    pub serial: bool,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Constraint {
+    pub name: String,
+    pub kind: ConstraintKind,
+    /// False while the constraint is NOT VALID.
+    pub validated: bool,
+    pub deferrable: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndexValidity {
+    Valid,
+    /// Built with CONCURRENTLY: valid only if that build finished; a failed build leaves it INVALID.
+    ConcurrentBuild,
+    Invalid,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Index {
+    pub name: QualName,
+    pub table: QualName,
+    pub keys: Vec<IndexKey>,
+    pub include: Vec<String>,
+    pub unique: bool,
+    pub method: String,
+    pub predicate: Option<Expr>,
+    pub validity: IndexValidity,
+    /// The constraint this index backs (primary key, unique, exclusion), if any.
+    pub constraint: Option<String>,
+    pub comment: Option<String>,
+    /// Scans recorded by a live database's statistics.
+    pub scans: Option<i64>,
+}
+
+impl Index {
+    pub fn key_columns(&self) -> Vec<Option<&str>> {
+        self.keys.iter().map(IndexKey::column).collect()
+    }
+
+    /// True when the index's leading keys are exactly `columns` in some order (a covering prefix for lookups).
+    pub fn covers_prefix(&self, columns: &[String]) -> bool {
+        if self.predicate.is_some() || self.keys.len() < columns.len() || columns.is_empty() {
+            return false;
+        }
+        let leading: Vec<&str> = self.keys[..columns.len()].iter().filter_map(IndexKey::column).collect();
+        leading.len() == columns.len() && columns.iter().all(|c| leading.contains(&c.as_str()))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sequence {
+    pub name: QualName,
+    pub owned_by: Option<(QualName, String)>,
+    pub type_name: TypeName,
+    pub last_value: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct View {
+    pub name: QualName,
+    pub materialized: bool,
+    pub reads: Vec<QualName>,
+    pub columns_read: Vec<String>,
+    pub output_columns: Vec<String>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnumType {
+    pub name: QualName,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Domain {
+    pub name: QualName,
+    pub base: TypeName,
+    pub not_null: bool,
+    pub checks: Vec<Expr>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Function {
+    pub name: QualName,
+    pub arg_types: Vec<TypeName>,
+    pub language: String,
+    pub volatility: Volatility,
+    pub security_definer: bool,
+    pub search_path: Option<String>,
+    pub returns_trigger: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trigger {
+    pub name: String,
+    pub function: QualName,
+    pub enabled: bool,
+}
+
+impl Catalog {
+    pub fn new() -> Self {
+        let mut catalog = Catalog::default();
+        catalog.schemas.insert("public".into());
+        catalog
+    }
+
+    pub fn table(&self, name: &QualName) -> Option<&Table> {
+        self.tables.get(name)
+    }
+
+    /// Whether a relation (table, index, sequence, view) of that name exists.
+    pub fn relation_exists(&self, name: &QualName) -> bool {
+        self.tables.contains_key(name) || self.indexes.contains_key(name) || self.sequences.contains_key(name) || self.views.contains_key(name)
+    }
+
+    pub fn indexes_on<'a>(&'a self, table: &'a QualName) -> impl Iterator<Item = &'a Index> + 'a {
+        self.indexes.values().filter(move |i| &i.table == table)
+    }
+
+    /// An index usable for lookups by `columns` (leading keys, any order, no predicate).
+    pub fn has_index_covering(&self, table: &QualName, columns: &[String]) -> bool {
+        self.indexes_on(table).any(|i| i.validity != IndexValidity::Invalid && i.covers_prefix(columns))
+    }
+
+    /// Volatility of a function call by name: declared volatility of a user function, or the
+    /// built-in classification (unknown built-ins are treated as stable).
+    pub fn function_volatility(&self, name: &str) -> Volatility {
+        if let Some(overloads) = self.functions.iter().find(|(k, _)| k.name == name).map(|(_, v)| v) {
+            return overloads.iter().map(|f| f.volatility).max().unwrap_or(Volatility::Volatile);
+        }
+        if VOLATILE_BUILTINS.contains(&name) {
+            Volatility::Volatile
+        } else {
+            Volatility::Stable
+        }
+    }
+
+    /// The volatility of an expression: the most volatile function it calls.
+    pub fn expr_volatility(&self, expr: &Expr) -> Volatility {
+        expr.functions.iter().map(|f| self.function_volatility(f)).max().unwrap_or(Volatility::Immutable)
+    }
+
+    pub fn enum_type(&self, type_name: &TypeName) -> Option<&EnumType> {
+        let schema = type_name.schema.clone().unwrap_or_else(|| "public".into());
+        self.enums.get(&QualName::new(schema, type_name.name.clone()))
+    }
+}
+
+/// Built-in functions PostgreSQL marks VOLATILE that appear in column defaults.
+const VOLATILE_BUILTINS: &[&str] = &[
+    "random",
+    "gen_random_uuid",
+    "uuid_generate_v1",
+    "uuid_generate_v1mc",
+    "uuid_generate_v4",
+    "uuidv4",
+    "uuidv7",
+    "clock_timestamp",
+    "timeofday",
+    "nextval",
+    "setval",
+    "txid_current",
+    "pg_current_xact_id",
+    "random_normal",
+    "gen_salt",
+    "crypt",
+];

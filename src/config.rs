@@ -1,0 +1,198 @@
+//! `pgproof.toml` + flags resolved once into [`Settings`], passed down to every command.
+
+use crate::finding::Severity;
+use crate::source::{Layout, LoadOptions};
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const CONFIG_FILE: &str = "pgproof.toml";
+pub const DEFAULT_PG_VERSION: u32 = 15;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Off,
+    Info,
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            Level::Off => None,
+            Level::Info => Some(Severity::Info),
+            Level::Warning => Some(Severity::Warning),
+            Level::Error => Some(Severity::Error),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    pub fn fails(self, severity: Severity) -> bool {
+        match self {
+            FailOn::Never => false,
+            FailOn::Error => severity >= Severity::Error,
+            FailOn::Warning => severity >= Severity::Warning,
+            FailOn::Info => true,
+        }
+    }
+}
+
+/// The file format. Unknown keys are errors.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    migrations: Option<PathBuf>,
+    pg_version: Option<u32>,
+    layout: Option<String>,
+    include: Option<Vec<String>>,
+    exclude: Option<Vec<String>>,
+    fail_on: Option<FailOn>,
+    max_file_size_mb: Option<u64>,
+    runner_transaction: Option<bool>,
+    rules: Option<BTreeMap<String, Level>>,
+}
+
+/// Everything a command needs to know, resolved once.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub config_path: Option<PathBuf>,
+    /// Default paths to lint when none are given.
+    pub migrations: Option<PathBuf>,
+    pub pg_version: u32,
+    pub fail_on: FailOn,
+    pub load: LoadOptions,
+    /// Per-rule level overrides from the config.
+    pub levels: BTreeMap<String, Level>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { config_path: None, migrations: None, pg_version: DEFAULT_PG_VERSION, fail_on: FailOn::Warning, load: LoadOptions::default(), levels: BTreeMap::new() }
+    }
+}
+
+impl Settings {
+    /// The severity of `rule` after config, or None when it is off.
+    pub fn severity_of(&self, rule: &str, default: Severity) -> Option<Severity> {
+        match self.levels.get(rule) {
+            Some(level) => level.severity(),
+            None => Some(default),
+        }
+    }
+
+    pub fn is_enabled(&self, rule: &str) -> bool {
+        self.levels.get(rule) != Some(&Level::Off)
+    }
+}
+
+/// Finds `pgproof.toml` in `start` or its ancestors.
+pub fn find_config(start: &Path) -> Option<PathBuf> {
+    let start = start.canonicalize().ok()?;
+    let mut dir = if start.is_file() { start.parent()?.to_path_buf() } else { start };
+    loop {
+        let candidate = dir.join(CONFIG_FILE);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        dir = dir.parent()?.to_path_buf();
+    }
+}
+
+/// Loads settings from `path` (or defaults when None).
+pub fn load(path: Option<&Path>) -> Result<Settings> {
+    let mut settings = Settings::default();
+    let Some(path) = path else { return Ok(settings) };
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config `{}`", path.display()))?;
+    let file: ConfigFile = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim_end())).with_context(|| format!("invalid config `{}`", path.display()))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    settings.config_path = Some(path.to_path_buf());
+    settings.migrations = file.migrations.map(|m| base.join(m));
+    if let Some(v) = file.pg_version {
+        check_pg_version(v).with_context(|| format!("invalid config `{}`: key `pg_version`", path.display()))?;
+        settings.pg_version = v;
+    }
+    if let Some(fail_on) = file.fail_on {
+        settings.fail_on = fail_on;
+    }
+    if let Some(layout) = file.layout.filter(|l| l != "auto") {
+        settings.load.layout = Some(Layout::from_name(&layout).with_context(|| {
+            let names: Vec<&str> = crate::source::layout::LAYOUT_NAMES.iter().map(|(n, _)| *n).collect();
+            format!("invalid config `{}`: key `layout` has unknown value `{layout}` (expected auto, {})", path.display(), names.join(", "))
+        })?);
+    }
+    if let Some(mb) = file.max_file_size_mb {
+        settings.load.max_file_bytes = mb.saturating_mul(1024 * 1024);
+    }
+    settings.load.runner_transaction = file.runner_transaction;
+    settings.load.include = globs(file.include.as_deref(), path, "include")?;
+    settings.load.exclude = globs(file.exclude.as_deref(), path, "exclude")?;
+    for (rule, level) in file.rules.unwrap_or_default() {
+        if crate::rules::find(&rule).is_none() {
+            bail!("invalid config `{}`: key `rules.{rule}` names no pgproof rule (see `pgproof rules`)", path.display());
+        }
+        settings.levels.insert(rule, level);
+    }
+    Ok(settings)
+}
+
+pub fn check_pg_version(v: u32) -> Result<()> {
+    if !(9..=19).contains(&v) {
+        bail!("PostgreSQL version {v} is not supported (expected a major version from 9 to 19)");
+    }
+    Ok(())
+}
+
+fn globs(patterns: Option<&[String]>, path: &Path, key: &str) -> Result<Option<globset::GlobSet>> {
+    let Some(patterns) = patterns else { return Ok(None) };
+    let mut builder = globset::GlobSetBuilder::new();
+    for p in patterns {
+        let glob = globset::Glob::new(p).with_context(|| format!("invalid config `{}`: key `{key}` has a bad glob `{p}`", path.display()))?;
+        builder.add(glob);
+    }
+    Ok(Some(builder.build()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str) -> Result<Settings> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE);
+        std::fs::write(&path, text).unwrap();
+        load(Some(&path))
+    }
+
+    #[test]
+    fn reads_keys() {
+        let s = load_text("pg_version = 11\nfail_on = \"error\"\nlayout = \"flyway\"\n[rules]\ndrop-column = \"off\"\nrename-column = \"error\"\n").unwrap();
+        assert_eq!(s.pg_version, 11);
+        assert_eq!(s.fail_on, FailOn::Error);
+        assert_eq!(s.load.layout, Some(Layout::Flyway));
+        assert!(!s.is_enabled("drop-column"));
+        assert_eq!(s.severity_of("rename-column", Severity::Warning), Some(Severity::Error));
+    }
+
+    #[test]
+    fn unknown_keys_and_rules_are_errors_naming_the_key() {
+        let err = format!("{:#}", load_text("pg_versoin = 11\n").unwrap_err());
+        assert!(err.contains("pg_versoin"), "{err}");
+        let err = format!("{:#}", load_text("[rules]\nno-such-rule = \"off\"\n").unwrap_err());
+        assert!(err.contains("rules.no-such-rule"), "{err}");
+        let err = format!("{:#}", load_text("layout = \"rails\"\n").unwrap_err());
+        assert!(err.contains("`layout`"), "{err}");
+    }
+}

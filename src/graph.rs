@@ -1,0 +1,243 @@
+//! A petgraph dependency graph over catalog objects: what depends on what.
+//!
+//! Edges point from a dependent object to what it depends on. `dependents_of` answers
+//! "what breaks or is silently dropped if X is dropped, renamed or retyped". Does no IO.
+
+use crate::catalog::Catalog;
+use crate::syntax::{ConstraintKind, IndexKey, QualName, TypeName};
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::{Bfs, Reversed};
+use std::collections::HashMap;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Object {
+    Table(QualName),
+    Column(QualName, String),
+    Index(QualName),
+    Constraint(QualName, String),
+    View(QualName),
+    Sequence(QualName),
+    Trigger(QualName, String),
+    Policy(QualName, String),
+    Function(QualName),
+    Type(QualName),
+}
+
+impl fmt::Display for Object {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Object::Table(t) => write!(f, "table `{t}`"),
+            Object::Column(t, c) => write!(f, "column `{t}.{c}`"),
+            Object::Index(i) => write!(f, "index `{i}`"),
+            Object::Constraint(t, c) => write!(f, "constraint `{c}` on `{t}`"),
+            Object::View(v) => write!(f, "view `{v}`"),
+            Object::Sequence(s) => write!(f, "sequence `{s}`"),
+            Object::Trigger(t, n) => write!(f, "trigger `{n}` on `{t}`"),
+            Object::Policy(t, n) => write!(f, "policy `{n}` on `{t}`"),
+            Object::Function(n) => write!(f, "function `{n}`"),
+            Object::Type(n) => write!(f, "type `{n}`"),
+        }
+    }
+}
+
+impl Object {
+    /// The table an object belongs to, for objects that live on a table.
+    pub fn owning_table(&self) -> Option<&QualName> {
+        match self {
+            Object::Table(t) | Object::Column(t, _) | Object::Constraint(t, _) | Object::Trigger(t, _) | Object::Policy(t, _) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+pub struct DependencyGraph {
+    graph: DiGraph<Object, ()>,
+    nodes: HashMap<Object, NodeIndex>,
+    index_tables: HashMap<QualName, QualName>,
+}
+
+impl DependencyGraph {
+    pub fn build(catalog: &Catalog) -> Self {
+        let mut g = DependencyGraph { graph: DiGraph::new(), nodes: HashMap::new(), index_tables: HashMap::new() };
+        for table in catalog.tables.values() {
+            let t = Object::Table(table.name.clone());
+            g.node(t.clone());
+            for column in &table.columns {
+                let c = Object::Column(table.name.clone(), column.name.clone());
+                g.edge(c.clone(), t.clone());
+                if let Some(ty) = user_type(catalog, &column.type_name) {
+                    g.edge(c.clone(), ty);
+                }
+                if let Some(seq) = column.default.as_ref().and_then(|d| nextval_sequence(&d.text, &table.name.schema)) {
+                    g.edge(c.clone(), Object::Sequence(seq));
+                }
+            }
+            for constraint in &table.constraints {
+                let node = Object::Constraint(table.name.clone(), constraint.name.clone());
+                g.edge(node.clone(), t.clone());
+                for column in constraint.kind.columns() {
+                    if table.column(&column).is_some() {
+                        g.edge(node.clone(), Object::Column(table.name.clone(), column));
+                    }
+                }
+                if let ConstraintKind::ForeignKey { ref_table, ref_columns, .. } = &constraint.kind {
+                    g.edge(node.clone(), Object::Table(ref_table.clone()));
+                    for column in ref_columns {
+                        g.edge(node.clone(), Object::Column(ref_table.clone(), column.clone()));
+                    }
+                }
+            }
+            for trigger in &table.triggers {
+                let node = Object::Trigger(table.name.clone(), trigger.name.clone());
+                g.edge(node.clone(), t.clone());
+                g.edge(node, Object::Function(trigger.function.clone()));
+            }
+            for policy in &table.policies {
+                g.edge(Object::Policy(table.name.clone(), policy.clone()), t.clone());
+            }
+        }
+        for index in catalog.indexes.values() {
+            let node = Object::Index(index.name.clone());
+            g.index_tables.insert(index.name.clone(), index.table.clone());
+            g.edge(node.clone(), Object::Table(index.table.clone()));
+            if let Some(constraint) = &index.constraint {
+                g.edge(node.clone(), Object::Constraint(index.table.clone(), constraint.clone()));
+            }
+            let mut columns: Vec<String> = index.keys.iter().flat_map(|k| match k {
+                IndexKey::Column { name } => vec![name.clone()],
+                IndexKey::Expression { expr } => expr.columns.clone(),
+            }).collect();
+            columns.extend(index.include.iter().cloned());
+            columns.extend(index.predicate.iter().flat_map(|p| p.columns.clone()));
+            for column in columns {
+                g.edge(node.clone(), Object::Column(index.table.clone(), column));
+            }
+        }
+        for view in catalog.views.values() {
+            let node = Object::View(view.name.clone());
+            g.node(node.clone());
+            for read in &view.reads {
+                if catalog.views.contains_key(read) {
+                    g.edge(node.clone(), Object::View(read.clone()));
+                } else {
+                    g.edge(node.clone(), Object::Table(read.clone()));
+                    if let Some(table) = catalog.tables.get(read) {
+                        for column in &view.columns_read {
+                            if table.column(column).is_some() {
+                                g.edge(node.clone(), Object::Column(read.clone(), column.clone()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for seq in catalog.sequences.values() {
+            let node = Object::Sequence(seq.name.clone());
+            g.node(node.clone());
+            if let Some((table, column)) = &seq.owned_by {
+                g.edge(node, Object::Column(table.clone(), column.clone()));
+            }
+        }
+        g
+    }
+
+    fn node(&mut self, object: Object) -> NodeIndex {
+        if let Some(&index) = self.nodes.get(&object) {
+            return index;
+        }
+        let index = self.graph.add_node(object.clone());
+        self.nodes.insert(object, index);
+        index
+    }
+
+    fn edge(&mut self, from: Object, to: Object) {
+        let a = self.node(from);
+        let b = self.node(to);
+        if a != b && self.graph.find_edge(a, b).is_none() {
+            self.graph.add_edge(a, b, ());
+        }
+    }
+
+    /// Everything that depends on `object`, directly or through other objects, sorted.
+    pub fn dependents_of(&self, object: &Object) -> Vec<Object> {
+        let Some(&start) = self.nodes.get(object) else { return vec![] };
+        let reversed = Reversed(&self.graph);
+        let mut bfs = Bfs::new(reversed, start);
+        let mut out = vec![];
+        while let Some(n) = bfs.next(reversed) {
+            if n != start {
+                out.push(self.graph[n].clone());
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Dependents that live outside `object`'s own table: views, other tables' foreign keys,
+    /// triggers' functions, ... — what a DROP silently takes along or breaks.
+    pub fn external_dependents(&self, object: &Object) -> Vec<Object> {
+        let table = match object {
+            Object::Table(t) | Object::Column(t, _) => Some(t.clone()),
+            _ => None,
+        };
+        self.dependents_of(object)
+            .into_iter()
+            .filter(|d| match (d, &table) {
+                (Object::Column(t, _), Some(own)) if t == own => false,
+                (Object::Index(i), Some(own)) => self.index_tables.get(i) != Some(own),
+                (Object::Trigger(t, _) | Object::Policy(t, _), Some(own)) if t == own => false,
+                (Object::Constraint(t, _), Some(own)) => t != own,
+                (Object::Sequence(_), _) => false,
+                _ => true,
+            })
+            .collect()
+    }
+}
+
+fn user_type(catalog: &Catalog, t: &TypeName) -> Option<Object> {
+    let name = QualName::new(t.schema.clone().unwrap_or_else(|| "public".into()), t.name.clone());
+    (catalog.enums.contains_key(&name) || catalog.domains.contains_key(&name)).then_some(Object::Type(name))
+}
+
+/// The sequence in a `nextval('seq'::regclass)` default.
+fn nextval_sequence(text: &str, schema: &str) -> Option<QualName> {
+    let start = text.find("nextval('")? + "nextval('".len();
+    let rest = &text[start..];
+    let name = &rest[..rest.find('\'')?];
+    Some(match name.split_once('.') {
+        Some((s, n)) => QualName::new(s.trim_matches('"'), n.trim_matches('"')),
+        None => QualName::new(schema, name.trim_matches('"')),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::apply::apply;
+    use crate::parse::parse_sql;
+
+    #[test]
+    fn dropping_a_table_lists_views_and_foreign_keys_elsewhere() {
+        let mut catalog = Catalog::new();
+        let sql = "CREATE TABLE users (id bigint PRIMARY KEY, email text);
+            CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users);
+            CREATE INDEX ON users (email);
+            CREATE VIEW active AS SELECT email FROM users;
+            CREATE VIEW active2 AS SELECT email FROM active;";
+        for stmt in parse_sql(sql).statements {
+            apply(&mut catalog, &stmt.kind);
+        }
+        let graph = DependencyGraph::build(&catalog);
+        let users = QualName::public("users");
+        let external: Vec<String> = graph.external_dependents(&Object::Table(users.clone())).iter().map(|o| o.to_string()).collect();
+        assert_eq!(external, vec![
+            "constraint `orders_user_id_fkey` on `orders`".to_string(),
+            "view `active`".to_string(),
+            "view `active2`".to_string(),
+        ]);
+        let email = graph.dependents_of(&Object::Column(users, "email".into()));
+        assert!(email.contains(&Object::Index(QualName::public("users_email_idx"))));
+        assert!(email.contains(&Object::View(QualName::public("active"))));
+    }
+}

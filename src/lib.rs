@@ -1,0 +1,23 @@
+//! pgproof: a PostgreSQL schema and migration linter that knows the whole schema.
+//!
+//! Data flows one way: `source` (files, layouts) -> `parse` (pg_query, byte spans) -> `syntax`
+//! (our statement model) -> `catalog` (replayed schema) -> `graph` -> `rules` -> `finding` -> `report`.
+//! See ARCHITECTURE.md.
+
+pub mod analyze;
+pub mod catalog;
+
+
+pub mod config;
+pub mod docs;
+pub mod finding;
+pub mod graph;
+pub mod lex;
+pub mod locks;
+pub mod parse;
+
+pub mod rules;
+pub mod source;
+pub mod span;
+pub mod suppress;
+pub mod syntax;

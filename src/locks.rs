@@ -1,0 +1,104 @@
+//! Which table-level lock each statement takes, as documented for PostgreSQL.
+//!
+//! Used by rules to name the lock in messages, by the engine to track what a transaction holds,
+//! and by `prove` to compare with what the server really took. Does no IO.
+
+use crate::syntax::{AlterCmd, ConstraintKind, LockMode, QualName, StmtKind};
+
+/// The strongest lock `stmt` takes on each relation it touches (tables, not indexes).
+pub fn statement_locks(stmt: &StmtKind) -> Vec<(QualName, LockMode)> {
+    use LockMode::*;
+    match stmt {
+        StmtKind::AlterTable(a) => {
+            let mut out = vec![];
+            let mode = a.cmds.iter().map(alter_cmd_lock).max().unwrap_or(AccessExclusive);
+            out.push((a.name.clone(), mode));
+            for cmd in &a.cmds {
+                match cmd {
+                    AlterCmd::AddConstraint { constraint } => {
+                        if let ConstraintKind::ForeignKey { ref_table, .. } = &constraint.kind {
+                            out.push((ref_table.clone(), ShareRowExclusive));
+                        }
+                    }
+                    AlterCmd::AttachPartition { partition } | AlterCmd::DetachPartition { partition, .. } => {
+                        out.push((partition.clone(), AccessExclusive));
+                    }
+                    _ => {}
+                }
+            }
+            out
+        }
+        StmtKind::CreateIndex(i) => vec![(i.table.clone(), if i.concurrently { ShareUpdateExclusive } else { Share })],
+        StmtKind::CreateTable(t) => {
+            let mut out = vec![];
+            for c in t.constraints.iter().chain(t.columns.iter().flat_map(|c| c.constraints.iter())) {
+                if let ConstraintKind::ForeignKey { ref_table, .. } = &c.kind {
+                    if ref_table != &t.name {
+                        out.push((ref_table.clone(), ShareRowExclusive));
+                    }
+                }
+            }
+            if let Some(parent) = &t.partition_of {
+                out.push((parent.clone(), AccessExclusive));
+            }
+            out
+        }
+        StmtKind::Drop(d) => d.names.iter().map(|n| (n.clone(), AccessExclusive)).chain(d.on_table.iter().map(|t| (t.clone(), AccessExclusive))).collect(),
+        StmtKind::Rename(r) => vec![(r.target.clone(), AccessExclusive)],
+        StmtKind::CreateTrigger { table, .. } => vec![(table.clone(), ShareRowExclusive)],
+        StmtKind::CreatePolicy { table, .. } | StmtKind::AlterPolicy { table, .. } => vec![(table.clone(), AccessExclusive)],
+        StmtKind::Insert { table, .. } | StmtKind::Update { table, .. } | StmtKind::Delete { table, .. } => vec![(table.clone(), RowExclusive)],
+        StmtKind::Truncate { tables, .. } => tables.iter().map(|t| (t.clone(), AccessExclusive)).collect(),
+        StmtKind::Lock { tables, mode } => tables.iter().map(|t| (t.clone(), *mode)).collect(),
+        StmtKind::Vacuum { tables, full, analyze_only } => {
+            let mode = if *full { AccessExclusive } else if *analyze_only { ShareUpdateExclusive } else { ShareUpdateExclusive };
+            tables.iter().map(|t| (t.clone(), mode)).collect()
+        }
+        StmtKind::Cluster { table } => table.iter().map(|t| (t.clone(), AccessExclusive)).collect(),
+        StmtKind::Reindex { name, concurrently, .. } => vec![(name.clone(), if *concurrently { ShareUpdateExclusive } else { AccessExclusive })],
+        StmtKind::RefreshMaterializedView { name, concurrently } => vec![(name.clone(), if *concurrently { Exclusive } else { AccessExclusive })],
+        StmtKind::Comment { target, .. } => vec![(target.clone(), ShareUpdateExclusive)],
+        _ => vec![],
+    }
+}
+
+/// The lock one ALTER TABLE sub-command needs (the statement takes the strongest of its commands).
+pub fn alter_cmd_lock(cmd: &AlterCmd) -> LockMode {
+    use LockMode::*;
+    match cmd {
+        AlterCmd::AddConstraint { constraint } => match constraint.kind {
+            ConstraintKind::ForeignKey { .. } => ShareRowExclusive,
+            _ => AccessExclusive,
+        },
+        AlterCmd::ValidateConstraint { .. } => ShareUpdateExclusive,
+        AlterCmd::EnableTrigger { .. } | AlterCmd::DisableTrigger { .. } => ShareRowExclusive,
+        AlterCmd::AttachPartition { .. } => ShareUpdateExclusive,
+        AlterCmd::DetachPartition { concurrently: true, .. } => ShareUpdateExclusive,
+        AlterCmd::ClusterOn { .. } => ShareUpdateExclusive,
+        AlterCmd::Other { what } if what.contains("Statistics") || what.contains("RelOptions") => ShareUpdateExclusive,
+        _ => AccessExclusive,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_sql;
+
+    fn locks(sql: &str) -> Vec<(String, LockMode)> {
+        let parsed = parse_sql(sql);
+        statement_locks(&parsed.statements[0].kind).into_iter().map(|(n, m)| (n.to_string(), m)).collect()
+    }
+
+    #[test]
+    fn lock_modes_match_the_documentation() {
+        assert_eq!(locks("CREATE INDEX i ON t (a)"), vec![("t".into(), LockMode::Share)]);
+        assert_eq!(locks("CREATE INDEX CONCURRENTLY i ON t (a)"), vec![("t".into(), LockMode::ShareUpdateExclusive)]);
+        assert_eq!(locks("ALTER TABLE t VALIDATE CONSTRAINT c"), vec![("t".into(), LockMode::ShareUpdateExclusive)]);
+        assert_eq!(
+            locks("ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (u) REFERENCES u (id)"),
+            vec![("t".into(), LockMode::ShareRowExclusive), ("u".into(), LockMode::ShareRowExclusive)]
+        );
+        assert_eq!(locks("ALTER TABLE t ADD COLUMN c int, VALIDATE CONSTRAINT x"), vec![("t".into(), LockMode::AccessExclusive)]);
+    }
+}

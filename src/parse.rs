@@ -1,0 +1,257 @@
+//! SQL text -> statements with byte spans, via pg_query (PostgreSQL's own grammar).
+//!
+//! Syntax errors become [`SyntaxError`] values at the right place, never `Err`: the statements
+//! around a broken one are still parsed. psql meta-commands are blanked out (offsets kept).
+
+use crate::lex::{self, Lexed};
+use crate::span::Span;
+use crate::syntax::{self, StmtKind};
+
+/// One statement of a file, with its byte span (leading comments and whitespace trimmed).
+#[derive(Debug, Clone)]
+pub struct ParsedStatement {
+    pub span: Span,
+    pub kind: StmtKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct ParsedText {
+    pub statements: Vec<ParsedStatement>,
+    pub errors: Vec<SyntaxError>,
+    pub lexed: Lexed,
+}
+
+/// Parses `text`. The text must not contain NUL bytes (callers reject such files first).
+pub fn parse_sql(text: &str) -> ParsedText {
+    let lexed = lex::lex(text);
+    let blanked;
+    let sql: &str = if lexed.meta_commands.is_empty() {
+        text
+    } else {
+        blanked = lex::blank_out(text, &lexed.meta_commands);
+        &blanked
+    };
+    let mut out = ParsedText::default();
+    match pg_query::parse(sql, 0) {
+        Ok(parsed) => {
+            for raw in &parsed.protobuf.stmts {
+                let start = raw.stmt_location.max(0) as usize;
+                let end = if raw.stmt_len == 0 { sql.len() } else { start + raw.stmt_len as usize };
+                let span = trim_span(sql, start, end);
+                let kind = raw.stmt.as_ref().and_then(|s| s.node.as_ref()).map(syntax::lower).unwrap_or(StmtKind::Other { node: "Empty".into() });
+                out.statements.push(ParsedStatement { span, kind });
+            }
+        }
+        Err(_) => parse_piecewise(sql, &lexed, &mut out),
+    }
+    out.lexed = lexed;
+    out
+}
+
+/// Parses statement by statement so one error does not hide the others.
+fn parse_piecewise(sql: &str, lexed: &Lexed, out: &mut ParsedText) {
+    let limit = lexed.unterminated.map_or(sql.len(), |(span, _)| span.start);
+    // Split at top-level semicolons (our lexer knows quotes and comments); a piece that does not
+    // parse alone is retried joined with the following ones (e.g. `BEGIN ATOMIC ... END` bodies).
+    let mut bounds = vec![];
+    let mut start = 0;
+    for &semi in lexed.semicolons.iter().filter(|&&s| s < limit) {
+        bounds.push((start, semi));
+        start = semi + 1;
+    }
+    if lexed.unterminated.is_none() {
+        bounds.push((start, limit));
+    }
+    let mut i = 0;
+    while i < bounds.len() {
+        let span = trim_span(sql, bounds[i].0, bounds[i].1);
+        if span.is_empty() {
+            i += 1;
+            continue;
+        }
+        let mut joined = None;
+        for j in i..bounds.len().min(i + 32) {
+            let candidate = trim_span(sql, bounds[i].0, bounds[j].1);
+            if let Ok(parsed) = pg_query::parse(&sql[candidate.start..candidate.end], 0) {
+                joined = Some((j, candidate, parsed));
+                break;
+            }
+        }
+        match joined {
+            Some((j, span, parsed)) => {
+                for raw in &parsed.protobuf.stmts {
+                    let s = span.start + raw.stmt_location.max(0) as usize;
+                    let e = if raw.stmt_len == 0 { span.end } else { s + raw.stmt_len as usize };
+                    let kind = raw.stmt.as_ref().and_then(|n| n.node.as_ref()).map(syntax::lower).unwrap_or(StmtKind::Other { node: "Empty".into() });
+                    out.statements.push(ParsedStatement { span: trim_span(sql, s, e), kind });
+                }
+                i = j + 1;
+            }
+            None => {
+                let piece = &sql[span.start..span.end];
+                match pg_query::parse(piece, 0) {
+                    Err(pg_query::Error::Decode(_)) => {
+                        // Valid SQL whose tree is deeper than the protobuf decoder accepts.
+                        out.statements.push(ParsedStatement { span, kind: StmtKind::Other { node: "TooDeeplyNested".into() } });
+                    }
+                    other => {
+                        let fallback = other.err().map(|e| e.to_string()).unwrap_or_default();
+                        let (offset, message) = locate_error(piece).unwrap_or((0, fallback));
+                        // "at end of input" points past the statement: show its last character.
+                        let offset = if offset >= piece.len() { piece.char_indices().last().map_or(0, |(i, _)| i) } else { offset };
+                        let at = span.start + offset;
+                        let token_end = sql[at..span.end]
+                            .find(|c: char| c.is_whitespace() || c == ';' || c == ',' || c == '(' || c == ')')
+                            .map_or(span.end, |n| at + n.max(1));
+                        out.errors.push(SyntaxError { span: Span::new(at, token_end.min(span.end).max(at)), message });
+                    }
+                }
+                i += 1;
+            }
+        }
+    }
+    if let Some((span, what)) = lexed.unterminated {
+        out.errors.push(SyntaxError { span: Span::new(span.start, (span.start + 1).min(sql.len())), message: format!("unterminated {what}") });
+    }
+}
+
+/// Narrows `[start, end)` to the statement text: no leading whitespace/comments, no trailing whitespace or `;`.
+fn trim_span(sql: &str, start: usize, end: usize) -> Span {
+    let bytes = sql.as_bytes();
+    let end = end.min(sql.len());
+    let mut s = start.min(end);
+    loop {
+        while s < end && bytes[s].is_ascii_whitespace() {
+            s += 1;
+        }
+        if s + 1 < end && bytes[s] == b'-' && bytes[s + 1] == b'-' {
+            s = sql[s..end].find('\n').map_or(end, |n| s + n + 1);
+        } else if s + 1 < end && bytes[s] == b'/' && bytes[s + 1] == b'*' {
+            s = sql[s + 2..end].find("*/").map_or(end, |n| s + 2 + n + 2);
+        } else {
+            break;
+        }
+    }
+    let mut e = end;
+    while e > s && (bytes[e - 1].is_ascii_whitespace() || bytes[e - 1] == b';') {
+        e -= 1;
+    }
+    Span::new(s, e)
+}
+
+/// Asks libpg_query for the error's cursor position (pg_query's Rust API drops it).
+/// Returns the byte offset within `piece` and the server's message.
+fn locate_error(piece: &str) -> Option<(usize, String)> {
+    let input = std::ffi::CString::new(piece).ok()?;
+    // SAFETY: `pg_query_parse` takes a NUL-terminated string we own for the duration of the call and
+    // returns a struct whose pointers stay valid until `pg_query_free_parse_result`, which we call once.
+    unsafe {
+        let result = ffi::pg_query_parse(input.as_ptr());
+        let located = if result.error.is_null() {
+            None
+        } else {
+            let error = &*result.error;
+            let message = std::ffi::CStr::from_ptr(error.message).to_string_lossy().into_owned();
+            let chars = (error.cursorpos.max(1) - 1) as usize;
+            let offset = piece.char_indices().nth(chars).map_or(piece.len(), |(i, _)| i);
+            Some((offset, message))
+        };
+        ffi::pg_query_free_parse_result(result);
+        located
+    }
+}
+
+mod ffi {
+    use std::os::raw::{c_char, c_int};
+
+    #[repr(C)]
+    pub struct PgQueryError {
+        pub message: *mut c_char,
+        pub funcname: *mut c_char,
+        pub filename: *mut c_char,
+        pub lineno: c_int,
+        pub cursorpos: c_int,
+        pub context: *mut c_char,
+    }
+
+    #[repr(C)]
+    pub struct PgQueryParseResult {
+        pub parse_tree: *mut c_char,
+        pub stderr_buffer: *mut c_char,
+        pub error: *mut PgQueryError,
+    }
+
+    // Provided by the libpg_query static library that the pg_query crate builds and links.
+    extern "C" {
+        pub fn pg_query_parse(input: *const c_char) -> PgQueryParseResult;
+        pub fn pg_query_free_parse_result(result: PgQueryParseResult);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_skip_leading_comments() {
+        let sql = "-- first\nCREATE TABLE a (id int);\n\n/* c */ SELECT 1;\nSELECT 2";
+        let parsed = parse_sql(sql);
+        let texts: Vec<&str> = parsed.statements.iter().map(|s| &sql[s.span.start..s.span.end]).collect();
+        assert_eq!(texts, vec!["CREATE TABLE a (id int)", "SELECT 1", "SELECT 2"]);
+        assert!(parsed.errors.is_empty());
+    }
+
+    #[test]
+    fn syntax_error_is_located_and_others_still_parse() {
+        let sql = "CREATE TABLE a (id int);\nALTER TABLE a ADD COLUMN b intt ( ;\nCREATE INDEX i ON a (id);";
+        let parsed = parse_sql(sql);
+        assert_eq!(parsed.statements.len(), 2);
+        assert_eq!(parsed.errors.len(), 1);
+        let err = &parsed.errors[0];
+        assert_eq!(err.message, "syntax error at end of input");
+        assert_eq!(&sql[err.span.start..err.span.start + 1], "(");
+        let bad = parse_sql("SELECT 1;\nSELEC 2;\nSELECT 3;");
+        assert_eq!(bad.statements.len(), 2);
+        assert_eq!(bad.errors[0].span.start, 10);
+    }
+
+    #[test]
+    fn error_position_is_correct_after_multibyte_text() {
+        let sql = "SELECT 'ünïcödé', 1 2;";
+        let parsed = parse_sql(sql);
+        let err = &parsed.errors[0];
+        assert_eq!(&sql[err.span.start..err.span.end], "2");
+    }
+
+    #[test]
+    fn meta_commands_are_ignored() {
+        let sql = "\\set ON_ERROR_STOP 1\nBEGIN;\nCREATE TABLE t (id int);\nCOMMIT;\n";
+        let parsed = parse_sql(sql);
+        assert!(parsed.errors.is_empty());
+        assert_eq!(parsed.statements.len(), 3);
+        assert_eq!(parsed.lexed.meta_commands.len(), 1);
+    }
+
+    #[test]
+    fn unterminated_dollar_quote_is_an_error_and_prior_statements_survive() {
+        let sql = "CREATE TABLE t (id int);\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1;\n";
+        let parsed = parse_sql(sql);
+        assert_eq!(parsed.statements.len(), 1);
+        assert_eq!(parsed.errors.len(), 1);
+        assert_eq!(parsed.errors[0].message, "unterminated dollar-quoted string");
+    }
+
+    #[test]
+    fn deeply_nested_expression_does_not_crash() {
+        let depth = 2000;
+        let sql = format!("SELECT {}1{};", "(".repeat(depth), ")".repeat(depth));
+        let parsed = parse_sql(&sql);
+        assert_eq!(parsed.statements.len() + parsed.errors.len(), 1);
+    }
+}

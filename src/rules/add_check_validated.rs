@@ -1,0 +1,62 @@
+//! `add-check-validated`: a CHECK constraint added to an existing table without NOT VALID.
+
+use super::*;
+use crate::finding::Applicability;
+use crate::syntax::{AlterCmd, ConstraintKind};
+
+pub struct AddCheckValidated;
+
+static META: RuleMeta = RuleMeta {
+    id: "add-check-validated",
+    category: Category::Locking,
+    severity: Severity::Warning,
+    fix: FixKind::Recipe,
+    doc: include_str!("../../lints/add-check-validated.md"),
+    doc_examples: true,
+};
+
+impl Rule for AddCheckValidated {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+        let StmtKind::AlterTable(alter) = cx.stmt else { return };
+        if cx.is_new(&alter.name) {
+            return;
+        }
+        for cmd in &alter.cmds {
+            let AlterCmd::AddConstraint { constraint } = cmd else { continue };
+            let ConstraintKind::Check { expr } = &constraint.kind else { continue };
+            if constraint.not_valid {
+                continue;
+            }
+            let name = constraint.name.clone().unwrap_or_else(|| {
+                crate::catalog::apply::make_object_name(&alter.name.name, expr.columns.first().map(String::as_str), "check")
+            });
+            let mut diag = Diagnostic::new(
+                META.id,
+                cx.span,
+                format!(
+                    "adding check constraint `{name}` scans every row of `{}` while it {} {}",
+                    alter.name,
+                    lock_effect(LockMode::AccessExclusive, &alter.name),
+                    held_until(cx.in_transaction)
+                ),
+            )
+            .lock(LockMode::AccessExclusive)
+            .help("add the constraint `NOT VALID` (instant), then `VALIDATE CONSTRAINT` in a separate transaction, which does not block reads or writes");
+            if alter.cmds.len() == 1 {
+                diag = diag.fix(
+                    format!(
+                        "ALTER TABLE {t} ADD CONSTRAINT {name} CHECK ({e}) NOT VALID;\n-- in a separate transaction:\nALTER TABLE {t} VALIDATE CONSTRAINT {name};",
+                        t = alter.name,
+                        e = expr.text
+                    ),
+                    Applicability::Safe,
+                );
+            }
+            out.push(diag);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! `add-column-volatile-default`: ADD COLUMN whose default forces a table rewrite.
+
+use super::*;
+use crate::finding::Applicability;
+use crate::syntax::{AlterCmd, Volatility};
+
+pub struct AddColumnVolatileDefault;
+
+static META: RuleMeta = RuleMeta {
+    id: "add-column-volatile-default",
+    category: Category::Locking,
+    severity: Severity::Warning,
+    fix: FixKind::Recipe,
+    doc: include_str!("../../lints/add-column-volatile-default.md"),
+    doc_examples: true,
+};
+
+impl Rule for AddColumnVolatileDefault {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+        let StmtKind::AlterTable(alter) = cx.stmt else { return };
+        if cx.is_new(&alter.name) {
+            return;
+        }
+        for cmd in &alter.cmds {
+            let AlterCmd::AddColumn { column, .. } = cmd else { continue };
+            let t = &alter.name;
+            let c = &column.name;
+            let (why, default_sql) = if column.type_name.is_serial() {
+                (format!("`{}` fills every existing row from a new sequence", column.type_name.name), None)
+            } else if column.identity.is_some() {
+                ("an identity column fills every existing row from its sequence".to_string(), None)
+            } else if let Some(default) = column.default.as_ref().filter(|d| !d.is_null_literal()) {
+                if cx.catalog.expr_volatility(default) == Volatility::Volatile {
+                    (format!("the default `{}` is volatile, so it is evaluated for every existing row", default.text), Some(default.text.clone()))
+                } else if cx.pg_version < 11 {
+                    (format!("before PostgreSQL 11 any default is written into every existing row (assumed PostgreSQL {})", cx.pg_version), Some(default.text.clone()))
+                } else {
+                    continue;
+                }
+            } else {
+                continue;
+            };
+            let mut diag = Diagnostic::new(
+                META.id,
+                cx.span,
+                format!(
+                    "adding column `{c}` rewrites `{t}` and all its indexes: {why}; the rewrite {} {}",
+                    lock_effect(LockMode::AccessExclusive, t),
+                    held_until(cx.in_transaction)
+                ),
+            )
+            .lock(LockMode::AccessExclusive)
+            .help("add the column without a default (instant), set the default for new rows, and backfill existing rows in batches outside the migration");
+            let ty = if column.type_name.is_serial() { column.type_name.serial_base().to_string() } else { column.type_name.to_string() };
+            let fix = match default_sql {
+                Some(default) => format!(
+                    "ALTER TABLE {t} ADD COLUMN {c} {ty};\nALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {default};\n-- then backfill in batches, outside the migration:\n-- UPDATE {t} SET {c} = {default} WHERE {c} IS NULL AND <next batch of keys>;"
+                ),
+                None => format!(
+                    "ALTER TABLE {t} ADD COLUMN {c} {ty};\nCREATE SEQUENCE {t}_{c}_seq OWNED BY {t}.{c};\nALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT nextval('{t}_{c}_seq');\n-- then backfill in batches, outside the migration:\n-- UPDATE {t} SET {c} = nextval('{t}_{c}_seq') WHERE {c} IS NULL AND <next batch of keys>;"
+                ),
+            };
+            diag = diag.fix(fix, Applicability::Unsafe);
+            if column.not_null {
+                diag = diag.note("the column is also `NOT NULL`: add it nullable, backfill, then enforce NOT NULL with a validated CHECK (see `pgproof explain set-not-null-scan`)");
+            }
+            out.push(diag);
+        }
+    }
+}

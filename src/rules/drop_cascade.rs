@@ -1,0 +1,72 @@
+//! `drop-cascade`: DROP ... CASCADE silently takes dependent objects with it; list them.
+
+use super::*;
+use crate::graph::Object;
+use crate::syntax::{AlterCmd, ObjectKind};
+
+pub struct DropCascade;
+
+static META: RuleMeta = RuleMeta {
+    id: "drop-cascade",
+    category: Category::Compatibility,
+    severity: Severity::Warning,
+    fix: FixKind::Guidance,
+    doc: include_str!("../../lints/drop-cascade.md"),
+    doc_examples: true,
+};
+
+impl Rule for DropCascade {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+        let mut targets: Vec<(String, Object)> = vec![];
+        match cx.stmt {
+            StmtKind::Drop(drop) if drop.cascade => {
+                for name in &drop.names {
+                    let object = match drop.kind {
+                        ObjectKind::Table => Object::Table(name.clone()),
+                        ObjectKind::View | ObjectKind::MaterializedView => Object::View(name.clone()),
+                        ObjectKind::Sequence => Object::Sequence(name.clone()),
+                        ObjectKind::Function | ObjectKind::Procedure => Object::Function(name.clone()),
+                        ObjectKind::Type | ObjectKind::Domain => Object::Type(name.clone()),
+                        ObjectKind::Index => Object::Index(name.clone()),
+                        _ => continue,
+                    };
+                    targets.push((format!("DROP {} {name} CASCADE", drop.kind.sql()), object));
+                }
+            }
+            StmtKind::AlterTable(alter) => {
+                for cmd in &alter.cmds {
+                    match cmd {
+                        AlterCmd::DropColumn { name, cascade: true, .. } => {
+                            targets.push((format!("DROP COLUMN {name} CASCADE"), Object::Column(alter.name.clone(), name.clone())));
+                        }
+                        AlterCmd::DropConstraint { name, cascade: true, .. } => {
+                            targets.push((format!("DROP CONSTRAINT {name} CASCADE"), Object::Constraint(alter.name.clone(), name.clone())));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+        for (what, object) in targets {
+            let dependents = match &object {
+                Object::Table(_) | Object::Column(_, _) => cx.graph().external_dependents(&object),
+                _ => cx.graph().dependents_of(&object),
+            };
+            // Columns of a dropped type's users are dropped too: that is data loss worth naming.
+            if dependents.is_empty() {
+                continue;
+            }
+            let listed: Vec<String> = dependents.iter().map(|d| d.to_string()).collect();
+            out.push(
+                Diagnostic::new(META.id, cx.span, format!("`{what}` also drops {} dependent object(s): {}", listed.len(), listed.join(", ")))
+                    .lock(LockMode::AccessExclusive)
+                    .help("drop or change the dependents explicitly first, then drop without `CASCADE`, so the migration fails loudly if something new starts depending on it"),
+            );
+        }
+    }
+}

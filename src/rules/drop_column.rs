@@ -1,0 +1,46 @@
+//! `drop-column`: dropping a column that running app instances may still read or write.
+
+use super::*;
+use crate::syntax::AlterCmd;
+
+pub struct DropColumn;
+
+static META: RuleMeta = RuleMeta {
+    id: "drop-column",
+    category: Category::Compatibility,
+    severity: Severity::Warning,
+    fix: FixKind::Guidance,
+    doc: include_str!("../../lints/drop-column.md"),
+    doc_examples: true,
+};
+
+impl Rule for DropColumn {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+        let StmtKind::AlterTable(alter) = cx.stmt else { return };
+        if cx.is_new(&alter.name) || alter.kind != crate::syntax::RelKind::Table {
+            return;
+        }
+        for cmd in &alter.cmds {
+            let AlterCmd::DropColumn { name, .. } = cmd else { continue };
+            if let Some(table) = cx.catalog.table(&alter.name) {
+                if table.column(name).is_none() {
+                    continue;
+                }
+            }
+            out.push(
+                Diagnostic::new(
+                    META.id,
+                    cx.span,
+                    format!("dropping column `{}.{name}` breaks app instances still running code that selects, inserts or updates it, and its data is gone for good", alter.name),
+                )
+                .lock(LockMode::AccessExclusive)
+                .help(format!("expand/contract: first release code that no longer reads or writes `{name}` (tell the ORM to ignore it), deploy it everywhere, then drop the column in a later release"))
+                .note("the drop itself is quick (catalog only), but it waits for an `ACCESS EXCLUSIVE` lock, queueing all traffic behind any long-running query on the table"),
+            );
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! `foreign-key-without-index`: a foreign key whose columns lead no index.
+
+use super::*;
+use crate::finding::Applicability;
+use crate::syntax::ConstraintKind;
+
+pub struct ForeignKeyWithoutIndex;
+
+static META: RuleMeta = RuleMeta {
+    id: "foreign-key-without-index",
+    category: Category::Schema,
+    severity: Severity::Warning,
+    fix: FixKind::Recipe,
+    doc: include_str!("../../lints/foreign-key-without-index.md"),
+    doc_examples: true,
+};
+
+impl Rule for ForeignKeyWithoutIndex {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+        for table in cx.catalog.tables.values() {
+            for fk in table.foreign_keys() {
+                let ConstraintKind::ForeignKey { columns, ref_table, .. } = &fk.kind else { continue };
+                if columns.is_empty() || cx.catalog.has_index_covering(&table.name, columns) {
+                    continue;
+                }
+                let cols = columns.join(", ");
+                let index_name = crate::catalog::apply::make_object_name(&table.name.name, Some(&columns.join("_")), "idx");
+                let diag = Diagnostic::new(
+                    META.id,
+                    Span::default(),
+                    format!(
+                        "foreign key `{}` on `{} ({cols})` has no index leading with those columns: every delete or key update in `{ref_table}` scans `{}`, and joins on it scan too",
+                        fk.name, table.name, table.name
+                    ),
+                )
+                .help("index the referencing columns")
+                .fix(format!("CREATE INDEX CONCURRENTLY {index_name} ON {} ({cols});", table.name), Applicability::Safe);
+                out.push(SchemaDiagnostic { table: table.name.clone(), column: columns.first().cloned(), diagnostic: diag });
+            }
+        }
+    }
+}

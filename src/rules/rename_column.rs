@@ -1,0 +1,55 @@
+//! `rename-column`: renaming a column under running app instances.
+
+use super::*;
+use crate::graph::Object;
+use crate::syntax::ObjectKind;
+
+pub struct RenameColumn;
+
+static META: RuleMeta = RuleMeta {
+    id: "rename-column",
+    category: Category::Compatibility,
+    severity: Severity::Warning,
+    fix: FixKind::Guidance,
+    doc: include_str!("../../lints/rename-column.md"),
+    doc_examples: true,
+};
+
+impl Rule for RenameColumn {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+        let StmtKind::Rename(rename) = cx.stmt else { return };
+        if rename.kind != ObjectKind::Column || cx.is_new(&rename.target) {
+            return;
+        }
+        let Some(old) = rename.sub_name.as_deref() else { return };
+        if cx.catalog.views.contains_key(&rename.target) {
+            return;
+        }
+        let t = &rename.target;
+        let new = &rename.new_name;
+        let mut diag = Diagnostic::new(
+            META.id,
+            cx.span,
+            format!("renaming `{t}.{old}` to `{new}` breaks app instances still running code that uses `{old}`: their queries fail with `column \"{old}\" does not exist`"),
+        )
+        .lock(LockMode::AccessExclusive)
+        .help(format!(
+            "expand/contract: add `{new}`, write both columns (or a trigger), backfill, move reads to `{new}`, and drop `{old}` in a later release"
+        ));
+        let views: Vec<String> = cx
+            .graph()
+            .dependents_of(&Object::Column(t.clone(), old.to_string()))
+            .into_iter()
+            .filter(|o| matches!(o, Object::View(_)))
+            .map(|o| o.to_string())
+            .collect();
+        if !views.is_empty() {
+            diag = diag.note(format!("{} follow the rename inside PostgreSQL, but their output column names stay as they were", views.join(", ")));
+        }
+        out.push(diag);
+    }
+}

@@ -1,0 +1,70 @@
+//! `set-not-null-scan`: SET NOT NULL on an existing table scans it under an ACCESS EXCLUSIVE lock.
+
+use super::*;
+use crate::finding::Applicability;
+use crate::syntax::AlterCmd;
+
+pub struct SetNotNullScan;
+
+static META: RuleMeta = RuleMeta {
+    id: "set-not-null-scan",
+    category: Category::Locking,
+    severity: Severity::Warning,
+    fix: FixKind::Recipe,
+    doc: include_str!("../../lints/set-not-null-scan.md"),
+    doc_examples: true,
+};
+
+impl Rule for SetNotNullScan {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+        let StmtKind::AlterTable(alter) = cx.stmt else { return };
+        if cx.is_new(&alter.name) {
+            return;
+        }
+        let table = cx.catalog.table(&alter.name);
+        for cmd in &alter.cmds {
+            let AlterCmd::SetNotNull { column } = cmd else { continue };
+            if let Some(t) = table {
+                if t.column(column).is_some_and(|c| c.not_null) {
+                    continue;
+                }
+                if cx.pg_version >= 12 && t.has_validated_not_null_check(column) {
+                    continue;
+                }
+            }
+            let check = crate::catalog::apply::make_object_name(&alter.name.name, Some(column), "not_null");
+            let mut diag = Diagnostic::new(
+                META.id,
+                cx.span,
+                format!(
+                    "`SET NOT NULL` on `{}.{column}` scans the whole table to check for NULLs while it {} {}",
+                    alter.name,
+                    lock_effect(LockMode::AccessExclusive, &alter.name),
+                    held_until(cx.in_transaction)
+                ),
+            )
+            .lock(LockMode::AccessExclusive);
+            if cx.pg_version >= 12 {
+                diag = diag
+                    .help(format!("first add `CHECK ({column} IS NOT NULL) NOT VALID` and validate it in a separate transaction; PostgreSQL 12+ then uses the validated check and `SET NOT NULL` skips the scan (assumed PostgreSQL {})", cx.pg_version))
+                    .fix(
+                        format!(
+                            "ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) NOT VALID;\n-- in a separate transaction:\nALTER TABLE {t} VALIDATE CONSTRAINT {check};\nALTER TABLE {t} ALTER COLUMN {column} SET NOT NULL;\nALTER TABLE {t} DROP CONSTRAINT {check};",
+                            t = alter.name
+                        ),
+                        Applicability::Safe,
+                    );
+            } else {
+                diag = diag.help(format!(
+                    "PostgreSQL {} has no way to skip the scan: run it when the table is quiet, or keep the column nullable and enforce `CHECK ({column} IS NOT NULL)` added `NOT VALID` and validated separately",
+                    cx.pg_version
+                ));
+            }
+            out.push(diag);
+        }
+    }
+}

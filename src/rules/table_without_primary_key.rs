@@ -1,0 +1,49 @@
+//! `table-without-primary-key`: a table in the final schema with no primary key.
+
+use super::*;
+use crate::catalog::TableKind;
+use crate::syntax::Persistence;
+
+pub struct TableWithoutPrimaryKey;
+
+static META: RuleMeta = RuleMeta {
+    id: "table-without-primary-key",
+    category: Category::Schema,
+    severity: Severity::Warning,
+    fix: FixKind::Guidance,
+    doc: include_str!("../../lints/table-without-primary-key.md"),
+    doc_examples: true,
+};
+
+impl Rule for TableWithoutPrimaryKey {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+        for table in cx.catalog.tables.values() {
+            if table.primary_key().is_some() || table.persistence == Persistence::Temporary {
+                continue;
+            }
+            if let TableKind::Partition { parent } = &table.kind {
+                if cx.catalog.table(parent).is_some_and(|p| p.primary_key().is_some()) {
+                    continue;
+                }
+            }
+            let unique_not_null = table.constraints.iter().any(|c| match &c.kind {
+                crate::syntax::ConstraintKind::Unique { columns, .. } => columns.iter().all(|col| table.column(col).is_some_and(|x| x.not_null)),
+                _ => false,
+            });
+            let mut diag = Diagnostic::new(
+                META.id,
+                Span::default(),
+                format!("table `{}` has no primary key: rows cannot be addressed reliably, logical replication cannot replicate its updates and deletes, and duplicates go unnoticed", table.name),
+            )
+            .help(format!("add a primary key, e.g. `ALTER TABLE {} ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY`, or promote a unique NOT NULL key", table.name));
+            if unique_not_null {
+                diag = diag.note("it has a unique key over NOT NULL columns: promote it with `ALTER TABLE ... ADD PRIMARY KEY USING INDEX ...`");
+            }
+            out.push(SchemaDiagnostic { table: table.name.clone(), column: None, diagnostic: diag });
+        }
+    }
+}

@@ -1,0 +1,696 @@
+//! Migration layouts: detection, ordering, up/down pairing and runner transaction semantics.
+
+use super::version::{natural_cmp, Version};
+use super::{display_path, read_text, FileProblem, LoadOptions, Migration, MigrationSet, RunnerTransaction, SourceFile, SqlPart};
+use crate::lex::blank_out;
+use crate::span::Span;
+use anyhow::{Context, Result};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Layout {
+    /// Ordered `*.sql` files run by psql or a custom runner.
+    Plain,
+    /// golang-migrate / sqlx: `N_name.up.sql` + `N_name.down.sql`.
+    UpDown,
+    /// diesel / sqlx directories: `<version>_name/up.sql` + `down.sql`.
+    Diesel,
+    /// Flyway: `V<ver>__name.sql`, `U<ver>__name.sql`, `R__name.sql`.
+    Flyway,
+    /// dbmate: `-- migrate:up` / `-- migrate:down` sections.
+    Dbmate,
+    /// goose: `-- +goose Up` / `-- +goose Down` sections.
+    Goose,
+    /// Prisma Migrate: `<ts>_name/migration.sql`.
+    Prisma,
+    /// Sqitch: `deploy/` + `revert/` (+ `sqitch.plan`).
+    Sqitch,
+}
+
+pub const LAYOUT_NAMES: &[(&str, Layout)] = &[
+    ("plain", Layout::Plain),
+    ("golang-migrate", Layout::UpDown),
+    ("sqlx", Layout::UpDown),
+    ("up-down", Layout::UpDown),
+    ("diesel", Layout::Diesel),
+    ("flyway", Layout::Flyway),
+    ("dbmate", Layout::Dbmate),
+    ("goose", Layout::Goose),
+    ("prisma", Layout::Prisma),
+    ("sqitch", Layout::Sqitch),
+];
+
+impl Layout {
+    pub fn from_name(name: &str) -> Option<Layout> {
+        LAYOUT_NAMES.iter().find(|(n, _)| *n == name).map(|(_, l)| *l)
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Layout::Plain => "plain",
+            Layout::UpDown => "golang-migrate/sqlx",
+            Layout::Diesel => "diesel",
+            Layout::Flyway => "flyway",
+            Layout::Dbmate => "dbmate",
+            Layout::Goose => "goose",
+            Layout::Prisma => "prisma",
+            Layout::Sqitch => "sqitch",
+        }
+    }
+}
+
+const SKIP_DIRS: &[&str] = &["target", "node_modules", ".git", "vendor"];
+
+/// Finds every migration set under `path` (a directory or a file inside one).
+pub fn discover(path: &Path, opts: &LoadOptions) -> Result<Vec<MigrationSet>> {
+    let meta = std::fs::metadata(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    if meta.is_file() {
+        let root = root_of_file(path);
+        return Ok(discover(&root, opts)?.into_iter().filter(|s| s.files.iter().any(|f| same_file(&f.path, path))).collect());
+    }
+    let mut dirs: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    let walker = walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name().into_iter().filter_entry(|e| {
+        e.depth() == 0 || !(e.file_type().is_dir() && (e.file_name().to_string_lossy().starts_with('.') || SKIP_DIRS.contains(&&*e.file_name().to_string_lossy())))
+    });
+    for entry in walker {
+        let entry = entry.with_context(|| format!("cannot walk `{}`", path.display()))?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let file = entry.path();
+        let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let relevant = name.ends_with(".sql") || name == "metadata.toml" || name == "sqitch.plan" || name.ends_with(".sql.conf");
+        if !relevant || !included(file, path, opts) {
+            continue;
+        }
+        let parent = file.parent().unwrap_or(path).to_path_buf();
+        dirs.entry(parent).or_default().push(file.to_path_buf());
+    }
+    let mut claimed: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut roots: Vec<(PathBuf, Layout)> = vec![];
+    let all_dirs: Vec<PathBuf> = dirs.keys().cloned().collect();
+    let mut parents: BTreeSet<PathBuf> = BTreeSet::new();
+    for dir in &all_dirs {
+        if let Some(parent) = dir.parent() {
+            parents.insert(parent.to_path_buf());
+        }
+    }
+    for parent in &parents {
+        let children: Vec<&PathBuf> = all_dirs.iter().filter(|d| d.parent() == Some(parent)).collect();
+        let has = |name: &str| children.iter().any(|c| dirs[*c].iter().any(|f| f.file_name().is_some_and(|n| n == name)));
+        let forced = opts.layout;
+        let sqitch = children.iter().any(|c| c.file_name().is_some_and(|n| n == "deploy")) && (forced.is_none() || forced == Some(Layout::Sqitch));
+        let layout = if sqitch {
+            Some(Layout::Sqitch)
+        } else if has("up.sql") && forced.is_none_or(|l| l == Layout::Diesel) {
+            Some(Layout::Diesel)
+        } else if has("migration.sql") && forced.is_none_or(|l| l == Layout::Prisma) {
+            Some(Layout::Prisma)
+        } else {
+            None
+        };
+        if let Some(layout) = layout {
+            for child in &children {
+                claimed.insert((*child).clone());
+            }
+            roots.push((parent.clone(), layout));
+        }
+    }
+    for (dir, files) in &dirs {
+        if claimed.contains(dir) || !files.iter().any(|f| f.extension().is_some_and(|e| e == "sql")) {
+            continue;
+        }
+        roots.push((dir.clone(), Layout::Plain));
+    }
+    roots.sort();
+    let mut sets = vec![];
+    for (root, layout) in roots {
+        sets.push(load(&root, layout, &dirs, opts)?);
+    }
+    Ok(sets)
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// The migrations directory a single file belongs to.
+pub fn root_of_file(path: &Path) -> PathBuf {
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let parent_name = parent.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let grandparent = || parent.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+    if matches!(name.as_str(), "up.sql" | "down.sql" | "migration.sql" | "metadata.toml") || matches!(parent_name.as_str(), "deploy" | "revert" | "verify") {
+        grandparent()
+    } else {
+        parent.to_path_buf()
+    }
+}
+
+fn included(file: &Path, root: &Path, opts: &LoadOptions) -> bool {
+    let rel = file.strip_prefix(root).unwrap_or(file);
+    if let Some(include) = &opts.include {
+        if !(include.is_match(rel) || include.is_match(file)) {
+            return false;
+        }
+    }
+    if let Some(exclude) = &opts.exclude {
+        if exclude.is_match(rel) || exclude.is_match(file) {
+            return false;
+        }
+    }
+    true
+}
+
+struct Loader<'a> {
+    set: MigrationSet,
+    opts: &'a LoadOptions,
+}
+
+impl Loader<'_> {
+    /// Reads a file into the set, returning its index, or records a problem and returns None.
+    fn read(&mut self, path: &Path) -> Result<Option<usize>> {
+        let index = self.set.files.len();
+        let shown = display_path(path);
+        match read_text(path, self.opts.max_file_bytes).with_context(|| format!("cannot read `{}`", shown.display()))? {
+            Ok(text) => {
+                self.set.files.push(SourceFile { path: shown, text });
+                Ok(Some(index))
+            }
+            Err((offset, message)) => {
+                self.set.files.push(SourceFile { path: shown, text: String::new() });
+                self.set.problems.push(FileProblem { file: index, span: Span::new(offset, offset), rule: "syntax-error", message });
+                Ok(None)
+            }
+        }
+    }
+
+    fn problem(&mut self, file: usize, message: String) {
+        self.set.problems.push(FileProblem { file, span: Span::new(0, 0), rule: "ambiguous-migration-order", message });
+    }
+
+    fn tx(&self, wrapped: bool, reason: impl Into<String>) -> RunnerTransaction {
+        match self.opts.runner_transaction {
+            Some(forced) => RunnerTransaction { wrapped: forced, reason: "set by `runner_transaction` in pgproof.toml".into() },
+            None => RunnerTransaction { wrapped, reason: reason.into() },
+        }
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()
+}
+
+fn load(root: &Path, detected: Layout, dirs: &BTreeMap<PathBuf, Vec<PathBuf>>, opts: &LoadOptions) -> Result<MigrationSet> {
+    let mut loader = Loader {
+        set: MigrationSet { root: display_path(root), layout: detected, files: vec![], migrations: vec![], problems: vec![] },
+        opts,
+    };
+    match detected {
+        Layout::Diesel | Layout::Prisma => load_directories(&mut loader, root, detected, dirs)?,
+        Layout::Sqitch => load_sqitch(&mut loader, root, dirs)?,
+        _ => {
+            let files: Vec<PathBuf> = dirs.get(root).cloned().unwrap_or_default().into_iter().filter(|f| f.extension().is_some_and(|e| e == "sql")).collect();
+            let layout = match opts.layout {
+                Some(l) => l,
+                None => detect_file_layout(&files, opts),
+            };
+            loader.set.layout = layout;
+            match layout {
+                Layout::Flyway => load_flyway(&mut loader, &files)?,
+                Layout::UpDown => load_updown(&mut loader, &files)?,
+                Layout::Goose | Layout::Dbmate => load_sections(&mut loader, &files, layout)?,
+                _ => load_plain(&mut loader, &files)?,
+            }
+        }
+    }
+    Ok(loader.set)
+}
+
+fn is_flyway_name(name: &str) -> bool {
+    let Some(body) = name.strip_suffix(".sql") else { return false };
+    if let Some(rest) = body.strip_prefix("R__") {
+        return !rest.is_empty();
+    }
+    let Some(rest) = body.strip_prefix('V').or_else(|| body.strip_prefix('U')) else { return false };
+    rest.split_once("__").is_some_and(|(v, _)| Version::parse_groups(v, &['.', '_']).is_some())
+}
+
+fn detect_file_layout(files: &[PathBuf], opts: &LoadOptions) -> Layout {
+    let names: Vec<String> = files.iter().map(|f| file_name(f)).collect();
+    if names.iter().any(|n| is_flyway_name(n)) {
+        return Layout::Flyway;
+    }
+    if names.iter().any(|n| n.ends_with(".up.sql") || n.ends_with(".down.sql")) {
+        return Layout::UpDown;
+    }
+    for file in files {
+        if let Ok(Ok(text)) = read_text(file, opts.max_file_bytes) {
+            if text.lines().any(|l| l.trim_start().starts_with("-- +goose")) {
+                return Layout::Goose;
+            }
+            if text.lines().any(|l| l.trim_start().starts_with("-- migrate:up")) {
+                return Layout::Dbmate;
+            }
+        }
+    }
+    Layout::Plain
+}
+
+/// Sorts `(version, name, value)` entries and reports version ties as problems.
+fn order<T>(loader: &mut Loader<'_>, mut entries: Vec<(Option<Version>, String, usize, T)>) -> Vec<(Option<Version>, String, T)> {
+    let versioned = entries.iter().filter(|e| e.0.is_some()).count();
+    if versioned > 0 && versioned < entries.len() {
+        let odd: Vec<(String, usize)> = entries.iter().filter(|e| e.0.is_none()).map(|e| (e.1.clone(), e.2)).collect();
+        for (name, file) in odd {
+            loader.problem(file, format!("`{name}` has no version prefix while other migrations here do: the runner's order is ambiguous (mixed naming schemes)"));
+        }
+    }
+    entries.sort_by(|a, b| match (&a.0, &b.0) {
+        (Some(x), Some(y)) => x.cmp(y).then_with(|| natural_cmp(&a.1, &b.1)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => natural_cmp(&a.1, &b.1),
+    });
+    for pair in entries.windows(2) {
+        if let (Some(x), Some(y)) = (&pair[0].0, &pair[1].0) {
+            if x == y {
+                let message = format!("`{}` and `{}` have the same version {x}: the runner's order is ambiguous", pair[0].1, pair[1].1);
+                let file = pair[1].2;
+                loader.set.problems.push(FileProblem { file, span: Span::new(0, 0), rule: "ambiguous-migration-order", message });
+            }
+        }
+    }
+    entries.into_iter().map(|(v, n, _, t)| (v, n, t)).collect()
+}
+
+fn load_plain(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
+    let mut entries = vec![];
+    for path in files {
+        let Some(index) = loader.read(path)? else { continue };
+        let name = file_name(path);
+        let stem = name.trim_end_matches(".sql").to_string();
+        let version = Version::leading(&stem).map(|(v, _)| v);
+        entries.push((version, stem, index, index));
+    }
+    for (version, id, index) in order(loader, entries) {
+        let text = loader.set.files[index].text.clone();
+        let transaction = loader.tx(false, "plain SQL files run statement by statement (psql autocommit) unless they say BEGIN");
+        loader.set.migrations.push(Migration { id, version, up: Some(SqlPart { file: index, text }), down: None, transaction, supports_down: false });
+    }
+    Ok(())
+}
+
+fn load_updown(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
+    let mut pairs: BTreeMap<String, (Option<usize>, Option<usize>)> = BTreeMap::new();
+    let mut first_file: BTreeMap<String, usize> = BTreeMap::new();
+    for path in files {
+        let name = file_name(path);
+        let (base, up) = if let Some(b) = name.strip_suffix(".up.sql") {
+            (b.to_string(), true)
+        } else if let Some(b) = name.strip_suffix(".down.sql") {
+            (b.to_string(), false)
+        } else {
+            // sqlx simple (irreversible) migration: N_name.sql
+            (name.trim_end_matches(".sql").to_string(), true)
+        };
+        let Some(index) = loader.read(path)? else { continue };
+        first_file.entry(base.clone()).or_insert(index);
+        let entry = pairs.entry(base).or_default();
+        if up {
+            entry.0 = Some(index);
+        } else {
+            entry.1 = Some(index);
+        }
+    }
+    let entries = pairs.into_iter().map(|(base, pair)| {
+        let version = Version::leading(&base).map(|(v, _)| v);
+        let file = first_file[&base];
+        (version, base, file, pair)
+    }).collect();
+    for (version, id, (up, down)) in order(loader, entries) {
+        let up_text = up.map(|i| loader.set.files[i].text.clone());
+        let no_tx = up_text.as_deref().is_some_and(|t| t.lines().next().is_some_and(|l| l.trim() == "-- no-transaction"));
+        let transaction = if no_tx {
+            loader.tx(false, "the file starts with `-- no-transaction`")
+        } else {
+            loader.tx(true, "sqlx wraps each migration in a transaction; golang-migrate sends the file as one implicit transaction")
+        };
+        let up = up.zip(up_text).map(|(file, text)| SqlPart { file, text });
+        let down = down.map(|file| SqlPart { file, text: loader.set.files[file].text.clone() });
+        loader.set.migrations.push(Migration { id, version, up, down, transaction, supports_down: true });
+    }
+    Ok(())
+}
+
+fn load_flyway(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
+    let mut versioned: BTreeMap<String, (Option<usize>, Option<usize>, String)> = BTreeMap::new();
+    let mut repeatable = vec![];
+    let mut entries_files: BTreeMap<String, usize> = BTreeMap::new();
+    for path in files {
+        let name = file_name(path);
+        let Some(index) = loader.read(path)? else { continue };
+        if !is_flyway_name(&name) {
+            loader.problem(index, format!("`{name}` does not follow Flyway's `V<version>__<name>.sql` naming while its neighbours do (mixed naming schemes)"));
+            continue;
+        }
+        let body = name.trim_end_matches(".sql");
+        if let Some(rest) = body.strip_prefix("R__") {
+            repeatable.push((rest.to_string(), index));
+            continue;
+        }
+        let kind = &body[..1];
+        let (version, rest) = body[1..].split_once("__").unwrap_or((&body[1..], ""));
+        let entry = versioned.entry(version.to_string()).or_insert((None, None, String::new()));
+        entries_files.entry(version.to_string()).or_insert(index);
+        if kind == "V" {
+            if entry.0.is_some() {
+                loader.problem(index, format!("two Flyway migrations have version {version}"));
+            }
+            entry.0 = Some(index);
+            entry.2 = format!("V{version}__{rest}");
+        } else {
+            entry.1 = Some(index);
+            if entry.2.is_empty() {
+                entry.2 = format!("U{version}__{rest}");
+            }
+        }
+    }
+    let entries = versioned.into_iter().map(|(v, data)| {
+        let file = entries_files[&v];
+        (Version::parse_groups(&v, &['.', '_']), data.2.clone(), file, data)
+    }).collect();
+    for (version, id, (up, down, _)) in order(loader, entries) {
+        let transaction = flyway_tx(loader, up);
+        let up = up.map(|file| SqlPart { file, text: loader.set.files[file].text.clone() });
+        let down = down.map(|file| SqlPart { file, text: loader.set.files[file].text.clone() });
+        loader.set.migrations.push(Migration { id, version, up, down, transaction, supports_down: true });
+    }
+    repeatable.sort_by(|a, b| natural_cmp(&a.0, &b.0));
+    for (name, file) in repeatable {
+        let transaction = flyway_tx(loader, Some(file));
+        let text = loader.set.files[file].text.clone();
+        loader.set.migrations.push(Migration { id: format!("R__{name}"), version: None, up: Some(SqlPart { file, text }), down: None, transaction, supports_down: false });
+    }
+    Ok(())
+}
+
+fn flyway_tx(loader: &Loader<'_>, file: Option<usize>) -> RunnerTransaction {
+    let conf = file.map(|f| PathBuf::from(format!("{}.conf", loader.set.files[f].path.display())));
+    let off = conf.and_then(|c| std::fs::read_to_string(c).ok()).is_some_and(|t| {
+        t.lines().any(|l| l.replace(' ', "").eq_ignore_ascii_case("executeInTransaction=false"))
+    });
+    if off {
+        loader.tx(false, "its `.sql.conf` sets `executeInTransaction=false`")
+    } else {
+        loader.tx(true, "Flyway runs each PostgreSQL migration in a transaction")
+    }
+}
+
+/// Splits a goose or dbmate file into its up and down sections by blanking the other section.
+fn load_sections(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> Result<()> {
+    let mut entries = vec![];
+    for path in files {
+        let Some(index) = loader.read(path)? else { continue };
+        let stem = file_name(path).trim_end_matches(".sql").to_string();
+        entries.push((Version::leading(&stem).map(|(v, _)| v), stem, index, index));
+    }
+    for (version, id, index) in order(loader, entries) {
+        let text = loader.set.files[index].text.clone();
+        let (up_marker, down_marker) = match layout {
+            Layout::Goose => ("-- +goose up", "-- +goose down"),
+            _ => ("-- migrate:up", "-- migrate:down"),
+        };
+        let mut up_start = None;
+        let mut down_start = None;
+        let mut offset = 0;
+        let mut no_tx = false;
+        for line in text.split_inclusive('\n') {
+            let lower = line.trim().to_ascii_lowercase();
+            if lower.starts_with(up_marker) {
+                up_start = Some(offset);
+                if lower.contains("transaction:false") {
+                    no_tx = true;
+                }
+            } else if lower.starts_with(down_marker) {
+                down_start = Some(offset);
+            }
+            if lower.starts_with("-- +goose no transaction") {
+                no_tx = true;
+            }
+            offset += line.len();
+        }
+        let len = text.len();
+        let (up, down) = match (up_start, down_start) {
+            (Some(u), Some(d)) if u < d => (Some(Span::new(u, d)), Some(Span::new(d, len))),
+            (Some(u), Some(d)) => (Some(Span::new(u, len)), Some(Span::new(d, u))),
+            (Some(u), None) => (Some(Span::new(u, len)), None),
+            (None, Some(d)) => (Some(Span::new(0, d)), Some(Span::new(d, len))),
+            (None, None) => (Some(Span::new(0, len)), None),
+        };
+        let section = |keep: Span| -> String {
+            let mut blank = vec![];
+            if keep.start > 0 {
+                blank.push(Span::new(0, keep.start));
+            }
+            if keep.end < len {
+                blank.push(Span::new(keep.end, len));
+            }
+            blank_out(&text, &blank)
+        };
+        let who = if layout == Layout::Goose { "goose" } else { "dbmate" };
+        let transaction = if no_tx {
+            let why = if layout == Layout::Goose { "the file says `-- +goose NO TRANSACTION`" } else { "the up section says `transaction:false`" };
+            loader.tx(false, why)
+        } else {
+            loader.tx(true, format!("{who} runs each migration in a transaction"))
+        };
+        loader.set.migrations.push(Migration {
+            id,
+            version,
+            up: up.map(|s| SqlPart { file: index, text: section(s) }),
+            down: down.map(|s| SqlPart { file: index, text: section(s) }),
+            transaction,
+            supports_down: true,
+        });
+    }
+    Ok(())
+}
+
+fn load_directories(loader: &mut Loader<'_>, root: &Path, layout: Layout, dirs: &BTreeMap<PathBuf, Vec<PathBuf>>) -> Result<()> {
+    let mut entries = vec![];
+    for (dir, files) in dirs.range(root.to_path_buf()..) {
+        if dir.parent() != Some(root) {
+            if !dir.starts_with(root) {
+                break;
+            }
+            continue;
+        }
+        let name = file_name(dir);
+        let find = |n: &str| files.iter().find(|f| file_name(f) == n).cloned();
+        let (up_path, down_path) = match layout {
+            Layout::Prisma => (find("migration.sql"), None),
+            _ => (find("up.sql"), find("down.sql")),
+        };
+        if up_path.is_none() && down_path.is_none() {
+            continue;
+        }
+        let up = match &up_path {
+            Some(p) => loader.read(p)?,
+            None => None,
+        };
+        let down = match &down_path {
+            Some(p) => loader.read(p)?,
+            None => None,
+        };
+        let Some(first) = up.or(down) else { continue };
+        let run_in_tx = match find("metadata.toml").and_then(|m| std::fs::read_to_string(m).ok()) {
+            Some(meta) => !meta.lines().any(|l| l.replace(' ', "") == "run_in_transaction=false"),
+            None => true,
+        };
+        let version = Version::leading(&name).map(|(v, _)| v);
+        entries.push((version, name, first, (up, down, run_in_tx)));
+    }
+    for (version, id, (up, down, run_in_tx)) in order(loader, entries) {
+        let transaction = match (layout, run_in_tx) {
+            (Layout::Prisma, _) => loader.tx(true, "Prisma applies each migration.sql as one script in a transaction"),
+            (_, true) => loader.tx(true, "diesel runs each migration in a transaction"),
+            (_, false) => loader.tx(false, "its metadata.toml sets `run_in_transaction = false`"),
+        };
+        let up = up.map(|file| SqlPart { file, text: loader.set.files[file].text.clone() });
+        let down = down.map(|file| SqlPart { file, text: loader.set.files[file].text.clone() });
+        loader.set.migrations.push(Migration { id, version, up, down, transaction, supports_down: layout == Layout::Diesel });
+    }
+    Ok(())
+}
+
+fn load_sqitch(loader: &mut Loader<'_>, root: &Path, dirs: &BTreeMap<PathBuf, Vec<PathBuf>>) -> Result<()> {
+    let deploy_dir = root.join("deploy");
+    let revert_dir = root.join("revert");
+    let deploy: Vec<PathBuf> = dirs.get(&deploy_dir).cloned().unwrap_or_default();
+    let plan_order: Vec<String> = std::fs::read_to_string(root.join("sqitch.plan"))
+        .map(|plan| {
+            plan.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('%') && !l.starts_with('#') && !l.starts_with('@'))
+                .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut names: Vec<String> = deploy.iter().map(|f| file_name(f).trim_end_matches(".sql").to_string()).collect();
+    if plan_order.is_empty() {
+        names.sort_by(|a, b| natural_cmp(a, b));
+    } else {
+        names.sort_by_key(|n| plan_order.iter().position(|p| p == n).unwrap_or(usize::MAX));
+    }
+    for name in names {
+        let up = loader.read(&deploy_dir.join(format!("{name}.sql")))?;
+        let revert = revert_dir.join(format!("{name}.sql"));
+        let down = if revert.exists() { loader.read(&revert)? } else { None };
+        let transaction = loader.tx(false, "sqitch runs scripts as written; they usually say BEGIN/COMMIT themselves");
+        let up = up.map(|file| SqlPart { file, text: loader.set.files[file].text.clone() });
+        let down = down.map(|file| SqlPart { file, text: loader.set.files[file].text.clone() });
+        loader.set.migrations.push(Migration { id: name, version: None, up, down, transaction, supports_down: true });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn write(dir: &Path, rel: &str, text: &str) {
+        let path = dir.join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    fn one_set(dir: &Path) -> MigrationSet {
+        let mut sets = discover(dir, &LoadOptions::default()).unwrap();
+        assert_eq!(sets.len(), 1, "{:?}", sets.iter().map(|s| &s.root).collect::<Vec<_>>());
+        sets.remove(0)
+    }
+
+    fn ids(set: &MigrationSet) -> Vec<&str> {
+        set.migrations.iter().map(|m| m.id.as_str()).collect()
+    }
+
+    #[test]
+    fn flyway_sorts_numerically_and_pairs_undo() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "V10__c.sql", "select 10;");
+        write(dir.path(), "V9__b.sql", "select 9;");
+        write(dir.path(), "V1_1__a.sql", "select 1;");
+        write(dir.path(), "U9__b.sql", "select -9;");
+        write(dir.path(), "R__views.sql", "select 0;");
+        let set = one_set(dir.path());
+        assert_eq!(set.layout, Layout::Flyway);
+        assert_eq!(ids(&set), vec!["V1_1__a", "V9__b", "V10__c", "R__views"]);
+        assert!(set.migrations[1].down.is_some());
+        assert!(set.migrations[0].transaction.wrapped);
+    }
+
+    #[test]
+    fn updown_pairs_and_no_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "2_b.up.sql", "-- no-transaction\nselect 2;");
+        write(dir.path(), "2_b.down.sql", "select -2;");
+        write(dir.path(), "10_c.up.sql", "select 10;");
+        write(dir.path(), "1_a.up.sql", "select 1;");
+        let set = one_set(dir.path());
+        assert_eq!(set.layout, Layout::UpDown);
+        assert_eq!(ids(&set), vec!["1_a", "2_b", "10_c"]);
+        assert!(set.migrations[1].down.is_some());
+        assert!(!set.migrations[1].transaction.wrapped);
+        assert!(set.migrations[0].transaction.wrapped);
+    }
+
+    #[test]
+    fn diesel_directories_and_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "2020-01-02-000000_b/up.sql", "select 2;");
+        write(dir.path(), "2020-01-02-000000_b/down.sql", "select -2;");
+        write(dir.path(), "2020-01-02-000000_b/metadata.toml", "run_in_transaction = false\n");
+        write(dir.path(), "2020-01-01-000000_a/up.sql", "select 1;");
+        write(dir.path(), "2020-01-01-000000_a/down.sql", "");
+        let set = one_set(dir.path());
+        assert_eq!(set.layout, Layout::Diesel);
+        assert_eq!(ids(&set), vec!["2020-01-01-000000_a", "2020-01-02-000000_b"]);
+        assert!(set.migrations[0].transaction.wrapped);
+        assert!(!set.migrations[1].transaction.wrapped);
+        // A single file resolves to its whole set.
+        let from_file = discover(&dir.path().join("2020-01-02-000000_b/up.sql"), &LoadOptions::default()).unwrap();
+        assert_eq!(from_file.len(), 1);
+        assert_eq!(from_file[0].migrations.len(), 2);
+    }
+
+    #[test]
+    fn goose_and_dbmate_sections_keep_offsets() {
+        let dir = tempfile::tempdir().unwrap();
+        let goose = "-- +goose Up\n-- +goose StatementBegin\nCREATE TABLE a (id int);\n-- +goose StatementEnd\n\n-- +goose Down\nDROP TABLE a;\n";
+        write(dir.path(), "g/00001_a.sql", goose);
+        write(dir.path(), "g/00002_b.sql", "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY i ON a (id);\n");
+        write(dir.path(), "d/20240101_a.sql", "-- migrate:up transaction:false\nselect 1;\n-- migrate:down\nselect 2;\n");
+        let sets = discover(dir.path(), &LoadOptions::default()).unwrap();
+        assert_eq!(sets.len(), 2);
+        let dbmate = &sets[0];
+        assert_eq!(dbmate.layout, Layout::Dbmate);
+        assert!(!dbmate.migrations[0].transaction.wrapped);
+        let goose_set = &sets[1];
+        assert_eq!(goose_set.layout, Layout::Goose);
+        let up = goose_set.migrations[0].up.as_ref().unwrap();
+        assert_eq!(up.text.len(), goose.len());
+        assert!(up.text.contains("CREATE TABLE a") && !up.text.contains("DROP TABLE"));
+        assert!(goose_set.migrations[0].down.as_ref().unwrap().text.contains("DROP TABLE a"));
+        assert!(!goose_set.migrations[1].transaction.wrapped);
+    }
+
+    #[test]
+    fn prisma_and_sqitch() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "p/20240102000000_b/migration.sql", "select 2;");
+        write(dir.path(), "p/20240101000000_a/migration.sql", "select 1;");
+        write(dir.path(), "p/migration_lock.toml", "provider = \"postgresql\"");
+        write(dir.path(), "s/sqitch.plan", "%project=x\n\nusers 2024-01-01T00:00:00Z a <a@b> # users\nposts [users] 2024-01-02T00:00:00Z a <a@b>\n");
+        write(dir.path(), "s/deploy/users.sql", "BEGIN; CREATE TABLE users (id int); COMMIT;");
+        write(dir.path(), "s/deploy/posts.sql", "select 1;");
+        write(dir.path(), "s/revert/users.sql", "DROP TABLE users;");
+        let sets = discover(dir.path(), &LoadOptions::default()).unwrap();
+        assert_eq!(sets[0].layout, Layout::Prisma);
+        assert_eq!(ids(&sets[0]), vec!["20240101000000_a", "20240102000000_b"]);
+        assert_eq!(sets[1].layout, Layout::Sqitch);
+        assert_eq!(ids(&sets[1]), vec!["users", "posts"]);
+        assert!(sets[1].migrations[0].down.is_some());
+    }
+
+    #[test]
+    fn ties_and_mixed_schemes_are_problems() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "001_a.sql", "select 1;");
+        write(dir.path(), "1_b.sql", "select 1;");
+        write(dir.path(), "extra.sql", "select 1;");
+        let set = one_set(dir.path());
+        let messages: Vec<&str> = set.problems.iter().map(|p| p.message.as_str()).collect();
+        assert!(messages.iter().any(|m| m.contains("same version 1")), "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("mixed naming schemes")), "{messages:?}");
+    }
+
+    #[test]
+    fn unreadable_files_are_problems_not_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("1_bin.sql"), b"\x00\x01\x02").unwrap();
+        fs::write(dir.path().join("2_latin1.sql"), b"select '\xe9';").unwrap();
+        write(dir.path(), "3_ok.sql", "select 1;");
+        let set = one_set(dir.path());
+        assert_eq!(set.problems.len(), 2);
+        assert!(set.problems[0].message.contains("NUL byte"));
+        assert!(set.problems[1].message.contains("not valid UTF-8"));
+        assert_eq!(set.problems[1].span.start, 8);
+        assert_eq!(set.migrations.len(), 1);
+    }
+}

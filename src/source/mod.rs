@@ -1,0 +1,121 @@
+//! Finding migration files on disk: layouts, ordering, up/down parts, runner transaction modes.
+//!
+//! This layer reads files; it never writes. Problems with one file (not UTF-8, binary, too large)
+//! become [`FileProblem`]s and the rest of the set is still loaded.
+
+pub mod layout;
+pub mod version;
+
+pub use layout::Layout;
+
+use crate::span::Span;
+use std::path::{Path, PathBuf};
+
+/// One file as read from disk.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// The SQL a migration runs in one direction: a file, or a section of one (other sections blanked
+/// to spaces so byte offsets stay those of the file).
+#[derive(Debug, Clone)]
+pub struct SqlPart {
+    pub file: usize,
+    pub text: String,
+}
+
+/// Whether the migration runner wraps the migration in a transaction, and why we think so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunnerTransaction {
+    pub wrapped: bool,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Migration {
+    /// Display id: the version and name as written (`V2__add_users`, `20240101_add_users`).
+    pub id: String,
+    pub version: Option<version::Version>,
+    pub up: Option<SqlPart>,
+    pub down: Option<SqlPart>,
+    pub transaction: RunnerTransaction,
+    /// Whether this layout has a place for a down part at all.
+    pub supports_down: bool,
+}
+
+/// A problem with one file that is reported as a finding.
+#[derive(Debug, Clone)]
+pub struct FileProblem {
+    pub file: usize,
+    pub span: Span,
+    pub rule: &'static str,
+    pub message: String,
+}
+
+/// The migrations of one directory, in the order the runner applies them.
+#[derive(Debug, Clone)]
+pub struct MigrationSet {
+    pub root: PathBuf,
+    pub layout: Layout,
+    pub files: Vec<SourceFile>,
+    pub migrations: Vec<Migration>,
+    pub problems: Vec<FileProblem>,
+}
+
+/// Limits and choices that affect loading.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    pub layout: Option<Layout>,
+    pub max_file_bytes: u64,
+    pub include: Option<globset::GlobSet>,
+    pub exclude: Option<globset::GlobSet>,
+    /// Overrides the layout's default runner transaction mode.
+    pub runner_transaction: Option<bool>,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions { layout: None, max_file_bytes: 16 * 1024 * 1024, include: None, exclude: None, runner_transaction: None }
+    }
+}
+
+/// Reads a file as text. Binary files, invalid UTF-8 and oversized files become problems, not errors.
+pub fn read_text(path: &Path, max_bytes: u64) -> std::io::Result<Result<String, (usize, String)>> {
+    let meta = std::fs::metadata(path)?;
+    if meta.len() > max_bytes {
+        return Ok(Err((0, format!(
+            "file is {} MiB, over the {} MiB limit; it was not linted (raise `max_file_size_mb` in pgproof.toml to lint it)",
+            meta.len() / (1024 * 1024),
+            max_bytes / (1024 * 1024)
+        ))));
+    }
+    let bytes = std::fs::read(path)?;
+    if let Some(pos) = bytes.iter().position(|&b| b == 0) {
+        return Ok(Err((pos, "file contains a NUL byte: it looks binary, not SQL".to_string())));
+    }
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                // Keep offsets: replace the byte-order mark with spaces of the same length.
+                text.replace_range(0..3, "   ");
+            }
+            Ok(Ok(text))
+        }
+        Err(err) => {
+            let at = err.utf8_error().valid_up_to();
+            Ok(Err((at, format!("file is not valid UTF-8 (invalid byte 0x{:02x}); save it as UTF-8", err.as_bytes()[at]))))
+        }
+    }
+}
+
+/// Display a path relative to the current directory when it is under it.
+pub fn display_path(path: &Path) -> PathBuf {
+    if let Ok(cwd) = std::env::current_dir() {
+        if let Ok(rel) = path.strip_prefix(&cwd) {
+            return rel.to_path_buf();
+        }
+    }
+    path.to_path_buf()
+}
