@@ -5,7 +5,9 @@ use crate::catalog::{apply::apply, Catalog};
 use crate::config::Settings;
 use crate::finding::{Diagnostic, Finding, Severity};
 use crate::parse::{parse_sql, ParsedText};
-use crate::rules::{HeldLock, MigrationContext, MigrationStatement, Rule, SchemaContext, StatementContext, RULES};
+use crate::rules::{
+    HeldLock, MigrationContext, MigrationStatement, Rule, SchemaContext, StatementContext, RULES,
+};
 use crate::source::{MigrationSet, SqlPart};
 use crate::span::{LineIndex, Span};
 use crate::suppress::{self, Suppression};
@@ -48,25 +50,47 @@ type Origins = HashMap<(QualName, Option<String>), (usize, Span, String)>;
 
 /// Lints one migration set starting from `base` (an empty catalog, or a schema loaded from elsewhere).
 pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analysis {
-    let rules: Vec<&dyn Rule> = RULES.iter().copied().filter(|r| settings.is_enabled(r.meta().id)).collect();
+    let rules: Vec<&dyn Rule> = RULES
+        .iter()
+        .copied()
+        .filter(|r| settings.is_enabled(r.meta().id))
+        .collect();
     // Parse every part in parallel; replay below stays ordered.
-    let jobs: Vec<&SqlPart> = set.migrations.iter().flat_map(|m| m.up.iter().chain(m.down.iter())).collect();
+    let jobs: Vec<&SqlPart> = set
+        .migrations
+        .iter()
+        .flat_map(|m| m.up.iter().chain(m.down.iter()))
+        .collect();
     let parsed: Vec<ParsedText> = jobs.par_iter().map(|part| parse_sql(&part.text)).collect();
     let mut parsed_iter = parsed.into_iter();
 
     let mut catalog = base;
-    let mut stats = Stats { files: set.files.len(), migrations: set.migrations.len(), ..Stats::default() };
+    let mut stats = Stats {
+        files: set.files.len(),
+        migrations: set.migrations.len(),
+        ..Stats::default()
+    };
     let mut raw: Vec<(usize, Option<String>, Diagnostic)> = vec![];
     let mut suppressions: Vec<(usize, Vec<Suppression>)> = vec![];
     let mut origins: Origins = HashMap::new();
 
     for problem in &set.problems {
-        raw.push((problem.file, None, Diagnostic::new(problem.rule, problem.span, problem.message.clone())));
+        raw.push((
+            problem.file,
+            None,
+            Diagnostic::new(problem.rule, problem.span, problem.message.clone()),
+        ));
     }
 
     for migration in &set.migrations {
-        let up = migration.up.as_ref().map(|p| (p, parsed_iter.next().unwrap_or_default()));
-        let down = migration.down.as_ref().map(|p| (p, parsed_iter.next().unwrap_or_default()));
+        let up = migration
+            .up
+            .as_ref()
+            .map(|p| (p, parsed_iter.next().unwrap_or_default()));
+        let down = migration
+            .down
+            .as_ref()
+            .map(|p| (p, parsed_iter.next().unwrap_or_default()));
         let before = catalog.clone();
         let mut created: BTreeSet<QualName> = BTreeSet::new();
         let mut held: Vec<HeldLock> = vec![];
@@ -78,7 +102,14 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
 
         if let Some((part, parsed)) = &up {
             up_file = Some(part.file);
-            note_parse(part, parsed, &mut raw, &mut stats, &mut suppressions, Some(&migration.id));
+            note_parse(
+                part,
+                parsed,
+                &mut raw,
+                &mut stats,
+                &mut suppressions,
+                Some(&migration.id),
+            );
             for stmt in &parsed.statements {
                 let in_tx = migration.transaction.wrapped || explicit_tx;
                 {
@@ -100,12 +131,17 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
                     for rule in &rules {
                         rule.check_statement(&cx, &mut out);
                     }
-                    raw.extend(out.into_iter().map(|d| (part.file, Some(migration.id.clone()), d)));
+                    raw.extend(
+                        out.into_iter()
+                            .map(|d| (part.file, Some(migration.id.clone()), d)),
+                    );
                 }
                 // Transaction bookkeeping.
                 match &stmt.kind {
                     StmtKind::Transaction { tx: TxKind::Begin } => explicit_tx = true,
-                    StmtKind::Transaction { tx: TxKind::Commit | TxKind::Rollback } => {
+                    StmtKind::Transaction {
+                        tx: TxKind::Commit | TxKind::Rollback,
+                    } => {
                         explicit_tx = false;
                         held.clear();
                     }
@@ -113,21 +149,45 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
                     _ => {}
                 }
                 for (table, mode) in crate::locks::statement_locks(&stmt.kind) {
-                    held.push(HeldLock { table, mode, span: stmt.span });
+                    held.push(HeldLock {
+                        table,
+                        mode,
+                        span: stmt.span,
+                    });
                 }
                 if !(migration.transaction.wrapped || explicit_tx) {
                     held.clear();
                 }
                 record_created(&stmt.kind, &mut created);
-                record_origins(&stmt.kind, part.file, stmt.span, &migration.id, &mut origins);
+                record_origins(
+                    &stmt.kind,
+                    part.file,
+                    stmt.span,
+                    &migration.id,
+                    &mut origins,
+                );
                 apply(&mut catalog, &stmt.kind);
                 seen.push((stmt.kind.clone(), stmt.span, in_tx));
             }
         }
         if let Some((part, parsed)) = &down {
-            note_parse(part, parsed, &mut raw, &mut stats, &mut suppressions, Some(&migration.id));
+            note_parse(
+                part,
+                parsed,
+                &mut raw,
+                &mut stats,
+                &mut suppressions,
+                Some(&migration.id),
+            );
         }
-        let statements: Vec<MigrationStatement<'_>> = seen.iter().map(|(stmt, span, in_tx)| MigrationStatement { stmt, span: *span, in_transaction: *in_tx }).collect();
+        let statements: Vec<MigrationStatement<'_>> = seen
+            .iter()
+            .map(|(stmt, span, in_tx)| MigrationStatement {
+                stmt,
+                span: *span,
+                in_transaction: *in_tx,
+            })
+            .collect();
         let cx = MigrationContext {
             id: &migration.id,
             statements: &statements,
@@ -141,7 +201,11 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
             rule.check_migration(&cx, &mut migration_diags);
         }
         if let Some(file) = up_file {
-            raw.extend(migration_diags.into_iter().map(|d| (file, Some(migration.id.clone()), d)));
+            raw.extend(
+                migration_diags
+                    .into_iter()
+                    .map(|d| (file, Some(migration.id.clone()), d)),
+            );
         }
     }
 
@@ -151,7 +215,9 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
         let mut out = vec![];
         rule.check_schema(&schema_cx, &mut out);
         for d in out {
-            let origin = origins.get(&(d.table.clone(), d.column.clone())).or_else(|| origins.get(&(d.table.clone(), None)));
+            let origin = origins
+                .get(&(d.table.clone(), d.column.clone()))
+                .or_else(|| origins.get(&(d.table.clone(), None)));
             if let Some((file, span, migration)) = origin {
                 let mut diag = d.diagnostic;
                 diag.span = *span;
@@ -161,12 +227,27 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
     }
 
     let findings = finish(set, settings, raw, &suppressions);
-    Analysis { findings, stats, catalog }
+    Analysis {
+        findings,
+        stats,
+        catalog,
+    }
 }
 
-fn note_parse(part: &SqlPart, parsed: &ParsedText, raw: &mut Vec<(usize, Option<String>, Diagnostic)>, stats: &mut Stats, suppressions: &mut Vec<(usize, Vec<Suppression>)>, migration: Option<&str>) {
+fn note_parse(
+    part: &SqlPart,
+    parsed: &ParsedText,
+    raw: &mut Vec<(usize, Option<String>, Diagnostic)>,
+    stats: &mut Stats,
+    suppressions: &mut Vec<(usize, Vec<Suppression>)>,
+    migration: Option<&str>,
+) {
     for error in &parsed.errors {
-        raw.push((part.file, migration.map(str::to_string), Diagnostic::new("syntax-error", error.span, error.message.clone())));
+        raw.push((
+            part.file,
+            migration.map(str::to_string),
+            Diagnostic::new("syntax-error", error.span, error.message.clone()),
+        ));
     }
     stats.statements += parsed.statements.len();
     for stmt in &parsed.statements {
@@ -202,9 +283,18 @@ fn record_created(stmt: &StmtKind, created: &mut BTreeSet<QualName>) {
     }
 }
 
-fn record_origins(stmt: &StmtKind, file: usize, span: Span, migration: &str, origins: &mut Origins) {
+fn record_origins(
+    stmt: &StmtKind,
+    file: usize,
+    span: Span,
+    migration: &str,
+    origins: &mut Origins,
+) {
     let mut put = |table: &QualName, column: Option<&str>| {
-        origins.insert((table.clone(), column.map(str::to_string)), (file, span, migration.to_string()));
+        origins.insert(
+            (table.clone(), column.map(str::to_string)),
+            (file, span, migration.to_string()),
+        );
     };
     match stmt {
         StmtKind::CreateTable(t) => {
@@ -227,8 +317,16 @@ fn record_origins(stmt: &StmtKind, file: usize, span: Span, migration: &str, ori
 
 /// Applies severities and suppressions, reports unused or unexplained suppressions, and places
 /// every diagnostic at a line and column.
-fn finish(set: &MigrationSet, settings: &Settings, raw: Vec<(usize, Option<String>, Diagnostic)>, suppressions: &[(usize, Vec<Suppression>)]) -> Vec<Finding> {
-    let mut used: Vec<Vec<Vec<bool>>> = suppressions.iter().map(|(_, s)| s.iter().map(|x| vec![false; x.rules.len()]).collect()).collect();
+fn finish(
+    set: &MigrationSet,
+    settings: &Settings,
+    raw: Vec<(usize, Option<String>, Diagnostic)>,
+    suppressions: &[(usize, Vec<Suppression>)],
+) -> Vec<Finding> {
+    let mut used: Vec<Vec<Vec<bool>>> = suppressions
+        .iter()
+        .map(|(_, s)| s.iter().map(|x| vec![false; x.rules.len()]).collect())
+        .collect();
     let mut kept: Vec<(usize, Option<String>, Diagnostic)> = vec![];
     'diag: for (file, migration, diag) in raw {
         for (si, (sfile, sups)) in suppressions.iter().enumerate() {
@@ -253,8 +351,14 @@ fn finish(set: &MigrationSet, settings: &Settings, raw: Vec<(usize, Option<Strin
                     .help("add the reason after `--`: `-- pgproof: ignore <rule> -- <why this is safe here>`")));
             }
             if sup.rules.is_empty() {
-                kept.push((*file, None, Diagnostic::new("unused-suppression", sup.span, "suppression names no rule")
-                    .help("name the rule to ignore: `-- pgproof: ignore <rule-id> -- <reason>`")));
+                kept.push((
+                    *file,
+                    None,
+                    Diagnostic::new("unused-suppression", sup.span, "suppression names no rule")
+                        .help(
+                            "name the rule to ignore: `-- pgproof: ignore <rule-id> -- <reason>`",
+                        ),
+                ));
             }
             for (ri, rule) in sup.rules.iter().enumerate() {
                 let message = if crate::rules::find(rule).is_none() {
@@ -266,17 +370,25 @@ fn finish(set: &MigrationSet, settings: &Settings, raw: Vec<(usize, Option<Strin
                 } else {
                     format!("suppression of `{rule}` matches no finding")
                 };
-                kept.push((*file, None, Diagnostic::new("unused-suppression", sup.span, message)
-                    .help("remove the comment, or fix the rule id (see `pgproof rules`)")));
+                kept.push((
+                    *file,
+                    None,
+                    Diagnostic::new("unused-suppression", sup.span, message)
+                        .help("remove the comment, or fix the rule id (see `pgproof rules`)"),
+                ));
             }
         }
     }
     let indexes: Vec<OnceCell<LineIndex>> = set.files.iter().map(|_| OnceCell::new()).collect();
     let mut findings = vec![];
     for (file, migration, diag) in kept {
-        let Some(rule) = crate::rules::find(diag.rule) else { continue };
+        let Some(rule) = crate::rules::find(diag.rule) else {
+            continue;
+        };
         let meta = rule.meta();
-        let Some(severity) = settings.severity_of(meta.id, meta.severity) else { continue };
+        let Some(severity) = settings.severity_of(meta.id, meta.severity) else {
+            continue;
+        };
         let text = &set.files[file].text;
         let index = indexes[file].get_or_init(|| LineIndex::new(text));
         let start = index.position(text, diag.span.start);

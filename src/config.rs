@@ -80,7 +80,14 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { config_path: None, migrations: None, pg_version: DEFAULT_PG_VERSION, fail_on: FailOn::Warning, load: LoadOptions::default(), levels: BTreeMap::new() }
+        Settings {
+            config_path: None,
+            migrations: None,
+            pg_version: DEFAULT_PG_VERSION,
+            fail_on: FailOn::Warning,
+            load: LoadOptions::default(),
+            levels: BTreeMap::new(),
+        }
     }
 }
 
@@ -101,7 +108,11 @@ impl Settings {
 /// Finds `pgproof.toml` in `start` or its ancestors.
 pub fn find_config(start: &Path) -> Option<PathBuf> {
     let start = start.canonicalize().ok()?;
-    let mut dir = if start.is_file() { start.parent()?.to_path_buf() } else { start };
+    let mut dir = if start.is_file() {
+        start.parent()?.to_path_buf()
+    } else {
+        start
+    };
     loop {
         let candidate = dir.join(CONFIG_FILE);
         if candidate.is_file() {
@@ -114,14 +125,20 @@ pub fn find_config(start: &Path) -> Option<PathBuf> {
 /// Loads settings from `path` (or defaults when None).
 pub fn load(path: Option<&Path>) -> Result<Settings> {
     let mut settings = Settings::default();
-    let Some(path) = path else { return Ok(settings) };
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config `{}`", path.display()))?;
-    let file: ConfigFile = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim_end())).with_context(|| format!("invalid config `{}`", path.display()))?;
+    let Some(path) = path else {
+        return Ok(settings);
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config `{}`", path.display()))?;
+    let file: ConfigFile = toml::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}", e.to_string().trim_end()))
+        .with_context(|| format!("invalid config `{}`", path.display()))?;
     let base = path.parent().unwrap_or(Path::new("."));
     settings.config_path = Some(path.to_path_buf());
     settings.migrations = file.migrations.map(|m| base.join(m));
     if let Some(v) = file.pg_version {
-        check_pg_version(v).with_context(|| format!("invalid config `{}`: key `pg_version`", path.display()))?;
+        check_pg_version(v)
+            .with_context(|| format!("invalid config `{}`: key `pg_version`", path.display()))?;
         settings.pg_version = v;
     }
     if let Some(fail_on) = file.fail_on {
@@ -156,10 +173,17 @@ pub fn check_pg_version(v: u32) -> Result<()> {
 }
 
 fn globs(patterns: Option<&[String]>, path: &Path, key: &str) -> Result<Option<globset::GlobSet>> {
-    let Some(patterns) = patterns else { return Ok(None) };
+    let Some(patterns) = patterns else {
+        return Ok(None);
+    };
     let mut builder = globset::GlobSetBuilder::new();
     for p in patterns {
-        let glob = globset::Glob::new(p).with_context(|| format!("invalid config `{}`: key `{key}` has a bad glob `{p}`", path.display()))?;
+        let glob = globset::Glob::new(p).with_context(|| {
+            format!(
+                "invalid config `{}`: key `{key}` has a bad glob `{p}`",
+                path.display()
+            )
+        })?;
         builder.add(glob);
     }
     Ok(Some(builder.build()?))
@@ -183,14 +207,20 @@ mod tests {
         assert_eq!(s.fail_on, FailOn::Error);
         assert_eq!(s.load.layout, Some(Layout::Flyway));
         assert!(!s.is_enabled("drop-column"));
-        assert_eq!(s.severity_of("rename-column", Severity::Warning), Some(Severity::Error));
+        assert_eq!(
+            s.severity_of("rename-column", Severity::Warning),
+            Some(Severity::Error)
+        );
     }
 
     #[test]
     fn unknown_keys_and_rules_are_errors_naming_the_key() {
         let err = format!("{:#}", load_text("pg_versoin = 11\n").unwrap_err());
         assert!(err.contains("pg_versoin"), "{err}");
-        let err = format!("{:#}", load_text("[rules]\nno-such-rule = \"off\"\n").unwrap_err());
+        let err = format!(
+            "{:#}",
+            load_text("[rules]\nno-such-rule = \"off\"\n").unwrap_err()
+        );
         assert!(err.contains("rules.no-such-rule"), "{err}");
         let err = format!("{:#}", load_text("layout = \"rails\"\n").unwrap_err());
         assert!(err.contains("`layout`"), "{err}");

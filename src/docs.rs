@@ -14,7 +14,10 @@ pub struct Example {
 impl Example {
     /// The `pg_version=N` option, if any.
     pub fn pg_version(&self) -> Option<u32> {
-        self.options.iter().find_map(|o| o.strip_prefix("pg_version=")).and_then(|v| v.parse().ok())
+        self.options
+            .iter()
+            .find_map(|o| o.strip_prefix("pg_version="))
+            .and_then(|v| v.parse().ok())
     }
 }
 
@@ -49,7 +52,11 @@ pub fn examples(doc: &str) -> Vec<Example> {
                 let mut words = info.split_whitespace();
                 if words.next() == Some("sql") {
                     if let Some(kind) = words.next() {
-                        current = Some((kind.to_string(), words.map(str::to_string).collect(), String::new()));
+                        current = Some((
+                            kind.to_string(),
+                            words.map(str::to_string).collect(),
+                            String::new(),
+                        ));
                     }
                 }
             }

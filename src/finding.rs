@@ -55,7 +55,15 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(rule: &'static str, span: Span, message: impl Into<String>) -> Self {
-        Diagnostic { rule, span, message: message.into(), help: None, fix: None, lock: None, notes: vec![] }
+        Diagnostic {
+            rule,
+            span,
+            message: message.into(),
+            help: None,
+            fix: None,
+            lock: None,
+            notes: vec![],
+        }
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
@@ -64,7 +72,10 @@ impl Diagnostic {
     }
 
     pub fn fix(mut self, sql: impl Into<String>, applicability: Applicability) -> Self {
-        self.fix = Some(Fix { sql: sql.into(), applicability });
+        self.fix = Some(Fix {
+            sql: sql.into(),
+            applicability,
+        });
         self
     }
 
@@ -101,6 +112,12 @@ pub struct Finding {
 impl Finding {
     /// Sort key: file, position, rule, message.
     pub fn sort_key(&self) -> (PathBuf, usize, usize, String, String) {
-        (self.file.clone(), self.start.line, self.start.column, self.rule.clone(), self.message.clone())
+        (
+            self.file.clone(),
+            self.start.line,
+            self.start.column,
+            self.rule.clone(),
+            self.message.clone(),
+        )
     }
 }

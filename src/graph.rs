@@ -28,9 +28,11 @@ impl fmt::Display for Object {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Object::Table(t) => write!(f, "table `{t}`"),
-            Object::Column(t, c) => write!(f, "column `{t}.{c}`"),
+            Object::Column(t, c) => write!(f, "column `{t}.{}`", crate::syntax::quote_ident(c)),
             Object::Index(i) => write!(f, "index `{i}`"),
-            Object::Constraint(t, c) => write!(f, "constraint `{c}` on `{t}`"),
+            Object::Constraint(t, c) => {
+                write!(f, "constraint `{}` on `{t}`", crate::syntax::quote_ident(c))
+            }
             Object::View(v) => write!(f, "view `{v}`"),
             Object::Sequence(s) => write!(f, "sequence `{s}`"),
             Object::Trigger(t, n) => write!(f, "trigger `{n}` on `{t}`"),
@@ -45,7 +47,11 @@ impl Object {
     /// The table an object belongs to, for objects that live on a table.
     pub fn owning_table(&self) -> Option<&QualName> {
         match self {
-            Object::Table(t) | Object::Column(t, _) | Object::Constraint(t, _) | Object::Trigger(t, _) | Object::Policy(t, _) => Some(t),
+            Object::Table(t)
+            | Object::Column(t, _)
+            | Object::Constraint(t, _)
+            | Object::Trigger(t, _)
+            | Object::Policy(t, _) => Some(t),
             _ => None,
         }
     }
@@ -59,7 +65,11 @@ pub struct DependencyGraph {
 
 impl DependencyGraph {
     pub fn build(catalog: &Catalog) -> Self {
-        let mut g = DependencyGraph { graph: DiGraph::new(), nodes: HashMap::new(), index_tables: HashMap::new() };
+        let mut g = DependencyGraph {
+            graph: DiGraph::new(),
+            nodes: HashMap::new(),
+            index_tables: HashMap::new(),
+        };
         for table in catalog.tables.values() {
             let t = Object::Table(table.name.clone());
             g.node(t.clone());
@@ -69,7 +79,11 @@ impl DependencyGraph {
                 if let Some(ty) = user_type(catalog, &column.type_name) {
                     g.edge(c.clone(), ty);
                 }
-                if let Some(seq) = column.default.as_ref().and_then(|d| nextval_sequence(&d.text, &table.name.schema)) {
+                if let Some(seq) = column
+                    .default
+                    .as_ref()
+                    .and_then(|d| nextval_sequence(&d.text, &table.name.schema))
+                {
                     g.edge(c.clone(), Object::Sequence(seq));
                 }
             }
@@ -81,10 +95,18 @@ impl DependencyGraph {
                         g.edge(node.clone(), Object::Column(table.name.clone(), column));
                     }
                 }
-                if let ConstraintKind::ForeignKey { ref_table, ref_columns, .. } = &constraint.kind {
+                if let ConstraintKind::ForeignKey {
+                    ref_table,
+                    ref_columns,
+                    ..
+                } = &constraint.kind
+                {
                     g.edge(node.clone(), Object::Table(ref_table.clone()));
                     for column in ref_columns {
-                        g.edge(node.clone(), Object::Column(ref_table.clone(), column.clone()));
+                        g.edge(
+                            node.clone(),
+                            Object::Column(ref_table.clone(), column.clone()),
+                        );
                     }
                 }
             }
@@ -94,20 +116,31 @@ impl DependencyGraph {
                 g.edge(node, Object::Function(trigger.function.clone()));
             }
             for policy in &table.policies {
-                g.edge(Object::Policy(table.name.clone(), policy.clone()), t.clone());
+                g.edge(
+                    Object::Policy(table.name.clone(), policy.clone()),
+                    t.clone(),
+                );
             }
         }
         for index in catalog.indexes.values() {
             let node = Object::Index(index.name.clone());
-            g.index_tables.insert(index.name.clone(), index.table.clone());
+            g.index_tables
+                .insert(index.name.clone(), index.table.clone());
             g.edge(node.clone(), Object::Table(index.table.clone()));
             if let Some(constraint) = &index.constraint {
-                g.edge(node.clone(), Object::Constraint(index.table.clone(), constraint.clone()));
+                g.edge(
+                    node.clone(),
+                    Object::Constraint(index.table.clone(), constraint.clone()),
+                );
             }
-            let mut columns: Vec<String> = index.keys.iter().flat_map(|k| match k {
-                IndexKey::Column { name } => vec![name.clone()],
-                IndexKey::Expression { expr } => expr.columns.clone(),
-            }).collect();
+            let mut columns: Vec<String> = index
+                .keys
+                .iter()
+                .flat_map(|k| match k {
+                    IndexKey::Column { name } => vec![name.clone()],
+                    IndexKey::Expression { expr } => expr.columns.clone(),
+                })
+                .collect();
             columns.extend(index.include.iter().cloned());
             columns.extend(index.predicate.iter().flat_map(|p| p.columns.clone()));
             for column in columns {
@@ -161,7 +194,9 @@ impl DependencyGraph {
 
     /// Everything that depends on `object`, directly or through other objects, sorted.
     pub fn dependents_of(&self, object: &Object) -> Vec<Object> {
-        let Some(&start) = self.nodes.get(object) else { return vec![] };
+        let Some(&start) = self.nodes.get(object) else {
+            return vec![];
+        };
         let reversed = Reversed(&self.graph);
         let mut bfs = Bfs::new(reversed, start);
         let mut out = vec![];
@@ -196,8 +231,12 @@ impl DependencyGraph {
 }
 
 fn user_type(catalog: &Catalog, t: &TypeName) -> Option<Object> {
-    let name = QualName::new(t.schema.clone().unwrap_or_else(|| "public".into()), t.name.clone());
-    (catalog.enums.contains_key(&name) || catalog.domains.contains_key(&name)).then_some(Object::Type(name))
+    let name = QualName::new(
+        t.schema.clone().unwrap_or_else(|| "public".into()),
+        t.name.clone(),
+    );
+    (catalog.enums.contains_key(&name) || catalog.domains.contains_key(&name))
+        .then_some(Object::Type(name))
 }
 
 /// The sequence in a `nextval('seq'::regclass)` default.
@@ -230,12 +269,19 @@ mod tests {
         }
         let graph = DependencyGraph::build(&catalog);
         let users = QualName::public("users");
-        let external: Vec<String> = graph.external_dependents(&Object::Table(users.clone())).iter().map(|o| o.to_string()).collect();
-        assert_eq!(external, vec![
-            "constraint `orders_user_id_fkey` on `orders`".to_string(),
-            "view `active`".to_string(),
-            "view `active2`".to_string(),
-        ]);
+        let external: Vec<String> = graph
+            .external_dependents(&Object::Table(users.clone()))
+            .iter()
+            .map(|o| o.to_string())
+            .collect();
+        assert_eq!(
+            external,
+            vec![
+                "constraint `orders_user_id_fkey` on `orders`".to_string(),
+                "view `active`".to_string(),
+                "view `active2`".to_string(),
+            ]
+        );
         let email = graph.dependents_of(&Object::Column(users, "email".into()));
         assert!(email.contains(&Object::Index(QualName::public("users_email_idx"))));
         assert!(email.contains(&Object::View(QualName::public("active"))));

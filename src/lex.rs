@@ -74,7 +74,11 @@ pub fn lex(text: &str) -> Lexed {
                 i += 1;
                 loop {
                     if i >= bytes.len() {
-                        let what = if quote == b'"' { "quoted identifier" } else { "string literal" };
+                        let what = if quote == b'"' {
+                            "quoted identifier"
+                        } else {
+                            "string literal"
+                        };
                         out.unterminated = Some((Span::new(start, bytes.len()), what));
                         return out;
                     }
@@ -101,7 +105,8 @@ pub fn lex(text: &str) -> Lexed {
                 match text[i + tag_len..].find(tag) {
                     Some(n) => i = i + tag_len + n + tag_len,
                     None => {
-                        out.unterminated = Some((Span::new(start, bytes.len()), "dollar-quoted string"));
+                        out.unterminated =
+                            Some((Span::new(start, bytes.len()), "dollar-quoted string"));
                         return out;
                     }
                 }
@@ -160,7 +165,8 @@ pub fn blank_out(text: &str, spans: &[Span]) -> String {
     }
     // Replacing whole lines of bytes with ASCII spaces may split a multi-byte character only when a
     // span boundary falls inside one; spans here always start and end at ASCII bytes or line ends.
-    String::from_utf8(bytes).unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned())
+    String::from_utf8(bytes)
+        .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned())
 }
 
 #[cfg(test)]
@@ -169,10 +175,14 @@ mod tests {
 
     #[test]
     fn finds_meta_commands_and_comments_outside_strings() {
-        let sql = "\\set ON_ERROR_STOP 1\nBEGIN; -- note\nSELECT '\\x;--';\n  \\i other.sql\nCOMMIT;";
+        let sql =
+            "\\set ON_ERROR_STOP 1\nBEGIN; -- note\nSELECT '\\x;--';\n  \\i other.sql\nCOMMIT;";
         let lexed = lex(sql);
         assert_eq!(lexed.meta_commands.len(), 2);
-        assert_eq!(&sql[lexed.meta_commands[1].start..lexed.meta_commands[1].end], "\\i other.sql");
+        assert_eq!(
+            &sql[lexed.meta_commands[1].start..lexed.meta_commands[1].end],
+            "\\i other.sql"
+        );
         assert_eq!(lexed.line_comments.len(), 1);
         assert_eq!(lexed.semicolons.len(), 3);
         assert!(lexed.unterminated.is_none());

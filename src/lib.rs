@@ -6,7 +6,8 @@
 
 pub mod analyze;
 pub mod catalog;
-
+pub mod cli;
+pub mod commands;
 
 pub mod config;
 pub mod docs;
@@ -15,6 +16,7 @@ pub mod graph;
 pub mod lex;
 pub mod locks;
 pub mod parse;
+pub mod report;
 
 pub mod rules;
 pub mod source;

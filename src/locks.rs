@@ -11,7 +11,12 @@ pub fn statement_locks(stmt: &StmtKind) -> Vec<(QualName, LockMode)> {
     match stmt {
         StmtKind::AlterTable(a) => {
             let mut out = vec![];
-            let mode = a.cmds.iter().map(alter_cmd_lock).max().unwrap_or(AccessExclusive);
+            let mode = a
+                .cmds
+                .iter()
+                .map(alter_cmd_lock)
+                .max()
+                .unwrap_or(AccessExclusive);
             out.push((a.name.clone(), mode));
             for cmd in &a.cmds {
                 match cmd {
@@ -20,7 +25,8 @@ pub fn statement_locks(stmt: &StmtKind) -> Vec<(QualName, LockMode)> {
                             out.push((ref_table.clone(), ShareRowExclusive));
                         }
                     }
-                    AlterCmd::AttachPartition { partition } | AlterCmd::DetachPartition { partition, .. } => {
+                    AlterCmd::AttachPartition { partition }
+                    | AlterCmd::DetachPartition { partition, .. } => {
                         out.push((partition.clone(), AccessExclusive));
                     }
                     _ => {}
@@ -28,10 +34,21 @@ pub fn statement_locks(stmt: &StmtKind) -> Vec<(QualName, LockMode)> {
             }
             out
         }
-        StmtKind::CreateIndex(i) => vec![(i.table.clone(), if i.concurrently { ShareUpdateExclusive } else { Share })],
+        StmtKind::CreateIndex(i) => vec![(
+            i.table.clone(),
+            if i.concurrently {
+                ShareUpdateExclusive
+            } else {
+                Share
+            },
+        )],
         StmtKind::CreateTable(t) => {
             let mut out = vec![];
-            for c in t.constraints.iter().chain(t.columns.iter().flat_map(|c| c.constraints.iter())) {
+            for c in t
+                .constraints
+                .iter()
+                .chain(t.columns.iter().flat_map(|c| c.constraints.iter()))
+            {
                 if let ConstraintKind::ForeignKey { ref_table, .. } = &c.kind {
                     if ref_table != &t.name {
                         out.push((ref_table.clone(), ShareRowExclusive));
@@ -43,20 +60,52 @@ pub fn statement_locks(stmt: &StmtKind) -> Vec<(QualName, LockMode)> {
             }
             out
         }
-        StmtKind::Drop(d) => d.names.iter().map(|n| (n.clone(), AccessExclusive)).chain(d.on_table.iter().map(|t| (t.clone(), AccessExclusive))).collect(),
+        StmtKind::Drop(d) => d
+            .names
+            .iter()
+            .map(|n| (n.clone(), AccessExclusive))
+            .chain(d.on_table.iter().map(|t| (t.clone(), AccessExclusive)))
+            .collect(),
         StmtKind::Rename(r) => vec![(r.target.clone(), AccessExclusive)],
         StmtKind::CreateTrigger { table, .. } => vec![(table.clone(), ShareRowExclusive)],
-        StmtKind::CreatePolicy { table, .. } | StmtKind::AlterPolicy { table, .. } => vec![(table.clone(), AccessExclusive)],
-        StmtKind::Insert { table, .. } | StmtKind::Update { table, .. } | StmtKind::Delete { table, .. } => vec![(table.clone(), RowExclusive)],
-        StmtKind::Truncate { tables, .. } => tables.iter().map(|t| (t.clone(), AccessExclusive)).collect(),
+        StmtKind::CreatePolicy { table, .. } | StmtKind::AlterPolicy { table, .. } => {
+            vec![(table.clone(), AccessExclusive)]
+        }
+        StmtKind::Insert { table, .. }
+        | StmtKind::Update { table, .. }
+        | StmtKind::Delete { table, .. } => vec![(table.clone(), RowExclusive)],
+        StmtKind::Truncate { tables, .. } => tables
+            .iter()
+            .map(|t| (t.clone(), AccessExclusive))
+            .collect(),
         StmtKind::Lock { tables, mode } => tables.iter().map(|t| (t.clone(), *mode)).collect(),
-        StmtKind::Vacuum { tables, full, analyze_only } => {
-            let mode = if *full { AccessExclusive } else if *analyze_only { ShareUpdateExclusive } else { ShareUpdateExclusive };
+        StmtKind::Vacuum { tables, full, .. } => {
+            let mode = if *full {
+                AccessExclusive
+            } else {
+                ShareUpdateExclusive
+            };
             tables.iter().map(|t| (t.clone(), mode)).collect()
         }
         StmtKind::Cluster { table } => table.iter().map(|t| (t.clone(), AccessExclusive)).collect(),
-        StmtKind::Reindex { name, concurrently, .. } => vec![(name.clone(), if *concurrently { ShareUpdateExclusive } else { AccessExclusive })],
-        StmtKind::RefreshMaterializedView { name, concurrently } => vec![(name.clone(), if *concurrently { Exclusive } else { AccessExclusive })],
+        StmtKind::Reindex {
+            name, concurrently, ..
+        } => vec![(
+            name.clone(),
+            if *concurrently {
+                ShareUpdateExclusive
+            } else {
+                AccessExclusive
+            },
+        )],
+        StmtKind::RefreshMaterializedView { name, concurrently } => vec![(
+            name.clone(),
+            if *concurrently {
+                Exclusive
+            } else {
+                AccessExclusive
+            },
+        )],
         StmtKind::Comment { target, .. } => vec![(target.clone(), ShareUpdateExclusive)],
         _ => vec![],
     }
@@ -73,9 +122,13 @@ pub fn alter_cmd_lock(cmd: &AlterCmd) -> LockMode {
         AlterCmd::ValidateConstraint { .. } => ShareUpdateExclusive,
         AlterCmd::EnableTrigger { .. } | AlterCmd::DisableTrigger { .. } => ShareRowExclusive,
         AlterCmd::AttachPartition { .. } => ShareUpdateExclusive,
-        AlterCmd::DetachPartition { concurrently: true, .. } => ShareUpdateExclusive,
+        AlterCmd::DetachPartition {
+            concurrently: true, ..
+        } => ShareUpdateExclusive,
         AlterCmd::ClusterOn { .. } => ShareUpdateExclusive,
-        AlterCmd::Other { what } if what.contains("Statistics") || what.contains("RelOptions") => ShareUpdateExclusive,
+        AlterCmd::Other { what } if what.contains("Statistics") || what.contains("RelOptions") => {
+            ShareUpdateExclusive
+        }
         _ => AccessExclusive,
     }
 }
@@ -87,18 +140,36 @@ mod tests {
 
     fn locks(sql: &str) -> Vec<(String, LockMode)> {
         let parsed = parse_sql(sql);
-        statement_locks(&parsed.statements[0].kind).into_iter().map(|(n, m)| (n.to_string(), m)).collect()
+        statement_locks(&parsed.statements[0].kind)
+            .into_iter()
+            .map(|(n, m)| (n.to_string(), m))
+            .collect()
     }
 
     #[test]
     fn lock_modes_match_the_documentation() {
-        assert_eq!(locks("CREATE INDEX i ON t (a)"), vec![("t".into(), LockMode::Share)]);
-        assert_eq!(locks("CREATE INDEX CONCURRENTLY i ON t (a)"), vec![("t".into(), LockMode::ShareUpdateExclusive)]);
-        assert_eq!(locks("ALTER TABLE t VALIDATE CONSTRAINT c"), vec![("t".into(), LockMode::ShareUpdateExclusive)]);
+        assert_eq!(
+            locks("CREATE INDEX i ON t (a)"),
+            vec![("t".into(), LockMode::Share)]
+        );
+        assert_eq!(
+            locks("CREATE INDEX CONCURRENTLY i ON t (a)"),
+            vec![("t".into(), LockMode::ShareUpdateExclusive)]
+        );
+        assert_eq!(
+            locks("ALTER TABLE t VALIDATE CONSTRAINT c"),
+            vec![("t".into(), LockMode::ShareUpdateExclusive)]
+        );
         assert_eq!(
             locks("ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (u) REFERENCES u (id)"),
-            vec![("t".into(), LockMode::ShareRowExclusive), ("u".into(), LockMode::ShareRowExclusive)]
+            vec![
+                ("t".into(), LockMode::ShareRowExclusive),
+                ("u".into(), LockMode::ShareRowExclusive)
+            ]
         );
-        assert_eq!(locks("ALTER TABLE t ADD COLUMN c int, VALIDATE CONSTRAINT x"), vec![("t".into(), LockMode::AccessExclusive)]);
+        assert_eq!(
+            locks("ALTER TABLE t ADD COLUMN c int, VALIDATE CONSTRAINT x"),
+            vec![("t".into(), LockMode::AccessExclusive)]
+        );
     }
 }

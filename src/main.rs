@@ -1,1 +1,24 @@
-fn main() {}
+//! The `pgproof` binary: parse the command line, run a command, map the result to an exit code
+//! (0 clean, 1 findings at or above `--fail-on`, 2 operational error).
+
+use clap::Parser;
+use pgproof::cli::{Cli, Command};
+use pgproof::commands::{self, Outcome};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Lint(args) => commands::lint::run(args),
+        Command::Rules(args) => commands::rules::run(args),
+        Command::Explain(args) => commands::explain::run(args),
+    };
+    match result {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Findings) => ExitCode::from(1),
+        Err(err) => {
+            eprintln!("pgproof: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -42,9 +42,20 @@ pub fn parse_sql(text: &str) -> ParsedText {
         Ok(parsed) => {
             for raw in &parsed.protobuf.stmts {
                 let start = raw.stmt_location.max(0) as usize;
-                let end = if raw.stmt_len == 0 { sql.len() } else { start + raw.stmt_len as usize };
+                let end = if raw.stmt_len == 0 {
+                    sql.len()
+                } else {
+                    start + raw.stmt_len as usize
+                };
                 let span = trim_span(sql, start, end);
-                let kind = raw.stmt.as_ref().and_then(|s| s.node.as_ref()).map(syntax::lower).unwrap_or(StmtKind::Other { node: "Empty".into() });
+                let kind = raw
+                    .stmt
+                    .as_ref()
+                    .and_then(|s| s.node.as_ref())
+                    .map(syntax::lower)
+                    .unwrap_or(StmtKind::Other {
+                        node: "Empty".into(),
+                    });
                 out.statements.push(ParsedStatement { span, kind });
             }
         }
@@ -87,9 +98,23 @@ fn parse_piecewise(sql: &str, lexed: &Lexed, out: &mut ParsedText) {
             Some((j, span, parsed)) => {
                 for raw in &parsed.protobuf.stmts {
                     let s = span.start + raw.stmt_location.max(0) as usize;
-                    let e = if raw.stmt_len == 0 { span.end } else { s + raw.stmt_len as usize };
-                    let kind = raw.stmt.as_ref().and_then(|n| n.node.as_ref()).map(syntax::lower).unwrap_or(StmtKind::Other { node: "Empty".into() });
-                    out.statements.push(ParsedStatement { span: trim_span(sql, s, e), kind });
+                    let e = if raw.stmt_len == 0 {
+                        span.end
+                    } else {
+                        s + raw.stmt_len as usize
+                    };
+                    let kind = raw
+                        .stmt
+                        .as_ref()
+                        .and_then(|n| n.node.as_ref())
+                        .map(syntax::lower)
+                        .unwrap_or(StmtKind::Other {
+                            node: "Empty".into(),
+                        });
+                    out.statements.push(ParsedStatement {
+                        span: trim_span(sql, s, e),
+                        kind,
+                    });
                 }
                 i = j + 1;
             }
@@ -98,18 +123,32 @@ fn parse_piecewise(sql: &str, lexed: &Lexed, out: &mut ParsedText) {
                 match pg_query::parse(piece, 0) {
                     Err(pg_query::Error::Decode(_)) => {
                         // Valid SQL whose tree is deeper than the protobuf decoder accepts.
-                        out.statements.push(ParsedStatement { span, kind: StmtKind::Other { node: "TooDeeplyNested".into() } });
+                        out.statements.push(ParsedStatement {
+                            span,
+                            kind: StmtKind::Other {
+                                node: "TooDeeplyNested".into(),
+                            },
+                        });
                     }
                     other => {
                         let fallback = other.err().map(|e| e.to_string()).unwrap_or_default();
                         let (offset, message) = locate_error(piece).unwrap_or((0, fallback));
                         // "at end of input" points past the statement: show its last character.
-                        let offset = if offset >= piece.len() { piece.char_indices().last().map_or(0, |(i, _)| i) } else { offset };
+                        let offset = if offset >= piece.len() {
+                            piece.char_indices().last().map_or(0, |(i, _)| i)
+                        } else {
+                            offset
+                        };
                         let at = span.start + offset;
                         let token_end = sql[at..span.end]
-                            .find(|c: char| c.is_whitespace() || c == ';' || c == ',' || c == '(' || c == ')')
+                            .find(|c: char| {
+                                c.is_whitespace() || c == ';' || c == ',' || c == '(' || c == ')'
+                            })
                             .map_or(span.end, |n| at + n.max(1));
-                        out.errors.push(SyntaxError { span: Span::new(at, token_end.min(span.end).max(at)), message });
+                        out.errors.push(SyntaxError {
+                            span: Span::new(at, token_end.min(span.end).max(at)),
+                            message,
+                        });
                     }
                 }
                 i += 1;
@@ -117,7 +156,10 @@ fn parse_piecewise(sql: &str, lexed: &Lexed, out: &mut ParsedText) {
         }
     }
     if let Some((span, what)) = lexed.unterminated {
-        out.errors.push(SyntaxError { span: Span::new(span.start, (span.start + 1).min(sql.len())), message: format!("unterminated {what}") });
+        out.errors.push(SyntaxError {
+            span: Span::new(span.start, (span.start + 1).min(sql.len())),
+            message: format!("unterminated {what}"),
+        });
     }
 }
 
@@ -157,9 +199,14 @@ fn locate_error(piece: &str) -> Option<(usize, String)> {
             None
         } else {
             let error = &*result.error;
-            let message = std::ffi::CStr::from_ptr(error.message).to_string_lossy().into_owned();
+            let message = std::ffi::CStr::from_ptr(error.message)
+                .to_string_lossy()
+                .into_owned();
             let chars = (error.cursorpos.max(1) - 1) as usize;
-            let offset = piece.char_indices().nth(chars).map_or(piece.len(), |(i, _)| i);
+            let offset = piece
+                .char_indices()
+                .nth(chars)
+                .map_or(piece.len(), |(i, _)| i);
             Some((offset, message))
         };
         ffi::pg_query_free_parse_result(result);
@@ -202,8 +249,15 @@ mod tests {
     fn spans_skip_leading_comments() {
         let sql = "-- first\nCREATE TABLE a (id int);\n\n/* c */ SELECT 1;\nSELECT 2";
         let parsed = parse_sql(sql);
-        let texts: Vec<&str> = parsed.statements.iter().map(|s| &sql[s.span.start..s.span.end]).collect();
-        assert_eq!(texts, vec!["CREATE TABLE a (id int)", "SELECT 1", "SELECT 2"]);
+        let texts: Vec<&str> = parsed
+            .statements
+            .iter()
+            .map(|s| &sql[s.span.start..s.span.end])
+            .collect();
+        assert_eq!(
+            texts,
+            vec!["CREATE TABLE a (id int)", "SELECT 1", "SELECT 2"]
+        );
         assert!(parsed.errors.is_empty());
     }
 
@@ -244,7 +298,10 @@ mod tests {
         let parsed = parse_sql(sql);
         assert_eq!(parsed.statements.len(), 1);
         assert_eq!(parsed.errors.len(), 1);
-        assert_eq!(parsed.errors[0].message, "unterminated dollar-quoted string");
+        assert_eq!(
+            parsed.errors[0].message,
+            "unterminated dollar-quoted string"
+        );
     }
 
     #[test]

@@ -13,7 +13,10 @@ pub struct Span {
 
 impl Span {
     pub fn new(start: usize, end: usize) -> Self {
-        Span { start, end: end.max(start) }
+        Span {
+            start,
+            end: end.max(start),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -62,12 +65,18 @@ impl LineIndex {
         };
         let line_start = self.line_starts[line];
         let column = text[line_start..offset].chars().count() + 1;
-        Position { line: line + 1, column }
+        Position {
+            line: line + 1,
+            column,
+        }
     }
 
     /// The byte offset where 1-based `line` starts.
     pub fn line_start(&self, line: usize) -> usize {
-        self.line_starts.get(line.saturating_sub(1)).copied().unwrap_or(0)
+        self.line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(0)
     }
 
     pub fn line_count(&self) -> usize {
@@ -84,7 +93,13 @@ mod tests {
         let text = "select 1;\nalter table \"ünïcode\" add x int;";
         let index = LineIndex::new(text);
         let x = text.find(" add").unwrap();
-        assert_eq!(index.position(text, x), Position { line: 2, column: 22 });
+        assert_eq!(
+            index.position(text, x),
+            Position {
+                line: 2,
+                column: 22
+            }
+        );
         assert_eq!(index.position(text, 0), Position { line: 1, column: 1 });
         assert_eq!(index.position(text, 10), Position { line: 2, column: 1 });
         assert_eq!(index.position(text, 10_000).line, 2);

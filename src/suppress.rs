@@ -18,8 +18,12 @@ pub struct Suppression {
 pub fn parse(text: &str, comments: &[Span], statements: &[Span]) -> Vec<Suppression> {
     let mut out = vec![];
     for comment in comments {
-        let body = text[comment.start..comment.end].trim_start_matches('-').trim();
-        let Some(rest) = body.strip_prefix("pgproof:") else { continue };
+        let body = text[comment.start..comment.end]
+            .trim_start_matches('-')
+            .trim();
+        let Some(rest) = body.strip_prefix("pgproof:") else {
+            continue;
+        };
         let rest = rest.trim();
         let (whole_file, rest) = if let Some(r) = rest.strip_prefix("ignore-file") {
             (true, r)
@@ -29,12 +33,29 @@ pub fn parse(text: &str, comments: &[Span], statements: &[Span]) -> Vec<Suppress
             continue;
         };
         let (ids, reason) = match rest.split_once("--") {
-            Some((ids, reason)) => (ids, Some(reason.trim().to_string()).filter(|r| !r.is_empty())),
+            Some((ids, reason)) => (
+                ids,
+                Some(reason.trim().to_string()).filter(|r| !r.is_empty()),
+            ),
             None => (rest, None),
         };
-        let rules: Vec<String> = ids.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
-        let target = if whole_file { None } else { statements.iter().find(|s| s.start >= comment.end).copied() };
-        out.push(Suppression { span: *comment, rules, reason, whole_file, target });
+        let rules: Vec<String> = ids
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        let target = if whole_file {
+            None
+        } else {
+            statements.iter().find(|s| s.start >= comment.end).copied()
+        };
+        out.push(Suppression {
+            span: *comment,
+            rules,
+            reason,
+            whole_file,
+            target,
+        });
     }
     out
 }
@@ -48,7 +69,8 @@ impl Suppression {
         if self.whole_file {
             return true;
         }
-        self.target.is_some_and(|t| span.start >= t.start && span.start <= t.end.max(t.start))
+        self.target
+            .is_some_and(|t| span.start >= t.start && span.start <= t.end.max(t.start))
     }
 }
 

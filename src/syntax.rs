@@ -19,7 +19,10 @@ pub struct QualName {
 
 impl QualName {
     pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
-        QualName { schema: schema.into(), name: name.into() }
+        QualName {
+            schema: schema.into(),
+            name: name.into(),
+        }
     }
 
     pub fn public(name: impl Into<String>) -> Self {
@@ -38,7 +41,12 @@ impl fmt::Display for QualName {
         if self.schema == "public" {
             write!(f, "{}", quote_ident(&self.name))
         } else {
-            write!(f, "{}.{}", quote_ident(&self.schema), quote_ident(&self.name))
+            write!(
+                f,
+                "{}.{}",
+                quote_ident(&self.schema),
+                quote_ident(&self.name)
+            )
         }
     }
 }
@@ -46,8 +54,13 @@ impl fmt::Display for QualName {
 /// Quotes an identifier only when PostgreSQL would need it.
 pub fn quote_ident(name: &str) -> String {
     let plain = !name.is_empty()
-        && name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
     if plain && !is_reserved(name) {
         name.to_string()
     } else {
@@ -58,9 +71,38 @@ pub fn quote_ident(name: &str) -> String {
 fn is_reserved(name: &str) -> bool {
     matches!(
         name,
-        "user" | "order" | "group" | "table" | "select" | "from" | "where" | "to" | "default" | "check" | "primary"
-            | "references" | "end" | "limit" | "offset" | "column" | "constraint" | "all" | "and" | "or" | "not"
-            | "null" | "true" | "false" | "case" | "when" | "then" | "else" | "desc" | "asc" | "unique" | "using"
+        "user"
+            | "order"
+            | "group"
+            | "table"
+            | "select"
+            | "from"
+            | "where"
+            | "to"
+            | "default"
+            | "check"
+            | "primary"
+            | "references"
+            | "end"
+            | "limit"
+            | "offset"
+            | "column"
+            | "constraint"
+            | "all"
+            | "and"
+            | "or"
+            | "not"
+            | "null"
+            | "true"
+            | "false"
+            | "case"
+            | "when"
+            | "then"
+            | "else"
+            | "desc"
+            | "asc"
+            | "unique"
+            | "using"
     )
 }
 
@@ -75,11 +117,19 @@ pub struct TypeName {
 
 impl TypeName {
     pub fn simple(name: &str) -> Self {
-        TypeName { schema: None, name: normalize_type_name(name), mods: vec![], array: false }
+        TypeName {
+            schema: None,
+            name: normalize_type_name(name),
+            mods: vec![],
+            array: false,
+        }
     }
 
     pub fn is_serial(&self) -> bool {
-        matches!(self.name.as_str(), "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2")
+        matches!(
+            self.name.as_str(),
+            "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2"
+        )
     }
 
     /// The integer type a serial pseudo-type stands for.
@@ -229,12 +279,30 @@ impl FkAction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ConstraintKind {
-    PrimaryKey { columns: Vec<String> },
-    Unique { columns: Vec<String>, nulls_not_distinct: bool },
-    Check { expr: Expr },
-    ForeignKey { columns: Vec<String>, ref_table: QualName, ref_columns: Vec<String>, on_delete: FkAction, on_update: FkAction },
-    Exclude { elements: Vec<String>, method: String },
-    NotNull { column: String },
+    PrimaryKey {
+        columns: Vec<String>,
+    },
+    Unique {
+        columns: Vec<String>,
+        nulls_not_distinct: bool,
+    },
+    Check {
+        expr: Expr,
+    },
+    ForeignKey {
+        columns: Vec<String>,
+        ref_table: QualName,
+        ref_columns: Vec<String>,
+        on_delete: FkAction,
+        on_update: FkAction,
+    },
+    Exclude {
+        elements: Vec<String>,
+        method: String,
+    },
+    NotNull {
+        column: String,
+    },
 }
 
 impl ConstraintKind {
@@ -252,7 +320,9 @@ impl ConstraintKind {
     /// The columns the constraint is declared over (for CHECK: the columns its expression reads).
     pub fn columns(&self) -> Vec<String> {
         match self {
-            ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns, .. } => columns.clone(),
+            ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns, .. } => {
+                columns.clone()
+            }
             ConstraintKind::ForeignKey { columns, .. } => columns.clone(),
             ConstraintKind::Check { expr } => expr.columns.clone(),
             ConstraintKind::Exclude { elements, .. } => elements.clone(),
@@ -299,33 +369,83 @@ pub struct CreateTable {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "cmd", rename_all = "snake_case")]
 pub enum AlterCmd {
-    AddColumn { column: ColumnDef, if_not_exists: bool },
-    DropColumn { name: String, if_exists: bool, cascade: bool },
-    AlterColumnType { column: String, type_name: TypeName, using: Option<Expr> },
-    SetDefault { column: String, default: Option<Expr> },
-    SetNotNull { column: String },
-    DropNotNull { column: String },
-    AddConstraint { constraint: TableConstraint },
-    ValidateConstraint { name: String },
-    DropConstraint { name: String, if_exists: bool, cascade: bool },
-    AddIdentity { column: String, identity: Identity },
-    DropIdentity { column: String },
+    AddColumn {
+        column: ColumnDef,
+        if_not_exists: bool,
+    },
+    DropColumn {
+        name: String,
+        if_exists: bool,
+        cascade: bool,
+    },
+    AlterColumnType {
+        column: String,
+        type_name: TypeName,
+        using: Option<Expr>,
+    },
+    SetDefault {
+        column: String,
+        default: Option<Expr>,
+    },
+    SetNotNull {
+        column: String,
+    },
+    DropNotNull {
+        column: String,
+    },
+    AddConstraint {
+        constraint: TableConstraint,
+    },
+    ValidateConstraint {
+        name: String,
+    },
+    DropConstraint {
+        name: String,
+        if_exists: bool,
+        cascade: bool,
+    },
+    AddIdentity {
+        column: String,
+        identity: Identity,
+    },
+    DropIdentity {
+        column: String,
+    },
     SetLogged,
     SetUnlogged,
-    SetTablespace { tablespace: String },
-    AttachPartition { partition: QualName },
-    DetachPartition { partition: QualName, concurrently: bool },
+    SetTablespace {
+        tablespace: String,
+    },
+    AttachPartition {
+        partition: QualName,
+    },
+    DetachPartition {
+        partition: QualName,
+        concurrently: bool,
+    },
     EnableRowSecurity,
     DisableRowSecurity,
     ForceRowSecurity,
     NoForceRowSecurity,
-    EnableTrigger { name: Option<String> },
-    DisableTrigger { name: Option<String> },
-    SetExpression { column: String },
-    DropExpression { column: String },
-    ClusterOn { index: String },
+    EnableTrigger {
+        name: Option<String>,
+    },
+    DisableTrigger {
+        name: Option<String>,
+    },
+    SetExpression {
+        column: String,
+    },
+    DropExpression {
+        column: String,
+    },
+    ClusterOn {
+        index: String,
+    },
     /// Storage parameters, statistics, owner, replica identity and other metadata-only changes.
-    Other { what: String },
+    Other {
+        what: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -444,7 +564,9 @@ impl ObjectKind {
             ObjectType::ObjectSchema => ObjectKind::Schema,
             ObjectType::ObjectType => ObjectKind::Type,
             ObjectType::ObjectDomain => ObjectKind::Domain,
-            ObjectType::ObjectFunction | ObjectType::ObjectRoutine | ObjectType::ObjectAggregate => ObjectKind::Function,
+            ObjectType::ObjectFunction
+            | ObjectType::ObjectRoutine
+            | ObjectType::ObjectAggregate => ObjectKind::Function,
             ObjectType::ObjectProcedure => ObjectKind::Procedure,
             ObjectType::ObjectTrigger => ObjectKind::Trigger,
             ObjectType::ObjectPolicy => ObjectKind::Policy,
@@ -500,8 +622,15 @@ pub struct CreateView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum AlterEnumAction {
-    AddValue { value: String, neighbor: Option<(String, bool)>, if_not_exists: bool },
-    RenameValue { old: String, new: String },
+    AddValue {
+        value: String,
+        neighbor: Option<(String, bool)>,
+        if_not_exists: bool,
+    },
+    RenameValue {
+        old: String,
+        new: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -576,7 +705,9 @@ impl LockMode {
             LockMode::AccessShare => "only `ACCESS EXCLUSIVE` operations",
             LockMode::RowShare => "`EXCLUSIVE` locks",
             LockMode::RowExclusive => "`SHARE` locks such as a plain `CREATE INDEX`",
-            LockMode::ShareUpdateExclusive => "other schema changes and `VACUUM`, but not reads or writes",
+            LockMode::ShareUpdateExclusive => {
+                "other schema changes and `VACUUM`, but not reads or writes"
+            }
             LockMode::Share | LockMode::ShareRowExclusive => "writes (reads continue)",
             LockMode::Exclusive => "writes and `SELECT ... FOR UPDATE` (plain reads continue)",
             LockMode::AccessExclusive => "all reads and writes",
@@ -601,37 +732,126 @@ pub enum StmtKind {
     Drop(Drop),
     Rename(Rename),
     CreateView(CreateView),
-    CreateSequence { name: QualName, if_not_exists: bool, owned_by: Option<(QualName, String)>, type_name: Option<TypeName> },
-    AlterSequence { name: QualName, owned_by: Option<(QualName, String)> },
-    CreateEnum { name: QualName, values: Vec<String> },
-    AlterEnum { name: QualName, action: AlterEnumAction },
-    CreateDomain { name: QualName, base: TypeName, not_null: bool, checks: Vec<Expr> },
-    AlterDomain { name: QualName, action: String, not_valid: bool },
-    CreateCompositeType { name: QualName },
+    CreateSequence {
+        name: QualName,
+        if_not_exists: bool,
+        owned_by: Option<(QualName, String)>,
+        type_name: Option<TypeName>,
+    },
+    AlterSequence {
+        name: QualName,
+        owned_by: Option<(QualName, String)>,
+    },
+    CreateEnum {
+        name: QualName,
+        values: Vec<String>,
+    },
+    AlterEnum {
+        name: QualName,
+        action: AlterEnumAction,
+    },
+    CreateDomain {
+        name: QualName,
+        base: TypeName,
+        not_null: bool,
+        checks: Vec<Expr>,
+    },
+    AlterDomain {
+        name: QualName,
+        action: String,
+        not_valid: bool,
+    },
+    CreateCompositeType {
+        name: QualName,
+    },
     CreateFunction(CreateFunction),
-    CreateTrigger { name: String, table: QualName, function: QualName, or_replace: bool },
-    CreatePolicy { name: String, table: QualName },
-    AlterPolicy { name: String, table: QualName },
-    Comment { object: ObjectKind, target: QualName, sub_name: Option<String>, text: Option<String> },
-    CreateSchema { name: String, if_not_exists: bool },
-    CreateExtension { name: String, if_not_exists: bool },
-    AlterSchemaOf { kind: ObjectKind, name: QualName, new_schema: String },
-    Transaction { tx: TxKind },
-    Set { name: String, value: String, local: bool },
-    Insert { table: QualName, columns: Vec<String>, has_select: bool },
-    Update { table: QualName, has_where: bool, columns: Vec<String> },
-    Delete { table: QualName, has_where: bool },
-    Truncate { tables: Vec<QualName>, cascade: bool },
-    Lock { tables: Vec<QualName>, mode: LockMode },
-    Vacuum { tables: Vec<QualName>, full: bool, analyze_only: bool },
-    Cluster { table: Option<QualName> },
-    Reindex { target: String, name: QualName, concurrently: bool },
-    RefreshMaterializedView { name: QualName, concurrently: bool },
+    CreateTrigger {
+        name: String,
+        table: QualName,
+        function: QualName,
+        or_replace: bool,
+    },
+    CreatePolicy {
+        name: String,
+        table: QualName,
+    },
+    AlterPolicy {
+        name: String,
+        table: QualName,
+    },
+    Comment {
+        object: ObjectKind,
+        target: QualName,
+        sub_name: Option<String>,
+        text: Option<String>,
+    },
+    CreateSchema {
+        name: String,
+        if_not_exists: bool,
+    },
+    CreateExtension {
+        name: String,
+        if_not_exists: bool,
+    },
+    AlterSchemaOf {
+        kind: ObjectKind,
+        name: QualName,
+        new_schema: String,
+    },
+    Transaction {
+        tx: TxKind,
+    },
+    Set {
+        name: String,
+        value: String,
+        local: bool,
+    },
+    Insert {
+        table: QualName,
+        columns: Vec<String>,
+        has_select: bool,
+    },
+    Update {
+        table: QualName,
+        has_where: bool,
+        columns: Vec<String>,
+    },
+    Delete {
+        table: QualName,
+        has_where: bool,
+    },
+    Truncate {
+        tables: Vec<QualName>,
+        cascade: bool,
+    },
+    Lock {
+        tables: Vec<QualName>,
+        mode: LockMode,
+    },
+    Vacuum {
+        tables: Vec<QualName>,
+        full: bool,
+        analyze_only: bool,
+    },
+    Cluster {
+        table: Option<QualName>,
+    },
+    Reindex {
+        target: String,
+        name: QualName,
+        concurrently: bool,
+    },
+    RefreshMaterializedView {
+        name: QualName,
+        concurrently: bool,
+    },
     Select,
     Do,
     Grant,
     /// A statement the model does not describe (its protobuf node name).
-    Other { node: String },
+    Other {
+        node: String,
+    },
 }
 
 impl StmtKind {
@@ -648,8 +868,12 @@ impl StmtKind {
             StmtKind::Other { node } => node.clone(),
             other => {
                 let json = serde_json::to_value(other).ok();
-                json.and_then(|v| v.get("statement").and_then(|k| k.as_str()).map(|s| s.replace('_', " ").to_uppercase()))
-                    .unwrap_or_else(|| "STATEMENT".into())
+                json.and_then(|v| {
+                    v.get("statement")
+                        .and_then(|k| k.as_str())
+                        .map(|s| s.replace('_', " ").to_uppercase())
+                })
+                .unwrap_or_else(|| "STATEMENT".into())
             }
         }
     }
@@ -677,21 +901,40 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
             name: range_var(s.sequence.as_ref()),
             if_not_exists: s.if_not_exists,
             owned_by: owned_by(&s.options),
-            type_name: def_elem(&s.options, "as").and_then(|d| match d.arg.as_deref().and_then(|n| n.node.as_ref()) {
-                Some(NodeEnum::TypeName(t)) => Some(lower_type(t)),
-                _ => None,
+            type_name: def_elem(&s.options, "as").and_then(|d| {
+                match d.arg.as_deref().and_then(|n| n.node.as_ref()) {
+                    Some(NodeEnum::TypeName(t)) => Some(lower_type(t)),
+                    _ => None,
+                }
             }),
         },
-        NodeEnum::AlterSeqStmt(s) => StmtKind::AlterSequence { name: range_var(s.sequence.as_ref()), owned_by: owned_by(&s.options) },
-        NodeEnum::CreateEnumStmt(s) => StmtKind::CreateEnum { name: name_list(&s.type_name), values: strings(&s.vals) },
+        NodeEnum::AlterSeqStmt(s) => StmtKind::AlterSequence {
+            name: range_var(s.sequence.as_ref()),
+            owned_by: owned_by(&s.options),
+        },
+        NodeEnum::CreateEnumStmt(s) => StmtKind::CreateEnum {
+            name: name_list(&s.type_name),
+            values: strings(&s.vals),
+        },
         NodeEnum::AlterEnumStmt(s) => {
             let action = if !s.old_val.is_empty() {
-                AlterEnumAction::RenameValue { old: s.old_val.clone(), new: s.new_val.clone() }
+                AlterEnumAction::RenameValue {
+                    old: s.old_val.clone(),
+                    new: s.new_val.clone(),
+                }
             } else {
-                let neighbor = (!s.new_val_neighbor.is_empty()).then(|| (s.new_val_neighbor.clone(), s.new_val_is_after));
-                AlterEnumAction::AddValue { value: s.new_val.clone(), neighbor, if_not_exists: s.skip_if_new_val_exists }
+                let neighbor = (!s.new_val_neighbor.is_empty())
+                    .then(|| (s.new_val_neighbor.clone(), s.new_val_is_after));
+                AlterEnumAction::AddValue {
+                    value: s.new_val.clone(),
+                    neighbor,
+                    if_not_exists: s.skip_if_new_val_exists,
+                }
             };
-            StmtKind::AlterEnum { name: name_list(&s.type_name), action }
+            StmtKind::AlterEnum {
+                name: name_list(&s.type_name),
+                action,
+            }
         }
         NodeEnum::CreateDomainStmt(s) => {
             let mut not_null = false;
@@ -705,7 +948,11 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
             }
             StmtKind::CreateDomain {
                 name: name_list(&s.domainname),
-                base: s.type_name.as_ref().map(lower_type).unwrap_or_else(|| TypeName::simple("unknown")),
+                base: s
+                    .type_name
+                    .as_ref()
+                    .map(lower_type)
+                    .unwrap_or_else(|| TypeName::simple("unknown")),
                 not_null,
                 checks,
             }
@@ -724,9 +971,15 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
                 "T" => "set default",
                 _ => "alter",
             };
-            StmtKind::AlterDomain { name: name_list(&s.type_name), action: action.into(), not_valid }
+            StmtKind::AlterDomain {
+                name: name_list(&s.type_name),
+                action: action.into(),
+                not_valid,
+            }
         }
-        NodeEnum::CompositeTypeStmt(s) => StmtKind::CreateCompositeType { name: range_var(s.typevar.as_ref()) },
+        NodeEnum::CompositeTypeStmt(s) => StmtKind::CreateCompositeType {
+            name: range_var(s.typevar.as_ref()),
+        },
         NodeEnum::CreateFunctionStmt(s) => StmtKind::CreateFunction(lower_function(s)),
         NodeEnum::CreateTrigStmt(s) => StmtKind::CreateTrigger {
             name: s.trigname.clone(),
@@ -734,18 +987,38 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
             function: name_list(&s.funcname),
             or_replace: s.replace,
         },
-        NodeEnum::CreatePolicyStmt(s) => StmtKind::CreatePolicy { name: s.policy_name.clone(), table: range_var(s.table.as_ref()) },
-        NodeEnum::AlterPolicyStmt(s) => StmtKind::AlterPolicy { name: s.policy_name.clone(), table: range_var(s.table.as_ref()) },
+        NodeEnum::CreatePolicyStmt(s) => StmtKind::CreatePolicy {
+            name: s.policy_name.clone(),
+            table: range_var(s.table.as_ref()),
+        },
+        NodeEnum::AlterPolicyStmt(s) => StmtKind::AlterPolicy {
+            name: s.policy_name.clone(),
+            table: range_var(s.table.as_ref()),
+        },
         NodeEnum::CommentStmt(s) => lower_comment(s),
-        NodeEnum::CreateSchemaStmt(s) => StmtKind::CreateSchema { name: s.schemaname.clone(), if_not_exists: s.if_not_exists },
-        NodeEnum::CreateExtensionStmt(s) => StmtKind::CreateExtension { name: s.extname.clone(), if_not_exists: s.if_not_exists },
+        NodeEnum::CreateSchemaStmt(s) => StmtKind::CreateSchema {
+            name: s.schemaname.clone(),
+            if_not_exists: s.if_not_exists,
+        },
+        NodeEnum::CreateExtensionStmt(s) => StmtKind::CreateExtension {
+            name: s.extname.clone(),
+            if_not_exists: s.if_not_exists,
+        },
         NodeEnum::AlterObjectSchemaStmt(s) => {
             let kind = ObjectKind::from_object_type(s.object_type);
             let name = match &s.relation {
                 Some(rv) => range_var(Some(rv)),
-                None => s.object.as_deref().map(object_name).unwrap_or_else(|| QualName::public("?")),
+                None => s
+                    .object
+                    .as_deref()
+                    .map(object_name)
+                    .unwrap_or_else(|| QualName::public("?")),
             };
-            StmtKind::AlterSchemaOf { kind, name, new_schema: s.newschema.clone() }
+            StmtKind::AlterSchemaOf {
+                kind,
+                name,
+                new_schema: s.newschema.clone(),
+            }
         }
         NodeEnum::TransactionStmt(s) => {
             use protobuf::TransactionStmtKind as K;
@@ -757,20 +1030,32 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
                 K::TransStmtRelease => TxKind::Release,
                 K::TransStmtRollbackTo => TxKind::RollbackTo,
                 K::TransStmtPrepare => TxKind::Prepare,
-                K::Undefined => return StmtKind::Other { node: "TransactionStmt".into() },
+                K::Undefined => {
+                    return StmtKind::Other {
+                        node: "TransactionStmt".into(),
+                    }
+                }
             };
             StmtKind::Transaction { tx }
         }
         NodeEnum::VariableSetStmt(s) => {
             let value = s.args.iter().map(const_text).collect::<Vec<_>>().join(", ");
-            StmtKind::Set { name: s.name.to_ascii_lowercase(), value, local: s.is_local }
+            StmtKind::Set {
+                name: s.name.to_ascii_lowercase(),
+                value,
+                local: s.is_local,
+            }
         }
         NodeEnum::InsertStmt(s) => StmtKind::Insert {
             table: range_var(s.relation.as_ref()),
-            columns: s.cols.iter().filter_map(|c| match c.node.as_ref() {
-                Some(NodeEnum::ResTarget(r)) => Some(r.name.clone()),
-                _ => None,
-            }).collect(),
+            columns: s
+                .cols
+                .iter()
+                .filter_map(|c| match c.node.as_ref() {
+                    Some(NodeEnum::ResTarget(r)) => Some(r.name.clone()),
+                    _ => None,
+                })
+                .collect(),
             has_select: matches!(
                 s.select_stmt.as_deref().and_then(|n| n.node.as_ref()),
                 Some(NodeEnum::SelectStmt(sel)) if sel.values_lists.is_empty()
@@ -779,23 +1064,48 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
         NodeEnum::UpdateStmt(s) => StmtKind::Update {
             table: range_var(s.relation.as_ref()),
             has_where: s.where_clause.is_some(),
-            columns: s.target_list.iter().filter_map(|c| match c.node.as_ref() {
-                Some(NodeEnum::ResTarget(r)) => Some(r.name.clone()),
-                _ => None,
-            }).collect(),
+            columns: s
+                .target_list
+                .iter()
+                .filter_map(|c| match c.node.as_ref() {
+                    Some(NodeEnum::ResTarget(r)) => Some(r.name.clone()),
+                    _ => None,
+                })
+                .collect(),
         },
-        NodeEnum::DeleteStmt(s) => StmtKind::Delete { table: range_var(s.relation.as_ref()), has_where: s.where_clause.is_some() },
-        NodeEnum::TruncateStmt(s) => StmtKind::Truncate { tables: range_vars(&s.relations), cascade: s.behavior == 2 },
-        NodeEnum::LockStmt(s) => StmtKind::Lock { tables: range_vars(&s.relations), mode: LockMode::from_code(s.mode) },
+        NodeEnum::DeleteStmt(s) => StmtKind::Delete {
+            table: range_var(s.relation.as_ref()),
+            has_where: s.where_clause.is_some(),
+        },
+        NodeEnum::TruncateStmt(s) => StmtKind::Truncate {
+            tables: range_vars(&s.relations),
+            cascade: s.behavior == 2,
+        },
+        NodeEnum::LockStmt(s) => StmtKind::Lock {
+            tables: range_vars(&s.relations),
+            mode: LockMode::from_code(s.mode),
+        },
         NodeEnum::VacuumStmt(s) => {
-            let tables = s.rels.iter().filter_map(|n| match n.node.as_ref() {
-                Some(NodeEnum::VacuumRelation(v)) => Some(range_var(v.relation.as_ref())),
-                _ => None,
-            }).collect();
-            let full = s.options.iter().any(|o| matches!(o.node.as_ref(), Some(NodeEnum::DefElem(d)) if d.defname == "full"));
-            StmtKind::Vacuum { tables, full, analyze_only: !s.is_vacuumcmd }
+            let tables = s
+                .rels
+                .iter()
+                .filter_map(|n| match n.node.as_ref() {
+                    Some(NodeEnum::VacuumRelation(v)) => Some(range_var(v.relation.as_ref())),
+                    _ => None,
+                })
+                .collect();
+            let full = s.options.iter().any(
+                |o| matches!(o.node.as_ref(), Some(NodeEnum::DefElem(d)) if d.defname == "full"),
+            );
+            StmtKind::Vacuum {
+                tables,
+                full,
+                analyze_only: !s.is_vacuumcmd,
+            }
         }
-        NodeEnum::ClusterStmt(s) => StmtKind::Cluster { table: s.relation.as_ref().map(|r| range_var(Some(r))) },
+        NodeEnum::ClusterStmt(s) => StmtKind::Cluster {
+            table: s.relation.as_ref().map(|r| range_var(Some(r))),
+        },
         NodeEnum::ReindexStmt(s) => {
             let concurrently = s.params.iter().any(|o| matches!(o.node.as_ref(), Some(NodeEnum::DefElem(d)) if d.defname == "concurrently"));
             let target = match s.kind {
@@ -809,19 +1119,37 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
                 Some(rv) => range_var(Some(rv)),
                 None => QualName::public(s.name.clone()),
             };
-            StmtKind::Reindex { target: target.into(), name, concurrently }
+            StmtKind::Reindex {
+                target: target.into(),
+                name,
+                concurrently,
+            }
         }
-        NodeEnum::RefreshMatViewStmt(s) => StmtKind::RefreshMaterializedView { name: range_var(s.relation.as_ref()), concurrently: s.concurrent },
-        NodeEnum::SelectStmt(_) | NodeEnum::ExplainStmt(_) | NodeEnum::VariableShowStmt(_) => StmtKind::Select,
+        NodeEnum::RefreshMatViewStmt(s) => StmtKind::RefreshMaterializedView {
+            name: range_var(s.relation.as_ref()),
+            concurrently: s.concurrent,
+        },
+        NodeEnum::SelectStmt(_) | NodeEnum::ExplainStmt(_) | NodeEnum::VariableShowStmt(_) => {
+            StmtKind::Select
+        }
         NodeEnum::DoStmt(_) => StmtKind::Do,
-        NodeEnum::GrantStmt(_) | NodeEnum::GrantRoleStmt(_) | NodeEnum::AlterDefaultPrivilegesStmt(_) | NodeEnum::AlterOwnerStmt(_) => StmtKind::Grant,
-        other => StmtKind::Other { node: node_name(other) },
+        NodeEnum::GrantStmt(_)
+        | NodeEnum::GrantRoleStmt(_)
+        | NodeEnum::AlterDefaultPrivilegesStmt(_)
+        | NodeEnum::AlterOwnerStmt(_) => StmtKind::Grant,
+        other => StmtKind::Other {
+            node: node_name(other),
+        },
     }
 }
 
 fn node_name(node: &NodeEnum) -> String {
     let debug = format!("{:?}", node.to_ref());
-    debug.split(['(', ' ']).next().unwrap_or("Unknown").to_string()
+    debug
+        .split(['(', ' '])
+        .next()
+        .unwrap_or("Unknown")
+        .to_string()
 }
 
 fn range_var(rv: Option<&protobuf::RangeVar>) -> QualName {
@@ -841,10 +1169,13 @@ fn range_var(rv: Option<&protobuf::RangeVar>) -> QualName {
 }
 
 fn range_vars(nodes: &[Node]) -> Vec<QualName> {
-    nodes.iter().filter_map(|n| match n.node.as_ref() {
-        Some(NodeEnum::RangeVar(rv)) => Some(range_var(Some(rv))),
-        _ => None,
-    }).collect()
+    nodes
+        .iter()
+        .filter_map(|n| match n.node.as_ref() {
+            Some(NodeEnum::RangeVar(rv)) => Some(range_var(Some(rv))),
+            _ => None,
+        })
+        .collect()
 }
 
 fn str_of(node: &Node) -> Option<&str> {
@@ -855,7 +1186,11 @@ fn str_of(node: &Node) -> Option<&str> {
 }
 
 fn strings(nodes: &[Node]) -> Vec<String> {
-    nodes.iter().filter_map(str_of).map(str::to_string).collect()
+    nodes
+        .iter()
+        .filter_map(str_of)
+        .map(str::to_string)
+        .collect()
 }
 
 /// A list of String nodes as a qualified name (`schema.name` or `name`).
@@ -887,19 +1222,27 @@ fn lower_type(t: &protobuf::TypeName) -> TypeName {
         [.., schema, name] => (Some(schema.clone()), name.clone()),
     };
     let schema = schema.filter(|s| s != "pg_catalog");
-    let mut mods: Vec<i64> = t.typmods.iter().filter_map(|m| match m.node.as_ref() {
-        Some(NodeEnum::AConst(c)) => match &c.val {
-            Some(a_const::Val::Ival(i)) => Some(i.ival as i64),
+    let mut mods: Vec<i64> = t
+        .typmods
+        .iter()
+        .filter_map(|m| match m.node.as_ref() {
+            Some(NodeEnum::AConst(c)) => match &c.val {
+                Some(a_const::Val::Ival(i)) => Some(i.ival as i64),
+                _ => None,
+            },
             _ => None,
-        },
-        _ => None,
-    }).collect();
+        })
+        .collect();
     let mut name = normalize_type_name(&name);
     if name == "interval" {
         // interval fields are a bit mask typmod; not a length.
         mods.clear();
     }
-    if name == "bpchar" && mods.is_empty() && schema.is_none() && parts.first().map(String::as_str) == Some("pg_catalog") {
+    if name == "bpchar"
+        && mods.is_empty()
+        && schema.is_none()
+        && parts.first().map(String::as_str) == Some("pg_catalog")
+    {
         mods.push(1);
     }
     if name == "float8" && !mods.is_empty() {
@@ -908,7 +1251,12 @@ fn lower_type(t: &protobuf::TypeName) -> TypeName {
         }
         mods.clear();
     }
-    TypeName { schema, name, mods, array: !t.array_bounds.is_empty() }
+    TypeName {
+        schema,
+        name,
+        mods,
+        array: !t.array_bounds.is_empty(),
+    }
 }
 
 fn const_text(node: &Node) -> String {
@@ -930,7 +1278,10 @@ fn const_text(node: &Node) -> String {
 pub fn expr(node: &Node) -> Expr {
     let select = protobuf::SelectStmt {
         target_list: vec![Node {
-            node: Some(NodeEnum::ResTarget(Box::new(protobuf::ResTarget { val: Some(Box::new(node.clone())), ..Default::default() }))),
+            node: Some(NodeEnum::ResTarget(Box::new(protobuf::ResTarget {
+                val: Some(Box::new(node.clone())),
+                ..Default::default()
+            }))),
         }],
         limit_option: protobuf::LimitOption::Default as i32,
         op: protobuf::SetOperation::SetopNone as i32,
@@ -938,7 +1289,10 @@ pub fn expr(node: &Node) -> Expr {
     };
     let wrapped = NodeEnum::SelectStmt(Box::new(select));
     let text = match wrapped.deparse(Default::default()) {
-        Ok(sql) => sql.strip_prefix("SELECT ").map(str::to_string).unwrap_or(sql),
+        Ok(sql) => sql
+            .strip_prefix("SELECT ")
+            .map(str::to_string)
+            .unwrap_or(sql),
         Err(_) => "<expression>".to_string(),
     };
     let mut columns = vec![];
@@ -947,10 +1301,20 @@ pub fn expr(node: &Node) -> Expr {
     if let Some(inner) = node.node.as_ref() {
         collect_refs(inner, &mut columns, &mut functions, &mut tables);
     }
-    Expr { text, columns, functions, tables }
+    Expr {
+        text,
+        columns,
+        functions,
+        tables,
+    }
 }
 
-fn collect_refs(node: &NodeEnum, columns: &mut Vec<String>, functions: &mut Vec<String>, tables: &mut Vec<QualName>) {
+fn collect_refs(
+    node: &NodeEnum,
+    columns: &mut Vec<String>,
+    functions: &mut Vec<String>,
+    tables: &mut Vec<QualName>,
+) {
     let mut visit = |n: NodeRef<'_>| match n {
         NodeRef::ColumnRef(c) => {
             if let Some(name) = c.fields.iter().rev().find_map(str_of) {
@@ -1000,7 +1364,9 @@ fn owned_by(options: &[Node]) -> Option<(QualName, String)> {
     let parts = strings(&list.items);
     match parts.as_slice() {
         [table, column] => Some((QualName::public(table.clone()), column.clone())),
-        [schema, table, column] => Some((QualName::new(schema.clone(), table.clone()), column.clone())),
+        [schema, table, column] => {
+            Some((QualName::new(schema.clone(), table.clone()), column.clone()))
+        }
         _ => None,
     }
 }
@@ -1015,7 +1381,11 @@ fn constraints_of(nodes: &[Node]) -> impl Iterator<Item = &protobuf::Constraint>
 fn lower_column(c: &protobuf::ColumnDef) -> ColumnDef {
     let mut column = ColumnDef {
         name: c.colname.clone(),
-        type_name: c.type_name.as_ref().map(lower_type).unwrap_or_else(|| TypeName::simple("unknown")),
+        type_name: c
+            .type_name
+            .as_ref()
+            .map(lower_type)
+            .unwrap_or_else(|| TypeName::simple("unknown")),
         not_null: c.is_not_null,
         default: c.raw_default.as_deref().map(expr),
         identity: None,
@@ -1028,15 +1398,23 @@ fn lower_column(c: &protobuf::ColumnDef) -> ColumnDef {
             ConstrType::ConstrNull => column.not_null = false,
             ConstrType::ConstrDefault => column.default = con.raw_expr.as_deref().map(expr),
             ConstrType::ConstrIdentity => {
-                column.identity = Some(if con.generated_when == "a" { Identity::Always } else { Identity::ByDefault });
+                column.identity = Some(if con.generated_when == "a" {
+                    Identity::Always
+                } else {
+                    Identity::ByDefault
+                });
                 column.not_null = true;
             }
             ConstrType::ConstrGenerated => column.generated = con.raw_expr.as_deref().map(expr),
             ConstrType::ConstrPrimary => {
                 column.not_null = true;
-                column.constraints.extend(lower_constraint(con, Some(&c.colname)));
+                column
+                    .constraints
+                    .extend(lower_constraint(con, Some(&c.colname)));
             }
-            _ => column.constraints.extend(lower_constraint(con, Some(&c.colname))),
+            _ => column
+                .constraints
+                .extend(lower_constraint(con, Some(&c.colname))),
         }
     }
     column
@@ -1054,8 +1432,18 @@ fn lower_constraint(c: &protobuf::Constraint, column: Option<&str>) -> Option<Ta
     };
     let kind = match ConstrType::try_from(c.contype).unwrap_or(ConstrType::Undefined) {
         ConstrType::ConstrPrimary => ConstraintKind::PrimaryKey { columns: keys() },
-        ConstrType::ConstrUnique => ConstraintKind::Unique { columns: keys(), nulls_not_distinct: c.nulls_not_distinct },
-        ConstrType::ConstrCheck => ConstraintKind::Check { expr: c.raw_expr.as_deref().map(expr).unwrap_or_else(|| Expr { text: "true".into(), columns: vec![], functions: vec![], tables: vec![] }) },
+        ConstrType::ConstrUnique => ConstraintKind::Unique {
+            columns: keys(),
+            nulls_not_distinct: c.nulls_not_distinct,
+        },
+        ConstrType::ConstrCheck => ConstraintKind::Check {
+            expr: c.raw_expr.as_deref().map(expr).unwrap_or_else(|| Expr {
+                text: "true".into(),
+                columns: vec![],
+                functions: vec![],
+                tables: vec![],
+            }),
+        },
         ConstrType::ConstrForeign => {
             let mut columns = strings(&c.fk_attrs);
             if columns.is_empty() {
@@ -1070,17 +1458,34 @@ fn lower_constraint(c: &protobuf::Constraint, column: Option<&str>) -> Option<Ta
             }
         }
         ConstrType::ConstrExclusion => {
-            let elements = c.exclusions.iter().filter_map(|pair| match pair.node.as_ref() {
-                Some(NodeEnum::List(l)) => l.items.first().and_then(|n| match n.node.as_ref() {
-                    Some(NodeEnum::IndexElem(e)) if !e.name.is_empty() => Some(e.name.clone()),
-                    Some(NodeEnum::IndexElem(e)) => e.expr.as_deref().map(|x| expr(x).text),
+            let elements = c
+                .exclusions
+                .iter()
+                .filter_map(|pair| match pair.node.as_ref() {
+                    Some(NodeEnum::List(l)) => {
+                        l.items.first().and_then(|n| match n.node.as_ref() {
+                            Some(NodeEnum::IndexElem(e)) if !e.name.is_empty() => {
+                                Some(e.name.clone())
+                            }
+                            Some(NodeEnum::IndexElem(e)) => e.expr.as_deref().map(|x| expr(x).text),
+                            _ => None,
+                        })
+                    }
                     _ => None,
-                }),
-                _ => None,
-            }).collect();
-            ConstraintKind::Exclude { elements, method: if c.access_method.is_empty() { "gist".into() } else { c.access_method.clone() } }
+                })
+                .collect();
+            ConstraintKind::Exclude {
+                elements,
+                method: if c.access_method.is_empty() {
+                    "gist".into()
+                } else {
+                    c.access_method.clone()
+                },
+            }
         }
-        ConstrType::ConstrNotnull => ConstraintKind::NotNull { column: keys().into_iter().next().unwrap_or_default() },
+        ConstrType::ConstrNotnull => ConstraintKind::NotNull {
+            column: keys().into_iter().next().unwrap_or_default(),
+        },
         _ => return None,
     };
     Some(TableConstraint {
@@ -1112,7 +1517,11 @@ fn lower_create_table(s: &protobuf::CreateStmt) -> CreateTable {
     }
     constraints.extend(constraints_of(&s.constraints).filter_map(|c| lower_constraint(c, None)));
     let inherits = range_vars(&s.inh_relations);
-    let partition_of = if s.partbound.is_some() { inherits.first().cloned() } else { None };
+    let partition_of = if s.partbound.is_some() {
+        inherits.first().cloned()
+    } else {
+        None
+    };
     CreateTable {
         name,
         if_not_exists: s.if_not_exists,
@@ -1120,7 +1529,11 @@ fn lower_create_table(s: &protobuf::CreateStmt) -> CreateTable {
         columns,
         constraints,
         partitioned: s.partspec.is_some(),
-        inherits: if partition_of.is_some() { vec![] } else { inherits },
+        inherits: if partition_of.is_some() {
+            vec![]
+        } else {
+            inherits
+        },
         partition_of,
         like,
     }
@@ -1140,82 +1553,167 @@ fn lower_alter_table(s: &protobuf::AlterTableStmt) -> StmtKind {
     let only = s.relation.as_ref().is_some_and(|r| !r.inh);
     let mut cmds = vec![];
     for node in &s.cmds {
-        let Some(NodeEnum::AlterTableCmd(c)) = node.node.as_ref() else { continue };
+        let Some(NodeEnum::AlterTableCmd(c)) = node.node.as_ref() else {
+            continue;
+        };
         let def = c.def.as_deref().and_then(|n| n.node.as_ref());
         let cascade = c.behavior == 2;
         let cmd = match T::try_from(c.subtype).unwrap_or(T::Undefined) {
             T::AtAddColumn | T::AtAddColumnToView => match def {
-                Some(NodeEnum::ColumnDef(cd)) => AlterCmd::AddColumn { column: lower_column(cd), if_not_exists: c.missing_ok },
-                _ => AlterCmd::Other { what: "add column".into() },
+                Some(NodeEnum::ColumnDef(cd)) => AlterCmd::AddColumn {
+                    column: lower_column(cd),
+                    if_not_exists: c.missing_ok,
+                },
+                _ => AlterCmd::Other {
+                    what: "add column".into(),
+                },
             },
-            T::AtDropColumn => AlterCmd::DropColumn { name: c.name.clone(), if_exists: c.missing_ok, cascade },
+            T::AtDropColumn => AlterCmd::DropColumn {
+                name: c.name.clone(),
+                if_exists: c.missing_ok,
+                cascade,
+            },
             T::AtAlterColumnType => match def {
                 Some(NodeEnum::ColumnDef(cd)) => AlterCmd::AlterColumnType {
                     column: c.name.clone(),
-                    type_name: cd.type_name.as_ref().map(lower_type).unwrap_or_else(|| TypeName::simple("unknown")),
+                    type_name: cd
+                        .type_name
+                        .as_ref()
+                        .map(lower_type)
+                        .unwrap_or_else(|| TypeName::simple("unknown")),
                     using: cd.raw_default.as_deref().map(expr),
                 },
-                _ => AlterCmd::Other { what: "alter column type".into() },
+                _ => AlterCmd::Other {
+                    what: "alter column type".into(),
+                },
             },
-            T::AtColumnDefault => AlterCmd::SetDefault { column: c.name.clone(), default: c.def.as_deref().map(expr) },
-            T::AtSetNotNull => AlterCmd::SetNotNull { column: c.name.clone() },
-            T::AtDropNotNull => AlterCmd::DropNotNull { column: c.name.clone() },
+            T::AtColumnDefault => AlterCmd::SetDefault {
+                column: c.name.clone(),
+                default: c.def.as_deref().map(expr),
+            },
+            T::AtSetNotNull => AlterCmd::SetNotNull {
+                column: c.name.clone(),
+            },
+            T::AtDropNotNull => AlterCmd::DropNotNull {
+                column: c.name.clone(),
+            },
             T::AtAddConstraint => match def {
                 Some(NodeEnum::Constraint(con)) => match lower_constraint(con, None) {
                     Some(constraint) => AlterCmd::AddConstraint { constraint },
-                    None => AlterCmd::Other { what: "add constraint".into() },
+                    None => AlterCmd::Other {
+                        what: "add constraint".into(),
+                    },
                 },
-                _ => AlterCmd::Other { what: "add constraint".into() },
+                _ => AlterCmd::Other {
+                    what: "add constraint".into(),
+                },
             },
-            T::AtValidateConstraint => AlterCmd::ValidateConstraint { name: c.name.clone() },
-            T::AtDropConstraint => AlterCmd::DropConstraint { name: c.name.clone(), if_exists: c.missing_ok, cascade },
+            T::AtValidateConstraint => AlterCmd::ValidateConstraint {
+                name: c.name.clone(),
+            },
+            T::AtDropConstraint => AlterCmd::DropConstraint {
+                name: c.name.clone(),
+                if_exists: c.missing_ok,
+                cascade,
+            },
             T::AtAddIdentity => {
                 let identity = match def {
-                    Some(NodeEnum::Constraint(con)) if con.generated_when == "a" => Identity::Always,
+                    Some(NodeEnum::Constraint(con)) if con.generated_when == "a" => {
+                        Identity::Always
+                    }
                     _ => Identity::ByDefault,
                 };
-                AlterCmd::AddIdentity { column: c.name.clone(), identity }
+                AlterCmd::AddIdentity {
+                    column: c.name.clone(),
+                    identity,
+                }
             }
-            T::AtDropIdentity => AlterCmd::DropIdentity { column: c.name.clone() },
+            T::AtDropIdentity => AlterCmd::DropIdentity {
+                column: c.name.clone(),
+            },
             T::AtSetLogged => AlterCmd::SetLogged,
             T::AtSetUnLogged => AlterCmd::SetUnlogged,
-            T::AtSetTableSpace => AlterCmd::SetTablespace { tablespace: c.name.clone() },
+            T::AtSetTableSpace => AlterCmd::SetTablespace {
+                tablespace: c.name.clone(),
+            },
             T::AtAttachPartition => match def {
-                Some(NodeEnum::PartitionCmd(p)) => AlterCmd::AttachPartition { partition: range_var(p.name.as_ref()) },
-                _ => AlterCmd::Other { what: "attach partition".into() },
+                Some(NodeEnum::PartitionCmd(p)) => AlterCmd::AttachPartition {
+                    partition: range_var(p.name.as_ref()),
+                },
+                _ => AlterCmd::Other {
+                    what: "attach partition".into(),
+                },
             },
             T::AtDetachPartition => match def {
-                Some(NodeEnum::PartitionCmd(p)) => AlterCmd::DetachPartition { partition: range_var(p.name.as_ref()), concurrently: p.concurrent },
-                _ => AlterCmd::Other { what: "detach partition".into() },
+                Some(NodeEnum::PartitionCmd(p)) => AlterCmd::DetachPartition {
+                    partition: range_var(p.name.as_ref()),
+                    concurrently: p.concurrent,
+                },
+                _ => AlterCmd::Other {
+                    what: "detach partition".into(),
+                },
             },
             T::AtEnableRowSecurity => AlterCmd::EnableRowSecurity,
             T::AtDisableRowSecurity => AlterCmd::DisableRowSecurity,
             T::AtForceRowSecurity => AlterCmd::ForceRowSecurity,
             T::AtNoForceRowSecurity => AlterCmd::NoForceRowSecurity,
-            T::AtEnableTrig | T::AtEnableAlwaysTrig | T::AtEnableReplicaTrig => AlterCmd::EnableTrigger { name: Some(c.name.clone()) },
+            T::AtEnableTrig | T::AtEnableAlwaysTrig | T::AtEnableReplicaTrig => {
+                AlterCmd::EnableTrigger {
+                    name: Some(c.name.clone()),
+                }
+            }
             T::AtEnableTrigAll | T::AtEnableTrigUser => AlterCmd::EnableTrigger { name: None },
-            T::AtDisableTrig => AlterCmd::DisableTrigger { name: Some(c.name.clone()) },
+            T::AtDisableTrig => AlterCmd::DisableTrigger {
+                name: Some(c.name.clone()),
+            },
             T::AtDisableTrigAll | T::AtDisableTrigUser => AlterCmd::DisableTrigger { name: None },
-            T::AtSetExpression => AlterCmd::SetExpression { column: c.name.clone() },
-            T::AtDropExpression => AlterCmd::DropExpression { column: c.name.clone() },
-            T::AtClusterOn => AlterCmd::ClusterOn { index: c.name.clone() },
-            other => AlterCmd::Other { what: format!("{other:?}").trim_start_matches("At").to_string() },
+            T::AtSetExpression => AlterCmd::SetExpression {
+                column: c.name.clone(),
+            },
+            T::AtDropExpression => AlterCmd::DropExpression {
+                column: c.name.clone(),
+            },
+            T::AtClusterOn => AlterCmd::ClusterOn {
+                index: c.name.clone(),
+            },
+            other => AlterCmd::Other {
+                what: format!("{other:?}").trim_start_matches("At").to_string(),
+            },
         };
         cmds.push(cmd);
     }
-    StmtKind::AlterTable(AlterTable { name: range_var(s.relation.as_ref()), kind, if_exists: s.missing_ok, only, cmds })
+    StmtKind::AlterTable(AlterTable {
+        name: range_var(s.relation.as_ref()),
+        kind,
+        if_exists: s.missing_ok,
+        only,
+        cmds,
+    })
 }
 
 fn lower_index(s: &protobuf::IndexStmt) -> CreateIndex {
-    let keys = s.index_params.iter().filter_map(|p| match p.node.as_ref() {
-        Some(NodeEnum::IndexElem(e)) if !e.name.is_empty() => Some(IndexKey::Column { name: e.name.clone() }),
-        Some(NodeEnum::IndexElem(e)) => e.expr.as_deref().map(|x| IndexKey::Expression { expr: expr(x) }),
-        _ => None,
-    }).collect();
-    let include = s.index_including_params.iter().filter_map(|p| match p.node.as_ref() {
-        Some(NodeEnum::IndexElem(e)) => Some(e.name.clone()),
-        _ => None,
-    }).collect();
+    let keys = s
+        .index_params
+        .iter()
+        .filter_map(|p| match p.node.as_ref() {
+            Some(NodeEnum::IndexElem(e)) if !e.name.is_empty() => Some(IndexKey::Column {
+                name: e.name.clone(),
+            }),
+            Some(NodeEnum::IndexElem(e)) => e
+                .expr
+                .as_deref()
+                .map(|x| IndexKey::Expression { expr: expr(x) }),
+            _ => None,
+        })
+        .collect();
+    let include = s
+        .index_including_params
+        .iter()
+        .filter_map(|p| match p.node.as_ref() {
+            Some(NodeEnum::IndexElem(e)) => Some(e.name.clone()),
+            _ => None,
+        })
+        .collect();
     CreateIndex {
         name: (!s.idxname.is_empty()).then(|| s.idxname.clone()),
         table: range_var(s.relation.as_ref()),
@@ -1224,7 +1722,11 @@ fn lower_index(s: &protobuf::IndexStmt) -> CreateIndex {
         unique: s.unique,
         concurrently: s.concurrent,
         if_not_exists: s.if_not_exists,
-        method: if s.access_method.is_empty() { "btree".into() } else { s.access_method.clone() },
+        method: if s.access_method.is_empty() {
+            "btree".into()
+        } else {
+            s.access_method.clone()
+        },
         predicate: s.where_clause.as_deref().map(expr),
         only: s.relation.as_ref().is_some_and(|r| !r.inh),
     }
@@ -1258,7 +1760,14 @@ fn lower_drop(s: &protobuf::DropStmt) -> Drop {
             _ => names.push(object_name(obj)),
         }
     }
-    Drop { kind, names, on_table, if_exists: s.missing_ok, cascade: s.behavior == 2, concurrently: s.concurrent }
+    Drop {
+        kind,
+        names,
+        on_table,
+        if_exists: s.missing_ok,
+        cascade: s.behavior == 2,
+        concurrently: s.concurrent,
+    }
 }
 
 fn lower_rename(s: &protobuf::RenameStmt) -> StmtKind {
@@ -1278,11 +1787,19 @@ fn lower_rename(s: &protobuf::RenameStmt) -> StmtKind {
         },
     };
     let sub_name = match kind {
-        ObjectKind::Column | ObjectKind::Constraint | ObjectKind::Trigger | ObjectKind::Policy => Some(s.subname.clone()),
+        ObjectKind::Column | ObjectKind::Constraint | ObjectKind::Trigger | ObjectKind::Policy => {
+            Some(s.subname.clone())
+        }
         _ => None,
     };
     // ALTER TYPE ... RENAME VALUE is an AlterEnumStmt; ALTER TYPE ... RENAME ATTRIBUTE has subname.
-    StmtKind::Rename(Rename { kind, target, sub_name, new_name: s.newname.clone(), if_exists: s.missing_ok })
+    StmtKind::Rename(Rename {
+        kind,
+        target,
+        sub_name,
+        new_name: s.newname.clone(),
+        if_exists: s.missing_ok,
+    })
 }
 
 fn query_refs(query: Option<&Node>) -> (Vec<QualName>, Vec<String>, Vec<String>) {
@@ -1295,7 +1812,9 @@ fn query_refs(query: Option<&Node>) -> (Vec<QualName>, Vec<String>, Vec<String>)
             if let Some(NodeEnum::ResTarget(r)) = target.node.as_ref() {
                 if !r.name.is_empty() {
                     output.push(r.name.clone());
-                } else if let Some(NodeEnum::ColumnRef(c)) = r.val.as_deref().and_then(|v| v.node.as_ref()) {
+                } else if let Some(NodeEnum::ColumnRef(c)) =
+                    r.val.as_deref().and_then(|v| v.node.as_ref())
+                {
                     if let Some(name) = c.fields.iter().rev().find_map(str_of) {
                         output.push(name.to_string());
                     }
@@ -1307,12 +1826,18 @@ fn query_refs(query: Option<&Node>) -> (Vec<QualName>, Vec<String>, Vec<String>)
         collect_refs(node, &mut columns, &mut functions, &mut reads);
     }
     // CTE names are not tables.
-    let ctes: Vec<String> = query.and_then(|q| q.node.as_ref()).map(|n| {
-        n.nodes().into_iter().filter_map(|(r, _, _, _)| match r {
-            NodeRef::CommonTableExpr(c) => Some(c.ctename.clone()),
-            _ => None,
-        }).collect()
-    }).unwrap_or_default();
+    let ctes: Vec<String> = query
+        .and_then(|q| q.node.as_ref())
+        .map(|n| {
+            n.nodes()
+                .into_iter()
+                .filter_map(|(r, _, _, _)| match r {
+                    NodeRef::CommonTableExpr(c) => Some(c.ctename.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     reads.retain(|t| !(t.schema == "public" && ctes.contains(&t.name)));
     reads.sort();
     reads.dedup();
@@ -1360,17 +1885,25 @@ fn lower_create_table_as(s: &protobuf::CreateTableAsStmt) -> StmtKind {
 }
 
 fn lower_function(s: &protobuf::CreateFunctionStmt) -> CreateFunction {
-    let arg_types = s.parameters.iter().filter_map(|p| match p.node.as_ref() {
-        // Only IN, INOUT and VARIADIC parameters are part of the signature.
-        Some(NodeEnum::FunctionParameter(fp)) if matches!(fp.mode, 0 | 1 | 3 | 4 | 5) => fp.arg_type.as_ref().map(lower_type),
-        _ => None,
-    }).collect();
+    let arg_types = s
+        .parameters
+        .iter()
+        .filter_map(|p| match p.node.as_ref() {
+            // Only IN, INOUT and VARIADIC parameters are part of the signature.
+            Some(NodeEnum::FunctionParameter(fp)) if matches!(fp.mode, 0 | 1 | 3 | 4 | 5) => {
+                fp.arg_type.as_ref().map(lower_type)
+            }
+            _ => None,
+        })
+        .collect();
     let mut language = "sql".to_string();
     let mut volatility = Volatility::Volatile;
     let mut security_definer = false;
     let mut search_path = None;
     for option in &s.options {
-        let Some(NodeEnum::DefElem(d)) = option.node.as_ref() else { continue };
+        let Some(NodeEnum::DefElem(d)) = option.node.as_ref() else {
+            continue;
+        };
         let arg = d.arg.as_deref();
         match d.defname.as_str() {
             "language" => language = arg.and_then(str_of).unwrap_or("sql").to_ascii_lowercase(),
@@ -1385,14 +1918,18 @@ fn lower_function(s: &protobuf::CreateFunctionStmt) -> CreateFunction {
             "set" => {
                 if let Some(NodeEnum::VariableSetStmt(v)) = arg.and_then(|a| a.node.as_ref()) {
                     if v.name.eq_ignore_ascii_case("search_path") {
-                        search_path = Some(v.args.iter().map(const_text).collect::<Vec<_>>().join(", "));
+                        search_path =
+                            Some(v.args.iter().map(const_text).collect::<Vec<_>>().join(", "));
                     }
                 }
             }
             _ => {}
         }
     }
-    let returns_trigger = s.return_type.as_ref().is_some_and(|t| lower_type(t).name == "trigger");
+    let returns_trigger = s
+        .return_type
+        .as_ref()
+        .is_some_and(|t| lower_type(t).name == "trigger");
     CreateFunction {
         name: name_list(&s.funcname),
         arg_types,
@@ -1418,11 +1955,24 @@ fn lower_comment(s: &protobuf::CommentStmt) -> StmtKind {
                 _ => (QualName::public("?"), None),
             }
         }
-        (ObjectKind::Schema, Some(NodeEnum::String(s))) => (QualName::new(s.sval.clone(), s.sval.clone()), None),
-        (_, Some(_)) => (s.object.as_deref().map(object_name).unwrap_or_else(|| QualName::public("?")), None),
+        (ObjectKind::Schema, Some(NodeEnum::String(s))) => {
+            (QualName::new(s.sval.clone(), s.sval.clone()), None)
+        }
+        (_, Some(_)) => (
+            s.object
+                .as_deref()
+                .map(object_name)
+                .unwrap_or_else(|| QualName::public("?")),
+            None,
+        ),
         (_, None) => (QualName::public("?"), None),
     };
-    StmtKind::Comment { object, target, sub_name, text }
+    StmtKind::Comment {
+        object,
+        target,
+        sub_name,
+        text,
+    }
 }
 
 #[cfg(test)]
@@ -1431,7 +1981,11 @@ mod tests {
 
     fn lower_sql(sql: &str) -> StmtKind {
         let parsed = pg_query::parse(sql, 0).expect("test SQL parses");
-        let node = parsed.protobuf.stmts[0].stmt.as_ref().and_then(|s| s.node.as_ref()).expect("one statement");
+        let node = parsed.protobuf.stmts[0]
+            .stmt
+            .as_ref()
+            .and_then(|s| s.node.as_ref())
+            .expect("one statement");
         lower(node)
     }
 
@@ -1453,7 +2007,9 @@ mod tests {
         ));
         assert_eq!(t.columns[2].type_name.to_string(), "varchar(20)");
         assert_eq!(t.columns[2].default.as_ref().unwrap().text, "'new'");
-        let ConstraintKind::Check { expr } = &t.columns[3].constraints[0].kind else { panic!("no check") };
+        let ConstraintKind::Check { expr } = &t.columns[3].constraints[0].kind else {
+            panic!("no check")
+        };
         assert_eq!(expr.columns, vec!["note"]);
         assert_eq!(expr.functions, vec!["length"]);
     }
@@ -1467,11 +2023,18 @@ mod tests {
             panic!("not alter table")
         };
         assert!(a.only);
-        assert!(matches!(&a.cmds[0], AlterCmd::AddConstraint { constraint } if constraint.not_valid));
+        assert!(
+            matches!(&a.cmds[0], AlterCmd::AddConstraint { constraint } if constraint.not_valid)
+        );
         assert!(matches!(&a.cmds[1], AlterCmd::ValidateConstraint { name } if name == "c"));
-        assert!(matches!(&a.cmds[2], AlterCmd::AlterColumnType { type_name, using: Some(_), .. } if type_name.name == "int8"));
+        assert!(
+            matches!(&a.cmds[2], AlterCmd::AlterColumnType { type_name, using: Some(_), .. } if type_name.name == "int8")
+        );
         assert!(matches!(&a.cmds[3], AlterCmd::SetNotNull { .. }));
-        assert!(matches!(&a.cmds[4], AlterCmd::DropColumn { cascade: true, .. }));
+        assert!(matches!(
+            &a.cmds[4],
+            AlterCmd::DropColumn { cascade: true, .. }
+        ));
     }
 
     #[test]
@@ -1485,15 +2048,25 @@ mod tests {
         let StmtKind::CreateView(v) = lower_sql("create view v as with x as (select 1) select o.id, u.name as n from orders o join users u on u.id = o.user_id, x") else {
             panic!()
         };
-        assert_eq!(v.reads, vec![QualName::public("orders"), QualName::public("users")]);
+        assert_eq!(
+            v.reads,
+            vec![QualName::public("orders"), QualName::public("users")]
+        );
         assert_eq!(v.output_columns, vec!["id", "n"]);
-        let StmtKind::Drop(d) = lower_sql("drop trigger if exists trg on app.t cascade") else { panic!() };
+        let StmtKind::Drop(d) = lower_sql("drop trigger if exists trg on app.t cascade") else {
+            panic!()
+        };
         assert_eq!(d.on_table, Some(QualName::new("app", "t")));
         assert!(d.cascade && d.if_exists);
     }
 
     #[test]
     fn unknown_statements_are_kept_with_their_node_name() {
-        assert_eq!(lower_sql("create publication p for all tables"), StmtKind::Other { node: "CreatePublicationStmt".into() });
+        assert_eq!(
+            lower_sql("create publication p for all tables"),
+            StmtKind::Other {
+                node: "CreatePublicationStmt".into()
+            }
+        );
     }
 }

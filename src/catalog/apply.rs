@@ -4,7 +4,10 @@
 //! the history is squashed) changes nothing and returns a note.
 
 use super::*;
-use crate::syntax::{AlterCmd, AlterEnumAction, ColumnDef, CreateIndex, CreateTable, Drop, ObjectKind, Rename, StmtKind, TableConstraint};
+use crate::syntax::{
+    AlterCmd, AlterEnumAction, ColumnDef, CreateIndex, CreateTable, Drop, ObjectKind, Rename,
+    StmtKind, TableConstraint,
+};
 
 const NAMEDATALEN: usize = 64;
 
@@ -14,7 +17,8 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
     match stmt {
         StmtKind::CreateTable(t) => create_table(catalog, t, &mut notes),
         StmtKind::AlterTable(a) => {
-            if a.kind == crate::syntax::RelKind::Index || a.kind == crate::syntax::RelKind::Sequence {
+            if a.kind == crate::syntax::RelKind::Index || a.kind == crate::syntax::RelKind::Sequence
+            {
                 return notes;
             }
             if !catalog.tables.contains_key(&a.name) {
@@ -33,28 +37,43 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
         StmtKind::CreateView(v) => {
             if v.is_table {
                 let mut table = Table::new(v.name.clone());
-                table.columns = v.output_columns.iter().map(|c| plain_column(c, TypeName::simple("unknown"))).collect();
+                table.columns = v
+                    .output_columns
+                    .iter()
+                    .map(|c| plain_column(c, TypeName::simple("unknown")))
+                    .collect();
                 catalog.tables.insert(v.name.clone(), table);
             } else if !(v.if_not_exists && catalog.views.contains_key(&v.name)) {
-                catalog.views.insert(v.name.clone(), View {
-                    name: v.name.clone(),
-                    materialized: v.materialized,
-                    reads: v.reads.clone(),
-                    columns_read: v.columns_read.clone(),
-                    output_columns: v.output_columns.clone(),
-                    comment: None,
-                });
+                catalog.views.insert(
+                    v.name.clone(),
+                    View {
+                        name: v.name.clone(),
+                        materialized: v.materialized,
+                        reads: v.reads.clone(),
+                        columns_read: v.columns_read.clone(),
+                        output_columns: v.output_columns.clone(),
+                        comment: None,
+                    },
+                );
             }
         }
-        StmtKind::CreateSequence { name, if_not_exists, owned_by, type_name } => {
-            if !(*if_not_exists && catalog.sequences.contains_key(name)) {
-                catalog.sequences.insert(name.clone(), Sequence {
+        StmtKind::CreateSequence {
+            name,
+            if_not_exists,
+            owned_by,
+            type_name,
+        } if !(*if_not_exists && catalog.sequences.contains_key(name)) => {
+            catalog.sequences.insert(
+                name.clone(),
+                Sequence {
                     name: name.clone(),
                     owned_by: owned_by.clone(),
-                    type_name: type_name.clone().unwrap_or_else(|| TypeName::simple("int8")),
+                    type_name: type_name
+                        .clone()
+                        .unwrap_or_else(|| TypeName::simple("int8")),
                     last_value: None,
-                });
-            }
+                },
+            );
         }
         StmtKind::AlterSequence { name, owned_by } => {
             if let (Some(seq), Some(owner)) = (catalog.sequences.get_mut(name), owned_by) {
@@ -62,12 +81,28 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
             }
         }
         StmtKind::CreateEnum { name, values } => {
-            catalog.enums.insert(name.clone(), EnumType { name: name.clone(), values: values.clone() });
+            catalog.enums.insert(
+                name.clone(),
+                EnumType {
+                    name: name.clone(),
+                    values: values.clone(),
+                },
+            );
         }
         StmtKind::AlterEnum { name, action } => match (catalog.enums.get_mut(name), action) {
-            (Some(e), AlterEnumAction::AddValue { value, neighbor, .. }) => {
+            (
+                Some(e),
+                AlterEnumAction::AddValue {
+                    value, neighbor, ..
+                },
+            ) => {
                 if !e.values.contains(value) {
-                    let at = neighbor.as_ref().and_then(|(n, after)| e.values.iter().position(|v| v == n).map(|p| if *after { p + 1 } else { p }));
+                    let at = neighbor.as_ref().and_then(|(n, after)| {
+                        e.values
+                            .iter()
+                            .position(|v| v == n)
+                            .map(|p| if *after { p + 1 } else { p })
+                    });
                     e.values.insert(at.unwrap_or(e.values.len()), value.clone());
                 }
             }
@@ -78,8 +113,21 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
             }
             (None, _) => notes.push(format!("enum type {name} is not known")),
         },
-        StmtKind::CreateDomain { name, base, not_null, checks } => {
-            catalog.domains.insert(name.clone(), Domain { name: name.clone(), base: base.clone(), not_null: *not_null, checks: checks.clone() });
+        StmtKind::CreateDomain {
+            name,
+            base,
+            not_null,
+            checks,
+        } => {
+            catalog.domains.insert(
+                name.clone(),
+                Domain {
+                    name: name.clone(),
+                    base: base.clone(),
+                    not_null: *not_null,
+                    checks: checks.clone(),
+                },
+            );
         }
         StmtKind::CreateCompositeType { name } => {
             catalog.composite_types.insert(name.clone());
@@ -98,10 +146,19 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
             overloads.retain(|o| o.arg_types != f.arg_types);
             overloads.push(function);
         }
-        StmtKind::CreateTrigger { name, table, function, .. } => match catalog.tables.get_mut(table) {
+        StmtKind::CreateTrigger {
+            name,
+            table,
+            function,
+            ..
+        } => match catalog.tables.get_mut(table) {
             Some(t) => {
                 t.triggers.retain(|tr| &tr.name != name);
-                t.triggers.push(Trigger { name: name.clone(), function: function.clone(), enabled: true });
+                t.triggers.push(Trigger {
+                    name: name.clone(),
+                    function: function.clone(),
+                    enabled: true,
+                });
             }
             None => notes.push(format!("table {table} is not known")),
         },
@@ -113,14 +170,23 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
             }
             None => notes.push(format!("table {table} is not known")),
         },
-        StmtKind::Comment { object, target, sub_name, text } => comment(catalog, *object, target, sub_name.as_deref(), text.clone()),
+        StmtKind::Comment {
+            object,
+            target,
+            sub_name,
+            text,
+        } => comment(catalog, *object, target, sub_name.as_deref(), text.clone()),
         StmtKind::CreateSchema { name, .. } => {
             catalog.schemas.insert(name.clone());
         }
         StmtKind::CreateExtension { name, .. } => {
             catalog.extensions.insert(name.clone());
         }
-        StmtKind::AlterSchemaOf { kind, name, new_schema } => {
+        StmtKind::AlterSchemaOf {
+            kind,
+            name,
+            new_schema,
+        } => {
             let moved = QualName::new(new_schema.clone(), name.name.clone());
             match kind {
                 ObjectKind::Table => {
@@ -151,7 +217,16 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
 }
 
 fn plain_column(name: &str, type_name: TypeName) -> Column {
-    Column { name: name.to_string(), type_name, not_null: false, default: None, identity: None, generated: None, serial: false, comment: None }
+    Column {
+        name: name.to_string(),
+        type_name,
+        not_null: false,
+        default: None,
+        identity: None,
+        generated: None,
+        serial: false,
+        comment: None,
+    }
 }
 
 /// PostgreSQL's makeObjectName: `name1_name2_label`, truncated to 63 bytes by shortening the longer part.
@@ -175,10 +250,20 @@ pub fn make_object_name(name1: &str, name2: Option<&str>, label: &str) -> String
 }
 
 /// Picks a free relation name in `schema`, appending a number to the label on conflict.
-fn choose_relation_name(catalog: &Catalog, schema: &str, name1: &str, name2: Option<&str>, label: &str) -> String {
+fn choose_relation_name(
+    catalog: &Catalog,
+    schema: &str,
+    name1: &str,
+    name2: Option<&str>,
+    label: &str,
+) -> String {
     let mut pass = 0;
     loop {
-        let label = if pass == 0 { label.to_string() } else { format!("{label}{pass}") };
+        let label = if pass == 0 {
+            label.to_string()
+        } else {
+            format!("{label}{pass}")
+        };
         let candidate = make_object_name(name1, name2, &label);
         if !catalog.relation_exists(&QualName::new(schema, candidate.clone())) {
             return candidate;
@@ -190,7 +275,11 @@ fn choose_relation_name(catalog: &Catalog, schema: &str, name1: &str, name2: Opt
 fn choose_constraint_name(table: &Table, name2: Option<&str>, label: &str) -> String {
     let mut pass = 0;
     loop {
-        let label_n = if pass == 0 { label.to_string() } else { format!("{label}{pass}") };
+        let label_n = if pass == 0 {
+            label.to_string()
+        } else {
+            format!("{label}{pass}")
+        };
         let candidate = make_object_name(&table.name.name, name2, &label_n);
         if table.constraint(&candidate).is_none() {
             return candidate;
@@ -211,7 +300,8 @@ fn column_from_def(catalog: &mut Catalog, table: &QualName, def: &ColumnDef) -> 
         comment: None,
     };
     if def.type_name.is_serial() {
-        let seq_name = choose_relation_name(catalog, &table.schema, &table.name, Some(&def.name), "seq");
+        let seq_name =
+            choose_relation_name(catalog, &table.schema, &table.name, Some(&def.name), "seq");
         let seq = QualName::new(table.schema.clone(), seq_name.clone());
         column.type_name = def.type_name.serial_base();
         column.not_null = true;
@@ -222,12 +312,15 @@ fn column_from_def(catalog: &mut Catalog, table: &QualName, def: &ColumnDef) -> 
             functions: vec!["nextval".into()],
             tables: vec![],
         });
-        catalog.sequences.insert(seq.clone(), Sequence {
-            name: seq,
-            owned_by: Some((table.clone(), def.name.clone())),
-            type_name: column.type_name.clone(),
-            last_value: None,
-        });
+        catalog.sequences.insert(
+            seq.clone(),
+            Sequence {
+                name: seq,
+                owned_by: Some((table.clone(), def.name.clone())),
+                type_name: column.type_name.clone(),
+                last_value: None,
+            },
+        );
     }
     column
 }
@@ -247,14 +340,21 @@ fn create_table(catalog: &mut Catalog, t: &CreateTable, notes: &mut Vec<String>)
         table.kind = TableKind::Partitioned;
     }
     if let Some(parent) = &t.partition_of {
-        table.kind = TableKind::Partition { parent: parent.clone() };
+        table.kind = TableKind::Partition {
+            parent: parent.clone(),
+        };
         if let Some(p) = catalog.tables.get(parent) {
             table.columns = p.columns.clone();
         }
     }
     for source in t.like.iter().chain(t.inherits.iter()) {
         if let Some(p) = catalog.tables.get(source) {
-            let copied: Vec<Column> = p.columns.iter().filter(|c| table.column(&c.name).is_none()).cloned().collect();
+            let copied: Vec<Column> = p
+                .columns
+                .iter()
+                .filter(|c| table.column(&c.name).is_none())
+                .cloned()
+                .collect();
             table.columns.extend(copied);
         }
     }
@@ -262,7 +362,10 @@ fn create_table(catalog: &mut Catalog, t: &CreateTable, notes: &mut Vec<String>)
     let mut pending = vec![];
     for def in &t.columns {
         let column = column_from_def(catalog, &t.name, def);
-        let table = catalog.tables.get_mut(&t.name).expect("table inserted above");
+        let table = catalog
+            .tables
+            .get_mut(&t.name)
+            .expect("table inserted above");
         match table.column_mut(&def.name) {
             // A partition or child may restate an inherited column to add constraints.
             Some(existing) => {
@@ -282,7 +385,13 @@ fn create_table(catalog: &mut Catalog, t: &CreateTable, notes: &mut Vec<String>)
 }
 
 /// Adds a constraint; `new_table` means the table was created by this statement (always validated).
-fn add_constraint(catalog: &mut Catalog, table_name: &QualName, c: &TableConstraint, new_table: bool, notes: &mut Vec<String>) {
+fn add_constraint(
+    catalog: &mut Catalog,
+    table_name: &QualName,
+    c: &TableConstraint,
+    new_table: bool,
+    notes: &mut Vec<String>,
+) {
     let Some(table) = catalog.tables.get(table_name) else {
         notes.push(format!("table {table_name} is not known"));
         return;
@@ -292,26 +401,50 @@ fn add_constraint(catalog: &mut Catalog, table_name: &QualName, c: &TableConstra
     let name = match (&c.name, &c.kind) {
         (Some(n), _) => n.clone(),
         (None, ConstraintKind::PrimaryKey { .. }) => choose_constraint_name(table, None, "pkey"),
-        (None, ConstraintKind::Unique { .. }) => choose_constraint_name(table, Some(&joined), "key"),
-        (None, ConstraintKind::ForeignKey { .. }) => choose_constraint_name(table, Some(&joined), "fkey"),
-        (None, ConstraintKind::Exclude { .. }) => choose_constraint_name(table, Some(&joined), "excl"),
-        (None, ConstraintKind::Check { .. }) => choose_constraint_name(table, first_column.as_deref(), "check"),
-        (None, ConstraintKind::NotNull { column }) => choose_constraint_name(table, Some(column), "not_null"),
+        (None, ConstraintKind::Unique { .. }) => {
+            choose_constraint_name(table, Some(&joined), "key")
+        }
+        (None, ConstraintKind::ForeignKey { .. }) => {
+            choose_constraint_name(table, Some(&joined), "fkey")
+        }
+        (None, ConstraintKind::Exclude { .. }) => {
+            choose_constraint_name(table, Some(&joined), "excl")
+        }
+        (None, ConstraintKind::Check { .. }) => {
+            choose_constraint_name(table, first_column.as_deref(), "check")
+        }
+        (None, ConstraintKind::NotNull { column }) => {
+            choose_constraint_name(table, Some(column), "not_null")
+        }
     };
     let mut kind = c.kind.clone();
     // `ADD PRIMARY KEY USING INDEX idx` takes the index's columns.
     if let Some(index_name) = &c.using_index {
         let qualified = QualName::new(table_name.schema.clone(), index_name.clone());
         if let Some(index) = catalog.indexes.get(&qualified) {
-            let columns: Vec<String> = index.keys.iter().filter_map(|k| k.column().map(str::to_string)).collect();
+            let columns: Vec<String> = index
+                .keys
+                .iter()
+                .filter_map(|k| k.column().map(str::to_string))
+                .collect();
             kind = match kind {
                 ConstraintKind::PrimaryKey { .. } => ConstraintKind::PrimaryKey { columns },
-                ConstraintKind::Unique { nulls_not_distinct, .. } => ConstraintKind::Unique { columns, nulls_not_distinct },
+                ConstraintKind::Unique {
+                    nulls_not_distinct, ..
+                } => ConstraintKind::Unique {
+                    columns,
+                    nulls_not_distinct,
+                },
                 other => other,
             };
         }
     }
-    if let ConstraintKind::ForeignKey { ref_columns, ref_table, .. } = &mut kind {
+    if let ConstraintKind::ForeignKey {
+        ref_columns,
+        ref_table,
+        ..
+    } = &mut kind
+    {
         if ref_columns.is_empty() {
             if let Some(referenced) = catalog.tables.get(ref_table) {
                 *ref_columns = referenced.primary_key_columns();
@@ -336,13 +469,26 @@ fn add_constraint(catalog: &mut Catalog, table_name: &QualName, c: &TableConstra
         _ => {}
     }
     table.constraints.retain(|existing| existing.name != name);
-    table.constraints.push(Constraint { name: name.clone(), kind: kind.clone(), validated: new_table || !c.not_valid, deferrable: c.deferrable });
+    table.constraints.push(Constraint {
+        name: name.clone(),
+        kind: kind.clone(),
+        validated: new_table || !c.not_valid,
+        deferrable: c.deferrable,
+    });
     // Primary key, unique and exclusion constraints are backed by an index of the same name.
     let index_keys: Option<Vec<IndexKey>> = match &kind {
-        ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns, .. } => {
-            Some(columns.iter().map(|c| IndexKey::Column { name: c.clone() }).collect())
-        }
-        ConstraintKind::Exclude { elements, .. } => Some(elements.iter().map(|c| IndexKey::Column { name: c.clone() }).collect()),
+        ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns, .. } => Some(
+            columns
+                .iter()
+                .map(|c| IndexKey::Column { name: c.clone() })
+                .collect(),
+        ),
+        ConstraintKind::Exclude { elements, .. } => Some(
+            elements
+                .iter()
+                .map(|c| IndexKey::Column { name: c.clone() })
+                .collect(),
+        ),
         _ => None,
     };
     if let Some(keys) = index_keys {
@@ -361,26 +507,35 @@ fn add_constraint(catalog: &mut Catalog, table_name: &QualName, c: &TableConstra
             ConstraintKind::Exclude { method, .. } => method.clone(),
             _ => "btree".into(),
         };
-        catalog.indexes.insert(index_name.clone(), Index {
-            name: index_name,
-            table: table_name.clone(),
-            keys,
-            include: vec![],
-            unique: !matches!(kind, ConstraintKind::Exclude { .. }),
-            method,
-            predicate: None,
-            validity: IndexValidity::Valid,
-            constraint: Some(name),
-            comment: None,
-            scans: None,
-        });
+        catalog.indexes.insert(
+            index_name.clone(),
+            Index {
+                name: index_name,
+                table: table_name.clone(),
+                keys,
+                include: vec![],
+                unique: !matches!(kind, ConstraintKind::Exclude { .. }),
+                method,
+                predicate: None,
+                validity: IndexValidity::Valid,
+                constraint: Some(name),
+                comment: None,
+                scans: None,
+            },
+        );
     }
 }
 
 fn alter_table(catalog: &mut Catalog, name: &QualName, cmd: &AlterCmd, notes: &mut Vec<String>) {
     match cmd {
-        AlterCmd::AddColumn { column, if_not_exists } => {
-            let exists = catalog.tables.get(name).is_some_and(|t| t.column(&column.name).is_some());
+        AlterCmd::AddColumn {
+            column,
+            if_not_exists,
+        } => {
+            let exists = catalog
+                .tables
+                .get(name)
+                .is_some_and(|t| t.column(&column.name).is_some());
             if exists {
                 if !if_not_exists {
                     notes.push(format!("column {}.{} already exists", name, column.name));
@@ -395,60 +550,106 @@ fn alter_table(catalog: &mut Catalog, name: &QualName, cmd: &AlterCmd, notes: &m
                 add_constraint(catalog, name, c, false, notes);
             }
         }
-        AlterCmd::DropColumn { name: column, cascade, .. } => drop_column(catalog, name, column, *cascade),
-        AlterCmd::AlterColumnType { column, type_name, .. } => {
-            if let Some(col) = catalog.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
+        AlterCmd::DropColumn {
+            name: column,
+            cascade,
+            ..
+        } => drop_column(catalog, name, column, *cascade),
+        AlterCmd::AlterColumnType {
+            column, type_name, ..
+        } => {
+            if let Some(col) = catalog
+                .tables
+                .get_mut(name)
+                .and_then(|t| t.column_mut(column))
+            {
                 col.type_name = type_name.clone();
             }
         }
         AlterCmd::SetDefault { column, default } => {
-            if let Some(col) = catalog.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
+            if let Some(col) = catalog
+                .tables
+                .get_mut(name)
+                .and_then(|t| t.column_mut(column))
+            {
                 col.default = default.clone();
             }
         }
         AlterCmd::SetNotNull { column } | AlterCmd::DropNotNull { column } => {
             let set = matches!(cmd, AlterCmd::SetNotNull { .. });
-            match catalog.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
+            match catalog
+                .tables
+                .get_mut(name)
+                .and_then(|t| t.column_mut(column))
+            {
                 Some(col) => col.not_null = set,
                 None => notes.push(format!("column {name}.{column} is not known")),
             }
         }
-        AlterCmd::AddConstraint { constraint } => add_constraint(catalog, name, constraint, false, notes),
+        AlterCmd::AddConstraint { constraint } => {
+            add_constraint(catalog, name, constraint, false, notes)
+        }
         AlterCmd::ValidateConstraint { name: constraint } => {
-            if let Some(c) = catalog.tables.get_mut(name).and_then(|t| t.constraints.iter_mut().find(|c| &c.name == constraint)) {
+            if let Some(c) = catalog
+                .tables
+                .get_mut(name)
+                .and_then(|t| t.constraints.iter_mut().find(|c| &c.name == constraint))
+            {
                 c.validated = true;
             }
         }
-        AlterCmd::DropConstraint { name: constraint, .. } => {
+        AlterCmd::DropConstraint {
+            name: constraint, ..
+        } => {
             if let Some(t) = catalog.tables.get_mut(name) {
                 t.constraints.retain(|c| &c.name != constraint);
             }
-            catalog.indexes.retain(|_, i| !(&i.table == name && i.constraint.as_deref() == Some(constraint.as_str())));
+            catalog.indexes.retain(|_, i| {
+                !(&i.table == name && i.constraint.as_deref() == Some(constraint.as_str()))
+            });
         }
         AlterCmd::AddIdentity { column, identity } => {
-            if let Some(col) = catalog.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
+            if let Some(col) = catalog
+                .tables
+                .get_mut(name)
+                .and_then(|t| t.column_mut(column))
+            {
                 col.identity = Some(*identity);
                 col.not_null = true;
             }
         }
         AlterCmd::DropIdentity { column } => {
-            if let Some(col) = catalog.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
+            if let Some(col) = catalog
+                .tables
+                .get_mut(name)
+                .and_then(|t| t.column_mut(column))
+            {
                 col.identity = None;
             }
         }
         AlterCmd::DropExpression { column } => {
-            if let Some(col) = catalog.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
+            if let Some(col) = catalog
+                .tables
+                .get_mut(name)
+                .and_then(|t| t.column_mut(column))
+            {
                 col.generated = None;
             }
         }
         AlterCmd::SetLogged | AlterCmd::SetUnlogged => {
             if let Some(t) = catalog.tables.get_mut(name) {
-                t.persistence = if matches!(cmd, AlterCmd::SetLogged) { Persistence::Permanent } else { Persistence::Unlogged };
+                t.persistence = if matches!(cmd, AlterCmd::SetLogged) {
+                    Persistence::Permanent
+                } else {
+                    Persistence::Unlogged
+                };
             }
         }
         AlterCmd::AttachPartition { partition } => {
             if let Some(p) = catalog.tables.get_mut(partition) {
-                p.kind = TableKind::Partition { parent: name.clone() };
+                p.kind = TableKind::Partition {
+                    parent: name.clone(),
+                };
             }
         }
         AlterCmd::DetachPartition { partition, .. } => {
@@ -456,7 +657,10 @@ fn alter_table(catalog: &mut Catalog, name: &QualName, cmd: &AlterCmd, notes: &m
                 p.kind = TableKind::Regular;
             }
         }
-        AlterCmd::EnableRowSecurity | AlterCmd::DisableRowSecurity | AlterCmd::ForceRowSecurity | AlterCmd::NoForceRowSecurity => {
+        AlterCmd::EnableRowSecurity
+        | AlterCmd::DisableRowSecurity
+        | AlterCmd::ForceRowSecurity
+        | AlterCmd::NoForceRowSecurity => {
             if let Some(t) = catalog.tables.get_mut(name) {
                 match cmd {
                     AlterCmd::EnableRowSecurity => t.rls_enabled = true,
@@ -469,7 +673,11 @@ fn alter_table(catalog: &mut Catalog, name: &QualName, cmd: &AlterCmd, notes: &m
         AlterCmd::EnableTrigger { name: trigger } | AlterCmd::DisableTrigger { name: trigger } => {
             let enabled = matches!(cmd, AlterCmd::EnableTrigger { .. });
             if let Some(t) = catalog.tables.get_mut(name) {
-                for tr in t.triggers.iter_mut().filter(|tr| trigger.as_ref().is_none_or(|n| n == &tr.name)) {
+                for tr in t
+                    .triggers
+                    .iter_mut()
+                    .filter(|tr| trigger.as_ref().is_none_or(|n| n == &tr.name))
+                {
                     tr.enabled = enabled;
                 }
             }
@@ -482,7 +690,8 @@ fn drop_column(catalog: &mut Catalog, table: &QualName, column: &str, cascade: b
     if let Some(t) = catalog.tables.get_mut(table) {
         t.columns.retain(|c| c.name != column);
         // Constraints over the column go with it.
-        t.constraints.retain(|c| !c.kind.columns().iter().any(|x| x == column));
+        t.constraints
+            .retain(|c| !c.kind.columns().iter().any(|x| x == column));
     }
     catalog.indexes.retain(|_, i| {
         !(&i.table == table
@@ -490,15 +699,24 @@ fn drop_column(catalog: &mut Catalog, table: &QualName, column: &str, cascade: b
                 IndexKey::Column { name } => name == column,
                 IndexKey::Expression { expr } => expr.columns.iter().any(|c| c == column),
             }) || i.include.iter().any(|c| c == column)
-                || i.predicate.as_ref().is_some_and(|p| p.columns.iter().any(|c| c == column))))
+                || i.predicate
+                    .as_ref()
+                    .is_some_and(|p| p.columns.iter().any(|c| c == column))))
     });
-    catalog.sequences.retain(|_, s| s.owned_by.as_ref() != Some(&(table.clone(), column.to_string())));
+    catalog
+        .sequences
+        .retain(|_, s| s.owned_by.as_ref() != Some(&(table.clone(), column.to_string())));
     // Foreign keys in other tables that reference the column.
     for other in catalog.tables.values_mut() {
         other.constraints.retain(|c| !matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, ref_columns, .. } if ref_table == table && ref_columns.iter().any(|x| x == column)));
     }
     if cascade {
-        let dependents: Vec<QualName> = catalog.views.values().filter(|v| v.reads.contains(table) && v.columns_read.iter().any(|c| c == column)).map(|v| v.name.clone()).collect();
+        let dependents: Vec<QualName> = catalog
+            .views
+            .values()
+            .filter(|v| v.reads.contains(table) && v.columns_read.iter().any(|c| c == column))
+            .map(|v| v.name.clone())
+            .collect();
         for view in dependents {
             catalog.views.remove(&view);
         }
@@ -509,12 +727,29 @@ fn create_index(catalog: &mut Catalog, i: &CreateIndex, notes: &mut Vec<String>)
     let name = match &i.name {
         Some(n) => QualName::new(i.table.schema.clone(), n.clone()),
         None => {
-            let cols: Vec<String> = i.keys.iter().map(|k| match k {
-                IndexKey::Column { name } => name.clone(),
-                IndexKey::Expression { expr } => expr.functions.first().cloned().unwrap_or_else(|| "expr".into()),
-            }).collect();
+            let cols: Vec<String> = i
+                .keys
+                .iter()
+                .map(|k| match k {
+                    IndexKey::Column { name } => name.clone(),
+                    IndexKey::Expression { expr } => expr
+                        .functions
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| "expr".into()),
+                })
+                .collect();
             let label = if i.unique { "key" } else { "idx" };
-            QualName::new(i.table.schema.clone(), choose_relation_name(catalog, &i.table.schema, &i.table.name, Some(&cols.join("_")), label))
+            QualName::new(
+                i.table.schema.clone(),
+                choose_relation_name(
+                    catalog,
+                    &i.table.schema,
+                    &i.table.name,
+                    Some(&cols.join("_")),
+                    label,
+                ),
+            )
         }
     };
     if catalog.indexes.contains_key(&name) {
@@ -526,19 +761,26 @@ fn create_index(catalog: &mut Catalog, i: &CreateIndex, notes: &mut Vec<String>)
     if !catalog.tables.contains_key(&i.table) && !catalog.views.contains_key(&i.table) {
         notes.push(format!("table {} is not known", i.table));
     }
-    catalog.indexes.insert(name.clone(), Index {
-        name,
-        table: i.table.clone(),
-        keys: i.keys.clone(),
-        include: i.include.clone(),
-        unique: i.unique,
-        method: i.method.clone(),
-        predicate: i.predicate.clone(),
-        validity: if i.concurrently { IndexValidity::ConcurrentBuild } else { IndexValidity::Valid },
-        constraint: None,
-        comment: None,
-        scans: None,
-    });
+    catalog.indexes.insert(
+        name.clone(),
+        Index {
+            name,
+            table: i.table.clone(),
+            keys: i.keys.clone(),
+            include: i.include.clone(),
+            unique: i.unique,
+            method: i.method.clone(),
+            predicate: i.predicate.clone(),
+            validity: if i.concurrently {
+                IndexValidity::ConcurrentBuild
+            } else {
+                IndexValidity::Valid
+            },
+            constraint: None,
+            comment: None,
+            scans: None,
+        },
+    );
 }
 
 fn drop(catalog: &mut Catalog, d: &Drop, notes: &mut Vec<String>) {
@@ -555,13 +797,22 @@ fn drop(catalog: &mut Catalog, d: &Drop, notes: &mut Vec<String>) {
             ObjectKind::Index => catalog.indexes.remove(name).is_some(),
             ObjectKind::Sequence => catalog.sequences.remove(name).is_some(),
             ObjectKind::Type | ObjectKind::Domain => {
-                catalog.enums.remove(name).is_some() | catalog.domains.remove(name).is_some() | catalog.composite_types.remove(name)
+                catalog.enums.remove(name).is_some()
+                    | catalog.domains.remove(name).is_some()
+                    | catalog.composite_types.remove(name)
             }
-            ObjectKind::Function | ObjectKind::Procedure => catalog.functions.remove(name).is_some(),
+            ObjectKind::Function | ObjectKind::Procedure => {
+                catalog.functions.remove(name).is_some()
+            }
             ObjectKind::Schema => {
                 let schema = name.name.clone();
                 let found = catalog.schemas.remove(&schema);
-                let tables: Vec<QualName> = catalog.tables.keys().filter(|t| t.schema == schema).cloned().collect();
+                let tables: Vec<QualName> = catalog
+                    .tables
+                    .keys()
+                    .filter(|t| t.schema == schema)
+                    .cloned()
+                    .collect();
                 for t in tables {
                     drop_table(catalog, &t, true);
                 }
@@ -574,7 +825,8 @@ fn drop(catalog: &mut Catalog, d: &Drop, notes: &mut Vec<String>) {
             }
             ObjectKind::Extension => catalog.extensions.remove(&name.name),
             ObjectKind::Trigger | ObjectKind::Policy => {
-                let Some(table) = d.on_table.as_ref().and_then(|t| catalog.tables.get_mut(t)) else {
+                let Some(table) = d.on_table.as_ref().and_then(|t| catalog.tables.get_mut(t))
+                else {
                     continue;
                 };
                 if d.kind == ObjectKind::Trigger {
@@ -596,7 +848,12 @@ fn drop(catalog: &mut Catalog, d: &Drop, notes: &mut Vec<String>) {
 }
 
 fn drop_dependent_views(catalog: &mut Catalog, name: &QualName) {
-    let dependents: Vec<QualName> = catalog.views.values().filter(|v| v.reads.contains(name)).map(|v| v.name.clone()).collect();
+    let dependents: Vec<QualName> = catalog
+        .views
+        .values()
+        .filter(|v| v.reads.contains(name))
+        .map(|v| v.name.clone())
+        .collect();
     for view in dependents {
         if catalog.views.remove(&view).is_some() {
             drop_dependent_views(catalog, &view);
@@ -607,11 +864,23 @@ fn drop_dependent_views(catalog: &mut Catalog, name: &QualName) {
 fn drop_table(catalog: &mut Catalog, name: &QualName, cascade: bool) -> bool {
     let found = catalog.tables.remove(name).is_some();
     catalog.indexes.retain(|_, i| &i.table != name);
-    catalog.sequences.retain(|_, s| s.owned_by.as_ref().map(|(t, _)| t) != Some(name));
+    catalog
+        .sequences
+        .retain(|_, s| s.owned_by.as_ref().map(|(t, _)| t) != Some(name));
     for other in catalog.tables.values_mut() {
         other.constraints.retain(|c| !matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, .. } if ref_table == name));
     }
-    let partitions: Vec<QualName> = catalog.tables.values().filter(|t| t.kind == TableKind::Partition { parent: name.clone() }).map(|t| t.name.clone()).collect();
+    let partitions: Vec<QualName> = catalog
+        .tables
+        .values()
+        .filter(|t| {
+            t.kind
+                == TableKind::Partition {
+                    parent: name.clone(),
+                }
+        })
+        .map(|t| t.name.clone())
+        .collect();
     for p in partitions {
         drop_table(catalog, &p, cascade);
     }
@@ -633,8 +902,14 @@ fn retarget_table_refs(catalog: &mut Catalog, old: &QualName, new: &QualName) {
                 }
             }
         }
-        if table.kind == (TableKind::Partition { parent: old.clone() }) {
-            table.kind = TableKind::Partition { parent: new.clone() };
+        if table.kind
+            == (TableKind::Partition {
+                parent: old.clone(),
+            })
+        {
+            table.kind = TableKind::Partition {
+                parent: new.clone(),
+            };
         }
     }
     for seq in catalog.sequences.values_mut() {
@@ -655,7 +930,11 @@ fn retarget_table_refs(catalog: &mut Catalog, old: &QualName, new: &QualName) {
 
 fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
     match r.kind {
-        ObjectKind::Table | ObjectKind::View | ObjectKind::MaterializedView | ObjectKind::Index | ObjectKind::Sequence
+        ObjectKind::Table
+        | ObjectKind::View
+        | ObjectKind::MaterializedView
+        | ObjectKind::Index
+        | ObjectKind::Sequence
             if catalog.tables.contains_key(&r.target) =>
         {
             let new = QualName::new(r.target.schema.clone(), r.new_name.clone());
@@ -665,7 +944,11 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
             }
             retarget_table_refs(catalog, &r.target, &new);
         }
-        ObjectKind::Table | ObjectKind::View | ObjectKind::MaterializedView | ObjectKind::Index | ObjectKind::Sequence => {
+        ObjectKind::Table
+        | ObjectKind::View
+        | ObjectKind::MaterializedView
+        | ObjectKind::Index
+        | ObjectKind::Sequence => {
             let new = QualName::new(r.target.schema.clone(), r.new_name.clone());
             if let Some(mut v) = catalog.views.remove(&r.target) {
                 v.name = new.clone();
@@ -675,7 +958,11 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
                 i.name = new.clone();
                 // Renaming a constraint's index renames the constraint too.
                 if let Some(constraint) = i.constraint.clone() {
-                    if let Some(c) = catalog.tables.get_mut(&i.table).and_then(|t| t.constraints.iter_mut().find(|c| c.name == constraint)) {
+                    if let Some(c) = catalog
+                        .tables
+                        .get_mut(&i.table)
+                        .and_then(|t| t.constraints.iter_mut().find(|c| c.name == constraint))
+                    {
                         c.name = r.new_name.clone();
                     }
                     i.constraint = Some(r.new_name.clone());
@@ -689,7 +976,9 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
             }
         }
         ObjectKind::Column => {
-            let Some(old) = r.sub_name.as_deref() else { return };
+            let Some(old) = r.sub_name.as_deref() else {
+                return;
+            };
             let Some(table) = catalog.tables.get_mut(&r.target) else {
                 if let Some(view) = catalog.views.get_mut(&r.target) {
                     for c in view.output_columns.iter_mut().filter(|c| *c == old) {
@@ -722,7 +1011,12 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
             }
             for other in catalog.tables.values_mut() {
                 for c in &mut other.constraints {
-                    if let ConstraintKind::ForeignKey { ref_table, ref_columns, .. } = &mut c.kind {
+                    if let ConstraintKind::ForeignKey {
+                        ref_table,
+                        ref_columns,
+                        ..
+                    } = &mut c.kind
+                    {
                         if ref_table == &target {
                             for col in ref_columns.iter_mut().filter(|c| *c == old) {
                                 *col = r.new_name.clone();
@@ -740,11 +1034,21 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
             }
         }
         ObjectKind::Constraint => {
-            let Some(old) = r.sub_name.as_deref() else { return };
-            if let Some(c) = catalog.tables.get_mut(&r.target).and_then(|t| t.constraints.iter_mut().find(|c| c.name == old)) {
+            let Some(old) = r.sub_name.as_deref() else {
+                return;
+            };
+            if let Some(c) = catalog
+                .tables
+                .get_mut(&r.target)
+                .and_then(|t| t.constraints.iter_mut().find(|c| c.name == old))
+            {
                 c.name = r.new_name.clone();
             }
-            for index in catalog.indexes.values_mut().filter(|i| i.table == r.target && i.constraint.as_deref() == Some(old)) {
+            for index in catalog
+                .indexes
+                .values_mut()
+                .filter(|i| i.table == r.target && i.constraint.as_deref() == Some(old))
+            {
                 index.constraint = Some(r.new_name.clone());
             }
         }
@@ -753,7 +1057,12 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
             let new = r.new_name.clone();
             catalog.schemas.remove(&old);
             catalog.schemas.insert(new.clone());
-            let tables: Vec<QualName> = catalog.tables.keys().filter(|k| k.schema == old).cloned().collect();
+            let tables: Vec<QualName> = catalog
+                .tables
+                .keys()
+                .filter(|k| k.schema == old)
+                .cloned()
+                .collect();
             for t in tables {
                 let moved = QualName::new(new.clone(), t.name.clone());
                 if let Some(mut table) = catalog.tables.remove(&t) {
@@ -762,7 +1071,12 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
                 }
                 retarget_table_refs(catalog, &t, &moved);
             }
-            let indexes: Vec<QualName> = catalog.indexes.keys().filter(|k| k.schema == old).cloned().collect();
+            let indexes: Vec<QualName> = catalog
+                .indexes
+                .keys()
+                .filter(|k| k.schema == old)
+                .cloned()
+                .collect();
             for i in indexes {
                 if let Some(mut index) = catalog.indexes.remove(&i) {
                     index.name = QualName::new(new.clone(), i.name.clone());
@@ -771,7 +1085,9 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
             }
         }
         ObjectKind::Trigger => {
-            let Some(old) = r.sub_name.as_deref() else { return };
+            let Some(old) = r.sub_name.as_deref() else {
+                return;
+            };
             if let Some(t) = catalog.tables.get_mut(&r.target) {
                 for tr in t.triggers.iter_mut().filter(|tr| tr.name == old) {
                     tr.name = r.new_name.clone();
@@ -779,7 +1095,9 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
             }
         }
         ObjectKind::Policy => {
-            let Some(old) = r.sub_name.as_deref() else { return };
+            let Some(old) = r.sub_name.as_deref() else {
+                return;
+            };
             if let Some(t) = catalog.tables.get_mut(&r.target) {
                 for p in t.policies.iter_mut().filter(|p| *p == old) {
                     *p = r.new_name.clone();
@@ -816,7 +1134,9 @@ fn rename_in_constraint(kind: &mut ConstraintKind, old: &str, new: &str) {
         }
     };
     match kind {
-        ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns, .. } | ConstraintKind::ForeignKey { columns, .. } => rename(columns),
+        ConstraintKind::PrimaryKey { columns }
+        | ConstraintKind::Unique { columns, .. }
+        | ConstraintKind::ForeignKey { columns, .. } => rename(columns),
         ConstraintKind::Check { expr } => rename(&mut expr.columns),
         ConstraintKind::Exclude { elements, .. } => rename(elements),
         ConstraintKind::NotNull { column } => {
@@ -827,7 +1147,13 @@ fn rename_in_constraint(kind: &mut ConstraintKind, old: &str, new: &str) {
     }
 }
 
-fn comment(catalog: &mut Catalog, object: ObjectKind, target: &QualName, sub_name: Option<&str>, text: Option<String>) {
+fn comment(
+    catalog: &mut Catalog,
+    object: ObjectKind,
+    target: &QualName,
+    sub_name: Option<&str>,
+    text: Option<String>,
+) {
     match object {
         ObjectKind::Table => {
             if let Some(t) = catalog.tables.get_mut(target) {
@@ -835,7 +1161,9 @@ fn comment(catalog: &mut Catalog, object: ObjectKind, target: &QualName, sub_nam
             }
         }
         ObjectKind::Column => {
-            if let Some(c) = sub_name.and_then(|s| catalog.tables.get_mut(target).and_then(|t| t.column_mut(s))) {
+            if let Some(c) =
+                sub_name.and_then(|s| catalog.tables.get_mut(target).and_then(|t| t.column_mut(s)))
+            {
                 c.comment = text;
             }
         }
@@ -876,14 +1204,19 @@ mod tests {
         );
         let users = c.table(&QualName::public("users")).unwrap();
         let names: Vec<&str> = users.constraints.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, vec!["users_pkey", "users_email_key", "users_age_check"]);
+        assert_eq!(
+            names,
+            vec!["users_pkey", "users_email_key", "users_age_check"]
+        );
         assert!(users.column("id").unwrap().serial);
         assert_eq!(users.column("id").unwrap().type_name.name, "int8");
         assert!(c.sequences.contains_key(&QualName::public("users_id_seq")));
         assert!(c.indexes.contains_key(&QualName::public("users_email_key")));
         let orders = c.table(&QualName::public("orders")).unwrap();
         let fk = orders.constraint("orders_user_id_fkey").unwrap();
-        assert!(matches!(&fk.kind, ConstraintKind::ForeignKey { ref_columns, .. } if ref_columns == &vec!["id".to_string()]));
+        assert!(
+            matches!(&fk.kind, ConstraintKind::ForeignKey { ref_columns, .. } if ref_columns == &vec!["id".to_string()])
+        );
         assert!(orders.constraint("orders_id_check").is_some());
     }
 
@@ -902,10 +1235,25 @@ mod tests {
             "CREATE TABLE t (id int, u int);
              ALTER TABLE t ADD CONSTRAINT c CHECK (u > 0) NOT VALID;",
         );
-        assert!(!c.table(&QualName::public("t")).unwrap().constraint("c").unwrap().validated);
+        assert!(
+            !c.table(&QualName::public("t"))
+                .unwrap()
+                .constraint("c")
+                .unwrap()
+                .validated
+        );
         let mut c = c;
-        apply(&mut c, &parse_sql("ALTER TABLE t VALIDATE CONSTRAINT c").statements[0].kind);
-        assert!(c.table(&QualName::public("t")).unwrap().constraint("c").unwrap().validated);
+        apply(
+            &mut c,
+            &parse_sql("ALTER TABLE t VALIDATE CONSTRAINT c").statements[0].kind,
+        );
+        assert!(
+            c.table(&QualName::public("t"))
+                .unwrap()
+                .constraint("c")
+                .unwrap()
+                .validated
+        );
     }
 
     #[test]
@@ -920,10 +1268,17 @@ mod tests {
         );
         let b = c.table(&QualName::public("b")).unwrap();
         let fk = b.foreign_keys().next().unwrap();
-        assert!(matches!(&fk.kind, ConstraintKind::ForeignKey { columns, ref_table, ref_columns, .. }
-            if columns == &vec!["a_ref".to_string()] && ref_table.name == "alpha" && ref_columns == &vec!["a_key".to_string()]));
+        assert!(
+            matches!(&fk.kind, ConstraintKind::ForeignKey { columns, ref_table, ref_columns, .. }
+            if columns == &vec!["a_ref".to_string()] && ref_table.name == "alpha" && ref_columns == &vec!["a_key".to_string()])
+        );
         let index = c.indexes.get(&QualName::public("b_a_id_idx")).unwrap();
-        assert_eq!(index.keys, vec![IndexKey::Column { name: "a_ref".into() }]);
+        assert_eq!(
+            index.keys,
+            vec![IndexKey::Column {
+                name: "a_ref".into()
+            }]
+        );
     }
 
     #[test]
@@ -934,11 +1289,14 @@ mod tests {
              CREATE VIEW v AS SELECT id FROM a;
              DROP TABLE a CASCADE;",
         );
-        assert!(c.tables.get(&QualName::public("a")).is_none());
+        assert!(!c.tables.contains_key(&QualName::public("a")));
         assert!(c.indexes.is_empty());
         assert!(c.sequences.is_empty());
         assert!(c.views.is_empty());
-        assert_eq!(c.table(&QualName::public("b")).unwrap().constraints.len(), 0);
+        assert_eq!(
+            c.table(&QualName::public("b")).unwrap().constraints.len(),
+            0
+        );
     }
 
     #[test]
@@ -953,9 +1311,17 @@ mod tests {
              CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$ BEGIN RETURN NEW; END $$;
              CREATE TRIGGER t BEFORE INSERT ON m FOR EACH ROW EXECUTE FUNCTION f();",
         );
-        assert_eq!(c.enums[&QualName::public("mood")].values, vec!["sad", "happy", "ok"]);
+        assert_eq!(
+            c.enums[&QualName::public("mood")].values,
+            vec!["sad", "happy", "ok"]
+        );
         let part = c.table(&QualName::public("m_2024")).unwrap();
-        assert_eq!(part.kind, TableKind::Partition { parent: QualName::public("m") });
+        assert_eq!(
+            part.kind,
+            TableKind::Partition {
+                parent: QualName::public("m")
+            }
+        );
         assert_eq!(part.columns.len(), 2);
         let m = c.table(&QualName::public("m")).unwrap();
         assert!(m.rls_enabled);

@@ -64,7 +64,10 @@ fn short(v: &Value) -> String {
         other => {
             let text = other.to_string();
             if text.len() > 120 {
-                format!("{}…", &text[..text.char_indices().nth(117).map_or(text.len(), |(i, _)| i)])
+                format!(
+                    "{}…",
+                    &text[..text.char_indices().nth(117).map_or(text.len(), |(i, _)| i)]
+                )
             } else {
                 text
             }
@@ -76,37 +79,69 @@ fn walk(path: String, a: &Value, b: &Value, out: &mut Vec<Difference>) {
     if a == b {
         return;
     }
-    let join = |key: &str| if path.is_empty() { key.to_string() } else { format!("{path} / {key}") };
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path} / {key}")
+        }
+    };
     match (a, b) {
         (Value::Object(ma), Value::Object(mb)) => {
             for (key, va) in ma {
                 match mb.get(key) {
                     Some(vb) => walk(join(key), va, vb, out),
-                    None => out.push(Difference { path: join(key), before: Some(short(va)), after: None }),
+                    None => out.push(Difference {
+                        path: join(key),
+                        before: Some(short(va)),
+                        after: None,
+                    }),
                 }
             }
             for (key, vb) in mb {
                 if !ma.contains_key(key) {
-                    out.push(Difference { path: join(key), before: None, after: Some(short(vb)) });
+                    out.push(Difference {
+                        path: join(key),
+                        before: None,
+                        after: Some(short(vb)),
+                    });
                 }
             }
         }
         (Value::Array(xa), Value::Array(xb)) if xa.iter().chain(xb).all(|v| label(v).is_some()) => {
             for va in xa {
                 let name = label(va).unwrap_or_default();
-                match xb.iter().find(|vb| label(vb).as_deref() == Some(name.as_str())) {
+                match xb
+                    .iter()
+                    .find(|vb| label(vb).as_deref() == Some(name.as_str()))
+                {
                     Some(vb) => walk(join(&name), va, vb, out),
-                    None => out.push(Difference { path: join(&name), before: Some("present".into()), after: None }),
+                    None => out.push(Difference {
+                        path: join(&name),
+                        before: Some("present".into()),
+                        after: None,
+                    }),
                 }
             }
             for vb in xb {
                 let name = label(vb).unwrap_or_default();
-                if !xa.iter().any(|va| label(va).as_deref() == Some(name.as_str())) {
-                    out.push(Difference { path: join(&name), before: None, after: Some("present".into()) });
+                if !xa
+                    .iter()
+                    .any(|va| label(va).as_deref() == Some(name.as_str()))
+                {
+                    out.push(Difference {
+                        path: join(&name),
+                        before: None,
+                        after: Some("present".into()),
+                    });
                 }
             }
         }
-        _ => out.push(Difference { path, before: Some(short(a)), after: Some(short(b)) }),
+        _ => out.push(Difference {
+            path,
+            before: Some(short(a)),
+            after: Some(short(b)),
+        }),
     }
 }
 
@@ -125,13 +160,25 @@ mod tests {
     #[test]
     fn names_a_changed_column_attribute() {
         let mut before = Catalog::new();
-        replay(&mut before, "CREATE TABLE t (id int, email varchar(50) NOT NULL)");
+        replay(
+            &mut before,
+            "CREATE TABLE t (id int, email varchar(50) NOT NULL)",
+        );
         let mut after = before.clone();
-        replay(&mut after, "ALTER TABLE t ALTER COLUMN email TYPE text, ALTER COLUMN email DROP NOT NULL");
+        replay(
+            &mut after,
+            "ALTER TABLE t ALTER COLUMN email TYPE text, ALTER COLUMN email DROP NOT NULL",
+        );
         let diffs = diff(&before, &after);
         let paths: Vec<&str> = diffs.iter().map(|d| d.path.as_str()).collect();
-        assert!(paths.iter().any(|p| p.contains("email / type_name")), "{paths:?}");
-        assert!(paths.iter().any(|p| p.ends_with("email / not_null")), "{paths:?}");
+        assert!(
+            paths.iter().any(|p| p.contains("email / type_name")),
+            "{paths:?}"
+        );
+        assert!(
+            paths.iter().any(|p| p.ends_with("email / not_null")),
+            "{paths:?}"
+        );
         assert!(diff(&before, &before).is_empty());
     }
 }

@@ -5,7 +5,9 @@
 pub mod apply;
 pub mod diff;
 
-use crate::syntax::{ConstraintKind, Expr, Identity, IndexKey, Persistence, QualName, TypeName, Volatility};
+use crate::syntax::{
+    ConstraintKind, Expr, Identity, IndexKey, Persistence, QualName, TypeName, Volatility,
+};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -80,7 +82,9 @@ impl Table {
     }
 
     pub fn primary_key(&self) -> Option<&Constraint> {
-        self.constraints.iter().find(|c| matches!(c.kind, ConstraintKind::PrimaryKey { .. }))
+        self.constraints
+            .iter()
+            .find(|c| matches!(c.kind, ConstraintKind::PrimaryKey { .. }))
     }
 
     pub fn primary_key_columns(&self) -> Vec<String> {
@@ -91,7 +95,9 @@ impl Table {
     }
 
     pub fn foreign_keys(&self) -> impl Iterator<Item = &Constraint> {
-        self.constraints.iter().filter(|c| matches!(c.kind, ConstraintKind::ForeignKey { .. }))
+        self.constraints
+            .iter()
+            .filter(|c| matches!(c.kind, ConstraintKind::ForeignKey { .. }))
     }
 
     /// True when a validated `CHECK (col IS NOT NULL)` exists, which lets SET NOT NULL skip its scan (PG ≥ 12).
@@ -105,7 +111,11 @@ impl Table {
 
 /// Whether a CHECK expression is exactly `col IS NOT NULL`.
 pub fn is_not_null_check(text: &str, column: &str) -> bool {
-    let normalized = text.trim().trim_start_matches('(').trim_end_matches(')').replace('"', "");
+    let normalized = text
+        .trim()
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .replace('"', "");
     normalized.eq_ignore_ascii_case(&format!("{column} IS NOT NULL"))
 }
 
@@ -167,7 +177,10 @@ impl Index {
         if self.predicate.is_some() || self.keys.len() < columns.len() || columns.is_empty() {
             return false;
         }
-        let leading: Vec<&str> = self.keys[..columns.len()].iter().filter_map(IndexKey::column).collect();
+        let leading: Vec<&str> = self.keys[..columns.len()]
+            .iter()
+            .filter_map(IndexKey::column)
+            .collect();
         leading.len() == columns.len() && columns.iter().all(|c| leading.contains(&c.as_str()))
     }
 }
@@ -235,7 +248,10 @@ impl Catalog {
 
     /// Whether a relation (table, index, sequence, view) of that name exists.
     pub fn relation_exists(&self, name: &QualName) -> bool {
-        self.tables.contains_key(name) || self.indexes.contains_key(name) || self.sequences.contains_key(name) || self.views.contains_key(name)
+        self.tables.contains_key(name)
+            || self.indexes.contains_key(name)
+            || self.sequences.contains_key(name)
+            || self.views.contains_key(name)
     }
 
     pub fn indexes_on<'a>(&'a self, table: &'a QualName) -> impl Iterator<Item = &'a Index> + 'a {
@@ -244,14 +260,24 @@ impl Catalog {
 
     /// An index usable for lookups by `columns` (leading keys, any order, no predicate).
     pub fn has_index_covering(&self, table: &QualName, columns: &[String]) -> bool {
-        self.indexes_on(table).any(|i| i.validity != IndexValidity::Invalid && i.covers_prefix(columns))
+        self.indexes_on(table)
+            .any(|i| i.validity != IndexValidity::Invalid && i.covers_prefix(columns))
     }
 
     /// Volatility of a function call by name: declared volatility of a user function, or the
     /// built-in classification (unknown built-ins are treated as stable).
     pub fn function_volatility(&self, name: &str) -> Volatility {
-        if let Some(overloads) = self.functions.iter().find(|(k, _)| k.name == name).map(|(_, v)| v) {
-            return overloads.iter().map(|f| f.volatility).max().unwrap_or(Volatility::Volatile);
+        if let Some(overloads) = self
+            .functions
+            .iter()
+            .find(|(k, _)| k.name == name)
+            .map(|(_, v)| v)
+        {
+            return overloads
+                .iter()
+                .map(|f| f.volatility)
+                .max()
+                .unwrap_or(Volatility::Volatile);
         }
         if VOLATILE_BUILTINS.contains(&name) {
             Volatility::Volatile
@@ -262,12 +288,17 @@ impl Catalog {
 
     /// The volatility of an expression: the most volatile function it calls.
     pub fn expr_volatility(&self, expr: &Expr) -> Volatility {
-        expr.functions.iter().map(|f| self.function_volatility(f)).max().unwrap_or(Volatility::Immutable)
+        expr.functions
+            .iter()
+            .map(|f| self.function_volatility(f))
+            .max()
+            .unwrap_or(Volatility::Immutable)
     }
 
     pub fn enum_type(&self, type_name: &TypeName) -> Option<&EnumType> {
         let schema = type_name.schema.clone().unwrap_or_else(|| "public".into());
-        self.enums.get(&QualName::new(schema, type_name.name.clone()))
+        self.enums
+            .get(&QualName::new(schema, type_name.name.clone()))
     }
 }
 

@@ -21,18 +21,28 @@ impl Rule for AddCheckValidated {
     }
 
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::AlterTable(alter) = cx.stmt else { return };
+        let StmtKind::AlterTable(alter) = cx.stmt else {
+            return;
+        };
         if cx.is_new(&alter.name) {
             return;
         }
         for cmd in &alter.cmds {
-            let AlterCmd::AddConstraint { constraint } = cmd else { continue };
-            let ConstraintKind::Check { expr } = &constraint.kind else { continue };
+            let AlterCmd::AddConstraint { constraint } = cmd else {
+                continue;
+            };
+            let ConstraintKind::Check { expr } = &constraint.kind else {
+                continue;
+            };
             if constraint.not_valid {
                 continue;
             }
             let name = constraint.name.clone().unwrap_or_else(|| {
-                crate::catalog::apply::make_object_name(&alter.name.name, expr.columns.first().map(String::as_str), "check")
+                crate::catalog::apply::make_object_name(
+                    &alter.name.name,
+                    expr.columns.first().map(String::as_str),
+                    "check",
+                )
             });
             let mut diag = Diagnostic::new(
                 META.id,

@@ -21,18 +21,31 @@ impl Rule for AddColumnVolatileDefault {
     }
 
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::AlterTable(alter) = cx.stmt else { return };
+        let StmtKind::AlterTable(alter) = cx.stmt else {
+            return;
+        };
         if cx.is_new(&alter.name) {
             return;
         }
         for cmd in &alter.cmds {
-            let AlterCmd::AddColumn { column, .. } = cmd else { continue };
+            let AlterCmd::AddColumn { column, .. } = cmd else {
+                continue;
+            };
             let t = &alter.name;
-            let c = &column.name;
+            let c = &crate::syntax::quote_ident(&column.name);
             let (why, default_sql) = if column.type_name.is_serial() {
-                (format!("`{}` fills every existing row from a new sequence", column.type_name.name), None)
+                (
+                    format!(
+                        "`{}` fills every existing row from a new sequence",
+                        column.type_name.name
+                    ),
+                    None,
+                )
             } else if column.identity.is_some() {
-                ("an identity column fills every existing row from its sequence".to_string(), None)
+                (
+                    "an identity column fills every existing row from its sequence".to_string(),
+                    None,
+                )
             } else if let Some(default) = column.default.as_ref().filter(|d| !d.is_null_literal()) {
                 if cx.catalog.expr_volatility(default) == Volatility::Volatile {
                     (format!("the default `{}` is volatile, so it is evaluated for every existing row", default.text), Some(default.text.clone()))
@@ -55,7 +68,11 @@ impl Rule for AddColumnVolatileDefault {
             )
             .lock(LockMode::AccessExclusive)
             .help("add the column without a default (instant), set the default for new rows, and backfill existing rows in batches outside the migration");
-            let ty = if column.type_name.is_serial() { column.type_name.serial_base().to_string() } else { column.type_name.to_string() };
+            let ty = if column.type_name.is_serial() {
+                column.type_name.serial_base().to_string()
+            } else {
+                column.type_name.to_string()
+            };
             let fix = match default_sql {
                 Some(default) => format!(
                     "ALTER TABLE {t} ADD COLUMN {c} {ty};\nALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {default};\n-- then backfill in batches, outside the migration:\n-- UPDATE {t} SET {c} = {default} WHERE {c} IS NULL AND <next batch of keys>;"

@@ -22,17 +22,28 @@ impl Rule for AddForeignKeyValidated {
     }
 
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::AlterTable(alter) = cx.stmt else { return };
+        let StmtKind::AlterTable(alter) = cx.stmt else {
+            return;
+        };
         if cx.is_new(&alter.name) {
             return;
         }
         for cmd in &alter.cmds {
-            let AlterCmd::AddConstraint { constraint } = cmd else { continue };
-            let ConstraintKind::ForeignKey { columns, ref_table, .. } = &constraint.kind else { continue };
+            let AlterCmd::AddConstraint { constraint } = cmd else {
+                continue;
+            };
+            let ConstraintKind::ForeignKey {
+                columns, ref_table, ..
+            } = &constraint.kind
+            else {
+                continue;
+            };
             if constraint.not_valid {
                 continue;
             }
-            let name = constraint.name.clone().unwrap_or_else(|| make_object_name(&alter.name.name, Some(&columns.join("_")), "fkey"));
+            let name = constraint.name.clone().unwrap_or_else(|| {
+                make_object_name(&alter.name.name, Some(&columns.join("_")), "fkey")
+            });
             let mut diag = Diagnostic::new(
                 META.id,
                 cx.span,
@@ -46,7 +57,13 @@ impl Rule for AddForeignKeyValidated {
             .lock(LockMode::ShareRowExclusive)
             .help("add the constraint `NOT VALID` (instant), then `VALIDATE CONSTRAINT` in a separate transaction: validation takes only a `SHARE UPDATE EXCLUSIVE` lock, so reads and writes continue");
             if alter.cmds.len() == 1 {
-                let with_name = if constraint.name.is_some() { cx.sql.to_string() } else { cx.sql.replacen("FOREIGN KEY", &format!("CONSTRAINT {name} FOREIGN KEY"), 1).replacen("foreign key", &format!("constraint {name} foreign key"), 1) };
+                let with_name = if constraint.name.is_some() {
+                    cx.sql.to_string()
+                } else {
+                    cx.sql
+                        .replacen("FOREIGN KEY", &format!("CONSTRAINT {name} FOREIGN KEY"), 1)
+                        .replacen("foreign key", &format!("constraint {name} foreign key"), 1)
+                };
                 diag = diag.fix(
                     format!("{with_name} NOT VALID;\n-- in a separate transaction (a later migration, or after COMMIT):\nALTER TABLE {} VALIDATE CONSTRAINT {name};", alter.name),
                     Applicability::Safe,

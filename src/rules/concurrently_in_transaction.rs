@@ -25,9 +25,23 @@ impl Rule for ConcurrentlyInTransaction {
         }
         let what = match cx.stmt {
             StmtKind::CreateIndex(i) if i.concurrently => "CREATE INDEX CONCURRENTLY",
-            StmtKind::Drop(d) if d.concurrently && d.kind == ObjectKind::Index => "DROP INDEX CONCURRENTLY",
-            StmtKind::Reindex { concurrently: true, .. } => "REINDEX CONCURRENTLY",
-            StmtKind::AlterTable(a) if a.cmds.iter().any(|c| matches!(c, AlterCmd::DetachPartition { concurrently: true, .. })) => {
+            StmtKind::Drop(d) if d.concurrently && d.kind == ObjectKind::Index => {
+                "DROP INDEX CONCURRENTLY"
+            }
+            StmtKind::Reindex {
+                concurrently: true, ..
+            } => "REINDEX CONCURRENTLY",
+            StmtKind::AlterTable(a)
+                if a.cmds.iter().any(|c| {
+                    matches!(
+                        c,
+                        AlterCmd::DetachPartition {
+                            concurrently: true,
+                            ..
+                        }
+                    )
+                }) =>
+            {
                 "DETACH PARTITION CONCURRENTLY"
             }
             _ => return,
@@ -38,7 +52,10 @@ impl Rule for ConcurrentlyInTransaction {
                 "turn the runner's transaction off for this migration (diesel: `run_in_transaction = false` in metadata.toml; sqlx: first line `-- no-transaction`; goose: `-- +goose NO TRANSACTION`; dbmate: `-- migrate:up transaction:false`; Flyway: `executeInTransaction=false` in the script's .conf) and keep the statement alone in its migration",
             )
         } else {
-            ("it runs between `BEGIN` and `COMMIT`".to_string(), "move the statement out of the `BEGIN ... COMMIT` block")
+            (
+                "it runs between `BEGIN` and `COMMIT`".to_string(),
+                "move the statement out of the `BEGIN ... COMMIT` block",
+            )
         };
         out.push(
             Diagnostic::new(META.id, cx.span, format!("`{what}` cannot run inside a transaction block, and {why}: the migration fails with `ERROR: {what} cannot run inside a transaction block`"))

@@ -21,7 +21,9 @@ impl Rule for CreateIndexNonConcurrently {
     }
 
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::CreateIndex(index) = cx.stmt else { return };
+        let StmtKind::CreateIndex(index) = cx.stmt else {
+            return;
+        };
         if index.concurrently || cx.is_new(&index.table) || index.table.schema == "pg_temp" {
             return;
         }
@@ -31,7 +33,11 @@ impl Rule for CreateIndexNonConcurrently {
             // `ON ONLY parent` builds nothing: it is the first step of the safe recipe.
             return;
         }
-        let what = if index.unique { "CREATE UNIQUE INDEX" } else { "CREATE INDEX" };
+        let what = if index.unique {
+            "CREATE UNIQUE INDEX"
+        } else {
+            "CREATE INDEX"
+        };
         let mut diag = Diagnostic::new(
             META.id,
             cx.span,
@@ -55,8 +61,14 @@ impl Rule for CreateIndexNonConcurrently {
                     Applicability::DisplayOnly,
                 );
         } else if let Some(sql) = insert_after_keyword(cx.sql, "index", "CONCURRENTLY") {
-            let applicability = if cx.in_transaction { Applicability::Unsafe } else { Applicability::Safe };
-            let mut help = "build the index with `CONCURRENTLY`: reads and writes continue while it builds".to_string();
+            let applicability = if cx.in_transaction {
+                Applicability::Unsafe
+            } else {
+                Applicability::Safe
+            };
+            let mut help =
+                "build the index with `CONCURRENTLY`: reads and writes continue while it builds"
+                    .to_string();
             if cx.in_transaction {
                 help.push_str(", and run it outside a transaction (it cannot run inside one)");
             }

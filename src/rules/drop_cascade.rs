@@ -27,9 +27,13 @@ impl Rule for DropCascade {
                 for name in &drop.names {
                     let object = match drop.kind {
                         ObjectKind::Table => Object::Table(name.clone()),
-                        ObjectKind::View | ObjectKind::MaterializedView => Object::View(name.clone()),
+                        ObjectKind::View | ObjectKind::MaterializedView => {
+                            Object::View(name.clone())
+                        }
                         ObjectKind::Sequence => Object::Sequence(name.clone()),
-                        ObjectKind::Function | ObjectKind::Procedure => Object::Function(name.clone()),
+                        ObjectKind::Function | ObjectKind::Procedure => {
+                            Object::Function(name.clone())
+                        }
                         ObjectKind::Type | ObjectKind::Domain => Object::Type(name.clone()),
                         ObjectKind::Index => Object::Index(name.clone()),
                         _ => continue,
@@ -40,11 +44,28 @@ impl Rule for DropCascade {
             StmtKind::AlterTable(alter) => {
                 for cmd in &alter.cmds {
                     match cmd {
-                        AlterCmd::DropColumn { name, cascade: true, .. } => {
-                            targets.push((format!("DROP COLUMN {name} CASCADE"), Object::Column(alter.name.clone(), name.clone())));
+                        AlterCmd::DropColumn {
+                            name,
+                            cascade: true,
+                            ..
+                        } => {
+                            targets.push((
+                                format!("DROP COLUMN {} CASCADE", crate::syntax::quote_ident(name)),
+                                Object::Column(alter.name.clone(), name.clone()),
+                            ));
                         }
-                        AlterCmd::DropConstraint { name, cascade: true, .. } => {
-                            targets.push((format!("DROP CONSTRAINT {name} CASCADE"), Object::Constraint(alter.name.clone(), name.clone())));
+                        AlterCmd::DropConstraint {
+                            name,
+                            cascade: true,
+                            ..
+                        } => {
+                            targets.push((
+                                format!(
+                                    "DROP CONSTRAINT {} CASCADE",
+                                    crate::syntax::quote_ident(name)
+                                ),
+                                Object::Constraint(alter.name.clone(), name.clone()),
+                            ));
                         }
                         _ => {}
                     }

@@ -1,7 +1,7 @@
 //! `drop-column`: dropping a column that running app instances may still read or write.
 
 use super::*;
-use crate::syntax::AlterCmd;
+use crate::syntax::{quote_ident, AlterCmd};
 
 pub struct DropColumn;
 
@@ -20,12 +20,16 @@ impl Rule for DropColumn {
     }
 
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::AlterTable(alter) = cx.stmt else { return };
+        let StmtKind::AlterTable(alter) = cx.stmt else {
+            return;
+        };
         if cx.is_new(&alter.name) || alter.kind != crate::syntax::RelKind::Table {
             return;
         }
         for cmd in &alter.cmds {
-            let AlterCmd::DropColumn { name, .. } = cmd else { continue };
+            let AlterCmd::DropColumn { name, .. } = cmd else {
+                continue;
+            };
             if let Some(table) = cx.catalog.table(&alter.name) {
                 if table.column(name).is_none() {
                     continue;
@@ -35,7 +39,7 @@ impl Rule for DropColumn {
                 Diagnostic::new(
                     META.id,
                     cx.span,
-                    format!("dropping column `{}.{name}` breaks app instances still running code that selects, inserts or updates it, and its data is gone for good", alter.name),
+                    format!("dropping column `{}.{}` breaks app instances still running code that selects, inserts or updates it, and its data is gone for good", alter.name, quote_ident(name)),
                 )
                 .lock(LockMode::AccessExclusive)
                 .help(format!("expand/contract: first release code that no longer reads or writes `{name}` (tell the ORM to ignore it), deploy it everywhere, then drop the column in a later release"))

@@ -23,12 +23,21 @@ impl Rule for ForeignKeyWithoutIndex {
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         for table in cx.catalog.tables.values() {
             for fk in table.foreign_keys() {
-                let ConstraintKind::ForeignKey { columns, ref_table, .. } = &fk.kind else { continue };
+                let ConstraintKind::ForeignKey {
+                    columns, ref_table, ..
+                } = &fk.kind
+                else {
+                    continue;
+                };
                 if columns.is_empty() || cx.catalog.has_index_covering(&table.name, columns) {
                     continue;
                 }
                 let cols = columns.join(", ");
-                let index_name = crate::catalog::apply::make_object_name(&table.name.name, Some(&columns.join("_")), "idx");
+                let index_name = crate::catalog::apply::make_object_name(
+                    &table.name.name,
+                    Some(&columns.join("_")),
+                    "idx",
+                );
                 let diag = Diagnostic::new(
                     META.id,
                     Span::default(),
@@ -39,7 +48,11 @@ impl Rule for ForeignKeyWithoutIndex {
                 )
                 .help("index the referencing columns")
                 .fix(format!("CREATE INDEX CONCURRENTLY {index_name} ON {} ({cols});", table.name), Applicability::Safe);
-                out.push(SchemaDiagnostic { table: table.name.clone(), column: columns.first().cloned(), diagnostic: diag });
+                out.push(SchemaDiagnostic {
+                    table: table.name.clone(),
+                    column: columns.first().cloned(),
+                    diagnostic: diag,
+                });
             }
         }
     }

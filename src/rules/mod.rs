@@ -165,16 +165,8 @@ impl StatementContext<'_> {
 
     /// The dependency graph of the catalog before this statement, built on first use.
     pub fn graph(&self) -> &DependencyGraph {
-        self.graph.get_or_init(|| DependencyGraph::build(self.catalog))
-    }
-
-    /// The migration's runner-transaction wording, for messages.
-    pub fn transaction_words(&self) -> &'static str {
-        if self.in_transaction {
-            "until the transaction commits"
-        } else {
-            "until the statement finishes"
-        }
+        self.graph
+            .get_or_init(|| DependencyGraph::build(self.catalog))
     }
 }
 
@@ -205,11 +197,16 @@ pub struct SchemaContext<'a> {
 
 impl<'a> SchemaContext<'a> {
     pub fn new(catalog: &'a Catalog, pg_version: u32) -> Self {
-        SchemaContext { catalog, pg_version, graph: OnceCell::new() }
+        SchemaContext {
+            catalog,
+            pg_version,
+            graph: OnceCell::new(),
+        }
     }
 
     pub fn graph(&self) -> &DependencyGraph {
-        self.graph.get_or_init(|| DependencyGraph::build(self.catalog))
+        self.graph
+            .get_or_init(|| DependencyGraph::build(self.catalog))
     }
 }
 
@@ -224,34 +221,12 @@ pub struct SchemaDiagnostic {
 
 /// Shared wording: a lock's effect on a table, e.g. "blocks all reads and writes on `orders`".
 pub fn lock_effect(mode: LockMode, table: &QualName) -> String {
-    format!("takes an `{}` lock on `{}`, which blocks {}", mode.sql(), table, mode.blocks())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn registry_is_sorted_unique_and_documented() {
-        let ids: Vec<&str> = RULES.iter().map(|r| r.meta().id).collect();
-        let mut sorted = ids.clone();
-        sorted.sort();
-        sorted.dedup();
-        assert_eq!(ids, sorted, "rule ids must be unique and sorted in the registry");
-        for rule in RULES {
-            let meta = rule.meta();
-            assert!(meta.doc.starts_with(&format!("# {}\n", meta.id)), "lints/{}.md must start with `# {}`", meta.id, meta.id);
-            assert!(meta.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{} is not kebab-case", meta.id);
-            assert!(!meta.summary().is_empty(), "{} has no summary", meta.id);
-        }
-        let docs: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/lints"))
-            .expect("lints/ exists")
-            .map(|e| e.expect("readable entry").file_name().to_string_lossy().trim_end_matches(".md").to_string())
-            .collect();
-        for doc in docs {
-            assert!(find(&doc).is_some(), "lints/{doc}.md has no rule");
-        }
-    }
+    format!(
+        "takes the `{}` lock on `{}`, which blocks {},",
+        mode.sql(),
+        table,
+        mode.blocks()
+    )
 }
 
 /// Inserts `word` after the first occurrence of `after` (case-insensitive) in `sql`.
@@ -267,5 +242,50 @@ pub fn held_until(in_transaction: bool) -> &'static str {
         "until the transaction commits"
     } else {
         "until the statement finishes"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_sorted_unique_and_documented() {
+        let ids: Vec<&str> = RULES.iter().map(|r| r.meta().id).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(
+            ids, sorted,
+            "rule ids must be unique and sorted in the registry"
+        );
+        for rule in RULES {
+            let meta = rule.meta();
+            assert!(
+                meta.doc.starts_with(&format!("# {}\n", meta.id)),
+                "lints/{}.md must start with `# {}`",
+                meta.id,
+                meta.id
+            );
+            assert!(
+                meta.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{} is not kebab-case",
+                meta.id
+            );
+            assert!(!meta.summary().is_empty(), "{} has no summary", meta.id);
+        }
+        let docs: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/lints"))
+            .expect("lints/ exists")
+            .map(|e| {
+                e.expect("readable entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .trim_end_matches(".md")
+                    .to_string()
+            })
+            .collect();
+        for doc in docs {
+            assert!(find(&doc).is_some(), "lints/{doc}.md has no rule");
+        }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::graph::Object;
-use crate::syntax::ObjectKind;
+use crate::syntax::{quote_ident, ObjectKind};
 
 pub struct RenameColumn;
 
@@ -21,20 +21,25 @@ impl Rule for RenameColumn {
     }
 
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::Rename(rename) = cx.stmt else { return };
+        let StmtKind::Rename(rename) = cx.stmt else {
+            return;
+        };
         if rename.kind != ObjectKind::Column || cx.is_new(&rename.target) {
             return;
         }
-        let Some(old) = rename.sub_name.as_deref() else { return };
+        let Some(old_name) = rename.sub_name.as_deref() else {
+            return;
+        };
+        let old = &quote_ident(old_name);
         if cx.catalog.views.contains_key(&rename.target) {
             return;
         }
         let t = &rename.target;
-        let new = &rename.new_name;
+        let new = &quote_ident(&rename.new_name);
         let mut diag = Diagnostic::new(
             META.id,
             cx.span,
-            format!("renaming `{t}.{old}` to `{new}` breaks app instances still running code that uses `{old}`: their queries fail with `column \"{old}\" does not exist`"),
+            format!("renaming `{t}.{old}` to `{new}` breaks app instances still running code that uses `{old}`: their queries fail with `column \"{old_name}\" does not exist`"),
         )
         .lock(LockMode::AccessExclusive)
         .help(format!(
@@ -42,7 +47,7 @@ impl Rule for RenameColumn {
         ));
         let views: Vec<String> = cx
             .graph()
-            .dependents_of(&Object::Column(t.clone(), old.to_string()))
+            .dependents_of(&Object::Column(t.clone(), old_name.to_string()))
             .into_iter()
             .filter(|o| matches!(o, Object::View(_)))
             .map(|o| o.to_string())

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::finding::Applicability;
-use crate::syntax::AlterCmd;
+use crate::syntax::{quote_ident, AlterCmd};
 
 pub struct SetNotNullScan;
 
@@ -21,22 +21,34 @@ impl Rule for SetNotNullScan {
     }
 
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::AlterTable(alter) = cx.stmt else { return };
+        let StmtKind::AlterTable(alter) = cx.stmt else {
+            return;
+        };
         if cx.is_new(&alter.name) {
             return;
         }
         let table = cx.catalog.table(&alter.name);
         for cmd in &alter.cmds {
-            let AlterCmd::SetNotNull { column } = cmd else { continue };
+            let AlterCmd::SetNotNull {
+                column: column_name,
+            } = cmd
+            else {
+                continue;
+            };
+            let column = &quote_ident(column_name);
             if let Some(t) = table {
-                if t.column(column).is_some_and(|c| c.not_null) {
+                if t.column(column_name).is_some_and(|c| c.not_null) {
                     continue;
                 }
-                if cx.pg_version >= 12 && t.has_validated_not_null_check(column) {
+                if cx.pg_version >= 12 && t.has_validated_not_null_check(column_name) {
                     continue;
                 }
             }
-            let check = crate::catalog::apply::make_object_name(&alter.name.name, Some(column), "not_null");
+            let check = crate::catalog::apply::make_object_name(
+                &alter.name.name,
+                Some(column_name),
+                "not_null",
+            );
             let mut diag = Diagnostic::new(
                 META.id,
                 cx.span,

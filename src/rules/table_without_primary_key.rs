@@ -26,12 +26,18 @@ impl Rule for TableWithoutPrimaryKey {
                 continue;
             }
             if let TableKind::Partition { parent } = &table.kind {
-                if cx.catalog.table(parent).is_some_and(|p| p.primary_key().is_some()) {
+                if cx
+                    .catalog
+                    .table(parent)
+                    .is_some_and(|p| p.primary_key().is_some())
+                {
                     continue;
                 }
             }
             let unique_not_null = table.constraints.iter().any(|c| match &c.kind {
-                crate::syntax::ConstraintKind::Unique { columns, .. } => columns.iter().all(|col| table.column(col).is_some_and(|x| x.not_null)),
+                crate::syntax::ConstraintKind::Unique { columns, .. } => columns
+                    .iter()
+                    .all(|col| table.column(col).is_some_and(|x| x.not_null)),
                 _ => false,
             });
             let mut diag = Diagnostic::new(
@@ -43,7 +49,11 @@ impl Rule for TableWithoutPrimaryKey {
             if unique_not_null {
                 diag = diag.note("it has a unique key over NOT NULL columns: promote it with `ALTER TABLE ... ADD PRIMARY KEY USING INDEX ...`");
             }
-            out.push(SchemaDiagnostic { table: table.name.clone(), column: None, diagnostic: diag });
+            out.push(SchemaDiagnostic {
+                table: table.name.clone(),
+                column: None,
+                diagnostic: diag,
+            });
         }
     }
 }

@@ -1,7 +1,10 @@
 //! Migration layouts: detection, ordering, up/down pairing and runner transaction semantics.
 
 use super::version::{natural_cmp, Version};
-use super::{display_path, read_text, FileProblem, LoadOptions, Migration, MigrationSet, RunnerTransaction, SourceFile, SqlPart};
+use super::{
+    display_path, read_text, FileProblem, LoadOptions, Migration, MigrationSet, RunnerTransaction,
+    SourceFile, SqlPart,
+};
 use crate::lex::blank_out;
 use crate::span::Span;
 use anyhow::{Context, Result};
@@ -43,7 +46,10 @@ pub const LAYOUT_NAMES: &[(&str, Layout)] = &[
 
 impl Layout {
     pub fn from_name(name: &str) -> Option<Layout> {
-        LAYOUT_NAMES.iter().find(|(n, _)| *n == name).map(|(_, l)| *l)
+        LAYOUT_NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, l)| *l)
     }
 
     pub fn name(&self) -> &'static str {
@@ -64,23 +70,40 @@ const SKIP_DIRS: &[&str] = &["target", "node_modules", ".git", "vendor"];
 
 /// Finds every migration set under `path` (a directory or a file inside one).
 pub fn discover(path: &Path, opts: &LoadOptions) -> Result<Vec<MigrationSet>> {
-    let meta = std::fs::metadata(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     if meta.is_file() {
         let root = root_of_file(path);
-        return Ok(discover(&root, opts)?.into_iter().filter(|s| s.files.iter().any(|f| same_file(&f.path, path))).collect());
+        return Ok(discover(&root, opts)?
+            .into_iter()
+            .filter(|s| s.files.iter().any(|f| same_file(&f.path, path)))
+            .collect());
     }
     let mut dirs: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
-    let walker = walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name().into_iter().filter_entry(|e| {
-        e.depth() == 0 || !(e.file_type().is_dir() && (e.file_name().to_string_lossy().starts_with('.') || SKIP_DIRS.contains(&&*e.file_name().to_string_lossy())))
-    });
+    let walker = walkdir::WalkDir::new(path)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !(e.file_type().is_dir()
+                    && (e.file_name().to_string_lossy().starts_with('.')
+                        || SKIP_DIRS.contains(&&*e.file_name().to_string_lossy())))
+        });
     for entry in walker {
         let entry = entry.with_context(|| format!("cannot walk `{}`", path.display()))?;
         if !entry.file_type().is_file() {
             continue;
         }
         let file = entry.path();
-        let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        let relevant = name.ends_with(".sql") || name == "metadata.toml" || name == "sqitch.plan" || name.ends_with(".sql.conf");
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let relevant = name.ends_with(".sql")
+            || name == "metadata.toml"
+            || name == "sqitch.plan"
+            || name.ends_with(".sql.conf");
         if !relevant || !included(file, path, opts) {
             continue;
         }
@@ -97,10 +120,22 @@ pub fn discover(path: &Path, opts: &LoadOptions) -> Result<Vec<MigrationSet>> {
         }
     }
     for parent in &parents {
-        let children: Vec<&PathBuf> = all_dirs.iter().filter(|d| d.parent() == Some(parent)).collect();
-        let has = |name: &str| children.iter().any(|c| dirs[*c].iter().any(|f| f.file_name().is_some_and(|n| n == name)));
+        let children: Vec<&PathBuf> = all_dirs
+            .iter()
+            .filter(|d| d.parent() == Some(parent))
+            .collect();
+        let has = |name: &str| {
+            children.iter().any(|c| {
+                dirs[*c]
+                    .iter()
+                    .any(|f| f.file_name().is_some_and(|n| n == name))
+            })
+        };
         let forced = opts.layout;
-        let sqitch = children.iter().any(|c| c.file_name().is_some_and(|n| n == "deploy")) && (forced.is_none() || forced == Some(Layout::Sqitch));
+        let sqitch = children
+            .iter()
+            .any(|c| c.file_name().is_some_and(|n| n == "deploy"))
+            && (forced.is_none() || forced == Some(Layout::Sqitch));
         let layout = if sqitch {
             Some(Layout::Sqitch)
         } else if has("up.sql") && forced.is_none_or(|l| l == Layout::Diesel) {
@@ -118,7 +153,11 @@ pub fn discover(path: &Path, opts: &LoadOptions) -> Result<Vec<MigrationSet>> {
         }
     }
     for (dir, files) in &dirs {
-        if claimed.contains(dir) || !files.iter().any(|f| f.extension().is_some_and(|e| e == "sql")) {
+        if claimed.contains(dir)
+            || !files
+                .iter()
+                .any(|f| f.extension().is_some_and(|e| e == "sql"))
+        {
             continue;
         }
         roots.push((dir.clone(), Layout::Plain));
@@ -140,11 +179,30 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 /// The migrations directory a single file belongs to.
 pub fn root_of_file(path: &Path) -> PathBuf {
-    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let parent_name = parent.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let grandparent = || parent.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
-    if matches!(name.as_str(), "up.sql" | "down.sql" | "migration.sql" | "metadata.toml") || matches!(parent_name.as_str(), "deploy" | "revert" | "verify") {
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let parent_name = parent
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let grandparent = || {
+        parent
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    };
+    if matches!(
+        name.as_str(),
+        "up.sql" | "down.sql" | "migration.sql" | "metadata.toml"
+    ) || matches!(parent_name.as_str(), "deploy" | "revert" | "verify")
+    {
         grandparent()
     } else {
         parent.to_path_buf()
@@ -176,45 +234,85 @@ impl Loader<'_> {
     fn read(&mut self, path: &Path) -> Result<Option<usize>> {
         let index = self.set.files.len();
         let shown = display_path(path);
-        match read_text(path, self.opts.max_file_bytes).with_context(|| format!("cannot read `{}`", shown.display()))? {
+        match read_text(path, self.opts.max_file_bytes)
+            .with_context(|| format!("cannot read `{}`", shown.display()))?
+        {
             Ok(text) => {
                 self.set.files.push(SourceFile { path: shown, text });
                 Ok(Some(index))
             }
             Err((offset, message)) => {
-                self.set.files.push(SourceFile { path: shown, text: String::new() });
-                self.set.problems.push(FileProblem { file: index, span: Span::new(offset, offset), rule: "syntax-error", message });
+                self.set.files.push(SourceFile {
+                    path: shown,
+                    text: String::new(),
+                });
+                self.set.problems.push(FileProblem {
+                    file: index,
+                    span: Span::new(offset, offset),
+                    rule: "syntax-error",
+                    message,
+                });
                 Ok(None)
             }
         }
     }
 
     fn problem(&mut self, file: usize, message: String) {
-        self.set.problems.push(FileProblem { file, span: Span::new(0, 0), rule: "ambiguous-migration-order", message });
+        self.set.problems.push(FileProblem {
+            file,
+            span: Span::new(0, 0),
+            rule: "ambiguous-migration-order",
+            message,
+        });
     }
 
     fn tx(&self, wrapped: bool, reason: impl Into<String>) -> RunnerTransaction {
         match self.opts.runner_transaction {
-            Some(forced) => RunnerTransaction { wrapped: forced, reason: "set by `runner_transaction` in pgproof.toml".into() },
-            None => RunnerTransaction { wrapped, reason: reason.into() },
+            Some(forced) => RunnerTransaction {
+                wrapped: forced,
+                reason: "set by `runner_transaction` in pgproof.toml".into(),
+            },
+            None => RunnerTransaction {
+                wrapped,
+                reason: reason.into(),
+            },
         }
     }
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()
+    path.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default()
 }
 
-fn load(root: &Path, detected: Layout, dirs: &BTreeMap<PathBuf, Vec<PathBuf>>, opts: &LoadOptions) -> Result<MigrationSet> {
+fn load(
+    root: &Path,
+    detected: Layout,
+    dirs: &BTreeMap<PathBuf, Vec<PathBuf>>,
+    opts: &LoadOptions,
+) -> Result<MigrationSet> {
     let mut loader = Loader {
-        set: MigrationSet { root: display_path(root), layout: detected, files: vec![], migrations: vec![], problems: vec![] },
+        set: MigrationSet {
+            root: display_path(root),
+            layout: detected,
+            files: vec![],
+            migrations: vec![],
+            problems: vec![],
+        },
         opts,
     };
     match detected {
         Layout::Diesel | Layout::Prisma => load_directories(&mut loader, root, detected, dirs)?,
         Layout::Sqitch => load_sqitch(&mut loader, root, dirs)?,
         _ => {
-            let files: Vec<PathBuf> = dirs.get(root).cloned().unwrap_or_default().into_iter().filter(|f| f.extension().is_some_and(|e| e == "sql")).collect();
+            let files: Vec<PathBuf> = dirs
+                .get(root)
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|f| f.extension().is_some_and(|e| e == "sql"))
+                .collect();
             let layout = match opts.layout {
                 Some(l) => l,
                 None => detect_file_layout(&files, opts),
@@ -232,12 +330,17 @@ fn load(root: &Path, detected: Layout, dirs: &BTreeMap<PathBuf, Vec<PathBuf>>, o
 }
 
 fn is_flyway_name(name: &str) -> bool {
-    let Some(body) = name.strip_suffix(".sql") else { return false };
+    let Some(body) = name.strip_suffix(".sql") else {
+        return false;
+    };
     if let Some(rest) = body.strip_prefix("R__") {
         return !rest.is_empty();
     }
-    let Some(rest) = body.strip_prefix('V').or_else(|| body.strip_prefix('U')) else { return false };
-    rest.split_once("__").is_some_and(|(v, _)| Version::parse_groups(v, &['.', '_']).is_some())
+    let Some(rest) = body.strip_prefix('V').or_else(|| body.strip_prefix('U')) else {
+        return false;
+    };
+    rest.split_once("__")
+        .is_some_and(|(v, _)| Version::parse_groups(v, &['.', '_']).is_some())
 }
 
 fn detect_file_layout(files: &[PathBuf], opts: &LoadOptions) -> Layout {
@@ -245,15 +348,24 @@ fn detect_file_layout(files: &[PathBuf], opts: &LoadOptions) -> Layout {
     if names.iter().any(|n| is_flyway_name(n)) {
         return Layout::Flyway;
     }
-    if names.iter().any(|n| n.ends_with(".up.sql") || n.ends_with(".down.sql")) {
+    if names
+        .iter()
+        .any(|n| n.ends_with(".up.sql") || n.ends_with(".down.sql"))
+    {
         return Layout::UpDown;
     }
     for file in files {
         if let Ok(Ok(text)) = read_text(file, opts.max_file_bytes) {
-            if text.lines().any(|l| l.trim_start().starts_with("-- +goose")) {
+            if text
+                .lines()
+                .any(|l| l.trim_start().starts_with("-- +goose"))
+            {
                 return Layout::Goose;
             }
-            if text.lines().any(|l| l.trim_start().starts_with("-- migrate:up")) {
+            if text
+                .lines()
+                .any(|l| l.trim_start().starts_with("-- migrate:up"))
+            {
                 return Layout::Dbmate;
             }
         }
@@ -262,10 +374,17 @@ fn detect_file_layout(files: &[PathBuf], opts: &LoadOptions) -> Layout {
 }
 
 /// Sorts `(version, name, value)` entries and reports version ties as problems.
-fn order<T>(loader: &mut Loader<'_>, mut entries: Vec<(Option<Version>, String, usize, T)>) -> Vec<(Option<Version>, String, T)> {
+fn order<T>(
+    loader: &mut Loader<'_>,
+    mut entries: Vec<(Option<Version>, String, usize, T)>,
+) -> Vec<(Option<Version>, String, T)> {
     let versioned = entries.iter().filter(|e| e.0.is_some()).count();
     if versioned > 0 && versioned < entries.len() {
-        let odd: Vec<(String, usize)> = entries.iter().filter(|e| e.0.is_none()).map(|e| (e.1.clone(), e.2)).collect();
+        let odd: Vec<(String, usize)> = entries
+            .iter()
+            .filter(|e| e.0.is_none())
+            .map(|e| (e.1.clone(), e.2))
+            .collect();
         for (name, file) in odd {
             loader.problem(file, format!("`{name}` has no version prefix while other migrations here do: the runner's order is ambiguous (mixed naming schemes)"));
         }
@@ -279,9 +398,17 @@ fn order<T>(loader: &mut Loader<'_>, mut entries: Vec<(Option<Version>, String, 
     for pair in entries.windows(2) {
         if let (Some(x), Some(y)) = (&pair[0].0, &pair[1].0) {
             if x == y {
-                let message = format!("`{}` and `{}` have the same version {x}: the runner's order is ambiguous", pair[0].1, pair[1].1);
+                let message = format!(
+                    "`{}` and `{}` have the same version {x}: the runner's order is ambiguous",
+                    pair[0].1, pair[1].1
+                );
                 let file = pair[1].2;
-                loader.set.problems.push(FileProblem { file, span: Span::new(0, 0), rule: "ambiguous-migration-order", message });
+                loader.set.problems.push(FileProblem {
+                    file,
+                    span: Span::new(0, 0),
+                    rule: "ambiguous-migration-order",
+                    message,
+                });
             }
         }
     }
@@ -291,7 +418,9 @@ fn order<T>(loader: &mut Loader<'_>, mut entries: Vec<(Option<Version>, String, 
 fn load_plain(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
     let mut entries = vec![];
     for path in files {
-        let Some(index) = loader.read(path)? else { continue };
+        let Some(index) = loader.read(path)? else {
+            continue;
+        };
         let name = file_name(path);
         let stem = name.trim_end_matches(".sql").to_string();
         let version = Version::leading(&stem).map(|(v, _)| v);
@@ -299,8 +428,18 @@ fn load_plain(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
     }
     for (version, id, index) in order(loader, entries) {
         let text = loader.set.files[index].text.clone();
-        let transaction = loader.tx(false, "plain SQL files run statement by statement (psql autocommit) unless they say BEGIN");
-        loader.set.migrations.push(Migration { id, version, up: Some(SqlPart { file: index, text }), down: None, transaction, supports_down: false });
+        let transaction = loader.tx(
+            false,
+            "plain SQL files run statement by statement (psql autocommit) unless they say BEGIN",
+        );
+        loader.set.migrations.push(Migration {
+            id,
+            version,
+            up: Some(SqlPart { file: index, text }),
+            down: None,
+            transaction,
+            supports_down: false,
+        });
     }
     Ok(())
 }
@@ -318,7 +457,9 @@ fn load_updown(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
             // sqlx simple (irreversible) migration: N_name.sql
             (name.trim_end_matches(".sql").to_string(), true)
         };
-        let Some(index) = loader.read(path)? else { continue };
+        let Some(index) = loader.read(path)? else {
+            continue;
+        };
         first_file.entry(base.clone()).or_insert(index);
         let entry = pairs.entry(base).or_default();
         if up {
@@ -327,22 +468,39 @@ fn load_updown(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
             entry.1 = Some(index);
         }
     }
-    let entries = pairs.into_iter().map(|(base, pair)| {
-        let version = Version::leading(&base).map(|(v, _)| v);
-        let file = first_file[&base];
-        (version, base, file, pair)
-    }).collect();
+    let entries = pairs
+        .into_iter()
+        .map(|(base, pair)| {
+            let version = Version::leading(&base).map(|(v, _)| v);
+            let file = first_file[&base];
+            (version, base, file, pair)
+        })
+        .collect();
     for (version, id, (up, down)) in order(loader, entries) {
         let up_text = up.map(|i| loader.set.files[i].text.clone());
-        let no_tx = up_text.as_deref().is_some_and(|t| t.lines().next().is_some_and(|l| l.trim() == "-- no-transaction"));
+        let no_tx = up_text.as_deref().is_some_and(|t| {
+            t.lines()
+                .next()
+                .is_some_and(|l| l.trim() == "-- no-transaction")
+        });
         let transaction = if no_tx {
             loader.tx(false, "the file starts with `-- no-transaction`")
         } else {
             loader.tx(true, "sqlx wraps each migration in a transaction; golang-migrate sends the file as one implicit transaction")
         };
         let up = up.zip(up_text).map(|(file, text)| SqlPart { file, text });
-        let down = down.map(|file| SqlPart { file, text: loader.set.files[file].text.clone() });
-        loader.set.migrations.push(Migration { id, version, up, down, transaction, supports_down: true });
+        let down = down.map(|file| SqlPart {
+            file,
+            text: loader.set.files[file].text.clone(),
+        });
+        loader.set.migrations.push(Migration {
+            id,
+            version,
+            up,
+            down,
+            transaction,
+            supports_down: true,
+        });
     }
     Ok(())
 }
@@ -353,7 +511,9 @@ fn load_flyway(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
     let mut entries_files: BTreeMap<String, usize> = BTreeMap::new();
     for path in files {
         let name = file_name(path);
-        let Some(index) = loader.read(path)? else { continue };
+        let Some(index) = loader.read(path)? else {
+            continue;
+        };
         if !is_flyway_name(&name) {
             loader.problem(index, format!("`{name}` does not follow Flyway's `V<version>__<name>.sql` naming while its neighbours do (mixed naming schemes)"));
             continue;
@@ -365,11 +525,16 @@ fn load_flyway(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
         }
         let kind = &body[..1];
         let (version, rest) = body[1..].split_once("__").unwrap_or((&body[1..], ""));
-        let entry = versioned.entry(version.to_string()).or_insert((None, None, String::new()));
+        let entry = versioned
+            .entry(version.to_string())
+            .or_insert((None, None, String::new()));
         entries_files.entry(version.to_string()).or_insert(index);
         if kind == "V" {
             if entry.0.is_some() {
-                loader.problem(index, format!("two Flyway migrations have version {version}"));
+                loader.problem(
+                    index,
+                    format!("two Flyway migrations have version {version}"),
+                );
             }
             entry.0 = Some(index);
             entry.2 = format!("V{version}__{rest}");
@@ -380,34 +545,70 @@ fn load_flyway(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
             }
         }
     }
-    let entries = versioned.into_iter().map(|(v, data)| {
-        let file = entries_files[&v];
-        (Version::parse_groups(&v, &['.', '_']), data.2.clone(), file, data)
-    }).collect();
+    let entries = versioned
+        .into_iter()
+        .map(|(v, data)| {
+            let file = entries_files[&v];
+            (
+                Version::parse_groups(&v, &['.', '_']),
+                data.2.clone(),
+                file,
+                data,
+            )
+        })
+        .collect();
     for (version, id, (up, down, _)) in order(loader, entries) {
         let transaction = flyway_tx(loader, up);
-        let up = up.map(|file| SqlPart { file, text: loader.set.files[file].text.clone() });
-        let down = down.map(|file| SqlPart { file, text: loader.set.files[file].text.clone() });
-        loader.set.migrations.push(Migration { id, version, up, down, transaction, supports_down: true });
+        let up = up.map(|file| SqlPart {
+            file,
+            text: loader.set.files[file].text.clone(),
+        });
+        let down = down.map(|file| SqlPart {
+            file,
+            text: loader.set.files[file].text.clone(),
+        });
+        loader.set.migrations.push(Migration {
+            id,
+            version,
+            up,
+            down,
+            transaction,
+            supports_down: true,
+        });
     }
     repeatable.sort_by(|a, b| natural_cmp(&a.0, &b.0));
     for (name, file) in repeatable {
         let transaction = flyway_tx(loader, Some(file));
         let text = loader.set.files[file].text.clone();
-        loader.set.migrations.push(Migration { id: format!("R__{name}"), version: None, up: Some(SqlPart { file, text }), down: None, transaction, supports_down: false });
+        loader.set.migrations.push(Migration {
+            id: format!("R__{name}"),
+            version: None,
+            up: Some(SqlPart { file, text }),
+            down: None,
+            transaction,
+            supports_down: false,
+        });
     }
     Ok(())
 }
 
 fn flyway_tx(loader: &Loader<'_>, file: Option<usize>) -> RunnerTransaction {
     let conf = file.map(|f| PathBuf::from(format!("{}.conf", loader.set.files[f].path.display())));
-    let off = conf.and_then(|c| std::fs::read_to_string(c).ok()).is_some_and(|t| {
-        t.lines().any(|l| l.replace(' ', "").eq_ignore_ascii_case("executeInTransaction=false"))
-    });
+    let off = conf
+        .and_then(|c| std::fs::read_to_string(c).ok())
+        .is_some_and(|t| {
+            t.lines().any(|l| {
+                l.replace(' ', "")
+                    .eq_ignore_ascii_case("executeInTransaction=false")
+            })
+        });
     if off {
         loader.tx(false, "its `.sql.conf` sets `executeInTransaction=false`")
     } else {
-        loader.tx(true, "Flyway runs each PostgreSQL migration in a transaction")
+        loader.tx(
+            true,
+            "Flyway runs each PostgreSQL migration in a transaction",
+        )
     }
 }
 
@@ -415,7 +616,9 @@ fn flyway_tx(loader: &Loader<'_>, file: Option<usize>) -> RunnerTransaction {
 fn load_sections(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> Result<()> {
     let mut entries = vec![];
     for path in files {
-        let Some(index) = loader.read(path)? else { continue };
+        let Some(index) = loader.read(path)? else {
+            continue;
+        };
         let stem = file_name(path).trim_end_matches(".sql").to_string();
         entries.push((Version::leading(&stem).map(|(v, _)| v), stem, index, index));
     }
@@ -462,9 +665,17 @@ fn load_sections(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> 
             }
             blank_out(&text, &blank)
         };
-        let who = if layout == Layout::Goose { "goose" } else { "dbmate" };
+        let who = if layout == Layout::Goose {
+            "goose"
+        } else {
+            "dbmate"
+        };
         let transaction = if no_tx {
-            let why = if layout == Layout::Goose { "the file says `-- +goose NO TRANSACTION`" } else { "the up section says `transaction:false`" };
+            let why = if layout == Layout::Goose {
+                "the file says `-- +goose NO TRANSACTION`"
+            } else {
+                "the up section says `transaction:false`"
+            };
             loader.tx(false, why)
         } else {
             loader.tx(true, format!("{who} runs each migration in a transaction"))
@@ -472,8 +683,14 @@ fn load_sections(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> 
         loader.set.migrations.push(Migration {
             id,
             version,
-            up: up.map(|s| SqlPart { file: index, text: section(s) }),
-            down: down.map(|s| SqlPart { file: index, text: section(s) }),
+            up: up.map(|s| SqlPart {
+                file: index,
+                text: section(s),
+            }),
+            down: down.map(|s| SqlPart {
+                file: index,
+                text: section(s),
+            }),
             transaction,
             supports_down: true,
         });
@@ -481,7 +698,12 @@ fn load_sections(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> 
     Ok(())
 }
 
-fn load_directories(loader: &mut Loader<'_>, root: &Path, layout: Layout, dirs: &BTreeMap<PathBuf, Vec<PathBuf>>) -> Result<()> {
+fn load_directories(
+    loader: &mut Loader<'_>,
+    root: &Path,
+    layout: Layout,
+    dirs: &BTreeMap<PathBuf, Vec<PathBuf>>,
+) -> Result<()> {
     let mut entries = vec![];
     for (dir, files) in dirs.range(root.to_path_buf()..) {
         if dir.parent() != Some(root) {
@@ -509,7 +731,9 @@ fn load_directories(loader: &mut Loader<'_>, root: &Path, layout: Layout, dirs: 
         };
         let Some(first) = up.or(down) else { continue };
         let run_in_tx = match find("metadata.toml").and_then(|m| std::fs::read_to_string(m).ok()) {
-            Some(meta) => !meta.lines().any(|l| l.replace(' ', "") == "run_in_transaction=false"),
+            Some(meta) => !meta
+                .lines()
+                .any(|l| l.replace(' ', "") == "run_in_transaction=false"),
             None => true,
         };
         let version = Version::leading(&name).map(|(v, _)| v);
@@ -517,18 +741,38 @@ fn load_directories(loader: &mut Loader<'_>, root: &Path, layout: Layout, dirs: 
     }
     for (version, id, (up, down, run_in_tx)) in order(loader, entries) {
         let transaction = match (layout, run_in_tx) {
-            (Layout::Prisma, _) => loader.tx(true, "Prisma applies each migration.sql as one script in a transaction"),
+            (Layout::Prisma, _) => loader.tx(
+                true,
+                "Prisma applies each migration.sql as one script in a transaction",
+            ),
             (_, true) => loader.tx(true, "diesel runs each migration in a transaction"),
             (_, false) => loader.tx(false, "its metadata.toml sets `run_in_transaction = false`"),
         };
-        let up = up.map(|file| SqlPart { file, text: loader.set.files[file].text.clone() });
-        let down = down.map(|file| SqlPart { file, text: loader.set.files[file].text.clone() });
-        loader.set.migrations.push(Migration { id, version, up, down, transaction, supports_down: layout == Layout::Diesel });
+        let up = up.map(|file| SqlPart {
+            file,
+            text: loader.set.files[file].text.clone(),
+        });
+        let down = down.map(|file| SqlPart {
+            file,
+            text: loader.set.files[file].text.clone(),
+        });
+        loader.set.migrations.push(Migration {
+            id,
+            version,
+            up,
+            down,
+            transaction,
+            supports_down: layout == Layout::Diesel,
+        });
     }
     Ok(())
 }
 
-fn load_sqitch(loader: &mut Loader<'_>, root: &Path, dirs: &BTreeMap<PathBuf, Vec<PathBuf>>) -> Result<()> {
+fn load_sqitch(
+    loader: &mut Loader<'_>,
+    root: &Path,
+    dirs: &BTreeMap<PathBuf, Vec<PathBuf>>,
+) -> Result<()> {
     let deploy_dir = root.join("deploy");
     let revert_dir = root.join("revert");
     let deploy: Vec<PathBuf> = dirs.get(&deploy_dir).cloned().unwrap_or_default();
@@ -536,12 +780,20 @@ fn load_sqitch(loader: &mut Loader<'_>, root: &Path, dirs: &BTreeMap<PathBuf, Ve
         .map(|plan| {
             plan.lines()
                 .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('%') && !l.starts_with('#') && !l.starts_with('@'))
+                .filter(|l| {
+                    !l.is_empty()
+                        && !l.starts_with('%')
+                        && !l.starts_with('#')
+                        && !l.starts_with('@')
+                })
                 .filter_map(|l| l.split_whitespace().next().map(str::to_string))
                 .collect()
         })
         .unwrap_or_default();
-    let mut names: Vec<String> = deploy.iter().map(|f| file_name(f).trim_end_matches(".sql").to_string()).collect();
+    let mut names: Vec<String> = deploy
+        .iter()
+        .map(|f| file_name(f).trim_end_matches(".sql").to_string())
+        .collect();
     if plan_order.is_empty() {
         names.sort_by(|a, b| natural_cmp(a, b));
     } else {
@@ -550,11 +802,31 @@ fn load_sqitch(loader: &mut Loader<'_>, root: &Path, dirs: &BTreeMap<PathBuf, Ve
     for name in names {
         let up = loader.read(&deploy_dir.join(format!("{name}.sql")))?;
         let revert = revert_dir.join(format!("{name}.sql"));
-        let down = if revert.exists() { loader.read(&revert)? } else { None };
-        let transaction = loader.tx(false, "sqitch runs scripts as written; they usually say BEGIN/COMMIT themselves");
-        let up = up.map(|file| SqlPart { file, text: loader.set.files[file].text.clone() });
-        let down = down.map(|file| SqlPart { file, text: loader.set.files[file].text.clone() });
-        loader.set.migrations.push(Migration { id: name, version: None, up, down, transaction, supports_down: true });
+        let down = if revert.exists() {
+            loader.read(&revert)?
+        } else {
+            None
+        };
+        let transaction = loader.tx(
+            false,
+            "sqitch runs scripts as written; they usually say BEGIN/COMMIT themselves",
+        );
+        let up = up.map(|file| SqlPart {
+            file,
+            text: loader.set.files[file].text.clone(),
+        });
+        let down = down.map(|file| SqlPart {
+            file,
+            text: loader.set.files[file].text.clone(),
+        });
+        loader.set.migrations.push(Migration {
+            id: name,
+            version: None,
+            up,
+            down,
+            transaction,
+            supports_down: true,
+        });
     }
     Ok(())
 }
@@ -572,7 +844,12 @@ mod tests {
 
     fn one_set(dir: &Path) -> MigrationSet {
         let mut sets = discover(dir, &LoadOptions::default()).unwrap();
-        assert_eq!(sets.len(), 1, "{:?}", sets.iter().map(|s| &s.root).collect::<Vec<_>>());
+        assert_eq!(
+            sets.len(),
+            1,
+            "{:?}",
+            sets.iter().map(|s| &s.root).collect::<Vec<_>>()
+        );
         sets.remove(0)
     }
 
@@ -615,16 +892,27 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "2020-01-02-000000_b/up.sql", "select 2;");
         write(dir.path(), "2020-01-02-000000_b/down.sql", "select -2;");
-        write(dir.path(), "2020-01-02-000000_b/metadata.toml", "run_in_transaction = false\n");
+        write(
+            dir.path(),
+            "2020-01-02-000000_b/metadata.toml",
+            "run_in_transaction = false\n",
+        );
         write(dir.path(), "2020-01-01-000000_a/up.sql", "select 1;");
         write(dir.path(), "2020-01-01-000000_a/down.sql", "");
         let set = one_set(dir.path());
         assert_eq!(set.layout, Layout::Diesel);
-        assert_eq!(ids(&set), vec!["2020-01-01-000000_a", "2020-01-02-000000_b"]);
+        assert_eq!(
+            ids(&set),
+            vec!["2020-01-01-000000_a", "2020-01-02-000000_b"]
+        );
         assert!(set.migrations[0].transaction.wrapped);
         assert!(!set.migrations[1].transaction.wrapped);
         // A single file resolves to its whole set.
-        let from_file = discover(&dir.path().join("2020-01-02-000000_b/up.sql"), &LoadOptions::default()).unwrap();
+        let from_file = discover(
+            &dir.path().join("2020-01-02-000000_b/up.sql"),
+            &LoadOptions::default(),
+        )
+        .unwrap();
         assert_eq!(from_file.len(), 1);
         assert_eq!(from_file[0].migrations.len(), 2);
     }
@@ -634,8 +922,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let goose = "-- +goose Up\n-- +goose StatementBegin\nCREATE TABLE a (id int);\n-- +goose StatementEnd\n\n-- +goose Down\nDROP TABLE a;\n";
         write(dir.path(), "g/00001_a.sql", goose);
-        write(dir.path(), "g/00002_b.sql", "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY i ON a (id);\n");
-        write(dir.path(), "d/20240101_a.sql", "-- migrate:up transaction:false\nselect 1;\n-- migrate:down\nselect 2;\n");
+        write(
+            dir.path(),
+            "g/00002_b.sql",
+            "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY i ON a (id);\n",
+        );
+        write(
+            dir.path(),
+            "d/20240101_a.sql",
+            "-- migrate:up transaction:false\nselect 1;\n-- migrate:down\nselect 2;\n",
+        );
         let sets = discover(dir.path(), &LoadOptions::default()).unwrap();
         assert_eq!(sets.len(), 2);
         let dbmate = &sets[0];
@@ -646,7 +942,12 @@ mod tests {
         let up = goose_set.migrations[0].up.as_ref().unwrap();
         assert_eq!(up.text.len(), goose.len());
         assert!(up.text.contains("CREATE TABLE a") && !up.text.contains("DROP TABLE"));
-        assert!(goose_set.migrations[0].down.as_ref().unwrap().text.contains("DROP TABLE a"));
+        assert!(goose_set.migrations[0]
+            .down
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("DROP TABLE a"));
         assert!(!goose_set.migrations[1].transaction.wrapped);
     }
 
@@ -655,9 +956,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "p/20240102000000_b/migration.sql", "select 2;");
         write(dir.path(), "p/20240101000000_a/migration.sql", "select 1;");
-        write(dir.path(), "p/migration_lock.toml", "provider = \"postgresql\"");
+        write(
+            dir.path(),
+            "p/migration_lock.toml",
+            "provider = \"postgresql\"",
+        );
         write(dir.path(), "s/sqitch.plan", "%project=x\n\nusers 2024-01-01T00:00:00Z a <a@b> # users\nposts [users] 2024-01-02T00:00:00Z a <a@b>\n");
-        write(dir.path(), "s/deploy/users.sql", "BEGIN; CREATE TABLE users (id int); COMMIT;");
+        write(
+            dir.path(),
+            "s/deploy/users.sql",
+            "BEGIN; CREATE TABLE users (id int); COMMIT;",
+        );
         write(dir.path(), "s/deploy/posts.sql", "select 1;");
         write(dir.path(), "s/revert/users.sql", "DROP TABLE users;");
         let sets = discover(dir.path(), &LoadOptions::default()).unwrap();
@@ -676,8 +985,14 @@ mod tests {
         write(dir.path(), "extra.sql", "select 1;");
         let set = one_set(dir.path());
         let messages: Vec<&str> = set.problems.iter().map(|p| p.message.as_str()).collect();
-        assert!(messages.iter().any(|m| m.contains("same version 1")), "{messages:?}");
-        assert!(messages.iter().any(|m| m.contains("mixed naming schemes")), "{messages:?}");
+        assert!(
+            messages.iter().any(|m| m.contains("same version 1")),
+            "{messages:?}"
+        );
+        assert!(
+            messages.iter().any(|m| m.contains("mixed naming schemes")),
+            "{messages:?}"
+        );
     }
 
     #[test]

@@ -77,7 +77,13 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { layout: None, max_file_bytes: 16 * 1024 * 1024, include: None, exclude: None, runner_transaction: None }
+        LoadOptions {
+            layout: None,
+            max_file_bytes: 16 * 1024 * 1024,
+            include: None,
+            exclude: None,
+            runner_transaction: None,
+        }
     }
 }
 
@@ -93,7 +99,10 @@ pub fn read_text(path: &Path, max_bytes: u64) -> std::io::Result<Result<String, 
     }
     let bytes = std::fs::read(path)?;
     if let Some(pos) = bytes.iter().position(|&b| b == 0) {
-        return Ok(Err((pos, "file contains a NUL byte: it looks binary, not SQL".to_string())));
+        return Ok(Err((
+            pos,
+            "file contains a NUL byte: it looks binary, not SQL".to_string(),
+        )));
     }
     match String::from_utf8(bytes) {
         Ok(mut text) => {
@@ -105,7 +114,13 @@ pub fn read_text(path: &Path, max_bytes: u64) -> std::io::Result<Result<String, 
         }
         Err(err) => {
             let at = err.utf8_error().valid_up_to();
-            Ok(Err((at, format!("file is not valid UTF-8 (invalid byte 0x{:02x}); save it as UTF-8", err.as_bytes()[at]))))
+            Ok(Err((
+                at,
+                format!(
+                    "file is not valid UTF-8 (invalid byte 0x{:02x}); save it as UTF-8",
+                    err.as_bytes()[at]
+                ),
+            )))
         }
     }
 }

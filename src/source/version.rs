@@ -9,8 +9,13 @@ pub struct Version(pub Vec<String>);
 
 impl Version {
     pub fn parse_groups(text: &str, separators: &[char]) -> Option<Version> {
-        let groups: Vec<String> = text.split(|c| separators.contains(&c)).map(|g| g.trim_start_matches('0').to_string()).collect();
-        let ok = text.split(|c| separators.contains(&c)).all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()));
+        let groups: Vec<String> = text
+            .split(|c| separators.contains(&c))
+            .map(|g| g.trim_start_matches('0').to_string())
+            .collect();
+        let ok = text
+            .split(|c| separators.contains(&c))
+            .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()));
         ok.then_some(Version(groups))
     }
 
@@ -27,7 +32,9 @@ impl Version {
             if bytes[i].is_ascii_digit() {
                 i += 1;
                 end = i;
-            } else if matches!(bytes[i], b'-' | b'.' | b'_') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            } else if matches!(bytes[i], b'-' | b'.' | b'_')
+                && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
+            {
                 i += 1;
             } else {
                 break;
@@ -59,7 +66,11 @@ impl PartialOrd for Version {
 
 impl fmt::Display for Version {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let shown: Vec<&str> = self.0.iter().map(|g| if g.is_empty() { "0" } else { g.as_str() }).collect();
+        let shown: Vec<&str> = self
+            .0
+            .iter()
+            .map(|g| if g.is_empty() { "0" } else { g.as_str() })
+            .collect();
         write!(f, "{}", shown.join("."))
     }
 }
@@ -75,8 +86,12 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
             (Some(p), Some(q)) if p.is_ascii_digit() && q.is_ascii_digit() => {
                 let nx = x.iter().take_while(|b| b.is_ascii_digit()).count();
                 let ny = y.iter().take_while(|b| b.is_ascii_digit()).count();
-                let dx = std::str::from_utf8(&x[..nx]).unwrap_or("").trim_start_matches('0');
-                let dy = std::str::from_utf8(&y[..ny]).unwrap_or("").trim_start_matches('0');
+                let dx = std::str::from_utf8(&x[..nx])
+                    .unwrap_or("")
+                    .trim_start_matches('0');
+                let dy = std::str::from_utf8(&y[..ny])
+                    .unwrap_or("")
+                    .trim_start_matches('0');
                 let ord = dx.len().cmp(&dy.len()).then_with(|| dx.cmp(dy));
                 if ord != Ordering::Equal {
                     return ord;
@@ -110,7 +125,12 @@ mod tests {
         assert!(v("123456789012345678901234567890_huge") > v("99_small"));
         assert_eq!(Version::leading("001_init").unwrap().1, "init");
         assert!(Version::leading("init").is_none());
-        assert_eq!(Version::parse_groups("1_10", &['.', '_']).unwrap().to_string(), "1.10");
+        assert_eq!(
+            Version::parse_groups("1_10", &['.', '_'])
+                .unwrap()
+                .to_string(),
+            "1.10"
+        );
     }
 
     #[test]

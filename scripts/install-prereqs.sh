@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what building pgproof needs beyond a Rust toolchain: libclang (bindgen, for pg_query)
+# and a C compiler. Safe to run again: it installs only what is missing.
+set -euo pipefail
+
+need=()
+if ! ldconfig -p 2>/dev/null | grep -q 'libclang\(-[0-9.]*\)\?\.so' && ! ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1; then
+  need+=(libclang-dev)
+fi
+command -v cc >/dev/null 2>&1 || need+=(build-essential)
+command -v git >/dev/null 2>&1 || need+=(git)
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  sudo_cmd=""
+  if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "pgproof needs a Rust toolchain (cargo). Install it with rustup, then run this script again." >&2
+  exit 1
+fi

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# One command for a fresh machine: install prerequisites, install pgproof, and lint the bundled example.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-prereqs.sh
+cargo install --path . --locked --quiet
+echo
+echo "== pgproof lint examples/migrations (the example has hazards on purpose; exit code 1 means findings)"
+set +e
+pgproof lint examples/migrations
+status=$?
+set -e
+if [ "$status" -gt 1 ]; then
+  echo "pgproof failed with exit code $status" >&2
+  exit "$status"
+fi
+echo "pgproof is installed as $(command -v pgproof)"

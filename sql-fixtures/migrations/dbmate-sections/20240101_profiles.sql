@@ -1,0 +1,5 @@
+-- migrate:up
+CREATE TABLE profiles (id bigint PRIMARY KEY, bio text);
+
+-- migrate:down
+DROP TABLE profiles;

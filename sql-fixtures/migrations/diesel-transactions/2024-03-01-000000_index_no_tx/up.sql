@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY items_qty_idx ON items (qty);

@@ -1,0 +1,2 @@
+ALTER TABLE "Users" RENAME COLUMN nickname TO handle;
+ALTER TABLE "Users" DROP COLUMN "Email" CASCADE;

@@ -1,0 +1,3 @@
+BEGIN;
+CREATE TABLE tags (id bigint PRIMARY KEY, label text NOT NULL);
+COMMIT;

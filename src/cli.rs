@@ -1,0 +1,81 @@
+//! Command-line types (clap derive). No behaviour lives here.
+
+use crate::config::FailOn;
+use crate::report::Format;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pgproof",
+    version,
+    about = "PostgreSQL schema and migration linter that knows the whole schema",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint migration files: replay them into a schema and report hazards.
+    Lint(LintArgs),
+    /// List the rules.
+    Rules(RulesArgs),
+    /// Show a rule's documentation.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LintArgs {
+    /// Migration directories or files (default: `migrations` from pgproof.toml, else ./migrations).
+    /// Given files are reported on; the rest of their migration set is replayed for context.
+    pub paths: Vec<PathBuf>,
+    /// Config file (default: pgproof.toml found by walking up from the first path).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Target PostgreSQL major version (default 15, or `pg_version` in the config).
+    #[arg(long)]
+    pub pg_version: Option<u32>,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Report only migrations added or changed since this git ref (earlier ones are still replayed).
+    #[arg(long, value_name = "GIT_REF")]
+    pub since: Option<String>,
+    /// Force a layout instead of detecting it (plain, sqlx, golang-migrate, diesel, flyway, dbmate, goose, prisma, sqitch).
+    #[arg(long)]
+    pub layout: Option<String>,
+    /// Colour: auto (terminal and no NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RulesArgs {
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: RulesFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// A rule id, as listed by `pgproof rules`.
+    pub rule: String,
+}

@@ -1,0 +1,214 @@
+//! `pgproof lint`: find migration sets, analyze each, report.
+
+use super::{emit, Outcome};
+use crate::analyze::{self, Stats};
+use crate::catalog::Catalog;
+use crate::cli::{ColorChoice, LintArgs};
+use crate::config::{self, Settings};
+use crate::finding::Finding;
+use crate::report::{self, Format, Report};
+use crate::source::{layout, Layout, MigrationSet};
+use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
+use std::collections::{BTreeSet, HashMap};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn run(args: &LintArgs) -> Result<Outcome> {
+    let config_path = match &args.config {
+        Some(p) => {
+            if !p.is_file() {
+                bail!("config file `{}` does not exist", p.display());
+            }
+            Some(p.clone())
+        }
+        None => config::find_config(args.paths.first().map_or(Path::new("."), PathBuf::as_path)),
+    };
+    let mut settings = config::load(config_path.as_deref())?;
+    if let Some(v) = args.pg_version {
+        config::check_pg_version(v).context("invalid --pg-version")?;
+        settings.pg_version = v;
+    }
+    if let Some(fail_on) = args.fail_on {
+        settings.fail_on = fail_on;
+    }
+    if let Some(name) = &args.layout {
+        settings.load.layout = Some(
+            Layout::from_name(name)
+                .with_context(|| format!("unknown layout `{name}` for --layout"))?,
+        );
+    }
+    let paths = resolve_paths(args, &settings)?;
+    let (findings, stats, sources) = lint_paths(&paths, &settings, args.since.as_deref())?;
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.format == Format::Human
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let report = Report {
+        findings: &findings,
+        stats: &stats,
+        pg_version: settings.pg_version,
+        sources: &sources,
+        color,
+    };
+    emit(|out| report::write(args.format, &report, out))?;
+    let fails = findings.iter().any(|f| settings.fail_on.fails(f.severity));
+    Ok(if fails {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn resolve_paths(args: &LintArgs, settings: &Settings) -> Result<Vec<PathBuf>> {
+    if !args.paths.is_empty() {
+        for p in &args.paths {
+            if !p.exists() {
+                bail!("path `{}` does not exist", p.display());
+            }
+        }
+        return Ok(args.paths.clone());
+    }
+    if let Some(m) = &settings.migrations {
+        if !m.exists() {
+            bail!(
+                "`migrations` in {} points to `{}`, which does not exist",
+                settings
+                    .config_path
+                    .as_deref()
+                    .unwrap_or(Path::new("pgproof.toml"))
+                    .display(),
+                m.display()
+            );
+        }
+        return Ok(vec![m.clone()]);
+    }
+    let default = PathBuf::from("migrations");
+    if default.is_dir() {
+        return Ok(vec![default]);
+    }
+    bail!("no paths given, no `migrations` key in pgproof.toml, and no ./migrations directory: pass the migration directory, e.g. `pgproof lint db/migrations`")
+}
+
+/// Lints `paths`, returning sorted findings, total stats and the source texts for excerpts.
+pub fn lint_paths(
+    paths: &[PathBuf],
+    settings: &Settings,
+    since: Option<&str>,
+) -> Result<(Vec<Finding>, Stats, HashMap<PathBuf, String>)> {
+    let mut sets: Vec<MigrationSet> = vec![];
+    let mut roots: BTreeSet<PathBuf> = BTreeSet::new();
+    // Files named explicitly are the only ones reported on (pre-commit passes changed files).
+    let mut reported_files: Option<BTreeSet<PathBuf>> = None;
+    for path in paths {
+        if path.is_file() {
+            reported_files
+                .get_or_insert_with(BTreeSet::new)
+                .insert(canonical(path));
+        }
+        for set in layout::discover(path, &settings.load)? {
+            let key = canonical(&set.root);
+            if roots.insert(key) {
+                sets.push(set);
+            }
+        }
+    }
+    if let Some(reference) = since {
+        let changed = changed_since(
+            reference,
+            paths.first().map_or(Path::new("."), PathBuf::as_path),
+        )?;
+        let filtered = match reported_files.take() {
+            Some(files) => files.intersection(&changed).cloned().collect(),
+            None => changed,
+        };
+        reported_files = Some(filtered);
+    }
+    let results: Vec<analyze::Analysis> = sets
+        .par_iter()
+        .map(|set| analyze::analyze(set, settings, Catalog::new()))
+        .collect();
+    let mut findings = vec![];
+    let mut stats = Stats::default();
+    for analysis in results {
+        stats.add(&analysis.stats);
+        for f in analysis.findings {
+            if let Some(files) = &reported_files {
+                if !files.contains(&canonical(&f.file)) {
+                    continue;
+                }
+            }
+            findings.push(f);
+        }
+    }
+    findings.sort_by_key(|f| f.sort_key());
+    let used: BTreeSet<PathBuf> = findings.iter().map(|f| f.file.clone()).collect();
+    let mut sources = HashMap::new();
+    for set in sets {
+        for file in set.files {
+            if used.contains(&file.path) {
+                sources.insert(file.path, file.text);
+            }
+        }
+    }
+    Ok((findings, stats, sources))
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Files added or changed since `reference` (committed, staged, unstaged and untracked).
+fn changed_since(reference: &str, near: &Path) -> Result<BTreeSet<PathBuf>> {
+    let dir = if near.is_dir() {
+        near.to_path_buf()
+    } else {
+        near.parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    let git = |args: &[&str]| -> Result<String> {
+        let output = Command::new("git")
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .context("cannot run git for --since (is git installed?)")?;
+        if !output.status.success() {
+            bail!(
+                "git {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    };
+    let top = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim());
+    let mut changed = BTreeSet::new();
+    let diff = git(&["diff", "--name-only", "--diff-filter=ACMR", reference, "--"])
+        .with_context(|| format!("--since {reference}: not a git ref here"))?;
+    let untracked = git(&["ls-files", "--others", "--exclude-standard", "--full-name"])?;
+    for line in diff
+        .lines()
+        .chain(untracked.lines())
+        .filter(|l| !l.is_empty())
+    {
+        changed.insert(canonical(&top.join(line)));
+    }
+    Ok(changed)
+}
+
+/// For tests and `prove`: lint one directory with default settings.
+pub fn lint_dir(dir: &Path, settings: &Settings) -> Result<Vec<Finding>> {
+    Ok(lint_paths(&[dir.to_path_buf()], settings, None)?.0)
+}

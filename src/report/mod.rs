@@ -1,0 +1,95 @@
+//! Output formats. Only this module defines serialized formats; every format is deterministic
+//! (findings arrive sorted) and writes to any `io::Write`.
+
+mod gitlab;
+mod human;
+mod json;
+mod sarif;
+
+use crate::analyze::Stats;
+use crate::finding::{Finding, Severity};
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Diagnostics with source excerpts, and a summary table.
+    Human,
+    /// Stable JSON (`"version": 1`), documented in docs/json-format.md.
+    Json,
+    /// SARIF 2.1.0, for code-scanning uploads.
+    Sarif,
+    /// GitHub Actions workflow-command annotations.
+    Github,
+    /// GitLab Code Quality report.
+    Gitlab,
+}
+
+/// Everything a format may need.
+pub struct Report<'a> {
+    pub findings: &'a [Finding],
+    pub stats: &'a Stats,
+    pub pg_version: u32,
+    /// Source text by displayed path, for excerpts.
+    pub sources: &'a HashMap<PathBuf, String>,
+    pub color: bool,
+}
+
+impl Report<'_> {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+}
+
+pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Human => human::write(report, out),
+        Format::Json => json::write(report, out),
+        Format::Sarif => sarif::write(report, out),
+        Format::Github => write_github(report, out),
+        Format::Gitlab => gitlab::write(report, out),
+    }
+}
+
+fn github_escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn github_escape_property(text: &str) -> String {
+    github_escape_data(text)
+        .replace(':', "%3A")
+        .replace(',', "%2C")
+}
+
+fn write_github(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    for f in report.findings {
+        let level = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let mut message = f.message.clone();
+        if let Some(help) = &f.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        writeln!(
+            out,
+            "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            github_escape_property(&f.file.display().to_string()),
+            f.start.line,
+            f.start.column,
+            f.end.line,
+            f.end.column,
+            github_escape_property(&format!("pgproof {}", f.rule)),
+            github_escape_data(&message)
+        )?;
+    }
+    Ok(())
+}

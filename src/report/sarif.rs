@@ -1,0 +1,89 @@
+//! `--format sarif`: SARIF 2.1.0, one run, every rule with its help text.
+
+use super::Report;
+use crate::finding::Severity;
+use crate::rules::RULES;
+use serde_json::{json, Value};
+use std::io::{self, Write};
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+pub fn to_value(report: &Report<'_>) -> Value {
+    let rules: Vec<Value> = RULES
+        .iter()
+        .map(|r| {
+            let meta = r.meta();
+            json!({
+                "id": meta.id,
+                "name": meta.id,
+                "shortDescription": {"text": meta.summary()},
+                "fullDescription": {"text": meta.summary()},
+                "help": {"text": meta.doc, "markdown": meta.doc},
+                "defaultConfiguration": {"level": level(meta.severity)},
+                "properties": {"category": meta.category.name(), "tags": [meta.category.name()]},
+            })
+        })
+        .collect();
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let rule_index = RULES.iter().position(|r| r.meta().id == f.rule).unwrap_or(0);
+            let mut text = f.message.clone();
+            if let Some(help) = &f.help {
+                text.push_str("\nhelp: ");
+                text.push_str(help);
+            }
+            let mut properties = json!({"category": f.category});
+            if let Some(fix) = &f.fix {
+                properties["fix"] = json!(fix);
+            }
+            if let Some(lock) = &f.lock {
+                properties["lock"] = json!(lock);
+            }
+            json!({
+                "ruleId": f.rule,
+                "ruleIndex": rule_index,
+                "level": level(f.severity),
+                "message": {"text": text},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": f.file.display().to_string().replace('\\', "/")},
+                        "region": {
+                            "startLine": f.start.line,
+                            "startColumn": f.start.column,
+                            "endLine": f.end.line,
+                            "endColumn": f.end.column.max(1),
+                        }
+                    }
+                }],
+                "properties": properties,
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "pgproof",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/pgproof/pgproof",
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    })
+}
+
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &to_value(report))?;
+    writeln!(out)
+}

@@ -1,0 +1,491 @@
+//! CLI tests on the built binary: formats, exit codes, config errors, bad input, pipes.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn pgproof(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run pgproof")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn human_output_snapshot() {
+    let out = pgproof(&["lint", "sql-fixtures/migrations/sqlx-updown"], &root());
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    insta::assert_snapshot!(stdout(&out));
+}
+
+#[test]
+fn exit_codes() {
+    let clean = pgproof(
+        &["lint", "sql-fixtures/migrations/plain-safe-recipes"],
+        &root(),
+    );
+    assert_eq!(code(&clean), 0, "{}", stdout(&clean));
+    let findings = pgproof(&["lint", "sql-fixtures/migrations/flyway-hazards"], &root());
+    assert_eq!(code(&findings), 1);
+    let never = pgproof(
+        &[
+            "lint",
+            "--fail-on",
+            "never",
+            "sql-fixtures/migrations/flyway-hazards",
+        ],
+        &root(),
+    );
+    assert_eq!(code(&never), 0);
+    // Only warnings there: failing on errors passes.
+    let on_error = pgproof(
+        &[
+            "lint",
+            "--fail-on",
+            "error",
+            "sql-fixtures/migrations/flyway-hazards",
+        ],
+        &root(),
+    );
+    assert_eq!(code(&on_error), 0);
+    let missing = pgproof(&["lint", "no/such/dir"], &root());
+    assert_eq!(code(&missing), 2);
+    assert!(
+        stderr(&missing).contains("path `no/such/dir` does not exist"),
+        "{}",
+        stderr(&missing)
+    );
+    let bad_version = pgproof(
+        &[
+            "lint",
+            "--pg-version",
+            "99",
+            "sql-fixtures/migrations/flyway-hazards",
+        ],
+        &root(),
+    );
+    assert_eq!(code(&bad_version), 2);
+}
+
+#[test]
+fn config_is_found_by_walking_up_and_unknown_keys_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("db/migrations")).unwrap();
+    fs::write(
+        dir.path().join("db/migrations/001_a.sql"),
+        "CREATE TABLE t (id bigint PRIMARY KEY, c text);\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("db/migrations/002_b.sql"),
+        "ALTER TABLE t DROP COLUMN c;\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("pgproof.toml"),
+        "migrations = \"db/migrations\"\n[rules]\ndrop-column = \"error\"\n",
+    )
+    .unwrap();
+    let out = pgproof(&["lint", "--format", "json"], dir.path());
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["findings"][0]["rule"], "drop-column");
+    assert_eq!(json["findings"][0]["severity"], "error");
+    fs::write(
+        dir.path().join("pgproof.toml"),
+        "[rules]\ndrop-column = \"off\"\n",
+    )
+    .unwrap();
+    let out = pgproof(&["lint", "db/migrations"], dir.path());
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    fs::write(dir.path().join("pgproof.toml"), "fail_onn = \"error\"\n").unwrap();
+    let out = pgproof(&["lint", "db/migrations"], dir.path());
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("fail_onn"), "{}", stderr(&out));
+}
+
+#[test]
+fn json_format_is_stable_and_complete() {
+    let out = pgproof(
+        &[
+            "lint",
+            "--format",
+            "json",
+            "sql-fixtures/migrations/sqlx-updown",
+        ],
+        &root(),
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(json["version"], 1);
+    let finding = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "add-foreign-key-validated")
+        .expect("fk finding");
+    for key in [
+        "rule",
+        "severity",
+        "category",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "message",
+        "help",
+        "fix",
+        "lock",
+    ] {
+        assert!(finding.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(finding["lock"], "SHARE_ROW_EXCLUSIVE");
+    assert_eq!(finding["line"], 3);
+    assert_eq!(finding["fix"]["applicability"], "safe");
+    assert_eq!(json["summary"]["files"], 4);
+    assert_eq!(json["summary"]["findings"]["warning"], 2);
+    assert!(json["summary"]["unmodelled_statements"].is_number());
+}
+
+fn sarif_schema() -> serde_json::Value {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let meta = Command::new(cargo)
+        .args(["metadata", "--format-version", "1"])
+        .current_dir(root())
+        .output()
+        .expect("cargo metadata");
+    let meta: serde_json::Value = serde_json::from_slice(&meta.stdout).expect("metadata JSON");
+    let manifest = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "serde-sarif")
+        .expect("serde-sarif is a dev-dependency")["manifest_path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let schema = Path::new(&manifest)
+        .parent()
+        .unwrap()
+        .join("src/schema.json");
+    serde_json::from_str(&fs::read_to_string(schema).expect("schema shipped in serde-sarif"))
+        .unwrap()
+}
+
+#[test]
+fn sarif_validates_against_the_sarif_2_1_0_schema() {
+    let out = pgproof(
+        &["lint", "--format", "sarif", "sql-fixtures/migrations"],
+        &root(),
+    );
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let schema = sarif_schema();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(sarif["runs"][0]["results"].as_array().unwrap().len() > 5);
+    assert_eq!(
+        sarif["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .len(),
+        pgproof::rules::RULES.len()
+    );
+    // A broken document must fail validation, or this test proves nothing.
+    let mut broken = sarif.clone();
+    broken["runs"][0]["results"][0]["level"] = "fatal".into();
+    assert!(!validator.is_valid(&broken));
+}
+
+#[test]
+fn github_and_gitlab_formats() {
+    let gh = pgproof(
+        &[
+            "lint",
+            "--format",
+            "github",
+            "sql-fixtures/migrations/sqlx-updown",
+        ],
+        &root(),
+    );
+    let lines: Vec<String> = stdout(&gh).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[1].starts_with("::warning file=sql-fixtures/migrations/sqlx-updown/20240103000000_users_fk.up.sql,line=3,col=1,endLine=3,endColumn=96,title=pgproof add-foreign-key-validated::adding foreign key"), "{}", lines[1]);
+    assert!(lines[1].contains("%0Ahelp: "), "newlines are escaped");
+    let gl = pgproof(
+        &[
+            "lint",
+            "--format",
+            "gitlab",
+            "sql-fixtures/migrations/sqlx-updown",
+        ],
+        &root(),
+    );
+    let issues: serde_json::Value = serde_json::from_slice(&gl.stdout).unwrap();
+    assert_eq!(issues.as_array().unwrap().len(), 2);
+    assert_eq!(issues[0]["severity"], "minor");
+    assert_eq!(issues[0]["fingerprint"].as_str().unwrap().len(), 16);
+    let again = pgproof(
+        &[
+            "lint",
+            "--format",
+            "gitlab",
+            "sql-fixtures/migrations/sqlx-updown",
+        ],
+        &root(),
+    );
+    assert_eq!(gl.stdout, again.stdout, "output is deterministic");
+}
+
+#[test]
+fn rules_and_explain() {
+    let table = pgproof(&["rules"], &root());
+    assert_eq!(code(&table), 0);
+    for rule in pgproof::rules::RULES {
+        assert!(stdout(&table).contains(rule.meta().id));
+    }
+    let json = pgproof(&["rules", "--format", "json"], &root());
+    let rules: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(rules.as_array().unwrap().len(), pgproof::rules::RULES.len());
+    let explain = pgproof(&["explain", "set-not-null-scan"], &root());
+    assert!(stdout(&explain).starts_with("# set-not-null-scan\n"));
+    let unknown = pgproof(&["explain", "not-null"], &root());
+    assert_eq!(code(&unknown), 2);
+    assert!(
+        stderr(&unknown).contains("did you mean set-not-null-scan"),
+        "{}",
+        stderr(&unknown)
+    );
+}
+
+#[test]
+fn readme_rules_table_matches_the_registry() {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme
+        .find("<!-- rules:start -->")
+        .expect("README has a rules table");
+    let end = readme.find("<!-- rules:end -->").expect("rules table end");
+    let listed: Vec<&str> = readme[start..end]
+        .lines()
+        .filter_map(|l| l.strip_prefix("| [`"))
+        .filter_map(|l| l.split('`').next())
+        .collect();
+    let registry: Vec<&str> = pgproof::rules::RULES.iter().map(|r| r.meta().id).collect();
+    assert_eq!(listed, registry);
+}
+
+#[test]
+fn named_files_are_reported_with_their_history_replayed() {
+    // As a pre-commit hook passes changed files: 002 is linted knowing 001 created the table.
+    let out = pgproof(
+        &[
+            "lint",
+            "--format",
+            "json",
+            "sql-fixtures/migrations/diesel-transactions/2024-02-01-000000_index_in_tx/up.sql",
+        ],
+        &root(),
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, vec!["concurrently-in-transaction"]);
+    assert_eq!(json["summary"]["migrations"], 3);
+}
+
+#[test]
+fn since_reports_only_changed_migrations() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@t")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@t")
+            .output()
+            .unwrap();
+        assert!(
+            ok.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    fs::create_dir(dir.path().join("migrations")).unwrap();
+    fs::write(
+        dir.path().join("migrations/001_a.sql"),
+        "CREATE TABLE t (id bigint PRIMARY KEY, a text, b text);\nCREATE TABLE loose (x int);\n",
+    )
+    .unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-qm", "one"]);
+    fs::write(
+        dir.path().join("migrations/002_b.sql"),
+        "ALTER TABLE t DROP COLUMN a;\n",
+    )
+    .unwrap();
+    let all = pgproof(&["lint", "--format", "json", "migrations"], dir.path());
+    let all: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
+    assert_eq!(all["findings"].as_array().unwrap().len(), 2);
+    let since = pgproof(
+        &["lint", "--format", "json", "--since", "HEAD", "migrations"],
+        dir.path(),
+    );
+    let since: serde_json::Value = serde_json::from_slice(&since.stdout).unwrap();
+    let rules: Vec<&str> = since["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, vec!["drop-column"]);
+    let bad_ref = pgproof(
+        &["lint", "--since", "no-such-ref", "migrations"],
+        dir.path(),
+    );
+    assert_eq!(code(&bad_ref), 2);
+    assert!(stderr(&bad_ref).contains("no-such-ref"));
+}
+
+#[test]
+fn bad_input_never_crashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("migrations");
+    fs::create_dir(&m).unwrap();
+    fs::write(m.join("001_binary.sql"), b"\x7fELF\x02\x01\x01\x00\x00\x00").unwrap();
+    fs::write(m.join("002_latin1.sql"), b"CREATE TABLE caf\xe9 (id int);").unwrap();
+    fs::write(m.join("003_empty.sql"), b"").unwrap();
+    fs::write(
+        m.join("004_unterminated_comment.sql"),
+        "CREATE TABLE ok (id bigint PRIMARY KEY);\n/* never closed\nSELECT 1;",
+    )
+    .unwrap();
+    fs::write(m.join("005_meta.sql"), "\\set ON_ERROR_STOP on\n\\connect other\n\\i included.sql\nCREATE TABLE meta (id bigint PRIMARY KEY);\n").unwrap();
+    let depth = 5_000;
+    fs::write(
+        m.join("006_nested.sql"),
+        format!(
+            "SELECT {}1{};\nCREATE TABLE after_nested (id bigint PRIMARY KEY);\n",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        ),
+    )
+    .unwrap();
+    let big = m.join("007_big.sql");
+    let line = "INSERT INTO ok (id) VALUES (1);\n";
+    fs::write(&big, line.repeat(50 * 1024 * 1024 / line.len() + 1)).unwrap();
+    let out = pgproof(&["lint", "--format", "json", "migrations"], dir.path());
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let findings = json["findings"].as_array().unwrap();
+    let find = |file: &str| {
+        findings
+            .iter()
+            .filter(|f| f["file"].as_str().unwrap().ends_with(file))
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(find("001_binary.sql")[0].contains("NUL byte"));
+    assert!(find("002_latin1.sql")[0].contains("not valid UTF-8"));
+    assert!(find("003_empty.sql").is_empty());
+    assert_eq!(
+        find("004_unterminated_comment.sql"),
+        vec!["unterminated block comment"]
+    );
+    assert!(
+        find("005_meta.sql").is_empty(),
+        "{:?}",
+        find("005_meta.sql")
+    );
+    assert!(
+        find("006_nested.sql").is_empty(),
+        "{:?}",
+        find("006_nested.sql")
+    );
+    assert!(find("007_big.sql")[0].contains("over the 16 MiB limit"));
+    assert!(json["summary"]["statements"].as_u64().unwrap() >= 4);
+}
+
+#[test]
+fn ten_thousand_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("migrations");
+    fs::create_dir(&m).unwrap();
+    fs::write(
+        m.join("00000_init.sql"),
+        "CREATE TABLE t (id bigint PRIMARY KEY, n int);\n",
+    )
+    .unwrap();
+    for i in 1..10_000 {
+        fs::write(
+            m.join(format!("{i:05}_step.sql")),
+            format!("UPDATE t SET n = {i} WHERE id = 1;\n"),
+        )
+        .unwrap();
+    }
+    let out = pgproof(&["lint", "--format", "json", "migrations"], dir.path());
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["files"], 10_000);
+}
+
+#[test]
+fn broken_pipe_exits_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args(["lint", "--format", "sarif", "sql-fixtures/migrations"])
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(err.is_empty(), "stderr: {err}");
+    assert!(
+        status.code().is_some(),
+        "killed by a signal instead of exiting"
+    );
+}

@@ -1,0 +1,132 @@
+//! Snapshot tests over `sql-fixtures/migrations/<scenario>/`: every layout, the cases peers get
+//! wrong, suppressions and bad input. Review changes with `cargo insta review`.
+
+use pgproof::commands::lint::lint_paths;
+use pgproof::config::Settings;
+use std::fmt::Write;
+use std::path::Path;
+
+fn render(dir: &Path, settings: &Settings) -> String {
+    let (findings, stats, _) = lint_paths(&[dir.to_path_buf()], settings, None).expect("lint runs");
+    let mut out = String::new();
+    for f in &findings {
+        writeln!(
+            out,
+            "{}:{}:{}-{}:{} {} [{}] {}",
+            f.file.display(),
+            f.start.line,
+            f.start.column,
+            f.end.line,
+            f.end.column,
+            f.severity.name(),
+            f.rule,
+            f.message
+        )
+        .expect("write to string");
+        if let Some(lock) = &f.lock {
+            writeln!(out, "  lock: {}", lock.sql()).expect("write to string");
+        }
+        if let Some(help) = &f.help {
+            writeln!(out, "  help: {help}").expect("write to string");
+        }
+        if let Some(fix) = &f.fix {
+            writeln!(
+                out,
+                "  fix ({:?}):\n    {}",
+                fix.applicability,
+                fix.sql.replace('\n', "\n    ")
+            )
+            .expect("write to string");
+        }
+    }
+    writeln!(
+        out,
+        "-- {} files, {} migrations, {} statements, {} unmodelled {:?}",
+        stats.files,
+        stats.migrations,
+        stats.statements,
+        stats.unmodelled_statements,
+        stats.unmodelled_kinds
+    )
+    .expect("write to string");
+    out
+}
+
+fn scenario(name: &str) -> String {
+    render(
+        &Path::new("sql-fixtures/migrations").join(name),
+        &Settings::default(),
+    )
+}
+
+#[test]
+fn plain_safe_recipes_are_silent() {
+    let out = scenario("plain-safe-recipes");
+    // Only the summary line: every statement here is a safe recipe.
+    assert_eq!(out.lines().count(), 1, "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn plain_concatenated_history_is_still_correct() {
+    insta::assert_snapshot!(scenario("plain-concatenated"));
+}
+
+#[test]
+fn flyway_hazards() {
+    insta::assert_snapshot!(scenario("flyway-hazards"));
+}
+
+#[test]
+fn diesel_runner_transactions() {
+    insta::assert_snapshot!(scenario("diesel-transactions"));
+}
+
+#[test]
+fn sqlx_updown() {
+    insta::assert_snapshot!(scenario("sqlx-updown"));
+}
+
+#[test]
+fn goose_suppressions() {
+    insta::assert_snapshot!(scenario("goose-suppressions"));
+}
+
+#[test]
+fn dbmate_sections() {
+    insta::assert_snapshot!(scenario("dbmate-sections"));
+}
+
+#[test]
+fn prisma_generated() {
+    insta::assert_snapshot!(scenario("prisma-generated"));
+}
+
+#[test]
+fn sqitch_project() {
+    insta::assert_snapshot!(scenario("sqitch-project"));
+}
+
+#[test]
+fn bad_input_is_reported_and_linting_goes_on() {
+    insta::assert_snapshot!(scenario("bad-input"));
+}
+
+#[test]
+fn version_gates_change_findings() {
+    let dir = Path::new("sql-fixtures/migrations/plain-safe-recipes");
+    let pg11 = Settings {
+        pg_version: 11,
+        ..Settings::default()
+    };
+    let out = render(dir, &pg11);
+    // Before PostgreSQL 12 a validated CHECK does not let SET NOT NULL skip its scan.
+    assert!(out.contains("[set-not-null-scan]"), "{out}");
+    let pg10 = Settings {
+        pg_version: 10,
+        ..Settings::default()
+    };
+    let out = render(dir, &pg10);
+    // Before PostgreSQL 11 even a stable default rewrites the table.
+    assert!(out.contains("[add-column-volatile-default]"), "{out}");
+}
