@@ -91,12 +91,11 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
             .down
             .as_ref()
             .map(|p| (p, parsed_iter.next().unwrap_or_default()));
-        let before = catalog.clone();
         let mut created: BTreeSet<QualName> = BTreeSet::new();
         let mut held: Vec<HeldLock> = vec![];
         let mut explicit_tx = false;
         let mut lock_timeout_set = false;
-        let mut seen: Vec<(StmtKind, Span, bool)> = vec![];
+        let mut seen: Vec<(usize, bool)> = vec![];
         let mut migration_diags: Vec<Diagnostic> = vec![];
         let mut up_file = None;
 
@@ -167,7 +166,7 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
                     &mut origins,
                 );
                 apply(&mut catalog, &stmt.kind);
-                seen.push((stmt.kind.clone(), stmt.span, in_tx));
+                seen.push((seen.len(), in_tx));
             }
         }
         if let Some((part, parsed)) = &down {
@@ -180,18 +179,21 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
                 Some(&migration.id),
             );
         }
+        let up_statements = up
+            .as_ref()
+            .map(|(_, p)| p.statements.as_slice())
+            .unwrap_or_default();
         let statements: Vec<MigrationStatement<'_>> = seen
             .iter()
-            .map(|(stmt, span, in_tx)| MigrationStatement {
-                stmt,
-                span: *span,
+            .map(|(i, in_tx)| MigrationStatement {
+                stmt: &up_statements[*i].kind,
+                span: up_statements[*i].span,
                 in_transaction: *in_tx,
             })
             .collect();
         let cx = MigrationContext {
             id: &migration.id,
             statements: &statements,
-            before: &before,
             after: &catalog,
             has_down: down.as_ref().is_some_and(|(_, p)| !p.statements.is_empty()),
             supports_down: migration.supports_down,

@@ -6,6 +6,9 @@ use pgproof::cli::{Cli, Command};
 use pgproof::commands::{self, Outcome};
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {

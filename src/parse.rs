@@ -86,12 +86,29 @@ fn parse_piecewise(sql: &str, lexed: &Lexed, out: &mut ParsedText) {
             i += 1;
             continue;
         }
+        let first = pg_query::parse(&sql[span.start..span.end], 0);
+        let mut located = None;
         let mut joined = None;
-        for j in i..bounds.len().min(i + 32) {
-            let candidate = trim_span(sql, bounds[i].0, bounds[j].1);
-            if let Ok(parsed) = pg_query::parse(&sql[candidate.start..candidate.end], 0) {
-                joined = Some((j, candidate, parsed));
-                break;
+        match first {
+            Ok(parsed) => joined = Some((i, span, parsed)),
+            Err(pg_query::Error::Decode(_)) => {}
+            Err(_) => {
+                located = locate_error(&sql[span.start..span.end]);
+                // A piece cut short by a semicolon inside a body (`BEGIN ATOMIC ... END`) fails "at end
+                // of input": retry it joined with the following pieces.
+                if located
+                    .as_ref()
+                    .is_some_and(|(_, m)| m.ends_with("at end of input"))
+                {
+                    for j in i + 1..bounds.len().min(i + 32) {
+                        let candidate = trim_span(sql, bounds[i].0, bounds[j].1);
+                        if let Ok(parsed) = pg_query::parse(&sql[candidate.start..candidate.end], 0)
+                        {
+                            joined = Some((j, candidate, parsed));
+                            break;
+                        }
+                    }
+                }
             }
         }
         match joined {
@@ -120,8 +137,8 @@ fn parse_piecewise(sql: &str, lexed: &Lexed, out: &mut ParsedText) {
             }
             None => {
                 let piece = &sql[span.start..span.end];
-                match pg_query::parse(piece, 0) {
-                    Err(pg_query::Error::Decode(_)) => {
+                match located {
+                    None => {
                         // Valid SQL whose tree is deeper than the protobuf decoder accepts.
                         out.statements.push(ParsedStatement {
                             span,
@@ -130,9 +147,7 @@ fn parse_piecewise(sql: &str, lexed: &Lexed, out: &mut ParsedText) {
                             },
                         });
                     }
-                    other => {
-                        let fallback = other.err().map(|e| e.to_string()).unwrap_or_default();
-                        let (offset, message) = locate_error(piece).unwrap_or((0, fallback));
+                    Some((offset, message)) => {
                         // "at end of input" points past the statement: show its last character.
                         let offset = if offset >= piece.len() {
                             piece.char_indices().last().map_or(0, |(i, _)| i)

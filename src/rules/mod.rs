@@ -181,7 +181,7 @@ pub struct MigrationStatement<'a> {
 pub struct MigrationContext<'a> {
     pub id: &'a str,
     pub statements: &'a [MigrationStatement<'a>],
-    pub before: &'a Catalog,
+    /// The schema after the migration's up part.
     pub after: &'a Catalog,
     pub has_down: bool,
     pub supports_down: bool,

@@ -257,6 +257,14 @@ impl Loader<'_> {
         }
     }
 
+    /// A migration part that is a whole file.
+    fn whole_file(&self, file: Option<usize>) -> Option<SqlPart> {
+        file.map(|file| SqlPart {
+            file,
+            text: self.set.files[file].text.clone(),
+        })
+    }
+
     fn problem(&mut self, file: usize, message: String) {
         self.set.problems.push(FileProblem {
             file,
@@ -395,9 +403,14 @@ fn order<T>(
         (None, Some(_)) => std::cmp::Ordering::Greater,
         (None, None) => natural_cmp(&a.1, &b.1),
     });
+    // Runners that key migrations by version cannot hold two with one version. Plain files run in
+    // name order, so a shared prefix is only suspicious when written differently (`001_` vs `1_`).
+    let strict = loader.set.layout != Layout::Plain;
     for pair in entries.windows(2) {
         if let (Some(x), Some(y)) = (&pair[0].0, &pair[1].0) {
-            if x == y {
+            let same_spelling =
+                Version::leading_raw(&pair[0].1) == Version::leading_raw(&pair[1].1);
+            if x == y && (strict || !same_spelling) {
                 let message = format!(
                     "`{}` and `{}` have the same version {x}: the runner's order is ambiguous",
                     pair[0].1, pair[1].1
@@ -489,10 +502,7 @@ fn load_updown(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
             loader.tx(true, "sqlx wraps each migration in a transaction; golang-migrate sends the file as one implicit transaction")
         };
         let up = up.zip(up_text).map(|(file, text)| SqlPart { file, text });
-        let down = down.map(|file| SqlPart {
-            file,
-            text: loader.set.files[file].text.clone(),
-        });
+        let down = loader.whole_file(down);
         loader.set.migrations.push(Migration {
             id,
             version,
@@ -559,14 +569,8 @@ fn load_flyway(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
         .collect();
     for (version, id, (up, down, _)) in order(loader, entries) {
         let transaction = flyway_tx(loader, up);
-        let up = up.map(|file| SqlPart {
-            file,
-            text: loader.set.files[file].text.clone(),
-        });
-        let down = down.map(|file| SqlPart {
-            file,
-            text: loader.set.files[file].text.clone(),
-        });
+        let up = loader.whole_file(up);
+        let down = loader.whole_file(down);
         loader.set.migrations.push(Migration {
             id,
             version,
@@ -748,14 +752,8 @@ fn load_directories(
             (_, true) => loader.tx(true, "diesel runs each migration in a transaction"),
             (_, false) => loader.tx(false, "its metadata.toml sets `run_in_transaction = false`"),
         };
-        let up = up.map(|file| SqlPart {
-            file,
-            text: loader.set.files[file].text.clone(),
-        });
-        let down = down.map(|file| SqlPart {
-            file,
-            text: loader.set.files[file].text.clone(),
-        });
+        let up = loader.whole_file(up);
+        let down = loader.whole_file(down);
         loader.set.migrations.push(Migration {
             id,
             version,
@@ -811,14 +809,8 @@ fn load_sqitch(
             false,
             "sqitch runs scripts as written; they usually say BEGIN/COMMIT themselves",
         );
-        let up = up.map(|file| SqlPart {
-            file,
-            text: loader.set.files[file].text.clone(),
-        });
-        let down = down.map(|file| SqlPart {
-            file,
-            text: loader.set.files[file].text.clone(),
-        });
+        let up = loader.whole_file(up);
+        let down = loader.whole_file(down);
         loader.set.migrations.push(Migration {
             id: name,
             version: None,
@@ -993,6 +985,30 @@ mod tests {
             messages.iter().any(|m| m.contains("mixed naming schemes")),
             "{messages:?}"
         );
+    }
+
+    #[test]
+    fn plain_files_sharing_a_date_prefix_run_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "20120822-b.sql", "select 2;");
+        write(dir.path(), "20120822-a.sql", "select 1;");
+        let set = one_set(dir.path());
+        assert!(set.problems.is_empty(), "{:?}", set.problems);
+        assert_eq!(ids(&set), vec!["20120822-a", "20120822-b"]);
+        write(dir.path(), "1_x.up.sql", "select 1;");
+        write(dir.path(), "1_y.up.sql", "select 1;");
+        let strict = discover(
+            dir.path(),
+            &LoadOptions {
+                layout: Some(Layout::UpDown),
+                ..LoadOptions::default()
+            },
+        )
+        .unwrap();
+        assert!(strict[0]
+            .problems
+            .iter()
+            .any(|p| p.message.contains("same version 1")));
     }
 
     #[test]

@@ -22,6 +22,14 @@ impl Version {
     /// The leading version of a name: digit groups joined by single `-`, `.` or `_` separators, each
     /// followed by a digit. `20090402-1_fix` -> [20090402, 1]; `001_init` -> [1]. Returns the rest of the name too.
     pub fn leading(name: &str) -> Option<(Version, &str)> {
+        let raw = Version::leading_raw(name)?;
+        let version = Version::parse_groups(raw, &['-', '.', '_'])?;
+        let rest = name[raw.len()..].trim_start_matches(['-', '_', '.']);
+        Some((version, rest))
+    }
+
+    /// The version prefix exactly as written (`0001`, `20090402-1`).
+    pub fn leading_raw(name: &str) -> Option<&str> {
         let bytes = name.as_bytes();
         if !bytes.first().is_some_and(u8::is_ascii_digit) {
             return None;
@@ -40,9 +48,7 @@ impl Version {
                 break;
             }
         }
-        let version = Version::parse_groups(&name[..end], &['-', '.', '_'])?;
-        let rest = name[end..].trim_start_matches(['-', '_', '.']);
-        Some((version, rest))
+        Some(&name[..end])
     }
 }
 
