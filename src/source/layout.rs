@@ -496,7 +496,13 @@ fn load_updown(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
                 .next()
                 .is_some_and(|l| l.trim() == "-- no-transaction")
         });
-        let transaction = if no_tx {
+        let transaction = if id.ends_with(".autocommit") {
+            // ory/pop runs `*.autocommit.up.sql` outside a transaction.
+            loader.tx(
+                false,
+                "pop runs `.autocommit.` migrations outside a transaction",
+            )
+        } else if no_tx {
             loader.tx(false, "the file starts with `-- no-transaction`")
         } else {
             loader.tx(true, "sqlx wraps each migration in a transaction; golang-migrate sends the file as one implicit transaction")
@@ -877,6 +883,13 @@ mod tests {
         assert!(set.migrations[1].down.is_some());
         assert!(!set.migrations[1].transaction.wrapped);
         assert!(set.migrations[0].transaction.wrapped);
+        write(
+            dir.path(),
+            "11_d.postgres.autocommit.up.sql",
+            "CREATE INDEX CONCURRENTLY i ON t (a);",
+        );
+        let set = one_set(dir.path());
+        assert!(!set.migrations[3].transaction.wrapped);
     }
 
     #[test]
