@@ -400,6 +400,15 @@ fn bad_input_never_crashes() {
         ),
     )
     .unwrap();
+    // A long left-deep chain: the parser copes, but the tree is deep for everything after it.
+    fs::write(
+        m.join("006b_chain.sql"),
+        format!(
+            "SELECT 1{};\nCREATE TABLE after_chain (id bigint PRIMARY KEY);\n",
+            " + 1".repeat(30_000)
+        ),
+    )
+    .unwrap();
     let big = m.join("007_big.sql");
     let line = "INSERT INTO ok (id) VALUES (1);\n";
     fs::write(&big, line.repeat(50 * 1024 * 1024 / line.len() + 1)).unwrap();

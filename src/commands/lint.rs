@@ -15,6 +15,9 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Stack size for analysis threads.
+const WORKER_STACK_BYTES: usize = 256 * 1024 * 1024;
+
 pub fn run(args: &LintArgs) -> Result<Outcome> {
     let config_path = match &args.config {
         Some(p) => {
@@ -130,10 +133,17 @@ pub fn lint_paths(
         };
         reported_files = Some(filtered);
     }
-    let results: Vec<analyze::Analysis> = sets
-        .par_iter()
-        .map(|set| analyze::analyze(set, settings, Catalog::new()))
-        .collect();
+    // Deeply nested SQL recurses deeply (parse trees are dropped, cloned and deparsed recursively):
+    // give worker threads stacks far larger than the 2 MiB default.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(WORKER_STACK_BYTES)
+        .build()
+        .context("cannot start worker threads")?;
+    let results: Vec<analyze::Analysis> = pool.install(|| {
+        sets.par_iter()
+            .map(|set| analyze::analyze(set, settings, Catalog::new()))
+            .collect()
+    });
     let mut findings = vec![];
     let mut stats = Stats::default();
     for analysis in results {
