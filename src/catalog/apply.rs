@@ -183,32 +183,30 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
             catalog.extensions.insert(name.clone());
         }
         StmtKind::AlterSchemaOf {
-            kind,
-            name,
-            new_schema,
+            name, new_schema, ..
         } => {
             let moved = QualName::new(new_schema.clone(), name.name.clone());
-            match kind {
-                ObjectKind::Table => {
-                    if let Some(mut t) = catalog.tables.remove(name) {
-                        t.name = moved.clone();
-                        catalog.tables.insert(moved.clone(), t);
-                        retarget_table_refs(catalog, name, &moved);
-                    }
-                }
-                ObjectKind::View | ObjectKind::MaterializedView => {
-                    if let Some(mut v) = catalog.views.remove(name) {
-                        v.name = moved.clone();
-                        catalog.views.insert(moved, v);
-                    }
-                }
-                ObjectKind::Sequence => {
-                    if let Some(mut s) = catalog.sequences.remove(name) {
-                        s.name = moved.clone();
-                        catalog.sequences.insert(moved, s);
-                    }
-                }
-                _ => {}
+            if !move_object(catalog, name, &moved) {
+                notes.push(format!("{name} is not known"));
+            }
+            // A table's indexes and owned sequences move with it.
+            let followers: Vec<QualName> = catalog
+                .indexes
+                .values()
+                .filter(|i| i.table == moved)
+                .map(|i| i.name.clone())
+                .chain(
+                    catalog
+                        .sequences
+                        .values()
+                        .filter(|q| q.owned_by.as_ref().is_some_and(|(t, _)| *t == moved))
+                        .map(|q| q.name.clone()),
+                )
+                .filter(|n| n.schema != *new_schema)
+                .collect();
+            for old in followers {
+                let new = QualName::new(new_schema.clone(), old.name.clone());
+                move_object(catalog, &old, &new);
             }
         }
         _ => {}
@@ -935,44 +933,13 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
         | ObjectKind::MaterializedView
         | ObjectKind::Index
         | ObjectKind::Sequence
-            if catalog.tables.contains_key(&r.target) =>
-        {
+        | ObjectKind::Type
+        | ObjectKind::Domain
+        | ObjectKind::Function
+        | ObjectKind::Procedure => {
             let new = QualName::new(r.target.schema.clone(), r.new_name.clone());
-            if let Some(mut t) = catalog.tables.remove(&r.target) {
-                t.name = new.clone();
-                catalog.tables.insert(new.clone(), t);
-            }
-            retarget_table_refs(catalog, &r.target, &new);
-        }
-        ObjectKind::Table
-        | ObjectKind::View
-        | ObjectKind::MaterializedView
-        | ObjectKind::Index
-        | ObjectKind::Sequence => {
-            let new = QualName::new(r.target.schema.clone(), r.new_name.clone());
-            if let Some(mut v) = catalog.views.remove(&r.target) {
-                v.name = new.clone();
-                catalog.views.insert(new.clone(), v);
-                retarget_table_refs(catalog, &r.target, &new);
-            } else if let Some(mut i) = catalog.indexes.remove(&r.target) {
-                i.name = new.clone();
-                // Renaming a constraint's index renames the constraint too.
-                if let Some(constraint) = i.constraint.clone() {
-                    if let Some(c) = catalog
-                        .tables
-                        .get_mut(&i.table)
-                        .and_then(|t| t.constraints.iter_mut().find(|c| c.name == constraint))
-                    {
-                        c.name = r.new_name.clone();
-                    }
-                    i.constraint = Some(r.new_name.clone());
-                }
-                catalog.indexes.insert(new, i);
-            } else if let Some(mut s) = catalog.sequences.remove(&r.target) {
-                s.name = new.clone();
-                catalog.sequences.insert(new, s);
-            } else if !r.if_exists {
-                notes.push(format!("relation {} is not known", r.target));
+            if !move_object(catalog, &r.target, &new) && !r.if_exists {
+                notes.push(format!("{} {} is not known", r.kind.word(), r.target));
             }
         }
         ObjectKind::Column => {
@@ -1054,34 +1021,24 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
         }
         ObjectKind::Schema => {
             let old = r.target.name.clone();
-            let new = r.new_name.clone();
             catalog.schemas.remove(&old);
-            catalog.schemas.insert(new.clone());
-            let tables: Vec<QualName> = catalog
+            catalog.schemas.insert(r.new_name.clone());
+            let names: Vec<QualName> = catalog
                 .tables
                 .keys()
-                .filter(|k| k.schema == old)
+                .chain(catalog.views.keys())
+                .chain(catalog.indexes.keys())
+                .chain(catalog.sequences.keys())
+                .chain(catalog.enums.keys())
+                .chain(catalog.domains.keys())
+                .chain(catalog.composite_types.iter())
+                .chain(catalog.functions.keys())
+                .filter(|n| n.schema == old)
                 .cloned()
                 .collect();
-            for t in tables {
-                let moved = QualName::new(new.clone(), t.name.clone());
-                if let Some(mut table) = catalog.tables.remove(&t) {
-                    table.name = moved.clone();
-                    catalog.tables.insert(moved.clone(), table);
-                }
-                retarget_table_refs(catalog, &t, &moved);
-            }
-            let indexes: Vec<QualName> = catalog
-                .indexes
-                .keys()
-                .filter(|k| k.schema == old)
-                .cloned()
-                .collect();
-            for i in indexes {
-                if let Some(mut index) = catalog.indexes.remove(&i) {
-                    index.name = QualName::new(new.clone(), i.name.clone());
-                    catalog.indexes.insert(index.name.clone(), index);
-                }
+            for name in names {
+                let new = QualName::new(r.new_name.clone(), name.name.clone());
+                move_object(catalog, &name, &new);
             }
         }
         ObjectKind::Trigger => {
@@ -1104,27 +1061,72 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
                 }
             }
         }
-        ObjectKind::Type | ObjectKind::Domain => {
-            let new = QualName::new(r.target.schema.clone(), r.new_name.clone());
-            if let Some(mut e) = catalog.enums.remove(&r.target) {
-                e.name = new.clone();
-                catalog.enums.insert(new, e);
-            } else if let Some(mut d) = catalog.domains.remove(&r.target) {
-                d.name = new.clone();
-                catalog.domains.insert(new, d);
-            }
-        }
-        ObjectKind::Function | ObjectKind::Procedure => {
-            let new = QualName::new(r.target.schema.clone(), r.new_name.clone());
-            if let Some(mut f) = catalog.functions.remove(&r.target) {
-                for o in &mut f {
-                    o.name = new.clone();
-                }
-                catalog.functions.insert(new, f);
-            }
-        }
         _ => {}
     }
+}
+
+/// Renames or moves the object called `old` (a table, view, index, sequence, type or function)
+/// to `new`, keeping every reference to it. Returns false when nothing has that name.
+fn move_object(catalog: &mut Catalog, old: &QualName, new: &QualName) -> bool {
+    if let Some(mut table) = catalog.tables.remove(old) {
+        table.name = new.clone();
+        catalog.tables.insert(new.clone(), table);
+        retarget_table_refs(catalog, old, new);
+    } else if let Some(mut view) = catalog.views.remove(old) {
+        view.name = new.clone();
+        catalog.views.insert(new.clone(), view);
+        retarget_table_refs(catalog, old, new);
+    } else if let Some(mut index) = catalog.indexes.remove(old) {
+        index.name = new.clone();
+        // A constraint's index and the constraint share one name.
+        if let Some(constraint) = index.constraint.clone() {
+            if let Some(c) = catalog
+                .tables
+                .get_mut(&index.table)
+                .and_then(|t| t.constraints.iter_mut().find(|c| c.name == constraint))
+            {
+                c.name = new.name.clone();
+            }
+            index.constraint = Some(new.name.clone());
+        }
+        catalog.indexes.insert(new.clone(), index);
+    } else if let Some(mut sequence) = catalog.sequences.remove(old) {
+        sequence.name = new.clone();
+        catalog.sequences.insert(new.clone(), sequence);
+    } else if let Some(mut functions) = catalog.functions.remove(old) {
+        for f in &mut functions {
+            f.name = new.clone();
+        }
+        catalog.functions.insert(new.clone(), functions);
+    } else {
+        let moved_type = if let Some(mut e) = catalog.enums.remove(old) {
+            e.name = new.clone();
+            catalog.enums.insert(new.clone(), e);
+            true
+        } else if let Some(mut d) = catalog.domains.remove(old) {
+            d.name = new.clone();
+            catalog.domains.insert(new.clone(), d);
+            true
+        } else {
+            catalog.composite_types.remove(old) && catalog.composite_types.insert(new.clone())
+        };
+        if !moved_type {
+            return false;
+        }
+        // Columns of that type follow it.
+        for column in catalog
+            .tables
+            .values_mut()
+            .flat_map(|t| t.columns.iter_mut())
+        {
+            let t = &mut column.type_name;
+            if t.schema.as_deref().unwrap_or("public") == old.schema && t.name == old.name {
+                t.schema = (new.schema != "public").then(|| new.schema.clone());
+                t.name = new.name.clone();
+            }
+        }
+    }
+    true
 }
 
 fn rename_in_constraint(kind: &mut ConstraintKind, old: &str, new: &str) {
@@ -1279,6 +1281,34 @@ mod tests {
                 name: "a_ref".into()
             }]
         );
+    }
+
+    #[test]
+    fn schema_moves_take_every_object_along() {
+        let c = replay(
+            "CREATE SCHEMA app;
+             CREATE TYPE app.mood AS ENUM ('ok');
+             CREATE TABLE app.t (id serial PRIMARY KEY, m app.mood);
+             CREATE VIEW app.v AS SELECT id FROM app.t;
+             CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+             ALTER SCHEMA app RENAME TO core;
+             ALTER TYPE core.mood RENAME TO feeling;
+             CREATE SCHEMA archive;
+             ALTER TABLE core.t SET SCHEMA archive;",
+        );
+        let t = c.table(&QualName::new("archive", "t")).unwrap();
+        assert_eq!(t.column("m").unwrap().type_name.to_string(), "core.feeling");
+        assert!(c.indexes.contains_key(&QualName::new("archive", "t_pkey")));
+        assert!(c
+            .sequences
+            .contains_key(&QualName::new("archive", "t_id_seq")));
+        assert_eq!(
+            c.views[&QualName::new("core", "v")].reads,
+            vec![QualName::new("archive", "t")]
+        );
+        assert!(c.functions.contains_key(&QualName::new("core", "f")));
+        assert!(c.enums.contains_key(&QualName::new("core", "feeling")));
+        assert!(c.schemas.contains("core") && !c.schemas.contains("app"));
     }
 
     #[test]
