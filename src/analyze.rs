@@ -3,7 +3,7 @@
 
 use crate::catalog::{apply::apply, Catalog};
 use crate::config::Settings;
-use crate::finding::{Diagnostic, Finding, Severity};
+use crate::finding::{Diagnostic, Finding};
 use crate::parse::{parse_sql, ParsedText};
 use crate::rules::{
     HeldLock, MigrationContext, MigrationStatement, Rule, SchemaContext, StatementContext, RULES,
@@ -95,7 +95,8 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
         let mut held: Vec<HeldLock> = vec![];
         let mut explicit_tx = false;
         let mut lock_timeout_set = false;
-        let mut seen: Vec<(usize, bool)> = vec![];
+        // Whether each up statement ran inside a transaction, for migration hooks.
+        let mut in_transaction: Vec<bool> = vec![];
         let mut migration_diags: Vec<Diagnostic> = vec![];
         let mut up_file = None;
 
@@ -166,7 +167,7 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
                     &mut origins,
                 );
                 apply(&mut catalog, &stmt.kind);
-                seen.push((seen.len(), in_tx));
+                in_transaction.push(in_tx);
             }
         }
         if let Some((part, parsed)) = &down {
@@ -183,11 +184,12 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
             .as_ref()
             .map(|(_, p)| p.statements.as_slice())
             .unwrap_or_default();
-        let statements: Vec<MigrationStatement<'_>> = seen
+        let statements: Vec<MigrationStatement<'_>> = up_statements
             .iter()
-            .map(|(i, in_tx)| MigrationStatement {
-                stmt: &up_statements[*i].kind,
-                span: up_statements[*i].span,
+            .zip(&in_transaction)
+            .map(|(stmt, in_tx)| MigrationStatement {
+                stmt: &stmt.kind,
+                span: stmt.span,
                 in_transaction: *in_tx,
             })
             .collect();
@@ -411,12 +413,7 @@ fn finish(
             notes: diag.notes,
         });
     }
-    findings.sort_by_key(|f| f.sort_key());
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
     findings
-}
-
-/// The highest severity among findings, if any.
-pub fn worst(findings: &[Finding]) -> Option<Severity> {
-    findings.iter().map(|f| f.severity).max()
 }

@@ -35,6 +35,16 @@ pub enum Applicability {
     DisplayOnly,
 }
 
+impl Applicability {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+            Applicability::DisplayOnly => "display_only",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Fix {
     pub sql: String,
@@ -110,14 +120,14 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// Sort key: file, position, rule, message.
-    pub fn sort_key(&self) -> (PathBuf, usize, usize, String, String) {
+    /// Sort key: file, position, rule, message (borrowed: sorting clones nothing).
+    pub fn sort_key(&self) -> (&std::path::Path, usize, usize, &str, &str) {
         (
-            self.file.clone(),
+            &self.file,
             self.start.line,
             self.start.column,
-            self.rule.clone(),
-            self.message.clone(),
+            &self.rule,
+            &self.message,
         )
     }
 }

@@ -43,20 +43,6 @@ impl fmt::Display for Object {
     }
 }
 
-impl Object {
-    /// The table an object belongs to, for objects that live on a table.
-    pub fn owning_table(&self) -> Option<&QualName> {
-        match self {
-            Object::Table(t)
-            | Object::Column(t, _)
-            | Object::Constraint(t, _)
-            | Object::Trigger(t, _)
-            | Object::Policy(t, _) => Some(t),
-            _ => None,
-        }
-    }
-}
-
 pub struct DependencyGraph {
     graph: DiGraph<Object, ()>,
     nodes: HashMap<Object, NodeIndex>,

@@ -39,30 +39,34 @@ pub fn parse_sql(text: &str) -> ParsedText {
     };
     let mut out = ParsedText::default();
     match pg_query::parse(sql, 0) {
-        Ok(parsed) => {
-            for raw in &parsed.protobuf.stmts {
-                let start = raw.stmt_location.max(0) as usize;
-                let end = if raw.stmt_len == 0 {
-                    sql.len()
-                } else {
-                    start + raw.stmt_len as usize
-                };
-                let span = trim_span(sql, start, end);
-                let kind = raw
-                    .stmt
-                    .as_ref()
-                    .and_then(|s| s.node.as_ref())
-                    .map(syntax::lower)
-                    .unwrap_or(StmtKind::Other {
-                        node: "Empty".into(),
-                    });
-                out.statements.push(ParsedStatement { span, kind });
-            }
-        }
+        Ok(parsed) => push_parsed(sql, Span::new(0, sql.len()), &parsed, &mut out),
         Err(_) => parse_piecewise(sql, &lexed, &mut out),
     }
     out.lexed = lexed;
     out
+}
+
+/// Lowers the statements pg_query found in `sql[span]` and records them with file-relative spans.
+fn push_parsed(sql: &str, span: Span, parsed: &pg_query::ParseResult, out: &mut ParsedText) {
+    for raw in &parsed.protobuf.stmts {
+        let start = span.start + raw.stmt_location.max(0) as usize;
+        // The last statement of a piece has no length: it runs to the piece's end.
+        let end = if raw.stmt_len == 0 {
+            span.end
+        } else {
+            start + raw.stmt_len as usize
+        };
+        let kind = match raw.stmt.as_ref().and_then(|s| s.node.as_ref()) {
+            Some(node) => syntax::lower(node),
+            None => StmtKind::Other {
+                node: "Empty".into(),
+            },
+        };
+        out.statements.push(ParsedStatement {
+            span: trim_span(sql, start, end),
+            kind,
+        });
+    }
 }
 
 /// Parses statement by statement so one error does not hide the others.
@@ -113,26 +117,7 @@ fn parse_piecewise(sql: &str, lexed: &Lexed, out: &mut ParsedText) {
         }
         match joined {
             Some((j, span, parsed)) => {
-                for raw in &parsed.protobuf.stmts {
-                    let s = span.start + raw.stmt_location.max(0) as usize;
-                    let e = if raw.stmt_len == 0 {
-                        span.end
-                    } else {
-                        s + raw.stmt_len as usize
-                    };
-                    let kind = raw
-                        .stmt
-                        .as_ref()
-                        .and_then(|n| n.node.as_ref())
-                        .map(syntax::lower)
-                        .unwrap_or(StmtKind::Other {
-                            node: "Empty".into(),
-                        });
-                    out.statements.push(ParsedStatement {
-                        span: trim_span(sql, s, e),
-                        kind,
-                    });
-                }
+                push_parsed(sql, span, &parsed, out);
                 i = j + 1;
             }
             None => {

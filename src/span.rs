@@ -19,10 +19,6 @@ impl Span {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.end - self.start
-    }
-
     pub fn is_empty(&self) -> bool {
         self.end == self.start
     }
@@ -69,18 +65,6 @@ impl LineIndex {
             line: line + 1,
             column,
         }
-    }
-
-    /// The byte offset where 1-based `line` starts.
-    pub fn line_start(&self, line: usize) -> usize {
-        self.line_starts
-            .get(line.saturating_sub(1))
-            .copied()
-            .unwrap_or(0)
-    }
-
-    pub fn line_count(&self) -> usize {
-        self.line_starts.len()
     }
 }
 

@@ -141,10 +141,6 @@ impl TypeName {
         };
         TypeName::simple(name)
     }
-
-    pub fn is_integer_family(&self) -> bool {
-        !self.array && matches!(self.name.as_str(), "int2" | "int4" | "int8")
-    }
 }
 
 impl fmt::Display for TypeName {
@@ -306,17 +302,6 @@ pub enum ConstraintKind {
 }
 
 impl ConstraintKind {
-    pub fn label(&self) -> &'static str {
-        match self {
-            ConstraintKind::PrimaryKey { .. } => "primary key",
-            ConstraintKind::Unique { .. } => "unique",
-            ConstraintKind::Check { .. } => "check",
-            ConstraintKind::ForeignKey { .. } => "foreign key",
-            ConstraintKind::Exclude { .. } => "exclusion",
-            ConstraintKind::NotNull { .. } => "not null",
-        }
-    }
-
     /// The columns the constraint is declared over (for CHECK: the columns its expression reads).
     pub fn columns(&self) -> Vec<String> {
         match self {
@@ -481,13 +466,6 @@ impl IndexKey {
         match self {
             IndexKey::Column { name } => Some(name),
             IndexKey::Expression { .. } => None,
-        }
-    }
-
-    pub fn sql(&self) -> String {
-        match self {
-            IndexKey::Column { name } => quote_ident(name),
-            IndexKey::Expression { expr } => format!("({})", expr.text),
         }
     }
 }
@@ -713,14 +691,6 @@ impl LockMode {
             LockMode::AccessExclusive => "all reads and writes",
         }
     }
-
-    pub fn blocks_writes(&self) -> bool {
-        *self >= LockMode::Share
-    }
-
-    pub fn blocks_reads(&self) -> bool {
-        *self == LockMode::AccessExclusive
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -852,35 +822,6 @@ pub enum StmtKind {
     Other {
         node: String,
     },
-}
-
-impl StmtKind {
-    /// A short SQL-ish label for summaries: `CREATE TABLE`, `ALTER TABLE`, ...
-    pub fn label(&self) -> String {
-        match self {
-            StmtKind::CreateTable(_) => "CREATE TABLE".into(),
-            StmtKind::AlterTable(_) => "ALTER TABLE".into(),
-            StmtKind::CreateIndex(_) => "CREATE INDEX".into(),
-            StmtKind::Drop(d) => format!("DROP {}", d.kind.sql()),
-            StmtKind::Rename(_) => "RENAME".into(),
-            StmtKind::CreateView(v) if v.materialized => "CREATE MATERIALIZED VIEW".into(),
-            StmtKind::CreateView(_) => "CREATE VIEW".into(),
-            StmtKind::Other { node } => node.clone(),
-            other => {
-                let json = serde_json::to_value(other).ok();
-                json.and_then(|v| {
-                    v.get("statement")
-                        .and_then(|k| k.as_str())
-                        .map(|s| s.replace('_', " ").to_uppercase())
-                })
-                .unwrap_or_else(|| "STATEMENT".into())
-            }
-        }
-    }
-
-    pub fn is_unmodelled(&self) -> bool {
-        matches!(self, StmtKind::Other { .. })
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1143,13 +1084,28 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
     }
 }
 
+/// The protobuf node's name (`CreatePublicationStmt`). Debug output starts with the variant name;
+/// the writer stops at the first `(` so the rest of the tree is never formatted.
 fn node_name(node: &NodeEnum) -> String {
-    let debug = format!("{:?}", node.to_ref());
-    debug
-        .split(['(', ' '])
-        .next()
-        .unwrap_or("Unknown")
-        .to_string()
+    struct UntilParen(String);
+    impl fmt::Write for UntilParen {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            match s.find('(') {
+                Some(i) => {
+                    self.0.push_str(&s[..i]);
+                    Err(fmt::Error)
+                }
+                None => {
+                    self.0.push_str(s);
+                    Ok(())
+                }
+            }
+        }
+    }
+    let mut name = UntilParen(String::new());
+    // The error is how the writer stops early; the name is complete by then.
+    let _ = fmt::write(&mut name, format_args!("{:?}", node.to_ref()));
+    name.0
 }
 
 fn range_var(rv: Option<&protobuf::RangeVar>) -> QualName {

@@ -168,10 +168,6 @@ pub struct Index {
 }
 
 impl Index {
-    pub fn key_columns(&self) -> Vec<Option<&str>> {
-        self.keys.iter().map(IndexKey::column).collect()
-    }
-
     /// True when the index's leading keys are exactly `columns` in some order (a covering prefix for lookups).
     pub fn covers_prefix(&self, columns: &[String]) -> bool {
         if self.predicate.is_some() || self.keys.len() < columns.len() || columns.is_empty() {
@@ -293,12 +289,6 @@ impl Catalog {
             .map(|f| self.function_volatility(f))
             .max()
             .unwrap_or(Volatility::Immutable)
-    }
-
-    pub fn enum_type(&self, type_name: &TypeName) -> Option<&EnumType> {
-        let schema = type_name.schema.clone().unwrap_or_else(|| "public".into());
-        self.enums
-            .get(&QualName::new(schema, type_name.name.clone()))
     }
 }
 

@@ -144,20 +144,25 @@ pub fn lint_paths(
             .map(|set| analyze::analyze(set, settings, Catalog::new()))
             .collect()
     });
+    // Reported files by displayed path: canonicalise each file once, not each finding.
+    let reported: Option<BTreeSet<&Path>> = reported_files.map(|wanted| {
+        sets.iter()
+            .flat_map(|set| &set.files)
+            .filter(|file| wanted.contains(&canonical(&file.path)))
+            .map(|file| file.path.as_path())
+            .collect()
+    });
     let mut findings = vec![];
     let mut stats = Stats::default();
     for analysis in results {
         stats.add(&analysis.stats);
-        for f in analysis.findings {
-            if let Some(files) = &reported_files {
-                if !files.contains(&canonical(&f.file)) {
-                    continue;
-                }
-            }
-            findings.push(f);
-        }
+        findings.extend(analysis.findings.into_iter().filter(|f| {
+            reported
+                .as_ref()
+                .is_none_or(|r| r.contains(f.file.as_path()))
+        }));
     }
-    findings.sort_by_key(|f| f.sort_key());
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let used: BTreeSet<PathBuf> = findings.iter().map(|f| f.file.clone()).collect();
     let mut sources = HashMap::new();
     for set in sets {

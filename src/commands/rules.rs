@@ -27,10 +27,7 @@ pub fn run(args: &RulesArgs) -> Result<Outcome> {
             table.set_header(vec!["rule", "category", "severity", "fix", "summary"]);
             for r in RULES {
                 let m = r.meta();
-                let fix = serde_json::to_value(m.fix)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default();
+                let fix = m.fix.name().to_string();
                 table.add_row(vec![
                     m.id.to_string(),
                     m.category.name().to_string(),

@@ -43,14 +43,8 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             builder = builder.with_note(note);
         }
         if let Some(fix) = &f.fix {
-            builder = builder.with_note(format!(
-                "fix ({}):\n{}",
-                serde_json::to_value(fix.applicability)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-                fix.sql
-            ));
+            builder =
+                builder.with_note(format!("fix ({}):\n{}", fix.applicability.name(), fix.sql));
         }
         builder
             .finish()

@@ -89,6 +89,16 @@ pub enum FixKind {
     Guidance,
 }
 
+impl FixKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            FixKind::None => "none",
+            FixKind::Recipe => "recipe",
+            FixKind::Guidance => "guidance",
+        }
+    }
+}
+
 /// A rule's identity, declared once.
 #[derive(Debug, Serialize)]
 pub struct RuleMeta {
