@@ -71,7 +71,7 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
         ..Stats::default()
     };
     let mut raw: Vec<(usize, Option<String>, Diagnostic)> = vec![];
-    let mut suppressions: Vec<(usize, Vec<Suppression>)> = vec![];
+    let mut suppressions: Vec<(usize, Suppression)> = vec![];
     let mut origins: Origins = HashMap::new();
 
     for problem in &set.problems {
@@ -243,7 +243,7 @@ fn note_parse(
     parsed: &ParsedText,
     raw: &mut Vec<(usize, Option<String>, Diagnostic)>,
     stats: &mut Stats,
-    suppressions: &mut Vec<(usize, Vec<Suppression>)>,
+    suppressions: &mut Vec<(usize, Suppression)>,
     migration: Option<&str>,
 ) {
     for error in &parsed.errors {
@@ -262,9 +262,7 @@ fn note_parse(
     }
     let spans: Vec<Span> = parsed.statements.iter().map(|s| s.span).collect();
     let found = suppress::parse(&part.text, &parsed.lexed.line_comments, &spans);
-    if !found.is_empty() {
-        suppressions.push((part.file, found));
-    }
+    suppressions.extend(found.into_iter().map(|sup| (part.file, sup)));
 }
 
 fn record_created(stmt: &StmtKind, created: &mut BTreeSet<QualName>) {
@@ -325,62 +323,56 @@ fn finish(
     set: &MigrationSet,
     settings: &Settings,
     raw: Vec<(usize, Option<String>, Diagnostic)>,
-    suppressions: &[(usize, Vec<Suppression>)],
+    suppressions: &[(usize, Suppression)],
 ) -> Vec<Finding> {
-    let mut used: Vec<Vec<Vec<bool>>> = suppressions
+    // For each suppression, which of its rules silenced something.
+    let mut used: Vec<Vec<bool>> = suppressions
         .iter()
-        .map(|(_, s)| s.iter().map(|x| vec![false; x.rules.len()]).collect())
+        .map(|(_, sup)| vec![false; sup.rules.len()])
         .collect();
     let mut kept: Vec<(usize, Option<String>, Diagnostic)> = vec![];
-    'diag: for (file, migration, diag) in raw {
-        for (si, (sfile, sups)) in suppressions.iter().enumerate() {
-            if *sfile != file {
-                continue;
-            }
-            for (i, sup) in sups.iter().enumerate() {
-                if sup.covers(diag.rule, diag.span) {
-                    if let Some(ri) = sup.rules.iter().position(|r| r == diag.rule) {
-                        used[si][i][ri] = true;
-                    }
-                    continue 'diag;
-                }
-            }
+    for (file, migration, diag) in raw {
+        let silenced_by = suppressions
+            .iter()
+            .enumerate()
+            .find_map(|(i, (sfile, sup))| {
+                let rule = sup.rules.iter().position(|r| r == diag.rule)?;
+                (*sfile == file && sup.covers(diag.rule, diag.span)).then_some((i, rule))
+            });
+        match silenced_by {
+            Some((i, rule)) => used[i][rule] = true,
+            None => kept.push((file, migration, diag)),
         }
-        kept.push((file, migration, diag));
     }
-    for (si, (file, sups)) in suppressions.iter().enumerate() {
-        for (i, sup) in sups.iter().enumerate() {
-            if sup.reason.is_none() {
-                kept.push((*file, None, Diagnostic::new("suppression-without-reason", sup.span, "suppression gives no reason")
-                    .help("add the reason after `--`: `-- pgproof: ignore <rule> -- <why this is safe here>`")));
-            }
-            if sup.rules.is_empty() {
-                kept.push((
-                    *file,
-                    None,
-                    Diagnostic::new("unused-suppression", sup.span, "suppression names no rule")
-                        .help(
-                            "name the rule to ignore: `-- pgproof: ignore <rule-id> -- <reason>`",
-                        ),
-                ));
-            }
-            for (ri, rule) in sup.rules.iter().enumerate() {
-                let message = if crate::rules::find(rule).is_none() {
-                    format!("`{rule}` is not a pgproof rule, so this suppression does nothing")
-                } else if used[si][i][ri] {
-                    continue;
-                } else if !sup.whole_file && sup.target.is_none() {
-                    format!("suppression of `{rule}` is not followed by a statement")
-                } else {
-                    format!("suppression of `{rule}` matches no finding")
-                };
-                kept.push((
-                    *file,
-                    None,
-                    Diagnostic::new("unused-suppression", sup.span, message)
-                        .help("remove the comment, or fix the rule id (see `pgproof rules`)"),
-                ));
-            }
+    for ((file, sup), used) in suppressions.iter().zip(&used) {
+        if sup.reason.is_none() {
+            kept.push((*file, None, Diagnostic::new("suppression-without-reason", sup.span, "suppression gives no reason")
+                .help("add the reason after `--`: `-- pgproof: ignore <rule> -- <why this is safe here>`")));
+        }
+        if sup.rules.is_empty() {
+            kept.push((
+                *file,
+                None,
+                Diagnostic::new("unused-suppression", sup.span, "suppression names no rule")
+                    .help("name the rule to ignore: `-- pgproof: ignore <rule-id> -- <reason>`"),
+            ));
+        }
+        for (rule, used) in sup.rules.iter().zip(used) {
+            let message = if crate::rules::find(rule).is_none() {
+                format!("`{rule}` is not a pgproof rule, so this suppression does nothing")
+            } else if *used {
+                continue;
+            } else if !sup.whole_file && sup.target.is_none() {
+                format!("suppression of `{rule}` is not followed by a statement")
+            } else {
+                format!("suppression of `{rule}` matches no finding")
+            };
+            kept.push((
+                *file,
+                None,
+                Diagnostic::new("unused-suppression", sup.span, message)
+                    .help("remove the comment, or fix the rule id (see `pgproof rules`)"),
+            ));
         }
     }
     let indexes: Vec<OnceCell<LineIndex>> = set.files.iter().map(|_| OnceCell::new()).collect();

@@ -28,6 +28,14 @@ fn findings_for(
         .collect()
 }
 
+/// The `sql setup` block of a doc: the schema its examples run against.
+fn setup_of(examples: &[pgproof::docs::Example]) -> Option<&str> {
+    examples
+        .iter()
+        .find(|e| e.kind == "setup")
+        .map(|e| e.sql.as_str())
+}
+
 #[test]
 fn every_rule_doc_example_behaves_as_documented() {
     let mut failures = vec![];
@@ -35,10 +43,7 @@ fn every_rule_doc_example_behaves_as_documented() {
     for rule in RULES {
         let meta = rule.meta();
         let examples = examples(meta.doc);
-        let setup = examples
-            .iter()
-            .find(|e| e.kind == "setup")
-            .map(|e| e.sql.as_str());
+        let setup = setup_of(&examples);
         let bad = examples.iter().filter(|e| e.kind == "bad").count();
         let good = examples.iter().filter(|e| e.kind == "good").count();
         if meta.doc_examples && (bad == 0 || good == 0) {
@@ -85,10 +90,7 @@ fn fixes_offered_by_bad_examples_lint_clean() {
     for rule in RULES {
         let meta = rule.meta();
         let examples = examples(meta.doc);
-        let setup = examples
-            .iter()
-            .find(|e| e.kind == "setup")
-            .map(|e| e.sql.as_str());
+        let setup = setup_of(&examples);
         for bad in examples.iter().filter(|e| e.kind == "bad") {
             for finding in findings_for(setup, &bad.sql, bad.pg_version())
                 .iter()

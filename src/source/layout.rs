@@ -8,7 +8,7 @@ use super::{
 use crate::lex::blank_out;
 use crate::span::Span;
 use anyhow::{Context, Result};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -224,9 +224,14 @@ fn included(file: &Path, root: &Path, opts: &LoadOptions) -> bool {
     true
 }
 
+/// A file's text, or the offset and message of why it is not SQL text.
+type FileText = Result<String, (usize, String)>;
+
 struct Loader<'a> {
     set: MigrationSet,
     opts: &'a LoadOptions,
+    /// Texts already read while detecting the layout, so no file is read twice.
+    read_ahead: HashMap<PathBuf, FileText>,
 }
 
 impl Loader<'_> {
@@ -234,9 +239,12 @@ impl Loader<'_> {
     fn read(&mut self, path: &Path) -> Result<Option<usize>> {
         let index = self.set.files.len();
         let shown = display_path(path);
-        match read_text(path, self.opts.max_file_bytes)
-            .with_context(|| format!("cannot read `{}`", shown.display()))?
-        {
+        let text = match self.read_ahead.remove(path) {
+            Some(text) => text,
+            None => read_text(path, self.opts.max_file_bytes)
+                .with_context(|| format!("cannot read `{}`", shown.display()))?,
+        };
+        match text {
             Ok(text) => {
                 self.set.files.push(SourceFile { path: shown, text });
                 Ok(Some(index))
@@ -309,6 +317,7 @@ fn load(
             problems: vec![],
         },
         opts,
+        read_ahead: HashMap::new(),
     };
     match detected {
         Layout::Diesel | Layout::Prisma => load_directories(&mut loader, root, detected, dirs)?,
@@ -323,7 +332,7 @@ fn load(
                 .collect();
             let layout = match opts.layout {
                 Some(l) => l,
-                None => detect_file_layout(&files, opts),
+                None => detect_file_layout(&files, opts, &mut loader.read_ahead),
             };
             loader.set.layout = layout;
             match layout {
@@ -351,7 +360,13 @@ fn is_flyway_name(name: &str) -> bool {
         .is_some_and(|(v, _)| Version::parse_groups(v, &['.', '_']).is_some())
 }
 
-fn detect_file_layout(files: &[PathBuf], opts: &LoadOptions) -> Layout {
+/// Detects the layout of a directory of `.sql` files: by names first, then by section markers.
+/// Files read for their markers are kept in `read_ahead` for loading.
+fn detect_file_layout(
+    files: &[PathBuf],
+    opts: &LoadOptions,
+    read_ahead: &mut HashMap<PathBuf, FileText>,
+) -> Layout {
     let names: Vec<String> = files.iter().map(|f| file_name(f)).collect();
     if names.iter().any(|n| is_flyway_name(n)) {
         return Layout::Flyway;
@@ -363,19 +378,24 @@ fn detect_file_layout(files: &[PathBuf], opts: &LoadOptions) -> Layout {
         return Layout::UpDown;
     }
     for file in files {
-        if let Ok(Ok(text)) = read_text(file, opts.max_file_bytes) {
-            if text
-                .lines()
-                .any(|l| l.trim_start().starts_with("-- +goose"))
-            {
-                return Layout::Goose;
-            }
-            if text
-                .lines()
-                .any(|l| l.trim_start().starts_with("-- migrate:up"))
-            {
-                return Layout::Dbmate;
-            }
+        // An unreadable file is reported when it is loaded.
+        let Ok(text) = read_text(file, opts.max_file_bytes) else {
+            continue;
+        };
+        let marker = text.as_ref().ok().and_then(|text| {
+            text.lines().map(str::trim_start).find_map(|l| {
+                if l.starts_with("-- +goose") {
+                    Some(Layout::Goose)
+                } else if l.starts_with("-- migrate:up") {
+                    Some(Layout::Dbmate)
+                } else {
+                    None
+                }
+            })
+        });
+        read_ahead.insert(file.clone(), text);
+        if let Some(layout) = marker {
+            return layout;
         }
     }
     Layout::Plain
