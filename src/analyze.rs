@@ -6,7 +6,8 @@ use crate::config::Settings;
 use crate::finding::{Diagnostic, Finding};
 use crate::parse::{parse_sql, ParsedText};
 use crate::rules::{
-    HeldLock, MigrationContext, MigrationStatement, Rule, SchemaContext, StatementContext, RULES,
+    HeldLock, MigrationContext, MigrationStatement, Part, Rule, SchemaContext, StatementContext,
+    RULES,
 };
 use crate::source::{MigrationSet, SqlPart};
 use crate::span::{LineIndex, Span};
@@ -82,6 +83,10 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
         ));
     }
 
+    let set_has_downs = set
+        .migrations
+        .iter()
+        .any(|m| m.down.as_ref().is_some_and(|d| !d.text.trim().is_empty()));
     for migration in &set.migrations {
         let up = migration
             .up
@@ -95,9 +100,16 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
         let mut held: Vec<HeldLock> = vec![];
         let mut explicit_tx = false;
         let mut lock_timeout_set = false;
+        let mut statement_timeout_set = false;
+        let mut tx_start = migration.transaction.wrapped.then_some(0);
+        // The schema before up, kept for reversibility checks when there is a down part.
+        let before = down
+            .as_ref()
+            .filter(|(_, p)| !p.statements.is_empty())
+            .map(|_| catalog.clone());
         // Whether each up statement ran inside a transaction, for migration hooks.
         let mut in_transaction: Vec<bool> = vec![];
-        let mut migration_diags: Vec<Diagnostic> = vec![];
+        let mut migration_diags = vec![];
         let mut up_file = None;
 
         if let Some((part, parsed)) = &up {
@@ -110,7 +122,7 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
                 &mut suppressions,
                 Some(&migration.id),
             );
-            for stmt in &parsed.statements {
+            for (position, stmt) in parsed.statements.iter().enumerate() {
                 let in_tx = migration.transaction.wrapped || explicit_tx;
                 {
                     let cx = StatementContext {
@@ -125,6 +137,10 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
                         held_locks: &held,
                         created_in_migration: &created,
                         lock_timeout_set,
+                        statement_timeout_set,
+                        require_statement_timeout: settings.require_statement_timeout,
+                        earlier: &parsed.statements[..position],
+                        tx_start,
                         graph: OnceCell::new(),
                     };
                     let mut out = vec![];
@@ -138,14 +154,23 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
                 }
                 // Transaction bookkeeping.
                 match &stmt.kind {
-                    StmtKind::Transaction { tx: TxKind::Begin } => explicit_tx = true,
+                    StmtKind::Transaction { tx: TxKind::Begin } => {
+                        if !explicit_tx && !migration.transaction.wrapped {
+                            tx_start = Some(position + 1);
+                        }
+                        explicit_tx = true;
+                    }
                     StmtKind::Transaction {
                         tx: TxKind::Commit | TxKind::Rollback,
                     } => {
                         explicit_tx = false;
                         held.clear();
+                        tx_start = migration.transaction.wrapped.then_some(position + 1);
                     }
                     StmtKind::Set { name, .. } if name == "lock_timeout" => lock_timeout_set = true,
+                    StmtKind::Set { name, .. } if name == "statement_timeout" => {
+                        statement_timeout_set = true
+                    }
                     _ => {}
                 }
                 for (table, mode) in crate::locks::statement_locks(&stmt.kind) {
@@ -200,16 +225,27 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
             has_down: down.as_ref().is_some_and(|(_, p)| !p.statements.is_empty()),
             supports_down: migration.supports_down,
             pg_version: settings.pg_version,
+            before: before.as_ref(),
+            down: down
+                .as_ref()
+                .map(|(_, p)| p.statements.as_slice())
+                .unwrap_or_default(),
+            down_has_errors: down.as_ref().is_some_and(|(_, p)| !p.errors.is_empty()),
+            set_has_downs,
+            created: &created,
         };
         for rule in &rules {
             rule.check_migration(&cx, &mut migration_diags);
         }
-        if let Some(file) = up_file {
-            raw.extend(
-                migration_diags
-                    .into_iter()
-                    .map(|d| (file, Some(migration.id.clone()), d)),
-            );
+        let down_file = down.as_ref().map(|(p, _)| p.file);
+        for d in migration_diags {
+            let file = match d.part {
+                Part::Up => up_file.or(down_file),
+                Part::Down => down_file.or(up_file),
+            };
+            if let Some(file) = file {
+                raw.push((file, Some(migration.id.clone()), d.diagnostic));
+            }
         }
     }
 

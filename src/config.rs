@@ -62,6 +62,7 @@ struct ConfigFile {
     fail_on: Option<FailOn>,
     max_file_size_mb: Option<u64>,
     runner_transaction: Option<bool>,
+    require_statement_timeout: Option<bool>,
     rules: Option<BTreeMap<String, Level>>,
 }
 
@@ -76,6 +77,8 @@ pub struct Settings {
     pub load: LoadOptions,
     /// Per-rule level overrides from the config.
     pub levels: BTreeMap<String, Level>,
+    /// `missing-lock-timeout` also asks for `statement_timeout` before long-running statements.
+    pub require_statement_timeout: bool,
 }
 
 impl Default for Settings {
@@ -87,6 +90,7 @@ impl Default for Settings {
             fail_on: FailOn::Warning,
             load: LoadOptions::default(),
             levels: BTreeMap::new(),
+            require_statement_timeout: false,
         }
     }
 }
@@ -154,6 +158,7 @@ pub fn load(path: Option<&Path>) -> Result<Settings> {
         settings.load.max_file_bytes = mb.saturating_mul(1024 * 1024);
     }
     settings.load.runner_transaction = file.runner_transaction;
+    settings.require_statement_timeout = file.require_statement_timeout.unwrap_or(false);
     settings.load.include = globs(file.include.as_deref(), path, "include")?;
     settings.load.exclude = globs(file.exclude.as_deref(), path, "exclude")?;
     for (rule, level) in file.rules.unwrap_or_default() {

@@ -236,6 +236,8 @@ pub struct ColumnDef {
     pub default: Option<Expr>,
     pub identity: Option<Identity>,
     pub generated: Option<Expr>,
+    /// `GENERATED ALWAYS AS (...) VIRTUAL` (PostgreSQL 18+): computed on read, nothing stored.
+    pub generated_virtual: bool,
     /// Constraints written on the column, lowered to table constraints over this column.
     pub constraints: Vec<TableConstraint>,
 }
@@ -1346,6 +1348,7 @@ fn lower_column(c: &protobuf::ColumnDef) -> ColumnDef {
         default: c.raw_default.as_deref().map(expr),
         identity: None,
         generated: None,
+        generated_virtual: false,
         constraints: vec![],
     };
     for con in constraints_of(&c.constraints) {
@@ -1361,7 +1364,10 @@ fn lower_column(c: &protobuf::ColumnDef) -> ColumnDef {
                 });
                 column.not_null = true;
             }
-            ConstrType::ConstrGenerated => column.generated = con.raw_expr.as_deref().map(expr),
+            ConstrType::ConstrGenerated => {
+                column.generated = con.raw_expr.as_deref().map(expr);
+                column.generated_virtual = con.generated_kind == "v";
+            }
             ConstrType::ConstrPrimary => {
                 column.not_null = true;
                 column

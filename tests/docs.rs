@@ -7,16 +7,26 @@ use pgproof::docs::examples;
 use pgproof::rules::RULES;
 use std::fs;
 
+/// Lints `sql` as the second migration after `setup`. With a `down` block the pair is written in
+/// the golang-migrate layout (`.up.sql` / `.down.sql`), otherwise as plain SQL files.
 fn findings_for(
     setup: Option<&str>,
     sql: &str,
+    down: Option<&str>,
     pg_version: Option<u32>,
 ) -> Vec<pgproof::finding::Finding> {
     let dir = tempfile::tempdir().expect("temp dir");
+    let (setup_name, example_name) = match down {
+        Some(down) => {
+            fs::write(dir.path().join("002_example.down.sql"), down).expect("write down");
+            ("001_setup.up.sql", "002_example.up.sql")
+        }
+        None => ("001_setup.sql", "002_example.sql"),
+    };
     if let Some(setup) = setup {
-        fs::write(dir.path().join("001_setup.sql"), setup).expect("write setup");
+        fs::write(dir.path().join(setup_name), setup).expect("write setup");
     }
-    fs::write(dir.path().join("002_example.sql"), sql).expect("write example");
+    fs::write(dir.path().join(example_name), sql).expect("write example");
     let mut settings = Settings::default();
     if let Some(v) = pg_version {
         settings.pg_version = v;
@@ -24,8 +34,16 @@ fn findings_for(
     pgproof::commands::lint::lint_dir(dir.path(), &settings)
         .expect("lint runs")
         .into_iter()
-        .filter(|f| f.file.to_string_lossy().ends_with("002_example.sql"))
+        .filter(|f| f.file.to_string_lossy().contains("002_example."))
         .collect()
+}
+
+/// The `sql down` block right after example `i`, if any: the down part of that example.
+fn down_of(examples: &[pgproof::docs::Example], i: usize) -> Option<&str> {
+    examples
+        .get(i + 1)
+        .filter(|e| e.kind == "down")
+        .map(|e| e.sql.as_str())
 }
 
 /// The `sql setup` block of a doc: the schema its examples run against.
@@ -52,11 +70,12 @@ fn every_rule_doc_example_behaves_as_documented() {
                 meta.id
             ));
         }
-        for example in &examples {
-            if example.kind == "setup" {
+        for (i, example) in examples.iter().enumerate() {
+            if example.kind == "setup" || example.kind == "down" {
                 continue;
             }
-            let found = findings_for(setup, &example.sql, example.pg_version());
+            let down = down_of(&examples, i);
+            let found = findings_for(setup, &example.sql, down, example.pg_version());
             let fired = found.iter().any(|f| f.rule == meta.id);
             checked += 1;
             match example.kind.as_str() {
@@ -91,8 +110,9 @@ fn fixes_offered_by_bad_examples_lint_clean() {
         let meta = rule.meta();
         let examples = examples(meta.doc);
         let setup = setup_of(&examples);
-        for bad in examples.iter().filter(|e| e.kind == "bad") {
-            for finding in findings_for(setup, &bad.sql, bad.pg_version())
+        for (i, bad) in examples.iter().enumerate().filter(|(_, e)| e.kind == "bad") {
+            let down = down_of(&examples, i);
+            for finding in findings_for(setup, &bad.sql, down, bad.pg_version())
                 .iter()
                 .filter(|f| f.rule == meta.id)
             {
@@ -100,7 +120,7 @@ fn fixes_offered_by_bad_examples_lint_clean() {
                 if fix.applicability == pgproof::finding::Applicability::DisplayOnly {
                     continue;
                 }
-                let again = findings_for(setup, &fix.sql, bad.pg_version());
+                let again = findings_for(setup, &fix.sql, down, bad.pg_version());
                 assert!(
                     !again.iter().any(|f| f.rule == meta.id),
                     "{}: the offered fix still fires:\n{}",

@@ -15,12 +15,105 @@ pub struct Difference {
 }
 
 /// Every difference between `before` and `after`. Statistics (row estimates, scans) are ignored.
+///
+/// Objects are compared with `PartialEq` first; only the ones that differ are serialised and walked,
+/// so comparing two large, mostly equal catalogs stays cheap.
 pub fn diff(before: &Catalog, after: &Catalog) -> Vec<Difference> {
     let mut out = vec![];
-    let a = strip_stats(serde_json::to_value(before).unwrap_or(Value::Null));
-    let b = strip_stats(serde_json::to_value(after).unwrap_or(Value::Null));
-    walk(String::new(), &a, &b, &mut out);
+    diff_map("tables", &before.tables, &after.tables, &mut out);
+    diff_map("indexes", &before.indexes, &after.indexes, &mut out);
+    diff_map("sequences", &before.sequences, &after.sequences, &mut out);
+    diff_map("views", &before.views, &after.views, &mut out);
+    diff_map("enums", &before.enums, &after.enums, &mut out);
+    diff_map("domains", &before.domains, &after.domains, &mut out);
+    diff_map("functions", &before.functions, &after.functions, &mut out);
+    for (field, a, b) in [
+        (
+            "schemas",
+            to_value(&before.schemas),
+            to_value(&after.schemas),
+        ),
+        (
+            "composite_types",
+            to_value(&before.composite_types),
+            to_value(&after.composite_types),
+        ),
+        (
+            "extensions",
+            to_value(&before.extensions),
+            to_value(&after.extensions),
+        ),
+    ] {
+        walk_set(field, &a, &b, &mut out);
+    }
     out
+}
+
+fn to_value<T: Serialize>(v: &T) -> Value {
+    strip_stats(serde_json::to_value(v).unwrap_or(Value::Null))
+}
+
+fn key_text<K: Serialize>(k: &K) -> String {
+    match serde_json::to_value(k) {
+        Ok(Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+fn diff_map<K: Ord + Serialize, V: PartialEq + Serialize>(
+    field: &str,
+    a: &std::collections::BTreeMap<K, V>,
+    b: &std::collections::BTreeMap<K, V>,
+    out: &mut Vec<Difference>,
+) {
+    for (k, va) in a {
+        match b.get(k) {
+            Some(vb) if va == vb => {}
+            Some(vb) => walk(
+                format!("{field} / {}", key_text(k)),
+                &to_value(va),
+                &to_value(vb),
+                out,
+            ),
+            None => out.push(Difference {
+                path: format!("{field} / {}", key_text(k)),
+                before: Some("present".into()),
+                after: None,
+            }),
+        }
+    }
+    for k in b.keys() {
+        if !a.contains_key(k) {
+            out.push(Difference {
+                path: format!("{field} / {}", key_text(k)),
+                before: None,
+                after: Some("present".into()),
+            });
+        }
+    }
+}
+
+/// Sets of names (schemas, extensions): one difference per name present on one side only.
+fn walk_set(field: &str, a: &Value, b: &Value, out: &mut Vec<Difference>) {
+    let (Value::Array(xa), Value::Array(xb)) = (a, b) else {
+        walk(field.to_string(), a, b, out);
+        return;
+    };
+    for v in xa.iter().filter(|v| !xb.contains(v)) {
+        out.push(Difference {
+            path: format!("{field} / {}", short(v)),
+            before: Some("present".into()),
+            after: None,
+        });
+    }
+    for v in xb.iter().filter(|v| !xa.contains(v)) {
+        out.push(Difference {
+            path: format!("{field} / {}", short(v)),
+            before: None,
+            after: Some("present".into()),
+        });
+    }
 }
 
 fn strip_stats(mut value: Value) -> Value {

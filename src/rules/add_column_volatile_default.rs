@@ -41,6 +41,18 @@ impl Rule for AddColumnVolatileDefault {
                     ),
                     None,
                 )
+            } else if let Some(generated) = column
+                .generated
+                .as_ref()
+                .filter(|_| !column.generated_virtual)
+            {
+                (
+                    format!(
+                        "a stored generated column computes `{}` for every existing row",
+                        generated.text
+                    ),
+                    None,
+                )
             } else if column.identity.is_some() {
                 (
                     "an identity column fills every existing row from its sequence".to_string(),
@@ -74,6 +86,14 @@ impl Rule for AddColumnVolatileDefault {
                 column.type_name.to_string()
             };
             let fix = match default_sql {
+                None if column.generated.is_some() => {
+                    let expr = column.generated.as_ref().map(|g| g.text.clone()).unwrap_or_default();
+                    if cx.pg_version >= 18 {
+                        format!("ALTER TABLE {t} ADD COLUMN {c} {ty} GENERATED ALWAYS AS ({expr}) VIRTUAL;")
+                    } else {
+                        format!("ALTER TABLE {t} ADD COLUMN {c} {ty};\n-- keep it in sync with a BEFORE INSERT OR UPDATE trigger computing {expr},\n-- then backfill existing rows in batches, outside the migration")
+                    }
+                }
                 Some(default) => format!(
                     "ALTER TABLE {t} ADD COLUMN {c} {ty};\nALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {default};\n-- then backfill in batches, outside the migration:\n-- UPDATE {t} SET {c} = {default} WHERE {c} IS NULL AND <next batch of keys>;"
                 ),

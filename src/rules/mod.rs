@@ -7,44 +7,130 @@ use crate::catalog::Catalog;
 use crate::finding::{Diagnostic, Severity};
 use crate::graph::DependencyGraph;
 use crate::span::Span;
-use crate::syntax::{LockMode, QualName, StmtKind};
+use crate::syntax::{LockMode, QualName, StmtKind, TypeName};
 use serde::Serialize;
 use std::cell::OnceCell;
 use std::collections::BTreeSet;
 
 mod add_check_validated;
+mod add_column_not_null_without_default;
 mod add_column_volatile_default;
+mod add_exclusion_constraint;
 mod add_foreign_key_validated;
+mod add_unique_without_index;
+mod alter_column_type_rewrite;
+mod alter_domain_add_constraint;
+mod alter_table_could_be_combined;
 mod ambiguous_migration_order;
+mod attach_partition_without_check;
+mod backfill_in_ddl_transaction;
+mod begin_in_runner_transaction;
 mod concurrently_in_transaction;
+mod constraint_rejects_old_writes;
 mod create_index_non_concurrently;
+mod data_change_without_down;
+mod detach_partition_non_concurrently;
+mod down_does_not_reverse;
 mod drop_cascade;
 mod drop_column;
+mod drop_column_default;
+mod drop_index_non_concurrently;
+mod drop_not_null;
+mod drop_object;
+mod drop_table;
+mod enum_value_in_transaction;
+mod foreign_key_type_mismatch;
 mod foreign_key_without_index;
+mod full_table_rewrite;
+mod identifier_too_long;
+mod irreversible_data_loss;
+mod lock_held_across_statements;
+mod lock_table;
+mod missing_down_migration;
+mod missing_lock_timeout;
+mod narrow_column_type;
+mod prefer_bigint_key;
+mod prefer_identity;
+mod prefer_jsonb;
+mod prefer_text_over_varchar;
+mod prefer_timestamptz;
+mod primary_key_on_nullable_columns;
+mod refresh_materialized_view_non_concurrently;
+mod reindex_non_concurrently;
 mod rename_column;
+mod rename_enum_value;
+mod rename_table;
 mod set_not_null_scan;
 mod suppression_without_reason;
 mod syntax_error;
 mod table_without_primary_key;
+mod trigger_on_existing_table;
+mod truncate_table;
+mod unterminated_transaction;
 mod unused_suppression;
+mod update_all_rows;
+mod validate_in_same_transaction;
 
 /// Every rule, sorted by id. Adding a rule adds one line here.
 pub static RULES: &[&dyn Rule] = &[
     &add_check_validated::AddCheckValidated,
+    &add_column_not_null_without_default::AddColumnNotNullWithoutDefault,
     &add_column_volatile_default::AddColumnVolatileDefault,
+    &add_exclusion_constraint::AddExclusionConstraint,
     &add_foreign_key_validated::AddForeignKeyValidated,
+    &add_unique_without_index::AddUniqueWithoutIndex,
+    &alter_column_type_rewrite::AlterColumnTypeRewrite,
+    &alter_domain_add_constraint::AlterDomainAddConstraint,
+    &alter_table_could_be_combined::AlterTableCouldBeCombined,
     &ambiguous_migration_order::AmbiguousMigrationOrder,
+    &attach_partition_without_check::AttachPartitionWithoutCheck,
+    &backfill_in_ddl_transaction::BackfillInDdlTransaction,
+    &begin_in_runner_transaction::BeginInRunnerTransaction,
     &concurrently_in_transaction::ConcurrentlyInTransaction,
+    &constraint_rejects_old_writes::ConstraintRejectsOldWrites,
     &create_index_non_concurrently::CreateIndexNonConcurrently,
+    &data_change_without_down::DataChangeWithoutDown,
+    &detach_partition_non_concurrently::DetachPartitionNonConcurrently,
+    &down_does_not_reverse::DownDoesNotReverse,
     &drop_cascade::DropCascade,
     &drop_column::DropColumn,
+    &drop_column_default::DropColumnDefault,
+    &drop_index_non_concurrently::DropIndexNonConcurrently,
+    &drop_not_null::DropNotNull,
+    &drop_object::DropObject,
+    &drop_table::DropTable,
+    &enum_value_in_transaction::EnumValueInTransaction,
+    &foreign_key_type_mismatch::ForeignKeyTypeMismatch,
     &foreign_key_without_index::ForeignKeyWithoutIndex,
+    &full_table_rewrite::FullTableRewrite,
+    &identifier_too_long::IdentifierTooLong,
+    &irreversible_data_loss::IrreversibleDataLoss,
+    &lock_held_across_statements::LockHeldAcrossStatements,
+    &lock_table::LockTable,
+    &missing_down_migration::MissingDownMigration,
+    &missing_lock_timeout::MissingLockTimeout,
+    &narrow_column_type::NarrowColumnType,
+    &prefer_bigint_key::PreferBigintKey,
+    &prefer_identity::PreferIdentity,
+    &prefer_jsonb::PreferJsonb,
+    &prefer_text_over_varchar::PreferTextOverVarchar,
+    &prefer_timestamptz::PreferTimestamptz,
+    &primary_key_on_nullable_columns::PrimaryKeyOnNullableColumns,
+    &refresh_materialized_view_non_concurrently::RefreshMaterializedViewNonConcurrently,
+    &reindex_non_concurrently::ReindexNonConcurrently,
     &rename_column::RenameColumn,
+    &rename_enum_value::RenameEnumValue,
+    &rename_table::RenameTable,
     &set_not_null_scan::SetNotNullScan,
     &suppression_without_reason::SuppressionWithoutReason,
     &syntax_error::SyntaxError,
     &table_without_primary_key::TableWithoutPrimaryKey,
+    &trigger_on_existing_table::TriggerOnExistingTable,
+    &truncate_table::TruncateTable,
+    &unterminated_transaction::UnterminatedTransaction,
     &unused_suppression::UnusedSuppression,
+    &update_all_rows::UpdateAllRows,
+    &validate_in_same_transaction::ValidateInSameTransaction,
 ];
 
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
@@ -129,7 +215,7 @@ pub trait Rule: Sync {
     fn check_statement(&self, _cx: &StatementContext<'_>, _out: &mut Vec<Diagnostic>) {}
 
     /// Called once per migration after its statements.
-    fn check_migration(&self, _cx: &MigrationContext<'_>, _out: &mut Vec<Diagnostic>) {}
+    fn check_migration(&self, _cx: &MigrationContext<'_>, _out: &mut Vec<MigrationDiagnostic>) {}
 
     /// Called once on the final schema (replayed or live).
     fn check_schema(&self, _cx: &SchemaContext<'_>, _out: &mut Vec<SchemaDiagnostic>) {}
@@ -164,6 +250,14 @@ pub struct StatementContext<'a> {
     /// Relations created earlier in the same migration (new, empty, unseen by the app).
     pub created_in_migration: &'a BTreeSet<QualName>,
     pub lock_timeout_set: bool,
+    /// `statement_timeout` was set earlier in the migration.
+    pub statement_timeout_set: bool,
+    /// The config asks for `statement_timeout` too (`require_statement_timeout`).
+    pub require_statement_timeout: bool,
+    /// The statements of this migration's up part before this one.
+    pub earlier: &'a [crate::parse::ParsedStatement],
+    /// Index into `earlier` where the current transaction began (the runner's, or an explicit BEGIN).
+    pub tx_start: Option<usize>,
     pub(crate) graph: OnceCell<DependencyGraph>,
 }
 
@@ -171,6 +265,19 @@ impl StatementContext<'_> {
     /// Whether `table` was created earlier in this migration (so nothing else can be using it yet).
     pub fn is_new(&self, table: &QualName) -> bool {
         self.created_in_migration.contains(table)
+    }
+
+    /// Statements that ran earlier in the current transaction (empty outside a transaction).
+    pub fn earlier_in_transaction(&self) -> &[crate::parse::ParsedStatement] {
+        match self.tx_start {
+            Some(start) if self.in_transaction => &self.earlier[start.min(self.earlier.len())..],
+            _ => &[],
+        }
+    }
+
+    /// A table that existed before this migration (not new, not temporary): where locks hurt.
+    pub fn is_existing_table(&self, table: &QualName) -> bool {
+        !self.is_new(table) && table.schema != "pg_temp"
     }
 
     /// The dependency graph of the catalog before this statement, built on first use.
@@ -196,6 +303,30 @@ pub struct MigrationContext<'a> {
     pub has_down: bool,
     pub supports_down: bool,
     pub pg_version: u32,
+    /// The schema before the migration's up part; kept only when the migration has a down part.
+    pub before: Option<&'a Catalog>,
+    /// The down part's statements (empty when there is none).
+    pub down: &'a [crate::parse::ParsedStatement],
+    /// The down part had syntax errors, so replaying it is incomplete.
+    pub down_has_errors: bool,
+    /// Some migration of the same set has a down part (the project writes them).
+    pub set_has_downs: bool,
+    /// Tables created earlier in this migration's up part.
+    pub created: &'a BTreeSet<QualName>,
+}
+
+/// Which part of a migration a migration finding points into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Up,
+    Down,
+}
+
+/// A migration finding: a diagnostic whose span lies in the up or the down part.
+#[derive(Debug, Clone)]
+pub struct MigrationDiagnostic {
+    pub part: Part,
+    pub diagnostic: Diagnostic,
 }
 
 /// What a schema rule sees: the final catalog.
@@ -239,11 +370,21 @@ pub fn lock_effect(mode: LockMode, table: &QualName) -> String {
     )
 }
 
-/// Inserts `word` after the first occurrence of `after` (case-insensitive) in `sql`.
+/// Inserts `word` after the first whole-word occurrence of `after` (case-insensitive) in `sql`.
 pub fn insert_after_keyword(sql: &str, after: &str, word: &str) -> Option<String> {
     let lower = sql.to_ascii_lowercase();
-    let at = lower.find(&after.to_ascii_lowercase())? + after.len();
-    Some(format!("{} {}{}", &sql[..at], word, &sql[at..]))
+    let needle = after.to_ascii_lowercase();
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let mut from = 0;
+    while let Some(found) = lower[from..].find(&needle) {
+        let start = from + found;
+        let end = start + needle.len();
+        if !is_word(lower[..start].chars().next_back()) && !is_word(lower[end..].chars().next()) {
+            return Some(format!("{} {}{}", &sql[..end], word, &sql[end..]));
+        }
+        from = end;
+    }
+    None
 }
 
 /// "until the transaction commits" / "until the statement finishes".
@@ -253,6 +394,109 @@ pub fn held_until(in_transaction: bool) -> &'static str {
     } else {
         "until the statement finishes"
     }
+}
+
+/// How changing a column from one type to another affects the stored rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypeChange {
+    /// Same type and modifiers: nothing happens.
+    Same,
+    /// Binary-coercible: a catalog-only change, no rewrite and no scan.
+    BinaryCoercible,
+    /// The new type holds fewer values: a rewrite, and old writes can fail.
+    Narrowing,
+    /// A rewrite of the table and its indexes.
+    Rewrite,
+}
+
+/// Classifies `old -> new` as PostgreSQL does when deciding whether `ALTER COLUMN TYPE` rewrites.
+pub fn classify_type_change(old: &TypeName, new: &TypeName) -> TypeChange {
+    if old == new {
+        return TypeChange::Same;
+    }
+    if old.array != new.array || old.schema != new.schema && new.schema.is_some() {
+        return TypeChange::Rewrite;
+    }
+    let limit = |t: &TypeName| t.mods.first().copied();
+    let text_like = |n: &str| matches!(n, "text" | "varchar" | "citext");
+    match (old.name.as_str(), new.name.as_str()) {
+        (a, b) if text_like(a) && text_like(b) => match (limit(old), limit(new)) {
+            (_, None) => TypeChange::BinaryCoercible,
+            (Some(o), Some(n)) if n >= o => TypeChange::BinaryCoercible,
+            _ => TypeChange::Narrowing,
+        },
+        ("numeric", "numeric") => {
+            let scale = |t: &TypeName| t.mods.get(1).copied().unwrap_or(0);
+            match (limit(old), limit(new)) {
+                (_, None) => TypeChange::BinaryCoercible,
+                (None, Some(_)) => TypeChange::Narrowing,
+                (Some(p), Some(p2)) => {
+                    let (s, s2) = (scale(old), scale(new));
+                    if s2 == s && p2 >= p {
+                        TypeChange::BinaryCoercible
+                    } else if p2 - s2 < p - s || s2 < s {
+                        TypeChange::Narrowing
+                    } else {
+                        TypeChange::Rewrite
+                    }
+                }
+            }
+        }
+        ("varbit", "varbit")
+        | ("timestamp", "timestamp")
+        | ("timestamptz", "timestamptz")
+        | ("time", "time")
+        | ("interval", "interval") => match (limit(old), limit(new)) {
+            (_, None) => TypeChange::BinaryCoercible,
+            (Some(o), Some(n)) if n >= o => TypeChange::BinaryCoercible,
+            _ => TypeChange::Narrowing,
+        },
+        ("bpchar", "bpchar") => match (limit(old), limit(new)) {
+            (Some(o), Some(n)) if n < o => TypeChange::Narrowing,
+            _ => TypeChange::Rewrite,
+        },
+        ("cidr", "inet") => TypeChange::BinaryCoercible,
+        (a, b) => {
+            let rank = |n: &str| match n {
+                "int2" => Some(1),
+                "int4" => Some(2),
+                "int8" => Some(3),
+                "float4" => Some(4),
+                "float8" => Some(5),
+                "numeric" => Some(6),
+                _ => None,
+            };
+            match (rank(a), rank(b)) {
+                (Some(x), Some(y)) if y < x => TypeChange::Narrowing,
+                _ if text_like(a) || a == "bpchar" => {
+                    // text to anything narrower (int, uuid, ...) can fail on existing values.
+                    TypeChange::Narrowing
+                }
+                _ => TypeChange::Rewrite,
+            }
+        }
+    }
+}
+
+/// Columns a statement creates: those of `CREATE TABLE` and `ADD COLUMN`, with their table.
+pub fn new_columns(stmt: &StmtKind) -> Vec<(&QualName, &crate::syntax::ColumnDef)> {
+    match stmt {
+        StmtKind::CreateTable(t) => t.columns.iter().map(|c| (&t.name, c)).collect(),
+        StmtKind::AlterTable(a) => a
+            .cmds
+            .iter()
+            .filter_map(|c| match c {
+                crate::syntax::AlterCmd::AddColumn { column, .. } => Some((&a.name, column)),
+                _ => None,
+            })
+            .collect(),
+        _ => vec![],
+    }
+}
+
+/// Quoted `schema.table.column` for messages.
+pub fn column_ref(table: &QualName, column: &str) -> String {
+    format!("{table}.{}", crate::syntax::quote_ident(column))
 }
 
 #[cfg(test)]
@@ -296,6 +540,43 @@ mod tests {
             .collect();
         for doc in docs {
             assert!(find(&doc).is_some(), "lints/{doc}.md has no rule");
+        }
+    }
+
+    fn ty(name: &str, mods: &[i64]) -> TypeName {
+        TypeName {
+            mods: mods.to_vec(),
+            ..TypeName::simple(name)
+        }
+    }
+
+    #[test]
+    fn type_changes_are_classified_like_postgres() {
+        use TypeChange::*;
+        let cases = [
+            (ty("varchar", &[50]), ty("varchar", &[100]), BinaryCoercible),
+            (ty("varchar", &[50]), ty("varchar", &[]), BinaryCoercible),
+            (ty("varchar", &[50]), ty("text", &[]), BinaryCoercible),
+            (ty("text", &[]), ty("varchar", &[]), BinaryCoercible),
+            (ty("varchar", &[100]), ty("varchar", &[50]), Narrowing),
+            (ty("text", &[]), ty("varchar", &[20]), Narrowing),
+            (
+                ty("numeric", &[10, 2]),
+                ty("numeric", &[12, 2]),
+                BinaryCoercible,
+            ),
+            (ty("numeric", &[10, 2]), ty("numeric", &[12, 4]), Rewrite),
+            (ty("numeric", &[10, 2]), ty("numeric", &[8, 2]), Narrowing),
+            (ty("numeric", &[10, 2]), ty("numeric", &[]), BinaryCoercible),
+            (ty("int4", &[]), ty("int8", &[]), Rewrite),
+            (ty("int8", &[]), ty("int4", &[]), Narrowing),
+            (ty("timestamp", &[]), ty("timestamptz", &[]), Rewrite),
+            (ty("text", &[]), ty("int4", &[]), Narrowing),
+            (ty("cidr", &[]), ty("inet", &[]), BinaryCoercible),
+            (ty("int4", &[]), ty("int4", &[]), Same),
+        ];
+        for (old, new, want) in cases {
+            assert_eq!(classify_type_change(&old, &new), want, "{old} -> {new}");
         }
     }
 }

@@ -1,3 +1,4 @@
+SET lock_timeout = '5s';
 ALTER TABLE invoices VALIDATE CONSTRAINT invoices_amount_positive;
 ALTER TABLE invoices VALIDATE CONSTRAINT invoices_amount_not_null;
 -- PostgreSQL 12+ skips the scan thanks to the validated check above.

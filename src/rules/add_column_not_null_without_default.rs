@@ -1,0 +1,67 @@
+//! `add-column-not-null-without-default`: a NOT NULL column without a default added to an existing table.
+
+use super::*;
+use crate::syntax::{quote_ident, AlterCmd};
+
+pub struct AddColumnNotNullWithoutDefault;
+
+static META: RuleMeta = RuleMeta {
+    id: "add-column-not-null-without-default",
+    category: Category::Compatibility,
+    severity: Severity::Error,
+    fix: FixKind::Recipe,
+    doc: include_str!("../../lints/add-column-not-null-without-default.md"),
+    doc_examples: true,
+};
+
+impl Rule for AddColumnNotNullWithoutDefault {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+        let StmtKind::AlterTable(alter) = cx.stmt else {
+            return;
+        };
+        if !cx.is_existing_table(&alter.name) {
+            return;
+        }
+        for cmd in &alter.cmds {
+            let AlterCmd::AddColumn { column, .. } = cmd else {
+                continue;
+            };
+            let has_value = column
+                .default
+                .as_ref()
+                .is_some_and(|d| !d.is_null_literal())
+                || column.identity.is_some()
+                || column.generated.is_some()
+                || column.type_name.is_serial();
+            if !column.not_null || has_value {
+                continue;
+            }
+            let t = &alter.name;
+            let c = quote_ident(&column.name);
+            out.push(
+                Diagnostic::new(
+                    META.id,
+                    cx.span,
+                    format!(
+                        "adding `{c}` as `NOT NULL` without a default fails with `column \"{}\" of relation \"{}\" contains null values` as soon as `{t}` has a row, and app instances still running the previous release cannot insert into `{t}` because they do not set `{c}`",
+                        column.name, t.name
+                    ),
+                )
+                .lock(LockMode::AccessExclusive)
+                .help("add the column with a constant default (instant since PostgreSQL 11), or add it nullable, backfill, and enforce `NOT NULL` once every deployed version writes it")
+                .fix(
+                    format!(
+                        "ALTER TABLE {t} ADD COLUMN {c} {};\n-- release code that writes {c}, backfill existing rows in batches, then:\nALTER TABLE {t} ADD CONSTRAINT {} CHECK ({c} IS NOT NULL) NOT VALID;",
+                        column.type_name,
+                        crate::catalog::apply::make_object_name(&t.name, Some(&column.name), "not_null")
+                    ),
+                    crate::finding::Applicability::Unsafe,
+                ),
+            );
+        }
+    }
+}

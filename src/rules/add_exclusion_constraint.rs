@@ -1,0 +1,52 @@
+//! `add-exclusion-constraint`: an exclusion constraint added to an existing table.
+
+use super::*;
+use crate::syntax::{AlterCmd, ConstraintKind};
+
+pub struct AddExclusionConstraint;
+
+static META: RuleMeta = RuleMeta {
+    id: "add-exclusion-constraint",
+    category: Category::Locking,
+    severity: Severity::Warning,
+    fix: FixKind::Guidance,
+    doc: include_str!("../../lints/add-exclusion-constraint.md"),
+    doc_examples: true,
+};
+
+impl Rule for AddExclusionConstraint {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+        let StmtKind::AlterTable(alter) = cx.stmt else {
+            return;
+        };
+        if !cx.is_existing_table(&alter.name) {
+            return;
+        }
+        for cmd in &alter.cmds {
+            let AlterCmd::AddConstraint { constraint } = cmd else {
+                continue;
+            };
+            let ConstraintKind::Exclude { method, .. } = &constraint.kind else {
+                continue;
+            };
+            out.push(
+                Diagnostic::new(
+                    META.id,
+                    cx.span,
+                    format!(
+                        "adding an `EXCLUDE USING {method}` constraint builds its index and checks every row of `{}` while it {} {}; exclusion constraints cannot be built concurrently or added `NOT VALID`",
+                        alter.name,
+                        lock_effect(LockMode::AccessExclusive, &alter.name),
+                        held_until(cx.in_transaction)
+                    ),
+                )
+                .lock(LockMode::AccessExclusive)
+                .help("create the constraint when the table is created, or run this in a maintenance window; to limit the damage set `lock_timeout` first so the statement gives up instead of queueing all traffic"),
+            );
+        }
+    }
+}

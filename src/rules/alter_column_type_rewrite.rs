@@ -1,0 +1,85 @@
+//! `alter-column-type-rewrite`: ALTER COLUMN TYPE that rewrites the table under ACCESS EXCLUSIVE.
+
+use super::*;
+use crate::syntax::{quote_ident, AlterCmd};
+
+pub struct AlterColumnTypeRewrite;
+
+static META: RuleMeta = RuleMeta {
+    id: "alter-column-type-rewrite",
+    category: Category::Locking,
+    severity: Severity::Warning,
+    fix: FixKind::Guidance,
+    doc: include_str!("../../lints/alter-column-type-rewrite.md"),
+    doc_examples: true,
+};
+
+impl Rule for AlterColumnTypeRewrite {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+        let StmtKind::AlterTable(alter) = cx.stmt else {
+            return;
+        };
+        if !cx.is_existing_table(&alter.name) {
+            return;
+        }
+        let table = cx.catalog.table(&alter.name);
+        for cmd in &alter.cmds {
+            let AlterCmd::AlterColumnType {
+                column,
+                type_name,
+                using,
+            } = cmd
+            else {
+                continue;
+            };
+            let old = table.and_then(|t| t.column(column)).map(|c| &c.type_name);
+            let change = match old {
+                Some(old) => classify_type_change(old, type_name),
+                // Unknown current type: only a change to unlimited text could be free.
+                None if matches!(type_name.name.as_str(), "text" | "varchar")
+                    && type_name.mods.is_empty() =>
+                {
+                    continue
+                }
+                None => TypeChange::Rewrite,
+            };
+            let trivial_using = using.as_ref().is_none_or(|u| {
+                u.text.trim_matches('"') == column.as_str()
+                    || u.columns == [column.clone()]
+                        && u.functions.is_empty()
+                        && !u.text.contains("::")
+            });
+            if matches!(change, TypeChange::Same | TypeChange::BinaryCoercible) && trivial_using {
+                continue;
+            }
+            let from = old.map(|t| format!("from `{t}` ")).unwrap_or_default();
+            let col = column_ref(&alter.name, column);
+            let mut diag = Diagnostic::new(
+                META.id,
+                cx.span,
+                format!(
+                    "changing `{col}` {from}to `{type_name}` rewrites the whole table and rebuilds its indexes while it {} {}",
+                    lock_effect(LockMode::AccessExclusive, &alter.name),
+                    held_until(cx.in_transaction)
+                ),
+            )
+            .lock(LockMode::AccessExclusive)
+            .help(format!(
+                "expand/contract: add a new column `{new}` of type `{type_name}`, write to both from the application (or a trigger), backfill it in batches, switch reads to it, then drop `{c}` in a later release",
+                new = quote_ident(&format!("{column}_new")),
+                c = quote_ident(column),
+            ));
+            if old.is_some_and(|o| o.name == "timestamp") && type_name.name == "timestamptz" {
+                diag = diag.note("from PostgreSQL 12, `timestamp` to `timestamptz` skips the rewrite when the session `TimeZone` is UTC");
+            }
+            if old.is_none() {
+                diag = diag.note("the column's current type is not known from the migrations, so pgproof assumes the change is not binary-coercible");
+            }
+            out.push(diag);
+        }
+    }
+}

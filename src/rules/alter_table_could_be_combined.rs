@@ -1,0 +1,72 @@
+//! `alter-table-could-be-combined`: several ALTER TABLE statements on one table in a migration.
+
+use super::*;
+use crate::syntax::AlterCmd;
+
+pub struct AlterTableCouldBeCombined;
+
+static META: RuleMeta = RuleMeta {
+    id: "alter-table-could-be-combined",
+    category: Category::Locking,
+    severity: Severity::Info,
+    fix: FixKind::Guidance,
+    doc: include_str!("../../lints/alter-table-could-be-combined.md"),
+    doc_examples: true,
+};
+
+/// Sub-commands that belong in their own statement (a separate transaction or a different lock).
+fn must_stay_separate(cmds: &[AlterCmd]) -> bool {
+    cmds.iter().any(|c| {
+        matches!(
+            c,
+            AlterCmd::ValidateConstraint { .. }
+                | AlterCmd::DropConstraint { .. }
+                | AlterCmd::DetachPartition { .. }
+                | AlterCmd::AttachPartition { .. }
+        ) || matches!(c, AlterCmd::AddConstraint { constraint } if constraint.not_valid)
+    })
+}
+
+impl Rule for AlterTableCouldBeCombined {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+        let StmtKind::AlterTable(alter) = cx.stmt else {
+            return;
+        };
+        if !cx.is_existing_table(&alter.name) || must_stay_separate(&alter.cmds) {
+            return;
+        }
+        // The previous statement on any table must be an ALTER TABLE of the same table, and this
+        // must be the second one in the run (report once per run of statements).
+        let mut run = 0;
+        for earlier in cx.earlier.iter().rev() {
+            match &earlier.kind {
+                StmtKind::AlterTable(a) if a.name == alter.name && !must_stay_separate(&a.cmds) => {
+                    run += 1
+                }
+                StmtKind::Set { .. } | StmtKind::Comment { .. } => continue,
+                _ => break,
+            }
+        }
+        if run != 1 {
+            return;
+        }
+        out.push(
+            Diagnostic::new(
+                META.id,
+                cx.span,
+                format!(
+                    "another `ALTER TABLE {}` just before this one: each statement queues for the table's `ACCESS EXCLUSIVE` lock again (and may rewrite or scan it again)",
+                    alter.name
+                ),
+            )
+            .help(format!(
+                "combine them into one statement with comma-separated actions: `ALTER TABLE {} ADD COLUMN a int, ADD COLUMN b text;` takes the lock once and does at most one rewrite",
+                alter.name
+            )),
+        );
+    }
+}

@@ -1,0 +1,73 @@
+//! `drop-column-default`: removing a default that inserts from running app instances rely on.
+
+use super::*;
+use crate::syntax::AlterCmd;
+
+pub struct DropColumnDefault;
+
+static META: RuleMeta = RuleMeta {
+    id: "drop-column-default",
+    category: Category::Compatibility,
+    severity: Severity::Warning,
+    fix: FixKind::Guidance,
+    doc: include_str!("../../lints/drop-column-default.md"),
+    doc_examples: true,
+};
+
+impl Rule for DropColumnDefault {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+        let StmtKind::AlterTable(alter) = cx.stmt else {
+            return;
+        };
+        if !cx.is_existing_table(&alter.name) {
+            return;
+        }
+        let Some(table) = cx.catalog.table(&alter.name) else {
+            return;
+        };
+        for cmd in &alter.cmds {
+            let AlterCmd::SetDefault { column, default } = cmd else {
+                continue;
+            };
+            if default.as_ref().is_some_and(|d| !d.is_null_literal()) {
+                continue;
+            }
+            let Some(col) = table.column(column) else {
+                continue;
+            };
+            let Some(old) = col.default.as_ref().filter(|d| !d.is_null_literal()) else {
+                continue;
+            };
+            // A serial column's sequence default dropped together with the column's identity
+            // conversion is a different rule's business.
+            if alter
+                .cmds
+                .iter()
+                .any(|c| matches!(c, AlterCmd::AddIdentity { column: c2, .. } if c2 == column))
+            {
+                continue;
+            }
+            let name = column_ref(&alter.name, column);
+            let outcome = if col.not_null {
+                "now fail with a NOT NULL violation"
+            } else {
+                "now store NULL instead"
+            };
+            out.push(
+                Diagnostic::new(
+                    META.id,
+                    cx.span,
+                    format!(
+                        "dropping the default `{}` of `{name}`: inserts from app instances that leave the column out (the previous release, other services, manual scripts) {outcome}",
+                        old.text
+                    ),
+                )
+                .help("release code that always sets the column first, deploy it everywhere, then drop the default in a later migration"),
+            );
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! `drop-object`: dropping a view, function, type, sequence or schema that app instances may use.
+
+use super::*;
+use crate::syntax::ObjectKind;
+
+pub struct DropObject;
+
+static META: RuleMeta = RuleMeta {
+    id: "drop-object",
+    category: Category::Compatibility,
+    severity: Severity::Warning,
+    fix: FixKind::Guidance,
+    doc: include_str!("../../lints/drop-object.md"),
+    doc_examples: true,
+};
+
+impl Rule for DropObject {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+        let StmtKind::Drop(drop) = cx.stmt else {
+            return;
+        };
+        let catalog = cx.catalog;
+        for name in &drop.names {
+            let known = match drop.kind {
+                ObjectKind::View | ObjectKind::MaterializedView => catalog.views.contains_key(name),
+                ObjectKind::Function | ObjectKind::Procedure => {
+                    catalog.functions.contains_key(name)
+                }
+                ObjectKind::Type | ObjectKind::Domain => {
+                    catalog.enums.contains_key(name)
+                        || catalog.domains.contains_key(name)
+                        || catalog.composite_types.contains(name)
+                }
+                ObjectKind::Sequence => catalog.sequences.contains_key(name),
+                ObjectKind::Schema => catalog.schemas.contains(&name.name),
+                _ => return,
+            };
+            if cx.is_new(name) || (!known && drop.if_exists) {
+                continue;
+            }
+            // Objects created in this migration: views are tracked by `created`; others are new if
+            // the migration created them earlier.
+            let created_here = cx
+                .earlier
+                .iter()
+                .any(|s| created_object(&s.kind, drop.kind, name));
+            if created_here {
+                continue;
+            }
+            let what = drop.kind.word();
+            let mut diag = Diagnostic::new(
+                META.id,
+                cx.span,
+                format!(
+                    "dropping {what} `{name}` breaks app instances still running code that uses it (queries, function calls, casts to the type)"
+                ),
+            )
+            .help(format!(
+                "expand/contract: release code that no longer uses the {what}, deploy it everywhere, then drop it in a later migration"
+            ));
+            if drop.cascade {
+                diag = diag.note("with `CASCADE` everything that depends on it is dropped too, without being named (see `drop-cascade`)");
+            }
+            out.push(diag);
+        }
+    }
+}
+
+fn created_object(stmt: &StmtKind, kind: ObjectKind, name: &QualName) -> bool {
+    match (stmt, kind) {
+        (StmtKind::CreateFunction(f), ObjectKind::Function | ObjectKind::Procedure) => {
+            &f.name == name
+        }
+        (
+            StmtKind::CreateEnum { name: n, .. }
+            | StmtKind::CreateDomain { name: n, .. }
+            | StmtKind::CreateCompositeType { name: n },
+            ObjectKind::Type | ObjectKind::Domain,
+        ) => n == name,
+        (StmtKind::CreateSequence { name: n, .. }, ObjectKind::Sequence) => n == name,
+        (StmtKind::CreateSchema { name: n, .. }, ObjectKind::Schema) => n == &name.name,
+        _ => false,
+    }
+}

@@ -1,0 +1,91 @@
+//! `foreign-key-type-mismatch`: a foreign key column whose type differs from the referenced column.
+
+use super::*;
+use crate::syntax::{quote_ident, ConstraintKind};
+
+pub struct ForeignKeyTypeMismatch;
+
+static META: RuleMeta = RuleMeta {
+    id: "foreign-key-type-mismatch",
+    category: Category::Schema,
+    severity: Severity::Warning,
+    fix: FixKind::Guidance,
+    doc: include_str!("../../lints/foreign-key-type-mismatch.md"),
+    doc_examples: true,
+};
+
+fn base(t: &TypeName) -> TypeName {
+    if t.is_serial() {
+        t.serial_base()
+    } else {
+        TypeName {
+            mods: vec![],
+            ..t.clone()
+        }
+    }
+}
+
+impl Rule for ForeignKeyTypeMismatch {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+        for table in cx.catalog.tables.values() {
+            for fk in table.foreign_keys() {
+                let ConstraintKind::ForeignKey {
+                    columns,
+                    ref_table,
+                    ref_columns,
+                    ..
+                } = &fk.kind
+                else {
+                    continue;
+                };
+                let Some(target) = cx.catalog.table(ref_table) else {
+                    continue;
+                };
+                let ref_columns = if ref_columns.is_empty() {
+                    target.primary_key_columns()
+                } else {
+                    ref_columns.clone()
+                };
+                for (col, ref_col) in columns.iter().zip(&ref_columns) {
+                    let (Some(a), Some(b)) = (table.column(col), target.column(ref_col)) else {
+                        continue;
+                    };
+                    let (ta, tb) = (base(&a.type_name), base(&b.type_name));
+                    if ta == tb {
+                        continue;
+                    }
+                    let wider = matches!(
+                        (ta.name.as_str(), tb.name.as_str()),
+                        ("int2" | "int4", "int8") | ("int2", "int4")
+                    );
+                    let consequence = if wider {
+                        "once the referenced key passes the smaller type's range, inserts here fail"
+                    } else {
+                        "every join and every foreign key check needs a cast, which can keep indexes from being used"
+                    };
+                    out.push(SchemaDiagnostic {
+                        table: table.name.clone(),
+                        column: Some(col.clone()),
+                        diagnostic: Diagnostic::new(
+                            META.id,
+                            Span::default(),
+                            format!(
+                                "`{}` is `{ta}` but references `{}` of type `{tb}`: {consequence}",
+                                column_ref(&table.name, col),
+                                column_ref(ref_table, ref_col),
+                            ),
+                        )
+                        .help(format!(
+                            "declare `{}` as `{tb}`, the type of the key it references",
+                            quote_ident(col)
+                        )),
+                    });
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! `identifier-too-long`: names over 63 bytes, which PostgreSQL silently truncates.
+
+use super::*;
+use crate::syntax::{AlterCmd, ObjectKind};
+
+pub struct IdentifierTooLong;
+
+static META: RuleMeta = RuleMeta {
+    id: "identifier-too-long",
+    category: Category::Correctness,
+    severity: Severity::Warning,
+    fix: FixKind::None,
+    doc: include_str!("../../lints/identifier-too-long.md"),
+    doc_examples: true,
+};
+
+/// PostgreSQL's NAMEDATALEN - 1.
+const MAX: usize = 63;
+
+impl Rule for IdentifierTooLong {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+        let mut names: Vec<(&str, &str)> = vec![];
+        // (kind, name) of every name the statement creates.
+        match cx.stmt {
+            StmtKind::CreateTable(t) => {
+                names.push(("table", &t.name.name));
+                names.extend(t.columns.iter().map(|c| ("column", c.name.as_str())));
+                names.extend(
+                    t.constraints
+                        .iter()
+                        .chain(t.columns.iter().flat_map(|c| c.constraints.iter()))
+                        .filter_map(|c| c.name.as_deref())
+                        .map(|n| ("constraint", n)),
+                );
+            }
+            StmtKind::AlterTable(a) => {
+                for cmd in &a.cmds {
+                    match cmd {
+                        AlterCmd::AddColumn { column, .. } => names.push(("column", &column.name)),
+                        AlterCmd::AddConstraint { constraint } => {
+                            if let Some(n) = &constraint.name {
+                                names.push(("constraint", n));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            StmtKind::CreateIndex(i) => {
+                if let Some(n) = &i.name {
+                    names.push(("index", n));
+                }
+            }
+            StmtKind::CreateView(v) => names.push(("view", &v.name.name)),
+            StmtKind::CreateSequence { name, .. } => names.push(("sequence", &name.name)),
+            StmtKind::CreateFunction(f) => names.push(("function", &f.name.name)),
+            StmtKind::CreateTrigger { name, .. } => names.push(("trigger", name)),
+            StmtKind::CreateSchema { name, .. } => names.push(("schema", name)),
+            StmtKind::CreateEnum { name, .. } | StmtKind::CreateDomain { name, .. } => {
+                names.push(("type", &name.name))
+            }
+            StmtKind::Rename(r) if r.kind != ObjectKind::Other => names.push((
+                if r.sub_name.is_some() {
+                    "name"
+                } else {
+                    "new name"
+                },
+                &r.new_name,
+            )),
+            _ => return,
+        }
+        // The server's lexer already cut long names to 63 bytes before the parse tree was built,
+        // so a name of (nearly) 63 bytes may be a truncated one: look at the statement's tokens.
+        if !names.iter().any(|(_, n)| n.len() >= MAX - 3) {
+            return;
+        }
+        let Ok(scanned) = pg_query::scan(cx.sql) else {
+            return;
+        };
+        for token in scanned.tokens {
+            if token.token != pg_query::protobuf::Token::Ident as i32 {
+                continue;
+            }
+            let (start, end) = (token.start as usize, token.end as usize);
+            let Some(raw) = cx.sql.get(start..end) else {
+                continue;
+            };
+            let name = raw.trim_matches('"');
+            if name.len() <= MAX {
+                continue;
+            }
+            let mut cut = MAX;
+            while !name.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            out.push(
+                Diagnostic::new(
+                    META.id,
+                    Span {
+                        start: cx.span.start + start,
+                        end: cx.span.start + end,
+                    },
+                    format!(
+                        "identifier `{name}` is {} bytes long: PostgreSQL silently truncates it to 63 bytes (`{}`), so later statements that use the full name fail or hit a different object, and two long names with the same prefix collide",
+                        name.len(),
+                        &name[..cut]
+                    ),
+                )
+                .help("shorten the name to 63 bytes or fewer (multi-byte characters count as several bytes)"),
+            );
+        }
+    }
+}

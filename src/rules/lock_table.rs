@@ -1,0 +1,44 @@
+//! `lock-table`: an explicit LOCK TABLE in a migration.
+
+use super::*;
+
+pub struct LockTable;
+
+static META: RuleMeta = RuleMeta {
+    id: "lock-table",
+    category: Category::Locking,
+    severity: Severity::Warning,
+    fix: FixKind::Guidance,
+    doc: include_str!("../../lints/lock-table.md"),
+    doc_examples: true,
+};
+
+impl Rule for LockTable {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+        let StmtKind::Lock { tables, mode } = cx.stmt else {
+            return;
+        };
+        if *mode < LockMode::Share {
+            return;
+        }
+        for table in tables.iter().filter(|t| cx.is_existing_table(t)) {
+            out.push(
+                Diagnostic::new(
+                    META.id,
+                    cx.span,
+                    format!(
+                        "`LOCK TABLE {table} IN {} MODE` {} until the transaction commits, on purpose",
+                        mode.sql(),
+                        lock_effect(*mode, table).trim_end_matches(',')
+                    ),
+                )
+                .lock(*mode)
+                .help("keep the transaction that holds the lock as short as possible, set `lock_timeout` before it, and check whether the statements after it need this lock at all (most DDL takes the lock it needs itself)"),
+            );
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! `rename-enum-value`: renaming an enum value that running app instances still write and compare.
+
+use super::*;
+use crate::syntax::AlterEnumAction;
+
+pub struct RenameEnumValue;
+
+static META: RuleMeta = RuleMeta {
+    id: "rename-enum-value",
+    category: Category::Compatibility,
+    severity: Severity::Warning,
+    fix: FixKind::Guidance,
+    doc: include_str!("../../lints/rename-enum-value.md"),
+    doc_examples: true,
+};
+
+impl Rule for RenameEnumValue {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+        let StmtKind::AlterEnum {
+            name,
+            action: AlterEnumAction::RenameValue { old, new },
+        } = cx.stmt
+        else {
+            return;
+        };
+        if cx
+            .earlier
+            .iter()
+            .any(|s| matches!(&s.kind, StmtKind::CreateEnum { name: n, .. } if n == name))
+        {
+            return;
+        }
+        out.push(
+            Diagnostic::new(
+                META.id,
+                cx.span,
+                format!(
+                    "renaming value '{old}' of enum `{name}` to '{new}': app instances still running the previous release write '{old}' and fail with `invalid input value for enum`, and their comparisons with '{old}' stop matching"
+                ),
+            )
+            .help(format!(
+                "add '{new}' as a new value (`ALTER TYPE {name} ADD VALUE '{new}'`), release code that writes '{new}' and reads both, migrate the rows, and stop using '{old}' (enum values cannot be dropped; a lookup table or a CHECK on text is easier to evolve)"
+            )),
+        );
+    }
+}

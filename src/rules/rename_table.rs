@@ -1,0 +1,75 @@
+//! `rename-table`: renaming a table, view or schema that running app instances query by name.
+
+use super::*;
+use crate::syntax::{quote_ident, ObjectKind};
+
+pub struct RenameTable;
+
+static META: RuleMeta = RuleMeta {
+    id: "rename-table",
+    category: Category::Compatibility,
+    severity: Severity::Warning,
+    fix: FixKind::Guidance,
+    doc: include_str!("../../lints/rename-table.md"),
+    doc_examples: true,
+};
+
+impl Rule for RenameTable {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+        let StmtKind::Rename(rename) = cx.stmt else {
+            return;
+        };
+        let t = &rename.target;
+        let (what, help) = match rename.kind {
+            ObjectKind::Table => {
+                if !cx.is_existing_table(t) || (rename.if_exists && cx.catalog.table(t).is_none()) {
+                    return;
+                }
+                (
+                    "table",
+                    format!(
+                        "expand/contract: rename the table and create a view with the old name (`CREATE VIEW {t} AS SELECT * FROM {new}`; simple views are updatable) so old code keeps working, then drop the view once no deployed code uses `{old}`",
+                        new = quote_ident(&rename.new_name),
+                        old = t.name
+                    ),
+                )
+            }
+            ObjectKind::View | ObjectKind::MaterializedView => {
+                if cx.is_new(t) || !cx.catalog.views.contains_key(t) {
+                    return;
+                }
+                (
+                    "view",
+                    "create the view under its new name next to the old one, move the code over, and drop the old view in a later release".to_string(),
+                )
+            }
+            ObjectKind::Schema => {
+                if !cx.catalog.schemas.contains(&t.name) || cx.earlier.iter().any(|s| matches!(&s.kind, StmtKind::CreateSchema { name, .. } if name == &t.name)) {
+                    return;
+                }
+                (
+                    "schema",
+                    "release code that uses the new schema name (or puts both in `search_path`) before renaming, or keep the old name".to_string(),
+                )
+            }
+            _ => return,
+        };
+        out.push(
+            Diagnostic::new(
+                META.id,
+                cx.span,
+                format!(
+                    "renaming {what} `{t}` to `{}` breaks app instances still running code that uses the old name: their queries fail with `relation \"{}\" does not exist`",
+                    quote_ident(&rename.new_name),
+                    t.name
+                ),
+            )
+            .lock(LockMode::AccessExclusive)
+            .help(help),
+        );
+    }
+}

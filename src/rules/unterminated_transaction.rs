@@ -1,0 +1,46 @@
+//! `unterminated-transaction`: a BEGIN with no COMMIT before the end of the migration.
+
+use super::*;
+use crate::syntax::TxKind;
+
+pub struct UnterminatedTransaction;
+
+static META: RuleMeta = RuleMeta {
+    id: "unterminated-transaction",
+    category: Category::Correctness,
+    severity: Severity::Error,
+    fix: FixKind::Guidance,
+    doc: include_str!("../../lints/unterminated-transaction.md"),
+    doc_examples: true,
+};
+
+impl Rule for UnterminatedTransaction {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_migration(&self, cx: &MigrationContext<'_>, out: &mut Vec<MigrationDiagnostic>) {
+        let mut open: Option<Span> = None;
+        for s in cx.statements {
+            match s.stmt {
+                StmtKind::Transaction { tx: TxKind::Begin } if open.is_none() => {
+                    open = Some(s.span)
+                }
+                StmtKind::Transaction {
+                    tx: TxKind::Commit | TxKind::Rollback | TxKind::Prepare,
+                } => open = None,
+                _ => {}
+            }
+        }
+        let Some(span) = open else { return };
+        out.push(MigrationDiagnostic {
+            part: Part::Up,
+            diagnostic: Diagnostic::new(
+                META.id,
+                span,
+                "this `BEGIN` has no `COMMIT` before the end of the migration: depending on the runner the work is rolled back when the connection closes, or the transaction stays open holding every lock it took",
+            )
+            .help("end the transaction with `COMMIT;` at the end of the migration"),
+        });
+    }
+}
