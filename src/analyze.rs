@@ -305,6 +305,10 @@ fn record_created(stmt: &StmtKind, created: &mut BTreeSet<QualName>) {
     match stmt {
         StmtKind::CreateTable(t) => {
             created.insert(t.name.clone());
+            if t.persistence == crate::syntax::Persistence::Temporary {
+                // Unqualified names find temporary tables first.
+                created.insert(QualName::public(t.name.name.clone()));
+            }
         }
         StmtKind::CreateView(v) => {
             created.insert(v.name.clone());

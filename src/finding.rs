@@ -47,8 +47,8 @@ impl Applicability {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Fix {
-    pub sql: String,
     pub applicability: Applicability,
+    pub sql: String,
 }
 
 /// What a rule reports about one statement (or object), before the engine places it in a file.

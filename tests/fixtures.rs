@@ -85,6 +85,13 @@ fn plain_concatenated_history_is_still_correct() {
 }
 
 #[test]
+fn sqlx_runner_transactions_and_reversibility() {
+    // Explicit BEGIN/COMMIT inside the runner's transaction, a backfill under the DDL's lock, a
+    // down part that does not reverse, a missing down part, and a correct no-transaction pair.
+    insta::assert_snapshot!(scenario("sqlx-transactions"));
+}
+
+#[test]
 fn flyway_hazards() {
     insta::assert_snapshot!(scenario("flyway-hazards"));
 }

@@ -48,7 +48,7 @@ impl Rule for BackfillInDdlTransaction {
                 META.id,
                 cx.span,
                 format!(
-                    "this data change runs in the same transaction as earlier DDL on `{table}`, which holds a `{}` lock on it until commit: for the whole backfill {}",
+                    "this data change runs in the same transaction as earlier DDL on `{table}`, which holds the `{}` lock on it until commit: for the whole backfill {}",
                     held.mode.sql(),
                     match held.mode {
                         LockMode::AccessExclusive => "nothing can read or write the table",

@@ -53,17 +53,22 @@ impl Rule for LockHeldAcrossStatements {
         else {
             return;
         };
-        let earlier = cx.earlier_in_transaction();
-        let Some(last_real) = earlier.iter().rev().find(|s| !trivial(&s.kind)) else {
-            return;
+        // A statement on the same table only extends the lock by its own duration, which the
+        // rules for that statement judge; report the first statement that brings other work
+        // into the window.
+        let same_table_only = |stmt: &StmtKind| {
+            let locks = crate::locks::statement_locks(stmt);
+            !locks.is_empty() && locks.iter().all(|(t, _)| t == &first.table)
         };
-        if last_real.span != first.span {
+        if same_table_only(cx.stmt) {
             return;
         }
-        // A statement on the same table only extends the lock by its own duration, which the
-        // rules for that statement judge; report statements that bring other work into the window.
-        let locks = crate::locks::statement_locks(cx.stmt);
-        if !locks.is_empty() && locks.iter().all(|(t, _)| t == &first.table) {
+        let already_reported = cx
+            .earlier_in_transaction()
+            .iter()
+            .filter(|s| s.span.start > first.span.start)
+            .any(|s| !trivial(&s.kind) && !same_table_only(&s.kind));
+        if already_reported {
             return;
         }
         out.push(

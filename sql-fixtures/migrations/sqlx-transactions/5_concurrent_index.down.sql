@@ -1,0 +1,2 @@
+-- no-transaction
+DROP INDEX CONCURRENTLY accounts_last_login_idx;

@@ -1,0 +1,2 @@
+CREATE TABLE products (id bigint PRIMARY KEY, price numeric);
+CREATE TABLE prices (product_id bigint, cents bigint);

@@ -1,0 +1,4 @@
+CREATE SCHEMA billing;
+CREATE TABLE "Orders" (id bigint PRIMARY KEY, "CustomerId" bigint);
+CREATE TABLE billing.invoices (id bigint PRIMARY KEY, total numeric);
+CREATE TABLE events (at timestamptz NOT NULL, kind text) PARTITION BY RANGE (at);

@@ -1,0 +1,1 @@
+CREATE TABLE "People" (id bigint PRIMARY KEY, "FullName" text, age int);

@@ -1,0 +1,1 @@
+CREATE TABLE authors (id bigint PRIMARY KEY);

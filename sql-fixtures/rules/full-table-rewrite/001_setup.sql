@@ -1,0 +1,1 @@
+CREATE TABLE big (id bigint PRIMARY KEY, blob bytea);

@@ -1,0 +1,16 @@
+BEGIN;
+ALTER TABLE users ADD COLUMN nickname text;
+-- More work on the same table only extends the same lock: left to that statement's rules.
+ALTER TABLE users ADD COLUMN bio text;
+SET LOCAL statement_timeout = '1min';
+-- expect
+CREATE INDEX orders_user_id_idx ON orders (user_id);
+-- Reported once per transaction.
+UPDATE orders SET note = '' WHERE note IS NULL;
+COMMIT;
+BEGIN;
+-- A table created in this transaction is nobody else's yet.
+CREATE TABLE audit (id bigint PRIMARY KEY);
+ALTER TABLE audit ADD COLUMN at timestamptz;
+UPDATE orders SET note = 'x' WHERE id = 1;
+COMMIT;

@@ -1,0 +1,82 @@
+//! Edge cases per rule: `sql-fixtures/rules/<rule-id>/` holds a small migration history whose
+//! statements are annotated. A `-- expect` line says the rule must fire on the statement that
+//! starts on the next line; every other statement must stay silent. Files run in name order as
+//! plain migrations (`001_setup.sql` first), with the target PostgreSQL version from an optional
+//! `pg_version` file in the directory.
+
+use pgproof::config::Settings;
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+
+fn expected_lines(text: &str) -> BTreeSet<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = BTreeSet::new();
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim() == "-- expect" {
+            // The statement starts on the next non-comment, non-blank line.
+            if let Some(offset) = lines[i + 1..]
+                .iter()
+                .position(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"))
+            {
+                out.insert(i + 2 + offset);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_rule_fixture_fires_exactly_where_annotated() {
+    let root = Path::new("sql-fixtures/rules");
+    let mut failures = vec![];
+    let mut dirs = 0;
+    for entry in fs::read_dir(root).expect("sql-fixtures/rules exists") {
+        let dir = entry.expect("entry").path();
+        let rule = dir.file_name().unwrap().to_string_lossy().to_string();
+        assert!(
+            pgproof::rules::find(&rule).is_some(),
+            "sql-fixtures/rules/{rule} names no rule"
+        );
+        dirs += 1;
+        let mut settings = Settings::default();
+        if let Ok(v) = fs::read_to_string(dir.join("pg_version")) {
+            settings.pg_version = v.trim().parse().expect("pg_version holds a number");
+        }
+        let findings = pgproof::commands::lint::lint_dir(&dir, &settings).expect("lint runs");
+        let mut files: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+            .collect();
+        files.sort();
+        let mut expected_total = 0;
+        for file in files {
+            let text = fs::read_to_string(&file).unwrap();
+            let expected = expected_lines(&text);
+            expected_total += expected.len();
+            let name = file.file_name().unwrap().to_string_lossy().to_string();
+            let fired: BTreeSet<usize> = findings
+                .iter()
+                .filter(|f| f.rule == rule && f.file.ends_with(&name))
+                .map(|f| f.start.line)
+                .collect();
+            if fired != expected {
+                let messages: Vec<String> = findings
+                    .iter()
+                    .filter(|f| f.rule == rule && f.file.ends_with(&name))
+                    .map(|f| format!("  line {}: {}", f.start.line, f.message))
+                    .collect();
+                failures.push(format!(
+                    "{rule}/{name}: expected lines {expected:?}, fired on {fired:?}\n{}",
+                    messages.join("\n")
+                ));
+            }
+        }
+        if expected_total == 0 {
+            failures.push(format!("{rule}: no `-- expect` annotation"));
+        }
+    }
+    assert!(dirs >= 10, "only {dirs} rule fixture directories");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
