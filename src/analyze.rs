@@ -173,7 +173,7 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
                     }
                     _ => {}
                 }
-                for (table, mode) in crate::locks::statement_locks(&stmt.kind) {
+                for (table, mode) in crate::locks::table_locks(&stmt.kind, &catalog) {
                     held.push(HeldLock {
                         table,
                         mode,

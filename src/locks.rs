@@ -111,6 +111,30 @@ pub fn statement_locks(stmt: &StmtKind) -> Vec<(QualName, LockMode)> {
     }
 }
 
+/// [`statement_locks`] with index names resolved to their tables through `catalog`: `DROP INDEX`,
+/// `REINDEX INDEX` and `ALTER INDEX` lock the index's table. An index the catalog does not know is
+/// left out rather than mistaken for a table.
+pub fn table_locks(
+    stmt: &StmtKind,
+    catalog: &crate::catalog::Catalog,
+) -> Vec<(QualName, LockMode)> {
+    let on_index = match stmt {
+        StmtKind::Drop(d) => d.kind == crate::syntax::ObjectKind::Index,
+        StmtKind::Reindex { target, .. } => target == "index",
+        StmtKind::Rename(r) => r.kind == crate::syntax::ObjectKind::Index,
+        StmtKind::AlterTable(a) => a.kind == crate::syntax::RelKind::Index,
+        _ => false,
+    };
+    statement_locks(stmt)
+        .into_iter()
+        .filter_map(|(name, mode)| match catalog.indexes.get(&name) {
+            Some(index) => Some((index.table.clone(), mode)),
+            None if on_index => None,
+            None => Some((name, mode)),
+        })
+        .collect()
+}
+
 /// The lock one ALTER TABLE sub-command needs (the statement takes the strongest of its commands).
 pub fn alter_cmd_lock(cmd: &AlterCmd) -> LockMode {
     use LockMode::*;

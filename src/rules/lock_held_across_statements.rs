@@ -57,7 +57,7 @@ impl Rule for LockHeldAcrossStatements {
         // rules for that statement judge; report the first statement that brings other work
         // into the window.
         let same_table_only = |stmt: &StmtKind| {
-            let locks = crate::locks::statement_locks(stmt);
+            let locks = crate::locks::table_locks(stmt, cx.catalog);
             !locks.is_empty() && locks.iter().all(|(t, _)| t == &first.table)
         };
         if same_table_only(cx.stmt) {

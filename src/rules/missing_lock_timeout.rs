@@ -30,7 +30,7 @@ impl Rule for MissingLockTimeout {
         if !need_lock && !need_statement {
             return;
         }
-        let Some((table, mode)) = crate::locks::statement_locks(cx.stmt)
+        let Some((table, mode)) = crate::locks::table_locks(cx.stmt, cx.catalog)
             .into_iter()
             .filter(|(t, m)| blocking(*m) && cx.is_existing_table(t))
             .max_by_key(|(_, m)| *m)

@@ -451,7 +451,7 @@ pub fn classify_type_change(old: &TypeName, new: &TypeName) -> TypeChange {
             (Some(o), Some(n)) if n >= o => TypeChange::BinaryCoercible,
             _ => TypeChange::Narrowing,
         },
-        ("bpchar", "bpchar") => match (limit(old), limit(new)) {
+        ("bpchar", b) if b == "bpchar" || text_like(b) => match (limit(old), limit(new)) {
             (Some(o), Some(n)) if n < o => TypeChange::Narrowing,
             _ => TypeChange::Rewrite,
         },
@@ -573,6 +573,8 @@ mod tests {
             (ty("timestamp", &[]), ty("timestamptz", &[]), Rewrite),
             (ty("text", &[]), ty("int4", &[]), Narrowing),
             (ty("cidr", &[]), ty("inet", &[]), BinaryCoercible),
+            (ty("bpchar", &[36]), ty("varchar", &[40]), Rewrite),
+            (ty("bpchar", &[36]), ty("varchar", &[20]), Narrowing),
             (ty("int4", &[]), ty("int4", &[]), Same),
         ];
         for (old, new, want) in cases {

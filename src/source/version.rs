@@ -21,9 +21,16 @@ impl Version {
 
     /// The leading version of a name: digit groups joined by single `-`, `.` or `_` separators, each
     /// followed by a digit. `20090402-1_fix` -> [20090402, 1]; `001_init` -> [1]. Returns the rest of the name too.
+    ///
+    /// A version written as an ISO date (`2019-09-18-233204`, diesel's format) is one timestamp:
+    /// its dashes are dropped, so it sorts among compact ones (`20170308140537`) by time.
     pub fn leading(name: &str) -> Option<(Version, &str)> {
         let raw = Version::leading_raw(name)?;
-        let version = Version::parse_groups(raw, &['-', '.', '_'])?;
+        let version = if is_iso_date(raw) {
+            Version::parse_groups(&raw.replace('-', ""), &['.', '_'])?
+        } else {
+            Version::parse_groups(raw, &['-', '.', '_'])?
+        };
         let rest = name[raw.len()..].trim_start_matches(['-', '_', '.']);
         Some((version, rest))
     }
@@ -50,6 +57,17 @@ impl Version {
         }
         Some(&name[..end])
     }
+}
+
+/// `YYYY-MM-DD...`: four digits, dash, two digits, dash, two digits.
+fn is_iso_date(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit)
 }
 
 impl Ord for Version {
@@ -128,6 +146,10 @@ mod tests {
         assert!(v("0002_x") == v("2_y"));
         assert!(v("2014-11-23-212047_a") < v("2014-11-24-000000_a"));
         assert!(v("20090402-1") < v("20090402-2"));
+        assert!(v("20090402-10") < v("20090403-1"));
+        // diesel mixes compact and dashed timestamps in one directory.
+        assert!(v("20170308140537_a") < v("2019-09-18-233204_b"));
+        assert!(v("2019-09-18-233204_b") < v("20200101000000_c"));
         assert!(v("123456789012345678901234567890_huge") > v("99_small"));
         assert_eq!(Version::leading("001_init").unwrap().1, "init");
         assert!(Version::leading("init").is_none());

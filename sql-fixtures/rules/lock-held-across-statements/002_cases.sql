@@ -14,3 +14,8 @@ CREATE TABLE audit (id bigint PRIMARY KEY);
 ALTER TABLE audit ADD COLUMN at timestamptz;
 UPDATE orders SET note = 'x' WHERE id = 1;
 COMMIT;
+BEGIN;
+-- An index the history never had: no table is known to be locked.
+DROP INDEX IF EXISTS never_created_idx;
+CREATE INDEX orders_note_idx ON orders (note);
+COMMIT;

@@ -1,0 +1,9 @@
+-- expect
+CREATE TABLE orders (id bigint PRIMARY KEY, customer_id integer REFERENCES customers (id));
+-- expect
+CREATE TABLE coupons (id bigint PRIMARY KEY, customer_code varchar(8) REFERENCES customers (code));
+-- serial and bigserial compare as their integer types.
+CREATE TABLE invoices (id bigserial PRIMARY KEY, customer_id bigint REFERENCES customers (id));
+CREATE TABLE credit_notes (id bigint PRIMARY KEY, invoice_id bigint REFERENCES invoices (id));
+-- The referenced column's type is unknown: no guess.
+CREATE TABLE legacy_refs (id bigint PRIMARY KEY, legacy_id integer REFERENCES legacy (id));
