@@ -522,3 +522,48 @@ fn broken_pipe_exits_quietly() {
         "killed by a signal instead of exiting"
     );
 }
+
+#[test]
+fn require_statement_timeout_is_opt_in() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("migrations")).unwrap();
+    fs::write(
+        dir.path().join("migrations/001_a.sql"),
+        "CREATE TABLE t (id bigint PRIMARY KEY, c text);\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("migrations/002_b.sql"),
+        "SET lock_timeout = '5s';\nALTER TABLE t ADD COLUMN d text;\n",
+    )
+    .unwrap();
+    let rules_of = |out: &Output| -> Vec<String> {
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {}", f["rule"].as_str().unwrap(), f["message"]))
+            .collect()
+    };
+    // Off by default: lock_timeout is enough.
+    let out = pgproof(&["lint", "--format", "json", "migrations"], dir.path());
+    assert!(rules_of(&out).is_empty(), "{:?}", rules_of(&out));
+    fs::write(
+        dir.path().join("pgproof.toml"),
+        "require_statement_timeout = true\n",
+    )
+    .unwrap();
+    let out = pgproof(&["lint", "--format", "json", "migrations"], dir.path());
+    let found = rules_of(&out);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("missing-lock-timeout "), "{found:?}");
+    assert!(found[0].contains("statement_timeout"), "{found:?}");
+    fs::write(
+        dir.path().join("migrations/002_b.sql"),
+        "SET lock_timeout = '5s';\nSET statement_timeout = '1min';\nALTER TABLE t ADD COLUMN d text;\n",
+    )
+    .unwrap();
+    let out = pgproof(&["lint", "--format", "json", "migrations"], dir.path());
+    assert!(rules_of(&out).is_empty(), "{:?}", rules_of(&out));
+}

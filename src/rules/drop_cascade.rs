@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::graph::Object;
-use crate::syntax::ConstraintKind;
 use crate::syntax::{AlterCmd, ObjectKind};
 
 pub struct DropCascade;
@@ -94,43 +93,5 @@ impl Rule for DropCascade {
                     .help("drop or change the dependents explicitly first, then drop without `CASCADE`, so the migration fails loudly if something new starts depending on it"),
             );
         }
-    }
-}
-
-/// A cheap necessary condition for `object` to have dependents outside itself: building the graph
-/// is the expensive part, and most dropped objects have none.
-fn may_have_dependents(catalog: &crate::catalog::Catalog, object: &Object) -> bool {
-    let referenced_by_fk = |t: &QualName| {
-        catalog.tables.values().any(|other| {
-            &other.name != t
-                && other.constraints.iter().any(|c| {
-                    matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, .. } if ref_table == t)
-                })
-        })
-    };
-    let read_by_view = |t: &QualName| catalog.views.values().any(|v| v.reads.contains(t));
-    let has_children = |t: &QualName| {
-        catalog.tables.values().any(|o| {
-            o.inherits.contains(t)
-                || matches!(&o.kind, crate::catalog::TableKind::Partition { parent } if parent == t)
-        })
-    };
-    match object {
-        Object::Table(t) | Object::Column(t, _) | Object::View(t) => {
-            read_by_view(t) || referenced_by_fk(t) || has_children(t)
-        }
-        Object::Function(f) => catalog
-            .tables
-            .values()
-            .any(|t| t.triggers.iter().any(|tr| tr.function.name == f.name)),
-        Object::Type(ty) => catalog
-            .tables
-            .values()
-            .any(|t| t.columns.iter().any(|c| c.type_name.name == ty.name)),
-        Object::Sequence(_)
-        | Object::Index(_)
-        | Object::Constraint(..)
-        | Object::Trigger(..)
-        | Object::Policy(..) => true,
     }
 }

@@ -25,6 +25,7 @@ mod ambiguous_migration_order;
 mod attach_partition_without_check;
 mod backfill_in_ddl_transaction;
 mod begin_in_runner_transaction;
+mod change_blocked_by_dependents;
 mod concurrently_in_transaction;
 mod constraint_rejects_old_writes;
 mod create_index_non_concurrently;
@@ -34,6 +35,7 @@ mod down_does_not_reverse;
 mod drop_cascade;
 mod drop_column;
 mod drop_column_default;
+mod drop_database;
 mod drop_index_non_concurrently;
 mod drop_not_null;
 mod drop_object;
@@ -86,6 +88,7 @@ pub static RULES: &[&dyn Rule] = &[
     &attach_partition_without_check::AttachPartitionWithoutCheck,
     &backfill_in_ddl_transaction::BackfillInDdlTransaction,
     &begin_in_runner_transaction::BeginInRunnerTransaction,
+    &change_blocked_by_dependents::ChangeBlockedByDependents,
     &concurrently_in_transaction::ConcurrentlyInTransaction,
     &constraint_rejects_old_writes::ConstraintRejectsOldWrites,
     &create_index_non_concurrently::CreateIndexNonConcurrently,
@@ -95,6 +98,7 @@ pub static RULES: &[&dyn Rule] = &[
     &drop_cascade::DropCascade,
     &drop_column::DropColumn,
     &drop_column_default::DropColumnDefault,
+    &drop_database::DropDatabase,
     &drop_index_non_concurrently::DropIndexNonConcurrently,
     &drop_not_null::DropNotNull,
     &drop_object::DropObject,
@@ -491,6 +495,49 @@ pub fn new_columns(stmt: &StmtKind) -> Vec<(&QualName, &crate::syntax::ColumnDef
             })
             .collect(),
         _ => vec![],
+    }
+}
+
+/// A cheap necessary condition for `object` to have dependents outside itself: building the graph
+/// is the expensive part, and most dropped objects have none.
+pub fn may_have_dependents(
+    catalog: &crate::catalog::Catalog,
+    object: &crate::graph::Object,
+) -> bool {
+    let referenced_by_fk = |t: &QualName| {
+        catalog.tables.values().any(|other| {
+            &other.name != t
+                && other.constraints.iter().any(|c| {
+                    matches!(&c.kind, crate::syntax::ConstraintKind::ForeignKey { ref_table, .. } if ref_table == t)
+                })
+        })
+    };
+    let read_by_view = |t: &QualName| catalog.views.values().any(|v| v.reads.contains(t));
+    let has_children = |t: &QualName| {
+        catalog.tables.values().any(|o| {
+            o.inherits.contains(t)
+                || matches!(&o.kind, crate::catalog::TableKind::Partition { parent } if parent == t)
+        })
+    };
+    match object {
+        crate::graph::Object::Table(t)
+        | crate::graph::Object::Column(t, _)
+        | crate::graph::Object::View(t) => {
+            read_by_view(t) || referenced_by_fk(t) || has_children(t)
+        }
+        crate::graph::Object::Function(f) => catalog
+            .tables
+            .values()
+            .any(|t| t.triggers.iter().any(|tr| tr.function.name == f.name)),
+        crate::graph::Object::Type(ty) => catalog
+            .tables
+            .values()
+            .any(|t| t.columns.iter().any(|c| c.type_name.name == ty.name)),
+        crate::graph::Object::Sequence(_)
+        | crate::graph::Object::Index(_)
+        | crate::graph::Object::Constraint(..)
+        | crate::graph::Object::Trigger(..)
+        | crate::graph::Object::Policy(..) => true,
     }
 }
 

@@ -1,0 +1,142 @@
+//! `change-blocked-by-dependents`: DROP or ALTER TYPE without CASCADE on an object that views,
+//! other tables' foreign keys or child tables depend on — PostgreSQL refuses, the migration fails.
+
+use super::*;
+use crate::graph::Object;
+use crate::syntax::{AlterCmd, ObjectKind};
+
+pub struct ChangeBlockedByDependents;
+
+static META: RuleMeta = RuleMeta {
+    id: "change-blocked-by-dependents",
+    category: Category::Correctness,
+    severity: Severity::Error,
+    fix: FixKind::Guidance,
+    doc: include_str!("../../lints/change-blocked-by-dependents.md"),
+    doc_examples: true,
+};
+
+impl Rule for ChangeBlockedByDependents {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+        // (what the statement does, the object, whether only views block it)
+        let mut targets: Vec<(String, Object, bool)> = vec![];
+        match cx.stmt {
+            StmtKind::Drop(drop) if !drop.cascade => {
+                for name in &drop.names {
+                    let object = match drop.kind {
+                        ObjectKind::Table if cx.catalog.tables.contains_key(name) => {
+                            Object::Table(name.clone())
+                        }
+                        ObjectKind::View | ObjectKind::MaterializedView
+                            if cx.catalog.views.contains_key(name) =>
+                        {
+                            Object::View(name.clone())
+                        }
+                        _ => continue,
+                    };
+                    targets.push((format!("`DROP {} {name}`", drop.kind.sql()), object, false));
+                }
+            }
+            StmtKind::AlterTable(alter) => {
+                let Some(table) = cx.catalog.table(&alter.name) else {
+                    return;
+                };
+                for cmd in &alter.cmds {
+                    match cmd {
+                        AlterCmd::DropColumn {
+                            name,
+                            cascade: false,
+                            ..
+                        } if table.column(name).is_some() => targets.push((
+                            format!("`DROP COLUMN {}`", crate::syntax::quote_ident(name)),
+                            Object::Column(alter.name.clone(), name.clone()),
+                            false,
+                        )),
+                        AlterCmd::AlterColumnType { column, .. }
+                            if table.column(column).is_some() =>
+                        {
+                            targets.push((
+                                format!(
+                                    "changing the type of `{}`",
+                                    column_ref(&alter.name, column)
+                                ),
+                                Object::Column(alter.name.clone(), column.clone()),
+                                true,
+                            ))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => return,
+        }
+        for (what, object, views_only) in targets {
+            if !may_have_dependents(cx.catalog, &object) {
+                continue;
+            }
+            let blockers: Vec<String> = cx
+                .graph()
+                .external_dependents(&object)
+                .into_iter()
+                .filter(|d| match d {
+                    Object::View(_) => true,
+                    // Only views block a type change; FKs are rechecked, indexes rebuilt.
+                    _ if views_only => false,
+                    Object::Constraint(..) | Object::Table(_) | Object::Column(..) => true,
+                    _ => false,
+                })
+                // Objects dropped by this same statement do not block it.
+                .filter(|d| !dropped_together(cx.stmt, d))
+                // Views record the column names they read, not which table each comes from: when
+                // another table the view reads has a column of the same name, it may be that one.
+                .filter(|d| match (d, &object) {
+                    (Object::View(v), Object::Column(t, c)) => {
+                        cx.catalog.views.get(v).is_none_or(|view| {
+                            !view.reads.iter().any(|r| {
+                                r != t && cx.catalog.table(r).is_some_and(|o| o.column(c).is_some())
+                            })
+                        })
+                    }
+                    _ => true,
+                })
+                .map(|d| d.to_string())
+                .collect();
+            if blockers.is_empty() {
+                continue;
+            }
+            let error = if views_only {
+                "cannot alter type of a column used by a view or rule"
+            } else {
+                "cannot drop ... because other objects depend on it"
+            };
+            out.push(
+                Diagnostic::new(
+                    META.id,
+                    cx.span,
+                    format!(
+                        "{what} fails with `{error}`: {} depend(s) on it",
+                        blockers.join(", ")
+                    ),
+                )
+                .help("drop (or change) the dependents explicitly first, in the same migration, and re-create them afterwards if they are still needed; `CASCADE` would drop them silently")
+                .lock(LockMode::AccessExclusive),
+            );
+        }
+    }
+}
+
+/// Whether `d` is one of the objects a multi-name DROP removes in the same statement.
+fn dropped_together(stmt: &StmtKind, d: &Object) -> bool {
+    let StmtKind::Drop(drop) = stmt else {
+        return false;
+    };
+    match d {
+        Object::View(v) | Object::Table(v) => drop.names.contains(v),
+        Object::Constraint(t, _) | Object::Column(t, _) => drop.names.contains(t),
+        _ => false,
+    }
+}

@@ -1,0 +1,35 @@
+//! `drop-database`: DROP DATABASE in a migration.
+
+use super::*;
+
+pub struct DropDatabase;
+
+static META: RuleMeta = RuleMeta {
+    id: "drop-database",
+    category: Category::Compatibility,
+    severity: Severity::Error,
+    fix: FixKind::None,
+    doc: include_str!("../../lints/drop-database.md"),
+    doc_examples: true,
+};
+
+impl Rule for DropDatabase {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+        // Not modelled beyond its node: the statement itself is the hazard.
+        if !matches!(cx.stmt, StmtKind::Other { node } if node == "DropdbStmt") {
+            return;
+        }
+        out.push(
+            Diagnostic::new(
+                META.id,
+                cx.span,
+                "`DROP DATABASE` in a migration destroys a whole database, every table and all its data, on every environment the migration reaches",
+            )
+            .help("remove it from the migration; drop databases by hand, on purpose, with a backup"),
+        );
+    }
+}
