@@ -41,6 +41,7 @@ mod drop_not_null;
 mod drop_object;
 mod drop_table;
 mod enum_value_in_transaction;
+mod enum_value_without_position;
 mod foreign_key_type_mismatch;
 mod foreign_key_without_index;
 mod full_table_rewrite;
@@ -104,6 +105,7 @@ pub static RULES: &[&dyn Rule] = &[
     &drop_object::DropObject,
     &drop_table::DropTable,
     &enum_value_in_transaction::EnumValueInTransaction,
+    &enum_value_without_position::EnumValueWithoutPosition,
     &foreign_key_type_mismatch::ForeignKeyTypeMismatch,
     &foreign_key_without_index::ForeignKeyWithoutIndex,
     &full_table_rewrite::FullTableRewrite,

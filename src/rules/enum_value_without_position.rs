@@ -1,0 +1,51 @@
+//! `enum-value-without-position`: ALTER TYPE ... ADD VALUE without BEFORE/AFTER.
+
+use super::*;
+use crate::syntax::AlterEnumAction;
+
+pub struct EnumValueWithoutPosition;
+
+static META: RuleMeta = RuleMeta {
+    id: "enum-value-without-position",
+    category: Category::Schema,
+    severity: Severity::Info,
+    fix: FixKind::Guidance,
+    doc: include_str!("../../lints/enum-value-without-position.md"),
+    doc_examples: true,
+};
+
+impl Rule for EnumValueWithoutPosition {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
+        let StmtKind::AlterEnum {
+            name,
+            action:
+                AlterEnumAction::AddValue {
+                    value,
+                    neighbor: None,
+                    ..
+                },
+        } = cx.stmt
+        else {
+            return;
+        };
+        let Some(last) = cx.catalog.enums.get(name).and_then(|e| e.values.last()) else {
+            return;
+        };
+        out.push(
+            Diagnostic::new(
+                META.id,
+                cx.span,
+                format!(
+                    "'{value}' is appended after '{last}': enum values compare and sort in declaration order, so `ORDER BY`, `<`, `>`, `min()` and `max()` on `{name}` now treat '{value}' as the greatest value"
+                ),
+            )
+            .help(format!(
+                "say where it belongs: `ALTER TYPE {name} ADD VALUE '{value}' BEFORE '...'` or `AFTER '...'` (appending is fine when the order means nothing: then say `AFTER '{last}'`)"
+            )),
+        );
+    }
+}
