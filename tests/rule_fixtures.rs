@@ -1,6 +1,7 @@
 //! Edge cases per rule: `sql-fixtures/rules/<rule-id>/` holds a small migration history whose
-//! statements are annotated. A `-- expect` line says the rule must fire on the statement that
-//! starts on the next line; every other statement must stay silent. Files run in name order as
+//! statements are annotated. A `-- expect` line says the rule must fire on the statement (or
+//! `-- pgproof:` comment) that starts on the next line, `-- expect-file` that it fires on the file
+//! itself (line 1); every other statement must stay silent. Files run in name order as
 //! plain migrations (`001_setup.sql` first), with the target PostgreSQL version from an optional
 //! `pg_version` file in the directory.
 
@@ -13,12 +14,17 @@ fn expected_lines(text: &str) -> BTreeSet<usize> {
     let lines: Vec<&str> = text.lines().collect();
     let mut out = BTreeSet::new();
     for (i, line) in lines.iter().enumerate() {
+        if line.trim() == "-- expect-file" {
+            // A finding about the file itself (its name, its place in the order): line 1.
+            out.insert(1);
+        }
         if line.trim() == "-- expect" {
-            // The statement starts on the next non-comment, non-blank line.
-            if let Some(offset) = lines[i + 1..]
-                .iter()
-                .position(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"))
-            {
+            // The statement starts on the next non-comment, non-blank line; a `-- pgproof:`
+            // comment is itself a target (the suppression rules report on it).
+            if let Some(offset) = lines[i + 1..].iter().position(|l| {
+                let l = l.trim_start();
+                !l.is_empty() && (!l.starts_with("--") || l.starts_with("-- pgproof:"))
+            }) {
                 out.insert(i + 2 + offset);
             }
         }
@@ -79,4 +85,17 @@ fn every_rule_fixture_fires_exactly_where_annotated() {
     }
     assert!(dirs >= 10, "only {dirs} rule fixture directories");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn every_rule_has_edge_case_fixtures() {
+    let missing: Vec<&str> = pgproof::rules::RULES
+        .iter()
+        .map(|r| r.meta().id)
+        .filter(|id| !Path::new("sql-fixtures/rules").join(id).is_dir())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no sql-fixtures/rules/<id>/ for {missing:?}"
+    );
 }

@@ -1,0 +1,1 @@
+CREATE TABLE "Tickets" (id bigint PRIMARY KEY);

@@ -1,0 +1,3 @@
+CREATE TABLE docs (id bigint PRIMARY KEY);
+CREATE FUNCTION next_code() RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$;
+CREATE FUNCTION fixed_code() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT 'x' $$;

@@ -1,0 +1,1 @@
+CREATE TABLE rooms (id bigint PRIMARY KEY, during tstzrange);

@@ -1,0 +1,2 @@
+-- expect-file
+CREATE TABLE b (id bigint PRIMARY KEY);

@@ -1,0 +1,5 @@
+-- expect
+BEGIN;
+ALTER TABLE a ADD COLUMN b text;
+-- expect
+COMMIT;

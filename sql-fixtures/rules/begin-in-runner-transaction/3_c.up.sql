@@ -1,0 +1,4 @@
+-- no-transaction
+BEGIN;
+ALTER TABLE a ADD COLUMN c text;
+COMMIT;

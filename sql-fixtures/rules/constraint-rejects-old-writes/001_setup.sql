@@ -1,0 +1,1 @@
+CREATE TABLE invites (id bigint PRIMARY KEY, email text, code text NOT NULL);

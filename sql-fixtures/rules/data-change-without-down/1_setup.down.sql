@@ -1,0 +1,1 @@
+DROP TABLE flags; DROP TABLE plans;

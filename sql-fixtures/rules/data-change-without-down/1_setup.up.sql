@@ -1,0 +1,2 @@
+CREATE TABLE plans (code text PRIMARY KEY, cents int);
+CREATE TABLE flags (name text PRIMARY KEY);

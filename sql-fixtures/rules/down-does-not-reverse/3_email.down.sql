@@ -1,0 +1,2 @@
+-- expect
+ALTER TABLE "Users" ALTER COLUMN email TYPE varchar(100);

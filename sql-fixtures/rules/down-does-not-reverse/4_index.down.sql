@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY users_email_idx ON "Users" (email);

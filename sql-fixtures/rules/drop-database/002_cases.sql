@@ -1,0 +1,3 @@
+-- expect
+DROP DATABASE IF EXISTS scratch;
+DROP SCHEMA IF EXISTS scratch;

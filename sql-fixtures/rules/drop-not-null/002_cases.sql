@@ -1,0 +1,4 @@
+-- expect
+ALTER TABLE orders ALTER COLUMN address DROP NOT NULL;
+-- Already nullable.
+ALTER TABLE orders ALTER COLUMN note DROP NOT NULL;

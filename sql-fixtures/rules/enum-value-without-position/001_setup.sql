@@ -1,0 +1,2 @@
+CREATE SCHEMA app;
+CREATE TYPE app."State" AS ENUM ('new', 'done');

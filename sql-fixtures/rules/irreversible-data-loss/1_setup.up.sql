@@ -1,0 +1,1 @@
+CREATE TABLE t (id bigint PRIMARY KEY, legacy text, bio varchar(500));

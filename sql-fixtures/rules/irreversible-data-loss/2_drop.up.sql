@@ -1,0 +1,3 @@
+-- expect
+ALTER TABLE t DROP COLUMN legacy;
+ALTER TABLE t ALTER COLUMN bio TYPE varchar(100);

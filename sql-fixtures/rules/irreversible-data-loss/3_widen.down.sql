@@ -1,0 +1,1 @@
+ALTER TABLE t ALTER COLUMN bio TYPE varchar(100);

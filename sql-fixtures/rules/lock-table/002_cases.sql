@@ -1,0 +1,7 @@
+BEGIN;
+-- expect
+LOCK TABLE inventory IN SHARE ROW EXCLUSIVE MODE;
+LOCK TABLE inventory IN ACCESS SHARE MODE;
+CREATE TABLE fresh (x int);
+LOCK TABLE fresh;
+COMMIT;

@@ -1,0 +1,2 @@
+-- expect
+ALTER TABLE a ADD COLUMN b text;

@@ -1,0 +1,8 @@
+-- expect
+REINDEX INDEX s.t_a_idx;
+-- expect
+REINDEX TABLE s.t;
+REINDEX (CONCURRENTLY) TABLE s.t;
+REINDEX TABLE CONCURRENTLY s.t;
+CREATE TABLE fresh (x int);
+REINDEX TABLE fresh;

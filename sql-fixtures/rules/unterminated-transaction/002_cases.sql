@@ -1,0 +1,6 @@
+BEGIN;
+ALTER TABLE t ADD COLUMN b text;
+ROLLBACK;
+-- expect
+BEGIN;
+ALTER TABLE t ADD COLUMN c text;
