@@ -21,12 +21,9 @@ impl Rule for ConstraintRejectsOldWrites {
     }
 
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::AlterTable(alter) = cx.stmt else {
+        let Some(alter) = cx.existing_alter() else {
             return;
         };
-        if !cx.is_existing_table(&alter.name) {
-            return;
-        }
         let table = cx.catalog.table(&alter.name);
         for cmd in &alter.cmds {
             let rule = match cmd {

@@ -20,12 +20,9 @@ impl Rule for DropColumnDefault {
     }
 
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::AlterTable(alter) = cx.stmt else {
+        let Some(alter) = cx.existing_alter() else {
             return;
         };
-        if !cx.is_existing_table(&alter.name) {
-            return;
-        }
         let Some(table) = cx.catalog.table(&alter.name) else {
             return;
         };

@@ -267,7 +267,7 @@ pub struct StatementContext<'a> {
     pub(crate) graph: OnceCell<DependencyGraph>,
 }
 
-impl StatementContext<'_> {
+impl<'a> StatementContext<'a> {
     /// Whether `table` was created earlier in this migration (so nothing else can be using it yet).
     pub fn is_new(&self, table: &QualName) -> bool {
         self.created_in_migration.contains(table)
@@ -278,6 +278,15 @@ impl StatementContext<'_> {
         match self.tx_start {
             Some(start) if self.in_transaction => &self.earlier[start.min(self.earlier.len())..],
             _ => &[],
+        }
+    }
+
+    /// The statement as an `ALTER TABLE` of a table that existed before this migration: the shape
+    /// most locking and compatibility rules start from.
+    pub fn existing_alter(&self) -> Option<&'a crate::syntax::AlterTable> {
+        match self.stmt {
+            StmtKind::AlterTable(alter) if self.is_existing_table(&alter.name) => Some(alter),
+            _ => None,
         }
     }
 

@@ -20,12 +20,9 @@ impl Rule for ValidateInSameTransaction {
     }
 
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::AlterTable(alter) = cx.stmt else {
+        let Some(alter) = cx.existing_alter() else {
             return;
         };
-        if !cx.is_existing_table(&alter.name) {
-            return;
-        }
         for cmd in &alter.cmds {
             let AlterCmd::ValidateConstraint { name } = cmd else {
                 continue;
