@@ -6,8 +6,8 @@ use crate::config::Settings;
 use crate::finding::{Diagnostic, Finding};
 use crate::parse::{parse_sql, ParsedText};
 use crate::rules::{
-    HeldLock, MigrationContext, MigrationStatement, Part, Rule, SchemaContext, StatementContext,
-    RULES,
+    HeldLock, Member, MigrationContext, MigrationStatement, Part, Rule, SchemaContext,
+    StatementContext, RULES,
 };
 use crate::source::{MigrationSet, SqlPart};
 use crate::span::{LineIndex, Span};
@@ -47,7 +47,7 @@ pub struct Analysis {
 }
 
 /// Where an object of the final schema was created, to place schema findings.
-type Origins = HashMap<(QualName, Option<String>), (usize, Span, String)>;
+type Origins = HashMap<(QualName, Option<Member>), (usize, Span, String)>;
 
 /// Lints one migration set starting from `base` (an empty catalog, or a schema loaded from elsewhere).
 pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analysis {
@@ -256,7 +256,7 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
         rule.check_schema(&schema_cx, &mut out);
         for d in out {
             let origin = origins
-                .get(&(d.table.clone(), d.column.clone()))
+                .get(&(d.table.clone(), d.member.clone()))
                 .or_else(|| origins.get(&(d.table.clone(), None)));
             if let Some((file, span, migration)) = origin {
                 let mut diag = d.diagnostic;
@@ -332,27 +332,52 @@ fn record_origins(
     migration: &str,
     origins: &mut Origins,
 ) {
-    let mut put = |table: &QualName, column: Option<&str>| {
+    let mut put = |object: &QualName, member: Option<Member>| {
         origins.insert(
-            (table.clone(), column.map(str::to_string)),
+            (object.clone(), member),
             (file, span, migration.to_string()),
         );
     };
+    let named = |c: &crate::syntax::TableConstraint| c.name.clone().map(Member::Constraint);
     match stmt {
         StmtKind::CreateTable(t) => {
             put(&t.name, None);
             for c in &t.columns {
-                put(&t.name, Some(&c.name));
+                put(&t.name, Some(Member::Column(c.name.clone())));
+                for constraint in &c.constraints {
+                    if let Some(m) = named(constraint) {
+                        put(&t.name, Some(m));
+                    }
+                }
+            }
+            for constraint in &t.constraints {
+                if let Some(m) = named(constraint) {
+                    put(&t.name, Some(m));
+                }
             }
         }
         StmtKind::CreateView(v) if v.is_table => put(&v.name, None),
         StmtKind::AlterTable(a) => {
             for cmd in &a.cmds {
-                if let AlterCmd::AddColumn { column, .. } = cmd {
-                    put(&a.name, Some(&column.name));
+                match cmd {
+                    AlterCmd::AddColumn { column, .. } => {
+                        put(&a.name, Some(Member::Column(column.name.clone())))
+                    }
+                    AlterCmd::AddConstraint { constraint } => {
+                        if let Some(m) = named(constraint) {
+                            put(&a.name, Some(m));
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
+        StmtKind::CreateIndex(i) => {
+            if let Some(name) = &i.name {
+                put(&i.table, Some(Member::Index(name.clone())));
+            }
+        }
+        StmtKind::CreateFunction(f) => put(&f.name, None),
         _ => {}
     }
 }

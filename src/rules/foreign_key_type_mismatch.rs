@@ -70,7 +70,7 @@ impl Rule for ForeignKeyTypeMismatch {
                     };
                     out.push(SchemaDiagnostic {
                         table: table.name.clone(),
-                        column: Some(col.clone()),
+                        member: Some(Member::Column(col.clone())),
                         diagnostic: Diagnostic::new(
                             META.id,
                             Span::default(),

@@ -50,7 +50,7 @@ impl Rule for ForeignKeyWithoutIndex {
                 .fix(format!("CREATE INDEX CONCURRENTLY {index_name} ON {} ({cols});", table.name), Applicability::Safe);
                 out.push(SchemaDiagnostic {
                     table: table.name.clone(),
-                    column: columns.first().cloned(),
+                    member: Some(Member::Constraint(fk.name.clone())),
                     diagnostic: diag,
                 });
             }

@@ -370,9 +370,19 @@ impl<'a> SchemaContext<'a> {
 /// created the object (or, for a live database, reports the object name).
 #[derive(Debug, Clone)]
 pub struct SchemaDiagnostic {
+    /// The table (or, for a function finding, the function) the finding is about.
     pub table: QualName,
-    pub column: Option<String>,
+    /// The part of the table it is about, if narrower than the table.
+    pub member: Option<Member>,
     pub diagnostic: Diagnostic,
+}
+
+/// A named part of a table, to place a schema finding where that part was created.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Member {
+    Column(String),
+    Constraint(String),
+    Index(String),
 }
 
 /// Shared wording: a lock's effect on a table, e.g. "blocks all reads and writes on `orders`".

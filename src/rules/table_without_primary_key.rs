@@ -51,7 +51,7 @@ impl Rule for TableWithoutPrimaryKey {
             }
             out.push(SchemaDiagnostic {
                 table: table.name.clone(),
-                column: None,
+                member: None,
                 diagnostic: diag,
             });
         }
