@@ -477,6 +477,9 @@ pub struct CreateIndex {
     pub name: Option<String>,
     pub table: QualName,
     pub keys: Vec<IndexKey>,
+    /// Per key: operator class, collation and ordering as written (`text_pattern_ops`, `DESC`),
+    /// empty for the defaults.
+    pub key_options: Vec<String>,
     pub include: Vec<String>,
     pub unique: bool,
     pub concurrently: bool,
@@ -1653,7 +1656,36 @@ fn lower_alter_table(s: &protobuf::AlterTableStmt) -> StmtKind {
     })
 }
 
+/// Operator class, collation and ordering of one index key, empty for the defaults.
+fn index_key_options(e: &protobuf::IndexElem) -> String {
+    let mut parts: Vec<String> = vec![];
+    if !e.collation.is_empty() {
+        parts.push(format!("COLLATE {}", name_list(&e.collation).name));
+    }
+    if !e.opclass.is_empty() {
+        parts.push(name_list(&e.opclass).name);
+    }
+    // SortByDir: 3 is DESC (ASC is the default).
+    if e.ordering == 3 {
+        parts.push("DESC".into());
+    }
+    match e.nulls_ordering {
+        2 => parts.push("NULLS FIRST".into()),
+        3 => parts.push("NULLS LAST".into()),
+        _ => {}
+    }
+    parts.join(" ")
+}
+
 fn lower_index(s: &protobuf::IndexStmt) -> CreateIndex {
+    let key_options = s
+        .index_params
+        .iter()
+        .filter_map(|p| match p.node.as_ref() {
+            Some(NodeEnum::IndexElem(e)) => Some(index_key_options(e)),
+            _ => None,
+        })
+        .collect();
     let keys = s
         .index_params
         .iter()
@@ -1680,6 +1712,7 @@ fn lower_index(s: &protobuf::IndexStmt) -> CreateIndex {
         name: (!s.idxname.is_empty()).then(|| s.idxname.clone()),
         table: range_var(s.relation.as_ref()),
         keys,
+        key_options,
         include,
         unique: s.unique,
         concurrently: s.concurrent,

@@ -155,6 +155,8 @@ pub struct Index {
     pub name: QualName,
     pub table: QualName,
     pub keys: Vec<IndexKey>,
+    /// Per key: operator class, collation, ordering; empty (or shorter than `keys`) for defaults.
+    pub key_options: Vec<String>,
     pub include: Vec<String>,
     pub unique: bool,
     pub method: String,
@@ -168,6 +170,11 @@ pub struct Index {
 }
 
 impl Index {
+    /// The operator class, collation and ordering of key `i`, empty for the defaults.
+    pub fn key_option(&self, i: usize) -> &str {
+        self.key_options.get(i).map_or("", String::as_str)
+    }
+
     /// True when the index's leading keys are exactly `columns` in some order (a covering prefix for lookups).
     pub fn covers_prefix(&self, columns: &[String]) -> bool {
         if self.predicate.is_some() || self.keys.len() < columns.len() || columns.is_empty() {

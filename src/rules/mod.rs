@@ -27,6 +27,7 @@ mod backfill_in_ddl_transaction;
 mod begin_in_runner_transaction;
 mod change_blocked_by_dependents;
 mod concurrently_in_transaction;
+mod constraint_not_validated;
 mod constraint_rejects_old_writes;
 mod create_index_non_concurrently;
 mod data_change_without_down;
@@ -50,6 +51,7 @@ mod irreversible_data_loss;
 mod lock_held_across_statements;
 mod lock_table;
 mod missing_down_migration;
+mod missing_foreign_key;
 mod missing_lock_timeout;
 mod narrow_column_type;
 mod prefer_bigint_key;
@@ -58,6 +60,7 @@ mod prefer_jsonb;
 mod prefer_text_over_varchar;
 mod prefer_timestamptz;
 mod primary_key_on_nullable_columns;
+mod redundant_index;
 mod refresh_materialized_view_non_concurrently;
 mod reindex_non_concurrently;
 mod rename_column;
@@ -91,6 +94,7 @@ pub static RULES: &[&dyn Rule] = &[
     &begin_in_runner_transaction::BeginInRunnerTransaction,
     &change_blocked_by_dependents::ChangeBlockedByDependents,
     &concurrently_in_transaction::ConcurrentlyInTransaction,
+    &constraint_not_validated::ConstraintNotValidated,
     &constraint_rejects_old_writes::ConstraintRejectsOldWrites,
     &create_index_non_concurrently::CreateIndexNonConcurrently,
     &data_change_without_down::DataChangeWithoutDown,
@@ -114,6 +118,7 @@ pub static RULES: &[&dyn Rule] = &[
     &lock_held_across_statements::LockHeldAcrossStatements,
     &lock_table::LockTable,
     &missing_down_migration::MissingDownMigration,
+    &missing_foreign_key::MissingForeignKey,
     &missing_lock_timeout::MissingLockTimeout,
     &narrow_column_type::NarrowColumnType,
     &prefer_bigint_key::PreferBigintKey,
@@ -122,6 +127,7 @@ pub static RULES: &[&dyn Rule] = &[
     &prefer_text_over_varchar::PreferTextOverVarchar,
     &prefer_timestamptz::PreferTimestamptz,
     &primary_key_on_nullable_columns::PrimaryKeyOnNullableColumns,
+    &redundant_index::RedundantIndex,
     &refresh_materialized_view_non_concurrently::RefreshMaterializedViewNonConcurrently,
     &reindex_non_concurrently::ReindexNonConcurrently,
     &rename_column::RenameColumn,

@@ -1,0 +1,47 @@
+//! `constraint-not-validated`: a foreign key or CHECK constraint left NOT VALID in the final schema.
+
+use super::*;
+use crate::finding::Applicability;
+use crate::syntax::quote_ident;
+
+pub struct ConstraintNotValidated;
+
+static META: RuleMeta = RuleMeta {
+    id: "constraint-not-validated",
+    category: Category::Schema,
+    severity: Severity::Info,
+    fix: FixKind::Recipe,
+    doc: include_str!("../../lints/constraint-not-validated.md"),
+    doc_examples: true,
+};
+
+impl Rule for ConstraintNotValidated {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+        for table in cx.catalog.tables.values() {
+            for constraint in table.constraints.iter().filter(|c| !c.validated) {
+                let t = &table.name;
+                let name = quote_ident(&constraint.name);
+                out.push(SchemaDiagnostic {
+                    table: t.clone(),
+                    member: Some(Member::Constraint(constraint.name.clone())),
+                    diagnostic: Diagnostic::new(
+                        META.id,
+                        Span::default(),
+                        format!(
+                            "constraint `{name}` on `{t}` was added `NOT VALID` and never validated: rows written before it may break it, the planner cannot rely on it, and (for `CHECK (col IS NOT NULL)`) `SET NOT NULL` cannot use it to skip its scan"
+                        ),
+                    )
+                    .help("validate it: `VALIDATE CONSTRAINT` checks the old rows under a `SHARE UPDATE EXCLUSIVE` lock, which does not block reads or writes")
+                    .fix(
+                        format!("ALTER TABLE {t} VALIDATE CONSTRAINT {name};"),
+                        Applicability::Safe,
+                    ),
+                });
+            }
+        }
+    }
+}

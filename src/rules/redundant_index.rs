@@ -1,0 +1,94 @@
+//! `redundant-index`: an index that duplicates another, or is a leading prefix of one with the same
+//! properties.
+
+use super::*;
+use crate::catalog::{Index, IndexValidity};
+use crate::finding::Applicability;
+
+pub struct RedundantIndex;
+
+static META: RuleMeta = RuleMeta {
+    id: "redundant-index",
+    category: Category::Schema,
+    severity: Severity::Warning,
+    fix: FixKind::Recipe,
+    doc: include_str!("../../lints/redundant-index.md"),
+    doc_examples: true,
+};
+
+/// Whether `a` is made unnecessary by `b`: same table, method and predicate, and `a`'s keys are a
+/// leading prefix of `b`'s (btree) or equal to them (other methods). A unique index is only made
+/// unnecessary by an identical unique one.
+fn covered_by(a: &Index, b: &Index) -> bool {
+    if a.table != b.table
+        || a.method != b.method
+        || a.predicate != b.predicate
+        || b.validity == IndexValidity::Invalid
+        || a.keys.len() > b.keys.len()
+    {
+        return false;
+    }
+    // Operator classes, collations and orderings must match key by key (a `text_pattern_ops`
+    // index serves LIKE prefixes that a default one does not).
+    let options_match = (0..a.keys.len()).all(|i| a.key_option(i) == b.key_option(i));
+    if !options_match {
+        return false;
+    }
+    let same_options = (0..b.keys.len()).all(|i| a.key_option(i) == b.key_option(i));
+    let equal = a.keys == b.keys && a.include == b.include && same_options;
+    if a.unique {
+        return equal && b.unique;
+    }
+    if a.method == "btree" {
+        b.keys[..a.keys.len()] == a.keys[..]
+    } else {
+        equal
+    }
+}
+
+impl Rule for RedundantIndex {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+        let indexes: Vec<&Index> = cx.catalog.indexes.values().collect();
+        for a in &indexes {
+            if a.constraint.is_some() {
+                // Backs a constraint: dropping it drops the constraint; report the other one.
+                continue;
+            }
+            let Some(b) = indexes.iter().find(|b| {
+                b.name != a.name
+                    && covered_by(a, b)
+                    // Of two identical indexes, report one: the one that sorts last, unless the
+                    // other backs a constraint.
+                    && (b.keys != a.keys || b.constraint.is_some() || b.name < a.name)
+            }) else {
+                continue;
+            };
+            let how = if a.keys == b.keys {
+                "duplicates"
+            } else {
+                "is a leading prefix of"
+            };
+            out.push(SchemaDiagnostic {
+                table: a.table.clone(),
+                member: Some(Member::Index(a.name.name.clone())),
+                diagnostic: Diagnostic::new(
+                    META.id,
+                    Span::default(),
+                    format!(
+                        "index `{}` {how} `{}` on `{}`: every query it serves can use `{}`, while each insert and update still pays to maintain both, and both take space and cache",
+                        a.name, b.name, a.table, b.name
+                    ),
+                )
+                .help("drop the redundant index (concurrently), after checking that no query relies on its smaller size")
+                .fix(
+                    format!("DROP INDEX CONCURRENTLY {};", a.name),
+                    Applicability::Unsafe,
+                ),
+            });
+        }
+    }
+}
