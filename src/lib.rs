@@ -14,6 +14,7 @@ pub mod docs;
 pub mod finding;
 pub mod graph;
 pub mod lex;
+pub mod live;
 pub mod locks;
 pub mod parse;
 pub mod report;

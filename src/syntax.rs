@@ -1669,9 +1669,11 @@ fn index_key_options(e: &protobuf::IndexElem) -> String {
     if e.ordering == 3 {
         parts.push("DESC".into());
     }
-    match e.nulls_ordering {
-        2 => parts.push("NULLS FIRST".into()),
-        3 => parts.push("NULLS LAST".into()),
+    // Only a NULLS ordering that differs from the direction's default (LAST for ASC, FIRST for
+    // DESC) changes the index.
+    match (e.nulls_ordering, e.ordering == 3) {
+        (2, false) => parts.push("NULLS FIRST".into()),
+        (3, true) => parts.push("NULLS LAST".into()),
         _ => {}
     }
     parts.join(" ")
@@ -1968,6 +1970,27 @@ fn lower_comment(s: &protobuf::CommentStmt) -> StmtKind {
         sub_name,
         text,
     }
+}
+
+/// An expression from SQL text (as `pg_get_expr` prints it), lowered like a parsed one.
+pub fn parse_expr(text: &str) -> Option<Expr> {
+    let parsed = pg_query::parse(&format!("SELECT {text}"), 0).ok()?;
+    let stmt = parsed
+        .protobuf
+        .stmts
+        .first()?
+        .stmt
+        .as_ref()?
+        .node
+        .as_ref()?;
+    let NodeEnum::SelectStmt(select) = stmt else {
+        return None;
+    };
+    let target = select.target_list.first()?.node.as_ref()?;
+    let NodeEnum::ResTarget(target) = target else {
+        return None;
+    };
+    Some(expr(target.val.as_deref()?))
 }
 
 #[cfg(test)]

@@ -380,6 +380,67 @@ fn create_table(catalog: &mut Catalog, t: &CreateTable, notes: &mut Vec<String>)
     for constraint in &pending {
         add_constraint(catalog, &t.name, constraint, true, notes);
     }
+    if let Some(parent) = &t.partition_of {
+        clone_from_parent(catalog, parent, &t.name, notes);
+    }
+}
+
+/// A new partition gets its parent's keys, foreign keys, checks and indexes, as PostgreSQL clones
+/// them: keys and indexes under names chosen for the partition, the others under the parent's name.
+fn clone_from_parent(
+    catalog: &mut Catalog,
+    parent: &QualName,
+    partition: &QualName,
+    notes: &mut Vec<String>,
+) {
+    let Some(p) = catalog.tables.get(parent) else {
+        return;
+    };
+    let constraints: Vec<TableConstraint> = p
+        .constraints
+        .iter()
+        .map(|c| TableConstraint {
+            name: match c.kind {
+                ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. } => None,
+                _ => Some(c.name.clone()),
+            },
+            kind: c.kind.clone(),
+            not_valid: false,
+            deferrable: c.deferrable,
+            using_index: None,
+        })
+        .collect();
+    let indexes: Vec<CreateIndex> = catalog
+        .indexes
+        .values()
+        .filter(|i| &i.table == parent && i.constraint.is_none())
+        .map(|i| CreateIndex {
+            name: None,
+            table: partition.clone(),
+            keys: i.keys.clone(),
+            key_options: i.key_options.clone(),
+            include: i.include.clone(),
+            unique: i.unique,
+            concurrently: false,
+            if_not_exists: false,
+            method: i.method.clone(),
+            predicate: i.predicate.clone(),
+            only: false,
+        })
+        .collect();
+    for constraint in &constraints {
+        let exists = constraint.name.as_ref().is_some_and(|n| {
+            catalog
+                .table(partition)
+                .is_some_and(|t| t.constraint(n).is_some())
+        });
+        if !exists {
+            add_constraint(catalog, partition, constraint, true, notes);
+        }
+    }
+    for index in &indexes {
+        create_index(catalog, index, notes);
+    }
 }
 
 /// Adds a constraint; `new_table` means the table was created by this statement (always validated).

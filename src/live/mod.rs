@@ -1,0 +1,152 @@
+//! The live half of the catalog: connecting to a database the user names, safely, and reading its
+//! schema into the same `Catalog` that migration replay builds.
+//!
+//! Every session is read-only (`SET TRANSACTION READ ONLY`) with `statement_timeout` and
+//! `lock_timeout` set and `application_name = pgproof`, and no message ever contains the password.
+
+pub mod introspect;
+pub mod local;
+
+use anyhow::{Context, Result};
+use std::time::Duration;
+use tokio_postgres::config::Host;
+use tokio_postgres::{Client, Config, NoTls};
+
+/// How long any single catalog query may run, and how long it may wait for a lock.
+pub const STATEMENT_TIMEOUT: &str = "30s";
+pub const LOCK_TIMEOUT: &str = "2s";
+
+/// Connection settings from a URL (or `key=value` string), falling back to the libpq environment
+/// (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`) for what the URL leaves out.
+pub fn config(url: Option<&str>) -> Result<Config> {
+    let mut config = match url {
+        Some(url) => url.parse::<Config>().map_err(|e| {
+            anyhow::anyhow!(
+                "invalid database URL ({})",
+                redact_error(&e.to_string(), url)
+            )
+        })?,
+        None => Config::new(),
+    };
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    if config.get_hosts().is_empty() {
+        config.host(env("PGHOST").as_deref().unwrap_or("localhost"));
+    }
+    if config.get_ports().is_empty() {
+        if let Some(port) = env("PGPORT").and_then(|p| p.parse().ok()) {
+            config.port(port);
+        }
+    }
+    if config.get_user().is_none() {
+        let user = env("PGUSER")
+            .or_else(|| env("USER"))
+            .unwrap_or_else(|| "postgres".into());
+        config.user(&user);
+    }
+    if config.get_dbname().is_none() {
+        if let Some(db) = env("PGDATABASE") {
+            config.dbname(&db);
+        }
+    }
+    if config.get_password().is_none() {
+        if let Some(password) = env("PGPASSWORD") {
+            config.password(password);
+        }
+    }
+    config
+        .application_name("pgproof")
+        .connect_timeout(Duration::from_secs(10));
+    Ok(config)
+}
+
+/// `user@host:port/db`, never the password: what messages call the database.
+pub fn describe(config: &Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(Host::Tcp(h)) => h.clone(),
+        Some(Host::Unix(p)) => p.display().to_string(),
+        None => "localhost".into(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    format!(
+        "{}@{host}:{port}/{}",
+        config.get_user().unwrap_or("?"),
+        config.get_dbname().or(config.get_user()).unwrap_or("?")
+    )
+}
+
+/// Removes anything that looks like the password of `url` from an error message.
+fn redact_error(message: &str, url: &str) -> String {
+    let password = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('@'))
+        .and_then(|(userinfo, _)| userinfo.split_once(':'))
+        .map(|(_, p)| p.to_string());
+    match password {
+        Some(p) if !p.is_empty() => message.replace(&p, "***"),
+        _ => message.to_string(),
+    }
+}
+
+/// A read-only session on the database.
+pub struct Session {
+    pub client: Client,
+    pub runtime: tokio::runtime::Runtime,
+    pub described: String,
+}
+
+impl Session {
+    /// Connects (plain TCP or a Unix socket) and opens a read-only transaction with timeouts.
+    pub fn open(config: &Config) -> Result<Session> {
+        let described = describe(config);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        let client = runtime.block_on(async {
+            let (client, connection) = config
+                .connect(NoTls)
+                .await
+                .with_context(|| format!("cannot connect to {described}"))?;
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            client
+                .batch_execute(&format!(
+                    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'; SET LOCAL lock_timeout = '{LOCK_TIMEOUT}';"
+                ))
+                .await
+                .with_context(|| format!("cannot open a read-only transaction on {described}"))?;
+            anyhow::Ok(client)
+        })?;
+        Ok(Session {
+            client,
+            runtime,
+            described,
+        })
+    }
+
+    /// Runs a catalog query.
+    pub fn query(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>> {
+        self.runtime
+            .block_on(self.client.query(sql, params))
+            .with_context(|| format!("catalog query failed on {}", self.described))
+    }
+
+    /// The server's major version (13, 15, 18, ...).
+    pub fn server_major(&self) -> Result<u32> {
+        let rows = self.query("SELECT current_setting('server_version_num')::int4", &[])?;
+        let num: i32 = rows.first().map(|r| r.get(0)).unwrap_or(0);
+        Ok((num / 10000) as u32)
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // Ends the read-only transaction; nothing was written, so there is nothing to keep.
+        let _ = self.runtime.block_on(self.client.batch_execute("ROLLBACK"));
+    }
+}

@@ -1,0 +1,280 @@
+//! Tests against a real, throwaway PostgreSQL: a temporary `initdb` cluster on a free port, owned
+//! by a non-root user, removed when the test ends. They never skip: without PostgreSQL binaries
+//! they fail and say what is missing.
+
+use pgproof::catalog::{apply::apply, Catalog};
+use pgproof::live::introspect::{read_catalog, Scope};
+use pgproof::live::local::LocalCluster;
+use pgproof::live::{config, Session};
+use pgproof::syntax::IndexKey;
+use std::collections::BTreeMap;
+
+/// Runs `sql` on `url` with a plain read-write connection (fixture setup only).
+fn execute(url: &str, sql: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .expect("connect for setup");
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        client.batch_execute(sql).await.expect("setup SQL runs");
+    });
+}
+
+fn replay(sql: &str) -> Catalog {
+    let mut catalog = Catalog::new();
+    for stmt in pgproof::parse::parse_sql(sql).statements {
+        apply(&mut catalog, &stmt.kind);
+    }
+    catalog
+}
+
+/// The parts of a catalog both sources must agree on, as comparable strings. Expression texts are
+/// left out (the server prints `pg_get_expr`, replay deparses the source); that an expression is
+/// there is compared.
+fn projection(c: &Catalog) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    out.insert("schemas".into(), format!("{:?}", c.schemas));
+    for t in c.tables.values() {
+        out.insert(
+            format!("table {}", t.name),
+            format!(
+                "{:?} {:?} rls={} forced={} inherits={:?} policies={:?}",
+                t.kind, t.persistence, t.rls_enabled, t.rls_forced, t.inherits, t.policies
+            ),
+        );
+        for col in &t.columns {
+            out.insert(
+                format!("column {}.{}", t.name, col.name),
+                format!(
+                    "{} not_null={} identity={:?} serial={} default={} generated={}",
+                    col.type_name,
+                    col.not_null,
+                    col.identity,
+                    col.serial,
+                    col.default.is_some(),
+                    col.generated.is_some()
+                ),
+            );
+        }
+        for con in &t.constraints {
+            let kind = match &con.kind {
+                pgproof::syntax::ConstraintKind::Check { expr } => format!("check on {:?}", {
+                    let mut cols = expr.columns.clone();
+                    cols.sort();
+                    cols.dedup();
+                    cols
+                }),
+                other => format!("{other:?}"),
+            };
+            out.insert(
+                format!("constraint {}.{}", t.name, con.name),
+                format!("{kind} validated={}", con.validated),
+            );
+        }
+        for tr in &t.triggers {
+            out.insert(
+                format!("trigger {}.{}", t.name, tr.name),
+                format!("{} enabled={}", tr.function, tr.enabled),
+            );
+        }
+    }
+    for i in c.indexes.values() {
+        let keys: Vec<String> = i
+            .keys
+            .iter()
+            .map(|k| match k {
+                IndexKey::Column { name } => name.clone(),
+                IndexKey::Expression { expr } => format!("expr({:?})", expr.columns),
+            })
+            .collect();
+        let options: Vec<&str> = (0..i.keys.len()).map(|n| i.key_option(n)).collect();
+        out.insert(
+            format!("index {}", i.name),
+            format!(
+                "on {} {keys:?} {options:?} unique={} method={} partial={} constraint={:?}",
+                i.table,
+                i.unique,
+                i.method,
+                i.predicate.is_some(),
+                i.constraint
+            ),
+        );
+    }
+    for s in c.sequences.values() {
+        out.insert(
+            format!("sequence {}", s.name),
+            format!("owned_by={:?}", s.owned_by),
+        );
+    }
+    for v in c.views.values() {
+        out.insert(
+            format!("view {}", v.name),
+            format!("materialized={} reads={:?}", v.materialized, v.reads),
+        );
+    }
+    for e in c.enums.values() {
+        out.insert(format!("enum {}", e.name), format!("{:?}", e.values));
+    }
+    for d in c.domains.values() {
+        out.insert(
+            format!("domain {}", d.name),
+            format!(
+                "{} not_null={} checks={}",
+                d.base,
+                d.not_null,
+                d.checks.len()
+            ),
+        );
+    }
+    for (name, overloads) in &c.functions {
+        for f in overloads {
+            out.insert(
+                format!("function {name}"),
+                format!(
+                    "{} {:?} definer={} search_path={} trigger={}",
+                    f.language,
+                    f.volatility,
+                    f.security_definer,
+                    f.search_path.is_some(),
+                    f.returns_trigger
+                ),
+            );
+        }
+    }
+    out
+}
+
+#[test]
+fn introspected_catalog_matches_the_replayed_one() {
+    let cluster = LocalCluster::start(None).expect("a throwaway PostgreSQL starts");
+    execute(&cluster.url("postgres"), "CREATE DATABASE fixture");
+    let url = cluster.url("fixture");
+    let schema = std::fs::read_to_string("sql-fixtures/schemas/shop.sql").unwrap();
+    execute(&url, &schema);
+
+    let session = Session::open(&config(Some(&url)).unwrap()).expect("read-only session");
+    assert_eq!(session.server_major().unwrap(), 15);
+    let live = read_catalog(&session, &Scope { schemas: vec![] }).expect("introspection");
+    let replayed = replay(&schema);
+
+    let (a, b) = (projection(&replayed), projection(&live));
+    let mut differences = vec![];
+    for key in a
+        .keys()
+        .chain(b.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        if a.get(key) != b.get(key) {
+            differences.push(format!(
+                "{key}\n  replayed: {:?}\n  live:     {:?}",
+                a.get(key),
+                b.get(key)
+            ));
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "{} differences:\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
+
+    // The same schema rules fire on both.
+    let rules_on = |catalog: &Catalog| {
+        let cx = pgproof::rules::SchemaContext::new(catalog, 15);
+        let mut found = vec![];
+        for rule in pgproof::rules::RULES {
+            let mut out = vec![];
+            rule.check_schema(&cx, &mut out);
+            found.extend(
+                out.into_iter()
+                    .map(|d| format!("{} {} {:?}", d.diagnostic.rule, d.table, d.member)),
+            );
+        }
+        found.sort();
+        found
+    };
+    assert_eq!(rules_on(&replayed), rules_on(&live));
+    assert!(
+        !rules_on(&live).is_empty(),
+        "the fixture has findings to compare"
+    );
+}
+
+#[test]
+fn the_audit_session_is_read_only_and_needs_only_read_grants() {
+    let cluster = LocalCluster::start(None).expect("a throwaway PostgreSQL starts");
+    execute(&cluster.url("postgres"), "CREATE DATABASE fixture");
+    let url = cluster.url("fixture");
+    execute(
+        &url,
+        &std::fs::read_to_string("sql-fixtures/schemas/shop.sql").unwrap(),
+    );
+    execute(
+        &url,
+        "CREATE ROLE auditor LOGIN PASSWORD 'sekret-pw';
+         GRANT USAGE ON SCHEMA public, billing TO auditor;
+         GRANT SELECT ON ALL TABLES IN SCHEMA public, billing TO auditor;
+         GRANT SELECT ON ALL SEQUENCES IN SCHEMA public, billing TO auditor;",
+    );
+    let state = |url: &str| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            let rows = client
+                .query(
+                    "SELECT string_agg(relname::text || ':' || relkind::text || ':' || relfilenode::text, ',' ORDER BY relname)
+                       || '|' || (SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint)
+                       || '|' || (SELECT sum(n_tup_ins + n_tup_upd + n_tup_del)::text FROM pg_stat_user_tables)
+                     FROM pg_class WHERE relnamespace NOT IN ('pg_catalog'::regnamespace, 'pg_toast'::regnamespace)",
+                    &[],
+                )
+                .await
+                .unwrap();
+            rows[0].get::<_, String>(0)
+        })
+    };
+    let before = state(&url);
+    let auditor_url = format!(
+        "postgresql://auditor:sekret-pw@127.0.0.1:{}/fixture",
+        cluster.port()
+    );
+    let session = Session::open(&config(Some(&auditor_url)).unwrap()).expect("auditor connects");
+    let catalog = read_catalog(&session, &Scope { schemas: vec![] })
+        .expect("introspection with read grants only");
+    assert!(catalog.tables.len() >= 5);
+    // The session's transaction refuses writes.
+    let write = session
+        .runtime
+        .block_on(session.client.batch_execute("CREATE TABLE sneaky (x int)"));
+    let message = format!("{:?}", write.expect_err("writes are refused"));
+    assert!(message.contains("read-only"), "{message}");
+    drop(session);
+    assert_eq!(state(&url), before, "the audit changed nothing");
+
+    // The password never appears in what pgproof says about the connection.
+    let described = pgproof::live::describe(&config(Some(&auditor_url)).unwrap());
+    assert_eq!(
+        described,
+        format!("auditor@127.0.0.1:{}/fixture", cluster.port())
+    );
+    let bad = "postgresql://auditor:sekret-pw@127.0.0.1:1/fixture";
+    let error = match Session::open(&config(Some(bad)).unwrap()) {
+        Ok(_) => panic!("port 1 accepts no connection"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(!error.contains("sekret-pw"), "{error}");
+    assert!(error.contains("auditor@127.0.0.1:1/fixture"), "{error}");
+}
