@@ -25,6 +25,34 @@ pub enum Command {
     Rules(RulesArgs),
     /// Show a rule's documentation.
     Explain(ExplainArgs),
+    /// Review a live database's schema (read-only): the schema rules on its catalog.
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// postgresql:// URL or `key=value` string; what it leaves out comes from PGHOST, PGPORT,
+    /// PGUSER, PGPASSWORD and PGDATABASE.
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Only these schemas (repeatable; default: every user schema).
+    #[arg(long = "schema", value_name = "SCHEMA")]
+    pub schemas: Vec<String>,
+    /// Config file (rule levels, fail_on); default: pgproof.toml in the current directory or above.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: AuditFormat,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Human,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]

@@ -15,6 +15,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => commands::lint::run(args),
         Command::Rules(args) => commands::rules::run(args),
         Command::Explain(args) => commands::explain::run(args),
+        Command::Audit(args) => commands::audit::run(args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

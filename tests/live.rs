@@ -278,3 +278,78 @@ fn the_audit_session_is_read_only_and_needs_only_read_grants() {
     assert!(!error.contains("sekret-pw"), "{error}");
     assert!(error.contains("auditor@127.0.0.1:1/fixture"), "{error}");
 }
+
+#[test]
+fn audit_command_reports_objects_from_a_live_database() {
+    let cluster = LocalCluster::start(None).expect("a throwaway PostgreSQL starts");
+    execute(&cluster.url("postgres"), "CREATE DATABASE fixture");
+    let url = cluster.url("fixture");
+    execute(
+        &url,
+        &std::fs::read_to_string("sql-fixtures/schemas/shop.sql").unwrap(),
+    );
+    execute(&url, "CREATE ROLE reader LOGIN PASSWORD 'pw-never-shown'; GRANT USAGE ON SCHEMA public, billing TO reader;");
+    let reader = format!(
+        "postgresql://reader:pw-never-shown@127.0.0.1:{}/fixture",
+        cluster.port()
+    );
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
+            .args(args)
+            .current_dir(std::env::temp_dir())
+            .output()
+            .expect("pgproof runs")
+    };
+    let out = run(&["audit", "--database-url", &reader, "--format", "json"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stdout.contains("pw-never-shown") && !stderr.contains("pw-never-shown"));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["server_version"], 15);
+    let findings: Vec<(String, String)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["object"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("missing-foreign-key", "public.order_lines.product_id"),
+        ("table-without-primary-key", "public.import_rows"),
+        (
+            "constraint-not-validated",
+            "public.order_lines.order_lines_quantity_check",
+        ),
+    ] {
+        assert!(
+            findings.contains(&(expected.0.to_string(), expected.1.to_string())),
+            "{expected:?} missing from {findings:?}"
+        );
+    }
+    let human = run(&["audit", "--database-url", &reader, "--schema", "billing"]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("billing.invoices"), "{text}");
+    assert!(
+        !text.contains("public.orders"),
+        "--schema limits the audit: {text}"
+    );
+    assert!(!text.contains("pw-never-shown"));
+    // A server that is not there: exit 2, a clear error, no password.
+    let down = run(&[
+        "audit",
+        "--database-url",
+        "postgresql://reader:pw-never-shown@127.0.0.1:1/x",
+    ]);
+    assert_eq!(down.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&down.stderr);
+    assert!(
+        err.contains("cannot connect to reader@127.0.0.1:1/x"),
+        "{err}"
+    );
+    assert!(!err.contains("pw-never-shown"), "{err}");
+}

@@ -1,6 +1,7 @@
 //! One file per subcommand. Commands touch the outside world (files, git, stdout); the layers
 //! they call do not.
 
+pub mod audit;
 pub mod explain;
 pub mod lint;
 pub mod rules;
