@@ -353,3 +353,77 @@ fn audit_command_reports_objects_from_a_live_database() {
     );
     assert!(!err.contains("pw-never-shown"), "{err}");
 }
+
+/// Like `execute`, but the statement is expected to fail (a concurrent build on duplicates).
+fn execute_failing(url: &str, sql: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        assert!(
+            client.batch_execute(sql).await.is_err(),
+            "expected `{sql}` to fail"
+        );
+    });
+}
+
+#[test]
+fn live_only_rules_see_invalid_indexes_and_sequences_running_out() {
+    let cluster = LocalCluster::start(None).expect("a throwaway PostgreSQL starts");
+    execute(&cluster.url("postgres"), "CREATE DATABASE fixture");
+    let url = cluster.url("fixture");
+    execute(
+        &url,
+        &std::fs::read_to_string("sql-fixtures/schemas/shop.sql").unwrap(),
+    );
+    execute(
+        &url,
+        "INSERT INTO customers (email, name) VALUES ('a@example.com', 'Ann'), ('b@example.com', 'Ann');
+         SELECT setval('products_id_seq', 2000000000);
+         SELECT setval(pg_get_serial_sequence('customers', 'id'), 1000);",
+    );
+    execute_failing(
+        &url,
+        "CREATE UNIQUE INDEX CONCURRENTLY customers_name_key ON customers (name)",
+    );
+    let session = Session::open(&config(Some(&url)).unwrap()).unwrap();
+    let catalog = read_catalog(&session, &Scope { schemas: vec![] }).unwrap();
+    let settings = pgproof::config::Settings::default();
+    let found: Vec<(String, String)> =
+        pgproof::commands::audit::audit_catalog(&catalog, 15, &settings)
+            .into_iter()
+            .map(|f| (f.rule.to_string(), f.object))
+            .collect();
+    assert!(
+        found.contains(&("invalid-index".into(), "public.customers_name_key".into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&(
+            "sequence-near-exhaustion".into(),
+            "public.products.id".into()
+        )),
+        "{found:?}"
+    );
+    // 1000 of a bigint identity: nowhere near.
+    assert!(
+        !found
+            .iter()
+            .any(|(r, o)| r == "sequence-near-exhaustion" && o.contains("customers")),
+        "{found:?}"
+    );
+    assert_eq!(
+        catalog.tables[&pgproof::syntax::QualName::public("customers")]
+            .column("id")
+            .unwrap()
+            .last_value,
+        Some(1000)
+    );
+}

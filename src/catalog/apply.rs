@@ -224,6 +224,7 @@ fn plain_column(name: &str, type_name: TypeName) -> Column {
         generated: None,
         serial: false,
         comment: None,
+        last_value: None,
     }
 }
 
@@ -296,6 +297,7 @@ fn column_from_def(catalog: &mut Catalog, table: &QualName, def: &ColumnDef) -> 
         generated: def.generated.clone(),
         serial: false,
         comment: None,
+        last_value: None,
     };
     if def.type_name.is_serial() {
         let seq_name =

@@ -130,6 +130,8 @@ pub struct Column {
     /// Declared as serial/bigserial (an owned sequence and a `nextval` default).
     pub serial: bool,
     pub comment: Option<String>,
+    /// For an identity column read from a live database: its sequence's last value.
+    pub last_value: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -197,6 +197,7 @@ pub fn read_catalog(session: &Session, scope: &Scope) -> Result<Catalog> {
             generated: if generated { default } else { None },
             serial: row.get(13),
             comment: row.get(12),
+            last_value: None,
         });
     }
 
@@ -399,6 +400,11 @@ pub fn read_catalog(session: &Session, scope: &Scope) -> Result<Catalog> {
                 .is_some_and(|c| c.identity.is_some())
         });
         if identity {
+            if let Some((t, c)) = &owned_by {
+                if let Some(column) = catalog.tables.get_mut(t).and_then(|t| t.column_mut(c)) {
+                    column.last_value = row.get(4);
+                }
+            }
             continue;
         }
         catalog.sequences.insert(

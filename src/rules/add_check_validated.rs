@@ -38,7 +38,7 @@ impl Rule for AddCheckValidated {
                 continue;
             }
             let name = constraint.name.clone().unwrap_or_else(|| {
-                crate::catalog::apply::make_object_name(
+                sql_object_name(
                     &alter.name.name,
                     expr.columns.first().map(String::as_str),
                     "check",

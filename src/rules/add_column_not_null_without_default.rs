@@ -54,7 +54,7 @@ impl Rule for AddColumnNotNullWithoutDefault {
                     format!(
                         "ALTER TABLE {t} ADD COLUMN {c} {};\n-- release code that writes {c}, backfill existing rows in batches, then:\nALTER TABLE {t} ADD CONSTRAINT {} CHECK ({c} IS NOT NULL) NOT VALID;",
                         column.type_name,
-                        crate::catalog::apply::make_object_name(&t.name, Some(&column.name), "not_null")
+                        sql_object_name(&t.name, Some(&column.name), "not_null")
                     ),
                     crate::finding::Applicability::Unsafe,
                 ),

@@ -33,11 +33,7 @@ impl Rule for ForeignKeyWithoutIndex {
                     continue;
                 }
                 let cols = columns.join(", ");
-                let index_name = crate::catalog::apply::make_object_name(
-                    &table.name.name,
-                    Some(&columns.join("_")),
-                    "idx",
-                );
+                let index_name = sql_object_name(&table.name.name, Some(&columns.join("_")), "idx");
                 let diag = Diagnostic::new(
                     META.id,
                     Span::default(),

@@ -114,8 +114,7 @@ impl Rule for MissingForeignKey {
                 }
                 let t = &table.name;
                 let c = quote_ident(&column.name);
-                let fk =
-                    crate::catalog::apply::make_object_name(&t.name, Some(&column.name), "fkey");
+                let fk = sql_object_name(&t.name, Some(&column.name), "fkey");
                 out.push(SchemaDiagnostic {
                     table: table.name.clone(),
                     member: Some(Member::Column(column.name.clone())),

@@ -41,12 +41,14 @@ mod drop_index_non_concurrently;
 mod drop_not_null;
 mod drop_object;
 mod drop_table;
+mod enum_like_column_without_check;
 mod enum_value_in_transaction;
 mod enum_value_without_position;
 mod foreign_key_type_mismatch;
 mod foreign_key_without_index;
 mod full_table_rewrite;
 mod identifier_too_long;
+mod invalid_index;
 mod irreversible_data_loss;
 mod lock_held_across_statements;
 mod lock_table;
@@ -54,6 +56,7 @@ mod missing_down_migration;
 mod missing_foreign_key;
 mod missing_lock_timeout;
 mod narrow_column_type;
+mod natural_key_without_unique;
 mod prefer_bigint_key;
 mod prefer_identity;
 mod prefer_jsonb;
@@ -66,6 +69,9 @@ mod reindex_non_concurrently;
 mod rename_column;
 mod rename_enum_value;
 mod rename_table;
+mod row_level_security_gap;
+mod security_definer_without_search_path;
+mod sequence_near_exhaustion;
 mod set_not_null_scan;
 mod suppression_without_reason;
 mod syntax_error;
@@ -108,12 +114,14 @@ pub static RULES: &[&dyn Rule] = &[
     &drop_not_null::DropNotNull,
     &drop_object::DropObject,
     &drop_table::DropTable,
+    &enum_like_column_without_check::EnumLikeColumnWithoutCheck,
     &enum_value_in_transaction::EnumValueInTransaction,
     &enum_value_without_position::EnumValueWithoutPosition,
     &foreign_key_type_mismatch::ForeignKeyTypeMismatch,
     &foreign_key_without_index::ForeignKeyWithoutIndex,
     &full_table_rewrite::FullTableRewrite,
     &identifier_too_long::IdentifierTooLong,
+    &invalid_index::InvalidIndex,
     &irreversible_data_loss::IrreversibleDataLoss,
     &lock_held_across_statements::LockHeldAcrossStatements,
     &lock_table::LockTable,
@@ -121,6 +129,7 @@ pub static RULES: &[&dyn Rule] = &[
     &missing_foreign_key::MissingForeignKey,
     &missing_lock_timeout::MissingLockTimeout,
     &narrow_column_type::NarrowColumnType,
+    &natural_key_without_unique::NaturalKeyWithoutUnique,
     &prefer_bigint_key::PreferBigintKey,
     &prefer_identity::PreferIdentity,
     &prefer_jsonb::PreferJsonb,
@@ -133,6 +142,9 @@ pub static RULES: &[&dyn Rule] = &[
     &rename_column::RenameColumn,
     &rename_enum_value::RenameEnumValue,
     &rename_table::RenameTable,
+    &row_level_security_gap::RowLevelSecurityGap,
+    &security_definer_without_search_path::SecurityDefinerWithoutSearchPath,
+    &sequence_near_exhaustion::SequenceNearExhaustion,
     &set_not_null_scan::SetNotNullScan,
     &suppression_without_reason::SuppressionWithoutReason,
     &syntax_error::SyntaxError,
@@ -566,6 +578,13 @@ pub fn may_have_dependents(
         | crate::graph::Object::Trigger(..)
         | crate::graph::Object::Policy(..) => true,
     }
+}
+
+/// A constraint or index name chosen the way PostgreSQL would, quoted for use in SQL.
+pub fn sql_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
+    crate::syntax::quote_ident(&crate::catalog::apply::make_object_name(
+        name1, name2, label,
+    ))
 }
 
 /// Quoted `schema.table.column` for messages.

@@ -40,7 +40,7 @@ impl Rule for PreferTextOverVarchar {
                 )
                 .help(format!(
                     "use `text` with a named constraint when a limit matters: `{c} text CONSTRAINT {} CHECK (char_length({c}) <= {n})`, which can be changed with `NOT VALID` + `VALIDATE` without a rewrite",
-                    crate::catalog::apply::make_object_name(&table.name, Some(&column.name), "length")
+                    sql_object_name(&table.name, Some(&column.name), "length")
                 )),
             );
         }

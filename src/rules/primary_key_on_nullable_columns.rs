@@ -79,7 +79,7 @@ impl Rule for PrimaryKeyOnNullableColumns {
             let steps: Vec<String> = nullable
                 .iter()
                 .map(|c| {
-                    let check = crate::catalog::apply::make_object_name(&t.name, Some(c), "not_null");
+                    let check = sql_object_name(&t.name, Some(c), "not_null");
                     format!(
                         "ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID;\nALTER TABLE {t} VALIDATE CONSTRAINT {check};\nALTER TABLE {t} ALTER COLUMN {col} SET NOT NULL;",
                         col = quote_ident(c)

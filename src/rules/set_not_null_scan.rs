@@ -44,11 +44,7 @@ impl Rule for SetNotNullScan {
                     continue;
                 }
             }
-            let check = crate::catalog::apply::make_object_name(
-                &alter.name.name,
-                Some(column_name),
-                "not_null",
-            );
+            let check = sql_object_name(&alter.name.name, Some(column_name), "not_null");
             let mut diag = Diagnostic::new(
                 META.id,
                 cx.span,

@@ -1,0 +1,8 @@
+-- expect
+CREATE TABLE users (id bigint PRIMARY KEY, email text, username text UNIQUE);
+CREATE TABLE members (id bigint PRIMARY KEY, org_id bigint, email text, UNIQUE (org_id, email));
+CREATE TABLE accounts (id bigint PRIMARY KEY, email text);
+CREATE UNIQUE INDEX accounts_email_key ON accounts (lower(email));
+-- A later unique index counts.
+CREATE TABLE posts (id bigint PRIMARY KEY, slug text);
+CREATE UNIQUE INDEX CONCURRENTLY posts_slug_key ON posts (slug);

@@ -1,0 +1,70 @@
+//! `row-level-security-gap`: a tenant table without row-level security, RLS enabled with no policy,
+//! or policies that do nothing because RLS is off.
+
+use super::*;
+
+pub struct RowLevelSecurityGap;
+
+static META: RuleMeta = RuleMeta {
+    id: "row-level-security-gap",
+    category: Category::Schema,
+    severity: Severity::Info,
+    fix: FixKind::Guidance,
+    doc: include_str!("../../lints/row-level-security-gap.md"),
+    doc_examples: true,
+};
+
+/// Column names that scope a row to a tenant.
+const TENANT_COLUMNS: &[&str] = &[
+    "tenant_id",
+    "org_id",
+    "organization_id",
+    "account_id",
+    "workspace_id",
+];
+
+impl Rule for RowLevelSecurityGap {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+        // Projects that use RLS somewhere are the ones for which a table without it is a gap.
+        let project_uses_rls = cx.catalog.tables.values().any(|t| t.rls_enabled);
+        for table in cx.catalog.tables.values() {
+            if matches!(table.kind, crate::catalog::TableKind::Partition { .. }) {
+                continue;
+            }
+            let t = &table.name;
+            let message = if table.rls_enabled && table.policies.is_empty() {
+                format!("`{t}` has row-level security enabled but no policy: every role except the owner and superusers sees no rows and cannot write any")
+            } else if !table.rls_enabled && !table.policies.is_empty() {
+                format!(
+                    "`{t}` has policies ({}) but row-level security is not enabled, so they do nothing: every role with table privileges sees every row",
+                    table.policies.join(", ")
+                )
+            } else if !table.rls_enabled && project_uses_rls {
+                let Some(tenant) = table
+                    .columns
+                    .iter()
+                    .find(|c| TENANT_COLUMNS.contains(&c.name.as_str()))
+                else {
+                    continue;
+                };
+                format!(
+                    "`{t}` holds per-tenant rows (`{}`) but, unlike other tables here, has no row-level security: a query that forgets the tenant filter reads other tenants' data",
+                    tenant.name
+                )
+            } else {
+                continue;
+            };
+            out.push(SchemaDiagnostic {
+                table: t.clone(),
+                member: None,
+                diagnostic: Diagnostic::new(META.id, Span::default(), message).help(format!(
+                    "`ALTER TABLE {t} ENABLE ROW LEVEL SECURITY;` with a policy such as `CREATE POLICY tenant_isolation ON {t} USING (tenant_id = current_setting('app.tenant_id')::bigint);` (and `FORCE ROW LEVEL SECURITY` if the owner role serves queries)"
+                )),
+            });
+        }
+    }
+}
