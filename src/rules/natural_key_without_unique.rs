@@ -30,6 +30,21 @@ const NATURAL_KEYS: &[&str] = &[
     "sku",
 ];
 
+/// Table names (parts) whose rows are people or accounts, where an email is a login.
+const PEOPLE_TABLES: &[&str] = &[
+    "user",
+    "account",
+    "member",
+    "customer",
+    "person",
+    "people",
+    "subscriber",
+    "admin",
+    "identit",
+    "login",
+    "profile",
+];
+
 /// Whether a unique constraint or unique index includes `column` (as a key or in an expression).
 fn is_unique_somewhere(cx: &SchemaContext<'_>, table: &Table, column: &str) -> bool {
     let in_constraint = table.constraints.iter().any(|c| match &c.kind {
@@ -59,8 +74,13 @@ impl Rule for NaturalKeyWithoutUnique {
             if matches!(table.kind, crate::catalog::TableKind::Partition { .. }) {
                 continue;
             }
+            // An email identifies a person's account, not an organisation's contact address.
+            let holds_people = PEOPLE_TABLES
+                .iter()
+                .any(|p| table.name.name.to_ascii_lowercase().contains(p));
             for column in &table.columns {
                 if !NATURAL_KEYS.contains(&column.name.as_str())
+                    || (column.name.starts_with("email") && !holds_people)
                     || is_unique_somewhere(cx, table, &column.name)
                 {
                     continue;

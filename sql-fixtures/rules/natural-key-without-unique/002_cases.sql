@@ -6,3 +6,7 @@ CREATE UNIQUE INDEX accounts_email_key ON accounts (lower(email));
 -- A later unique index counts.
 CREATE TABLE posts (id bigint PRIMARY KEY, slug text);
 CREATE UNIQUE INDEX CONCURRENTLY posts_slug_key ON posts (slug);
+-- A contact address of an organisation is not a login.
+CREATE TABLE offices (id bigint PRIMARY KEY, email text);
+-- expect
+CREATE TABLE customer_accounts (id bigint PRIMARY KEY, email_address text);
