@@ -9,21 +9,42 @@ use pgproof::live::{config, Session};
 use pgproof::syntax::IndexKey;
 use std::collections::BTreeMap;
 
-/// Runs `sql` on `url` with a plain read-write connection (fixture setup only).
-fn execute(url: &str, sql: &str) {
+/// A plain read-write connection for fixture setup, with the runtime that drives it.
+fn connect(url: &str) -> (tokio::runtime::Runtime, tokio_postgres::Client) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(async {
+    let client = runtime.block_on(async {
         let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
             .await
             .expect("connect for setup");
         tokio::spawn(async move {
             let _ = connection.await;
         });
-        client.batch_execute(sql).await.expect("setup SQL runs");
+        client
     });
+    (runtime, client)
+}
+
+/// Runs `sql` on `url` (fixture setup only).
+fn execute(url: &str, sql: &str) {
+    let (runtime, client) = connect(url);
+    runtime
+        .block_on(client.batch_execute(sql))
+        .expect("setup SQL runs");
+}
+
+/// A throwaway cluster with the shop fixture schema loaded in database `fixture`, and its URL.
+fn fixture_cluster() -> (LocalCluster, String) {
+    let cluster = LocalCluster::start(None).expect("a throwaway PostgreSQL starts");
+    execute(&cluster.url("postgres"), "CREATE DATABASE fixture");
+    let url = cluster.url("fixture");
+    execute(
+        &url,
+        &std::fs::read_to_string("sql-fixtures/schemas/shop.sql").unwrap(),
+    );
+    (cluster, url)
 }
 
 fn replay(sql: &str) -> Catalog {
@@ -152,11 +173,8 @@ fn projection(c: &Catalog) -> BTreeMap<String, String> {
 
 #[test]
 fn introspected_catalog_matches_the_replayed_one() {
-    let cluster = LocalCluster::start(None).expect("a throwaway PostgreSQL starts");
-    execute(&cluster.url("postgres"), "CREATE DATABASE fixture");
-    let url = cluster.url("fixture");
+    let (_cluster, url) = fixture_cluster();
     let schema = std::fs::read_to_string("sql-fixtures/schemas/shop.sql").unwrap();
-    execute(&url, &schema);
 
     let session = Session::open(&config(Some(&url)).unwrap()).expect("read-only session");
     assert_eq!(session.server_major().unwrap(), 15);
@@ -209,13 +227,7 @@ fn introspected_catalog_matches_the_replayed_one() {
 
 #[test]
 fn the_audit_session_is_read_only_and_needs_only_read_grants() {
-    let cluster = LocalCluster::start(None).expect("a throwaway PostgreSQL starts");
-    execute(&cluster.url("postgres"), "CREATE DATABASE fixture");
-    let url = cluster.url("fixture");
-    execute(
-        &url,
-        &std::fs::read_to_string("sql-fixtures/schemas/shop.sql").unwrap(),
-    );
+    let (cluster, url) = fixture_cluster();
     execute(
         &url,
         "CREATE ROLE auditor LOGIN PASSWORD 'sekret-pw';
@@ -224,27 +236,17 @@ fn the_audit_session_is_read_only_and_needs_only_read_grants() {
          GRANT SELECT ON ALL SEQUENCES IN SCHEMA public, billing TO auditor;",
     );
     let state = |url: &str| {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
+        let (runtime, client) = connect(url);
+        let rows = runtime
+            .block_on(client.query(
+                "SELECT string_agg(relname::text || ':' || relkind::text || ':' || relfilenode::text, ',' ORDER BY relname)
+                   || '|' || (SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint)
+                   || '|' || (SELECT sum(n_tup_ins + n_tup_upd + n_tup_del)::text FROM pg_stat_user_tables)
+                 FROM pg_class WHERE relnamespace NOT IN ('pg_catalog'::regnamespace, 'pg_toast'::regnamespace)",
+                &[],
+            ))
             .unwrap();
-        runtime.block_on(async {
-            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
-            tokio::spawn(async move {
-                let _ = connection.await;
-            });
-            let rows = client
-                .query(
-                    "SELECT string_agg(relname::text || ':' || relkind::text || ':' || relfilenode::text, ',' ORDER BY relname)
-                       || '|' || (SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint)
-                       || '|' || (SELECT sum(n_tup_ins + n_tup_upd + n_tup_del)::text FROM pg_stat_user_tables)
-                     FROM pg_class WHERE relnamespace NOT IN ('pg_catalog'::regnamespace, 'pg_toast'::regnamespace)",
-                    &[],
-                )
-                .await
-                .unwrap();
-            rows[0].get::<_, String>(0)
-        })
+        rows[0].get::<_, String>(0)
     };
     let before = state(&url);
     let auditor_url = format!(
@@ -281,13 +283,7 @@ fn the_audit_session_is_read_only_and_needs_only_read_grants() {
 
 #[test]
 fn audit_command_reports_objects_from_a_live_database() {
-    let cluster = LocalCluster::start(None).expect("a throwaway PostgreSQL starts");
-    execute(&cluster.url("postgres"), "CREATE DATABASE fixture");
-    let url = cluster.url("fixture");
-    execute(
-        &url,
-        &std::fs::read_to_string("sql-fixtures/schemas/shop.sql").unwrap(),
-    );
+    let (cluster, url) = fixture_cluster();
     execute(&url, "CREATE ROLE reader LOGIN PASSWORD 'pw-never-shown'; GRANT USAGE ON SCHEMA public, billing TO reader;");
     let reader = format!(
         "postgresql://reader:pw-never-shown@127.0.0.1:{}/fixture",
@@ -356,33 +352,16 @@ fn audit_command_reports_objects_from_a_live_database() {
 
 /// Like `execute`, but the statement is expected to fail (a concurrent build on duplicates).
 fn execute_failing(url: &str, sql: &str) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-            .await
-            .unwrap();
-        tokio::spawn(async move {
-            let _ = connection.await;
-        });
-        assert!(
-            client.batch_execute(sql).await.is_err(),
-            "expected `{sql}` to fail"
-        );
-    });
+    let (runtime, client) = connect(url);
+    assert!(
+        runtime.block_on(client.batch_execute(sql)).is_err(),
+        "expected `{sql}` to fail"
+    );
 }
 
 #[test]
 fn live_only_rules_see_invalid_indexes_and_sequences_running_out() {
-    let cluster = LocalCluster::start(None).expect("a throwaway PostgreSQL starts");
-    execute(&cluster.url("postgres"), "CREATE DATABASE fixture");
-    let url = cluster.url("fixture");
-    execute(
-        &url,
-        &std::fs::read_to_string("sql-fixtures/schemas/shop.sql").unwrap(),
-    );
+    let (_cluster, url) = fixture_cluster();
     execute(
         &url,
         "INSERT INTO customers (email, name) VALUES ('a@example.com', 'Ann'), ('b@example.com', 'Ann');
