@@ -81,6 +81,10 @@ pub struct LintArgs {
     /// Colour: auto (terminal and no NO_COLOR), always, never.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// Start from this schema instead of an empty database: a `pg_dump --schema-only` file, or a
+    /// postgresql:// URL read read-only (for squashed migration histories).
+    #[arg(long, value_name = "DUMP_OR_URL")]
+    pub schema_from: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -79,6 +79,9 @@ pub struct Settings {
     pub levels: BTreeMap<String, Level>,
     /// `missing-lock-timeout` also asks for `statement_timeout` before long-running statements.
     pub require_statement_timeout: bool,
+    /// The schema migrations start from (`--schema-from`): a dump or a live database, for
+    /// squashed histories. Empty when None.
+    pub base_schema: Option<std::sync::Arc<crate::catalog::Catalog>>,
 }
 
 impl Default for Settings {
@@ -91,6 +94,7 @@ impl Default for Settings {
             load: LoadOptions::default(),
             levels: BTreeMap::new(),
             require_statement_timeout: false,
+            base_schema: None,
         }
     }
 }

@@ -567,3 +567,70 @@ fn require_statement_timeout_is_opt_in() {
     let out = pgproof(&["lint", "--format", "json", "migrations"], dir.path());
     assert!(rules_of(&out).is_empty(), "{:?}", rules_of(&out));
 }
+
+#[test]
+fn schema_from_a_dump_replaces_the_squashed_history() {
+    let dir = tempfile::tempdir().unwrap();
+    // What `pg_dump --schema-only` prints, trimmed.
+    fs::write(
+        dir.path().join("schema.sql"),
+        "SET statement_timeout = 0;
+SELECT pg_catalog.set_config('search_path', '', false);
+CREATE TABLE public.orders (
+    id bigint NOT NULL,
+    total numeric,
+    CONSTRAINT orders_total_nn CHECK ((total IS NOT NULL))
+);
+ALTER TABLE public.orders OWNER TO app;
+ALTER TABLE ONLY public.orders ADD CONSTRAINT orders_pkey PRIMARY KEY (id);
+",
+    )
+    .unwrap();
+    fs::create_dir(dir.path().join("migrations")).unwrap();
+    fs::write(
+        dir.path().join("migrations/0100_total_required.sql"),
+        "SET lock_timeout = '5s';\nALTER TABLE orders ALTER COLUMN total SET NOT NULL;\n",
+    )
+    .unwrap();
+    let rules = |args: &[&str]| -> Vec<String> {
+        let out = pgproof(args, dir.path());
+        assert!(code(&out) <= 1, "{}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Without the base schema pgproof cannot know the validated CHECK: it warns about the scan.
+    let alone = rules(&["lint", "--format", "json", "migrations"]);
+    assert!(
+        alone.contains(&"set-not-null-scan".to_string()),
+        "{alone:?}"
+    );
+    // With it, the CHECK proves the column and PostgreSQL 12+ skips the scan; the dump's own
+    // objects are not reported on.
+    let based = rules(&[
+        "lint",
+        "--format",
+        "json",
+        "--schema-from",
+        "schema.sql",
+        "migrations",
+    ]);
+    assert!(
+        !based.contains(&"set-not-null-scan".to_string()),
+        "{based:?}"
+    );
+    let missing = pgproof(
+        &["lint", "--schema-from", "nope.sql", "migrations"],
+        dir.path(),
+    );
+    assert_eq!(code(&missing), 2);
+    assert!(
+        stderr(&missing).contains("nope.sql"),
+        "{}",
+        stderr(&missing)
+    );
+}

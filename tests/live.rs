@@ -335,6 +335,36 @@ fn audit_command_reports_objects_from_a_live_database() {
         "--schema limits the audit: {text}"
     );
     assert!(!text.contains("pw-never-shown"));
+    // `lint --schema-from URL`: migrations checked against the live schema (a squashed history).
+    let migrations = tempfile::tempdir().unwrap();
+    std::fs::write(
+        migrations.path().join("0100_drop_total.sql"),
+        "SET lock_timeout = '5s';\nALTER TABLE orders DROP COLUMN total;\n",
+    )
+    .unwrap();
+    let dir = migrations.path().to_string_lossy().to_string();
+    let lint = run(&[
+        "lint",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--schema-from",
+        &reader,
+        &dir,
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&lint.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&lint.stderr)));
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"change-blocked-by-dependents"),
+        "the live views that read orders.total block the drop: {rules:?}"
+    );
     // A server that is not there: exit 2, a clear error, no password.
     let down = run(&[
         "audit",

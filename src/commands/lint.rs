@@ -42,6 +42,9 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
                 .with_context(|| format!("unknown layout `{name}` for --layout"))?,
         );
     }
+    if let Some(source) = &args.schema_from {
+        settings.base_schema = Some(std::sync::Arc::new(base_schema(source)?));
+    }
     let paths = resolve_paths(args, &settings)?;
     let (findings, stats, sources) = lint_paths(&paths, &settings, args.since.as_deref())?;
     let color = match args.color {
@@ -99,6 +102,41 @@ fn resolve_paths(args: &LintArgs, settings: &Settings) -> Result<Vec<PathBuf>> {
     bail!("no paths given, no `migrations` key in pgproof.toml, and no ./migrations directory: pass the migration directory, e.g. `pgproof lint db/migrations`")
 }
 
+/// The schema named by `--schema-from`: a live database (read-only) or a schema dump replayed
+/// through the normal path.
+fn base_schema(source: &str) -> Result<Catalog> {
+    let is_url = source.starts_with("postgres://")
+        || source.starts_with("postgresql://")
+        || source.contains("host=")
+        || source.contains("dbname=");
+    if is_url {
+        let config = crate::live::config(Some(source))?;
+        let session = crate::live::Session::open(&config)?;
+        return crate::live::introspect::read_catalog(
+            &session,
+            &crate::live::introspect::Scope { schemas: vec![] },
+        );
+    }
+    let text = std::fs::read_to_string(source)
+        .with_context(|| format!("cannot read the schema dump `{source}` (--schema-from)"))?;
+    let parsed = crate::parse::parse_sql(&text);
+    if let Some(error) = parsed.errors.first() {
+        let line = text[..error.span.start.min(text.len())]
+            .lines()
+            .count()
+            .max(1);
+        eprintln!(
+            "pgproof: warning: {source}:{line}: {} (the rest of the dump is still loaded)",
+            error.message
+        );
+    }
+    let mut catalog = Catalog::new();
+    for stmt in &parsed.statements {
+        crate::catalog::apply::apply(&mut catalog, &stmt.kind);
+    }
+    Ok(catalog)
+}
+
 /// Lints `paths`, returning sorted findings, total stats and the source texts for excerpts.
 pub fn lint_paths(
     paths: &[PathBuf],
@@ -141,7 +179,14 @@ pub fn lint_paths(
         .context("cannot start worker threads")?;
     let results: Vec<analyze::Analysis> = pool.install(|| {
         sets.par_iter()
-            .map(|set| analyze::analyze(set, settings, Catalog::new()))
+            .map(|set| {
+                let base = settings
+                    .base_schema
+                    .as_deref()
+                    .cloned()
+                    .unwrap_or_else(Catalog::new);
+                analyze::analyze(set, settings, base)
+            })
             .collect()
     });
     // Reported files by displayed path: canonicalise each file once, not each finding.
