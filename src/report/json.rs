@@ -1,68 +1,38 @@
 //! `--format json`: a stable, versioned document. See docs/json-format.md.
+//!
+//! The document is written straight from borrowed structs, so a large report copies nothing.
+//! Keys are in alphabetical order in every object (the order the format has always had).
 
 use super::Report;
-use crate::finding::Severity;
-use serde_json::{json, Value};
+use crate::finding::{Fix, Severity};
+use crate::syntax::LockMode;
+use serde::Serialize;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 pub const VERSION: u32 = 1;
 
-pub fn to_value(report: &Report<'_>) -> Value {
-    let findings: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| {
-            json!({
-                "rule": f.rule,
-                "severity": f.severity,
-                "category": f.category,
-                "file": f.file.display().to_string(),
-                "line": f.start.line,
-                "column": f.start.column,
-                "end_line": f.end.line,
-                "end_column": f.end.column,
-                "migration": f.migration,
-                "message": f.message,
-                "help": f.help,
-                "fix": f.fix,
-                "lock": f.lock,
-                "notes": f.notes,
-            })
-        })
-        .collect();
-    json!({
-        "version": VERSION,
-        "tool": {"name": "pgproof", "version": env!("CARGO_PKG_VERSION")},
-        "pg_version": report.pg_version,
-        "findings": findings,
-        "summary": {
-            "files": report.stats.files,
-            "migrations": report.stats.migrations,
-            "statements": report.stats.statements,
-            "unmodelled_statements": report.stats.unmodelled_statements,
-            "unmodelled_kinds": report.stats.unmodelled_kinds,
-            "findings": {
-                "error": report.count(Severity::Error),
-                "warning": report.count(Severity::Warning),
-                "info": report.count(Severity::Info),
-            },
-        },
-    })
+#[derive(Serialize)]
+struct Document<'a> {
+    findings: Vec<JsonFinding<'a>>,
+    pg_version: u32,
+    summary: Summary<'a>,
+    tool: Tool,
+    version: u32,
 }
 
-/// One finding as written: borrowed, so writing a large report copies nothing.
-#[derive(serde::Serialize)]
+#[derive(Serialize)]
 struct JsonFinding<'a> {
-    // Alphabetical, like the keys of `to_value`'s maps.
     category: &'a str,
     column: usize,
     end_column: usize,
     end_line: usize,
-    file: std::borrow::Cow<'a, str>,
-    fix: &'a Option<crate::finding::Fix>,
+    file: Cow<'a, str>,
+    fix: &'a Option<Fix>,
     help: &'a Option<String>,
     line: usize,
-    lock: &'a Option<crate::syntax::LockMode>,
+    lock: &'a Option<LockMode>,
     message: &'a str,
     migration: &'a Option<String>,
     notes: &'a [String],
@@ -70,54 +40,70 @@ struct JsonFinding<'a> {
     severity: Severity,
 }
 
-#[derive(serde::Serialize)]
-struct JsonReport<'a> {
-    findings: Vec<JsonFinding<'a>>,
-    pg_version: u32,
-    summary: Value,
-    tool: Value,
-    version: u32,
+#[derive(Serialize)]
+struct Summary<'a> {
+    files: usize,
+    findings: Counts,
+    migrations: usize,
+    statements: usize,
+    unmodelled_kinds: &'a BTreeMap<String, usize>,
+    unmodelled_statements: usize,
 }
 
-/// Writes the same document as [`to_value`], streaming the findings instead of building a tree.
+#[derive(Serialize)]
+struct Counts {
+    error: usize,
+    info: usize,
+    warning: usize,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let mut value = to_value(&Report {
-        findings: &[],
-        ..*report
-    });
-    let doc = JsonReport {
-        version: VERSION,
-        tool: value["tool"].take(),
-        pg_version: report.pg_version,
+    let stats = report.stats;
+    let doc = Document {
         findings: report
             .findings
             .iter()
             .map(|f| JsonFinding {
+                category: &f.category,
+                column: f.start.column,
+                end_column: f.end.column,
+                end_line: f.end.line,
+                file: f.file.to_string_lossy(),
+                fix: &f.fix,
+                help: &f.help,
+                line: f.start.line,
+                lock: &f.lock,
+                message: &f.message,
+                migration: &f.migration,
+                notes: &f.notes,
                 rule: &f.rule,
                 severity: f.severity,
-                category: &f.category,
-                file: f.file.to_string_lossy(),
-                line: f.start.line,
-                column: f.start.column,
-                end_line: f.end.line,
-                end_column: f.end.column,
-                migration: &f.migration,
-                message: &f.message,
-                help: &f.help,
-                fix: &f.fix,
-                lock: &f.lock,
-                notes: &f.notes,
             })
             .collect(),
-        summary: {
-            let mut summary = value["summary"].take();
-            summary["findings"] = json!({
-                "error": report.count(Severity::Error),
-                "warning": report.count(Severity::Warning),
-                "info": report.count(Severity::Info),
-            });
-            summary
+        pg_version: report.pg_version,
+        summary: Summary {
+            files: stats.files,
+            findings: Counts {
+                error: report.count(Severity::Error),
+                info: report.count(Severity::Info),
+                warning: report.count(Severity::Warning),
+            },
+            migrations: stats.migrations,
+            statements: stats.statements,
+            unmodelled_kinds: &stats.unmodelled_kinds,
+            unmodelled_statements: stats.unmodelled_statements,
         },
+        tool: Tool {
+            name: "pgproof",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        version: VERSION,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
