@@ -12,7 +12,7 @@ use crate::rules::{
 use crate::source::{MigrationSet, SqlPart};
 use crate::span::{LineIndex, Span};
 use crate::suppress::{self, Suppression};
-use crate::syntax::{AlterCmd, QualName, StmtKind, TxKind};
+use crate::syntax::{AlterCmd, LockMode, QualName, StmtKind, TxKind};
 use rayon::prelude::*;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -101,6 +101,7 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
         let mut explicit_tx = false;
         let mut lock_timeout_set = false;
         let mut statement_timeout_set = false;
+        let mut blocking_lock_taken = false;
         let mut tx_start = migration.transaction.wrapped.then_some(0);
         // The schema before up, kept for reversibility checks when there is a down part.
         let before = down
@@ -139,6 +140,7 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
                         lock_timeout_set,
                         statement_timeout_set,
                         require_statement_timeout: settings.require_statement_timeout,
+                        blocking_lock_taken,
                         earlier: &parsed.statements[..position],
                         tx_start,
                         graph: OnceCell::new(),
@@ -174,6 +176,9 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
                     _ => {}
                 }
                 for (table, mode) in crate::locks::table_locks(&stmt.kind, &catalog) {
+                    blocking_lock_taken |= mode >= LockMode::Share
+                        && !created.contains(&table)
+                        && table.schema != "pg_temp";
                     held.push(HeldLock {
                         table,
                         mode,

@@ -216,6 +216,98 @@ impl DependencyGraph {
     }
 }
 
+/// What PostgreSQL would name as depending directly on `object` (any one of them makes the
+/// statement fail): views reading it, other tables' foreign keys to it, tables inheriting from it.
+/// Only views when `views_only` (a column type change). Sorted.
+pub fn direct_dependents(catalog: &Catalog, object: &Object, views_only: bool) -> Vec<Object> {
+    let (table, column) = match object {
+        Object::Table(t) | Object::View(t) => (t, None),
+        Object::Column(t, c) => (t, Some(c.as_str())),
+        _ => return vec![],
+    };
+    let mut out = vec![];
+    for view in catalog.views.values() {
+        if &view.name == table || !view.reads.contains(table) {
+            continue;
+        }
+        if let Some(c) = column {
+            // Views record the column names they read, not which table each comes from: when
+            // another table the view reads has a column of the same name, it may be that one.
+            let reads_it = view.columns_read.iter().any(|r| r == c);
+            let ambiguous = view
+                .reads
+                .iter()
+                .any(|r| r != table && catalog.table(r).is_some_and(|o| o.column(c).is_some()));
+            if !reads_it || ambiguous {
+                continue;
+            }
+        }
+        out.push(Object::View(view.name.clone()));
+    }
+    if views_only {
+        return out;
+    }
+    for other in catalog.tables.values().filter(|o| &o.name != table) {
+        for fk in other.foreign_keys() {
+            let ConstraintKind::ForeignKey {
+                ref_table,
+                ref_columns,
+                ..
+            } = &fk.kind
+            else {
+                continue;
+            };
+            let hits = ref_table == table
+                && column.is_none_or(|c| {
+                    ref_columns.iter().any(|r| r == c)
+                        || ref_columns.is_empty()
+                            && catalog
+                                .table(table)
+                                .is_some_and(|t| t.primary_key_columns().iter().any(|p| p == c))
+                });
+            if hits {
+                out.push(Object::Constraint(other.name.clone(), fk.name.clone()));
+            }
+        }
+        if column.is_none() && other.inherits.contains(table) {
+            out.push(Object::Table(other.name.clone()));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A cheap necessary condition for `object` to have dependents outside itself, read straight from
+/// the catalog: building the whole graph is the expensive part, and most dropped objects have none.
+pub fn may_have_dependents(catalog: &Catalog, object: &Object) -> bool {
+    match object {
+        Object::Table(t) | Object::Column(t, _) | Object::View(t) => {
+            let scope = if matches!(object, Object::View(_)) {
+                Object::View(t.clone())
+            } else {
+                Object::Table(t.clone())
+            };
+            !direct_dependents(catalog, &scope, false).is_empty()
+                || catalog.tables.values().any(|o| {
+                    matches!(&o.kind, crate::catalog::TableKind::Partition { parent } if parent == t)
+                })
+        }
+        Object::Function(f) => catalog
+            .tables
+            .values()
+            .any(|t| t.triggers.iter().any(|tr| tr.function.name == f.name)),
+        Object::Type(ty) => catalog
+            .tables
+            .values()
+            .any(|t| t.columns.iter().any(|c| c.type_name.name == ty.name)),
+        Object::Sequence(_)
+        | Object::Index(_)
+        | Object::Constraint(..)
+        | Object::Trigger(..)
+        | Object::Policy(..) => true,
+    }
+}
+
 fn user_type(catalog: &Catalog, t: &TypeName) -> Option<Object> {
     let name = QualName::new(
         t.schema.clone().unwrap_or_else(|| "public".into()),

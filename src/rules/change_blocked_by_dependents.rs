@@ -2,9 +2,8 @@
 //! other tables' foreign keys or child tables depend on — PostgreSQL refuses, the migration fails.
 
 use super::*;
-use crate::catalog::Catalog;
 use crate::graph::Object;
-use crate::syntax::{AlterCmd, ConstraintKind, ObjectKind};
+use crate::syntax::{AlterCmd, ObjectKind};
 
 pub struct ChangeBlockedByDependents;
 
@@ -76,12 +75,13 @@ impl Rule for ChangeBlockedByDependents {
             _ => return,
         }
         for (what, object, views_only) in targets {
-            let blockers: Vec<String> = direct_dependents(cx.catalog, &object, views_only)
-                .into_iter()
-                // Objects dropped by this same statement do not block it.
-                .filter(|d| !dropped_together(cx.stmt, d))
-                .map(|d| d.to_string())
-                .collect();
+            let blockers: Vec<String> =
+                crate::graph::direct_dependents(cx.catalog, &object, views_only)
+                    .into_iter()
+                    // Objects dropped by this same statement do not block it.
+                    .filter(|d| !dropped_together(cx.stmt, d))
+                    .map(|d| d.to_string())
+                    .collect();
             if blockers.is_empty() {
                 continue;
             }
@@ -104,67 +104,6 @@ impl Rule for ChangeBlockedByDependents {
             );
         }
     }
-}
-
-/// What PostgreSQL would name as depending directly on `object` (any one of them makes the
-/// statement fail): views reading it, other tables' foreign keys to it, tables inheriting from it.
-/// Only views when `views_only` (a column type change). Sorted.
-fn direct_dependents(catalog: &Catalog, object: &Object, views_only: bool) -> Vec<Object> {
-    let (table, column) = match object {
-        Object::Table(t) | Object::View(t) => (t, None),
-        Object::Column(t, c) => (t, Some(c.as_str())),
-        _ => return vec![],
-    };
-    let mut out = vec![];
-    for view in catalog.views.values() {
-        if &view.name == table || !view.reads.contains(table) {
-            continue;
-        }
-        if let Some(c) = column {
-            // Views record the column names they read, not which table each comes from: when
-            // another table the view reads has a column of the same name, it may be that one.
-            let reads_it = view.columns_read.iter().any(|r| r == c);
-            let ambiguous = view
-                .reads
-                .iter()
-                .any(|r| r != table && catalog.table(r).is_some_and(|o| o.column(c).is_some()));
-            if !reads_it || ambiguous {
-                continue;
-            }
-        }
-        out.push(Object::View(view.name.clone()));
-    }
-    if views_only {
-        return out;
-    }
-    for other in catalog.tables.values().filter(|o| &o.name != table) {
-        for fk in other.foreign_keys() {
-            let ConstraintKind::ForeignKey {
-                ref_table,
-                ref_columns,
-                ..
-            } = &fk.kind
-            else {
-                continue;
-            };
-            let hits = ref_table == table
-                && column.is_none_or(|c| {
-                    ref_columns.iter().any(|r| r == c)
-                        || ref_columns.is_empty()
-                            && catalog
-                                .table(table)
-                                .is_some_and(|t| t.primary_key_columns().iter().any(|p| p == c))
-                });
-            if hits {
-                out.push(Object::Constraint(other.name.clone(), fk.name.clone()));
-            }
-        }
-        if column.is_none() && other.inherits.contains(table) {
-            out.push(Object::Table(other.name.clone()));
-        }
-    }
-    out.sort();
-    out
 }
 
 /// Whether `d` is one of the objects a multi-name DROP removes in the same statement.

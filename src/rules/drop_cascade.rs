@@ -75,7 +75,7 @@ impl Rule for DropCascade {
         }
         for (what, object) in targets {
             // Building the graph is the expensive part: only for objects the schema has.
-            if !may_have_dependents(cx.catalog, &object) {
+            if !crate::graph::may_have_dependents(cx.catalog, &object) {
                 continue;
             }
             let dependents = match &object {

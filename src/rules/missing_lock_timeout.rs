@@ -38,12 +38,7 @@ impl Rule for MissingLockTimeout {
             return;
         };
         // Once per migration: only the first statement that needs the timeout.
-        let earlier_blocking = cx.earlier.iter().any(|s| {
-            crate::locks::statement_locks(&s.kind)
-                .iter()
-                .any(|(t, m)| blocking(*m) && cx.is_existing_table(t))
-        });
-        if earlier_blocking {
+        if cx.blocking_lock_taken {
             return;
         }
         let missing = match (need_lock, need_statement) {

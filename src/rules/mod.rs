@@ -278,6 +278,9 @@ pub struct StatementContext<'a> {
     pub statement_timeout_set: bool,
     /// The config asks for `statement_timeout` too (`require_statement_timeout`).
     pub require_statement_timeout: bool,
+    /// An earlier statement of this migration already requested a lock that blocks reads or
+    /// writes (`SHARE` or stronger) on a table that existed before the migration.
+    pub blocking_lock_taken: bool,
     /// The statements of this migration's up part before this one.
     pub earlier: &'a [crate::parse::ParsedStatement],
     /// Index into `earlier` where the current transaction began (the runner's, or an explicit BEGIN).
@@ -534,49 +537,6 @@ pub fn new_columns(stmt: &StmtKind) -> Vec<(&QualName, &crate::syntax::ColumnDef
             })
             .collect(),
         _ => vec![],
-    }
-}
-
-/// A cheap necessary condition for `object` to have dependents outside itself: building the graph
-/// is the expensive part, and most dropped objects have none.
-pub fn may_have_dependents(
-    catalog: &crate::catalog::Catalog,
-    object: &crate::graph::Object,
-) -> bool {
-    let referenced_by_fk = |t: &QualName| {
-        catalog.tables.values().any(|other| {
-            &other.name != t
-                && other.constraints.iter().any(|c| {
-                    matches!(&c.kind, crate::syntax::ConstraintKind::ForeignKey { ref_table, .. } if ref_table == t)
-                })
-        })
-    };
-    let read_by_view = |t: &QualName| catalog.views.values().any(|v| v.reads.contains(t));
-    let has_children = |t: &QualName| {
-        catalog.tables.values().any(|o| {
-            o.inherits.contains(t)
-                || matches!(&o.kind, crate::catalog::TableKind::Partition { parent } if parent == t)
-        })
-    };
-    match object {
-        crate::graph::Object::Table(t)
-        | crate::graph::Object::Column(t, _)
-        | crate::graph::Object::View(t) => {
-            read_by_view(t) || referenced_by_fk(t) || has_children(t)
-        }
-        crate::graph::Object::Function(f) => catalog
-            .tables
-            .values()
-            .any(|t| t.triggers.iter().any(|tr| tr.function.name == f.name)),
-        crate::graph::Object::Type(ty) => catalog
-            .tables
-            .values()
-            .any(|t| t.columns.iter().any(|c| c.type_name.name == ty.name)),
-        crate::graph::Object::Sequence(_)
-        | crate::graph::Object::Index(_)
-        | crate::graph::Object::Constraint(..)
-        | crate::graph::Object::Trigger(..)
-        | crate::graph::Object::Policy(..) => true,
     }
 }
 
