@@ -6,6 +6,7 @@
 use crate::lex::{self, Lexed};
 use crate::span::Span;
 use crate::syntax::{self, StmtKind};
+use pg_query::protobuf;
 
 /// One statement of a file, with its byte span (leading comments and whitespace trimmed).
 #[derive(Debug, Clone)]
@@ -38,17 +39,17 @@ pub fn parse_sql(text: &str) -> ParsedText {
         &blanked
     };
     let mut out = ParsedText::default();
-    match pg_query::parse(sql, 0) {
-        Ok(parsed) => push_parsed(sql, Span::new(0, sql.len()), &parsed, &mut out),
-        Err(_) => parse_piecewise(sql, &lexed, &mut out),
+    match parse_tree(sql) {
+        Parsed::Tree(parsed) => push_parsed(sql, Span::new(0, sql.len()), &parsed, &mut out),
+        Parsed::Error(..) | Parsed::Undecodable => parse_piecewise(sql, &lexed, &mut out),
     }
     out.lexed = lexed;
     out
 }
 
 /// Lowers the statements pg_query found in `sql[span]` and records them with file-relative spans.
-fn push_parsed(sql: &str, span: Span, parsed: &pg_query::ParseResult, out: &mut ParsedText) {
-    for raw in &parsed.protobuf.stmts {
+fn push_parsed(sql: &str, span: Span, parsed: &protobuf::ParseResult, out: &mut ParsedText) {
+    for raw in &parsed.stmts {
         let start = span.start + raw.stmt_location.max(0) as usize;
         // The last statement of a piece has no length: it runs to the piece's end.
         let end = if raw.stmt_len == 0 {
@@ -90,14 +91,13 @@ fn parse_piecewise(sql: &str, lexed: &Lexed, out: &mut ParsedText) {
             i += 1;
             continue;
         }
-        let first = pg_query::parse(&sql[span.start..span.end], 0);
         let mut located = None;
         let mut joined = None;
-        match first {
-            Ok(parsed) => joined = Some((i, span, parsed)),
-            Err(pg_query::Error::Decode(_)) => {}
-            Err(_) => {
-                located = locate_error(&sql[span.start..span.end]);
+        match parse_tree(&sql[span.start..span.end]) {
+            Parsed::Tree(parsed) => joined = Some((i, span, parsed)),
+            Parsed::Undecodable => {}
+            Parsed::Error(offset, message) => {
+                located = Some((offset, message));
                 // A piece cut short by a semicolon inside a body (`BEGIN ATOMIC ... END`) fails "at end
                 // of input": retry it joined with the following pieces.
                 if located
@@ -106,7 +106,8 @@ fn parse_piecewise(sql: &str, lexed: &Lexed, out: &mut ParsedText) {
                 {
                     for j in i + 1..bounds.len().min(i + 32) {
                         let candidate = trim_span(sql, bounds[i].0, bounds[j].1);
-                        if let Ok(parsed) = pg_query::parse(&sql[candidate.start..candidate.end], 0)
+                        if let Parsed::Tree(parsed) =
+                            parse_tree(&sql[candidate.start..candidate.end])
                         {
                             joined = Some((j, candidate, parsed));
                             break;
@@ -187,30 +188,63 @@ fn trim_span(sql: &str, start: usize, end: usize) -> Span {
     Span::new(s, e)
 }
 
-/// Asks libpg_query for the error's cursor position (pg_query's Rust API drops it).
-/// Returns the byte offset within `piece` and the server's message.
-fn locate_error(piece: &str) -> Option<(usize, String)> {
-    let input = std::ffi::CString::new(piece).ok()?;
-    // SAFETY: `pg_query_parse` takes a NUL-terminated string we own for the duration of the call and
-    // returns a struct whose pointers stay valid until `pg_query_free_parse_result`, which we call once.
+/// The protobuf tree of `input`, or `None` when it does not parse.
+pub(crate) fn parse_tree_only(input: &str) -> Option<protobuf::ParseResult> {
+    match parse_tree(input) {
+        Parsed::Tree(tree) => Some(tree),
+        Parsed::Error(..) | Parsed::Undecodable => None,
+    }
+}
+
+enum Parsed {
+    Tree(protobuf::ParseResult),
+    /// A syntax error: byte offset of the server's cursor within the input, and its message.
+    Error(usize, String),
+    /// Valid SQL whose tree is deeper than the protobuf decoder accepts.
+    Undecodable,
+}
+
+/// Parses `input` with libpg_query and decodes the protobuf tree.
+///
+/// This calls libpg_query directly rather than `pg_query::parse`, which also walks the whole tree
+/// to collect table and function names we never use (a quarter of the parse time on large files),
+/// and which drops the error's cursor position that we need to place a syntax error.
+fn parse_tree(input: &str) -> Parsed {
+    use prost::Message;
+    let Ok(c_input) = std::ffi::CString::new(input) else {
+        // Callers reject text with NUL bytes before parsing.
+        return Parsed::Error(input.find('\0').unwrap_or(0), "NUL byte in SQL text".into());
+    };
+    // SAFETY: `pg_query_parse_protobuf_opts` takes a NUL-terminated string we own for the duration
+    // of the call and returns a struct whose pointers stay valid until
+    // `pg_query_free_protobuf_parse_result`, which we call exactly once, after the last use.
     unsafe {
-        let result = ffi::pg_query_parse(input.as_ptr());
-        let located = if result.error.is_null() {
-            None
-        } else {
+        let result = ffi::pg_query_parse_protobuf_opts(c_input.as_ptr(), 0);
+        let parsed = if !result.error.is_null() {
             let error = &*result.error;
             let message = std::ffi::CStr::from_ptr(error.message)
                 .to_string_lossy()
                 .into_owned();
             let chars = (error.cursorpos.max(1) - 1) as usize;
-            let offset = piece
+            let offset = input
                 .char_indices()
                 .nth(chars)
-                .map_or(piece.len(), |(i, _)| i);
-            Some((offset, message))
+                .map_or(input.len(), |(i, _)| i);
+            Parsed::Error(offset, message)
+        } else {
+            let tree = &result.parse_tree;
+            let data: &[u8] = if tree.data.is_null() || tree.len == 0 {
+                &[]
+            } else {
+                std::slice::from_raw_parts(tree.data as *const u8, tree.len)
+            };
+            match protobuf::ParseResult::decode(data) {
+                Ok(parsed) => Parsed::Tree(parsed),
+                Err(_) => Parsed::Undecodable,
+            }
         };
-        ffi::pg_query_free_parse_result(result);
-        located
+        ffi::pg_query_free_protobuf_parse_result(result);
+        parsed
     }
 }
 
@@ -228,16 +262,26 @@ mod ffi {
     }
 
     #[repr(C)]
-    pub struct PgQueryParseResult {
-        pub parse_tree: *mut c_char,
+    pub struct PgQueryProtobuf {
+        pub len: usize,
+        pub data: *mut c_char,
+    }
+
+    #[repr(C)]
+    pub struct PgQueryProtobufParseResult {
+        pub parse_tree: PgQueryProtobuf,
         pub stderr_buffer: *mut c_char,
         pub error: *mut PgQueryError,
     }
 
-    // Provided by the libpg_query static library that the pg_query crate builds and links.
+    // Provided by the libpg_query static library that the pg_query crate builds and links
+    // (declared in its pg_query.h).
     extern "C" {
-        pub fn pg_query_parse(input: *const c_char) -> PgQueryParseResult;
-        pub fn pg_query_free_parse_result(result: PgQueryParseResult);
+        pub fn pg_query_parse_protobuf_opts(
+            input: *const c_char,
+            parser_options: c_int,
+        ) -> PgQueryProtobufParseResult;
+        pub fn pg_query_free_protobuf_parse_result(result: PgQueryProtobufParseResult);
     }
 }
 

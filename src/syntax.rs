@@ -1974,9 +1974,8 @@ fn lower_comment(s: &protobuf::CommentStmt) -> StmtKind {
 
 /// An expression from SQL text (as `pg_get_expr` prints it), lowered like a parsed one.
 pub fn parse_expr(text: &str) -> Option<Expr> {
-    let parsed = pg_query::parse(&format!("SELECT {text}"), 0).ok()?;
+    let parsed = crate::parse::parse_tree_only(&format!("SELECT {text}"))?;
     let stmt = parsed
-        .protobuf
         .stmts
         .first()?
         .stmt
