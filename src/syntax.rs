@@ -1975,13 +1975,7 @@ fn lower_comment(s: &protobuf::CommentStmt) -> StmtKind {
 /// An expression from SQL text (as `pg_get_expr` prints it), lowered like a parsed one.
 pub fn parse_expr(text: &str) -> Option<Expr> {
     let parsed = crate::parse::parse_tree_only(&format!("SELECT {text}"))?;
-    let stmt = parsed
-        .stmts
-        .first()?
-        .stmt
-        .as_ref()?
-        .node
-        .as_ref()?;
+    let stmt = parsed.stmts.first()?.stmt.as_ref()?.node.as_ref()?;
     let NodeEnum::SelectStmt(select) = stmt else {
         return None;
     };
