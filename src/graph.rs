@@ -7,6 +7,7 @@ use crate::catalog::Catalog;
 use crate::syntax::{ConstraintKind, IndexKey, QualName, TypeName};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{Bfs, Reversed};
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -56,29 +57,37 @@ impl DependencyGraph {
             nodes: HashMap::new(),
             index_tables: HashMap::new(),
         };
+        // Each object's node is looked up (hashed) once and then linked by index: building the
+        // graph runs for every `DROP ... CASCADE` with dependents, on catalogs of any size.
         for table in catalog.tables.values() {
-            let t = Object::Table(table.name.clone());
-            g.node(t.clone());
+            let t = g.node(Object::Table(table.name.clone()));
+            let mut column_nodes: HashMap<&str, NodeIndex> = HashMap::new();
             for column in &table.columns {
-                let c = Object::Column(table.name.clone(), column.name.clone());
-                g.edge(c.clone(), t.clone());
+                let c = g.node(Object::Column(table.name.clone(), column.name.clone()));
+                column_nodes.insert(&column.name, c);
+                g.link(c, t);
                 if let Some(ty) = user_type(catalog, &column.type_name) {
-                    g.edge(c.clone(), ty);
+                    let ty = g.node(ty);
+                    g.link(c, ty);
                 }
                 if let Some(seq) = column
                     .default
                     .as_ref()
                     .and_then(|d| nextval_sequence(&d.text, &table.name.schema))
                 {
-                    g.edge(c.clone(), Object::Sequence(seq));
+                    let seq = g.node(Object::Sequence(seq));
+                    g.link(c, seq);
                 }
             }
             for constraint in &table.constraints {
-                let node = Object::Constraint(table.name.clone(), constraint.name.clone());
-                g.edge(node.clone(), t.clone());
+                let node = g.node(Object::Constraint(
+                    table.name.clone(),
+                    constraint.name.clone(),
+                ));
+                g.link(node, t);
                 for column in constraint.kind.columns() {
-                    if table.column(&column).is_some() {
-                        g.edge(node.clone(), Object::Column(table.name.clone(), column));
+                    if let Some(&c) = column_nodes.get(column.as_str()) {
+                        g.link(node, c);
                     }
                 }
                 if let ConstraintKind::ForeignKey {
@@ -87,64 +96,59 @@ impl DependencyGraph {
                     ..
                 } = &constraint.kind
                 {
-                    g.edge(node.clone(), Object::Table(ref_table.clone()));
+                    let target = g.node(Object::Table(ref_table.clone()));
+                    g.link(node, target);
                     for column in ref_columns {
-                        g.edge(
-                            node.clone(),
-                            Object::Column(ref_table.clone(), column.clone()),
-                        );
+                        let target = g.node(Object::Column(ref_table.clone(), column.clone()));
+                        g.link(node, target);
                     }
                 }
             }
             for trigger in &table.triggers {
-                let node = Object::Trigger(table.name.clone(), trigger.name.clone());
-                g.edge(node.clone(), t.clone());
-                g.edge(node, Object::Function(trigger.function.clone()));
+                let node = g.node(Object::Trigger(table.name.clone(), trigger.name.clone()));
+                g.link(node, t);
+                let function = g.node(Object::Function(trigger.function.clone()));
+                g.link(node, function);
             }
             for policy in &table.policies {
-                g.edge(
-                    Object::Policy(table.name.clone(), policy.clone()),
-                    t.clone(),
-                );
+                let node = g.node(Object::Policy(table.name.clone(), policy.clone()));
+                g.link(node, t);
             }
         }
         for index in catalog.indexes.values() {
-            let node = Object::Index(index.name.clone());
+            let node = g.node(Object::Index(index.name.clone()));
             g.index_tables
                 .insert(index.name.clone(), index.table.clone());
-            g.edge(node.clone(), Object::Table(index.table.clone()));
+            let table = g.node(Object::Table(index.table.clone()));
+            g.link(node, table);
             if let Some(constraint) = &index.constraint {
-                g.edge(
-                    node.clone(),
-                    Object::Constraint(index.table.clone(), constraint.clone()),
-                );
+                let c = g.node(Object::Constraint(index.table.clone(), constraint.clone()));
+                g.link(node, c);
             }
-            let mut columns: Vec<String> = index
-                .keys
-                .iter()
-                .flat_map(|k| match k {
-                    IndexKey::Column { name } => vec![name.clone()],
-                    IndexKey::Expression { expr } => expr.columns.clone(),
-                })
-                .collect();
-            columns.extend(index.include.iter().cloned());
-            columns.extend(index.predicate.iter().flat_map(|p| p.columns.clone()));
-            for column in columns {
-                g.edge(node.clone(), Object::Column(index.table.clone(), column));
+            let keys = index.keys.iter().flat_map(|k| match k {
+                IndexKey::Column { name } => std::slice::from_ref(name),
+                IndexKey::Expression { expr } => expr.columns.as_slice(),
+            });
+            let predicate = index.predicate.iter().flat_map(|p| p.columns.iter());
+            for column in keys.chain(index.include.iter()).chain(predicate) {
+                let c = g.node(Object::Column(index.table.clone(), column.clone()));
+                g.link(node, c);
             }
         }
         for view in catalog.views.values() {
-            let node = Object::View(view.name.clone());
-            g.node(node.clone());
+            let node = g.node(Object::View(view.name.clone()));
             for read in &view.reads {
                 if catalog.views.contains_key(read) {
-                    g.edge(node.clone(), Object::View(read.clone()));
+                    let target = g.node(Object::View(read.clone()));
+                    g.link(node, target);
                 } else {
-                    g.edge(node.clone(), Object::Table(read.clone()));
+                    let target = g.node(Object::Table(read.clone()));
+                    g.link(node, target);
                     if let Some(table) = catalog.tables.get(read) {
                         for column in &view.columns_read {
                             if table.column(column).is_some() {
-                                g.edge(node.clone(), Object::Column(read.clone(), column.clone()));
+                                let c = g.node(Object::Column(read.clone(), column.clone()));
+                                g.link(node, c);
                             }
                         }
                     }
@@ -152,29 +156,29 @@ impl DependencyGraph {
             }
         }
         for seq in catalog.sequences.values() {
-            let node = Object::Sequence(seq.name.clone());
-            g.node(node.clone());
+            let node = g.node(Object::Sequence(seq.name.clone()));
             if let Some((table, column)) = &seq.owned_by {
-                g.edge(node, Object::Column(table.clone(), column.clone()));
+                let c = g.node(Object::Column(table.clone(), column.clone()));
+                g.link(node, c);
             }
         }
         g
     }
 
     fn node(&mut self, object: Object) -> NodeIndex {
-        if let Some(&index) = self.nodes.get(&object) {
-            return index;
+        match self.nodes.entry(object) {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(e) => {
+                let index = self.graph.add_node(e.key().clone());
+                *e.insert(index)
+            }
         }
-        let index = self.graph.add_node(object.clone());
-        self.nodes.insert(object, index);
-        index
     }
 
-    fn edge(&mut self, from: Object, to: Object) {
-        let a = self.node(from);
-        let b = self.node(to);
-        if a != b && self.graph.find_edge(a, b).is_none() {
-            self.graph.add_edge(a, b, ());
+    fn link(&mut self, from: NodeIndex, to: NodeIndex) {
+        if from != to {
+            // Duplicates (a column named twice by one index) are harmless to the walks below.
+            self.graph.update_edge(from, to, ());
         }
     }
 

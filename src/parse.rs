@@ -39,12 +39,62 @@ pub fn parse_sql(text: &str) -> ParsedText {
         &blanked
     };
     let mut out = ParsedText::default();
-    match parse_tree(sql) {
-        Parsed::Tree(parsed) => push_parsed(sql, Span::new(0, sql.len()), &parsed, &mut out),
-        Parsed::Error(..) | Parsed::Undecodable => parse_piecewise(sql, &lexed, &mut out),
+    if !parse_by_runs(sql, &mut out) {
+        out.statements.clear();
+        parse_piecewise(sql, &lexed, &mut out);
     }
     out.lexed = lexed;
     out
+}
+
+/// Parses a file that has no syntax error: the grammar alone finds the statements, then each run
+/// of statements the model lowers is parsed again into a tree, one call per run. Queries (`SELECT`,
+/// `EXPLAIN`, `SHOW`, ...) lower to [`StmtKind::Select`] whatever their content, so their trees,
+/// often the largest in a file, are never encoded and decoded. Returns false on a syntax error or
+/// an undecodable tree, for the caller to go statement by statement.
+fn parse_by_runs(sql: &str, out: &mut ParsedText) -> bool {
+    let Ok(bounds) = split_statements(sql) else {
+        return false;
+    };
+    let mut i = 0;
+    while i < bounds.len() {
+        let (start, end) = bounds[i];
+        if is_query(&sql[start..end]) {
+            out.statements.push(ParsedStatement {
+                span: trim_span(sql, start, end),
+                kind: StmtKind::Select,
+            });
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while j < bounds.len() && !is_query(&sql[bounds[j].0..bounds[j].1]) {
+            j += 1;
+        }
+        let run = Span::new(start, bounds[j - 1].1);
+        match parse_tree(&sql[run.start..run.end]) {
+            Parsed::Tree(parsed) => push_parsed(sql, run, &parsed, out),
+            Parsed::Error(..) | Parsed::Undecodable => return false,
+        }
+        i = j;
+    }
+    true
+}
+
+/// Whether a statement is a query, which lowers to [`StmtKind::Select`] without its tree: its
+/// first keyword (after comments and opening parentheses) starts only a `SelectStmt`,
+/// `ExplainStmt` or `VariableShowStmt` in PostgreSQL's grammar.
+fn is_query(statement: &str) -> bool {
+    let span = trim_span(statement, 0, statement.len());
+    let text = statement[span.start..span.end]
+        .trim_start_matches(|c: char| c == '(' || c.is_ascii_whitespace());
+    let word_end = text
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(text.len());
+    let word = &text[..word_end];
+    ["select", "values", "explain", "show"]
+        .iter()
+        .any(|k| word.eq_ignore_ascii_case(k))
 }
 
 /// Lowers the statements pg_query found in `sql[span]` and records them with file-relative spans.
@@ -93,7 +143,30 @@ fn parse_piecewise(sql: &str, lexed: &Lexed, out: &mut ParsedText) {
         }
         let mut located = None;
         let mut joined = None;
-        match parse_tree(&sql[span.start..span.end]) {
+        let piece = &sql[span.start..span.end];
+        if is_query(piece) {
+            match split_statements(piece) {
+                Ok(found) if found.len() == 1 => {
+                    out.statements.push(ParsedStatement {
+                        span,
+                        kind: StmtKind::Select,
+                    });
+                    i += 1;
+                    continue;
+                }
+                // Several statements in one piece cannot come from a semicolon split; parse
+                // normally below.
+                Ok(_) => {}
+                Err(error) => located = Some(error),
+            }
+        }
+        // A query piece with a syntax error is reported below as it is.
+        let first = if located.is_some() {
+            Parsed::Undecodable
+        } else {
+            parse_tree(piece)
+        };
+        match first {
             Parsed::Tree(parsed) => joined = Some((i, span, parsed)),
             Parsed::Undecodable => {}
             Parsed::Error(offset, message) => {
@@ -196,6 +269,52 @@ pub(crate) fn parse_tree_only(input: &str) -> Option<protobuf::ParseResult> {
     }
 }
 
+/// Statement boundaries `[start, end)` in `input` from PostgreSQL's grammar, without building a
+/// tree for the caller; or the syntax error (byte offset, message).
+fn split_statements(input: &str) -> Result<Vec<(usize, usize)>, (usize, String)> {
+    let Ok(c_input) = std::ffi::CString::new(input) else {
+        return Err((input.find('\0').unwrap_or(0), "NUL byte in SQL text".into()));
+    };
+    // SAFETY: as in `parse_tree`; the result's arrays stay valid until
+    // `pg_query_free_split_result`, called exactly once after the last use.
+    unsafe {
+        let result = ffi::pg_query_split_with_parser(c_input.as_ptr());
+        let out = if !result.error.is_null() {
+            Err(error_at(input, &*result.error))
+        } else {
+            let count = result.n_stmts.max(0) as usize;
+            let mut bounds = Vec::with_capacity(count);
+            for k in 0..count {
+                let stmt = &**result.stmts.add(k);
+                let start = (stmt.stmt_location.max(0) as usize).min(input.len());
+                let end = if stmt.stmt_len <= 0 {
+                    input.len()
+                } else {
+                    (start + stmt.stmt_len as usize).min(input.len())
+                };
+                bounds.push((start, end));
+            }
+            Ok(bounds)
+        };
+        ffi::pg_query_free_split_result(result);
+        out
+    }
+}
+
+/// The byte offset in `input` of a libpg_query error's cursor (1-based, in characters), and its message.
+fn error_at(input: &str, error: &ffi::PgQueryError) -> (usize, String) {
+    // SAFETY: libpg_query always sets `message` to a NUL-terminated string.
+    let message = unsafe { std::ffi::CStr::from_ptr(error.message) }
+        .to_string_lossy()
+        .into_owned();
+    let chars = (error.cursorpos.max(1) - 1) as usize;
+    let offset = input
+        .char_indices()
+        .nth(chars)
+        .map_or(input.len(), |(i, _)| i);
+    (offset, message)
+}
+
 enum Parsed {
     Tree(protobuf::ParseResult),
     /// A syntax error: byte offset of the server's cursor within the input, and its message.
@@ -221,15 +340,7 @@ fn parse_tree(input: &str) -> Parsed {
     unsafe {
         let result = ffi::pg_query_parse_protobuf_opts(c_input.as_ptr(), 0);
         let parsed = if !result.error.is_null() {
-            let error = &*result.error;
-            let message = std::ffi::CStr::from_ptr(error.message)
-                .to_string_lossy()
-                .into_owned();
-            let chars = (error.cursorpos.max(1) - 1) as usize;
-            let offset = input
-                .char_indices()
-                .nth(chars)
-                .map_or(input.len(), |(i, _)| i);
+            let (offset, message) = error_at(input, &*result.error);
             Parsed::Error(offset, message)
         } else {
             let tree = &result.parse_tree;
@@ -268,6 +379,20 @@ mod ffi {
     }
 
     #[repr(C)]
+    pub struct PgQuerySplitStmt {
+        pub stmt_location: c_int,
+        pub stmt_len: c_int,
+    }
+
+    #[repr(C)]
+    pub struct PgQuerySplitResult {
+        pub stmts: *mut *mut PgQuerySplitStmt,
+        pub n_stmts: c_int,
+        pub stderr_buffer: *mut c_char,
+        pub error: *mut PgQueryError,
+    }
+
+    #[repr(C)]
     pub struct PgQueryProtobufParseResult {
         pub parse_tree: PgQueryProtobuf,
         pub stderr_buffer: *mut c_char,
@@ -282,6 +407,8 @@ mod ffi {
             parser_options: c_int,
         ) -> PgQueryProtobufParseResult;
         pub fn pg_query_free_protobuf_parse_result(result: PgQueryProtobufParseResult);
+        pub fn pg_query_split_with_parser(input: *const c_char) -> PgQuerySplitResult;
+        pub fn pg_query_free_split_result(result: PgQuerySplitResult);
     }
 }
 
@@ -317,6 +444,59 @@ mod tests {
         let bad = parse_sql("SELECT 1;\nSELEC 2;\nSELECT 3;");
         assert_eq!(bad.statements.len(), 2);
         assert_eq!(bad.errors[0].span.start, 10);
+    }
+
+    #[test]
+    fn queries_between_ddl_keep_their_kinds_and_spans() {
+        let sql = "CREATE TABLE a (id int);\n(SELECT 1) UNION SELECT 2;\nexplain select * from a;\n\
+                   ALTER TABLE a ADD b int; CREATE INDEX i ON a (b);\nSHOW search_path;\n\
+                   VALUES (1);\nCREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;\n\
+                   WITH x AS (SELECT 1) DELETE FROM a";
+        let parsed = parse_sql(sql);
+        assert!(parsed.errors.is_empty());
+        let got: Vec<(&str, bool)> = parsed
+            .statements
+            .iter()
+            .map(|s| {
+                (
+                    &sql[s.span.start..s.span.end],
+                    matches!(s.kind, StmtKind::Select),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("CREATE TABLE a (id int)", false),
+                ("(SELECT 1) UNION SELECT 2", true),
+                ("explain select * from a", true),
+                ("ALTER TABLE a ADD b int", false),
+                ("CREATE INDEX i ON a (b)", false),
+                ("SHOW search_path", true),
+                ("VALUES (1)", true),
+                (
+                    "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END",
+                    false
+                ),
+                ("WITH x AS (SELECT 1) DELETE FROM a", false),
+            ]
+        );
+        assert!(matches!(parsed.statements[8].kind, StmtKind::Delete { .. }));
+        // The same statements after a syntax error go piece by piece, with the same result.
+        let broken = format!("CREATE TABL oops;\n{sql}");
+        let piecewise = parse_sql(&broken);
+        assert_eq!(piecewise.errors.len(), 1);
+        assert_eq!(piecewise.statements.len(), got.len());
+        assert!(matches!(piecewise.statements[1].kind, StmtKind::Select));
+        let bad_query =
+            parse_sql("CREATE TABLE a (id int);\nSELECT FROM WHERE;\nCREATE TABLE b (id int);");
+        assert_eq!(bad_query.statements.len(), 2);
+        assert_eq!(bad_query.errors.len(), 1);
+        let at = bad_query.errors[0].span.start;
+        assert_eq!(
+            &"CREATE TABLE a (id int);\nSELECT FROM WHERE;"[at..at + 5],
+            "WHERE"
+        );
     }
 
     #[test]
