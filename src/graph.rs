@@ -304,11 +304,22 @@ pub fn may_have_dependents(catalog: &Catalog, object: &Object) -> bool {
             .tables
             .values()
             .any(|t| t.columns.iter().any(|c| c.type_name.name == ty.name)),
-        Object::Sequence(_)
-        | Object::Index(_)
-        | Object::Constraint(..)
-        | Object::Trigger(..)
-        | Object::Policy(..) => true,
+        // Only columns point at a sequence (their `nextval` default).
+        Object::Sequence(seq) => catalog.tables.values().any(|t| {
+            t.columns.iter().any(|c| {
+                c.default
+                    .as_ref()
+                    .and_then(|d| nextval_sequence(&d.text, &t.name.schema))
+                    .is_some_and(|s| &s == seq)
+            })
+        }),
+        // Only the index that implements a constraint points at it.
+        Object::Constraint(table, name) => catalog
+            .indexes
+            .values()
+            .any(|i| &i.table == table && i.constraint.as_ref() == Some(name)),
+        // Nothing in the graph depends on an index, a trigger or a policy.
+        Object::Index(_) | Object::Trigger(..) | Object::Policy(..) => false,
     }
 }
 
