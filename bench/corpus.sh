@@ -11,6 +11,10 @@ command -v hyperfine >/dev/null || { echo "hyperfine is missing: apt-get install
 command -v squawk >/dev/null || { echo "squawk is missing: pip install squawk-cli==2.70.0" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "GNU time is missing: apt-get install time" >&2; exit 2; }
 
+# Time squawk's own binary, not a version manager's shell shim in front of it (pyenv adds ~150 ms).
+squawk=$(command -v squawk)
+if command -v pyenv >/dev/null && real=$(pyenv which squawk 2>/dev/null); then squawk=$real; fi
+
 cargo build --release --locked --quiet
 pgproof=$(realpath target/release/pgproof)
 list=$(mktemp)
@@ -19,12 +23,12 @@ find "$corpus" -name '*.sql' -type f | sort > "$list"
 files=$(wc -l < "$list")
 bytes=$(xargs -d '\n' cat < "$list" | wc -c)
 echo "corpus: $corpus ($files .sql files, $bytes bytes)"
-echo "pgproof $("$pgproof" --version | cut -d' ' -f2), $(squawk --version)"
+echo "pgproof $("$pgproof" --version | cut -d' ' -f2), $("$squawk" --version) ($squawk)"
 
 # pgproof replays every migration set in order into a catalog and runs all rules;
 # squawk lints each file on its own. Both get exactly the same files.
 pg_cmd="$pgproof lint --fail-on never --format json $corpus"
-sq_cmd="xargs -d '\n' -a $list squawk --reporter json"
+sq_cmd="xargs -d '\n' -a $list $squawk --reporter json"
 
 json=$(mktemp)
 hyperfine --warmup 1 --runs 5 --ignore-failure --export-json "$json" --output null \
