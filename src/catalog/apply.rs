@@ -583,6 +583,7 @@ fn add_constraint(
                 constraint: Some(name),
                 comment: None,
                 scans: None,
+                size_bytes: None,
             },
         );
     }
@@ -842,6 +843,7 @@ fn create_index(catalog: &mut Catalog, i: &CreateIndex, notes: &mut Vec<String>)
             constraint: None,
             comment: None,
             scans: None,
+            size_bytes: None,
         },
     );
 }

@@ -14,7 +14,7 @@ pub struct Difference {
     pub after: Option<String>,
 }
 
-/// Every difference between `before` and `after`. Statistics (row estimates, scans) are ignored.
+/// Every difference between `before` and `after`. Statistics (row estimates, scans, sizes) are ignored.
 ///
 /// Objects are compared with `PartialEq` first; only the ones that differ are serialised and walked,
 /// so comparing two large, mostly equal catalogs stays cheap.
@@ -122,6 +122,7 @@ fn strip_stats(mut value: Value) -> Value {
             Value::Object(map) => {
                 map.remove("row_estimate");
                 map.remove("scans");
+                map.remove("size_bytes");
                 map.remove("last_value");
                 for child in map.values_mut() {
                     strip(child);

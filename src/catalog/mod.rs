@@ -49,6 +49,8 @@ pub struct Table {
     pub comment: Option<String>,
     /// Row estimate, when read from a live database.
     pub row_estimate: Option<f64>,
+    /// On-disk size with indexes and TOAST, when read from a live database.
+    pub size_bytes: Option<i64>,
 }
 
 impl Table {
@@ -66,6 +68,7 @@ impl Table {
             triggers: vec![],
             comment: None,
             row_estimate: None,
+            size_bytes: None,
         }
     }
 
@@ -169,6 +172,8 @@ pub struct Index {
     pub comment: Option<String>,
     /// Scans recorded by a live database's statistics.
     pub scans: Option<i64>,
+    /// On-disk size, when read from a live database.
+    pub size_bytes: Option<i64>,
 }
 
 impl Index {

@@ -100,7 +100,8 @@ pub fn read_catalog(session: &Session, scope: &Scope) -> Result<Catalog> {
                     ARRAY(SELECT pn.nspname::text || '.' || p.relname::text
                           FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
                           JOIN pg_namespace pn ON pn.oid = p.relnamespace
-                          WHERE i.inhrelid = c.oid ORDER BY i.inhseqno)
+                          WHERE i.inhrelid = c.oid ORDER BY i.inhseqno),
+                    pg_total_relation_size(c.oid)
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE c.relkind IN ('r', 'p') AND {ns}"
         ),
@@ -138,6 +139,7 @@ pub fn read_catalog(session: &Session, scope: &Scope) -> Result<Catalog> {
         let estimate: f64 = row.get(7);
         table.row_estimate = (estimate >= 0.0).then_some(estimate);
         table.comment = row.get(8);
+        table.size_bytes = row.get(10);
         catalog.tables.insert(name, table);
     }
 
@@ -295,7 +297,7 @@ pub fn read_catalog(session: &Session, scope: &Scope) -> Result<Catalog> {
                           ORDER BY k),
                     pg_get_expr(i.indpred, i.indrelid),
                     (SELECT con.conname::text FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x') LIMIT 1),
-                    s.idx_scan, obj_description(ic.oid, 'pg_class')
+                    s.idx_scan, obj_description(ic.oid, 'pg_class'), pg_relation_size(i.indexrelid)
              FROM pg_index i
              JOIN pg_class ic ON ic.oid = i.indexrelid
              JOIN pg_class c ON c.oid = i.indrelid
@@ -360,6 +362,7 @@ pub fn read_catalog(session: &Session, scope: &Scope) -> Result<Catalog> {
                 constraint: row.get(12),
                 comment: row.get(14),
                 scans: row.get(13),
+                size_bytes: row.get(15),
             },
         );
     }

@@ -25,6 +25,7 @@ mod ambiguous_migration_order;
 mod attach_partition_without_check;
 mod backfill_in_ddl_transaction;
 mod begin_in_runner_transaction;
+mod cascade_chain_too_deep;
 mod change_blocked_by_dependents;
 mod concurrently_in_transaction;
 mod constraint_not_validated;
@@ -50,6 +51,7 @@ mod full_table_rewrite;
 mod identifier_too_long;
 mod invalid_index;
 mod irreversible_data_loss;
+mod jsonb_without_shape_check;
 mod lock_held_across_statements;
 mod lock_table;
 mod missing_down_migration;
@@ -57,6 +59,7 @@ mod missing_foreign_key;
 mod missing_lock_timeout;
 mod narrow_column_type;
 mod natural_key_without_unique;
+mod nullable_required_column;
 mod prefer_bigint_key;
 mod prefer_identity;
 mod prefer_jsonb;
@@ -79,6 +82,7 @@ mod table_without_primary_key;
 mod trigger_on_existing_table;
 mod truncate_table;
 mod unterminated_transaction;
+mod unused_index;
 mod unused_suppression;
 mod update_all_rows;
 mod validate_in_same_transaction;
@@ -98,6 +102,7 @@ pub static RULES: &[&dyn Rule] = &[
     &attach_partition_without_check::AttachPartitionWithoutCheck,
     &backfill_in_ddl_transaction::BackfillInDdlTransaction,
     &begin_in_runner_transaction::BeginInRunnerTransaction,
+    &cascade_chain_too_deep::CascadeChainTooDeep,
     &change_blocked_by_dependents::ChangeBlockedByDependents,
     &concurrently_in_transaction::ConcurrentlyInTransaction,
     &constraint_not_validated::ConstraintNotValidated,
@@ -123,6 +128,7 @@ pub static RULES: &[&dyn Rule] = &[
     &identifier_too_long::IdentifierTooLong,
     &invalid_index::InvalidIndex,
     &irreversible_data_loss::IrreversibleDataLoss,
+    &jsonb_without_shape_check::JsonbWithoutShapeCheck,
     &lock_held_across_statements::LockHeldAcrossStatements,
     &lock_table::LockTable,
     &missing_down_migration::MissingDownMigration,
@@ -130,6 +136,7 @@ pub static RULES: &[&dyn Rule] = &[
     &missing_lock_timeout::MissingLockTimeout,
     &narrow_column_type::NarrowColumnType,
     &natural_key_without_unique::NaturalKeyWithoutUnique,
+    &nullable_required_column::NullableRequiredColumn,
     &prefer_bigint_key::PreferBigintKey,
     &prefer_identity::PreferIdentity,
     &prefer_jsonb::PreferJsonb,
@@ -152,6 +159,7 @@ pub static RULES: &[&dyn Rule] = &[
     &trigger_on_existing_table::TriggerOnExistingTable,
     &truncate_table::TruncateTable,
     &unterminated_transaction::UnterminatedTransaction,
+    &unused_index::UnusedIndex,
     &unused_suppression::UnusedSuppression,
     &update_all_rows::UpdateAllRows,
     &validate_in_same_transaction::ValidateInSameTransaction,

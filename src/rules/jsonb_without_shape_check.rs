@@ -1,0 +1,61 @@
+//! `jsonb-without-shape-check`: a jsonb column with no CHECK on what it may hold.
+
+use super::*;
+use crate::syntax::{quote_ident, ConstraintKind};
+
+pub struct JsonbWithoutShapeCheck;
+
+static META: RuleMeta = RuleMeta {
+    id: "jsonb-without-shape-check",
+    category: Category::Schema,
+    severity: Severity::Info,
+    fix: FixKind::Guidance,
+    doc: include_str!("../../lints/jsonb-without-shape-check.md"),
+    doc_examples: true,
+};
+
+impl Rule for JsonbWithoutShapeCheck {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+        for table in cx.catalog.tables.values() {
+            if matches!(table.kind, crate::catalog::TableKind::Partition { .. }) {
+                continue;
+            }
+            for column in &table.columns {
+                let ty = &column.type_name;
+                if ty.name != "jsonb"
+                    || ty.array
+                    || ty.schema.as_deref().is_some_and(|s| s != "pg_catalog")
+                {
+                    continue;
+                }
+                let checked = table.constraints.iter().any(|c| {
+                    matches!(&c.kind, ConstraintKind::Check { expr } if expr.columns.contains(&column.name))
+                });
+                if checked {
+                    continue;
+                }
+                let c = quote_ident(&column.name);
+                out.push(SchemaDiagnostic {
+                    table: table.name.clone(),
+                    member: Some(Member::Column(column.name.clone())),
+                    diagnostic: Diagnostic::new(
+                        META.id,
+                        Span::default(),
+                        format!(
+                            "`{}` is `jsonb` with no CHECK on its shape: it accepts any JSON value{} — an array where code expects an object, a string-typed number, a renamed key — and each reader must cope with all of them",
+                            column_ref(&table.name, &column.name),
+                            if column.not_null { "" } else { " or NULL (and the JSON `null`, a different thing)" }
+                        ),
+                    )
+                    .help(format!(
+                        "state what it holds: `CHECK (jsonb_typeof({c}) = 'object')`, keys that must exist (`{c} ? 'version'`), or move fields that every row has into real columns"
+                    )),
+                });
+            }
+        }
+    }
+}
