@@ -49,11 +49,7 @@ pub struct AuditArgs {
     pub fail_on: Option<FailOn>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AuditFormat {
-    Human,
-    Json,
-}
+pub use crate::report::audit::AuditFormat;
 
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {

@@ -64,6 +64,33 @@ struct ConfigFile {
     runner_transaction: Option<bool>,
     require_statement_timeout: Option<bool>,
     rules: Option<BTreeMap<String, Level>>,
+    ignore: Option<Vec<IgnoreEntry>>,
+}
+
+/// `[[ignore]]`: findings about database objects (`pgproof audit`) to leave out, by object name.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IgnoreEntry {
+    object: String,
+    rules: Option<Vec<String>>,
+    reason: Option<String>,
+}
+
+/// A resolved `[[ignore]]` entry: a glob over schema-qualified object names (`public.legacy_*`,
+/// `billing.invoices.*` for every column of a table), the rules it covers (all when empty) and why.
+#[derive(Debug, Clone)]
+pub struct ObjectIgnore {
+    pub pattern: String,
+    matcher: globset::GlobMatcher,
+    pub rules: Vec<String>,
+    pub reason: String,
+}
+
+impl ObjectIgnore {
+    pub fn covers(&self, rule: &str, object: &str) -> bool {
+        (self.rules.is_empty() || self.rules.iter().any(|r| r == rule))
+            && self.matcher.is_match(object)
+    }
 }
 
 /// Everything a command needs to know, resolved once.
@@ -82,6 +109,8 @@ pub struct Settings {
     /// The schema migrations start from (`--schema-from`): a dump or a live database, for
     /// squashed histories. Empty when None.
     pub base_schema: Option<std::sync::Arc<crate::catalog::Catalog>>,
+    /// `[[ignore]]` entries for findings about live database objects.
+    pub ignores: Vec<ObjectIgnore>,
 }
 
 impl Default for Settings {
@@ -95,6 +124,7 @@ impl Default for Settings {
             levels: BTreeMap::new(),
             require_statement_timeout: false,
             base_schema: None,
+            ignores: vec![],
         }
     }
 }
@@ -171,6 +201,36 @@ pub fn load(path: Option<&Path>) -> Result<Settings> {
         }
         settings.levels.insert(rule, level);
     }
+    for (i, entry) in file.ignore.unwrap_or_default().into_iter().enumerate() {
+        let at = format!(
+            "invalid config `{}`: `[[ignore]]` entry {}",
+            path.display(),
+            i + 1
+        );
+        let reason = match entry.reason.as_deref().map(str::trim) {
+            Some(r) if !r.is_empty() => r.to_string(),
+            _ => bail!(
+                "{at} (`{}`) needs a `reason`: say why the finding does not apply",
+                entry.object
+            ),
+        };
+        let glob = globset::GlobBuilder::new(&entry.object)
+            .literal_separator(false)
+            .build()
+            .with_context(|| format!("{at} has a bad `object` glob `{}`", entry.object))?;
+        let rules = entry.rules.unwrap_or_default();
+        for rule in &rules {
+            if crate::rules::find(rule).is_none() {
+                bail!("{at} names no pgproof rule `{rule}` (see `pgproof rules`)");
+            }
+        }
+        settings.ignores.push(ObjectIgnore {
+            pattern: entry.object,
+            matcher: glob.compile_matcher(),
+            rules,
+            reason,
+        });
+    }
     Ok(settings)
 }
 
@@ -233,5 +293,30 @@ mod tests {
         assert!(err.contains("rules.no-such-rule"), "{err}");
         let err = format!("{:#}", load_text("layout = \"rails\"\n").unwrap_err());
         assert!(err.contains("`layout`"), "{err}");
+    }
+
+    #[test]
+    fn ignore_entries_match_object_names_and_need_a_reason() {
+        let s = load_text(
+            "[[ignore]]\nobject = \"public.legacy_*\"\nrules = [\"table-without-primary-key\"]\nreason = \"imported, read-only\"\n\
+             [[ignore]]\nobject = \"billing.invoices.*\"\nreason = \"owned by the billing team\"\n",
+        )
+        .unwrap();
+        assert!(s.ignores[0].covers("table-without-primary-key", "public.legacy_orders"));
+        assert!(!s.ignores[0].covers("missing-foreign-key", "public.legacy_orders"));
+        assert!(!s.ignores[0].covers("table-without-primary-key", "public.orders"));
+        assert!(s.ignores[1].covers("nullable-required-column", "billing.invoices.paid_at"));
+        assert!(!s.ignores[1].covers("nullable-required-column", "billing.invoice_lines.id"));
+        let err = format!(
+            "{:#}",
+            load_text("[[ignore]]\nobject = \"public.t\"\n").unwrap_err()
+        );
+        assert!(err.contains("needs a `reason`"), "{err}");
+        let err = format!(
+            "{:#}",
+            load_text("[[ignore]]\nobject = \"public.t\"\nrules = [\"nope\"]\nreason = \"x\"\n")
+                .unwrap_err()
+        );
+        assert!(err.contains("`nope`"), "{err}");
     }
 }

@@ -1,5 +1,6 @@
 //! CLI tests on the built binary: formats, exit codes, config errors, bad input, pipes.
 
+mod common;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -167,31 +168,6 @@ fn json_format_is_stable_and_complete() {
     assert!(json["summary"]["unmodelled_statements"].is_number());
 }
 
-fn sarif_schema() -> serde_json::Value {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let meta = Command::new(cargo)
-        .args(["metadata", "--format-version", "1"])
-        .current_dir(root())
-        .output()
-        .expect("cargo metadata");
-    let meta: serde_json::Value = serde_json::from_slice(&meta.stdout).expect("metadata JSON");
-    let manifest = meta["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "serde-sarif")
-        .expect("serde-sarif is a dev-dependency")["manifest_path"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let schema = Path::new(&manifest)
-        .parent()
-        .unwrap()
-        .join("src/schema.json");
-    serde_json::from_str(&fs::read_to_string(schema).expect("schema shipped in serde-sarif"))
-        .unwrap()
-}
-
 #[test]
 fn sarif_validates_against_the_sarif_2_1_0_schema() {
     let out = pgproof(
@@ -199,7 +175,7 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
         &root(),
     );
     let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
-    let schema = sarif_schema();
+    let schema = common::sarif_schema();
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
     let errors: Vec<String> = validator
         .iter_errors(&sarif)

@@ -9,6 +9,8 @@ use pgproof::live::{config, Session};
 use pgproof::syntax::IndexKey;
 use std::collections::BTreeMap;
 
+mod common;
+
 /// A plain read-write connection for fixture setup, with the runtime that drives it.
 fn connect(url: &str) -> (tokio::runtime::Runtime, tokio_postgres::Client) {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -171,58 +173,88 @@ fn projection(c: &Catalog) -> BTreeMap<String, String> {
     out
 }
 
-#[test]
-fn introspected_catalog_matches_the_replayed_one() {
-    let (_cluster, url) = fixture_cluster();
-    let schema = std::fs::read_to_string("sql-fixtures/schemas/shop.sql").unwrap();
+/// Rules that need live statistics or state (a `live-only` marker in their fixture directory):
+/// a replayed catalog cannot trigger them, so they are left out of live-versus-replay comparisons.
+fn live_only_rules() -> Vec<String> {
+    std::fs::read_dir("sql-fixtures/rules")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("live-only").is_file())
+        .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
+        .collect()
+}
 
-    let session = Session::open(&config(Some(&url)).unwrap()).expect("read-only session");
-    assert_eq!(session.server_major().unwrap(), 15);
-    let live = read_catalog(&session, &Scope { schemas: vec![] }).expect("introspection");
-    let replayed = replay(&schema);
-
-    let (a, b) = (projection(&replayed), projection(&live));
-    let mut differences = vec![];
-    for key in a
-        .keys()
-        .chain(b.keys())
-        .collect::<std::collections::BTreeSet<_>>()
-    {
-        if a.get(key) != b.get(key) {
-            differences.push(format!(
-                "{key}\n  replayed: {:?}\n  live:     {:?}",
-                a.get(key),
-                b.get(key)
-            ));
+/// Every schema rule's findings on `catalog`, as sortable strings, without the live-only rules.
+fn rules_on(catalog: &Catalog) -> Vec<String> {
+    let live_only = live_only_rules();
+    let cx = pgproof::rules::SchemaContext::new(catalog, 15);
+    let mut found = vec![];
+    for rule in pgproof::rules::RULES {
+        if live_only.iter().any(|r| r == rule.meta().id) {
+            continue;
         }
+        let mut out = vec![];
+        rule.check_schema(&cx, &mut out);
+        found.extend(
+            out.into_iter()
+                .map(|d| format!("{} {} {:?}", d.diagnostic.rule, d.table, d.member)),
+        );
     }
-    assert!(
-        differences.is_empty(),
-        "{} differences:\n{}",
-        differences.len(),
-        differences.join("\n")
-    );
+    found.sort();
+    found
+}
 
-    // The same schema rules fire on both.
-    let rules_on = |catalog: &Catalog| {
-        let cx = pgproof::rules::SchemaContext::new(catalog, 15);
-        let mut found = vec![];
-        for rule in pgproof::rules::RULES {
-            let mut out = vec![];
-            rule.check_schema(&cx, &mut out);
-            found.extend(
-                out.into_iter()
-                    .map(|d| format!("{} {} {:?}", d.diagnostic.rule, d.table, d.member)),
-            );
+#[test]
+fn introspected_catalog_matches_the_replayed_one_for_every_fixture_schema() {
+    let cluster = LocalCluster::start(None).expect("a throwaway PostgreSQL starts");
+    let mut schemas: Vec<_> = std::fs::read_dir("sql-fixtures/schemas")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .collect();
+    schemas.sort();
+    assert!(schemas.len() >= 2, "{schemas:?}");
+    for path in schemas {
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let schema = std::fs::read_to_string(&path).unwrap();
+        execute(&cluster.url("postgres"), &format!("CREATE DATABASE {name}"));
+        let url = cluster.url(&name);
+        execute(&url, &schema);
+
+        let session = Session::open(&config(Some(&url)).unwrap()).expect("read-only session");
+        assert_eq!(session.server_major().unwrap(), 15);
+        let live = read_catalog(&session, &Scope { schemas: vec![] }).expect("introspection");
+        let replayed = replay(&schema);
+
+        let (a, b) = (projection(&replayed), projection(&live));
+        let mut differences = vec![];
+        for key in a
+            .keys()
+            .chain(b.keys())
+            .collect::<std::collections::BTreeSet<_>>()
+        {
+            if a.get(key) != b.get(key) {
+                differences.push(format!(
+                    "{key}\n  replayed: {:?}\n  live:     {:?}",
+                    a.get(key),
+                    b.get(key)
+                ));
+            }
         }
-        found.sort();
-        found
-    };
-    assert_eq!(rules_on(&replayed), rules_on(&live));
-    assert!(
-        !rules_on(&live).is_empty(),
-        "the fixture has findings to compare"
-    );
+        assert!(
+            differences.is_empty(),
+            "{name}: {} differences:\n{}",
+            differences.len(),
+            differences.join("\n")
+        );
+
+        // Every schema rule fires identically on both.
+        assert_eq!(rules_on(&replayed), rules_on(&live), "{name}");
+        assert!(
+            !rules_on(&live).is_empty(),
+            "{name}: the fixture has findings to compare"
+        );
+    }
 }
 
 #[test]
@@ -407,6 +439,7 @@ fn live_only_rules_see_invalid_indexes_and_sequences_running_out() {
     let settings = pgproof::config::Settings::default();
     let found: Vec<(String, String)> =
         pgproof::commands::audit::audit_catalog(&catalog, 15, &settings)
+            .findings
             .into_iter()
             .map(|f| (f.rule.to_string(), f.object))
             .collect();
@@ -435,4 +468,145 @@ fn live_only_rules_see_invalid_indexes_and_sequences_running_out() {
             .last_value,
         Some(1000)
     );
+}
+
+#[test]
+fn audit_reports_evidence_formats_and_config_ignores_on_a_larger_schema() {
+    let cluster = LocalCluster::start(None).expect("a throwaway PostgreSQL starts");
+    execute(&cluster.url("postgres"), "CREATE DATABASE saas");
+    let url = cluster.url("saas");
+    execute(
+        &url,
+        &std::fs::read_to_string("sql-fixtures/schemas/saas.sql").unwrap(),
+    );
+    // Statistics: row estimates after ANALYZE, and one index scanned by a query.
+    execute(
+        &url,
+        "INSERT INTO core.tenants (name) SELECT 'tenant ' || g FROM generate_series(1, 500) g;
+         ANALYZE;
+         SET enable_seqscan = off;
+         SELECT count(*) FROM billing.events WHERE entry_id = 1;",
+    );
+    let config_dir = tempfile::tempdir().unwrap();
+    let config = config_dir.path().join("pgproof.toml");
+    std::fs::write(
+        &config,
+        "[[ignore]]\nobject = \"*.imports\"\nrules = [\"table-without-primary-key\"]\nreason = \"append-only staging tables, truncated after each import\"\n",
+    )
+    .unwrap();
+    let config = config.to_string_lossy().to_string();
+    let run = |format: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
+            .args([
+                "audit",
+                "--database-url",
+                &url,
+                "--config",
+                &config,
+                "--format",
+                format,
+            ])
+            .current_dir(config_dir.path())
+            .output()
+            .expect("pgproof runs");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8 output")
+    };
+
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    let find = |rule: &str, object: &str| {
+        findings
+            .iter()
+            .find(|f| f["rule"] == rule && f["object"] == object)
+            .unwrap_or_else(|| panic!("{rule} on {object} missing"))
+    };
+    assert!(json["summary"]["tables"].as_u64().unwrap() >= 100);
+    // Ignored by config: the 12 staging tables without a primary key, counted, not reported.
+    assert_eq!(json["summary"]["ignored"], 12);
+    assert!(!findings
+        .iter()
+        .any(|f| f["rule"] == "table-without-primary-key"));
+    // Evidence from statistics.
+    let tenants = find("cascade-chain-too-deep", "core.tenants");
+    let evidence = tenants["evidence"].as_array().unwrap();
+    assert!(
+        evidence.iter().any(|e| e == "~500 rows"),
+        "row estimate in {evidence:?}"
+    );
+    // The query scanned one of the two indexes on billing.events (the planner picks which):
+    // only the other one is reported, with its size and scan count as evidence.
+    let unused: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| {
+            f["rule"] == "unused-index"
+                && f["object"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("billing.billing_events_entry")
+        })
+        .collect();
+    assert_eq!(unused.len(), 1, "{unused:?}");
+    let evidence: Vec<&str> = unused[0]["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
+    assert!(
+        evidence.iter().any(|e| e.starts_with("index "))
+            && evidence.contains(&"0 index scans since the statistics reset"),
+        "{evidence:?}"
+    );
+    for (rule, object) in [
+        ("missing-foreign-key", "billing.events.entry_id"),
+        ("nullable-required-column", "billing.settings.enabled"),
+        ("redundant-index", "billing.billing_events_entry_only_idx"),
+        (
+            "foreign-key-without-index",
+            "billing.entries.entries_state_fkey",
+        ),
+    ] {
+        find(rule, object);
+    }
+
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).unwrap();
+    let errors = common::sarif_errors(&sarif);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), findings.len());
+    assert!(results[0]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].is_string());
+
+    let markdown = run("markdown");
+    assert!(
+        markdown.starts_with("# Schema audit of `")
+            && markdown.lines().next().unwrap().ends_with("/saas`"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("## Warnings") && markdown.contains("### `core.tenants`"));
+    assert!(markdown.contains("| core.tenants "));
+
+    let html = run("html");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<svg") && html.contains("</html>"));
+    // Self-contained: no scripts, stylesheets or images from elsewhere.
+    for external in ["<script", "<link", "<img", "src=", "url(http", "@import"] {
+        assert!(
+            !html.contains(external),
+            "external asset `{external}` in the page"
+        );
+    }
+    // Every table is a node of the graph, and suggested foreign keys are drawn as such.
+    for table in ["core.tenants", "billing.entries", "support.note_reactions"] {
+        assert!(
+            html.contains(&format!("<title>{table}</title>")),
+            "{table} node"
+        );
+    }
+    assert!(html.contains("class=\"missing\""), "missing-FK edges drawn");
 }

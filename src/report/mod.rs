@@ -1,6 +1,7 @@
 //! Output formats. Only this module defines serialized formats; every format is deterministic
 //! (findings arrive sorted) and writes to any `io::Write`.
 
+pub mod audit;
 mod gitlab;
 mod human;
 mod json;

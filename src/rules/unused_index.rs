@@ -35,7 +35,7 @@ impl Rule for UnusedIndex {
                 .any(|fk| index.covers_prefix(&fk.kind.columns()));
             let size = index
                 .size_bytes
-                .map(|b| format!(" ({})", human_bytes(b)))
+                .map(|b| format!(" ({})", crate::report::audit::human_bytes(b)))
                 .unwrap_or_default();
             out.push(SchemaDiagnostic {
                 table: index.table.clone(),
@@ -57,21 +57,5 @@ impl Rule for UnusedIndex {
                 ),
             });
         }
-    }
-}
-
-/// `12.3 MB`-style sizes for messages.
-pub(crate) fn human_bytes(bytes: i64) -> String {
-    let units = ["bytes", "kB", "MB", "GB", "TB"];
-    let mut value = bytes.max(0) as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < units.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} bytes")
-    } else {
-        format!("{value:.1} {}", units[unit])
     }
 }
