@@ -175,12 +175,7 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
         &root(),
     );
     let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
-    let schema = common::sarif_schema();
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(&sarif)
-        .map(|e| format!("{} at {}", e, e.instance_path))
-        .collect();
+    let errors = common::sarif_errors(&sarif);
     assert!(errors.is_empty(), "{}", errors.join("\n"));
     assert_eq!(sarif["version"], "2.1.0");
     assert!(sarif["runs"][0]["results"].as_array().unwrap().len() > 5);
@@ -194,7 +189,7 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
     // A broken document must fail validation, or this test proves nothing.
     let mut broken = sarif.clone();
     broken["runs"][0]["results"][0]["level"] = "fatal".into();
-    assert!(!validator.is_valid(&broken));
+    assert!(!common::sarif_errors(&broken).is_empty());
 }
 
 #[test]
