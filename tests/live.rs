@@ -610,3 +610,156 @@ fn audit_reports_evidence_formats_and_config_ignores_on_a_larger_schema() {
     }
     assert!(html.contains("class=\"missing\""), "missing-FK edges drawn");
 }
+
+/// Writes a file into the cluster's data directory, owned like the directory, with `mode`.
+fn write_server_file(cluster: &LocalCluster, name: &str, contents: &str, mode: u32) {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let data = cluster.data_dir();
+    let owner = std::fs::metadata(&data).unwrap();
+    let path = data.join(name);
+    std::fs::write(&path, contents).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    std::os::unix::fs::chown(&path, Some(owner.uid()), Some(owner.gid())).unwrap();
+}
+
+/// Whether the session's own connection is encrypted, from the server's point of view.
+fn session_uses_tls(url: &str) -> Result<bool, String> {
+    let target = config(Some(url)).map_err(|e| format!("{e:#}"))?;
+    let session = Session::open(&target).map_err(|e| format!("{e:#}"))?;
+    let rows = session
+        .query(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .map_err(|e| format!("{e:#}"))?;
+    Ok(rows[0].get(0))
+}
+
+#[test]
+fn tls_modes_from_prefer_to_verify_full_and_the_password_file() {
+    let cluster = LocalCluster::start(None).expect("a throwaway PostgreSQL starts");
+    // A CA and a server certificate for the name `db.internal` only (not `localhost`).
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "pgproof test CA");
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let server_key = rcgen::KeyPair::generate().unwrap();
+    let server_params = rcgen::CertificateParams::new(vec!["db.internal".to_string()]).unwrap();
+    let server = server_params.signed_by(&server_key, &ca, &ca_key).unwrap();
+    write_server_file(&cluster, "server.crt", &server.pem(), 0o644);
+    write_server_file(&cluster, "server.key", &server_key.serialize_pem(), 0o600);
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    let other_ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut other_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    other_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let other_ca = other_params.self_signed(&other_ca_key).unwrap();
+    let other_file = dir.path().join("other.pem");
+    std::fs::write(&other_file, other_ca.pem()).unwrap();
+    // A role that must give a password (scram) from 127.0.0.1; everyone else is trusted.
+    write_server_file(
+        &cluster,
+        "pg_hba.conf",
+        "local all all trust\nhost all reader 127.0.0.1/32 scram-sha-256\nhost all all 127.0.0.1/32 trust\n",
+        0o600,
+    );
+    for sql in [
+        "ALTER SYSTEM SET ssl = on",
+        "CREATE ROLE reader LOGIN PASSWORD 'pgpass-secret'",
+        "SELECT pg_reload_conf()",
+    ] {
+        execute(&cluster.url("postgres"), sql);
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+
+    let base = format!(
+        "postgresql://{}@127.0.0.1:{}/postgres",
+        pgproof::live::local::SUPERUSER,
+        cluster.port()
+    );
+    let ca = ca_file.to_string_lossy();
+    assert_eq!(
+        session_uses_tls(&base),
+        Ok(true),
+        "prefer: TLS when offered"
+    );
+    assert_eq!(
+        session_uses_tls(&format!("{base}?sslmode=disable")),
+        Ok(false)
+    );
+    assert_eq!(
+        session_uses_tls(&format!("{base}?sslmode=require")),
+        Ok(true)
+    );
+    // verify-ca: the chain is checked, the name (127.0.0.1 vs db.internal) is not.
+    assert_eq!(
+        session_uses_tls(&format!("{base}?sslmode=verify-ca&sslrootcert={ca}")),
+        Ok(true)
+    );
+    let wrong_ca = session_uses_tls(&format!(
+        "{base}?sslmode=verify-ca&sslrootcert={}",
+        other_file.to_string_lossy()
+    ));
+    assert!(wrong_ca.is_err(), "a chain to another CA is refused");
+    // verify-full: the name must match too.
+    let name_mismatch = session_uses_tls(&format!("{base}?sslmode=verify-full&sslrootcert={ca}"));
+    let err = name_mismatch.expect_err("127.0.0.1 is not db.internal");
+    assert!(err.contains("sslmode=verify-full"), "{err}");
+    let keywords = format!(
+        "host=127.0.0.1 port={} user={} dbname=postgres sslmode=verify-ca sslrootcert={ca}",
+        cluster.port(),
+        pgproof::live::local::SUPERUSER
+    );
+    assert_eq!(
+        session_uses_tls(&keywords),
+        Ok(true),
+        "key=value strings too"
+    );
+
+    // The password file: found through PGPASSFILE, never printed; a readable-by-all file is ignored.
+    let pgpass = dir.path().join("pgpass");
+    std::fs::write(
+        &pgpass,
+        format!(
+            "127.0.0.1:{}:postgres:reader:pgpass-secret\n",
+            cluster.port()
+        ),
+    )
+    .unwrap();
+    let audit = |mode: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(mode)).unwrap();
+        std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
+            .args([
+                "audit",
+                "--database-url",
+                &format!(
+                    "postgresql://reader@127.0.0.1:{}/postgres?sslmode=require",
+                    cluster.port()
+                ),
+                "--format",
+                "json",
+            ])
+            .env("PGPASSFILE", &pgpass)
+            .env_remove("PGPASSWORD")
+            .current_dir(dir.path())
+            .output()
+            .expect("pgproof runs")
+    };
+    let ok = audit(0o600);
+    let stderr = String::from_utf8_lossy(&ok.stderr);
+    assert!(
+        ok.status.code() == Some(0) || ok.status.code() == Some(1),
+        "{stderr}"
+    );
+    assert!(!String::from_utf8_lossy(&ok.stdout).contains("pgpass-secret"));
+    let ignored = audit(0o644);
+    assert_eq!(ignored.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&ignored.stderr);
+    assert!(stderr.contains("readable by group or others"), "{stderr}");
+    assert!(!stderr.contains("pgpass-secret"), "{stderr}");
+}

@@ -123,7 +123,8 @@ impl LocalCluster {
         format!("postgresql://{user}@127.0.0.1:{}/{database}", self.port)
     }
 
-    fn data_dir(&self) -> PathBuf {
+    /// The data directory (owned by the unprivileged user when pgproof runs as root).
+    pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
     }
 

@@ -3,24 +3,50 @@
 //!
 //! Every session is read-only (`SET TRANSACTION READ ONLY`) with `statement_timeout` and
 //! `lock_timeout` set and `application_name = pgproof`, and no message ever contains the password.
+//! Connections follow libpq's conventions: a URL or `key=value` string, the `PG*` environment,
+//! `~/.pgpass`, and `sslmode` from `disable` to `verify-full` (TLS by rustls).
 
 pub mod introspect;
 pub mod local;
+mod pgpass;
+mod tls;
 
 use anyhow::{Context, Result};
+use std::path::PathBuf;
 use std::time::Duration;
 use tokio_postgres::config::Host;
 use tokio_postgres::{Client, Config, NoTls};
+
+pub use tls::SslMode;
+
+/// Where and how to connect: the driver's settings plus the TLS policy, which the driver's own
+/// `sslmode` cannot express (it stops at `require`, without certificate verification).
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub config: Config,
+    pub ssl_mode: SslMode,
+    /// CA certificates for `verify-ca` / `verify-full` (`sslrootcert`, `PGSSLROOTCERT`,
+    /// `~/.postgresql/root.crt`); the bundled web roots when none.
+    pub root_cert: Option<PathBuf>,
+}
 
 /// How long any single catalog query may run, and how long it may wait for a lock.
 pub const STATEMENT_TIMEOUT: &str = "30s";
 pub const LOCK_TIMEOUT: &str = "2s";
 
 /// Connection settings from a URL (or `key=value` string), falling back to the libpq environment
-/// (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`) for what the URL leaves out.
-pub fn config(url: Option<&str>) -> Result<Config> {
+/// (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE`, `PGSSLROOTCERT`) and to
+/// the password file (`PGPASSFILE` or `~/.pgpass`) for what the URL leaves out.
+pub fn config(url: Option<&str>) -> Result<Target> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    // `sslmode` values beyond the driver's and `sslrootcert` are taken out before it parses.
+    let (rest, ssl_mode, root_cert) = match url {
+        Some(url) => tls::take_ssl_options(url)
+            .map_err(|e| anyhow::anyhow!("invalid database URL ({})", redact_error(&e, url)))?,
+        None => (String::new(), None, None),
+    };
     let mut config = match url {
-        Some(url) => url.parse::<Config>().map_err(|e| {
+        Some(url) => rest.parse::<Config>().map_err(|e| {
             anyhow::anyhow!(
                 "invalid database URL ({})",
                 redact_error(&e.to_string(), url)
@@ -28,7 +54,19 @@ pub fn config(url: Option<&str>) -> Result<Config> {
         })?,
         None => Config::new(),
     };
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let ssl_mode = match ssl_mode {
+        Some(mode) => mode,
+        None => match env("PGSSLMODE") {
+            Some(m) => SslMode::parse(&m).with_context(|| format!("invalid PGSSLMODE `{m}`"))?,
+            None => SslMode::Prefer,
+        },
+    };
+    let root_cert = root_cert
+        .or_else(|| env("PGSSLROOTCERT").map(PathBuf::from))
+        .or_else(|| {
+            let default = home()?.join(".postgresql/root.crt");
+            default.is_file().then_some(default)
+        });
     if config.get_hosts().is_empty() {
         config.host(env("PGHOST").as_deref().unwrap_or("localhost"));
     }
@@ -51,16 +89,42 @@ pub fn config(url: Option<&str>) -> Result<Config> {
     if config.get_password().is_none() {
         if let Some(password) = env("PGPASSWORD") {
             config.password(password);
+        } else if let Some(file) = env("PGPASSFILE")
+            .map(PathBuf::from)
+            .or_else(|| home().map(|h| h.join(".pgpass")))
+        {
+            let host = match config.get_hosts().first() {
+                Some(Host::Tcp(h)) => h.clone(),
+                // libpq matches a socket connection on the default directory as `localhost`.
+                Some(Host::Unix(_)) | None => "localhost".into(),
+            };
+            let port = config.get_ports().first().copied().unwrap_or(5432);
+            let user = config.get_user().unwrap_or_default().to_string();
+            let db = config.get_dbname().unwrap_or(&user).to_string();
+            if let Some(password) = pgpass::lookup(&file, &host, port, &db, &user) {
+                config.password(password);
+            }
         }
     }
     config
         .application_name("pgproof")
         .connect_timeout(Duration::from_secs(10));
-    Ok(config)
+    Ok(Target {
+        config,
+        ssl_mode,
+        root_cert,
+    })
+}
+
+fn home() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
 }
 
 /// `user@host:port/db`, never the password: what messages call the database.
-pub fn describe(config: &Config) -> String {
+pub fn describe(target: &Target) -> String {
+    let config = &target.config;
     let host = match config.get_hosts().first() {
         Some(Host::Tcp(h)) => h.clone(),
         Some(Host::Unix(p)) => p.display().to_string(),
@@ -96,20 +160,42 @@ pub struct Session {
 
 impl Session {
     /// Connects (plain TCP or a Unix socket) and opens a read-only transaction with timeouts.
-    pub fn open(config: &Config) -> Result<Session> {
-        let described = describe(config);
+    pub fn open(target: &Target) -> Result<Session> {
+        let described = describe(target);
+        let config = &target.config;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .context("cannot start the async runtime")?;
         let client = runtime.block_on(async {
-            let (client, connection) = config
-                .connect(NoTls)
-                .await
-                .with_context(|| format!("cannot connect to {described}"))?;
-            tokio::spawn(async move {
-                let _ = connection.await;
-            });
+            let socket = matches!(config.get_hosts().first(), Some(Host::Unix(_)));
+            let client = if target.ssl_mode == SslMode::Disable || socket {
+                let mut config = config.clone();
+                config.ssl_mode(tokio_postgres::config::SslMode::Disable);
+                let (client, connection) = config
+                    .connect(NoTls)
+                    .await
+                    .with_context(|| format!("cannot connect to {described}"))?;
+                tokio::spawn(async move {
+                    let _ = connection.await;
+                });
+                client
+            } else {
+                let mut config = config.clone();
+                config.ssl_mode(target.ssl_mode.driver_mode());
+                let connector = tls::connector(target)
+                    .with_context(|| format!("cannot set up TLS for {described}"))?;
+                let (client, connection) = config.connect(connector).await.with_context(|| {
+                    format!(
+                        "cannot connect to {described} (sslmode={})",
+                        target.ssl_mode.name()
+                    )
+                })?;
+                tokio::spawn(async move {
+                    let _ = connection.await;
+                });
+                client
+            };
             client
                 .batch_execute(&format!(
                     "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'; SET LOCAL lock_timeout = '{LOCK_TIMEOUT}';"
