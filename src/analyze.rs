@@ -255,7 +255,7 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
     }
 
     // Schema rules on the final catalog, placed where each object was created.
-    let schema_cx = SchemaContext::new(&catalog, settings.pg_version);
+    let schema_cx = SchemaContext::for_settings(&catalog, settings.pg_version, settings);
     for rule in &rules {
         let mut out = vec![];
         rule.check_schema(&schema_cx, &mut out);

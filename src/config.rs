@@ -65,6 +65,7 @@ struct ConfigFile {
     require_statement_timeout: Option<bool>,
     rules: Option<BTreeMap<String, Level>>,
     ignore: Option<Vec<IgnoreEntry>>,
+    tenant_columns: Option<Vec<String>>,
 }
 
 /// `[[ignore]]`: findings about database objects (`pgproof audit`) to leave out, by object name.
@@ -111,6 +112,8 @@ pub struct Settings {
     pub base_schema: Option<std::sync::Arc<crate::catalog::Catalog>>,
     /// `[[ignore]]` entries for findings about live database objects.
     pub ignores: Vec<ObjectIgnore>,
+    /// Column names that scope a row to a tenant; the rules' defaults when None.
+    pub tenant_columns: Option<Vec<String>>,
 }
 
 impl Default for Settings {
@@ -125,6 +128,7 @@ impl Default for Settings {
             require_statement_timeout: false,
             base_schema: None,
             ignores: vec![],
+            tenant_columns: None,
         }
     }
 }
@@ -201,6 +205,7 @@ pub fn load(path: Option<&Path>) -> Result<Settings> {
         }
         settings.levels.insert(rule, level);
     }
+    settings.tenant_columns = file.tenant_columns;
     for (i, entry) in file.ignore.unwrap_or_default().into_iter().enumerate() {
         let at = format!(
             "invalid config `{}`: `[[ignore]]` entry {}",

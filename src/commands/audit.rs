@@ -23,7 +23,7 @@ pub struct Audit {
 
 /// Runs every enabled schema rule on `catalog`, with evidence from its statistics.
 pub fn audit_catalog(catalog: &Catalog, pg_version: u32, settings: &config::Settings) -> Audit {
-    let cx = SchemaContext::new(catalog, pg_version);
+    let cx = SchemaContext::for_settings(catalog, pg_version, settings);
     let mut out = vec![];
     let mut ignored = 0;
     for rule in RULES.iter().filter(|r| settings.is_enabled(r.meta().id)) {

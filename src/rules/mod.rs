@@ -377,16 +377,44 @@ pub struct MigrationDiagnostic {
 pub struct SchemaContext<'a> {
     pub catalog: &'a Catalog,
     pub pg_version: u32,
+    /// Column names that scope a row to a tenant (`tenant_columns` in the config).
+    pub tenant_columns: Vec<String>,
     graph: OnceCell<DependencyGraph>,
 }
+
+/// Tenant columns when the config names none.
+pub const DEFAULT_TENANT_COLUMNS: &[&str] = &[
+    "tenant_id",
+    "org_id",
+    "organization_id",
+    "account_id",
+    "workspace_id",
+];
 
 impl<'a> SchemaContext<'a> {
     pub fn new(catalog: &'a Catalog, pg_version: u32) -> Self {
         SchemaContext {
             catalog,
             pg_version,
+            tenant_columns: DEFAULT_TENANT_COLUMNS
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
             graph: OnceCell::new(),
         }
+    }
+
+    /// The context with the project's settings (tenant columns) applied.
+    pub fn for_settings(
+        catalog: &'a Catalog,
+        pg_version: u32,
+        settings: &crate::config::Settings,
+    ) -> Self {
+        let mut cx = SchemaContext::new(catalog, pg_version);
+        if let Some(columns) = &settings.tenant_columns {
+            cx.tenant_columns = columns.clone();
+        }
+        cx
     }
 
     pub fn graph(&self) -> &DependencyGraph {

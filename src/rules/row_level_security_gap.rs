@@ -14,15 +14,6 @@ static META: RuleMeta = RuleMeta {
     doc_examples: true,
 };
 
-/// Column names that scope a row to a tenant.
-const TENANT_COLUMNS: &[&str] = &[
-    "tenant_id",
-    "org_id",
-    "organization_id",
-    "account_id",
-    "workspace_id",
-];
-
 impl Rule for RowLevelSecurityGap {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -47,7 +38,7 @@ impl Rule for RowLevelSecurityGap {
                 let Some(tenant) = table
                     .columns
                     .iter()
-                    .find(|c| TENANT_COLUMNS.contains(&c.name.as_str()))
+                    .find(|c| cx.tenant_columns.contains(&c.name))
                 else {
                     continue;
                 };
@@ -66,5 +57,36 @@ impl Rule for RowLevelSecurityGap {
                 )),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenant_columns_come_from_the_config() {
+        let mut catalog = crate::catalog::Catalog::new();
+        let sql = "CREATE TABLE a (id bigint PRIMARY KEY, tenant_id bigint);
+            ALTER TABLE a ENABLE ROW LEVEL SECURITY;
+            CREATE POLICY p ON a USING (true);
+            CREATE TABLE b (id bigint PRIMARY KEY, company_id bigint);";
+        for stmt in crate::parse::parse_sql(sql).statements {
+            crate::catalog::apply::apply(&mut catalog, &stmt.kind);
+        }
+        let fired = |settings: &crate::config::Settings| {
+            let cx = SchemaContext::for_settings(&catalog, 15, settings);
+            let mut out = vec![];
+            RowLevelSecurityGap.check_schema(&cx, &mut out);
+            out.len()
+        };
+        let mut settings = crate::config::Settings::default();
+        assert_eq!(
+            fired(&settings),
+            0,
+            "company_id is not a default tenant column"
+        );
+        settings.tenant_columns = Some(vec!["company_id".into()]);
+        assert_eq!(fired(&settings), 1);
     }
 }
