@@ -13,6 +13,11 @@ command -v git >/dev/null 2>&1 || need+=(git)
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need+=(postgresql)
 fi
+# debootstrap builds the local PostgreSQL images for the container tests (no registry needed).
+if command -v docker >/dev/null 2>&1 && ! command -v debootstrap >/dev/null 2>&1 \
+  && [ "${PGPROOF_SKIP_CONTAINER_TESTS:-0}" != 1 ]; then
+  need+=(debootstrap)
+fi
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"

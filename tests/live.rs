@@ -763,3 +763,65 @@ fn tls_modes_from_prefer_to_verify_full_and_the_password_file() {
     assert!(stderr.contains("readable by group or others"), "{stderr}");
     assert!(!stderr.contains("pgpass-secret"), "{stderr}");
 }
+
+/// Majors to test in containers: `PGPROOF_TEST_MAJORS` (default 13 15 17, the releases whose
+/// images `scripts/build-test-image.sh` can build from Debian). Container tests run unless
+/// `PGPROOF_SKIP_CONTAINER_TESTS=1` says otherwise; a missing engine or image is a failure.
+fn container_majors() -> Vec<u32> {
+    if std::env::var("PGPROOF_SKIP_CONTAINER_TESTS").as_deref() == Ok("1") {
+        eprintln!("container tests disabled by PGPROOF_SKIP_CONTAINER_TESTS=1");
+        return vec![];
+    }
+    std::env::var("PGPROOF_TEST_MAJORS")
+        .unwrap_or_else(|_| "13 15 17".into())
+        .split_whitespace()
+        .map(|m| m.parse().expect("PGPROOF_TEST_MAJORS holds major versions"))
+        .collect()
+}
+
+#[test]
+fn introspection_matches_replay_on_every_supported_major_in_containers() {
+    use pgproof::live::container::{local_image, ContainerCluster};
+    for major in container_majors() {
+        let cluster = ContainerCluster::start(&local_image(major), std::time::Duration::from_secs(120))
+            .unwrap_or_else(|e| panic!("PostgreSQL {major} in a container: {e:#} (run scripts/build-test-image.sh {major})"));
+        for name in ["shop", "saas"] {
+            let schema =
+                std::fs::read_to_string(format!("sql-fixtures/schemas/{name}.sql")).unwrap();
+            execute(&cluster.url("postgres"), &format!("CREATE DATABASE {name}"));
+            let url = cluster.url(name);
+            execute(&url, &schema);
+            let session = Session::open(&config(Some(&url)).unwrap()).expect("read-only session");
+            assert_eq!(session.server_major().unwrap(), major);
+            let live = read_catalog(&session, &Scope { schemas: vec![] })
+                .unwrap_or_else(|e| panic!("introspection on PostgreSQL {major}: {e:#}"));
+            let replayed = replay(&schema);
+            let (a, b) = (projection(&replayed), projection(&live));
+            let differences: Vec<String> = a
+                .keys()
+                .chain(b.keys())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .filter(|k| a.get(*k) != b.get(*k))
+                .map(|k| {
+                    format!(
+                        "{k}\n  replayed: {:?}\n  live:     {:?}",
+                        a.get(k),
+                        b.get(k)
+                    )
+                })
+                .collect();
+            assert!(
+                differences.is_empty(),
+                "PostgreSQL {major}, {name}: {} differences:\n{}",
+                differences.len(),
+                differences.join("\n")
+            );
+            assert_eq!(
+                rules_on(&replayed),
+                rules_on(&live),
+                "PostgreSQL {major}, {name}"
+            );
+        }
+    }
+}

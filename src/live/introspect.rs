@@ -78,6 +78,26 @@ fn action(code: &str) -> FkAction {
 
 /// Reads every object in `scope` into a new catalog.
 pub fn read_catalog(session: &Session, scope: &Scope) -> Result<Catalog> {
+    // A catalog column of an unexpected type (a server release that changed one) makes the row
+    // accessors panic: report it as an error naming the server, not as a crash.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_catalog_inner(session, scope)))
+        .unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            let version = session
+                .server_major()
+                .map_or("?".to_string(), |v| v.to_string());
+            anyhow::bail!(
+                "cannot read the catalog of {} (PostgreSQL {version}): unexpected catalog column type ({what}); pgproof is tested on PostgreSQL 13 to 17",
+                session.described
+            )
+        })
+}
+
+fn read_catalog_inner(session: &Session, scope: &Scope) -> Result<Catalog> {
     let mut catalog = Catalog::default();
     let ns = scope.condition("n.nspname");
 
@@ -148,7 +168,7 @@ pub fn read_catalog(session: &Session, scope: &Scope) -> Result<Catalog> {
         &format!(
             "SELECT n.nspname::text, c.relname::text, c.relkind::text, a.attname::text,
                     t.typname::text, format_type(a.atttypid, a.atttypmod), tn.nspname::text,
-                    a.attndims, a.attnotnull, pg_get_expr(d.adbin, d.adrelid),
+                    a.attndims::int4, a.attnotnull, pg_get_expr(d.adbin, d.adrelid),
                     a.attidentity::text, a.attgenerated::text,
                     col_description(c.oid, a.attnum),
                     EXISTS (SELECT 1 FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid
