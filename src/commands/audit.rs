@@ -107,9 +107,19 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     if let Some(fail_on) = args.fail_on {
         settings.fail_on = fail_on;
     }
+    // `PGPROOF_TIMINGS=1` prints where the time went to stderr (for bench/audit.sh).
+    let timings = std::env::var_os("PGPROOF_TIMINGS").is_some_and(|v| v == "1");
+    let mut clock = std::time::Instant::now();
+    let mut lap = |phase: &str| {
+        if timings {
+            eprintln!("timing: {phase} {:.1} ms", clock.elapsed().as_secs_f64() * 1000.0);
+        }
+        clock = std::time::Instant::now();
+    };
     let connection = live::config(args.database_url.as_deref())?;
     let session = Session::open(&connection)?;
     let server = session.server_major()?;
+    lap("connect");
     let catalog = read_catalog(
         &session,
         &Scope {
@@ -117,7 +127,9 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         },
     )?;
     drop(session);
+    lap("introspect");
     let audit = audit_catalog(&catalog, server, &settings);
+    lap("rules");
     let described = live::describe(&connection);
     let report = AuditReport {
         database: &described,
@@ -127,6 +139,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         ignored: audit.ignored,
     };
     emit(|out| crate::report::audit::write(args.format, &report, out))?;
+    lap("report");
     let findings = audit.findings;
     Ok(
         if findings.iter().any(|f| settings.fail_on.fails(f.severity)) {

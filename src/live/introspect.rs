@@ -172,7 +172,8 @@ fn read_catalog_inner(session: &Session, scope: &Scope) -> Result<Catalog> {
                     a.attidentity::text, a.attgenerated::text,
                     col_description(c.oid, a.attnum),
                     EXISTS (SELECT 1 FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid
-                            WHERE dep.refobjid = c.oid AND dep.refobjsubid = a.attnum
+                            WHERE dep.refclassid = 'pg_class'::regclass AND dep.refobjid = c.oid
+                              AND dep.refobjsubid = a.attnum
                               AND dep.classid = 'pg_class'::regclass AND s.relkind = 'S'
                               AND dep.deptype = 'a')
              FROM pg_attribute a
@@ -316,7 +317,7 @@ fn read_catalog_inner(session: &Session, scope: &Scope) -> Result<Catalog> {
                           LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]
                           ORDER BY k),
                     pg_get_expr(i.indpred, i.indrelid),
-                    (SELECT con.conname::text FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x') LIMIT 1),
+                    con.conname::text,
                     s.idx_scan, obj_description(ic.oid, 'pg_class'), pg_relation_size(i.indexrelid)
              FROM pg_index i
              JOIN pg_class ic ON ic.oid = i.indexrelid
@@ -324,6 +325,8 @@ fn read_catalog_inner(session: &Session, scope: &Scope) -> Result<Catalog> {
              JOIN pg_namespace n ON n.oid = c.relnamespace
              JOIN pg_am am ON am.oid = ic.relam
              LEFT JOIN pg_stat_user_indexes s ON s.indexrelid = i.indexrelid
+             -- pg_constraint has no index on conindid: one hash join, not a scan per index.
+             LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x')
              WHERE {ns}"
         ),
         &[],

@@ -218,9 +218,20 @@ impl Session {
         sql: &str,
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     ) -> Result<Vec<tokio_postgres::Row>> {
-        self.runtime
+        let start = std::time::Instant::now();
+        let rows = self
+            .runtime
             .block_on(self.client.query(sql, params))
-            .with_context(|| format!("catalog query failed on {}", self.described))
+            .with_context(|| format!("catalog query failed on {}", self.described))?;
+        if std::env::var_os("PGPROOF_TIMINGS").is_some_and(|v| v == "1") {
+            let first = sql.split_whitespace().take(6).collect::<Vec<_>>().join(" ");
+            eprintln!(
+                "timing:   query {:.1} ms, {} rows: {first} ...",
+                start.elapsed().as_secs_f64() * 1000.0,
+                rows.len()
+            );
+        }
+        Ok(rows)
     }
 
     /// The server's major version (13, 15, 18, ...).
