@@ -587,6 +587,8 @@ pub struct Rename {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CreateView {
+    /// Column equalities the query joins on (`a.x = b.y` in `JOIN ... ON` or `WHERE`).
+    pub joins: Vec<JoinPair>,
     pub name: QualName,
     pub materialized: bool,
     pub or_replace: bool,
@@ -1841,13 +1843,116 @@ fn query_refs(query: Option<&Node>) -> (Vec<QualName>, Vec<String>, Vec<String>)
     (reads, columns, output)
 }
 
+/// One equality between columns of two tables that a query joins on: `(table, column)` pairs in
+/// a stable order (the smaller first).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct JoinPair {
+    pub left: (QualName, String),
+    pub right: (QualName, String),
+}
+
+/// The column equalities `query` joins tables on, with aliases resolved to table names: from
+/// `JOIN ... ON` and `WHERE` conditions (through `AND`), in every branch of a `UNION`. Only
+/// qualified column references (`o.customer_id = c.id`) on plain tables count; sorted, deduplicated.
+pub fn join_pairs(query: Option<&Node>) -> Vec<JoinPair> {
+    let mut out = vec![];
+    if let Some(NodeEnum::SelectStmt(select)) = query.and_then(|q| q.node.as_ref()) {
+        select_joins(select, &mut out);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn select_joins(select: &protobuf::SelectStmt, out: &mut Vec<JoinPair>) {
+    for branch in [select.larg.as_deref(), select.rarg.as_deref()]
+        .into_iter()
+        .flatten()
+    {
+        select_joins(branch, out);
+    }
+    let mut aliases: std::collections::HashMap<String, QualName> = Default::default();
+    let mut conditions: Vec<&Node> = vec![];
+    fn from_item<'a>(
+        node: &'a Node,
+        aliases: &mut std::collections::HashMap<String, QualName>,
+        conditions: &mut Vec<&'a Node>,
+    ) {
+        match node.node.as_ref() {
+            Some(NodeEnum::RangeVar(rv)) => {
+                let table = range_var(Some(rv));
+                let alias = rv
+                    .alias
+                    .as_ref()
+                    .map_or_else(|| rv.relname.clone(), |a| a.aliasname.clone());
+                aliases.insert(alias, table);
+            }
+            Some(NodeEnum::JoinExpr(j)) => {
+                for side in [j.larg.as_deref(), j.rarg.as_deref()].into_iter().flatten() {
+                    from_item(side, aliases, conditions);
+                }
+                if let Some(quals) = j.quals.as_deref() {
+                    conditions.push(quals);
+                }
+            }
+            _ => {}
+        }
+    }
+    for item in &select.from_clause {
+        from_item(item, &mut aliases, &mut conditions);
+    }
+    if let Some(w) = select.where_clause.as_deref() {
+        conditions.push(w);
+    }
+    fn equalities(
+        node: &Node,
+        aliases: &std::collections::HashMap<String, QualName>,
+        out: &mut Vec<JoinPair>,
+    ) {
+        match node.node.as_ref() {
+            Some(NodeEnum::BoolExpr(b)) if b.boolop == protobuf::BoolExprType::AndExpr as i32 => {
+                for arg in &b.args {
+                    equalities(arg, aliases, out);
+                }
+            }
+            Some(NodeEnum::AExpr(e))
+                if e.kind == protobuf::AExprKind::AexprOp as i32
+                    && e.name.iter().filter_map(str_of).eq(["="]) =>
+            {
+                let side = |n: Option<&Node>| -> Option<(QualName, String)> {
+                    let Some(NodeEnum::ColumnRef(c)) = n?.node.as_ref() else {
+                        return None;
+                    };
+                    let parts: Vec<&str> = c.fields.iter().filter_map(str_of).collect();
+                    let [alias, column] = parts.as_slice() else {
+                        return None;
+                    };
+                    Some((aliases.get(*alias)?.clone(), column.to_string()))
+                };
+                if let (Some(a), Some(b)) = (side(e.lexpr.as_deref()), side(e.rexpr.as_deref())) {
+                    if a.0 != b.0 {
+                        let (left, right) = if a <= b { (a, b) } else { (b, a) };
+                        out.push(JoinPair { left, right });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for condition in conditions {
+        equalities(condition, &aliases, out);
+    }
+}
+
 fn lower_view(s: &protobuf::ViewStmt) -> StmtKind {
+    let joins = join_pairs(s.query.as_deref());
     let (reads, columns_read, mut output_columns) = query_refs(s.query.as_deref());
     let aliases = strings(&s.aliases);
     if !aliases.is_empty() {
         output_columns = aliases;
     }
     StmtKind::CreateView(CreateView {
+        joins,
         name: range_var(s.view.as_ref()),
         materialized: false,
         or_replace: s.replace,
@@ -1861,6 +1966,7 @@ fn lower_view(s: &protobuf::ViewStmt) -> StmtKind {
 }
 
 fn lower_create_table_as(s: &protobuf::CreateTableAsStmt) -> StmtKind {
+    let joins = join_pairs(s.query.as_deref());
     let (reads, columns_read, mut output_columns) = query_refs(s.query.as_deref());
     let into = s.into.as_deref();
     let names = into.map(|i| strings(&i.col_names)).unwrap_or_default();
@@ -1869,6 +1975,7 @@ fn lower_create_table_as(s: &protobuf::CreateTableAsStmt) -> StmtKind {
     }
     let materialized = s.objtype == ObjectType::ObjectMatview as i32;
     StmtKind::CreateView(CreateView {
+        joins,
         name: range_var(into.and_then(|i| i.rel.as_ref())),
         materialized,
         or_replace: false,

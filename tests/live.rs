@@ -138,7 +138,10 @@ fn projection(c: &Catalog) -> BTreeMap<String, String> {
     for v in c.views.values() {
         out.insert(
             format!("view {}", v.name),
-            format!("materialized={} reads={:?}", v.materialized, v.reads),
+            format!(
+                "materialized={} reads={:?} joins={:?}",
+                v.materialized, v.reads, v.joins
+            ),
         );
     }
     for e in c.enums.values() {

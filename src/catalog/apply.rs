@@ -52,6 +52,7 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
                         reads: v.reads.clone(),
                         columns_read: v.columns_read.clone(),
                         output_columns: v.output_columns.clone(),
+                        joins: v.joins.clone(),
                         comment: None,
                     },
                 );

@@ -210,6 +210,8 @@ pub struct View {
     pub reads: Vec<QualName>,
     pub columns_read: Vec<String>,
     pub output_columns: Vec<String>,
+    /// Column equalities the view's query joins tables on.
+    pub joins: Vec<crate::syntax::JoinPair>,
     pub comment: Option<String>,
 }
 

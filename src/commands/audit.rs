@@ -112,7 +112,10 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     let mut clock = std::time::Instant::now();
     let mut lap = |phase: &str| {
         if timings {
-            eprintln!("timing: {phase} {:.1} ms", clock.elapsed().as_secs_f64() * 1000.0);
+            eprintln!(
+                "timing: {phase} {:.1} ms",
+                clock.elapsed().as_secs_f64() * 1000.0
+            );
         }
         clock = std::time::Instant::now();
     };

@@ -456,7 +456,8 @@ fn read_catalog_inner(session: &Session, scope: &Scope) -> Result<Catalog> {
                     ARRAY(SELECT DISTINCT a.attname::text
                           FROM pg_rewrite r JOIN pg_depend d ON d.objid = r.oid AND d.classid = 'pg_rewrite'::regclass
                           JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-                          WHERE r.ev_class = c.oid AND d.refobjid <> c.oid AND d.refobjsubid > 0)
+                          WHERE r.ev_class = c.oid AND d.refobjid <> c.oid AND d.refobjsubid > 0),
+                    pg_get_viewdef(c.oid)
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE c.relkind IN ('v', 'm') AND {ns}"
         ),
@@ -486,6 +487,15 @@ fn read_catalog_inner(session: &Session, scope: &Scope) -> Result<Catalog> {
                 reads,
                 columns_read,
                 output_columns,
+                // The server's own text of the query, parsed like a migration's view.
+                joins: row
+                    .get::<_, Option<String>>(6)
+                    .and_then(|def| crate::parse::parse_tree_only(&def))
+                    .map(|tree| {
+                        let query = tree.stmts.first().and_then(|s| s.stmt.as_deref());
+                        crate::syntax::join_pairs(query)
+                    })
+                    .unwrap_or_default(),
                 comment: row.get(3),
             },
         );

@@ -63,6 +63,7 @@ impl Rule for MissingForeignKey {
     }
 
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+        let mut reported: std::collections::BTreeSet<(QualName, String)> = Default::default();
         for table in cx.catalog.tables.values() {
             for column in &table.columns {
                 let Some(stem) = column.name.strip_suffix("_id").filter(|s| !s.is_empty()) else {
@@ -112,35 +113,116 @@ impl Rule for MissingForeignKey {
                 if !views.is_empty() {
                     evidence.push(format!("{} join(s) the two tables", views.join(", ")));
                 }
-                let t = &table.name;
-                let c = quote_ident(&column.name);
-                let fk = sql_object_name(&t.name, Some(&column.name), "fkey");
-                out.push(SchemaDiagnostic {
-                    table: table.name.clone(),
-                    member: Some(Member::Column(column.name.clone())),
-                    diagnostic: Diagnostic::new(
-                        META.id,
-                        Span::default(),
-                        format!(
-                            "`{}` looks like a reference to `{}.{}` ({confidence} confidence: {}) but has no foreign key: nothing stops rows pointing at deleted or never-existing `{}` rows",
-                            column_ref(t, &column.name),
-                            target.name,
-                            quote_ident(&key),
-                            evidence.join("; "),
-                            target.name
-                        ),
-                    )
-                    .help("add the foreign key `NOT VALID` (instant), clean up orphans, then validate it; index the column too")
-                    .fix(
-                        format!(
-                            "ALTER TABLE {t} ADD CONSTRAINT {fk} FOREIGN KEY ({c}) REFERENCES {} ({}) NOT VALID;\n-- after removing orphans, in a separate transaction:\nALTER TABLE {t} VALIDATE CONSTRAINT {fk};",
-                            target.name,
-                            quote_ident(&key)
-                        ),
-                        Applicability::Unsafe,
-                    ),
-                });
+                reported.insert((table.name.clone(), column.name.clone()));
+                out.push(report(
+                    table,
+                    &column.name,
+                    &target.name,
+                    &key,
+                    confidence,
+                    &evidence,
+                ));
             }
         }
+        // Joins in views: `a.x = b.key` where `b.key` is b's single-column key and `a.x` has no
+        // foreign key, whatever `x` is called.
+        let mut joined: std::collections::BTreeMap<
+            (QualName, String),
+            (QualName, String, Vec<String>),
+        > = Default::default();
+        for view in cx.catalog.views.values() {
+            for pair in &view.joins {
+                for (from, to) in [(&pair.left, &pair.right), (&pair.right, &pair.left)] {
+                    let (Some(source), Some(target)) =
+                        (cx.catalog.table(&from.0), cx.catalog.table(&to.0))
+                    else {
+                        continue;
+                    };
+                    let Some((key, key_type)) = single_key(target) else {
+                        continue;
+                    };
+                    let Some(column) = source.column(&from.1) else {
+                        continue;
+                    };
+                    let own_type = if column.type_name.is_serial() {
+                        column.type_name.serial_base()
+                    } else {
+                        column.type_name.clone()
+                    };
+                    let same_type = TypeName {
+                        mods: vec![],
+                        ..key_type.clone()
+                    } == TypeName {
+                        mods: vec![],
+                        ..own_type
+                    };
+                    if key != to.1
+                        || !same_type
+                        || has_fk_on(source, &column.name)
+                        || single_key(source).is_some_and(|(k, _)| k == column.name)
+                        || reported.contains(&(source.name.clone(), column.name.clone()))
+                    {
+                        continue;
+                    }
+                    joined
+                        .entry((source.name.clone(), column.name.clone()))
+                        .or_insert_with(|| (target.name.clone(), key.to_string(), vec![]))
+                        .2
+                        .push(format!("`{}`", view.name));
+                }
+            }
+        }
+        for ((table, column), (target, key, mut views)) in joined {
+            views.sort();
+            views.dedup();
+            let Some(source) = cx.catalog.table(&table) else {
+                continue;
+            };
+            let evidence = vec![
+                format!(
+                    "{} join(s) `{}` to `{target}.{}`",
+                    views.join(", "),
+                    column_ref(&table, &column),
+                    quote_ident(&key)
+                ),
+                "the types match".to_string(),
+            ];
+            out.push(report(source, &column, &target, &key, "medium", &evidence));
+        }
+    }
+}
+
+fn report(
+    table: &Table,
+    column: &str,
+    target: &QualName,
+    key: &str,
+    confidence: &str,
+    evidence: &[String],
+) -> SchemaDiagnostic {
+    let t = &table.name;
+    let c = quote_ident(column);
+    let fk = sql_object_name(&t.name, Some(column), "fkey");
+    SchemaDiagnostic {
+        table: table.name.clone(),
+        member: Some(Member::Column(column.to_string())),
+        diagnostic: Diagnostic::new(
+            META.id,
+            Span::default(),
+            format!(
+                "`{}` looks like a reference to `{target}.{}` ({confidence} confidence: {}) but has no foreign key: nothing stops rows pointing at deleted or never-existing `{target}` rows",
+                column_ref(t, column),
+                quote_ident(key),
+                evidence.join("; "),
+            ),
+        )
+        .help("add the foreign key `NOT VALID` (instant), clean up orphans, then validate it; index the column too")
+        .fix(
+            format!(
+                "ALTER TABLE {t} ADD CONSTRAINT {fk} FOREIGN KEY ({c}) REFERENCES {target} ({}) NOT VALID;\n-- after removing orphans, in a separate transaction:\nALTER TABLE {t} VALIDATE CONSTRAINT {fk};",
+                quote_ident(key)
+            ),
+            Applicability::Unsafe,
+        ),
     }
 }

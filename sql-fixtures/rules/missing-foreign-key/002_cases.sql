@@ -13,3 +13,13 @@ CREATE TABLE shop.invoices (id bigint PRIMARY KEY, customer_id bigint);
 ALTER TABLE shop.invoices ADD CONSTRAINT invoices_customer_fkey FOREIGN KEY (customer_id) REFERENCES shop.customers (id) NOT VALID;
 -- No table of that name.
 CREATE TABLE shop.events (id bigint PRIMARY KEY, session_id bigint);
+-- A column joined to a key in a view, whatever its name (aliases, WHERE joins, UNION branches).
+-- expect
+CREATE TABLE shop.shipments (id bigint PRIMARY KEY, buyer bigint, carrier text, origin_order bigint);
+CREATE VIEW shop.shipment_buyers AS
+  SELECT s.id, c.id AS customer FROM shop.shipments AS s JOIN shop.customers c ON s.buyer = c.id
+  UNION ALL
+  SELECT s.id, o.id FROM shop.shipments s, shop.orders o WHERE o.id = s.origin_order AND s.carrier = 'x';
+-- Joined on a column of another type, or key to key: not a reference.
+CREATE TABLE shop.labels (id bigint PRIMARY KEY, code text);
+CREATE VIEW shop.label_customers AS SELECT l.id FROM shop.labels l JOIN shop.customers c ON c.id = l.id;
