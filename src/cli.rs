@@ -27,6 +27,52 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Review a live database's schema (read-only): the schema rules on its catalog.
     Audit(AuditArgs),
+    /// Replay migrations on a throwaway PostgreSQL: observe locks, rewrites and durations, check
+    /// the static findings against them, and check that down migrations really reverse.
+    Prove(ProveArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ProveArgs {
+    /// Migration directories or files (default: `migrations` from pgproof.toml, else ./migrations).
+    pub paths: Vec<PathBuf>,
+    /// Config file (default: pgproof.toml found by walking up from the first path).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Where the throwaway PostgreSQL comes from; `auto` says which it picked and why.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub backend: crate::prove::backend::BackendChoice,
+    /// Container image for the container backend (e.g. `postgres:17`); default
+    /// pgproof-test/postgres:<pg_version>, built by scripts/build-test-image.sh.
+    #[arg(long)]
+    pub image: Option<String>,
+    /// Directory with `initdb` and `pg_ctl` for the local backend (default: the PATH).
+    #[arg(long, value_name = "DIR")]
+    pub pg_bin: Option<PathBuf>,
+    /// Server for the url backend: pgproof creates `pgproof_*` scratch databases there and drops
+    /// them; the database in the URL is only used to connect.
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Target PostgreSQL major (default: pg_version from pgproof.toml, else 15); picks the image.
+    #[arg(long)]
+    pub pg_version: Option<u32>,
+    /// Migration layout (default: detected).
+    #[arg(long)]
+    pub layout: Option<String>,
+    /// Seconds to wait for the throwaway server to start.
+    #[arg(long, default_value_t = 120)]
+    pub startup_timeout: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: ProveFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProveFormat {
+    /// Per migration and statement: locks, rewrites, durations, verdicts.
+    Human,
+    /// The whole proof as JSON (`"version": 1`).
+    Json,
 }
 
 #[derive(Debug, clap::Args)]

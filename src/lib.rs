@@ -17,6 +17,7 @@ pub mod lex;
 pub mod live;
 pub mod locks;
 pub mod parse;
+pub mod prove;
 pub mod report;
 
 pub mod rules;

@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => commands::rules::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::Audit(args) => commands::audit::run(args),
+        Command::Prove(args) => commands::prove::run(args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

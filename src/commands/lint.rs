@@ -45,7 +45,7 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
     if let Some(source) = &args.schema_from {
         settings.base_schema = Some(std::sync::Arc::new(base_schema(source)?));
     }
-    let paths = resolve_paths(args, &settings)?;
+    let paths = resolve_paths(&args.paths, &settings)?;
     let (findings, stats, sources) = lint_paths(&paths, &settings, args.since.as_deref())?;
     let color = match args.color {
         ColorChoice::Always => true,
@@ -72,14 +72,14 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
     })
 }
 
-fn resolve_paths(args: &LintArgs, settings: &Settings) -> Result<Vec<PathBuf>> {
-    if !args.paths.is_empty() {
-        for p in &args.paths {
+pub(crate) fn resolve_paths(paths: &[PathBuf], settings: &Settings) -> Result<Vec<PathBuf>> {
+    if !paths.is_empty() {
+        for p in paths {
             if !p.exists() {
                 bail!("path `{}` does not exist", p.display());
             }
         }
-        return Ok(args.paths.clone());
+        return Ok(paths.to_vec());
     }
     if let Some(m) = &settings.migrations {
         if !m.exists() {

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod explain;
 pub mod lint;
+pub mod prove;
 pub mod rules;
 
 use std::io::{self, Write};

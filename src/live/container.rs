@@ -26,6 +26,7 @@ pub struct ContainerCluster {
     runtime: tokio::runtime::Runtime,
     port: u16,
     image: String,
+    cleanup: u64,
 }
 
 impl ContainerCluster {
@@ -50,6 +51,9 @@ impl ContainerCluster {
         let container = runtime
             .block_on(request.start())
             .with_context(|| format!("cannot start a container from image `{image}` (is the Docker engine running, and is the image present? `scripts/build-test-image.sh` builds pgproof-test/postgres:<major> without a registry)"))?;
+        let cleanup = super::cleanup::register(super::cleanup::Cleanup::Container {
+            id: container.id().to_string(),
+        });
         let port = runtime
             .block_on(container.get_host_port_ipv4(5432))
             .context("the container exposes no port 5432")?;
@@ -58,6 +62,7 @@ impl ContainerCluster {
             runtime,
             port,
             image: image.to_string(),
+            cleanup,
         };
         // The official image restarts the server once after initialisation: wait until a real
         // connection succeeds, not only for the log line.
@@ -91,6 +96,11 @@ impl ContainerCluster {
         self.port
     }
 
+    /// The container's id (`docker ps --filter label=pgproof=throwaway` lists it).
+    pub fn id(&self) -> &str {
+        self.container.as_ref().map_or("", |c| c.id())
+    }
+
     pub fn image(&self) -> &str {
         &self.image
     }
@@ -106,6 +116,7 @@ impl ContainerCluster {
 
 impl Drop for ContainerCluster {
     fn drop(&mut self) {
+        super::cleanup::done(self.cleanup);
         if let Some(container) = self.container.take() {
             // Remove it now, inside our runtime, rather than relying on a background drop task.
             let _ = self.runtime.block_on(container.rm());

@@ -16,6 +16,8 @@ pub struct LocalCluster {
     owner: Option<(u32, u32)>,
     port: u16,
     running: bool,
+    /// Key of the signal-time cleanup registration.
+    cleanup: Option<u64>,
 }
 
 /// The superuser the cluster is created with.
@@ -49,6 +51,7 @@ impl LocalCluster {
             owner,
             port: free_port()?,
             running: false,
+            cleanup: None,
         };
         let data = cluster.data_dir();
         let out = cluster.run(
@@ -103,11 +106,24 @@ impl LocalCluster {
             );
         }
         cluster.running = true;
+        cluster.cleanup = Some(super::cleanup::register(
+            super::cleanup::Cleanup::LocalCluster {
+                pg_ctl: cluster.bin.join("pg_ctl"),
+                data: cluster.data_dir(),
+                dir: cluster.dir.path().to_path_buf(),
+                owner: cluster.owner,
+            },
+        ));
         Ok(cluster)
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The directory holding `initdb` and `pg_ctl`.
+    pub fn bin(&self) -> &Path {
+        &self.bin
     }
 
     /// A connection string for `database` as the cluster's superuser (trust authentication).
@@ -143,6 +159,9 @@ impl LocalCluster {
 
 impl Drop for LocalCluster {
     fn drop(&mut self) {
+        if let Some(key) = self.cleanup.take() {
+            super::cleanup::done(key);
+        }
         if self.running {
             let data = self.data_dir();
             let _ = self.run(

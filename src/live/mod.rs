@@ -6,6 +6,7 @@
 //! Connections follow libpq's conventions: a URL or `key=value` string, the `PG*` environment,
 //! `~/.pgpass`, and `sslmode` from `disable` to `verify-full` (TLS by rustls).
 
+pub mod cleanup;
 pub mod container;
 pub mod introspect;
 pub mod local;
@@ -152,6 +153,42 @@ fn redact_error(message: &str, url: &str) -> String {
     }
 }
 
+/// Connects to `target` (TLS per its `sslmode`; plain on Unix sockets), driving the connection
+/// on the current runtime. Errors name the database, never the password.
+pub async fn connect(target: &Target) -> Result<Client> {
+    let described = describe(target);
+    let config = &target.config;
+    let socket = matches!(config.get_hosts().first(), Some(Host::Unix(_)));
+    let client = if target.ssl_mode == SslMode::Disable || socket {
+        let mut config = config.clone();
+        config.ssl_mode(tokio_postgres::config::SslMode::Disable);
+        let (client, connection) = config
+            .connect(NoTls)
+            .await
+            .with_context(|| format!("cannot connect to {described}"))?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        client
+    } else {
+        let mut config = config.clone();
+        config.ssl_mode(target.ssl_mode.driver_mode());
+        let connector =
+            tls::connector(target).with_context(|| format!("cannot set up TLS for {described}"))?;
+        let (client, connection) = config.connect(connector).await.with_context(|| {
+            format!(
+                "cannot connect to {described} (sslmode={})",
+                target.ssl_mode.name()
+            )
+        })?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        client
+    };
+    Ok(client)
+}
+
 /// A read-only session on the database.
 pub struct Session {
     pub client: Client,
@@ -163,40 +200,12 @@ impl Session {
     /// Connects (plain TCP or a Unix socket) and opens a read-only transaction with timeouts.
     pub fn open(target: &Target) -> Result<Session> {
         let described = describe(target);
-        let config = &target.config;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .context("cannot start the async runtime")?;
         let client = runtime.block_on(async {
-            let socket = matches!(config.get_hosts().first(), Some(Host::Unix(_)));
-            let client = if target.ssl_mode == SslMode::Disable || socket {
-                let mut config = config.clone();
-                config.ssl_mode(tokio_postgres::config::SslMode::Disable);
-                let (client, connection) = config
-                    .connect(NoTls)
-                    .await
-                    .with_context(|| format!("cannot connect to {described}"))?;
-                tokio::spawn(async move {
-                    let _ = connection.await;
-                });
-                client
-            } else {
-                let mut config = config.clone();
-                config.ssl_mode(target.ssl_mode.driver_mode());
-                let connector = tls::connector(target)
-                    .with_context(|| format!("cannot set up TLS for {described}"))?;
-                let (client, connection) = config.connect(connector).await.with_context(|| {
-                    format!(
-                        "cannot connect to {described} (sslmode={})",
-                        target.ssl_mode.name()
-                    )
-                })?;
-                tokio::spawn(async move {
-                    let _ = connection.await;
-                });
-                client
-            };
+            let client = connect(target).await?;
             client
                 .batch_execute(&format!(
                     "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'; SET LOCAL lock_timeout = '{LOCK_TIMEOUT}';"
