@@ -26,6 +26,18 @@ fn prove_json(backend: &str) -> (i32, Value, String) {
     (out.status.code().unwrap_or(-1), json, stderr)
 }
 
+/// No container with pgproof's label is left, running or stopped.
+fn assert_no_leftover_containers() {
+    let left = Command::new("docker")
+        .args(["ps", "-aq", "--filter", "label=pgproof=throwaway"])
+        .output()
+        .expect("docker ps");
+    assert!(
+        String::from_utf8_lossy(&left.stdout).trim().is_empty(),
+        "leftover containers"
+    );
+}
+
 fn migration<'a>(json: &'a Value, id_prefix: &str) -> &'a Value {
     json["proof"]["sets"][0]["migrations"]
         .as_array()
@@ -135,14 +147,7 @@ fn prove_in_a_container_gives_the_same_proof() {
     );
     check_shop_proof(code, &json, &stderr, "15");
     // The container is gone afterwards.
-    let left = Command::new("docker")
-        .args(["ps", "-aq", "--filter", "label=pgproof=throwaway"])
-        .output()
-        .expect("docker ps");
-    assert!(
-        String::from_utf8_lossy(&left.stdout).trim().is_empty(),
-        "leftover containers"
-    );
+    assert_no_leftover_containers();
 }
 
 /// Calibration: every lock a rule doc's `bad` example claims is observed on a real server, and
@@ -299,12 +304,5 @@ fn sigint_removes_the_container() {
         return;
     }
     let _ = interrupt_mid_run("container");
-    let left = Command::new("docker")
-        .args(["ps", "-aq", "--filter", "label=pgproof=throwaway"])
-        .output()
-        .expect("docker ps");
-    assert!(
-        String::from_utf8_lossy(&left.stdout).trim().is_empty(),
-        "leftover containers"
-    );
+    assert_no_leftover_containers();
 }

@@ -238,26 +238,9 @@ fn write_json(report: &AuditReport<'_>, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn write_sarif(report: &AuditReport<'_>, out: &mut dyn Write) -> io::Result<()> {
+    use super::sarif::level;
     use serde_json::json;
-    let level = |s: Severity| match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "note",
-    };
-    let rules: Vec<serde_json::Value> = crate::rules::RULES
-        .iter()
-        .map(|r| {
-            let meta = r.meta();
-            json!({
-                "id": meta.id,
-                "name": meta.id,
-                "shortDescription": {"text": meta.summary()},
-                "help": {"text": meta.doc, "markdown": meta.doc},
-                "defaultConfiguration": {"level": level(meta.severity)},
-                "properties": {"category": meta.category.name()},
-            })
-        })
-        .collect();
+    let rules = super::sarif::rule_descriptors();
     let results: Vec<serde_json::Value> = report
         .findings
         .iter()

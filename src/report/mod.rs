@@ -5,7 +5,7 @@ pub mod audit;
 mod gitlab;
 mod human;
 mod json;
-mod sarif;
+pub(crate) mod sarif;
 
 use crate::analyze::Stats;
 use crate::finding::{Finding, Severity};

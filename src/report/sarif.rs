@@ -6,7 +6,7 @@ use crate::rules::RULES;
 use serde_json::{json, Value};
 use std::io::{self, Write};
 
-fn level(severity: Severity) -> &'static str {
+pub(crate) fn level(severity: Severity) -> &'static str {
     match severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
@@ -14,8 +14,9 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-pub fn to_value(report: &Report<'_>) -> Value {
-    let rules: Vec<Value> = RULES
+/// Every rule as a SARIF `reportingDescriptor`, in registry order (results refer to them by index).
+pub(crate) fn rule_descriptors() -> Vec<Value> {
+    RULES
         .iter()
         .map(|r| {
             let meta = r.meta();
@@ -29,7 +30,11 @@ pub fn to_value(report: &Report<'_>) -> Value {
                 "properties": {"category": meta.category.name(), "tags": [meta.category.name()]},
             })
         })
-        .collect();
+        .collect()
+}
+
+pub fn to_value(report: &Report<'_>) -> Value {
+    let rules = rule_descriptors();
     let results: Vec<Value> = report
         .findings
         .iter()
