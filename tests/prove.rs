@@ -26,6 +26,10 @@ fn prove_json(backend: &str) -> (i32, Value, String) {
     (out.status.code().unwrap_or(-1), json, stderr)
 }
 
+/// Container tests in this file run one at a time: each checks that no labelled container is
+/// left when it ends, which another test's live container would break.
+static CONTAINER_TESTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// No container with pgproof's label is left, running or stopped.
 fn assert_no_leftover_containers() {
     let left = Command::new("docker")
@@ -140,6 +144,7 @@ fn prove_in_a_container_gives_the_same_proof() {
         eprintln!("container tests disabled by PGPROOF_SKIP_CONTAINER_TESTS=1");
         return;
     }
+    let _serial = CONTAINER_TESTS.lock().unwrap_or_else(|e| e.into_inner());
     let (code, json, stderr) = prove_json("container");
     assert!(
         stderr.contains("container from `pgproof-test/postgres:15`"),
@@ -303,6 +308,7 @@ fn sigint_removes_the_container() {
         eprintln!("container tests disabled by PGPROOF_SKIP_CONTAINER_TESTS=1");
         return;
     }
+    let _serial = CONTAINER_TESTS.lock().unwrap_or_else(|e| e.into_inner());
     let _ = interrupt_mid_run("container");
     assert_no_leftover_containers();
 }
