@@ -30,6 +30,8 @@ pub enum Command {
     /// Replay migrations on a throwaway PostgreSQL: observe locks, rewrites and durations, check
     /// the static findings against them, and check that down migrations really reverse.
     Prove(ProveArgs),
+    /// Remove throwaway containers left by interrupted `pgproof prove` runs (label pgproof=throwaway).
+    Prune,
 }
 
 #[derive(Debug, clap::Args)]
@@ -59,6 +61,10 @@ pub struct ProveArgs {
     /// Migration layout (default: detected).
     #[arg(long)]
     pub layout: Option<String>,
+    /// SQL file run in every scratch database before the migrations (extensions, roles, schemas
+    /// the migrations expect to exist).
+    #[arg(long, value_name = "FILE")]
+    pub init_sql: Option<PathBuf>,
     /// Seconds to wait for the throwaway server to start.
     #[arg(long, default_value_t = 120)]
     pub startup_timeout: u64,

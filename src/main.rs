@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(args),
         Command::Audit(args) => commands::audit::run(args),
         Command::Prove(args) => commands::prove::run(args),
+        Command::Prune => commands::prove::prune(),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

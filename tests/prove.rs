@@ -312,3 +312,80 @@ fn sigint_removes_the_container() {
     let _ = interrupt_mid_run("container");
     assert_no_leftover_containers();
 }
+
+#[test]
+fn init_sql_prepares_each_scratch_database() {
+    let work = tempfile::tempdir().unwrap();
+    let migrations = work.path().join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    std::fs::write(
+        migrations.join("001_extend.sql"),
+        "ALTER TABLE legacy.accounts ADD COLUMN note text;\n",
+    )
+    .unwrap();
+    let init = work.path().join("init.sql");
+    std::fs::write(
+        &init,
+        "CREATE SCHEMA legacy; CREATE TABLE legacy.accounts (id bigint PRIMARY KEY);",
+    )
+    .unwrap();
+    let run = |extra: &[&std::ffi::OsStr]| {
+        Command::new(env!("CARGO_BIN_EXE_pgproof"))
+            .args(["prove", "--backend", "local", "--format", "json"])
+            .args(extra)
+            .arg(&migrations)
+            .output()
+            .expect("pgproof runs")
+    };
+    let without = run(&[]);
+    assert_eq!(
+        without.status.code(),
+        Some(1),
+        "the table does not exist yet"
+    );
+    let with = run(&["--init-sql".as_ref(), init.as_os_str()]);
+    let stderr = String::from_utf8_lossy(&with.stderr);
+    assert_eq!(with.status.code(), Some(0), "{stderr}");
+    let json: Value = serde_json::from_slice(&with.stdout).unwrap();
+    let statement = &json["proof"]["sets"][0]["migrations"][0]["statements"][0];
+    assert!(statement["error"].is_null(), "{statement}");
+    assert!(statement["locks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["relation"] == "legacy.accounts" && l["mode"] == "ACCESS_EXCLUSIVE"));
+}
+
+#[test]
+fn prune_removes_leftover_throwaway_containers() {
+    if std::env::var("PGPROOF_SKIP_CONTAINER_TESTS").as_deref() == Ok("1") {
+        eprintln!("container tests disabled by PGPROOF_SKIP_CONTAINER_TESTS=1");
+        return;
+    }
+    let _serial = CONTAINER_TESTS.lock().unwrap_or_else(|e| e.into_inner());
+    // A container as a killed run would leave it.
+    let started = Command::new("docker")
+        .args([
+            "run",
+            "-d",
+            "--label",
+            "pgproof=throwaway",
+            "-e",
+            "POSTGRES_PASSWORD=x",
+            "pgproof-test/postgres:15",
+        ])
+        .output()
+        .expect("docker run");
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .arg("prune")
+        .output()
+        .expect("pgproof runs");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("removed 1 throwaway container(s)"));
+    assert_no_leftover_containers();
+}

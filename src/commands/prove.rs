@@ -40,6 +40,13 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
             }
         }
     }
+    let init_sql = match &args.init_sql {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --init-sql file `{}`", path.display()))?,
+        ),
+        None => None,
+    };
     let (findings, _, _) = super::lint::lint_paths(&paths, &settings, None)?;
     let mut server = Throwaway::start(&BackendOptions {
         choice: args.backend,
@@ -49,6 +56,7 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
         pg_version: settings.pg_version,
         startup_timeout: Duration::from_secs(args.startup_timeout),
     })?;
+    server.init_sql = init_sql;
     eprintln!("pgproof prove: using a {}", server.description);
     let proof = prove(&mut server, &sets, &findings, &settings);
     crate::live::cleanup::wait_if_interrupted();
@@ -209,4 +217,40 @@ fn write_human(proof: &Proof, out: &mut dyn Write) -> std::io::Result<()> {
         "\n{} migrations, {} statements: {} lock claims confirmed, {} not observed, {} hazards no rule predicted; {} down parts reverse, {} do not; {} migrations failed",
         s.migrations, s.statements, s.confirmed, s.not_observed, s.unpredicted, s.reversible, s.irreversible, s.failed
     )
+}
+
+/// `pgproof prune`: removes containers carrying pgproof's label (left by a run that was killed
+/// with SIGKILL, or a crashed engine connection). Local clusters live in temporary directories
+/// that the system cleans; their servers stop with the machine.
+pub fn prune() -> Result<Outcome> {
+    let (key, value) = crate::live::container::LABEL;
+    let listed = std::process::Command::new("docker")
+        .args(["ps", "-aq", "--filter", &format!("label={key}={value}")])
+        .output()
+        .context("cannot run `docker` (is Docker installed?)")?;
+    if !listed.status.success() {
+        bail!(
+            "docker ps failed: {}",
+            String::from_utf8_lossy(&listed.stderr).trim()
+        );
+    }
+    let ids: Vec<String> = String::from_utf8_lossy(&listed.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    if !ids.is_empty() {
+        let removed = std::process::Command::new("docker")
+            .args(["rm", "-f", "-v"])
+            .args(&ids)
+            .output()
+            .context("cannot run `docker rm`")?;
+        if !removed.status.success() {
+            bail!(
+                "docker rm failed: {}",
+                String::from_utf8_lossy(&removed.stderr).trim()
+            );
+        }
+    }
+    println!("removed {} throwaway container(s)", ids.len());
+    Ok(Outcome::Clean)
 }

@@ -46,6 +46,8 @@ pub struct Throwaway {
     pub description: String,
     /// Scratch databases created on a user's server, dropped on drop.
     created: Vec<String>,
+    /// SQL run in every scratch database before the migrations (`--init-sql`: extensions, roles).
+    pub init_sql: Option<String>,
 }
 
 impl Throwaway {
@@ -84,6 +86,7 @@ impl Throwaway {
             server,
             description,
             created: vec![],
+            init_sql: None,
         })
     }
 

@@ -147,6 +147,16 @@ pub fn prove(
     let mut out = vec![];
     for (i, set) in sets.iter().enumerate() {
         let name = server.create_database(&format!("set{i}"), &admin)?;
+        if let Some(init) = &server.init_sql {
+            let db = Conn::connect(&server.url(&name))?;
+            if let Err(e) = db.execute_batch(init) {
+                server.drop_database(&name, &admin);
+                let message = e
+                    .as_db_error()
+                    .map_or_else(|| e.to_string(), |d| d.message().to_string());
+                anyhow::bail!("--init-sql failed: {message}");
+            }
+        }
         let result = prove_set(server, &name, set, &by_place, settings);
         server.drop_database(&name, &admin);
         out.push(result?);
