@@ -197,7 +197,7 @@ fn every_lock_claim_in_the_rule_docs_is_confirmed_by_the_server() {
             {
                 continue;
             }
-            let proof = match pgproof::prove::prove(&mut server, &sets, &findings, &settings) {
+            let proof = match pgproof::prove::prove(&mut server, &sets, &findings) {
                 Ok(p) => p,
                 Err(e) => {
                     failures.push(format!("{}: {e:#}", meta.id));

@@ -248,6 +248,14 @@ pub struct Trigger {
 }
 
 impl Catalog {
+    /// Tables other than partitions: partitions carry copies of their parent's columns,
+    /// constraints and indexes, so findings about the shape of a table belong on the parent.
+    pub fn logical_tables(&self) -> impl Iterator<Item = &Table> {
+        self.tables
+            .values()
+            .filter(|t| !matches!(t.kind, TableKind::Partition { .. }))
+    }
+
     pub fn new() -> Self {
         let mut catalog = Catalog::default();
         catalog.schemas.insert("public".into());

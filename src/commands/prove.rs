@@ -58,7 +58,7 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
     })?;
     server.init_sql = init_sql;
     eprintln!("pgproof prove: using a {}", server.description);
-    let proof = prove(&mut server, &sets, &findings, &settings);
+    let proof = prove(&mut server, &sets, &findings);
     crate::live::cleanup::wait_if_interrupted();
     let proof = proof?;
     drop(server);
@@ -186,23 +186,25 @@ fn write_human(proof: &Proof, out: &mut dyn Write) -> std::io::Result<()> {
                     )?;
                 } else {
                     writeln!(out, "  reversibility: NOT REVERSIBLE")?;
-                    for d in &r.down_differences {
-                        writeln!(
-                            out,
-                            "    after down: {}: before up {}, after down {}",
-                            d.path,
-                            d.before.as_deref().unwrap_or("absent"),
-                            d.after.as_deref().unwrap_or("absent")
-                        )?;
-                    }
-                    for d in &r.redo_differences {
-                        writeln!(
-                            out,
-                            "    up again: {}: after up {}, after up again {}",
-                            d.path,
-                            d.before.as_deref().unwrap_or("absent"),
-                            d.after.as_deref().unwrap_or("absent")
-                        )?;
+                    let steps = [
+                        ("after down", "before up", "after down", &r.down_differences),
+                        (
+                            "up again",
+                            "after up",
+                            "after up again",
+                            &r.redo_differences,
+                        ),
+                    ];
+                    for (step, first, second, differences) in steps {
+                        for d in differences {
+                            writeln!(
+                                out,
+                                "    {step}: {}: {first} {}, {second} {}",
+                                d.path,
+                                d.before.as_deref().unwrap_or("absent"),
+                                d.after.as_deref().unwrap_or("absent")
+                            )?;
+                        }
                     }
                 }
             }

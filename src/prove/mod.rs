@@ -13,7 +13,6 @@ pub mod backend;
 pub mod exec;
 
 use crate::catalog::diff::{diff, Difference};
-use crate::config::Settings;
 use crate::finding::{Finding, Severity};
 use crate::live::introspect::{read_catalog, Scope};
 use crate::parse::parse_sql;
@@ -24,7 +23,7 @@ use anyhow::{Context, Result};
 use backend::Throwaway;
 use exec::{Conn, Relation};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -124,12 +123,7 @@ impl Proof {
 }
 
 /// Replays every set on `server`, comparing with `findings` (the static lint of the same sets).
-pub fn prove(
-    server: &mut Throwaway,
-    sets: &[MigrationSet],
-    findings: &[Finding],
-    settings: &Settings,
-) -> Result<Proof> {
+pub fn prove(server: &mut Throwaway, sets: &[MigrationSet], findings: &[Finding]) -> Result<Proof> {
     let admin =
         Conn::connect(&server.admin_url()).context("cannot connect to the throwaway server")?;
     let version: String = admin
@@ -157,7 +151,7 @@ pub fn prove(
                 anyhow::bail!("--init-sql failed: {message}");
             }
         }
-        let result = prove_set(server, &name, set, &by_place, settings);
+        let result = prove_set(server, &name, set, &by_place);
         server.drop_database(&name, &admin);
         out.push(result?);
     }
@@ -173,7 +167,6 @@ fn prove_set(
     database: &str,
     set: &MigrationSet,
     findings: &HashMap<(&Path, usize), Vec<&Finding>>,
-    _settings: &Settings,
 ) -> Result<SetProof> {
     let url = server.url(database);
     let conn = Conn::connect(&url)?;
@@ -312,12 +305,16 @@ fn run_part(
         conn.execute_batch("BEGIN").map_err(|e| e.to_string())?;
         in_tx = true;
     }
+    // What the previous statement left: the relations, and the locks its transaction holds.
+    // Nothing else runs on the connection in between, so each is read once per statement.
+    let mut relations = start_relations.clone();
+    let mut held_now: HashMap<i64, LockMode> = HashMap::new();
     for statement in &parsed.statements {
         let sql = &part.text[statement.span.start..statement.span.end];
         let line = lines.position(&part.text, statement.span.start).line;
-        let before = conn.relations().map_err(|e| format!("{e:#}"))?;
+        let before = std::mem::take(&mut relations);
         let held_before = if in_tx {
-            conn.locks_of(conn.pid()).map_err(|e| format!("{e:#}"))?
+            std::mem::take(&mut held_now)
         } else {
             HashMap::new()
         };
@@ -361,11 +358,14 @@ fn run_part(
             // Locks are kept until the transaction ends: what is held now and was not before
             // (or is stronger now) came from this statement.
             let held = conn.locks_of(conn.pid()).map_err(|e| format!("{e:#}"))?;
-            for (oid, mode) in held {
+            for (&oid, &mode) in &held {
                 if held_before.get(&oid).is_none_or(|m| *m < mode) {
                     seen.insert(oid, mode);
                 }
                 held_during.insert(oid, mode);
+            }
+            if in_tx {
+                held_now = held;
             }
         }
         if own_tx {
@@ -483,12 +483,23 @@ fn run_part(
             unpredicted,
             error: None,
         });
+        relations = after;
         match &statement.kind {
             StmtKind::Transaction { tx: TxKind::Begin } => in_tx = true,
             StmtKind::Transaction {
                 tx: TxKind::Commit | TxKind::Rollback | TxKind::Prepare,
             } => in_tx = false,
             _ => {}
+        }
+        // BEGIN starts with nothing held; SAVEPOINT / ROLLBACK TO change what is held: read it.
+        if matches!(statement.kind, StmtKind::Transaction { .. }) {
+            held_now = if in_tx
+                && !matches!(statement.kind, StmtKind::Transaction { tx: TxKind::Begin })
+            {
+                conn.locks_of(conn.pid()).map_err(|e| format!("{e:#}"))?
+            } else {
+                HashMap::new()
+            };
         }
     }
     if migration.transaction.wrapped && in_tx {
@@ -565,17 +576,4 @@ fn short(sql: &str) -> String {
     } else {
         first
     }
-}
-
-/// Statements per migration set, for reports: `(set root, migration id) -> proof`.
-pub fn index(proof: &Proof) -> BTreeMap<(PathBuf, String), &MigrationProof> {
-    proof
-        .sets
-        .iter()
-        .flat_map(|s| {
-            s.migrations
-                .iter()
-                .map(move |m| ((s.root.clone(), m.id.clone()), m))
-        })
-        .collect()
 }

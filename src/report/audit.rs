@@ -2,7 +2,7 @@
 //! Human, JSON, SARIF (logical locations), Markdown, and one self-contained HTML page with the
 //! foreign-key graph drawn as inline SVG.
 
-use crate::catalog::{Catalog, TableKind};
+use crate::catalog::Catalog;
 use crate::finding::{Fix, Severity};
 use crate::syntax::{ConstraintKind, QualName};
 use comfy_table::Table as TextTable;
@@ -86,9 +86,7 @@ struct Overview {
 fn overview(report: &AuditReport<'_>) -> Vec<Overview> {
     let mut rows: BTreeMap<String, Overview> = report
         .catalog
-        .tables
-        .values()
-        .filter(|t| !matches!(t.kind, TableKind::Partition { .. }))
+        .logical_tables()
         .map(|t| {
             let name = qualified(&t.name);
             (
@@ -249,11 +247,7 @@ fn write_sarif(report: &AuditReport<'_>, out: &mut dyn Write) -> io::Result<()> 
                 .iter()
                 .position(|r| r.meta().id == f.rule)
                 .unwrap_or(0);
-            let mut text = f.message.clone();
-            if let Some(help) = &f.help {
-                text.push_str("\nhelp: ");
-                text.push_str(help);
-            }
+            let text = super::sarif::message_text(&f.message, f.help.as_deref());
             let kind = if f.object == f.table {
                 "table"
             } else {
@@ -374,10 +368,7 @@ impl std::fmt::Display for FkEdge {
 pub fn fk_graph(catalog: &Catalog, findings: &[ObjectFinding]) -> FkGraph {
     let mut graph = DiGraph::new();
     let mut nodes: HashMap<String, NodeIndex> = HashMap::new();
-    for table in catalog.tables.values() {
-        if matches!(table.kind, TableKind::Partition { .. }) {
-            continue;
-        }
+    for table in catalog.logical_tables() {
         let name = qualified(&table.name);
         nodes.insert(name.clone(), graph.add_node(name));
     }

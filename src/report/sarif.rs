@@ -14,6 +14,14 @@ pub(crate) fn level(severity: Severity) -> &'static str {
     }
 }
 
+/// A result's message: the finding, then its help on a line of its own.
+pub(crate) fn message_text(message: &str, help: Option<&str>) -> String {
+    match help {
+        Some(help) => format!("{message}\nhelp: {help}"),
+        None => message.to_string(),
+    }
+}
+
 /// Every rule as a SARIF `reportingDescriptor`, in registry order (results refer to them by index).
 pub(crate) fn rule_descriptors() -> Vec<Value> {
     RULES
@@ -40,11 +48,7 @@ pub fn to_value(report: &Report<'_>) -> Value {
         .iter()
         .map(|f| {
             let rule_index = RULES.iter().position(|r| r.meta().id == f.rule).unwrap_or(0);
-            let mut text = f.message.clone();
-            if let Some(help) = &f.help {
-                text.push_str("\nhelp: ");
-                text.push_str(help);
-            }
+            let text = message_text(&f.message, f.help.as_deref());
             let mut properties = json!({"category": f.category});
             if let Some(fix) = &f.fix {
                 properties["fix"] = json!(fix);

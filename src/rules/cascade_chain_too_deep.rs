@@ -29,10 +29,7 @@ impl Rule for CascadeChainTooDeep {
         // Edges point from a parent table to each child whose foreign key cascades its deletes.
         let mut graph: DiGraph<&QualName, ()> = DiGraph::new();
         let mut nodes: HashMap<&QualName, NodeIndex> = HashMap::new();
-        for table in cx.catalog.tables.values() {
-            if matches!(table.kind, crate::catalog::TableKind::Partition { .. }) {
-                continue;
-            }
+        for table in cx.catalog.logical_tables() {
             for fk in table.foreign_keys() {
                 if let ConstraintKind::ForeignKey {
                     ref_table,

@@ -34,10 +34,7 @@ impl Rule for EnumLikeColumnWithoutCheck {
     }
 
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
-        for table in cx.catalog.tables.values() {
-            if matches!(table.kind, crate::catalog::TableKind::Partition { .. }) {
-                continue;
-            }
+        for table in cx.catalog.logical_tables() {
             for column in &table.columns {
                 let name = column.name.as_str();
                 let enum_like = ENUM_LIKE.contains(&name)

@@ -20,10 +20,7 @@ impl Rule for JsonbWithoutShapeCheck {
     }
 
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
-        for table in cx.catalog.tables.values() {
-            if matches!(table.kind, crate::catalog::TableKind::Partition { .. }) {
-                continue;
-            }
+        for table in cx.catalog.logical_tables() {
             for column in &table.columns {
                 let ty = &column.type_name;
                 if ty.name != "jsonb"

@@ -70,10 +70,7 @@ impl Rule for NaturalKeyWithoutUnique {
     }
 
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
-        for table in cx.catalog.tables.values() {
-            if matches!(table.kind, crate::catalog::TableKind::Partition { .. }) {
-                continue;
-            }
+        for table in cx.catalog.logical_tables() {
             // An email identifies a person's account, not an organisation's contact address.
             let holds_people = PEOPLE_TABLES
                 .iter()

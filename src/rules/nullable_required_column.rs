@@ -31,10 +31,7 @@ impl Rule for NullableRequiredColumn {
     }
 
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
-        for table in cx.catalog.tables.values() {
-            if matches!(table.kind, crate::catalog::TableKind::Partition { .. }) {
-                continue;
-            }
+        for table in cx.catalog.logical_tables() {
             for column in table.columns.iter().filter(|c| !never_null(table, c)) {
                 let Some(evidence) = evidence(cx, table, column) else {
                     continue;

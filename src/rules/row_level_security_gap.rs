@@ -22,10 +22,7 @@ impl Rule for RowLevelSecurityGap {
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         // Projects that use RLS somewhere are the ones for which a table without it is a gap.
         let project_uses_rls = cx.catalog.tables.values().any(|t| t.rls_enabled);
-        for table in cx.catalog.tables.values() {
-            if matches!(table.kind, crate::catalog::TableKind::Partition { .. }) {
-                continue;
-            }
+        for table in cx.catalog.logical_tables() {
             let t = &table.name;
             let message = if table.rls_enabled && table.policies.is_empty() {
                 format!("`{t}` has row-level security enabled but no policy: every role except the owner and superusers sees no rows and cannot write any")
