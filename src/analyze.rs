@@ -26,6 +26,8 @@ pub struct Stats {
     pub unmodelled_statements: usize,
     /// Unmodelled statements by node name.
     pub unmodelled_kinds: BTreeMap<String, usize>,
+    /// Application queries checked (after de-duplication).
+    pub queries: usize,
 }
 
 impl Stats {
@@ -34,6 +36,7 @@ impl Stats {
         self.migrations += other.migrations;
         self.statements += other.statements;
         self.unmodelled_statements += other.unmodelled_statements;
+        self.queries += other.queries;
         for (k, v) in &other.unmodelled_kinds {
             *self.unmodelled_kinds.entry(k.clone()).or_default() += v;
         }
@@ -44,6 +47,65 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     pub stats: Stats,
     pub catalog: Catalog,
+    /// Tables and columns that migrations dropped or renamed, in order: what breaks the queries
+    /// of a release that predates them.
+    pub removals: Vec<Removal>,
+}
+
+/// A table or column a migration dropped or renamed.
+#[derive(Debug, Clone)]
+pub struct Removal {
+    pub table: QualName,
+    /// None when the whole table went.
+    pub column: Option<String>,
+    /// "dropped", or "renamed to `x`".
+    pub what: String,
+    pub migration: String,
+    pub file: std::path::PathBuf,
+    pub line: usize,
+    /// For a column whose type changed: the old and the new type.
+    pub retyped: Option<(crate::syntax::TypeName, crate::syntax::TypeName)>,
+}
+
+/// The tables and columns `stmt` drops or renames.
+fn removals_of(stmt: &StmtKind) -> Vec<(QualName, Option<String>, String)> {
+    use crate::syntax::{AlterCmd, ObjectKind};
+    let mut out = vec![];
+    match stmt {
+        StmtKind::Drop(d)
+            if matches!(
+                d.kind,
+                ObjectKind::Table | ObjectKind::View | ObjectKind::MaterializedView
+            ) =>
+        {
+            for name in &d.names {
+                out.push((name.clone(), None, "dropped".to_string()));
+            }
+        }
+        StmtKind::AlterTable(a) => {
+            for cmd in &a.cmds {
+                if let AlterCmd::DropColumn { name, .. } = cmd {
+                    out.push((a.name.clone(), Some(name.clone()), "dropped".to_string()));
+                }
+            }
+        }
+        StmtKind::Rename(r) => match (r.kind, &r.sub_name) {
+            (ObjectKind::Column, Some(column)) => out.push((
+                r.target.clone(),
+                Some(column.clone()),
+                format!("renamed to `{}`", r.new_name),
+            )),
+            (ObjectKind::Table | ObjectKind::View | ObjectKind::MaterializedView, None) => out
+                .push((
+                    r.target.clone(),
+                    None,
+                    format!("renamed to `{}`", r.new_name),
+                )),
+            _ => {}
+        },
+        _ => {}
+    }
+    out
 }
 
 /// Where an object of the final schema was created, to place schema findings.
@@ -74,6 +136,7 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
     let mut raw: Vec<(usize, Option<String>, Diagnostic)> = vec![];
     let mut suppressions: Vec<(usize, Suppression)> = vec![];
     let mut origins: Origins = HashMap::new();
+    let mut removals: Vec<Removal> = vec![];
 
     for problem in &set.problems {
         raw.push((
@@ -196,6 +259,53 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
                     &migration.id,
                     &mut origins,
                 );
+                let file = &set.files[part.file];
+                // Only for the few statements that remove or retype something (counting lines
+                // for every statement would be quadratic in a large file).
+                let line = || {
+                    file.text.as_bytes()[..stmt.span.start.min(file.text.len())]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count()
+                        + 1
+                };
+                for (table, column, what) in removals_of(&stmt.kind) {
+                    removals.push(Removal {
+                        table,
+                        column,
+                        what,
+                        migration: migration.id.clone(),
+                        file: file.path.clone(),
+                        line: line(),
+                        retyped: None,
+                    });
+                }
+                // Columns whose type changes: the running release may compare or bind them as
+                // the old type.
+                if let StmtKind::AlterTable(a) = &stmt.kind {
+                    for cmd in &a.cmds {
+                        if let AlterCmd::AlterColumnType {
+                            column, type_name, ..
+                        } = cmd
+                        {
+                            let old = catalog
+                                .table(&a.name)
+                                .and_then(|t| t.column(column))
+                                .map(|c| c.type_name.clone());
+                            if let Some(old) = old.filter(|o| o != type_name) {
+                                removals.push(Removal {
+                                    table: a.name.clone(),
+                                    column: Some(column.clone()),
+                                    what: format!("retyped from `{old}` to `{type_name}`"),
+                                    migration: migration.id.clone(),
+                                    file: file.path.clone(),
+                                    line: line(),
+                                    retyped: Some((old, type_name.clone())),
+                                });
+                            }
+                        }
+                    }
+                }
                 apply(&mut catalog, &stmt.kind);
                 in_transaction.push(in_tx);
             }
@@ -276,6 +386,7 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
         findings,
         stats,
         catalog,
+        removals,
     }
 }
 

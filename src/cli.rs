@@ -68,6 +68,30 @@ pub struct ProveArgs {
     /// Seconds to wait for the throwaway server to start.
     #[arg(long, default_value_t = 120)]
     pub startup_timeout: u64,
+    /// Application queries (files or directories, repeatable): each is prepared on the migrated
+    /// schema, and each index a finding suggests is tried (EXPLAIN before and after).
+    #[arg(long = "queries", value_name = "PATH")]
+    pub queries: Vec<PathBuf>,
+    /// With --queries: also prepare the query files as they were at this git ref (the release
+    /// still running) against the new schema.
+    #[arg(long, value_name = "GIT_REF")]
+    pub since: Option<String>,
+    /// Synthetic rows per table (types, foreign keys and unique keys respected), so that scans,
+    /// rewrites and validations are real: in the replay, each table is filled before the first
+    /// migration that finds it (default none); in fix and query proofs (default 10,000).
+    #[arg(long)]
+    pub rows: Option<u64>,
+    /// While each statement that locks existing tables runs, read and write those tables from
+    /// two other connections and report how long they waited (use with --rows for real durations).
+    #[arg(long)]
+    pub traffic: bool,
+    /// Do not prove fix recipes (each one replays the history up to its statement on a copy).
+    #[arg(long)]
+    pub no_fixes: bool,
+    /// Data of your own: in the replay, run before the first migration after which it applies
+    /// (the tables it fills exist); in query proofs, after the migrations.
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: ProveFormat,
@@ -79,6 +103,10 @@ pub enum ProveFormat {
     Human,
     /// The whole proof as JSON (`"version": 1`).
     Json,
+    /// A summary and tables per migration, fix and query, for a pull request comment.
+    Markdown,
+    /// The proofs that failed as SARIF 2.1.0 results at their file and line.
+    Sarif,
 }
 
 #[derive(Debug, clap::Args)]
@@ -99,6 +127,13 @@ pub struct AuditArgs {
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
+    /// Application query files or directories to check against the live schema (repeatable), in
+    /// addition to the statements `pg_stat_statements` recorded.
+    #[arg(long = "queries", value_name = "PATH")]
+    pub queries: Vec<PathBuf>,
+    /// Do not read `pg_stat_statements`.
+    #[arg(long)]
+    pub no_stat_statements: bool,
 }
 
 pub use crate::report::audit::AuditFormat;
@@ -133,6 +168,11 @@ pub struct LintArgs {
     /// postgresql:// URL read read-only (for squashed migration histories).
     #[arg(long, value_name = "DUMP_OR_URL")]
     pub schema_from: Option<String>,
+    /// Application queries to check against the schema the migrations build: `.sql` files or
+    /// directories (repeatable; sqlc and yesql/aiosql names, `$1`, `:name` and `?` placeholders).
+    /// With `--since`, the files as they were at that ref are checked too (the running release).
+    #[arg(long = "queries", value_name = "PATH")]
+    pub queries: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -66,6 +66,8 @@ struct ConfigFile {
     rules: Option<BTreeMap<String, Level>>,
     ignore: Option<Vec<IgnoreEntry>>,
     tenant_columns: Option<Vec<String>>,
+    /// Application query files or directories, relative to the config file.
+    queries: Option<Vec<PathBuf>>,
 }
 
 /// `[[ignore]]`: findings about database objects (`pgproof audit`) to leave out, by object name.
@@ -114,6 +116,10 @@ pub struct Settings {
     pub ignores: Vec<ObjectIgnore>,
     /// Column names that scope a row to a tenant; the rules' defaults when None.
     pub tenant_columns: Option<Vec<String>>,
+    /// Application query files or directories (`queries` in the config, `--queries`).
+    pub queries: Vec<PathBuf>,
+    /// Joins read from those queries, as evidence for schema rules (filled by the command).
+    pub query_joins: Option<std::sync::Arc<Vec<(crate::syntax::JoinPair, String)>>>,
 }
 
 impl Default for Settings {
@@ -129,6 +135,8 @@ impl Default for Settings {
             base_schema: None,
             ignores: vec![],
             tenant_columns: None,
+            queries: vec![],
+            query_joins: None,
         }
     }
 }
@@ -206,6 +214,12 @@ pub fn load(path: Option<&Path>) -> Result<Settings> {
         settings.levels.insert(rule, level);
     }
     settings.tenant_columns = file.tenant_columns;
+    settings.queries = file
+        .queries
+        .unwrap_or_default()
+        .into_iter()
+        .map(|q| base.join(q))
+        .collect();
     for (i, entry) in file.ignore.unwrap_or_default().into_iter().enumerate() {
         let at = format!(
             "invalid config `{}`: `[[ignore]]` entry {}",

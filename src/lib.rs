@@ -18,6 +18,7 @@ pub mod live;
 pub mod locks;
 pub mod parse;
 pub mod prove;
+pub mod queries;
 pub mod report;
 
 pub mod rules;

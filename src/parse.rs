@@ -269,6 +269,20 @@ pub(crate) fn parse_tree_only(input: &str) -> Option<protobuf::ParseResult> {
     }
 }
 
+/// Statement boundaries of `input` (see [`split_statements`]), for other sources of SQL.
+pub(crate) fn statement_bounds(input: &str) -> Result<Vec<(usize, usize)>, (usize, String)> {
+    split_statements(input)
+}
+
+/// The protobuf tree of one query, or the syntax error (byte offset, message).
+pub(crate) fn parse_query(input: &str) -> Result<protobuf::ParseResult, (usize, String)> {
+    match parse_tree(input) {
+        Parsed::Tree(tree) => Ok(tree),
+        Parsed::Error(at, message) => Err((at, message)),
+        Parsed::Undecodable => Err((0, "query nests deeper than pgproof can read".into())),
+    }
+}
+
 /// Statement boundaries `[start, end)` in `input` from PostgreSQL's grammar, without building a
 /// tree for the caller; or the syntax error (byte offset, message).
 fn split_statements(input: &str) -> Result<Vec<(usize, usize)>, (usize, String)> {

@@ -1115,7 +1115,7 @@ fn node_name(node: &NodeEnum) -> String {
     name.0
 }
 
-fn range_var(rv: Option<&protobuf::RangeVar>) -> QualName {
+pub(crate) fn range_var(rv: Option<&protobuf::RangeVar>) -> QualName {
     match rv {
         Some(rv) => {
             let schema = if !rv.schemaname.is_empty() {
@@ -1141,7 +1141,7 @@ fn range_vars(nodes: &[Node]) -> Vec<QualName> {
         .collect()
 }
 
-fn str_of(node: &Node) -> Option<&str> {
+pub(crate) fn str_of(node: &Node) -> Option<&str> {
     match node.node.as_ref() {
         Some(NodeEnum::String(s)) => Some(&s.sval),
         _ => None,
@@ -1157,7 +1157,7 @@ fn strings(nodes: &[Node]) -> Vec<String> {
 }
 
 /// A list of String nodes as a qualified name (`schema.name` or `name`).
-fn name_list(nodes: &[Node]) -> QualName {
+pub(crate) fn name_list(nodes: &[Node]) -> QualName {
     let parts = strings(nodes);
     match parts.as_slice() {
         [] => QualName::public("?"),

@@ -38,6 +38,53 @@ fn findings_for(
         .collect()
 }
 
+/// Checks `query` (a query file) against the schema `setup` (then `migration`, if any) builds.
+fn query_findings(
+    setup: Option<&str>,
+    migration: Option<&str>,
+    query: &str,
+    pg_version: Option<u32>,
+) -> Vec<pgproof::finding::Finding> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let migrations = dir.path().join("migrations");
+    fs::create_dir(&migrations).expect("migrations dir");
+    fs::write(migrations.join("001_setup.sql"), setup.unwrap_or("")).expect("write setup");
+    if let Some(m) = migration {
+        fs::write(migrations.join("002_fix.sql"), m).expect("write fix");
+    }
+    let queries = dir.path().join("queries.sql");
+    fs::write(&queries, query).expect("write query");
+    let mut settings = Settings::default();
+    if let Some(v) = pg_version {
+        settings.pg_version = v;
+    }
+    settings.queries = vec![queries];
+    pgproof::commands::lint::lint_dir(&migrations, &settings)
+        .expect("lint runs")
+        .into_iter()
+        .filter(|f| f.file.to_string_lossy().ends_with("queries.sql"))
+        .collect()
+}
+
+/// Findings for one doc example: a migration after `setup`, or a query against it.
+fn example_findings(
+    examples: &[pgproof::docs::Example],
+    i: usize,
+) -> Vec<pgproof::finding::Finding> {
+    let example = &examples[i];
+    let setup = setup_of(examples);
+    if example.options.iter().any(|o| o == "query") {
+        query_findings(setup, None, &example.sql, example.pg_version())
+    } else {
+        findings_for(
+            setup,
+            &example.sql,
+            down_of(examples, i),
+            example.pg_version(),
+        )
+    }
+}
+
 /// The `sql down` block right after example `i`, if any: the down part of that example.
 fn down_of(examples: &[pgproof::docs::Example], i: usize) -> Option<&str> {
     examples
@@ -61,7 +108,6 @@ fn every_rule_doc_example_behaves_as_documented() {
     for rule in RULES {
         let meta = rule.meta();
         let examples = examples(meta.doc);
-        let setup = setup_of(&examples);
         let bad = examples.iter().filter(|e| e.kind == "bad").count();
         let good = examples.iter().filter(|e| e.kind == "good").count();
         if meta.doc_examples && (bad == 0 || good == 0) {
@@ -74,8 +120,7 @@ fn every_rule_doc_example_behaves_as_documented() {
             if example.kind == "setup" || example.kind == "down" {
                 continue;
             }
-            let down = down_of(&examples, i);
-            let found = findings_for(setup, &example.sql, down, example.pg_version());
+            let found = example_findings(&examples, i);
             let fired = found.iter().any(|f| f.rule == meta.id);
             checked += 1;
             match example.kind.as_str() {
@@ -112,7 +157,8 @@ fn fixes_offered_by_bad_examples_lint_clean() {
         let setup = setup_of(&examples);
         for (i, bad) in examples.iter().enumerate().filter(|(_, e)| e.kind == "bad") {
             let down = down_of(&examples, i);
-            for finding in findings_for(setup, &bad.sql, down, bad.pg_version())
+            let is_query = bad.options.iter().any(|o| o == "query");
+            for finding in example_findings(&examples, i)
                 .iter()
                 .filter(|f| f.rule == meta.id)
             {
@@ -120,7 +166,12 @@ fn fixes_offered_by_bad_examples_lint_clean() {
                 if fix.applicability == pgproof::finding::Applicability::DisplayOnly {
                     continue;
                 }
-                let again = findings_for(setup, &fix.sql, down, bad.pg_version());
+                // A query's fix is a migration; the query must then pass.
+                let again = if is_query {
+                    query_findings(setup, Some(&fix.sql), &bad.sql, bad.pg_version())
+                } else {
+                    findings_for(setup, &fix.sql, down, bad.pg_version())
+                };
                 assert!(
                     !again.iter().any(|f| f.rule == meta.id),
                     "{}: the offered fix still fires:\n{}",

@@ -8,6 +8,7 @@ use pgproof::live::local::LocalCluster;
 use pgproof::live::{config, Session};
 use pgproof::syntax::IndexKey;
 use std::collections::BTreeMap;
+use std::path::Path;
 
 mod common;
 
@@ -827,4 +828,136 @@ fn introspection_matches_replay_on_every_supported_major_in_containers() {
             );
         }
     }
+}
+
+/// The application queries of `sql-fixtures/apps/shop` against a live copy of its schema with
+/// data, from the query files and from what `pg_stat_statements` recorded.
+#[test]
+fn audit_checks_queries_from_files_and_pg_stat_statements() {
+    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-fixtures/apps/shop");
+    let cluster = LocalCluster::start_with(None, "-c shared_preload_libraries=pg_stat_statements")
+        .expect("a throwaway PostgreSQL starts");
+    let url = cluster.url("postgres");
+    let mut migrations: Vec<_> = std::fs::read_dir(app.join("migrations"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    migrations.sort();
+    for m in migrations {
+        execute(&url, &std::fs::read_to_string(m).unwrap());
+    }
+    execute(
+        &url,
+        "CREATE EXTENSION pg_stat_statements;
+         INSERT INTO customers (email, name, org_id, login)
+           SELECT 'u' || g || '@example.com', 'name ' || g, g % 10, 'login' || g FROM generate_series(1, 20000) g;
+         INSERT INTO orders (customer_id, status) SELECT 1 + g % 20000, 'new' FROM generate_series(1, 20000) g;
+         ANALYZE;
+         SELECT pg_stat_statements_reset();",
+    );
+    // The workload: an unindexed filter, called often, and an indexed lookup.
+    let (runtime, client) = connect(&url);
+    for i in 0..25 {
+        let status = if i % 2 == 0 { "new" } else { "paid" };
+        runtime
+            .block_on(client.query("SELECT id FROM orders WHERE status = $1", &[&status]))
+            .unwrap();
+        runtime
+            .block_on(client.query("SELECT email FROM customers WHERE id = $1", &[&(i as i64)]))
+            .unwrap();
+    }
+    drop(client);
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
+            .args(args)
+            .current_dir(std::env::temp_dir())
+            .output()
+            .expect("pgproof runs")
+    };
+    let queries = app.join("queries");
+    let out = run(&[
+        "audit",
+        "--database-url",
+        &url,
+        "--queries",
+        &queries.to_string_lossy(),
+        "--format",
+        "json",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("pg_stat_statements"), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    // From pg_stat_statements: the status filter, with its workload as evidence.
+    let recorded = findings
+        .iter()
+        .find(|f| {
+            f["rule"] == "unindexed-query"
+                && f["object"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("pg_stat_statements #")
+        })
+        .unwrap_or_else(|| panic!("{findings:#?}"));
+    let evidence = recorded["evidence"].to_string();
+    assert!(
+        evidence.contains("WHERE status = $1") && evidence.contains("25 calls"),
+        "{recorded:#}"
+    );
+    assert!(recorded["message"]
+        .as_str()
+        .unwrap()
+        .contains("called 25 times"));
+    // The indexed lookup is not reported.
+    assert!(!findings.iter().any(|f| f["evidence"]
+        .to_string()
+        .contains("FROM customers WHERE id = $1")));
+    // From the files: checked against the live schema; the empty `products` table is too small
+    // to report.
+    let from_files: Vec<(String, String)> = findings
+        .iter()
+        .filter(|f| f["object"].as_str().unwrap().contains("customers.sql"))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["object"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        from_files
+            .iter()
+            .any(|(r, _)| r == "single-row-lookup-without-unique"),
+        "{from_files:#?}"
+    );
+    assert!(!findings.iter().any(|f| f["rule"] == "unindexed-query"
+        && f["message"].as_str().unwrap().contains("products-by-title")));
+    // The query join is evidence for the missing foreign key.
+    assert!(findings.iter().any(|f| f["rule"] == "missing-foreign-key"
+        && f["object"] == "public.shipments.parcel_of"
+        && f["message"].as_str().unwrap().contains("order-shipments")));
+
+    // Without the extension: a note, and the files are still checked.
+    execute(&url, "DROP EXTENSION pg_stat_statements");
+    let out = run(&[
+        "audit",
+        "--database-url",
+        &url,
+        "--queries",
+        &queries.to_string_lossy(),
+        "--format",
+        "json",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("pg_stat_statements extension is not installed"),
+        "{stderr}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "single-row-lookup-without-unique"));
 }

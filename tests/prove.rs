@@ -2,8 +2,10 @@
 //! Nothing here skips silently: a missing engine or image fails, unless
 //! `PGPROOF_SKIP_CONTAINER_TESTS=1` explicitly turns the container tests off.
 
+mod common;
+
 use pgproof::config::Settings;
-use pgproof::prove::backend::{BackendChoice, BackendOptions, Throwaway};
+use pgproof::prove::backend::Throwaway;
 use serde_json::Value;
 use std::process::Command;
 use std::time::Duration;
@@ -129,6 +131,32 @@ fn check_shop_proof(code: i32, json: &Value, stderr: &str, server_major: &str) {
     assert_eq!(json["summary"]["irreversible"], 1);
     assert_eq!(json["summary"]["not_observed"], 0);
     assert_eq!(json["summary"]["unpredicted"], 0);
+    // Fix proofs: each recipe, run instead of its statement on a copy with synthetic rows, leaves
+    // the same schema and does its table-sized work under a weaker lock than the original.
+    let fixes = json["proof"]["sets"][0]["fixes"].as_array().unwrap();
+    let rules: Vec<&str> = fixes.iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(
+        rules,
+        [
+            "create-index-non-concurrently",
+            "add-column-volatile-default",
+            "add-unique-without-index"
+        ]
+    );
+    for f in fixes {
+        assert_eq!(f["verdict"], "proven", "{f:#}");
+        assert!(f["differences"].as_array().unwrap().is_empty());
+        assert_eq!(f["lints_clean"], true);
+        let original = &f["original"];
+        assert!(
+            original["rewrote"] == true || original["rows_read"].as_i64().unwrap() > 0,
+            "the original does table-sized work: {f:#}"
+        );
+    }
+    // CREATE INDEX: SHARE while reading the table; CONCURRENTLY: SHARE UPDATE EXCLUSIVE.
+    assert_eq!(fixes[0]["original"]["lock"], "SHARE");
+    assert_eq!(fixes[0]["steps"][0]["lock"], "SHARE_UPDATE_EXCLUSIVE");
+    assert_eq!(json["summary"]["fixes_proven"], 3);
 }
 
 #[test]
@@ -159,15 +187,7 @@ fn prove_in_a_container_gives_the_same_proof() {
 /// the server shows nothing stronger than pgproof's lock model on the examples' existing tables.
 #[test]
 fn every_lock_claim_in_the_rule_docs_is_confirmed_by_the_server() {
-    let mut server = Throwaway::start(&BackendOptions {
-        choice: BackendChoice::Local,
-        image: None,
-        pg_bin: None,
-        database_url: None,
-        pg_version: 15,
-        startup_timeout: Duration::from_secs(60),
-    })
-    .expect("a local throwaway PostgreSQL");
+    let mut server = common::local_server();
     let settings = Settings::default();
     let mut checked = 0;
     let mut failures = vec![];
@@ -197,7 +217,15 @@ fn every_lock_claim_in_the_rule_docs_is_confirmed_by_the_server() {
             {
                 continue;
             }
-            let proof = match pgproof::prove::prove(&mut server, &sets, &findings) {
+            let options = pgproof::prove::Options {
+                fixes: false,
+                rows: 0,
+                replay_rows: 0,
+                seed: None,
+                traffic: false,
+                settings: settings.clone(),
+            };
+            let proof = match pgproof::prove::prove(&mut server, &sets, &findings, &options) {
                 Ok(p) => p,
                 Err(e) => {
                     failures.push(format!("{}: {e:#}", meta.id));
@@ -388,4 +416,543 @@ fn prune_removes_leftover_throwaway_containers() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("removed 1 throwaway container(s)"));
     assert_no_leftover_containers();
+}
+
+/// `prove --queries` on the shop fixture app: every query is prepared on the migrated schema
+/// with synthetic rows, every suggested index is created and shown to be used by the plan, and
+/// the running release's query that a rename breaks fails on the server.
+#[test]
+fn prove_queries_prepares_each_query_and_proves_suggested_indexes() {
+    let app = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-fixtures/apps/shop");
+    // A git history: release v1 selects `customers.name`; the new migration renames it.
+    let repo = tempfile::tempdir().unwrap();
+    let root = repo.path();
+    let copy = |from: &std::path::Path, to: &std::path::Path| {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+    };
+    copy(&app.join("migrations"), &root.join("migrations"));
+    copy(&app.join("queries"), &root.join("queries"));
+    std::fs::write(
+        root.join("queries/profile.sql"),
+        "-- name: Profile :one\nSELECT name FROM customers WHERE id = $1;\n",
+    )
+    .unwrap();
+    common::git(root, &["init", "-q"]);
+    common::git(root, &["add", "."]);
+    common::git(root, &["commit", "-qm", "v1"]);
+    common::git(root, &["tag", "v1"]);
+    std::fs::write(
+        root.join("migrations/003_rename.sql"),
+        "ALTER TABLE customers RENAME COLUMN name TO display_name;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("queries/profile.sql"),
+        "-- name: Profile :one\nSELECT display_name FROM customers WHERE id = $1;\n",
+    )
+    .unwrap();
+    // The new release's other queries read `name` too: keep them working for this test.
+    let customers = root.join("queries/customers.sql");
+    let text = std::fs::read_to_string(&customers).unwrap();
+    std::fs::write(
+        &customers,
+        text.replace("name", "display_name")
+            .replace("display_name:", "name:"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args([
+            "prove",
+            "--backend",
+            "local",
+            "--format",
+            "json",
+            "--rows",
+            "5000",
+            "--queries",
+            "queries",
+            "--since",
+            "v1",
+            "migrations",
+        ])
+        .current_dir(root)
+        .output()
+        .expect("pgproof runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("JSON on stdout; stderr: {stderr}"));
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let proof = &json["proof"];
+    assert_eq!(
+        proof["data"]["rows"]["customers"], 5000,
+        "{:#}",
+        proof["data"]
+    );
+    assert!(
+        proof["data"]["skipped"].as_array().unwrap().is_empty(),
+        "{:#}",
+        proof["data"]
+    );
+    let queries = proof["queries"].as_array().unwrap();
+    let failing: Vec<(String, bool, String)> = queries
+        .iter()
+        .filter(|q| !q["error"].is_null())
+        .map(|q| {
+            (
+                format!("{}:{}", q["file"].as_str().unwrap(), q["line"]),
+                q["old_release"].as_bool().unwrap(),
+                q["error"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    // The three broken queries of writes.sql, and the old release's Profile and ListCustomers-era
+    // queries that read `name`.
+    let current: Vec<&(String, bool, String)> = failing.iter().filter(|f| !f.1).collect();
+    assert_eq!(current.len(), 3, "{failing:#?}");
+    assert!(current
+        .iter()
+        .all(|f| f.0.starts_with("queries/writes.sql:")));
+    assert!(
+        failing.iter().any(|f| f.1
+            && f.0.starts_with("v1:queries/profile.sql")
+            && f.2.contains("column \"name\" does not exist")),
+        "{failing:#?}"
+    );
+    // Every suggested index is created and used by the generic plan; the cost drops.
+    let indexes: Vec<&Value> = queries
+        .iter()
+        .flat_map(|q| q["indexes"].as_array().unwrap())
+        .collect();
+    assert!(indexes.len() >= 6, "{indexes:#?}");
+    for i in &indexes {
+        assert_eq!(i["verdict"], "proven", "{i:#}");
+        assert!(
+            i["cost_after"].as_f64().unwrap() < i["cost_before"].as_f64().unwrap(),
+            "{i:#}"
+        );
+        assert!(
+            i["plan_before"].as_str().unwrap().contains("Seq Scan"),
+            "{i:#}"
+        );
+    }
+    assert_eq!(json["summary"]["indexes_not_used"], 0);
+}
+
+/// Every lock-safe recipe a rule doc's `bad` example is offered is proven on the server: the
+/// same schema as the original statement, its table-sized work under a weaker lock, and clean
+/// under its own rule.
+#[test]
+fn every_fix_recipe_in_the_rule_docs_is_proven_by_the_server() {
+    let mut server = common::local_server();
+    let settings = Settings::default();
+    let mut proven = 0;
+    let mut failures = vec![];
+    for rule in pgproof::rules::RULES {
+        let meta = rule.meta();
+        let examples = pgproof::docs::examples(meta.doc);
+        let setup = examples.iter().find(|e| e.kind == "setup");
+        for (i, bad) in examples.iter().enumerate().filter(|(_, e)| e.kind == "bad") {
+            if bad.pg_version().is_some_and(|v| v != 15)
+                || examples.get(i + 1).is_some_and(|e| e.kind == "down")
+                || bad.options.iter().any(|o| o == "query")
+            {
+                continue;
+            }
+            let dir = tempfile::tempdir().unwrap();
+            if let Some(setup) = setup {
+                std::fs::write(dir.path().join("001_setup.sql"), &setup.sql).unwrap();
+            }
+            std::fs::write(dir.path().join("002_example.sql"), &bad.sql).unwrap();
+            let sets = pgproof::source::layout::discover(dir.path(), &settings.load).unwrap();
+            let (findings, _, _) =
+                pgproof::commands::lint::lint_paths(&[dir.path().to_path_buf()], &settings, None)
+                    .unwrap();
+            let findings: Vec<_> = findings.into_iter().filter(|f| f.rule == meta.id).collect();
+            if findings.is_empty() {
+                continue;
+            }
+            let options = pgproof::prove::Options {
+                fixes: true,
+                rows: 2_000,
+                replay_rows: 0,
+                seed: None,
+                traffic: false,
+                settings: settings.clone(),
+            };
+            let proof = match pgproof::prove::prove(&mut server, &sets, &findings, &options) {
+                Ok(p) => p,
+                Err(e) => {
+                    failures.push(format!("{}: {e:#}", meta.id));
+                    continue;
+                }
+            };
+            for f in proof.sets.iter().flat_map(|s| &s.fixes) {
+                if f.verdict == "proven" {
+                    proven += 1;
+                } else {
+                    failures.push(format!(
+                        "{} example #{i}: {} ({:?})\n  recipe: {}\n  original: {:?}\n  steps: {:?}\n  differences: {:?}",
+                        meta.id, f.verdict, f.note, f.recipe, f.original, f.steps, f.differences
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(proven >= 8, "only {proven} recipes proven");
+}
+
+/// A fix proof must fail when the recipe is wrong: a recipe that builds another index is not
+/// equivalent; one that still builds the index under the original lock is not safer.
+#[test]
+fn wrong_recipes_fail_their_fix_proofs() {
+    let mut server = common::local_server();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("001_setup.sql"),
+        "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, status text NOT NULL);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("002_index.sql"),
+        "CREATE INDEX orders_customer_idx ON orders (customer_id);\n",
+    )
+    .unwrap();
+    let settings = Settings::default();
+    let sets = pgproof::source::layout::discover(dir.path(), &settings.load).unwrap();
+    let (findings, _, _) =
+        pgproof::commands::lint::lint_paths(&[dir.path().to_path_buf()], &settings, None).unwrap();
+    let original: Vec<_> = findings
+        .into_iter()
+        .filter(|f| f.rule == "create-index-non-concurrently")
+        .collect();
+    assert_eq!(original.len(), 1);
+    let with_recipe = |sql: &str| {
+        let mut f = original.clone();
+        f[0].fix.as_mut().unwrap().sql = sql.to_string();
+        f
+    };
+    let options = pgproof::prove::Options {
+        fixes: true,
+        rows: 2_000,
+        replay_rows: 0,
+        seed: None,
+        traffic: false,
+        settings: settings.clone(),
+    };
+    let verdict_of = |server: &mut Throwaway, findings: Vec<pgproof::finding::Finding>| {
+        let proof = pgproof::prove::prove(server, &sets, &findings, &options).unwrap();
+        let fix = proof.sets[0].fixes[0].clone();
+        (fix, proof.failed())
+    };
+    // The rule's own recipe: proven.
+    let (fix, failed) = verdict_of(&mut server, original.clone());
+    assert_eq!(fix.verdict, "proven", "{fix:#?}");
+    assert!(!failed);
+    // Another column: the schemas differ, and the difference is named.
+    let (fix, failed) = verdict_of(
+        &mut server,
+        with_recipe("CREATE INDEX CONCURRENTLY orders_customer_idx ON orders (status);"),
+    );
+    assert_eq!(fix.verdict, "not equivalent", "{fix:#?}");
+    assert!(
+        fix.differences
+            .iter()
+            .any(|d| d.path.contains("orders_customer_idx")),
+        "{fix:#?}"
+    );
+    assert!(failed, "a failed fix proof fails the run");
+    // The same build under the same lock: not safer.
+    let (fix, failed) = verdict_of(
+        &mut server,
+        with_recipe(
+            "SET lock_timeout = '5s';\nCREATE INDEX orders_customer_idx ON orders (customer_id);",
+        ),
+    );
+    assert_eq!(fix.verdict, "not safer", "{fix:#?}");
+    assert_eq!(
+        fix.steps.last().unwrap().lock,
+        Some(pgproof::syntax::LockMode::Share)
+    );
+    assert!(failed);
+    // A recipe the server rejects.
+    let (fix, _) = verdict_of(
+        &mut server,
+        with_recipe("CREATE INDEX CONCURRENTLY orders_customer_idx ON orders (no_such_column);"),
+    );
+    assert_eq!(fix.verdict, "fix fails", "{fix:#?}");
+    assert!(
+        fix.note.as_deref().unwrap_or("").contains("no_such_column"),
+        "{fix:#?}"
+    );
+}
+
+/// With data in the replay (`--rows`, `--seed`), a down migration that gives the schema back but
+/// not the data is caught: row counts and checksums of every table before up and after down.
+#[test]
+fn down_migrations_that_lose_data_are_caught_with_rows_and_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path();
+    std::fs::write(
+        m.join("001_customers.up.sql"),
+        "CREATE TABLE customers (id bigint PRIMARY KEY, code text NOT NULL, note text);\n",
+    )
+    .unwrap();
+    std::fs::write(m.join("001_customers.down.sql"), "DROP TABLE customers;\n").unwrap();
+    // The schema round-trips exactly; the codes are cut to three characters on the way.
+    std::fs::write(
+        m.join("002_short_codes.up.sql"),
+        "ALTER TABLE customers ALTER COLUMN code TYPE varchar(3) USING left(code, 3);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        m.join("002_short_codes.down.sql"),
+        "ALTER TABLE customers ALTER COLUMN code TYPE text;\n",
+    )
+    .unwrap();
+    // A harmless pair: a comment and its removal.
+    std::fs::write(
+        m.join("003_comment.up.sql"),
+        "COMMENT ON TABLE customers IS 'people who buy';\n",
+    )
+    .unwrap();
+    std::fs::write(
+        m.join("003_comment.down.sql"),
+        "COMMENT ON TABLE customers IS NULL;\n",
+    )
+    .unwrap();
+    let seed = m.join("seed.sql.txt");
+    std::fs::write(
+        &seed,
+        "INSERT INTO customers (id, code) VALUES (900001, 'ACME-1'), (900002, 'ACME-2');\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args([
+            "prove",
+            "--backend",
+            "local",
+            "--format",
+            "json",
+            "--no-fixes",
+            "--rows",
+            "500",
+            "--seed",
+        ])
+        .arg(&seed)
+        .arg(m)
+        .output()
+        .expect("pgproof runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("JSON on stdout; stderr: {stderr}"));
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let set = &json["proof"]["sets"][0];
+    assert_eq!(
+        set["data"]["seed"], "ran before migration `002_short_codes`",
+        "{:#}",
+        set["data"]
+    );
+    assert_eq!(set["data"]["filled"][0][0], "customers");
+    let r = &migration(&json, "002")["reversibility"];
+    assert!(
+        r["down_differences"].as_array().unwrap().is_empty(),
+        "{r:#}"
+    );
+    let data = r["data_differences"].as_array().unwrap();
+    assert_eq!(data.len(), 1, "{r:#}");
+    assert_eq!(data[0]["table"], "public.customers");
+    assert_eq!(data[0]["rows_before"], 502);
+    assert_eq!(data[0]["rows_after"], 502);
+    assert_eq!(data[0]["checksum_changed"], true);
+    let ok = &migration(&json, "003")["reversibility"];
+    assert!(
+        ok["data_differences"].as_array().unwrap().is_empty(),
+        "{ok:#}"
+    );
+    assert_eq!(json["summary"]["irreversible"], 1);
+}
+
+/// `--format sarif` (validated against the SARIF 2.1.0 schema) names the broken down migration;
+/// `--format markdown` summarises the same proof for a pull request.
+#[test]
+fn prove_sarif_and_markdown_report_the_failed_proofs() {
+    let run = |format: &str| {
+        Command::new(env!("CARGO_BIN_EXE_pgproof"))
+            .args([
+                "prove",
+                "--backend",
+                "local",
+                "--no-fixes",
+                "--format",
+                format,
+                "sql-fixtures/prove/shop",
+            ])
+            .output()
+            .expect("pgproof runs")
+    };
+    let out = run("sarif");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors = common::sarif_errors(&sarif);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{results:#?}");
+    assert_eq!(results[0]["ruleId"], "prove/not-reversible");
+    assert!(
+        results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("004_order_total.up.sql")
+    );
+    let out = run("markdown");
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        md.starts_with("## pgproof prove: ❌ some proofs failed"),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "| 004_order_total | ❌ tables / public.orders / columns / placed_at / default"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("create-index-non-concurrently: confirmed"),
+        "{md}"
+    );
+}
+
+/// `--traffic` with data: a plain CREATE INDEX (SHARE) blocks the workload's writes but not its
+/// reads; a rewrite (ACCESS EXCLUSIVE) blocks both; the concurrent build blocks neither.
+#[test]
+fn traffic_shows_what_each_lock_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path();
+    std::fs::write(
+        m.join("001_orders.sql"),
+        "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, note text);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        m.join("002_index.sql"),
+        "CREATE INDEX orders_customer_idx ON orders (customer_id, note);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        m.join("003_concurrent.sql"),
+        "-- pgproof: ignore missing-lock-timeout -- test\nCREATE INDEX CONCURRENTLY orders_note_idx ON orders (note, customer_id);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        m.join("004_rewrite.sql"),
+        "ALTER TABLE orders ALTER COLUMN customer_id TYPE numeric;\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args([
+            "prove",
+            "--backend",
+            "local",
+            "--format",
+            "json",
+            "--no-fixes",
+            "--rows",
+            "300000",
+            "--traffic",
+        ])
+        .arg(m)
+        .output()
+        .expect("pgproof runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("JSON on stdout; stderr: {stderr}"));
+    let traffic = |id: &str| {
+        let t = &migration(&json, id)["statements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| !s["traffic"].is_null())
+            .unwrap_or_else(|| panic!("no traffic for {id}: {json:#}"))["traffic"];
+        (
+            t["reads_blocked_ms"].as_f64().unwrap(),
+            t["writes_blocked_ms"].as_f64().unwrap(),
+            t["reads"].as_u64().unwrap(),
+        )
+    };
+    let (reads, writes, count) = traffic("002");
+    assert!(
+        reads == 0.0 && count > 0,
+        "SHARE lets reads through: {reads} ms"
+    );
+    assert!(writes > 0.0, "SHARE blocks writes");
+    let (reads, writes, _) = traffic("003");
+    assert!(
+        reads == 0.0 && writes == 0.0,
+        "CONCURRENTLY blocks neither: {reads} / {writes} ms"
+    );
+    let (reads, writes, _) = traffic("004");
+    assert!(
+        reads > 0.0 && writes > 0.0,
+        "a rewrite blocks both: {reads} / {writes} ms"
+    );
+}
+
+/// The url backend: scratch `pgproof_*` databases on a server the user names, all dropped
+/// afterwards; the database in the URL (with its own tables) is only connected to, never changed.
+#[test]
+fn url_backend_uses_scratch_databases_and_leaves_the_server_as_it_was() {
+    let cluster = pgproof::live::local::LocalCluster::start(None).expect("a throwaway PostgreSQL");
+    let admin = pgproof::prove::exec::Conn::connect(&cluster.url("postgres")).unwrap();
+    admin
+        .execute_batch(
+            "CREATE TABLE precious (id int PRIMARY KEY); INSERT INTO precious VALUES (1), (2);",
+        )
+        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args([
+            "prove",
+            "--backend",
+            "url",
+            "--database-url",
+            &cluster.url("postgres"),
+            "--format",
+            "json",
+            "sql-fixtures/prove/shop",
+        ])
+        .output()
+        .expect("pgproof runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("JSON on stdout; stderr: {stderr}"));
+    check_shop_proof(out.status.code().unwrap_or(-1), &json, &stderr, "15");
+    let left: Vec<String> = admin
+        .query(
+            "SELECT datname::text FROM pg_database WHERE datname LIKE 'pgproof_%'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(left.is_empty(), "scratch databases left: {left:?}");
+    let rows: i64 = admin.query("SELECT count(*) FROM precious", &[]).unwrap()[0].get(0);
+    assert_eq!(rows, 2);
+    let tables: i64 = admin
+        .query(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+            &[],
+        )
+        .unwrap()[0]
+        .get(0);
+    assert_eq!(tables, 1, "nothing was created in the URL's database");
 }

@@ -97,6 +97,154 @@ fn evidence(catalog: &Catalog, table: &QualName, member: Option<&Member>) -> Vec
     out
 }
 
+/// The heaviest statements read from `pg_stat_statements`.
+const STAT_STATEMENTS_LIMIT: i64 = 1000;
+
+/// Query findings with what the audit shows for each: the query as an object name, its text.
+struct CheckedQueries {
+    findings: Vec<crate::finding::Finding>,
+    /// Per query file: for each finding's file, the object name and text of the query at an offset.
+    sources: crate::source::queries::QuerySources,
+    queries: Vec<crate::queries::Query>,
+    /// Index of the `pg_stat_statements` pseudo-file, if read.
+    stat_file: Option<usize>,
+}
+
+/// Loads the query files and the `pg_stat_statements` statements, checks them against `catalog`,
+/// and records their joins in `settings` for the schema rules.
+fn check_queries(
+    catalog: &Catalog,
+    settings: &mut config::Settings,
+    workload: Option<Vec<live::StatStatement>>,
+) -> Result<Option<CheckedQueries>> {
+    use crate::source::queries::{load, split_normalized, QuerySources};
+    let mut sources = if settings.queries.is_empty() {
+        QuerySources::default()
+    } else {
+        load(&settings.queries, settings.load.max_file_bytes)?
+    };
+    let mut stat_file = None;
+    let mut starts: Vec<(usize, crate::queries::QueryStats)> = vec![];
+    if let Some(statements) = workload.filter(|s| !s.is_empty()) {
+        let index = sources.files.len();
+        let mut text = String::new();
+        for s in &statements {
+            starts.push((text.len(), s.stats));
+            text.push_str(s.query.trim().trim_end_matches(';'));
+            text.push_str(";\n\n");
+        }
+        let raw = split_normalized(index, &text);
+        sources.queries.extend(raw);
+        sources.files.push(crate::source::SourceFile {
+            path: "pg_stat_statements".into(),
+            text,
+        });
+        stat_file = Some(index);
+    }
+    if sources.queries.is_empty() && sources.problems.is_empty() {
+        return Ok(None);
+    }
+    let (mut queries, mut errors) = crate::queries::parse(&sources.queries);
+    // Truncated statement texts (track_activity_query_size) do not parse: not the user's error.
+    errors.retain(|e| Some(e.file) != stat_file);
+    for q in &mut queries {
+        if Some(q.file) != stat_file {
+            continue;
+        }
+        let stats_at = |start: usize| {
+            let i = starts.partition_point(|(s, _)| *s <= start);
+            starts[i.saturating_sub(1)].1
+        };
+        let mut stats = stats_at(q.span.start);
+        for (file, span) in &q.duplicates {
+            if *file == q.file {
+                let more = stats_at(span.start);
+                stats.total_ms += more.total_ms;
+                stats.calls += more.calls;
+            }
+        }
+        if stats.calls > 0 {
+            stats.mean_ms = stats.total_ms / stats.calls as f64;
+        }
+        q.stats = Some(stats);
+        let text = &sources.files[q.file].text[q.span.start..q.span.end];
+        let mut short: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if short.chars().count() > 70 {
+            short = short.chars().take(70).collect::<String>() + "…";
+        }
+        q.name = Some(short);
+    }
+    let joins = crate::queries::join_evidence(&queries, &sources.files);
+    settings.query_joins = Some(std::sync::Arc::new(joins));
+    let findings = crate::queries::check(&sources, &queries, &errors, catalog, settings, None);
+    Ok(Some(CheckedQueries {
+        findings,
+        sources,
+        queries,
+        stat_file,
+    }))
+}
+
+/// Query findings as audit findings: the object is the query (`pg_stat_statements #3`, ranked by
+/// total time, or `file:line`), the evidence its text and workload.
+fn query_findings(
+    checked: Option<CheckedQueries>,
+    settings: &config::Settings,
+    ignored: &mut usize,
+) -> Vec<ObjectFinding> {
+    let Some(checked) = checked else {
+        return vec![];
+    };
+    let mut out = vec![];
+    for f in checked.findings {
+        let Some(rule) = crate::rules::find(&f.rule) else {
+            continue;
+        };
+        let meta = rule.meta();
+        let file = checked.sources.files.iter().position(|s| s.path == f.file);
+        let query = checked.queries.iter().find(|q| {
+            Some(q.file) == file && q.span.start <= f.span.start && f.span.start <= q.span.end
+        });
+        let object = match (query, file) {
+            (Some(q), Some(i)) if Some(i) == checked.stat_file => {
+                let rank = checked.sources.files[i].text[..q.span.start]
+                    .matches(";\n\n")
+                    .count()
+                    + 1;
+                format!("pg_stat_statements #{rank:04}")
+            }
+            _ => format!("{}:{}", f.file.display(), f.start.line),
+        };
+        if settings.ignores.iter().any(|i| i.covers(meta.id, &object)) {
+            *ignored += 1;
+            continue;
+        }
+        let mut evidence = vec![];
+        if let (Some(q), Some(i)) = (query, file) {
+            let text = &checked.sources.files[i].text[q.span.start..q.span.end];
+            evidence.push(text.split_whitespace().collect::<Vec<_>>().join(" "));
+            if let Some(s) = q.stats {
+                evidence.push(format!(
+                    "{} calls, mean {:.2} ms, total {:.0} ms",
+                    s.calls, s.mean_ms, s.total_ms
+                ));
+            }
+        }
+        out.push(ObjectFinding {
+            rule: meta.id,
+            severity: f.severity,
+            category: meta.category.name(),
+            object,
+            table: "(queries)".to_string(),
+            message: f.message,
+            evidence,
+            help: f.help,
+            fix: f.fix,
+        });
+    }
+    out
+}
+
 pub fn run(args: &AuditArgs) -> Result<Outcome> {
     let config_path = match &args.config {
         Some(p) if !p.is_file() => bail!("config file `{}` does not exist", p.display()),
@@ -119,6 +267,9 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         }
         clock = std::time::Instant::now();
     };
+    if !args.queries.is_empty() {
+        settings.queries = args.queries.clone();
+    }
     let connection = live::config(args.database_url.as_deref())?;
     let session = Session::open(&connection)?;
     let server = session.server_major()?;
@@ -129,9 +280,31 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
             schemas: args.schemas.clone(),
         },
     )?;
-    drop(session);
     lap("introspect");
-    let audit = audit_catalog(&catalog, server, &settings);
+    let workload = if args.no_stat_statements {
+        None
+    } else {
+        match live::stat_statements(&session, STAT_STATEMENTS_LIMIT)? {
+            Ok(statements) => Some(statements),
+            Err(note) => {
+                eprintln!("pgproof: note: {note}");
+                None
+            }
+        }
+    };
+    drop(session);
+    lap("pg_stat_statements");
+    let checked = check_queries(&catalog, &mut settings, workload)?;
+    let mut audit = audit_catalog(&catalog, server, &settings);
+    audit
+        .findings
+        .extend(query_findings(checked, &settings, &mut audit.ignored));
+    audit.findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.object.cmp(&b.object))
+            .then_with(|| a.rule.cmp(b.rule))
+    });
     lap("rules");
     let described = live::describe(&connection);
     let report = AuditReport {

@@ -45,6 +45,9 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
     if let Some(source) = &args.schema_from {
         settings.base_schema = Some(std::sync::Arc::new(base_schema(source)?));
     }
+    if !args.queries.is_empty() {
+        settings.queries = args.queries.clone();
+    }
     let paths = resolve_paths(&args.paths, &settings)?;
     let (findings, stats, sources) = lint_paths(&paths, &settings, args.since.as_deref())?;
     let color = match args.color {
@@ -143,6 +146,26 @@ pub fn lint_paths(
     settings: &Settings,
     since: Option<&str>,
 ) -> Result<(Vec<Finding>, Stats, HashMap<PathBuf, String>)> {
+    // Application queries: parsed first, so their joins are evidence for the schema rules.
+    let query_input = if settings.queries.is_empty() {
+        None
+    } else {
+        let sources =
+            crate::source::queries::load(&settings.queries, settings.load.max_file_bytes)?;
+        let (queries, errors) = crate::queries::parse(&sources.queries);
+        Some((sources, queries, errors))
+    };
+    let owned_settings;
+    let settings = match &query_input {
+        Some((sources, queries, _)) => {
+            let mut s = settings.clone();
+            let joins = crate::queries::join_evidence(queries, &sources.files);
+            s.query_joins = Some(std::sync::Arc::new(joins));
+            owned_settings = s;
+            &owned_settings
+        }
+        None => settings,
+    };
     let mut sets: Vec<MigrationSet> = vec![];
     let mut roots: BTreeSet<PathBuf> = BTreeSet::new();
     // Files named explicitly are the only ones reported on (pre-commit passes changed files).
@@ -199,6 +222,8 @@ pub fn lint_paths(
     });
     let mut findings = vec![];
     let mut stats = Stats::default();
+    let mut final_schema: Option<(Catalog, Vec<crate::analyze::Removal>)> = None;
+    let set_count = results.len();
     for analysis in results {
         stats.add(&analysis.stats);
         findings.extend(analysis.findings.into_iter().filter(|f| {
@@ -206,10 +231,52 @@ pub fn lint_paths(
                 .as_ref()
                 .is_none_or(|r| r.contains(f.file.as_path()))
         }));
+        final_schema = Some((analysis.catalog, analysis.removals));
+    }
+    let mut query_texts: Vec<(PathBuf, String)> = vec![];
+    if let Some((mut sources, queries, errors)) = query_input {
+        if set_count > 1 {
+            bail!("--queries checks queries against one schema, but {set_count} migration sets were found: pass the one migration directory the queries run against");
+        }
+        let (catalog, removals) = final_schema.unwrap_or_else(|| {
+            (
+                settings
+                    .base_schema
+                    .as_deref()
+                    .cloned()
+                    .unwrap_or_else(Catalog::new),
+                vec![],
+            )
+        });
+        let old = match since {
+            Some(reference) => Some(old_queries(
+                reference,
+                &settings.queries,
+                &mut sources,
+                removals,
+            )?),
+            None => None,
+        };
+        stats.queries = queries.len() + old.as_ref().map_or(0, |o| o.queries.len());
+        findings.extend(crate::queries::check(
+            &sources,
+            &queries,
+            &errors,
+            &catalog,
+            settings,
+            old.as_ref(),
+        ));
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        query_texts.extend(sources.files.into_iter().map(|f| (f.path, f.text)));
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let used: BTreeSet<PathBuf> = findings.iter().map(|f| f.file.clone()).collect();
     let mut sources = HashMap::new();
+    for (path, text) in query_texts {
+        if used.contains(&path) {
+            sources.insert(path, text);
+        }
+    }
     for set in sets {
         for file in set.files {
             if used.contains(&file.path) {
@@ -224,35 +291,41 @@ fn canonical(path: &Path) -> PathBuf {
     path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// Files added or changed since `reference` (committed, staged, unstaged and untracked).
-fn changed_since(reference: &str, near: &Path) -> Result<BTreeSet<PathBuf>> {
-    let dir = if near.is_dir() {
-        near.to_path_buf()
+/// The directory git runs in for `path`: the path itself, or the file's directory.
+fn git_dir(path: &Path) -> PathBuf {
+    let dir = if path.is_dir() {
+        path.to_path_buf()
     } else {
-        near.parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."))
+        path.parent().map(Path::to_path_buf).unwrap_or_default()
     };
-    let dir = if dir.as_os_str().is_empty() {
+    if dir.as_os_str().is_empty() {
         PathBuf::from(".")
     } else {
         dir
-    };
-    let git = |args: &[&str]| -> Result<String> {
-        let output = Command::new("git")
-            .args(args)
-            .current_dir(&dir)
-            .output()
-            .context("cannot run git for --since (is git installed?)")?;
-        if !output.status.success() {
-            bail!(
-                "git {} failed: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&output.stderr).trim()
-            );
-        }
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-    };
+    }
+}
+
+/// Runs git in `dir` for `--since`, returning its output.
+fn git_in(dir: &Path, args: &[&str]) -> Result<String> {
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .context("cannot run git for --since (is git installed?)")?;
+    if !output.status.success() {
+        bail!(
+            "git {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Files added or changed since `reference` (committed, staged, unstaged and untracked).
+fn changed_since(reference: &str, near: &Path) -> Result<BTreeSet<PathBuf>> {
+    let dir = git_dir(near);
+    let git = |args: &[&str]| git_in(&dir, args);
     let top = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim());
     let mut changed = BTreeSet::new();
     let diff = git(&["diff", "--name-only", "--diff-filter=ACMR", reference, "--"])
@@ -266,6 +339,60 @@ fn changed_since(reference: &str, near: &Path) -> Result<BTreeSet<PathBuf>> {
         changed.insert(canonical(&top.join(line)));
     }
     Ok(changed)
+}
+
+/// The query files as they were at `reference` (the running release), parsed, with their files
+/// appended to `sources` (shown as `<ref>:<path>`).
+pub(crate) fn old_queries(
+    reference: &str,
+    paths: &[PathBuf],
+    sources: &mut crate::source::queries::QuerySources,
+    removals: Vec<crate::analyze::Removal>,
+) -> Result<crate::queries::OldQueries> {
+    let mut old = crate::queries::OldQueries {
+        reference: reference.to_string(),
+        removals,
+        ..Default::default()
+    };
+    let first = sources.files.len();
+    for path in paths {
+        let dir = git_dir(path);
+        let git = |args: &[&str]| git_in(&dir, args);
+        let spec = if path.is_dir() {
+            ".".to_string()
+        } else {
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        let listed = git(&[
+            "ls-tree",
+            "-r",
+            "--name-only",
+            "--full-name",
+            reference,
+            "--",
+            &spec,
+        ])
+        .with_context(|| format!("--since {reference}: not a git ref here"))?;
+        for file in listed.lines().filter(|l| l.ends_with(".sql")) {
+            let text = git(&["show", &format!("{reference}:{file}")])?;
+            let index = old.sources.files.len() + first;
+            // As git names it: `v1:db/queries/users.sql` works with `git show`.
+            let shown = PathBuf::from(format!("{reference}:{file}"));
+            old.sources
+                .queries
+                .extend(crate::source::queries::split(index, &text));
+            old.sources
+                .files
+                .push(crate::source::SourceFile { path: shown, text });
+        }
+    }
+    let (queries, _errors) = crate::queries::parse(&old.sources.queries);
+    old.queries = queries;
+    // One file list for messages and placement: the current files, then the old ones.
+    sources.files.extend(old.sources.files.iter().cloned());
+    Ok(old)
 }
 
 /// For tests and `prove`: lint one directory with default settings.

@@ -2,14 +2,13 @@
 //! what the server showed next to what the rules claimed.
 
 use super::{emit, Outcome};
-use crate::cli::{ProveArgs, ProveFormat};
+use crate::cli::ProveArgs;
 use crate::config;
 use crate::prove::backend::{BackendOptions, Throwaway};
-use crate::prove::{prove, Proof};
+use crate::prove::prove;
 use crate::source::{layout, Layout};
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -47,7 +46,55 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
         ),
         None => None,
     };
+    let seed = match &args.seed {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --seed file `{}`", path.display()))?,
+        ),
+        None => None,
+    };
+    if !args.queries.is_empty() {
+        settings.queries = args.queries.clone();
+    }
+    // The queries to prove: the current files, then (with --since) the running release's.
+    let query_input = if settings.queries.is_empty() {
+        None
+    } else {
+        if sets.len() != 1 {
+            bail!("--queries proves queries against one schema, but {} migration sets were found: pass the one migration directory the queries run against", sets.len());
+        }
+        let mut sources =
+            crate::source::queries::load(&settings.queries, settings.load.max_file_bytes)?;
+        let (current, _) = crate::queries::parse(&sources.queries);
+        let mut all: Vec<(crate::queries::Query, bool)> =
+            current.into_iter().map(|q| (q, false)).collect();
+        if let Some(reference) = &args.since {
+            let old = super::lint::old_queries(reference, &settings.queries, &mut sources, vec![])?;
+            let fingerprints: BTreeSet<String> =
+                all.iter().map(|(q, _)| q.fingerprint.clone()).collect();
+            all.extend(
+                old.queries
+                    .into_iter()
+                    .filter(|q| !fingerprints.contains(&q.fingerprint))
+                    .map(|q| (q, true)),
+            );
+        }
+        Some((sources, all))
+    };
+    // `PGPROOF_TIMINGS=1` prints where the time went to stderr (for bench/prove.sh).
+    let timings = std::env::var_os("PGPROOF_TIMINGS").is_some_and(|v| v == "1");
+    let mut clock = std::time::Instant::now();
+    let mut lap = |phase: &str| {
+        if timings {
+            eprintln!(
+                "timing: {phase} {:.1} ms",
+                clock.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+        clock = std::time::Instant::now();
+    };
     let (findings, _, _) = super::lint::lint_paths(&paths, &settings, None)?;
+    lap("lint");
     let mut server = Throwaway::start(&BackendOptions {
         choice: args.backend,
         image: args.image.clone(),
@@ -58,167 +105,41 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
     })?;
     server.init_sql = init_sql;
     eprintln!("pgproof prove: using a {}", server.description);
-    let proof = prove(&mut server, &sets, &findings);
+    let options = crate::prove::Options {
+        fixes: !args.no_fixes,
+        rows: args.rows.unwrap_or(crate::prove::PROOF_ROWS),
+        replay_rows: args.rows.unwrap_or(0),
+        seed: seed.clone(),
+        traffic: args.traffic,
+        settings: settings.clone(),
+    };
+    lap("backend");
+    let proof = prove(&mut server, &sets, &findings, &options).and_then(|mut proof| {
+        if let Some((sources, queries)) = &query_input {
+            let input = crate::prove::QueryInput {
+                files: &sources.files,
+                queries,
+                seed: seed.as_deref(),
+                rows: args.rows.unwrap_or(crate::prove::PROOF_ROWS),
+            };
+            let (proofs, filled) =
+                crate::prove::prove_queries(&mut server, &sets[0], &input, &findings)?;
+            proof.queries = proofs;
+            proof.data = Some(filled);
+        }
+        Ok(proof)
+    });
     crate::live::cleanup::wait_if_interrupted();
     let proof = proof?;
     drop(server);
-    emit(|out| match args.format {
-        ProveFormat::Json => {
-            let doc =
-                serde_json::json!({"version": 1, "proof": &proof, "summary": summary(&proof)});
-            serde_json::to_writer_pretty(&mut *out, &doc)?;
-            writeln!(out)
-        }
-        ProveFormat::Human => write_human(&proof, out),
-    })?;
+    lap("prove");
+    emit(|out| crate::report::prove::write(args.format, &proof, out))?;
+    lap("report");
     Ok(if proof.failed() {
         Outcome::Findings
     } else {
         Outcome::Clean
     })
-}
-
-#[derive(serde::Serialize, Default)]
-struct Summary {
-    migrations: usize,
-    statements: usize,
-    confirmed: usize,
-    not_observed: usize,
-    unpredicted: usize,
-    reversible: usize,
-    irreversible: usize,
-    failed: usize,
-}
-
-fn summary(proof: &Proof) -> Summary {
-    let mut s = Summary::default();
-    for m in proof.sets.iter().flat_map(|s| &s.migrations) {
-        s.migrations += 1;
-        s.statements += m.statements.len();
-        for st in &m.statements {
-            for v in &st.verdicts {
-                if v.verdict == "confirmed" {
-                    s.confirmed += 1;
-                } else {
-                    s.not_observed += 1;
-                }
-            }
-            s.unpredicted += usize::from(st.unpredicted.is_some());
-        }
-        if let Some(r) = &m.reversibility {
-            if r.error.is_none() && r.down_differences.is_empty() && r.redo_differences.is_empty() {
-                s.reversible += 1;
-            } else {
-                s.irreversible += 1;
-            }
-        }
-        s.failed += usize::from(m.error.is_some());
-    }
-    s
-}
-
-fn write_human(proof: &Proof, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "pgproof prove on PostgreSQL {} ({})",
-        proof.server_version, proof.backend
-    )?;
-    for set in &proof.sets {
-        for m in &set.migrations {
-            let file = m
-                .file
-                .as_ref()
-                .map_or_else(|| m.id.clone(), |f| f.display().to_string());
-            writeln!(
-                out,
-                "\n{file} ({})",
-                if m.in_transaction {
-                    "in a transaction"
-                } else {
-                    "no transaction"
-                }
-            )?;
-            for st in &m.statements {
-                let locks: Vec<String> = st
-                    .locks
-                    .iter()
-                    .filter(|l| l.pre_existing)
-                    .map(|l| format!("{} on {}", l.mode.sql(), l.relation))
-                    .collect();
-                writeln!(
-                    out,
-                    "  {:>4}  {}  ({:.1} ms)",
-                    st.line, st.sql, st.duration_ms
-                )?;
-                if !locks.is_empty() {
-                    writeln!(
-                        out,
-                        "        locks on existing relations: {}",
-                        locks.join(", ")
-                    )?;
-                }
-                if !st.rewritten.is_empty() {
-                    writeln!(out, "        rewrote: {}", st.rewritten.join(", "))?;
-                }
-                for v in &st.verdicts {
-                    writeln!(
-                        out,
-                        "        {} claims {}: {}",
-                        v.rule,
-                        v.claimed_lock.sql(),
-                        v.verdict
-                    )?;
-                }
-                if let Some(u) = &st.unpredicted {
-                    writeln!(out, "        observed, not predicted by any rule: {u}")?;
-                }
-                if let Some(e) = &st.error {
-                    writeln!(out, "        FAILED: {e}")?;
-                }
-            }
-            if let Some(r) = &m.reversibility {
-                if let Some(e) = &r.error {
-                    writeln!(out, "  reversibility: FAILED: {e}")?;
-                } else if r.down_differences.is_empty() && r.redo_differences.is_empty() {
-                    writeln!(
-                        out,
-                        "  reversibility: proven (up, down, up leaves the same schema)"
-                    )?;
-                } else {
-                    writeln!(out, "  reversibility: NOT REVERSIBLE")?;
-                    let steps = [
-                        ("after down", "before up", "after down", &r.down_differences),
-                        (
-                            "up again",
-                            "after up",
-                            "after up again",
-                            &r.redo_differences,
-                        ),
-                    ];
-                    for (step, first, second, differences) in steps {
-                        for d in differences {
-                            writeln!(
-                                out,
-                                "    {step}: {}: {first} {}, {second} {}",
-                                d.path,
-                                d.before.as_deref().unwrap_or("absent"),
-                                d.after.as_deref().unwrap_or("absent")
-                            )?;
-                        }
-                    }
-                }
-            }
-            if let Some(e) = &m.error {
-                writeln!(out, "  migration FAILED to apply: {e}")?;
-            }
-        }
-    }
-    let s = summary(proof);
-    writeln!(
-        out,
-        "\n{} migrations, {} statements: {} lock claims confirmed, {} not observed, {} hazards no rule predicted; {} down parts reverse, {} do not; {} migrations failed",
-        s.migrations, s.statements, s.confirmed, s.not_observed, s.unpredicted, s.reversible, s.irreversible, s.failed
-    )
 }
 
 /// `pgproof prune`: removes containers carrying pgproof's label (left by a run that was killed

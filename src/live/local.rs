@@ -26,6 +26,11 @@ pub const SUPERUSER: &str = "pgproof";
 impl LocalCluster {
     /// Creates and starts a cluster. `bin` is the directory holding `initdb` and `pg_ctl`.
     pub fn start(bin: Option<&Path>) -> Result<LocalCluster> {
+        LocalCluster::start_with(bin, "")
+    }
+
+    /// As [`LocalCluster::start`], with extra server options (`-c name=value ...`).
+    pub fn start_with(bin: Option<&Path>, extra_options: &str) -> Result<LocalCluster> {
         let bin = match bin {
             Some(dir) => dir.to_path_buf(),
             None => find_on_path("initdb")
@@ -70,7 +75,7 @@ impl LocalCluster {
         )?;
         check(&out, "initdb")?;
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off {extra_options}",
             cluster.port,
             cluster.dir.path().display()
         );

@@ -257,3 +257,71 @@ impl Drop for Session {
         let _ = self.runtime.block_on(self.client.batch_execute("ROLLBACK"));
     }
 }
+
+/// One normalized statement from `pg_stat_statements`.
+#[derive(Debug, Clone)]
+pub struct StatStatement {
+    pub query: String,
+    pub stats: crate::queries::QueryStats,
+}
+
+/// The current database's statements from `pg_stat_statements`, heaviest first (at most `limit`),
+/// or why there are none: the extension is not installed, or its view cannot be read (it needs
+/// `shared_preload_libraries`, and other roles' statements need `pg_read_all_stats`).
+pub fn stat_statements(
+    session: &Session,
+    limit: i64,
+) -> Result<std::result::Result<Vec<StatStatement>, String>> {
+    let schema = session.query(
+        "SELECT n.nspname::text FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_stat_statements'",
+        &[],
+    )?;
+    let Some(schema) = schema.first().map(|r| r.get::<_, String>(0)) else {
+        return Ok(Err(
+            "the pg_stat_statements extension is not installed in this database, so only query files were checked".into(),
+        ));
+    };
+    // PostgreSQL 13 renamed total_time to total_exec_time.
+    let time = if session.server_major()? >= 13 {
+        "exec_time"
+    } else {
+        "time"
+    };
+    let sql = format!(
+        "SELECT query, calls, total_{time}::float8, mean_{time}::float8 FROM {}.pg_stat_statements \
+         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+         AND query IS NOT NULL AND query <> '<insufficient privilege>' \
+         ORDER BY total_{time} DESC LIMIT $1",
+        crate::syntax::quote_ident(&schema)
+    );
+    // A failure (not preloaded, no privilege) must not end the read-only transaction.
+    session.query("SAVEPOINT pgproof_stat_statements", &[])?;
+    match session
+        .runtime
+        .block_on(session.client.query(&sql, &[&limit]))
+    {
+        Ok(rows) => {
+            session.query("RELEASE SAVEPOINT pgproof_stat_statements", &[])?;
+            Ok(Ok(rows
+                .iter()
+                .map(|r| StatStatement {
+                    query: r.get(0),
+                    stats: crate::queries::QueryStats {
+                        calls: r.get(1),
+                        total_ms: r.get(2),
+                        mean_ms: r.get(3),
+                    },
+                })
+                .collect()))
+        }
+        Err(e) => {
+            session.query("ROLLBACK TO SAVEPOINT pgproof_stat_statements", &[])?;
+            let reason = e
+                .as_db_error()
+                .map_or_else(|| e.to_string(), |d| d.message().to_string());
+            Ok(Err(format!(
+                "pg_stat_statements cannot be read ({reason}), so only query files were checked"
+            )))
+        }
+    }
+}

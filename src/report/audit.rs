@@ -265,20 +265,9 @@ fn write_sarif(report: &AuditReport<'_>, out: &mut dyn Write) -> io::Result<()> 
             })
         })
         .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "pgproof",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/pgproof/pgproof",
-                "rules": rules,
-            }},
-            "properties": {"database": report.database, "serverVersion": report.server_version},
-            "results": results,
-        }],
-    });
+    let mut doc = super::sarif::document(rules, results);
+    doc["runs"][0]["properties"] =
+        json!({"database": report.database, "serverVersion": report.server_version});
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
 }

@@ -56,24 +56,25 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     } else {
         presets::ASCII_MARKDOWN
     });
-    table.set_header(vec![
-        "files",
-        "migrations",
-        "statements",
-        "unmodelled",
-        "errors",
-        "warnings",
-        "info",
-    ]);
-    table.add_row(vec![
+    let mut header = vec!["files", "migrations", "statements", "unmodelled"];
+    let mut row = vec![
         report.stats.files.to_string(),
         report.stats.migrations.to_string(),
         report.stats.statements.to_string(),
         report.stats.unmodelled_statements.to_string(),
+    ];
+    if report.stats.queries > 0 {
+        header.push("queries");
+        row.push(report.stats.queries.to_string());
+    }
+    header.extend(["errors", "warnings", "info"]);
+    row.extend([
         report.count(Severity::Error).to_string(),
         report.count(Severity::Warning).to_string(),
         report.count(Severity::Info).to_string(),
     ]);
+    table.set_header(header);
+    table.add_row(row);
     writeln!(out, "{table}")?;
     writeln!(
         out,

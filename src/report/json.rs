@@ -45,6 +45,8 @@ struct Summary<'a> {
     files: usize,
     findings: Counts,
     migrations: usize,
+    /// Application queries checked (`--queries`), after de-duplication.
+    queries: usize,
     statements: usize,
     unmodelled_kinds: &'a BTreeMap<String, usize>,
     unmodelled_statements: usize,
@@ -95,6 +97,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 warning: report.count(Severity::Warning),
             },
             migrations: stats.migrations,
+            queries: stats.queries,
             statements: stats.statements,
             unmodelled_kinds: &stats.unmodelled_kinds,
             unmodelled_statements: stats.unmodelled_statements,

@@ -5,6 +5,7 @@ pub mod audit;
 mod gitlab;
 mod human;
 mod json;
+pub mod prove;
 pub(crate) mod sarif;
 
 use crate::analyze::Stats;

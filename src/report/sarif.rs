@@ -76,6 +76,13 @@ pub fn to_value(report: &Report<'_>) -> Value {
             })
         })
         .collect();
+    let mut doc = document(rules, results);
+    doc["runs"][0]["columnKind"] = json!("unicodeCodePoints");
+    doc
+}
+
+/// A SARIF 2.1.0 log with one run of pgproof: its rules and results.
+pub(crate) fn document(rules: Vec<Value>, results: Vec<Value>) -> Value {
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -86,7 +93,6 @@ pub fn to_value(report: &Report<'_>) -> Value {
                 "informationUri": "https://github.com/pgproof/pgproof",
                 "rules": rules,
             }},
-            "columnKind": "unicodeCodePoints",
             "results": results,
         }]
     })

@@ -59,11 +59,56 @@ impl Rule for AddUniqueWithoutIndex {
             )
             .lock(LockMode::AccessExclusive)
             .help("build the unique index `CONCURRENTLY` first, then attach it with `ADD CONSTRAINT ... USING INDEX`, which only needs a brief lock");
-            let mut fix = format!(
-                "CREATE UNIQUE INDEX CONCURRENTLY {name_sql} ON {t} ({cols});\nALTER TABLE {t} ADD CONSTRAINT {name_sql} {kind} USING INDEX {name_sql};"
-            );
-            if kind == "PRIMARY KEY" {
-                fix.push_str("\n-- the key columns must already be NOT NULL, or this step scans the table (see `pgproof explain primary-key-on-nullable-columns`)");
+            // A primary key makes its columns NOT NULL: on a nullable column that is a scan under
+            // ACCESS EXCLUSIVE, unless a validated `CHECK (col IS NOT NULL)` proves it (12+).
+            let nullable: Vec<&String> = if kind == "PRIMARY KEY" {
+                let table = cx.catalog.table(t);
+                columns
+                    .iter()
+                    .filter(|c| {
+                        table.is_some_and(|tb| {
+                            tb.column(c).is_some_and(|col| !col.not_null)
+                                && !tb.has_validated_not_null_check(c)
+                        })
+                    })
+                    .collect()
+            } else {
+                vec![]
+            };
+            let mut fix = format!("CREATE UNIQUE INDEX CONCURRENTLY {name_sql} ON {t} ({cols});");
+            if !nullable.is_empty() && cx.pg_version >= 12 {
+                let checks: Vec<(String, &String)> = nullable
+                    .iter()
+                    .map(|c| {
+                        (
+                            quote_ident(&crate::catalog::apply::make_object_name(
+                                &t.name,
+                                Some(c.as_str()),
+                                "not_null",
+                            )),
+                            *c,
+                        )
+                    })
+                    .collect();
+                for (check, c) in &checks {
+                    fix.push_str(&format!(
+                        "\nALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({} IS NOT NULL) NOT VALID;\nALTER TABLE {t} VALIDATE CONSTRAINT {check};",
+                        quote_ident(c)
+                    ));
+                }
+                fix.push_str(&format!(
+                    "\nALTER TABLE {t} ADD CONSTRAINT {name_sql} {kind} USING INDEX {name_sql};"
+                ));
+                for (check, _) in &checks {
+                    fix.push_str(&format!("\nALTER TABLE {t} DROP CONSTRAINT {check};"));
+                }
+            } else {
+                fix.push_str(&format!(
+                    "\nALTER TABLE {t} ADD CONSTRAINT {name_sql} {kind} USING INDEX {name_sql};"
+                ));
+                if !nullable.is_empty() {
+                    fix.push_str("\n-- the key columns are nullable: before PostgreSQL 12 this step scans the table to set NOT NULL");
+                }
             }
             diag = diag.fix(fix, Applicability::Unsafe).note(
                 "`CREATE INDEX CONCURRENTLY` cannot run inside a transaction: give it a migration of its own with the runner's transaction turned off",

@@ -57,6 +57,29 @@ fn joining_views(catalog: &Catalog, a: &QualName, b: &QualName, column: &str) ->
         .collect()
 }
 
+/// Queries that join `table.column` to `target.key`.
+fn joining_queries(
+    cx: &SchemaContext<'_>,
+    table: &QualName,
+    column: &str,
+    target: &QualName,
+    key: &str,
+) -> Vec<String> {
+    let mut out: Vec<String> = cx
+        .query_joins
+        .iter()
+        .filter(|(p, _)| {
+            let a = (table.clone(), column.to_string());
+            let b = (target.clone(), key.to_string());
+            (p.left == a && p.right == b) || (p.left == b && p.right == a)
+        })
+        .map(|(_, label)| label.clone())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 impl Rule for MissingForeignKey {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -100,7 +123,14 @@ impl Rule for MissingForeignKey {
                 if target.name == table.name && key == column.name {
                     continue;
                 }
-                let views = joining_views(cx.catalog, &table.name, &target.name, &column.name);
+                let mut views = joining_views(cx.catalog, &table.name, &target.name, &column.name);
+                views.extend(joining_queries(
+                    cx,
+                    &table.name,
+                    &column.name,
+                    &target.name,
+                    &key,
+                ));
                 let confidence = if rank == 0 || !views.is_empty() {
                     "high"
                 } else {
@@ -130,8 +160,14 @@ impl Rule for MissingForeignKey {
             (QualName, String),
             (QualName, String, Vec<String>),
         > = Default::default();
-        for view in cx.catalog.views.values() {
-            for pair in &view.joins {
+        let view_joins = cx.catalog.views.values().flat_map(|v| {
+            v.joins
+                .iter()
+                .map(move |p| (p, format!("view `{}`", v.name)))
+        });
+        let query_joins = cx.query_joins.iter().map(|(p, label)| (p, label.clone()));
+        for (pair, source_label) in view_joins.chain(query_joins) {
+            {
                 for (from, to) in [(&pair.left, &pair.right), (&pair.right, &pair.left)] {
                     let (Some(source), Some(target)) =
                         (cx.catalog.table(&from.0), cx.catalog.table(&to.0))
@@ -168,7 +204,7 @@ impl Rule for MissingForeignKey {
                         .entry((source.name.clone(), column.name.clone()))
                         .or_insert_with(|| (target.name.clone(), key.to_string(), vec![]))
                         .2
-                        .push(format!("`{}`", view.name));
+                        .push(source_label.clone());
                 }
             }
         }

@@ -48,10 +48,13 @@ mod enum_value_without_position;
 mod foreign_key_type_mismatch;
 mod foreign_key_without_index;
 mod full_table_rewrite;
+mod function_on_indexed_column;
 mod identifier_too_long;
+mod insert_omits_required_column;
 mod invalid_index;
 mod irreversible_data_loss;
 mod jsonb_without_shape_check;
+mod leading_wildcard_like;
 mod lock_held_across_statements;
 mod lock_table;
 mod missing_down_migration;
@@ -59,13 +62,18 @@ mod missing_foreign_key;
 mod missing_lock_timeout;
 mod narrow_column_type;
 mod natural_key_without_unique;
+mod not_in_nullable_subquery;
 mod nullable_required_column;
+mod offset_pagination;
+mod old_query_breaks;
+mod on_conflict_without_unique;
 mod prefer_bigint_key;
 mod prefer_identity;
 mod prefer_jsonb;
 mod prefer_text_over_varchar;
 mod prefer_timestamptz;
 mod primary_key_on_nullable_columns;
+mod query_references_missing_object;
 mod redundant_index;
 mod refresh_materialized_view_non_concurrently;
 mod reindex_non_concurrently;
@@ -74,13 +82,16 @@ mod rename_enum_value;
 mod rename_table;
 mod row_level_security_gap;
 mod security_definer_without_search_path;
+mod select_star;
 mod sequence_near_exhaustion;
 mod set_not_null_scan;
+mod single_row_lookup_without_unique;
 mod suppression_without_reason;
 mod syntax_error;
 mod table_without_primary_key;
 mod trigger_on_existing_table;
 mod truncate_table;
+mod unindexed_query;
 mod unterminated_transaction;
 mod unused_index;
 mod unused_suppression;
@@ -125,10 +136,13 @@ pub static RULES: &[&dyn Rule] = &[
     &foreign_key_type_mismatch::ForeignKeyTypeMismatch,
     &foreign_key_without_index::ForeignKeyWithoutIndex,
     &full_table_rewrite::FullTableRewrite,
+    &function_on_indexed_column::FunctionOnIndexedColumn,
     &identifier_too_long::IdentifierTooLong,
+    &insert_omits_required_column::InsertOmitsRequiredColumn,
     &invalid_index::InvalidIndex,
     &irreversible_data_loss::IrreversibleDataLoss,
     &jsonb_without_shape_check::JsonbWithoutShapeCheck,
+    &leading_wildcard_like::LeadingWildcardLike,
     &lock_held_across_statements::LockHeldAcrossStatements,
     &lock_table::LockTable,
     &missing_down_migration::MissingDownMigration,
@@ -136,13 +150,18 @@ pub static RULES: &[&dyn Rule] = &[
     &missing_lock_timeout::MissingLockTimeout,
     &narrow_column_type::NarrowColumnType,
     &natural_key_without_unique::NaturalKeyWithoutUnique,
+    &not_in_nullable_subquery::NotInNullableSubquery,
     &nullable_required_column::NullableRequiredColumn,
+    &offset_pagination::OffsetPagination,
+    &old_query_breaks::OldQueryBreaks,
+    &on_conflict_without_unique::OnConflictWithoutUnique,
     &prefer_bigint_key::PreferBigintKey,
     &prefer_identity::PreferIdentity,
     &prefer_jsonb::PreferJsonb,
     &prefer_text_over_varchar::PreferTextOverVarchar,
     &prefer_timestamptz::PreferTimestamptz,
     &primary_key_on_nullable_columns::PrimaryKeyOnNullableColumns,
+    &query_references_missing_object::QueryReferencesMissingObject,
     &redundant_index::RedundantIndex,
     &refresh_materialized_view_non_concurrently::RefreshMaterializedViewNonConcurrently,
     &reindex_non_concurrently::ReindexNonConcurrently,
@@ -151,13 +170,16 @@ pub static RULES: &[&dyn Rule] = &[
     &rename_table::RenameTable,
     &row_level_security_gap::RowLevelSecurityGap,
     &security_definer_without_search_path::SecurityDefinerWithoutSearchPath,
+    &select_star::SelectStar,
     &sequence_near_exhaustion::SequenceNearExhaustion,
     &set_not_null_scan::SetNotNullScan,
+    &single_row_lookup_without_unique::SingleRowLookupWithoutUnique,
     &suppression_without_reason::SuppressionWithoutReason,
     &syntax_error::SyntaxError,
     &table_without_primary_key::TableWithoutPrimaryKey,
     &trigger_on_existing_table::TriggerOnExistingTable,
     &truncate_table::TruncateTable,
+    &unindexed_query::UnindexedQuery,
     &unterminated_transaction::UnterminatedTransaction,
     &unused_index::UnusedIndex,
     &unused_suppression::UnusedSuppression,
@@ -178,8 +200,10 @@ pub enum Category {
     Compatibility,
     /// Schema design: keys, constraints, indexes.
     Schema,
-    /// Input problems: syntax, files, ordering.
+    /// Input problems (syntax, files, ordering) and queries that cannot work.
     Correctness,
+    /// Application queries the schema serves badly: scans, unusable indexes.
+    Performance,
     /// pgproof's own suppression comments.
     Suppression,
 }
@@ -191,6 +215,7 @@ impl Category {
             Category::Compatibility => "compatibility",
             Category::Schema => "schema",
             Category::Correctness => "correctness",
+            Category::Performance => "performance",
             Category::Suppression => "suppression",
         }
     }
@@ -251,6 +276,26 @@ pub trait Rule: Sync {
 
     /// Called once on the final schema (replayed or live).
     fn check_schema(&self, _cx: &SchemaContext<'_>, _out: &mut Vec<SchemaDiagnostic>) {}
+
+    /// Called once with the application's queries and the schema they run against.
+    fn check_queries(&self, _cx: &QueriesContext<'_>, _out: &mut Vec<QueryDiagnostic>) {}
+}
+
+/// What a query rule sees: every (de-duplicated) query and the final schema.
+pub struct QueriesContext<'a> {
+    pub queries: &'a [crate::queries::Query],
+    pub files: &'a [crate::source::SourceFile],
+    pub catalog: &'a Catalog,
+    pub pg_version: u32,
+    /// The previous release's queries (`--since`), when given.
+    pub old: Option<&'a crate::queries::OldQueries>,
+}
+
+/// A query finding: a diagnostic whose span lies in query file `file`.
+#[derive(Debug, Clone)]
+pub struct QueryDiagnostic {
+    pub file: usize,
+    pub diagnostic: Diagnostic,
 }
 
 /// A lock held by the current transaction since an earlier statement.
@@ -379,6 +424,8 @@ pub struct SchemaContext<'a> {
     pub pg_version: u32,
     /// Column names that scope a row to a tenant (`tenant_columns` in the config).
     pub tenant_columns: Vec<String>,
+    /// Joins seen in the application's queries (`--queries`), with the query's label.
+    pub query_joins: Vec<(crate::syntax::JoinPair, String)>,
     graph: OnceCell<DependencyGraph>,
 }
 
@@ -400,6 +447,7 @@ impl<'a> SchemaContext<'a> {
                 .iter()
                 .map(|c| c.to_string())
                 .collect(),
+            query_joins: vec![],
             graph: OnceCell::new(),
         }
     }
@@ -414,6 +462,7 @@ impl<'a> SchemaContext<'a> {
         if let Some(columns) = &settings.tenant_columns {
             cx.tenant_columns = columns.clone();
         }
+        cx.query_joins = settings.query_joins.as_deref().cloned().unwrap_or_default();
         cx
     }
 

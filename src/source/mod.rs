@@ -4,6 +4,7 @@
 //! become [`FileProblem`]s and the rest of the set is still loaded.
 
 pub mod layout;
+pub mod queries;
 pub mod version;
 
 pub use layout::Layout;

@@ -1,4 +1,5 @@
-//! Helpers shared by integration tests.
+//! Helpers shared by integration tests (each test crate uses some of them).
+#![allow(dead_code)]
 
 use std::path::Path;
 use std::process::Command;
@@ -37,4 +38,32 @@ pub fn sarif_errors(instance: &serde_json::Value) -> Vec<String> {
         .iter_errors(instance)
         .map(|e| format!("{e} at {}", e.instance_path))
         .collect()
+}
+
+/// Runs git in `dir` with a fixed identity, failing the test when git fails.
+pub fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
+
+/// A throwaway local cluster (PostgreSQL from the PATH) behind pgproof's backend type.
+pub fn local_server() -> pgproof::prove::backend::Throwaway {
+    use pgproof::prove::backend::{BackendChoice, BackendOptions, Throwaway};
+    Throwaway::start(&BackendOptions {
+        choice: BackendChoice::Local,
+        image: None,
+        pg_bin: None,
+        database_url: None,
+        pg_version: 15,
+        startup_timeout: std::time::Duration::from_secs(60),
+    })
+    .expect("a local throwaway PostgreSQL")
 }

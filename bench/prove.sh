@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Replays a generated 300-migration history with `pgproof prove` (url backend, no fix proofs) and
+# with `psql -f` of the same files, on the same throwaway local server, in one run; prints wall
+# times and the ratio. Both start from the running server and do the same database work around
+# the replay: create a scratch database, replay every file into it, drop it (pgproof also lints
+# the history first and reads the locks after every statement).
+#
+# The two commands are interleaved (psql, pgproof, psql, pgproof, ...) with a CHECKPOINT before
+# every run: creating and dropping databases leaves WAL and dirty buffers behind, and the server
+# slows down over a series of runs, so timing all runs of one command and then all of the other
+# (as hyperfine does) charges the drift to whichever command runs second.
+#
+# usage: bench/prove.sh [MIGRATIONS] [RUNS]   (default 300 migrations, 12 runs of each)
+# needs: psql and the PostgreSQL server binaries (initdb, pg_ctl) on PATH
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-300}
+runs=${2:-12}
+cargo build --release --locked --quiet
+pgproof=$(realpath target/release/pgproof)
+work=$(mktemp -d)
+chmod 777 "$work"
+as_pg() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cleanup() { as_pg "pg_ctl -D $work/data -m immediate stop" >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+as_pg "initdb -D $work/data -A trust -U bench --no-sync >/dev/null"
+as_pg "pg_ctl -D $work/data -o '-p $port -k $work -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off' -l $work/log -w start >/dev/null"
+python3 scripts/gen-history.py "$n" "$work/history"
+files=$(ls "$work"/history/*.sql | sed 's/^/-f /' | tr '\n' ' ')
+url="postgresql://bench@127.0.0.1:$port/postgres"
+conn="-q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $port -U bench"
+psql_run() {
+  psql $conn -d postgres -c 'CREATE DATABASE replay' && psql $conn -d replay $files \
+    && psql $conn -d postgres -c 'DROP DATABASE replay'
+}
+pgproof_run() { "$pgproof" prove --backend url --database-url "$url" --no-fixes --format json "$work/history"; }
+ms() { local s; s=$(date +%s%N); "$@" > /dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }; echo $(( ($(date +%s%N) - s) / 1000000 )); }
+echo "history: $n migrations, $(cat "$work"/history/*.sql | grep -c ';') statements; server $(psql -X -At -h 127.0.0.1 -p "$port" -U bench -d postgres -c 'show server_version'); $runs interleaved runs of each"
+# One warm-up of each.
+psql_run > /dev/null 2>&1; pgproof_run > /dev/null 2>&1
+psql_times=(); pgproof_times=()
+for _ in $(seq "$runs"); do
+  psql $conn -d postgres -c CHECKPOINT
+  psql_times+=("$(ms psql_run)")
+  psql $conn -d postgres -c CHECKPOINT
+  pgproof_times+=("$(ms pgproof_run)")
+done
+python3 - "${psql_times[*]}" "${pgproof_times[*]}" <<'PY'
+import statistics, sys
+psql = [int(x) for x in sys.argv[1].split()]
+pg = [int(x) for x in sys.argv[2].split()]
+print("| command | wall time (mean ± sd) |")
+print("| --- | --- |")
+print(f"| createdb, psql -f (one connection, all files), dropdb | {statistics.mean(psql):.0f} ms ± {statistics.stdev(psql):.0f} |")
+print(f"| pgproof prove --no-fixes (lint + observed replay) | {statistics.mean(pg):.0f} ms ± {statistics.stdev(pg):.0f} |")
+print(f"| ratio pgproof/psql | {statistics.mean(pg) / statistics.mean(psql):.2f}x |")
+PY

@@ -1,0 +1,1 @@
+DROP TABLE members; DROP TABLE tenants;

@@ -1,0 +1,482 @@
+//! Fix proofs: for each finding whose fix is a recipe, the database as it was just before the
+//! statement (with synthetic rows) is cloned twice (`CREATE DATABASE ... TEMPLATE`); the original
+//! statement runs in one copy, the recipe in the other, and the server shows
+//!
+//! - whether both leave the same schema (the catalogs are read back and compared),
+//! - whether the recipe is safer: every statement of it that reads or rewrites a pre-existing
+//!   table does so under a weaker lock than the original's strongest, and none takes a stronger
+//!   one (locks from `pg_locks`, rows read from `pg_stat_xact_user_tables`, rewrites from file
+//!   nodes — observed, not assumed),
+//! - whether the recipe passes the rule that suggested it (linted against the same schema).
+
+use super::exec::Conn;
+use super::{needs_autocommit, run_watched, short, snapshot};
+use crate::catalog::diff::{diff, Difference};
+use crate::config::Settings;
+use crate::finding::{Applicability, Finding};
+use crate::parse::parse_sql;
+use crate::source::MigrationSet;
+use crate::span::LineIndex;
+use crate::syntax::LockMode;
+use anyhow::Result;
+use backend::Throwaway;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use super::backend;
+
+/// What one statement did to the tables that existed before it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Observation {
+    pub sql: String,
+    /// The strongest lock on a pre-existing table, and the table.
+    pub lock: Option<LockMode>,
+    pub table: Option<String>,
+    /// Rows read from pre-existing tables while the statement ran (None: it ran outside a
+    /// transaction, where the per-transaction counters cannot be read).
+    pub rows_read: Option<i64>,
+    pub rewrote: bool,
+    pub duration_ms: f64,
+}
+
+impl Observation {
+    /// Whether the statement did work proportional to the table (read rows, or rewrote it), or
+    /// may have (not measurable).
+    fn heavy(&self) -> bool {
+        self.rewrote || self.rows_read.is_none_or(|r| r > 0)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FixProof {
+    pub rule: String,
+    pub file: PathBuf,
+    pub line: usize,
+    pub recipe: String,
+    /// `proven`, `not equivalent`, `not safer`, `fix fails`, or `inconclusive`.
+    pub verdict: &'static str,
+    pub original: Option<Observation>,
+    pub steps: Vec<Observation>,
+    /// Schema differences between the original's result and the recipe's.
+    pub differences: Vec<Difference>,
+    /// Differences the recipe makes on purpose, with why (not counted against equivalence).
+    pub intended: Vec<(Difference, String)>,
+    /// The recipe passes the rule that suggested it.
+    pub lints_clean: Option<bool>,
+    pub note: Option<String>,
+}
+
+impl FixProof {
+    pub fn failed(&self) -> bool {
+        matches!(self.verdict, "not equivalent" | "not safer" | "fix fails")
+    }
+}
+
+/// At most this many fix proofs per migration set (each replays the history up to its statement).
+pub const MAX_FIX_PROOFS: usize = 25;
+
+/// Proves the recipes of `findings` that point into `set`'s up parts.
+pub fn prove_fixes(
+    server: &mut Throwaway,
+    set: &MigrationSet,
+    findings: &[Finding],
+    rows: u64,
+    settings: &Settings,
+) -> Result<(Vec<FixProof>, Option<String>)> {
+    let mut candidates = vec![];
+    for f in findings {
+        let Some(fix) = &f.fix else { continue };
+        // Recipes that replace the statement with a lock-safe sequence. (`missing-lock-timeout`
+        // bounds the wait instead of weakening the lock; schema rules' fixes add objects.)
+        let replaces = crate::rules::find(&f.rule).is_some_and(|r| {
+            let meta = r.meta();
+            meta.fix == crate::rules::FixKind::Recipe
+                && meta.category == crate::rules::Category::Locking
+                && meta.id != "missing-lock-timeout"
+        });
+        if fix.applicability == Applicability::DisplayOnly || !replaces {
+            continue;
+        }
+        if let Some(place) = locate(set, f) {
+            candidates.push((f, place));
+        }
+    }
+    let note = (candidates.len() > MAX_FIX_PROOFS).then(|| {
+        format!(
+            "{} findings carry a fix recipe; the first {MAX_FIX_PROOFS} were proved",
+            candidates.len()
+        )
+    });
+    let mut out = vec![];
+    for (f, (m, k)) in candidates.into_iter().take(MAX_FIX_PROOFS) {
+        out.push(prove_one(server, set, f, m, k, rows, settings)?);
+    }
+    Ok((out, note))
+}
+
+/// The migration and statement index a finding points at.
+fn locate(set: &MigrationSet, f: &Finding) -> Option<(usize, usize)> {
+    for (m, migration) in set.migrations.iter().enumerate() {
+        let Some(up) = &migration.up else { continue };
+        if set.files.get(up.file).map(|file| &file.path) != Some(&f.file) {
+            continue;
+        }
+        let parsed = parse_sql(&up.text);
+        let k = parsed.statements.iter().position(|s| {
+            s.span.start <= f.span.start && f.span.start < s.span.end.max(s.span.start + 1)
+        })?;
+        return Some((m, k));
+    }
+    None
+}
+
+fn message(e: &tokio_postgres::Error) -> String {
+    e.as_db_error()
+        .map_or_else(|| e.to_string(), |d| d.message().to_string())
+}
+
+fn prove_one(
+    server: &mut Throwaway,
+    set: &MigrationSet,
+    f: &Finding,
+    m: usize,
+    k: usize,
+    rows: u64,
+    settings: &Settings,
+) -> Result<FixProof> {
+    let recipe = f.fix.as_ref().map(|x| x.sql.clone()).unwrap_or_default();
+    let mut proof = FixProof {
+        rule: f.rule.clone(),
+        file: f.file.clone(),
+        line: f.start.line,
+        recipe: recipe.clone(),
+        verdict: "inconclusive",
+        original: None,
+        steps: vec![],
+        differences: vec![],
+        intended: vec![],
+        lints_clean: None,
+        note: None,
+    };
+    let admin = Conn::connect(&server.admin_url())?;
+    let prefix = server.create_database("fixbase", &admin)?;
+    let mut created = vec![prefix.clone()];
+    let result = (|| -> Result<std::result::Result<(), String>> {
+        // The schema and data just before the statement.
+        let original_sql;
+        {
+            let conn = Conn::connect(&server.url(&prefix))?;
+            if let Some(init) = &server.init_sql {
+                if let Err(e) = conn.execute_batch(init) {
+                    return Ok(Err(format!("--init-sql failed: {}", message(&e))));
+                }
+            }
+            let mut last = String::new();
+            for (i, migration) in set.migrations.iter().enumerate().take(m + 1) {
+                let Some(up) = &migration.up else { continue };
+                let parsed = parse_sql(&up.text);
+                for (j, stmt) in parsed.statements.iter().enumerate() {
+                    let sql = &up.text[stmt.span.start..stmt.span.end];
+                    if i == m && j == k {
+                        last = sql.to_string();
+                        break;
+                    }
+                    if matches!(stmt.kind, crate::syntax::StmtKind::Transaction { .. }) {
+                        continue;
+                    }
+                    if let Err(e) = conn.execute_batch(sql) {
+                        let line = LineIndex::new(&up.text)
+                            .position(&up.text, stmt.span.start)
+                            .line;
+                        return Ok(Err(format!(
+                            "replaying the history up to the statement failed at migration `{}` line {line}: {}",
+                            migration.id,
+                            message(&e)
+                        )));
+                    }
+                }
+            }
+            original_sql = last;
+            if rows > 0 {
+                let catalog = snapshot(&server.url(&prefix))?;
+                let filled = super::data::fill(&conn, &catalog, rows, &mut Default::default());
+                if !filled.skipped.is_empty() {
+                    proof.note = Some(format!("left empty: {}", filled.skipped.join("; ")));
+                }
+            }
+        }
+        let before = snapshot(&server.url(&prefix))?;
+        let original_db = format!("{prefix}_a");
+        let recipe_db = format!("{prefix}_b");
+        server.clone_database(&prefix, &original_db, &admin)?;
+        created.push(original_db.clone());
+        server.clone_database(&prefix, &recipe_db, &admin)?;
+        created.push(recipe_db.clone());
+
+        let original = {
+            let conn = Conn::connect(&server.url(&original_db))?;
+            let observer = Conn::connect(&server.url(&original_db))?;
+            let blocker = Conn::connect(&server.url(&original_db))?;
+            match observe(&conn, &observer, &blocker, &original_sql) {
+                Ok(o) => o,
+                Err(e) => return Ok(Err(format!("the original statement failed here: {e}"))),
+            }
+        };
+        proof.original = Some(original);
+        {
+            let conn = Conn::connect(&server.url(&recipe_db))?;
+            let observer = Conn::connect(&server.url(&recipe_db))?;
+            let blocker = Conn::connect(&server.url(&recipe_db))?;
+            let parsed = parse_sql(&recipe);
+            for stmt in &parsed.statements {
+                let sql = &recipe[stmt.span.start..stmt.span.end];
+                match observe(&conn, &observer, &blocker, sql) {
+                    Ok(o) => proof.steps.push(o),
+                    Err(e) => {
+                        proof.verdict = "fix fails";
+                        return Ok(Err(format!("`{}` failed: {e}", short(sql))));
+                    }
+                }
+            }
+        }
+        for d in diff(
+            &snapshot(&server.url(&original_db))?,
+            &snapshot(&server.url(&recipe_db))?,
+        ) {
+            match intended(&f.rule, &d) {
+                Some(why) => proof.intended.push((d, why.to_string())),
+                None => proof.differences.push(d),
+            }
+        }
+        proof.lints_clean = Some(lints_clean(&recipe, &before, &f.rule, settings)?);
+        Ok(Ok(()))
+    })();
+    for db in created.iter().rev() {
+        server.drop_database(db, &admin);
+    }
+    match result? {
+        Err(note) => {
+            proof.note = Some(match proof.note.take() {
+                Some(n) => format!("{note}; {n}"),
+                None => note,
+            });
+        }
+        Ok(()) => {
+            proof.verdict = verdict(&proof);
+        }
+    }
+    Ok(proof)
+}
+
+/// A difference a rule's recipe makes by design.
+fn intended(rule: &str, d: &Difference) -> Option<&'static str> {
+    match rule {
+        // PostgreSQL keeps the partition bound as a CHECK constraint on a partition detached
+        // concurrently (so that re-attaching it needs no scan).
+        "detach-partition-non-concurrently"
+            if d.path.contains("/ constraints /")
+                && d.before.is_none()
+                && d.path.ends_with("_check") =>
+        {
+            Some(
+                "DETACH PARTITION ... CONCURRENTLY keeps the partition bound as a CHECK constraint",
+            )
+        }
+        _ => None,
+    }
+}
+
+/// proven / not equivalent / not safer, from what was observed.
+fn verdict(proof: &FixProof) -> &'static str {
+    if !proof.differences.is_empty() {
+        return "not equivalent";
+    }
+    let Some(original) = &proof.original else {
+        return "inconclusive";
+    };
+    let Some(strong) = original.lock else {
+        // The original took no lock on an existing table: nothing to make safer.
+        return "inconclusive";
+    };
+    let never_stronger = proof
+        .steps
+        .iter()
+        .all(|s| s.lock.is_none_or(|l| l <= strong));
+    let heavy_under_weaker = proof
+        .steps
+        .iter()
+        .filter(|s| s.heavy())
+        .all(|s| s.lock.is_none_or(|l| l < strong));
+    if never_stronger && heavy_under_weaker && proof.lints_clean != Some(false) {
+        "proven"
+    } else {
+        "not safer"
+    }
+}
+
+/// Runs one statement, in its own transaction when it can (locks and rows read are then exact),
+/// otherwise watched from a second connection.
+fn observe(
+    conn: &Conn,
+    observer: &Conn,
+    blocker: &Conn,
+    sql: &str,
+) -> std::result::Result<Observation, String> {
+    let kind = parse_sql(sql)
+        .statements
+        .first()
+        .map(|s| s.kind.clone())
+        .unwrap_or(crate::syntax::StmtKind::Select);
+    let err = |e: anyhow::Error| format!("{e:#}");
+    let relations = conn.relations().map_err(err)?;
+    let tables: HashMap<i64, String> = relations
+        .iter()
+        .filter(|(_, r)| matches!(r.kind.as_str(), "r" | "p" | "m"))
+        .map(|(oid, r)| (*oid, r.name.to_string()))
+        .collect();
+    let started = std::time::Instant::now();
+    let (locks, rows_read) = if needs_autocommit(sql, &kind) {
+        let (result, seen) = run_watched(conn, observer, Some(blocker), sql);
+        result.map_err(|e| message(&e))?;
+        (seen, None)
+    } else {
+        conn.execute_batch("BEGIN").map_err(|e| message(&e))?;
+        let read = |c: &Conn| -> std::result::Result<HashMap<i64, i64>, String> {
+            Ok(c.query(
+                "SELECT relid::int8, (coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0))::int8 FROM pg_stat_xact_user_tables",
+                &[],
+            )
+            .map_err(err)?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+        };
+        let before = read(conn)?;
+        if let Err(e) = conn.execute_batch(sql) {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(message(&e));
+        }
+        let after = read(conn)?;
+        let locks = conn.locks_of(conn.pid()).map_err(err)?;
+        conn.execute_batch("COMMIT").map_err(|e| message(&e))?;
+        let rows: i64 = after
+            .iter()
+            .filter(|(oid, _)| tables.contains_key(oid))
+            .map(|(oid, n)| n - before.get(oid).copied().unwrap_or(0))
+            .sum();
+        (locks, Some(rows))
+    };
+    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let after = conn.relations().map_err(err)?;
+    let rewrote = relations.iter().any(|(oid, r)| {
+        tables.contains_key(oid) && after.get(oid).is_some_and(|a| a.filenode != r.filenode)
+    });
+    let strongest = locks
+        .iter()
+        .filter_map(|(oid, mode)| tables.get(oid).map(|t| (*mode, t.clone())))
+        .max();
+    Ok(Observation {
+        sql: short(sql),
+        lock: strongest.as_ref().map(|(m, _)| *m),
+        table: strongest.map(|(_, t)| t),
+        rows_read,
+        rewrote,
+        duration_ms,
+    })
+}
+
+/// Lints the recipe as one migration on top of `schema`: the rule must not fire.
+fn lints_clean(
+    recipe: &str,
+    schema: &crate::catalog::Catalog,
+    rule: &str,
+    settings: &Settings,
+) -> Result<bool> {
+    let dir = tempfile::tempdir()?;
+    std::fs::write(dir.path().join("001_fix.sql"), recipe)?;
+    let mut settings = settings.clone();
+    settings.base_schema = Some(std::sync::Arc::new(schema.clone()));
+    settings.queries = vec![];
+    let findings = crate::commands::lint::lint_dir(dir.path(), &settings)?;
+    Ok(!findings.iter().any(|x| x.rule == rule))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs(lock: Option<LockMode>, rows: Option<i64>, rewrote: bool) -> Observation {
+        Observation {
+            sql: String::new(),
+            lock,
+            table: lock.map(|_| "t".to_string()),
+            rows_read: rows,
+            rewrote,
+            duration_ms: 0.0,
+        }
+    }
+
+    fn proof(original: Observation, steps: Vec<Observation>) -> FixProof {
+        FixProof {
+            rule: "r".into(),
+            file: PathBuf::new(),
+            line: 1,
+            recipe: String::new(),
+            verdict: "inconclusive",
+            original: Some(original),
+            steps,
+            differences: vec![],
+            intended: vec![],
+            lints_clean: Some(true),
+            note: None,
+        }
+    }
+
+    #[test]
+    fn verdicts_follow_the_observed_locks_and_work() {
+        use LockMode::*;
+        // Validation moved under a weaker lock; the strong lock only for a catalog change.
+        let p = proof(
+            obs(Some(ShareRowExclusive), Some(10_000), false),
+            vec![
+                obs(Some(ShareRowExclusive), Some(0), false),
+                obs(Some(ShareUpdateExclusive), Some(10_000), false),
+            ],
+        );
+        assert_eq!(verdict(&p), "proven");
+        // The recipe still reads the table under the original's lock.
+        let p = proof(
+            obs(Some(AccessExclusive), Some(10_000), false),
+            vec![obs(Some(AccessExclusive), Some(10_000), false)],
+        );
+        assert_eq!(verdict(&p), "not safer");
+        // A stronger lock than the original, even briefly.
+        let p = proof(
+            obs(Some(Share), Some(10_000), false),
+            vec![obs(Some(AccessExclusive), Some(0), false)],
+        );
+        assert_eq!(verdict(&p), "not safer");
+        // Outside a transaction the rows read are unknown: judged by the lock alone.
+        let p = proof(
+            obs(Some(Share), Some(10_000), false),
+            vec![obs(Some(Share), None, false)],
+        );
+        assert_eq!(verdict(&p), "not safer");
+        // Different schemas.
+        let mut p = proof(obs(Some(Share), Some(1), false), vec![]);
+        p.differences.push(Difference {
+            path: "index public.i".into(),
+            before: Some("x".into()),
+            after: None,
+        });
+        assert_eq!(verdict(&p), "not equivalent");
+        // The recipe still triggers its rule.
+        let mut p = proof(
+            obs(Some(Share), Some(1), false),
+            vec![obs(Some(ShareUpdateExclusive), None, false)],
+        );
+        p.lints_clean = Some(false);
+        assert_eq!(verdict(&p), "not safer");
+    }
+}

@@ -1,0 +1,506 @@
+//! Application queries checked against a schema (replayed from migrations, or read from a live
+//! database): parsing, fingerprints and de-duplication, name resolution against the catalog, and
+//! the driver that runs the rules' query hooks and places their findings in the query files.
+//!
+//! Pure: no IO. Query files are read by `source/queries.rs`, `pg_stat_statements` by `live/`.
+
+pub mod shape;
+
+use crate::catalog::{Catalog, Column, Index, IndexValidity, Table};
+use crate::config::Settings;
+use crate::finding::{Diagnostic, Finding};
+use crate::rules::{QueriesContext, QueryDiagnostic, RULES};
+use crate::source::queries::{Expect, QuerySources, RawQuery};
+use crate::source::SourceFile;
+use crate::span::{LineIndex, Span};
+use crate::syntax::{IndexKey, JoinPair, QualName};
+use shape::{ColRef, Shape};
+use std::collections::HashMap;
+
+/// Workload statistics for a query (from `pg_stat_statements`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct QueryStats {
+    pub calls: i64,
+    pub mean_ms: f64,
+    pub total_ms: f64,
+}
+
+/// One parsed application query.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// Index into the query files (or the pseudo-file of `pg_stat_statements`).
+    pub file: usize,
+    pub span: Span,
+    pub name: Option<String>,
+    pub expect: Expect,
+    /// pg_query fingerprint: the same query with other constants or placeholders has the same one.
+    pub fingerprint: String,
+    pub shape: Shape,
+    pub stats: Option<QueryStats>,
+    /// Other places in the files with the same fingerprint.
+    pub duplicates: Vec<(usize, Span)>,
+    /// The statement as parsed (`$n` placeholders).
+    pub sql: String,
+}
+
+impl Query {
+    /// How messages name the query: its name, or `file:line`.
+    pub fn label(&self, files: &[SourceFile]) -> String {
+        match &self.name {
+            Some(n) => format!("`{n}`"),
+            None => {
+                let file = &files[self.file];
+                let line = file.text.as_bytes()[..self.span.start.min(file.text.len())]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
+                    + 1;
+                format!("the query at {}:{line}", file.path.display())
+            }
+        }
+    }
+}
+
+/// A query that does not parse: its place and PostgreSQL's message.
+#[derive(Debug, Clone)]
+pub struct QueryError {
+    pub file: usize,
+    pub span: Span,
+    pub message: String,
+}
+
+/// Parses raw queries, merging those with the same fingerprint (the first place is kept, the rest
+/// listed as duplicates).
+pub fn parse(raw: &[RawQuery]) -> (Vec<Query>, Vec<QueryError>) {
+    let mut queries: Vec<Query> = vec![];
+    let mut errors = vec![];
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for r in raw {
+        let tree = match crate::parse::parse_query(&r.sql) {
+            Ok(t) => t,
+            Err((at, message)) => {
+                let start = r.map.original(at);
+                errors.push(QueryError {
+                    file: r.file,
+                    span: Span::new(start, start),
+                    message,
+                });
+                continue;
+            }
+        };
+        let Some(stmt) = tree.stmts.first().and_then(|s| s.stmt.as_deref()) else {
+            continue;
+        };
+        // Full relation names: by default `orders_2024_01` and `orders_2024_02` fingerprint alike.
+        let fingerprint =
+            pg_query::fingerprint(&r.sql, 0, pg_query::FingerprintOptions::FULL_RELNAME)
+                .map(|f| f.hex)
+                .unwrap_or_default();
+        let shape = shape::lower(stmt, &r.map, r.sql.len());
+        // The fingerprint ignores VALUES lists, whose width matters to an INSERT without columns.
+        let key = match &shape.insert {
+            Some(i) if i.columns.is_none() => format!("{fingerprint}#{:?}", i.values_width),
+            _ => fingerprint.clone(),
+        };
+        if let Some(&i) = seen.get(&key).filter(|_| !fingerprint.is_empty()) {
+            queries[i].duplicates.push((r.file, r.span));
+            if queries[i].name.is_none() {
+                queries[i].name = r.name.clone();
+            }
+            continue;
+        }
+        seen.insert(key, queries.len());
+        queries.push(Query {
+            file: r.file,
+            span: r.span,
+            name: r.name.clone(),
+            expect: r.expect,
+            fingerprint,
+            shape,
+            stats: None,
+            duplicates: vec![],
+            sql: r.sql.clone(),
+        });
+    }
+    (queries, errors)
+}
+
+/// The column equalities the queries join on, each with the query that shows it (`query `Name``
+/// or `the query at file:line`): evidence for `missing-foreign-key`.
+pub fn join_evidence(queries: &[Query], files: &[SourceFile]) -> Vec<(JoinPair, String)> {
+    queries
+        .iter()
+        .flat_map(|q| {
+            let label = match q.name {
+                Some(_) => format!("query {}", q.label(files)),
+                None => q.label(files),
+            };
+            q.join_pairs().into_iter().map(move |p| (p, label.clone()))
+        })
+        .collect()
+}
+
+/// What a column reference names in the schema.
+#[derive(Debug, Clone, Copy)]
+pub enum Resolved<'a> {
+    Column(&'a Table, &'a Column),
+    /// A system column (`ctid`, `xmin`, ...), a view column, or a column of a CTE or subquery:
+    /// it exists, or pgproof cannot tell.
+    Unknown,
+    /// No relation in scope has it.
+    Missing,
+}
+
+const SYSTEM_COLUMNS: &[&str] = &["ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "oid"];
+
+impl Query {
+    /// Resolves `col` as seen from `block` (its relations, then enclosing blocks').
+    pub fn resolve<'a>(&self, catalog: &'a Catalog, block: usize, col: &ColRef) -> Resolved<'a> {
+        if SYSTEM_COLUMNS.contains(&col.name.as_str()) {
+            return Resolved::Unknown;
+        }
+        let mut b = Some(block);
+        while let Some(i) = b {
+            let blk = &self.shape.blocks[i];
+            match &col.qualifier {
+                Some(q) => {
+                    if let Some(rel) = blk.relations.iter().find(|r| &r.alias == q) {
+                        let Some(table) = &rel.table else {
+                            return Resolved::Unknown;
+                        };
+                        return relation_column(catalog, table, &col.name);
+                    }
+                }
+                None => {
+                    let mut unknown = false;
+                    for rel in &blk.relations {
+                        match &rel.table {
+                            None => unknown = true,
+                            Some(table) => match relation_column(catalog, table, &col.name) {
+                                Resolved::Missing => {}
+                                found => return found,
+                            },
+                        }
+                    }
+                    if unknown || blk.output_names.iter().any(|n| n == &col.name) {
+                        return Resolved::Unknown;
+                    }
+                }
+            }
+            b = blk.parent;
+        }
+        // A qualifier nothing in scope defines: PostgreSQL rejects the query too, but it may be
+        // a composite field access; stay quiet.
+        if col.qualifier.is_some() {
+            return Resolved::Unknown;
+        }
+        Resolved::Missing
+    }
+
+    /// The table behind relation alias `alias` of `block`, if it is a table in the catalog.
+    pub fn table<'a>(&self, catalog: &'a Catalog, block: usize, alias: &str) -> Option<&'a Table> {
+        self.shape
+            .relation(block, alias)?
+            .table
+            .as_ref()
+            .and_then(|t| catalog.table(t))
+    }
+
+    /// The table a column reference belongs to, when it resolves to a table column.
+    pub fn column_table<'a>(
+        &self,
+        catalog: &'a Catalog,
+        block: usize,
+        col: &ColRef,
+    ) -> Option<(&'a Table, &'a Column)> {
+        match self.resolve(catalog, block, col) {
+            Resolved::Column(t, c) => Some((t, c)),
+            _ => None,
+        }
+    }
+
+    /// The relation of `block` itself (not an enclosing one) that a column reference reads: its
+    /// qualifier's, or the only table of the block that has the column. With the table.
+    pub fn own_relation<'a>(
+        &self,
+        catalog: &'a Catalog,
+        block: usize,
+        col: &ColRef,
+    ) -> Option<(String, &'a Table)> {
+        let blk = &self.shape.blocks[block];
+        match &col.qualifier {
+            Some(q) => {
+                let rel = blk.relations.iter().find(|r| &r.alias == q)?;
+                let table = catalog.table(rel.table.as_ref()?)?;
+                table.column(&col.name)?;
+                Some((rel.alias.clone(), table))
+            }
+            None => {
+                let mut found = blk.relations.iter().filter_map(|r| {
+                    let t = catalog.table(r.table.as_ref()?)?;
+                    t.column(&col.name).map(|_| (r.alias.clone(), t))
+                });
+                let first = found.next()?;
+                found.next().is_none().then_some(first)
+            }
+        }
+    }
+
+    /// Column equalities this query joins tables on, for the missing-foreign-key rule.
+    pub fn join_pairs(&self) -> Vec<JoinPair> {
+        let mut out = vec![];
+        for (i, block) in self.shape.blocks.iter().enumerate() {
+            for join in &block.joins {
+                let side = |c: &ColRef| -> Option<(QualName, String)> {
+                    let rel = self.shape.relation(i, c.qualifier.as_deref()?)?;
+                    Some((rel.table.clone()?, c.name.clone()))
+                };
+                if let (Some(a), Some(b)) = (side(&join.left), side(&join.right)) {
+                    if a.0 != b.0 {
+                        let (left, right) = if a <= b { (a, b) } else { (b, a) };
+                        out.push(JoinPair { left, right });
+                    }
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+fn relation_column<'a>(catalog: &'a Catalog, table: &QualName, column: &str) -> Resolved<'a> {
+    if let Some(t) = catalog.table(table) {
+        return match t.column(column) {
+            Some(c) => Resolved::Column(t, c),
+            None => Resolved::Missing,
+        };
+    }
+    if let Some(v) = catalog.views.get(table) {
+        if v.output_columns.is_empty() || v.output_columns.iter().any(|c| c == column) {
+            return Resolved::Unknown;
+        }
+        return Resolved::Missing;
+    }
+    Resolved::Unknown
+}
+
+/// Whether the index can be used at all: valid, and (for a partial index) its predicate is among
+/// the query block's conditions.
+pub fn index_applies(index: &Index, conjuncts: &[&str]) -> bool {
+    if index.validity == IndexValidity::Invalid {
+        return false;
+    }
+    match &index.predicate {
+        None => true,
+        Some(p) => split_and(&p.text)
+            .iter()
+            .all(|part| conjuncts.iter().any(|c| normalize(c) == normalize(part))),
+    }
+}
+
+/// The top-level `AND` parts of a deparsed predicate.
+fn split_and(text: &str) -> Vec<String> {
+    let mut parts = vec![];
+    let mut depth = 0i32;
+    let mut quote = false;
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' => quote = !quote,
+            b'(' if !quote => depth += 1,
+            b')' if !quote => depth -= 1,
+            b' ' if !quote && depth == 0 && text[i..].starts_with(" AND ") => {
+                parts.push(text[start..i].to_string());
+                start = i + 5;
+                i += 5;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    parts.push(text[start..].to_string());
+    parts
+}
+
+fn normalize(text: &str) -> String {
+    let t = text.trim();
+    let t = t
+        .strip_prefix('(')
+        .and_then(|x| x.strip_suffix(')'))
+        .unwrap_or(t);
+    t.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The leading key of an index as text: the column name, or the expression.
+pub fn leading_key(index: &Index) -> Option<&str> {
+    match index.keys.first()? {
+        IndexKey::Column { name } => Some(name),
+        IndexKey::Expression { expr } => Some(&expr.text),
+    }
+}
+
+/// Runs every enabled rule's query hook and places the diagnostics in the query files.
+pub fn check(
+    sources: &QuerySources,
+    queries: &[Query],
+    errors: &[QueryError],
+    catalog: &Catalog,
+    settings: &Settings,
+    since: Option<&OldQueries>,
+) -> Vec<Finding> {
+    let cx = QueriesContext {
+        queries,
+        files: &sources.files,
+        catalog,
+        pg_version: settings.pg_version,
+        old: since,
+    };
+    let mut raw: Vec<QueryDiagnostic> = vec![];
+    for rule in RULES.iter().filter(|r| settings.is_enabled(r.meta().id)) {
+        rule.check_queries(&cx, &mut raw);
+    }
+    for e in errors {
+        raw.push(QueryDiagnostic {
+            file: e.file,
+            diagnostic: Diagnostic::new("syntax-error", e.span, e.message.clone()),
+        });
+    }
+    for p in &sources.problems {
+        raw.push(QueryDiagnostic {
+            file: p.file,
+            diagnostic: Diagnostic::new(p.rule, p.span, p.message.clone()),
+        });
+    }
+    place(raw, &sources.files, settings)
+}
+
+/// Turns diagnostics with file offsets into findings with line/column positions.
+pub fn place(raw: Vec<QueryDiagnostic>, files: &[SourceFile], settings: &Settings) -> Vec<Finding> {
+    let mut indexes: HashMap<usize, LineIndex> = HashMap::new();
+    let mut out = vec![];
+    for QueryDiagnostic {
+        file,
+        diagnostic: d,
+    } in raw
+    {
+        let Some(rule) = crate::rules::find(d.rule) else {
+            continue;
+        };
+        let meta = rule.meta();
+        let Some(severity) = settings.severity_of(meta.id, meta.severity) else {
+            continue;
+        };
+        let f = &files[file];
+        let index = indexes
+            .entry(file)
+            .or_insert_with(|| LineIndex::new(&f.text));
+        // Spans computed from identifier lengths can end inside a quoted multi-byte name: snap
+        // them to character boundaries.
+        let mut span = d.span;
+        span.start = span.start.min(f.text.len());
+        while !f.text.is_char_boundary(span.start) {
+            span.start -= 1;
+        }
+        span.end = span.end.clamp(span.start, f.text.len());
+        while !f.text.is_char_boundary(span.end) {
+            span.end += 1;
+        }
+        let start = index.position(&f.text, span.start);
+        let end = index.position(&f.text, span.end);
+        out.push(Finding {
+            rule: meta.id.to_string(),
+            severity,
+            category: meta.category.name().to_string(),
+            file: f.path.clone(),
+            span,
+            start,
+            end,
+            migration: None,
+            message: d.message,
+            help: d.help,
+            fix: d.fix,
+            lock: None,
+            notes: d.notes,
+        });
+    }
+    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    out.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    out
+}
+
+/// The queries of an earlier release (`--since`), checked against the new schema: each with the
+/// object that breaks it, if a migration since then removed or renamed it.
+#[derive(Debug, Default)]
+pub struct OldQueries {
+    pub reference: String,
+    pub sources: QuerySources,
+    pub queries: Vec<Query>,
+    /// Objects the new migrations removed or renamed: (table, column or None, what happened,
+    /// migration id).
+    pub removals: Vec<crate::analyze::Removal>,
+}
+
+/// Whether `index` (already known to apply) can look up rows by `target` compared with `op`, as
+/// its leading key.
+pub fn index_serves(index: &Index, target: &shape::Target, op: shape::Op) -> bool {
+    use shape::{Op, Target};
+    let Some(first) = index.keys.first() else {
+        return false;
+    };
+    let matches = match (first, target) {
+        (IndexKey::Column { name }, Target::Column(c)) => *name == c.name,
+        (IndexKey::Expression { expr }, Target::Expr { text, .. }) => {
+            normalize(&expr.text) == normalize(text)
+        }
+        _ => false,
+    };
+    if !matches {
+        return false;
+    }
+    let option = index.key_option(0);
+    match (index.method.as_str(), op) {
+        ("btree", Op::Eq | Op::In | Op::Range | Op::IsNull | Op::IsNotNull) => true,
+        // `LIKE 'abc%'` needs pattern operators, or the C collation.
+        ("btree", Op::LikePrefix) => option.contains("pattern_ops") || option.contains("COLLATE C"),
+        ("hash", Op::Eq | Op::In) => true,
+        // A trigram index serves any LIKE.
+        ("gin" | "gist", Op::LikePrefix | Op::LikeOther { .. }) => option.contains("trgm"),
+        _ => false,
+    }
+}
+
+/// An index name for `table` starting from `base` that no relation in its schema has yet.
+pub fn free_index_name(catalog: &Catalog, table: &QualName, base: &str) -> String {
+    let mut base = base.to_string();
+    base.truncate(59);
+    let mut name = base.clone();
+    let mut n = 1;
+    while catalog.relation_exists(&QualName::new(table.schema.clone(), name.clone())) {
+        name = format!("{base}{n}");
+        n += 1;
+    }
+    name
+}
+
+/// Tables with fewer rows than this (per live statistics) are not worth an index finding.
+pub const SMALL_TABLE_ROWS: f64 = 10_000.0;
+
+/// True when live statistics say the table is small enough that scanning it is fine.
+pub fn is_small(table: &Table) -> bool {
+    table.row_estimate.is_some_and(|r| r < SMALL_TABLE_ROWS)
+}
+
+/// `, called N times (mean X ms)` when workload statistics are known.
+pub fn workload(stats: Option<QueryStats>) -> String {
+    match stats {
+        Some(s) => format!(
+            " (called {} times, mean {:.1} ms, total {:.0} ms)",
+            s.calls, s.mean_ms, s.total_ms
+        ),
+        None => String::new(),
+    }
+}

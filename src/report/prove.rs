@@ -1,0 +1,714 @@
+//! `pgproof prove` output: human, JSON, Markdown (for a pull request comment) and SARIF (the
+//! proofs that failed, as results at their file and line).
+
+use crate::cli::ProveFormat;
+use crate::prove::Proof;
+use serde_json::{json, Value};
+use std::io::{self, Write};
+
+pub fn write(format: ProveFormat, proof: &Proof, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        ProveFormat::Json => {
+            let doc = json!({"version": 1, "proof": proof, "summary": summary(proof)});
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            writeln!(out)
+        }
+        ProveFormat::Human => write_human(proof, out),
+        ProveFormat::Markdown => write_markdown(proof, out),
+        ProveFormat::Sarif => {
+            serde_json::to_writer_pretty(&mut *out, &sarif(proof))?;
+            writeln!(out)
+        }
+    }
+}
+
+#[derive(serde::Serialize, Default)]
+pub struct Summary {
+    pub migrations: usize,
+    pub statements: usize,
+    pub confirmed: usize,
+    pub not_observed: usize,
+    pub unpredicted: usize,
+    pub reversible: usize,
+    pub irreversible: usize,
+    pub failed: usize,
+    pub fixes_proven: usize,
+    pub fixes_failed: usize,
+    pub queries: usize,
+    pub queries_failing: usize,
+    pub indexes_proven: usize,
+    pub indexes_not_used: usize,
+}
+
+pub fn summary(proof: &Proof) -> Summary {
+    let mut s = Summary::default();
+    for f in proof.sets.iter().flat_map(|s| &s.fixes) {
+        s.fixes_proven += usize::from(f.verdict == "proven");
+        s.fixes_failed += usize::from(f.failed());
+    }
+    for q in &proof.queries {
+        s.queries += 1;
+        s.queries_failing += usize::from(q.error.is_some());
+        for i in &q.indexes {
+            s.indexes_proven += usize::from(i.verdict == "proven");
+            s.indexes_not_used += usize::from(i.verdict == "not used");
+        }
+    }
+    for m in proof.sets.iter().flat_map(|s| &s.migrations) {
+        s.migrations += 1;
+        s.statements += m.statements.len();
+        for st in &m.statements {
+            for v in &st.verdicts {
+                if v.verdict == "confirmed" {
+                    s.confirmed += 1;
+                } else {
+                    s.not_observed += 1;
+                }
+            }
+            s.unpredicted += usize::from(st.unpredicted.is_some());
+        }
+        if let Some(r) = &m.reversibility {
+            if r.error.is_none()
+                && r.down_differences.is_empty()
+                && r.redo_differences.is_empty()
+                && r.data_differences.is_empty()
+            {
+                s.reversible += 1;
+            } else {
+                s.irreversible += 1;
+            }
+        }
+        s.failed += usize::from(m.error.is_some());
+    }
+    s
+}
+
+fn write_human(proof: &Proof, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "pgproof prove on PostgreSQL {} ({})",
+        proof.server_version, proof.backend
+    )?;
+    for set in &proof.sets {
+        if let Some(data) = &set.data {
+            if !data.filled.is_empty() {
+                writeln!(
+                    out,
+                    "\nsynthetic rows in {} table(s), each filled before the first migration that finds it",
+                    data.filled.len()
+                )?;
+            }
+            for skipped in &data.skipped {
+                writeln!(out, "  left empty: {skipped}")?;
+            }
+            if let Some(seed) = &data.seed {
+                writeln!(out, "seed SQL {seed}")?;
+            }
+        }
+        for m in &set.migrations {
+            let file = m
+                .file
+                .as_ref()
+                .map_or_else(|| m.id.clone(), |f| f.display().to_string());
+            writeln!(
+                out,
+                "\n{file} ({})",
+                if m.in_transaction {
+                    "in a transaction"
+                } else {
+                    "no transaction"
+                }
+            )?;
+            for st in &m.statements {
+                let locks: Vec<String> = st
+                    .locks
+                    .iter()
+                    .filter(|l| l.pre_existing)
+                    .map(|l| format!("{} on {}", l.mode.sql(), l.relation))
+                    .collect();
+                writeln!(
+                    out,
+                    "  {:>4}  {}  ({:.1} ms)",
+                    st.line, st.sql, st.duration_ms
+                )?;
+                if !locks.is_empty() {
+                    writeln!(
+                        out,
+                        "        locks on existing relations: {}",
+                        locks.join(", ")
+                    )?;
+                }
+                if !st.rewritten.is_empty() {
+                    writeln!(out, "        rewrote: {}", st.rewritten.join(", "))?;
+                }
+                for v in &st.verdicts {
+                    writeln!(
+                        out,
+                        "        {} claims {}: {}",
+                        v.rule,
+                        v.claimed_lock.sql(),
+                        v.verdict
+                    )?;
+                }
+                if let Some(u) = &st.unpredicted {
+                    writeln!(out, "        observed, not predicted by any rule: {u}")?;
+                }
+                if let Some(t) = &st.traffic {
+                    let waited = |ms: f64| {
+                        if ms > 0.0 {
+                            format!("blocked up to {ms:.0} ms")
+                        } else {
+                            "not blocked".to_string()
+                        }
+                    };
+                    writeln!(
+                        out,
+                        "        traffic on {}: reads {} ({}), writes {} ({})",
+                        t.tables.join(", "),
+                        waited(t.reads_blocked_ms),
+                        t.reads,
+                        waited(t.writes_blocked_ms),
+                        t.writes
+                    )?;
+                }
+                if let Some(e) = &st.error {
+                    writeln!(out, "        FAILED: {e}")?;
+                }
+            }
+            if let Some(r) = &m.reversibility {
+                if let Some(e) = &r.error {
+                    writeln!(out, "  reversibility: FAILED: {e}")?;
+                } else if r.down_differences.is_empty()
+                    && r.redo_differences.is_empty()
+                    && r.data_differences.is_empty()
+                {
+                    writeln!(
+                        out,
+                        "  reversibility: proven (up, down, up leaves the same schema)"
+                    )?;
+                } else {
+                    writeln!(out, "  reversibility: NOT REVERSIBLE")?;
+                    for d in &r.data_differences {
+                        match d.rows_after {
+                            None => writeln!(out, "    data: {} ({} rows) is gone after down", d.table, d.rows_before)?,
+                            Some(after) if after != d.rows_before => writeln!(
+                                out,
+                                "    data: {} had {} rows before up, {after} after down",
+                                d.table, d.rows_before
+                            )?,
+                            Some(_) => writeln!(
+                                out,
+                                "    data: {} has its {} rows after down, but their contents changed (a column's values were lost)",
+                                d.table, d.rows_before
+                            )?,
+                        }
+                    }
+                    let steps = [
+                        ("after down", "before up", "after down", &r.down_differences),
+                        (
+                            "up again",
+                            "after up",
+                            "after up again",
+                            &r.redo_differences,
+                        ),
+                    ];
+                    for (step, first, second, differences) in steps {
+                        for d in differences {
+                            writeln!(
+                                out,
+                                "    {step}: {}: {first} {}, {second} {}",
+                                d.path,
+                                d.before.as_deref().unwrap_or("absent"),
+                                d.after.as_deref().unwrap_or("absent")
+                            )?;
+                        }
+                    }
+                }
+            }
+            if let Some(e) = &m.error {
+                writeln!(out, "  migration FAILED to apply: {e}")?;
+            }
+        }
+    }
+    for set in &proof.sets {
+        if set.fixes.is_empty() {
+            continue;
+        }
+        writeln!(out, "\nFix recipes, each run instead of its statement on a copy of the database as it was just before it")?;
+        for f in &set.fixes {
+            writeln!(
+                out,
+                "  {}:{} {}: {}",
+                f.file.display(),
+                f.line,
+                f.rule,
+                f.verdict.to_uppercase()
+            )?;
+            if let Some(o) = &f.original {
+                writeln!(out, "    original: {}", describe(o))?;
+            }
+            for s in &f.steps {
+                writeln!(out, "    recipe:   {}", describe(s))?;
+            }
+            for d in &f.differences {
+                writeln!(
+                    out,
+                    "    differs: {}: original {}, recipe {}",
+                    d.path,
+                    d.before.as_deref().unwrap_or("absent"),
+                    d.after.as_deref().unwrap_or("absent")
+                )?;
+            }
+            for (d, why) in &f.intended {
+                writeln!(out, "    differs as intended: {} ({why})", d.path)?;
+            }
+            if f.lints_clean == Some(false) {
+                writeln!(out, "    the recipe still triggers {}", f.rule)?;
+            }
+            if let Some(n) = &f.note {
+                writeln!(out, "    note: {n}")?;
+            }
+        }
+        if let Some(n) = &set.fixes_note {
+            writeln!(out, "  note: {n}")?;
+        }
+    }
+    if let Some(data) = &proof.data {
+        writeln!(
+            out,
+            "\nQueries, on {} table(s) with synthetic rows{}",
+            data.rows.len(),
+            data.rows
+                .values()
+                .next()
+                .map_or(String::new(), |n| format!(" ({n} per table)"))
+        )?;
+        for skipped in &data.skipped {
+            writeln!(out, "  left empty: {skipped}")?;
+        }
+    }
+    for q in &proof.queries {
+        let place = format!("{}:{}", q.file.display(), q.line);
+        let mut what = if q.query.starts_with('`') {
+            format!("{} ({place})", q.query)
+        } else {
+            format!("query at {place}")
+        };
+        if q.old_release {
+            what.push_str(", of the running release,");
+        }
+        match &q.error {
+            Some(e) => writeln!(out, "  {what} FAILS on the migrated schema: {e}")?,
+            None if q.indexes.is_empty() => {}
+            None => writeln!(out, "  {what}")?,
+        }
+        for i in &q.indexes {
+            let costs = match (i.cost_before, i.cost_after) {
+                (Some(b), Some(a)) if a > 0.0 => {
+                    format!(", estimated cost {b:.1} -> {a:.1} ({:.1}x)", b / a)
+                }
+                _ => String::new(),
+            };
+            writeln!(out, "    {}: {}{costs}", i.rule, i.verdict)?;
+            writeln!(out, "      {}", i.sql.replace('\n', "\n      "))?;
+            if !i.plan_before.is_empty() {
+                writeln!(out, "      plan before: {}", i.plan_before)?;
+                writeln!(out, "      plan after:  {}", i.plan_after)?;
+            }
+            if let Some(n) = &i.note {
+                writeln!(out, "      note: {n}")?;
+            }
+        }
+    }
+    let s = summary(proof);
+    if !proof.queries.is_empty() {
+        writeln!(
+            out,
+            "\n{} queries: {} prepare, {} fail; {} suggested indexes proven, {} not used",
+            s.queries,
+            s.queries - s.queries_failing,
+            s.queries_failing,
+            s.indexes_proven,
+            s.indexes_not_used
+        )?;
+    }
+    writeln!(
+        out,
+        "\n{} migrations, {} statements: {} lock claims confirmed, {} not observed, {} hazards no rule predicted; {} down parts reverse, {} do not; {} migrations failed",
+        s.migrations, s.statements, s.confirmed, s.not_observed, s.unpredicted, s.reversible, s.irreversible, s.failed
+    )
+}
+
+/// One observed statement of a fix proof: its lock on existing tables and the work it did.
+fn describe(o: &crate::prove::fixes::Observation) -> String {
+    let lock = match (&o.lock, &o.table) {
+        (Some(l), Some(t)) => format!("{} on {t}", l.sql()),
+        _ => "no lock on existing tables".to_string(),
+    };
+    let work = match (o.rewrote, o.rows_read) {
+        (true, _) => "rewrote it".to_string(),
+        (false, Some(0)) => "read no rows".to_string(),
+        (false, Some(n)) => format!("read {n} rows"),
+        (false, None) => "outside a transaction".to_string(),
+    };
+    format!("{}  [{lock}; {work}; {:.1} ms]", o.sql, o.duration_ms)
+}
+
+/// Markdown: a summary, the statements that took locks on existing tables, reversibility, fix
+/// proofs and query proofs.
+fn write_markdown(proof: &Proof, out: &mut dyn Write) -> io::Result<()> {
+    let s = summary(proof);
+    let verdict = if proof.failed() {
+        "❌ some proofs failed"
+    } else {
+        "✅ all proofs hold"
+    };
+    writeln!(out, "## pgproof prove: {verdict}\n")?;
+    writeln!(
+        out,
+        "PostgreSQL {} ({})\n",
+        md(&proof.server_version),
+        md(&proof.backend)
+    )?;
+    writeln!(out, "| migrations | statements | lock claims confirmed | not observed | unpredicted hazards | down parts reverse | do not | fixes proven | fixes failed | queries failing |")?;
+    writeln!(
+        out,
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    )?;
+    writeln!(
+        out,
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+        s.migrations,
+        s.statements,
+        s.confirmed,
+        s.not_observed,
+        s.unpredicted,
+        s.reversible,
+        s.irreversible,
+        s.fixes_proven,
+        s.fixes_failed,
+        s.queries_failing
+    )?;
+    let hazardous: Vec<_> = proof
+        .sets
+        .iter()
+        .flat_map(|set| &set.migrations)
+        .flat_map(|m| &m.statements)
+        .filter(|st| {
+            st.locks.iter().any(|l| l.pre_existing)
+                || !st.rewritten.is_empty()
+                || st.error.is_some()
+                || st.unpredicted.is_some()
+        })
+        .collect();
+    if !hazardous.is_empty() {
+        writeln!(
+            out,
+            "### Statements that locked or rewrote existing tables\n"
+        )?;
+        writeln!(
+            out,
+            "| place | statement | locks | rewrote | ms | verdicts |"
+        )?;
+        writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
+        for st in hazardous {
+            let locks: Vec<String> = st
+                .locks
+                .iter()
+                .filter(|l| l.pre_existing)
+                .map(|l| format!("{} on {}", l.mode.sql(), l.relation))
+                .collect();
+            let mut verdicts: Vec<String> = st
+                .verdicts
+                .iter()
+                .map(|v| format!("{}: {}", v.rule, v.verdict))
+                .collect();
+            if let Some(u) = &st.unpredicted {
+                verdicts.push(format!("not predicted: {u}"));
+            }
+            if let Some(e) = &st.error {
+                verdicts.push(format!("FAILED: {e}"));
+            }
+            writeln!(
+                out,
+                "| {}:{} | `{}` | {} | {} | {:.1} | {} |",
+                md(&st.file.display().to_string()),
+                st.line,
+                st.sql.replace('`', "'").replace('|', "\\|"),
+                md(&locks.join(", ")),
+                md(&st.rewritten.join(", ")),
+                st.duration_ms,
+                md(&verdicts.join("; "))
+            )?;
+        }
+        writeln!(out)?;
+    }
+    let reversibility: Vec<_> = proof
+        .sets
+        .iter()
+        .flat_map(|set| &set.migrations)
+        .filter_map(|m| m.reversibility.as_ref().map(|r| (m, r)))
+        .collect();
+    if !reversibility.is_empty() {
+        writeln!(out, "### Down migrations (up, down, up again)\n")?;
+        writeln!(out, "| migration | result |")?;
+        writeln!(out, "| --- | --- |")?;
+        for (m, r) in reversibility {
+            let mut problems: Vec<String> = r
+                .down_differences
+                .iter()
+                .chain(&r.redo_differences)
+                .map(|d| {
+                    format!(
+                        "{}: {} → {}",
+                        d.path,
+                        d.before.as_deref().unwrap_or("absent"),
+                        d.after.as_deref().unwrap_or("absent")
+                    )
+                })
+                .collect();
+            problems.extend(r.data_differences.iter().map(|d| match d.rows_after {
+                None => format!("data: {} ({} rows) gone", d.table, d.rows_before),
+                Some(a) if a != d.rows_before => {
+                    format!("data: {} rows {} → {a}", d.table, d.rows_before)
+                }
+                Some(_) => format!("data: {} contents changed", d.table),
+            }));
+            problems.extend(r.error.clone());
+            let result = if problems.is_empty() {
+                "✅ reverses".to_string()
+            } else {
+                format!("❌ {}", problems.join("; "))
+            };
+            writeln!(out, "| {} | {} |", md(&m.id), md(&result))?;
+        }
+        writeln!(out)?;
+    }
+    let fixes: Vec<_> = proof.sets.iter().flat_map(|s| &s.fixes).collect();
+    if !fixes.is_empty() {
+        writeln!(
+            out,
+            "### Fix recipes, run instead of their statement on a copy of the database\n"
+        )?;
+        writeln!(out, "| place | rule | verdict | original | recipe |")?;
+        writeln!(out, "| --- | --- | --- | --- | --- |")?;
+        for f in fixes {
+            let original = f.original.as_ref().map(describe).unwrap_or_default();
+            let recipe: Vec<String> = f.steps.iter().map(describe).collect();
+            let mut verdict = f.verdict.to_string();
+            if let Some(n) = &f.note {
+                verdict.push_str(&format!(" ({n})"));
+            }
+            for d in &f.differences {
+                verdict.push_str(&format!("; differs: {}", d.path));
+            }
+            writeln!(
+                out,
+                "| {}:{} | {} | {} | {} | {} |",
+                md(&f.file.display().to_string()),
+                f.line,
+                f.rule,
+                md(&verdict),
+                md(&original),
+                md(&recipe.join("<br>"))
+            )?;
+        }
+        writeln!(out)?;
+    }
+    if !proof.queries.is_empty() {
+        let interesting: Vec<_> = proof
+            .queries
+            .iter()
+            .filter(|q| q.error.is_some() || !q.indexes.is_empty())
+            .collect();
+        writeln!(
+            out,
+            "### Queries ({} prepared on the migrated schema)\n",
+            proof.queries.len()
+        )?;
+        if !interesting.is_empty() {
+            writeln!(out, "| query | result |")?;
+            writeln!(out, "| --- | --- |")?;
+            for q in interesting {
+                let mut result = vec![];
+                if let Some(e) = &q.error {
+                    result.push(format!("❌ fails: {e}"));
+                }
+                for i in &q.indexes {
+                    let cost = match (i.cost_before, i.cost_after) {
+                        (Some(b), Some(a)) if a > 0.0 => format!(", cost {b:.1} → {a:.1}"),
+                        _ => String::new(),
+                    };
+                    result.push(format!(
+                        "{}: {}{cost}: `{}`",
+                        i.rule,
+                        i.verdict,
+                        i.sql.lines().last().unwrap_or("")
+                    ));
+                }
+                let old = if q.old_release {
+                    " (running release)"
+                } else {
+                    ""
+                };
+                writeln!(
+                    out,
+                    "| {} {}:{}{old} | {} |",
+                    md(&q.query),
+                    md(&q.file.display().to_string()),
+                    q.line,
+                    md(&result.join("<br>"))
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Escapes a table cell.
+fn md(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The proofs that failed as SARIF results: statements that failed or took an unpredicted lock,
+/// confirmed error-level hazards, down parts that do not reverse, fixes not proven, queries that
+/// fail. Results name the pgproof rule when one applies, otherwise a `prove/...` id.
+fn sarif(proof: &Proof) -> Value {
+    let mut rules: Vec<Value> = vec![];
+    let mut results: Vec<Value> = vec![];
+    let mut push = |rule: &str, level: &str, file: &std::path::Path, line: usize, text: String| {
+        let index = match rules.iter().position(|r| r["id"] == rule) {
+            Some(i) => i,
+            None => {
+                let description = match crate::rules::find(rule) {
+                    Some(r) => r.meta().summary(),
+                    None => match rule {
+                        "prove/migration-fails" => {
+                            "A migration fails on a throwaway PostgreSQL.".into()
+                        }
+                        "prove/unpredicted-hazard" => {
+                            "The server took a lock or rewrote a table that no rule predicted."
+                                .into()
+                        }
+                        "prove/not-reversible" => {
+                            "Up, down and up again does not give the same schema or data back."
+                                .into()
+                        }
+                        "prove/query-fails" => {
+                            "A query cannot be prepared against the migrated schema.".into()
+                        }
+                        _ => rule.to_string(),
+                    },
+                };
+                rules.push(json!({"id": rule, "shortDescription": {"text": description}}));
+                rules.len() - 1
+            }
+        };
+        results.push(json!({
+            "ruleId": rule,
+            "ruleIndex": index,
+            "level": level,
+            "message": {"text": text},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": file.display().to_string().replace('\\', "/")},
+                "region": {"startLine": line.max(1)}
+            }}],
+        }));
+    };
+    for set in &proof.sets {
+        for m in &set.migrations {
+            for st in &m.statements {
+                if let Some(e) = &st.error {
+                    push(
+                        "prove/migration-fails",
+                        "error",
+                        &st.file,
+                        st.line,
+                        format!("fails on PostgreSQL {}: {e}", proof.server_version),
+                    );
+                }
+                if let Some(u) = &st.unpredicted {
+                    push(
+                        "prove/unpredicted-hazard",
+                        "warning",
+                        &st.file,
+                        st.line,
+                        format!("observed on the server, predicted by no rule: {u}"),
+                    );
+                }
+                for v in st.verdicts.iter().filter(|v| {
+                    v.verdict == "confirmed" && v.severity == crate::finding::Severity::Error
+                }) {
+                    push(
+                        &v.rule,
+                        "error",
+                        &st.file,
+                        st.line,
+                        format!(
+                            "confirmed on the server: the statement took {}",
+                            v.claimed_lock.sql()
+                        ),
+                    );
+                }
+            }
+            if let (Some(r), Some(file)) = (&m.reversibility, &m.file) {
+                let mut problems: Vec<String> = r
+                    .down_differences
+                    .iter()
+                    .chain(&r.redo_differences)
+                    .map(|d| d.path.clone())
+                    .collect();
+                problems.extend(
+                    r.data_differences
+                        .iter()
+                        .map(|d| format!("data of {}", d.table)),
+                );
+                problems.extend(r.error.clone());
+                if !problems.is_empty() {
+                    push(
+                        "prove/not-reversible",
+                        "error",
+                        file,
+                        1,
+                        format!(
+                            "migration `{}` does not reverse: {}",
+                            m.id,
+                            problems.join("; ")
+                        ),
+                    );
+                }
+            }
+        }
+        for f in set.fixes.iter().filter(|f| f.failed()) {
+            let mut text = format!("the fix recipe is {}", f.verdict);
+            for d in &f.differences {
+                text.push_str(&format!("; differs: {}", d.path));
+            }
+            if let Some(n) = &f.note {
+                text.push_str(&format!("; {n}"));
+            }
+            push(&f.rule, "error", &f.file, f.line, text);
+        }
+    }
+    for q in proof.queries.iter().filter(|q| q.failed()) {
+        if let Some(e) = &q.error {
+            push(
+                "prove/query-fails",
+                "error",
+                &q.file,
+                q.line,
+                format!("{} fails on the migrated schema: {e}", q.query),
+            );
+        }
+        for i in q.indexes.iter().filter(|i| i.verdict != "proven") {
+            push(
+                &i.rule,
+                "warning",
+                &q.file,
+                q.line,
+                format!("the suggested index is {}: {}", i.verdict, i.sql),
+            );
+        }
+    }
+    super::sarif::document(rules, results)
+}

@@ -1,0 +1,87 @@
+//! `leading-wildcard-like`: `LIKE '%x'` (or `ILIKE`, or `'%' || $1`) on a table column: no btree
+//! index can serve it, so every call scans the table.
+
+use super::*;
+use crate::finding::Applicability;
+use crate::queries::shape::{Op, Target};
+use crate::queries::{self, index_applies, index_serves};
+use crate::syntax::quote_ident;
+
+pub struct LeadingWildcardLike;
+
+static META: RuleMeta = RuleMeta {
+    id: "leading-wildcard-like",
+    category: Category::Performance,
+    severity: Severity::Warning,
+    fix: FixKind::Recipe,
+    doc: include_str!("../../lints/leading-wildcard-like.md"),
+    doc_examples: true,
+};
+
+impl Rule for LeadingWildcardLike {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
+        for query in cx.queries {
+            for (b, block) in query.shape.blocks.iter().enumerate() {
+                let conjuncts: Vec<&str> = block.preds.iter().map(|p| p.text.as_str()).collect();
+                for p in &block.preds {
+                    if p.op
+                        != (Op::LikeOther {
+                            leading_wildcard: true,
+                        })
+                    {
+                        continue;
+                    }
+                    let Target::Column(c) = &p.target else {
+                        continue;
+                    };
+                    let Some((_, table)) = query.own_relation(cx.catalog, b, c) else {
+                        continue;
+                    };
+                    if queries::is_small(table) {
+                        continue;
+                    }
+                    let trigram = cx
+                        .catalog
+                        .indexes_on(&table.name)
+                        .any(|i| index_applies(i, &conjuncts) && index_serves(i, &p.target, p.op));
+                    if trigram {
+                        continue;
+                    }
+                    let name = queries::free_index_name(
+                        cx.catalog,
+                        &table.name,
+                        &format!("{}_{}_trgm_idx", table.name.name, c.name),
+                    );
+                    out.push(QueryDiagnostic {
+                        file: query.file,
+                        diagnostic: Diagnostic::new(
+                            META.id,
+                            p.span,
+                            format!(
+                                "{}: a pattern starting with a wildcard on `{}.{}` cannot use a btree index: every call scans the table{}",
+                                query.label(cx.files),
+                                table.name,
+                                c.name,
+                                queries::workload(query.stats)
+                            ),
+                        )
+                        .help("a trigram index (pg_trgm) serves any LIKE/ILIKE pattern; full-text search serves word lookups")
+                        .fix(
+                            format!(
+                                "CREATE EXTENSION IF NOT EXISTS pg_trgm;\nCREATE INDEX CONCURRENTLY {} ON {} USING gin ({} gin_trgm_ops);",
+                                quote_ident(&name),
+                                table.name,
+                                quote_ident(&c.name)
+                            ),
+                            Applicability::Safe,
+                        ),
+                    });
+                }
+            }
+        }
+    }
+}
