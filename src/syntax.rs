@@ -51,6 +51,11 @@ impl fmt::Display for QualName {
     }
 }
 
+/// A SQL string literal (`'...'`, quotes doubled; standard_conforming_strings assumed).
+pub fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
 /// Quotes an identifier only when PostgreSQL would need it.
 pub fn quote_ident(name: &str) -> String {
     let plain = !name.is_empty()

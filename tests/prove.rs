@@ -591,7 +591,10 @@ fn every_fix_recipe_in_the_rule_docs_is_proven_by_the_server() {
                 }
             };
             for f in proof.sets.iter().flat_map(|s| &s.fixes) {
-                if f.verdict == "proven" {
+                // A proof on empty tables shows the locks but not the work done under them.
+                if f.note.as_deref().is_some_and(|n| n.contains("left empty")) {
+                    failures.push(format!("{} example #{i}: {:?}", meta.id, f.note));
+                } else if f.verdict == "proven" {
                     proven += 1;
                 } else {
                     failures.push(format!(
@@ -955,4 +958,52 @@ fn url_backend_uses_scratch_databases_and_leaves_the_server_as_it_was() {
         .unwrap()[0]
         .get(0);
     assert_eq!(tables, 1, "nothing was created in the URL's database");
+}
+
+/// Synthetic rows land inside the partitions' bounds (range on a timestamp or an integer, list
+/// on text), spread over every partition, instead of failing "no partition found for row".
+#[test]
+fn synthetic_rows_fill_every_partition() {
+    use pgproof::prove::exec::Conn;
+    let mut server = common::local_server();
+    let admin = Conn::connect(&server.admin_url()).unwrap();
+    let db = server.create_database("parts", &admin).unwrap();
+    let url = server.url(&db);
+    let conn = Conn::connect(&url).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE metrics (at timestamptz NOT NULL, value float8) PARTITION BY RANGE (at);
+         CREATE TABLE metrics_2025 PARTITION OF metrics FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+         CREATE TABLE metrics_2026 PARTITION OF metrics FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+         CREATE TABLE accounts (id bigint NOT NULL, region text NOT NULL, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+         CREATE TABLE accounts_eu PARTITION OF accounts FOR VALUES IN ('eu', 'uk');
+         CREATE TABLE accounts_us PARTITION OF accounts FOR VALUES IN ('us');
+         CREATE TABLE ledger (n bigint PRIMARY KEY) PARTITION BY RANGE (n);
+         CREATE TABLE ledger_low PARTITION OF ledger FOR VALUES FROM (1000000) TO (2000000);
+         CREATE TABLE ledger_high PARTITION OF ledger FOR VALUES FROM (2000000) TO (3000000);
+         CREATE TABLE days (d date NOT NULL) PARTITION BY RANGE (d);
+         CREATE TABLE days_q1 PARTITION OF days FOR VALUES FROM ('2030-01-01') TO ('2030-04-01');",
+    )
+    .unwrap();
+    let catalog = pgproof::prove::snapshot(&url).unwrap();
+    let filled = pgproof::prove::data::fill(&conn, &catalog, 500, &mut Default::default());
+    assert!(filled.skipped.is_empty(), "{:?}", filled.skipped);
+    assert_eq!(filled.rows.len(), 4, "{:?}", filled.rows);
+    let count = |t: &str| -> i64 {
+        conn.query(&format!("SELECT count(*) FROM {t}"), &[])
+            .unwrap()[0]
+            .get(0)
+    };
+    for (parent, partitions) in [
+        ("metrics", &["metrics_2025", "metrics_2026"][..]),
+        ("accounts", &["accounts_eu", "accounts_us"][..]),
+        ("ledger", &["ledger_low", "ledger_high"][..]),
+        ("days", &["days_q1"][..]),
+    ] {
+        assert_eq!(count(parent), 500, "{parent}");
+        for p in partitions {
+            assert!(count(p) > 0, "{p} is empty");
+        }
+    }
+    drop(conn);
+    server.drop_database(&db, &admin);
 }

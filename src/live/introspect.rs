@@ -26,7 +26,7 @@ impl Scope {
             let names: Vec<String> = self
                 .schemas
                 .iter()
-                .map(|s| format!("'{}'", s.replace('\'', "''")))
+                .map(|s| crate::syntax::quote_literal(s))
                 .collect();
             format!("{column} IN ({})", names.join(", "))
         }

@@ -9,7 +9,7 @@
 use super::exec::Conn;
 use crate::catalog::{Catalog, Table, TableKind};
 use crate::syntax::{quote_ident, ConstraintKind, QualName, TypeName};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What filling produced: rows per table and the tables left empty, with why.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -54,7 +54,11 @@ pub fn fill(conn: &Conn, catalog: &Catalog, rows: u64, done: &mut BTreeSet<QualN
                 continue;
             }
             progress = true;
-            match insert_sql(catalog, table, rows) {
+            let keys = match table.kind {
+                TableKind::Partitioned => partition_key_values(conn, table, rows),
+                _ => HashMap::new(),
+            };
+            match insert_sql(catalog, table, rows, &keys) {
                 Ok(sql) => match conn.execute_batch(&sql) {
                     Ok(()) => {
                         filled.rows.insert(table.name.to_string(), rows as i64);
@@ -83,8 +87,90 @@ pub fn fill(conn: &Conn, catalog: &Catalog, rows: u64, done: &mut BTreeSet<QualN
     filled
 }
 
-/// `INSERT INTO t (...) SELECT ... FROM generate_series(1, n) g`.
-fn insert_sql(catalog: &Catalog, table: &Table, rows: u64) -> Result<String, String> {
+/// For a table partitioned by LIST or RANGE on one column with no DEFAULT partition, an
+/// expression for the key column that spreads the rows over its partitions' bounds (read from
+/// the server): synthetic values would otherwise fall outside every partition and the table
+/// would stay empty.
+fn partition_key_values(conn: &Conn, table: &Table, rows: u64) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    let name = crate::syntax::quote_literal(&table.name.to_string());
+    let key = format!(
+        "SELECT a.attname::text || ' ' || pt.partstrat::text || ' ' || format_type(a.atttypid, a.atttypmod) \
+         FROM pg_partitioned_table pt JOIN pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0] \
+         WHERE pt.partrelid = {name}::regclass AND pt.partnatts = 1"
+    );
+    let bounds = format!(
+        "SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+         WHERE i.inhparent = {name}::regclass ORDER BY c.relname"
+    );
+    let (Ok(key), Ok(bounds)) = (conn.query_text(&key), conn.query_text(&bounds)) else {
+        return out;
+    };
+    let Some(key) = key.first() else { return out };
+    let mut parts = key.splitn(3, ' ');
+    let (Some(column), Some(strategy), Some(ty)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return out;
+    };
+    if bounds.iter().any(|b| b == "DEFAULT") {
+        return out;
+    }
+    let fraction = format!("((g)::float8 / ({rows} + 1))");
+    let choices: Vec<String> = bounds
+        .iter()
+        .filter_map(|bound| match strategy {
+            "l" => {
+                let list = bound.strip_prefix("FOR VALUES IN (")?.strip_suffix(')')?;
+                Some(format!(
+                    "(ARRAY[{list}]::{ty}[])[1 + (g) % cardinality(ARRAY[{list}]::{ty}[])]"
+                ))
+            }
+            "r" => {
+                let rest = bound.strip_prefix("FOR VALUES FROM (")?.strip_suffix(')')?;
+                let (lo, hi) = rest.split_once(") TO (")?;
+                if [lo, hi].iter().any(|v| v.contains("MINVALUE") || v.contains("MAXVALUE")) {
+                    return None;
+                }
+                let (lo, hi) = (format!("({lo})::{ty}"), format!("({hi})::{ty}"));
+                Some(match ty {
+                    t if t.starts_with("timestamp") => {
+                        format!("({lo} + ({hi} - {lo}) * {fraction})")
+                    }
+                    "date" => format!("({lo} + floor(({hi} - {lo}) * {fraction})::int)"),
+                    "smallint" | "integer" | "bigint" | "numeric" => format!(
+                        "(({lo})::numeric + floor((({hi})::numeric - ({lo})::numeric) * {fraction}))::{ty}"
+                    ),
+                    // Any other type: the lower bound itself is inside the partition.
+                    _ => lo,
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    let value = match choices.len() {
+        0 => return out,
+        1 => choices.into_iter().next().unwrap_or_default(),
+        n => {
+            let arms: Vec<String> = choices
+                .iter()
+                .enumerate()
+                .map(|(i, e)| format!("WHEN {i} THEN {e}"))
+                .collect();
+            format!("(CASE (g) % {n} {} END)", arms.join(" "))
+        }
+    };
+    out.insert(column.to_string(), value);
+    out
+}
+
+/// `INSERT INTO t (...) SELECT ... FROM generate_series(1, n) g`; `keys` gives the expression
+/// of some columns (a partition key).
+fn insert_sql(
+    catalog: &Catalog,
+    table: &Table,
+    rows: u64,
+    keys: &HashMap<String, String>,
+) -> Result<String, String> {
     let mut columns = vec![];
     let mut values = vec![];
     for column in &table.columns {
@@ -104,6 +190,7 @@ fn insert_sql(catalog: &Catalog, table: &Table, rows: u64) -> Result<String, Str
             _ => None,
         });
         let value = match fk {
+            _ if keys.contains_key(&column.name) => keys[&column.name].clone(),
             Some((parent, key)) => {
                 let Some(parent_table) = catalog.table(&parent) else {
                     return Err(format!("references `{parent}`, which is not a table"));

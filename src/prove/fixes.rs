@@ -21,7 +21,7 @@ use crate::syntax::LockMode;
 use anyhow::Result;
 use backend::Throwaway;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use super::backend;
@@ -33,6 +33,8 @@ pub struct Observation {
     /// The strongest lock on a pre-existing table, and the table.
     pub lock: Option<LockMode>,
     pub table: Option<String>,
+    /// The lock on each pre-existing table.
+    pub locks: BTreeMap<String, LockMode>,
     /// Rows read from pre-existing tables while the statement ran (None: it ran outside a
     /// transaction, where the per-transaction counters cannot be read).
     pub rows_read: Option<i64>,
@@ -299,15 +301,27 @@ fn verdict(proof: &FixProof) -> &'static str {
         // The original took no lock on an existing table: nothing to make safer.
         return "inconclusive";
     };
-    let never_stronger = proof
-        .steps
-        .iter()
-        .all(|s| s.lock.is_none_or(|l| l <= strong));
-    let heavy_under_weaker = proof
-        .steps
-        .iter()
-        .filter(|s| s.heavy())
-        .all(|s| s.lock.is_none_or(|l| l < strong));
+    // No table is locked harder than the original locked it (or, for a table the original did
+    // not lock, harder than the original's strongest).
+    let never_stronger = proof.steps.iter().all(|s| {
+        s.locks
+            .iter()
+            .all(|(t, m)| *m <= original.locks.get(t).copied().unwrap_or(strong))
+    });
+    let heavy_under_weaker = proof.steps.iter().filter(|s| s.heavy()).all(|s| {
+        if s.rows_read.is_none() && !s.rewrote {
+            // Run outside a transaction, so the rows it read are unknown: it must at least leave
+            // one of the tables the original held at its strongest under a weaker lock (DETACH
+            // ... CONCURRENTLY still locks the partition, but no longer the parent).
+            original
+                .locks
+                .iter()
+                .filter(|(_, m)| **m == strong)
+                .any(|(t, _)| s.locks.get(t).is_none_or(|m| *m < strong))
+        } else {
+            s.lock.is_none_or(|l| l < strong)
+        }
+    });
     if never_stronger && heavy_under_weaker && proof.lints_clean != Some(false) {
         "proven"
     } else {
@@ -372,14 +386,19 @@ fn observe(
     let rewrote = relations.iter().any(|(oid, r)| {
         tables.contains_key(oid) && after.get(oid).is_some_and(|a| a.filenode != r.filenode)
     });
-    let strongest = locks
-        .iter()
-        .filter_map(|(oid, mode)| tables.get(oid).map(|t| (*mode, t.clone())))
-        .max();
+    let mut on_tables: BTreeMap<String, LockMode> = BTreeMap::new();
+    for (oid, mode) in &locks {
+        if let Some(t) = tables.get(oid) {
+            let held = on_tables.entry(t.clone()).or_insert(*mode);
+            *held = (*held).max(*mode);
+        }
+    }
+    let strongest = on_tables.iter().map(|(t, m)| (*m, t.clone())).max();
     Ok(Observation {
         sql: short(sql),
         lock: strongest.as_ref().map(|(m, _)| *m),
         table: strongest.map(|(_, t)| t),
+        locks: on_tables,
         rows_read,
         rewrote,
         duration_ms,
@@ -407,10 +426,20 @@ mod tests {
     use super::*;
 
     fn obs(lock: Option<LockMode>, rows: Option<i64>, rewrote: bool) -> Observation {
+        on(&[("t", lock)], rows, rewrote)
+    }
+
+    fn on(locks: &[(&str, Option<LockMode>)], rows: Option<i64>, rewrote: bool) -> Observation {
+        let locks: BTreeMap<String, LockMode> = locks
+            .iter()
+            .filter_map(|(t, m)| m.map(|m| (t.to_string(), m)))
+            .collect();
+        let strongest = locks.iter().map(|(t, m)| (*m, t.clone())).max();
         Observation {
             sql: String::new(),
-            lock,
-            table: lock.map(|_| "t".to_string()),
+            lock: strongest.as_ref().map(|(m, _)| *m),
+            table: strongest.map(|(_, t)| t),
+            locks,
             rows_read: rows,
             rewrote,
             duration_ms: 0.0,
@@ -477,6 +506,53 @@ mod tests {
             vec![obs(Some(ShareUpdateExclusive), None, false)],
         );
         p.lints_clean = Some(false);
+        assert_eq!(verdict(&p), "not safer");
+        // DETACH ... CONCURRENTLY: the parent drops to SHARE UPDATE EXCLUSIVE, the partition
+        // keeps ACCESS EXCLUSIVE; whether the watcher saw the partition's lock or not, the parent
+        // is spared.
+        let original = on(
+            &[
+                ("p", Some(AccessExclusive)),
+                ("p_2025", Some(AccessExclusive)),
+            ],
+            Some(0),
+            false,
+        );
+        for partition in [None, Some(ShareUpdateExclusive), Some(AccessExclusive)] {
+            let p = proof(
+                original.clone(),
+                vec![on(
+                    &[("p", Some(ShareUpdateExclusive)), ("p_2025", partition)],
+                    None,
+                    false,
+                )],
+            );
+            assert_eq!(verdict(&p), "proven", "{partition:?}");
+        }
+        // Unmeasured, and every table the original held at its strongest is still held so.
+        let p = proof(
+            original.clone(),
+            vec![on(
+                &[
+                    ("p", Some(AccessExclusive)),
+                    ("p_2025", Some(ShareUpdateExclusive)),
+                ],
+                None,
+                false,
+            )],
+        );
+        assert_eq!(verdict(&p), "proven");
+        let p = proof(
+            original,
+            vec![on(
+                &[
+                    ("p", Some(AccessExclusive)),
+                    ("p_2025", Some(AccessExclusive)),
+                ],
+                None,
+                false,
+            )],
+        );
         assert_eq!(verdict(&p), "not safer");
     }
 }

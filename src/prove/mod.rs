@@ -516,7 +516,7 @@ fn has_down(migration: &Migration) -> bool {
 }
 
 /// The schema as the server sees it (read-only introspection, the audit's code path).
-fn snapshot(url: &str) -> Result<crate::catalog::Catalog> {
+pub fn snapshot(url: &str) -> Result<crate::catalog::Catalog> {
     let session = crate::live::Session::open(&crate::live::config(Some(url))?)?;
     read_catalog(&session, &Scope { schemas: vec![] })
 }

@@ -60,7 +60,7 @@ impl Rule for EnumValueInTransaction {
             if cx.created_in_migration.contains(name) {
                 continue;
             }
-            let literal = format!("'{}'", value.replace('\'', "''"));
+            let literal = crate::syntax::quote_literal(value);
             if matches!(
                 cx.stmt,
                 StmtKind::AlterEnum { .. } | StmtKind::Comment { .. }
