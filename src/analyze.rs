@@ -15,7 +15,7 @@ use crate::suppress::{self, Suppression};
 use crate::syntax::{AlterCmd, LockMode, QualName, StmtKind, TxKind};
 use rayon::prelude::*;
 use std::cell::OnceCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Counts for the summary.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -109,7 +109,7 @@ fn removals_of(stmt: &StmtKind) -> Vec<(QualName, Option<String>, String)> {
 }
 
 /// Where an object of the final schema was created, to place schema findings.
-type Origins = HashMap<(QualName, Option<Member>), (usize, Span, String)>;
+type Origins = rustc_hash::FxHashMap<(QualName, Option<Member>), (usize, Span, String)>;
 
 /// Lints one migration set starting from `base` (an empty catalog, or a schema loaded from elsewhere).
 pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analysis {
@@ -135,7 +135,7 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
     };
     let mut raw: Vec<(usize, Option<String>, Diagnostic)> = vec![];
     let mut suppressions: Vec<(usize, Suppression)> = vec![];
-    let mut origins: Origins = HashMap::new();
+    let mut origins: Origins = Origins::default();
     let mut removals: Vec<Removal> = vec![];
 
     for problem in &set.problems {
@@ -186,6 +186,7 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
                 &mut suppressions,
                 Some(&migration.id),
             );
+            let file_lines: OnceCell<crate::span::LineIndex> = OnceCell::new();
             for (position, stmt) in parsed.statements.iter().enumerate() {
                 let in_tx = migration.transaction.wrapped || explicit_tx;
                 {
@@ -260,14 +261,13 @@ pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analys
                     &mut origins,
                 );
                 let file = &set.files[part.file];
-                // Only for the few statements that remove or retype something (counting lines
-                // for every statement would be quadratic in a large file).
+                // Only for the statements that remove or retype something: the file's line
+                // index is built on first use.
                 let line = || {
-                    file.text.as_bytes()[..stmt.span.start.min(file.text.len())]
-                        .iter()
-                        .filter(|&&b| b == b'\n')
-                        .count()
-                        + 1
+                    file_lines
+                        .get_or_init(|| crate::span::LineIndex::new(&file.text))
+                        .position(&file.text, stmt.span.start)
+                        .line
                 };
                 for (table, column, what) in removals_of(&stmt.kind) {
                     removals.push(Removal {

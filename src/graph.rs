@@ -7,8 +7,8 @@ use crate::catalog::Catalog;
 use crate::syntax::{ConstraintKind, IndexKey, QualName, TypeName};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{Bfs, Reversed};
+use rustc_hash::FxHashMap;
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -46,22 +46,37 @@ impl fmt::Display for Object {
 
 pub struct DependencyGraph {
     graph: DiGraph<Object, ()>,
-    nodes: HashMap<Object, NodeIndex>,
-    index_tables: HashMap<QualName, QualName>,
+    nodes: FxHashMap<Object, NodeIndex>,
+    index_tables: FxHashMap<QualName, QualName>,
 }
 
 impl DependencyGraph {
     pub fn build(catalog: &Catalog) -> Self {
+        // Sized up front: the graph is rebuilt for each cascading drop, on catalogs of any size.
+        let objects = catalog.indexes.len()
+            + catalog.views.len()
+            + catalog.sequences.len()
+            + catalog
+                .tables
+                .values()
+                .map(|t| {
+                    1 + t.columns.len() + t.constraints.len() + t.triggers.len() + t.policies.len()
+                })
+                .sum::<usize>();
         let mut g = DependencyGraph {
-            graph: DiGraph::new(),
-            nodes: HashMap::new(),
-            index_tables: HashMap::new(),
+            graph: DiGraph::with_capacity(objects, objects * 2),
+            nodes: FxHashMap::with_capacity_and_hasher(objects, Default::default()),
+            index_tables: FxHashMap::with_capacity_and_hasher(
+                catalog.indexes.len(),
+                Default::default(),
+            ),
         };
         // Each object's node is looked up (hashed) once and then linked by index: building the
         // graph runs for every `DROP ... CASCADE` with dependents, on catalogs of any size.
         for table in catalog.tables.values() {
             let t = g.node(Object::Table(table.name.clone()));
-            let mut column_nodes: HashMap<&str, NodeIndex> = HashMap::new();
+            let mut column_nodes: FxHashMap<&str, NodeIndex> =
+                FxHashMap::with_capacity_and_hasher(table.columns.len(), Default::default());
             for column in &table.columns {
                 let c = g.node(Object::Column(table.name.clone(), column.name.clone()));
                 column_nodes.insert(&column.name, c);
