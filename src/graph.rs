@@ -8,6 +8,7 @@ use crate::syntax::{ConstraintKind, IndexKey, QualName, TypeName};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{Bfs, Reversed};
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::fmt;
 
@@ -44,14 +45,65 @@ impl fmt::Display for Object {
     }
 }
 
-pub struct DependencyGraph {
-    graph: DiGraph<Object, ()>,
-    nodes: FxHashMap<Object, NodeIndex>,
-    index_tables: FxHashMap<QualName, QualName>,
+/// A graph node: an [`Object`] whose names are borrowed from the catalog the graph was built
+/// from, so that building the graph (once per cascading drop, on catalogs of any size) allocates
+/// no names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Node<'a> {
+    Table(&'a QualName),
+    Column(&'a QualName, &'a str),
+    Index(&'a QualName),
+    Constraint(&'a QualName, &'a str),
+    View(&'a QualName),
+    /// Owned when a `nextval` default names a sequence the catalog does not have.
+    Sequence(Cow<'a, QualName>),
+    Trigger(&'a QualName, &'a str),
+    Policy(&'a QualName, &'a str),
+    Function(&'a QualName),
+    Type(&'a QualName),
 }
 
-impl DependencyGraph {
-    pub fn build(catalog: &Catalog) -> Self {
+impl<'a> Node<'a> {
+    fn of(object: &'a Object) -> Self {
+        match object {
+            Object::Table(t) => Node::Table(t),
+            Object::Column(t, c) => Node::Column(t, c),
+            Object::Index(i) => Node::Index(i),
+            Object::Constraint(t, c) => Node::Constraint(t, c),
+            Object::View(v) => Node::View(v),
+            Object::Sequence(s) => Node::Sequence(Cow::Borrowed(s)),
+            Object::Trigger(t, n) => Node::Trigger(t, n),
+            Object::Policy(t, n) => Node::Policy(t, n),
+            Object::Function(f) => Node::Function(f),
+            Object::Type(t) => Node::Type(t),
+        }
+    }
+
+    fn to_object(&self) -> Object {
+        match self {
+            Node::Table(t) => Object::Table((*t).clone()),
+            Node::Column(t, c) => Object::Column((*t).clone(), c.to_string()),
+            Node::Index(i) => Object::Index((*i).clone()),
+            Node::Constraint(t, c) => Object::Constraint((*t).clone(), c.to_string()),
+            Node::View(v) => Object::View((*v).clone()),
+            Node::Sequence(s) => Object::Sequence(s.as_ref().clone()),
+            Node::Trigger(t, n) => Object::Trigger((*t).clone(), n.to_string()),
+            Node::Policy(t, n) => Object::Policy((*t).clone(), n.to_string()),
+            Node::Function(f) => Object::Function((*f).clone()),
+            Node::Type(t) => Object::Type((*t).clone()),
+        }
+    }
+}
+
+/// The dependency graph of one catalog (borrowed from it).
+pub struct DependencyGraph<'a> {
+    graph: DiGraph<Node<'a>, ()>,
+    nodes: FxHashMap<Node<'a>, NodeIndex>,
+    index_tables: FxHashMap<&'a QualName, &'a QualName>,
+}
+
+impl<'a> DependencyGraph<'a> {
+    pub fn build(catalog: &'a Catalog) -> Self {
         // Sized up front: the graph is rebuilt for each cascading drop, on catalogs of any size.
         let objects = catalog.indexes.len()
             + catalog.views.len()
@@ -71,14 +123,14 @@ impl DependencyGraph {
                 Default::default(),
             ),
         };
-        // Each object's node is looked up (hashed) once and then linked by index: building the
-        // graph runs for every `DROP ... CASCADE` with dependents, on catalogs of any size.
+        // Each object's node is looked up (hashed) once and then linked by index.
         for table in catalog.tables.values() {
-            let t = g.node(Object::Table(table.name.clone()));
+            let name = &table.name;
+            let t = g.node(Node::Table(name));
             let mut column_nodes: FxHashMap<&str, NodeIndex> =
                 FxHashMap::with_capacity_and_hasher(table.columns.len(), Default::default());
             for column in &table.columns {
-                let c = g.node(Object::Column(table.name.clone(), column.name.clone()));
+                let c = g.node(Node::Column(name, &column.name));
                 column_nodes.insert(&column.name, c);
                 g.link(c, t);
                 if let Some(ty) = user_type(catalog, &column.type_name) {
@@ -88,17 +140,18 @@ impl DependencyGraph {
                 if let Some(seq) = column
                     .default
                     .as_ref()
-                    .and_then(|d| nextval_sequence(&d.text, &table.name.schema))
+                    .and_then(|d| nextval_sequence(&d.text, &name.schema))
                 {
-                    let seq = g.node(Object::Sequence(seq));
+                    let seq = match catalog.sequences.get_key_value(&seq) {
+                        Some((known, _)) => Cow::Borrowed(known),
+                        None => Cow::Owned(seq),
+                    };
+                    let seq = g.node(Node::Sequence(seq));
                     g.link(c, seq);
                 }
             }
             for constraint in &table.constraints {
-                let node = g.node(Object::Constraint(
-                    table.name.clone(),
-                    constraint.name.clone(),
-                ));
+                let node = g.node(Node::Constraint(name, &constraint.name));
                 g.link(node, t);
                 for column in constraint.kind.columns() {
                     if let Some(&c) = column_nodes.get(column.as_str()) {
@@ -111,33 +164,32 @@ impl DependencyGraph {
                     ..
                 } = &constraint.kind
                 {
-                    let target = g.node(Object::Table(ref_table.clone()));
+                    let target = g.node(Node::Table(ref_table));
                     g.link(node, target);
                     for column in ref_columns {
-                        let target = g.node(Object::Column(ref_table.clone(), column.clone()));
+                        let target = g.node(Node::Column(ref_table, column));
                         g.link(node, target);
                     }
                 }
             }
             for trigger in &table.triggers {
-                let node = g.node(Object::Trigger(table.name.clone(), trigger.name.clone()));
+                let node = g.node(Node::Trigger(name, &trigger.name));
                 g.link(node, t);
-                let function = g.node(Object::Function(trigger.function.clone()));
+                let function = g.node(Node::Function(&trigger.function));
                 g.link(node, function);
             }
             for policy in &table.policies {
-                let node = g.node(Object::Policy(table.name.clone(), policy.clone()));
+                let node = g.node(Node::Policy(name, policy));
                 g.link(node, t);
             }
         }
         for index in catalog.indexes.values() {
-            let node = g.node(Object::Index(index.name.clone()));
-            g.index_tables
-                .insert(index.name.clone(), index.table.clone());
-            let table = g.node(Object::Table(index.table.clone()));
+            let node = g.node(Node::Index(&index.name));
+            g.index_tables.insert(&index.name, &index.table);
+            let table = g.node(Node::Table(&index.table));
             g.link(node, table);
             if let Some(constraint) = &index.constraint {
-                let c = g.node(Object::Constraint(index.table.clone(), constraint.clone()));
+                let c = g.node(Node::Constraint(&index.table, constraint));
                 g.link(node, c);
             }
             let keys = index.keys.iter().flat_map(|k| match k {
@@ -146,23 +198,23 @@ impl DependencyGraph {
             });
             let predicate = index.predicate.iter().flat_map(|p| p.columns.iter());
             for column in keys.chain(index.include.iter()).chain(predicate) {
-                let c = g.node(Object::Column(index.table.clone(), column.clone()));
+                let c = g.node(Node::Column(&index.table, column));
                 g.link(node, c);
             }
         }
         for view in catalog.views.values() {
-            let node = g.node(Object::View(view.name.clone()));
+            let node = g.node(Node::View(&view.name));
             for read in &view.reads {
-                if catalog.views.contains_key(read) {
-                    let target = g.node(Object::View(read.clone()));
+                if let Some((read, _)) = catalog.views.get_key_value(read) {
+                    let target = g.node(Node::View(read));
                     g.link(node, target);
                 } else {
-                    let target = g.node(Object::Table(read.clone()));
+                    let target = g.node(Node::Table(read));
                     g.link(node, target);
                     if let Some(table) = catalog.tables.get(read) {
                         for column in &view.columns_read {
                             if table.column(column).is_some() {
-                                let c = g.node(Object::Column(read.clone(), column.clone()));
+                                let c = g.node(Node::Column(read, column));
                                 g.link(node, c);
                             }
                         }
@@ -171,17 +223,17 @@ impl DependencyGraph {
             }
         }
         for seq in catalog.sequences.values() {
-            let node = g.node(Object::Sequence(seq.name.clone()));
+            let node = g.node(Node::Sequence(Cow::Borrowed(&seq.name)));
             if let Some((table, column)) = &seq.owned_by {
-                let c = g.node(Object::Column(table.clone(), column.clone()));
+                let c = g.node(Node::Column(table, column));
                 g.link(node, c);
             }
         }
         g
     }
 
-    fn node(&mut self, object: Object) -> NodeIndex {
-        match self.nodes.entry(object) {
+    fn node(&mut self, node: Node<'a>) -> NodeIndex {
+        match self.nodes.entry(node) {
             Entry::Occupied(e) => *e.get(),
             Entry::Vacant(e) => {
                 let index = self.graph.add_node(e.key().clone());
@@ -199,7 +251,8 @@ impl DependencyGraph {
 
     /// Everything that depends on `object`, directly or through other objects, sorted.
     pub fn dependents_of(&self, object: &Object) -> Vec<Object> {
-        let Some(&start) = self.nodes.get(object) else {
+        let nodes: &FxHashMap<Node<'_>, NodeIndex> = &self.nodes;
+        let Some(&start) = nodes.get(&Node::of(object)) else {
             return vec![];
         };
         let reversed = Reversed(&self.graph);
@@ -207,7 +260,7 @@ impl DependencyGraph {
         let mut out = vec![];
         while let Some(n) = bfs.next(reversed) {
             if n != start {
-                out.push(self.graph[n].clone());
+                out.push(self.graph[n].to_object());
             }
         }
         out.sort();
@@ -218,14 +271,14 @@ impl DependencyGraph {
     /// triggers' functions, ... — what a DROP silently takes along or breaks.
     pub fn external_dependents(&self, object: &Object) -> Vec<Object> {
         let table = match object {
-            Object::Table(t) | Object::Column(t, _) => Some(t.clone()),
+            Object::Table(t) | Object::Column(t, _) => Some(t),
             _ => None,
         };
         self.dependents_of(object)
             .into_iter()
-            .filter(|d| match (d, &table) {
+            .filter(|d| match (d, table) {
                 (Object::Column(t, _), Some(own)) if t == own => false,
-                (Object::Index(i), Some(own)) => self.index_tables.get(i) != Some(own),
+                (Object::Index(i), Some(own)) => self.index_tables.get(i) != Some(&own),
                 (Object::Trigger(t, _) | Object::Policy(t, _), Some(own)) if t == own => false,
                 (Object::Constraint(t, _), Some(own)) => t != own,
                 (Object::Sequence(_), _) => false,
@@ -338,13 +391,26 @@ pub fn may_have_dependents(catalog: &Catalog, object: &Object) -> bool {
     }
 }
 
-fn user_type(catalog: &Catalog, t: &TypeName) -> Option<Object> {
+fn user_type<'a>(catalog: &'a Catalog, t: &TypeName) -> Option<Node<'a>> {
+    // Most columns have built-in types: rule them out before building a name to look up.
+    if !catalog
+        .enums
+        .keys()
+        .chain(catalog.domains.keys())
+        .any(|k| k.name == t.name)
+    {
+        return None;
+    }
     let name = QualName::new(
         t.schema.clone().unwrap_or_else(|| "public".into()),
         t.name.clone(),
     );
-    (catalog.enums.contains_key(&name) || catalog.domains.contains_key(&name))
-        .then_some(Object::Type(name))
+    let (known, _) = catalog
+        .enums
+        .get_key_value(&name)
+        .map(|(k, _)| (k, ()))
+        .or_else(|| catalog.domains.get_key_value(&name).map(|(k, _)| (k, ())))?;
+    Some(Node::Type(known))
 }
 
 /// The sequence in a `nextval('seq'::regclass)` default.

@@ -338,7 +338,7 @@ pub struct StatementContext<'a> {
     pub earlier: &'a [crate::parse::ParsedStatement],
     /// Index into `earlier` where the current transaction began (the runner's, or an explicit BEGIN).
     pub tx_start: Option<usize>,
-    pub(crate) graph: OnceCell<DependencyGraph>,
+    pub(crate) graph: OnceCell<DependencyGraph<'a>>,
 }
 
 impl<'a> StatementContext<'a> {
@@ -370,7 +370,7 @@ impl<'a> StatementContext<'a> {
     }
 
     /// The dependency graph of the catalog before this statement, built on first use.
-    pub fn graph(&self) -> &DependencyGraph {
+    pub fn graph(&self) -> &DependencyGraph<'a> {
         self.graph
             .get_or_init(|| DependencyGraph::build(self.catalog))
     }
@@ -426,7 +426,7 @@ pub struct SchemaContext<'a> {
     pub tenant_columns: Vec<String>,
     /// Joins seen in the application's queries (`--queries`), with the query's label.
     pub query_joins: Vec<(crate::syntax::JoinPair, String)>,
-    graph: OnceCell<DependencyGraph>,
+    graph: OnceCell<DependencyGraph<'a>>,
 }
 
 /// Tenant columns when the config names none.
@@ -466,7 +466,7 @@ impl<'a> SchemaContext<'a> {
         cx
     }
 
-    pub fn graph(&self) -> &DependencyGraph {
+    pub fn graph(&self) -> &DependencyGraph<'a> {
         self.graph
             .get_or_init(|| DependencyGraph::build(self.catalog))
     }
