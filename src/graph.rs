@@ -7,7 +7,7 @@ use crate::catalog::Catalog;
 use crate::syntax::{ConstraintKind, IndexKey, QualName, TypeName};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{Bfs, Reversed};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::fmt;
@@ -123,6 +123,13 @@ impl<'a> DependencyGraph<'a> {
                 Default::default(),
             ),
         };
+        // The unqualified names of enums and domains, to skip built-in column types quickly.
+        let type_names: FxHashSet<&str> = catalog
+            .enums
+            .keys()
+            .chain(catalog.domains.keys())
+            .map(|k| k.name.as_str())
+            .collect();
         // Each object's node is looked up (hashed) once and then linked by index.
         for table in catalog.tables.values() {
             let name = &table.name;
@@ -133,7 +140,7 @@ impl<'a> DependencyGraph<'a> {
                 let c = g.node(Node::Column(name, &column.name));
                 column_nodes.insert(&column.name, c);
                 g.link(c, t);
-                if let Some(ty) = user_type(catalog, &column.type_name) {
+                if let Some(ty) = user_type(catalog, &type_names, &column.type_name) {
                     let ty = g.node(ty);
                     g.link(c, ty);
                 }
@@ -391,14 +398,13 @@ pub fn may_have_dependents(catalog: &Catalog, object: &Object) -> bool {
     }
 }
 
-fn user_type<'a>(catalog: &'a Catalog, t: &TypeName) -> Option<Node<'a>> {
+fn user_type<'a>(
+    catalog: &'a Catalog,
+    type_names: &FxHashSet<&str>,
+    t: &TypeName,
+) -> Option<Node<'a>> {
     // Most columns have built-in types: rule them out before building a name to look up.
-    if !catalog
-        .enums
-        .keys()
-        .chain(catalog.domains.keys())
-        .any(|k| k.name == t.name)
-    {
+    if !type_names.contains(t.name.as_str()) {
         return None;
     }
     let name = QualName::new(

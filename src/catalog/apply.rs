@@ -939,12 +939,7 @@ fn drop_table(catalog: &mut Catalog, name: &QualName, cascade: bool) -> bool {
     let partitions: Vec<QualName> = catalog
         .tables
         .values()
-        .filter(|t| {
-            t.kind
-                == TableKind::Partition {
-                    parent: name.clone(),
-                }
-        })
+        .filter(|t| matches!(&t.kind, TableKind::Partition { parent } if parent == name))
         .map(|t| t.name.clone())
         .collect();
     for p in partitions {
@@ -968,14 +963,10 @@ fn retarget_table_refs(catalog: &mut Catalog, old: &QualName, new: &QualName) {
                 }
             }
         }
-        if table.kind
-            == (TableKind::Partition {
-                parent: old.clone(),
-            })
-        {
-            table.kind = TableKind::Partition {
-                parent: new.clone(),
-            };
+        if let TableKind::Partition { parent } = &mut table.kind {
+            if parent == old {
+                *parent = new.clone();
+            }
         }
     }
     for seq in catalog.sequences.values_mut() {
