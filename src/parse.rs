@@ -39,7 +39,7 @@ pub fn parse_sql(text: &str) -> ParsedText {
         &blanked
     };
     let mut out = ParsedText::default();
-    if !parse_by_runs(sql, &mut out) {
+    if !parse_by_runs(sql, &lexed, &mut out) {
         out.statements.clear();
         parse_piecewise(sql, &lexed, &mut out);
     }
@@ -47,34 +47,56 @@ pub fn parse_sql(text: &str) -> ParsedText {
     out
 }
 
-/// Parses a file that has no syntax error: the grammar alone finds the statements, then each run
-/// of statements the model lowers is parsed again into a tree, one call per run. Queries (`SELECT`,
-/// `EXPLAIN`, `SHOW`, ...) lower to [`StmtKind::Select`] whatever their content, so their trees,
-/// often the largest in a file, are never encoded and decoded. Returns false on a syntax error or
-/// an undecodable tree, for the caller to go statement by statement.
-fn parse_by_runs(sql: &str, out: &mut ParsedText) -> bool {
-    let Ok(bounds) = split_statements(sql) else {
+/// Parses a file that has no syntax error, cutting it at the top-level semicolons our lexer found:
+/// each run of statements the model lowers is parsed into a tree, one call per run, and each run
+/// of queries (`SELECT`, `EXPLAIN`, `SHOW`, ...), which lower to [`StmtKind::Select`] whatever
+/// their content, is only checked by the grammar, so that their trees, often the largest in a
+/// file, are never encoded and decoded. The grammar reads each statement once. Returns false on a
+/// syntax error, an undecodable tree, or a cut the grammar does not confirm (a semicolon inside a
+/// `BEGIN ATOMIC` body), for the caller to go statement by statement.
+fn parse_by_runs(sql: &str, lexed: &Lexed, out: &mut ParsedText) -> bool {
+    if lexed.unterminated.is_some() {
         return false;
-    };
-    let mut i = 0;
-    while i < bounds.len() {
-        let (start, end) = bounds[i];
-        if is_query(&sql[start..end]) {
-            out.statements.push(ParsedStatement {
-                span: trim_span(sql, start, end),
-                kind: StmtKind::Select,
-            });
-            i += 1;
-            continue;
+    }
+    let mut pieces: Vec<(usize, usize, bool)> = Vec::with_capacity(lexed.semicolons.len() + 1);
+    let mut start = 0;
+    for end in lexed
+        .semicolons
+        .iter()
+        .copied()
+        .chain(std::iter::once(sql.len()))
+    {
+        let span = trim_span(sql, start, end);
+        if !span.is_empty() {
+            pieces.push((start, end, is_query(&sql[span.start..span.end])));
         }
+        start = end + 1;
+    }
+    let mut i = 0;
+    while i < pieces.len() {
+        let query = pieces[i].2;
         let mut j = i + 1;
-        while j < bounds.len() && !is_query(&sql[bounds[j].0..bounds[j].1]) {
+        while j < pieces.len() && pieces[j].2 == query {
             j += 1;
         }
-        let run = Span::new(start, bounds[j - 1].1);
-        match parse_tree(&sql[run.start..run.end]) {
-            Parsed::Tree(parsed) => push_parsed(sql, run, &parsed, out),
-            Parsed::Error(..) | Parsed::Undecodable => return false,
+        let run = Span::new(pieces[i].0, pieces[j - 1].1);
+        let text = &sql[run.start..run.end];
+        if query {
+            match split_statements(text) {
+                Ok(found) if found.len() == j - i => {}
+                _ => return false,
+            }
+            for &(start, end, _) in &pieces[i..j] {
+                out.statements.push(ParsedStatement {
+                    span: trim_span(sql, start, end),
+                    kind: StmtKind::Select,
+                });
+            }
+        } else {
+            match parse_tree(text) {
+                Parsed::Tree(parsed) => push_parsed(sql, run, &parsed, out),
+                Parsed::Error(..) | Parsed::Undecodable => return false,
+            }
         }
         i = j;
     }
