@@ -18,8 +18,27 @@ if command -v pyenv >/dev/null && real=$(pyenv which squawk 2>/dev/null); then s
 cargo build --release --locked --quiet
 pgproof=$(realpath target/release/pgproof)
 list=$(mktemp)
-trap 'rm -f "$list"' EXIT
-find "$corpus" -name '*.sql' -type f | sort > "$list"
+config=$(mktemp --suffix=.toml)
+trap 'rm -f "$list" "$config"' EXIT
+# squawk reads each file as UTF-8 and stops the whole run at the first file that is not (exit 1,
+# with the files after it unlinted): both tools get only the files that are valid UTF-8, pgproof
+# through an `exclude` list in a throwaway config.
+find "$corpus" -name '*.sql' -type f | sort | python3 -c '
+import sys
+skipped = []
+for line in sys.stdin:
+    path = line.rstrip("\n")
+    try:
+        open(path, "rb").read().decode("utf-8")
+        print(path)
+    except UnicodeDecodeError:
+        skipped.append(path)
+with open(sys.argv[1], "w") as config:
+    globs = ", ".join("\"**/%s\"" % p.rsplit("/", 1)[-1] for p in skipped)
+    config.write("exclude = [%s]\n" % globs)
+for p in skipped:
+    print("not UTF-8, left out for both tools:", p, file=sys.stderr)
+' "$config" > "$list"
 files=$(wc -l < "$list")
 bytes=$(xargs -d '\n' cat < "$list" | wc -c)
 echo "corpus: $corpus ($files .sql files, $bytes bytes)"
@@ -27,7 +46,7 @@ echo "pgproof $("$pgproof" --version | cut -d' ' -f2), $("$squawk" --version) ($
 
 # pgproof replays every migration set in order into a catalog and runs all rules;
 # squawk lints each file on its own. Both get exactly the same files.
-pg_cmd="$pgproof lint --fail-on never --format json $corpus"
+pg_cmd="$pgproof lint --config $config --fail-on never --format json $corpus"
 sq_cmd="xargs -d '\n' -a $list $squawk --reporter json"
 
 json=$(mktemp)

@@ -524,6 +524,25 @@ mod tests {
         assert_eq!(piecewise.errors.len(), 1);
         assert_eq!(piecewise.statements.len(), got.len());
         assert!(matches!(piecewise.statements[1].kind, StmtKind::Select));
+        // A query after a semicolon inside a body is not a statement of its own: the cut at that
+        // semicolon leaves the function unfinished, and the file is parsed piece by piece.
+        let body = "CREATE TABLE a (id int);\nCREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\nSELECT 3;";
+        let atomic = parse_sql(body);
+        assert!(atomic.errors.is_empty(), "{:?}", atomic.errors);
+        let kinds: Vec<&str> = atomic
+            .statements
+            .iter()
+            .map(|s| &body[s.span.start..s.span.end])
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                "CREATE TABLE a (id int)",
+                "CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END",
+                "SELECT 3"
+            ]
+        );
+        assert!(!matches!(atomic.statements[1].kind, StmtKind::Select));
         let bad_query =
             parse_sql("CREATE TABLE a (id int);\nSELECT FROM WHERE;\nCREATE TABLE b (id int);");
         assert_eq!(bad_query.statements.len(), 2);
