@@ -111,20 +111,34 @@ fn removals_of(stmt: &StmtKind) -> Vec<(QualName, Option<String>, String)> {
 /// Where an object of the final schema was created, to place schema findings.
 type Origins = rustc_hash::FxHashMap<(QualName, Option<Member>), (usize, Span, String)>;
 
+/// The SQL parts of a set in replay order (each migration's up part, then its down part): what
+/// [`analyze_parsed`] expects parsed, in this order.
+pub fn parts(set: &MigrationSet) -> impl Iterator<Item = &SqlPart> {
+    set.migrations
+        .iter()
+        .flat_map(|m| m.up.iter().chain(m.down.iter()))
+}
+
 /// Lints one migration set starting from `base` (an empty catalog, or a schema loaded from elsewhere).
 pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analysis {
+    // Parse every part in parallel; replay stays ordered.
+    let jobs: Vec<&SqlPart> = parts(set).collect();
+    let parsed: Vec<ParsedText> = jobs.par_iter().map(|part| parse_sql(&part.text)).collect();
+    analyze_parsed(set, settings, base, parsed)
+}
+
+/// [`analyze`] with the parts already parsed (in the order of [`parts`]).
+pub fn analyze_parsed(
+    set: &MigrationSet,
+    settings: &Settings,
+    base: Catalog,
+    parsed: Vec<ParsedText>,
+) -> Analysis {
     let rules: Vec<&dyn Rule> = RULES
         .iter()
         .copied()
         .filter(|r| settings.is_enabled(r.meta().id))
         .collect();
-    // Parse every part in parallel; replay below stays ordered.
-    let jobs: Vec<&SqlPart> = set
-        .migrations
-        .iter()
-        .flat_map(|m| m.up.iter().chain(m.down.iter()))
-        .collect();
-    let parsed: Vec<ParsedText> = jobs.par_iter().map(|part| parse_sql(&part.text)).collect();
     let mut parsed_iter = parsed.into_iter();
 
     let mut catalog = base;
