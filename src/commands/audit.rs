@@ -255,32 +255,22 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     if let Some(fail_on) = args.fail_on {
         settings.fail_on = fail_on;
     }
-    // `PGPROOF_TIMINGS=1` prints where the time went to stderr (for bench/audit.sh).
-    let timings = std::env::var_os("PGPROOF_TIMINGS").is_some_and(|v| v == "1");
-    let mut clock = std::time::Instant::now();
-    let mut lap = |phase: &str| {
-        if timings {
-            eprintln!(
-                "timing: {phase} {:.1} ms",
-                clock.elapsed().as_secs_f64() * 1000.0
-            );
-        }
-        clock = std::time::Instant::now();
-    };
+    // `PGPROOF_TIMINGS=1` prints where the time went (for bench/audit.sh).
+    let mut timings = super::Timings::from_env();
     if !args.queries.is_empty() {
         settings.queries = args.queries.clone();
     }
     let connection = live::config(args.database_url.as_deref())?;
     let session = Session::open(&connection)?;
     let server = session.server_major()?;
-    lap("connect");
+    timings.lap("connect");
     let catalog = read_catalog(
         &session,
         &Scope {
             schemas: args.schemas.clone(),
         },
     )?;
-    lap("introspect");
+    timings.lap("introspect");
     let workload = if args.no_stat_statements {
         None
     } else {
@@ -293,7 +283,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         }
     };
     drop(session);
-    lap("pg_stat_statements");
+    timings.lap("pg_stat_statements");
     let checked = check_queries(&catalog, &mut settings, workload)?;
     let mut audit = audit_catalog(&catalog, server, &settings);
     audit
@@ -305,7 +295,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
             .then_with(|| a.object.cmp(&b.object))
             .then_with(|| a.rule.cmp(b.rule))
     });
-    lap("rules");
+    timings.lap("rules");
     let described = live::describe(&connection);
     let report = AuditReport {
         database: &described,
@@ -315,7 +305,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         ignored: audit.ignored,
     };
     emit(|out| crate::report::audit::write(args.format, &report, out))?;
-    lap("report");
+    timings.lap("report");
     let findings = audit.findings;
     Ok(
         if findings.iter().any(|f| settings.fail_on.fails(f.severity)) {

@@ -66,7 +66,9 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
         sources: &sources,
         color,
     };
+    let mut timings = super::Timings::from_env();
     emit(|out| report::write(args.format, &report, out))?;
+    timings.lap("report");
     let fails = findings.iter().any(|f| settings.fail_on.fails(f.severity));
     // The process ends next: freeing every finding and source text one by one would only delay
     // the exit (tens of milliseconds on a large tree), so the memory goes back with the process.
@@ -170,6 +172,7 @@ pub fn lint_paths(
         }
         None => settings,
     };
+    let mut timings = super::Timings::from_env();
     let mut sets: Vec<MigrationSet> = vec![];
     let mut roots: BTreeSet<PathBuf> = BTreeSet::new();
     // Files named explicitly are the only ones reported on (pre-commit passes changed files).
@@ -208,6 +211,7 @@ pub fn lint_paths(
     // inside: first every file of every set is parsed, then the sets are replayed, largest first,
     // so that the longest ordered chain starts while the other sets keep the other threads busy
     // (nested, a thread waiting on its set's parse picked up other sets and delayed the chain).
+    timings.lap("discover and read");
     let parsed: Vec<(usize, crate::parse::ParsedText)> = pool.install(|| {
         let jobs: Vec<(usize, &crate::source::SqlPart)> = sets
             .iter()
@@ -218,6 +222,7 @@ pub fn lint_paths(
             .map(|(i, part)| (*i, crate::parse::parse_sql(&part.text)))
             .collect()
     });
+    timings.lap("parse");
     let mut per_set: Vec<Vec<crate::parse::ParsedText>> = sets.iter().map(|_| vec![]).collect();
     for (i, text) in parsed {
         per_set[i].push(text);
@@ -248,6 +253,7 @@ pub fn lint_paths(
             .collect()
     });
     results.sort_unstable_by_key(|(i, _)| *i);
+    timings.lap("replay and rules");
     // Reported files by displayed path: canonicalise each file once, not each finding.
     let reported: Option<BTreeSet<&Path>> = reported_files.map(|wanted| {
         sets.iter()
@@ -320,6 +326,7 @@ pub fn lint_paths(
             }
         }
     }
+    timings.lap("merge");
     Ok((findings, stats, sources))
 }
 

@@ -18,6 +18,33 @@ pub enum Outcome {
     Findings,
 }
 
+/// `PGPROOF_TIMINGS=1`: prints how long each phase of a command took to stderr (for the
+/// benchmark scripts).
+pub struct Timings {
+    enabled: bool,
+    clock: std::time::Instant,
+}
+
+impl Timings {
+    pub fn from_env() -> Self {
+        Timings {
+            enabled: std::env::var_os("PGPROOF_TIMINGS").is_some_and(|v| v == "1"),
+            clock: std::time::Instant::now(),
+        }
+    }
+
+    /// Ends `phase` (timed from the previous lap) and starts the next.
+    pub fn lap(&mut self, phase: &str) {
+        if self.enabled {
+            eprintln!(
+                "timing: {phase} {:.1} ms",
+                self.clock.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+        self.clock = std::time::Instant::now();
+    }
+}
+
 /// Writes everything to stdout; a closed pipe (`pgproof ... | head`) is not an error.
 pub fn emit(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
     let stdout = io::stdout();

@@ -81,20 +81,10 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
         }
         Some((sources, all))
     };
-    // `PGPROOF_TIMINGS=1` prints where the time went to stderr (for bench/prove.sh).
-    let timings = std::env::var_os("PGPROOF_TIMINGS").is_some_and(|v| v == "1");
-    let mut clock = std::time::Instant::now();
-    let mut lap = |phase: &str| {
-        if timings {
-            eprintln!(
-                "timing: {phase} {:.1} ms",
-                clock.elapsed().as_secs_f64() * 1000.0
-            );
-        }
-        clock = std::time::Instant::now();
-    };
+    // `PGPROOF_TIMINGS=1` prints where the time went (for bench/prove.sh).
+    let mut timings = super::Timings::from_env();
     let (findings, _, _) = super::lint::lint_paths(&paths, &settings, None)?;
-    lap("lint");
+    timings.lap("lint");
     let mut server = Throwaway::start(&BackendOptions {
         choice: args.backend,
         image: args.image.clone(),
@@ -113,7 +103,7 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
         traffic: args.traffic,
         settings: settings.clone(),
     };
-    lap("backend");
+    timings.lap("backend");
     let proof = prove(&mut server, &sets, &findings, &options).and_then(|mut proof| {
         if let Some((sources, queries)) = &query_input {
             let input = crate::prove::QueryInput {
@@ -132,9 +122,9 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
     crate::live::cleanup::wait_if_interrupted();
     let proof = proof?;
     drop(server);
-    lap("prove");
+    timings.lap("prove");
     emit(|out| crate::report::prove::write(args.format, &proof, out))?;
-    lap("report");
+    timings.lap("report");
     Ok(if proof.failed() {
         Outcome::Findings
     } else {
