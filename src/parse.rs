@@ -452,17 +452,21 @@ mod ffi {
 mod tests {
     use super::*;
 
+    /// The text of each statement found.
+    fn texts<'a>(sql: &'a str, parsed: &ParsedText) -> Vec<&'a str> {
+        parsed
+            .statements
+            .iter()
+            .map(|s| &sql[s.span.start..s.span.end])
+            .collect()
+    }
+
     #[test]
     fn spans_skip_leading_comments() {
         let sql = "-- first\nCREATE TABLE a (id int);\n\n/* c */ SELECT 1;\nSELECT 2";
         let parsed = parse_sql(sql);
-        let texts: Vec<&str> = parsed
-            .statements
-            .iter()
-            .map(|s| &sql[s.span.start..s.span.end])
-            .collect();
         assert_eq!(
-            texts,
+            texts(sql, &parsed),
             vec!["CREATE TABLE a (id int)", "SELECT 1", "SELECT 2"]
         );
         assert!(parsed.errors.is_empty());
@@ -529,13 +533,8 @@ mod tests {
         let body = "CREATE TABLE a (id int);\nCREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\nSELECT 3;";
         let atomic = parse_sql(body);
         assert!(atomic.errors.is_empty(), "{:?}", atomic.errors);
-        let kinds: Vec<&str> = atomic
-            .statements
-            .iter()
-            .map(|s| &body[s.span.start..s.span.end])
-            .collect();
         assert_eq!(
-            kinds,
+            texts(body, &atomic),
             vec![
                 "CREATE TABLE a (id int)",
                 "CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END",
