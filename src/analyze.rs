@@ -4,7 +4,7 @@
 use crate::catalog::{apply::apply, Catalog};
 use crate::config::Settings;
 use crate::finding::{Diagnostic, Finding};
-use crate::parse::{parse_sql, ParsedText};
+use crate::parse::ParsedText;
 use crate::rules::{
     HeldLock, Member, MigrationContext, MigrationStatement, Part, Rule, SchemaContext,
     StatementContext, RULES,
@@ -13,7 +13,6 @@ use crate::source::{MigrationSet, SqlPart};
 use crate::span::{LineIndex, Span};
 use crate::suppress::{self, Suppression};
 use crate::syntax::{AlterCmd, LockMode, QualName, StmtKind, TxKind};
-use rayon::prelude::*;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -112,23 +111,17 @@ fn removals_of(stmt: &StmtKind) -> Vec<(QualName, Option<String>, String)> {
 type Origins = rustc_hash::FxHashMap<(QualName, Option<Member>), (usize, Span, String)>;
 
 /// The SQL parts of a set in replay order (each migration's up part, then its down part): what
-/// [`analyze_parsed`] expects parsed, in this order.
+/// [`analyze`] expects parsed, in this order.
 pub fn parts(set: &MigrationSet) -> impl Iterator<Item = &SqlPart> {
     set.migrations
         .iter()
         .flat_map(|m| m.up.iter().chain(m.down.iter()))
 }
 
-/// Lints one migration set starting from `base` (an empty catalog, or a schema loaded from elsewhere).
-pub fn analyze(set: &MigrationSet, settings: &Settings, base: Catalog) -> Analysis {
-    // Parse every part in parallel; replay stays ordered.
-    let jobs: Vec<&SqlPart> = parts(set).collect();
-    let parsed: Vec<ParsedText> = jobs.par_iter().map(|part| parse_sql(&part.text)).collect();
-    analyze_parsed(set, settings, base, parsed)
-}
-
-/// [`analyze`] with the parts already parsed (in the order of [`parts`]).
-pub fn analyze_parsed(
+/// Lints one migration set starting from `base` (an empty catalog, or a schema loaded from
+/// elsewhere), given its parts parsed in the order of [`parts`] (the caller parses them, in
+/// parallel with other sets'); the replay itself is ordered.
+pub fn analyze(
     set: &MigrationSet,
     settings: &Settings,
     base: Catalog,

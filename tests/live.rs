@@ -867,23 +867,17 @@ fn audit_checks_queries_from_files_and_pg_stat_statements() {
             .unwrap();
     }
     drop(client);
-    let run = |args: &[&str]| {
+    let queries = app.join("queries");
+    let audit = || {
         std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
-            .args(args)
+            .args(["audit", "--database-url", &url, "--queries"])
+            .arg(&queries)
+            .args(["--format", "json"])
             .current_dir(std::env::temp_dir())
             .output()
             .expect("pgproof runs")
     };
-    let queries = app.join("queries");
-    let out = run(&[
-        "audit",
-        "--database-url",
-        &url,
-        "--queries",
-        &queries.to_string_lossy(),
-        "--format",
-        "json",
-    ]);
+    let out = audit();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(!stderr.contains("pg_stat_statements"), "{stderr}");
@@ -940,15 +934,7 @@ fn audit_checks_queries_from_files_and_pg_stat_statements() {
 
     // Without the extension: a note, and the files are still checked.
     execute(&url, "DROP EXTENSION pg_stat_statements");
-    let out = run(&[
-        "audit",
-        "--database-url",
-        &url,
-        "--queries",
-        &queries.to_string_lossy(),
-        "--format",
-        "json",
-    ]);
+    let out = audit();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("pg_stat_statements extension is not installed"),

@@ -183,22 +183,34 @@ fn prove_in_a_container_gives_the_same_proof() {
     assert_no_leftover_containers();
 }
 
-/// Calibration: every lock a rule doc's `bad` example claims is observed on a real server, and
-/// the server shows nothing stronger than pgproof's lock model on the examples' existing tables.
-#[test]
-fn every_lock_claim_in_the_rule_docs_is_confirmed_by_the_server() {
-    let mut server = common::local_server();
+/// Proves each rule doc's `bad` example for PostgreSQL 15 (not those with a down part, which are
+/// proved elsewhere, nor query examples), replayed after the doc's `setup`: `select` picks, from
+/// what lint finds, the findings to prove (none: the example is skipped). Returns the rule id,
+/// the example's index and the proof; a proof that errs is added to `failures`.
+fn prove_doc_examples(
+    server: &mut Throwaway,
+    fixes: bool,
+    select: impl Fn(Vec<pgproof::finding::Finding>, &str) -> Vec<pgproof::finding::Finding>,
+    failures: &mut Vec<String>,
+) -> Vec<(&'static str, usize, pgproof::prove::Proof)> {
     let settings = Settings::default();
-    let mut checked = 0;
-    let mut failures = vec![];
+    let options = pgproof::prove::Options {
+        fixes,
+        rows: if fixes { 2_000 } else { 0 },
+        replay_rows: 0,
+        seed: None,
+        traffic: false,
+        settings: settings.clone(),
+    };
+    let mut out = vec![];
     for rule in pgproof::rules::RULES {
         let meta = rule.meta();
         let examples = pgproof::docs::examples(meta.doc);
         let setup = examples.iter().find(|e| e.kind == "setup");
         for (i, bad) in examples.iter().enumerate().filter(|(_, e)| e.kind == "bad") {
-            // Examples for other PostgreSQL versions, or with a down part, are proved elsewhere.
             if bad.pg_version().is_some_and(|v| v != 15)
                 || examples.get(i + 1).is_some_and(|e| e.kind == "down")
+                || bad.options.iter().any(|o| o == "query")
             {
                 continue;
             }
@@ -211,59 +223,70 @@ fn every_lock_claim_in_the_rule_docs_is_confirmed_by_the_server() {
             let (findings, _, _) =
                 pgproof::commands::lint::lint_paths(&[dir.path().to_path_buf()], &settings, None)
                     .unwrap();
-            if !findings
-                .iter()
-                .any(|f| f.rule == meta.id && f.lock.is_some())
-            {
+            let findings = select(findings, meta.id);
+            if findings.is_empty() {
                 continue;
             }
-            let options = pgproof::prove::Options {
-                fixes: false,
-                rows: 0,
-                replay_rows: 0,
-                seed: None,
-                traffic: false,
-                settings: settings.clone(),
-            };
-            let proof = match pgproof::prove::prove(&mut server, &sets, &findings, &options) {
-                Ok(p) => p,
-                Err(e) => {
-                    failures.push(format!("{}: {e:#}", meta.id));
+            match pgproof::prove::prove(server, &sets, &findings, &options) {
+                Ok(proof) => out.push((meta.id, i, proof)),
+                Err(e) => failures.push(format!("{}: {e:#}", meta.id)),
+            }
+        }
+    }
+    out
+}
+
+/// Calibration: every lock a rule doc's `bad` example claims is observed on a real server, and
+/// the server shows nothing stronger than pgproof's lock model on the examples' existing tables.
+#[test]
+fn every_lock_claim_in_the_rule_docs_is_confirmed_by_the_server() {
+    let mut server = common::local_server();
+    let mut checked = 0;
+    let mut failures = vec![];
+    let proofs = prove_doc_examples(
+        &mut server,
+        false,
+        |findings, rule| {
+            if findings.iter().any(|f| f.rule == rule && f.lock.is_some()) {
+                findings
+            } else {
+                vec![]
+            }
+        },
+        &mut failures,
+    );
+    for (rule, i, proof) in proofs {
+        for m in proof.sets.iter().flat_map(|s| &s.migrations) {
+            if let Some(e) = &m.error {
+                // change-blocked-by-dependents says PostgreSQL refuses the statement: the
+                // refusal is the proof. Any other example must run.
+                if rule == "change-blocked-by-dependents" && m.id.starts_with("002") {
+                    checked += 1;
                     continue;
                 }
-            };
-            for m in proof.sets.iter().flat_map(|s| &s.migrations) {
-                if let Some(e) = &m.error {
-                    // change-blocked-by-dependents says PostgreSQL refuses the statement: the
-                    // refusal is the proof. Any other example must run.
-                    if meta.id == "change-blocked-by-dependents" && m.id.starts_with("002") {
-                        checked += 1;
+                failures.push(format!(
+                    "{} example #{i} ({}) does not run: {e}",
+                    rule, m.id
+                ));
+            }
+            for s in &m.statements {
+                for v in s.verdicts.iter().filter(|v| v.rule == rule) {
+                    if v.verdict == "inconclusive" {
                         continue;
                     }
-                    failures.push(format!(
-                        "{} example #{i} ({}) does not run: {e}",
-                        meta.id, m.id
-                    ));
+                    checked += 1;
+                    if v.verdict != "confirmed" {
+                        failures.push(format!(
+                            "{} example #{i} line {}: claims {} but the server showed {:?}",
+                            rule,
+                            s.line,
+                            v.claimed_lock.sql(),
+                            s.locks
+                        ));
+                    }
                 }
-                for s in &m.statements {
-                    for v in s.verdicts.iter().filter(|v| v.rule == meta.id) {
-                        if v.verdict == "inconclusive" {
-                            continue;
-                        }
-                        checked += 1;
-                        if v.verdict != "confirmed" {
-                            failures.push(format!(
-                                "{} example #{i} line {}: claims {} but the server showed {:?}",
-                                meta.id,
-                                s.line,
-                                v.claimed_lock.sql(),
-                                s.locks
-                            ));
-                        }
-                    }
-                    if let Some(u) = &s.unpredicted {
-                        failures.push(format!("{} example #{i} line {}: {u}", meta.id, s.line));
-                    }
+                if let Some(u) = &s.unpredicted {
+                    failures.push(format!("{} example #{i} line {}: {u}", rule, s.line));
                 }
             }
         }
@@ -548,60 +571,26 @@ fn prove_queries_prepares_each_query_and_proves_suggested_indexes() {
 #[test]
 fn every_fix_recipe_in_the_rule_docs_is_proven_by_the_server() {
     let mut server = common::local_server();
-    let settings = Settings::default();
     let mut proven = 0;
     let mut failures = vec![];
-    for rule in pgproof::rules::RULES {
-        let meta = rule.meta();
-        let examples = pgproof::docs::examples(meta.doc);
-        let setup = examples.iter().find(|e| e.kind == "setup");
-        for (i, bad) in examples.iter().enumerate().filter(|(_, e)| e.kind == "bad") {
-            if bad.pg_version().is_some_and(|v| v != 15)
-                || examples.get(i + 1).is_some_and(|e| e.kind == "down")
-                || bad.options.iter().any(|o| o == "query")
-            {
-                continue;
-            }
-            let dir = tempfile::tempdir().unwrap();
-            if let Some(setup) = setup {
-                std::fs::write(dir.path().join("001_setup.sql"), &setup.sql).unwrap();
-            }
-            std::fs::write(dir.path().join("002_example.sql"), &bad.sql).unwrap();
-            let sets = pgproof::source::layout::discover(dir.path(), &settings.load).unwrap();
-            let (findings, _, _) =
-                pgproof::commands::lint::lint_paths(&[dir.path().to_path_buf()], &settings, None)
-                    .unwrap();
-            let findings: Vec<_> = findings.into_iter().filter(|f| f.rule == meta.id).collect();
-            if findings.is_empty() {
-                continue;
-            }
-            let options = pgproof::prove::Options {
-                fixes: true,
-                rows: 2_000,
-                replay_rows: 0,
-                seed: None,
-                traffic: false,
-                settings: settings.clone(),
-            };
-            let proof = match pgproof::prove::prove(&mut server, &sets, &findings, &options) {
-                Ok(p) => p,
-                Err(e) => {
-                    failures.push(format!("{}: {e:#}", meta.id));
-                    continue;
-                }
-            };
-            for f in proof.sets.iter().flat_map(|s| &s.fixes) {
-                // A proof on empty tables shows the locks but not the work done under them.
-                if f.note.as_deref().is_some_and(|n| n.contains("left empty")) {
-                    failures.push(format!("{} example #{i}: {:?}", meta.id, f.note));
-                } else if f.verdict == "proven" {
-                    proven += 1;
-                } else {
-                    failures.push(format!(
+    let proofs = prove_doc_examples(
+        &mut server,
+        true,
+        |findings, rule| findings.into_iter().filter(|f| f.rule == rule).collect(),
+        &mut failures,
+    );
+    for (rule, i, proof) in proofs {
+        for f in proof.sets.iter().flat_map(|s| &s.fixes) {
+            // A proof on empty tables shows the locks but not the work done under them.
+            if f.note.as_deref().is_some_and(|n| n.contains("left empty")) {
+                failures.push(format!("{} example #{i}: {:?}", rule, f.note));
+            } else if f.verdict == "proven" {
+                proven += 1;
+            } else {
+                failures.push(format!(
                         "{} example #{i}: {} ({:?})\n  recipe: {}\n  original: {:?}\n  steps: {:?}\n  differences: {:?}",
-                        meta.id, f.verdict, f.note, f.recipe, f.original, f.steps, f.differences
+                        rule, f.verdict, f.note, f.recipe, f.original, f.steps, f.differences
                     ));
-                }
             }
         }
     }

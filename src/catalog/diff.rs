@@ -14,6 +14,16 @@ pub struct Difference {
     pub after: Option<String>,
 }
 
+impl Difference {
+    /// The value before and after, `absent` where the object or field does not exist.
+    pub fn sides(&self) -> (&str, &str) {
+        (
+            self.before.as_deref().unwrap_or("absent"),
+            self.after.as_deref().unwrap_or("absent"),
+        )
+    }
+}
+
 /// Every difference between `before` and `after`. Statistics (row estimates, scans, sizes) are ignored.
 ///
 /// Objects are compared with `PartialEq` first; only the ones that differ are serialised and walked,

@@ -229,7 +229,7 @@ pub fn lint_paths(
     }
     let mut work: Vec<(usize, Vec<crate::parse::ParsedText>)> =
         per_set.into_iter().enumerate().collect();
-    work.sort_by_key(|(i, _)| {
+    work.sort_by_cached_key(|(i, _)| {
         std::cmp::Reverse(sets[*i].files.iter().map(|f| f.text.len()).sum::<usize>())
     });
     // The final schemas are only needed to check queries; otherwise each worker frees its own.
@@ -243,7 +243,7 @@ pub fn lint_paths(
                     .as_deref()
                     .cloned()
                     .unwrap_or_else(Catalog::new);
-                let mut analysis = analyze::analyze_parsed(&sets[i], settings, base, parsed);
+                let mut analysis = analyze::analyze(&sets[i], settings, base, parsed);
                 if !keep_schema {
                     analysis.catalog = Catalog::default();
                     analysis.removals = vec![];

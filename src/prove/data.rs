@@ -93,25 +93,25 @@ pub fn fill(conn: &Conn, catalog: &Catalog, rows: u64, done: &mut BTreeSet<QualN
 /// would stay empty.
 fn partition_key_values(conn: &Conn, table: &Table, rows: u64) -> HashMap<String, String> {
     let mut out = HashMap::new();
-    let name = crate::syntax::quote_literal(&table.name.to_string());
-    let key = format!(
-        "SELECT a.attname::text || ' ' || pt.partstrat::text || ' ' || format_type(a.atttypid, a.atttypmod) \
+    let name = table.name.to_string();
+    let key = conn.query(
+        "SELECT a.attname::text, pt.partstrat::text, format_type(a.atttypid, a.atttypmod) \
          FROM pg_partitioned_table pt JOIN pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0] \
-         WHERE pt.partrelid = {name}::regclass AND pt.partnatts = 1"
+         WHERE pt.partrelid = $1::text::regclass AND pt.partnatts = 1",
+        &[&name],
     );
-    let bounds = format!(
+    let bounds = conn.query(
         "SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
-         WHERE i.inhparent = {name}::regclass ORDER BY c.relname"
+         WHERE i.inhparent = $1::text::regclass ORDER BY c.relname",
+        &[&name],
     );
-    let (Ok(key), Ok(bounds)) = (conn.query_text(&key), conn.query_text(&bounds)) else {
+    let (Ok(key), Ok(bounds)) = (key, bounds) else {
         return out;
     };
     let Some(key) = key.first() else { return out };
-    let mut parts = key.splitn(3, ' ');
-    let (Some(column), Some(strategy), Some(ty)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return out;
-    };
+    let (column, strategy, ty): (String, String, String) = (key.get(0), key.get(1), key.get(2));
+    let (strategy, ty) = (strategy.as_str(), ty.as_str());
+    let bounds: Vec<String> = bounds.iter().map(|r| r.get(0)).collect();
     if bounds.iter().any(|b| b == "DEFAULT") {
         return out;
     }
@@ -159,7 +159,7 @@ fn partition_key_values(conn: &Conn, table: &Table, rows: u64) -> HashMap<String
             format!("(CASE (g) % {n} {} END)", arms.join(" "))
         }
     };
-    out.insert(column.to_string(), value);
+    out.insert(column, value);
     out
 }
 

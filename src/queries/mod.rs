@@ -285,17 +285,19 @@ fn relation_column<'a>(catalog: &'a Catalog, table: &QualName, column: &str) -> 
     Resolved::Unknown
 }
 
-/// Whether the index can be used at all: valid, and (for a partial index) its predicate is among
-/// the query block's conditions.
-pub fn index_applies(index: &Index, conjuncts: &[&str]) -> bool {
+/// Whether the index can be used at all under `conditions` (the `AND`ed conditions of a query
+/// block, or an `ON CONFLICT ... WHERE`): valid, and (for a partial index) its predicate is among
+/// them.
+pub fn index_applies<'a>(index: &Index, conditions: impl Iterator<Item = &'a str> + Clone) -> bool {
     if index.validity == IndexValidity::Invalid {
         return false;
     }
     match &index.predicate {
         None => true,
-        Some(p) => split_and(&p.text)
-            .iter()
-            .all(|part| conjuncts.iter().any(|c| normalize(c) == normalize(part))),
+        Some(p) => split_and(&p.text).iter().all(|part| {
+            let part = normalize(part);
+            conditions.clone().any(|c| normalize(c) == part)
+        }),
     }
 }
 

@@ -130,6 +130,13 @@ pub struct Block {
     pub derived: bool,
 }
 
+impl Block {
+    /// The text of each `AND`ed condition of the block.
+    pub fn conditions(&self) -> impl Iterator<Item = &str> + Clone {
+        self.preds.iter().map(|p| p.text.as_str())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct FuncUse {
     pub schema: Option<String>,

@@ -214,12 +214,11 @@ fn write_human(proof: &Proof, out: &mut dyn Write) -> std::io::Result<()> {
                     ];
                     for (step, first, second, differences) in steps {
                         for d in differences {
+                            let (before, after) = d.sides();
                             writeln!(
                                 out,
-                                "    {step}: {}: {first} {}, {second} {}",
-                                d.path,
-                                d.before.as_deref().unwrap_or("absent"),
-                                d.after.as_deref().unwrap_or("absent")
+                                "    {step}: {}: {first} {before}, {second} {after}",
+                                d.path
                             )?;
                         }
                     }
@@ -251,12 +250,11 @@ fn write_human(proof: &Proof, out: &mut dyn Write) -> std::io::Result<()> {
                 writeln!(out, "    recipe:   {}", describe(s))?;
             }
             for d in &f.differences {
+                let (original, recipe) = d.sides();
                 writeln!(
                     out,
-                    "    differs: {}: original {}, recipe {}",
-                    d.path,
-                    d.before.as_deref().unwrap_or("absent"),
-                    d.after.as_deref().unwrap_or("absent")
+                    "    differs: {}: original {original}, recipe {recipe}",
+                    d.path
                 )?;
             }
             for (d, why) in &f.intended {
@@ -459,12 +457,8 @@ fn write_markdown(proof: &Proof, out: &mut dyn Write) -> io::Result<()> {
                 .iter()
                 .chain(&r.redo_differences)
                 .map(|d| {
-                    format!(
-                        "{}: {} → {}",
-                        d.path,
-                        d.before.as_deref().unwrap_or("absent"),
-                        d.after.as_deref().unwrap_or("absent")
-                    )
+                    let (before, after) = d.sides();
+                    format!("{}: {before} → {after}", d.path)
                 })
                 .collect();
             problems.extend(r.data_differences.iter().map(|d| match d.rows_after {

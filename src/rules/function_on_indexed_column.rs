@@ -36,7 +36,6 @@ impl Rule for FunctionOnIndexedColumn {
     fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
         for query in cx.queries {
             for (b, block) in query.shape.blocks.iter().enumerate() {
-                let conjuncts: Vec<&str> = block.preds.iter().map(|p| p.text.as_str()).collect();
                 for p in &block.preds {
                     if !matches!(p.op, Op::Eq | Op::In | Op::Range) {
                         continue;
@@ -59,9 +58,9 @@ impl Rule for FunctionOnIndexedColumn {
                         continue;
                     }
                     let usable = |target: &Target| {
-                        cx.catalog
-                            .indexes_on(&table.name)
-                            .find(|i| index_applies(i, &conjuncts) && index_serves(i, target, p.op))
+                        cx.catalog.indexes_on(&table.name).find(|i| {
+                            index_applies(i, block.conditions()) && index_serves(i, target, p.op)
+                        })
                     };
                     let Some(plain) = usable(&Target::Column(column.clone())) else {
                         continue;

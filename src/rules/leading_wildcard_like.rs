@@ -26,7 +26,6 @@ impl Rule for LeadingWildcardLike {
     fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
         for query in cx.queries {
             for (b, block) in query.shape.blocks.iter().enumerate() {
-                let conjuncts: Vec<&str> = block.preds.iter().map(|p| p.text.as_str()).collect();
                 for p in &block.preds {
                     if p.op
                         != (Op::LikeOther {
@@ -44,10 +43,9 @@ impl Rule for LeadingWildcardLike {
                     if queries::is_small(table) {
                         continue;
                     }
-                    let trigram = cx
-                        .catalog
-                        .indexes_on(&table.name)
-                        .any(|i| index_applies(i, &conjuncts) && index_serves(i, &p.target, p.op));
+                    let trigram = cx.catalog.indexes_on(&table.name).any(|i| {
+                        index_applies(i, block.conditions()) && index_serves(i, &p.target, p.op)
+                    });
                     if trigram {
                         continue;
                     }

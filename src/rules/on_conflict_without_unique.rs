@@ -48,7 +48,6 @@ pub(crate) fn conflict_problem(
         .chain(conflict.exprs.iter().cloned())
         .collect();
     wanted.sort();
-    let predicate: Vec<&str> = conflict.predicate.as_deref().into_iter().collect();
     let arbiter = catalog.indexes_on(&table.name).any(|i| {
         let mut keys: Vec<String> = i
             .keys
@@ -59,7 +58,7 @@ pub(crate) fn conflict_problem(
             })
             .collect();
         keys.sort();
-        i.unique && keys == wanted && index_applies(i, &predicate)
+        i.unique && keys == wanted && index_applies(i, conflict.predicate.as_deref().into_iter())
     });
     if arbiter {
         return None;

@@ -61,10 +61,9 @@ impl Rule for SingleRowLookupWithoutUnique {
                 span.get_or_insert(p.span);
             }
             let Some(span) = span else { continue };
-            let conjuncts: Vec<&str> = top.preds.iter().map(|p| p.text.as_str()).collect();
             let unique = cx.catalog.indexes_on(&table.name).any(|i| {
                 i.unique
-                    && index_applies(i, &conjuncts)
+                    && index_applies(i, top.conditions())
                     && i.keys.iter().all(|k| match k {
                         IndexKey::Column { name } => keys.contains(name),
                         IndexKey::Expression { expr } => keys.contains(&expr.text),

@@ -112,7 +112,6 @@ fn access_paths(
     out: &mut Vec<Suggestion>,
 ) {
     let blk = &query.shape.blocks[block];
-    let conjuncts: Vec<&str> = blk.preds.iter().map(|p| p.text.as_str()).collect();
     let owner = |col: &ColRef| query.own_relation(cx.catalog, block, col);
     // Predicates by relation alias.
     let mut by_rel: Vec<(String, &Table, Vec<&Pred>)> = vec![];
@@ -138,7 +137,7 @@ fn access_paths(
     let is_served = |table: &Table, target: &Target, op: Op| {
         cx.catalog
             .indexes_on(&table.name)
-            .any(|i| index_applies(i, &conjuncts) && index_serves(i, target, op))
+            .any(|i| index_applies(i, blk.conditions()) && index_serves(i, target, op))
     };
     for (_, table, preds) in &by_rel {
         if queries::is_small(table) {
