@@ -39,9 +39,8 @@ pub fn parse_sql(text: &str) -> ParsedText {
         &blanked
     };
     let mut out = ParsedText::default();
-    if !parse_by_runs(sql, &lexed, &mut out) {
-        out.statements.clear();
-        parse_piecewise(sql, &lexed, &mut out);
+    if let Err(from) = parse_by_runs(sql, &lexed, &mut out) {
+        parse_piecewise(sql, &lexed, &mut out, from);
     }
     out.lexed = lexed;
     out
@@ -54,9 +53,12 @@ pub fn parse_sql(text: &str) -> ParsedText {
 /// file, are never encoded and decoded. The grammar reads each statement once. Returns false on a
 /// syntax error, an undecodable tree, or a cut the grammar does not confirm (a semicolon inside a
 /// `BEGIN ATOMIC` body), for the caller to go statement by statement.
-fn parse_by_runs(sql: &str, lexed: &Lexed, out: &mut ParsedText) -> bool {
+///
+/// On such a failure the statements of the runs before it are kept (each run the grammar read
+/// whole is confirmed), and the error gives the byte offset to go on from.
+fn parse_by_runs(sql: &str, lexed: &Lexed, out: &mut ParsedText) -> Result<(), usize> {
     if lexed.unterminated.is_some() {
-        return false;
+        return Err(0);
     }
     let mut pieces: Vec<(usize, usize, bool)> = Vec::with_capacity(lexed.semicolons.len() + 1);
     let mut start = 0;
@@ -84,7 +86,7 @@ fn parse_by_runs(sql: &str, lexed: &Lexed, out: &mut ParsedText) -> bool {
         if query {
             match split_statements(text) {
                 Ok(found) if found.len() == j - i => {}
-                _ => return false,
+                _ => return Err(run.start),
             }
             for &(start, end, _) in &pieces[i..j] {
                 out.statements.push(ParsedStatement {
@@ -95,12 +97,12 @@ fn parse_by_runs(sql: &str, lexed: &Lexed, out: &mut ParsedText) -> bool {
         } else {
             match parse_tree(text) {
                 Parsed::Tree(parsed) => push_parsed(sql, run, &parsed, out),
-                Parsed::Error(..) | Parsed::Undecodable => return false,
+                Parsed::Error(..) | Parsed::Undecodable => return Err(run.start),
             }
         }
         i = j;
     }
-    true
+    Ok(())
 }
 
 /// Whether a statement is a query, which lowers to [`StmtKind::Select`] without its tree: its
@@ -142,14 +144,15 @@ fn push_parsed(sql: &str, span: Span, parsed: &protobuf::ParseResult, out: &mut 
     }
 }
 
-/// Parses statement by statement so one error does not hide the others.
-fn parse_piecewise(sql: &str, lexed: &Lexed, out: &mut ParsedText) {
+/// Parses statement by statement, from byte `from` (a statement boundary), so one error does not
+/// hide the others.
+fn parse_piecewise(sql: &str, lexed: &Lexed, out: &mut ParsedText, from: usize) {
     let limit = lexed.unterminated.map_or(sql.len(), |(span, _)| span.start);
     // Split at top-level semicolons (our lexer knows quotes and comments); a piece that does not
     // parse alone is retried joined with the following ones (e.g. `BEGIN ATOMIC ... END` bodies).
     let mut bounds = vec![];
-    let mut start = 0;
-    for &semi in lexed.semicolons.iter().filter(|&&s| s < limit) {
+    let mut start = from;
+    for &semi in lexed.semicolons.iter().filter(|&&s| s >= from && s < limit) {
         bounds.push((start, semi));
         start = semi + 1;
     }

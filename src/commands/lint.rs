@@ -234,10 +234,12 @@ pub fn lint_paths(
     });
     // The final schemas are only needed to check queries; otherwise each worker frees its own.
     let keep_schema = query_input.is_some();
-    let mut results: Vec<(usize, analyze::Analysis)> = pool.install(|| {
+    let timed = timings.enabled();
+    let mut results: Vec<(usize, analyze::Analysis, std::time::Duration)> = pool.install(|| {
         work.into_par_iter()
             .with_max_len(1)
             .map(|(i, parsed)| {
+                let clock = std::time::Instant::now();
                 let base = settings
                     .base_schema
                     .as_deref()
@@ -248,12 +250,23 @@ pub fn lint_paths(
                     analysis.catalog = Catalog::default();
                     analysis.removals = vec![];
                 }
-                (i, analysis)
+                (i, analysis, clock.elapsed())
             })
             .collect()
     });
-    results.sort_unstable_by_key(|(i, _)| *i);
     timings.lap("replay and rules");
+    if timed {
+        // The slowest sets bound this phase: each set is replayed in order on one thread.
+        results.sort_unstable_by_key(|(_, _, took)| std::cmp::Reverse(*took));
+        for (i, _, took) in results.iter().take(3) {
+            eprintln!(
+                "timing:   set {} {:.1} ms",
+                sets[*i].root.display(),
+                took.as_secs_f64() * 1000.0
+            );
+        }
+    }
+    results.sort_unstable_by_key(|(i, _, _)| *i);
     // Reported files by displayed path: canonicalise each file once, not each finding.
     let reported: Option<BTreeSet<&Path>> = reported_files.map(|wanted| {
         sets.iter()
@@ -262,11 +275,11 @@ pub fn lint_paths(
             .map(|file| file.path.as_path())
             .collect()
     });
-    let mut findings = Vec::with_capacity(results.iter().map(|(_, a)| a.findings.len()).sum());
+    let mut findings = Vec::with_capacity(results.iter().map(|(_, a, _)| a.findings.len()).sum());
     let mut stats = Stats::default();
     let mut final_schema: Option<(Catalog, Vec<crate::analyze::Removal>)> = None;
     let set_count = results.len();
-    for (_, analysis) in results {
+    for (_, analysis, _) in results {
         stats.add(&analysis.stats);
         findings.extend(analysis.findings.into_iter().filter(|f| {
             reported

@@ -33,6 +33,10 @@ impl Timings {
         }
     }
 
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
     /// Ends `phase` (timed from the previous lap) and starts the next.
     pub fn lap(&mut self, phase: &str) {
         if self.enabled {

@@ -112,18 +112,14 @@ pub fn discover(path: &Path, opts: &LoadOptions) -> Result<Vec<MigrationSet>> {
     }
     let mut claimed: BTreeSet<PathBuf> = BTreeSet::new();
     let mut roots: Vec<(PathBuf, Layout)> = vec![];
-    let all_dirs: Vec<PathBuf> = dirs.keys().cloned().collect();
-    let mut parents: BTreeSet<PathBuf> = BTreeSet::new();
-    for dir in &all_dirs {
+    // Directories holding migration files, grouped under their parent (in path order).
+    let mut by_parent: BTreeMap<&Path, Vec<&PathBuf>> = BTreeMap::new();
+    for dir in dirs.keys() {
         if let Some(parent) = dir.parent() {
-            parents.insert(parent.to_path_buf());
+            by_parent.entry(parent).or_default().push(dir);
         }
     }
-    for parent in &parents {
-        let children: Vec<&PathBuf> = all_dirs
-            .iter()
-            .filter(|d| d.parent() == Some(parent))
-            .collect();
+    for (parent, children) in &by_parent {
         let has = |name: &str| {
             children.iter().any(|c| {
                 dirs[*c]
@@ -146,10 +142,10 @@ pub fn discover(path: &Path, opts: &LoadOptions) -> Result<Vec<MigrationSet>> {
             None
         };
         if let Some(layout) = layout {
-            for child in &children {
+            for child in children {
                 claimed.insert((*child).clone());
             }
-            roots.push((parent.clone(), layout));
+            roots.push((parent.to_path_buf(), layout));
         }
     }
     for (dir, files) in &dirs {
