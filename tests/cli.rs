@@ -168,6 +168,35 @@ fn json_format_is_stable_and_complete() {
     assert!(json["summary"]["unmodelled_statements"].is_number());
 }
 
+/// The JSON report writes its findings in parallel chunks of 512: the document must still be
+/// exactly serde_json's pretty form of itself (keys sorted, two-space indent, one trailing newline),
+/// on a report whose findings span several chunks, and on one with no findings.
+#[test]
+fn json_report_is_pretty_printed_across_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("1_table.sql"),
+        "CREATE TABLE t (id bigint PRIMARY KEY, c int);\n",
+    )
+    .unwrap();
+    let indexes: String = (0..700)
+        .map(|i| format!("CREATE INDEX i{i} ON t (c);\n"))
+        .collect();
+    std::fs::write(dir.path().join("2_indexes.sql"), indexes).unwrap();
+    let clean = tempfile::tempdir().unwrap();
+    std::fs::write(clean.path().join("1.sql"), "SELECT 1;\n").unwrap();
+    for (path, at_least) in [(dir.path(), 700), (clean.path(), 0)] {
+        let out = pgproof(
+            &["lint", "--format", "json", path.to_str().unwrap()],
+            &root(),
+        );
+        let text = stdout(&out);
+        let json: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        assert!(json["findings"].as_array().unwrap().len() >= at_least);
+        assert_eq!(text, serde_json::to_string_pretty(&json).unwrap() + "\n");
+    }
+}
+
 #[test]
 fn sarif_validates_against_the_sarif_2_1_0_schema() {
     let out = pgproof(

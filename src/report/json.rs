@@ -13,9 +13,9 @@ use std::io::{self, Write};
 
 pub const VERSION: u32 = 1;
 
+/// The document without its `findings`, which are written first, in parallel (see [`write`]).
 #[derive(Serialize)]
 struct Document<'a> {
-    findings: Vec<JsonFinding<'a>>,
     pg_version: u32,
     summary: Summary<'a>,
     tool: Tool,
@@ -65,29 +65,36 @@ struct Tool {
     version: &'static str,
 }
 
+/// Writes the document as `serde_json::to_writer_pretty` would write it whole, byte for byte, but
+/// with the findings (most of a large report) serialized in parallel chunks.
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    use rayon::prelude::*;
     let stats = report.stats;
+    let chunks: Vec<Vec<u8>> = report
+        .findings
+        .par_chunks(512)
+        .enumerate()
+        .map(|(chunk, findings)| {
+            let mut buf = Vec::with_capacity(findings.len() * 1024);
+            for (i, f) in findings.iter().enumerate() {
+                if chunk > 0 || i > 0 {
+                    buf.push(b',');
+                }
+                // An element of the top-level `findings` array is indented by four spaces; JSON
+                // strings hold no raw newline, so every newline in it starts an indented line.
+                buf.extend_from_slice(b"\n    ");
+                let one = serde_json::to_vec_pretty(&json_finding(f))?;
+                for &byte in &one {
+                    buf.push(byte);
+                    if byte == b'\n' {
+                        buf.extend_from_slice(b"    ");
+                    }
+                }
+            }
+            Ok(buf)
+        })
+        .collect::<io::Result<_>>()?;
     let doc = Document {
-        findings: report
-            .findings
-            .iter()
-            .map(|f| JsonFinding {
-                category: &f.category,
-                column: f.start.column,
-                end_column: f.end.column,
-                end_line: f.end.line,
-                file: f.file.to_string_lossy(),
-                fix: &f.fix,
-                help: &f.help,
-                line: f.start.line,
-                lock: &f.lock,
-                message: &f.message,
-                migration: &f.migration,
-                notes: &f.notes,
-                rule: &f.rule,
-                severity: f.severity,
-            })
-            .collect(),
         pg_version: report.pg_version,
         summary: Summary {
             files: stats.files,
@@ -108,6 +115,36 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         },
         version: VERSION,
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"{\n  \"findings\": [")?;
+    for chunk in &chunks {
+        out.write_all(chunk)?;
+    }
+    out.write_all(if chunks.is_empty() {
+        b"],\n"
+    } else {
+        b"\n  ],\n"
+    })?;
+    // The rest of the document: its own pretty form without the opening `{` line.
+    let rest = serde_json::to_vec_pretty(&doc)?;
+    out.write_all(&rest[2..])?;
     writeln!(out)
+}
+
+fn json_finding(f: &crate::finding::Finding) -> JsonFinding<'_> {
+    JsonFinding {
+        category: &f.category,
+        column: f.start.column,
+        end_column: f.end.column,
+        end_line: f.end.line,
+        file: f.file.to_string_lossy(),
+        fix: &f.fix,
+        help: &f.help,
+        line: f.start.line,
+        lock: &f.lock,
+        message: &f.message,
+        migration: &f.migration,
+        notes: &f.notes,
+        rule: &f.rule,
+        severity: f.severity,
+    }
 }
