@@ -314,11 +314,17 @@ _outBitString(void *out, const BitString *node)
 	out_string(TAG(BitString, bsval), node->bsval);
 }
 
+/* One member of A_Const's `val` oneof. */
+#define OUT_ACONST_VAL(field, typename, member) \
+	{ \
+		size_t __at = out_begin(TAG(A_Const, field)); \
+		_out##typename(NULL, &node->val.member); \
+		out_end(__at); \
+	}
+
 static void
 _outAConst(void *out, const A_Const *node)
 {
-	size_t		at;
-
 	out_uint64(TAG(A_Const, isnull), node->isnull ? 1 : 0);
 	out_int64(TAG(A_Const, location), (int64_t) node->location);
 	if (node->isnull)
@@ -326,29 +332,19 @@ _outAConst(void *out, const A_Const *node)
 	switch (nodeTag(&node->val.node))
 	{
 		case T_Integer:
-			at = out_begin(TAG(A_Const, ival));
-			_outInteger(NULL, &node->val.ival);
-			out_end(at);
+			OUT_ACONST_VAL(ival, Integer, ival);
 			break;
 		case T_Float:
-			at = out_begin(TAG(A_Const, fval));
-			_outFloat(NULL, &node->val.fval);
-			out_end(at);
+			OUT_ACONST_VAL(fval, Float, fval);
 			break;
 		case T_Boolean:
-			at = out_begin(TAG(A_Const, boolval));
-			_outBoolean(NULL, &node->val.boolval);
-			out_end(at);
+			OUT_ACONST_VAL(boolval, Boolean, boolval);
 			break;
 		case T_String:
-			at = out_begin(TAG(A_Const, sval));
-			_outString(NULL, &node->val.sval);
-			out_end(at);
+			OUT_ACONST_VAL(sval, String, sval);
 			break;
 		case T_BitString:
-			at = out_begin(TAG(A_Const, bsval));
-			_outBitString(NULL, &node->val.bsval);
-			out_end(at);
+			OUT_ACONST_VAL(bsval, BitString, bsval);
 			break;
 		default:
 			break;
