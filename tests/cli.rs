@@ -173,18 +173,17 @@ fn json_format_is_stable_and_complete() {
 /// on a report whose findings span several chunks, and on one with no findings.
 #[test]
 fn json_report_is_pretty_printed_across_chunks() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("1_table.sql"),
-        "CREATE TABLE t (id bigint PRIMARY KEY, c int);\n",
-    )
-    .unwrap();
     let indexes: String = (0..700)
         .map(|i| format!("CREATE INDEX i{i} ON t (c);\n"))
         .collect();
-    std::fs::write(dir.path().join("2_indexes.sql"), indexes).unwrap();
-    let clean = tempfile::tempdir().unwrap();
-    std::fs::write(clean.path().join("1.sql"), "SELECT 1;\n").unwrap();
+    let dir = common::write_files(&[
+        (
+            "1_table.sql",
+            "CREATE TABLE t (id bigint PRIMARY KEY, c int);\n",
+        ),
+        ("2_indexes.sql", &indexes),
+    ]);
+    let clean = common::write_files(&[("1.sql", "SELECT 1;\n")]);
     for (path, at_least) in [(dir.path(), 700), (clean.path(), 0)] {
         let out = pgproof(
             &["lint", "--format", "json", path.to_str().unwrap()],

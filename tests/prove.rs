@@ -603,17 +603,16 @@ fn every_fix_recipe_in_the_rule_docs_is_proven_by_the_server() {
 #[test]
 fn wrong_recipes_fail_their_fix_proofs() {
     let mut server = common::local_server();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("001_setup.sql"),
-        "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, status text NOT NULL);\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("002_index.sql"),
-        "CREATE INDEX orders_customer_idx ON orders (customer_id);\n",
-    )
-    .unwrap();
+    let dir = common::write_files(&[
+        (
+            "001_setup.sql",
+            "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, status text NOT NULL);\n",
+        ),
+        (
+            "002_index.sql",
+            "CREATE INDEX orders_customer_idx ON orders (customer_id);\n",
+        ),
+    ]);
     let settings = Settings::default();
     let sets = pgproof::source::layout::discover(dir.path(), &settings.load).unwrap();
     let (findings, _, _) =
@@ -687,36 +686,32 @@ fn wrong_recipes_fail_their_fix_proofs() {
 /// not the data is caught: row counts and checksums of every table before up and after down.
 #[test]
 fn down_migrations_that_lose_data_are_caught_with_rows_and_seed() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::write_files(&[
+        (
+            "001_customers.up.sql",
+            "CREATE TABLE customers (id bigint PRIMARY KEY, code text NOT NULL, note text);\n",
+        ),
+        ("001_customers.down.sql", "DROP TABLE customers;\n"),
+        // The schema round-trips exactly; the codes are cut to three characters on the way.
+        (
+            "002_short_codes.up.sql",
+            "ALTER TABLE customers ALTER COLUMN code TYPE varchar(3) USING left(code, 3);\n",
+        ),
+        (
+            "002_short_codes.down.sql",
+            "ALTER TABLE customers ALTER COLUMN code TYPE text;\n",
+        ),
+        // A harmless pair: a comment and its removal.
+        (
+            "003_comment.up.sql",
+            "COMMENT ON TABLE customers IS 'people who buy';\n",
+        ),
+        (
+            "003_comment.down.sql",
+            "COMMENT ON TABLE customers IS NULL;\n",
+        ),
+    ]);
     let m = dir.path();
-    std::fs::write(
-        m.join("001_customers.up.sql"),
-        "CREATE TABLE customers (id bigint PRIMARY KEY, code text NOT NULL, note text);\n",
-    )
-    .unwrap();
-    std::fs::write(m.join("001_customers.down.sql"), "DROP TABLE customers;\n").unwrap();
-    // The schema round-trips exactly; the codes are cut to three characters on the way.
-    std::fs::write(
-        m.join("002_short_codes.up.sql"),
-        "ALTER TABLE customers ALTER COLUMN code TYPE varchar(3) USING left(code, 3);\n",
-    )
-    .unwrap();
-    std::fs::write(
-        m.join("002_short_codes.down.sql"),
-        "ALTER TABLE customers ALTER COLUMN code TYPE text;\n",
-    )
-    .unwrap();
-    // A harmless pair: a comment and its removal.
-    std::fs::write(
-        m.join("003_comment.up.sql"),
-        "COMMENT ON TABLE customers IS 'people who buy';\n",
-    )
-    .unwrap();
-    std::fs::write(
-        m.join("003_comment.down.sql"),
-        "COMMENT ON TABLE customers IS NULL;\n",
-    )
-    .unwrap();
     let seed = m.join("seed.sql.txt");
     std::fs::write(
         &seed,
@@ -828,28 +823,25 @@ fn prove_sarif_and_markdown_report_the_failed_proofs() {
 /// reads; a rewrite (ACCESS EXCLUSIVE) blocks both; the concurrent build blocks neither.
 #[test]
 fn traffic_shows_what_each_lock_blocks() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::write_files(&[
+        (
+            "001_orders.sql",
+            "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, note text);\n",
+        ),
+        (
+            "002_index.sql",
+            "CREATE INDEX orders_customer_idx ON orders (customer_id, note);\n",
+        ),
+        (
+            "003_concurrent.sql",
+            "-- pgproof: ignore missing-lock-timeout -- test\nCREATE INDEX CONCURRENTLY orders_note_idx ON orders (note, customer_id);\n",
+        ),
+        (
+            "004_rewrite.sql",
+            "ALTER TABLE orders ALTER COLUMN customer_id TYPE numeric;\n",
+        ),
+    ]);
     let m = dir.path();
-    std::fs::write(
-        m.join("001_orders.sql"),
-        "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, note text);\n",
-    )
-    .unwrap();
-    std::fs::write(
-        m.join("002_index.sql"),
-        "CREATE INDEX orders_customer_idx ON orders (customer_id, note);\n",
-    )
-    .unwrap();
-    std::fs::write(
-        m.join("003_concurrent.sql"),
-        "-- pgproof: ignore missing-lock-timeout -- test\nCREATE INDEX CONCURRENTLY orders_note_idx ON orders (note, customer_id);\n",
-    )
-    .unwrap();
-    std::fs::write(
-        m.join("004_rewrite.sql"),
-        "ALTER TABLE orders ALTER COLUMN customer_id TYPE numeric;\n",
-    )
-    .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_pgproof"))
         .args([
             "prove",

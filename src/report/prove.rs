@@ -120,12 +120,7 @@ fn write_human(proof: &Proof, out: &mut dyn Write) -> std::io::Result<()> {
                 }
             )?;
             for st in &m.statements {
-                let locks: Vec<String> = st
-                    .locks
-                    .iter()
-                    .filter(|l| l.pre_existing)
-                    .map(|l| format!("{} on {}", l.mode.sql(), l.relation))
-                    .collect();
+                let locks = held_locks(st);
                 writeln!(
                     out,
                     "  {:>4}  {}  ({:.1} ms)",
@@ -410,12 +405,7 @@ fn write_markdown(proof: &Proof, out: &mut dyn Write) -> io::Result<()> {
         )?;
         writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
         for st in hazardous {
-            let locks: Vec<String> = st
-                .locks
-                .iter()
-                .filter(|l| l.pre_existing)
-                .map(|l| format!("{} on {}", l.mode.sql(), l.relation))
-                .collect();
+            let locks = held_locks(st);
             let mut verdicts: Vec<String> = st
                 .verdicts
                 .iter()
@@ -705,4 +695,13 @@ fn sarif(proof: &Proof) -> Value {
         }
     }
     super::sarif::document(rules, results)
+}
+
+/// The locks a statement took on relations that existed before it ("SHARE on public.orders").
+fn held_locks(st: &crate::prove::StatementProof) -> Vec<String> {
+    st.locks
+        .iter()
+        .filter(|l| l.pre_existing)
+        .map(|l| format!("{} on {}", l.mode.sql(), l.relation))
+        .collect()
 }

@@ -67,3 +67,12 @@ pub fn local_server() -> pgproof::prove::backend::Throwaway {
     })
     .expect("a local throwaway PostgreSQL")
 }
+
+/// A temporary directory holding `files` (name, text), for a test's migrations.
+pub fn write_files(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
