@@ -3,10 +3,15 @@
 # and a C compiler. Safe to run again: it installs only what is missing.
 set -euo pipefail
 
+# bindgen loads libclang.so, libclang-<N>.so or libclang.so.<N>; libclang-cpp.so (installed with
+# other LLVM tools) is a different library and does not count.
+have_libclang() {
+  ldconfig -p 2>/dev/null | grep -Eq '[[:space:]]libclang(-[0-9][0-9.]*)?\.so' && return 0
+  compgen -G '/usr/lib/llvm-*/lib/libclang.so*' >/dev/null || compgen -G '/usr/lib/llvm-*/lib/libclang-[0-9]*.so*' >/dev/null
+}
+
 need=()
-if ! ldconfig -p 2>/dev/null | grep -q 'libclang\(-[0-9.]*\)\?\.so' && ! ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1; then
-  need+=(libclang-dev)
-fi
+have_libclang || need+=(libclang-dev)
 command -v cc >/dev/null 2>&1 || need+=(build-essential)
 command -v git >/dev/null 2>&1 || need+=(git)
 # PostgreSQL server binaries for the tests that run a throwaway cluster (initdb, pg_ctl).
