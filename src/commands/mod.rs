@@ -41,12 +41,22 @@ impl Timings {
     pub fn lap(&mut self, phase: &str) {
         if self.enabled {
             eprintln!(
-                "timing: {phase} {:.1} ms",
-                self.clock.elapsed().as_secs_f64() * 1000.0
+                "timing: {phase} {:.1} ms{}",
+                self.clock.elapsed().as_secs_f64() * 1000.0,
+                resident_mib().map_or(String::new(), |m| format!(" (resident {m} MiB)"))
             );
         }
         self.clock = std::time::Instant::now();
     }
+}
+
+/// The process's resident memory, where `/proc` tells it (Linux).
+fn resident_mib() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // SAFETY: sysconf only reads a system constant.
+    let page = u64::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).ok()?;
+    Some(pages * page / (1024 * 1024))
 }
 
 /// Writes everything to stdout; a closed pipe (`pgproof ... | head`) is not an error.
