@@ -119,13 +119,14 @@ pub fn parts(set: &MigrationSet) -> impl Iterator<Item = &SqlPart> {
 }
 
 /// Lints one migration set starting from `base` (an empty catalog, or a schema loaded from
-/// elsewhere), given its parts parsed in the order of [`parts`] (the caller parses them, in
-/// parallel with other sets'); the replay itself is ordered.
+/// elsewhere), given its parts parsed in the order of [`parts`]. The replay itself is ordered; it
+/// takes each part from `parsed` when it reaches it and drops it once replayed, so the caller can
+/// parse ahead in parallel and hand the parts over as they are ready.
 pub fn analyze(
     set: &MigrationSet,
     settings: &Settings,
     base: Catalog,
-    parsed: Vec<ParsedText>,
+    parsed: impl IntoIterator<Item = ParsedText>,
 ) -> Analysis {
     let rules: Vec<&dyn Rule> = RULES
         .iter()

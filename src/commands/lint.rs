@@ -1,15 +1,14 @@
 //! `pgproof lint`: find migration sets, analyze each, report.
 
 use super::{emit, Outcome};
-use crate::analyze::{self, Stats};
+use crate::analyze::Stats;
 use crate::catalog::Catalog;
 use crate::cli::{ColorChoice, LintArgs};
 use crate::config::{self, Settings};
 use crate::finding::Finding;
 use crate::report::{self, Format, Report};
-use crate::source::{layout, Layout, MigrationSet};
+use crate::source::{layout, Layout};
 use anyhow::{bail, Context, Result};
-use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -188,7 +187,7 @@ pub fn lint_paths(
         None => settings,
     };
     let mut timings = super::Timings::from_env();
-    let mut sets: Vec<MigrationSet> = vec![];
+    let mut found = vec![];
     let mut roots: BTreeSet<PathBuf> = BTreeSet::new();
     // Files named explicitly are the only ones reported on (pre-commit passes changed files).
     let mut reported_files: Option<BTreeSet<PathBuf>> = None;
@@ -198,10 +197,9 @@ pub fn lint_paths(
                 .get_or_insert_with(BTreeSet::new)
                 .insert(canonical(path));
         }
-        for set in layout::discover(path, &settings.load)? {
-            let key = canonical(&set.root);
-            if roots.insert(key) {
-                sets.push(set);
+        for set in layout::find(path, &settings.load)? {
+            if roots.insert(canonical(set.root())) {
+                found.push(set);
             }
         }
     }
@@ -216,72 +214,42 @@ pub fn lint_paths(
         };
         reported_files = Some(filtered);
     }
-    // Deeply nested SQL recurses deeply (parse trees are dropped, cloned and deparsed recursively):
-    // give worker threads stacks far larger than the 2 MiB default.
-    let pool = rayon::ThreadPoolBuilder::new()
-        .stack_size(WORKER_STACK_BYTES)
-        .build()
-        .context("cannot start worker threads")?;
-    // Two flat parallel phases rather than sets in parallel with each set's files in parallel
-    // inside: first every file of every set is parsed, then the sets are replayed, largest first,
-    // so that the longest ordered chain starts while the other sets keep the other threads busy
-    // (nested, a thread waiting on its set's parse picked up other sets and delayed the chain).
-    timings.lap("discover and read");
-    let parsed: Vec<(usize, crate::parse::ParsedText)> = pool.install(|| {
-        let jobs: Vec<(usize, &crate::source::SqlPart)> = sets
-            .iter()
-            .enumerate()
-            .flat_map(|(i, set)| analyze::parts(set).map(move |part| (i, part)))
-            .collect();
-        jobs.par_iter()
-            .map(|(i, part)| (*i, crate::parse::parse_sql(&part.text)))
-            .collect()
-    });
-    timings.lap("parse");
-    let mut per_set: Vec<Vec<crate::parse::ParsedText>> = sets.iter().map(|_| vec![]).collect();
-    for (i, text) in parsed {
-        per_set[i].push(text);
-    }
-    let mut work: Vec<(usize, Vec<crate::parse::ParsedText>)> =
-        per_set.into_iter().enumerate().collect();
-    work.sort_by_cached_key(|(i, _)| {
-        std::cmp::Reverse(sets[*i].files.iter().map(|f| f.text.len()).sum::<usize>())
-    });
+    timings.lap("discover");
     // The final schemas are only needed to check queries; otherwise each worker frees its own.
     let keep_schema = query_input.is_some();
-    let timed = timings.enabled();
-    let mut results: Vec<(usize, analyze::Analysis, std::time::Duration)> = pool.install(|| {
-        work.into_par_iter()
-            .with_max_len(1)
-            .map(|(i, parsed)| {
-                let clock = std::time::Instant::now();
-                let base = settings
-                    .base_schema
-                    .as_deref()
-                    .cloned()
-                    .unwrap_or_else(Catalog::new);
-                let mut analysis = analyze::analyze(&sets[i], settings, base, parsed);
-                if !keep_schema {
-                    analysis.catalog = Catalog::default();
-                    analysis.removals = vec![];
-                }
-                (i, analysis, clock.elapsed())
-            })
-            .collect()
-    });
-    timings.lap("replay and rules");
-    if timed {
-        // The slowest sets bound this phase: each set is replayed in order on one thread.
-        results.sort_unstable_by_key(|(_, _, took)| std::cmp::Reverse(*took));
-        for (i, _, took) in results.iter().take(3) {
+    // Deeply nested SQL recurses deeply (parse trees are dropped, cloned and deparsed recursively):
+    // worker threads get stacks far larger than the 2 MiB default.
+    let outcomes = super::pipeline::run(
+        found,
+        settings,
+        rayon::current_num_threads(),
+        WORKER_STACK_BYTES,
+        |analysis| {
+            if !keep_schema {
+                analysis.catalog = Catalog::default();
+                analysis.removals = vec![];
+            }
+        },
+    )?;
+    timings.lap("read, parse, replay and rules");
+    if timings.enabled() {
+        // The slowest sets bound the run: each set is replayed in order on one thread.
+        let mut slowest: Vec<&super::pipeline::SetOutcome> = outcomes.iter().collect();
+        slowest.sort_unstable_by_key(|o| std::cmp::Reverse(o.took));
+        for outcome in slowest.iter().take(3) {
             eprintln!(
                 "timing:   set {} {:.1} ms",
-                sets[*i].root.display(),
-                took.as_secs_f64() * 1000.0
+                outcome.set.root.display(),
+                outcome.took.as_secs_f64() * 1000.0
             );
         }
     }
-    results.sort_unstable_by_key(|(i, _, _)| *i);
+    let mut sets = Vec::with_capacity(outcomes.len());
+    let mut results = Vec::with_capacity(outcomes.len());
+    for outcome in outcomes {
+        sets.push(outcome.set);
+        results.push(outcome.analysis);
+    }
     // Reported files by displayed path: canonicalise each file once, not each finding.
     let reported: Option<BTreeSet<&Path>> = reported_files.map(|wanted| {
         sets.iter()
@@ -290,11 +258,11 @@ pub fn lint_paths(
             .map(|file| file.path.as_path())
             .collect()
     });
-    let mut findings = Vec::with_capacity(results.iter().map(|(_, a, _)| a.findings.len()).sum());
+    let mut findings = Vec::with_capacity(results.iter().map(|a| a.findings.len()).sum());
     let mut stats = Stats::default();
     let mut final_schema: Option<(Catalog, Vec<crate::analyze::Removal>)> = None;
     let set_count = results.len();
-    for (_, analysis, _) in results {
+    for analysis in results {
         stats.add(&analysis.stats);
         findings.extend(analysis.findings.into_iter().filter(|f| {
             reported

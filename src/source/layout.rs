@@ -68,18 +68,77 @@ impl Layout {
 
 const SKIP_DIRS: &[&str] = &["target", "node_modules", ".git", "vendor"];
 
-/// Finds every migration set under `path` (a directory or a file inside one).
+/// Finds every migration set under `path` (a directory or a file inside one) and reads it.
 pub fn discover(path: &Path, opts: &LoadOptions) -> Result<Vec<MigrationSet>> {
+    find(path, opts)?
+        .into_iter()
+        .map(|found| found.load(opts))
+        .collect()
+}
+
+/// Migration directories grouped by the walk: each directory's relevant files, in name order.
+type Dirs = BTreeMap<PathBuf, Vec<PathBuf>>;
+
+/// A migration set found under a path, not read yet: [`FoundSet::load`] reads its files, so that
+/// the caller can read many sets in parallel (and start work on the first before the last is read).
+#[derive(Debug)]
+pub struct FoundSet {
+    root: PathBuf,
+    /// Bytes of the files the set is made of, from the walk: to start the largest sets first.
+    pub bytes: u64,
+    found: Found,
+}
+
+#[derive(Debug)]
+enum Found {
+    Walked {
+        layout: Layout,
+        dirs: std::sync::Arc<Dirs>,
+    },
+    /// Read already (a set found from one file is read to know whether it holds that file).
+    Loaded(Box<MigrationSet>),
+}
+
+impl FoundSet {
+    /// The set's root directory as found (not canonicalised).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Reads the set's files, detects the file layout where the directories did not decide it,
+    /// and orders and pairs its migrations.
+    pub fn load(self, opts: &LoadOptions) -> Result<MigrationSet> {
+        match self.found {
+            Found::Walked { layout, dirs } => load(&self.root, layout, &dirs, opts),
+            Found::Loaded(set) => Ok(*set),
+        }
+    }
+}
+
+/// Finds the migration sets under `path` (a directory or a file inside one) without reading their
+/// files: the directory walk and the layouts that directory and file names decide.
+pub fn find(path: &Path, opts: &LoadOptions) -> Result<Vec<FoundSet>> {
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     if meta.is_file() {
+        // Only the sets that hold this file: reading them is the way to know which they are.
         let root = root_of_file(path);
-        return Ok(discover(&root, opts)?
-            .into_iter()
-            .filter(|s| s.files.iter().any(|f| same_file(&f.path, path)))
-            .collect());
+        let mut sets = vec![];
+        for found in find(&root, opts)? {
+            let bytes = found.bytes;
+            let set = found.load(opts)?;
+            if set.files.iter().any(|f| same_file(&f.path, path)) {
+                sets.push(FoundSet {
+                    root: set.root.clone(),
+                    bytes,
+                    found: Found::Loaded(Box::new(set)),
+                });
+            }
+        }
+        return Ok(sets);
     }
-    let mut dirs: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    let mut dirs: Dirs = BTreeMap::new();
+    let mut sizes: HashMap<PathBuf, u64> = HashMap::new();
     let walker = walkdir::WalkDir::new(path)
         .follow_links(false)
         .sort_by_file_name()
@@ -108,10 +167,12 @@ pub fn discover(path: &Path, opts: &LoadOptions) -> Result<Vec<MigrationSet>> {
             continue;
         }
         let parent = file.parent().unwrap_or(path).to_path_buf();
+        let size = entry.metadata().map_or(0, |m| m.len());
+        *sizes.entry(parent.clone()).or_default() += size;
         dirs.entry(parent).or_default().push(file.to_path_buf());
     }
     let mut claimed: BTreeSet<PathBuf> = BTreeSet::new();
-    let mut roots: Vec<(PathBuf, Layout)> = vec![];
+    let mut roots: Vec<(PathBuf, Layout, u64)> = vec![];
     // Directories holding migration files, grouped under their parent (in path order).
     let mut by_parent: BTreeMap<&Path, Vec<&PathBuf>> = BTreeMap::new();
     for dir in dirs.keys() {
@@ -142,10 +203,12 @@ pub fn discover(path: &Path, opts: &LoadOptions) -> Result<Vec<MigrationSet>> {
             None
         };
         if let Some(layout) = layout {
+            let mut bytes = 0;
             for child in children {
                 claimed.insert((*child).clone());
+                bytes += sizes.get(*child).copied().unwrap_or(0);
             }
-            roots.push((parent.to_path_buf(), layout));
+            roots.push((parent.to_path_buf(), layout, bytes));
         }
     }
     for (dir, files) in &dirs {
@@ -156,14 +219,25 @@ pub fn discover(path: &Path, opts: &LoadOptions) -> Result<Vec<MigrationSet>> {
         {
             continue;
         }
-        roots.push((dir.clone(), Layout::Plain));
+        roots.push((
+            dir.clone(),
+            Layout::Plain,
+            sizes.get(dir).copied().unwrap_or(0),
+        ));
     }
     roots.sort();
-    let mut sets = vec![];
-    for (root, layout) in roots {
-        sets.push(load(&root, layout, &dirs, opts)?);
-    }
-    Ok(sets)
+    let dirs = std::sync::Arc::new(dirs);
+    Ok(roots
+        .into_iter()
+        .map(|(root, layout, bytes)| FoundSet {
+            root,
+            bytes,
+            found: Found::Walked {
+                layout,
+                dirs: dirs.clone(),
+            },
+        })
+        .collect())
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

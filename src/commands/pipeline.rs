@@ -1,0 +1,541 @@
+//! Runs migration sets through read -> parse -> ordered replay on a few worker threads, streaming:
+//! a set's replay takes each part as soon as it is parsed and frees it once replayed, so parsing and
+//! replaying overlap and only a bounded window of parsed statements is alive at a time.
+//!
+//! Each worker, in turn:
+//! 1. helps the set being replayed that started first: parses its next unclaimed part, as long as
+//!    that stays within [`LOOKAHEAD_BYTES`] of source text ahead of the replay;
+//! 2. otherwise starts the largest set not started yet: reads its files, then replays it in order,
+//!    parsing each part itself unless a helper already did (or is doing) it;
+//! 3. otherwise, while some replay still has parts beyond the look-ahead, waits for it to advance;
+//!    when every set is started and every part claimed, it stops.
+//!
+//! With one large set (the usual repository) one thread replays while the others parse ahead; with
+//! many, the longest ordered chain starts first and the small sets fill the other threads.
+
+use crate::analyze::{self, Analysis};
+use crate::catalog::Catalog;
+use crate::config::Settings;
+use crate::parse::{ParsedText, SyntaxError};
+use crate::source::layout::FoundSet;
+use crate::source::{MigrationSet, SqlPart};
+use crate::span::Span;
+use anyhow::{Context, Result};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Source text a helper may parse ahead of a set's replay. Parsed statements take about twelve
+/// times the memory of their text; this keeps a window of a few tens of MiB per set.
+const LOOKAHEAD_BYTES: usize = 2 * 1024 * 1024;
+
+/// One set that went through the pipeline.
+pub struct SetOutcome {
+    pub set: MigrationSet,
+    pub analysis: Analysis,
+    /// Time from the start of its replay to the end (its reading not included).
+    pub took: Duration,
+}
+
+/// Reads, parses and replays every set of `found`, on `threads` workers whose stacks are
+/// `stack_bytes` each. `finish` runs on each analysis on its worker thread (to drop what nobody
+/// reads). The outcomes come back in the order of `found`; a set that cannot be read fails the run
+/// with the first such error in that order, as reading them one by one did.
+pub fn run(
+    found: Vec<FoundSet>,
+    settings: &Settings,
+    threads: usize,
+    stack_bytes: usize,
+    finish: impl Fn(&mut Analysis) + Sync,
+) -> Result<Vec<SetOutcome>> {
+    run_windowed(
+        found,
+        settings,
+        threads,
+        stack_bytes,
+        LOOKAHEAD_BYTES,
+        finish,
+    )
+}
+
+/// [`run`] with the look-ahead window given (tests use a tiny one).
+fn run_windowed(
+    found: Vec<FoundSet>,
+    settings: &Settings,
+    threads: usize,
+    stack_bytes: usize,
+    lookahead: usize,
+    finish: impl Fn(&mut Analysis) + Sync,
+) -> Result<Vec<SetOutcome>> {
+    let mut order: Vec<usize> = (0..found.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(found[i].bytes));
+    let jobs: Vec<Job> = found
+        .into_iter()
+        .map(|f| Job {
+            found: Mutex::new(Some(f)),
+            loaded: OnceLock::new(),
+            done: AtomicBool::new(false),
+            outcome: Mutex::new(None),
+        })
+        .collect();
+    let shared = Shared {
+        jobs: &jobs,
+        order,
+        next_start: AtomicUsize::new(0),
+        lookahead,
+        progress: Mutex::new(()),
+        advanced: Condvar::new(),
+    };
+    std::thread::scope(|scope| -> Result<()> {
+        let mut workers = vec![];
+        for n in 0..threads.max(1) {
+            let shared = &shared;
+            let finish = &finish;
+            workers.push(
+                std::thread::Builder::new()
+                    .name(format!("pgproof-lint-{n}"))
+                    .stack_size(stack_bytes)
+                    .spawn_scoped(scope, move || shared.work(settings, finish))
+                    .context("cannot start worker threads")?,
+            );
+        }
+        for worker in workers {
+            if let Err(panic) = worker.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+        Ok(())
+    })?;
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let result = job
+            .outcome
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(|| Err(anyhow::anyhow!("a migration set was never analysed")));
+        let (analysis, took) = result?;
+        let set = job
+            .loaded
+            .into_inner()
+            .map(|loaded| loaded.set)
+            .context("an analysed set has no files")?;
+        outcomes.push(SetOutcome {
+            set,
+            analysis,
+            took,
+        });
+    }
+    Ok(outcomes)
+}
+
+struct Job {
+    /// Taken by the worker that starts the set.
+    found: Mutex<Option<FoundSet>>,
+    /// Set once the files are read: from then on, helpers may parse its parts.
+    loaded: OnceLock<Loaded>,
+    /// Every part claimed, or the replay over: nothing left to help with.
+    done: AtomicBool,
+    outcome: Mutex<Option<Result<(Analysis, Duration)>>>,
+}
+
+struct Loaded {
+    set: MigrationSet,
+    /// The parts in replay order, as (migration index, is the down part).
+    parts: Vec<(usize, bool)>,
+    /// `ends[k]`: bytes of text in parts `0..=k`.
+    ends: Vec<usize>,
+    /// The next part nobody has claimed to parse.
+    next_claim: AtomicUsize,
+    /// The part the replay waits for (or takes) next.
+    cursor: AtomicUsize,
+    slots: Mutex<Vec<Slot>>,
+    /// Signalled when a part of this set has been parsed.
+    parsed: Condvar,
+}
+
+enum Slot {
+    Pending,
+    Ready(ParsedText),
+    Taken,
+}
+
+impl Loaded {
+    fn new(set: MigrationSet) -> Self {
+        let parts: Vec<(usize, bool)> = set
+            .migrations
+            .iter()
+            .enumerate()
+            .flat_map(|(i, m)| {
+                m.up.iter()
+                    .map(move |_| (i, false))
+                    .chain(m.down.iter().map(move |_| (i, true)))
+            })
+            .collect();
+        debug_assert_eq!(analyze::parts(&set).count(), parts.len());
+        let ends = parts
+            .iter()
+            .scan(0, |total, &(m, down)| {
+                *total += part_of(&set, m, down).text.len();
+                Some(*total)
+            })
+            .collect();
+        Loaded {
+            slots: Mutex::new(parts.iter().map(|_| Slot::Pending).collect()),
+            parts,
+            ends,
+            next_claim: AtomicUsize::new(0),
+            cursor: AtomicUsize::new(0),
+            parsed: Condvar::new(),
+            set,
+        }
+    }
+
+    fn part(&self, k: usize) -> &SqlPart {
+        let (m, down) = self.parts[k];
+        part_of(&self.set, m, down)
+    }
+
+    /// Claims the next unparsed part, if there is one and (with a `window`) it starts within that
+    /// many bytes of text ahead of the replay.
+    fn claim(&self, window: Option<usize>) -> Option<usize> {
+        let k = self.next_claim.load(Ordering::Acquire);
+        if k >= self.parts.len() {
+            return None;
+        }
+        if let Some(window) = window {
+            let cursor = self.cursor.load(Ordering::Acquire);
+            let consumed = cursor.checked_sub(1).map_or(0, |c| self.ends[c]);
+            let before = k.checked_sub(1).map_or(0, |c| self.ends[c]);
+            if k > cursor && before - consumed > window {
+                return None;
+            }
+        }
+        let k = self.next_claim.fetch_add(1, Ordering::AcqRel);
+        (k < self.parts.len()).then_some(k)
+    }
+
+    /// Parses part `k` (claimed by this thread) and hands it to the replay.
+    fn parse(&self, k: usize) {
+        let parsed = parse_guarded(&self.part(k).text);
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        slots[k] = Slot::Ready(parsed);
+        drop(slots);
+        self.parsed.notify_all();
+    }
+
+    /// The replay's next part: parsed already, parsed now by this thread, or waited for while
+    /// another thread finishes it (parsing later parts meanwhile where any are left).
+    fn take(&self, k: usize) -> ParsedText {
+        self.cursor.store(k, Ordering::Release);
+        loop {
+            {
+                let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+                if let Slot::Ready(_) = slots[k] {
+                    if let Slot::Ready(parsed) = std::mem::replace(&mut slots[k], Slot::Taken) {
+                        return parsed;
+                    }
+                }
+            }
+            if let Some(c) = self.claim(None) {
+                self.parse(c);
+                continue;
+            }
+            let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+            let _ready = self
+                .parsed
+                .wait_while(slots, |slots| matches!(slots[k], Slot::Pending))
+                .unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+/// Migration `m`'s up or down part (one that [`Loaded::parts`] lists, so it is present).
+fn part_of(set: &MigrationSet, m: usize, down: bool) -> &SqlPart {
+    let migration = &set.migrations[m];
+    let part = if down { &migration.down } else { &migration.up };
+    part.as_ref().expect("parts lists only present parts")
+}
+
+/// `parse_sql`, with a panic turned into a syntax error at the start of the part: one part that
+/// crashes the parser must not take the run down, nor leave a replay waiting for it forever.
+fn parse_guarded(text: &str) -> ParsedText {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::parse::parse_sql(text)
+    }))
+    .unwrap_or_else(|_| ParsedText {
+        errors: vec![SyntaxError {
+            span: Span::new(0, text.len().min(1)),
+            message: "pgproof's parser failed on this file (an internal error): it was not linted"
+                .into(),
+        }],
+        ..ParsedText::default()
+    })
+}
+
+/// The parts of one set in replay order, handed over as the replay reaches them.
+struct Stream<'a> {
+    loaded: &'a Loaded,
+    next: usize,
+    shared: &'a Shared<'a>,
+}
+
+impl Iterator for Stream<'_> {
+    type Item = ParsedText;
+
+    fn next(&mut self) -> Option<ParsedText> {
+        if self.next >= self.loaded.parts.len() {
+            return None;
+        }
+        let parsed = self.loaded.take(self.next);
+        self.next += 1;
+        // The window moved: helpers waiting for room may parse again.
+        self.shared.wake();
+        Some(parsed)
+    }
+}
+
+struct Shared<'a> {
+    jobs: &'a [Job],
+    /// Job indices, largest set first.
+    order: Vec<usize>,
+    /// Position in `order` of the next set to start.
+    next_start: AtomicUsize,
+    /// Bytes of text helpers may parse ahead of a replay.
+    lookahead: usize,
+    progress: Mutex<()>,
+    /// Signalled when a replay advances or ends, or a set becomes readable.
+    advanced: Condvar,
+}
+
+impl Shared<'_> {
+    fn wake(&self) {
+        let _guard = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+        self.advanced.notify_all();
+    }
+
+    /// A part of a started set to parse ahead of its replay, earliest-started (largest) set first.
+    fn help(&self) -> Option<(&Loaded, usize)> {
+        let started = self
+            .next_start
+            .load(Ordering::Acquire)
+            .min(self.order.len());
+        for &i in &self.order[..started] {
+            let job = &self.jobs[i];
+            if job.done.load(Ordering::Acquire) {
+                continue;
+            }
+            if let Some(loaded) = job.loaded.get() {
+                if let Some(k) = loaded.claim(Some(self.lookahead)) {
+                    return Some((loaded, k));
+                }
+            }
+        }
+        None
+    }
+
+    /// Whether a started set still has parts nobody claimed (beyond the look-ahead for now).
+    fn parts_left(&self) -> bool {
+        let started = self
+            .next_start
+            .load(Ordering::Acquire)
+            .min(self.order.len());
+        self.order[..started].iter().any(|&i| {
+            let job = &self.jobs[i];
+            !job.done.load(Ordering::Acquire)
+                && job
+                    .loaded
+                    .get()
+                    .is_none_or(|l| l.next_claim.load(Ordering::Acquire) < l.parts.len())
+        })
+    }
+
+    fn work(&self, settings: &Settings, finish: &(impl Fn(&mut Analysis) + Sync)) {
+        loop {
+            if let Some((loaded, k)) = self.help() {
+                loaded.parse(k);
+                continue;
+            }
+            let position = self.next_start.fetch_add(1, Ordering::AcqRel);
+            if let Some(&i) = self.order.get(position) {
+                self.replay(&self.jobs[i], settings, finish);
+                continue;
+            }
+            // Everything is started: wait while some replay still has parts to parse ahead.
+            let guard = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+            if !self.parts_left() {
+                return;
+            }
+            let (_guard, _timeout) = self
+                .advanced
+                .wait_timeout(guard, Duration::from_millis(50))
+                .unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn replay(&self, job: &Job, settings: &Settings, finish: &(impl Fn(&mut Analysis) + Sync)) {
+        let found = job
+            .found
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .expect("each set is started once");
+        let root = found.root().to_path_buf();
+        let result = match found.load(&settings.load) {
+            Ok(set) => {
+                let loaded = job.loaded.get_or_init(|| Loaded::new(set));
+                self.wake();
+                let clock = Instant::now();
+                let base = settings
+                    .base_schema
+                    .as_deref()
+                    .cloned()
+                    .unwrap_or_else(Catalog::new);
+                let stream = Stream {
+                    loaded,
+                    next: 0,
+                    shared: self,
+                };
+                let mut analysis = analyze::analyze(&loaded.set, settings, base, stream);
+                finish(&mut analysis);
+                Ok((analysis, clock.elapsed()))
+            }
+            Err(err) => Err(err.context(format!("cannot read `{}`", root.display()))),
+        };
+        job.done.store(true, Ordering::Release);
+        self.wake();
+        *job.outcome.lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Finding;
+    use crate::source::layout;
+    use std::path::Path;
+
+    /// Findings as comparable text.
+    fn shown(findings: &[Finding]) -> Vec<String> {
+        findings
+            .iter()
+            .map(|f| serde_json::to_string(f).unwrap())
+            .collect()
+    }
+
+    /// Every set parsed whole, then replayed: what the pipeline must agree with.
+    fn sequential(root: &Path, settings: &Settings) -> Vec<(std::path::PathBuf, Vec<String>)> {
+        layout::discover(root, &settings.load)
+            .unwrap()
+            .iter()
+            .map(|set| {
+                let parsed: Vec<ParsedText> = analyze::parts(set)
+                    .map(|p| crate::parse::parse_sql(&p.text))
+                    .collect();
+                let analysis = analyze::analyze(set, settings, Catalog::new(), parsed);
+                (set.root.clone(), shown(&analysis.findings))
+            })
+            .collect()
+    }
+
+    /// Three sets of different sizes: plain files with a syntax error and a transaction, a
+    /// golang-migrate history with down parts, and a one-file set.
+    fn corpus() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("db/plain");
+        let updown = dir.path().join("db/updown");
+        let single = dir.path().join("single");
+        for d in [&plain, &updown, &single] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        for n in 0..40 {
+            let mut sql = format!(
+                "CREATE TABLE t{n} (id int PRIMARY KEY, parent_id int REFERENCES t0 (id), note text);\n\
+                 CREATE INDEX t{n}_note_idx ON t{n} (note);\n\
+                 ALTER TABLE t{n} ADD COLUMN added_at timestamptz DEFAULT now();\n"
+            );
+            if n % 7 == 3 {
+                sql.push_str("SELEC broken FROM nowhere;\n");
+            }
+            if n % 5 == 0 && n > 0 {
+                sql.push_str(&format!(
+                    "BEGIN;\nALTER TABLE t{p} ALTER COLUMN note SET NOT NULL;\nDROP TABLE t{p} CASCADE;\nCOMMIT;\n",
+                    p = n - 1
+                ));
+            }
+            std::fs::write(plain.join(format!("{n:03}_step.sql")), sql).unwrap();
+        }
+        for n in 1..=12 {
+            std::fs::write(
+                updown.join(format!("{n}_change.up.sql")),
+                format!("CREATE TABLE u{n} (id bigint); ALTER TABLE u{n} ADD CONSTRAINT u{n}_pk PRIMARY KEY (id);"),
+            )
+            .unwrap();
+            let down = if n % 4 == 0 {
+                String::new()
+            } else {
+                format!("DROP TABLE u{n};")
+            };
+            std::fs::write(updown.join(format!("{n}_change.down.sql")), down).unwrap();
+        }
+        std::fs::write(single.join("schema.sql"), "CREATE TABLE s (a int);").unwrap();
+        dir
+    }
+
+    #[test]
+    fn streaming_gives_what_parsing_everything_first_gives() {
+        let dir = corpus();
+        let settings = Settings::default();
+        let expected = sequential(dir.path(), &settings);
+        assert_eq!(expected.len(), 3);
+        assert!(expected.iter().all(|(_, f)| !f.is_empty()));
+        // One worker, and several with windows from "one part at a time" to unbounded, so that
+        // replays wait for helpers, take parts helpers parsed, and parse parts themselves.
+        for (threads, window) in [
+            (1, LOOKAHEAD_BYTES),
+            (2, 0),
+            (2, 200),
+            (4, 1),
+            (4, usize::MAX),
+        ] {
+            for _ in 0..3 {
+                let found = layout::find(dir.path(), &settings.load).unwrap();
+                let outcomes =
+                    run_windowed(found, &settings, threads, 8 << 20, window, |_| {}).unwrap();
+                let got: Vec<_> = outcomes
+                    .iter()
+                    .map(|o| (o.set.root.clone(), shown(&o.analysis.findings)))
+                    .collect();
+                assert_eq!(got, expected, "{threads} threads, window {window}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_set_that_cannot_be_read_fails_the_run_without_hanging() {
+        let dir = corpus();
+        let settings = Settings::default();
+        let found = layout::find(dir.path(), &settings.load).unwrap();
+        // Gone between the walk and the read.
+        std::fs::remove_file(dir.path().join("db/updown/3_change.up.sql")).unwrap();
+        let err = run_windowed(found, &settings, 2, 8 << 20, 100, |_| {})
+            .err()
+            .expect("the missing file fails the run");
+        let message = format!("{err:#}");
+        assert!(message.contains("3_change.up.sql"), "{message}");
+    }
+
+    #[test]
+    fn finish_runs_once_per_set() {
+        let dir = corpus();
+        let settings = Settings::default();
+        let found = layout::find(dir.path(), &settings.load).unwrap();
+        let count = AtomicUsize::new(0);
+        let outcomes = run(found, &settings, 2, 8 << 20, |analysis| {
+            count.fetch_add(1, Ordering::Relaxed);
+            analysis.removals.clear();
+        })
+        .unwrap();
+        assert_eq!(count.load(Ordering::Relaxed), 3);
+        assert_eq!(outcomes.len(), 3);
+    }
+}
