@@ -11,10 +11,28 @@ use std::fmt;
 
 /// A schema-qualified name. Unqualified names are resolved against `public`.
 /// Serialized as `schema.name`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Eq, PartialOrd, Ord)]
 pub struct QualName {
     pub schema: String,
     pub name: String,
+}
+
+/// Equal when both parts are: the name is compared first because it is the part that differs
+/// (nearly every object is in `public`), so a scan over the catalog mostly stops at a length or
+/// first-byte mismatch instead of comparing the schema in full each time. Consistent with the
+/// derived `Ord`, which orders by schema, then name.
+impl PartialEq for QualName {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.schema == other.schema
+    }
+}
+
+/// Hashes both parts, as `eq` compares both (the same hash the derived `Hash` gave).
+impl std::hash::Hash for QualName {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.schema.hash(state);
+        self.name.hash(state);
+    }
 }
 
 impl QualName {

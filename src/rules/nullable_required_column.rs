@@ -1,8 +1,9 @@
 //! `nullable-required-column`: a column the schema itself treats as always set, but which accepts NULL.
 
 use super::*;
-use crate::catalog::{Column, Table};
+use crate::catalog::{Column, Index, Table};
 use crate::syntax::{quote_ident, ConstraintKind, FkAction, IndexKey};
+use std::collections::HashMap;
 
 pub struct NullableRequiredColumn;
 
@@ -31,9 +32,20 @@ impl Rule for NullableRequiredColumn {
     }
 
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+        // Multi-column unique indexes that back no constraint, by table, in the catalog's order:
+        // looked up per column, so they are gathered once rather than scanned for each column.
+        let mut unique_indexes: HashMap<&QualName, Vec<&Index>> = HashMap::new();
+        for index in cx.catalog.indexes.values().filter(|i| {
+            i.unique && i.constraint.is_none() && i.predicate.is_none() && i.keys.len() > 1
+        }) {
+            unique_indexes.entry(&index.table).or_default().push(index);
+        }
         for table in cx.catalog.logical_tables() {
+            let indexes = unique_indexes
+                .get(&table.name)
+                .map_or(&[][..], Vec::as_slice);
             for column in table.columns.iter().filter(|c| !never_null(table, c)) {
-                let Some(evidence) = evidence(cx, table, column) else {
+                let Some(evidence) = evidence(table, column, indexes) else {
                     continue;
                 };
                 let why = match &evidence {
@@ -92,7 +104,9 @@ fn never_null(table: &Table, column: &Column) -> bool {
     })
 }
 
-fn evidence(cx: &SchemaContext<'_>, table: &Table, column: &Column) -> Option<Evidence> {
+/// Why `column` of `table` should be NOT NULL, if anything says so; `unique_indexes` are the
+/// table's multi-column unique indexes that back no constraint.
+fn evidence(table: &Table, column: &Column, unique_indexes: &[&Index]) -> Option<Evidence> {
     if let Some(default) = &column.default {
         let text = default.text.trim();
         if !text.eq_ignore_ascii_case("null") && !text.to_ascii_lowercase().starts_with("null::") {
@@ -123,17 +137,12 @@ fn evidence(cx: &SchemaContext<'_>, table: &Table, column: &Column) -> Option<Ev
         }
     }
     // Unique indexes that back no constraint (constraints were handled above).
-    cx.catalog
-        .indexes
-        .values()
-        .filter(|i| {
-            i.table == table.name && i.unique && i.constraint.is_none() && i.predicate.is_none()
-        })
+    unique_indexes
+        .iter()
         .find(|i| {
-            i.keys.len() > 1
-                && i.keys
-                    .iter()
-                    .any(|k| matches!(k, IndexKey::Column { name } if name == &column.name))
+            i.keys
+                .iter()
+                .any(|k| matches!(k, IndexKey::Column { name } if name == &column.name))
         })
         .map(|i| {
             let keys: Vec<String> = i
