@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Lints the shared migration corpus with pgproof and with squawk on the same files, in one run, and
-# prints wall time (hyperfine) and peak memory (/usr/bin/time -v) with pgproof/squawk ratios.
+# prints wall time and peak memory (GNU time) with pgproof/squawk ratios.
 #
 # usage: bench/corpus.sh [CORPUS_DIR]   (default: ../shared/corpus next to this checkout)
-# needs: hyperfine and GNU time (apt-get install hyperfine time), squawk 2.70 (pip install squawk-cli==2.70.0)
+# env:   PGPROOF_BENCH_ROUNDS (default 10): interleaved rounds after one warm-up round
+# needs: GNU time (apt-get install time), squawk 2.70 (pip install squawk-cli==2.70.0)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=$(realpath "${1:-../shared/corpus}")
-command -v hyperfine >/dev/null || { echo "hyperfine is missing: apt-get install hyperfine" >&2; exit 2; }
 command -v squawk >/dev/null || { echo "squawk is missing: pip install squawk-cli==2.70.0" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "GNU time is missing: apt-get install time" >&2; exit 2; }
 
@@ -49,20 +49,34 @@ echo "pgproof $("$pgproof" --version | cut -d' ' -f2), $("$squawk" --version) ($
 pg_cmd="$pgproof lint --config $config --fail-on never --format json $corpus"
 sq_cmd="xargs -d '\n' -a $list $squawk --reporter json"
 
-json=$(mktemp)
-hyperfine --warmup 1 --runs 5 --ignore-failure --export-json "$json" --output null \
-  -n pgproof "$pg_cmd" -n squawk "$sq_cmd" >&2
-peak() { /usr/bin/time -v bash -c "$1 > /dev/null 2>&1; true" 2>&1 | awk '/Maximum resident set size/ {print $6}'; }
-pg_mem=$(peak "$pg_cmd")
-sq_mem=$(peak "$sq_cmd")
-python3 - "$json" "$pg_mem" "$sq_mem" <<'PY'
-import json, sys
-pg, sq = json.load(open(sys.argv[1]))["results"]  # in the order given to hyperfine
-pg_mem, sq_mem = int(sys.argv[2]), int(sys.argv[3])
-print(f"| tool | wall time (mean ± sd, 5 runs) | peak RSS |")
-print(f"| --- | --- | --- |")
-print(f"| pgproof | {pg['mean']*1000:.0f} ms ± {pg['stddev']*1000:.0f} | {pg_mem/1024:.0f} MiB |")
-print(f"| squawk | {sq['mean']*1000:.0f} ms ± {sq['stddev']*1000:.0f} | {sq_mem/1024:.0f} MiB |")
-print(f"| ratio pgproof/squawk | {pg['mean']/sq['mean']:.2f}x | {pg_mem/sq_mem:.2f}x |")
+# Interleaved rounds rather than all runs of one tool and then all of the other: on a shared
+# two-core machine the speed drifts over a minute, and grouped runs charge that drift to whichever
+# tool runs second. Each round runs both (alternating which goes first); wall time is measured
+# around the process, peak memory by GNU time. The first round is a warm-up.
+python3 - "${PGPROOF_BENCH_ROUNDS:-10}" "$pg_cmd" "$sq_cmd" <<'PY'
+import statistics, subprocess, sys, time
+rounds, pg_cmd, sq_cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+runs = {"pgproof": [], "squawk": []}
+def run(cmd):
+    started = time.perf_counter()
+    done = subprocess.run(["/usr/bin/time", "-f", "%M", "bash", "-c", cmd + " > /dev/null 2>&1"],
+                          stderr=subprocess.PIPE, text=True)
+    return time.perf_counter() - started, int(done.stderr.strip().splitlines()[-1])
+for r in range(rounds + 1):
+    order = [("pgproof", pg_cmd), ("squawk", sq_cmd)]
+    for name, cmd in (order if r % 2 == 0 else order[::-1]):
+        result = run(cmd)
+        if r > 0:
+            runs[name].append(result)
+pg, sq = runs["pgproof"], runs["squawk"]
+wall = lambda rs: [w * 1000 for w, _ in rs]
+mem = lambda rs: max(m for _, m in rs) / 1024
+print(f"| tool | wall time (mean ± sd, {rounds} interleaved rounds) | peak RSS |")
+print("| --- | --- | --- |")
+for name, rs in runs.items():
+    print(f"| {name} | {statistics.mean(wall(rs)):.0f} ms ± {statistics.stdev(wall(rs)):.0f} | {mem(rs):.0f} MiB |")
+ratios = sorted(p / s for p, s in zip(wall(pg), wall(sq)))
+print(f"| ratio pgproof/squawk | {statistics.mean(wall(pg)) / statistics.mean(wall(sq)):.2f}x "
+      f"(median of per-round ratios {statistics.median(ratios):.2f}x, range {ratios[0]:.2f}-{ratios[-1]:.2f}) "
+      f"| {mem(pg) / mem(sq):.2f}x |")
 PY
-rm -f "$json"
