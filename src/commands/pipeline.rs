@@ -272,6 +272,15 @@ fn parse_guarded(text: &str) -> ParsedText {
     })
 }
 
+/// The text a panic was raised with, where it is one.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message")
+}
+
 /// The parts of one set in replay order, handed over as the replay reaches them.
 struct Stream<'a> {
     loaded: &'a Loaded,
@@ -395,9 +404,21 @@ impl Shared<'_> {
                     next: 0,
                     shared: self,
                 };
-                let mut analysis = analyze::analyze(&loaded.set, settings, base, stream);
-                finish(&mut analysis);
-                Ok((analysis, clock.elapsed()))
+                // A crash in one set's analysis fails the run with the set named; uncaught, it
+                // would leave this set unfinished and the helpers waiting on it forever.
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let mut analysis = analyze::analyze(&loaded.set, settings, base, stream);
+                    finish(&mut analysis);
+                    analysis
+                }))
+                .map(|analysis| (analysis, clock.elapsed()))
+                .map_err(|panic| {
+                    anyhow::anyhow!(
+                        "pgproof failed while linting the migrations in `{}` (an internal error: {}); please report it",
+                        root.display(),
+                        panic_message(panic.as_ref())
+                    )
+                })
             }
             Err(err) => Err(err.context(format!("cannot read `{}`", root.display()))),
         };
@@ -522,6 +543,26 @@ mod tests {
             .expect("the missing file fails the run");
         let message = format!("{err:#}");
         assert!(message.contains("3_change.up.sql"), "{message}");
+    }
+
+    #[test]
+    fn a_crash_in_one_set_fails_the_run_naming_it_without_hanging() {
+        let dir = corpus();
+        let settings = Settings::default();
+        // A tiny window keeps helpers waiting for the crashed replay to advance.
+        let found = layout::find(dir.path(), &settings.load).unwrap();
+        let err = run_windowed(found, &settings, 3, 8 << 20, 1, |analysis| {
+            if analysis.stats.files == 40 {
+                panic!("injected");
+            }
+        })
+        .err()
+        .expect("the crash fails the run");
+        let message = format!("{err:#}");
+        assert!(
+            message.contains("plain") && message.contains("injected"),
+            "{message}"
+        );
     }
 
     #[test]
