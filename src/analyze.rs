@@ -113,9 +113,25 @@ type Origins = rustc_hash::FxHashMap<(QualName, Option<Member>), (usize, Span, S
 /// The SQL parts of a set in replay order (each migration's up part, then its down part): what
 /// [`analyze`] expects parsed, in this order.
 pub fn parts(set: &MigrationSet) -> impl Iterator<Item = &SqlPart> {
-    set.migrations
-        .iter()
-        .flat_map(|m| m.up.iter().chain(m.down.iter()))
+    part_keys(set).map(|key| part(set, key))
+}
+
+/// Which part is which, in the order of [`parts`]: (migration index, whether it is the down part).
+/// Keys rather than references, for holders of the set that hand its parts out later.
+pub fn part_keys(set: &MigrationSet) -> impl Iterator<Item = (usize, bool)> + '_ {
+    set.migrations.iter().enumerate().flat_map(|(i, m)| {
+        m.up.iter()
+            .map(move |_| (i, false))
+            .chain(m.down.iter().map(move |_| (i, true)))
+    })
+}
+
+/// The part a key from [`part_keys`] names.
+pub fn part(set: &MigrationSet, (migration, down): (usize, bool)) -> &SqlPart {
+    let m = &set.migrations[migration];
+    let part = if down { &m.down } else { &m.up };
+    part.as_ref()
+        .expect("part_keys names only parts that are present")
 }
 
 /// Lints one migration set starting from `base` (an empty catalog, or a schema loaded from

@@ -133,7 +133,7 @@ struct Job {
     found: Mutex<Option<FoundSet>>,
     /// Set once the files are read: from then on, helpers may parse its parts.
     loaded: OnceLock<Loaded>,
-    /// Every part claimed, or the replay over: nothing left to help with.
+    /// The replay is over (or failed): nothing left to help with.
     done: AtomicBool,
     outcome: Mutex<Option<Result<(Analysis, Duration)>>>,
 }
@@ -161,21 +161,11 @@ enum Slot {
 
 impl Loaded {
     fn new(set: MigrationSet) -> Self {
-        let parts: Vec<(usize, bool)> = set
-            .migrations
-            .iter()
-            .enumerate()
-            .flat_map(|(i, m)| {
-                m.up.iter()
-                    .map(move |_| (i, false))
-                    .chain(m.down.iter().map(move |_| (i, true)))
-            })
-            .collect();
-        debug_assert_eq!(analyze::parts(&set).count(), parts.len());
+        let parts: Vec<(usize, bool)> = analyze::part_keys(&set).collect();
         let ends = parts
             .iter()
-            .scan(0, |total, &(m, down)| {
-                *total += part_of(&set, m, down).text.len();
+            .scan(0, |total, &key| {
+                *total += analyze::part(&set, key).text.len();
                 Some(*total)
             })
             .collect();
@@ -191,8 +181,7 @@ impl Loaded {
     }
 
     fn part(&self, k: usize) -> &SqlPart {
-        let (m, down) = self.parts[k];
-        part_of(&self.set, m, down)
+        analyze::part(&self.set, self.parts[k])
     }
 
     /// Claims the next unparsed part, if there is one and (with a `window`) it starts within that
@@ -230,10 +219,9 @@ impl Loaded {
         loop {
             {
                 let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-                if let Slot::Ready(_) = slots[k] {
-                    if let Slot::Ready(parsed) = std::mem::replace(&mut slots[k], Slot::Taken) {
-                        return parsed;
-                    }
+                match std::mem::replace(&mut slots[k], Slot::Taken) {
+                    Slot::Ready(parsed) => return parsed,
+                    other => slots[k] = other,
                 }
             }
             if let Some(c) = self.claim(None) {
@@ -247,13 +235,6 @@ impl Loaded {
                 .unwrap_or_else(|e| e.into_inner());
         }
     }
-}
-
-/// Migration `m`'s up or down part (one that [`Loaded::parts`] lists, so it is present).
-fn part_of(set: &MigrationSet, m: usize, down: bool) -> &SqlPart {
-    let migration = &set.migrations[m];
-    let part = if down { &migration.down } else { &migration.up };
-    part.as_ref().expect("parts lists only present parts")
 }
 
 /// `parse_sql`, with a panic turned into a syntax error at the start of the part: one part that
@@ -322,39 +303,33 @@ impl Shared<'_> {
         self.advanced.notify_all();
     }
 
-    /// A part of a started set to parse ahead of its replay, earliest-started (largest) set first.
-    fn help(&self) -> Option<(&Loaded, usize)> {
+    /// The sets started and not finished, earliest-started (largest) first.
+    fn running(&self) -> impl Iterator<Item = &Job> {
         let started = self
             .next_start
             .load(Ordering::Acquire)
             .min(self.order.len());
-        for &i in &self.order[..started] {
-            let job = &self.jobs[i];
-            if job.done.load(Ordering::Acquire) {
-                continue;
-            }
-            if let Some(loaded) = job.loaded.get() {
-                if let Some(k) = loaded.claim(Some(self.lookahead)) {
-                    return Some((loaded, k));
-                }
-            }
-        }
-        None
+        self.order[..started]
+            .iter()
+            .map(|&i| &self.jobs[i])
+            .filter(|job| !job.done.load(Ordering::Acquire))
     }
 
-    /// Whether a started set still has parts nobody claimed (beyond the look-ahead for now).
+    /// A part of a running set to parse ahead of its replay, earliest-started set first.
+    fn help(&self) -> Option<(&Loaded, usize)> {
+        self.running().find_map(|job| {
+            let loaded = job.loaded.get()?;
+            Some((loaded, loaded.claim(Some(self.lookahead))?))
+        })
+    }
+
+    /// Whether a running set still has parts nobody claimed (beyond the look-ahead for now), or is
+    /// still being read.
     fn parts_left(&self) -> bool {
-        let started = self
-            .next_start
-            .load(Ordering::Acquire)
-            .min(self.order.len());
-        self.order[..started].iter().any(|&i| {
-            let job = &self.jobs[i];
-            !job.done.load(Ordering::Acquire)
-                && job
-                    .loaded
-                    .get()
-                    .is_none_or(|l| l.next_claim.load(Ordering::Acquire) < l.parts.len())
+        self.running().any(|job| {
+            job.loaded
+                .get()
+                .is_none_or(|l| l.next_claim.load(Ordering::Acquire) < l.parts.len())
         })
     }
 
