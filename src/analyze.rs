@@ -610,7 +610,7 @@ fn finish(
             notes: diag.notes,
         });
     }
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    crate::finding::sort(&mut findings);
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
     findings
 }

@@ -3,7 +3,7 @@
 use crate::span::{Position, Span};
 use crate::syntax::LockMode;
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -129,5 +129,128 @@ impl Finding {
             &self.rule,
             &self.message,
         )
+    }
+}
+
+/// Sorts findings by [`Finding::sort_key`], keeping the order of findings whose keys are equal (as
+/// a stable `sort_by` on that key would), but compares each finding's file by its rank among the
+/// distinct files instead of comparing paths component by component for every pair: on a large
+/// run those path comparisons were most of the time the sort took.
+pub fn sort(findings: &mut Vec<Finding>) {
+    if findings.len() < 2 {
+        return;
+    }
+    // Findings come grouped by file, so a run of the same file is looked up once.
+    let mut files: Vec<&Path> = vec![];
+    for f in findings.iter() {
+        if files
+            .last()
+            .is_none_or(|last| last.as_os_str() != f.file.as_os_str())
+        {
+            files.push(&f.file);
+        }
+    }
+    files.sort_unstable();
+    files.dedup();
+    let mut ranks = Vec::with_capacity(findings.len());
+    let mut last: Option<(&Path, u32)> = None;
+    for f in findings.iter() {
+        let rank = match last {
+            Some((path, rank)) if path.as_os_str() == f.file.as_os_str() => rank,
+            _ => {
+                let rank = files
+                    .binary_search(&f.file.as_path())
+                    .expect("every file was ranked") as u32;
+                last = Some((&f.file, rank));
+                rank
+            }
+        };
+        ranks.push(rank);
+    }
+    let key = |i: usize| {
+        let f = &findings[i];
+        (
+            ranks[i],
+            f.start.line,
+            f.start.column,
+            f.rule.as_str(),
+            f.message.as_str(),
+        )
+    };
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by(|&a, &b| key(a).cmp(&key(b)));
+    drop(files);
+    let mut slots: Vec<Option<Finding>> = findings.drain(..).map(Some).collect();
+    findings.extend(
+        order
+            .into_iter()
+            .map(|i| slots[i].take().expect("each index once")),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::{Position, Span};
+
+    fn finding(file: &str, line: usize, rule: &str, message: &str) -> Finding {
+        let at = Position { line, column: 1 };
+        Finding {
+            rule: rule.into(),
+            severity: Severity::Warning,
+            category: "test".into(),
+            file: PathBuf::from(file),
+            span: Span::new(0, 0),
+            start: at,
+            end: at,
+            migration: None,
+            message: message.into(),
+            help: None,
+            fix: None,
+            lock: None,
+            notes: vec![],
+        }
+    }
+
+    #[test]
+    fn sort_matches_a_stable_sort_on_the_key() {
+        // Paths whose component order differs from their byte order (`a/b` < `a-b` by components,
+        // `a-b` < `a/b` by bytes), a repeated file in separate runs, and equal keys whose original
+        // order must be kept (told apart by their help text).
+        let files = [
+            "a-b/x.sql",
+            "a/b/y.sql",
+            "a/c.sql",
+            "a//c.sql",
+            "b.sql",
+            "a-b/x.sql",
+        ];
+        let mut findings = vec![];
+        for (n, file) in files.iter().enumerate() {
+            for line in [3, 1, 2] {
+                let mut f = finding(file, line, if line == 2 { "r2" } else { "r1" }, "m");
+                f.help = Some(format!("{n}"));
+                findings.push(f);
+            }
+        }
+        findings.push(finding("a/c.sql", 1, "r0", "z"));
+        let mut expected = findings.clone();
+        expected.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        sort(&mut findings);
+        let show = |fs: &[Finding]| -> Vec<String> {
+            fs.iter()
+                .map(|f| {
+                    format!(
+                        "{} {} {} {} {:?}",
+                        f.file.display(),
+                        f.start.line,
+                        f.rule,
+                        f.message,
+                        f.help
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(show(&findings), show(&expected));
     }
 }

@@ -9,7 +9,7 @@ use crate::finding::Finding;
 use crate::report::{self, Format, Report};
 use crate::source::{layout, Layout};
 use anyhow::{bail, Context, Result};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -304,24 +304,32 @@ pub fn lint_paths(
             settings,
             old.as_ref(),
         ));
-        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         query_texts.extend(sources.files.into_iter().map(|f| (f.path, f.text)));
     }
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let used: BTreeSet<PathBuf> = findings.iter().map(|f| f.file.clone()).collect();
+    crate::finding::sort(&mut findings);
+    // The files with findings (sorted findings come grouped by file: one lookup per run).
+    let mut used: HashSet<&Path> = HashSet::new();
+    let mut last: Option<&Path> = None;
+    for f in &findings {
+        if last.is_none_or(|l| l.as_os_str() != f.file.as_os_str()) {
+            used.insert(&f.file);
+            last = Some(&f.file);
+        }
+    }
     let mut sources = HashMap::new();
     for (path, text) in query_texts {
-        if used.contains(&path) {
+        if used.contains(path.as_path()) {
             sources.insert(path, text);
         }
     }
     for set in sets {
         for file in set.files {
-            if used.contains(&file.path) {
+            if used.contains(file.path.as_path()) {
                 sources.insert(file.path, file.text);
             }
         }
     }
+    drop(used);
     timings.lap("merge");
     Ok((findings, stats, sources))
 }

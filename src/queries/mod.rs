@@ -429,7 +429,7 @@ pub fn place(raw: Vec<QueryDiagnostic>, files: &[SourceFile], settings: &Setting
             notes: d.notes,
         });
     }
-    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    crate::finding::sort(&mut out);
     out.dedup_by(|a, b| a.sort_key() == b.sort_key());
     out
 }

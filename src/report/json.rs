@@ -80,16 +80,10 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 if chunk > 0 || i > 0 {
                     buf.push(b',');
                 }
-                // An element of the top-level `findings` array is indented by four spaces; JSON
-                // strings hold no raw newline, so every newline in it starts an indented line.
+                // An element of the top-level `findings` array is indented by four spaces.
                 buf.extend_from_slice(b"\n    ");
-                let one = serde_json::to_vec_pretty(&json_finding(f))?;
-                for &byte in &one {
-                    buf.push(byte);
-                    if byte == b'\n' {
-                        buf.extend_from_slice(b"    ");
-                    }
-                }
+                let mut ser = serde_json::Serializer::with_formatter(&mut buf, Indented::at(2));
+                json_finding(f).serialize(&mut ser)?;
             }
             Ok(buf)
         })
@@ -128,6 +122,83 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let rest = serde_json::to_vec_pretty(&doc)?;
     out.write_all(&rest[2..])?;
     writeln!(out)
+}
+
+/// serde_json's pretty layout (two-space indent, `": "` after keys) starting `depth` levels in, so
+/// each finding is written straight into the document at its place.
+struct Indented {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Indented {
+    fn at(depth: usize) -> Self {
+        Indented {
+            depth,
+            has_value: false,
+        }
+    }
+
+    fn newline<W: ?Sized + Write>(&self, out: &mut W) -> io::Result<()> {
+        out.write_all(b"\n")?;
+        for _ in 0..self.depth {
+            out.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        out.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.newline(out)?;
+        }
+        out.write_all(bracket)
+    }
+
+    fn item<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            out.write_all(b",")?;
+        }
+        self.newline(out)
+    }
+}
+
+impl serde_json::ser::Formatter for Indented {
+    fn begin_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"[")
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"]")
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.item(out, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"{")
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"}")
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.item(out, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        out.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 fn json_finding(f: &crate::finding::Finding) -> JsonFinding<'_> {
