@@ -42,7 +42,7 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
                     .iter()
                     .map(|c| plain_column(c, TypeName::simple("unknown")))
                     .collect();
-                catalog.tables.insert(v.name.clone(), table);
+                catalog.tables.insert(v.name.clone(), table.into());
             } else if !(v.if_not_exists && catalog.views.contains_key(&v.name)) {
                 catalog.views.insert(
                     v.name.clone(),
@@ -359,7 +359,7 @@ fn create_table(catalog: &mut Catalog, t: &CreateTable, notes: &mut Vec<String>)
             table.columns.extend(copied);
         }
     }
-    catalog.tables.insert(t.name.clone(), table);
+    catalog.tables.insert(t.name.clone(), table.into());
     let mut pending = vec![];
     for def in &t.columns {
         let column = column_from_def(catalog, &t.name, def);
@@ -771,8 +771,12 @@ fn drop_column(catalog: &mut Catalog, table: &QualName, column: &str, cascade: b
         .sequences
         .retain(|_, s| s.owned_by.as_ref() != Some(&(table.clone(), column.to_string())));
     // Foreign keys in other tables that reference the column.
+    let references = |c: &Constraint| matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, ref_columns, .. } if ref_table == table && ref_columns.iter().any(|x| x == column));
+    // Tables are shared with earlier catalogs: only the ones that change are written (copied).
     for other in catalog.tables.values_mut() {
-        other.constraints.retain(|c| !matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, ref_columns, .. } if ref_table == table && ref_columns.iter().any(|x| x == column)));
+        if other.constraints.iter().any(references) {
+            other.constraints.retain(|c| !references(c));
+        }
     }
     if cascade {
         let dependents: Vec<QualName> = catalog
@@ -933,8 +937,12 @@ fn drop_table(catalog: &mut Catalog, name: &QualName, cascade: bool) -> bool {
     catalog
         .sequences
         .retain(|_, s| s.owned_by.as_ref().map(|(t, _)| t) != Some(name));
+    let references = |c: &Constraint| matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, .. } if ref_table == name);
+    // Tables are shared with earlier catalogs: only the ones that change are written (copied).
     for other in catalog.tables.values_mut() {
-        other.constraints.retain(|c| !matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, .. } if ref_table == name));
+        if other.constraints.iter().any(references) {
+            other.constraints.retain(|c| !references(c));
+        }
     }
     let partitions: Vec<QualName> = catalog
         .tables
@@ -955,7 +963,15 @@ fn retarget_table_refs(catalog: &mut Catalog, old: &QualName, new: &QualName) {
     for index in catalog.indexes.values_mut().filter(|i| &i.table == old) {
         index.table = new.clone();
     }
+    // Tables are shared with earlier catalogs: only the ones that change are written (copied).
     for table in catalog.tables.values_mut() {
+        let refers = table.constraints.iter().any(
+            |c| matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, .. } if ref_table == old),
+        ) || matches!(&table.kind, TableKind::Partition { parent } if parent == old);
+        if !refers {
+            continue;
+        }
+        let table = &mut **table;
         for c in &mut table.constraints {
             if let ConstraintKind::ForeignKey { ref_table, .. } = &mut c.kind {
                 if ref_table == old {
@@ -1035,7 +1051,15 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
                     }
                 }
             }
+            // Tables are shared with earlier catalogs: only the ones that change are written.
             for other in catalog.tables.values_mut() {
+                let refers = other.constraints.iter().any(|c| {
+                    matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, ref_columns, .. }
+                        if ref_table == &target && ref_columns.iter().any(|c| c == old))
+                });
+                if !refers {
+                    continue;
+                }
                 for c in &mut other.constraints {
                     if let ConstraintKind::ForeignKey {
                         ref_table,
@@ -1255,6 +1279,62 @@ mod tests {
             apply(&mut catalog, &stmt.kind);
         }
         catalog
+    }
+
+    /// A cloned catalog shares its tables; a statement on one copy changes only that copy, and
+    /// only the tables the statement changes stop being shared.
+    #[test]
+    fn clones_share_tables_until_a_statement_changes_them() {
+        let before = replay(
+            "CREATE TABLE users (id int PRIMARY KEY, email text);
+             CREATE TABLE orders (id int PRIMARY KEY, user_id int REFERENCES users);
+             CREATE TABLE notes (id int PRIMARY KEY);",
+        );
+        let mut after = before.clone();
+        let parsed = parse_sql(
+            "ALTER TABLE users RENAME COLUMN id TO user_id;
+             ALTER TABLE notes ADD COLUMN body text;",
+        );
+        for stmt in &parsed.statements {
+            apply(&mut after, &stmt.kind);
+        }
+        let shared = |name: &str| {
+            let name = QualName::public(name);
+            Shared::same(&before.tables[&name], &after.tables[&name])
+        };
+        // `orders` changes through its foreign key to the renamed column; `notes` directly.
+        assert!(!shared("users") && !shared("orders") && !shared("notes"));
+        let users = before.table(&QualName::public("users")).unwrap();
+        assert!(users.column("id").is_some() && users.column("user_id").is_none());
+        assert!(before
+            .table(&QualName::public("notes"))
+            .unwrap()
+            .column("body")
+            .is_none());
+        let fk = |c: &Catalog| {
+            c.table(&QualName::public("orders"))
+                .unwrap()
+                .constraints
+                .iter()
+                .find_map(|k| match &k.kind {
+                    ConstraintKind::ForeignKey { ref_columns, .. } => Some(ref_columns.clone()),
+                    _ => None,
+                })
+        };
+        assert_eq!(fk(&before), Some(vec!["id".to_string()]));
+        assert_eq!(fk(&after), Some(vec!["user_id".to_string()]));
+
+        // Dropping a table rewrites only the tables whose foreign keys pointed at it.
+        let mut dropped = before.clone();
+        for stmt in &parse_sql("DROP TABLE notes;").statements {
+            apply(&mut dropped, &stmt.kind);
+        }
+        let kept = |name: &str| {
+            let name = QualName::public(name);
+            Shared::same(&before.tables[&name], &dropped.tables[&name])
+        };
+        assert!(kept("users") && kept("orders"));
+        assert!(!dropped.tables.contains_key(&QualName::public("notes")));
     }
 
     #[test]

@@ -10,11 +10,62 @@ use crate::syntax::{
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// A copy-on-write value: cloning shares it, and the first mutable access through a shared copy
+/// clones it (`Arc::make_mut`). Catalogs are cloned whole (the schema before a migration, the
+/// schema a down part is replayed on) while a statement changes a table or two, so tables are kept
+/// this way: a clone copies pointers, and [`diff`] skips the tables both sides still share.
+/// Mutating code must look before it writes: `&mut` access to a shared table copies it.
+#[derive(Debug, Clone, Default)]
+pub struct Shared<T>(Arc<T>);
+
+impl<T> Shared<T> {
+    pub fn new(value: T) -> Self {
+        Shared(Arc::new(value))
+    }
+
+    /// Whether both are the same allocation (so equal without comparing).
+    pub fn same(a: &Self, b: &Self) -> bool {
+        Arc::ptr_eq(&a.0, &b.0)
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: Clone> std::ops::DerefMut for Shared<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+impl<T: PartialEq> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Shared::same(self, other) || *self.0 == *other.0
+    }
+}
+
+impl<T: Serialize> Serialize for Shared<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<T> From<T> for Shared<T> {
+    fn from(value: T) -> Self {
+        Shared::new(value)
+    }
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Catalog {
     pub schemas: BTreeSet<String>,
-    pub tables: BTreeMap<QualName, Table>,
+    pub tables: BTreeMap<QualName, Shared<Table>>,
     pub indexes: BTreeMap<QualName, Index>,
     pub sequences: BTreeMap<QualName, Sequence>,
     pub views: BTreeMap<QualName, View>,
@@ -253,6 +304,7 @@ impl Catalog {
     pub fn logical_tables(&self) -> impl Iterator<Item = &Table> {
         self.tables
             .values()
+            .map(|t| &**t)
             .filter(|t| !matches!(t.kind, TableKind::Partition { .. }))
     }
 
@@ -263,7 +315,7 @@ impl Catalog {
     }
 
     pub fn table(&self, name: &QualName) -> Option<&Table> {
-        self.tables.get(name)
+        self.tables.get(name).map(|t| &**t)
     }
 
     /// Whether a relation (table, index, sequence, view) of that name exists.

@@ -160,7 +160,7 @@ fn read_catalog_inner(session: &Session, scope: &Scope) -> Result<Catalog> {
         table.row_estimate = (estimate >= 0.0).then_some(estimate);
         table.comment = row.get(8);
         table.size_bytes = row.get(10);
-        catalog.tables.insert(name, table);
+        catalog.tables.insert(name, table.into());
     }
 
     // Columns of tables, views and matviews (views keep their output columns).

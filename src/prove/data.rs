@@ -24,6 +24,7 @@ pub fn fill(conn: &Conn, catalog: &Catalog, rows: u64, done: &mut BTreeSet<QualN
     let tables: Vec<&Table> = catalog
         .tables
         .values()
+        .map(|t| &**t)
         .filter(|t| {
             !matches!(t.kind, TableKind::Partition { .. })
                 && t.name.schema != "pg_temp"
