@@ -149,6 +149,7 @@ pub fn find(path: &Path, opts: &LoadOptions) -> Result<Vec<FoundSet>> {
                     && (e.file_name().to_string_lossy().starts_with('.')
                         || SKIP_DIRS.contains(&&*e.file_name().to_string_lossy())))
         });
+    let mut run: Option<(PathBuf, Vec<PathBuf>, u64)> = None;
     for entry in walker {
         let entry = entry.with_context(|| format!("cannot walk `{}`", path.display()))?;
         if !entry.file_type().is_file() {
@@ -166,11 +167,22 @@ pub fn find(path: &Path, opts: &LoadOptions) -> Result<Vec<FoundSet>> {
         if !relevant || !included(file, path, opts) {
             continue;
         }
-        let parent = file.parent().unwrap_or(path).to_path_buf();
+        let parent = file.parent().unwrap_or(path);
         let size = entry.metadata().map_or(0, |m| m.len());
-        *sizes.entry(parent.clone()).or_default() += size;
-        dirs.entry(parent).or_default().push(file.to_path_buf());
+        // A directory's files come one after another (mostly: a subdirectory's files can come
+        // between them), so they are gathered per run and each run is filed once.
+        match &mut run {
+            Some((dir, files, bytes)) if dir.as_os_str() == parent.as_os_str() => {
+                files.push(file.to_path_buf());
+                *bytes += size;
+            }
+            _ => {
+                file_run(&mut dirs, &mut sizes, run.take());
+                run = Some((parent.to_path_buf(), vec![file.to_path_buf()], size));
+            }
+        }
     }
+    file_run(&mut dirs, &mut sizes, run.take());
     let mut claimed: BTreeSet<PathBuf> = BTreeSet::new();
     let mut roots: Vec<(PathBuf, Layout, u64)> = vec![];
     // Directories holding migration files, grouped under their parent (in path order).
@@ -238,6 +250,19 @@ pub fn find(path: &Path, opts: &LoadOptions) -> Result<Vec<FoundSet>> {
             },
         })
         .collect())
+}
+
+/// Files one run of a directory's files (its path, files in walk order, their bytes).
+fn file_run(
+    dirs: &mut Dirs,
+    sizes: &mut HashMap<PathBuf, u64>,
+    run: Option<(PathBuf, Vec<PathBuf>, u64)>,
+) {
+    let Some((dir, mut files, bytes)) = run else {
+        return;
+    };
+    *sizes.entry(dir.clone()).or_default() += bytes;
+    dirs.entry(dir).or_default().append(&mut files);
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
