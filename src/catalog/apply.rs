@@ -585,7 +585,8 @@ fn add_constraint(
                 comment: None,
                 scans: None,
                 size_bytes: None,
-            },
+            }
+            .into(),
         );
     }
 }
@@ -849,7 +850,8 @@ fn create_index(catalog: &mut Catalog, i: &CreateIndex, notes: &mut Vec<String>)
             comment: None,
             scans: None,
             size_bytes: None,
-        },
+        }
+        .into(),
     );
 }
 
@@ -1042,7 +1044,13 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
                 rename_in_constraint(&mut c.kind, old, &r.new_name);
             }
             let target = r.target.clone();
-            for index in catalog.indexes.values_mut().filter(|i| i.table == target) {
+            let names_old = |i: &Index| {
+                i.table == target
+                    && i.keys
+                        .iter()
+                        .any(|k| matches!(k, IndexKey::Column { name } if name == old))
+            };
+            for index in catalog.indexes.values_mut().filter(|i| names_old(i)) {
                 for key in &mut index.keys {
                     if let IndexKey::Column { name } = key {
                         if name == old {

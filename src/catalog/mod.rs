@@ -14,9 +14,9 @@ use std::sync::Arc;
 
 /// A copy-on-write value: cloning shares it, and the first mutable access through a shared copy
 /// clones it (`Arc::make_mut`). Catalogs are cloned whole (the schema before a migration, the
-/// schema a down part is replayed on) while a statement changes a table or two, so tables are kept
-/// this way: a clone copies pointers, and [`diff`] skips the tables both sides still share.
-/// Mutating code must look before it writes: `&mut` access to a shared table copies it.
+/// schema a down part is replayed on) while a statement changes a table or two, so tables and
+/// indexes are kept this way: a clone copies pointers, and [`diff`] skips what both sides still
+/// share. Mutating code must look before it writes: `&mut` access to a shared value copies it.
 #[derive(Debug, Clone, Default)]
 pub struct Shared<T>(Arc<T>);
 
@@ -66,7 +66,7 @@ impl<T> From<T> for Shared<T> {
 pub struct Catalog {
     pub schemas: BTreeSet<String>,
     pub tables: BTreeMap<QualName, Shared<Table>>,
-    pub indexes: BTreeMap<QualName, Index>,
+    pub indexes: BTreeMap<QualName, Shared<Index>>,
     pub sequences: BTreeMap<QualName, Sequence>,
     pub views: BTreeMap<QualName, View>,
     pub enums: BTreeMap<QualName, EnumType>,
@@ -327,7 +327,10 @@ impl Catalog {
     }
 
     pub fn indexes_on<'a>(&'a self, table: &'a QualName) -> impl Iterator<Item = &'a Index> + 'a {
-        self.indexes.values().filter(move |i| &i.table == table)
+        self.indexes
+            .values()
+            .map(|i| &**i)
+            .filter(move |i| &i.table == table)
     }
 
     /// An index usable for lookups by `columns` (leading keys, any order, no predicate).

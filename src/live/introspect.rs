@@ -386,7 +386,8 @@ fn read_catalog_inner(session: &Session, scope: &Scope) -> Result<Catalog> {
                 comment: row.get(14),
                 scans: row.get(13),
                 size_bytes: row.get(15),
-            },
+            }
+            .into(),
         );
     }
 

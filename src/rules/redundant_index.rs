@@ -52,7 +52,7 @@ impl Rule for RedundantIndex {
     }
 
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
-        let indexes: Vec<&Index> = cx.catalog.indexes.values().collect();
+        let indexes: Vec<&Index> = cx.catalog.indexes.values().map(|i| &**i).collect();
         for a in &indexes {
             if a.constraint.is_some() {
                 // Backs a constraint: dropping it drops the constraint; report the other one.
