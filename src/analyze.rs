@@ -231,7 +231,6 @@ pub fn analyze(
                         blocking_lock_taken,
                         earlier: &parsed.statements[..position],
                         tx_start,
-                        graph: OnceCell::new(),
                     };
                     let mut out = vec![];
                     for rule in &rules {

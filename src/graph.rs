@@ -103,7 +103,23 @@ pub struct DependencyGraph<'a> {
 }
 
 impl<'a> DependencyGraph<'a> {
+    /// The graph of the whole catalog.
     pub fn build(catalog: &'a Catalog) -> Self {
+        Self::build_in(catalog, None)
+    }
+
+    /// The part of the graph that can reach any of `targets`: [`Self::dependents_of`] and
+    /// [`Self::external_dependents`] give for those targets what they give on the whole graph, but
+    /// only the tables, views, indexes and sequences that may depend on a target are walked (see
+    /// [`Scope`]). Rules that ask about the objects one statement names use this: on a large
+    /// schema most of the graph has nothing to do with them.
+    pub fn around(catalog: &'a Catalog, targets: &[Object]) -> Self {
+        let scope = Scope::of(catalog, targets);
+        Self::build_in(catalog, Some(&scope))
+    }
+
+    fn build_in(catalog: &'a Catalog, scope: Option<&Scope<'_>>) -> Self {
+        let table_in = |name: &QualName| scope.is_none_or(|s| s.tables.contains(name));
         // Sized up front: the graph is rebuilt for each cascading drop, on catalogs of any size.
         let objects = catalog.indexes.len()
             + catalog.views.len()
@@ -131,7 +147,7 @@ impl<'a> DependencyGraph<'a> {
             .map(|k| k.name.as_str())
             .collect();
         // Each object's node is looked up (hashed) once and then linked by index.
-        for table in catalog.tables.values() {
+        for table in catalog.tables.values().filter(|t| table_in(&t.name)) {
             let name = &table.name;
             let t = g.node(Node::Table(name));
             let mut column_nodes: FxHashMap<&str, NodeIndex> =
@@ -190,7 +206,7 @@ impl<'a> DependencyGraph<'a> {
                 g.link(node, t);
             }
         }
-        for index in catalog.indexes.values() {
+        for index in catalog.indexes.values().filter(|i| table_in(&i.table)) {
             let node = g.node(Node::Index(&index.name));
             g.index_tables.insert(&index.name, &index.table);
             let table = g.node(Node::Table(&index.table));
@@ -209,7 +225,8 @@ impl<'a> DependencyGraph<'a> {
                 g.link(node, c);
             }
         }
-        for view in catalog.views.values() {
+        let view_in = |name: &QualName| scope.is_none_or(|s| s.views.contains(name));
+        for view in catalog.views.values().filter(|v| view_in(&v.name)) {
             let node = g.node(Node::View(&view.name));
             for read in &view.reads {
                 if let Some((read, _)) = catalog.views.get_key_value(read) {
@@ -229,7 +246,8 @@ impl<'a> DependencyGraph<'a> {
                 }
             }
         }
-        for seq in catalog.sequences.values() {
+        let sequence_in = |name: &QualName| scope.is_none_or(|s| s.sequences.contains(name));
+        for seq in catalog.sequences.values().filter(|s| sequence_in(&s.name)) {
             let node = g.node(Node::Sequence(Cow::Borrowed(&seq.name)));
             if let Some((table, column)) = &seq.owned_by {
                 let c = g.node(Node::Column(table, column));
@@ -292,6 +310,122 @@ impl<'a> DependencyGraph<'a> {
                 _ => true,
             })
             .collect()
+    }
+}
+
+/// The objects whose graph nodes may reach one of a set of targets, by the objects that own those
+/// nodes: tables (a table's columns, constraints, triggers and policies are its own), views and
+/// sequences; an index is in when its table is.
+///
+/// Every edge of the graph leaves a node its owner makes, and reaches a node whose owner is named
+/// by the edge: a foreign key names the table it references, a view what it reads, a column its
+/// type and its `nextval` sequence, a trigger its function, a sequence the table owning it, an index
+/// its table. So starting from the targets' owners and adding, until nothing changes, every owner
+/// with an edge to an owner already in (or to a target type or function, which own nothing and
+/// depend on nothing) takes in the owner of every node on any path to a target. It may take in
+/// more (a whole table for one foreign key of it), which only costs time.
+struct Scope<'c> {
+    tables: FxHashSet<&'c QualName>,
+    views: FxHashSet<&'c QualName>,
+    sequences: FxHashSet<&'c QualName>,
+}
+
+impl<'c> Scope<'c> {
+    fn of(catalog: &'c Catalog, targets: &'c [Object]) -> Self {
+        let mut scope = Scope {
+            tables: FxHashSet::default(),
+            views: FxHashSet::default(),
+            sequences: FxHashSet::default(),
+        };
+        let mut functions: FxHashSet<&QualName> = FxHashSet::default();
+        let mut types: FxHashSet<&QualName> = FxHashSet::default();
+        for target in targets {
+            match target {
+                Object::Table(t)
+                | Object::Column(t, _)
+                | Object::Constraint(t, _)
+                | Object::Trigger(t, _)
+                | Object::Policy(t, _) => {
+                    scope.tables.insert(t);
+                }
+                Object::Index(i) => {
+                    if let Some(index) = catalog.indexes.get(i) {
+                        scope.tables.insert(&index.table);
+                    }
+                }
+                Object::View(v) => {
+                    scope.views.insert(v);
+                }
+                Object::Sequence(s) => {
+                    scope.sequences.insert(s);
+                }
+                Object::Function(f) => {
+                    functions.insert(f);
+                }
+                Object::Type(t) => {
+                    types.insert(t);
+                }
+            }
+        }
+        let type_names: FxHashSet<&str> = catalog
+            .enums
+            .keys()
+            .chain(catalog.domains.keys())
+            .map(|k| k.name.as_str())
+            .collect();
+        loop {
+            let before = scope.tables.len() + scope.views.len() + scope.sequences.len();
+            for table in catalog.tables.values() {
+                if scope.tables.contains(&table.name) {
+                    continue;
+                }
+                let name = &table.name;
+                let reaches = table.constraints.iter().any(|c| {
+                    matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, .. }
+                        if scope.tables.contains(ref_table))
+                }) || (!functions.is_empty()
+                    && table
+                        .triggers
+                        .iter()
+                        .any(|t| functions.contains(&t.function)))
+                    || table.columns.iter().any(|c| {
+                        (!types.is_empty()
+                            && matches!(user_type(catalog, &type_names, &c.type_name),
+                                Some(Node::Type(ty)) if types.contains(ty)))
+                            || (!scope.sequences.is_empty()
+                                && c.default
+                                    .as_ref()
+                                    .and_then(|d| nextval_sequence(&d.text, &name.schema))
+                                    .is_some_and(|s| scope.sequences.contains(&s)))
+                    });
+                if reaches {
+                    scope.tables.insert(name);
+                }
+            }
+            for view in catalog.views.values() {
+                if !scope.views.contains(&view.name)
+                    && view
+                        .reads
+                        .iter()
+                        .any(|r| scope.views.contains(r) || scope.tables.contains(r))
+                {
+                    scope.views.insert(&view.name);
+                }
+            }
+            for seq in catalog.sequences.values() {
+                if !scope.sequences.contains(&seq.name)
+                    && seq
+                        .owned_by
+                        .as_ref()
+                        .is_some_and(|(t, _)| scope.tables.contains(t))
+                {
+                    scope.sequences.insert(&seq.name);
+                }
+            }
+            if scope.tables.len() + scope.views.len() + scope.sequences.len() == before {
+                return scope;
+            }
+        }
     }
 }
 
@@ -435,6 +569,70 @@ mod tests {
     use super::*;
     use crate::catalog::apply::apply;
     use crate::parse::parse_sql;
+
+    /// For every object of a schema with every kind of edge, the graph around it answers as the
+    /// whole graph does.
+    #[test]
+    fn the_graph_around_an_object_answers_as_the_whole_graph() {
+        let mut catalog = Catalog::new();
+        let sql = "CREATE TYPE mood AS ENUM ('ok', 'sad');
+            CREATE DOMAIN email AS text CHECK (VALUE LIKE '%@%');
+            CREATE SCHEMA billing;
+            CREATE SEQUENCE shared_seq;
+            CREATE TABLE users (id bigserial PRIMARY KEY, address email UNIQUE, feeling mood, n int DEFAULT nextval('shared_seq'));
+            CREATE TABLE teams (id int PRIMARY KEY, owner_id bigint REFERENCES users (id));
+            CREATE TABLE members (team_id int REFERENCES teams, user_id bigint REFERENCES users, mood mood);
+            CREATE TABLE billing.invoices (id int PRIMARY KEY, team_id int REFERENCES teams, n int DEFAULT nextval('shared_seq'));
+            CREATE TABLE loners (id int PRIMARY KEY, label text);
+            CREATE INDEX ON members (user_id);
+            CREATE INDEX ON loners (lower(label)) WHERE id > 0;
+            CREATE VIEW team_owners AS SELECT t.id, u.address FROM teams t JOIN users u ON u.id = t.owner_id;
+            CREATE VIEW owner_count AS SELECT count(*) FROM team_owners;
+            CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+            CREATE TRIGGER members_touch BEFORE UPDATE ON members FOR EACH ROW EXECUTE FUNCTION touch();
+            CREATE POLICY own ON members USING (true);
+            CREATE TABLE events (id int, at date) PARTITION BY RANGE (at);
+            CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');";
+        let parsed = parse_sql(sql);
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        for stmt in parsed.statements {
+            apply(&mut catalog, &stmt.kind);
+        }
+        let whole = DependencyGraph::build(&catalog);
+        let mut objects: Vec<Object> = whole.graph.node_weights().map(Node::to_object).collect();
+        objects.sort();
+        assert!(objects.len() > 40, "{objects:?}");
+        let mut nonempty = 0;
+        for object in &objects {
+            let around = DependencyGraph::around(&catalog, std::slice::from_ref(object));
+            assert_eq!(
+                around.dependents_of(object),
+                whole.dependents_of(object),
+                "{object}"
+            );
+            assert_eq!(
+                around.external_dependents(object),
+                whole.external_dependents(object),
+                "{object}"
+            );
+            nonempty += usize::from(!whole.dependents_of(object).is_empty());
+        }
+        // The schema is connected enough for the comparison to mean something.
+        assert!(nonempty > 15, "{nonempty}");
+        // Several targets at once: the union of their scopes.
+        let both = [
+            Object::Type(QualName::public("mood")),
+            Object::Sequence(QualName::public("shared_seq")),
+        ];
+        let around = DependencyGraph::around(&catalog, &both);
+        for object in &both {
+            assert_eq!(around.dependents_of(object), whole.dependents_of(object));
+        }
+        // And the scope stays small for an object nothing else reaches.
+        let loners = Object::Table(QualName::public("loners"));
+        let around = DependencyGraph::around(&catalog, std::slice::from_ref(&loners));
+        assert!(around.graph.node_count() < whole.graph.node_count() / 3);
+    }
 
     #[test]
     fn dropping_a_table_lists_views_and_foreign_keys_elsewhere() {

@@ -73,14 +73,18 @@ impl Rule for DropCascade {
             }
             _ => {}
         }
+        // Building the graph is the expensive part: only for objects that may have dependents, and
+        // only the part of it that can reach them.
+        targets.retain(|(_, object)| crate::graph::may_have_dependents(cx.catalog, object));
+        if targets.is_empty() {
+            return;
+        }
+        let objects: Vec<Object> = targets.iter().map(|(_, o)| o.clone()).collect();
+        let graph = cx.graph_around(&objects);
         for (what, object) in targets {
-            // Building the graph is the expensive part: only for objects the schema has.
-            if !crate::graph::may_have_dependents(cx.catalog, &object) {
-                continue;
-            }
             let dependents = match &object {
-                Object::Table(_) | Object::Column(_, _) => cx.graph().external_dependents(&object),
-                _ => cx.graph().dependents_of(&object),
+                Object::Table(_) | Object::Column(_, _) => graph.external_dependents(&object),
+                _ => graph.dependents_of(&object),
             };
             // Columns of a dropped type's users are dropped too: that is data loss worth naming.
             if dependents.is_empty() {

@@ -338,7 +338,6 @@ pub struct StatementContext<'a> {
     pub earlier: &'a [crate::parse::ParsedStatement],
     /// Index into `earlier` where the current transaction began (the runner's, or an explicit BEGIN).
     pub tx_start: Option<usize>,
-    pub(crate) graph: OnceCell<DependencyGraph<'a>>,
 }
 
 impl<'a> StatementContext<'a> {
@@ -369,10 +368,10 @@ impl<'a> StatementContext<'a> {
         !self.is_new(table) && table.schema != "pg_temp"
     }
 
-    /// The dependency graph of the catalog before this statement, built on first use.
-    pub fn graph(&self) -> &DependencyGraph<'a> {
-        self.graph
-            .get_or_init(|| DependencyGraph::build(self.catalog))
+    /// The part of the catalog's dependency graph (before this statement) that can reach any of
+    /// `targets`, for asking what depends on them ([`DependencyGraph::around`]).
+    pub fn graph_around(&self, targets: &[crate::graph::Object]) -> DependencyGraph<'a> {
+        DependencyGraph::around(self.catalog, targets)
     }
 }
 

@@ -45,9 +45,10 @@ impl Rule for RenameColumn {
         .help(format!(
             "expand/contract: add `{new}`, write both columns (or a trigger), backfill, move reads to `{new}`, and drop `{old}` in a later release"
         ));
+        let column = Object::Column(t.clone(), old_name.to_string());
         let views: Vec<String> = cx
-            .graph()
-            .dependents_of(&Object::Column(t.clone(), old_name.to_string()))
+            .graph_around(std::slice::from_ref(&column))
+            .dependents_of(&column)
             .into_iter()
             .filter(|o| matches!(o, Object::View(_)))
             .map(|o| o.to_string())
