@@ -77,31 +77,50 @@ fn diff_map<K: Ord + Serialize, V: PartialEq + Serialize>(
     b: &std::collections::BTreeMap<K, V>,
     out: &mut Vec<Difference>,
 ) {
-    for (k, va) in a {
-        match b.get(k) {
-            Some(vb) if va == vb => {}
-            Some(vb) => walk(
-                format!("{field} / {}", key_text(k)),
-                &to_value(va),
-                &to_value(vb),
-                out,
-            ),
-            None => out.push(Difference {
-                path: format!("{field} / {}", key_text(k)),
-                before: Some("present".into()),
-                after: None,
-            }),
+    use std::cmp::Ordering;
+    // Both maps are walked side by side in key order (one comparison per step, not a lookup per
+    // key): what changed or went in `a`'s order, then what `b` added, in `b`'s order.
+    let mut added = vec![];
+    let mut xs = a.iter().peekable();
+    let mut ys = b.iter().peekable();
+    loop {
+        let order = match (xs.peek(), ys.peek()) {
+            (None, None) => break,
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some((ka, _)), Some((kb, _))) => ka.cmp(kb),
+        };
+        match order {
+            Ordering::Less => {
+                let (k, _) = xs.next().expect("peeked");
+                out.push(Difference {
+                    path: format!("{field} / {}", key_text(k)),
+                    before: Some("present".into()),
+                    after: None,
+                });
+            }
+            Ordering::Greater => {
+                let (k, _) = ys.next().expect("peeked");
+                added.push(Difference {
+                    path: format!("{field} / {}", key_text(k)),
+                    before: None,
+                    after: Some("present".into()),
+                });
+            }
+            Ordering::Equal => {
+                let ((k, va), (_, vb)) = (xs.next().expect("peeked"), ys.next().expect("peeked"));
+                if va != vb {
+                    walk(
+                        format!("{field} / {}", key_text(k)),
+                        &to_value(va),
+                        &to_value(vb),
+                        out,
+                    );
+                }
+            }
         }
     }
-    for k in b.keys() {
-        if !a.contains_key(k) {
-            out.push(Difference {
-                path: format!("{field} / {}", key_text(k)),
-                before: None,
-                after: Some("present".into()),
-            });
-        }
-    }
+    out.append(&mut added);
 }
 
 /// Sets of names (schemas, extensions): one difference per name present on one side only.
@@ -284,5 +303,46 @@ mod tests {
             "{paths:?}"
         );
         assert!(diff(&before, &before).is_empty());
+    }
+
+    /// Objects gone, changed and added: the changed and gone ones in key order, then the added.
+    #[test]
+    fn lists_removed_and_changed_objects_in_order_then_added_ones() {
+        let mut before = Catalog::new();
+        replay(
+            &mut before,
+            "CREATE TABLE b (id int); CREATE TABLE d (id int); CREATE TABLE f (id int);",
+        );
+        let mut after = before.clone();
+        replay(
+            &mut after,
+            "DROP TABLE b; ALTER TABLE d ADD COLUMN x int; DROP TABLE f;
+             CREATE TABLE a (id int); CREATE TABLE e (id int); CREATE TABLE g (id int);",
+        );
+        let diffs = diff(&before, &after);
+        let mut got: Vec<(String, &str)> = diffs
+            .iter()
+            .filter(|d| d.path.starts_with("tables / "))
+            .map(|d| {
+                let object = d.path.split(" / ").take(2).collect::<Vec<_>>().join(" / ");
+                let change = match d.sides() {
+                    ("present", "absent") => "gone",
+                    ("absent", "present") if d.path.matches(" / ").count() == 1 => "added",
+                    _ => "changed",
+                };
+                (object, change)
+            })
+            .collect();
+        got.dedup();
+        let expected = [
+            ("tables / public.b", "gone"),
+            ("tables / public.d", "changed"),
+            ("tables / public.f", "gone"),
+            ("tables / public.a", "added"),
+            ("tables / public.e", "added"),
+            ("tables / public.g", "added"),
+        ];
+        let got: Vec<(&str, &str)> = got.iter().map(|(o, c)| (o.as_str(), *c)).collect();
+        assert_eq!(got, expected);
     }
 }
