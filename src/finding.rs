@@ -3,7 +3,7 @@
 use crate::span::{Position, Span};
 use crate::syntax::LockMode;
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -137,36 +137,49 @@ impl Finding {
 /// distinct files instead of comparing paths component by component for every pair: on a large
 /// run those path comparisons were most of the time the sort took.
 pub fn sort(findings: &mut Vec<Finding>) {
+    use rustc_hash::FxHashMap;
+    use std::os::unix::ffi::OsStrExt;
     if findings.len() < 2 {
         return;
     }
-    // Findings come grouped by file, so a run of the same file is looked up once.
-    let mut files: Vec<&Path> = vec![];
+    // Each distinct path (by its bytes) once, with a key that orders as `Path` does: its
+    // components, each tagged by kind in the order of `std::path::Component`'s variants.
+    let mut distinct: FxHashMap<&[u8], u32> = FxHashMap::default();
+    // (the path's key, its bytes)
+    type PathKey<'p> = Vec<(u8, &'p [u8])>;
+    let mut keyed: Vec<(PathKey<'_>, &[u8])> = vec![];
     for f in findings.iter() {
-        if files
-            .last()
-            .is_none_or(|last| last.as_os_str() != f.file.as_os_str())
-        {
-            files.push(&f.file);
+        let bytes = f.file.as_os_str().as_bytes();
+        if distinct.insert(bytes, 0).is_none() {
+            let key = f
+                .file
+                .components()
+                .map(|c| match c {
+                    std::path::Component::Prefix(p) => (0, p.as_os_str().as_bytes()),
+                    std::path::Component::RootDir => (1, &[][..]),
+                    std::path::Component::CurDir => (2, &[][..]),
+                    std::path::Component::ParentDir => (3, &[][..]),
+                    std::path::Component::Normal(n) => (4, n.as_bytes()),
+                })
+                .collect();
+            keyed.push((key, bytes));
         }
     }
-    files.sort_unstable();
-    files.dedup();
-    let mut ranks = Vec::with_capacity(findings.len());
-    let mut last: Option<(&Path, u32)> = None;
-    for f in findings.iter() {
-        let rank = match last {
-            Some((path, rank)) if path.as_os_str() == f.file.as_os_str() => rank,
-            _ => {
-                let rank = files
-                    .binary_search(&f.file.as_path())
-                    .expect("every file was ranked") as u32;
-                last = Some((&f.file, rank));
-                rank
-            }
-        };
-        ranks.push(rank);
+    keyed.sort_unstable();
+    // Paths equal as `Path`s (`a//b` and `a/b`) share a rank.
+    let mut rank = 0u32;
+    for i in 0..keyed.len() {
+        if i > 0 && keyed[i].0 != keyed[i - 1].0 {
+            rank += 1;
+        }
+        distinct.insert(keyed[i].1, rank);
     }
+    let ranks: Vec<u32> = findings
+        .iter()
+        .map(|f| distinct[f.file.as_os_str().as_bytes()])
+        .collect();
+    drop(keyed);
+    drop(distinct);
     let key = |i: usize| {
         let f = &findings[i];
         (
@@ -179,7 +192,6 @@ pub fn sort(findings: &mut Vec<Finding>) {
     };
     let mut order: Vec<usize> = (0..findings.len()).collect();
     order.sort_by(|&a, &b| key(a).cmp(&key(b)));
-    drop(files);
     let mut slots: Vec<Option<Finding>> = findings.drain(..).map(Some).collect();
     findings.extend(
         order
