@@ -139,13 +139,7 @@ impl<'a> DependencyGraph<'a> {
                 Default::default(),
             ),
         };
-        // The unqualified names of enums and domains, to skip built-in column types quickly.
-        let type_names: FxHashSet<&str> = catalog
-            .enums
-            .keys()
-            .chain(catalog.domains.keys())
-            .map(|k| k.name.as_str())
-            .collect();
+        let type_names = user_type_names(catalog);
         // Each object's node is looked up (hashed) once and then linked by index.
         for table in catalog.tables.values().filter(|t| table_in(&t.name)) {
             let name = &table.name;
@@ -367,12 +361,7 @@ impl<'c> Scope<'c> {
                 }
             }
         }
-        let type_names: FxHashSet<&str> = catalog
-            .enums
-            .keys()
-            .chain(catalog.domains.keys())
-            .map(|k| k.name.as_str())
-            .collect();
+        let type_names = user_type_names(catalog);
         loop {
             let before = scope.tables.len() + scope.views.len() + scope.sequences.len();
             for table in catalog.tables.values() {
@@ -530,6 +519,16 @@ pub fn may_have_dependents(catalog: &Catalog, object: &Object) -> bool {
         // Nothing in the graph depends on an index, a trigger or a policy.
         Object::Index(_) | Object::Trigger(..) | Object::Policy(..) => false,
     }
+}
+
+/// The unqualified names of enums and domains, to skip built-in column types quickly.
+fn user_type_names(catalog: &Catalog) -> FxHashSet<&str> {
+    catalog
+        .enums
+        .keys()
+        .chain(catalog.domains.keys())
+        .map(|k| k.name.as_str())
+        .collect()
 }
 
 fn user_type<'a>(
