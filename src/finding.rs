@@ -138,7 +138,6 @@ impl Finding {
 /// run those path comparisons were most of the time the sort took.
 pub fn sort(findings: &mut Vec<Finding>) {
     use rustc_hash::FxHashMap;
-    use std::os::unix::ffi::OsStrExt;
     if findings.len() < 2 {
         return;
     }
@@ -149,17 +148,17 @@ pub fn sort(findings: &mut Vec<Finding>) {
     type PathKey<'p> = Vec<(u8, &'p [u8])>;
     let mut keyed: Vec<(PathKey<'_>, &[u8])> = vec![];
     for f in findings.iter() {
-        let bytes = f.file.as_os_str().as_bytes();
+        let bytes = f.file.as_os_str().as_encoded_bytes();
         if distinct.insert(bytes, 0).is_none() {
             let key = f
                 .file
                 .components()
                 .map(|c| match c {
-                    std::path::Component::Prefix(p) => (0, p.as_os_str().as_bytes()),
+                    std::path::Component::Prefix(p) => (0, p.as_os_str().as_encoded_bytes()),
                     std::path::Component::RootDir => (1, &[][..]),
                     std::path::Component::CurDir => (2, &[][..]),
                     std::path::Component::ParentDir => (3, &[][..]),
-                    std::path::Component::Normal(n) => (4, n.as_bytes()),
+                    std::path::Component::Normal(n) => (4, n.as_encoded_bytes()),
                 })
                 .collect();
             keyed.push((key, bytes));
@@ -176,10 +175,8 @@ pub fn sort(findings: &mut Vec<Finding>) {
     }
     let ranks: Vec<u32> = findings
         .iter()
-        .map(|f| distinct[f.file.as_os_str().as_bytes()])
+        .map(|f| distinct[f.file.as_os_str().as_encoded_bytes()])
         .collect();
-    drop(keyed);
-    drop(distinct);
     let key = |i: usize| {
         let f = &findings[i];
         (

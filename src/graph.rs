@@ -3,7 +3,7 @@
 //! Edges point from a dependent object to what it depends on. `dependents_of` answers
 //! "what breaks or is silently dropped if X is dropped, renamed or retyped". Does no IO.
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Table};
 use crate::syntax::{ConstraintKind, IndexKey, QualName, TypeName};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{Bfs, Reversed};
@@ -120,24 +120,36 @@ impl<'a> DependencyGraph<'a> {
 
     fn build_in(catalog: &'a Catalog, scope: Option<&Scope<'_>>) -> Self {
         let table_in = |name: &QualName| scope.is_none_or(|s| s.tables.contains(name));
-        // Sized up front: the graph is rebuilt for each cascading drop, on catalogs of any size.
-        let objects = catalog.indexes.len()
-            + catalog.views.len()
-            + catalog.sequences.len()
-            + catalog
-                .tables
-                .values()
-                .map(|t| {
-                    1 + t.columns.len() + t.constraints.len() + t.triggers.len() + t.policies.len()
-                })
-                .sum::<usize>();
-        let mut g = DependencyGraph {
-            graph: DiGraph::with_capacity(objects, objects * 2),
-            nodes: FxHashMap::with_capacity_and_hasher(objects, Default::default()),
-            index_tables: FxHashMap::with_capacity_and_hasher(
+        // Sized up front for the objects it will hold (indexes counted only for a whole catalog).
+        let table_objects = |t: &Table| {
+            1 + t.columns.len() + t.constraints.len() + t.triggers.len() + t.policies.len()
+        };
+        let (objects, indexes) = match scope {
+            None => (
+                catalog.views.len()
+                    + catalog.sequences.len()
+                    + catalog
+                        .tables
+                        .values()
+                        .map(|t| table_objects(t))
+                        .sum::<usize>(),
                 catalog.indexes.len(),
-                Default::default(),
             ),
+            Some(s) => (
+                s.views.len()
+                    + s.sequences.len()
+                    + s.tables
+                        .iter()
+                        .filter_map(|t| catalog.table(t))
+                        .map(table_objects)
+                        .sum::<usize>(),
+                0,
+            ),
+        };
+        let mut g = DependencyGraph {
+            graph: DiGraph::with_capacity(objects + indexes, (objects + indexes) * 2),
+            nodes: FxHashMap::with_capacity_and_hasher(objects + indexes, Default::default()),
+            index_tables: FxHashMap::with_capacity_and_hasher(indexes, Default::default()),
         };
         let type_names = user_type_names(catalog);
         // Each object's node is looked up (hashed) once and then linked by index.

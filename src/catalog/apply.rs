@@ -773,11 +773,8 @@ fn drop_column(catalog: &mut Catalog, table: &QualName, column: &str, cascade: b
         .retain(|_, s| s.owned_by.as_ref() != Some(&(table.clone(), column.to_string())));
     // Foreign keys in other tables that reference the column.
     let references = |c: &Constraint| matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, ref_columns, .. } if ref_table == table && ref_columns.iter().any(|x| x == column));
-    // Tables are shared with earlier catalogs: only the ones that change are written (copied).
-    for other in catalog.tables.values_mut() {
-        if other.constraints.iter().any(references) {
-            other.constraints.retain(|c| !references(c));
-        }
+    for other in catalog.tables_mut_where(|t| t.constraints.iter().any(references)) {
+        other.constraints.retain(|c| !references(c));
     }
     if cascade {
         let dependents: Vec<QualName> = catalog
@@ -940,11 +937,8 @@ fn drop_table(catalog: &mut Catalog, name: &QualName, cascade: bool) -> bool {
         .sequences
         .retain(|_, s| s.owned_by.as_ref().map(|(t, _)| t) != Some(name));
     let references = |c: &Constraint| matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, .. } if ref_table == name);
-    // Tables are shared with earlier catalogs: only the ones that change are written (copied).
-    for other in catalog.tables.values_mut() {
-        if other.constraints.iter().any(references) {
-            other.constraints.retain(|c| !references(c));
-        }
+    for other in catalog.tables_mut_where(|t| t.constraints.iter().any(references)) {
+        other.constraints.retain(|c| !references(c));
     }
     let partitions: Vec<QualName> = catalog
         .tables
@@ -965,15 +959,12 @@ fn retarget_table_refs(catalog: &mut Catalog, old: &QualName, new: &QualName) {
     for index in catalog.indexes.values_mut().filter(|i| &i.table == old) {
         index.table = new.clone();
     }
-    // Tables are shared with earlier catalogs: only the ones that change are written (copied).
-    for table in catalog.tables.values_mut() {
-        let refers = table.constraints.iter().any(
+    let refers = |table: &Table| {
+        table.constraints.iter().any(
             |c| matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, .. } if ref_table == old),
-        ) || matches!(&table.kind, TableKind::Partition { parent } if parent == old);
-        if !refers {
-            continue;
-        }
-        let table = &mut **table;
+        ) || matches!(&table.kind, TableKind::Partition { parent } if parent == old)
+    };
+    for table in catalog.tables_mut_where(refers) {
         for c in &mut table.constraints {
             if let ConstraintKind::ForeignKey { ref_table, .. } = &mut c.kind {
                 if ref_table == old {
@@ -1059,15 +1050,13 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
                     }
                 }
             }
-            // Tables are shared with earlier catalogs: only the ones that change are written.
-            for other in catalog.tables.values_mut() {
-                let refers = other.constraints.iter().any(|c| {
+            let refers = |table: &Table| {
+                table.constraints.iter().any(|c| {
                     matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, ref_columns, .. }
                         if ref_table == &target && ref_columns.iter().any(|c| c == old))
-                });
-                if !refers {
-                    continue;
-                }
+                })
+            };
+            for other in catalog.tables_mut_where(refers) {
                 for c in &mut other.constraints {
                     if let ConstraintKind::ForeignKey {
                         ref_table,
@@ -1205,15 +1194,14 @@ fn move_object(catalog: &mut Catalog, old: &QualName, new: &QualName) -> bool {
             return false;
         }
         // Columns of that type follow it.
-        for column in catalog
-            .tables
-            .values_mut()
-            .flat_map(|t| t.columns.iter_mut())
-        {
-            let t = &mut column.type_name;
-            if t.schema.as_deref().unwrap_or("public") == old.schema && t.name == old.name {
-                t.schema = (new.schema != "public").then(|| new.schema.clone());
-                t.name = new.name.clone();
+        let is_old = |t: &TypeName| {
+            t.schema.as_deref().unwrap_or("public") == old.schema && t.name == old.name
+        };
+        let uses_old = |table: &Table| table.columns.iter().any(|c| is_old(&c.type_name));
+        for table in catalog.tables_mut_where(uses_old) {
+            for column in table.columns.iter_mut().filter(|c| is_old(&c.type_name)) {
+                column.type_name.schema = (new.schema != "public").then(|| new.schema.clone());
+                column.type_name.name = new.name.clone();
             }
         }
     }
@@ -1343,6 +1331,22 @@ mod tests {
         };
         assert!(kept("users") && kept("orders"));
         assert!(!dropped.tables.contains_key(&QualName::public("notes")));
+
+        // Renaming a type copies only the tables with a column of that type.
+        let mut typed = replay(
+            "CREATE TYPE mood AS ENUM ('ok'); CREATE TABLE moods (m mood); CREATE TABLE plain (id int);",
+        );
+        let untyped = typed.clone();
+        for stmt in &parse_sql("ALTER TYPE mood RENAME TO feeling;").statements {
+            apply(&mut typed, &stmt.kind);
+        }
+        let same = |name: &str| {
+            let name = QualName::public(name);
+            Shared::same(&untyped.tables[&name], &typed.tables[&name])
+        };
+        assert!(same("plain") && !same("moods"));
+        let moods = typed.table(&QualName::public("moods")).unwrap();
+        assert_eq!(moods.column("m").unwrap().type_name.name, "feeling");
     }
 
     #[test]

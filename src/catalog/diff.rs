@@ -93,19 +93,11 @@ fn diff_map<K: Ord + Serialize, V: PartialEq + Serialize>(
         match order {
             Ordering::Less => {
                 let (k, _) = xs.next().expect("peeked");
-                out.push(Difference {
-                    path: format!("{field} / {}", key_text(k)),
-                    before: Some("present".into()),
-                    after: None,
-                });
+                out.push(presence(format!("{field} / {}", key_text(k)), true));
             }
             Ordering::Greater => {
                 let (k, _) = ys.next().expect("peeked");
-                added.push(Difference {
-                    path: format!("{field} / {}", key_text(k)),
-                    before: None,
-                    after: Some("present".into()),
-                });
+                added.push(presence(format!("{field} / {}", key_text(k)), false));
             }
             Ordering::Equal => {
                 let ((k, va), (_, vb)) = (xs.next().expect("peeked"), ys.next().expect("peeked"));
@@ -123,6 +115,16 @@ fn diff_map<K: Ord + Serialize, V: PartialEq + Serialize>(
     out.append(&mut added);
 }
 
+/// An object present on one side only: before (`gone`) or after.
+fn presence(path: String, gone: bool) -> Difference {
+    let present = || Some("present".to_string());
+    Difference {
+        path,
+        before: if gone { present() } else { None },
+        after: if gone { None } else { present() },
+    }
+}
+
 /// Sets of names (schemas, extensions): one difference per name present on one side only.
 fn walk_set(field: &str, a: &Value, b: &Value, out: &mut Vec<Difference>) {
     let (Value::Array(xa), Value::Array(xb)) = (a, b) else {
@@ -130,18 +132,10 @@ fn walk_set(field: &str, a: &Value, b: &Value, out: &mut Vec<Difference>) {
         return;
     };
     for v in xa.iter().filter(|v| !xb.contains(v)) {
-        out.push(Difference {
-            path: format!("{field} / {}", short(v)),
-            before: Some("present".into()),
-            after: None,
-        });
+        out.push(presence(format!("{field} / {}", short(v)), true));
     }
     for v in xb.iter().filter(|v| !xa.contains(v)) {
-        out.push(Difference {
-            path: format!("{field} / {}", short(v)),
-            before: None,
-            after: Some("present".into()),
-        });
+        out.push(presence(format!("{field} / {}", short(v)), false));
     }
 }
 
@@ -239,11 +233,7 @@ fn walk(path: String, a: &Value, b: &Value, out: &mut Vec<Difference>) {
                     .find(|vb| label(vb).as_deref() == Some(name.as_str()))
                 {
                     Some(vb) => walk(join(&name), va, vb, out),
-                    None => out.push(Difference {
-                        path: join(&name),
-                        before: Some("present".into()),
-                        after: None,
-                    }),
+                    None => out.push(presence(join(&name), true)),
                 }
             }
             for vb in xb {
@@ -252,11 +242,7 @@ fn walk(path: String, a: &Value, b: &Value, out: &mut Vec<Difference>) {
                     .iter()
                     .any(|va| label(va).as_deref() == Some(name.as_str()))
                 {
-                    out.push(Difference {
-                        path: join(&name),
-                        before: None,
-                        after: Some("present".into()),
-                    });
+                    out.push(presence(join(&name), false));
                 }
             }
         }

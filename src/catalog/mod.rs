@@ -299,6 +299,19 @@ pub struct Trigger {
 }
 
 impl Catalog {
+    /// The tables `pick` selects, to change them. Tables are shared with copies of this catalog
+    /// ([`Shared`]): a table handed out here is copied if shared, so code that changes some tables
+    /// of many picks them first and leaves the rest shared.
+    pub fn tables_mut_where(
+        &mut self,
+        pick: impl Fn(&Table) -> bool,
+    ) -> impl Iterator<Item = &mut Table> {
+        self.tables
+            .values_mut()
+            .filter(move |t| pick(t))
+            .map(|t| &mut **t)
+    }
+
     /// Tables other than partitions: partitions carry copies of their parent's columns,
     /// constraints and indexes, so findings about the shape of a table belong on the parent.
     pub fn logical_tables(&self) -> impl Iterator<Item = &Table> {

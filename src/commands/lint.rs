@@ -329,7 +329,6 @@ pub fn lint_paths(
             }
         }
     }
-    drop(used);
     timings.lap("merge");
     Ok((findings, stats, sources))
 }
