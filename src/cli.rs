@@ -173,6 +173,10 @@ pub struct LintArgs {
     /// With `--since`, the files as they were at that ref are checked too (the running release).
     #[arg(long = "queries", value_name = "PATH")]
     pub queries: Vec<PathBuf>,
+    /// Finding no migration files under a path is an error (exit code 2) instead of a note on
+    /// stderr (`require_files = true` in pgproof.toml).
+    #[arg(long)]
+    pub require_files: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -63,6 +63,7 @@ struct ConfigFile {
     max_file_size_mb: Option<u64>,
     runner_transaction: Option<bool>,
     require_statement_timeout: Option<bool>,
+    require_files: Option<bool>,
     rules: Option<BTreeMap<String, Level>>,
     ignore: Option<Vec<IgnoreEntry>>,
     tenant_columns: Option<Vec<String>>,
@@ -109,6 +110,8 @@ pub struct Settings {
     pub levels: BTreeMap<String, Level>,
     /// `missing-lock-timeout` also asks for `statement_timeout` before long-running statements.
     pub require_statement_timeout: bool,
+    /// Finding nothing to lint under a path is an error (exit code 2), not a note.
+    pub require_files: bool,
     /// The schema migrations start from (`--schema-from`): a dump or a live database, for
     /// squashed histories. Empty when None.
     pub base_schema: Option<std::sync::Arc<crate::catalog::Catalog>>,
@@ -132,6 +135,7 @@ impl Default for Settings {
             load: LoadOptions::default(),
             levels: BTreeMap::new(),
             require_statement_timeout: false,
+            require_files: false,
             base_schema: None,
             ignores: vec![],
             tenant_columns: None,
@@ -205,6 +209,7 @@ pub fn load(path: Option<&Path>) -> Result<Settings> {
     }
     settings.load.runner_transaction = file.runner_transaction;
     settings.require_statement_timeout = file.require_statement_timeout.unwrap_or(false);
+    settings.require_files = file.require_files.unwrap_or(false);
     settings.load.include = globs(file.include.as_deref(), path, "include")?;
     settings.load.exclude = globs(file.exclude.as_deref(), path, "exclude")?;
     for (rule, level) in file.rules.unwrap_or_default() {

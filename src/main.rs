@@ -22,6 +22,7 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
+        Ok(Outcome::Failed) => ExitCode::from(2),
         Err(err) => {
             eprintln!("pgproof: error: {err:#}");
             ExitCode::from(2)

@@ -633,3 +633,201 @@ ALTER TABLE ONLY public.orders ADD CONSTRAINT orders_pkey PRIMARY KEY (id);
         stderr(&missing)
     );
 }
+
+/// `pgproof` run by an unprivileged user: as root (CI) through `setpriv` as `nobody`, so that
+/// permissions are enforced; otherwise as the current user.
+fn pgproof_unprivileged(args: &[&str], cwd: &Path) -> Output {
+    // SAFETY: geteuid only reads the process's user id.
+    let root = unsafe { libc::geteuid() } == 0;
+    let mut command = if root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_pgproof"));
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_pgproof"))
+    };
+    command
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run pgproof (as root: through setpriv, from util-linux)")
+}
+
+#[cfg(unix)]
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+const HAZARD: &str = "CREATE INDEX t_a_idx ON t (a);\n";
+const TABLE: &str = "CREATE TABLE t (id bigint PRIMARY KEY, a int);\n";
+
+#[cfg(unix)]
+#[test]
+fn symlinked_migrations_are_linted_under_the_link_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("migrations");
+    fs::create_dir_all(&m).unwrap();
+    fs::create_dir_all(dir.path().join("elsewhere/more")).unwrap();
+    fs::write(m.join("001_table.sql"), TABLE).unwrap();
+    fs::write(dir.path().join("elsewhere/002_index.sql"), HAZARD).unwrap();
+    fs::write(dir.path().join("elsewhere/more/001_table.sql"), TABLE).unwrap();
+    fs::write(dir.path().join("elsewhere/more/002_index.sql"), HAZARD).unwrap();
+    std::os::unix::fs::symlink("../elsewhere/002_index.sql", m.join("002_index.sql")).unwrap();
+    std::os::unix::fs::symlink("../elsewhere/more", m.join("more")).unwrap();
+    let files = |out: &Output| -> Vec<String> {
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "create-index-non-concurrently")
+            .map(|f| f["file"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Inside a directory: a linked file and a linked directory.
+    let out = pgproof(&["lint", "--format", "json", "migrations"], dir.path());
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(
+        files(&out),
+        vec!["migrations/002_index.sql", "migrations/more/002_index.sql"]
+    );
+    // A linked migration passed directly.
+    let out = pgproof(
+        &["lint", "--format", "json", "migrations/002_index.sql"],
+        dir.path(),
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(files(&out), vec!["migrations/002_index.sql"]);
+    // A loop is an error naming the link; the rest is still linted and reported.
+    std::os::unix::fs::symlink("..", m.join("more/up")).unwrap();
+    let out = pgproof(&["lint", "--format", "json", "migrations"], dir.path());
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_eq!(files(&out).len(), 2, "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("cannot read `migrations/more/up`: symbolic link loop"),
+        "{}",
+        stderr(&out)
+    );
+    fs::remove_file(m.join("more/up")).unwrap();
+    // A dangling link is an error naming it.
+    std::os::unix::fs::symlink("../elsewhere/gone.sql", m.join("003_gone.sql")).unwrap();
+    let out = pgproof(&["lint", "migrations"], dir.path());
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot read `migrations/003_gone.sql`: dangling symbolic link"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("create-index-non-concurrently"));
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_files_and_directories_are_reported_and_the_rest_linted() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("db/a");
+    let b = dir.path().join("db/b");
+    fs::create_dir_all(&a).unwrap();
+    fs::create_dir_all(&b).unwrap();
+    fs::write(a.join("001_table.sql"), TABLE).unwrap();
+    fs::write(a.join("002_index.sql"), HAZARD).unwrap();
+    fs::write(a.join("003_secret.sql"), "DROP TABLE t;\n").unwrap();
+    fs::write(b.join("001_other.sql"), "DROP TABLE nothing;\n").unwrap();
+    for d in [dir.path(), &dir.path().join("db"), &a] {
+        chmod(d, 0o755);
+    }
+    chmod(&a.join("003_secret.sql"), 0o000);
+    chmod(&b, 0o000);
+    let out = pgproof_unprivileged(&["lint", "--format", "json", "db"], dir.path());
+    let err = stderr(&out);
+    assert_eq!(code(&out), 2, "{err}");
+    assert!(
+        err.contains("cannot read `db/a/003_secret.sql`: Permission denied"),
+        "{err}"
+    );
+    assert!(err.contains("cannot read `db/b`: Permission denied"), "{err}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"create-index-non-concurrently"), "{rules:?}");
+    let errors: Vec<(&str, &str)> = json["errors"]
+        .as_array()
+        .expect("an `errors` array")
+        .iter()
+        .map(|e| (e["path"].as_str().unwrap(), e["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!(errors[0].0, "db/a/003_secret.sql");
+    assert_eq!(errors[1].0, "db/b");
+    assert!(errors[1].1.contains("Permission denied"), "{errors:?}");
+    // Every format still prints the findings; SARIF says the run did not complete, validly.
+    let human = pgproof_unprivileged(&["lint", "db"], dir.path());
+    assert_eq!(code(&human), 2);
+    assert!(stdout(&human).contains("create-index-non-concurrently"));
+    let sarif = pgproof_unprivileged(&["lint", "--format", "sarif", "db"], dir.path());
+    assert_eq!(code(&sarif), 2);
+    let sarif: serde_json::Value = serde_json::from_slice(&sarif.stdout).expect("JSON");
+    let problems = common::sarif_errors(&sarif);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(sarif["runs"][0]["invocations"][0]["executionSuccessful"], false);
+    assert!(!sarif["runs"][0]["results"].as_array().unwrap().is_empty());
+    let github = pgproof_unprivileged(&["lint", "--format", "github", "db"], dir.path());
+    assert_eq!(code(&github), 2);
+    assert!(stdout(&github).contains("::error file=db/b,"), "{}", stdout(&github));
+    chmod(&b, 0o755);
+}
+
+#[test]
+fn nothing_to_lint_is_said_and_can_be_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("empty")).unwrap();
+    fs::create_dir_all(dir.path().join("db/seeds")).unwrap();
+    fs::write(dir.path().join("db/seeds/001_seed.sql"), TABLE).unwrap();
+    let out = pgproof(&["lint", "empty"], dir.path());
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("pgproof: note: nothing linted in `empty`: no `.sql` files under it"),
+        "{}",
+        stderr(&out)
+    );
+    let out = pgproof(&["lint", "--require-files", "empty"], dir.path());
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("pgproof: error: nothing linted in `empty`"),
+        "{}",
+        stderr(&out)
+    );
+    // Only the path that found nothing is named; the other is linted.
+    fs::write(dir.path().join("db/seeds/002_b.sql"), HAZARD).unwrap();
+    let out = pgproof(&["lint", "--require-files", "empty", "db"], dir.path());
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("`db`"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("create-index-non-concurrently"));
+    fs::remove_file(dir.path().join("db/seeds/002_b.sql")).unwrap();
+    // Everything excluded by the config, which also makes it an error.
+    fs::write(
+        dir.path().join("pgproof.toml"),
+        "exclude = [\"**/seeds/**\"]\nrequire_files = true\n",
+    )
+    .unwrap();
+    let out = pgproof(&["lint", "db"], dir.path());
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "nothing linted in `db`: all 1 `.sql` files under it are left out by `include`/`exclude`"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    fs::write(dir.path().join("pgproof.toml"), "require_files = false\n").unwrap();
+    let out = pgproof(&["lint", "db"], dir.path());
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("nothing linted"), "{}", stderr(&out));
+}

@@ -7,7 +7,7 @@ use crate::cli::{ColorChoice, LintArgs};
 use crate::config::{self, Settings};
 use crate::finding::Finding;
 use crate::report::{self, Format, Report};
-use crate::source::{layout, Layout};
+use crate::source::{layout, Layout, SourceError};
 use anyhow::{bail, Context, Result};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::IsTerminal;
@@ -48,8 +48,29 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
     if !args.queries.is_empty() {
         settings.queries = args.queries.clone();
     }
+    if args.require_files {
+        settings.require_files = true;
+    }
     let paths = resolve_paths(&args.paths, &settings)?;
-    let (findings, stats, sources) = lint_paths(&paths, &settings, args.since.as_deref())?;
+    let Linted {
+        findings,
+        stats,
+        sources,
+        errors,
+        empty,
+    } = lint(&paths, &settings, args.since.as_deref())?;
+    // Nothing found under a path is said, never silent; with `require_files` it is an error.
+    let level = if settings.require_files {
+        "error"
+    } else {
+        "note"
+    };
+    for (path, why) in &empty {
+        eprintln!(
+            "pgproof: {level}: nothing linted in `{}`: {why}",
+            path.display()
+        );
+    }
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -64,17 +85,34 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
         stats: &stats,
         pg_version: settings.pg_version,
         sources: &sources,
+        errors: &errors,
         color,
     };
     let mut timings = super::Timings::from_env();
     emit(|out| report::write(args.format, &report, out))?;
     timings.lap("report");
+    for error in &errors {
+        eprintln!("pgproof: error: {error}");
+    }
+    if !errors.is_empty() {
+        eprintln!(
+            "pgproof: error: {} could not be read; everything else was linted",
+            if errors.len() == 1 {
+                "1 file or directory".to_string()
+            } else {
+                format!("{} files or directories", errors.len())
+            }
+        );
+    }
+    let failed = !errors.is_empty() || (settings.require_files && !empty.is_empty());
     let fails = findings.iter().any(|f| settings.fail_on.fails(f.severity));
     // The process ends next: freeing every finding and source text one by one would only delay
     // the exit (tens of milliseconds on a large tree), so the memory goes back with the process.
     std::mem::forget(findings);
     std::mem::forget(sources);
-    Ok(if fails {
+    Ok(if failed {
+        Outcome::Failed
+    } else if fails {
         Outcome::Findings
     } else {
         Outcome::Clean
@@ -98,6 +136,14 @@ fn no_huge_pages() {
 pub(crate) fn resolve_paths(paths: &[PathBuf], settings: &Settings) -> Result<Vec<PathBuf>> {
     if !paths.is_empty() {
         for p in paths {
+            if !p.exists() && p.symlink_metadata().is_ok() {
+                let target = std::fs::read_link(p).unwrap_or_default();
+                bail!(
+                    "path `{}` is a dangling symbolic link (its target `{}` does not exist)",
+                    p.display(),
+                    target.display()
+                );
+            }
             if !p.exists() {
                 bail!("path `{}` does not exist", p.display());
             }
@@ -160,18 +206,47 @@ fn base_schema(source: &str) -> Result<Catalog> {
     Ok(catalog)
 }
 
-/// Lints `paths`, returning sorted findings, total stats and the source texts for excerpts.
+/// What linting some paths gave.
+pub struct Linted {
+    /// Sorted.
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+    /// Source texts of the files with findings, for excerpts.
+    pub sources: HashMap<PathBuf, String>,
+    /// Files and directories that could not be read (operational errors: the exit code is 2);
+    /// everything else was linted.
+    pub errors: Vec<SourceError>,
+    /// Paths given under which nothing was found to lint, and why.
+    pub empty: Vec<(PathBuf, String)>,
+}
+
+/// Lints `paths`, returning sorted findings, total stats and the source texts for excerpts. A file
+/// or directory that cannot be read fails the call (`prove` needs every migration); [`lint`]
+/// reports them instead.
 pub fn lint_paths(
     paths: &[PathBuf],
     settings: &Settings,
     since: Option<&str>,
 ) -> Result<(Vec<Finding>, Stats, HashMap<PathBuf, String>)> {
+    let linted = lint(paths, settings, since)?;
+    if let Some(error) = linted.errors.first() {
+        bail!("{error}");
+    }
+    Ok((linted.findings, linted.stats, linted.sources))
+}
+
+/// Lints `paths`: what [`lint_paths`] does, with the files and directories that cannot be read
+/// collected in [`Linted::errors`] while the rest is linted.
+pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Result<Linted> {
+    let mut errors: Vec<SourceError> = vec![];
+    let mut empty = vec![];
     // Application queries: parsed first, so their joins are evidence for the schema rules.
     let query_input = if settings.queries.is_empty() {
         None
     } else {
-        let sources =
-            crate::source::queries::load(&settings.queries, settings.load.max_file_bytes)?;
+        let mut sources =
+            crate::source::queries::gather(&settings.queries, settings.load.max_file_bytes)?;
+        errors.append(&mut sources.errors);
         let (queries, errors) = crate::queries::parse(&sources.queries);
         Some((sources, queries, errors))
     };
@@ -197,7 +272,12 @@ pub fn lint_paths(
                 .get_or_insert_with(BTreeSet::new)
                 .insert(canonical(path));
         }
-        for set in layout::find(path, &settings.load)? {
+        let mut walk = layout::find(path, &settings.load)?;
+        if let Some(why) = walk.why_empty(path) {
+            empty.push((path.clone(), why));
+        }
+        errors.append(&mut walk.errors);
+        for set in walk.sets {
             if roots.insert(canonical(set.root())) {
                 found.push(set);
             }
@@ -219,7 +299,10 @@ pub fn lint_paths(
     let keep_schema = query_input.is_some();
     // Deeply nested SQL recurses deeply (parse trees are dropped, cloned and deparsed recursively):
     // worker threads get stacks far larger than the 2 MiB default.
-    let outcomes = super::pipeline::run(
+    let super::pipeline::Outcomes {
+        sets: outcomes,
+        errors: unreadable_sets,
+    } = super::pipeline::run(
         found,
         settings,
         rayon::current_num_threads(),
@@ -244,9 +327,11 @@ pub fn lint_paths(
             );
         }
     }
+    errors.extend(unreadable_sets);
     let mut sets = Vec::with_capacity(outcomes.len());
     let mut results = Vec::with_capacity(outcomes.len());
-    for outcome in outcomes {
+    for mut outcome in outcomes {
+        errors.append(&mut outcome.set.errors);
         sets.push(outcome.set);
         results.push(outcome.analysis);
     }
@@ -330,7 +415,16 @@ pub fn lint_paths(
         }
     }
     timings.lap("merge");
-    Ok((findings, stats, sources))
+    // One error reached through two paths (a file and its directory) is reported once.
+    errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+    errors.dedup();
+    Ok(Linted {
+        findings,
+        stats,
+        sources,
+        errors,
+        empty,
+    })
 }
 
 fn canonical(path: &Path) -> PathBuf {

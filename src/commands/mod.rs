@@ -17,6 +17,9 @@ pub enum Outcome {
     Clean,
     /// Findings at or above the fail-on severity.
     Findings,
+    /// Operational errors that were reported while the rest ran (an unreadable file, nothing to
+    /// lint with `require_files`): exit code 2, after the report.
+    Failed,
 }
 
 /// `PGPROOF_TIMINGS=1`: prints how long each phase of a command took to stderr (for the

@@ -18,7 +18,7 @@ use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::parse::{ParsedText, SyntaxError};
 use crate::source::layout::FoundSet;
-use crate::source::{MigrationSet, SqlPart};
+use crate::source::{MigrationSet, SourceError, SqlPart};
 use crate::span::Span;
 use anyhow::{Context, Result};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -37,17 +37,33 @@ pub struct SetOutcome {
     pub took: Duration,
 }
 
+/// Every set that went through the pipeline, and the sets that could not be read at all.
+pub struct Outcomes {
+    pub sets: Vec<SetOutcome>,
+    /// Sets that could not be read: reported as operational errors while the rest is linted. (A
+    /// set's unreadable files are in its own `errors`.)
+    pub errors: Vec<SourceError>,
+}
+
+/// Why a set has no outcome.
+enum Failure {
+    /// Its files could not be read: reported, and the run goes on.
+    Unreadable(SourceError),
+    /// The analysis crashed: an internal error that fails the run.
+    Crashed(anyhow::Error),
+}
+
 /// Reads, parses and replays every set of `found`, on `threads` workers whose stacks are
 /// `stack_bytes` each. `finish` runs on each analysis on its worker thread (to drop what nobody
-/// reads). The outcomes come back in the order of `found`; a set that cannot be read fails the run
-/// with the first such error in that order, as reading them one by one did.
+/// reads). The outcomes come back in the order of `found`; a set that cannot be read is an error
+/// in [`Outcomes::errors`] and the others are still analysed; a crash fails the run.
 pub fn run(
     found: Vec<FoundSet>,
     settings: &Settings,
     threads: usize,
     stack_bytes: usize,
     finish: impl Fn(&mut Analysis) + Sync,
-) -> Result<Vec<SetOutcome>> {
+) -> Result<Outcomes> {
     run_windowed(
         found,
         settings,
@@ -66,7 +82,7 @@ fn run_windowed(
     stack_bytes: usize,
     lookahead: usize,
     finish: impl Fn(&mut Analysis) + Sync,
-) -> Result<Vec<SetOutcome>> {
+) -> Result<Outcomes> {
     let mut order: Vec<usize> = (0..found.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(found[i].bytes));
     let jobs: Vec<Job> = found
@@ -107,13 +123,25 @@ fn run_windowed(
         Ok(())
     })?;
     let mut outcomes = Vec::with_capacity(jobs.len());
+    let mut errors = vec![];
     for job in jobs {
         let result = job
             .outcome
             .into_inner()
             .unwrap_or_else(|e| e.into_inner())
-            .unwrap_or_else(|| Err(anyhow::anyhow!("a migration set was never analysed")));
-        let (analysis, took) = result?;
+            .unwrap_or_else(|| {
+                Err(Failure::Crashed(anyhow::anyhow!(
+                    "a migration set was never analysed"
+                )))
+            });
+        let (analysis, took) = match result {
+            Ok(done) => done,
+            Err(Failure::Unreadable(error)) => {
+                errors.push(error);
+                continue;
+            }
+            Err(Failure::Crashed(err)) => return Err(err),
+        };
         let set = job
             .loaded
             .into_inner()
@@ -125,7 +153,10 @@ fn run_windowed(
             took,
         });
     }
-    Ok(outcomes)
+    Ok(Outcomes {
+        sets: outcomes,
+        errors,
+    })
 }
 
 struct Job {
@@ -135,7 +166,7 @@ struct Job {
     loaded: OnceLock<Loaded>,
     /// The replay is over (or failed): nothing left to help with.
     done: AtomicBool,
-    outcome: Mutex<Option<Result<(Analysis, Duration)>>>,
+    outcome: Mutex<Option<Result<(Analysis, Duration), Failure>>>,
 }
 
 struct Loaded {
@@ -388,14 +419,14 @@ impl Shared<'_> {
                 }))
                 .map(|analysis| (analysis, clock.elapsed()))
                 .map_err(|panic| {
-                    anyhow::anyhow!(
+                    Failure::Crashed(anyhow::anyhow!(
                         "pgproof failed while linting the migrations in `{}` (an internal error: {}); please report it",
                         root.display(),
                         panic_message(panic.as_ref())
-                    )
+                    ))
                 })
             }
-            Err(err) => Err(err.context(format!("cannot read `{}`", root.display()))),
+            Err(err) => Err(Failure::Unreadable(SourceError::new(&root, format!("{err:#}")))),
         };
         job.done.store(true, Ordering::Release);
         self.wake();
@@ -494,10 +525,11 @@ mod tests {
             (4, usize::MAX),
         ] {
             for _ in 0..3 {
-                let found = layout::find(dir.path(), &settings.load).unwrap();
+                let found = layout::find(dir.path(), &settings.load).unwrap().sets;
                 let outcomes =
                     run_windowed(found, &settings, threads, 8 << 20, window, |_| {}).unwrap();
                 let got: Vec<_> = outcomes
+                    .sets
                     .iter()
                     .map(|o| (o.set.root.clone(), shown(&o.analysis.findings)))
                     .collect();
@@ -507,17 +539,31 @@ mod tests {
     }
 
     #[test]
-    fn a_set_that_cannot_be_read_fails_the_run_without_hanging() {
+    fn a_file_that_cannot_be_read_is_reported_and_the_rest_linted() {
         let dir = corpus();
         let settings = Settings::default();
-        let found = layout::find(dir.path(), &settings.load).unwrap();
+        let found = layout::find(dir.path(), &settings.load).unwrap().sets;
         // Gone between the walk and the read.
         std::fs::remove_file(dir.path().join("db/updown/3_change.up.sql")).unwrap();
-        let err = run_windowed(found, &settings, 2, 8 << 20, 100, |_| {})
-            .err()
-            .expect("the missing file fails the run");
-        let message = format!("{err:#}");
-        assert!(message.contains("3_change.up.sql"), "{message}");
+        let outcomes = run_windowed(found, &settings, 2, 8 << 20, 100, |_| {})
+            .expect("the missing file does not fail the run");
+        assert_eq!(outcomes.sets.len(), 3);
+        let errors: Vec<String> = outcomes
+            .sets
+            .iter()
+            .flat_map(|o| &o.set.errors)
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("3_change.up.sql"), "{errors:?}");
+        // The rest of that set and the other sets were still linted.
+        let updown = outcomes
+            .sets
+            .iter()
+            .find(|o| o.set.root.ends_with("updown"))
+            .unwrap();
+        assert_eq!(updown.set.migrations.len(), 12);
+        assert!(outcomes.sets.iter().all(|o| !o.analysis.findings.is_empty()));
     }
 
     #[test]
@@ -525,7 +571,7 @@ mod tests {
         let dir = corpus();
         let settings = Settings::default();
         // A tiny window keeps helpers waiting for the crashed replay to advance.
-        let found = layout::find(dir.path(), &settings.load).unwrap();
+        let found = layout::find(dir.path(), &settings.load).unwrap().sets;
         let err = run_windowed(found, &settings, 3, 8 << 20, 1, |analysis| {
             if analysis.stats.files == 40 {
                 panic!("injected");
@@ -544,7 +590,7 @@ mod tests {
     fn finish_runs_once_per_set() {
         let dir = corpus();
         let settings = Settings::default();
-        let found = layout::find(dir.path(), &settings.load).unwrap();
+        let found = layout::find(dir.path(), &settings.load).unwrap().sets;
         let count = AtomicUsize::new(0);
         let outcomes = run(found, &settings, 2, 8 << 20, |analysis| {
             count.fetch_add(1, Ordering::Relaxed);
@@ -552,6 +598,6 @@ mod tests {
         })
         .unwrap();
         assert_eq!(count.load(Ordering::Relaxed), 3);
-        assert_eq!(outcomes.len(), 3);
+        assert_eq!(outcomes.sets.len(), 3);
     }
 }

@@ -16,6 +16,10 @@ pub const VERSION: u32 = 1;
 /// The document without its `findings`, which are written first, in parallel (see [`write`]).
 #[derive(Serialize)]
 struct Document<'a> {
+    /// Files and directories that could not be read; left out when there are none, so that a
+    /// clean run's document is what it always was.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<JsonError>,
     pg_version: u32,
     summary: Summary<'a>,
     tool: Tool,
@@ -50,6 +54,12 @@ struct Summary<'a> {
     statements: usize,
     unmodelled_kinds: &'a BTreeMap<String, usize>,
     unmodelled_statements: usize,
+}
+
+#[derive(Serialize)]
+struct JsonError {
+    message: String,
+    path: String,
 }
 
 #[derive(Serialize)]
@@ -89,6 +99,14 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         })
         .collect::<io::Result<_>>()?;
     let doc = Document {
+        errors: report
+            .errors
+            .iter()
+            .map(|e| JsonError {
+                message: e.message.clone(),
+                path: e.path.to_string_lossy().into_owned(),
+            })
+            .collect(),
         pg_version: report.pg_version,
         summary: Summary {
             files: stats.files,

@@ -35,6 +35,8 @@ pub struct Report<'a> {
     pub pg_version: u32,
     /// Source text by displayed path, for excerpts.
     pub sources: &'a HashMap<PathBuf, String>,
+    /// Files and directories that could not be read (the findings are those of everything else).
+    pub errors: &'a [crate::source::SourceError],
     pub color: bool,
 }
 
@@ -91,6 +93,15 @@ fn write_github(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             f.end.column,
             github_escape_property(&format!("pgproof {}", f.rule)),
             github_escape_data(&message)
+        )?;
+    }
+    for error in report.errors {
+        writeln!(
+            out,
+            "::error file={},title={}::{}",
+            github_escape_property(&error.path.display().to_string()),
+            github_escape_property("pgproof: unreadable input"),
+            github_escape_data(&error.to_string())
         )?;
     }
     Ok(())

@@ -78,6 +78,26 @@ pub fn to_value(report: &Report<'_>) -> Value {
         .collect();
     let mut doc = document(rules, results);
     doc["runs"][0]["columnKind"] = json!("unicodeCodePoints");
+    if !report.errors.is_empty() {
+        // Files that could not be read: the run did not complete, and says which and why.
+        let notifications: Vec<Value> = report
+            .errors
+            .iter()
+            .map(|e| {
+                json!({
+                    "level": "error",
+                    "message": {"text": e.to_string()},
+                    "locations": [{"physicalLocation": {"artifactLocation": {
+                        "uri": e.path.display().to_string().replace('\\', "/")
+                    }}}],
+                })
+            })
+            .collect();
+        doc["runs"][0]["invocations"] = json!([{
+            "executionSuccessful": false,
+            "toolExecutionNotifications": notifications,
+        }]);
+    }
     doc
 }
 

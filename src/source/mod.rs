@@ -1,7 +1,9 @@
 //! Finding migration files on disk: layouts, ordering, up/down parts, runner transaction modes.
 //!
 //! This layer reads files; it never writes. Problems with one file (not UTF-8, binary, too large)
-//! become [`FileProblem`]s and the rest of the set is still loaded.
+//! become [`FileProblem`]s and the rest of the set is still loaded. A file or directory that cannot
+//! be read at all (permissions, a dangling symbolic link, a loop of links) is a [`SourceError`]:
+//! an operational error that is reported while the rest is linted.
 
 pub mod layout;
 pub mod queries;
@@ -55,6 +57,48 @@ pub struct FileProblem {
     pub message: String,
 }
 
+/// A file or directory that could not be read: an operational error (exit code 2), reported
+/// while everything else is still linted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceError {
+    /// The path as reached from the path the user gave (a link's path, not its target).
+    pub path: PathBuf,
+    /// Why, without the path: `Permission denied (os error 13)`, `symbolic link loop ...`.
+    pub message: String,
+}
+
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot read `{}`: {}", self.path.display(), self.message)
+    }
+}
+
+impl SourceError {
+    pub fn new(path: &Path, message: impl Into<String>) -> Self {
+        SourceError {
+            path: display_path(path),
+            message: message.into(),
+        }
+    }
+
+    /// A failed read or walk, with the cause in words (a link loop and a dangling link named).
+    pub fn from_io(path: &Path, err: &std::io::Error) -> Self {
+        let dangling = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+            && std::fs::metadata(path).is_err();
+        if dangling {
+            let target = std::fs::read_link(path).unwrap_or_default();
+            return SourceError::new(
+                path,
+                format!(
+                    "dangling symbolic link (its target `{}` does not exist)",
+                    target.display()
+                ),
+            );
+        }
+        SourceError::new(path, err.to_string())
+    }
+}
+
 /// The migrations of one directory, in the order the runner applies them.
 #[derive(Debug, Clone)]
 pub struct MigrationSet {
@@ -63,6 +107,8 @@ pub struct MigrationSet {
     pub files: Vec<SourceFile>,
     pub migrations: Vec<Migration>,
     pub problems: Vec<FileProblem>,
+    /// Files of the set that could not be read (left out of the replay).
+    pub errors: Vec<SourceError>,
 }
 
 /// Limits and choices that affect loading.

@@ -4,11 +4,12 @@
 //! grammar accepts them.
 //!
 //! This layer reads files; it never writes. A file that cannot be read as text becomes a problem,
-//! not an error, and the other files are still loaded.
+//! not an error, and the other files are still loaded; one that cannot be read at all is a
+//! [`SourceError`] ([`gather`]) or fails the load ([`load`]).
 
-use super::{read_text, FileProblem, SourceFile};
+use super::{read_text, FileProblem, SourceError, SourceFile};
 use crate::span::Span;
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use std::path::{Path, PathBuf};
 
 /// What a named query says it returns.
@@ -66,30 +67,51 @@ pub struct QuerySources {
     pub files: Vec<SourceFile>,
     pub queries: Vec<RawQuery>,
     pub problems: Vec<FileProblem>,
+    /// Files and directories that could not be read (see [`gather`]).
+    pub errors: Vec<SourceError>,
 }
 
-/// Loads the query files under `paths` (files, or directories searched for `*.sql`).
+/// Loads the query files under `paths` (files, or directories searched for `*.sql`); a file or
+/// directory that cannot be read fails the call.
 pub fn load(paths: &[PathBuf], max_file_bytes: u64) -> Result<QuerySources> {
+    let sources = gather(paths, max_file_bytes)?;
+    if let Some(error) = sources.errors.first() {
+        bail!("{error}");
+    }
+    Ok(sources)
+}
+
+/// Loads the query files under `paths` as [`load`] does, but a file or directory that cannot be
+/// read (permissions, a dangling link, a loop of links) goes to [`QuerySources::errors`] and the
+/// rest is still loaded. Symbolic links are followed and named by their own path.
+pub fn gather(paths: &[PathBuf], max_file_bytes: u64) -> Result<QuerySources> {
     let mut files: Vec<PathBuf> = vec![];
+    let mut out = QuerySources::default();
     for path in paths {
         if path.is_file() {
             files.push(path.clone());
         } else if path.is_dir() {
             let mut found = vec![];
-            collect_sql(path, &mut found)
-                .with_context(|| format!("cannot read query directory `{}`", path.display()))?;
+            collect_sql(path, &mut found, &mut out.errors);
             found.sort();
             files.extend(found);
+        } else if std::fs::symlink_metadata(path).is_ok() {
+            let err = std::io::Error::from(std::io::ErrorKind::NotFound);
+            bail!("{}", SourceError::from_io(path, &err));
         } else {
             bail!("query path `{}` does not exist", path.display());
         }
     }
     files.dedup();
-    let mut out = QuerySources::default();
     for path in files {
         let index = out.files.len();
-        let read = read_text(&path, max_file_bytes)
-            .with_context(|| format!("cannot read query file `{}`", path.display()))?;
+        let read = match read_text(&path, max_file_bytes) {
+            Ok(read) => read,
+            Err(err) => {
+                out.errors.push(SourceError::from_io(&path, &err));
+                continue;
+            }
+        };
         match read {
             Ok(text) => {
                 out.queries.extend(split(index, &text));
@@ -112,20 +134,44 @@ pub fn load(paths: &[PathBuf], max_file_bytes: u64) -> Result<QuerySources> {
     Ok(out)
 }
 
-fn collect_sql(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') {
-            continue;
-        }
-        if path.is_dir() {
-            collect_sql(&path, out)?;
-        } else if name.ends_with(".sql") {
-            out.push(path);
+/// The `.sql` files under `dir`, following links (a loop is an error, not followed), skipping
+/// hidden names.
+fn collect_sql(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<SourceError>) {
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                if entry.file_type().is_file()
+                    && entry.file_name().to_string_lossy().ends_with(".sql")
+                {
+                    out.push(entry.into_path());
+                }
+            }
+            Err(err) => {
+                let path = err.path().unwrap_or(dir).to_path_buf();
+                let hidden = path
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+                if hidden {
+                    continue;
+                }
+                errors.push(match (err.loop_ancestor(), err.io_error()) {
+                    (Some(ancestor), _) => SourceError::new(
+                        &path,
+                        format!(
+                            "symbolic link loop: it leads back to `{}`, which contains it; the loop was not followed",
+                            ancestor.display()
+                        ),
+                    ),
+                    (None, Some(io)) => SourceError::from_io(&path, io),
+                    (None, None) => SourceError::new(&path, err.to_string()),
+                });
+            }
         }
     }
-    Ok(())
 }
 
 /// Splits one file's text into queries. Statement boundaries come from PostgreSQL's grammar after
