@@ -702,7 +702,7 @@ fn symlinked_migrations_are_linted_under_the_link_path() {
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert_eq!(files(&out), vec!["migrations/002_index.sql"]);
     // A loop is an error naming the link; the rest is still linted and reported.
-    std::os::unix::fs::symlink("..", m.join("more/up")).unwrap();
+    std::os::unix::fs::symlink(&m, m.join("more/up")).unwrap();
     let out = pgproof(&["lint", "--format", "json", "migrations"], dir.path());
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert_eq!(files(&out).len(), 2, "{}", stdout(&out));
@@ -748,7 +748,10 @@ fn unreadable_files_and_directories_are_reported_and_the_rest_linted() {
         err.contains("cannot read `db/a/003_secret.sql`: Permission denied"),
         "{err}"
     );
-    assert!(err.contains("cannot read `db/b`: Permission denied"), "{err}");
+    assert!(
+        err.contains("cannot read `db/b`: Permission denied"),
+        "{err}"
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let rules: Vec<&str> = json["findings"]
         .as_array()
@@ -756,7 +759,10 @@ fn unreadable_files_and_directories_are_reported_and_the_rest_linted() {
         .iter()
         .map(|f| f["rule"].as_str().unwrap())
         .collect();
-    assert!(rules.contains(&"create-index-non-concurrently"), "{rules:?}");
+    assert!(
+        rules.contains(&"create-index-non-concurrently"),
+        "{rules:?}"
+    );
     let errors: Vec<(&str, &str)> = json["errors"]
         .as_array()
         .expect("an `errors` array")
@@ -776,11 +782,18 @@ fn unreadable_files_and_directories_are_reported_and_the_rest_linted() {
     let sarif: serde_json::Value = serde_json::from_slice(&sarif.stdout).expect("JSON");
     let problems = common::sarif_errors(&sarif);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert_eq!(sarif["runs"][0]["invocations"][0]["executionSuccessful"], false);
+    assert_eq!(
+        sarif["runs"][0]["invocations"][0]["executionSuccessful"],
+        false
+    );
     assert!(!sarif["runs"][0]["results"].as_array().unwrap().is_empty());
     let github = pgproof_unprivileged(&["lint", "--format", "github", "db"], dir.path());
     assert_eq!(code(&github), 2);
-    assert!(stdout(&github).contains("::error file=db/b,"), "{}", stdout(&github));
+    assert!(
+        stdout(&github).contains("::error file=db/b,"),
+        "{}",
+        stdout(&github)
+    );
     chmod(&b, 0o755);
 }
 

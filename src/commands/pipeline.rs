@@ -426,7 +426,10 @@ impl Shared<'_> {
                     ))
                 })
             }
-            Err(err) => Err(Failure::Unreadable(SourceError::new(&root, format!("{err:#}")))),
+            Err(err) => Err(Failure::Unreadable(SourceError::new(
+                &root,
+                format!("{err:#}"),
+            ))),
         };
         job.done.store(true, Ordering::Release);
         self.wake();
@@ -563,7 +566,10 @@ mod tests {
             .find(|o| o.set.root.ends_with("updown"))
             .unwrap();
         assert_eq!(updown.set.migrations.len(), 12);
-        assert!(outcomes.sets.iter().all(|o| !o.analysis.findings.is_empty()));
+        assert!(outcomes
+            .sets
+            .iter()
+            .all(|o| !o.analysis.findings.is_empty()));
     }
 
     #[test]

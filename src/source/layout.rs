@@ -1398,7 +1398,13 @@ mod tests {
         let walk = find(&m.join("002_b.sql"), &LoadOptions::default()).unwrap();
         assert!(walk.errors.is_empty(), "{:?}", walk.errors);
         assert_eq!(walk.sets.len(), 1);
-        let set = walk.sets.into_iter().next().unwrap().load(&LoadOptions::default()).unwrap();
+        let set = walk
+            .sets
+            .into_iter()
+            .next()
+            .unwrap()
+            .load(&LoadOptions::default())
+            .unwrap();
         assert_eq!(ids(&set), vec!["001_a", "002_b"]);
     }
 
@@ -1423,13 +1429,19 @@ mod tests {
         write(dir.path(), "001_a.sql", "select 1;");
         link(&dir.path().join("gone.sql"), &dir.path().join("002_b.sql"));
         // Editors' lock links and names no layout reads are not migrations.
-        link(&dir.path().join("user@host.1"), &dir.path().join(".#001_a.sql"));
+        link(
+            &dir.path().join("user@host.1"),
+            &dir.path().join(".#001_a.sql"),
+        );
         link(&dir.path().join("gone.md"), &dir.path().join("NOTES.md"));
         let walk = find(dir.path(), &LoadOptions::default()).unwrap();
         assert_eq!(walk.sets.len(), 1);
         assert_eq!(walk.errors.len(), 1, "{:?}", walk.errors);
         let error = walk.errors[0].to_string();
-        assert!(error.contains("002_b.sql`: dangling symbolic link"), "{error}");
+        assert!(
+            error.contains("002_b.sql`: dangling symbolic link"),
+            "{error}"
+        );
         assert!(error.contains("gone.sql"), "{error}");
         // `discover` (prove) fails on it.
         assert!(discover(dir.path(), &LoadOptions::default()).is_err());
@@ -1446,7 +1458,12 @@ mod tests {
         // The same directory again under another name: one set, under the real path.
         link(&m, &dir.path().join("db/current"));
         let sets = discover(dir.path(), &LoadOptions::default()).unwrap();
-        assert_eq!(sets.len(), 1, "{:?}", sets.iter().map(|s| &s.root).collect::<Vec<_>>());
+        assert_eq!(
+            sets.len(),
+            1,
+            "{:?}",
+            sets.iter().map(|s| &s.root).collect::<Vec<_>>()
+        );
         let set = &sets[0];
         assert!(set.root.ends_with("db/migrations"), "{:?}", set.root);
         assert_eq!(ids(set), vec!["001_a", "002_b"]);
@@ -1469,10 +1486,20 @@ mod tests {
         let walk = find(dir.path(), &LoadOptions::default()).unwrap();
         // Gone between the walk and the read (as a file root cannot be denied).
         fs::remove_file(dir.path().join("002_b.sql")).unwrap();
-        let set = walk.sets.into_iter().next().unwrap().load(&LoadOptions::default()).unwrap();
+        let set = walk
+            .sets
+            .into_iter()
+            .next()
+            .unwrap()
+            .load(&LoadOptions::default())
+            .unwrap();
         assert_eq!(ids(&set), vec!["001_a", "003_c"]);
         assert_eq!(set.errors.len(), 1);
-        assert!(set.errors[0].to_string().contains("002_b.sql`"), "{:?}", set.errors);
+        assert!(
+            set.errors[0].to_string().contains("002_b.sql`"),
+            "{:?}",
+            set.errors
+        );
     }
 
     #[test]
@@ -1492,7 +1519,10 @@ mod tests {
         };
         let walk = find(dir.path(), &excluding).unwrap();
         let why = walk.why_empty(dir.path()).unwrap();
-        assert!(why.contains("all 1 `.sql` files under it are left out"), "{why}");
+        assert!(
+            why.contains("all 1 `.sql` files under it are left out"),
+            "{why}"
+        );
         let readme = dir.path().join("README.md");
         let walk = find(&readme, &opts).unwrap();
         assert_eq!(walk.why_empty(&readme).unwrap(), "it is not a `.sql` file");
