@@ -551,4 +551,34 @@ mod tests {
             text.find(":email").unwrap()
         );
     }
+    #[cfg(unix)]
+    #[test]
+    fn linked_query_files_are_read_and_broken_links_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = dir.path().join("queries");
+        std::fs::create_dir_all(&q).unwrap();
+        std::fs::write(dir.path().join("shared.sql"), "SELECT 1;").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("shared.sql"), q.join("a.sql")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("gone.sql"), q.join("b.sql")).unwrap();
+        std::os::unix::fs::symlink(&q, q.join("again")).unwrap();
+        let sources = gather(std::slice::from_ref(&q), 1 << 20).unwrap();
+        assert_eq!(sources.files.len(), 1);
+        assert!(sources.files[0].path.ends_with("queries/a.sql"));
+        let errors: Vec<String> = sources.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("again`: symbolic link loop")),
+            "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("b.sql`: dangling symbolic link")),
+            "{errors:?}"
+        );
+        // `load` (prove) fails on them.
+        assert!(load(&[q], 1 << 20).is_err());
+    }
 }
