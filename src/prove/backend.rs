@@ -140,24 +140,28 @@ impl Throwaway {
         .with_context(|| format!("cannot clone {template} into {name}"))
     }
 
-    /// Runs `create` (a `CREATE DATABASE name`); on a user's server the database is registered for
-    /// signal-time removal before the statement is sent, and commented with its owner (`pgproof
-    /// prune --database-url` reads the comment).
+    /// Runs `create` (a `CREATE DATABASE name`). On a user's server the statement runs under the
+    /// signal-time registry's lock and the database is registered in the same step, so an interrupt
+    /// either comes before it or drops it; it is then commented with its owner (`pgproof prune
+    /// --database-url` reads the comment).
     fn create(&mut self, name: &str, create: &str, client: &super::exec::Conn) -> Result<()> {
         let key = match &self.server {
-            Server::Url { admin } => Some(cleanup::register(cleanup::Cleanup::ScratchDatabase {
-                admin_url: admin.clone(),
-                name: name.to_string(),
-            })),
-            _ => None,
-        };
-        if let Err(e) = client.execute_batch(create) {
-            cleanup::wait_if_interrupted();
-            if let Some(key) = key {
-                cleanup::done(key);
+            Server::Url { admin } => {
+                let entry = cleanup::Cleanup::ScratchDatabase {
+                    admin_url: admin.clone(),
+                    name: name.to_string(),
+                };
+                let ((), key) = cleanup::register_with(|| {
+                    client.execute_batch(create)?;
+                    Ok(((), entry))
+                })?;
+                Some(key)
             }
-            return Err(e.into());
-        }
+            _ => {
+                client.execute_batch(create)?;
+                None
+            }
+        };
         self.created.push((name.to_string(), key));
         if key.is_some() {
             let comment = format!("pgproof {}", cleanup::owner().to_line());
