@@ -30,8 +30,21 @@ pub enum Command {
     /// Replay migrations on a throwaway PostgreSQL: observe locks, rewrites and durations, check
     /// the static findings against them, and check that down migrations really reverse.
     Prove(ProveArgs),
-    /// Remove throwaway containers left by interrupted `pgproof prove` runs (label pgproof=throwaway).
-    Prune,
+    /// Remove what killed `pgproof prove` runs left: containers (label pgproof=throwaway), local
+    /// cluster directories with their servers, and (with --database-url) scratch databases. What a
+    /// live run on this host owns is spared.
+    Prune(PruneArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PruneArgs {
+    /// Also remove what is older than this, whoever owns it (`90s`, `30m`, `2h`, `1d`): for
+    /// leftovers of runs on other hosts, whose liveness cannot be checked from here.
+    #[arg(long, value_name = "DURATION")]
+    pub older_than: Option<String>,
+    /// Also drop stale `pgproof_*` scratch databases on this server (left by the url backend).
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -17,8 +17,10 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(args),
         Command::Audit(args) => commands::audit::run(args),
         Command::Prove(args) => commands::prove::run(args),
-        Command::Prune => commands::prove::prune(),
+        Command::Prune(args) => commands::prove::prune(args),
     };
+    // A SIGINT/SIGTERM being handled ends the process itself (130/143), after its cleanup.
+    pgproof::live::cleanup::wait_if_interrupted();
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),

@@ -38,9 +38,16 @@ fn execute(url: &str, sql: &str) {
         .expect("setup SQL runs");
 }
 
+/// A throwaway cluster that also listens on loopback TCP (its port; roles need their passwords):
+/// the tests that connect as other roles, with TLS or a password file, need TCP.
+fn tcp_cluster() -> LocalCluster {
+    LocalCluster::start_with(None, "-c listen_addresses=127.0.0.1")
+        .expect("a throwaway PostgreSQL starts")
+}
+
 /// A throwaway cluster with the shop fixture schema loaded in database `fixture`, and its URL.
 fn fixture_cluster() -> (LocalCluster, String) {
-    let cluster = LocalCluster::start(None).expect("a throwaway PostgreSQL starts");
+    let cluster = tcp_cluster();
     execute(&cluster.url("postgres"), "CREATE DATABASE fixture");
     let url = cluster.url("fixture");
     execute(
@@ -641,7 +648,7 @@ fn session_uses_tls(url: &str) -> Result<bool, String> {
 
 #[test]
 fn tls_modes_from_prefer_to_verify_full_and_the_password_file() {
-    let cluster = LocalCluster::start(None).expect("a throwaway PostgreSQL starts");
+    let cluster = tcp_cluster();
     // A CA and a server certificate for the name `db.internal` only (not `localhost`).
     let ca_key = rcgen::KeyPair::generate().unwrap();
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();

@@ -414,13 +414,25 @@ fn prune_removes_leftover_throwaway_containers() {
         return;
     }
     let _serial = CONTAINER_TESTS.lock().unwrap_or_else(|e| e.into_inner());
-    // A container as a killed run would leave it.
+    // A container as a killed run would leave it: its owner (an exited process) is gone.
+    let mut exited = Command::new("true").spawn().unwrap();
+    let dead_pid = exited.id();
+    exited.wait().unwrap();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
     let started = Command::new("docker")
         .args([
             "run",
             "-d",
             "--label",
             "pgproof=throwaway",
+            "--label",
+            "pgproof.run=0123456789abcdef",
+            "--label",
+            &format!("pgproof.pid={dead_pid}"),
+            "--label",
+            &format!("pgproof.host={}", host.trim()),
+            "--label",
+            "pgproof.started=1",
             "-e",
             "POSTGRES_PASSWORD=x",
             "pgproof-test/postgres:15",

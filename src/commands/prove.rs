@@ -2,17 +2,21 @@
 //! what the server showed next to what the rules claimed.
 
 use super::{emit, Outcome};
-use crate::cli::ProveArgs;
+use crate::cli::{ProveArgs, PruneArgs};
 use crate::config;
+use crate::live::cleanup::{Cleanup, Owner};
 use crate::prove::backend::{BackendOptions, Throwaway};
 use crate::prove::prove;
 use crate::source::{layout, Layout};
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Duration;
 
 pub fn run(args: &ProveArgs) -> Result<Outcome> {
+    // Before any throwaway resource exists: an interrupt at any moment removes what was made.
+    crate::live::cleanup::install()?;
     let config_path = match &args.config {
         Some(p) if !p.is_file() => bail!("config file `{}` does not exist", p.display()),
         Some(p) => Some(p.clone()),
@@ -132,13 +136,49 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
     })
 }
 
-/// `pgproof prune`: removes containers carrying pgproof's label (left by a run that was killed
-/// with SIGKILL, or a crashed engine connection). Local clusters live in temporary directories
-/// that the system cleans; their servers stop with the machine.
-pub fn prune() -> Result<Outcome> {
+/// `pgproof prune`: removes what killed runs left (SIGKILL, a crash): containers with pgproof's
+/// label, local cluster directories (`pgproof-pg-*` under the temporary directory) with their
+/// servers, and, given `--database-url`, `pgproof_*` scratch databases. What a live process on
+/// this host owns is spared, unless it is older than `--older-than`.
+pub fn prune(args: &PruneArgs) -> Result<Outcome> {
+    let older_than = match &args.older_than {
+        Some(text) => Some(parse_duration(text).with_context(|| {
+            format!("invalid --older-than `{text}` (expected a number with s, m, h or d)")
+        })?),
+        None => None,
+    };
+    let stale = |owner: Option<Owner>| match owner {
+        // Left by a pgproof that wrote no owner (or caught before writing it): its liveness and
+        // age are unknown, so only `--older-than` removes it.
+        None => older_than.is_some(),
+        Some(owner) => !owner.is_alive() || older_than.is_some_and(|limit| owner.age() >= limit),
+    };
+    let containers = prune_containers(&stale)?;
+    let clusters = prune_clusters(&stale);
+    let databases = match &args.database_url {
+        Some(url) => Some(prune_databases(url, &stale)?),
+        None => None,
+    };
+    let mut line =
+        format!("removed {containers} throwaway container(s), {clusters} local cluster(s)");
+    if let Some(n) = databases {
+        line.push_str(&format!(", {n} scratch database(s)"));
+    }
+    println!("{line}");
+    Ok(Outcome::Clean)
+}
+
+fn prune_containers(stale: &dyn Fn(Option<Owner>) -> bool) -> Result<usize> {
     let (key, value) = crate::live::container::LABEL;
-    let listed = std::process::Command::new("docker")
-        .args(["ps", "-aq", "--filter", &format!("label={key}={value}")])
+    let listed = Command::new("docker")
+        .args([
+            "ps",
+            "-a",
+            "--filter",
+            &format!("label={key}={value}"),
+            "--format",
+            "{{.ID}} run={{.Label \"pgproof.run\"}} pid={{.Label \"pgproof.pid\"}} host={{.Label \"pgproof.host\"}} started={{.Label \"pgproof.started\"}}",
+        ])
         .output()
         .context("cannot run `docker` (is Docker installed?)")?;
     if !listed.status.success() {
@@ -147,12 +187,17 @@ pub fn prune() -> Result<Outcome> {
             String::from_utf8_lossy(&listed.stderr).trim()
         );
     }
-    let ids: Vec<String> = String::from_utf8_lossy(&listed.stdout)
-        .split_whitespace()
-        .map(str::to_string)
+    let text = String::from_utf8_lossy(&listed.stdout);
+    let ids: Vec<&str> = text
+        .lines()
+        .filter_map(|line| {
+            let (id, labels) = line.split_once(' ').unwrap_or((line, ""));
+            stale(Owner::parse(labels)).then_some(id)
+        })
+        .filter(|id| !id.is_empty())
         .collect();
     if !ids.is_empty() {
-        let removed = std::process::Command::new("docker")
+        let removed = Command::new("docker")
             .args(["rm", "-f", "-v"])
             .args(&ids)
             .output()
@@ -164,6 +209,104 @@ pub fn prune() -> Result<Outcome> {
             );
         }
     }
-    println!("removed {} throwaway container(s)", ids.len());
-    Ok(Outcome::Clean)
+    Ok(ids.len())
+}
+
+/// Cluster directories under the temporary directory whose owner is gone: their postmaster is
+/// stopped and the directory removed.
+fn prune_clusters(stale: &dyn Fn(Option<Owner>) -> bool) -> usize {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let is_cluster = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(crate::live::local::DIR_PREFIX))
+            && dir.is_dir();
+        if !is_cluster {
+            continue;
+        }
+        let owner = std::fs::read_to_string(dir.join(crate::live::local::OWNER_FILE))
+            .ok()
+            .and_then(|t| Owner::parse(&t));
+        if stale(owner) {
+            crate::live::cleanup::remove(&Cleanup::LocalCluster {
+                dir: dir.clone(),
+                child: None,
+                postmaster: None,
+            });
+            if !dir.exists() {
+                removed += 1;
+            }
+        }
+    }
+    removed
+}
+
+/// `pgproof_*` databases whose owner comment names a run that is gone.
+fn prune_databases(url: &str, stale: &dyn Fn(Option<Owner>) -> bool) -> Result<usize> {
+    let target = crate::live::config(Some(url))?;
+    let described = crate::live::describe(&target);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let rows = runtime.block_on(async {
+        let client = crate::live::connect(&target).await?;
+        client
+            .query(
+                "SELECT datname::text, shobj_description(oid, 'pg_database') FROM pg_database WHERE datname LIKE 'pgproof\\_%'",
+                &[],
+            )
+            .await
+            .with_context(|| format!("cannot list databases on {described}"))
+    })?;
+    let mut removed = 0;
+    for row in rows {
+        let name: String = row.get(0);
+        let comment: Option<String> = row.get(1);
+        let owner = comment
+            .as_deref()
+            .and_then(|c| c.strip_prefix("pgproof "))
+            .and_then(Owner::parse);
+        if stale(owner) {
+            crate::live::cleanup::drop_scratch_database(url, &name)?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// `90s`, `30m`, `2h`, `1d`.
+fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let unit = text.chars().last()?;
+    let number: u64 = text[..text.len() - unit.len_utf8()].trim().parse().ok()?;
+    let seconds = match unit {
+        's' => number,
+        'm' => number.checked_mul(60)?,
+        'h' => number.checked_mul(3600)?,
+        'd' => number.checked_mul(86400)?,
+        _ => return None,
+    };
+    Some(Duration::from_secs(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_have_a_unit() {
+        assert_eq!(parse_duration("90s"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("30m"), Some(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("2h"), Some(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("1d"), Some(Duration::from_secs(86400)));
+        assert_eq!(parse_duration("10"), None);
+        assert_eq!(parse_duration("xh"), None);
+        assert_eq!(parse_duration(""), None);
+    }
 }

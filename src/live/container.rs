@@ -1,20 +1,23 @@
-//! A throwaway PostgreSQL in a container (testcontainers): any image that follows the official
-//! image's conventions (`POSTGRES_PASSWORD`, port 5432, "ready to accept connections" on stderr),
-//! such as `postgres:17` or the local `pgproof-test/postgres:<major>` built by
-//! `scripts/build-test-image.sh`. Containers carry the label `pgproof=throwaway` so leftovers can
-//! be found and removed; the container is removed when this value is dropped.
+//! A throwaway PostgreSQL in a container, started with the `docker` CLI: any image that follows
+//! the official image's conventions (`POSTGRES_PASSWORD`, port 5432), such as `postgres:17` or the
+//! local `pgproof-test/postgres:<major>` built by `scripts/build-test-image.sh`.
+//!
+//! The port is published on 127.0.0.1 only, and the superuser's password is random per run: it
+//! reaches `docker` through its environment (never its command line) and is never printed.
+//! Containers carry the label `pgproof=throwaway` and their owner (`pgproof.run`, `pgproof.pid`,
+//! `pgproof.host`, `pgproof.started`), so `pgproof prune` removes only what no live run owns; the
+//! container is removed when this value is dropped (or by `live::cleanup` on SIGINT/SIGTERM).
 
-use anyhow::{Context, Result};
+use super::cleanup::{self, Cleanup};
+use anyhow::{bail, Context, Result};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
 use std::time::Duration;
-use testcontainers::core::{ContainerPort, WaitFor};
-use testcontainers::runners::AsyncRunner;
-use testcontainers::{ContainerAsync, GenericImage, ImageExt};
 
 /// The label every pgproof container carries (`docker ps --filter label=pgproof=throwaway`).
 pub const LABEL: (&str, &str) = ("pgproof", "throwaway");
-/// The superuser and its password inside throwaway containers (they listen on loopback only).
+/// The superuser inside throwaway containers.
 pub const USER: &str = "postgres";
-const PASSWORD: &str = "pgproof";
 
 /// The image tag `scripts/build-test-image.sh <major>` builds.
 pub fn local_image(major: u32) -> String {
@@ -22,9 +25,12 @@ pub fn local_image(major: u32) -> String {
 }
 
 pub struct ContainerCluster {
-    container: Option<ContainerAsync<GenericImage>>,
+    id: String,
+    /// `label=pgproof.instance=<random>`: finds this container even before its id is known.
+    filter: String,
     runtime: tokio::runtime::Runtime,
     port: u16,
+    password: String,
     image: String,
     cleanup: u64,
 }
@@ -33,41 +39,95 @@ impl ContainerCluster {
     /// Starts `image` (`name:tag`) and waits until the server accepts connections, for at most
     /// `timeout`. Fails with a clear message when the engine is unreachable or the image missing.
     pub fn start(image: &str, timeout: Duration) -> Result<ContainerCluster> {
-        let (name, tag) = image.rsplit_once(':').unwrap_or((image, "latest"));
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
+        let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .context("cannot start the async runtime")?;
-        let request = GenericImage::new(name, tag)
-            .with_exposed_port(ContainerPort::Tcp(5432))
-            .with_wait_for(WaitFor::message_on_stderr(
-                "database system is ready to accept connections",
-            ))
-            .with_env_var("POSTGRES_PASSWORD", PASSWORD)
-            .with_env_var("POSTGRES_HOST_AUTH_METHOD", "scram-sha-256")
-            .with_label(LABEL.0, LABEL.1)
-            .with_startup_timeout(timeout);
-        let container = runtime
-            .block_on(request.start())
-            .with_context(|| format!("cannot start a container from image `{image}` (is the Docker engine running, and is the image present? `scripts/build-test-image.sh` builds pgproof-test/postgres:<major> without a registry)"))?;
-        let cleanup = super::cleanup::register(super::cleanup::Cleanup::Container {
-            id: container.id().to_string(),
+        let password = cleanup::random_hex(24)?;
+        let owner = cleanup::owner();
+        let instance = cleanup::random_hex(8)?;
+        let mut command = Command::new("docker");
+        command
+            .arg("run")
+            .arg("--detach")
+            .args(["--label", &format!("{}={}", LABEL.0, LABEL.1)])
+            .args(["--label", &format!("pgproof.run={}", owner.run)])
+            .args(["--label", &format!("pgproof.instance={instance}")])
+            .args(["--label", &format!("pgproof.pid={}", owner.pid)])
+            .args(["--label", &format!("pgproof.host={}", owner.host)])
+            .args(["--label", &format!("pgproof.started={}", owner.started)])
+            .args(["--publish", "127.0.0.1::5432"])
+            // `-e NAME` without a value: docker takes it from its own environment.
+            .args(["--env", "POSTGRES_PASSWORD"])
+            .args(["--env", "POSTGRES_HOST_AUTH_METHOD=scram-sha-256"])
+            .arg(image)
+            .env("POSTGRES_PASSWORD", &password)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0);
+        let filter = format!("label=pgproof.instance={instance}");
+        // Registered by its label before `docker run` is sent, so a signal while it is in flight
+        // still finds the container once it exists.
+        let (child, cleanup) = cleanup::register_with(|| {
+            let child = command
+                .spawn()
+                .context("cannot run `docker` (is Docker installed?)")?;
+            let entry = Cleanup::Container {
+                filter: filter.clone(),
+                client: Some(child.id()),
+            };
+            Ok((child, entry))
+        })?;
+        let out = child.wait_with_output();
+        cleanup::wait_if_interrupted();
+        cleanup::with(cleanup, |entry| {
+            if let Some(Cleanup::Container { client, .. }) = entry {
+                *client = None;
+            }
         });
-        let port = runtime
-            .block_on(container.get_host_port_ipv4(5432))
-            .context("the container exposes no port 5432")?;
-        let cluster = ContainerCluster {
-            container: Some(container),
+        let out = out.context("`docker run` did not finish")?;
+        let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let mut cluster = ContainerCluster {
+            id,
+            filter,
             runtime,
-            port,
+            port: 0,
+            password,
             image: image.to_string(),
             cleanup,
         };
-        // The official image restarts the server once after initialisation: wait until a real
-        // connection succeeds, not only for the log line.
+        if !out.status.success() || cluster.id.is_empty() {
+            bail!(
+                "cannot start a container from image `{image}` (is the Docker engine running, and is the image present? `scripts/build-test-image.sh` builds pgproof-test/postgres:<major> without a registry): {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        cluster.port = cluster.published_port()?;
+        // The official image restarts the server once after initialisation (listening on no TCP
+        // port meanwhile): wait until a real connection succeeds.
         cluster.wait_until_ready(timeout)?;
         Ok(cluster)
+    }
+
+    /// The loopback port Docker picked for 5432.
+    fn published_port(&self) -> Result<u16> {
+        let out = Command::new("docker")
+            .args(["port", &self.id, "5432/tcp"])
+            .output()
+            .context("cannot run `docker port`")?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix("127.0.0.1:"))
+            .and_then(|p| p.parse().ok())
+            .with_context(|| {
+                format!(
+                    "container {} publishes no loopback port for 5432: {}{}",
+                    self.short_id(),
+                    text.trim(),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                )
+            })
     }
 
     fn wait_until_ready(&self, timeout: Duration) -> Result<()> {
@@ -83,9 +143,17 @@ impl ContainerCluster {
             match attempt {
                 Ok(()) => return Ok(()),
                 Err(e) if std::time::Instant::now() >= deadline => {
-                    return Err(e).with_context(|| {
-                        format!("the server in `{}` did not accept connections", self.image)
-                    })
+                    cleanup::wait_if_interrupted();
+                    let logs = Command::new("docker")
+                        .args(["logs", "--tail", "10", &self.id])
+                        .output()
+                        .map(|o| String::from_utf8_lossy(&o.stderr).trim().to_string())
+                        .unwrap_or_default();
+                    bail!(
+                        "the server in `{}` did not accept connections within {} s ({e}):\n{logs}",
+                        self.image,
+                        timeout.as_secs()
+                    );
                 }
                 Err(_) => std::thread::sleep(Duration::from_millis(100)),
             }
@@ -98,28 +166,31 @@ impl ContainerCluster {
 
     /// The container's id (`docker ps --filter label=pgproof=throwaway` lists it).
     pub fn id(&self) -> &str {
-        self.container.as_ref().map_or("", |c| c.id())
+        &self.id
+    }
+
+    fn short_id(&self) -> &str {
+        self.id.get(..12).unwrap_or(&self.id)
     }
 
     pub fn image(&self) -> &str {
         &self.image
     }
 
-    /// A connection string for `database` as the superuser (loopback, throwaway password).
+    /// A connection string for `database` as the superuser (loopback, random password).
     pub fn url(&self, database: &str) -> String {
         format!(
-            "postgresql://{USER}:{PASSWORD}@127.0.0.1:{}/{database}?sslmode=disable",
-            self.port
+            "postgresql://{USER}:{}@127.0.0.1:{}/{database}?sslmode=disable",
+            self.password, self.port
         )
     }
 }
 
 impl Drop for ContainerCluster {
     fn drop(&mut self) {
-        super::cleanup::done(self.cleanup);
-        if let Some(container) = self.container.take() {
-            // Remove it now, inside our runtime, rather than relying on a background drop task.
-            let _ = self.runtime.block_on(container.rm());
-        }
+        // Remove first, deregister last: a signal in between still finds it.
+        // By label: a container whose `docker run` failed after creating it has no id here.
+        cleanup::remove_containers(&self.filter);
+        cleanup::done(self.cleanup);
     }
 }

@@ -2,6 +2,7 @@
 //! scratch databases on a server the user names. One type, torn down on drop (and on SIGINT/SIGTERM
 //! through `live::cleanup`).
 
+use crate::live::cleanup;
 use crate::live::container::{local_image, ContainerCluster};
 use crate::live::local::LocalCluster;
 use anyhow::{bail, Context, Result};
@@ -44,8 +45,9 @@ pub struct Throwaway {
     server: Server,
     /// One line: which backend, and why.
     pub description: String,
-    /// Scratch databases created on a user's server, dropped on drop.
-    created: Vec<String>,
+    /// Scratch databases created by this run, with their signal-time cleanup registration on a
+    /// user's server (the other backends vanish whole).
+    created: Vec<(String, Option<u64>)>,
     /// SQL run in every scratch database before the migrations (`--init-sql`: extensions, roles).
     pub init_sql: Option<String>,
 }
@@ -110,18 +112,16 @@ impl Throwaway {
     /// Creates an empty database (`pgproof_<tag>_<random>`) and returns its name.
     pub fn create_database(&mut self, tag: &str, client: &super::exec::Conn) -> Result<String> {
         let name = format!(
-            "pgproof_{}_{:08x}",
+            "pgproof_{}_{}",
             tag.chars()
                 .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
                 .take(20)
                 .collect::<String>()
                 .to_lowercase(),
-            random()
+            crate::live::cleanup::random_hex(4)?
         );
-        client
-            .execute_batch(&format!("CREATE DATABASE {name}"))
+        self.create(&name, &format!("CREATE DATABASE {name}"), client)
             .with_context(|| format!("cannot create the scratch database {name}"))?;
-        self.created.push(name.clone());
         Ok(name)
     }
 
@@ -132,18 +132,57 @@ impl Throwaway {
         name: &str,
         client: &super::exec::Conn,
     ) -> Result<()> {
-        client
-            .execute_batch(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
-            .with_context(|| format!("cannot clone {template} into {name}"))?;
-        self.created.push(name.to_string());
+        self.create(
+            name,
+            &format!("CREATE DATABASE {name} TEMPLATE {template}"),
+            client,
+        )
+        .with_context(|| format!("cannot clone {template} into {name}"))
+    }
+
+    /// Runs `create` (a `CREATE DATABASE name`). On a user's server the statement runs under the
+    /// signal-time registry's lock and the database is registered in the same step, so an interrupt
+    /// either comes before it or drops it; it is then commented with its owner (`pgproof prune
+    /// --database-url` reads the comment).
+    fn create(&mut self, name: &str, create: &str, client: &super::exec::Conn) -> Result<()> {
+        let key = match &self.server {
+            Server::Url { admin } => {
+                let entry = cleanup::Cleanup::ScratchDatabase {
+                    admin_url: admin.clone(),
+                    name: name.to_string(),
+                };
+                let ((), key) = cleanup::register_with(|| {
+                    client.execute_batch(create)?;
+                    Ok(((), entry))
+                })?;
+                Some(key)
+            }
+            _ => {
+                client.execute_batch(create)?;
+                None
+            }
+        };
+        self.created.push((name.to_string(), key));
+        if key.is_some() {
+            let comment = format!("pgproof {}", cleanup::owner().to_line());
+            client
+                .execute_batch(&format!(
+                    "COMMENT ON DATABASE {name} IS {}",
+                    crate::syntax::quote_literal(&comment)
+                ))
+                .with_context(|| format!("cannot comment on the scratch database {name}"))?;
+        }
         Ok(())
     }
 
     /// Drops a scratch database this run created.
     pub fn drop_database(&mut self, name: &str, client: &super::exec::Conn) {
-        if let Some(i) = self.created.iter().position(|n| n == name) {
+        if let Some(i) = self.created.iter().position(|(n, _)| n == name) {
             let _ = client.execute_batch(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            self.created.remove(i);
+            let (_, key) = self.created.remove(i);
+            if let Some(key) = key {
+                cleanup::done(key);
+            }
         }
     }
 
@@ -153,9 +192,13 @@ impl Throwaway {
             return;
         }
         if let Ok(client) = super::exec::Conn::connect(&self.admin_url()) {
-            for name in std::mem::take(&mut self.created) {
+            for (name, key) in std::mem::take(&mut self.created) {
                 let _ =
                     client.execute_batch(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                // Dropped first, deregistered last: a signal in between still finds it.
+                if let Some(key) = key {
+                    cleanup::done(key);
+                }
             }
         }
     }
@@ -258,17 +301,6 @@ fn replace_database(url: &str, database: &str) -> String {
             .collect();
         format!("{} dbname={database}", kept.join(" "))
     }
-}
-
-fn random() -> u32 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    h.finish() as u32
 }
 
 #[cfg(test)]
