@@ -243,9 +243,11 @@ fn mutated_fixtures_never_break_lint_or_any_report() {
         let mut failures = vec![];
         let mut ran = 0u64;
         while ran < cases && deadline.is_none_or(|d| Instant::now() < d) {
-            let mut settings = Settings::default();
-            settings.pg_version = *rng.pick(&[12, 13, 14, 15, 16, 17, 18]);
-            settings.require_statement_timeout = rng.below(4) == 0;
+            let settings = Settings {
+                pg_version: *rng.pick(&[12, 13, 14, 15, 16, 17, 18]),
+                require_statement_timeout: rng.below(4) == 0,
+                ..Settings::default()
+            };
             let texts: Vec<String> = (0..1 + rng.below(3))
                 .map(|_| {
                     let seed_text = rng.pick(&seeds).clone();
