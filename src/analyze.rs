@@ -591,14 +591,17 @@ fn finish(
         };
         let text = &set.files[file].text;
         let index = indexes[file].get_or_init(|| LineIndex::new(text));
-        let start = index.position(text, diag.span.start);
-        let end = index.position(text, diag.span.end.max(diag.span.start));
+        // Every span leaves here on character boundaries of its file, whatever byte arithmetic
+        // made it: reports slice the text with it.
+        let span = diag.span.on_char_boundaries(text);
+        let start = index.position(text, span.start);
+        let end = index.position(text, span.end);
         findings.push(Finding {
             rule: meta.id.to_string(),
             severity,
             category: meta.category.name().to_string(),
             file: set.files[file].path.clone(),
-            span: diag.span,
+            span,
             start,
             end,
             migration,

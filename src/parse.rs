@@ -239,11 +239,15 @@ fn parse_piecewise(sql: &str, lexed: &Lexed, out: &mut ParsedText, from: usize) 
                             offset
                         };
                         let at = span.start + offset;
-                        let token_end = sql[at..span.end]
+                        // The token runs to the next separator; a separator at the cursor (a
+                        // stray U+00A0 between statements) is itself the token, whole.
+                        let token = &sql[at..span.end];
+                        let first_len = token.chars().next().map_or(0, char::len_utf8);
+                        let token_end = token
                             .find(|c: char| {
                                 c.is_whitespace() || c == ';' || c == ',' || c == '(' || c == ')'
                             })
-                            .map_or(span.end, |n| at + n.max(1));
+                            .map_or(span.end, |n| at + n.max(first_len));
                         out.errors.push(SyntaxError {
                             span: Span::new(at, token_end.min(span.end).max(at)),
                             message,

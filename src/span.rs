@@ -22,6 +22,27 @@ impl Span {
     pub fn is_empty(&self) -> bool {
         self.end == self.start
     }
+
+    /// This span widened to whole characters of `text` and clamped to it: the start moves back to
+    /// the start of the character it falls in, the end forward to the end of its character.
+    /// Slicing `text` with the result never panics.
+    pub fn on_char_boundaries(self, text: &str) -> Span {
+        let start = floor_char_boundary(text, self.start);
+        let mut end = self.end.clamp(start, text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        Span { start, end }
+    }
+}
+
+/// The largest character boundary of `text` at or before `offset` (`text.len()` past the end).
+pub fn floor_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
 }
 
 /// A 1-based line and column.
@@ -47,10 +68,7 @@ impl LineIndex {
     /// The position of `offset` in `text` (the same text this index was built from).
     /// Offsets past the end or inside a multi-byte character are clamped to a character boundary.
     pub fn position(&self, text: &str, offset: usize) -> Position {
-        let mut offset = offset.min(text.len());
-        while offset > 0 && !text.is_char_boundary(offset) {
-            offset -= 1;
-        }
+        let offset = floor_char_boundary(text, offset);
         let line = match self.line_starts.binary_search(&offset) {
             Ok(line) => line,
             Err(next) => next - 1,
@@ -83,5 +101,17 @@ mod tests {
         assert_eq!(index.position(text, 0), Position { line: 1, column: 1 });
         assert_eq!(index.position(text, 10), Position { line: 2, column: 1 });
         assert_eq!(index.position(text, 10_000).line, 2);
+    }
+
+    #[test]
+    fn spans_widen_to_whole_characters() {
+        // `\u{a0}` is two bytes, `\u{3000}` three.
+        let text = "a\u{a0}b\u{3000}";
+        assert_eq!(Span::new(2, 2).on_char_boundaries(text), Span::new(1, 3));
+        assert_eq!(Span::new(1, 2).on_char_boundaries(text), Span::new(1, 3));
+        assert_eq!(Span::new(0, 5).on_char_boundaries(text), Span::new(0, 7));
+        assert_eq!(Span::new(6, 99).on_char_boundaries(text), Span::new(4, 7));
+        assert_eq!(Span::new(50, 99).on_char_boundaries(text), Span::new(7, 7));
+        assert_eq!(floor_char_boundary(text, 5), 4);
     }
 }

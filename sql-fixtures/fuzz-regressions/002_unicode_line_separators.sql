@@ -1,0 +1,3 @@
+CREATE TABLE t (id int);
+-- a note still the note
+CREATE INDEX i ON t (id); 

@@ -1,0 +1,3 @@
+CREATE TABLE t (id int);
+CREATE INDEX i　ON t (id);
+CREATE INDEX j ON t (id) ;

@@ -1,0 +1,3 @@
+CREATE TABLE t (id int);
+-- a bcd
+SELEC 1;
