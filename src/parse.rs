@@ -131,6 +131,7 @@ fn parse_by_runs(
         while j < pieces.len()
             && pieces[j].2 == query
             && pieces[j].1 - pieces[i].0 <= limits.run_bytes
+            && pieces[j].1 - pieces[j].0 <= limits.statement_bytes
         {
             j += 1;
         }
@@ -229,9 +230,9 @@ fn parse_piecewise(sql: &str, lexed: &Lexed, out: &mut ParsedText, from: usize, 
             out.aborted.push(SyntaxError {
                 span: Span::new(span.start, span.start),
                 message: format!(
-                    "the statement is {} MiB, over the {} MiB pgproof parses in one statement; it was skipped",
-                    piece.len().div_ceil(1024 * 1024),
-                    limits.statement_bytes / (1024 * 1024)
+                    "the statement is {}, over the {} pgproof parses in one statement; it was skipped",
+                    size(piece.len()),
+                    size(limits.statement_bytes)
                 ),
             });
             i += 1;
@@ -343,6 +344,15 @@ fn parse_piecewise(sql: &str, lexed: &Lexed, out: &mut ParsedText, from: usize, 
     }
 }
 
+/// `bytes` in MiB, or KiB under a MiB, rounded up.
+fn size(bytes: usize) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MiB", bytes.div_ceil(1 << 20))
+    } else {
+        format!("{} KiB", bytes.div_ceil(1 << 10))
+    }
+}
+
 /// The statement at `span` that the parser gave up on for lack of resources.
 fn aborted_at(span: Span, message: String) -> SyntaxError {
     SyntaxError {
@@ -416,6 +426,8 @@ enum Split {
 /// Statement boundaries in `input` from PostgreSQL's grammar, without building a tree for the
 /// caller.
 fn split_statements(input: &str) -> Split {
+    #[cfg(test)]
+    tests::note_call(input.len());
     let Ok(c_input) = std::ffi::CString::new(input) else {
         return Split::Error(input.find('\0').unwrap_or(0), "NUL byte in SQL text".into());
     };
@@ -507,6 +519,8 @@ fn parse_model_tree(input: &str) -> Parsed {
 
 fn parse_tree_for(input: &str, for_model: bool) -> Parsed {
     use prost::Message;
+    #[cfg(test)]
+    tests::note_call(input.len());
     let Ok(c_input) = std::ffi::CString::new(input) else {
         // Callers reject text with NUL bytes before parsing.
         return Parsed::Error(input.find('\0').unwrap_or(0), "NUL byte in SQL text".into());
@@ -631,6 +645,178 @@ mod ffi {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// The longest text handed to the parser in one call on this thread.
+        static LONGEST_CALL: Cell<usize> = const { Cell::new(0) };
+    }
+
+    pub(super) fn note_call(len: usize) {
+        LONGEST_CALL.with(|longest| longest.set(longest.get().max(len)));
+    }
+
+    /// Parses with `limits`, returning the result and the longest text of one parser call.
+    fn parse_measured(sql: &str, limits: Limits) -> (ParsedText, usize) {
+        LONGEST_CALL.with(|longest| longest.set(0));
+        let parsed = parse_sql_limited(sql, limits);
+        (parsed, LONGEST_CALL.with(Cell::get))
+    }
+
+    /// Statements as comparable text: span and model.
+    fn shown(parsed: &ParsedText) -> Vec<String> {
+        parsed
+            .statements
+            .iter()
+            .map(|s| format!("{:?} {:?}", s.span, s.kind))
+            .collect()
+    }
+
+    #[test]
+    fn runs_are_cut_by_bytes_and_give_what_one_call_gives() {
+        let mut sql = String::new();
+        for n in 0..400 {
+            sql.push_str(&format!(
+                "CREATE TABLE t{n} (id int PRIMARY KEY, note text);\nALTER TABLE t{n} ADD COLUMN b int;\n\
+                 INSERT INTO t{n} (id, note) VALUES {};\n",
+                (0..40)
+                    .map(|i| format!("({i}, 'n{i}')"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            if n == 300 {
+                sql.push_str("SELECT 1; SHOW search_path;\n");
+            }
+        }
+        // One statement longer than a run is parsed alone.
+        let long_insert = format!(
+            "INSERT INTO t0 (id) VALUES {}",
+            (0..30_000)
+                .map(|i| format!("({i})"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        assert!(long_insert.len() > RUN_BYTES);
+        sql.push_str(&long_insert);
+        sql.push_str(";\nCREATE INDEX t1_b_idx ON t1 (b);\n");
+        let count = 400 * 3 + 2 + 2;
+        let unbounded = Limits {
+            run_bytes: usize::MAX,
+            ..Limits::default()
+        };
+        let (whole, longest_whole) = parse_measured(&sql, unbounded);
+        let (runs, longest) = parse_measured(&sql, Limits::default());
+        // Unbounded, the 300 iterations before the query are one call.
+        assert!(longest_whole > 2 * RUN_BYTES, "{longest_whole}");
+        // (with the line break before it)
+        let alone = long_insert.len()..=long_insert.len() + 1;
+        assert!(alone.contains(&longest), "{longest}");
+        assert!(runs.errors.is_empty() && runs.aborted.is_empty());
+        assert_eq!(runs.statements.len(), count);
+        assert_eq!(shown(&runs), shown(&whole));
+        // Without the long statement, no call is longer than a run.
+        let short = &sql[..sql.find(&long_insert).unwrap()];
+        let (_, longest) = parse_measured(short, Limits::default());
+        assert!(longest <= RUN_BYTES, "{longest}");
+        // The same after a syntax error, statement by statement.
+        let broken = format!("CREATE TABL oops;\n{sql}");
+        let (piecewise, longest) = parse_measured(&broken, Limits::default());
+        assert_eq!(piecewise.statements.len(), count);
+        assert!(alone.contains(&longest), "{longest}");
+    }
+
+    #[test]
+    fn a_statement_over_the_limit_is_not_parsed_and_the_others_are() {
+        let rows = (0..200)
+            .map(|i| format!("({i})"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "CREATE TABLE a (id int);\nINSERT INTO a VALUES {rows};\nCREATE TABLE b (id int);\nSELECT {rows};\n"
+        );
+        let limits = Limits {
+            statement_bytes: 1000,
+            ..Limits::default()
+        };
+        let (parsed, longest) = parse_measured(&sql, limits);
+        assert!(longest <= 1000, "{longest}");
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        assert_eq!(
+            texts(&sql, &parsed),
+            vec!["CREATE TABLE a (id int)", "CREATE TABLE b (id int)"]
+        );
+        let starts: Vec<usize> = parsed.aborted.iter().map(|a| a.span.start).collect();
+        assert_eq!(
+            starts,
+            vec![sql.find("INSERT").unwrap(), sql.find("SELECT").unwrap()]
+        );
+        assert!(
+            parsed.aborted[0]
+                .message
+                .contains("is 2 KiB, over the 1 KiB"),
+            "{}",
+            parsed.aborted[0].message
+        );
+        // At the limit, it is parsed.
+        let at_limit = Limits {
+            statement_bytes: sql.len(),
+            ..Limits::default()
+        };
+        let (parsed, _) = parse_measured(&sql, at_limit);
+        assert_eq!(parsed.statements.len(), 4);
+        assert!(parsed.aborted.is_empty());
+    }
+
+    #[test]
+    fn the_model_tree_of_an_insert_keeps_one_row() {
+        let rows = "INSERT INTO a (id) VALUES (1), (2), (3)";
+        let Parsed::Tree(model) = parse_model_tree(rows) else {
+            panic!("parses");
+        };
+        let Parsed::Tree(full) = parse_tree(rows) else {
+            panic!("parses");
+        };
+        let values = |tree: &protobuf::ParseResult| match tree.stmts[0]
+            .stmt
+            .as_ref()
+            .and_then(|s| s.node.as_ref())
+        {
+            Some(protobuf::node::Node::InsertStmt(insert)) => {
+                match insert.select_stmt.as_ref().and_then(|s| s.node.as_ref()) {
+                    Some(protobuf::node::Node::SelectStmt(select)) => select.values_lists.len(),
+                    _ => panic!("a VALUES list"),
+                }
+            }
+            _ => panic!("an INSERT"),
+        };
+        assert_eq!((values(&model), values(&full)), (1, 3));
+        let lowered = |tree: &protobuf::ParseResult| {
+            format!(
+                "{:?}",
+                syntax::lower(tree.stmts[0].stmt.as_ref().unwrap().node.as_ref().unwrap())
+            )
+        };
+        assert_eq!(lowered(&model), lowered(&full));
+        assert!(matches!(
+            parse_sql("INSERT INTO a SELECT 1; INSERT INTO a VALUES (1), (2)").statements[..],
+            [
+                ParsedStatement {
+                    kind: StmtKind::Insert {
+                        has_select: true,
+                        ..
+                    },
+                    ..
+                },
+                ParsedStatement {
+                    kind: StmtKind::Insert {
+                        has_select: false,
+                        ..
+                    },
+                    ..
+                }
+            ]
+        ));
+    }
 
     /// The text of each statement found.
     fn texts<'a>(sql: &'a str, parsed: &ParsedText) -> Vec<&'a str> {
