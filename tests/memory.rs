@@ -56,6 +56,8 @@ struct Run {
 
 /// Runs `pgproof lint --format json dir` on one worker thread, with the address space limited to
 /// `limit_bytes` when given, and measures its peak resident memory.
+// The child is reaped by `wait4` (which also gives its resource usage), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn lint(dir: &Path, limit_bytes: Option<u64>) -> Run {
     let out = dir.with_extension("stdout");
     let err = dir.with_extension("stderr");

@@ -9,6 +9,10 @@
  * from pg_query.proto via the generated pgproof_tags.h) without building it first. The Rust side
  * decodes it with the same prost types, and a test checks that both writers give the same tree.
  *
+ * It also runs the raw parser itself (pgproof_parse_protobuf, pgproof_split) inside one PG_TRY that
+ * covers libpg_query's error handling too: an error outside any PG_TRY is FATAL, and libpg_query's
+ * FATAL prints on stdout and exits the process. Out of memory is reported as a resource error.
+ *
  * Nested messages get a fixed 5-byte length (a varint padded with continuation bytes, which
  * protobuf decoders accept), so nothing is written twice or moved.
  */
