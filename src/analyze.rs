@@ -27,6 +27,11 @@ pub struct Stats {
     pub unmodelled_kinds: BTreeMap<String, usize>,
     /// Application queries checked (after de-duplication).
     pub queries: usize,
+    /// Statements the parser gave up on for lack of resources (out of memory, over the size limit
+    /// of one statement), each as a message naming the file and line: not findings but an
+    /// operational error, which `lint` reports once the findings are out (exit 2).
+    #[serde(skip)]
+    pub parse_aborts: Vec<String>,
 }
 
 impl Stats {
@@ -36,6 +41,7 @@ impl Stats {
         self.statements += other.statements;
         self.unmodelled_statements += other.unmodelled_statements;
         self.queries += other.queries;
+        self.parse_aborts.extend(other.parse_aborts.iter().cloned());
         for (k, v) in &other.unmodelled_kinds {
             *self.unmodelled_kinds.entry(k.clone()).or_default() += v;
         }
@@ -203,6 +209,7 @@ pub fn analyze(
         if let Some((part, parsed)) = &up {
             up_file = Some(part.file);
             note_parse(
+                set,
                 part,
                 parsed,
                 &mut raw,
@@ -335,6 +342,7 @@ pub fn analyze(
         }
         if let Some((part, parsed)) = &down {
             note_parse(
+                set,
                 part,
                 parsed,
                 &mut raw,
@@ -414,6 +422,7 @@ pub fn analyze(
 }
 
 fn note_parse(
+    set: &MigrationSet,
     part: &SqlPart,
     parsed: &ParsedText,
     raw: &mut Vec<(usize, Option<String>, Diagnostic)>,
@@ -421,6 +430,19 @@ fn note_parse(
     suppressions: &mut Vec<(usize, Suppression)>,
     migration: Option<&str>,
 ) {
+    if !parsed.aborted.is_empty() {
+        let file = &set.files[part.file];
+        let lines = LineIndex::new(&file.text);
+        for aborted in &parsed.aborted {
+            let at = lines.position(&file.text, aborted.span.start);
+            stats.parse_aborts.push(format!(
+                "cannot parse `{}` at line {}: {}",
+                file.path.display(),
+                at.line,
+                aborted.message
+            ));
+        }
+    }
     for error in &parsed.errors {
         raw.push((
             part.file,

@@ -25,11 +25,49 @@ pub struct SyntaxError {
 pub struct ParsedText {
     pub statements: Vec<ParsedStatement>,
     pub errors: Vec<SyntaxError>,
+    /// Statements the parser could not read for lack of resources (out of memory, over the size
+    /// limit of one statement): not the SQL's fault, and not a finding, but an operational error.
+    /// The statements around them are still parsed.
+    pub aborted: Vec<SyntaxError>,
     pub lexed: Lexed,
+}
+
+/// How much text one call into PostgreSQL's parser may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Statements are parsed in runs of at most this many bytes (a longer statement alone): the
+    /// parser's tree, its encoding and our decoded copy of one call take a few hundred times the
+    /// text, so the run, not the file, bounds them.
+    pub run_bytes: usize,
+    /// A statement longer than this is not handed to the parser at all (see [`MAX_STATEMENT_BYTES`]).
+    pub statement_bytes: usize,
+}
+
+/// Runs of 128 KiB keep one call's trees to a few tens of MiB, and are still long enough that the
+/// cost of a call is spread over hundreds of statements.
+pub const RUN_BYTES: usize = 128 * 1024;
+
+/// The longest statement pgproof parses. Parsing costs a few hundred bytes of memory per byte of
+/// SQL (a 64 MiB statement would need tens of GB), and PostgreSQL's own parser cannot go far
+/// beyond it either: no allocation may exceed 1 GB, and a string literal's buffer doubles.
+pub const MAX_STATEMENT_BYTES: usize = 64 * 1024 * 1024;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            run_bytes: RUN_BYTES,
+            statement_bytes: MAX_STATEMENT_BYTES,
+        }
+    }
 }
 
 /// Parses `text`. The text must not contain NUL bytes (callers reject such files first).
 pub fn parse_sql(text: &str) -> ParsedText {
+    parse_sql_limited(text, Limits::default())
+}
+
+/// [`parse_sql`] with the limits given (tests lower them).
+pub fn parse_sql_limited(text: &str, limits: Limits) -> ParsedText {
     let lexed = lex::lex(text);
     let blanked;
     let sql: &str = if lexed.meta_commands.is_empty() {
@@ -39,8 +77,8 @@ pub fn parse_sql(text: &str) -> ParsedText {
         &blanked
     };
     let mut out = ParsedText::default();
-    if let Err(from) = parse_by_runs(sql, &lexed, &mut out) {
-        parse_piecewise(sql, &lexed, &mut out, from);
+    if let Err(from) = parse_by_runs(sql, &lexed, &mut out, limits) {
+        parse_piecewise(sql, &lexed, &mut out, from, limits);
     }
     out.lexed = lexed;
     out
@@ -54,9 +92,18 @@ pub fn parse_sql(text: &str) -> ParsedText {
 /// syntax error, an undecodable tree, or a cut the grammar does not confirm (a semicolon inside a
 /// `BEGIN ATOMIC` body), for the caller to go statement by statement.
 ///
+/// A run ends where the next statement would take it over [`Limits::run_bytes`]; a statement over
+/// [`Limits::statement_bytes`], or a run the parser has no memory for, also goes statement by
+/// statement.
+///
 /// On such a failure the statements of the runs before it are kept (each run the grammar read
 /// whole is confirmed), and the error gives the byte offset to go on from.
-fn parse_by_runs(sql: &str, lexed: &Lexed, out: &mut ParsedText) -> Result<(), usize> {
+fn parse_by_runs(
+    sql: &str,
+    lexed: &Lexed,
+    out: &mut ParsedText,
+    limits: Limits,
+) -> Result<(), usize> {
     if lexed.unterminated.is_some() {
         return Err(0);
     }
@@ -77,15 +124,22 @@ fn parse_by_runs(sql: &str, lexed: &Lexed, out: &mut ParsedText) -> Result<(), u
     let mut i = 0;
     while i < pieces.len() {
         let query = pieces[i].2;
+        if pieces[i].1 - pieces[i].0 > limits.statement_bytes {
+            return Err(pieces[i].0);
+        }
         let mut j = i + 1;
-        while j < pieces.len() && pieces[j].2 == query {
+        while j < pieces.len()
+            && pieces[j].2 == query
+            && pieces[j].1 - pieces[i].0 <= limits.run_bytes
+            && pieces[j].1 - pieces[j].0 <= limits.statement_bytes
+        {
             j += 1;
         }
         let run = Span::new(pieces[i].0, pieces[j - 1].1);
         let text = &sql[run.start..run.end];
         if query {
             match split_statements(text) {
-                Ok(found) if found.len() == j - i => {}
+                Split::Bounds(found) if found.len() == j - i => {}
                 _ => return Err(run.start),
             }
             for &(start, end, _) in &pieces[i..j] {
@@ -95,9 +149,11 @@ fn parse_by_runs(sql: &str, lexed: &Lexed, out: &mut ParsedText) -> Result<(), u
                 });
             }
         } else {
-            match parse_tree(text) {
+            match parse_model_tree(text) {
                 Parsed::Tree(parsed) => push_parsed(sql, run, &parsed, out),
-                Parsed::Error(..) | Parsed::Undecodable => return Err(run.start),
+                Parsed::Error(..) | Parsed::Undecodable | Parsed::Failed(_) => {
+                    return Err(run.start)
+                }
             }
         }
         i = j;
@@ -145,8 +201,9 @@ fn push_parsed(sql: &str, span: Span, parsed: &protobuf::ParseResult, out: &mut 
 }
 
 /// Parses statement by statement, from byte `from` (a statement boundary), so one error does not
-/// hide the others.
-fn parse_piecewise(sql: &str, lexed: &Lexed, out: &mut ParsedText, from: usize) {
+/// hide the others. A statement over the size limit, or one the parser runs out of memory on, is
+/// recorded in [`ParsedText::aborted`] and skipped.
+fn parse_piecewise(sql: &str, lexed: &Lexed, out: &mut ParsedText, from: usize, limits: Limits) {
     let limit = lexed.unterminated.map_or(sql.len(), |(span, _)| span.start);
     // Split at top-level semicolons (our lexer knows quotes and comments); a piece that does not
     // parse alone is retried joined with the following ones (e.g. `BEGIN ATOMIC ... END` bodies).
@@ -169,9 +226,21 @@ fn parse_piecewise(sql: &str, lexed: &Lexed, out: &mut ParsedText, from: usize) 
         let mut located = None;
         let mut joined = None;
         let piece = &sql[span.start..span.end];
+        if piece.len() > limits.statement_bytes {
+            out.aborted.push(SyntaxError {
+                span: Span::new(span.start, span.start),
+                message: format!(
+                    "the statement is {}, over the {} pgproof parses in one statement; it was skipped",
+                    size(piece.len()),
+                    size(limits.statement_bytes)
+                ),
+            });
+            i += 1;
+            continue;
+        }
         if is_query(piece) {
             match split_statements(piece) {
-                Ok(found) if found.len() == 1 => {
+                Split::Bounds(found) if found.len() == 1 => {
                     out.statements.push(ParsedStatement {
                         span,
                         kind: StmtKind::Select,
@@ -181,19 +250,29 @@ fn parse_piecewise(sql: &str, lexed: &Lexed, out: &mut ParsedText, from: usize) 
                 }
                 // Several statements in one piece cannot come from a semicolon split; parse
                 // normally below.
-                Ok(_) => {}
-                Err(error) => located = Some(error),
+                Split::Bounds(_) => {}
+                Split::Error(at, message) => located = Some((at, message)),
+                Split::Failed(message) => {
+                    out.aborted.push(aborted_at(span, message));
+                    i += 1;
+                    continue;
+                }
             }
         }
         // A query piece with a syntax error is reported below as it is.
         let first = if located.is_some() {
             Parsed::Undecodable
         } else {
-            parse_tree(piece)
+            parse_model_tree(piece)
         };
         match first {
             Parsed::Tree(parsed) => joined = Some((i, span, parsed)),
             Parsed::Undecodable => {}
+            Parsed::Failed(message) => {
+                out.aborted.push(aborted_at(span, message));
+                i += 1;
+                continue;
+            }
             Parsed::Error(offset, message) => {
                 located = Some((offset, message));
                 // A piece cut short by a semicolon inside a body (`BEGIN ATOMIC ... END`) fails "at end
@@ -204,8 +283,11 @@ fn parse_piecewise(sql: &str, lexed: &Lexed, out: &mut ParsedText, from: usize) 
                 {
                     for j in i + 1..bounds.len().min(i + 32) {
                         let candidate = trim_span(sql, bounds[i].0, bounds[j].1);
+                        if candidate.end - candidate.start > limits.statement_bytes {
+                            break;
+                        }
                         if let Parsed::Tree(parsed) =
-                            parse_tree(&sql[candidate.start..candidate.end])
+                            parse_model_tree(&sql[candidate.start..candidate.end])
                         {
                             joined = Some((j, candidate, parsed));
                             break;
@@ -266,6 +348,23 @@ fn parse_piecewise(sql: &str, lexed: &Lexed, out: &mut ParsedText, from: usize) 
     }
 }
 
+/// `bytes` in MiB, or KiB under a MiB, rounded up.
+fn size(bytes: usize) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MiB", bytes.div_ceil(1 << 20))
+    } else {
+        format!("{} KiB", bytes.div_ceil(1 << 10))
+    }
+}
+
+/// The statement at `span` that the parser gave up on for lack of resources.
+fn aborted_at(span: Span, message: String) -> SyntaxError {
+    SyntaxError {
+        span: Span::new(span.start, span.start),
+        message: format!("PostgreSQL's parser failed on the statement ({message}); it was skipped"),
+    }
+}
+
 /// Narrows `[start, end)` to the statement text: no leading whitespace/comments, no trailing whitespace or `;`.
 fn trim_span(sql: &str, start: usize, end: usize) -> Span {
     let bytes = sql.as_bytes();
@@ -294,13 +393,18 @@ fn trim_span(sql: &str, start: usize, end: usize) -> Span {
 pub(crate) fn parse_tree_only(input: &str) -> Option<protobuf::ParseResult> {
     match parse_tree(input) {
         Parsed::Tree(tree) => Some(tree),
-        Parsed::Error(..) | Parsed::Undecodable => None,
+        Parsed::Error(..) | Parsed::Undecodable | Parsed::Failed(_) => None,
     }
 }
 
-/// Statement boundaries of `input` (see [`split_statements`]), for other sources of SQL.
+/// Statement boundaries of `input` (see [`split_statements`]), for other sources of SQL; the
+/// parser running out of memory is reported as an error at the start.
 pub(crate) fn statement_bounds(input: &str) -> Result<Vec<(usize, usize)>, (usize, String)> {
-    split_statements(input)
+    match split_statements(input) {
+        Split::Bounds(bounds) => Ok(bounds),
+        Split::Error(at, message) => Err((at, message)),
+        Split::Failed(message) => Err((0, message)),
+    }
 }
 
 /// The protobuf tree of one query, or the syntax error (byte offset, message).
@@ -309,39 +413,70 @@ pub(crate) fn parse_query(input: &str) -> Result<protobuf::ParseResult, (usize, 
         Parsed::Tree(tree) => Ok(tree),
         Parsed::Error(at, message) => Err((at, message)),
         Parsed::Undecodable => Err((0, "query nests deeper than pgproof can read".into())),
+        Parsed::Failed(message) => Err((0, message)),
     }
 }
 
-/// Statement boundaries `[start, end)` in `input` from PostgreSQL's grammar, without building a
-/// tree for the caller; or the syntax error (byte offset, message).
-fn split_statements(input: &str) -> Result<Vec<(usize, usize)>, (usize, String)> {
+/// What the grammar says about where the statements of a text are.
+enum Split {
+    /// Statement boundaries `[start, end)`.
+    Bounds(Vec<(usize, usize)>),
+    /// A syntax error: byte offset of the server's cursor, and its message.
+    Error(usize, String),
+    /// The parser ran out of resources (see [`Parsed::Failed`]).
+    Failed(String),
+}
+
+/// Statement boundaries in `input` from PostgreSQL's grammar, without building a tree for the
+/// caller.
+fn split_statements(input: &str) -> Split {
+    #[cfg(test)]
+    tests::note_call(input.len());
     let Ok(c_input) = std::ffi::CString::new(input) else {
-        return Err((input.find('\0').unwrap_or(0), "NUL byte in SQL text".into()));
+        return Split::Error(input.find('\0').unwrap_or(0), "NUL byte in SQL text".into());
     };
-    // SAFETY: as in `parse_tree`; the result's arrays stay valid until
-    // `pg_query_free_split_result`, called exactly once after the last use.
+    // SAFETY: `pgproof_split` takes a NUL-terminated string we own for the duration of the call;
+    // its result (a malloc-ed array of `2 * count` ints, or an error) is ours and is freed exactly
+    // once, after the last use.
     unsafe {
-        let result = ffi::pg_query_split_with_parser(c_input.as_ptr());
-        let out = if !result.error.is_null() {
-            Err(error_at(input, &*result.error))
+        let result = ffi::pgproof_split(c_input.as_ptr());
+        let out = if result.resource_error != 0 {
+            Split::Failed(failure_message(result.error))
+        } else if !result.error.is_null() {
+            let (at, message) = error_at(input, &*result.error);
+            Split::Error(at, message)
         } else {
-            let count = result.n_stmts.max(0) as usize;
+            let count = result.count.max(0) as usize;
             let mut bounds = Vec::with_capacity(count);
             for k in 0..count {
-                let stmt = &**result.stmts.add(k);
-                let start = (stmt.stmt_location.max(0) as usize).min(input.len());
-                let end = if stmt.stmt_len <= 0 {
+                let location = *result.bounds.add(2 * k);
+                let len = *result.bounds.add(2 * k + 1);
+                let start = (location.max(0) as usize).min(input.len());
+                let end = if len <= 0 {
                     input.len()
                 } else {
-                    (start + stmt.stmt_len as usize).min(input.len())
+                    (start + len as usize).min(input.len())
                 };
                 bounds.push((start, end));
             }
-            Ok(bounds)
+            Split::Bounds(bounds)
         };
-        ffi::pg_query_free_split_result(result);
+        ffi::pgproof_free_split(result);
         out
     }
+}
+
+/// The message of a resource error (which may have no copy of the message when memory ran out).
+///
+/// # Safety
+/// `error` is null or points to a live `PgQueryError`.
+unsafe fn failure_message(error: *const ffi::PgQueryError) -> String {
+    if error.is_null() || (*error).message.is_null() {
+        return "out of memory".into();
+    }
+    std::ffi::CStr::from_ptr((*error).message)
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// The byte offset in `input` of a libpg_query error's cursor (1-based, in characters), and its message.
@@ -364,6 +499,9 @@ enum Parsed {
     Error(usize, String),
     /// Valid SQL whose tree is deeper than the protobuf decoder accepts.
     Undecodable,
+    /// The parser ran out of resources: out of memory, or an allocation over PostgreSQL's 1 GB
+    /// limit. Not a problem of the SQL: the caller reports it as an operational error.
+    Failed(String),
 }
 
 /// Parses `input` with libpg_query and decodes the protobuf tree.
@@ -373,7 +511,20 @@ enum Parsed {
 /// was a fifth of our CPU time; `pg_query::parse` would also walk the whole tree to collect names
 /// we never use, and drops the error's cursor position that we need to place a syntax error.
 fn parse_tree(input: &str) -> Parsed {
+    parse_tree_for(input, false)
+}
+
+/// [`parse_tree`] for lowering into [`StmtKind`] only: an `INSERT ... VALUES` keeps only its first
+/// row (the model asks only whether there is a VALUES list), so a seed-data INSERT of many MiB
+/// costs its parse, not a decoded tree of every row.
+fn parse_model_tree(input: &str) -> Parsed {
+    parse_tree_for(input, true)
+}
+
+fn parse_tree_for(input: &str, for_model: bool) -> Parsed {
     use prost::Message;
+    #[cfg(test)]
+    tests::note_call(input.len());
     let Ok(c_input) = std::ffi::CString::new(input) else {
         // Callers reject text with NUL bytes before parsing.
         return Parsed::Error(input.find('\0').unwrap_or(0), "NUL byte in SQL text".into());
@@ -383,7 +534,12 @@ fn parse_tree(input: &str) -> Parsed {
     // call, which cannot happen before `decode` returns; its `error`, when set, is ours to free,
     // exactly once.
     unsafe {
-        let result = ffi::pgproof_parse_protobuf(c_input.as_ptr());
+        let result = ffi::pgproof_parse_protobuf(c_input.as_ptr(), for_model.into());
+        if result.resource_error != 0 {
+            let message = failure_message(result.error);
+            ffi::pgproof_free_parse_error(result.error);
+            return Parsed::Failed(message);
+        }
         if !result.error.is_null() {
             let (offset, message) = error_at(input, &*result.error);
             ffi::pgproof_free_parse_error(result.error);
@@ -445,17 +601,11 @@ mod ffi {
     }
 
     #[repr(C)]
-    pub struct PgQuerySplitStmt {
-        pub stmt_location: c_int,
-        pub stmt_len: c_int,
-    }
-
-    #[repr(C)]
-    pub struct PgQuerySplitResult {
-        pub stmts: *mut *mut PgQuerySplitStmt,
-        pub n_stmts: c_int,
-        pub stderr_buffer: *mut c_char,
+    pub struct PgproofSplitResult {
+        pub bounds: *mut c_int,
+        pub count: c_int,
         pub error: *mut PgQueryError,
+        pub resource_error: c_int,
     }
 
     #[cfg(test)]
@@ -471,12 +621,16 @@ mod ffi {
         pub data: *const c_char,
         pub len: usize,
         pub error: *mut PgQueryError,
+        pub resource_error: c_int,
     }
 
     // Provided by src/parse/encode.c (compiled by build.rs).
     extern "C" {
-        pub fn pgproof_parse_protobuf(input: *const c_char) -> PgproofParseResult;
+        pub fn pgproof_parse_protobuf(input: *const c_char, for_model: c_int)
+            -> PgproofParseResult;
         pub fn pgproof_free_parse_error(error: *mut PgQueryError);
+        pub fn pgproof_split(input: *const c_char) -> PgproofSplitResult;
+        pub fn pgproof_free_split(result: PgproofSplitResult);
     }
 
     // Provided by the libpg_query static library that the pg_query crate builds and links
@@ -489,14 +643,184 @@ mod ffi {
         ) -> PgQueryProtobufParseResult;
         #[cfg(test)]
         pub fn pg_query_free_protobuf_parse_result(result: PgQueryProtobufParseResult);
-        pub fn pg_query_split_with_parser(input: *const c_char) -> PgQuerySplitResult;
-        pub fn pg_query_free_split_result(result: PgQuerySplitResult);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// The longest text handed to the parser in one call on this thread.
+        static LONGEST_CALL: Cell<usize> = const { Cell::new(0) };
+    }
+
+    pub(super) fn note_call(len: usize) {
+        LONGEST_CALL.with(|longest| longest.set(longest.get().max(len)));
+    }
+
+    /// Parses with `limits`, returning the result and the longest text of one parser call.
+    fn parse_measured(sql: &str, limits: Limits) -> (ParsedText, usize) {
+        LONGEST_CALL.with(|longest| longest.set(0));
+        let parsed = parse_sql_limited(sql, limits);
+        (parsed, LONGEST_CALL.with(Cell::get))
+    }
+
+    /// Statements as comparable text: span and model.
+    fn shown(parsed: &ParsedText) -> Vec<String> {
+        parsed
+            .statements
+            .iter()
+            .map(|s| format!("{:?} {:?}", s.span, s.kind))
+            .collect()
+    }
+
+    #[test]
+    fn runs_are_cut_by_bytes_and_give_what_one_call_gives() {
+        let mut sql = String::new();
+        for n in 0..400 {
+            sql.push_str(&format!(
+                "CREATE TABLE t{n} (id int PRIMARY KEY, note text);\nALTER TABLE t{n} ADD COLUMN b int;\n\
+                 INSERT INTO t{n} (id, note) VALUES {};\n",
+                (0..40)
+                    .map(|i| format!("({i}, 'n{i}')"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            if n == 300 {
+                sql.push_str("SELECT 1; SHOW search_path;\n");
+            }
+        }
+        // One statement longer than a run is parsed alone.
+        let long_insert = format!(
+            "INSERT INTO t0 (id) VALUES {}",
+            (0..30_000)
+                .map(|i| format!("({i})"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        assert!(long_insert.len() > RUN_BYTES);
+        sql.push_str(&long_insert);
+        sql.push_str(";\nCREATE INDEX t1_b_idx ON t1 (b);\n");
+        let count = 400 * 3 + 2 + 2;
+        let unbounded = Limits {
+            run_bytes: usize::MAX,
+            ..Limits::default()
+        };
+        let (whole, longest_whole) = parse_measured(&sql, unbounded);
+        let (runs, longest) = parse_measured(&sql, Limits::default());
+        // Unbounded, the 300 iterations before the query are one call.
+        assert!(longest_whole > 2 * RUN_BYTES, "{longest_whole}");
+        // (with the line break before it)
+        let alone = long_insert.len()..=long_insert.len() + 1;
+        assert!(alone.contains(&longest), "{longest}");
+        assert!(runs.errors.is_empty() && runs.aborted.is_empty());
+        assert_eq!(runs.statements.len(), count);
+        assert_eq!(shown(&runs), shown(&whole));
+        // Without the long statement, no call is longer than a run.
+        let short = &sql[..sql.find(&long_insert).unwrap()];
+        let (_, longest) = parse_measured(short, Limits::default());
+        assert!(longest <= RUN_BYTES, "{longest}");
+        // The same after a syntax error, statement by statement.
+        let broken = format!("CREATE TABL oops;\n{sql}");
+        let (piecewise, longest) = parse_measured(&broken, Limits::default());
+        assert_eq!(piecewise.statements.len(), count);
+        assert!(alone.contains(&longest), "{longest}");
+    }
+
+    #[test]
+    fn a_statement_over_the_limit_is_not_parsed_and_the_others_are() {
+        let rows = (0..200)
+            .map(|i| format!("({i})"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "CREATE TABLE a (id int);\nINSERT INTO a VALUES {rows};\nCREATE TABLE b (id int);\nSELECT {rows};\n"
+        );
+        let limits = Limits {
+            statement_bytes: 1000,
+            ..Limits::default()
+        };
+        let (parsed, longest) = parse_measured(&sql, limits);
+        assert!(longest <= 1000, "{longest}");
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        assert_eq!(
+            texts(&sql, &parsed),
+            vec!["CREATE TABLE a (id int)", "CREATE TABLE b (id int)"]
+        );
+        let starts: Vec<usize> = parsed.aborted.iter().map(|a| a.span.start).collect();
+        assert_eq!(
+            starts,
+            vec![sql.find("INSERT").unwrap(), sql.find("SELECT").unwrap()]
+        );
+        assert!(
+            parsed.aborted[0]
+                .message
+                .contains("is 2 KiB, over the 1 KiB"),
+            "{}",
+            parsed.aborted[0].message
+        );
+        // At the limit, it is parsed.
+        let at_limit = Limits {
+            statement_bytes: sql.len(),
+            ..Limits::default()
+        };
+        let (parsed, _) = parse_measured(&sql, at_limit);
+        assert_eq!(parsed.statements.len(), 4);
+        assert!(parsed.aborted.is_empty());
+    }
+
+    #[test]
+    fn the_model_tree_of_an_insert_keeps_one_row() {
+        let rows = "INSERT INTO a (id) VALUES (1), (2), (3)";
+        let Parsed::Tree(model) = parse_model_tree(rows) else {
+            panic!("parses");
+        };
+        let Parsed::Tree(full) = parse_tree(rows) else {
+            panic!("parses");
+        };
+        let values = |tree: &protobuf::ParseResult| match tree.stmts[0]
+            .stmt
+            .as_ref()
+            .and_then(|s| s.node.as_ref())
+        {
+            Some(protobuf::node::Node::InsertStmt(insert)) => {
+                match insert.select_stmt.as_ref().and_then(|s| s.node.as_ref()) {
+                    Some(protobuf::node::Node::SelectStmt(select)) => select.values_lists.len(),
+                    _ => panic!("a VALUES list"),
+                }
+            }
+            _ => panic!("an INSERT"),
+        };
+        assert_eq!((values(&model), values(&full)), (1, 3));
+        let lowered = |tree: &protobuf::ParseResult| {
+            format!(
+                "{:?}",
+                syntax::lower(tree.stmts[0].stmt.as_ref().unwrap().node.as_ref().unwrap())
+            )
+        };
+        assert_eq!(lowered(&model), lowered(&full));
+        assert!(matches!(
+            parse_sql("INSERT INTO a SELECT 1; INSERT INTO a VALUES (1), (2)").statements[..],
+            [
+                ParsedStatement {
+                    kind: StmtKind::Insert {
+                        has_select: true,
+                        ..
+                    },
+                    ..
+                },
+                ParsedStatement {
+                    kind: StmtKind::Insert {
+                        has_select: false,
+                        ..
+                    },
+                    ..
+                }
+            ]
+        ));
+    }
 
     /// The text of each statement found.
     fn texts<'a>(sql: &'a str, parsed: &ParsedText) -> Vec<&'a str> {
@@ -688,7 +1012,7 @@ mod tests {
         let mut compared = 0;
         for input in &inputs {
             // Whole files with a syntax error are compared statement by statement.
-            let pieces: Vec<&str> = match split_statements(input) {
+            let pieces: Vec<&str> = match statement_bounds(input) {
                 Ok(_) if parse_tree_upb(input).is_some() => vec![input.as_str()],
                 Ok(bounds) => bounds.iter().map(|&(s, e)| &input[s..e]).collect(),
                 Err(_) => lex::lex(input)

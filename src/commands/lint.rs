@@ -106,6 +106,14 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
     }
     let failed = !errors.is_empty() || (settings.require_files && !empty.is_empty());
     let fails = findings.iter().any(|f| settings.fail_on.fails(f.severity));
+    if !stats.parse_aborts.is_empty() {
+        // The findings are out; the statements that were never parsed make the run incomplete.
+        bail!(
+            "{} statement(s) could not be parsed, so the lint is incomplete:\n  {}",
+            stats.parse_aborts.len(),
+            stats.parse_aborts.join("\n  ")
+        );
+    }
     // The process ends next: freeing every finding and source text one by one would only delay
     // the exit (tens of milliseconds on a large tree), so the memory goes back with the process.
     std::mem::forget(findings);

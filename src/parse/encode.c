@@ -9,6 +9,10 @@
  * from pg_query.proto via the generated pgproof_tags.h) without building it first. The Rust side
  * decodes it with the same prost types, and a test checks that both writers give the same tree.
  *
+ * It also runs the raw parser itself (pgproof_parse_protobuf, pgproof_split) inside one PG_TRY that
+ * covers libpg_query's error handling too: an error outside any PG_TRY is FATAL, and libpg_query's
+ * FATAL prints on stdout and exits the process. Out of memory is reported as a resource error.
+ *
  * Nested messages get a fixed 5-byte length (a varint padded with continuation bytes, which
  * protobuf decoders accept), so nothing is written twice or moved.
  */
@@ -21,6 +25,8 @@
 #include "nodes/plannodes.h"
 #include "nodes/value.h"
 #include "miscadmin.h"
+#include "parser/parser.h"
+#include "utils/guc.h"
 
 #include "pgproof_tags.h"
 
@@ -45,7 +51,7 @@ out_grow(size_t need)
 		cap *= 2;
 	data = realloc(out_buf.data, cap);
 	if (data == NULL)
-		elog(ERROR, "out of memory while writing the parse tree");
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory while writing the parse tree")));
 	out_buf.data = data;
 	out_buf.cap = cap;
 }
@@ -92,7 +98,7 @@ out_begin(int field)
 	size_t		at;
 
 	if (++out_buf.depth > PG_QUERY_PROTOBUF_MAX_DEPTH)
-		elog(ERROR, "parse tree is nested too deeply to serialize to protobuf");
+		ereport(ERROR, (errcode(ERRCODE_STATEMENT_TOO_COMPLEX), errmsg("parse tree is nested too deeply to serialize to protobuf")));
 	out_tag(field, 2);
 	out_reserve(5);
 	at = out_buf.len;
@@ -107,7 +113,7 @@ out_end(size_t at)
 	unsigned char *p = (unsigned char *) out_buf.data + at;
 
 	if (n >= ((uint64_t) 1 << 35))
-		elog(ERROR, "parse tree too large to serialize to protobuf");
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED), errmsg("parse tree too large to serialize to protobuf")));
 	p[0] = (unsigned char) ((n & 0x7f) | 0x80);
 	p[1] = (unsigned char) (((n >> 7) & 0x7f) | 0x80);
 	p[2] = (unsigned char) (((n >> 14) & 0x7f) | 0x80);
@@ -378,16 +384,117 @@ typedef struct
 	const char *data;
 	size_t		len;
 	PgQueryError *error;
+	/* Whether `error` is the parser running out of resources (memory, allocation size limit)
+	 * rather than something wrong with the SQL. */
+	int			resource_error;
 } PgproofParseResult;
+
+/* Statement boundaries found by the grammar (malloc-ed; free with pgproof_free_split). */
+typedef struct
+{
+	int		   *bounds;			/* start and length of each statement, in bytes */
+	int			count;
+	PgQueryError *error;
+	int			resource_error;
+} PgproofSplitResult;
 
 /* Buffers above this size are given back to the allocator before the next parse. */
 #define OUT_BUF_KEEP (8 * 1024 * 1024)
 
-PgproofParseResult
-pgproof_parse_protobuf(const char *input)
+/*
+ * The error being handled, copied out of PostgreSQL's memory, and the parse's memory context
+ * (`ctx`, when it was created) deleted. Called in a PG_CATCH block. The context is emptied before
+ * the error is copied into it, so an out-of-memory error has its memory back first.
+ */
+static PgQueryError *
+take_error(MemoryContext ctx, int *resource_error)
 {
-	MemoryContext ctx;
-	PgQueryInternalParsetreeAndError parsed;
+	ErrorData  *error_data;
+	PgQueryError *error;
+
+	if (ctx != NULL)
+	{
+		MemoryContextReset(ctx);
+		MemoryContextSwitchTo(ctx);
+	}
+	else
+		MemoryContextSwitchTo(TopMemoryContext);
+	error_data = CopyErrorData();
+	FlushErrorState();
+	error = malloc(sizeof(PgQueryError));
+	if (error != NULL)
+	{
+		error->message = strdup(error_data->message ? error_data->message : "unknown error");
+		error->filename = error_data->filename ? strdup(error_data->filename) : NULL;
+		error->funcname = error_data->funcname ? strdup(error_data->funcname) : NULL;
+		error->context = NULL;
+		error->lineno = error_data->lineno;
+		error->cursorpos = error_data->cursorpos;
+	}
+	/* Out of memory, or an allocation over PostgreSQL's 1 GB limit (an internal error). */
+	*resource_error = error_data->sqlerrcode == ERRCODE_OUT_OF_MEMORY ||
+		error_data->sqlerrcode == ERRCODE_INTERNAL_ERROR;
+	/* Without a copy of the message, the caller can only be told that memory ran out. */
+	if (error == NULL || error->message == NULL)
+		*resource_error = 1;
+	if (ctx != NULL)
+		pg_query_exit_memory_context(ctx);
+	else
+		MemoryContextSwitchTo(TopMemoryContext);
+	return error;
+}
+
+/*
+ * PostgreSQL's raw parser on `input`, in the current memory context. Unlike pg_query_raw_parse,
+ * it does not redirect the process's stderr to a pipe for the call: that redirection is not
+ * thread-safe (two threads parsing at once can leave stderr pointing at a closed pipe), and a run
+ * with many warnings fills the pipe and blocks. The parser's warnings (`GLOBAL is deprecated`) are
+ * not wanted, so messages below ERROR are not written at all.
+ */
+static List *
+raw_parse(const char *input)
+{
+	log_min_messages = ERROR;
+	backslash_quote = BACKSLASH_QUOTE_SAFE_ENCODING;
+	standard_conforming_strings = true;
+	escape_string_warning = true;
+	return raw_parser(input, RAW_PARSE_DEFAULT);
+}
+
+/*
+ * Every error of the parse, of the encoding, and of libpg_query's own error handling is caught
+ * here: outside a PG_TRY block PostgreSQL turns an ERROR into FATAL, and libpg_query's FATAL
+ * prints "Terminating process due to FATAL error" on stdout and exits the process.
+ */
+/*
+ * Drops every row but the first of an `INSERT ... VALUES` list: pgproof's statement model only
+ * asks whether an INSERT has a VALUES list, and the rows of a seed-data INSERT are most of its
+ * tree. Without them, the encoding and the decoded copy of such a statement stay small.
+ */
+static void
+drop_insert_rows(RawStmt *raw)
+{
+	InsertStmt *insert;
+	SelectStmt *select;
+
+	if (raw == NULL || raw->stmt == NULL || !IsA(raw->stmt, InsertStmt))
+		return;
+	insert = (InsertStmt *) raw->stmt;
+	if (insert->selectStmt == NULL || !IsA(insert->selectStmt, SelectStmt))
+		return;
+	select = (SelectStmt *) insert->selectStmt;
+	if (list_length(select->valuesLists) > 1)
+		select->valuesLists = list_truncate(select->valuesLists, 1);
+}
+
+/*
+ * `for_model`: the tree is only lowered into pgproof's statement model, so the rows of an
+ * `INSERT ... VALUES` are left out (see drop_insert_rows).
+ */
+PgproofParseResult
+pgproof_parse_protobuf(const char *input, int for_model)
+{
+	MemoryContext volatile ctx = NULL;
 	PgproofParseResult result = {0};
 
 	if (out_buf.cap > OUT_BUF_KEEP)
@@ -399,56 +506,98 @@ pgproof_parse_protobuf(const char *input)
 	out_buf.len = 0;
 	out_buf.depth = 0;
 
-	ctx = pg_query_enter_memory_context();
-	parsed = pg_query_raw_parse(input, PG_QUERY_PARSE_DEFAULT);
-	if (parsed.stderr_buffer != NULL)
-		free(parsed.stderr_buffer);
-	if (parsed.error != NULL)
-	{
-		result.error = parsed.error;
-		pg_query_exit_memory_context(ctx);
-		return result;
-	}
-
+	pg_query_init();
 	PG_TRY();
 	{
 		const ListCell *lc;
+		List	   *tree;
 
+		ctx = pg_query_enter_memory_context();
+		tree = raw_parse(input);
 		out_int64(TAG(ParseResult, version), PG_VERSION_NUM);
-		if (parsed.tree != NULL)
+		foreach(lc, tree)
 		{
-			foreach(lc, parsed.tree)
-			{
-				size_t		at = out_begin(TAG(ParseResult, stmts));
+			size_t		at;
 
-				_outRawStmt(NULL, lfirst(lc));
-				out_end(at);
-			}
+			if (for_model)
+				drop_insert_rows(lfirst(lc));
+			at = out_begin(TAG(ParseResult, stmts));
+			_outRawStmt(NULL, lfirst(lc));
+			out_end(at);
 		}
 		result.data = out_buf.data;
 		result.len = out_buf.len;
 	}
 	PG_CATCH();
 	{
-		ErrorData  *error_data;
-		PgQueryError *error;
-
-		MemoryContextSwitchTo(ctx);
-		error_data = CopyErrorData();
-		error = malloc(sizeof(PgQueryError));
-		error->message = strdup(error_data->message);
-		error->filename = error_data->filename ? strdup(error_data->filename) : NULL;
-		error->funcname = error_data->funcname ? strdup(error_data->funcname) : NULL;
-		error->context = NULL;
-		error->lineno = error_data->lineno;
-		error->cursorpos = error_data->cursorpos;
-		result.error = error;
-		FlushErrorState();
+		/* A large tree's buffer goes back before the error is copied. */
+		free(out_buf.data);
+		out_buf.data = NULL;
+		out_buf.cap = 0;
+		out_buf.len = 0;
+		result.error = take_error(ctx, &result.resource_error);
+		ctx = NULL;
 	}
 	PG_END_TRY();
 
-	pg_query_exit_memory_context(ctx);
+	if (ctx != NULL)
+		pg_query_exit_memory_context(ctx);
 	return result;
+}
+
+/* The statement boundaries of `input` from the grammar, without encoding a tree; errors as in
+ * pgproof_parse_protobuf. */
+PgproofSplitResult
+pgproof_split(const char *input)
+{
+	MemoryContext volatile ctx = NULL;
+	int		   *volatile bounds = NULL;
+	PgproofSplitResult result = {0};
+
+	pg_query_init();
+	PG_TRY();
+	{
+		const ListCell *lc;
+		List	   *tree;
+		size_t		len = strlen(input);
+
+		ctx = pg_query_enter_memory_context();
+		tree = raw_parse(input);
+		bounds = malloc(sizeof(int) * 2 * (list_length(tree) > 0 ? list_length(tree) : 1));
+		if (bounds == NULL)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		foreach(lc, tree)
+		{
+			RawStmt    *raw = castNode(RawStmt, lfirst(lc));
+			int			k = foreach_current_index(lc);
+
+			bounds[2 * k] = raw->stmt_location;
+			bounds[2 * k + 1] = raw->stmt_len == 0 ? (int) (len - raw->stmt_location) : raw->stmt_len;
+		}
+		result.count = list_length(tree);
+		result.bounds = bounds;
+	}
+	PG_CATCH();
+	{
+		free(bounds);
+		result.bounds = NULL;
+		result.count = 0;
+		result.error = take_error(ctx, &result.resource_error);
+		ctx = NULL;
+	}
+	PG_END_TRY();
+
+	if (ctx != NULL)
+		pg_query_exit_memory_context(ctx);
+	return result;
+}
+
+void
+pgproof_free_split(PgproofSplitResult result)
+{
+	free(result.bounds);
+	if (result.error != NULL)
+		pg_query_free_error(result.error);
 }
 
 void
