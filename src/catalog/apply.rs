@@ -143,6 +143,11 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
                 search_path: f.search_path.clone(),
                 returns_trigger: f.returns_trigger,
             };
+            let signature = super::function_signature(&f.name, &f.arg_types);
+            match &f.body {
+                Some(body) => catalog.function_bodies.insert(signature, body.clone()),
+                None => catalog.function_bodies.remove(&signature),
+            };
             let overloads = catalog.functions.entry(f.name.clone()).or_default();
             overloads.retain(|o| o.arg_types != f.arg_types);
             overloads.push(function);
@@ -210,9 +215,48 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
                 move_object(catalog, &old, &new);
             }
         }
+        StmtKind::Do { body } => mark_unreplayed(catalog, body),
         _ => {}
     }
     notes
+}
+
+/// Records the objects a `DO` block may change: every known object its body names (in SQL or in
+/// the strings it runs with `EXECUTE`), and every name that follows `TABLE`, `VIEW`, `INDEX`,
+/// `SEQUENCE`, `FUNCTION`, `TYPE` or `ON` (objects it may create).
+fn mark_unreplayed(catalog: &mut Catalog, body: &str) {
+    let words: Vec<&str> = body
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let lower: BTreeSet<String> = words.iter().map(|w| w.to_lowercase()).collect();
+    let known: Vec<String> = catalog
+        .tables
+        .keys()
+        .chain(catalog.views.keys())
+        .chain(catalog.indexes.keys())
+        .chain(catalog.sequences.keys())
+        .chain(catalog.functions.keys())
+        .chain(catalog.enums.keys())
+        .chain(catalog.domains.keys())
+        .map(|n| n.name.clone())
+        .filter(|n| lower.contains(&n.to_lowercase()))
+        .collect();
+    catalog.unreplayed.extend(known);
+    const CREATES: &[&str] = &["table", "view", "index", "sequence", "function", "type", "on"];
+    const SKIP: &[&str] = &["if", "not", "exists", "only", "concurrently", "public"];
+    for (i, word) in words.iter().enumerate() {
+        if !CREATES.contains(&word.to_lowercase().as_str()) {
+            continue;
+        }
+        if let Some(name) = words[i + 1..]
+            .iter()
+            .find(|w| !SKIP.contains(&w.to_lowercase().as_str()))
+        {
+            catalog.unreplayed.insert(name.to_string());
+            catalog.unreplayed.insert(name.to_lowercase());
+        }
+    }
 }
 
 fn plain_column(name: &str, type_name: TypeName) -> Column {
@@ -858,6 +902,8 @@ fn drop(catalog: &mut Catalog, d: &Drop, notes: &mut Vec<String>) {
             ObjectKind::Table => drop_table(catalog, name, d.cascade),
             ObjectKind::View | ObjectKind::MaterializedView => {
                 let found = catalog.views.remove(name).is_some();
+                // A materialised view's indexes go with it.
+                catalog.indexes.retain(|_, i| &i.table != name);
                 if d.cascade {
                     drop_dependent_views(catalog, name);
                 }
@@ -871,6 +917,17 @@ fn drop(catalog: &mut Catalog, d: &Drop, notes: &mut Vec<String>) {
                     | catalog.composite_types.remove(name)
             }
             ObjectKind::Function | ObjectKind::Procedure => {
+                let prefix = format!("{name}(");
+                catalog
+                    .function_bodies
+                    .retain(|signature, _| !signature.starts_with(&prefix));
+                if d.cascade {
+                    // `CASCADE` drops the triggers that call the function.
+                    let calls = |t: &Table| t.triggers.iter().any(|tr| &tr.function == name);
+                    for table in catalog.tables_mut_where(calls) {
+                        table.triggers.retain(|tr| &tr.function != name);
+                    }
+                }
                 catalog.functions.remove(name).is_some()
             }
             ObjectKind::Schema => {
@@ -1091,12 +1148,20 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
             {
                 c.name = r.new_name.clone();
             }
-            for index in catalog
+            // The index behind a primary key, unique or exclusion constraint is renamed with it.
+            let backing: Vec<QualName> = catalog
                 .indexes
-                .values_mut()
+                .values()
                 .filter(|i| i.table == r.target && i.constraint.as_deref() == Some(old))
-            {
-                index.constraint = Some(r.new_name.clone());
+                .map(|i| i.name.clone())
+                .collect();
+            for name in backing {
+                if let Some(mut index) = catalog.indexes.remove(&name) {
+                    let renamed = QualName::new(name.schema.clone(), r.new_name.clone());
+                    index.constraint = Some(r.new_name.clone());
+                    index.name = renamed.clone();
+                    catalog.indexes.insert(renamed, index);
+                }
             }
         }
         ObjectKind::Schema => {

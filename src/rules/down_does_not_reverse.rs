@@ -1,7 +1,9 @@
 //! `down-does-not-reverse`: replaying up then down does not give back the schema from before up.
 
 use super::*;
-use crate::catalog::{apply::apply, diff::diff};
+use crate::catalog::diff::{diff, Difference};
+use crate::catalog::{apply::apply, Catalog, Table};
+use crate::syntax::{normalized_expr, Expr, IndexKey, Persistence};
 
 pub struct DownDoesNotReverse;
 
@@ -26,34 +28,30 @@ impl Rule for DownDoesNotReverse {
         let Some(before) = cx.before else {
             return;
         };
-        if cx.down_has_errors || cx.down.iter().any(|s| matches!(s.kind, StmtKind::Do)) {
-            // A down part pgproof cannot fully replay proves nothing either way.
+        if cx.down_has_errors {
+            // A down part pgproof cannot fully parse proves nothing either way.
             return;
         }
         let mut reverted = cx.after.clone();
         for stmt in cx.down {
             apply(&mut reverted, &stmt.kind);
         }
-        // An index rebuilt `CONCURRENTLY` by the down part is as good as the original.
-        let differences: Vec<_> = diff(before, &reverted)
-            .into_iter()
-            .filter(|d| {
-                !(d.path.ends_with("/ validity")
-                    && matches!(
-                        (d.before.as_deref(), d.after.as_deref()),
-                        (
-                            Some("valid" | "concurrent_build"),
-                            Some("valid" | "concurrent_build")
-                        )
-                    ))
-            })
-            .collect();
+        let differences = differences(before, &reverted);
         if differences.is_empty() {
             return;
         }
-        let describe = |d: &crate::catalog::diff::Difference| match (&d.before, &d.after) {
+        let describe = |d: &Difference| match (&d.before, &d.after) {
             (Some(b), Some(a)) if b == "present" || a == "present" => format!("`{}`", d.path),
-            (Some(b), Some(a)) => format!("`{}` was `{b}`, is `{a}`", d.path),
+            (Some(b), Some(a)) if d.path.ends_with(" / body") => {
+                let _ = (b, a);
+                format!("`{}` differs from before the migration", d.path)
+            }
+            (Some(b), Some(a)) => format!(
+                "`{}` was `{}`, is `{}`",
+                d.path,
+                shown(b),
+                shown(a)
+            ),
             (Some(_), None) => format!(
                 "`{}` is missing (the down part does not restore it)",
                 d.path
@@ -88,5 +86,152 @@ impl Rule for DownDoesNotReverse {
             )
             .help("make the down part undo exactly what the up part does, in reverse order (pgproof replays up then down on the schema and compares)"),
         });
+    }
+}
+
+/// A value as the user wrote it: an expression (a default, a generated column) by its SQL text
+/// rather than the JSON of its model; `null` (no default) as `none`.
+fn shown(value: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(value) {
+        Ok(serde_json::Value::Object(map)) => match map.get("text") {
+            Some(serde_json::Value::String(text)) => text.clone(),
+            _ => value.to_string(),
+        },
+        _ if value == "null" => "none".to_string(),
+        _ => value.to_string(),
+    }
+}
+
+/// The differences between the schema before up and after up then down that PostgreSQL would
+/// show too: both sides compared the way the server stores them, without what is not schema
+/// (temporary tables) and without objects a statement pgproof cannot replay may have changed.
+fn differences(before: &Catalog, reverted: &Catalog) -> Vec<Difference> {
+    let unreplayed: BTreeSet<String> = before
+        .unreplayed
+        .union(&reverted.unreplayed)
+        .cloned()
+        .collect();
+    let (before, reverted) = (
+        comparable(before, reverted, &unreplayed),
+        comparable(reverted, before, &unreplayed),
+    );
+    let mut out: Vec<Difference> = diff(&before, &reverted)
+        .into_iter()
+        // An index rebuilt `CONCURRENTLY` by the down part is as good as the original.
+        .filter(|d| {
+            !(d.path.ends_with("/ validity")
+                && matches!(
+                    (d.before.as_deref(), d.after.as_deref()),
+                    (
+                        Some("valid" | "concurrent_build"),
+                        Some("valid" | "concurrent_build")
+                    )
+                ))
+        })
+        .collect();
+    // Function bodies, compared with whitespace collapsed (overloads by signature).
+    let squeeze = |b: &str| b.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (signature, body) in &before.function_bodies {
+        if let Some(now) = reverted.function_bodies.get(signature) {
+            if squeeze(body) != squeeze(now) {
+                out.push(Difference {
+                    path: format!("functions / {signature} / body"),
+                    before: Some(squeeze(body)),
+                    after: Some(squeeze(now)),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A copy of `catalog` ready to compare with `other`: temporary tables and unreplayed objects
+/// left out, and the expressions of every table and index that differs from `other`'s rewritten
+/// the way the server stores them (objects equal on both sides stay shared and untouched).
+fn comparable(catalog: &Catalog, other: &Catalog, unreplayed: &BTreeSet<String>) -> Catalog {
+    let mut c = catalog.clone();
+    let unknown = |name: &crate::syntax::QualName| unreplayed.contains(&name.name);
+    let temporary: BTreeSet<_> = c
+        .tables
+        .values()
+        .filter(|t| t.persistence == Persistence::Temporary || unknown(&t.name))
+        .map(|t| t.name.clone())
+        .collect();
+    if !temporary.is_empty() || !unreplayed.is_empty() {
+        c.schemas.remove("pg_temp");
+        c.tables.retain(|name, _| !temporary.contains(name));
+        c.indexes
+            .retain(|name, i| !temporary.contains(&i.table) && !unknown(name) && !unknown(&i.table));
+        c.sequences.retain(|name, s| {
+            !unknown(name) && !s.owned_by.as_ref().is_some_and(|(t, _)| temporary.contains(t))
+        });
+        c.views.retain(|name, _| !unknown(name));
+        c.enums.retain(|name, _| !unknown(name));
+        c.domains.retain(|name, _| !unknown(name));
+        c.functions.retain(|name, _| !unknown(name));
+        c.function_bodies.retain(|signature, _| {
+            !unreplayed.iter().any(|n| {
+                signature
+                    .split('(')
+                    .next()
+                    .is_some_and(|qualified| qualified.rsplit('.').next() == Some(n.as_str()))
+            })
+        });
+    }
+    let differing: Vec<_> = c
+        .tables
+        .iter()
+        .filter(|(name, table)| other.tables.get(*name).is_some_and(|o| o != *table))
+        .map(|(name, _)| name.clone())
+        .collect();
+    for name in differing {
+        if let Some(table) = c.tables.get_mut(&name) {
+            normalize_table(table);
+        }
+    }
+    let differing: Vec<_> = c
+        .indexes
+        .iter()
+        .filter(|(name, index)| other.indexes.get(*name).is_some_and(|o| o != *index))
+        .map(|(name, _)| name.clone())
+        .collect();
+    for name in differing {
+        if let Some(index) = c.indexes.get_mut(&name) {
+            for key in &mut index.keys {
+                if let IndexKey::Expression { expr } = key {
+                    normalize(expr);
+                }
+            }
+            if let Some(p) = index.predicate.as_mut() {
+                normalize(p);
+            }
+        }
+    }
+    c
+}
+
+fn normalize(expr: &mut Expr) {
+    if let Some(normalized) = normalized_expr(&expr.text) {
+        *expr = normalized;
+    }
+}
+
+/// A `serial` column is an integer column with a `nextval` default (the flag is how it was
+/// written, not what the server keeps); defaults, generated columns and `CHECK` expressions as
+/// the server stores them.
+fn normalize_table(table: &mut Table) {
+    for column in &mut table.columns {
+        column.serial = false;
+        for e in [column.default.as_mut(), column.generated.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            normalize(e);
+        }
+    }
+    for constraint in &mut table.constraints {
+        if let crate::syntax::ConstraintKind::Check { expr } = &mut constraint.kind {
+            normalize(expr);
+        }
     }
 }
