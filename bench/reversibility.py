@@ -11,6 +11,7 @@ and classifies the pair:
 
     reverses      normalised S0 == S0'
     column-order  equal once the columns of each table are sorted (order alone differs)
+    layout-only   equal once whitespace is collapsed too (a function body laid out differently)
     differs       S0 != S0' (the down part does not reverse the up part)
     down-fails    the down part raises an error (counted as not reversing)
     reup-fails    down ran but up fails on its result (counted as not reversing; history stops)
@@ -25,6 +26,8 @@ on the down file counts as "flagged" (an info finding is reported separately):
 
     precision = flagged and not reversing / flagged
     recall    = flagged and not reversing / not reversing
+
+("column-order" and "layout-only" count as reversing: PostgreSQL behaves the same.)
 
 usage: bench/reversibility.py [--pgproof target/release/pgproof] [--json OUT] HISTORY...
 needs: PostgreSQL server binaries (initdb, pg_ctl, postgres), psql and pg_dump on PATH; run as
@@ -93,18 +96,21 @@ class Cluster:
 
 
 def statements(dump):
-    """The dump's statements, comments and settings dropped, in a canonical order."""
-    # `\restrict` lines (pg_dump 15.14 and later) carry a random key.
-    lines = [l for l in dump.splitlines()
-             if l.strip() and not l.startswith("--") and not l.startswith("\\")]
-    text = "\n".join(lines)
-    out = []
-    for stmt in re.split(r";\n", text):
-        stmt = stmt.strip()
-        if not stmt or stmt.startswith("SET ") or stmt.startswith("SELECT pg_catalog.set_config"):
+    """The dump's objects (pg_dump starts each with a `-- Name:` comment; a function body may hold
+    `;` at a line end), comments, settings and `\\restrict` lines dropped, in a canonical order."""
+    chunks, current = [], []
+    for line in dump.splitlines():
+        if line.startswith("-- Name:"):
+            chunks.append(current)
+            current = []
+        # `\restrict` lines (pg_dump 15.14 and later) carry a random key.
+        if not line.strip() or line.startswith("--") or line.startswith("\\"):
             continue
-        out.append(stmt)
-    return sorted(out)
+        if line.startswith("SET ") or line.startswith("SELECT pg_catalog.set_config"):
+            continue
+        current.append(line)
+    chunks.append(current)
+    return sorted("\n".join(c).strip() for c in chunks if c)
 
 
 def sort_columns(stmts):
@@ -118,6 +124,26 @@ def sort_columns(stmts):
             s = head + "(\n" + "\n".join(cols) + "\n)" + tail
         out.append(s)
     return sorted(out)
+
+
+def only_each(a, b):
+    """What each list holds that the other does not, counting repeats."""
+    from collections import Counter
+    ca, cb = Counter(a), Counter(b)
+    return sorted((ca - cb).elements()), sorted((cb - ca).elements())
+
+
+def squeeze(stmts):
+    return sorted(" ".join(s.split()) for s in stmts)
+
+
+def classify(only_before, only_after):
+    """The class of two different dumps from the statements only one of them has."""
+    if sort_columns(only_before) == sort_columns(only_after):
+        return "column-order"
+    if squeeze(sort_columns(only_before)) == squeeze(sort_columns(only_after)):
+        return "layout-only"
+    return "differs"
 
 
 def migrations(history):
@@ -169,14 +195,11 @@ def ground_truth(cluster, history, db):
         a, b = statements(s0), statements(s0b)
         if a == b:
             cls = "reverses"
-        elif sort_columns(a) == sort_columns(b):
-            cls = "column-order"
         else:
-            cls = "differs"
+            cls = classify(*only_each(a, b))
         entry = {"class": cls, "down": str(down)}
         if cls != "reverses":
-            entry["only_before"] = [s for s in a if s not in b]
-            entry["only_after"] = [s for s in b if s not in a]
+            entry["only_before"], entry["only_after"] = only_each(a, b)
         r = cluster.run_file(db, up)
         if r.returncode:
             entry.update({"class": "reup-fails", "error": first_error(r.stderr), "after_down": cls})
@@ -219,6 +242,10 @@ def main():
     truth = {}
     if args.truth:
         truth = {h: v["truth"] for h, v in json.loads(Path(args.truth).read_text()).items()}
+        for pairs in truth.values():
+            for t in pairs.values():
+                if t["class"] in ("differs", "column-order", "layout-only"):
+                    t["class"] = classify(t["only_before"], t["only_after"])
     else:
         cluster = Cluster()
         try:

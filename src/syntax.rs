@@ -1330,6 +1330,36 @@ pub fn normalized_expr(text: &str) -> Option<Expr> {
     Some(expr(&node))
 }
 
+/// A quoted literal cast to a number or a boolean as the server stores it: `'0'::bigint` is `0`,
+/// `'t'::boolean` is `true`.
+fn typed_literal(mut node: Node, type_name: &str) -> Node {
+    let Some(NodeEnum::AConst(c)) = node.node.as_mut() else {
+        return node;
+    };
+    let Some(a_const::Val::Sval(s)) = c.val.as_ref() else {
+        return node;
+    };
+    let text = s.sval.trim().to_string();
+    let number = ["int2", "int4", "int8", "numeric", "float4", "float8"].contains(&type_name);
+    if number {
+        if let Ok(i) = text.parse::<i32>() {
+            c.val = Some(a_const::Val::Ival(protobuf::Integer { ival: i }));
+        } else if text.parse::<f64>().is_ok() {
+            c.val = Some(a_const::Val::Fval(protobuf::Float { fval: text }));
+        }
+    } else if type_name == "bool" {
+        let value = match text.to_ascii_lowercase().as_str() {
+            "t" | "true" | "y" | "yes" | "on" | "1" => Some(true),
+            "f" | "false" | "n" | "no" | "off" | "0" => Some(false),
+            _ => None,
+        };
+        if let Some(boolval) = value {
+            c.val = Some(a_const::Val::Boolval(protobuf::Boolean { boolval }));
+        }
+    }
+    node
+}
+
 /// Types a column is cast to implicitly when it meets a text operand or a text function.
 const TEXT_TYPES: &[&str] = &["text", "varchar", "bpchar", "name", "char"];
 
@@ -1347,7 +1377,9 @@ fn strip_implicit_casts(node: &mut Node) {
             let literal = matches!(arg.and_then(|a| a.node.as_ref()), Some(NodeEnum::AConst(_)));
             let column = matches!(arg.and_then(|a| a.node.as_ref()), Some(NodeEnum::ColumnRef(_)));
             let is_array = cast.type_name.as_ref().is_some_and(|t| !t.array_bounds.is_empty());
-            if (literal && !is_array) || (column && TEXT_TYPES.contains(&type_name.as_str())) {
+            if literal && !is_array {
+                cast.arg.take().map(|a| typed_literal(*a, &type_name))
+            } else if column && TEXT_TYPES.contains(&type_name.as_str()) {
                 cast.arg.take().map(|a| *a)
             } else {
                 if let Some(a) = cast.arg.as_deref_mut() {

@@ -40,28 +40,6 @@ impl Rule for DownDoesNotReverse {
         if differences.is_empty() {
             return;
         }
-        let describe = |d: &Difference| match (&d.before, &d.after) {
-            (Some(b), Some(a)) if b == "present" || a == "present" => format!("`{}`", d.path),
-            (Some(b), Some(a)) if d.path.ends_with(" / body") => {
-                let _ = (b, a);
-                format!("`{}` differs from before the migration", d.path)
-            }
-            (Some(b), Some(a)) => format!(
-                "`{}` was `{}`, is `{}`",
-                d.path,
-                shown(b),
-                shown(a)
-            ),
-            (Some(_), None) => format!(
-                "`{}` is missing (the down part does not restore it)",
-                d.path
-            ),
-            (None, Some(_)) => format!(
-                "`{}` is left behind (the down part does not remove it)",
-                d.path
-            ),
-            (None, None) => format!("`{}`", d.path),
-        };
         let mut listed: Vec<String> = differences.iter().take(SHOWN).map(describe).collect();
         if differences.len() > SHOWN {
             listed.push(format!("and {} more", differences.len() - SHOWN));
@@ -89,16 +67,32 @@ impl Rule for DownDoesNotReverse {
     }
 }
 
-/// A value as the user wrote it: an expression (a default, a generated column) by its SQL text
-/// rather than the JSON of its model; `null` (no default) as `none`.
-fn shown(value: &str) -> String {
-    match serde_json::from_str::<serde_json::Value>(value) {
-        Ok(serde_json::Value::Object(map)) => match map.get("text") {
-            Some(serde_json::Value::String(text)) => text.clone(),
-            _ => value.to_string(),
-        },
-        _ if value == "null" => "none".to_string(),
-        _ => value.to_string(),
+/// One difference in words: what is missing, left behind, or was one value and is another.
+fn describe(d: &Difference) -> String {
+    match (&d.before, &d.after) {
+        (Some(b), Some(a)) if b == "present" || a == "present" => format!("`{}`", d.path),
+        (Some(_), Some(_)) if d.path.ends_with(" / body") => {
+            format!("`{}` differs from before the migration", d.path)
+        }
+        (Some(b), Some(a)) => format!("`{}` was `{}`, is `{}`", d.path, shown(b), shown(a)),
+        (Some(_), None) => format!(
+            "`{}` is missing (the down part does not restore it)",
+            d.path
+        ),
+        (None, Some(_)) => format!(
+            "`{}` is left behind (the down part does not remove it)",
+            d.path
+        ),
+        (None, None) => format!("`{}`", d.path),
+    }
+}
+
+/// A value as the message shows it: `none` for no value (a dropped default).
+fn shown(value: &str) -> &str {
+    if value == "null" {
+        "none"
+    } else {
+        value
     }
 }
 
@@ -129,6 +123,24 @@ fn differences(before: &Catalog, reverted: &Catalog) -> Vec<Difference> {
                 ))
         })
         .collect();
+    // An expression that differs is one difference, named by its SQL: what it references follows
+    // from its text.
+    let changed_expressions: Vec<String> = out
+        .iter()
+        .filter_map(|d| d.path.strip_suffix(" / text").map(str::to_string))
+        .collect();
+    out.retain(|d| {
+        !["columns", "functions", "tables"].iter().any(|field| {
+            d.path
+                .strip_suffix(&format!(" / {field}"))
+                .is_some_and(|owner| changed_expressions.iter().any(|e| e == owner))
+        })
+    });
+    for d in &mut out {
+        if let Some(owner) = d.path.strip_suffix(" / text") {
+            d.path = owner.to_string();
+        }
+    }
     // Function bodies, compared with whitespace collapsed (overloads by signature).
     let squeeze = |b: &str| b.split_whitespace().collect::<Vec<_>>().join(" ");
     for (signature, body) in &before.function_bodies {
@@ -196,10 +208,38 @@ fn comparable(catalog: &Catalog, other: &Catalog, unreplayed: &BTreeSet<String>)
         .map(|(name, _)| name.clone())
         .collect();
     for name in differing {
+        let Some(table) = c.indexes.get(&name).map(|i| i.table.clone()) else {
+            continue;
+        };
+        let column_type = |column: &str| {
+            c.table(&table)
+                .and_then(|t| t.column(column))
+                .map(|col| col.type_name.name.clone())
+        };
+        let types: Vec<Option<String>> = c.indexes[&name]
+            .keys
+            .iter()
+            .map(|k| match k {
+                IndexKey::Expression { expr } if expr.columns.len() == 1 => {
+                    column_type(&expr.columns[0])
+                }
+                _ => None,
+            })
+            .collect();
         if let Some(index) = c.indexes.get_mut(&name) {
-            for key in &mut index.keys {
+            for (key, column_type) in index.keys.iter_mut().zip(types) {
                 if let IndexKey::Expression { expr } = key {
                     normalize(expr);
+                    // `date(d)` on a `date` column is a cast to the column's own type, which the
+                    // server drops: the key is the column.
+                    if let Some(column_type) = column_type {
+                        let column = &expr.columns[0];
+                        if expr.text == format!("{column_type}({column})") {
+                            *key = IndexKey::Column {
+                                name: column.clone(),
+                            };
+                        }
+                    }
                 }
             }
             if let Some(p) = index.predicate.as_mut() {
@@ -233,5 +273,73 @@ fn normalize_table(table: &mut Table) {
         if let crate::syntax::ConstraintKind::Check { expr } = &mut constraint.kind {
             normalize(expr);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_sql;
+
+    fn replay(catalog: &mut Catalog, sql: &str) {
+        for stmt in parse_sql(sql).statements {
+            apply(catalog, &stmt.kind);
+        }
+    }
+
+    /// The schema before `up`, and after `up` then `down`, on top of `setup`.
+    fn round_trip(setup: &str, up: &str, down: &str) -> Vec<String> {
+        let mut before = Catalog::new();
+        replay(&mut before, setup);
+        let mut reverted = before.clone();
+        replay(&mut reverted, up);
+        replay(&mut reverted, down);
+        differences(&before, &reverted)
+            .iter()
+            .map(describe)
+            .collect()
+    }
+
+    #[test]
+    fn a_default_in_the_servers_spelling_is_the_same_default() {
+        let setup = "CREATE TABLE t (id int, mood varchar(10) DEFAULT 'calm', n bigint DEFAULT 0)";
+        let up = "ALTER TABLE t ALTER COLUMN mood DROP DEFAULT, ALTER COLUMN n DROP DEFAULT";
+        let down = "ALTER TABLE t ALTER COLUMN mood SET DEFAULT 'calm'::character varying, \
+                    ALTER COLUMN n SET DEFAULT '0'::bigint";
+        assert_eq!(round_trip(setup, up, down), Vec::<String>::new());
+        // A different value is still a difference.
+        let down = "ALTER TABLE t ALTER COLUMN mood SET DEFAULT 'sad'::character varying, \
+                    ALTER COLUMN n SET DEFAULT 0";
+        assert_eq!(
+            round_trip(setup, up, down),
+            ["`tables / public.t / columns / mood / default` was `'calm'`, is `'sad'`"]
+        );
+    }
+
+    /// The reason names the expression by its SQL, not by the JSON of pgproof's model.
+    #[test]
+    fn a_lost_default_is_named_by_its_sql() {
+        let got = round_trip(
+            "CREATE TABLE t (id int, mood text DEFAULT 'calm')",
+            "ALTER TABLE t ALTER COLUMN mood DROP DEFAULT",
+            "SELECT 1",
+        );
+        assert_eq!(
+            got,
+            ["`tables / public.t / columns / mood / default` was `'calm'`, is `none`"]
+        );
+    }
+
+    #[test]
+    fn a_changed_function_body_is_named_and_layout_is_not() {
+        let setup = "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a + 1 $$";
+        let up = "CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a + 2 $$";
+        let restored = "CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$
+            SELECT a + 1
+        $$";
+        assert_eq!(round_trip(setup, up, restored), Vec::<String>::new());
+        let got = round_trip(setup, up, "SELECT 1");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].contains("/ body` differs"), "{got:?}");
     }
 }
