@@ -2019,7 +2019,18 @@ fn query_refs(query: Option<&Node>) -> (Vec<QualName>, Vec<String>, Vec<String>)
                 } else if let Some(NodeEnum::ColumnRef(c)) =
                     r.val.as_deref().and_then(|v| v.node.as_ref())
                 {
-                    if let Some(name) = c.fields.iter().rev().find_map(str_of) {
+                    let star = c
+                        .fields
+                        .last()
+                        .is_some_and(|f| matches!(f.node.as_ref(), Some(NodeEnum::AStar(_))));
+                    if star {
+                        // `*` or `p.*`: the catalog expands it when the view is created.
+                        let qualifier: Vec<&str> = c.fields.iter().filter_map(str_of).collect();
+                        output.push(match qualifier.last() {
+                            Some(q) => format!("{q}.*"),
+                            None => "*".to_string(),
+                        });
+                    } else if let Some(name) = c.fields.iter().rev().find_map(str_of) {
                         output.push(name.to_string());
                     }
                 }

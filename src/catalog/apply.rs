@@ -35,10 +35,10 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
         StmtKind::Drop(d) => drop(catalog, d, &mut notes),
         StmtKind::Rename(r) => rename(catalog, r, &mut notes),
         StmtKind::CreateView(v) => {
+            let output_columns = expand_stars(catalog, &v.reads, &v.output_columns);
             if v.is_table {
                 let mut table = Table::new(v.name.clone());
-                table.columns = v
-                    .output_columns
+                table.columns = output_columns
                     .iter()
                     .map(|c| plain_column(c, TypeName::simple("unknown")))
                     .collect();
@@ -51,7 +51,7 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
                         materialized: v.materialized,
                         reads: v.reads.clone(),
                         columns_read: v.columns_read.clone(),
-                        output_columns: v.output_columns.clone(),
+                        output_columns,
                         joins: v.joins.clone(),
                         comment: None,
                     },
@@ -219,6 +219,45 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
         _ => {}
     }
     notes
+}
+
+/// A view's output columns with `*` and `p.*` expanded to the columns they stand for now, as
+/// PostgreSQL does when it creates the view; empty (unknown) when a star cannot be resolved.
+fn expand_stars(catalog: &Catalog, reads: &[QualName], output: &[String]) -> Vec<String> {
+    let columns_of = |name: &QualName| -> Option<Vec<String>> {
+        match (catalog.table(name), catalog.views.get(name)) {
+            (Some(t), _) => Some(t.columns.iter().map(|c| c.name.clone()).collect()),
+            (None, Some(v)) if !v.output_columns.is_empty() => Some(v.output_columns.clone()),
+            _ => None,
+        }
+    };
+    let mut expanded = vec![];
+    for column in output {
+        let sources: Vec<&QualName> = if column == "*" {
+            reads.iter().collect()
+        } else if let Some(qualifier) = column.strip_suffix(".*") {
+            let named: Vec<&QualName> = reads.iter().filter(|r| r.name == qualifier).collect();
+            if named.is_empty() && reads.len() == 1 {
+                // An alias of the one relation read.
+                reads.iter().collect()
+            } else {
+                named
+            }
+        } else {
+            expanded.push(column.clone());
+            continue;
+        };
+        if sources.is_empty() {
+            return vec![];
+        }
+        for source in sources {
+            match columns_of(source) {
+                Some(columns) => expanded.extend(columns),
+                None => return vec![],
+            }
+        }
+    }
+    expanded
 }
 
 /// Records the objects a `DO` block may change: every known object its body names (in SQL or in
