@@ -1375,8 +1375,14 @@ fn strip_implicit_casts(node: &mut Node) {
                 .to_ascii_lowercase();
             let arg = cast.arg.as_deref();
             let literal = matches!(arg.and_then(|a| a.node.as_ref()), Some(NodeEnum::AConst(_)));
-            let column = matches!(arg.and_then(|a| a.node.as_ref()), Some(NodeEnum::ColumnRef(_)));
-            let is_array = cast.type_name.as_ref().is_some_and(|t| !t.array_bounds.is_empty());
+            let column = matches!(
+                arg.and_then(|a| a.node.as_ref()),
+                Some(NodeEnum::ColumnRef(_))
+            );
+            let is_array = cast
+                .type_name
+                .as_ref()
+                .is_some_and(|t| !t.array_bounds.is_empty());
             if literal && !is_array {
                 cast.arg.take().map(|a| typed_literal(*a, &type_name))
             } else if column && TEXT_TYPES.contains(&type_name.as_str()) {

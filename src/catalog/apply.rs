@@ -145,7 +145,9 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
             };
             let signature = super::function_signature(&f.name, &f.arg_types);
             match &f.body {
-                Some(body) => catalog.function_bodies.insert(signature, body.clone()),
+                Some(body) => catalog
+                    .function_bodies
+                    .insert(signature, std::sync::Arc::from(body.as_str())),
                 None => catalog.function_bodies.remove(&signature),
             };
             let overloads = catalog.functions.entry(f.name.clone()).or_default();
@@ -260,42 +262,66 @@ fn expand_stars(catalog: &Catalog, reads: &[QualName], output: &[String]) -> Vec
     expanded
 }
 
-/// Records the objects a `DO` block may change: every known object its body names (in SQL or in
-/// the strings it runs with `EXECUTE`), and every name that follows `TABLE`, `VIEW`, `INDEX`,
-/// `SEQUENCE`, `FUNCTION`, `TYPE` or `ON` (objects it may create).
+/// Records the objects a `DO` block may change: every name that follows `TABLE`, `VIEW`, `INDEX`,
+/// `SEQUENCE`, `FUNCTION`, `TYPE`, `POLICY`, `ON` or `TO` (objects it may create, alter or rename),
+/// and, when it runs dynamic SQL (`EXECUTE`), every known object named in its string literals.
+/// Objects it only reads (`SELECT ... FROM t`) stay reliable.
 fn mark_unreplayed(catalog: &mut Catalog, body: &str) {
-    let words: Vec<&str> = body
-        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
-        .filter(|w| !w.is_empty())
+    // Words, each with whether it lies inside a single-quoted literal.
+    let mut words: Vec<(String, bool)> = vec![];
+    let mut in_literal = false;
+    let mut word = String::new();
+    for c in body.chars() {
+        if c.is_alphanumeric() || c == '_' || c == '$' {
+            word.push(c);
+            continue;
+        }
+        if !word.is_empty() {
+            words.push((std::mem::take(&mut word), in_literal));
+        }
+        if c == '\'' {
+            in_literal = !in_literal;
+        }
+    }
+    if !word.is_empty() {
+        words.push((word, in_literal));
+    }
+    const CHANGES: &[&str] = &[
+        "table", "view", "index", "sequence", "function", "type", "policy", "on", "to",
+    ];
+    const SKIP: &[&str] = &["if", "not", "exists", "only", "concurrently", "public"];
+    for (i, (w, _)) in words.iter().enumerate() {
+        if !CHANGES.contains(&w.to_lowercase().as_str()) {
+            continue;
+        }
+        if let Some((name, _)) = words[i + 1..]
+            .iter()
+            .find(|(w, _)| !SKIP.contains(&w.to_lowercase().as_str()))
+        {
+            catalog.unreplayed.insert(name.clone());
+            catalog.unreplayed.insert(name.to_lowercase());
+        }
+    }
+    let dynamic = words.iter().any(|(w, _)| w.eq_ignore_ascii_case("execute"));
+    if !dynamic {
+        return;
+    }
+    let literal: BTreeSet<String> = words
+        .iter()
+        .filter(|(_, inside)| *inside)
+        .map(|(w, _)| w.to_lowercase())
         .collect();
-    let lower: BTreeSet<String> = words.iter().map(|w| w.to_lowercase()).collect();
-    let known: Vec<String> = catalog
+    let named: Vec<String> = catalog
         .tables
         .keys()
         .chain(catalog.views.keys())
         .chain(catalog.indexes.keys())
         .chain(catalog.sequences.keys())
         .chain(catalog.functions.keys())
-        .chain(catalog.enums.keys())
-        .chain(catalog.domains.keys())
         .map(|n| n.name.clone())
-        .filter(|n| lower.contains(&n.to_lowercase()))
+        .filter(|n| literal.contains(&n.to_lowercase()))
         .collect();
-    catalog.unreplayed.extend(known);
-    const CREATES: &[&str] = &["table", "view", "index", "sequence", "function", "type", "on"];
-    const SKIP: &[&str] = &["if", "not", "exists", "only", "concurrently", "public"];
-    for (i, word) in words.iter().enumerate() {
-        if !CREATES.contains(&word.to_lowercase().as_str()) {
-            continue;
-        }
-        if let Some(name) = words[i + 1..]
-            .iter()
-            .find(|w| !SKIP.contains(&w.to_lowercase().as_str()))
-        {
-            catalog.unreplayed.insert(name.to_string());
-            catalog.unreplayed.insert(name.to_lowercase());
-        }
-    }
+    catalog.unreplayed.extend(named);
 }
 
 fn plain_column(name: &str, type_name: TypeName) -> Column {

@@ -82,7 +82,7 @@ pub struct Catalog {
     /// Function bodies as written, by signature (`schema.name(type, ...)`). Only a replayed
     /// history has them (a live catalog is not read back into this field).
     #[serde(skip)]
-    pub function_bodies: BTreeMap<String, String>,
+    pub function_bodies: BTreeMap<String, Arc<str>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

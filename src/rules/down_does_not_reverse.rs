@@ -172,10 +172,15 @@ fn comparable(catalog: &Catalog, other: &Catalog, unreplayed: &BTreeSet<String>)
     if !temporary.is_empty() || !unreplayed.is_empty() {
         c.schemas.remove("pg_temp");
         c.tables.retain(|name, _| !temporary.contains(name));
-        c.indexes
-            .retain(|name, i| !temporary.contains(&i.table) && !unknown(name) && !unknown(&i.table));
+        c.indexes.retain(|name, i| {
+            !temporary.contains(&i.table) && !unknown(name) && !unknown(&i.table)
+        });
         c.sequences.retain(|name, s| {
-            !unknown(name) && !s.owned_by.as_ref().is_some_and(|(t, _)| temporary.contains(t))
+            !unknown(name)
+                && !s
+                    .owned_by
+                    .as_ref()
+                    .is_some_and(|(t, _)| temporary.contains(t))
         });
         c.views.retain(|name, _| !unknown(name));
         c.enums.retain(|name, _| !unknown(name));
@@ -333,7 +338,8 @@ mod tests {
     #[test]
     fn a_changed_function_body_is_named_and_layout_is_not() {
         let setup = "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a + 1 $$";
-        let up = "CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a + 2 $$";
+        let up =
+            "CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a + 2 $$";
         let restored = "CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$
             SELECT a + 1
         $$";
