@@ -653,6 +653,8 @@ pub struct CreateFunction {
     /// `SET search_path = ...` attached to the function.
     pub search_path: Option<String>,
     pub returns_trigger: bool,
+    /// The body (`AS '...'` or `AS $$...$$`), as written; `None` for a `BEGIN ATOMIC` body.
+    pub body: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -846,7 +848,10 @@ pub enum StmtKind {
         concurrently: bool,
     },
     Select,
-    Do,
+    /// A `DO` block: pgproof does not run its body, only keeps its text to know what it may touch.
+    Do {
+        body: String,
+    },
     Grant,
     /// A statement the model does not describe (its protobuf node name).
     Other {
@@ -1103,7 +1108,13 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
         NodeEnum::SelectStmt(_) | NodeEnum::ExplainStmt(_) | NodeEnum::VariableShowStmt(_) => {
             StmtKind::Select
         }
-        NodeEnum::DoStmt(_) => StmtKind::Do,
+        NodeEnum::DoStmt(s) => StmtKind::Do {
+            body: def_elem(&s.args, "as")
+                .and_then(|d| d.arg.as_deref())
+                .and_then(str_of)
+                .unwrap_or_default()
+                .to_string(),
+        },
         NodeEnum::GrantStmt(_)
         | NodeEnum::GrantRoleStmt(_)
         | NodeEnum::AlterDefaultPrivilegesStmt(_)
@@ -1292,6 +1303,183 @@ pub fn expr(node: &Node) -> Expr {
         columns,
         functions,
         tables,
+    }
+}
+
+/// The text of an expression the way PostgreSQL would compare it after storing it: casts of
+/// literals (`'x'::character varying`, `'t_id_seq'::regclass`) and implicit casts of columns to
+/// text types (`(name)::text`) dropped, and `nextval` of a `public.` sequence named without the
+/// schema, then deparsed and lowered again. pgproof does not resolve types, so both sides of a
+/// comparison go through this; `None` for text it cannot parse.
+pub fn normalized_expr(text: &str) -> Option<Expr> {
+    let parsed = crate::parse::parse_tree_only(&format!("SELECT {text}"))?;
+    let target = parsed
+        .stmts
+        .first()
+        .and_then(|s| s.stmt.as_ref())
+        .and_then(|s| match s.node.as_ref() {
+            Some(NodeEnum::SelectStmt(sel)) => sel.target_list.first(),
+            _ => None,
+        })
+        .and_then(|t| match t.node.as_ref() {
+            Some(NodeEnum::ResTarget(r)) => r.val.as_deref(),
+            _ => None,
+        });
+    let mut node = target?.clone();
+    strip_implicit_casts(&mut node);
+    Some(expr(&node))
+}
+
+/// A quoted literal cast to a number or a boolean as the server stores it: `'0'::bigint` is `0`,
+/// `'t'::boolean` is `true`.
+fn typed_literal(mut node: Node, type_name: &str) -> Node {
+    let Some(NodeEnum::AConst(c)) = node.node.as_mut() else {
+        return node;
+    };
+    let Some(a_const::Val::Sval(s)) = c.val.as_ref() else {
+        return node;
+    };
+    let text = s.sval.trim().to_string();
+    let number = ["int2", "int4", "int8", "numeric", "float4", "float8"].contains(&type_name);
+    if number {
+        if let Ok(i) = text.parse::<i32>() {
+            c.val = Some(a_const::Val::Ival(protobuf::Integer { ival: i }));
+        } else if text.parse::<f64>().is_ok() {
+            c.val = Some(a_const::Val::Fval(protobuf::Float { fval: text }));
+        }
+    } else if type_name == "bool" {
+        let value = match text.to_ascii_lowercase().as_str() {
+            "t" | "true" | "y" | "yes" | "on" | "1" => Some(true),
+            "f" | "false" | "n" | "no" | "off" | "0" => Some(false),
+            _ => None,
+        };
+        if let Some(boolval) = value {
+            c.val = Some(a_const::Val::Boolval(protobuf::Boolean { boolval }));
+        }
+    }
+    node
+}
+
+/// Types a column is cast to implicitly when it meets a text operand or a text function.
+const TEXT_TYPES: &[&str] = &["text", "varchar", "bpchar", "name", "char"];
+
+fn strip_implicit_casts(node: &mut Node) {
+    let replacement = match node.node.as_mut() {
+        Some(NodeEnum::TypeCast(cast)) => {
+            let type_name = cast
+                .type_name
+                .as_ref()
+                .and_then(|t| t.names.last())
+                .and_then(str_of)
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let arg = cast.arg.as_deref();
+            let literal = matches!(arg.and_then(|a| a.node.as_ref()), Some(NodeEnum::AConst(_)));
+            let column = matches!(
+                arg.and_then(|a| a.node.as_ref()),
+                Some(NodeEnum::ColumnRef(_))
+            );
+            let is_array = cast
+                .type_name
+                .as_ref()
+                .is_some_and(|t| !t.array_bounds.is_empty());
+            if literal && !is_array {
+                cast.arg.take().map(|a| typed_literal(*a, &type_name))
+            } else if column && TEXT_TYPES.contains(&type_name.as_str()) {
+                cast.arg.take().map(|a| *a)
+            } else {
+                if let Some(a) = cast.arg.as_deref_mut() {
+                    strip_implicit_casts(a);
+                }
+                None
+            }
+        }
+        Some(NodeEnum::FuncCall(f)) => {
+            let is_nextval = f
+                .funcname
+                .last()
+                .and_then(str_of)
+                .is_some_and(|n| n.eq_ignore_ascii_case("nextval"));
+            f.args.iter_mut().for_each(strip_implicit_casts);
+            if is_nextval {
+                for arg in &mut f.args {
+                    if let Some(NodeEnum::AConst(c)) = arg.node.as_mut() {
+                        if let Some(a_const::Val::Sval(s)) = c.val.as_mut() {
+                            if let Some(rest) = s.sval.strip_prefix("public.") {
+                                s.sval = rest.to_string();
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(filter) = f.agg_filter.as_deref_mut() {
+                strip_implicit_casts(filter);
+            }
+            None
+        }
+        Some(NodeEnum::AExpr(e)) => {
+            for side in [e.lexpr.as_deref_mut(), e.rexpr.as_deref_mut()]
+                .into_iter()
+                .flatten()
+            {
+                strip_implicit_casts(side);
+            }
+            None
+        }
+        Some(NodeEnum::BoolExpr(e)) => {
+            e.args.iter_mut().for_each(strip_implicit_casts);
+            None
+        }
+        Some(NodeEnum::NullTest(e)) => {
+            if let Some(a) = e.arg.as_deref_mut() {
+                strip_implicit_casts(a);
+            }
+            None
+        }
+        Some(NodeEnum::CoalesceExpr(e)) => {
+            e.args.iter_mut().for_each(strip_implicit_casts);
+            None
+        }
+        Some(NodeEnum::MinMaxExpr(e)) => {
+            e.args.iter_mut().for_each(strip_implicit_casts);
+            None
+        }
+        Some(NodeEnum::RowExpr(e)) => {
+            e.args.iter_mut().for_each(strip_implicit_casts);
+            None
+        }
+        Some(NodeEnum::AArrayExpr(e)) => {
+            e.elements.iter_mut().for_each(strip_implicit_casts);
+            None
+        }
+        Some(NodeEnum::List(l)) => {
+            l.items.iter_mut().for_each(strip_implicit_casts);
+            None
+        }
+        Some(NodeEnum::CaseExpr(e)) => {
+            for part in [e.arg.as_deref_mut(), e.defresult.as_deref_mut()]
+                .into_iter()
+                .flatten()
+            {
+                strip_implicit_casts(part);
+            }
+            e.args.iter_mut().for_each(strip_implicit_casts);
+            None
+        }
+        Some(NodeEnum::CaseWhen(w)) => {
+            for part in [w.expr.as_deref_mut(), w.result.as_deref_mut()]
+                .into_iter()
+                .flatten()
+            {
+                strip_implicit_casts(part);
+            }
+            None
+        }
+        _ => None,
+    };
+    if let Some(mut inner) = replacement {
+        strip_implicit_casts(&mut inner);
+        *node = inner;
     }
 }
 
@@ -1837,7 +2025,18 @@ fn query_refs(query: Option<&Node>) -> (Vec<QualName>, Vec<String>, Vec<String>)
                 } else if let Some(NodeEnum::ColumnRef(c)) =
                     r.val.as_deref().and_then(|v| v.node.as_ref())
                 {
-                    if let Some(name) = c.fields.iter().rev().find_map(str_of) {
+                    let star = c
+                        .fields
+                        .last()
+                        .is_some_and(|f| matches!(f.node.as_ref(), Some(NodeEnum::AStar(_))));
+                    if star {
+                        // `*` or `p.*`: the catalog expands it when the view is created.
+                        let qualifier: Vec<&str> = c.fields.iter().filter_map(str_of).collect();
+                        output.push(match qualifier.last() {
+                            Some(q) => format!("{q}.*"),
+                            None => "*".to_string(),
+                        });
+                    } else if let Some(name) = c.fields.iter().rev().find_map(str_of) {
                         output.push(name.to_string());
                     }
                 }
@@ -2027,6 +2226,7 @@ fn lower_function(s: &protobuf::CreateFunctionStmt) -> CreateFunction {
     let mut volatility = Volatility::Volatile;
     let mut security_definer = false;
     let mut search_path = None;
+    let mut body = None;
     for option in &s.options {
         let Some(NodeEnum::DefElem(d)) = option.node.as_ref() else {
             continue;
@@ -2042,6 +2242,19 @@ fn lower_function(s: &protobuf::CreateFunctionStmt) -> CreateFunction {
                 }
             }
             "security" => security_definer = bool_of(arg).unwrap_or(false),
+            // `AS 'body'` is one string; `AS 'obj_file', 'link_symbol'` (C) is a list of two.
+            "as" => {
+                body = match arg.and_then(|a| a.node.as_ref()) {
+                    Some(NodeEnum::List(l)) => Some(
+                        l.items
+                            .iter()
+                            .filter_map(str_of)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                    _ => arg.and_then(str_of).map(str::to_string),
+                }
+            }
             "set" => {
                 if let Some(NodeEnum::VariableSetStmt(v)) = arg.and_then(|a| a.node.as_ref()) {
                     if v.name.eq_ignore_ascii_case("search_path") {
@@ -2067,6 +2280,7 @@ fn lower_function(s: &protobuf::CreateFunctionStmt) -> CreateFunction {
         security_definer,
         search_path,
         returns_trigger,
+        body,
     }
 }
 

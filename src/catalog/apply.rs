@@ -35,10 +35,10 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
         StmtKind::Drop(d) => drop(catalog, d, &mut notes),
         StmtKind::Rename(r) => rename(catalog, r, &mut notes),
         StmtKind::CreateView(v) => {
+            let output_columns = expand_stars(catalog, &v.reads, &v.output_columns);
             if v.is_table {
                 let mut table = Table::new(v.name.clone());
-                table.columns = v
-                    .output_columns
+                table.columns = output_columns
                     .iter()
                     .map(|c| plain_column(c, TypeName::simple("unknown")))
                     .collect();
@@ -51,7 +51,7 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
                         materialized: v.materialized,
                         reads: v.reads.clone(),
                         columns_read: v.columns_read.clone(),
-                        output_columns: v.output_columns.clone(),
+                        output_columns,
                         joins: v.joins.clone(),
                         comment: None,
                     },
@@ -143,6 +143,13 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
                 search_path: f.search_path.clone(),
                 returns_trigger: f.returns_trigger,
             };
+            let signature = super::function_signature(&f.name, &f.arg_types);
+            match &f.body {
+                Some(body) => catalog
+                    .function_bodies
+                    .insert(signature, std::sync::Arc::from(body.as_str())),
+                None => catalog.function_bodies.remove(&signature),
+            };
             let overloads = catalog.functions.entry(f.name.clone()).or_default();
             overloads.retain(|o| o.arg_types != f.arg_types);
             overloads.push(function);
@@ -210,9 +217,111 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
                 move_object(catalog, &old, &new);
             }
         }
+        StmtKind::Do { body } => mark_unreplayed(catalog, body),
         _ => {}
     }
     notes
+}
+
+/// A view's output columns with `*` and `p.*` expanded to the columns they stand for now, as
+/// PostgreSQL does when it creates the view; empty (unknown) when a star cannot be resolved.
+fn expand_stars(catalog: &Catalog, reads: &[QualName], output: &[String]) -> Vec<String> {
+    let columns_of = |name: &QualName| -> Option<Vec<String>> {
+        match (catalog.table(name), catalog.views.get(name)) {
+            (Some(t), _) => Some(t.columns.iter().map(|c| c.name.clone()).collect()),
+            (None, Some(v)) if !v.output_columns.is_empty() => Some(v.output_columns.clone()),
+            _ => None,
+        }
+    };
+    let mut expanded = vec![];
+    for column in output {
+        let sources: Vec<&QualName> = if column == "*" {
+            reads.iter().collect()
+        } else if let Some(qualifier) = column.strip_suffix(".*") {
+            let named: Vec<&QualName> = reads.iter().filter(|r| r.name == qualifier).collect();
+            if named.is_empty() && reads.len() == 1 {
+                // An alias of the one relation read.
+                reads.iter().collect()
+            } else {
+                named
+            }
+        } else {
+            expanded.push(column.clone());
+            continue;
+        };
+        if sources.is_empty() {
+            return vec![];
+        }
+        for source in sources {
+            match columns_of(source) {
+                Some(columns) => expanded.extend(columns),
+                None => return vec![],
+            }
+        }
+    }
+    expanded
+}
+
+/// Records the objects a `DO` block may change: every name that follows `TABLE`, `VIEW`, `INDEX`,
+/// `SEQUENCE`, `FUNCTION`, `TYPE`, `POLICY`, `ON` or `TO` (objects it may create, alter or rename),
+/// and, when it runs dynamic SQL (`EXECUTE`), every known object named in its string literals.
+/// Objects it only reads (`SELECT ... FROM t`) stay reliable.
+fn mark_unreplayed(catalog: &mut Catalog, body: &str) {
+    // Words, each with whether it lies inside a single-quoted literal.
+    let mut words: Vec<(String, bool)> = vec![];
+    let mut in_literal = false;
+    let mut word = String::new();
+    for c in body.chars() {
+        if c.is_alphanumeric() || c == '_' || c == '$' {
+            word.push(c);
+            continue;
+        }
+        if !word.is_empty() {
+            words.push((std::mem::take(&mut word), in_literal));
+        }
+        if c == '\'' {
+            in_literal = !in_literal;
+        }
+    }
+    if !word.is_empty() {
+        words.push((word, in_literal));
+    }
+    const CHANGES: &[&str] = &[
+        "table", "view", "index", "sequence", "function", "type", "policy", "on", "to",
+    ];
+    const SKIP: &[&str] = &["if", "not", "exists", "only", "concurrently", "public"];
+    for (i, (w, _)) in words.iter().enumerate() {
+        if !CHANGES.contains(&w.to_lowercase().as_str()) {
+            continue;
+        }
+        if let Some((name, _)) = words[i + 1..]
+            .iter()
+            .find(|(w, _)| !SKIP.contains(&w.to_lowercase().as_str()))
+        {
+            catalog.unreplayed.insert(name.clone());
+            catalog.unreplayed.insert(name.to_lowercase());
+        }
+    }
+    let dynamic = words.iter().any(|(w, _)| w.eq_ignore_ascii_case("execute"));
+    if !dynamic {
+        return;
+    }
+    let literal: BTreeSet<String> = words
+        .iter()
+        .filter(|(_, inside)| *inside)
+        .map(|(w, _)| w.to_lowercase())
+        .collect();
+    let named: Vec<String> = catalog
+        .tables
+        .keys()
+        .chain(catalog.views.keys())
+        .chain(catalog.indexes.keys())
+        .chain(catalog.sequences.keys())
+        .chain(catalog.functions.keys())
+        .map(|n| n.name.clone())
+        .filter(|n| literal.contains(&n.to_lowercase()))
+        .collect();
+    catalog.unreplayed.extend(named);
 }
 
 fn plain_column(name: &str, type_name: TypeName) -> Column {
@@ -858,6 +967,8 @@ fn drop(catalog: &mut Catalog, d: &Drop, notes: &mut Vec<String>) {
             ObjectKind::Table => drop_table(catalog, name, d.cascade),
             ObjectKind::View | ObjectKind::MaterializedView => {
                 let found = catalog.views.remove(name).is_some();
+                // A materialised view's indexes go with it.
+                catalog.indexes.retain(|_, i| &i.table != name);
                 if d.cascade {
                     drop_dependent_views(catalog, name);
                 }
@@ -871,6 +982,17 @@ fn drop(catalog: &mut Catalog, d: &Drop, notes: &mut Vec<String>) {
                     | catalog.composite_types.remove(name)
             }
             ObjectKind::Function | ObjectKind::Procedure => {
+                let prefix = format!("{name}(");
+                catalog
+                    .function_bodies
+                    .retain(|signature, _| !signature.starts_with(&prefix));
+                if d.cascade {
+                    // `CASCADE` drops the triggers that call the function.
+                    let calls = |t: &Table| t.triggers.iter().any(|tr| &tr.function == name);
+                    for table in catalog.tables_mut_where(calls) {
+                        table.triggers.retain(|tr| &tr.function != name);
+                    }
+                }
                 catalog.functions.remove(name).is_some()
             }
             ObjectKind::Schema => {
@@ -1091,12 +1213,20 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
             {
                 c.name = r.new_name.clone();
             }
-            for index in catalog
+            // The index behind a primary key, unique or exclusion constraint is renamed with it.
+            let backing: Vec<QualName> = catalog
                 .indexes
-                .values_mut()
+                .values()
                 .filter(|i| i.table == r.target && i.constraint.as_deref() == Some(old))
-            {
-                index.constraint = Some(r.new_name.clone());
+                .map(|i| i.name.clone())
+                .collect();
+            for name in backing {
+                if let Some(mut index) = catalog.indexes.remove(&name) {
+                    let renamed = QualName::new(name.schema.clone(), r.new_name.clone());
+                    index.constraint = Some(r.new_name.clone());
+                    index.name = renamed.clone();
+                    catalog.indexes.insert(renamed, index);
+                }
             }
         }
         ObjectKind::Schema => {

@@ -177,6 +177,12 @@ fn label(v: &Value) -> Option<String> {
 fn short(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
+        // An expression (a default, a check, an index key) is shown as its SQL.
+        Value::Object(map) if map.get("text").is_some_and(Value::is_string) => map
+            .get("text")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
         Value::Object(_) if label(v).is_some() => label(v).unwrap_or_default(),
         other => {
             let text = other.to_string();

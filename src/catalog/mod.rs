@@ -75,6 +75,14 @@ pub struct Catalog {
     /// Functions by name; each entry holds its overloads.
     pub functions: BTreeMap<QualName, Vec<Function>>,
     pub extensions: BTreeSet<String>,
+    /// Bare names of objects that a statement pgproof cannot replay (a `DO` block) mentions: what
+    /// this catalog says about them may be wrong. Only a replayed history has them.
+    #[serde(skip)]
+    pub unreplayed: BTreeSet<String>,
+    /// Function bodies as written, by signature (`schema.name(type, ...)`). Only a replayed
+    /// history has them (a live catalog is not read back into this field).
+    #[serde(skip)]
+    pub function_bodies: BTreeMap<String, Arc<str>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -298,7 +306,18 @@ pub struct Trigger {
     pub enabled: bool,
 }
 
+/// The key of a function's body in [`Catalog::function_bodies`]: `schema.name(type, ...)`.
+pub fn function_signature(name: &QualName, arg_types: &[TypeName]) -> String {
+    let args: Vec<String> = arg_types.iter().map(|t| format!("{t:?}")).collect();
+    format!("{name}({})", args.join(", "))
+}
+
 impl Catalog {
+    /// Whether a statement pgproof could not replay may have changed the object `name`.
+    pub fn is_unreplayed(&self, name: &QualName) -> bool {
+        self.unreplayed.contains(&name.name)
+    }
+
     /// The tables `pick` selects, to change them. Tables are shared with copies of this catalog
     /// ([`Shared`]): a table handed out here is copied if shared, so code that changes some tables
     /// of many picks them first and leaves the rest shared.

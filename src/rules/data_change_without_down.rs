@@ -20,7 +20,7 @@ fn touches(stmt: &StmtKind, table: &QualName) -> bool {
         | StmtKind::Delete { table: t, .. } => t == table,
         StmtKind::Truncate { tables, .. } => tables.contains(table),
         StmtKind::Drop(d) => d.names.contains(table),
-        StmtKind::Do | StmtKind::Other { .. } => true,
+        StmtKind::Do { .. } | StmtKind::Other { .. } => true,
         _ => false,
     }
 }

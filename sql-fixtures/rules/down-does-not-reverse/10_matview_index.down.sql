@@ -1,0 +1,2 @@
+-- The index goes with the materialised view.
+DROP MATERIALIZED VIEW mood_counts;

@@ -1,0 +1,2 @@
+CREATE FUNCTION moods_touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER moods_touch BEFORE UPDATE ON moods FOR EACH ROW EXECUTE FUNCTION moods_touch();

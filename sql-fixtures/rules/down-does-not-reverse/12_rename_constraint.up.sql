@@ -1,0 +1,1 @@
+ALTER TABLE moods RENAME CONSTRAINT moods_pkey TO moods_pk;

@@ -1,0 +1,2 @@
+-- A temporary table is not schema: nothing to undo.
+SELECT 1;

@@ -1,0 +1,2 @@
+CREATE TEMP TABLE mood_names (name text);
+INSERT INTO mood_names SELECT name FROM moods;

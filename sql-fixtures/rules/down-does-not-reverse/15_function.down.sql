@@ -1,0 +1,1 @@
+DROP FUNCTION mood_label(text);

@@ -1,0 +1,4 @@
+-- expect
+CREATE OR REPLACE FUNCTION mood_label(m text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT lower(m)
+$$;

@@ -1,0 +1,1 @@
+DROP VIEW mood_view;

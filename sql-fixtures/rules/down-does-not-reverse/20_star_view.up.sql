@@ -1,0 +1,1 @@
+CREATE VIEW mood_view AS SELECT m.* FROM moods m;

@@ -1,0 +1,2 @@
+-- expect
+SELECT 1;
