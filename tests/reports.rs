@@ -225,6 +225,7 @@ fn human_report_bytes(n: usize) -> usize {
         stats: &stats,
         pg_version: 17,
         sources: &sources,
+        errors: &[],
         color: false,
     };
     let mut out = Vec::with_capacity(n * 1024);

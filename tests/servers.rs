@@ -374,10 +374,8 @@ fn interrupts_at_any_moment_leave_no_container() {
 /// The scratch databases on `url`'s server.
 fn scratch_databases(url: &str) -> Vec<String> {
     let conn = pgproof::prove::exec::Conn::connect(url).expect("connect to the test server");
-    let rows = conn
-        .query_text("SELECT datname::text FROM pg_database WHERE datname LIKE 'pgproof\\_%'")
-        .expect("list databases");
-    rows
+    conn.query_text("SELECT datname::text FROM pg_database WHERE datname LIKE 'pgproof\\_%'")
+        .expect("list databases")
 }
 
 #[test]

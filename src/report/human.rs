@@ -193,6 +193,7 @@ mod tests {
             stats: &stats,
             pg_version: 17,
             sources: &sources,
+            errors: &[],
             color: false,
         };
         let mut cache = SourceCache::default();

@@ -50,6 +50,7 @@ pub fn lint_texts(
         files,
         migrations,
         problems: vec![],
+        errors: vec![],
     };
     let parsed: Vec<_> = analyze::parts(&set)
         .map(|part| pgproof::parse::parse_sql(&part.text))
@@ -99,6 +100,7 @@ pub fn check_every_format(
             stats,
             pg_version: 17,
             sources,
+            errors: &[],
             color,
         };
         let mut out = vec![];
