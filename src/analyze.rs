@@ -230,6 +230,7 @@ pub fn analyze(
                         require_statement_timeout: settings.require_statement_timeout,
                         blocking_lock_taken,
                         earlier: &parsed.statements[..position],
+                        part_text: &part.text,
                         tx_start,
                     };
                     let mut out = vec![];
@@ -329,7 +330,22 @@ pub fn analyze(
                         }
                     }
                 }
+                let members_before = added_members_target(&stmt.kind)
+                    .map(|table| (table, table_members(&catalog, table)));
                 apply(&mut catalog, &stmt.kind);
+                // Constraints and indexes an `ALTER TABLE` adds without naming them (`ADD COLUMN
+                // ... REFERENCES`, `ADD UNIQUE (...)`) get their names from the catalog: their
+                // findings belong to this statement, not to the table's `CREATE`.
+                if let Some((table, before)) = members_before {
+                    for member in table_members(&catalog, table) {
+                        if !before.contains(&member) {
+                            origins.insert(
+                                (table.clone(), Some(member)),
+                                (part.file, stmt.span, migration.id.clone()),
+                            );
+                        }
+                    }
+                }
                 in_transaction.push(in_tx);
             }
         }
@@ -462,6 +478,36 @@ fn record_created(stmt: &StmtKind, created: &mut BTreeSet<QualName>) {
         }
         _ => {}
     }
+}
+
+/// The table an `ALTER TABLE` adds columns or constraints to (which may bring unnamed
+/// constraints and indexes with them).
+fn added_members_target(stmt: &StmtKind) -> Option<&QualName> {
+    let StmtKind::AlterTable(a) = stmt else {
+        return None;
+    };
+    a.cmds
+        .iter()
+        .any(|c| {
+            matches!(
+                c,
+                AlterCmd::AddColumn { .. } | AlterCmd::AddConstraint { .. }
+            )
+        })
+        .then_some(&a.name)
+}
+
+/// The named constraints and indexes of `table`.
+fn table_members(catalog: &Catalog, table: &QualName) -> Vec<Member> {
+    let constraints = catalog
+        .table(table)
+        .into_iter()
+        .flat_map(|t| t.constraints.iter())
+        .map(|c| Member::Constraint(c.name.clone()));
+    let indexes = catalog
+        .indexes_on(table)
+        .map(|i| Member::Index(i.name.name.clone()));
+    constraints.chain(indexes).collect()
 }
 
 fn record_origins(

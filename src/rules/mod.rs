@@ -336,6 +336,8 @@ pub struct StatementContext<'a> {
     pub blocking_lock_taken: bool,
     /// The statements of this migration's up part before this one.
     pub earlier: &'a [crate::parse::ParsedStatement],
+    /// The text of the up part, which the spans of `earlier` (and `span`) index.
+    pub part_text: &'a str,
     /// Index into `earlier` where the current transaction began (the runner's, or an explicit BEGIN).
     pub tx_start: Option<usize>,
 }

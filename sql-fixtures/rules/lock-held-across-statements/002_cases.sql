@@ -19,3 +19,18 @@ BEGIN;
 DROP INDEX IF EXISTS never_created_idx;
 CREATE INDEX orders_note_idx ON orders (note);
 COMMIT;
+BEGIN;
+ALTER TABLE users ADD COLUMN city text;
+-- Queries that return at once do not extend the lock.
+SELECT set_config('app.migrating', 'on', true);
+SELECT 1;
+-- A query that reads a table runs while `users` is locked.
+-- expect
+SELECT count(*) FROM orders WHERE note IS NULL;
+COMMIT;
+BEGIN;
+ALTER TABLE users ADD COLUMN country text;
+-- So does a function pgproof does not know (a backfill, a sleep).
+-- expect
+SELECT backfill_order_notes();
+COMMIT;
