@@ -27,6 +27,7 @@ mod backfill_in_ddl_transaction;
 mod begin_in_runner_transaction;
 mod cascade_chain_too_deep;
 mod change_blocked_by_dependents;
+mod column_assigned_twice;
 mod concurrently_in_transaction;
 mod constraint_not_validated;
 mod constraint_rejects_old_writes;
@@ -115,6 +116,7 @@ pub static RULES: &[&dyn Rule] = &[
     &begin_in_runner_transaction::BeginInRunnerTransaction,
     &cascade_chain_too_deep::CascadeChainTooDeep,
     &change_blocked_by_dependents::ChangeBlockedByDependents,
+    &column_assigned_twice::ColumnAssignedTwice,
     &concurrently_in_transaction::ConcurrentlyInTransaction,
     &constraint_not_validated::ConstraintNotValidated,
     &constraint_rejects_old_writes::ConstraintRejectsOldWrites,
