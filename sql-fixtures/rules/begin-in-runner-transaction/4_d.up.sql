@@ -1,0 +1,14 @@
+-- no-transaction
+BEGIN;
+-- expect
+BEGIN;
+ALTER TABLE a ADD COLUMN d text;
+COMMIT;
+ALTER TABLE a ADD COLUMN e text;
+-- expect
+COMMIT;
+-- expect
+ROLLBACK;
+START TRANSACTION;
+ALTER TABLE a ADD COLUMN f text;
+ROLLBACK;
