@@ -231,6 +231,7 @@ pub fn analyze(
                         blocking_lock_taken,
                         earlier: &parsed.statements[..position],
                         part_text: &part.text,
+                        part_has_errors: !parsed.errors.is_empty(),
                         tx_start,
                     };
                     let mut out = vec![];
@@ -251,11 +252,16 @@ pub fn analyze(
                         explicit_tx = true;
                     }
                     StmtKind::Transaction {
-                        tx: TxKind::Commit | TxKind::Rollback,
+                        tx: TxKind::Commit | TxKind::Rollback | TxKind::Prepare,
                     } => {
                         explicit_tx = false;
                         held.clear();
                         tx_start = migration.transaction.wrapped.then_some(position + 1);
+                    }
+                    // The transaction ends (releasing its locks) and a new one begins at once.
+                    StmtKind::Transaction { tx: TxKind::Chain } => {
+                        held.clear();
+                        tx_start = Some(position + 1);
                     }
                     StmtKind::Set { name, .. } if name == "lock_timeout" => lock_timeout_set = true,
                     StmtKind::Set { name, .. } if name == "statement_timeout" => {

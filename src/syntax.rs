@@ -671,7 +671,13 @@ pub enum TxKind {
     Savepoint,
     Release,
     RollbackTo,
+    /// `PREPARE TRANSACTION`: ends the current transaction (for a later `COMMIT PREPARED`).
     Prepare,
+    /// `COMMIT AND CHAIN` / `ROLLBACK AND CHAIN`: ends the transaction and starts a new one.
+    Chain,
+    /// `COMMIT PREPARED` / `ROLLBACK PREPARED`: finishes a prepared transaction, outside any
+    /// transaction block.
+    FinishPrepared,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -1005,8 +1011,12 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
             use protobuf::TransactionStmtKind as K;
             let tx = match K::try_from(s.kind).unwrap_or(K::Undefined) {
                 K::TransStmtBegin | K::TransStmtStart => TxKind::Begin,
-                K::TransStmtCommit | K::TransStmtCommitPrepared => TxKind::Commit,
-                K::TransStmtRollback | K::TransStmtRollbackPrepared => TxKind::Rollback,
+                K::TransStmtCommit | K::TransStmtRollback if s.chain => TxKind::Chain,
+                K::TransStmtCommit => TxKind::Commit,
+                K::TransStmtRollback => TxKind::Rollback,
+                K::TransStmtCommitPrepared | K::TransStmtRollbackPrepared => {
+                    TxKind::FinishPrepared
+                }
                 K::TransStmtSavepoint => TxKind::Savepoint,
                 K::TransStmtRelease => TxKind::Release,
                 K::TransStmtRollbackTo => TxKind::RollbackTo,

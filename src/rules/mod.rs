@@ -340,6 +340,8 @@ pub struct StatementContext<'a> {
     pub earlier: &'a [crate::parse::ParsedStatement],
     /// The text of the up part, which the spans of `earlier` (and `span`) index.
     pub part_text: &'a str,
+    /// Parts of the up part did not parse, so statements may be missing between the ones seen.
+    pub part_has_errors: bool,
     /// Index into `earlier` where the current transaction began (the runner's, or an explicit BEGIN).
     pub tx_start: Option<usize>,
 }
