@@ -63,9 +63,12 @@ pub fn statement_locks(stmt: &StmtKind) -> Vec<(QualName, LockMode)> {
         StmtKind::Drop(d) => d
             .names
             .iter()
+            .filter(|_| !names_no_relation(d.kind))
             .map(|n| (n.clone(), AccessExclusive))
             .chain(d.on_table.iter().map(|t| (t.clone(), AccessExclusive)))
             .collect(),
+        // Renaming a type, function, schema or extension locks no table by that name.
+        StmtKind::Rename(r) if names_no_relation(r.kind) => vec![],
         StmtKind::Rename(r) => vec![(r.target.clone(), AccessExclusive)],
         StmtKind::CreateTrigger { table, .. } => vec![(table.clone(), ShareRowExclusive)],
         StmtKind::CreatePolicy { table, .. } | StmtKind::AlterPolicy { table, .. } => {
@@ -155,6 +158,16 @@ pub fn alter_cmd_lock(cmd: &AlterCmd) -> LockMode {
         }
         _ => AccessExclusive,
     }
+}
+
+/// Object kinds whose names are not relations: dropping or renaming one locks no table by that
+/// name.
+fn names_no_relation(kind: crate::syntax::ObjectKind) -> bool {
+    use crate::syntax::ObjectKind::*;
+    matches!(
+        kind,
+        Schema | Type | Domain | Function | Procedure | Extension
+    )
 }
 
 #[cfg(test)]

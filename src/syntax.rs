@@ -1014,9 +1014,7 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
                 K::TransStmtCommit | K::TransStmtRollback if s.chain => TxKind::Chain,
                 K::TransStmtCommit => TxKind::Commit,
                 K::TransStmtRollback => TxKind::Rollback,
-                K::TransStmtCommitPrepared | K::TransStmtRollbackPrepared => {
-                    TxKind::FinishPrepared
-                }
+                K::TransStmtCommitPrepared | K::TransStmtRollbackPrepared => TxKind::FinishPrepared,
                 K::TransStmtSavepoint => TxKind::Savepoint,
                 K::TransStmtRelease => TxKind::Release,
                 K::TransStmtRollbackTo => TxKind::RollbackTo,

@@ -57,11 +57,23 @@ const CHEAP_FUNCTIONS: &[&str] = &[
 /// query; string literals and comments are skipped.
 fn query_does_work(sql: &str) -> bool {
     let words = words(sql);
-    if words
-        .first()
-        .is_some_and(|(w, _)| w.eq_ignore_ascii_case("show"))
-    {
+    let first = words.first().map(|(w, _)| w.to_ascii_lowercase());
+    if first.as_deref() == Some("show") {
         return false;
+    }
+    if first.as_deref() == Some("explain") {
+        // Only `EXPLAIN ANALYZE` runs the query; its options come before the query itself.
+        return words
+            .iter()
+            .skip(1)
+            .map(|(w, _)| w.to_ascii_lowercase())
+            .take_while(|w| {
+                !matches!(
+                    w.as_str(),
+                    "select" | "with" | "values" | "insert" | "update" | "delete" | "table"
+                )
+            })
+            .any(|w| w == "analyze" || w == "analyse");
     }
     for (i, (word, call)) in words.iter().enumerate() {
         let lower = word.to_ascii_lowercase();
@@ -227,6 +239,7 @@ mod tests {
             "select backfill_totals()",
             "SELECT public.refresh_rollups()",
             "SELECT pg_sleep(10)",
+            "EXPLAIN (ANALYZE, COSTS OFF) SELECT count(*) FROM orders",
             "SELECT setval('orders_id_seq', (SELECT max(id) FROM orders))",
         ] {
             assert!(query_does_work(sql), "{sql}");
@@ -238,6 +251,7 @@ mod tests {
             "SELECT setval('orders_id_seq', 1000)",
             "SELECT 1 FROM pg_class WHERE relname = 'orders'",
             "SHOW lock_timeout",
+            "EXPLAIN (COSTS OFF) SELECT count(*) FROM orders",
             "SELECT $$ FROM big $$ -- FROM big\n",
         ] {
             assert!(!query_does_work(sql), "{sql}");

@@ -34,3 +34,21 @@ ALTER TABLE users ADD COLUMN country text;
 -- expect
 SELECT backfill_order_notes();
 COMMIT;
+-- Renaming a type locks no table, and `EXPLAIN` without `ANALYZE` runs nothing.
+CREATE TYPE phase AS ENUM ('a', 'b');
+BEGIN;
+ALTER TYPE phase RENAME TO stage;
+CREATE INDEX orders_id_note_idx ON orders (id, note);
+COMMIT;
+BEGIN;
+ALTER TABLE users ADD COLUMN zip text;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM orders;
+-- expect
+EXPLAIN ANALYZE SELECT count(*) FROM orders;
+COMMIT;
+-- Dropping a function locks no table either.
+CREATE FUNCTION report_orders() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+BEGIN;
+DROP FUNCTION report_orders();
+CREATE INDEX orders_note_id_idx ON orders (note, id);
+COMMIT;
