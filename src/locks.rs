@@ -63,7 +63,14 @@ pub fn statement_locks(stmt: &StmtKind) -> Vec<(QualName, LockMode)> {
         StmtKind::Drop(d) => d
             .names
             .iter()
-            .filter(|_| !names_no_relation(d.kind))
+            // A trigger's or policy's table comes in `on_table`; its own name is no relation.
+            .filter(|_| {
+                !names_no_relation(d.kind)
+                    && !matches!(
+                        d.kind,
+                        crate::syntax::ObjectKind::Trigger | crate::syntax::ObjectKind::Policy
+                    )
+            })
             .map(|n| (n.clone(), AccessExclusive))
             .chain(d.on_table.iter().map(|t| (t.clone(), AccessExclusive)))
             .collect(),
@@ -181,6 +188,24 @@ mod tests {
             .into_iter()
             .map(|(n, m)| (n.to_string(), m))
             .collect()
+    }
+
+    #[test]
+    fn objects_that_are_not_relations_lock_no_table_by_their_name() {
+        for sql in [
+            "DROP FUNCTION report()",
+            "DROP TYPE mood",
+            "DROP SCHEMA archive CASCADE",
+            "DROP EXTENSION pg_trgm",
+            "ALTER TYPE mood RENAME TO feeling",
+            "ALTER FUNCTION report() RENAME TO report_v2",
+        ] {
+            assert_eq!(locks(sql), vec![], "{sql}");
+        }
+        // A trigger's table is locked, not a table named like the trigger.
+        let dropped = locks("DROP TRIGGER IF EXISTS audit_touch ON audit");
+        assert!(!dropped.is_empty());
+        assert!(dropped.iter().all(|(t, _)| t == "audit"), "{dropped:?}");
     }
 
     #[test]
