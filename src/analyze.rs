@@ -237,6 +237,8 @@ pub fn analyze(
                         require_statement_timeout: settings.require_statement_timeout,
                         blocking_lock_taken,
                         earlier: &parsed.statements[..position],
+                        part_text: &part.text,
+                        part_has_errors: !parsed.errors.is_empty(),
                         tx_start,
                     };
                     let mut out = vec![];
@@ -257,11 +259,16 @@ pub fn analyze(
                         explicit_tx = true;
                     }
                     StmtKind::Transaction {
-                        tx: TxKind::Commit | TxKind::Rollback,
+                        tx: TxKind::Commit | TxKind::Rollback | TxKind::Prepare,
                     } => {
                         explicit_tx = false;
                         held.clear();
                         tx_start = migration.transaction.wrapped.then_some(position + 1);
+                    }
+                    // The transaction ends (releasing its locks) and a new one begins at once.
+                    StmtKind::Transaction { tx: TxKind::Chain } => {
+                        held.clear();
+                        tx_start = Some(position + 1);
                     }
                     StmtKind::Set { name, .. } if name == "lock_timeout" => lock_timeout_set = true,
                     StmtKind::Set { name, .. } if name == "statement_timeout" => {
@@ -336,7 +343,22 @@ pub fn analyze(
                         }
                     }
                 }
+                let members_before = added_members_target(&stmt.kind)
+                    .map(|table| (table, table_members(&catalog, table)));
                 apply(&mut catalog, &stmt.kind);
+                // Constraints and indexes an `ALTER TABLE` adds without naming them (`ADD COLUMN
+                // ... REFERENCES`, `ADD UNIQUE (...)`) get their names from the catalog: their
+                // findings belong to this statement, not to the table's `CREATE`.
+                if let Some((table, before)) = members_before {
+                    for member in table_members(&catalog, table) {
+                        if !before.contains(&member) {
+                            origins.insert(
+                                (table.clone(), Some(member)),
+                                (part.file, stmt.span, migration.id.clone()),
+                            );
+                        }
+                    }
+                }
                 in_transaction.push(in_tx);
             }
         }
@@ -484,6 +506,36 @@ fn record_created(stmt: &StmtKind, created: &mut BTreeSet<QualName>) {
         }
         _ => {}
     }
+}
+
+/// The table an `ALTER TABLE` adds columns or constraints to (which may bring unnamed
+/// constraints and indexes with them).
+fn added_members_target(stmt: &StmtKind) -> Option<&QualName> {
+    let StmtKind::AlterTable(a) = stmt else {
+        return None;
+    };
+    a.cmds
+        .iter()
+        .any(|c| {
+            matches!(
+                c,
+                AlterCmd::AddColumn { .. } | AlterCmd::AddConstraint { .. }
+            )
+        })
+        .then_some(&a.name)
+}
+
+/// The named constraints and indexes of `table`.
+fn table_members(catalog: &Catalog, table: &QualName) -> Vec<Member> {
+    let constraints = catalog
+        .table(table)
+        .into_iter()
+        .flat_map(|t| t.constraints.iter())
+        .map(|c| Member::Constraint(c.name.clone()));
+    let indexes = catalog
+        .indexes_on(table)
+        .map(|i| Member::Index(i.name.name.clone()));
+    constraints.chain(indexes).collect()
 }
 
 fn record_origins(

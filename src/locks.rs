@@ -63,9 +63,19 @@ pub fn statement_locks(stmt: &StmtKind) -> Vec<(QualName, LockMode)> {
         StmtKind::Drop(d) => d
             .names
             .iter()
+            // A trigger's or policy's table comes in `on_table`; its own name is no relation.
+            .filter(|_| {
+                !names_no_relation(d.kind)
+                    && !matches!(
+                        d.kind,
+                        crate::syntax::ObjectKind::Trigger | crate::syntax::ObjectKind::Policy
+                    )
+            })
             .map(|n| (n.clone(), AccessExclusive))
             .chain(d.on_table.iter().map(|t| (t.clone(), AccessExclusive)))
             .collect(),
+        // Renaming a type, function, schema or extension locks no table by that name.
+        StmtKind::Rename(r) if names_no_relation(r.kind) => vec![],
         StmtKind::Rename(r) => vec![(r.target.clone(), AccessExclusive)],
         StmtKind::CreateTrigger { table, .. } => vec![(table.clone(), ShareRowExclusive)],
         StmtKind::CreatePolicy { table, .. } | StmtKind::AlterPolicy { table, .. } => {
@@ -157,6 +167,16 @@ pub fn alter_cmd_lock(cmd: &AlterCmd) -> LockMode {
     }
 }
 
+/// Object kinds whose names are not relations: dropping or renaming one locks no table by that
+/// name.
+fn names_no_relation(kind: crate::syntax::ObjectKind) -> bool {
+    use crate::syntax::ObjectKind::*;
+    matches!(
+        kind,
+        Schema | Type | Domain | Function | Procedure | Extension
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,6 +188,24 @@ mod tests {
             .into_iter()
             .map(|(n, m)| (n.to_string(), m))
             .collect()
+    }
+
+    #[test]
+    fn objects_that_are_not_relations_lock_no_table_by_their_name() {
+        for sql in [
+            "DROP FUNCTION report()",
+            "DROP TYPE mood",
+            "DROP SCHEMA archive CASCADE",
+            "DROP EXTENSION pg_trgm",
+            "ALTER TYPE mood RENAME TO feeling",
+            "ALTER FUNCTION report() RENAME TO report_v2",
+        ] {
+            assert_eq!(locks(sql), vec![], "{sql}");
+        }
+        // A trigger's table is locked, not a table named like the trigger.
+        let dropped = locks("DROP TRIGGER IF EXISTS audit_touch ON audit");
+        assert!(!dropped.is_empty());
+        assert!(dropped.iter().all(|(t, _)| t == "audit"), "{dropped:?}");
     }
 
     #[test]

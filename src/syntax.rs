@@ -176,6 +176,8 @@ impl fmt::Display for TypeName {
             "float4" => "real",
             "float8" => "double precision",
             "bpchar" => "char",
+            // The internal one-byte type, which only the quoted spelling names.
+            "char" => "\"char\"",
             "timestamptz" => "timestamptz",
             other => other,
         };
@@ -205,7 +207,9 @@ pub fn normalize_type_name(name: &str) -> String {
         "real" | "float4" => "float4",
         "double precision" | "float8" | "float" => "float8",
         "character varying" | "varchar" => "varchar",
-        "character" | "char" | "bpchar" => "bpchar",
+        // Unquoted `char` reaches us as `pg_catalog.bpchar`; a bare `char` name is the quoted
+        // `"char"`, PostgreSQL's internal one-byte type, which is a different type.
+        "character" | "bpchar" => "bpchar",
         "decimal" | "numeric" => "numeric",
         "timestamp with time zone" | "timestamptz" => "timestamptz",
         "timestamp without time zone" | "timestamp" => "timestamp",
@@ -263,6 +267,9 @@ pub struct ColumnDef {
     pub generated_virtual: bool,
     /// Constraints written on the column, lowered to table constraints over this column.
     pub constraints: Vec<TableConstraint>,
+    /// The type is `char`/`character` written without a length, which PostgreSQL reads as
+    /// `char(1)`.
+    pub length_implied: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -666,7 +673,13 @@ pub enum TxKind {
     Savepoint,
     Release,
     RollbackTo,
+    /// `PREPARE TRANSACTION`: ends the current transaction (for a later `COMMIT PREPARED`).
     Prepare,
+    /// `COMMIT AND CHAIN` / `ROLLBACK AND CHAIN`: ends the transaction and starts a new one.
+    Chain,
+    /// `COMMIT PREPARED` / `ROLLBACK PREPARED`: finishes a prepared transaction, outside any
+    /// transaction block.
+    FinishPrepared,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -817,6 +830,9 @@ pub enum StmtKind {
         table: QualName,
         has_where: bool,
         columns: Vec<String>,
+        /// Columns assigned more than once where one assignment is to the whole column (not
+        /// two different array elements or fields): PostgreSQL rejects the statement.
+        assigned_twice: Vec<String>,
     },
     Delete {
         table: QualName,
@@ -1000,8 +1016,10 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
             use protobuf::TransactionStmtKind as K;
             let tx = match K::try_from(s.kind).unwrap_or(K::Undefined) {
                 K::TransStmtBegin | K::TransStmtStart => TxKind::Begin,
-                K::TransStmtCommit | K::TransStmtCommitPrepared => TxKind::Commit,
-                K::TransStmtRollback | K::TransStmtRollbackPrepared => TxKind::Rollback,
+                K::TransStmtCommit | K::TransStmtRollback if s.chain => TxKind::Chain,
+                K::TransStmtCommit => TxKind::Commit,
+                K::TransStmtRollback => TxKind::Rollback,
+                K::TransStmtCommitPrepared | K::TransStmtRollbackPrepared => TxKind::FinishPrepared,
                 K::TransStmtSavepoint => TxKind::Savepoint,
                 K::TransStmtRelease => TxKind::Release,
                 K::TransStmtRollbackTo => TxKind::RollbackTo,
@@ -1037,18 +1055,34 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
                 Some(NodeEnum::SelectStmt(sel)) if sel.values_lists.is_empty()
             ),
         },
-        NodeEnum::UpdateStmt(s) => StmtKind::Update {
-            table: range_var(s.relation.as_ref()),
-            has_where: s.where_clause.is_some(),
-            columns: s
+        NodeEnum::UpdateStmt(s) => {
+            // (column, assigns an element or a field rather than the whole column)
+            let targets: Vec<(String, bool)> = s
                 .target_list
                 .iter()
                 .filter_map(|c| match c.node.as_ref() {
-                    Some(NodeEnum::ResTarget(r)) => Some(r.name.clone()),
+                    Some(NodeEnum::ResTarget(r)) => {
+                        Some((r.name.clone(), !r.indirection.is_empty()))
+                    }
                     _ => None,
                 })
-                .collect(),
-        },
+                .collect();
+            let mut assigned_twice: Vec<String> = vec![];
+            for (i, (name, partial)) in targets.iter().enumerate() {
+                let clash = targets[..i].iter().any(|(earlier, earlier_partial)| {
+                    earlier == name && !(*partial && *earlier_partial)
+                });
+                if clash && !assigned_twice.contains(name) {
+                    assigned_twice.push(name.clone());
+                }
+            }
+            StmtKind::Update {
+                table: range_var(s.relation.as_ref()),
+                has_where: s.where_clause.is_some(),
+                columns: targets.into_iter().map(|(name, _)| name).collect(),
+                assigned_twice,
+            }
+        }
         NodeEnum::DeleteStmt(s) => StmtKind::Delete {
             table: range_var(s.relation.as_ref()),
             has_where: s.where_clause.is_some(),
@@ -1070,9 +1104,7 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
                     _ => None,
                 })
                 .collect();
-            let full = s.options.iter().any(
-                |o| matches!(o.node.as_ref(), Some(NodeEnum::DefElem(d)) if d.defname == "full"),
-            );
+            let full = option_on(&s.options, "full");
             StmtKind::Vacuum {
                 tables,
                 full,
@@ -1083,7 +1115,7 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
             table: s.relation.as_ref().map(|r| range_var(Some(r))),
         },
         NodeEnum::ReindexStmt(s) => {
-            let concurrently = s.params.iter().any(|o| matches!(o.node.as_ref(), Some(NodeEnum::DefElem(d)) if d.defname == "concurrently"));
+            let concurrently = option_on(&s.params, "concurrently");
             let target = match s.kind {
                 1 => "index",
                 2 => "table",
@@ -1523,6 +1555,33 @@ fn bool_of(node: Option<&Node>) -> Option<bool> {
     }
 }
 
+/// Whether a utility option (`VACUUM (FULL)`, `REINDEX (CONCURRENTLY false)`) is on, read the way
+/// PostgreSQL's `defGetBoolean` does: no value, `true`/`on`/`1` are on; `false`/`off`/`0` are off.
+/// A value it would reject counts as on (the statement fails anyway).
+fn option_on(options: &[Node], name: &str) -> bool {
+    let Some(d) = def_elem(options, name) else {
+        return false;
+    };
+    match d.arg.as_deref().and_then(|n| n.node.as_ref()) {
+        Some(NodeEnum::String(s)) => !matches!(
+            s.sval.to_ascii_lowercase().as_str(),
+            "false" | "off" | "0" | "no" | "n" | "f" | "of"
+        ),
+        Some(NodeEnum::Integer(i)) => i.ival != 0,
+        Some(NodeEnum::Boolean(b)) => b.boolval,
+        Some(NodeEnum::AConst(c)) => match &c.val {
+            Some(a_const::Val::Boolval(b)) => b.boolval,
+            Some(a_const::Val::Ival(i)) => i.ival != 0,
+            Some(a_const::Val::Sval(s)) => !matches!(
+                s.sval.to_ascii_lowercase().as_str(),
+                "false" | "off" | "0" | "no" | "n" | "f" | "of"
+            ),
+            _ => true,
+        },
+        _ => true,
+    }
+}
+
 fn def_elem<'a>(options: &'a [Node], name: &str) -> Option<&'a protobuf::DefElem> {
     options.iter().find_map(|o| match o.node.as_ref() {
         Some(NodeEnum::DefElem(d)) if d.defname == name => Some(d.as_ref()),
@@ -1566,6 +1625,13 @@ fn lower_column(c: &protobuf::ColumnDef) -> ColumnDef {
         generated: None,
         generated_virtual: false,
         constraints: vec![],
+        length_implied: c.type_name.as_ref().is_some_and(|t| {
+            // The grammar adds the `1` itself, at no location in the text.
+            t.typmods.len() == 1
+                && t.typmods
+                    .iter()
+                    .all(|m| matches!(m.node.as_ref(), Some(NodeEnum::AConst(c)) if c.location < 0))
+        }),
     };
     for con in constraints_of(&c.constraints) {
         match ConstrType::try_from(con.contype).unwrap_or(ConstrType::Undefined) {

@@ -344,6 +344,49 @@ fn named_files_are_reported_with_their_history_replayed() {
 }
 
 #[test]
+fn a_foreign_key_added_to_an_old_table_is_reported_in_the_new_file() {
+    // The pre-commit case: only the new migration is named, and the finding about the foreign key
+    // it adds belongs to it, not to the migration that created the table.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("0001_init.sql"),
+        "CREATE TABLE users (id bigint PRIMARY KEY);\nCREATE TABLE emails (id bigint PRIMARY KEY);\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("0002_fk.sql"),
+        "SET lock_timeout = '5s';\nALTER TABLE emails ADD COLUMN user_id bigint REFERENCES users(id);\n",
+    )
+    .unwrap();
+    let out = pgproof(&["lint", "--format", "json", "0002_fk.sql"], dir.path());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(String, String, u64)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("./")
+                    .to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![(
+            "foreign-key-without-index".to_string(),
+            "0002_fk.sql".to_string(),
+            2
+        )]
+    );
+}
+
+#[test]
 fn since_reports_only_changed_migrations() {
     let dir = tempfile::tempdir().unwrap();
     let git = |args: &[&str]| {

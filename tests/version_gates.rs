@@ -103,6 +103,23 @@ fn pg12_enum_add_value_in_a_transaction() {
 }
 
 #[test]
+fn pg12_enum_add_value_to_an_enum_pgproof_has_not_seen() {
+    // The type comes from a base schema pgproof was not given: the version rules still apply.
+    let setup = "CREATE TABLE diary (id bigint PRIMARY KEY);";
+    gate(
+        setup,
+        "BEGIN;\nALTER TYPE external.state ADD VALUE 'b';\nCOMMIT;",
+        "enum-value-in-transaction",
+        12,
+        true,
+    );
+    let using = "BEGIN;\nALTER TYPE state ADD VALUE 'b';\nSELECT 'b'::state;\nCOMMIT;";
+    let found = lint(setup, using, 12, "enum-value-in-transaction");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].start.line, 3);
+}
+
+#[test]
 fn pg12_reindex_concurrently() {
     let setup = "CREATE TABLE t (id bigint PRIMARY KEY, a text); CREATE INDEX t_a_idx ON t (a);";
     let sql = "REINDEX INDEX t_a_idx;";

@@ -393,6 +393,21 @@ impl Catalog {
         }
     }
 
+    /// Functions `expr` calls whose volatility pgproof cannot tell: neither created in the
+    /// migrations (or the base schema) nor a built-in it knows.
+    pub fn unknown_functions<'e>(&self, expr: &'e Expr) -> Vec<&'e str> {
+        let mut out: Vec<&str> = vec![];
+        for f in &expr.functions {
+            let known = VOLATILE_BUILTINS.contains(&f.as_str())
+                || NON_VOLATILE_BUILTINS.contains(&f.as_str())
+                || self.functions.keys().any(|k| &k.name == f);
+            if !known && !out.contains(&f.as_str()) {
+                out.push(f);
+            }
+        }
+        out
+    }
+
     /// The volatility of an expression: the most volatile function it calls.
     pub fn expr_volatility(&self, expr: &Expr) -> Volatility {
         expr.functions
@@ -402,6 +417,91 @@ impl Catalog {
             .unwrap_or(Volatility::Immutable)
     }
 }
+
+/// Built-in functions PostgreSQL marks STABLE or IMMUTABLE that appear in column defaults and
+/// generated columns (and `now`, which stands for `CURRENT_TIMESTAMP` and its kin).
+const NON_VOLATILE_BUILTINS: &[&str] = &[
+    "now",
+    "transaction_timestamp",
+    "statement_timestamp",
+    "current_setting",
+    "to_char",
+    "to_date",
+    "to_timestamp",
+    "to_number",
+    "date_trunc",
+    "date_part",
+    "extract",
+    "timezone",
+    "make_date",
+    "make_time",
+    "make_timestamp",
+    "make_timestamptz",
+    "make_interval",
+    "age",
+    "lower",
+    "upper",
+    "initcap",
+    "length",
+    "char_length",
+    "concat",
+    "concat_ws",
+    "format",
+    "replace",
+    "repeat",
+    "substr",
+    "substring",
+    "left",
+    "right",
+    "trim",
+    "btrim",
+    "ltrim",
+    "rtrim",
+    "lpad",
+    "rpad",
+    "md5",
+    "sha256",
+    "encode",
+    "decode",
+    "abs",
+    "round",
+    "floor",
+    "ceil",
+    "greatest",
+    "least",
+    "nullif",
+    "coalesce",
+    "array_fill",
+    "array_length",
+    "cardinality",
+    "string_to_array",
+    "array_to_string",
+    "to_json",
+    "to_jsonb",
+    "json_build_object",
+    "jsonb_build_object",
+    "json_build_array",
+    "jsonb_build_array",
+    "json_object",
+    "jsonb_object",
+    "to_tsvector",
+    "setweight",
+    "int4range",
+    "int8range",
+    "numrange",
+    "tsrange",
+    "tstzrange",
+    "daterange",
+    "point",
+    "current_schema",
+    "current_database",
+    "current_user",
+    "session_user",
+    "uuid_nil",
+    "version",
+    "pg_backend_pid",
+    "inet_client_addr",
+];
 
 /// Built-in functions PostgreSQL marks VOLATILE that appear in column defaults.
 const VOLATILE_BUILTINS: &[&str] = &[

@@ -33,6 +33,9 @@ impl Rule for AddColumnVolatileDefault {
             };
             let t = &alter.name;
             let c = &crate::syntax::quote_ident(&column.name);
+            // Set when the default calls functions pgproof does not know: it cannot tell whether
+            // the column rewrites the table.
+            let mut unknown: Vec<&str> = vec![];
             let (why, default_sql) = if column.type_name.is_serial() {
                 (
                     format!(
@@ -64,20 +67,31 @@ impl Rule for AddColumnVolatileDefault {
                 } else if cx.pg_version < 11 {
                     (format!("before PostgreSQL 11 any default is written into every existing row (assumed PostgreSQL {})", cx.pg_version), Some(default.text.clone()))
                 } else {
-                    continue;
+                    unknown = cx.catalog.unknown_functions(default);
+                    if unknown.is_empty() {
+                        continue;
+                    }
+                    (format!("the default `{}` is evaluated for every existing row if it is volatile", default.text), Some(default.text.clone()))
                 }
             } else {
                 continue;
             };
-            let mut diag = Diagnostic::new(
-                META.id,
-                cx.span,
+            let message = if unknown.is_empty() {
                 format!(
                     "adding column `{c}` rewrites `{t}` and all its indexes: {why}; the rewrite {} {}",
                     lock_effect(LockMode::AccessExclusive, t),
                     held_until(cx.in_transaction)
-                ),
-            )
+                )
+            } else {
+                let names: Vec<String> = unknown.iter().map(|f| format!("`{f}()`")).collect();
+                format!(
+                    "pgproof cannot tell whether adding column `{c}` rewrites `{t}`: the default calls {}, which the migrations do not define, so its volatility is unknown; if it is volatile, {why}, and the rewrite of `{t}` and all its indexes {} {}",
+                    names.join(", "),
+                    lock_effect(LockMode::AccessExclusive, t),
+                    held_until(cx.in_transaction)
+                )
+            };
+            let mut diag = Diagnostic::new(META.id, cx.span, message)
             .lock(LockMode::AccessExclusive)
             .help("add the column without a default (instant), set the default for new rows, and backfill existing rows in batches outside the migration");
             let ty = if column.type_name.is_serial() {

@@ -24,10 +24,18 @@ impl Rule for AddUniqueWithoutIndex {
         let Some(alter) = cx.existing_alter() else {
             return;
         };
-        for cmd in &alter.cmds {
-            let AlterCmd::AddConstraint { constraint } = cmd else {
-                continue;
-            };
+        // Constraints added on their own, and those written on a new column
+        // (`ADD COLUMN code text UNIQUE`), which build the same index under the same lock.
+        let added = alter.cmds.iter().flat_map(|cmd| match cmd {
+            AlterCmd::AddConstraint { constraint } => vec![(constraint, None)],
+            AlterCmd::AddColumn { column, .. } => column
+                .constraints
+                .iter()
+                .map(|c| (c, Some(column)))
+                .collect(),
+            _ => vec![],
+        });
+        for (constraint, new_column) in added {
             if constraint.using_index.is_some() {
                 continue;
             }
@@ -75,7 +83,28 @@ impl Rule for AddUniqueWithoutIndex {
             } else {
                 vec![]
             };
-            let mut fix = format!("CREATE UNIQUE INDEX CONCURRENTLY {name_sql} ON {t} ({cols});");
+            // A new column must exist before its index can be built.
+            let mut fix = match new_column {
+                Some(column) => {
+                    let mut add = format!(
+                        "ALTER TABLE {t} ADD COLUMN {} {}",
+                        quote_ident(&column.name),
+                        column.type_name
+                    );
+                    if let Some(default) = &column.default {
+                        add.push_str(&format!(" DEFAULT {}", default.text));
+                    }
+                    if column.not_null && kind != "PRIMARY KEY" {
+                        add.push_str(" NOT NULL");
+                    }
+                    add.push_str(";\n");
+                    add
+                }
+                None => String::new(),
+            };
+            fix.push_str(&format!(
+                "CREATE UNIQUE INDEX CONCURRENTLY {name_sql} ON {t} ({cols});"
+            ));
             if !nullable.is_empty() && cx.pg_version >= 12 {
                 let checks: Vec<(String, &String)> = nullable
                     .iter()

@@ -27,6 +27,7 @@ mod backfill_in_ddl_transaction;
 mod begin_in_runner_transaction;
 mod cascade_chain_too_deep;
 mod change_blocked_by_dependents;
+mod column_assigned_twice;
 mod concurrently_in_transaction;
 mod constraint_not_validated;
 mod constraint_rejects_old_writes;
@@ -115,6 +116,7 @@ pub static RULES: &[&dyn Rule] = &[
     &begin_in_runner_transaction::BeginInRunnerTransaction,
     &cascade_chain_too_deep::CascadeChainTooDeep,
     &change_blocked_by_dependents::ChangeBlockedByDependents,
+    &column_assigned_twice::ColumnAssignedTwice,
     &concurrently_in_transaction::ConcurrentlyInTransaction,
     &constraint_not_validated::ConstraintNotValidated,
     &constraint_rejects_old_writes::ConstraintRejectsOldWrites,
@@ -336,6 +338,10 @@ pub struct StatementContext<'a> {
     pub blocking_lock_taken: bool,
     /// The statements of this migration's up part before this one.
     pub earlier: &'a [crate::parse::ParsedStatement],
+    /// The text of the up part, which the spans of `earlier` (and `span`) index.
+    pub part_text: &'a str,
+    /// Parts of the up part did not parse, so statements may be missing between the ones seen.
+    pub part_has_errors: bool,
     /// Index into `earlier` where the current transaction began (the runner's, or an explicit BEGIN).
     pub tx_start: Option<usize>,
 }

@@ -63,7 +63,12 @@ impl Rule for ReindexNonConcurrently {
                 help.push_str("; it cannot run inside a transaction block");
             }
             diag = diag.help(help);
-            if let Some(sql) = insert_after_keyword(cx.sql, target, "CONCURRENTLY") {
+            // `(CONCURRENTLY false)` is turned on by hand: a second `CONCURRENTLY` would be
+            // redundant at best.
+            let option_written = cx.sql.to_ascii_lowercase().contains("concurrently");
+            if let Some(sql) =
+                insert_after_keyword(cx.sql, target, "CONCURRENTLY").filter(|_| !option_written)
+            {
                 let applicability = if cx.in_transaction {
                     Applicability::Unsafe
                 } else {

@@ -19,3 +19,36 @@ BEGIN;
 DROP INDEX IF EXISTS never_created_idx;
 CREATE INDEX orders_note_idx ON orders (note);
 COMMIT;
+BEGIN;
+ALTER TABLE users ADD COLUMN city text;
+-- Queries that return at once do not extend the lock.
+SELECT set_config('app.migrating', 'on', true);
+SELECT 1;
+-- A query that reads a table runs while `users` is locked.
+-- expect
+SELECT count(*) FROM orders WHERE note IS NULL;
+COMMIT;
+BEGIN;
+ALTER TABLE users ADD COLUMN country text;
+-- So does a function pgproof does not know (a backfill, a sleep).
+-- expect
+SELECT backfill_order_notes();
+COMMIT;
+-- Renaming a type locks no table, and `EXPLAIN` without `ANALYZE` runs nothing.
+CREATE TYPE phase AS ENUM ('a', 'b');
+BEGIN;
+ALTER TYPE phase RENAME TO stage;
+CREATE INDEX orders_id_note_idx ON orders (id, note);
+COMMIT;
+BEGIN;
+ALTER TABLE users ADD COLUMN zip text;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM orders;
+-- expect
+EXPLAIN ANALYZE SELECT count(*) FROM orders;
+COMMIT;
+-- Dropping a function locks no table either.
+CREATE FUNCTION report_orders() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+BEGIN;
+DROP FUNCTION report_orders();
+CREATE INDEX orders_note_id_idx ON orders (note, id);
+COMMIT;

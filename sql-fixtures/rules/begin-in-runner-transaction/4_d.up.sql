@@ -1,0 +1,27 @@
+-- no-transaction
+BEGIN;
+-- expect
+BEGIN;
+ALTER TABLE a ADD COLUMN d text;
+COMMIT;
+ALTER TABLE a ADD COLUMN e text;
+-- expect
+COMMIT;
+-- expect
+ROLLBACK;
+START TRANSACTION;
+ALTER TABLE a ADD COLUMN f text;
+ROLLBACK;
+-- `AND CHAIN` starts the next transaction at once, and `PREPARE TRANSACTION` ends one.
+BEGIN;
+ALTER TABLE a ADD COLUMN g text;
+COMMIT AND CHAIN;
+ALTER TABLE a ADD COLUMN h text;
+COMMIT;
+BEGIN;
+ALTER TABLE a ADD COLUMN i text;
+PREPARE TRANSACTION 'add_i';
+COMMIT PREPARED 'add_i';
+BEGIN;
+ALTER TABLE a ADD COLUMN j text;
+COMMIT;

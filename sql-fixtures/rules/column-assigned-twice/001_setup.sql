@@ -1,0 +1,1 @@
+CREATE TABLE t (id bigint PRIMARY KEY, a int, tags text[], b int);

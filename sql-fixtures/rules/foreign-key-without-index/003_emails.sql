@@ -1,0 +1,2 @@
+CREATE TABLE emails (id bigint PRIMARY KEY);
+CREATE TABLE phones (id bigint PRIMARY KEY);
