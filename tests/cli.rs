@@ -333,12 +333,7 @@ fn named_files_are_reported_with_their_history_replayed() {
         &root(),
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let rules: Vec<&str> = json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
+    let rules = common::finding_rules(&json);
     assert_eq!(rules, vec!["concurrently-in-transaction"]);
     assert_eq!(json["summary"]["migrations"], 3);
 }
@@ -427,12 +422,7 @@ fn since_reports_only_changed_migrations() {
         dir.path(),
     );
     let since: serde_json::Value = serde_json::from_slice(&since.stdout).unwrap();
-    let rules: Vec<&str> = since["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
+    let rules = common::finding_rules(&since);
     assert_eq!(rules, vec!["drop-column"]);
     let bad_ref = pgproof(
         &["lint", "--since", "no-such-ref", "migrations"],
@@ -796,12 +786,7 @@ fn unreadable_files_and_directories_are_reported_and_the_rest_linted() {
         "{err}"
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    let rules: Vec<&str> = json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
+    let rules = common::finding_rules(&json);
     assert!(
         rules.contains(&"create-index-non-concurrently"),
         "{rules:?}"

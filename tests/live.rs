@@ -398,12 +398,7 @@ fn audit_command_reports_objects_from_a_live_database() {
     ]);
     let json: serde_json::Value = serde_json::from_slice(&lint.stdout)
         .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&lint.stderr)));
-    let rules: Vec<&str> = json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
+    let rules = common::finding_rules(&json);
     assert!(
         rules.contains(&"change-blocked-by-dependents"),
         "the live views that read orders.total block the drop: {rules:?}"

@@ -76,3 +76,13 @@ pub fn write_files(files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     dir
 }
+
+/// The rule of every finding in a `pgproof lint --format json` document, in order.
+pub fn finding_rules(json: &serde_json::Value) -> Vec<&str> {
+    json["findings"]
+        .as_array()
+        .expect("a findings array")
+        .iter()
+        .map(|f| f["rule"].as_str().expect("a rule id"))
+        .collect()
+}
