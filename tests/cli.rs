@@ -672,10 +672,17 @@ ALTER TABLE ONLY public.orders ADD CONSTRAINT orders_pkey PRIMARY KEY (id);
 fn pgproof_unprivileged(args: &[&str], cwd: &Path) -> Output {
     // SAFETY: geteuid only reads the process's user id.
     let root = unsafe { libc::geteuid() } == 0;
+    // The build directory may sit under a directory `nobody` cannot enter (a clone in /root):
+    // run a copy of the binary from a directory everyone can read.
+    let bin_dir = tempfile::tempdir().unwrap();
     let mut command = if root {
+        let bin = bin_dir.path().join("pgproof");
+        fs::copy(env!("CARGO_BIN_EXE_pgproof"), &bin).unwrap();
+        chmod(bin_dir.path(), 0o755);
+        chmod(&bin, 0o755);
         let mut c = Command::new("setpriv");
         c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(env!("CARGO_BIN_EXE_pgproof"));
+            .arg(&bin);
         c
     } else {
         Command::new(env!("CARGO_BIN_EXE_pgproof"))
