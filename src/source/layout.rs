@@ -1319,7 +1319,8 @@ mod tests {
         write(dir.path(), "10_c.up.sql", "select 10;");
         write(dir.path(), "1_a.up.sql", "select 1;");
         let set = one_set(dir.path());
-        assert_eq!(set.layout, Layout::UpDown);
+        // The `-- no-transaction` marker is sqlx's.
+        assert_eq!(set.layout, Layout::Sqlx);
         assert_eq!(ids(&set), vec!["1_a", "2_b", "10_c"]);
         assert!(set.migrations[1].down.is_some());
         assert!(!set.migrations[1].transaction.wrapped);
@@ -1331,6 +1332,26 @@ mod tests {
         );
         let set = one_set(dir.path());
         assert!(!set.migrations[3].transaction.wrapped);
+    }
+
+    #[test]
+    fn golang_migrate_sends_each_file_as_one_message() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "1_a.up.sql", "select 1;");
+        write(dir.path(), "1_a.down.sql", "select -1;");
+        let set = one_set(dir.path());
+        assert_eq!(set.layout, Layout::UpDown);
+        assert!(set.layout_decided.starts_with("assumed"));
+        let tx = &set.migrations[0].transaction;
+        assert!(tx.one_message && !tx.wrapped);
+        assert!(!tx.wraps(1) && tx.wraps(2));
+        // `runner_transaction` in pgproof.toml decides alone.
+        let forced = LoadOptions {
+            runner_transaction: Some(false),
+            ..LoadOptions::default()
+        };
+        let set = discover(dir.path(), &forced).unwrap().remove(0);
+        assert!(!set.migrations[0].transaction.wraps(2));
     }
 
     #[test]
