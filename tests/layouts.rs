@@ -220,3 +220,30 @@ fn every_set_is_named_with_its_layout_and_transaction_in_json_and_human_output()
         "{text}"
     );
 }
+
+#[test]
+fn pop_files_named_by_dialect_run_in_a_transaction_unless_autocommit() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "1_users.postgres.up.sql", TABLE);
+    write(dir.path(), "1_users.postgres.down.sql", "DROP TABLE users;\n");
+    write(
+        dir.path(),
+        "2_users_email.postgres.up.sql",
+        "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n",
+    );
+    write(
+        dir.path(),
+        "3_users_id.postgres.autocommit.up.sql",
+        "CREATE INDEX CONCURRENTLY users_id_idx ON users (id);\n",
+    );
+    let (findings, stats) = lint(dir.path(), None);
+    assert_eq!(
+        concurrently_findings(&findings),
+        vec!["2_users_email.postgres.up.sql:1"]
+    );
+    assert_eq!(stats.sets[0].layout, "pop");
+    assert_eq!(
+        stats.sets[0].decided,
+        "detected by pop's dialect in the file name `1_users.postgres.down.sql`"
+    );
+}

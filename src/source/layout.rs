@@ -17,6 +17,8 @@ pub enum Layout {
     Plain,
     /// golang-migrate: `N_name.up.sql` + `N_name.down.sql`, each file sent as one message.
     UpDown,
+    /// ory/pop: `N_name.<dialect>.up.sql` + `.down.sql`, each in a transaction unless `.autocommit.`.
+    Pop,
     /// sqlx: `N_name.up.sql` + `N_name.down.sql`, or `N_name.sql`, each in a transaction.
     Sqlx,
     /// diesel / sqlx directories: `<version>_name/up.sql` + `down.sql`.
@@ -38,6 +40,7 @@ pub const LAYOUT_NAMES: &[(&str, Layout)] = &[
     ("golang-migrate", Layout::UpDown),
     ("sqlx", Layout::Sqlx),
     ("up-down", Layout::UpDown),
+    ("pop", Layout::Pop),
     ("diesel", Layout::Diesel),
     ("flyway", Layout::Flyway),
     ("dbmate", Layout::Dbmate),
@@ -59,6 +62,7 @@ impl Layout {
             Layout::Plain => "plain",
             Layout::UpDown => "golang-migrate",
             Layout::Sqlx => "sqlx",
+            Layout::Pop => "pop",
             Layout::Diesel => "diesel",
             Layout::Flyway => "flyway",
             Layout::Dbmate => "dbmate",
@@ -76,6 +80,7 @@ impl Layout {
                 "one message per file: an implicit transaction when it holds several statements"
             }
             Layout::Sqlx => "each migration in a transaction, unless it starts with `-- no-transaction`",
+            Layout::Pop => "each migration in a transaction, unless its name says `.autocommit.`",
             Layout::Diesel => "each migration in a transaction, unless metadata.toml turns it off",
             Layout::Flyway => "each migration in a transaction, unless its .conf turns it off",
             Layout::Dbmate => "each migration in a transaction, unless `transaction:false`",
@@ -680,7 +685,9 @@ fn load(root: &Path, detected: Layout, tree: &Tree, opts: &LoadOptions) -> Resul
             loader.set.layout_decided = decided;
             match layout {
                 Layout::Flyway => load_flyway(&mut loader, &files)?,
-                Layout::UpDown | Layout::Sqlx => load_updown(&mut loader, &files, layout)?,
+                Layout::UpDown | Layout::Sqlx | Layout::Pop => {
+                    load_updown(&mut loader, &files, layout)?
+                }
                 Layout::Goose | Layout::Dbmate => load_sections(&mut loader, &files, layout)?,
                 _ => load_plain(&mut loader, &files)?,
             }
@@ -758,6 +765,22 @@ fn detect_file_layout(
             n.split_once('_')
                 .is_some_and(|(v, _)| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
         });
+    // pop names a file's dialect before `.up.sql` (`1_a.postgres.up.sql`, `.all.`).
+    if let Some(pop) = names.iter().find(|n| {
+        [".up.sql", ".down.sql"].iter().any(|end| {
+            n.strip_suffix(end).is_some_and(|stem| {
+                let stem = stem.strip_suffix(".autocommit").unwrap_or(stem);
+                [".postgres", ".cockroach", ".all"]
+                    .iter()
+                    .any(|d| stem.ends_with(d))
+            })
+        })
+    }) {
+        return (
+            Layout::Pop,
+            format!("detected by pop's dialect in the file name `{pop}`"),
+        );
+    }
     if updown || sqlx_names {
         if let Some(evidence) = sqlx_evidence(root, files, read_ahead) {
             return (Layout::Sqlx, format!("detected by {evidence}"));
@@ -935,7 +958,7 @@ fn load_updown(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> Re
                     .next()
                     .is_some_and(|l| l.trim() == "-- no-transaction")
             });
-        let transaction = if id.ends_with(".autocommit") {
+        let transaction = if layout == Layout::Pop && id.ends_with(".autocommit") {
             // ory/pop runs `*.autocommit.up.sql` outside a transaction.
             loader.tx(
                 false,
@@ -945,6 +968,8 @@ fn load_updown(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> Re
             loader.tx(false, "the file starts with `-- no-transaction`")
         } else if layout == Layout::Sqlx {
             loader.tx(true, "sqlx runs each migration in a transaction")
+        } else if layout == Layout::Pop {
+            loader.tx(true, "pop runs each migration in a transaction")
         } else {
             loader.tx_one_message("golang-migrate sends the file as one message, which runs as one implicit transaction when it holds several statements")
         };
