@@ -66,10 +66,21 @@ fn golang_migrate_set(dir: &Path) {
 
 #[test]
 fn golang_migrate_runs_a_lone_concurrently_statement_and_wraps_several() {
-    for layout in [None, Some(Layout::UpDown)] {
-        let dir = tempfile::tempdir().unwrap();
-        golang_migrate_set(dir.path());
-        let (findings, stats) = lint(dir.path(), layout);
+    // Configured, or detected by the module's go.mod.
+    let configured = tempfile::tempdir().unwrap();
+    golang_migrate_set(configured.path());
+    let module = tempfile::tempdir().unwrap();
+    write(
+        module.path(),
+        "go.mod",
+        "module example.com/app\n\nrequire github.com/golang-migrate/migrate/v4 v4.17.0\n",
+    );
+    golang_migrate_set(&module.path().join("db/migrations"));
+    for (dir, layout) in [
+        (configured.path().to_path_buf(), Some(Layout::UpDown)),
+        (module.path().join("db/migrations"), None),
+    ] {
+        let (findings, stats) = lint(&dir, layout);
         // Alone in its file, the statement runs outside any transaction; among others, the
         // message is one implicit transaction and PostgreSQL refuses it.
         assert_eq!(
@@ -85,6 +96,13 @@ fn golang_migrate_runs_a_lone_concurrently_statement_and_wraps_several() {
         assert!(message.contains("golang-migrate sends the file as one message"));
         assert_eq!(stats.sets.len(), 1);
         assert_eq!(stats.sets[0].layout, "golang-migrate");
+        if layout.is_none() {
+            assert!(
+                stats.sets[0].decided.ends_with("go.mod`, which names golang-migrate"),
+                "{}",
+                stats.sets[0].decided
+            );
+        }
     }
 }
 
@@ -191,14 +209,15 @@ fn every_set_is_named_with_its_layout_and_transaction_in_json_and_human_output()
     let sets = doc["sets"].as_array().expect("a `sets` array");
     assert_eq!(sets.len(), 2, "{sets:?}");
     assert!(sets[0]["path"].as_str().unwrap().ends_with("api"));
-    assert_eq!(sets[0]["layout"], "golang-migrate");
+    // Without a sign of the runner, `.up.sql` files are read as sqlx's, and the report says so.
+    assert_eq!(sets[0]["layout"], "sqlx");
     assert!(sets[0]["decided"]
         .as_str()
         .unwrap()
         .starts_with("assumed from its `.up.sql`/`.down.sql` names"));
     assert_eq!(
         sets[0]["transaction"],
-        "one message per file: an implicit transaction when it holds several statements"
+        "each migration in a transaction, unless it starts with `-- no-transaction`"
     );
     assert!(sets[1]["path"].as_str().unwrap().ends_with("worker"));
     assert_eq!(sets[1]["layout"], "goose");
@@ -211,8 +230,8 @@ fn every_set_is_named_with_its_layout_and_transaction_in_json_and_human_output()
         .expect("run pgproof");
     let text = String::from_utf8(human.stdout).unwrap();
     assert!(
-        text.contains("api`: golang-migrate layout (assumed from its `.up.sql`/`.down.sql` names")
-            && text.contains("runner transaction: one message per file"),
+        text.contains("api`: sqlx layout (assumed from its `.up.sql`/`.down.sql` names")
+            && text.contains("`--layout golang-migrate` if golang-migrate runs it"),
         "{text}"
     );
     assert!(

@@ -787,9 +787,14 @@ fn detect_file_layout(
         }
     }
     if updown {
+        if let Some(evidence) = golang_migrate_evidence(root) {
+            return (Layout::UpDown, format!("detected by {evidence}"));
+        }
+        // Most runners of `.up.sql` files wrap each migration in a transaction; golang-migrate's
+        // one message per file is the exception, and needs evidence or `--layout golang-migrate`.
         return (
-            Layout::UpDown,
-            "assumed from its `.up.sql`/`.down.sql` names (no `-- no-transaction` marker or manifest naming sqlx; `--layout sqlx` if sqlx runs it)".to_string(),
+            Layout::Sqlx,
+            "assumed from its `.up.sql`/`.down.sql` names (no go.mod naming golang-migrate; `--layout golang-migrate` if golang-migrate runs it)".to_string(),
         );
     }
     if sqlx_names {
@@ -802,6 +807,23 @@ fn detect_file_layout(
         Layout::Plain,
         "assumed (no file names or markers of another layout)".to_string(),
     )
+}
+
+/// Evidence that golang-migrate runs the migrations in `root`: the nearest `go.mod` in the
+/// directory or up to three levels above it names `golang-migrate/migrate`.
+fn golang_migrate_evidence(root: &Path) -> Option<String> {
+    let go_mod = root
+        .ancestors()
+        .take(4)
+        .map(|dir| dir.join("go.mod"))
+        .find(|m| m.is_file())?;
+    let text = std::fs::read_to_string(&go_mod).ok()?;
+    text.contains("github.com/golang-migrate/migrate").then(|| {
+        format!(
+            "`{}`, which names golang-migrate",
+            display_path(&go_mod).display()
+        )
+    })
 }
 
 /// Evidence that sqlx runs the migrations in `root`: a file of the set with a `-- no-transaction`
@@ -1364,9 +1386,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "1_a.up.sql", "select 1;");
         write(dir.path(), "1_a.down.sql", "select -1;");
+        // Without evidence of golang-migrate, `.up.sql` files are read as sqlx's.
+        assert_eq!(one_set(dir.path()).layout, Layout::Sqlx);
+        write(
+            dir.path(),
+            "go.mod",
+            "module m\nrequire github.com/golang-migrate/migrate/v4 v4.17.0\n",
+        );
         let set = one_set(dir.path());
         assert_eq!(set.layout, Layout::UpDown);
-        assert!(set.layout_decided.starts_with("assumed"));
+        assert!(set.layout_decided.starts_with("detected by"));
         let tx = &set.migrations[0].transaction;
         assert!(tx.one_message && !tx.wrapped);
         assert!(!tx.wraps(1) && tx.wraps(2));
