@@ -17,7 +17,8 @@ fn write(dir: &Path, name: &str, text: &str) {
 fn lint(dir: &Path, layout: Option<Layout>) -> (Vec<Finding>, pgproof::analyze::Stats) {
     let mut settings = Settings::default();
     settings.load.layout = layout;
-    let (findings, stats, _) = lint_paths(&[dir.to_path_buf()], &settings, None).expect("lint runs");
+    let (findings, stats, _) =
+        lint_paths(&[dir.to_path_buf()], &settings, None).expect("lint runs");
     (findings, stats)
 }
 
@@ -98,7 +99,9 @@ fn golang_migrate_runs_a_lone_concurrently_statement_and_wraps_several() {
         assert_eq!(stats.sets[0].layout, "golang-migrate");
         if layout.is_none() {
             assert!(
-                stats.sets[0].decided.ends_with("go.mod`, which names golang-migrate"),
+                stats.sets[0]
+                    .decided
+                    .ends_with("go.mod`, which names golang-migrate"),
                 "{}",
                 stats.sets[0].decided
             );
@@ -147,7 +150,9 @@ fn sqlx_simple_files_are_detected_by_the_crate_manifest() {
     assert_eq!(stats.sets[0].layout, "sqlx");
     assert!(
         stats.sets[0].decided.starts_with("detected by `")
-            && stats.sets[0].decided.ends_with("Cargo.toml`, which names sqlx"),
+            && stats.sets[0]
+                .decided
+                .ends_with("Cargo.toml`, which names sqlx"),
         "{}",
         stats.sets[0].decided
     );
@@ -244,7 +249,11 @@ fn every_set_is_named_with_its_layout_and_transaction_in_json_and_human_output()
 fn pop_files_named_by_dialect_run_in_a_transaction_unless_autocommit() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "1_users.postgres.up.sql", TABLE);
-    write(dir.path(), "1_users.postgres.down.sql", "DROP TABLE users;\n");
+    write(
+        dir.path(),
+        "1_users.postgres.down.sql",
+        "DROP TABLE users;\n",
+    );
     write(
         dir.path(),
         "2_users_email.postgres.up.sql",

@@ -79,7 +79,9 @@ impl Layout {
             Layout::UpDown => {
                 "one message per file: an implicit transaction when it holds several statements"
             }
-            Layout::Sqlx => "each migration in a transaction, unless it starts with `-- no-transaction`",
+            Layout::Sqlx => {
+                "each migration in a transaction, unless it starts with `-- no-transaction`"
+            }
             Layout::Pop => "each migration in a transaction, unless its name says `.autocommit.`",
             Layout::Diesel => "each migration in a transaction, unless metadata.toml turns it off",
             Layout::Flyway => "each migration in a transaction, unless its .conf turns it off",
