@@ -275,3 +275,27 @@ fn pop_files_named_by_dialect_run_in_a_transaction_unless_autocommit() {
         "detected by pop's dialect in the file name `1_users.postgres.down.sql`"
     );
 }
+
+/// The server agrees: under golang-migrate, the lone `CREATE INDEX CONCURRENTLY` applies and the
+/// one sent with another statement fails inside the implicit transaction.
+#[test]
+fn prove_on_a_local_cluster_runs_golang_migrate_files_as_one_message_would() {
+    let dir = tempfile::tempdir().unwrap();
+    golang_migrate_set(dir.path());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args(["prove", "--backend", "local", "--layout", "golang-migrate"])
+        .arg(dir.path())
+        .output()
+        .expect("run pgproof prove");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("2_users_email.up.sql (no transaction)")
+            && text.contains("3_users_name.up.sql (in a transaction)")
+            && text.contains(
+                "3_users_name.up.sql:2: CREATE INDEX CONCURRENTLY cannot run inside a transaction block"
+            )
+            && text.contains("1 migrations failed"),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
