@@ -299,3 +299,39 @@ fn prove_on_a_local_cluster_runs_golang_migrate_files_as_one_message_would() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn sqlx_simple_files_are_detected_by_sqlx_table_in_the_schema_dump() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "schema.sql",
+        "CREATE TABLE public._sqlx_migrations (version bigint NOT NULL, description text NOT NULL);\n\
+CREATE TABLE public.accounts (id bigint PRIMARY KEY);\n",
+    );
+    let migrations = dir.path().join("db");
+    write(
+        &migrations,
+        "3_accounts_id.sql",
+        "CREATE INDEX CONCURRENTLY accounts_id_idx ON accounts (id);\n",
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args(["lint", "--format", "json", "--schema-from"])
+        .arg(dir.path().join("schema.sql"))
+        .arg(&migrations)
+        .output()
+        .expect("run pgproof");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON document");
+    assert_eq!(doc["sets"][0]["layout"], "sqlx", "{doc}");
+    assert!(doc["sets"][0]["decided"]
+        .as_str()
+        .unwrap()
+        .starts_with("detected by `_sqlx_migrations` in the schema dump"));
+    let rules: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"concurrently-in-transaction"), "{rules:?}");
+}

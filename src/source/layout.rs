@@ -784,6 +784,15 @@ fn detect_file_layout(
         );
     }
     if updown || sqlx_names {
+        if let Some(dump) = &opts.sqlx_schema_dump {
+            return (
+                Layout::Sqlx,
+                format!(
+                    "detected by `_sqlx_migrations` in the schema dump `{}`",
+                    display_path(dump).display()
+                ),
+            );
+        }
         if let Some(evidence) = sqlx_evidence(root, files, read_ahead) {
             return (Layout::Sqlx, format!("detected by {evidence}"));
         }

@@ -136,6 +136,9 @@ pub struct LoadOptions {
     pub exclude: Option<globset::GlobSet>,
     /// Overrides the layout's default runner transaction mode.
     pub runner_transaction: Option<bool>,
+    /// A schema dump (`--schema-from`) that holds sqlx's `_sqlx_migrations` table: evidence that
+    /// sqlx runs the migrations.
+    pub sqlx_schema_dump: Option<PathBuf>,
 }
 
 impl Default for LoadOptions {
@@ -146,6 +149,7 @@ impl Default for LoadOptions {
             include: None,
             exclude: None,
             runner_transaction: None,
+            sqlx_schema_dump: None,
         }
     }
 }
