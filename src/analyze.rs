@@ -32,6 +32,18 @@ pub struct Stats {
     /// operational error, which `lint` reports once the findings are out (exit 2).
     #[serde(skip)]
     pub parse_aborts: Vec<String>,
+    /// Each migration set read: its directory, layout and runner transaction assumption.
+    pub sets: Vec<SetInfo>,
+}
+
+/// How one migration set was read, so that a wrong guess of its layout is visible.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SetInfo {
+    /// How the layout was decided: `configured`, `detected by ...` or `assumed (...)`.
+    pub decided: String,
+    pub layout: &'static str,
+    pub path: String,
+    pub transaction: String,
 }
 
 impl Stats {
@@ -42,6 +54,7 @@ impl Stats {
         self.unmodelled_statements += other.unmodelled_statements;
         self.queries += other.queries;
         self.parse_aborts.extend(other.parse_aborts.iter().cloned());
+        self.sets.extend(other.sets.iter().cloned());
         for (k, v) in &other.unmodelled_kinds {
             *self.unmodelled_kinds.entry(k.clone()).or_default() += v;
         }
@@ -161,6 +174,12 @@ pub fn analyze(
     let mut stats = Stats {
         files: set.files.len(),
         migrations: set.migrations.len(),
+        sets: vec![SetInfo {
+            decided: set.layout_decided.clone(),
+            layout: set.layout.name(),
+            path: set.root.display().to_string(),
+            transaction: set.transaction_assumption.clone(),
+        }],
         ..Stats::default()
     };
     let mut raw: Vec<(usize, Option<String>, Diagnostic)> = vec![];
@@ -195,7 +214,11 @@ pub fn analyze(
         let mut lock_timeout_set = false;
         let mut statement_timeout_set = false;
         let mut blocking_lock_taken = false;
-        let mut tx_start = migration.transaction.wrapped.then_some(0);
+        // A runner that sends the file as one message wraps it only when it holds several statements.
+        let runner_wrapped = migration
+            .transaction
+            .wraps(up.as_ref().map_or(0, |(_, p)| p.statements.len()));
+        let mut tx_start = runner_wrapped.then_some(0);
         // The schema before up, kept for reversibility checks when there is a down part.
         let before = down
             .as_ref()
@@ -219,7 +242,7 @@ pub fn analyze(
             );
             let file_lines: OnceCell<crate::span::LineIndex> = OnceCell::new();
             for (position, stmt) in parsed.statements.iter().enumerate() {
-                let in_tx = migration.transaction.wrapped || explicit_tx;
+                let in_tx = runner_wrapped || explicit_tx;
                 {
                     let cx = StatementContext {
                         stmt: &stmt.kind,
@@ -228,7 +251,7 @@ pub fn analyze(
                         catalog: &catalog,
                         pg_version: settings.pg_version,
                         in_transaction: in_tx,
-                        runner_transaction: migration.transaction.wrapped,
+                        runner_transaction: runner_wrapped,
                         transaction_reason: &migration.transaction.reason,
                         held_locks: &held,
                         created_in_migration: &created,
@@ -253,7 +276,7 @@ pub fn analyze(
                 // Transaction bookkeeping.
                 match &stmt.kind {
                     StmtKind::Transaction { tx: TxKind::Begin } => {
-                        if !explicit_tx && !migration.transaction.wrapped {
+                        if !explicit_tx && !runner_wrapped {
                             tx_start = Some(position + 1);
                         }
                         explicit_tx = true;
@@ -263,7 +286,7 @@ pub fn analyze(
                     } => {
                         explicit_tx = false;
                         held.clear();
-                        tx_start = migration.transaction.wrapped.then_some(position + 1);
+                        tx_start = runner_wrapped.then_some(position + 1);
                     }
                     // The transaction ends (releasing its locks) and a new one begins at once.
                     StmtKind::Transaction { tx: TxKind::Chain } => {
@@ -286,7 +309,7 @@ pub fn analyze(
                         span: stmt.span,
                     });
                 }
-                if !(migration.transaction.wrapped || explicit_tx) {
+                if !(runner_wrapped || explicit_tx) {
                     held.clear();
                 }
                 record_created(&stmt.kind, &mut created);

@@ -44,6 +44,13 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
     }
     if let Some(source) = &args.schema_from {
         settings.base_schema = Some(std::sync::Arc::new(base_schema(source)?));
+        // sqlx's own table in the dump says sqlx runs these migrations.
+        let dump = std::path::Path::new(source);
+        if dump.is_file()
+            && std::fs::read_to_string(dump).is_ok_and(|t| t.contains("_sqlx_migrations"))
+        {
+            settings.load.sqlx_schema_dump = Some(dump.to_path_buf());
+        }
     }
     if !args.queries.is_empty() {
         settings.queries = args.queries.clone();

@@ -370,7 +370,11 @@ fn prove_set(
         let mut proof = MigrationProof {
             id: migration.id.clone(),
             file: set.files.get(up.file).map(|f| f.path.clone()),
-            in_transaction: migration.transaction.wrapped,
+            in_transaction: migration.transaction.wrapped
+                || (migration.transaction.one_message
+                    && migration
+                        .transaction
+                        .wraps(parse_sql(&up.text).statements.len())),
             statements: vec![],
             reversibility: None,
             error: None,
@@ -581,7 +585,9 @@ fn run_part(
     // relation a statement creates is locked by it), not read again for each part.
     let start_relations = known.clone();
     let mut in_tx = false;
-    if migration.transaction.wrapped {
+    // golang-migrate's one message per file is an implicit transaction only with several statements.
+    let wrapped = migration.transaction.wraps(parsed.statements.len());
+    if wrapped {
         conn.execute_batch("BEGIN").map_err(|e| e.to_string())?;
         in_tx = true;
     }
@@ -837,7 +843,7 @@ fn run_part(
             };
         }
     }
-    if migration.transaction.wrapped && in_tx {
+    if wrapped && in_tx {
         conn.execute_batch("COMMIT").map_err(|e| e.to_string())?;
     }
     Ok(())

@@ -46,6 +46,13 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     table.set_header(header);
     table.add_row(row);
     writeln!(out, "{table}")?;
+    for set in report.sets() {
+        writeln!(
+            out,
+            "`{}`: {} layout ({}); runner transaction: {}",
+            set.path, set.layout, set.decided, set.transaction
+        )?;
+    }
     writeln!(
         out,
         "assumed PostgreSQL {} (set `pg_version` in pgproof.toml or pass --pg-version)",

@@ -21,6 +21,9 @@ struct Document<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<JsonError>,
     pg_version: u32,
+    /// Each migration set: its directory, layout, how the layout was decided, and the runner
+    /// transaction it was read with.
+    sets: Vec<&'a crate::analyze::SetInfo>,
     summary: Summary<'a>,
     tool: Tool,
     version: u32,
@@ -108,6 +111,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             })
             .collect(),
         pg_version: report.pg_version,
+        sets: report.sets(),
         summary: Summary {
             files: stats.files,
             findings: Counts {

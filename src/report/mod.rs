@@ -47,6 +47,13 @@ impl Report<'_> {
             .filter(|f| f.severity == severity)
             .count()
     }
+
+    /// The migration sets read, in path order (sets are analyzed in parallel).
+    pub fn sets(&self) -> Vec<&crate::analyze::SetInfo> {
+        let mut sets: Vec<_> = self.stats.sets.iter().collect();
+        sets.sort_by(|a, b| a.path.cmp(&b.path));
+        sets
+    }
 }
 
 pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {

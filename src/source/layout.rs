@@ -15,8 +15,12 @@ use std::path::{Path, PathBuf};
 pub enum Layout {
     /// Ordered `*.sql` files run by psql or a custom runner.
     Plain,
-    /// golang-migrate / sqlx: `N_name.up.sql` + `N_name.down.sql`.
+    /// golang-migrate: `N_name.up.sql` + `N_name.down.sql`, each file sent as one message.
     UpDown,
+    /// ory/pop: `N_name.<dialect>.up.sql` + `.down.sql`, each in a transaction unless `.autocommit.`.
+    Pop,
+    /// sqlx: `N_name.up.sql` + `N_name.down.sql`, or `N_name.sql`, each in a transaction.
+    Sqlx,
     /// diesel / sqlx directories: `<version>_name/up.sql` + `down.sql`.
     Diesel,
     /// Flyway: `V<ver>__name.sql`, `U<ver>__name.sql`, `R__name.sql`.
@@ -34,8 +38,9 @@ pub enum Layout {
 pub const LAYOUT_NAMES: &[(&str, Layout)] = &[
     ("plain", Layout::Plain),
     ("golang-migrate", Layout::UpDown),
-    ("sqlx", Layout::UpDown),
+    ("sqlx", Layout::Sqlx),
     ("up-down", Layout::UpDown),
+    ("pop", Layout::Pop),
     ("diesel", Layout::Diesel),
     ("flyway", Layout::Flyway),
     ("dbmate", Layout::Dbmate),
@@ -55,13 +60,35 @@ impl Layout {
     pub fn name(&self) -> &'static str {
         match self {
             Layout::Plain => "plain",
-            Layout::UpDown => "golang-migrate/sqlx",
+            Layout::UpDown => "golang-migrate",
+            Layout::Sqlx => "sqlx",
+            Layout::Pop => "pop",
             Layout::Diesel => "diesel",
             Layout::Flyway => "flyway",
             Layout::Dbmate => "dbmate",
             Layout::Goose => "goose",
             Layout::Prisma => "prisma",
             Layout::Sqitch => "sqitch",
+        }
+    }
+
+    /// The runner transaction this layout's runner uses, in words (per-file markers aside).
+    pub fn transaction_assumption(&self) -> &'static str {
+        match self {
+            Layout::Plain => "autocommit (psql): no runner transaction",
+            Layout::UpDown => {
+                "one message per file: an implicit transaction when it holds several statements"
+            }
+            Layout::Sqlx => {
+                "each migration in a transaction, unless it starts with `-- no-transaction`"
+            }
+            Layout::Pop => "each migration in a transaction, unless its name says `.autocommit.`",
+            Layout::Diesel => "each migration in a transaction, unless metadata.toml turns it off",
+            Layout::Flyway => "each migration in a transaction, unless its .conf turns it off",
+            Layout::Dbmate => "each migration in a transaction, unless `transaction:false`",
+            Layout::Goose => "each migration in a transaction, unless `-- +goose NO TRANSACTION`",
+            Layout::Prisma => "each migration in a transaction",
+            Layout::Sqitch => "no runner transaction: scripts say `BEGIN`/`COMMIT` themselves",
         }
     }
 }
@@ -594,12 +621,22 @@ impl Loader<'_> {
             Some(forced) => RunnerTransaction {
                 wrapped: forced,
                 reason: "set by `runner_transaction` in pgproof.toml".into(),
+                one_message: false,
             },
             None => RunnerTransaction {
                 wrapped,
                 reason: reason.into(),
+                one_message: false,
             },
         }
+    }
+
+    /// The file is sent as one simple-query message: an implicit transaction when it holds
+    /// several statements (see [`RunnerTransaction::wraps`]).
+    fn tx_one_message(&self, reason: impl Into<String>) -> RunnerTransaction {
+        let mut tx = self.tx(false, reason);
+        tx.one_message = self.opts.runner_transaction.is_none();
+        tx
     }
 }
 
@@ -615,6 +652,12 @@ fn load(root: &Path, detected: Layout, tree: &Tree, opts: &LoadOptions) -> Resul
         set: MigrationSet {
             root: display_path(root),
             layout: detected,
+            layout_decided: if opts.layout == Some(detected) {
+                "configured".to_string()
+            } else {
+                "detected by its directory structure".to_string()
+            },
+            transaction_assumption: String::new(),
             files: vec![],
             migrations: vec![],
             problems: vec![],
@@ -636,19 +679,28 @@ fn load(root: &Path, detected: Layout, tree: &Tree, opts: &LoadOptions) -> Resul
                 .into_iter()
                 .filter(|f| f.extension().is_some_and(|e| e == "sql"))
                 .collect();
-            let layout = match opts.layout {
-                Some(l) => l,
-                None => detect_file_layout(&files, opts, &mut loader.read_ahead),
+            let (layout, decided) = match opts.layout {
+                Some(l) => (l, "configured".to_string()),
+                None => detect_file_layout(root, &files, opts, &mut loader.read_ahead),
             };
             loader.set.layout = layout;
+            loader.set.layout_decided = decided;
             match layout {
                 Layout::Flyway => load_flyway(&mut loader, &files)?,
-                Layout::UpDown => load_updown(&mut loader, &files)?,
+                Layout::UpDown | Layout::Sqlx | Layout::Pop => {
+                    load_updown(&mut loader, &files, layout)?
+                }
                 Layout::Goose | Layout::Dbmate => load_sections(&mut loader, &files, layout)?,
                 _ => load_plain(&mut loader, &files)?,
             }
         }
     }
+    loader.set.transaction_assumption = match opts.runner_transaction {
+        Some(true) => "each migration in a transaction (`runner_transaction` in pgproof.toml)",
+        Some(false) => "no runner transaction (`runner_transaction` in pgproof.toml)",
+        None => loader.set.layout.transaction_assumption(),
+    }
+    .to_string();
     Ok(loader.set)
 }
 
@@ -666,45 +718,160 @@ fn is_flyway_name(name: &str) -> bool {
         .is_some_and(|(v, _)| Version::parse_groups(v, &['.', '_']).is_some())
 }
 
-/// Detects the layout of a directory of `.sql` files: by names first, then by section markers.
-/// Files read for their markers are kept in `read_ahead` for loading.
+/// Detects the layout of a directory of `.sql` files: by names first, then by section markers,
+/// then by evidence of sqlx (a `-- no-transaction` marker, a manifest naming sqlx). Returns the
+/// layout and how it was decided. Files read for their markers are kept in `read_ahead` for loading.
 fn detect_file_layout(
+    root: &Path,
     files: &[PathBuf],
     opts: &LoadOptions,
     read_ahead: &mut HashMap<PathBuf, FileText>,
-) -> Layout {
+) -> (Layout, String) {
     let names: Vec<String> = files.iter().map(|f| file_name(f)).collect();
     if names.iter().any(|n| is_flyway_name(n)) {
-        return Layout::Flyway;
+        return (
+            Layout::Flyway,
+            "detected by its `V<version>__<name>.sql` file names".to_string(),
+        );
     }
-    if names
+    let updown = names
         .iter()
-        .any(|n| n.ends_with(".up.sql") || n.ends_with(".down.sql"))
-    {
-        return Layout::UpDown;
-    }
+        .any(|n| n.ends_with(".up.sql") || n.ends_with(".down.sql"));
     for file in files {
+        if read_ahead.contains_key(file) {
+            continue;
+        }
         // An unreadable file is reported when it is loaded.
         let Ok(text) = read_text(file, opts.max_file_bytes) else {
             continue;
         };
-        let marker = text.as_ref().ok().and_then(|text| {
+        let marker = text.as_ref().ok().filter(|_| !updown).and_then(|text| {
             text.lines().map(str::trim_start).find_map(|l| {
                 if l.starts_with("-- +goose") {
-                    Some(Layout::Goose)
+                    Some((Layout::Goose, "detected by its `-- +goose` markers"))
                 } else if l.starts_with("-- migrate:up") {
-                    Some(Layout::Dbmate)
+                    Some((Layout::Dbmate, "detected by its `-- migrate:up` markers"))
                 } else {
                     None
                 }
             })
         });
         read_ahead.insert(file.clone(), text);
-        if let Some(layout) = marker {
-            return layout;
+        if let Some((layout, how)) = marker {
+            return (layout, how.to_string());
         }
     }
-    Layout::Plain
+    // sqlx names its files `<version>_<name>.sql` (or `.up.sql`/`.down.sql`).
+    let sqlx_names = !names.is_empty()
+        && names.iter().all(|n| {
+            n.split_once('_')
+                .is_some_and(|(v, _)| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+        });
+    // pop names a file's dialect before `.up.sql` (`1_a.postgres.up.sql`, `.all.`).
+    if let Some(pop) = names.iter().find(|n| {
+        [".up.sql", ".down.sql"].iter().any(|end| {
+            n.strip_suffix(end).is_some_and(|stem| {
+                let stem = stem.strip_suffix(".autocommit").unwrap_or(stem);
+                [".postgres", ".cockroach", ".all"]
+                    .iter()
+                    .any(|d| stem.ends_with(d))
+            })
+        })
+    }) {
+        return (
+            Layout::Pop,
+            format!("detected by pop's dialect in the file name `{pop}`"),
+        );
+    }
+    if updown || sqlx_names {
+        if let Some(dump) = &opts.sqlx_schema_dump {
+            return (
+                Layout::Sqlx,
+                format!(
+                    "detected by `_sqlx_migrations` in the schema dump `{}`",
+                    display_path(dump).display()
+                ),
+            );
+        }
+        if let Some(evidence) = sqlx_evidence(root, files, read_ahead) {
+            return (Layout::Sqlx, format!("detected by {evidence}"));
+        }
+    }
+    if updown {
+        if let Some(evidence) = golang_migrate_evidence(root) {
+            return (Layout::UpDown, format!("detected by {evidence}"));
+        }
+        // Most runners of `.up.sql` files wrap each migration in a transaction; golang-migrate's
+        // one message per file is the exception, and needs evidence or `--layout golang-migrate`.
+        return (
+            Layout::Sqlx,
+            "assumed from its `.up.sql`/`.down.sql` names (no go.mod naming golang-migrate; `--layout golang-migrate` if golang-migrate runs it)".to_string(),
+        );
+    }
+    if sqlx_names {
+        return (
+            Layout::Plain,
+            "assumed (no `-- no-transaction` marker or manifest naming sqlx; `--layout sqlx` if sqlx runs it)".to_string(),
+        );
+    }
+    (
+        Layout::Plain,
+        "assumed (no file names or markers of another layout)".to_string(),
+    )
+}
+
+/// Evidence that golang-migrate runs the migrations in `root`: the nearest `go.mod` in the
+/// directory or up to three levels above it names `golang-migrate/migrate`.
+fn golang_migrate_evidence(root: &Path) -> Option<String> {
+    let go_mod = root
+        .ancestors()
+        .take(4)
+        .map(|dir| dir.join("go.mod"))
+        .find(|m| m.is_file())?;
+    let text = std::fs::read_to_string(&go_mod).ok()?;
+    text.contains("github.com/golang-migrate/migrate").then(|| {
+        format!(
+            "`{}`, which names golang-migrate",
+            display_path(&go_mod).display()
+        )
+    })
+}
+
+/// Evidence that sqlx runs the migrations in `root`: a file of the set with a `-- no-transaction`
+/// line, or a `Cargo.toml` in the directory or its parent (sqlx's default `migrations/` sits next
+/// to the crate's manifest) that names sqlx.
+fn sqlx_evidence(
+    root: &Path,
+    files: &[PathBuf],
+    read_ahead: &HashMap<PathBuf, FileText>,
+) -> Option<String> {
+    for file in files {
+        let Some(Ok(text)) = read_ahead.get(file) else {
+            continue;
+        };
+        if text.lines().any(|l| l.trim() == "-- no-transaction") {
+            return Some(format!(
+                "the `-- no-transaction` marker in `{}`",
+                file_name(file)
+            ));
+        }
+    }
+    for dir in [Some(root), root.parent()].into_iter().flatten() {
+        let manifest = dir.join("Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(&manifest) else {
+            continue;
+        };
+        if text.lines().any(|l| {
+            let l = l.trim_start();
+            !l.starts_with('#') && l.contains("sqlx")
+        }) {
+            return Some(format!(
+                "`{}`, which names sqlx",
+                display_path(&manifest).display()
+            ));
+        }
+    }
+    None
 }
 
 /// Sorts `(version, name, value)` entries and reports version ties as problems.
@@ -783,7 +950,7 @@ fn load_plain(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
-fn load_updown(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
+fn load_updown(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> Result<()> {
     let mut pairs: BTreeMap<String, (Option<usize>, Option<usize>)> = BTreeMap::new();
     let mut first_file: BTreeMap<String, usize> = BTreeMap::new();
     for path in files {
@@ -817,12 +984,14 @@ fn load_updown(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
         .collect();
     for (version, id, (up, down)) in order(loader, entries) {
         let up_text = up.map(|i| loader.set.files[i].text.clone());
-        let no_tx = up_text.as_deref().is_some_and(|t| {
-            t.lines()
-                .next()
-                .is_some_and(|l| l.trim() == "-- no-transaction")
-        });
-        let transaction = if id.ends_with(".autocommit") {
+        // sqlx reads the marker only at the start of the file (`migrate/source.rs`).
+        let no_tx = layout == Layout::Sqlx
+            && up_text.as_deref().is_some_and(|t| {
+                t.lines()
+                    .next()
+                    .is_some_and(|l| l.trim() == "-- no-transaction")
+            });
+        let transaction = if layout == Layout::Pop && id.ends_with(".autocommit") {
             // ory/pop runs `*.autocommit.up.sql` outside a transaction.
             loader.tx(
                 false,
@@ -830,8 +999,12 @@ fn load_updown(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
             )
         } else if no_tx {
             loader.tx(false, "the file starts with `-- no-transaction`")
+        } else if layout == Layout::Sqlx {
+            loader.tx(true, "sqlx runs each migration in a transaction")
+        } else if layout == Layout::Pop {
+            loader.tx(true, "pop runs each migration in a transaction")
         } else {
-            loader.tx(true, "sqlx wraps each migration in a transaction; golang-migrate sends the file as one implicit transaction")
+            loader.tx_one_message("golang-migrate sends the file as one message, which runs as one implicit transaction when it holds several statements")
         };
         let up = up.zip(up_text).map(|(file, text)| SqlPart { file, text });
         let down = loader.whole_file(down);
@@ -1204,7 +1377,8 @@ mod tests {
         write(dir.path(), "10_c.up.sql", "select 10;");
         write(dir.path(), "1_a.up.sql", "select 1;");
         let set = one_set(dir.path());
-        assert_eq!(set.layout, Layout::UpDown);
+        // The `-- no-transaction` marker is sqlx's.
+        assert_eq!(set.layout, Layout::Sqlx);
         assert_eq!(ids(&set), vec!["1_a", "2_b", "10_c"]);
         assert!(set.migrations[1].down.is_some());
         assert!(!set.migrations[1].transaction.wrapped);
@@ -1216,6 +1390,33 @@ mod tests {
         );
         let set = one_set(dir.path());
         assert!(!set.migrations[3].transaction.wrapped);
+    }
+
+    #[test]
+    fn golang_migrate_sends_each_file_as_one_message() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "1_a.up.sql", "select 1;");
+        write(dir.path(), "1_a.down.sql", "select -1;");
+        // Without evidence of golang-migrate, `.up.sql` files are read as sqlx's.
+        assert_eq!(one_set(dir.path()).layout, Layout::Sqlx);
+        write(
+            dir.path(),
+            "go.mod",
+            "module m\nrequire github.com/golang-migrate/migrate/v4 v4.17.0\n",
+        );
+        let set = one_set(dir.path());
+        assert_eq!(set.layout, Layout::UpDown);
+        assert!(set.layout_decided.starts_with("detected by"));
+        let tx = &set.migrations[0].transaction;
+        assert!(tx.one_message && !tx.wrapped);
+        assert!(!tx.wraps(1) && tx.wraps(2));
+        // `runner_transaction` in pgproof.toml decides alone.
+        let forced = LoadOptions {
+            runner_transaction: Some(false),
+            ..LoadOptions::default()
+        };
+        let set = discover(dir.path(), &forced).unwrap().remove(0);
+        assert!(!set.migrations[0].transaction.wraps(2));
     }
 
     #[test]

@@ -34,6 +34,18 @@ pub struct SqlPart {
 pub struct RunnerTransaction {
     pub wrapped: bool,
     pub reason: String,
+    /// The runner sends the whole file as one simple-query message (golang-migrate): PostgreSQL
+    /// runs several statements in it as one implicit transaction, and a single statement alone.
+    /// `wrapped` is then false and [`RunnerTransaction::wraps`] decides by statement count.
+    pub one_message: bool,
+}
+
+impl RunnerTransaction {
+    /// Whether the runner's transaction (or the implicit one of a multi-statement message) holds
+    /// a migration part of `statements` statements.
+    pub fn wraps(&self, statements: usize) -> bool {
+        self.wrapped || (self.one_message && statements > 1)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -104,6 +116,10 @@ impl SourceError {
 pub struct MigrationSet {
     pub root: PathBuf,
     pub layout: Layout,
+    /// How the layout was decided: `configured`, `detected by <evidence>`, or `assumed (<why>)`.
+    pub layout_decided: String,
+    /// The runner transaction the set was read with, in words (per-file markers aside).
+    pub transaction_assumption: String,
     pub files: Vec<SourceFile>,
     pub migrations: Vec<Migration>,
     pub problems: Vec<FileProblem>,
@@ -120,6 +136,9 @@ pub struct LoadOptions {
     pub exclude: Option<globset::GlobSet>,
     /// Overrides the layout's default runner transaction mode.
     pub runner_transaction: Option<bool>,
+    /// A schema dump (`--schema-from`) that holds sqlx's `_sqlx_migrations` table: evidence that
+    /// sqlx runs the migrations.
+    pub sqlx_schema_dump: Option<PathBuf>,
 }
 
 impl Default for LoadOptions {
@@ -130,6 +149,7 @@ impl Default for LoadOptions {
             include: None,
             exclude: None,
             runner_transaction: None,
+            sqlx_schema_dump: None,
         }
     }
 }

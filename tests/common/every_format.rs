@@ -40,6 +40,7 @@ pub fn lint_texts(
             transaction: RunnerTransaction {
                 wrapped,
                 reason: "fuzz".into(),
+                one_message: false,
             },
             supports_down: false,
         })
@@ -47,6 +48,8 @@ pub fn lint_texts(
     let set = MigrationSet {
         root: PathBuf::from("db"),
         layout: Layout::Plain,
+        layout_decided: "configured".into(),
+        transaction_assumption: Layout::Plain.transaction_assumption().into(),
         files,
         migrations,
         problems: vec![],

@@ -1,0 +1,337 @@
+//! Each layout read the way its runner really runs it (issue 16, items 8, 8b and 8c): golang-migrate
+//! sends a file as one message, sqlx wraps each migration in a transaction, and every set says
+//! which layout and transaction assumption it was read with.
+
+use pgproof::commands::lint::lint_paths;
+use pgproof::config::Settings;
+use pgproof::finding::Finding;
+use pgproof::source::Layout;
+use std::path::Path;
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().expect("a file has a parent")).expect("create dir");
+    std::fs::write(path, text).expect("write fixture");
+}
+
+fn lint(dir: &Path, layout: Option<Layout>) -> (Vec<Finding>, pgproof::analyze::Stats) {
+    let mut settings = Settings::default();
+    settings.load.layout = layout;
+    let (findings, stats, _) =
+        lint_paths(&[dir.to_path_buf()], &settings, None).expect("lint runs");
+    (findings, stats)
+}
+
+fn concurrently_findings(findings: &[Finding]) -> Vec<String> {
+    findings
+        .iter()
+        .filter(|f| f.rule == "concurrently-in-transaction")
+        .map(|f| {
+            format!(
+                "{}:{}",
+                f.file.file_name().unwrap().to_string_lossy(),
+                f.start.line
+            )
+        })
+        .collect()
+}
+
+const TABLE: &str = "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n";
+
+/// A golang-migrate set: one file holding only `CREATE INDEX CONCURRENTLY`, one holding it among
+/// other statements.
+fn golang_migrate_set(dir: &Path) {
+    write(dir, "1_users.up.sql", TABLE);
+    write(dir, "1_users.down.sql", "DROP TABLE users;\n");
+    write(
+        dir,
+        "2_users_email.up.sql",
+        "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n",
+    );
+    write(
+        dir,
+        "2_users_email.down.sql",
+        "DROP INDEX CONCURRENTLY users_email_idx;\n",
+    );
+    write(
+        dir,
+        "3_users_name.up.sql",
+        "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_id_email_idx ON users (id, email);\n",
+    );
+    write(
+        dir,
+        "3_users_name.down.sql",
+        "DROP INDEX users_id_email_idx;\n",
+    );
+}
+
+#[test]
+fn golang_migrate_runs_a_lone_concurrently_statement_and_wraps_several() {
+    // Configured, or detected by the module's go.mod.
+    let configured = tempfile::tempdir().unwrap();
+    golang_migrate_set(configured.path());
+    let module = tempfile::tempdir().unwrap();
+    write(
+        module.path(),
+        "go.mod",
+        "module example.com/app\n\nrequire github.com/golang-migrate/migrate/v4 v4.17.0\n",
+    );
+    golang_migrate_set(&module.path().join("db/migrations"));
+    for (dir, layout) in [
+        (configured.path().to_path_buf(), Some(Layout::UpDown)),
+        (module.path().join("db/migrations"), None),
+    ] {
+        let (findings, stats) = lint(&dir, layout);
+        // Alone in its file, the statement runs outside any transaction; among others, the
+        // message is one implicit transaction and PostgreSQL refuses it.
+        assert_eq!(
+            concurrently_findings(&findings),
+            vec!["3_users_name.up.sql:2"],
+            "{layout:?}"
+        );
+        let message = &findings
+            .iter()
+            .find(|f| f.rule == "concurrently-in-transaction")
+            .unwrap()
+            .message;
+        assert!(message.contains("golang-migrate sends the file as one message"));
+        assert_eq!(stats.sets.len(), 1);
+        assert_eq!(stats.sets[0].layout, "golang-migrate");
+        if layout.is_none() {
+            assert!(
+                stats.sets[0]
+                    .decided
+                    .ends_with("go.mod`, which names golang-migrate"),
+                "{}",
+                stats.sets[0].decided
+            );
+        }
+    }
+}
+
+#[test]
+fn sqlx_runs_the_same_files_in_a_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    golang_migrate_set(dir.path());
+    let (findings, stats) = lint(dir.path(), Some(Layout::Sqlx));
+    assert_eq!(
+        concurrently_findings(&findings),
+        vec!["2_users_email.up.sql:1", "3_users_name.up.sql:2"]
+    );
+    assert_eq!(stats.sets[0].layout, "sqlx");
+    assert_eq!(stats.sets[0].decided, "configured");
+}
+
+/// sqlx's simple migrations, `N_name.sql`, with an unmarked `CREATE INDEX CONCURRENTLY`.
+fn sqlx_simple_set(dir: &Path) {
+    write(dir, "1_users.sql", TABLE);
+    write(
+        dir,
+        "2_users_email.sql",
+        "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n",
+    );
+}
+
+#[test]
+fn sqlx_simple_files_are_detected_by_the_crate_manifest() {
+    let crate_dir = tempfile::tempdir().unwrap();
+    write(
+        crate_dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"app\"\n\n[dependencies]\nsqlx = { version = \"0.8\", features = [\"postgres\"] }\n",
+    );
+    let migrations = crate_dir.path().join("migrations");
+    sqlx_simple_set(&migrations);
+    let (findings, stats) = lint(&migrations, None);
+    assert_eq!(
+        concurrently_findings(&findings),
+        vec!["2_users_email.sql:1"]
+    );
+    assert_eq!(stats.sets[0].layout, "sqlx");
+    assert!(
+        stats.sets[0].decided.starts_with("detected by `")
+            && stats.sets[0]
+                .decided
+                .ends_with("Cargo.toml`, which names sqlx"),
+        "{}",
+        stats.sets[0].decided
+    );
+}
+
+#[test]
+fn sqlx_simple_files_are_detected_by_a_no_transaction_marker_in_another_file() {
+    let dir = tempfile::tempdir().unwrap();
+    sqlx_simple_set(dir.path());
+    write(
+        dir.path(),
+        "3_users_id.sql",
+        "-- no-transaction\nCREATE INDEX CONCURRENTLY users_id_idx ON users (id);\n",
+    );
+    let (findings, stats) = lint(dir.path(), None);
+    // The marked file runs outside a transaction; the unmarked one inside.
+    assert_eq!(
+        concurrently_findings(&findings),
+        vec!["2_users_email.sql:1"]
+    );
+    assert_eq!(stats.sets[0].layout, "sqlx");
+    assert_eq!(
+        stats.sets[0].decided,
+        "detected by the `-- no-transaction` marker in `3_users_id.sql`"
+    );
+}
+
+#[test]
+fn without_sqlx_evidence_the_plain_layout_is_said_to_be_assumed() {
+    let dir = tempfile::tempdir().unwrap();
+    sqlx_simple_set(dir.path());
+    let (findings, stats) = lint(dir.path(), None);
+    assert!(concurrently_findings(&findings).is_empty());
+    assert_eq!(stats.sets[0].layout, "plain");
+    assert!(
+        stats.sets[0].decided.starts_with("assumed (")
+            && stats.sets[0].decided.contains("`--layout sqlx`"),
+        "{}",
+        stats.sets[0].decided
+    );
+}
+
+#[test]
+fn every_set_is_named_with_its_layout_and_transaction_in_json_and_human_output() {
+    let root = tempfile::tempdir().unwrap();
+    golang_migrate_set(&root.path().join("api"));
+    write(
+        &root.path().join("worker"),
+        "20240101120000_jobs.sql",
+        "-- +goose Up\nCREATE TABLE jobs (id bigint PRIMARY KEY);\n-- +goose Down\nDROP TABLE jobs;\n",
+    );
+    let bin = env!("CARGO_BIN_EXE_pgproof");
+    let json = std::process::Command::new(bin)
+        .args(["lint", "--format", "json"])
+        .arg(root.path())
+        .output()
+        .expect("run pgproof");
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON document");
+    let sets = doc["sets"].as_array().expect("a `sets` array");
+    assert_eq!(sets.len(), 2, "{sets:?}");
+    assert!(sets[0]["path"].as_str().unwrap().ends_with("api"));
+    // Without a sign of the runner, `.up.sql` files are read as sqlx's, and the report says so.
+    assert_eq!(sets[0]["layout"], "sqlx");
+    assert!(sets[0]["decided"]
+        .as_str()
+        .unwrap()
+        .starts_with("assumed from its `.up.sql`/`.down.sql` names"));
+    assert_eq!(
+        sets[0]["transaction"],
+        "each migration in a transaction, unless it starts with `-- no-transaction`"
+    );
+    assert!(sets[1]["path"].as_str().unwrap().ends_with("worker"));
+    assert_eq!(sets[1]["layout"], "goose");
+    assert_eq!(sets[1]["decided"], "detected by its `-- +goose` markers");
+
+    let human = std::process::Command::new(bin)
+        .args(["lint", "--format", "human"])
+        .arg(root.path())
+        .output()
+        .expect("run pgproof");
+    let text = String::from_utf8(human.stdout).unwrap();
+    assert!(
+        text.contains("api`: sqlx layout (assumed from its `.up.sql`/`.down.sql` names")
+            && text.contains("`--layout golang-migrate` if golang-migrate runs it"),
+        "{text}"
+    );
+    assert!(
+        text.contains("worker`: goose layout (detected by its `-- +goose` markers); runner transaction: each migration in a transaction"),
+        "{text}"
+    );
+}
+
+#[test]
+fn pop_files_named_by_dialect_run_in_a_transaction_unless_autocommit() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "1_users.postgres.up.sql", TABLE);
+    write(
+        dir.path(),
+        "1_users.postgres.down.sql",
+        "DROP TABLE users;\n",
+    );
+    write(
+        dir.path(),
+        "2_users_email.postgres.up.sql",
+        "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n",
+    );
+    write(
+        dir.path(),
+        "3_users_id.postgres.autocommit.up.sql",
+        "CREATE INDEX CONCURRENTLY users_id_idx ON users (id);\n",
+    );
+    let (findings, stats) = lint(dir.path(), None);
+    assert_eq!(
+        concurrently_findings(&findings),
+        vec!["2_users_email.postgres.up.sql:1"]
+    );
+    assert_eq!(stats.sets[0].layout, "pop");
+    assert_eq!(
+        stats.sets[0].decided,
+        "detected by pop's dialect in the file name `1_users.postgres.down.sql`"
+    );
+}
+
+/// The server agrees: under golang-migrate, the lone `CREATE INDEX CONCURRENTLY` applies and the
+/// one sent with another statement fails inside the implicit transaction.
+#[test]
+fn prove_on_a_local_cluster_runs_golang_migrate_files_as_one_message_would() {
+    let dir = tempfile::tempdir().unwrap();
+    golang_migrate_set(dir.path());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args(["prove", "--backend", "local", "--layout", "golang-migrate"])
+        .arg(dir.path())
+        .output()
+        .expect("run pgproof prove");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("2_users_email.up.sql (no transaction)")
+            && text.contains("3_users_name.up.sql (in a transaction)")
+            && text.contains(
+                "3_users_name.up.sql:2: CREATE INDEX CONCURRENTLY cannot run inside a transaction block"
+            )
+            && text.contains("1 migrations failed"),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn sqlx_simple_files_are_detected_by_sqlx_table_in_the_schema_dump() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "schema.sql",
+        "CREATE TABLE public._sqlx_migrations (version bigint NOT NULL, description text NOT NULL);\n\
+CREATE TABLE public.accounts (id bigint PRIMARY KEY);\n",
+    );
+    let migrations = dir.path().join("db");
+    write(
+        &migrations,
+        "3_accounts_id.sql",
+        "CREATE INDEX CONCURRENTLY accounts_id_idx ON accounts (id);\n",
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args(["lint", "--format", "json", "--schema-from"])
+        .arg(dir.path().join("schema.sql"))
+        .arg(&migrations)
+        .output()
+        .expect("run pgproof");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON document");
+    assert_eq!(doc["sets"][0]["layout"], "sqlx", "{doc}");
+    assert!(doc["sets"][0]["decided"]
+        .as_str()
+        .unwrap()
+        .starts_with("detected by `_sqlx_migrations` in the schema dump"));
+    let rules: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"concurrently-in-transaction"), "{rules:?}");
+}
