@@ -7,7 +7,9 @@
 //! `PGPROOF_FUZZ_SECONDS=1200 PGPROOF_FUZZ_SEED=7 cargo test --release --test fuzz -- --nocapture`
 //! (`PGPROOF_FUZZ_CASES` sets the number of cases instead). A failing input is written under
 //! `target/fuzz-failures/`; once minimized, keep it in `sql-fixtures/fuzz-regressions/`, whose
-//! files the regression test below runs through every format.
+//! files the regression test below runs through every format. With `PGPROOF_FUZZ_KEEP_CURRENT=1`
+//! each case is written to `target/fuzz-current/` before it runs, so a case that kills the process
+//! (out of memory under `ulimit -v`, a hang) leaves its input behind.
 
 #[path = "common/every_format.rs"]
 mod every_format;
@@ -239,6 +241,8 @@ fn mutated_fixtures_never_break_lint_or_any_report() {
         let deadline = seconds.map(|s| Instant::now() + Duration::from_secs(s));
         let seeds = seeds();
         let failures_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-failures");
+        let current_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-current");
+        let keep_current = std::env::var_os("PGPROOF_FUZZ_KEEP_CURRENT").is_some();
         let mut rng = Rng::new(seed);
         let mut failures = vec![];
         let mut ran = 0u64;
@@ -259,6 +263,15 @@ fn mutated_fixtures_never_break_lint_or_any_report() {
                 })
                 .collect();
             let wrapped = rng.below(2) == 0;
+            if keep_current {
+                // A case that kills the process (out of memory, a hang killed from outside) leaves
+                // its input here.
+                let _ = std::fs::remove_dir_all(&current_dir);
+                std::fs::create_dir_all(&current_dir).unwrap();
+                for (i, text) in texts.iter().enumerate() {
+                    std::fs::write(current_dir.join(format!("case{ran}-{i}.sql")), text).unwrap();
+                }
+            }
             if let Err(problem) = run_case(&texts, wrapped, &settings) {
                 std::fs::create_dir_all(&failures_dir).unwrap();
                 let mut saved = vec![];

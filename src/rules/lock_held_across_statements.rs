@@ -206,6 +206,11 @@ fn words(sql: &str) -> Vec<(String, bool)> {
             let end = sql[i..]
                 .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
                 .map_or(bytes.len(), |n| i + n);
+            if end == i {
+                // A character that is neither a word nor ASCII (a no-break space): a separator.
+                i += sql[i..].chars().next().map_or(1, char::len_utf8);
+                continue;
+            }
             out.push((sql[i..end].to_string(), false));
             i = end;
         } else {
@@ -230,7 +235,18 @@ fn words(sql: &str) -> Vec<(String, bool)> {
 
 #[cfg(test)]
 mod tests {
-    use super::query_does_work;
+    use super::{query_does_work, words};
+
+    #[test]
+    fn a_character_that_is_no_word_separates_words() {
+        // A no-break space between words once made this loop forever, pushing empty words.
+        let found: Vec<String> = words("SELECT id FROM\u{a0}posts\u{3000}WHERE \u{2028}x")
+            .into_iter()
+            .map(|(word, _)| word)
+            .collect();
+        assert_eq!(found, ["SELECT", "id", "FROM", "posts", "WHERE", "x"]);
+        assert!(query_does_work("SELECT id FROM\u{a0}posts"));
+    }
 
     #[test]
     fn queries_that_read_tables_or_call_unknown_functions_do_work() {
