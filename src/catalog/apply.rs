@@ -51,6 +51,9 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
                         materialized: v.materialized,
                         reads: v.reads.clone(),
                         columns_read: v.columns_read.clone(),
+                        column_refs: v.column_refs.clone(),
+                        loose_columns: v.loose_columns.clone(),
+                        functions: v.functions.clone(),
                         output_columns,
                         joins: v.joins.clone(),
                         comment: None,
@@ -1113,6 +1116,11 @@ fn retarget_table_refs(catalog: &mut Catalog, old: &QualName, new: &QualName) {
                 *r = new.clone();
             }
         }
+        for (t, _) in &mut view.column_refs {
+            if t == old {
+                *t = new.clone();
+            }
+        }
     }
 }
 
@@ -1163,6 +1171,19 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
                         .iter()
                         .any(|k| matches!(k, IndexKey::Column { name } if name == old))
             };
+            // A view keeps reading the renamed column (PostgreSQL tracks it by number).
+            for view in catalog.views.values_mut() {
+                for (t, c) in &mut view.column_refs {
+                    if *t == target && c == old {
+                        *c = r.new_name.clone();
+                    }
+                }
+                if view.reads.contains(&target) {
+                    for c in view.loose_columns.iter_mut().filter(|c| *c == old) {
+                        *c = r.new_name.clone();
+                    }
+                }
+            }
             for index in catalog.indexes.values_mut().filter(|i| names_old(i)) {
                 for key in &mut index.keys {
                     if let IndexKey::Column { name } = key {
