@@ -1076,6 +1076,16 @@ fn drop_table(catalog: &mut Catalog, name: &QualName, cascade: bool) -> bool {
     }
     if cascade {
         drop_dependent_views(catalog, name);
+        // Tables that inherit from it go with it.
+        let children: Vec<QualName> = catalog
+            .tables
+            .values()
+            .filter(|t| t.inherits.contains(name))
+            .map(|t| t.name.clone())
+            .collect();
+        for child in children {
+            drop_table(catalog, &child, cascade);
+        }
     }
     found
 }

@@ -46,3 +46,15 @@ DROP FUNCTION unused();
 -- Dropping the dependents first makes it work.
 DROP TRIGGER notes_stamp ON notes;
 DROP FUNCTION stamp();
+-- Tables that inherit go with their parent on `CASCADE`, and their triggers with them.
+CREATE TABLE events (id bigint);
+CREATE TABLE events_2024 () INHERITS (events);
+CREATE FUNCTION note_event() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+CREATE TRIGGER events_2024_note BEFORE INSERT ON events_2024 FOR EACH ROW EXECUTE FUNCTION note_event();
+DROP TABLE events CASCADE;
+DROP FUNCTION note_event();
+-- A temporary table is dropped by its unqualified name before the type it uses.
+CREATE TYPE pairing AS (a text, b text);
+CREATE TEMP TABLE scratch (p pairing[]);
+DROP TABLE scratch;
+DROP TYPE pairing;
