@@ -966,6 +966,20 @@ fn create_index(catalog: &mut Catalog, i: &CreateIndex, notes: &mut Vec<String>)
 
 fn drop(catalog: &mut Catalog, d: &Drop, notes: &mut Vec<String>) {
     for name in &d.names {
+        // An unqualified name finds a temporary table or view first (`pg_temp` leads the search
+        // path); lowering writes it as `public`, so a `public` name that is not there but is a
+        // temporary object is that one.
+        let temp = QualName::new("pg_temp", name.name.clone());
+        let name = if name.schema == "public"
+            && matches!(d.kind, ObjectKind::Table | ObjectKind::View)
+            && !catalog.tables.contains_key(name)
+            && !catalog.views.contains_key(name)
+            && (catalog.tables.contains_key(&temp) || catalog.views.contains_key(&temp))
+        {
+            &temp
+        } else {
+            name
+        };
         let found = match d.kind {
             ObjectKind::Table => drop_table(catalog, name, d.cascade),
             ObjectKind::View | ObjectKind::MaterializedView => {

@@ -97,9 +97,6 @@ impl Rule for ChangeBlockedByDependents {
                     .into_iter()
                     // Objects dropped by this same statement do not block it.
                     .filter(|d| !dropped_together(cx.stmt, d))
-                    // Temporary objects: replay cannot tell which name an unqualified `DROP`
-                    // removed (`pg_temp` comes first on the search path), nor when the session ends.
-                    .filter(|d| !in_temp_schema(d))
                     .map(|d| d.to_string())
                     .collect();
             if blockers.is_empty() {
@@ -140,18 +137,3 @@ fn dropped_together(stmt: &StmtKind, d: &Object) -> bool {
     }
 }
 
-/// Whether `d` lives in the session's temporary schema.
-fn in_temp_schema(d: &Object) -> bool {
-    match d {
-        Object::Table(n)
-        | Object::View(n)
-        | Object::Index(n)
-        | Object::Sequence(n)
-        | Object::Function(n)
-        | Object::Type(n)
-        | Object::Column(n, _)
-        | Object::Constraint(n, _)
-        | Object::Trigger(n, _)
-        | Object::Policy(n, _) => n.schema == "pg_temp",
-    }
-}
