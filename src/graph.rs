@@ -508,7 +508,11 @@ fn names_type(t: &TypeName, ty: &QualName) -> bool {
 fn type_dependents(catalog: &Catalog, ty: &QualName) -> Vec<Object> {
     let mut out = vec![];
     for table in catalog.tables.values() {
-        for column in table.columns.iter().filter(|c| names_type(&c.type_name, ty)) {
+        for column in table
+            .columns
+            .iter()
+            .filter(|c| names_type(&c.type_name, ty))
+        {
             out.push(Object::Column(table.name.clone(), column.name.clone()));
         }
     }
@@ -554,7 +558,10 @@ fn function_dependents(catalog: &Catalog, f: &QualName) -> Vec<Object> {
         }
         for constraint in &table.constraints {
             if matches!(&constraint.kind, ConstraintKind::Check { expr } if calls(expr)) {
-                out.push(Object::Constraint(table.name.clone(), constraint.name.clone()));
+                out.push(Object::Constraint(
+                    table.name.clone(),
+                    constraint.name.clone(),
+                ));
             }
         }
     }

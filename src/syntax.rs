@@ -2221,7 +2221,6 @@ pub fn view_column_refs(query: Option<&Node>) -> (Vec<(QualName, String)>, Vec<S
     (out, loose)
 }
 
-
 /// One equality between columns of two tables that a query joins on: `(table, column)` pairs in
 /// a stable order (the smaller first).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -2508,6 +2507,45 @@ mod tests {
             .and_then(|s| s.node.as_ref())
             .expect("one statement");
         lower(node)
+    }
+
+    #[test]
+    fn view_qualified_columns_resolve_through_aliases() {
+        let StmtKind::CreateView(v) = lower_sql(
+            "create view v as select o.id, c.name, app.items.name as item, s.name as sub, total
+             from orders o join customers c on c.id = o.customer_id
+             join app.items on app.items.id = o.id
+             join (select p.name from products p) s on true",
+        ) else {
+            panic!()
+        };
+        let refs: Vec<String> = v
+            .column_refs
+            .iter()
+            .map(|(t, c)| format!("{t}.{c}"))
+            .collect();
+        assert_eq!(
+            refs,
+            [
+                "app.items.id",
+                "app.items.name",
+                "customers.id",
+                "customers.name",
+                "orders.customer_id",
+                "orders.id",
+                "products.name"
+            ]
+        );
+        // `s` is a subquery and `total` unqualified: no table known.
+        assert_eq!(v.loose_columns, ["name", "total"]);
+        // The same alias on two tables in different scopes resolves to neither.
+        let StmtKind::CreateView(v) =
+            lower_sql("create view w as select x.a from t1 x where exists (select x.b from t2 x)")
+        else {
+            panic!()
+        };
+        assert!(v.column_refs.is_empty());
+        assert_eq!(v.loose_columns, ["a", "b"]);
     }
 
     #[test]

@@ -43,7 +43,12 @@ fn every_blocked_change_fixture_is_refused_by_postgresql() {
         let text = fs::read_to_string(file).unwrap();
         let expected = expected_lines(&text);
         let parsed = pgproof::parse::parse_sql(&text);
-        assert!(parsed.errors.is_empty(), "{}: {:?}", file.display(), parsed.errors);
+        assert!(
+            parsed.errors.is_empty(),
+            "{}: {:?}",
+            file.display(),
+            parsed.errors
+        );
         for statement in &parsed.statements {
             let sql = &text[statement.span.start..statement.span.end];
             let line = text[..statement.span.start].matches('\n').count() + 1;

@@ -136,4 +136,3 @@ fn dropped_together(stmt: &StmtKind, d: &Object) -> bool {
         _ => false,
     }
 }
-
