@@ -546,7 +546,7 @@ fn function_dependents(catalog: &Catalog, f: &QualName) -> Vec<Object> {
         .filter(|k| k.name == f.name)
         .count()
         == 1;
-    let calls = |e: &crate::syntax::Expr| calls_by_name && e.functions.iter().any(|n| *n == f.name);
+    let calls = |e: &crate::syntax::Expr| calls_by_name && e.functions.contains(&f.name);
     for table in catalog.tables.values() {
         for trigger in table.triggers.iter().filter(|t| &t.function == f) {
             out.push(Object::Trigger(table.name.clone(), trigger.name.clone()));
@@ -575,7 +575,7 @@ fn function_dependents(catalog: &Catalog, f: &QualName) -> Vec<Object> {
         }
     }
     for view in catalog.views.values() {
-        if calls_by_name && view.functions.iter().any(|n| *n == f.name) {
+        if calls_by_name && view.functions.contains(&f.name) {
             out.push(Object::View(view.name.clone()));
         }
     }
