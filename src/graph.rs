@@ -437,6 +437,8 @@ pub fn direct_dependents(catalog: &Catalog, object: &Object, views_only: bool) -
     let (table, column) = match object {
         Object::Table(t) | Object::View(t) => (t, None),
         Object::Column(t, c) => (t, Some(c.as_str())),
+        Object::Type(t) => return type_dependents(catalog, t),
+        Object::Function(f) => return function_dependents(catalog, f),
         _ => return vec![],
     };
     let mut out = vec![];
@@ -445,14 +447,18 @@ pub fn direct_dependents(catalog: &Catalog, object: &Object, views_only: bool) -
             continue;
         }
         if let Some(c) = column {
-            // Views record the column names they read, not which table each comes from: when
-            // another table the view reads has a column of the same name, it may be that one.
-            let reads_it = view.columns_read.iter().any(|r| r == c);
+            // A qualified reference (`c.name`), resolved through the view's aliases, is certain.
+            // An unqualified one may be another table's column of the same name: no guess then.
+            let qualified = view
+                .column_refs
+                .iter()
+                .any(|(t, name)| t == table && name == c);
+            let reads_it = view.loose_columns.iter().any(|r| r == c);
             let ambiguous = view
                 .reads
                 .iter()
                 .any(|r| r != table && catalog.table(r).is_some_and(|o| o.column(c).is_some()));
-            if !reads_it || ambiguous {
+            if !qualified && (!reads_it || ambiguous) {
                 continue;
             }
         }
@@ -488,6 +494,93 @@ pub fn direct_dependents(catalog: &Catalog, object: &Object, views_only: bool) -
         }
     }
     out.sort();
+    out
+}
+
+/// Whether the type written `t` is the user type `ty` (an unqualified name is looked up in `public`,
+/// as replay places it).
+fn names_type(t: &TypeName, ty: &QualName) -> bool {
+    t.name == ty.name && t.schema.as_deref().unwrap_or("public") == ty.schema
+}
+
+/// What makes a plain `DROP TYPE`/`DROP DOMAIN` of `ty` fail: columns of that type (or an array
+/// of it), domains over it, functions taking it. Sorted.
+fn type_dependents(catalog: &Catalog, ty: &QualName) -> Vec<Object> {
+    let mut out = vec![];
+    for table in catalog.tables.values() {
+        for column in table
+            .columns
+            .iter()
+            .filter(|c| names_type(&c.type_name, ty))
+        {
+            out.push(Object::Column(table.name.clone(), column.name.clone()));
+        }
+    }
+    for domain in catalog.domains.values() {
+        if &domain.name != ty && names_type(&domain.base, ty) {
+            out.push(Object::Type(domain.name.clone()));
+        }
+    }
+    for overloads in catalog.functions.values() {
+        for function in overloads {
+            if function.arg_types.iter().any(|a| names_type(a, ty)) {
+                out.push(Object::Function(function.name.clone()));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// What makes a plain `DROP FUNCTION` of `f` fail: triggers that execute it, and column defaults,
+/// check constraints and index expressions that call it. Calls are matched by name, so only when
+/// no other replayed function has that name
+/// (a function that shadows a built-in of the same name is rare; a view's calls come from its
+/// text). Sorted.
+fn function_dependents(catalog: &Catalog, f: &QualName) -> Vec<Object> {
+    let mut out = vec![];
+    let calls_by_name = catalog
+        .functions
+        .keys()
+        .filter(|k| k.name == f.name)
+        .count()
+        == 1;
+    let calls = |e: &crate::syntax::Expr| calls_by_name && e.functions.contains(&f.name);
+    for table in catalog.tables.values() {
+        for trigger in table.triggers.iter().filter(|t| &t.function == f) {
+            out.push(Object::Trigger(table.name.clone(), trigger.name.clone()));
+        }
+        for column in &table.columns {
+            if column.default.as_ref().is_some_and(calls) {
+                out.push(Object::Column(table.name.clone(), column.name.clone()));
+            }
+        }
+        for constraint in &table.constraints {
+            if matches!(&constraint.kind, ConstraintKind::Check { expr } if calls(expr)) {
+                out.push(Object::Constraint(
+                    table.name.clone(),
+                    constraint.name.clone(),
+                ));
+            }
+        }
+    }
+    for index in catalog.indexes.values() {
+        let in_keys = index
+            .keys
+            .iter()
+            .any(|k| matches!(k, IndexKey::Expression { expr } if calls(expr)));
+        if in_keys || index.predicate.as_ref().is_some_and(calls) {
+            out.push(Object::Index(index.name.clone()));
+        }
+    }
+    for view in catalog.views.values() {
+        if calls_by_name && view.functions.contains(&f.name) {
+            out.push(Object::View(view.name.clone()));
+        }
+    }
+    out.sort();
+    out.dedup();
     out
 }
 

@@ -628,6 +628,13 @@ pub struct CreateView {
     pub reads: Vec<QualName>,
     /// Column names referenced anywhere in the query (last name part).
     pub columns_read: Vec<String>,
+    /// Qualified column references (`o.id`, `app.orders.id`) resolved through the query's aliases
+    /// to the table they read: the table is known even when another one has a column of that name.
+    pub column_refs: Vec<(QualName, String)>,
+    /// Column names read with no table known for them (unqualified, or through a subquery's alias).
+    pub loose_columns: Vec<String>,
+    /// Functions the query calls (last name part, lowercase).
+    pub functions: Vec<String>,
     /// Output column names when known (explicit aliases or plain column references).
     pub output_columns: Vec<String>,
     /// `CREATE TABLE AS`: a table, not a view.
@@ -2078,7 +2085,8 @@ fn lower_rename(s: &protobuf::RenameStmt) -> StmtKind {
     })
 }
 
-fn query_refs(query: Option<&Node>) -> (Vec<QualName>, Vec<String>, Vec<String>) {
+/// The tables, column names, output columns and function names (lowercase, sorted) of a query.
+fn query_refs(query: Option<&Node>) -> (Vec<QualName>, Vec<String>, Vec<String>, Vec<String>) {
     let mut reads = vec![];
     let mut columns = vec![];
     let mut functions = vec![];
@@ -2128,7 +2136,89 @@ fn query_refs(query: Option<&Node>) -> (Vec<QualName>, Vec<String>, Vec<String>)
     reads.retain(|t| !(t.schema == "public" && ctes.contains(&t.name)));
     reads.sort();
     reads.dedup();
-    (reads, columns, output)
+    functions.sort();
+    functions.dedup();
+    (reads, columns, output, functions)
+}
+
+/// The qualified column references of `query` (`o.id`, `orders.id`, `app.orders.id`) with the
+/// table each one reads, resolved through the aliases of every `FROM` in the query. A qualifier
+/// that names different things in different parts of the query (the same alias on two tables, a
+/// subquery, a CTE or a function in `FROM`) is left out: no guess. Second, the column names read
+/// without a table known for them (unqualified, or through such a qualifier). Both sorted.
+pub fn view_column_refs(query: Option<&Node>) -> (Vec<(QualName, String)>, Vec<String>) {
+    use std::collections::HashMap;
+    let Some(root) = query.and_then(|q| q.node.as_ref()) else {
+        return (vec![], vec![]);
+    };
+    let nodes = root.nodes();
+    // qualifier -> the table it names; None once it is known to be ambiguous or not a table.
+    let mut qualifiers: HashMap<String, Option<QualName>> = HashMap::new();
+    let mut not_tables: Vec<String> = vec![];
+    for (n, _, _, _) in &nodes {
+        match n {
+            NodeRef::CommonTableExpr(c) => not_tables.push(c.ctename.clone()),
+            NodeRef::RangeSubselect(r) => {
+                if let Some(a) = &r.alias {
+                    not_tables.push(a.aliasname.clone());
+                }
+            }
+            NodeRef::RangeFunction(r) => {
+                if let Some(a) = &r.alias {
+                    not_tables.push(a.aliasname.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut name = |key: String, table: &QualName| {
+        qualifiers
+            .entry(key)
+            .and_modify(|t| {
+                if t.as_ref() != Some(table) {
+                    *t = None;
+                }
+            })
+            .or_insert_with(|| Some(table.clone()));
+    };
+    for (n, _, _, _) in &nodes {
+        let NodeRef::RangeVar(rv) = n else { continue };
+        if rv.schemaname.is_empty() && not_tables.contains(&rv.relname) {
+            continue; // a CTE read by name
+        }
+        let table = range_var(Some(rv));
+        match &rv.alias {
+            Some(a) => name(a.aliasname.clone(), &table),
+            None => {
+                name(rv.relname.clone(), &table);
+                name(format!("{}.{}", table.schema, table.name), &table);
+            }
+        }
+    }
+    for key in &not_tables {
+        qualifiers.insert(key.clone(), None);
+    }
+    let mut out = vec![];
+    let mut loose: Vec<String> = vec![];
+    for (n, _, _, _) in &nodes {
+        let NodeRef::ColumnRef(c) = n else { continue };
+        let parts: Vec<&str> = c.fields.iter().filter_map(str_of).collect();
+        if parts.len() != c.fields.len() || parts.is_empty() {
+            continue; // `*` or `t.*`
+        }
+        let (qualifier, column) = parts.split_at(parts.len() - 1);
+        match qualifiers.get(&qualifier.join(".")) {
+            Some(Some(table)) if !qualifier.is_empty() => {
+                out.push((table.clone(), column[0].to_string()))
+            }
+            _ => loose.push(column[0].to_string()),
+        }
+    }
+    out.sort();
+    out.dedup();
+    loose.sort();
+    loose.dedup();
+    (out, loose)
 }
 
 /// One equality between columns of two tables that a query joins on: `(table, column)` pairs in
@@ -2234,7 +2324,8 @@ fn select_joins(select: &protobuf::SelectStmt, out: &mut Vec<JoinPair>) {
 
 fn lower_view(s: &protobuf::ViewStmt) -> StmtKind {
     let joins = join_pairs(s.query.as_deref());
-    let (reads, columns_read, mut output_columns) = query_refs(s.query.as_deref());
+    let (column_refs, loose_columns) = view_column_refs(s.query.as_deref());
+    let (reads, columns_read, mut output_columns, functions) = query_refs(s.query.as_deref());
     let aliases = strings(&s.aliases);
     if !aliases.is_empty() {
         output_columns = aliases;
@@ -2248,6 +2339,9 @@ fn lower_view(s: &protobuf::ViewStmt) -> StmtKind {
         with_data: true,
         reads,
         columns_read,
+        column_refs,
+        loose_columns,
+        functions,
         output_columns,
         is_table: false,
     })
@@ -2255,7 +2349,8 @@ fn lower_view(s: &protobuf::ViewStmt) -> StmtKind {
 
 fn lower_create_table_as(s: &protobuf::CreateTableAsStmt) -> StmtKind {
     let joins = join_pairs(s.query.as_deref());
-    let (reads, columns_read, mut output_columns) = query_refs(s.query.as_deref());
+    let (column_refs, loose_columns) = view_column_refs(s.query.as_deref());
+    let (reads, columns_read, mut output_columns, functions) = query_refs(s.query.as_deref());
     let into = s.into.as_deref();
     let names = into.map(|i| strings(&i.col_names)).unwrap_or_default();
     if !names.is_empty() {
@@ -2271,6 +2366,9 @@ fn lower_create_table_as(s: &protobuf::CreateTableAsStmt) -> StmtKind {
         with_data: !into.is_some_and(|i| i.skip_data),
         reads,
         columns_read,
+        column_refs,
+        loose_columns,
+        functions,
         output_columns,
         is_table: !materialized,
     })
@@ -2281,8 +2379,9 @@ fn lower_function(s: &protobuf::CreateFunctionStmt) -> CreateFunction {
         .parameters
         .iter()
         .filter_map(|p| match p.node.as_ref() {
-            // Only IN, INOUT and VARIADIC parameters are part of the signature.
-            Some(NodeEnum::FunctionParameter(fp)) if matches!(fp.mode, 0 | 1 | 3 | 4 | 5) => {
+            // Only IN, INOUT and VARIADIC parameters are part of the signature, and a parameter
+            // written without a mode (`FUNC_PARAM_DEFAULT`, 6); OUT (2) and TABLE (5) are not.
+            Some(NodeEnum::FunctionParameter(fp)) if matches!(fp.mode, 1 | 3 | 4 | 6) => {
                 fp.arg_type.as_ref().map(lower_type)
             }
             _ => None,
@@ -2408,6 +2507,45 @@ mod tests {
             .and_then(|s| s.node.as_ref())
             .expect("one statement");
         lower(node)
+    }
+
+    #[test]
+    fn view_qualified_columns_resolve_through_aliases() {
+        let StmtKind::CreateView(v) = lower_sql(
+            "create view v as select o.id, c.name, app.items.name as item, s.name as sub, total
+             from orders o join customers c on c.id = o.customer_id
+             join app.items on app.items.id = o.id
+             join (select p.name from products p) s on true",
+        ) else {
+            panic!()
+        };
+        let refs: Vec<String> = v
+            .column_refs
+            .iter()
+            .map(|(t, c)| format!("{t}.{c}"))
+            .collect();
+        assert_eq!(
+            refs,
+            [
+                "app.items.id",
+                "app.items.name",
+                "customers.id",
+                "customers.name",
+                "orders.customer_id",
+                "orders.id",
+                "products.name"
+            ]
+        );
+        // `s` is a subquery and `total` unqualified: no table known.
+        assert_eq!(v.loose_columns, ["name", "total"]);
+        // The same alias on two tables in different scopes resolves to neither.
+        let StmtKind::CreateView(v) =
+            lower_sql("create view w as select x.a from t1 x where exists (select x.b from t2 x)")
+        else {
+            panic!()
+        };
+        assert!(v.column_refs.is_empty());
+        assert_eq!(v.loose_columns, ["a", "b"]);
     }
 
     #[test]

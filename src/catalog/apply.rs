@@ -51,6 +51,9 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
                         materialized: v.materialized,
                         reads: v.reads.clone(),
                         columns_read: v.columns_read.clone(),
+                        column_refs: v.column_refs.clone(),
+                        loose_columns: v.loose_columns.clone(),
+                        functions: v.functions.clone(),
                         output_columns,
                         joins: v.joins.clone(),
                         comment: None,
@@ -963,6 +966,20 @@ fn create_index(catalog: &mut Catalog, i: &CreateIndex, notes: &mut Vec<String>)
 
 fn drop(catalog: &mut Catalog, d: &Drop, notes: &mut Vec<String>) {
     for name in &d.names {
+        // An unqualified name finds a temporary table or view first (`pg_temp` leads the search
+        // path); lowering writes it as `public`, so a `public` name that is not there but is a
+        // temporary object is that one.
+        let temp = QualName::new("pg_temp", name.name.clone());
+        let name = if name.schema == "public"
+            && matches!(d.kind, ObjectKind::Table | ObjectKind::View)
+            && !catalog.tables.contains_key(name)
+            && !catalog.views.contains_key(name)
+            && (catalog.tables.contains_key(&temp) || catalog.views.contains_key(&temp))
+        {
+            &temp
+        } else {
+            name
+        };
         let found = match d.kind {
             ObjectKind::Table => drop_table(catalog, name, d.cascade),
             ObjectKind::View | ObjectKind::MaterializedView => {
@@ -1073,6 +1090,16 @@ fn drop_table(catalog: &mut Catalog, name: &QualName, cascade: bool) -> bool {
     }
     if cascade {
         drop_dependent_views(catalog, name);
+        // Tables that inherit from it go with it.
+        let children: Vec<QualName> = catalog
+            .tables
+            .values()
+            .filter(|t| t.inherits.contains(name))
+            .map(|t| t.name.clone())
+            .collect();
+        for child in children {
+            drop_table(catalog, &child, cascade);
+        }
     }
     found
 }
@@ -1111,6 +1138,11 @@ fn retarget_table_refs(catalog: &mut Catalog, old: &QualName, new: &QualName) {
         for r in &mut view.reads {
             if r == old {
                 *r = new.clone();
+            }
+        }
+        for (t, _) in &mut view.column_refs {
+            if t == old {
+                *t = new.clone();
             }
         }
     }
@@ -1163,6 +1195,19 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
                         .iter()
                         .any(|k| matches!(k, IndexKey::Column { name } if name == old))
             };
+            // A view keeps reading the renamed column (PostgreSQL tracks it by number).
+            for view in catalog.views.values_mut() {
+                for (t, c) in &mut view.column_refs {
+                    if *t == target && c == old {
+                        *c = r.new_name.clone();
+                    }
+                }
+                if view.reads.contains(&target) {
+                    for c in view.loose_columns.iter_mut().filter(|c| *c == old) {
+                        *c = r.new_name.clone();
+                    }
+                }
+            }
             for index in catalog.indexes.values_mut().filter(|i| names_old(i)) {
                 for key in &mut index.keys {
                     if let IndexKey::Column { name } = key {

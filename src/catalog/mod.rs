@@ -268,6 +268,14 @@ pub struct View {
     pub materialized: bool,
     pub reads: Vec<QualName>,
     pub columns_read: Vec<String>,
+    /// Columns read with the table known: qualified references resolved through the view's
+    /// aliases (replay), or every column the view's rule depends on (a live catalog).
+    pub column_refs: Vec<(QualName, String)>,
+    /// Column names read with no table known for them (replay: unqualified references); empty
+    /// in a live catalog, whose `column_refs` are exact.
+    pub loose_columns: Vec<String>,
+    /// Functions the view's query calls (last name part, lowercase); empty in a live catalog.
+    pub functions: Vec<String>,
     pub output_columns: Vec<String>,
     /// Column equalities the view's query joins tables on.
     pub joins: Vec<crate::syntax::JoinPair>,

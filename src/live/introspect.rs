@@ -458,7 +458,13 @@ fn read_catalog_inner(session: &Session, scope: &Scope) -> Result<Catalog> {
                           FROM pg_rewrite r JOIN pg_depend d ON d.objid = r.oid AND d.classid = 'pg_rewrite'::regclass
                           JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
                           WHERE r.ev_class = c.oid AND d.refobjid <> c.oid AND d.refobjsubid > 0),
-                    pg_get_viewdef(c.oid)
+                    pg_get_viewdef(c.oid),
+                    ARRAY(SELECT DISTINCT json_build_array(dn.nspname, dc.relname, a.attname)::text
+                          FROM pg_rewrite r JOIN pg_depend d ON d.objid = r.oid AND d.classid = 'pg_rewrite'::regclass
+                          JOIN pg_class dc ON dc.oid = d.refobjid AND d.refclassid = 'pg_class'::regclass
+                          JOIN pg_namespace dn ON dn.oid = dc.relnamespace
+                          JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                          WHERE r.ev_class = c.oid AND d.refobjid <> c.oid AND d.refobjsubid > 0)
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE c.relkind IN ('v', 'm') AND {ns}"
         ),
@@ -475,6 +481,13 @@ fn read_catalog_inner(session: &Session, scope: &Scope) -> Result<Catalog> {
         reads.sort();
         let mut columns_read: Vec<String> = row.get(5);
         columns_read.sort();
+        let mut column_refs: Vec<(QualName, String)> = row
+            .get::<_, Vec<String>>(7)
+            .iter()
+            .filter_map(|r| serde_json::from_str::<(String, String, String)>(r).ok())
+            .map(|(schema, table, column)| (QualName::new(schema, table), column))
+            .collect();
+        column_refs.sort();
         let output_columns = view_columns
             .iter()
             .filter(|(v, _)| v == &name)
@@ -487,6 +500,9 @@ fn read_catalog_inner(session: &Session, scope: &Scope) -> Result<Catalog> {
                 materialized: row.get::<_, String>(2) == "m",
                 reads,
                 columns_read,
+                column_refs,
+                loose_columns: vec![],
+                functions: vec![],
                 output_columns,
                 // The server's own text of the query, parsed like a migration's view.
                 joins: row

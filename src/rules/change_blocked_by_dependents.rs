@@ -1,5 +1,7 @@
 //! `change-blocked-by-dependents`: DROP or ALTER TYPE without CASCADE on an object that views,
-//! other tables' foreign keys or child tables depend on — PostgreSQL refuses, the migration fails.
+//! other tables' foreign keys or child tables depend on, and DROP TYPE/DOMAIN/FUNCTION on one that
+//! columns, domains, functions, defaults, checks, indexes, triggers or views use — PostgreSQL
+//! refuses, the migration fails.
 
 use super::*;
 use crate::graph::Object;
@@ -35,6 +37,21 @@ impl Rule for ChangeBlockedByDependents {
                             if cx.catalog.views.contains_key(name) =>
                         {
                             Object::View(name.clone())
+                        }
+                        ObjectKind::Type
+                            if cx.catalog.enums.contains_key(name)
+                                || cx.catalog.composite_types.contains(name) =>
+                        {
+                            Object::Type(name.clone())
+                        }
+                        ObjectKind::Domain if cx.catalog.domains.contains_key(name) => {
+                            Object::Type(name.clone())
+                        }
+                        // One overload: the statement's argument list (not modelled) names it.
+                        ObjectKind::Function
+                            if cx.catalog.functions.get(name).is_some_and(|f| f.len() == 1) =>
+                        {
+                            Object::Function(name.clone())
                         }
                         _ => continue,
                     };
@@ -112,7 +129,9 @@ fn dropped_together(stmt: &StmtKind, d: &Object) -> bool {
         return false;
     };
     match d {
-        Object::View(v) | Object::Table(v) => drop.names.contains(v),
+        Object::View(v) | Object::Table(v) | Object::Type(v) | Object::Function(v) => {
+            drop.names.contains(v)
+        }
         Object::Constraint(t, _) | Object::Column(t, _) => drop.names.contains(t),
         _ => false,
     }
