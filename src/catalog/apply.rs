@@ -1351,6 +1351,13 @@ fn move_object(catalog: &mut Catalog, old: &QualName, new: &QualName) -> bool {
     } else if let Some(mut functions) = catalog.functions.remove(old) {
         for f in &mut functions {
             f.name = new.clone();
+            // The body goes with the function it belongs to.
+            let from = super::function_signature(old, &f.arg_types);
+            if let Some(body) = catalog.function_bodies.remove(&from) {
+                catalog
+                    .function_bodies
+                    .insert(super::function_signature(new, &f.arg_types), body);
+            }
         }
         catalog.functions.insert(new.clone(), functions);
     } else {
@@ -1450,6 +1457,19 @@ mod tests {
             apply(&mut catalog, &stmt.kind);
         }
         catalog
+    }
+
+    /// A renamed or moved function keeps its body: the body map follows the function's name.
+    #[test]
+    fn a_renamed_function_keeps_its_body() {
+        let catalog = replay(
+            "CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql AS $$ SELECT x + 1 $$;
+             ALTER FUNCTION f(int) RENAME TO g;",
+        );
+        let keys: Vec<&String> = catalog.function_bodies.keys().collect();
+        assert_eq!(keys.len(), 1, "{keys:?}");
+        assert!(keys[0].starts_with("g("), "{keys:?}");
+        assert!(catalog.function_bodies[keys[0]].contains("x + 1"));
     }
 
     /// A cloned catalog shares its tables; a statement on one copy changes only that copy, and

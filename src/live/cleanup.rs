@@ -166,6 +166,9 @@ pub fn wait_if_interrupted() {
     drop(lock_unless_interrupted());
 }
 
+/// Set by the first SIGINT/SIGTERM.
+static SIGNALLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Installs the SIGINT/SIGTERM handler (once): the signal handler itself only writes the signal
 /// number to a pipe; a thread reads it and tears down what is registered.
 pub fn install() -> Result<()> {
@@ -176,6 +179,12 @@ pub fn install() -> Result<()> {
 }
 
 extern "C" fn on_signal(signal: libc::c_int) {
+    // A second signal while the first one's teardown runs (a hung `docker`, a slow server) ends
+    // the process at once, as a user pressing Ctrl-C again expects.
+    if SIGNALLED.swap(true, Ordering::SeqCst) {
+        // SAFETY: _exit is async-signal-safe.
+        unsafe { libc::_exit(128 + signal) };
+    }
     let fd = PIPE.load(Ordering::Relaxed);
     if fd >= 0 {
         let byte = signal as u8;
