@@ -335,3 +335,174 @@ CREATE TABLE public.accounts (id bigint PRIMARY KEY);\n",
         .collect();
     assert!(rules.contains(&"concurrently-in-transaction"), "{rules:?}");
 }
+
+/// Issue 16 item 7: sourcegraph's `<id>_name/{up.sql,down.sql,metadata.yaml}` folders, read in
+/// the order of their `parents` graph, with the runner's transaction per migration.
+#[test]
+fn sourcegraph_folders_run_in_parents_order_with_their_transaction_flags() {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-fixtures/migrations/sourcegraph-parents");
+    let sets = pgproof::source::layout::discover(&dir, &pgproof::source::LoadOptions::default())
+        .expect("the fixture reads");
+    assert_eq!(
+        sets.len(),
+        1,
+        "the loose squashed.sql must not replace the folders' set"
+    );
+    let set = &sets[0];
+    assert_eq!(set.layout, Layout::Sourcegraph);
+    let ids: Vec<&str> = set.migrations.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        vec![
+            "1000_init",
+            "1002_teams",
+            "1001_teams_name_index",
+            "1003_users_email_index",
+            "1004_pgcrypto"
+        ]
+    );
+    let wrapped: Vec<bool> = set
+        .migrations
+        .iter()
+        .map(|m| m.transaction.wrapped)
+        .collect();
+    assert_eq!(wrapped, vec![true, true, true, false, true]);
+
+    let (findings, stats) = lint(&dir, None);
+    assert_eq!(stats.migrations, 5);
+    let rules: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}",
+                f.rule,
+                f.file
+                    .parent()
+                    .unwrap()
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+            )
+        })
+        .collect();
+    // 1001 indexes `teams`, which its parent 1002 created earlier: a real write-blocking build.
+    assert!(
+        rules.contains(&"create-index-non-concurrently:1001_teams_name_index".to_string()),
+        "{rules:?}"
+    );
+    // 1003 runs outside a transaction; 1000's outer BEGIN;/COMMIT; is stripped by the migrator.
+    assert!(
+        !rules
+            .iter()
+            .any(|r| r.starts_with("concurrently-in-transaction")
+                || r.starts_with("begin-in-runner-transaction")),
+        "{rules:?}"
+    );
+    // Forced, the same folders without metadata are still read this way.
+    assert_eq!(lint(&dir, Some(Layout::Sourcegraph)).1.migrations, 5);
+}
+
+fn sourcegraph_folder(dir: &Path, name: &str, metadata: &str) {
+    write(dir, &format!("{name}/up.sql"), "SELECT 1;\n");
+    write(dir, &format!("{name}/down.sql"), "SELECT 1;\n");
+    write(dir, &format!("{name}/metadata.yaml"), metadata);
+}
+
+fn order_problems(dir: &Path) -> Vec<String> {
+    let (findings, _) = lint(dir, None);
+    findings
+        .iter()
+        .filter(|f| f.rule == "ambiguous-migration-order")
+        .map(|f| f.message.clone())
+        .collect()
+}
+
+#[test]
+fn a_sourcegraph_graph_its_migrator_refuses_is_an_order_problem_not_a_panic() {
+    // A cycle under the root.
+    let cycle = tempfile::tempdir().unwrap();
+    sourcegraph_folder(cycle.path(), "1_root", "name: root\n");
+    sourcegraph_folder(cycle.path(), "2_a", "name: a\nparents: [1, 3]\n");
+    sourcegraph_folder(cycle.path(), "3_b", "name: b\nparents: [2]\n");
+    let problems = order_problems(cycle.path());
+    assert!(
+        problems.iter().any(|m| m.contains("a cycle")),
+        "{problems:?}"
+    );
+    // An unknown parent, two roots, a missing down.sql and broken YAML.
+    let broken = tempfile::tempdir().unwrap();
+    sourcegraph_folder(broken.path(), "1_root", "name: root\n");
+    sourcegraph_folder(broken.path(), "2_orphan", "name: orphan\nparents: [99]\n");
+    sourcegraph_folder(broken.path(), "3_second_root", "name: second\n");
+    sourcegraph_folder(broken.path(), "4_yaml", "parents: [1\n");
+    write(broken.path(), "5_no_down/up.sql", "SELECT 1;\n");
+    write(broken.path(), "5_no_down/metadata.yaml", "parents: [1]\n");
+    let problems = order_problems(broken.path());
+    for expected in [
+        "names parent 99",
+        "exactly one root",
+        "no `down.sql`",
+        "4_yaml/metadata.yaml` cannot be read as sourcegraph metadata",
+    ] {
+        assert!(
+            problems.iter().any(|m| m.contains(expected)),
+            "{expected}: {problems:?}"
+        );
+    }
+    assert_eq!(lint(broken.path(), None).1.migrations, 5);
+}
+
+/// Issue 16 item 7: a directory whose `.sql` files no layout reads is said on stderr and in JSON,
+/// never skipped silently; a clean run's JSON has no `warnings` key.
+#[test]
+fn sql_files_no_layout_reads_are_warned_about_with_their_count() {
+    let root = tempfile::tempdir().unwrap();
+    write(root.path(), "2024-01-01-000000_a/up.sql", TABLE);
+    write(
+        root.path(),
+        "2024-01-01-000000_a/down.sql",
+        "DROP TABLE users;\n",
+    );
+    write(root.path(), "2024-01-01-000000_a/seed.sql", "SELECT 1;\n");
+    write(root.path(), "schema.sql", TABLE);
+    write(root.path(), "notes.sql", "SELECT 1;\n");
+    let bin = env!("CARGO_BIN_EXE_pgproof");
+    let run = |path: &Path| {
+        std::process::Command::new(bin)
+            .args(["lint", "--format", "json", "--fail-on", "never"])
+            .arg(path)
+            .output()
+            .expect("run pgproof")
+    };
+    let out = run(root.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("pgproof: warning: 2 `.sql` files in `"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("pgproof: warning: 1 `.sql` file in `"),
+        "{stderr}"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let warnings = doc["warnings"].as_array().expect("a `warnings` array");
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings[0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("2024-01-01-000000_a")
+            || warnings[1]["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("2024-01-01-000000_a")
+    );
+    // The diesel set is read, not replaced by the loose files.
+    assert_eq!(doc["sets"][0]["layout"], "diesel");
+    assert_eq!(doc["summary"]["migrations"], 1);
+    let clean = tempfile::tempdir().unwrap();
+    write(clean.path(), "001_a.sql", TABLE);
+    let doc: serde_json::Value = serde_json::from_slice(&run(clean.path()).stdout).unwrap();
+    assert!(doc.get("warnings").is_none(), "{doc}");
+}

@@ -7,7 +7,7 @@ use crate::cli::{ColorChoice, LintArgs};
 use crate::config::{self, Settings};
 use crate::finding::Finding;
 use crate::report::{self, Format, Report};
-use crate::source::{layout, Layout, SourceError};
+use crate::source::{layout, Layout, SourceError, SourceWarning};
 use anyhow::{bail, Context, Result};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::IsTerminal;
@@ -65,7 +65,12 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
         sources,
         errors,
         empty,
+        warnings,
     } = lint(&paths, &settings, args.since.as_deref())?;
+    // `.sql` files no layout reads are said, never skipped silently.
+    for warning in &warnings {
+        eprintln!("pgproof: warning: {}", warning.message);
+    }
     // Nothing found under a path is said, never silent; with `require_files` it is an error.
     let level = if settings.require_files {
         "error"
@@ -93,6 +98,7 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
         pg_version: settings.pg_version,
         sources: &sources,
         errors: &errors,
+        warnings: &warnings,
         color,
     };
     let mut timings = super::Timings::from_env();
@@ -233,6 +239,8 @@ pub struct Linted {
     pub errors: Vec<SourceError>,
     /// Paths given under which nothing was found to lint, and why.
     pub empty: Vec<(PathBuf, String)>,
+    /// Directories with `.sql` files that no layout reads.
+    pub warnings: Vec<SourceWarning>,
 }
 
 /// Lints `paths`, returning sorted findings, total stats and the source texts for excerpts. A file
@@ -255,6 +263,7 @@ pub fn lint_paths(
 pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Result<Linted> {
     let mut errors: Vec<SourceError> = vec![];
     let mut empty = vec![];
+    let mut warnings: Vec<SourceWarning> = vec![];
     // Application queries: parsed first, so their joins are evidence for the schema rules.
     let query_input = if settings.queries.is_empty() {
         None
@@ -292,6 +301,12 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
             empty.push((path.clone(), why));
         }
         errors.append(&mut walk.errors);
+        for (dir, count) in walk.unclaimed.drain(..) {
+            let warning = SourceWarning::unclaimed(&dir, count);
+            if !warnings.contains(&warning) {
+                warnings.push(warning);
+            }
+        }
         for set in walk.sets {
             if roots.insert(canonical(set.root())) {
                 found.push(set);
@@ -439,6 +454,7 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
         sources,
         errors,
         empty,
+        warnings,
     })
 }
 

@@ -127,6 +127,32 @@ pub struct MigrationSet {
     pub errors: Vec<SourceError>,
 }
 
+/// Something about the input worth saying that is no finding and no error: `.sql` files that no
+/// layout reads. Printed on stderr, and in JSON's `warnings`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceWarning {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl SourceWarning {
+    /// `count` `.sql` files in `dir` that no layout reads.
+    pub fn unclaimed(dir: &Path, count: usize) -> Self {
+        let (files, them) = if count == 1 {
+            ("1 `.sql` file".to_string(), "it")
+        } else {
+            (format!("{count} `.sql` files"), "them")
+        };
+        SourceWarning {
+            path: display_path(dir),
+            message: format!(
+                "{files} in `{}` not read: no migration layout claims {them} (beside a directory layout's migration folders, or not one of a folder's parts)",
+                display_path(dir).display()
+            ),
+        }
+    }
+}
+
 /// Limits and choices that affect loading.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
