@@ -506,3 +506,122 @@ fn sql_files_no_layout_reads_are_warned_about_with_their_count() {
     let doc: serde_json::Value = serde_json::from_slice(&run(clean.path()).stdout).unwrap();
     assert!(doc.get("warnings").is_none(), "{doc}");
 }
+
+fn pgproof_json(cwd: &Path, args: &[&str]) -> (serde_json::Value, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args(["lint", "--format", "json", "--fail-on", "never"])
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run pgproof");
+    let doc = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("JSON: {}", String::from_utf8_lossy(&out.stderr)));
+    (doc, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// `rule file:line` of each finding, with the file as written from the project's directory.
+fn rules_at(doc: &serde_json::Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let file = f["file"].as_str().unwrap();
+            let file = file.trim_start_matches("./");
+            let file = match file.find("/db/") {
+                Some(at) if file.starts_with('/') => &file[at + 1..],
+                _ => file,
+            };
+            format!("{} {file}:{}", f["rule"].as_str().unwrap(), f["line"])
+        })
+        .collect()
+}
+
+/// Issue 17 item 14: in an sqlc project, `sqlc.yaml` says which file is the schema and which the
+/// queries; the query file (which sorts first) is no longer replayed as a migration.
+#[test]
+fn an_sqlc_project_is_read_as_schema_and_queries_without_flags() {
+    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-fixtures/apps/sqlc-project");
+    for path in [".", "db/query.sql"] {
+        let (doc, stderr) = pgproof_json(&app, &[path]);
+        assert_eq!(doc["summary"]["migrations"], 1, "{path}: {stderr}");
+        assert_eq!(doc["summary"]["queries"], 2, "{path}");
+        let rules = rules_at(&doc);
+        assert!(
+            rules.contains(&"query-references-missing-object db/query.sql:5".to_string()),
+            "{path}: {rules:?}"
+        );
+        // Given the query file alone (pre-commit), only that file is reported on.
+        if path != "." {
+            assert!(
+                rules.iter().all(|r| r.contains("db/query.sql")),
+                "{rules:?}"
+            );
+        }
+    }
+    // sqlc.json (version 1) reads the same.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "sqlc.json",
+        r#"{"version": "1", "packages": [{"engine": "postgresql", "schema": ["a_schema"], "queries": "0_queries.sql"}]}"#,
+    );
+    write(dir.path(), "a_schema/001_users.sql", TABLE);
+    write(dir.path(), "0_queries.sql", "-- name: GetUser :one\nSELECT email FROM users WHERE id = $1;\n-- name: Bad :one\nSELECT nope FROM users WHERE id = $1;\n");
+    let (doc, _) = pgproof_json(dir.path(), &["."]);
+    assert_eq!(doc["summary"]["migrations"], 1);
+    assert_eq!(doc["summary"]["queries"], 2);
+    assert!(
+        rules_at(&doc).contains(&"query-references-missing-object 0_queries.sql:4".to_string()),
+        "{:?}",
+        rules_at(&doc)
+    );
+}
+
+/// Issue 17 item 13: the pre-commit hook passes every changed `.sql` file; one that is a query
+/// file configured in pgproof.toml is checked as queries against the replayed migrations.
+#[test]
+fn a_configured_query_file_given_alone_is_checked_as_queries() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "pgproof.toml",
+        "migrations = \"db/migrations\"\nqueries = [\"db/queries\"]\n",
+    );
+    write(dir.path(), "db/migrations/001_users.sql", TABLE);
+    write(
+        dir.path(),
+        "db/migrations/002_drop_email.sql",
+        "ALTER TABLE users DROP COLUMN email;\n",
+    );
+    write(
+        dir.path(),
+        "db/queries/users.sql",
+        "-- name: UserEmail :one\nSELECT email FROM users WHERE id = $1;\n",
+    );
+    write(
+        dir.path(),
+        "db/queries/other.sql",
+        "-- name: Other :many\nSELECT missing FROM users;\n",
+    );
+    let (doc, stderr) = pgproof_json(dir.path(), &["db/queries/users.sql"]);
+    let rules = rules_at(&doc);
+    assert_eq!(doc["summary"]["migrations"], 2, "{stderr}");
+    assert_eq!(
+        rules,
+        vec!["query-references-missing-object db/queries/users.sql:2".to_string()],
+        "{stderr}"
+    );
+    // A migration file given with it is still reported on as a migration.
+    let (doc, _) = pgproof_json(
+        dir.path(),
+        &["db/migrations/002_drop_email.sql", "db/queries/users.sql"],
+    );
+    let rules = rules_at(&doc);
+    assert!(
+        rules.iter().any(|r| r.contains("002_drop_email.sql")),
+        "{rules:?}"
+    );
+    assert!(rules.iter().any(|r| r.contains("users.sql:2")), "{rules:?}");
+    assert!(!rules.iter().any(|r| r.contains("other.sql")), "{rules:?}");
+}

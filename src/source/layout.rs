@@ -568,6 +568,12 @@ pub fn root_of_file(path: &Path) -> PathBuf {
 }
 
 fn included(file: &Path, root: &Path, opts: &LoadOptions) -> bool {
+    if !opts.query_files.is_empty() {
+        let real = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
+        if opts.query_files.contains(&real) {
+            return false;
+        }
+    }
     let rel = file.strip_prefix(root).unwrap_or(file);
     if let Some(include) = &opts.include {
         if !(include.is_match(rel) || include.is_match(file)) {

@@ -7,6 +7,7 @@
 
 pub mod layout;
 pub mod queries;
+pub mod sqlc;
 pub mod version;
 
 pub use layout::Layout;
@@ -165,6 +166,9 @@ pub struct LoadOptions {
     /// A schema dump (`--schema-from`) that holds sqlx's `_sqlx_migrations` table: evidence that
     /// sqlx runs the migrations.
     pub sqlx_schema_dump: Option<PathBuf>,
+    /// Files that are application queries, not migrations (an sqlc project's query files), by
+    /// canonical path: left out of every migration set.
+    pub query_files: std::sync::Arc<std::collections::HashSet<PathBuf>>,
 }
 
 impl Default for LoadOptions {
@@ -176,6 +180,7 @@ impl Default for LoadOptions {
             exclude: None,
             runner_transaction: None,
             sqlx_schema_dump: None,
+            query_files: std::sync::Arc::default(),
         }
     }
 }
