@@ -335,3 +335,293 @@ CREATE TABLE public.accounts (id bigint PRIMARY KEY);\n",
         .collect();
     assert!(rules.contains(&"concurrently-in-transaction"), "{rules:?}");
 }
+
+/// Issue 16 item 7: sourcegraph's `<id>_name/{up.sql,down.sql,metadata.yaml}` folders, read in
+/// the order of their `parents` graph, with the runner's transaction per migration.
+#[test]
+fn sourcegraph_folders_run_in_parents_order_with_their_transaction_flags() {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-fixtures/migrations/sourcegraph-parents");
+    let sets = pgproof::source::layout::discover(&dir, &pgproof::source::LoadOptions::default())
+        .expect("the fixture reads");
+    assert_eq!(
+        sets.len(),
+        1,
+        "the loose squashed.sql must not replace the folders' set"
+    );
+    let set = &sets[0];
+    assert_eq!(set.layout, Layout::Sourcegraph);
+    let ids: Vec<&str> = set.migrations.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        vec![
+            "1000_init",
+            "1002_teams",
+            "1001_teams_name_index",
+            "1003_users_email_index",
+            "1004_pgcrypto"
+        ]
+    );
+    let wrapped: Vec<bool> = set
+        .migrations
+        .iter()
+        .map(|m| m.transaction.wrapped)
+        .collect();
+    assert_eq!(wrapped, vec![true, true, true, false, true]);
+
+    let (findings, stats) = lint(&dir, None);
+    assert_eq!(stats.migrations, 5);
+    let rules: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}",
+                f.rule,
+                f.file
+                    .parent()
+                    .unwrap()
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+            )
+        })
+        .collect();
+    // 1001 indexes `teams`, which its parent 1002 created earlier: a real write-blocking build.
+    assert!(
+        rules.contains(&"create-index-non-concurrently:1001_teams_name_index".to_string()),
+        "{rules:?}"
+    );
+    // 1003 runs outside a transaction; 1000's outer BEGIN;/COMMIT; is stripped by the migrator.
+    assert!(
+        !rules
+            .iter()
+            .any(|r| r.starts_with("concurrently-in-transaction")
+                || r.starts_with("begin-in-runner-transaction")),
+        "{rules:?}"
+    );
+    // Forced, the same folders without metadata are still read this way.
+    assert_eq!(lint(&dir, Some(Layout::Sourcegraph)).1.migrations, 5);
+}
+
+fn sourcegraph_folder(dir: &Path, name: &str, metadata: &str) {
+    write(dir, &format!("{name}/up.sql"), "SELECT 1;\n");
+    write(dir, &format!("{name}/down.sql"), "SELECT 1;\n");
+    write(dir, &format!("{name}/metadata.yaml"), metadata);
+}
+
+fn order_problems(dir: &Path) -> Vec<String> {
+    let (findings, _) = lint(dir, None);
+    findings
+        .iter()
+        .filter(|f| f.rule == "ambiguous-migration-order")
+        .map(|f| f.message.clone())
+        .collect()
+}
+
+#[test]
+fn a_sourcegraph_graph_its_migrator_refuses_is_an_order_problem_not_a_panic() {
+    // A cycle under the root.
+    let cycle = tempfile::tempdir().unwrap();
+    sourcegraph_folder(cycle.path(), "1_root", "name: root\n");
+    sourcegraph_folder(cycle.path(), "2_a", "name: a\nparents: [1, 3]\n");
+    sourcegraph_folder(cycle.path(), "3_b", "name: b\nparents: [2]\n");
+    let problems = order_problems(cycle.path());
+    assert!(
+        problems.iter().any(|m| m.contains("a cycle")),
+        "{problems:?}"
+    );
+    // An unknown parent, two roots, a missing down.sql and broken YAML.
+    let broken = tempfile::tempdir().unwrap();
+    sourcegraph_folder(broken.path(), "1_root", "name: root\n");
+    sourcegraph_folder(broken.path(), "2_orphan", "name: orphan\nparents: [99]\n");
+    sourcegraph_folder(broken.path(), "3_second_root", "name: second\n");
+    sourcegraph_folder(broken.path(), "4_yaml", "parents: [1\n");
+    write(broken.path(), "5_no_down/up.sql", "SELECT 1;\n");
+    write(broken.path(), "5_no_down/metadata.yaml", "parents: [1]\n");
+    let problems = order_problems(broken.path());
+    for expected in [
+        "names parent 99",
+        "exactly one root",
+        "no `down.sql`",
+        "4_yaml/metadata.yaml` cannot be read as sourcegraph metadata",
+    ] {
+        assert!(
+            problems.iter().any(|m| m.contains(expected)),
+            "{expected}: {problems:?}"
+        );
+    }
+    assert_eq!(lint(broken.path(), None).1.migrations, 5);
+}
+
+/// Issue 16 item 7: a directory whose `.sql` files no layout reads is said on stderr and in JSON,
+/// never skipped silently; a clean run's JSON has no `warnings` key.
+#[test]
+fn sql_files_no_layout_reads_are_warned_about_with_their_count() {
+    let root = tempfile::tempdir().unwrap();
+    write(root.path(), "2024-01-01-000000_a/up.sql", TABLE);
+    write(
+        root.path(),
+        "2024-01-01-000000_a/down.sql",
+        "DROP TABLE users;\n",
+    );
+    write(root.path(), "2024-01-01-000000_a/seed.sql", "SELECT 1;\n");
+    write(root.path(), "schema.sql", TABLE);
+    write(root.path(), "notes.sql", "SELECT 1;\n");
+    let bin = env!("CARGO_BIN_EXE_pgproof");
+    let run = |path: &Path| {
+        std::process::Command::new(bin)
+            .args(["lint", "--format", "json", "--fail-on", "never"])
+            .arg(path)
+            .output()
+            .expect("run pgproof")
+    };
+    let out = run(root.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("pgproof: warning: 2 `.sql` files in `"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("pgproof: warning: 1 `.sql` file in `"),
+        "{stderr}"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let warnings = doc["warnings"].as_array().expect("a `warnings` array");
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings[0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("2024-01-01-000000_a")
+            || warnings[1]["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("2024-01-01-000000_a")
+    );
+    // The diesel set is read, not replaced by the loose files.
+    assert_eq!(doc["sets"][0]["layout"], "diesel");
+    assert_eq!(doc["summary"]["migrations"], 1);
+    let clean = tempfile::tempdir().unwrap();
+    write(clean.path(), "001_a.sql", TABLE);
+    let doc: serde_json::Value = serde_json::from_slice(&run(clean.path()).stdout).unwrap();
+    assert!(doc.get("warnings").is_none(), "{doc}");
+}
+
+fn pgproof_json(cwd: &Path, args: &[&str]) -> (serde_json::Value, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args(["lint", "--format", "json", "--fail-on", "never"])
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run pgproof");
+    let doc = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("JSON: {}", String::from_utf8_lossy(&out.stderr)));
+    (doc, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// `rule file:line` of each finding, with the file as written from the project's directory.
+fn rules_at(doc: &serde_json::Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let file = f["file"].as_str().unwrap();
+            let file = file.trim_start_matches("./");
+            let file = match file.find("/db/") {
+                Some(at) if file.starts_with('/') => &file[at + 1..],
+                _ => file,
+            };
+            format!("{} {file}:{}", f["rule"].as_str().unwrap(), f["line"])
+        })
+        .collect()
+}
+
+/// Issue 17 item 14: in an sqlc project, `sqlc.yaml` says which file is the schema and which the
+/// queries; the query file (which sorts first) is no longer replayed as a migration.
+#[test]
+fn an_sqlc_project_is_read_as_schema_and_queries_without_flags() {
+    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-fixtures/apps/sqlc-project");
+    for path in [".", "db/query.sql"] {
+        let (doc, stderr) = pgproof_json(&app, &[path]);
+        assert_eq!(doc["summary"]["migrations"], 1, "{path}: {stderr}");
+        assert_eq!(doc["summary"]["queries"], 2, "{path}");
+        let rules = rules_at(&doc);
+        assert!(
+            rules.contains(&"query-references-missing-object db/query.sql:5".to_string()),
+            "{path}: {rules:?}"
+        );
+        // Given the query file alone (pre-commit), only that file is reported on.
+        if path != "." {
+            assert!(
+                rules.iter().all(|r| r.contains("db/query.sql")),
+                "{rules:?}"
+            );
+        }
+    }
+    // sqlc.json (version 1) reads the same.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "sqlc.json",
+        r#"{"version": "1", "packages": [{"engine": "postgresql", "schema": ["a_schema"], "queries": "0_queries.sql"}]}"#,
+    );
+    write(dir.path(), "a_schema/001_users.sql", TABLE);
+    write(dir.path(), "0_queries.sql", "-- name: GetUser :one\nSELECT email FROM users WHERE id = $1;\n-- name: Bad :one\nSELECT nope FROM users WHERE id = $1;\n");
+    let (doc, _) = pgproof_json(dir.path(), &["."]);
+    assert_eq!(doc["summary"]["migrations"], 1);
+    assert_eq!(doc["summary"]["queries"], 2);
+    assert!(
+        rules_at(&doc).contains(&"query-references-missing-object 0_queries.sql:4".to_string()),
+        "{:?}",
+        rules_at(&doc)
+    );
+}
+
+/// Issue 17 item 13: the pre-commit hook passes every changed `.sql` file; one that is a query
+/// file configured in pgproof.toml is checked as queries against the replayed migrations.
+#[test]
+fn a_configured_query_file_given_alone_is_checked_as_queries() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "pgproof.toml",
+        "migrations = \"db/migrations\"\nqueries = [\"db/queries\"]\n",
+    );
+    write(dir.path(), "db/migrations/001_users.sql", TABLE);
+    write(
+        dir.path(),
+        "db/migrations/002_drop_email.sql",
+        "ALTER TABLE users DROP COLUMN email;\n",
+    );
+    write(
+        dir.path(),
+        "db/queries/users.sql",
+        "-- name: UserEmail :one\nSELECT email FROM users WHERE id = $1;\n",
+    );
+    write(
+        dir.path(),
+        "db/queries/other.sql",
+        "-- name: Other :many\nSELECT missing FROM users;\n",
+    );
+    let (doc, stderr) = pgproof_json(dir.path(), &["db/queries/users.sql"]);
+    let rules = rules_at(&doc);
+    assert_eq!(doc["summary"]["migrations"], 2, "{stderr}");
+    assert_eq!(
+        rules,
+        vec!["query-references-missing-object db/queries/users.sql:2".to_string()],
+        "{stderr}"
+    );
+    // A migration file given with it is still reported on as a migration.
+    let (doc, _) = pgproof_json(
+        dir.path(),
+        &["db/migrations/002_drop_email.sql", "db/queries/users.sql"],
+    );
+    let rules = rules_at(&doc);
+    assert!(
+        rules.iter().any(|r| r.contains("002_drop_email.sql")),
+        "{rules:?}"
+    );
+    assert!(rules.iter().any(|r| r.contains("users.sql:2")), "{rules:?}");
+    assert!(!rules.iter().any(|r| r.contains("other.sql")), "{rules:?}");
+}

@@ -7,7 +7,7 @@ use crate::cli::{ColorChoice, LintArgs};
 use crate::config::{self, Settings};
 use crate::finding::Finding;
 use crate::report::{self, Format, Report};
-use crate::source::{layout, Layout, SourceError};
+use crate::source::{layout, Layout, SourceError, SourceWarning};
 use anyhow::{bail, Context, Result};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::IsTerminal;
@@ -65,7 +65,12 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
         sources,
         errors,
         empty,
+        warnings,
     } = lint(&paths, &settings, args.since.as_deref())?;
+    // `.sql` files no layout reads are said, never skipped silently.
+    for warning in &warnings {
+        eprintln!("pgproof: warning: {}", warning.message);
+    }
     // Nothing found under a path is said, never silent; with `require_files` it is an error.
     let level = if settings.require_files {
         "error"
@@ -93,6 +98,7 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
         pg_version: settings.pg_version,
         sources: &sources,
         errors: &errors,
+        warnings: &warnings,
         color,
     };
     let mut timings = super::Timings::from_env();
@@ -233,6 +239,8 @@ pub struct Linted {
     pub errors: Vec<SourceError>,
     /// Paths given under which nothing was found to lint, and why.
     pub empty: Vec<(PathBuf, String)>,
+    /// Directories with `.sql` files that no layout reads.
+    pub warnings: Vec<SourceWarning>,
 }
 
 /// Lints `paths`, returning sorted findings, total stats and the source texts for excerpts. A file
@@ -255,34 +263,93 @@ pub fn lint_paths(
 pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Result<Linted> {
     let mut errors: Vec<SourceError> = vec![];
     let mut empty = vec![];
-    // Application queries: parsed first, so their joins are evidence for the schema rules.
-    let query_input = if settings.queries.is_empty() {
-        None
+    let mut warnings: Vec<SourceWarning> = vec![];
+    // sqlc projects (when no query paths are configured): their schema is a migration set, their
+    // query files are checked against it and never read as migrations.
+    let projects = if settings.queries.is_empty() {
+        sqlc_projects(paths, &mut warnings)
     } else {
-        let mut sources =
-            crate::source::queries::gather(&settings.queries, settings.load.max_file_bytes)?;
-        errors.append(&mut sources.errors);
-        let (queries, errors) = crate::queries::parse(&sources.queries);
-        Some((sources, queries, errors))
+        vec![]
     };
-    let owned_settings;
-    let settings = match &query_input {
-        Some((sources, queries, _)) => {
-            let mut s = settings.clone();
-            let joins = crate::queries::join_evidence(queries, &sources.files);
-            s.query_joins = Some(std::sync::Arc::new(joins));
-            owned_settings = s;
-            &owned_settings
+    // Query files named as paths (pre-commit passes every changed `.sql` file) are checked as
+    // queries against the replayed migrations, not read as a migration set.
+    let mut walk_paths: Vec<(PathBuf, bool)> = vec![];
+    let mut named_queries: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut context: Vec<PathBuf> = vec![];
+    for path in paths {
+        let configured = path.is_file() && is_under(&settings.queries, path);
+        let owner = projects
+            .iter()
+            .find(|p| path.is_file() && p.has_query_file(path) && !p.has_schema_file(path));
+        if configured || owner.is_some() {
+            named_queries.insert(canonical(path));
+            match owner {
+                Some(project) => context.extend(project.schema.iter().cloned()),
+                None => context.extend(resolve_paths(&[], settings)?),
+            }
+        } else {
+            walk_paths.push((path.clone(), path.is_file()));
         }
-        None => settings,
+    }
+    for path in context {
+        if !walk_paths
+            .iter()
+            .any(|(p, _)| canonical(p) == canonical(&path))
+        {
+            walk_paths.push((path, false));
+        }
+    }
+    // Application queries: parsed first, so their joins are evidence for the schema rules.
+    let mut jobs: Vec<QueryJob> = vec![];
+    if !settings.queries.is_empty() {
+        jobs.push(QueryJob::read(
+            &settings.queries,
+            None,
+            settings,
+            &mut errors,
+        )?);
+    }
+    let mut query_files: HashSet<PathBuf> = HashSet::new();
+    for project in &projects {
+        if project.queries.is_empty() {
+            continue;
+        }
+        let job = QueryJob::read(
+            &project.queries,
+            Some(project.clone()),
+            settings,
+            &mut errors,
+        )?;
+        for file in &job.sources.files {
+            if !project.has_schema_file(&file.path) {
+                query_files.insert(canonical(&file.path));
+            }
+        }
+        jobs.push(job);
+    }
+    let owned_settings;
+    let settings = if jobs.is_empty() {
+        settings
+    } else {
+        let mut s = settings.clone();
+        // One schema's queries are evidence for that schema's rules; with several projects,
+        // whose tables may share names, no project's joins are lent to another's.
+        if let [job] = jobs.as_slice() {
+            let joins = crate::queries::join_evidence(&job.queries, &job.sources.files);
+            s.query_joins = Some(std::sync::Arc::new(joins));
+        }
+        s.load.query_files = std::sync::Arc::new(query_files);
+        owned_settings = s;
+        &owned_settings
     };
     let mut timings = super::Timings::from_env();
     let mut found = vec![];
     let mut roots: BTreeSet<PathBuf> = BTreeSet::new();
     // Files named explicitly are the only ones reported on (pre-commit passes changed files).
-    let mut reported_files: Option<BTreeSet<PathBuf>> = None;
-    for path in paths {
-        if path.is_file() {
+    let mut reported_files: Option<BTreeSet<PathBuf>> =
+        (!named_queries.is_empty()).then(|| named_queries.clone());
+    for (path, named) in &walk_paths {
+        if *named {
             reported_files
                 .get_or_insert_with(BTreeSet::new)
                 .insert(canonical(path));
@@ -292,6 +359,12 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
             empty.push((path.clone(), why));
         }
         errors.append(&mut walk.errors);
+        for (dir, count) in walk.unclaimed.drain(..) {
+            let warning = SourceWarning::unclaimed(&dir, count);
+            if !warnings.contains(&warning) {
+                warnings.push(warning);
+            }
+        }
         for set in walk.sets {
             if roots.insert(canonical(set.root())) {
                 found.push(set);
@@ -311,7 +384,7 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
     }
     timings.lap("discover");
     // The final schemas are only needed to check queries; otherwise each worker frees its own.
-    let keep_schema = query_input.is_some();
+    let keep_schema = !jobs.is_empty();
     // Deeply nested SQL recurses deeply (parse trees are dropped, cloned and deparsed recursively):
     // worker threads get stacks far larger than the 2 MiB default.
     let super::pipeline::Outcomes {
@@ -360,8 +433,8 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
     });
     let mut findings = Vec::with_capacity(results.iter().map(|a| a.findings.len()).sum());
     let mut stats = Stats::default();
-    let mut final_schema: Option<(Catalog, Vec<crate::analyze::Removal>)> = None;
     let set_count = results.len();
+    let mut schemas: Vec<(Catalog, Vec<crate::analyze::Removal>)> = Vec::with_capacity(set_count);
     for analysis in results {
         stats.add(&analysis.stats);
         findings.extend(analysis.findings.into_iter().filter(|f| {
@@ -369,41 +442,76 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
                 .as_ref()
                 .is_none_or(|r| r.contains(f.file.as_path()))
         }));
-        final_schema = Some((analysis.catalog, analysis.removals));
+        schemas.push((analysis.catalog, analysis.removals));
     }
     let mut query_texts: Vec<(PathBuf, String)> = vec![];
-    if let Some((mut sources, queries, errors)) = query_input {
-        if set_count > 1 {
-            bail!("--queries checks queries against one schema, but {set_count} migration sets were found: pass the one migration directory the queries run against");
-        }
-        let (catalog, removals) = final_schema.unwrap_or_else(|| {
-            (
-                settings
-                    .base_schema
-                    .as_deref()
-                    .cloned()
-                    .unwrap_or_else(Catalog::new),
-                vec![],
-            )
-        });
-        let old = match since {
-            Some(reference) => Some(old_queries(
+    for job in jobs {
+        let QueryJob {
+            mut sources,
+            queries,
+            errors: parse_errors,
+            project,
+        } = job;
+        let (catalog, removals) = match &project {
+            None => {
+                if set_count > 1 {
+                    bail!("--queries checks queries against one schema, but {set_count} migration sets were found: pass the one migration directory the queries run against");
+                }
+                schemas.pop().unwrap_or_else(|| {
+                    (
+                        settings
+                            .base_schema
+                            .as_deref()
+                            .cloned()
+                            .unwrap_or_else(Catalog::new),
+                        vec![],
+                    )
+                })
+            }
+            Some(project) => {
+                let at = sets.iter().position(|set| {
+                    project.has_schema_file(&set.root)
+                        || set.files.iter().any(|f| project.has_schema_file(&f.path))
+                });
+                match at {
+                    Some(at) => schemas[at].clone(),
+                    None => {
+                        warnings.push(SourceWarning {
+                            path: crate::source::display_path(&project.config),
+                            message: format!(
+                                "the sqlc config `{}` names a schema that no migration set read here holds: its queries are not checked",
+                                crate::source::display_path(&project.config).display()
+                            ),
+                        });
+                        continue;
+                    }
+                }
+            }
+        };
+        let old = match (since, &project) {
+            (Some(reference), None) => Some(old_queries(
                 reference,
                 &settings.queries,
                 &mut sources,
                 removals,
             )?),
-            None => None,
+            _ => None,
         };
-        stats.queries = queries.len() + old.as_ref().map_or(0, |o| o.queries.len());
-        findings.extend(crate::queries::check(
+        stats.queries += queries.len() + old.as_ref().map_or(0, |o| o.queries.len());
+        let checked = crate::queries::check(
             &sources,
             &queries,
-            &errors,
+            &parse_errors,
             &catalog,
             settings,
             old.as_ref(),
-        ));
+        );
+        // A pre-commit run on query files reports on those files only.
+        findings.extend(
+            checked.into_iter().filter(|f| {
+                named_queries.is_empty() || named_queries.contains(&canonical(&f.file))
+            }),
+        );
         query_texts.extend(sources.files.into_iter().map(|f| (f.path, f.text)));
     }
     crate::finding::sort(&mut findings);
@@ -439,6 +547,90 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
         sources,
         errors,
         empty,
+        warnings,
+    })
+}
+
+/// Application queries to check, and the schema they run against.
+struct QueryJob {
+    sources: crate::source::queries::QuerySources,
+    queries: Vec<crate::queries::Query>,
+    errors: Vec<crate::queries::QueryError>,
+    /// The sqlc project whose schema they run against; None: the one migration set linted
+    /// (`--queries`, `queries` in pgproof.toml).
+    project: Option<crate::source::sqlc::SqlcProject>,
+}
+
+impl QueryJob {
+    fn read(
+        paths: &[PathBuf],
+        project: Option<crate::source::sqlc::SqlcProject>,
+        settings: &Settings,
+        errors: &mut Vec<SourceError>,
+    ) -> Result<QueryJob> {
+        let mut sources = crate::source::queries::gather(paths, settings.load.max_file_bytes)?;
+        errors.append(&mut sources.errors);
+        let (queries, parse_errors) = crate::queries::parse(&sources.queries);
+        Ok(QueryJob {
+            sources,
+            queries,
+            errors: parse_errors,
+            project,
+        })
+    }
+}
+
+/// The PostgreSQL packages of the sqlc configs in or above `paths` whose schema and query paths
+/// exist; a config that cannot be read, or names a path that does not exist, is a warning naming it.
+fn sqlc_projects(
+    paths: &[PathBuf],
+    warnings: &mut Vec<SourceWarning>,
+) -> Vec<crate::source::sqlc::SqlcProject> {
+    let mut configs: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut projects = vec![];
+    for path in paths {
+        for config in crate::source::sqlc::find_configs(path) {
+            if !configs.insert(canonical(&config)) {
+                continue;
+            }
+            let shown = crate::source::display_path(&config);
+            match crate::source::sqlc::read(&config) {
+                Ok(found) => {
+                    for project in found {
+                        let missing = project
+                            .schema
+                            .iter()
+                            .chain(&project.queries)
+                            .find(|p| !p.exists());
+                        match missing {
+                            Some(missing) => warnings.push(SourceWarning {
+                                path: shown.clone(),
+                                message: format!(
+                                    "the sqlc config `{}` names `{}`, which does not exist: that package is read as plain migrations",
+                                    shown.display(),
+                                    crate::source::display_path(missing).display()
+                                ),
+                            }),
+                            None => projects.push(project),
+                        }
+                    }
+                }
+                Err(err) => warnings.push(SourceWarning {
+                    path: shown,
+                    message: format!("{err:#}: its files are read as plain migrations"),
+                }),
+            }
+        }
+    }
+    projects
+}
+
+/// Whether `file` is one of `paths` or under one of them.
+fn is_under(paths: &[PathBuf], file: &Path) -> bool {
+    let file = canonical(file);
+    paths.iter().any(|p| {
+        let p = canonical(p);
+        file == p || (p.is_dir() && file.starts_with(&p))
     })
 }
 

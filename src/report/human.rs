@@ -201,6 +201,7 @@ mod tests {
             pg_version: 17,
             sources: &sources,
             errors: &[],
+            warnings: &[],
             color: false,
         };
         let mut cache = SourceCache::default();

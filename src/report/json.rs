@@ -27,6 +27,9 @@ struct Document<'a> {
     summary: Summary<'a>,
     tool: Tool,
     version: u32,
+    /// `.sql` files no layout read; left out when there are none (like `errors`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<JsonError>,
 }
 
 #[derive(Serialize)]
@@ -130,6 +133,14 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             version: env!("CARGO_PKG_VERSION"),
         },
         version: VERSION,
+        warnings: report
+            .warnings
+            .iter()
+            .map(|w| JsonError {
+                message: w.message.clone(),
+                path: w.path.to_string_lossy().into_owned(),
+            })
+            .collect(),
     };
     out.write_all(b"{\n  \"findings\": [")?;
     for chunk in &chunks {

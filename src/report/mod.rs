@@ -37,6 +37,8 @@ pub struct Report<'a> {
     pub sources: &'a HashMap<PathBuf, String>,
     /// Files and directories that could not be read (the findings are those of everything else).
     pub errors: &'a [crate::source::SourceError],
+    /// `.sql` files no layout read (said on stderr, and in JSON).
+    pub warnings: &'a [crate::source::SourceWarning],
     pub color: bool,
 }
 

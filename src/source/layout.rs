@@ -33,7 +33,11 @@ pub enum Layout {
     Prisma,
     /// Sqitch: `deploy/` + `revert/` (+ `sqitch.plan`).
     Sqitch,
+    /// sourcegraph: `<id>_name/{up.sql,down.sql,metadata.yaml}`, ordered by `parents`.
+    Sourcegraph,
 }
+
+mod sourcegraph;
 
 pub const LAYOUT_NAMES: &[(&str, Layout)] = &[
     ("plain", Layout::Plain),
@@ -47,6 +51,7 @@ pub const LAYOUT_NAMES: &[(&str, Layout)] = &[
     ("goose", Layout::Goose),
     ("prisma", Layout::Prisma),
     ("sqitch", Layout::Sqitch),
+    ("sourcegraph", Layout::Sourcegraph),
 ];
 
 impl Layout {
@@ -69,6 +74,7 @@ impl Layout {
             Layout::Goose => "goose",
             Layout::Prisma => "prisma",
             Layout::Sqitch => "sqitch",
+            Layout::Sourcegraph => "sourcegraph",
         }
     }
 
@@ -89,6 +95,9 @@ impl Layout {
             Layout::Goose => "each migration in a transaction, unless `-- +goose NO TRANSACTION`",
             Layout::Prisma => "each migration in a transaction",
             Layout::Sqitch => "no runner transaction: scripts say `BEGIN`/`COMMIT` themselves",
+            Layout::Sourcegraph => {
+                "each migration in a transaction, unless metadata.yaml says `createIndexConcurrently: true`"
+            }
         }
     }
 }
@@ -137,6 +146,10 @@ pub struct Walk {
     /// `include`/`exclude` left out.
     pub sql_files: usize,
     pub excluded: usize,
+    /// Directories whose `.sql` files no layout reads (loose files beside a directory layout's
+    /// folders, files a layout's folder holds besides its parts), with how many: said, never
+    /// skipped silently.
+    pub unclaimed: Vec<(PathBuf, usize)>,
 }
 
 impl Walk {
@@ -205,10 +218,33 @@ impl FoundSet {
     }
 }
 
+fn is_sql(file: &Path) -> bool {
+    file.extension().is_some_and(|e| e == "sql")
+}
+
+/// Whether a directory layout reads `file`, one of the files in its folder `dir`.
+fn layout_reads(layout: Layout, dir: &Path, file: &Path) -> bool {
+    let name = file_name(file);
+    match layout {
+        Layout::Prisma => name == "migration.sql",
+        Layout::Sqitch => {
+            // `verify/` scripts run only on `sqitch verify`: known, not migrations.
+            let folder = file_name(dir);
+            matches!(folder.as_str(), "deploy" | "revert" | "verify")
+        }
+        Layout::Sourcegraph => {
+            sourcegraph::migration_id(&file_name(dir)).is_some()
+                && matches!(name.as_str(), "up.sql" | "down.sql")
+        }
+        _ => matches!(name.as_str(), "up.sql" | "down.sql"),
+    }
+}
+
 /// Whether a file name is one the layouts read.
 fn relevant(name: &str) -> bool {
     name.ends_with(".sql")
         || name == "metadata.toml"
+        || name == "metadata.yaml"
         || name == "sqitch.plan"
         || name.ends_with(".sql.conf")
 }
@@ -360,6 +396,7 @@ pub fn find(path: &Path, opts: &LoadOptions) -> Result<Walk> {
     file_run(&mut tree.dirs, &mut sizes, run.take());
     let dirs = &tree.dirs;
     let mut claimed: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut directory_roots: BTreeSet<PathBuf> = BTreeSet::new();
     let mut roots: Vec<(PathBuf, Layout, u64)> = vec![];
     // Directories holding migration files, grouped under their parent (in path order).
     let mut by_parent: BTreeMap<&Path, Vec<&PathBuf>> = BTreeMap::new();
@@ -383,6 +420,10 @@ pub fn find(path: &Path, opts: &LoadOptions) -> Result<Walk> {
             && (forced.is_none() || forced == Some(Layout::Sqitch));
         let layout = if sqitch {
             Some(Layout::Sqitch)
+        } else if has("up.sql")
+            && ((forced.is_none() && has("metadata.yaml")) || forced == Some(Layout::Sourcegraph))
+        {
+            Some(Layout::Sourcegraph)
         } else if has("up.sql") && forced.is_none_or(|l| l == Layout::Diesel) {
             Some(Layout::Diesel)
         } else if has("migration.sql") && forced.is_none_or(|l| l == Layout::Prisma) {
@@ -395,16 +436,28 @@ pub fn find(path: &Path, opts: &LoadOptions) -> Result<Walk> {
             for child in children {
                 claimed.insert((*child).clone());
                 bytes += sizes.get(*child).copied().unwrap_or(0);
+                let unread = dirs[*child]
+                    .iter()
+                    .filter(|f| is_sql(f) && !layout_reads(layout, child, f))
+                    .count();
+                if unread > 0 {
+                    out.unclaimed.push(((*child).clone(), unread));
+                }
             }
+            directory_roots.insert(parent.to_path_buf());
             roots.push((parent.to_path_buf(), layout, bytes));
         }
     }
     for (dir, files) in dirs {
-        if claimed.contains(dir)
-            || !files
-                .iter()
-                .any(|f| f.extension().is_some_and(|e| e == "sql"))
-        {
+        let sql = files.iter().filter(|f| is_sql(f)).count();
+        if claimed.contains(dir) || sql == 0 {
+            continue;
+        }
+        // Loose `.sql` files beside the folders of a directory layout are not migrations to its
+        // runner (sourcegraph's `squashed.sql`, notes): said, not read as a second set that
+        // would replace the folders' set.
+        if directory_roots.contains(dir) {
+            out.unclaimed.push((dir.clone(), sql));
             continue;
         }
         roots.push((
@@ -505,7 +558,7 @@ pub fn root_of_file(path: &Path) -> PathBuf {
     };
     if matches!(
         name.as_str(),
-        "up.sql" | "down.sql" | "migration.sql" | "metadata.toml"
+        "up.sql" | "down.sql" | "migration.sql" | "metadata.toml" | "metadata.yaml"
     ) || matches!(parent_name.as_str(), "deploy" | "revert" | "verify")
     {
         grandparent()
@@ -515,6 +568,12 @@ pub fn root_of_file(path: &Path) -> PathBuf {
 }
 
 fn included(file: &Path, root: &Path, opts: &LoadOptions) -> bool {
+    if !opts.query_files.is_empty() {
+        let real = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
+        if opts.query_files.contains(&real) {
+            return false;
+        }
+    }
     let rel = file.strip_prefix(root).unwrap_or(file);
     if let Some(include) = &opts.include {
         if !(include.is_match(rel) || include.is_match(file)) {
@@ -654,6 +713,8 @@ fn load(root: &Path, detected: Layout, tree: &Tree, opts: &LoadOptions) -> Resul
             layout: detected,
             layout_decided: if opts.layout == Some(detected) {
                 "configured".to_string()
+            } else if detected == Layout::Sourcegraph {
+                "detected by its `<id>_name/metadata.yaml` folders".to_string()
             } else {
                 "detected by its directory structure".to_string()
             },
@@ -671,6 +732,7 @@ fn load(root: &Path, detected: Layout, tree: &Tree, opts: &LoadOptions) -> Resul
     match detected {
         Layout::Diesel | Layout::Prisma => load_directories(&mut loader, root, detected, dirs)?,
         Layout::Sqitch => load_sqitch(&mut loader, root, dirs)?,
+        Layout::Sourcegraph => sourcegraph::load(&mut loader, root, dirs)?,
         _ => {
             let files: Vec<PathBuf> = dirs
                 .get(root)

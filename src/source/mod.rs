@@ -7,6 +7,7 @@
 
 pub mod layout;
 pub mod queries;
+pub mod sqlc;
 pub mod version;
 
 pub use layout::Layout;
@@ -127,6 +128,32 @@ pub struct MigrationSet {
     pub errors: Vec<SourceError>,
 }
 
+/// Something about the input worth saying that is no finding and no error: `.sql` files that no
+/// layout reads. Printed on stderr, and in JSON's `warnings`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceWarning {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl SourceWarning {
+    /// `count` `.sql` files in `dir` that no layout reads.
+    pub fn unclaimed(dir: &Path, count: usize) -> Self {
+        let (files, them) = if count == 1 {
+            ("1 `.sql` file".to_string(), "it")
+        } else {
+            (format!("{count} `.sql` files"), "them")
+        };
+        SourceWarning {
+            path: display_path(dir),
+            message: format!(
+                "{files} in `{}` not read: no migration layout claims {them} (beside a directory layout's migration folders, or not one of a folder's parts)",
+                display_path(dir).display()
+            ),
+        }
+    }
+}
+
 /// Limits and choices that affect loading.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
@@ -139,6 +166,9 @@ pub struct LoadOptions {
     /// A schema dump (`--schema-from`) that holds sqlx's `_sqlx_migrations` table: evidence that
     /// sqlx runs the migrations.
     pub sqlx_schema_dump: Option<PathBuf>,
+    /// Files that are application queries, not migrations (an sqlc project's query files), by
+    /// canonical path: left out of every migration set.
+    pub query_files: std::sync::Arc<std::collections::HashSet<PathBuf>>,
 }
 
 impl Default for LoadOptions {
@@ -150,6 +180,7 @@ impl Default for LoadOptions {
             exclude: None,
             runner_transaction: None,
             sqlx_schema_dump: None,
+            query_files: std::sync::Arc::default(),
         }
     }
 }
