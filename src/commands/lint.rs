@@ -259,8 +259,11 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
     let query_input = if settings.queries.is_empty() {
         None
     } else {
-        let mut sources =
-            crate::source::queries::gather(&settings.queries, settings.load.max_file_bytes)?;
+        let mut sources = crate::source::queries::gather_templated(
+            &settings.queries,
+            settings.load.max_file_bytes,
+            &settings.query_placeholders,
+        )?;
         errors.append(&mut sources.errors);
         let (queries, errors) = crate::queries::parse(&sources.queries);
         Some((sources, queries, errors))
