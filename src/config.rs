@@ -69,6 +69,8 @@ struct ConfigFile {
     tenant_columns: Option<Vec<String>>,
     /// Application query files or directories, relative to the config file.
     queries: Option<Vec<PathBuf>>,
+    /// Regular expressions for templating the application fills in before running a query.
+    query_placeholders: Option<Vec<String>>,
 }
 
 /// `[[ignore]]`: findings about database objects (`pgproof audit`) to leave out, by object name.
@@ -123,6 +125,9 @@ pub struct Settings {
     pub queries: Vec<PathBuf>,
     /// Joins read from those queries, as evidence for schema rules (filled by the command).
     pub query_joins: Option<std::sync::Arc<Vec<(crate::syntax::JoinPair, String)>>>,
+    /// `query_placeholders`: templating in query files (`%order%`), replaced by a neutral token
+    /// before a query is parsed.
+    pub query_placeholders: Vec<regex::Regex>,
 }
 
 impl Default for Settings {
@@ -141,6 +146,7 @@ impl Default for Settings {
             tenant_columns: None,
             queries: vec![],
             query_joins: None,
+            query_placeholders: vec![],
         }
     }
 }
@@ -225,6 +231,15 @@ pub fn load(path: Option<&Path>) -> Result<Settings> {
         .into_iter()
         .map(|q| base.join(q))
         .collect();
+    for pattern in file.query_placeholders.unwrap_or_default() {
+        let regex = regex::Regex::new(&pattern).map_err(|e| {
+            anyhow::anyhow!(
+                "invalid config `{}`: key `query_placeholders` has an invalid regular expression `{pattern}`: {e}",
+                path.display()
+            )
+        })?;
+        settings.query_placeholders.push(regex);
+    }
     for (i, entry) in file.ignore.unwrap_or_default().into_iter().enumerate() {
         let at = format!(
             "invalid config `{}`: `[[ignore]]` entry {}",

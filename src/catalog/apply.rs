@@ -274,7 +274,35 @@ fn mark_unreplayed(catalog: &mut Catalog, body: &str) {
     let mut words: Vec<(String, bool)> = vec![];
     let mut in_literal = false;
     let mut word = String::new();
-    for c in body.chars() {
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        // Comments are no code: their words change nothing, and an apostrophe in one (`won't`)
+        // opens no literal.
+        if !in_literal && c == '-' && chars.peek() == Some(&'-') {
+            for c in chars.by_ref() {
+                if c == '\n' {
+                    break;
+                }
+            }
+            if !word.is_empty() {
+                words.push((std::mem::take(&mut word), in_literal));
+            }
+            continue;
+        }
+        if !in_literal && c == '/' && chars.peek() == Some(&'*') {
+            chars.next();
+            let mut previous = ' ';
+            for c in chars.by_ref() {
+                if previous == '*' && c == '/' {
+                    break;
+                }
+                previous = c;
+            }
+            if !word.is_empty() {
+                words.push((std::mem::take(&mut word), in_literal));
+            }
+            continue;
+        }
         if c.is_alphanumeric() || c == '_' || c == '$' {
             word.push(c);
             continue;

@@ -568,7 +568,11 @@ impl QueryJob {
         settings: &Settings,
         errors: &mut Vec<SourceError>,
     ) -> Result<QueryJob> {
-        let mut sources = crate::source::queries::gather(paths, settings.load.max_file_bytes)?;
+        let mut sources = crate::source::queries::gather_templated(
+            paths,
+            settings.load.max_file_bytes,
+            &settings.query_placeholders,
+        )?;
         errors.append(&mut sources.errors);
         let (queries, parse_errors) = crate::queries::parse(&sources.queries);
         Ok(QueryJob {

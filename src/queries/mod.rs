@@ -67,6 +67,21 @@ pub struct QueryError {
     pub file: usize,
     pub span: Span,
     pub message: String,
+    /// The query contains an application's templating (configured `query_placeholders`, or
+    /// what looks like `%name%`): it could not be checked, which is no syntax error of its own.
+    pub templated: Templated,
+    /// The query's name, for messages.
+    pub name: Option<String>,
+}
+
+/// Whether a query that does not parse carries templating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Templated {
+    No,
+    /// Configured `query_placeholders` matched, and the query still does not parse.
+    Configured,
+    /// No configured placeholder matched, but the text looks like a template (`%order%`).
+    Looks,
 }
 
 /// Parses raw queries, merging those with the same fingerprint (the first place is kept, the rest
@@ -80,10 +95,19 @@ pub fn parse(raw: &[RawQuery]) -> (Vec<Query>, Vec<QueryError>) {
             Ok(t) => t,
             Err((at, message)) => {
                 let start = r.map.original(at);
+                let templated = if r.templated {
+                    Templated::Configured
+                } else if crate::source::queries::looks_templated(&r.sql) {
+                    Templated::Looks
+                } else {
+                    Templated::No
+                };
                 errors.push(QueryError {
                     file: r.file,
                     span: Span::new(start, start),
                     message,
+                    templated,
+                    name: r.name.clone(),
                 });
                 continue;
             }
@@ -182,7 +206,11 @@ impl Query {
                             },
                         }
                     }
-                    if unknown || blk.output_names.iter().any(|n| n == &col.name) {
+                    // An output name, or a relation alias used as a whole row (`f(rl)`).
+                    if unknown
+                        || blk.output_names.iter().any(|n| n == &col.name)
+                        || blk.relations.iter().any(|r| r.alias == col.name)
+                    {
                         return Resolved::Unknown;
                     }
                 }
@@ -273,6 +301,8 @@ fn relation_column<'a>(catalog: &'a Catalog, table: &QualName, column: &str) -> 
     if let Some(t) = catalog.table(table) {
         return match t.column(column) {
             Some(c) => Resolved::Column(t, c),
+            // A `DO` block may have rebuilt the table: its columns are not known.
+            None if catalog.is_unreplayed(table) => Resolved::Unknown,
             None => Resolved::Missing,
         };
     }
@@ -302,7 +332,7 @@ pub fn index_applies<'a>(index: &Index, conditions: impl Iterator<Item = &'a str
 }
 
 /// The top-level `AND` parts of a deparsed predicate.
-fn split_and(text: &str) -> Vec<String> {
+pub(crate) fn split_and(text: &str) -> Vec<String> {
     let mut parts = vec![];
     let mut depth = 0i32;
     let mut quote = false;
@@ -366,9 +396,31 @@ pub fn check(
         rule.check_queries(&cx, &mut raw);
     }
     for e in errors {
+        let label = match &e.name {
+            Some(n) => format!("`{n}`"),
+            None => "the query".to_string(),
+        };
+        let diagnostic = match e.templated {
+            Templated::No => Diagnostic::new("syntax-error", e.span, e.message.clone()),
+            Templated::Looks => Diagnostic::new(
+                "query-not-checked",
+                e.span,
+                format!("{label} was not checked: it does not parse ({}) and looks templated", e.message),
+            )
+            .help("looks templated, configure query_placeholders (regular expressions in pgproof.toml) so the placeholders are replaced before parsing"),
+            Templated::Configured => Diagnostic::new(
+                "query-not-checked",
+                e.span,
+                format!(
+                    "{label} was not checked: with its `query_placeholders` replaced by a neutral token it still does not parse ({})",
+                    e.message
+                ),
+            )
+            .help("the placeholder stands where a neutral token (`TRUE`, `1`) cannot, such as a table name; check this query by hand"),
+        };
         raw.push(QueryDiagnostic {
             file: e.file,
-            diagnostic: Diagnostic::new("syntax-error", e.span, e.message.clone()),
+            diagnostic,
         });
     }
     for p in &sources.problems {

@@ -214,64 +214,87 @@ pub fn lower(stmt: &Node, map: &OffsetMap, stmt_len: usize) -> Shape {
         },
     };
     let whole = map.span(0, stmt_len);
-    match stmt.node.as_ref() {
-        Some(NodeEnum::SelectStmt(s)) => {
-            l.shape.kind = QueryKind::Select;
-            l.select(s, None, whole);
-        }
-        Some(NodeEnum::InsertStmt(s)) => {
-            l.shape.kind = QueryKind::Insert;
-            l.insert(s, whole);
-        }
-        Some(NodeEnum::UpdateStmt(s)) => {
-            l.shape.kind = QueryKind::Update;
-            let b = l.new_block(None);
-            l.with(s.with_clause.as_ref(), b);
-            l.add_target_rel(b, s.relation.as_ref());
-            for item in &s.from_clause {
-                l.lower_from_item(b, item);
-            }
-            for t in &s.target_list {
-                if let Some(NodeEnum::ResTarget(rt)) = t.node.as_ref() {
-                    // SET col = ...: the column must exist on the target.
-                    if let Some(rel) = l.shape.blocks[b].relations.first() {
-                        let alias = rel.alias.clone();
-                        let span = l.at(rt.location, rt.name.len());
-                        l.shape.blocks[b].columns.push(ColRef {
-                            qualifier: Some(alias),
-                            name: rt.name.clone(),
-                            span,
-                        });
-                    }
-                    if let Some(v) = rt.val.as_deref() {
-                        l.walk(b, v);
-                    }
-                }
-            }
-            if let Some(w) = s.where_clause.as_deref() {
-                l.condition(b, w);
-            }
-            l.returning(b, s.returning_clause.as_ref());
-        }
-        Some(NodeEnum::DeleteStmt(s)) => {
-            l.shape.kind = QueryKind::Delete;
-            let b = l.new_block(None);
-            l.with(s.with_clause.as_ref(), b);
-            l.add_target_rel(b, s.relation.as_ref());
-            for item in &s.using_clause {
-                l.lower_from_item(b, item);
-            }
-            if let Some(w) = s.where_clause.as_deref() {
-                l.condition(b, w);
-            }
-            l.returning(b, s.returning_clause.as_ref());
-        }
-        _ => {}
-    }
+    l.statement(stmt, None, whole, true);
     l.shape
 }
 
 impl Lowering<'_> {
+    /// A SELECT, INSERT, UPDATE or DELETE (the query itself, or a data-modifying CTE) lowered
+    /// into blocks under `parent`; `top` for the query itself (its kind and INSERT). Every block
+    /// shares the query's CTE names, so a writing CTE sees the CTEs before it.
+    fn statement(
+        &mut self,
+        stmt: &Node,
+        parent: Option<usize>,
+        whole: Span,
+        top: bool,
+    ) -> Option<usize> {
+        match stmt.node.as_ref() {
+            Some(NodeEnum::SelectStmt(s)) => {
+                if top {
+                    self.shape.kind = QueryKind::Select;
+                }
+                Some(self.select(s, parent, whole))
+            }
+            Some(NodeEnum::InsertStmt(s)) => {
+                if top {
+                    self.shape.kind = QueryKind::Insert;
+                }
+                self.insert(s, parent, whole, top)
+            }
+            Some(NodeEnum::UpdateStmt(s)) => {
+                if top {
+                    self.shape.kind = QueryKind::Update;
+                }
+                let b = self.new_block(parent);
+                self.with(s.with_clause.as_ref(), b);
+                self.add_target_rel(b, s.relation.as_ref());
+                for item in &s.from_clause {
+                    self.lower_from_item(b, item);
+                }
+                for t in &s.target_list {
+                    if let Some(NodeEnum::ResTarget(rt)) = t.node.as_ref() {
+                        // SET col = ...: the column must exist on the target.
+                        if let Some(rel) = self.shape.blocks[b].relations.first() {
+                            let alias = rel.alias.clone();
+                            let span = self.at(rt.location, rt.name.len());
+                            self.shape.blocks[b].columns.push(ColRef {
+                                qualifier: Some(alias),
+                                name: rt.name.clone(),
+                                span,
+                            });
+                        }
+                        if let Some(v) = rt.val.as_deref() {
+                            self.walk(b, v);
+                        }
+                    }
+                }
+                if let Some(w) = s.where_clause.as_deref() {
+                    self.condition(b, w);
+                }
+                self.returning(b, s.returning_clause.as_ref());
+                Some(b)
+            }
+            Some(NodeEnum::DeleteStmt(s)) => {
+                if top {
+                    self.shape.kind = QueryKind::Delete;
+                }
+                let b = self.new_block(parent);
+                self.with(s.with_clause.as_ref(), b);
+                self.add_target_rel(b, s.relation.as_ref());
+                for item in &s.using_clause {
+                    self.lower_from_item(b, item);
+                }
+                if let Some(w) = s.where_clause.as_deref() {
+                    self.condition(b, w);
+                }
+                self.returning(b, s.returning_clause.as_ref());
+                Some(b)
+            }
+            _ => None,
+        }
+    }
+
     fn at(&self, location: i32, len: usize) -> Span {
         let start = location.max(0) as usize;
         self.map.span(start, start + len)
@@ -312,20 +335,15 @@ impl Lowering<'_> {
                 self.shape.blocks[b].in_exists = in_exists;
                 Some(b)
             }
-            // Data-modifying CTEs: checked like top-level statements, in their own block.
+            // Data-modifying CTEs: checked like top-level statements, in their own block, seeing
+            // the CTEs before them.
             Some(NodeEnum::InsertStmt(_) | NodeEnum::UpdateStmt(_) | NodeEnum::DeleteStmt(_)) => {
-                let nested = lower(node, self.map, 0);
-                let offset = self.shape.blocks.len();
-                for mut block in nested.blocks {
-                    block.parent = block.parent.map(|p| p + offset).or(parent);
+                let first = self.shape.blocks.len();
+                let b = self.statement(node, parent, Span::default(), false);
+                for block in &mut self.shape.blocks[first..] {
                     block.derived = true;
-                    self.shape.blocks.push(block);
                 }
-                self.shape.functions.extend(nested.functions);
-                if self.shape.insert.is_none() {
-                    self.shape.insert = nested.insert;
-                }
-                None
+                b
             }
             _ => None,
         }
@@ -378,7 +396,10 @@ impl Lowering<'_> {
         if let Some(h) = s.having_clause.as_deref() {
             self.walk(b, h);
         }
-        for sort in &s.sort_clause {
+        // `UNION ... ORDER BY x`: `x` names an output column of the set operation, not a column
+        // of a relation.
+        let set_operation = s.larg.is_some();
+        for sort in s.sort_clause.iter().filter(|_| !set_operation) {
             if let Some(NodeEnum::SortBy(sb)) = sort.node.as_ref() {
                 if let Some(n) = sb.node.as_deref() {
                     if let Some(c) = self.col_ref(n) {
@@ -519,11 +540,17 @@ impl Lowering<'_> {
         }
     }
 
-    fn insert(&mut self, s: &protobuf::InsertStmt, _whole: Span) {
-        let b = self.new_block(None);
+    fn insert(
+        &mut self,
+        s: &protobuf::InsertStmt,
+        parent: Option<usize>,
+        _whole: Span,
+        top: bool,
+    ) -> Option<usize> {
+        let b = self.new_block(parent);
         self.with(s.with_clause.as_ref(), b);
         let Some(rv) = s.relation.as_ref() else {
-            return;
+            return Some(b);
         };
         let table = range_var(Some(rv));
         let table_span = self.at(rv.location, rv.relname.len());
@@ -627,14 +654,18 @@ impl Lowering<'_> {
             }
         }
         self.returning(b, s.returning_clause.as_ref());
-        self.shape.insert = Some(Insert {
-            table,
-            table_span,
-            columns,
-            values_width,
-            default_values,
-            on_conflict,
-        });
+        // The query's own INSERT wins over one in a CTE.
+        if top || self.shape.insert.is_none() {
+            self.shape.insert = Some(Insert {
+                table,
+                table_span,
+                columns,
+                values_width,
+                default_values,
+                on_conflict,
+            });
+        }
+        Some(b)
     }
 
     /// A WHERE or JOIN condition: split into conjuncts, each classified; every column reference

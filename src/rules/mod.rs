@@ -74,6 +74,7 @@ mod prefer_jsonb;
 mod prefer_text_over_varchar;
 mod prefer_timestamptz;
 mod primary_key_on_nullable_columns;
+mod query_not_checked;
 mod query_references_missing_object;
 mod redundant_index;
 mod refresh_materialized_view_non_concurrently;
@@ -163,6 +164,7 @@ pub static RULES: &[&dyn Rule] = &[
     &prefer_text_over_varchar::PreferTextOverVarchar,
     &prefer_timestamptz::PreferTimestamptz,
     &primary_key_on_nullable_columns::PrimaryKeyOnNullableColumns,
+    &query_not_checked::QueryNotChecked,
     &query_references_missing_object::QueryReferencesMissingObject,
     &redundant_index::RedundantIndex,
     &refresh_materialized_view_non_concurrently::RefreshMaterializedViewNonConcurrently,

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::catalog::Catalog;
-use crate::queries::{index_applies, Query};
+use crate::queries::{index_applies, split_and, Query};
 use crate::syntax::{quote_ident, ConstraintKind, IndexKey};
 
 pub struct OnConflictWithoutUnique;
@@ -48,6 +48,13 @@ pub(crate) fn conflict_problem(
         .chain(conflict.exprs.iter().cloned())
         .collect();
     wanted.sort();
+    // A partial index is an arbiter when each part of its predicate is among the `AND`ed parts
+    // of `ON CONFLICT (...) WHERE`.
+    let conditions: Vec<String> = conflict
+        .predicate
+        .as_deref()
+        .map(split_and)
+        .unwrap_or_default();
     let arbiter = catalog.indexes_on(&table.name).any(|i| {
         let mut keys: Vec<String> = i
             .keys
@@ -58,7 +65,7 @@ pub(crate) fn conflict_problem(
             })
             .collect();
         keys.sort();
-        i.unique && keys == wanted && index_applies(i, conflict.predicate.as_deref().into_iter())
+        i.unique && keys == wanted && index_applies(i, conditions.iter().map(String::as_str))
     });
     if arbiter {
         return None;

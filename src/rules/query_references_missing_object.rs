@@ -107,6 +107,9 @@ pub(crate) fn missing_objects(query: &Query, catalog: &Catalog) -> Vec<Missing> 
                 };
                 let place = match &owner {
                     Some(t) => format!("`{t}`"),
+                    // Never an empty list: a block without tables of its own (`SELECT x`, a
+                    // subquery reading only outer tables) names what is in scope instead.
+                    None if scope.is_empty() => "any relation in scope".to_string(),
                     None => format!(
                         "any of {}",
                         scope

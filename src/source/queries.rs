@@ -36,6 +36,9 @@ pub struct RawQuery {
     pub sql: String,
     /// Maps offsets in `sql` back to offsets in the file.
     pub map: OffsetMap,
+    /// Configured `query_placeholders` matched in the statement and were replaced by a neutral
+    /// token before parsing.
+    pub templated: bool,
 }
 
 /// Offsets in rewritten text -> offsets in the original file: (rewritten, original) at the start
@@ -85,6 +88,16 @@ pub fn load(paths: &[PathBuf], max_file_bytes: u64) -> Result<QuerySources> {
 /// read (permissions, a dangling link, a loop of links) goes to [`QuerySources::errors`] and the
 /// rest is still loaded. Symbolic links are followed and named by their own path.
 pub fn gather(paths: &[PathBuf], max_file_bytes: u64) -> Result<QuerySources> {
+    gather_templated(paths, max_file_bytes, &[])
+}
+
+/// [`gather`], with the application's templating placeholders (`query_placeholders` in the
+/// config) replaced by a neutral token before statements are split and parsed.
+pub fn gather_templated(
+    paths: &[PathBuf],
+    max_file_bytes: u64,
+    placeholders: &[regex::Regex],
+) -> Result<QuerySources> {
     let mut files: Vec<PathBuf> = vec![];
     let mut out = QuerySources::default();
     for path in paths {
@@ -114,7 +127,8 @@ pub fn gather(paths: &[PathBuf], max_file_bytes: u64) -> Result<QuerySources> {
         };
         match read {
             Ok(text) => {
-                out.queries.extend(split(index, &text));
+                out.queries
+                    .extend(split_templated(index, &text, placeholders));
                 out.files.push(SourceFile { path, text });
             }
             Err((at, message)) => {
@@ -177,16 +191,73 @@ fn collect_sql(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<SourceError>
 /// Splits one file's text into queries. Statement boundaries come from PostgreSQL's grammar after
 /// placeholders are rewritten; a `-- name:` comment names the statement that follows it.
 pub fn split(file: usize, text: &str) -> Vec<RawQuery> {
-    split_with(file, text, true)
+    split_with(file, text, true, &[])
+}
+
+/// [`split`], replacing every match of `placeholders` (templating the application fills in before
+/// running the query, like `%order%`) by a neutral token first.
+pub fn split_templated(file: usize, text: &str, placeholders: &[regex::Regex]) -> Vec<RawQuery> {
+    split_with(file, text, true, placeholders)
+}
+
+/// `text` with every match of `placeholders` replaced by a neutral token of the same byte length
+/// (`TRUE`, or `1` for a match shorter than four bytes, padded with spaces), so that offsets stay
+/// offsets in the file; the byte ranges replaced.
+pub fn neutralize(text: &str, placeholders: &[regex::Regex]) -> (String, Vec<(usize, usize)>) {
+    let mut ranges: Vec<(usize, usize)> = placeholders
+        .iter()
+        .flat_map(|re| re.find_iter(text).map(|m| (m.start(), m.end())))
+        .filter(|(start, end)| end > start)
+        .collect();
+    ranges.sort();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    let mut kept = vec![];
+    for (start, end) in ranges {
+        if start < at {
+            continue; // overlaps a match already replaced
+        }
+        out.push_str(&text[at..start]);
+        let token = if end - start >= 4 { "TRUE" } else { "1" };
+        out.push_str(token);
+        out.extend(std::iter::repeat_n(' ', end - start - token.len()));
+        at = end;
+        kept.push((start, end));
+    }
+    out.push_str(&text[at..]);
+    (out, kept)
+}
+
+/// Whether a statement that does not parse looks like a template the application fills in
+/// before running it: `%name%`, `%s`, `{{name}}`.
+pub fn looks_templated(sql: &str) -> bool {
+    static PATTERN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    PATTERN
+        .get_or_init(|| {
+            regex::Regex::new(r"%[A-Za-z_][A-Za-z0-9_.]*%|%[sdv]\b|\{\{[^}]*\}\}")
+                .expect("a valid pattern")
+        })
+        .is_match(sql)
 }
 
 /// Splits text whose placeholders are already `$n` (such as `pg_stat_statements`' normalized
 /// statements), leaving `?` and `:` alone.
 pub fn split_normalized(file: usize, text: &str) -> Vec<RawQuery> {
-    split_with(file, text, false)
+    split_with(file, text, false, &[])
 }
 
-fn split_with(file: usize, text: &str, rewrite: bool) -> Vec<RawQuery> {
+fn split_with(
+    file: usize,
+    text: &str,
+    rewrite: bool,
+    placeholders: &[regex::Regex],
+) -> Vec<RawQuery> {
+    let (neutral, replaced) = neutralize(text, placeholders);
+    let text = if replaced.is_empty() {
+        text
+    } else {
+        neutral.as_str()
+    };
     // psql meta-commands (`\set`, `\i`) are not SQL: blanked, offsets kept.
     let lexed = crate::lex::lex(text);
     let blanked;
@@ -223,6 +294,7 @@ fn split_with(file: usize, text: &str, rewrite: bool) -> Vec<RawQuery> {
             bounds
         }
     };
+    let bounds = split_at_names(&sql, bounds);
     let mut out = vec![];
     let mut previous_end = 0;
     for (start, end) in bounds {
@@ -242,6 +314,9 @@ fn split_with(file: usize, text: &str, rewrite: bool) -> Vec<RawQuery> {
         // Each statement gets its own `$n` numbering: rewrite its original text again.
         let span = map.span(trimmed.0, trimmed.1);
         let (stmt_sql, stmt_map) = rewrite(&text[span.start..span.end]);
+        let templated = replaced
+            .iter()
+            .any(|&(s, e)| s < span.end && e > span.start);
         out.push(RawQuery {
             file,
             span,
@@ -249,7 +324,30 @@ fn split_with(file: usize, text: &str, rewrite: bool) -> Vec<RawQuery> {
             expect,
             sql: stmt_sql,
             map: stmt_map.shifted(span.start),
+            templated,
         });
+    }
+    out
+}
+
+/// In named-query files a `-- name:` comment starts a new query, even where the previous one has
+/// no semicolon (yesql and goyesql allow that).
+fn split_at_names(sql: &str, bounds: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    let mut out = vec![];
+    for (mut start, end) in bounds {
+        let mut line_start = start;
+        for line in sql[start..end].split_inclusive('\n') {
+            let at = line_start;
+            line_start += line.len();
+            if at > start && parse_name_comment(line).is_some() {
+                let (s, e) = trim(sql, start, at);
+                if s < e {
+                    out.push((start, at));
+                    start = at;
+                }
+            }
+        }
+        out.push((start, end));
     }
     out
 }

@@ -1,0 +1,253 @@
+//! Name resolution in query checks, over the fixture app `sql-fixtures/apps/names/`: CTE scope,
+//! whole-row references, set-operation output names, partial unique indexes as conflict arbiters,
+//! tables a `DO` block rebuilt, and messages without empty lists. The error-level findings of each
+//! query file are exactly the statements annotated `-- expect: <rule>`.
+
+use pgproof::config::Settings;
+use pgproof::finding::{Finding, Severity};
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn app() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-fixtures/apps/names")
+}
+
+fn lint(queries: &str, settings: Settings) -> Vec<Finding> {
+    let settings = Settings {
+        queries: vec![app().join(queries)],
+        ..settings
+    };
+    pgproof::commands::lint::lint_dir(&app().join("migrations"), &settings).expect("lint runs")
+}
+
+/// The 1-based first line of the statement holding `offset`.
+fn statement_line(text: &str, offset: usize) -> usize {
+    let q = pgproof::source::queries::split(0, text)
+        .into_iter()
+        .find(|q| q.span.start <= offset && offset <= q.span.end)
+        .unwrap_or_else(|| panic!("offset {offset} is outside every statement"));
+    text[..q.span.start].matches('\n').count() + 1
+}
+
+/// (statement line, rule) for every `-- expect:` annotation of `file`.
+fn expected(file: &Path) -> BTreeSet<(usize, String)> {
+    let text = fs::read_to_string(file).expect("read");
+    let mut out = BTreeSet::new();
+    let mut previous_end = 0;
+    for q in pgproof::source::queries::split(0, &text) {
+        let line = text[..q.span.start].matches('\n').count() + 1;
+        for l in text[previous_end..q.span.start].lines() {
+            if let Some(rules) = l.trim().strip_prefix("-- expect:") {
+                out.extend(rules.split(',').map(|r| (line, r.trim().to_string())));
+            }
+        }
+        previous_end = q.span.end;
+    }
+    out
+}
+
+/// Asserts that the error-level findings in `file` are exactly its annotated statements, and
+/// returns the findings in that file.
+fn assert_errors_exact(findings: &[Finding], file: &str) -> Vec<Finding> {
+    let path = app().join("queries").join(file);
+    let text = fs::read_to_string(&path).expect("read");
+    let mine: Vec<Finding> = findings
+        .iter()
+        .filter(|f| f.file == path)
+        .cloned()
+        .collect();
+    let actual: BTreeSet<(usize, String)> = mine
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| (statement_line(&text, f.span.start), f.rule.clone()))
+        .collect();
+    let expected = expected(&path);
+    assert!(!expected.is_empty(), "{file} has no annotated statement");
+    assert_eq!(
+        actual,
+        expected,
+        "{file}: error-level findings differ from the annotations\n{:#?}",
+        mine.iter()
+            .map(|f| format!("{}:{} {} {}", file, f.start.line, f.rule, f.message))
+            .collect::<Vec<_>>()
+    );
+    mine
+}
+
+fn messages_about<'a>(findings: &'a [Finding], label: &str) -> Vec<&'a str> {
+    findings
+        .iter()
+        .filter(|f| f.message.contains(&format!("`{label}`")))
+        .map(|f| f.message.as_str())
+        .collect()
+}
+
+/// Item 1: a CTE is visible in every later CTE body, in data-modifying CTEs, in
+/// `INSERT ... SELECT`, `UPDATE ... FROM` and `DELETE ... USING`, and a recursive CTE in its own
+/// body; a misspelled column inside a writing CTE is still reported.
+#[test]
+fn ctes_are_visible_in_later_and_data_modifying_ctes() {
+    let findings = lint("queries", Settings::default());
+    let mine = assert_errors_exact(&findings, "cte_scope.sql");
+    for name in [
+        "BumpAccountRefills",
+        "RefillByEmail",
+        "DeletePicked",
+        "MoveRefills",
+        "InsertFromCte",
+        "Countdown",
+    ] {
+        assert!(
+            messages_about(&mine, name).is_empty(),
+            "{name}: {:#?}",
+            messages_about(&mine, name)
+        );
+    }
+    let broken = messages_about(&mine, "BrokenBump");
+    assert!(
+        broken.iter().any(|m| m.contains("column `amout`")),
+        "{broken:#?}"
+    );
+}
+
+/// Item 3: a statement that names the previous statement's CTE stays an error.
+#[test]
+fn a_stray_statement_using_an_earlier_cte_is_reported() {
+    let findings = lint("queries", Settings::default());
+    let stray: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.rule == "query-references-missing-object")
+        .filter(|f| f.message.contains("relation `picked` does not exist"))
+        .collect();
+    assert_eq!(stray.len(), 1, "{findings:#?}");
+    assert_eq!(stray[0].severity, Severity::Error);
+}
+
+/// Item 2 and its neighbours: whole-row references (`f(rl)`, `rl.*`), `UNION ... ORDER BY`
+/// output names, an upsert whose `WHERE` implies a partial unique index's predicate, and a table
+/// a `DO` block rebuilt (with an apostrophe in a comment inside the block) are not errors.
+#[test]
+fn whole_rows_set_operations_partial_arbiters_and_do_blocks_are_resolved() {
+    let findings = lint("queries", Settings::default());
+    let mine = assert_errors_exact(&findings, "rows.sql");
+    for name in [
+        "RefillValue",
+        "RefillJson",
+        "AccountAndRefillIds",
+        "UpsertRefill",
+        "MigrationsByLine",
+    ] {
+        assert!(
+            messages_about(&mine, name).is_empty(),
+            "{name}: {:#?}",
+            messages_about(&mine, name)
+        );
+    }
+    assert!(messages_about(&mine, "UpsertRefillLoose")
+        .iter()
+        .any(|m| m.contains("ON CONFLICT (dedupe_key)")));
+}
+
+/// Item 16: a missing column in a block with no relation of its own names what is in scope,
+/// never an empty list.
+#[test]
+fn messages_never_print_an_empty_list() {
+    let findings = lint("queries", Settings::default());
+    assert!(
+        findings
+            .iter()
+            .all(|f| !f.message.contains("any of ;") && !f.message.contains("any of ,")),
+        "{findings:#?}"
+    );
+    let broken = messages_about(&findings, "BrokenSubquery");
+    assert_eq!(
+        broken,
+        vec!["`BrokenSubquery`: column `nothing_here` does not exist in any relation in scope; the query fails at runtime"]
+    );
+}
+
+/// Item 15, unconfigured: queries with `%name%` templating are reported as not checked (info,
+/// with the hint to configure `query_placeholders`), never as syntax errors; a `-- name:` comment
+/// starts a new query where the previous one has no semicolon.
+#[test]
+fn templated_queries_are_not_checked_and_say_so() {
+    let findings = lint("queries", Settings::default());
+    let path = app().join("queries/templated.sql");
+    let mine: Vec<&Finding> = findings.iter().filter(|f| f.file == path).collect();
+    assert!(mine.iter().all(|f| f.rule != "syntax-error"), "{mine:#?}");
+    let skipped: Vec<&&Finding> = mine
+        .iter()
+        .filter(|f| f.rule == "query-not-checked")
+        .collect();
+    assert_eq!(skipped.len(), 3, "{mine:#?}");
+    for f in &skipped {
+        assert_eq!(f.severity, Severity::Info);
+        assert!(
+            f.help
+                .as_deref()
+                .is_some_and(|h| h.contains("looks templated, configure query_placeholders")),
+            "{f:#?}"
+        );
+    }
+    for name in ["list-accounts", "count-refills", "from-template"] {
+        assert_eq!(
+            messages_about(&findings, name).len(),
+            1,
+            "{name}: {mine:#?}"
+        );
+    }
+    // The query after the one without a semicolon is its own query, and checked.
+    assert!(messages_about(&findings, "refills-for-account").is_empty());
+    assert!(messages_about(&findings, "refill-by-id").is_empty());
+}
+
+/// Item 15, configured: `query_placeholders` in pgproof.toml replaces each match by a neutral
+/// token of the same length, so the query is checked and its findings point into the file; a
+/// placeholder where no expression can stand still leaves the query unchecked.
+#[test]
+fn configured_placeholders_let_templated_queries_be_checked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("pgproof.toml");
+    fs::write(&config, "query_placeholders = ['%[a-z_]+%']\n").expect("write config");
+    let settings = pgproof::config::load(Some(&config)).expect("config loads");
+    let findings = lint("queries", settings);
+    let path = app().join("queries/templated.sql");
+    let text = fs::read_to_string(&path).expect("read");
+    let mine: Vec<&Finding> = findings.iter().filter(|f| f.file == path).collect();
+    let errors: Vec<&&Finding> = mine
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    assert_eq!(errors.len(), 1, "{mine:#?}");
+    assert_eq!(errors[0].rule, "query-references-missing-object");
+    assert!(errors[0].message.contains("`count-refills`"), "{errors:#?}");
+    assert_eq!(&text[errors[0].span.start..errors[0].span.end], "amout");
+    let skipped: Vec<&&Finding> = mine
+        .iter()
+        .filter(|f| f.rule == "query-not-checked")
+        .collect();
+    assert_eq!(skipped.len(), 1, "{mine:#?}");
+    assert!(skipped[0].message.contains("`from-template`"));
+    assert!(skipped[0].message.contains("still does not parse"));
+    assert!(
+        messages_about(&findings, "list-accounts").is_empty(),
+        "{mine:#?}"
+    );
+}
+
+/// A `query_placeholders` entry that is no regular expression is a config error naming the file
+/// and the key.
+#[test]
+fn an_invalid_placeholder_pattern_is_a_config_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("pgproof.toml");
+    fs::write(&config, "query_placeholders = ['%(unclosed']\n").expect("write config");
+    let error = format!(
+        "{:#}",
+        pgproof::config::load(Some(&config)).expect_err("invalid pattern")
+    );
+    assert!(error.contains("pgproof.toml"), "{error}");
+    assert!(error.contains("query_placeholders"), "{error}");
+    assert!(error.contains("%(unclosed"), "{error}");
+}
