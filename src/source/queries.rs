@@ -229,15 +229,26 @@ pub fn neutralize(text: &str, placeholders: &[regex::Regex]) -> (String, Vec<(us
 }
 
 /// Whether a statement that does not parse looks like a template the application fills in
-/// before running it: `%name%`, `%s`, `{{name}}`.
+/// before running it: `%name%`, `%s`, `{{name}}`, outside string literals (`LIKE '%abc%'` is no
+/// template).
 pub fn looks_templated(sql: &str) -> bool {
+    let mut code = String::with_capacity(sql.len());
+    let mut in_literal = false;
+    for c in sql.chars() {
+        if c == '\'' {
+            in_literal = !in_literal;
+            code.push(' ');
+        } else {
+            code.push(if in_literal { ' ' } else { c });
+        }
+    }
     static PATTERN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     PATTERN
         .get_or_init(|| {
             regex::Regex::new(r"%[A-Za-z_][A-Za-z0-9_.]*%|%[sdv]\b|\{\{[^}]*\}\}")
                 .expect("a valid pattern")
         })
-        .is_match(sql)
+        .is_match(&code)
 }
 
 /// Splits text whose placeholders are already `$n` (such as `pg_stat_statements`' normalized
