@@ -204,10 +204,34 @@ pub fn split_templated(file: usize, text: &str, placeholders: &[regex::Regex]) -
 /// (`TRUE`, or `1` for a match shorter than four bytes, padded with spaces), so that offsets stay
 /// offsets in the file; the byte ranges replaced.
 pub fn neutralize(text: &str, placeholders: &[regex::Regex]) -> (String, Vec<(usize, usize)>) {
+    if placeholders.is_empty() {
+        return (text.to_string(), vec![]);
+    }
+    // String literals and `--` comments hold no templating (`LIKE '%abc%'` stays as written).
+    let mut quiet: Vec<(usize, usize)> = vec![];
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let end = match bytes[i] {
+            b'\'' => text[i + 1..]
+                .find('\'')
+                .map_or(text.len(), |n| i + 1 + n + 1),
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                text[i..].find('\n').map_or(text.len(), |n| i + n)
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        quiet.push((i, end));
+        i = end;
+    }
+    let in_quiet = |at: usize| quiet.iter().any(|&(s, e)| s <= at && at < e);
     let mut ranges: Vec<(usize, usize)> = placeholders
         .iter()
         .flat_map(|re| re.find_iter(text).map(|m| (m.start(), m.end())))
-        .filter(|(start, end)| end > start)
+        .filter(|&(start, end)| end > start && !in_quiet(start))
         .collect();
     ranges.sort();
     let mut out = String::with_capacity(text.len());
