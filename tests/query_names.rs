@@ -3,11 +3,14 @@
 //! tables a `DO` block rebuilt, and messages without empty lists. The error-level findings of each
 //! query file are exactly the statements annotated `-- expect: <rule>`.
 
+mod common;
+
 use pgproof::config::Settings;
 use pgproof::finding::{Finding, Severity};
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 fn app() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-fixtures/apps/names")
@@ -257,4 +260,86 @@ fn an_invalid_placeholder_pattern_is_a_config_error() {
     assert!(error.contains("pgproof.toml"), "{error}");
     assert!(error.contains("query_placeholders"), "{error}");
     assert!(error.contains("%(unclosed"), "{error}");
+}
+
+/// Item 12: with `--since`, GitHub annotations and SARIF results for a query of the running
+/// release point at the file in the working tree (a path the pull request contains, not
+/// `v1:...`), and the message names the release.
+#[test]
+fn running_release_annotations_point_at_the_working_tree_file() {
+    let repo = tempfile::tempdir().expect("temp dir");
+    let root = repo.path();
+    fs::create_dir_all(root.join("db/migrations")).unwrap();
+    fs::create_dir_all(root.join("db/queries/users")).unwrap();
+    fs::write(
+        root.join("db/migrations/001_users.sql"),
+        "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\n",
+    )
+    .unwrap();
+    let query = "db/queries/users/get.sql";
+    fs::write(
+        root.join(query),
+        "-- name: GetUser :one\nSELECT id, name FROM users WHERE id = $1;\n",
+    )
+    .unwrap();
+    common::git(root, &["init", "-q"]);
+    common::git(root, &["add", "."]);
+    common::git(root, &["commit", "-qm", "release 1"]);
+    common::git(root, &["tag", "v1"]);
+    fs::write(
+        root.join("db/migrations/002_rename.sql"),
+        "ALTER TABLE users RENAME COLUMN name TO full_name;\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join(query),
+        "-- name: GetUser :one\nSELECT id, full_name FROM users WHERE id = $1;\n",
+    )
+    .unwrap();
+    let run = |format: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_pgproof"))
+            .args([
+                "lint",
+                "db/migrations",
+                "--queries",
+                "db/queries",
+                "--since",
+                "v1",
+                "--format",
+                format,
+            ])
+            .current_dir(root)
+            .output()
+            .expect("pgproof runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let github = run("github");
+    let old: Vec<&str> = github
+        .lines()
+        .filter(|l| l.contains("title=pgproof old-query-breaks"))
+        .collect();
+    assert_eq!(old.len(), 1, "{github}");
+    assert!(old[0].contains(&format!("file={query},")), "{github}");
+    assert!(old[0].contains("running release (v1)"), "{github}");
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).expect("sarif json");
+    let uris: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r["ruleId"] == "old-query-breaks")
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(uris, vec![query]);
+    // The JSON report keeps naming the release's version of the file.
+    let json: serde_json::Value = serde_json::from_str(&run("json")).expect("json");
+    assert!(json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "old-query-breaks")
+        .all(|f| f["file"] == format!("v1:{query}")));
 }
