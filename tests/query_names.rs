@@ -343,3 +343,74 @@ fn running_release_annotations_point_at_the_working_tree_file() {
         .filter(|f| f["rule"] == "old-query-breaks")
         .all(|f| f["file"] == format!("v1:{query}")));
 }
+
+/// Item 10: with `--since`, a column retyped across families (`boolean` to `text`) breaks a
+/// comparison with a literal of the old type in the new release's queries too; a comparison
+/// with a literal of the new type does not.
+#[test]
+fn a_retype_across_families_breaks_new_release_literal_comparisons() {
+    let repo = tempfile::tempdir().expect("temp dir");
+    let root = repo.path();
+    fs::create_dir_all(root.join("db/migrations")).unwrap();
+    fs::create_dir_all(root.join("db/queries")).unwrap();
+    fs::write(
+        root.join("db/migrations/001_users.sql"),
+        "CREATE TABLE users (id bigint PRIMARY KEY, is_active boolean NOT NULL);\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("db/queries/users.sql"),
+        "-- name: ActiveUsers :many\nSELECT id FROM users WHERE is_active = TRUE;\n",
+    )
+    .unwrap();
+    common::git(root, &["init", "-q"]);
+    common::git(root, &["add", "."]);
+    common::git(root, &["commit", "-qm", "release 1"]);
+    common::git(root, &["tag", "v1"]);
+    fs::write(
+        root.join("db/migrations/002_status_text.sql"),
+        "ALTER TABLE users ALTER COLUMN is_active TYPE text USING is_active::text;\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("db/queries/users.sql"),
+        "-- name: ActiveUsers :many\nSELECT id FROM users WHERE is_active = TRUE;\n\n-- name: ActiveAfter :many\nSELECT id FROM users WHERE id > $1 AND is_active = TRUE;\n\n-- name: ActiveText :many\nSELECT id FROM users WHERE id > $1 AND is_active = 'true';\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args([
+            "lint",
+            "db/migrations",
+            "--queries",
+            "db/queries",
+            "--since",
+            "v1",
+            "--format",
+            "json",
+        ])
+        .current_dir(root)
+        .output()
+        .expect("pgproof runs");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json report");
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "old-query-breaks")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    // The new query with a boolean literal, and the running release's unchanged query.
+    assert_eq!(messages.len(), 2, "{messages:#?}");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("`ActiveAfter` of the new release")
+                && m.contains("`users.is_active`")
+                && m.contains("boolean literal")),
+        "{messages:#?}"
+    );
+    assert!(messages
+        .iter()
+        .any(|m| m.contains("`ActiveUsers` of the running release (v1)")));
+    assert!(!messages.iter().any(|m| m.contains("ActiveText")));
+}
