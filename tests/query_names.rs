@@ -3,11 +3,14 @@
 //! tables a `DO` block rebuilt, and messages without empty lists. The error-level findings of each
 //! query file are exactly the statements annotated `-- expect: <rule>`.
 
+mod common;
+
 use pgproof::config::Settings;
 use pgproof::finding::{Finding, Severity};
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 fn app() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-fixtures/apps/names")
@@ -180,7 +183,7 @@ fn templated_queries_are_not_checked_and_say_so() {
         .iter()
         .filter(|f| f.rule == "query-not-checked")
         .collect();
-    assert_eq!(skipped.len(), 3, "{mine:#?}");
+    assert_eq!(skipped.len(), 4, "{mine:#?}");
     for f in &skipped {
         assert_eq!(f.severity, Severity::Info);
         assert!(
@@ -234,6 +237,13 @@ fn configured_placeholders_let_templated_queries_be_checked() {
         messages_about(&findings, "list-accounts").is_empty(),
         "{mine:#?}"
     );
+    // The literal `'%example%'` matches the pattern but is left alone: its leading wildcard is
+    // still reported.
+    assert!(
+        mine.iter()
+            .any(|f| f.rule == "leading-wildcard-like" && f.message.contains("`search-accounts`")),
+        "{mine:#?}"
+    );
 }
 
 /// A `query_placeholders` entry that is no regular expression is a config error naming the file
@@ -250,4 +260,157 @@ fn an_invalid_placeholder_pattern_is_a_config_error() {
     assert!(error.contains("pgproof.toml"), "{error}");
     assert!(error.contains("query_placeholders"), "{error}");
     assert!(error.contains("%(unclosed"), "{error}");
+}
+
+/// Item 12: with `--since`, GitHub annotations and SARIF results for a query of the running
+/// release point at the file in the working tree (a path the pull request contains, not
+/// `v1:...`), and the message names the release.
+#[test]
+fn running_release_annotations_point_at_the_working_tree_file() {
+    let repo = tempfile::tempdir().expect("temp dir");
+    let root = repo.path();
+    fs::create_dir_all(root.join("db/migrations")).unwrap();
+    fs::create_dir_all(root.join("db/queries/users")).unwrap();
+    fs::write(
+        root.join("db/migrations/001_users.sql"),
+        "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\n",
+    )
+    .unwrap();
+    let query = "db/queries/users/get.sql";
+    fs::write(
+        root.join(query),
+        "-- name: GetUser :one\nSELECT id, name FROM users WHERE id = $1;\n",
+    )
+    .unwrap();
+    common::git(root, &["init", "-q"]);
+    common::git(root, &["add", "."]);
+    common::git(root, &["commit", "-qm", "release 1"]);
+    common::git(root, &["tag", "v1"]);
+    fs::write(
+        root.join("db/migrations/002_rename.sql"),
+        "ALTER TABLE users RENAME COLUMN name TO full_name;\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join(query),
+        "-- name: GetUser :one\nSELECT id, full_name FROM users WHERE id = $1;\n",
+    )
+    .unwrap();
+    let run = |format: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_pgproof"))
+            .args([
+                "lint",
+                "db/migrations",
+                "--queries",
+                "db/queries",
+                "--since",
+                "v1",
+                "--format",
+                format,
+            ])
+            .current_dir(root)
+            .output()
+            .expect("pgproof runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let github = run("github");
+    let old: Vec<&str> = github
+        .lines()
+        .filter(|l| l.contains("title=pgproof old-query-breaks"))
+        .collect();
+    assert_eq!(old.len(), 1, "{github}");
+    assert!(old[0].contains(&format!("file={query},")), "{github}");
+    assert!(old[0].contains("running release (v1)"), "{github}");
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).expect("sarif json");
+    let uris: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r["ruleId"] == "old-query-breaks")
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(uris, vec![query]);
+    // The JSON report keeps naming the release's version of the file.
+    let json: serde_json::Value = serde_json::from_str(&run("json")).expect("json");
+    assert!(json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "old-query-breaks")
+        .all(|f| f["file"] == format!("v1:{query}")));
+}
+
+/// Item 10: with `--since`, a column retyped across families (`boolean` to `text`) breaks a
+/// comparison with a literal of the old type in the new release's queries too; a comparison
+/// with a literal of the new type does not.
+#[test]
+fn a_retype_across_families_breaks_new_release_literal_comparisons() {
+    let repo = tempfile::tempdir().expect("temp dir");
+    let root = repo.path();
+    fs::create_dir_all(root.join("db/migrations")).unwrap();
+    fs::create_dir_all(root.join("db/queries")).unwrap();
+    fs::write(
+        root.join("db/migrations/001_users.sql"),
+        "CREATE TABLE users (id bigint PRIMARY KEY, is_active boolean NOT NULL);\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("db/queries/users.sql"),
+        "-- name: ActiveUsers :many\nSELECT id FROM users WHERE is_active = TRUE;\n",
+    )
+    .unwrap();
+    common::git(root, &["init", "-q"]);
+    common::git(root, &["add", "."]);
+    common::git(root, &["commit", "-qm", "release 1"]);
+    common::git(root, &["tag", "v1"]);
+    fs::write(
+        root.join("db/migrations/002_status_text.sql"),
+        "ALTER TABLE users ALTER COLUMN is_active TYPE text USING is_active::text;\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("db/queries/users.sql"),
+        "-- name: ActiveUsers :many\nSELECT id FROM users WHERE is_active = TRUE;\n\n-- name: ActiveAfter :many\nSELECT id FROM users WHERE id > $1 AND is_active = TRUE;\n\n-- name: ActiveText :many\nSELECT id FROM users WHERE id > $1 AND is_active = 'true';\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args([
+            "lint",
+            "db/migrations",
+            "--queries",
+            "db/queries",
+            "--since",
+            "v1",
+            "--format",
+            "json",
+        ])
+        .current_dir(root)
+        .output()
+        .expect("pgproof runs");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json report");
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "old-query-breaks")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    // The new query with a boolean literal, and the running release's unchanged query.
+    assert_eq!(messages.len(), 2, "{messages:#?}");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("`ActiveAfter` of the new release")
+                && m.contains("`users.is_active`")
+                && m.contains("boolean literal")),
+        "{messages:#?}"
+    );
+    assert!(messages
+        .iter()
+        .any(|m| m.contains("`ActiveUsers` of the running release (v1)")));
+    assert!(!messages.iter().any(|m| m.contains("ActiveText")));
 }

@@ -726,11 +726,24 @@ pub(crate) fn old_queries(
             &spec,
         ])
         .with_context(|| format!("--since {reference}: not a git ref here"))?;
+        // The directory's place in the repository (`db/queries/`), to name each old file by
+        // its path in the working tree as given (`--queries`).
+        let prefix = git(&["rev-parse", "--show-prefix"]).unwrap_or_default();
+        let prefix = prefix.trim();
         for file in listed.lines().filter(|l| l.ends_with(".sql")) {
             let text = git(&["show", &format!("{reference}:{file}")])?;
             let index = old.sources.files.len() + first;
-            // As git names it: `v1:db/queries/users.sql` works with `git show`.
-            let shown = PathBuf::from(format!("{reference}:{file}"));
+            let worktree = if path.is_dir() {
+                match file.strip_prefix(prefix) {
+                    Some(rest) => path.join(rest),
+                    None => PathBuf::from(file),
+                }
+            } else {
+                path.clone()
+            };
+            // `v1:db/queries/users.sql`: the release, then the file in the working tree (where
+            // GitHub and SARIF annotations point).
+            let shown = PathBuf::from(format!("{reference}:{}", worktree.display()));
             old.sources
                 .queries
                 .extend(crate::source::queries::split(index, &text));

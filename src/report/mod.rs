@@ -12,7 +12,7 @@ use crate::analyze::Stats;
 use crate::finding::{Finding, Severity};
 use std::collections::HashMap;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -58,6 +58,20 @@ impl Report<'_> {
     }
 }
 
+/// The file an annotation (GitHub, SARIF) points at: for a query of the running release
+/// (`old-query-breaks`, shown as `<ref>:<path>`), the same file in the working tree, which a pull
+/// request contains (`<ref>:<path>` is no path; the message names the release instead).
+pub fn annotation_path(f: &Finding) -> &Path {
+    if f.rule == "old-query-breaks" {
+        let shown = f.file.to_str().unwrap_or_default();
+        // Git reference names cannot contain `:`; `lint` names the file as given (`--queries`).
+        if let Some((_, path)) = shown.split_once(':') {
+            return Path::new(path);
+        }
+    }
+    &f.file
+}
+
 pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Human => human::write(report, out),
@@ -95,7 +109,7 @@ fn write_github(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-            github_escape_property(&f.file.display().to_string()),
+            github_escape_property(&annotation_path(f).display().to_string()),
             f.start.line,
             f.start.column,
             f.end.line,

@@ -63,7 +63,7 @@ pub fn to_value(report: &Report<'_>) -> Value {
                 "message": {"text": text},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": f.file.display().to_string().replace('\\', "/")},
+                        "artifactLocation": {"uri": super::annotation_path(f).display().to_string().replace('\\', "/")},
                         "region": {
                             "startLine": f.start.line,
                             "startColumn": f.start.column,

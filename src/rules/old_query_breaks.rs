@@ -38,6 +38,32 @@ fn family(t: &crate::syntax::TypeName) -> &'static str {
     }
 }
 
+/// The kind of literal a deparsed comparison (`is_active = true`, `age >= 18`) compares its
+/// column with: `boolean`, `number`, or None (a parameter, a string, an expression).
+fn literal_family(text: &str) -> Option<&'static str> {
+    let value = [" = ", " <> ", " != ", " >= ", " <= ", " > ", " < "]
+        .iter()
+        .filter_map(|op| text.rfind(op).map(|i| &text[i + op.len()..]))
+        .min_by_key(|rest| rest.len())?
+        .trim();
+    let value = value.strip_prefix('-').unwrap_or(value);
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "false" => Some("boolean"),
+        v if !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.') => Some("number"),
+        _ => None,
+    }
+}
+
+/// Whether PostgreSQL rejects comparing a column of `family` with a literal of `literal`
+/// (`text = true`, `text = 5`, `boolean = 1`): no implicit cast between them.
+fn literal_rejected(family: &str, literal: &str) -> bool {
+    match literal {
+        "boolean" => family != "boolean",
+        "number" => matches!(family, "text" | "boolean" | "uuid" | "timestamp" | "json"),
+        _ => false,
+    }
+}
+
 impl Rule for OldQueryBreaks {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -45,6 +71,57 @@ impl Rule for OldQueryBreaks {
 
     fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
         let Some(old) = cx.old else { return };
+        // The new release's queries too: a column retyped across families (`boolean` to `text`)
+        // breaks a comparison with a literal of the old type in any release (`is_active = TRUE`).
+        // Queries the running release has as well are reported below, as its queries.
+        let running: std::collections::HashSet<&str> =
+            old.queries.iter().map(|q| q.fingerprint.as_str()).collect();
+        for query in cx
+            .queries
+            .iter()
+            .filter(|q| !running.contains(q.fingerprint.as_str()))
+        {
+            for (b, block) in query.shape.blocks.iter().enumerate() {
+                for pred in &block.preds {
+                    let crate::queries::shape::Target::Column(col) = &pred.target else {
+                        continue;
+                    };
+                    let Some(literal) = literal_family(&pred.text) else {
+                        continue;
+                    };
+                    let Some((table, column)) = query.column_table(cx.catalog, b, col) else {
+                        continue;
+                    };
+                    let Some(r) = old.removals.iter().rev().find(|r| {
+                        r.table == table.name
+                            && r.column.as_deref() == Some(column.name.as_str())
+                            && r.retyped.as_ref().is_some_and(|(from, to)| {
+                                family(from) != family(to) && literal_rejected(family(to), literal)
+                            })
+                    }) else {
+                        continue;
+                    };
+                    out.push(QueryDiagnostic {
+                        file: query.file,
+                        diagnostic: Diagnostic::new(
+                            META.id,
+                            pred.span,
+                            format!(
+                                "{} of the new release compares `{}.{}`, which migration `{}` ({}:{}) {}, with a {literal} literal: PostgreSQL rejects the comparison (no operator between the new type and a {literal})",
+                                query.label(cx.files),
+                                table.name,
+                                column.name,
+                                r.migration,
+                                r.file.display(),
+                                r.line,
+                                r.what
+                            ),
+                        )
+                        .help("compare with a literal of the new type, or keep the old column until every query moved"),
+                    });
+                }
+            }
+        }
         // Queries unchanged in the new release are checked by the other rules already.
         let current: std::collections::HashSet<&str> =
             cx.queries.iter().map(|q| q.fingerprint.as_str()).collect();

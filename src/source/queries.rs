@@ -204,10 +204,34 @@ pub fn split_templated(file: usize, text: &str, placeholders: &[regex::Regex]) -
 /// (`TRUE`, or `1` for a match shorter than four bytes, padded with spaces), so that offsets stay
 /// offsets in the file; the byte ranges replaced.
 pub fn neutralize(text: &str, placeholders: &[regex::Regex]) -> (String, Vec<(usize, usize)>) {
+    if placeholders.is_empty() {
+        return (text.to_string(), vec![]);
+    }
+    // String literals and `--` comments hold no templating (`LIKE '%abc%'` stays as written).
+    let mut quiet: Vec<(usize, usize)> = vec![];
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let end = match bytes[i] {
+            b'\'' => text[i + 1..]
+                .find('\'')
+                .map_or(text.len(), |n| i + 1 + n + 1),
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                text[i..].find('\n').map_or(text.len(), |n| i + n)
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        quiet.push((i, end));
+        i = end;
+    }
+    let in_quiet = |at: usize| quiet.iter().any(|&(s, e)| s <= at && at < e);
     let mut ranges: Vec<(usize, usize)> = placeholders
         .iter()
         .flat_map(|re| re.find_iter(text).map(|m| (m.start(), m.end())))
-        .filter(|(start, end)| end > start)
+        .filter(|&(start, end)| end > start && !in_quiet(start))
         .collect();
     ranges.sort();
     let mut out = String::with_capacity(text.len());
@@ -229,15 +253,26 @@ pub fn neutralize(text: &str, placeholders: &[regex::Regex]) -> (String, Vec<(us
 }
 
 /// Whether a statement that does not parse looks like a template the application fills in
-/// before running it: `%name%`, `%s`, `{{name}}`.
+/// before running it: `%name%`, `%s`, `{{name}}`, outside string literals (`LIKE '%abc%'` is no
+/// template).
 pub fn looks_templated(sql: &str) -> bool {
+    let mut code = String::with_capacity(sql.len());
+    let mut in_literal = false;
+    for c in sql.chars() {
+        if c == '\'' {
+            in_literal = !in_literal;
+            code.push(' ');
+        } else {
+            code.push(if in_literal { ' ' } else { c });
+        }
+    }
     static PATTERN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     PATTERN
         .get_or_init(|| {
             regex::Regex::new(r"%[A-Za-z_][A-Za-z0-9_.]*%|%[sdv]\b|\{\{[^}]*\}\}")
                 .expect("a valid pattern")
         })
-        .is_match(sql)
+        .is_match(&code)
 }
 
 /// Splits text whose placeholders are already `$n` (such as `pg_stat_statements`' normalized

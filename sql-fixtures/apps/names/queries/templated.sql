@@ -20,3 +20,8 @@ SELECT id, amount FROM refills WHERE account_id = :account_id
 
 -- name: refill-by-id
 SELECT id, amount FROM refills WHERE id = :id;
+
+-- Percent signs inside a literal are no placeholder: the LIKE keeps its leading wildcard.
+-- name: search-accounts
+-- expect: query-not-checked
+SELECT id FROM accounts WHERE email LIKE '%example%' ORDER BY %order%;
