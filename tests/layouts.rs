@@ -341,7 +341,7 @@ CREATE TABLE public.accounts (id bigint PRIMARY KEY);\n",
 #[test]
 fn sourcegraph_folders_run_in_parents_order_with_their_transaction_flags() {
     let dir =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-fixtures/migrations/sourcegraph-parents");
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-fixtures/projects/sourcegraph");
     let sets = pgproof::source::layout::discover(&dir, &pgproof::source::LoadOptions::default())
         .expect("the fixture reads");
     assert_eq!(
@@ -541,7 +541,7 @@ fn rules_at(doc: &serde_json::Value) -> Vec<String> {
 /// queries; the query file (which sorts first) is no longer replayed as a migration.
 #[test]
 fn an_sqlc_project_is_read_as_schema_and_queries_without_flags() {
-    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-fixtures/apps/sqlc-project");
+    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-fixtures/projects/sqlc");
     for path in [".", "db/query.sql"] {
         let (doc, stderr) = pgproof_json(&app, &[path]);
         assert_eq!(doc["summary"]["migrations"], 1, "{path}: {stderr}");
