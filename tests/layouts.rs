@@ -340,8 +340,7 @@ CREATE TABLE public.accounts (id bigint PRIMARY KEY);\n",
 /// the order of their `parents` graph, with the runner's transaction per migration.
 #[test]
 fn sourcegraph_folders_run_in_parents_order_with_their_transaction_flags() {
-    let dir =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-fixtures/migrations/sourcegraph-parents");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-fixtures/projects/sourcegraph");
     let sets = pgproof::source::layout::discover(&dir, &pgproof::source::LoadOptions::default())
         .expect("the fixture reads");
     assert_eq!(
@@ -541,8 +540,9 @@ fn rules_at(doc: &serde_json::Value) -> Vec<String> {
 /// queries; the query file (which sorts first) is no longer replayed as a migration.
 #[test]
 fn an_sqlc_project_is_read_as_schema_and_queries_without_flags() {
-    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-fixtures/apps/sqlc-project");
-    for path in [".", "db/query.sql"] {
+    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-fixtures/projects/sqlc");
+    // The project, its query file alone (pre-commit), or a directory under the config.
+    for path in [".", "db/query.sql", "db"] {
         let (doc, stderr) = pgproof_json(&app, &[path]);
         assert_eq!(doc["summary"]["migrations"], 1, "{path}: {stderr}");
         assert_eq!(doc["summary"]["queries"], 2, "{path}");
@@ -552,7 +552,7 @@ fn an_sqlc_project_is_read_as_schema_and_queries_without_flags() {
             "{path}: {rules:?}"
         );
         // Given the query file alone (pre-commit), only that file is reported on.
-        if path != "." {
+        if path.ends_with(".sql") {
             assert!(
                 rules.iter().all(|r| r.contains("db/query.sql")),
                 "{rules:?}"

@@ -226,6 +226,7 @@ fn human_report_bytes(n: usize) -> usize {
         pg_version: 17,
         sources: &sources,
         errors: &[],
+        warnings: &[],
         color: false,
     };
     let mut out = Vec::with_capacity(n * 1024);

@@ -129,8 +129,10 @@ pub fn read(config: &Path) -> Result<Vec<SqlcProject>> {
     Ok(projects)
 }
 
-/// The sqlc configs that hold `path`: under it when it is a directory (hidden directories and
-/// `target`, `node_modules`, `vendor` skipped), else in its directory or up to four above.
+/// The sqlc configs that hold `path`: the nearest one in its directory or up to four above
+/// (`pgproof lint db/migrations` in an sqlc project, or one file of it), and when it is a
+/// directory every one under it (hidden directories and `target`, `node_modules`, `vendor`
+/// skipped).
 pub fn find_configs(path: &Path) -> Vec<PathBuf> {
     let config_in = |dir: &Path| {
         CONFIG_NAMES
@@ -138,24 +140,23 @@ pub fn find_configs(path: &Path) -> Vec<PathBuf> {
             .map(|n| dir.join(n))
             .find(|c| c.is_file())
     };
-    if path.is_file() {
-        return path
-            .parent()
-            .map(|p| {
-                if p.as_os_str().is_empty() {
-                    Path::new(".")
-                } else {
-                    p
-                }
-            })
-            .into_iter()
-            .flat_map(Path::ancestors)
-            .take(5)
-            .find_map(config_in)
-            .into_iter()
-            .collect();
+    let real = canonical(path);
+    let dir = if real.is_file() {
+        real.parent().map(Path::to_path_buf)
+    } else {
+        Some(real.clone())
+    };
+    let above = dir
+        .as_deref()
+        .into_iter()
+        .flat_map(Path::ancestors)
+        .take(5)
+        .find_map(config_in)
+        .map(|c| super::display_path(&c));
+    if real.is_file() {
+        return above.into_iter().collect();
     }
-    let mut found = vec![];
+    let mut found: Vec<PathBuf> = above.into_iter().collect();
     let walker = walkdir::WalkDir::new(path)
         .follow_links(true)
         .sort_by_file_name()

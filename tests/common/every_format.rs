@@ -104,6 +104,7 @@ pub fn check_every_format(
             pg_version: 17,
             sources,
             errors: &[],
+            warnings: &[],
             color,
         };
         let mut out = vec![];
