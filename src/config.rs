@@ -69,6 +69,8 @@ struct ConfigFile {
     tenant_columns: Option<Vec<String>>,
     /// Application query files or directories, relative to the config file.
     queries: Option<Vec<PathBuf>>,
+    /// Tables that stay small by design (`settings`, `public.leader`): no index advice for them.
+    small_tables: Option<Vec<String>>,
 }
 
 /// `[[ignore]]`: findings about database objects (`pgproof audit`) to leave out, by object name.
@@ -123,6 +125,9 @@ pub struct Settings {
     pub queries: Vec<PathBuf>,
     /// Joins read from those queries, as evidence for schema rules (filled by the command).
     pub query_joins: Option<std::sync::Arc<Vec<(crate::syntax::JoinPair, String)>>>,
+    /// Tables that stay small by design (`small_tables`): names, optionally schema-qualified.
+    /// Index advice skips them, as it skips tables live statistics show to be small.
+    pub small_tables: Vec<String>,
 }
 
 impl Default for Settings {
@@ -141,6 +146,7 @@ impl Default for Settings {
             tenant_columns: None,
             queries: vec![],
             query_joins: None,
+            small_tables: vec![],
         }
     }
 }
@@ -219,6 +225,17 @@ pub fn load(path: Option<&Path>) -> Result<Settings> {
         settings.levels.insert(rule, level);
     }
     settings.tenant_columns = file.tenant_columns;
+    settings.small_tables = file.small_tables.unwrap_or_default();
+    if let Some(bad) = settings
+        .small_tables
+        .iter()
+        .find(|t| t.trim().is_empty() || t.split('.').count() > 2)
+    {
+        bail!(
+            "invalid config `{}`: key `small_tables` has `{bad}`, which is no table name (expected `table` or `schema.table`)",
+            path.display()
+        );
+    }
     settings.queries = file
         .queries
         .unwrap_or_default()
