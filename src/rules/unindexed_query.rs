@@ -277,7 +277,15 @@ fn access_paths(
         if looked_up.contains(&alias) || restricted(&alias) || cx.is_small(table) {
             continue;
         }
-        if !*outer && !restricted(&other) {
+        // A partner that is not restricted to few rows is read whole, and the planner then
+        // hashes this side instead of looking it up (a hash join, or an anti-join for
+        // `NOT EXISTS`): no index needed.
+        let partner_restricted = if *outer {
+            outer_restricted(cx, query, block, other)
+        } else {
+            restricted(other)
+        };
+        if !partner_restricted {
             continue;
         }
         let mut columns: Vec<ColRef> = vec![];
@@ -348,6 +356,27 @@ fn access_paths(
             }
         }
     }
+}
+
+/// Whether relation `alias` of a block enclosing `block` is filtered by an equality or `IN` on
+/// one of its own columns, so a correlated subquery runs for few of its rows.
+fn outer_restricted(cx: &QueriesContext<'_>, query: &Query, block: usize, alias: &str) -> bool {
+    let mut b = query.shape.blocks[block].parent;
+    while let Some(i) = b {
+        let blk = &query.shape.blocks[i];
+        if blk.relations.iter().any(|r| r.alias == alias) {
+            return blk.preds.iter().any(|p| {
+                matches!(p.op, Op::Eq | Op::In)
+                    && p.target.columns().iter().all(|c| {
+                        query
+                            .own_relation(cx.catalog, i, c)
+                            .is_some_and(|(a, _)| a == alias)
+                    })
+            });
+        }
+        b = blk.parent;
+    }
+    false
 }
 
 /// Built-in functions and operators PostgreSQL marks IMMUTABLE for the argument types queries
