@@ -17,7 +17,7 @@ CREATE TABLE tasks (
   inserted_at timestamptz NOT NULL DEFAULT now(),
   queue text NOT NULL,
   kind text NOT NULL,
-  status text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'done', 'cancelled')),
+  status text NOT NULL DEFAULT 'queued',
   retry_count integer NOT NULL DEFAULT 0,
   run_after timestamptz,
   payload jsonb NOT NULL DEFAULT '{}',
