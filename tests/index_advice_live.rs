@@ -145,7 +145,15 @@ fn every_suggested_index_applies_and_errors_are_exactly_the_annotated_ones() {
 fn prove_queries_on_taskq_applies_goose_migrations_skips_utilities_and_proves_with_costs() {
     let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-fixtures/apps/taskq");
     let out = Command::new(env!("CARGO_BIN_EXE_pgproof"))
-        .args(["prove", "--backend", "local", "--format", "json", "--rows", "20000"])
+        .args([
+            "prove",
+            "--backend",
+            "local",
+            "--format",
+            "json",
+            "--rows",
+            "20000",
+        ])
         .arg("--queries")
         .arg(app.join("queries"))
         .arg(app.join("migrations"))

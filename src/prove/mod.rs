@@ -284,8 +284,9 @@ pub fn prove_queries(
             conn.execute_batch(init)
                 .map_err(|e| fail("--init-sql", e))?;
         }
-        apply_migrations(&conn, set)
-            .map_err(|e| anyhow::anyhow!("{e} (applying the migrations on the throwaway database)"))?;
+        apply_migrations(&conn, set).map_err(|e| {
+            anyhow::anyhow!("{e} (applying the migrations on the throwaway database)")
+        })?;
         if let Some(seed) = input.seed {
             conn.execute_batch(seed).map_err(|e| fail("--seed", e))?;
         }
@@ -880,7 +881,7 @@ fn run_part(
             error: None,
             traffic,
         });
-    in_tx = in_transaction_after(&statement.kind, in_tx);
+        in_tx = in_transaction_after(&statement.kind, in_tx);
         // BEGIN starts with nothing held; SAVEPOINT / ROLLBACK TO change what is held: read it.
         if matches!(statement.kind, StmtKind::Transaction { .. }) {
             held_now = if in_tx

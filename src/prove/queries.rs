@@ -119,6 +119,18 @@ pub fn prove_queries(
     out
 }
 
+/// `proven` when the plan uses the index and its estimated cost drops by at least [`MIN_GAIN`],
+/// `no gain` when it is used for about the same cost, `not used` otherwise.
+fn verdict(used: bool, cost_before: f64, cost_after: f64) -> &'static str {
+    if !used {
+        "not used"
+    } else if cost_after <= cost_before * (1.0 - MIN_GAIN) {
+        "proven"
+    } else {
+        "no gain"
+    }
+}
+
 /// Explains the query's generic plan, creates the index in a transaction, explains again, and
 /// rolls back.
 fn try_index(conn: &Conn, rule: &str, fix: &str, sql: &str, params: usize, i: usize) -> IndexProof {
@@ -162,15 +174,7 @@ fn try_index(conn: &Conn, rule: &str, fix: &str, sql: &str, params: usize, i: us
         proof.cost_after = Some(cost);
         proof.plan_after = plan.clone();
         let used = index_names.iter().any(|n| plan.contains(n.as_str()));
-        let before = proof.cost_before.unwrap_or(0.0);
-        proof.verdict = if !used {
-            "not used"
-        } else if cost <= before * (1.0 - MIN_GAIN) {
-            "proven"
-        } else {
-            "no gain"
-        }
-        .into();
+        proof.verdict = verdict(used, proof.cost_before.unwrap_or(0.0), cost).into();
         Ok(())
     })();
     let _ = conn.execute_batch("ROLLBACK");
@@ -219,4 +223,19 @@ fn summarize(plan: &serde_json::Value, out: &mut Vec<String>) {
 fn message(e: &tokio_postgres::Error) -> String {
     e.as_db_error()
         .map_or_else(|| e.to_string(), |d| d.message().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_is_proven_only_when_the_cost_drops_by_a_tenth() {
+        assert_eq!(verdict(true, 234.0, 8.3), "proven");
+        assert_eq!(verdict(true, 100.0, 90.0), "proven");
+        // A plan that already used the primary key: the new index is used, nothing is saved.
+        assert_eq!(verdict(true, 25.00, 25.01), "no gain");
+        assert_eq!(verdict(true, 100.0, 91.0), "no gain");
+        assert_eq!(verdict(false, 234.0, 234.0), "not used");
+    }
 }
