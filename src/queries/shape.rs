@@ -953,7 +953,7 @@ fn expand_row_comparison(node: &Node) -> Option<Vec<Node>> {
     };
     match node.node.as_ref()? {
         NodeEnum::AExpr(e) => {
-            let name = e.name.iter().filter_map(str_of).last().unwrap_or("");
+            let name = e.name.iter().filter_map(str_of).next_back().unwrap_or("");
             let left = row_args(e.lexpr.as_deref())?;
             if e.kind == K::AexprOp as i32 && name == "=" {
                 let right = row_args(e.rexpr.as_deref())?;
@@ -1006,19 +1006,16 @@ fn expand_row_comparison(node: &Node) -> Option<Vec<Node>> {
             let left = row_args(s.testexpr.as_deref())?;
             let parts = left
                 .into_iter()
-                .map(|l| {
-                    let sub = Node {
-                        node: Some(NodeEnum::SubLink(Box::new(protobuf::SubLink {
-                            sub_link_type: s.sub_link_type,
-                            sub_link_id: s.sub_link_id,
-                            testexpr: Some(Box::new(l)),
-                            oper_name: s.oper_name.clone(),
-                            subselect: s.subselect.clone(),
-                            location: s.location,
-                            ..Default::default()
-                        }))),
-                    };
-                    sub
+                .map(|l| Node {
+                    node: Some(NodeEnum::SubLink(Box::new(protobuf::SubLink {
+                        sub_link_type: s.sub_link_type,
+                        sub_link_id: s.sub_link_id,
+                        testexpr: Some(Box::new(l)),
+                        oper_name: s.oper_name.clone(),
+                        subselect: s.subselect.clone(),
+                        location: s.location,
+                        ..Default::default()
+                    }))),
                 })
                 .collect();
             Some(parts)
@@ -1046,7 +1043,7 @@ fn index_expression_parts(node: &Node, functions: &mut Vec<String>) -> bool {
             f.args.iter().all(|a| index_expression_parts(a, functions))
         }
         NodeEnum::AExpr(e) if e.kind == protobuf::AExprKind::AexprOp as i32 => {
-            let name = e.name.iter().filter_map(str_of).last().unwrap_or("");
+            let name = e.name.iter().filter_map(str_of).next_back().unwrap_or("");
             functions.push(format!("operator {name}"));
             [e.lexpr.as_deref(), e.rexpr.as_deref()]
                 .into_iter()
