@@ -71,6 +71,8 @@ struct ConfigFile {
     queries: Option<Vec<PathBuf>>,
     /// Regular expressions for templating the application fills in before running a query.
     query_placeholders: Option<Vec<String>>,
+    /// Tables that stay small by design (`settings`, `public.leader`): no index advice for them.
+    small_tables: Option<Vec<String>>,
 }
 
 /// `[[ignore]]`: findings about database objects (`pgproof audit`) to leave out, by object name.
@@ -128,6 +130,9 @@ pub struct Settings {
     /// `query_placeholders`: templating in query files (`%order%`), replaced by a neutral token
     /// before a query is parsed.
     pub query_placeholders: Vec<regex::Regex>,
+    /// Tables that stay small by design (`small_tables`): names, optionally schema-qualified.
+    /// Index advice skips them, as it skips tables live statistics show to be small.
+    pub small_tables: Vec<String>,
 }
 
 impl Default for Settings {
@@ -147,6 +152,7 @@ impl Default for Settings {
             queries: vec![],
             query_joins: None,
             query_placeholders: vec![],
+            small_tables: vec![],
         }
     }
 }
@@ -225,6 +231,17 @@ pub fn load(path: Option<&Path>) -> Result<Settings> {
         settings.levels.insert(rule, level);
     }
     settings.tenant_columns = file.tenant_columns;
+    settings.small_tables = file.small_tables.unwrap_or_default();
+    if let Some(bad) = settings
+        .small_tables
+        .iter()
+        .find(|t| t.trim().is_empty() || t.split('.').count() > 2)
+    {
+        bail!(
+            "invalid config `{}`: key `small_tables` has `{bad}`, which is no table name (expected `table` or `schema.table`)",
+            path.display()
+        );
+    }
     settings.queries = file
         .queries
         .unwrap_or_default()

@@ -311,3 +311,34 @@ fn unicode_names_and_a_broken_statement_do_not_stop_the_file() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("column `nöpe` does not exist"));
 }
+
+/// A table configured as small by design (`small_tables` in pgproof.toml, by name or
+/// `schema.name`) gets no index advice; other tables still do.
+#[test]
+fn small_tables_from_the_config_get_no_index_advice() {
+    let dir = common::write_files(&[
+        (
+            "001_init.sql",
+            "CREATE TABLE settings (id bigint PRIMARY KEY, name text NOT NULL);\nCREATE TABLE events (id bigint PRIMARY KEY, kind text NOT NULL);\n",
+        ),
+        ("pgproof.toml", "small_tables = [\"public.settings\"]\n"),
+    ]);
+    let queries = common::write_files(&[(
+        "q.sql",
+        "SELECT id FROM settings WHERE name = $1;\nSELECT id FROM events WHERE kind = $1;\n",
+    )]);
+    let mut settings =
+        pgproof::config::load(Some(&dir.path().join("pgproof.toml"))).expect("config loads");
+    settings.queries = vec![queries.path().join("q.sql")];
+    let findings = pgproof::commands::lint::lint_dir(dir.path(), &settings).expect("lint runs");
+    let advice: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.rule == "unindexed-query")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(advice.len(), 1, "{advice:#?}");
+    assert!(advice[0].contains("`events` by `kind`"), "{advice:#?}");
+    let bad = common::write_files(&[("pgproof.toml", "small_tables = [\"a.b.c\"]\n")]);
+    let err = pgproof::config::load(Some(&bad.path().join("pgproof.toml"))).unwrap_err();
+    assert!(format!("{err:#}").contains("small_tables"), "{err:#}");
+}

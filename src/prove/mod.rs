@@ -284,15 +284,9 @@ pub fn prove_queries(
             conn.execute_batch(init)
                 .map_err(|e| fail("--init-sql", e))?;
         }
-        for migration in &set.migrations {
-            let Some(up) = &migration.up else { continue };
-            // One statement at a time: several in one message would run as one transaction,
-            // where `CREATE INDEX CONCURRENTLY` cannot.
-            for stmt in parse_sql(&up.text).statements {
-                conn.execute_batch(&up.text[stmt.span.start..stmt.span.end])
-                    .map_err(|e| fail(&format!("migration `{}`", migration.id), e))?;
-            }
-        }
+        apply_migrations(&conn, set).map_err(|e| {
+            anyhow::anyhow!("{e} (applying the migrations on the throwaway database)")
+        })?;
         if let Some(seed) = input.seed {
             conn.execute_batch(seed).map_err(|e| fail("--seed", e))?;
         }
@@ -303,6 +297,68 @@ pub fn prove_queries(
     })();
     server.drop_database(&name, &admin);
     result
+}
+
+/// Applies the up part of every migration of `set` on `conn` with the runner's transaction
+/// semantics, as `prove` replays them: inside the runner's transaction when it wraps the part
+/// (`RunnerTransaction::wraps`), else statement by statement in autocommit, following the part's
+/// own `BEGIN`/`COMMIT`. So `LOCK TABLE` in a goose migration runs in its transaction, and
+/// `CREATE INDEX CONCURRENTLY` in a part the runner does not wrap runs outside one.
+pub fn apply_migrations(conn: &Conn, set: &MigrationSet) -> std::result::Result<(), String> {
+    for migration in &set.migrations {
+        let Some(up) = &migration.up else { continue };
+        let file = set
+            .files
+            .get(up.file)
+            .map_or_else(PathBuf::new, |f| f.path.clone());
+        let parsed = parse_sql(&up.text);
+        if let Some(error) = parsed.errors.first() {
+            return Err(format!(
+                "migration `{}`: syntax error in {}: {}",
+                migration.id,
+                file.display(),
+                error.message
+            ));
+        }
+        let lines = LineIndex::new(&up.text);
+        let wrapped = migration.transaction.wraps(parsed.statements.len());
+        let mut in_tx = false;
+        if wrapped {
+            conn.execute_batch("BEGIN").map_err(|e| e.to_string())?;
+            in_tx = true;
+        }
+        for statement in &parsed.statements {
+            let sql = &up.text[statement.span.start..statement.span.end];
+            if let Err(e) = conn.execute_batch(sql) {
+                let _ = conn.execute_batch("ROLLBACK");
+                let line = lines.position(&up.text, statement.span.start).line;
+                let message = e
+                    .as_db_error()
+                    .map_or_else(|| e.to_string(), |d| d.message().to_string());
+                return Err(format!(
+                    "migration `{}` failed at {}:{line}: {message}",
+                    migration.id,
+                    file.display()
+                ));
+            }
+            in_tx = in_transaction_after(&statement.kind, in_tx);
+        }
+        if wrapped && in_tx {
+            conn.execute_batch("COMMIT").map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether a transaction is open after `kind` ran, given whether one was before.
+fn in_transaction_after(kind: &StmtKind, in_tx: bool) -> bool {
+    match kind {
+        StmtKind::Transaction { tx: TxKind::Begin } => true,
+        StmtKind::Transaction {
+            tx: TxKind::Commit | TxKind::Rollback | TxKind::Prepare,
+        } => false,
+        _ => in_tx,
+    }
 }
 
 fn prove_set(
@@ -825,13 +881,7 @@ fn run_part(
             error: None,
             traffic,
         });
-        match &statement.kind {
-            StmtKind::Transaction { tx: TxKind::Begin } => in_tx = true,
-            StmtKind::Transaction {
-                tx: TxKind::Commit | TxKind::Rollback | TxKind::Prepare,
-            } => in_tx = false,
-            _ => {}
-        }
+        in_tx = in_transaction_after(&statement.kind, in_tx);
         // BEGIN starts with nothing held; SAVEPOINT / ROLLBACK TO change what is held: read it.
         if matches!(statement.kind, StmtKind::Transaction { .. }) {
             held_now = if in_tx

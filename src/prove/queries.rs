@@ -30,8 +30,9 @@ pub struct IndexProof {
     pub rule: String,
     /// The fix as a finding offered it.
     pub sql: String,
-    /// `proven` (the plan uses the index), `not used`, `fix fails` (the server rejects the
-    /// recipe), or `inconclusive` (no plan).
+    /// `proven` (the plan uses the index and its estimated cost drops by at least
+    /// [`MIN_GAIN`]), `no gain` (used, but the plan costs about the same), `not used`, `fix fails`
+    /// (the server rejects the recipe), or `inconclusive` (no plan).
     pub verdict: String,
     pub cost_before: Option<f64>,
     pub cost_after: Option<f64>,
@@ -47,9 +48,13 @@ impl QueryProof {
             || self
                 .indexes
                 .iter()
-                .any(|i| i.verdict == "not used" || i.verdict == "fix fails")
+                .any(|i| matches!(i.verdict.as_str(), "not used" | "no gain" | "fix fails"))
     }
 }
+
+/// The share of the estimated cost an index must save to be called proven: a plan that already
+/// used the primary key and moves from 25.00 to 25.01 gained nothing.
+pub const MIN_GAIN: f64 = 0.10;
 
 /// Rules whose fix creates an index that a query plan should then use.
 const INDEX_RULES: &[&str] = &[
@@ -67,6 +72,10 @@ pub fn prove_queries(
 ) -> Vec<QueryProof> {
     let mut out = vec![];
     for (i, (query, old_release)) in queries.iter().enumerate() {
+        // `ANALYZE`, `VACUUM`, `SET`, DDL: not a query PostgreSQL can prepare or plan.
+        if query.shape.kind == crate::queries::shape::QueryKind::Other {
+            continue;
+        }
         let sql = &query.sql;
         let file = &files[query.file];
         let line = file.text[..query.span.start.min(file.text.len())]
@@ -108,6 +117,18 @@ pub fn prove_queries(
         out.push(proof);
     }
     out
+}
+
+/// `proven` when the plan uses the index and its estimated cost drops by at least [`MIN_GAIN`],
+/// `no gain` when it is used for about the same cost, `not used` otherwise.
+fn verdict(used: bool, cost_before: f64, cost_after: f64) -> &'static str {
+    if !used {
+        "not used"
+    } else if cost_after <= cost_before * (1.0 - MIN_GAIN) {
+        "proven"
+    } else {
+        "no gain"
+    }
 }
 
 /// Explains the query's generic plan, creates the index in a transaction, explains again, and
@@ -153,7 +174,7 @@ fn try_index(conn: &Conn, rule: &str, fix: &str, sql: &str, params: usize, i: us
         proof.cost_after = Some(cost);
         proof.plan_after = plan.clone();
         let used = index_names.iter().any(|n| plan.contains(n.as_str()));
-        proof.verdict = if used { "proven" } else { "not used" }.into();
+        proof.verdict = verdict(used, proof.cost_before.unwrap_or(0.0), cost).into();
         Ok(())
     })();
     let _ = conn.execute_batch("ROLLBACK");
@@ -202,4 +223,19 @@ fn summarize(plan: &serde_json::Value, out: &mut Vec<String>) {
 fn message(e: &tokio_postgres::Error) -> String {
     e.as_db_error()
         .map_or_else(|| e.to_string(), |d| d.message().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_is_proven_only_when_the_cost_drops_by_a_tenth() {
+        assert_eq!(verdict(true, 234.0, 8.3), "proven");
+        assert_eq!(verdict(true, 100.0, 90.0), "proven");
+        // A plan that already used the primary key: the new index is used, nothing is saved.
+        assert_eq!(verdict(true, 25.00, 25.01), "no gain");
+        assert_eq!(verdict(true, 100.0, 91.0), "no gain");
+        assert_eq!(verdict(false, 234.0, 234.0), "not used");
+    }
 }

@@ -390,6 +390,7 @@ pub fn check(
         catalog,
         pg_version: settings.pg_version,
         old: since,
+        small_tables: &settings.small_tables,
     };
     let mut raw: Vec<QueryDiagnostic> = vec![];
     for rule in RULES.iter().filter(|r| settings.is_enabled(r.meta().id)) {
@@ -529,8 +530,13 @@ pub fn index_serves(index: &Index, target: &shape::Target, op: shape::Op) -> boo
 
 /// An index name for `table` starting from `base` that no relation in its schema has yet.
 pub fn free_index_name(catalog: &Catalog, table: &QualName, base: &str) -> String {
+    // PostgreSQL keeps 63 bytes of a name; leave room for a counter, on a character boundary.
     let mut base = base.to_string();
-    base.truncate(59);
+    let mut end = base.len().min(59);
+    while !base.is_char_boundary(end) {
+        end -= 1;
+    }
+    base.truncate(end);
     let mut name = base.clone();
     let mut n = 1;
     while catalog.relation_exists(&QualName::new(table.schema.clone(), name.clone())) {

@@ -62,6 +62,13 @@ pub enum Target {
         text: String,
         columns: Vec<ColRef>,
         function: Option<String>,
+        /// Every function the expression calls (lowercase names), to judge whether an index on
+        /// it can be created (index expressions must be IMMUTABLE).
+        functions: Vec<String>,
+        /// Only columns, constants, function calls and operators: no parameter, subquery, cast,
+        /// row constructor or other construct that an index expression cannot hold or that
+        /// pgproof cannot judge.
+        indexable: bool,
     },
 }
 
@@ -684,6 +691,12 @@ impl Lowering<'_> {
     }
 
     fn conjunct(&mut self, b: usize, node: &Node) {
+        if let Some(parts) = expand_row_comparison(node) {
+            for part in &parts {
+                self.conjunct(b, part);
+            }
+            return;
+        }
         let span = node_span(node).map_or(Span::default(), |(loc, len)| self.at(loc, len));
         let text = unqualified_text(node);
         match node.node.as_ref() {
@@ -819,6 +832,10 @@ impl Lowering<'_> {
         if let Some(c) = self.col_ref(node) {
             return Some(Target::Column(c));
         }
+        // A row constructor is several columns, never one key (`((a, b))` is a record).
+        if matches!(node.node.as_ref(), Some(NodeEnum::RowExpr(_))) {
+            return None;
+        }
         let mut columns = vec![];
         self.collect_cols(node, &mut columns);
         if columns.is_empty() {
@@ -833,10 +850,14 @@ impl Lowering<'_> {
                 .map(str::to_ascii_lowercase),
             _ => None,
         };
+        let mut functions = vec![];
+        let indexable = index_expression_parts(node, &mut functions);
         Some(Target::Expr {
             text: unqualified_text(node),
             columns,
             function,
+            functions,
+            indexable,
         })
     }
 
@@ -932,6 +953,136 @@ impl Lowering<'_> {
                 }
             }
         }
+    }
+}
+
+/// A comparison of row constructors, `(a, b) = ($1, $2)`, `(a, b) IN ((1, 2), (3, 4))`,
+/// `(a, b) IN (SELECT ...)` or `(a, b) > ($1, $2)`, as the per-column conditions an index can
+/// use: equalities (or `IN`) for every column of `=` and `IN`, and a range on the first column of
+/// an ordering comparison (the row order is led by it). None when `node` is no row comparison.
+fn expand_row_comparison(node: &Node) -> Option<Vec<Node>> {
+    use protobuf::AExprKind as K;
+    let row_args = |n: Option<&Node>| -> Option<Vec<Node>> {
+        match n?.node.as_ref()? {
+            NodeEnum::RowExpr(r) => Some(r.args.clone()),
+            _ => None,
+        }
+    };
+    let op = |kind: K, name: &str, l: Node, r: Option<Node>, location: i32| Node {
+        node: Some(NodeEnum::AExpr(Box::new(protobuf::AExpr {
+            kind: kind as i32,
+            name: vec![Node {
+                node: Some(NodeEnum::String(protobuf::String {
+                    sval: name.to_string(),
+                })),
+            }],
+            lexpr: Some(Box::new(l)),
+            rexpr: r.map(Box::new),
+            location,
+            ..Default::default()
+        }))),
+    };
+    match node.node.as_ref()? {
+        NodeEnum::AExpr(e) => {
+            let name = e.name.iter().filter_map(str_of).next_back().unwrap_or("");
+            let left = row_args(e.lexpr.as_deref())?;
+            if e.kind == K::AexprOp as i32 && name == "=" {
+                let right = row_args(e.rexpr.as_deref())?;
+                if left.len() != right.len() {
+                    return None;
+                }
+                let parts = left
+                    .into_iter()
+                    .zip(right)
+                    .map(|(l, r)| op(K::AexprOp, "=", l, Some(r), e.location))
+                    .collect();
+                return Some(parts);
+            }
+            if e.kind == K::AexprOp as i32 && matches!(name, "<" | "<=" | ">" | ">=") {
+                let right = row_args(e.rexpr.as_deref())?;
+                let (l, r) = (left.into_iter().next()?, right.into_iter().next()?);
+                return Some(vec![op(K::AexprOp, name, l, Some(r), e.location)]);
+            }
+            if e.kind == K::AexprIn as i32 && name == "=" {
+                // Each column is IN the list of its own position's values.
+                let Some(NodeEnum::List(list)) = e.rexpr.as_deref().and_then(|r| r.node.as_ref())
+                else {
+                    return None;
+                };
+                let rows: Vec<Vec<Node>> = list
+                    .items
+                    .iter()
+                    .map(|i| row_args(Some(i)))
+                    .collect::<Option<_>>()?;
+                if rows.iter().any(|r| r.len() != left.len()) {
+                    return None;
+                }
+                let parts = left
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        let values = rows.iter().map(|r| r[i].clone()).collect();
+                        let list = Node {
+                            node: Some(NodeEnum::List(protobuf::List { items: values })),
+                        };
+                        op(K::AexprIn, "=", l, Some(list), e.location)
+                    })
+                    .collect();
+                return Some(parts);
+            }
+            None
+        }
+        NodeEnum::SubLink(s) if s.sub_link_type == protobuf::SubLinkType::AnySublink as i32 => {
+            // `(a, b) IN (SELECT x, y ...)`: each column is looked up by the subquery's values.
+            let left = row_args(s.testexpr.as_deref())?;
+            let parts = left
+                .into_iter()
+                .map(|l| Node {
+                    node: Some(NodeEnum::SubLink(Box::new(protobuf::SubLink {
+                        sub_link_type: s.sub_link_type,
+                        sub_link_id: s.sub_link_id,
+                        testexpr: Some(Box::new(l)),
+                        oper_name: s.oper_name.clone(),
+                        subselect: s.subselect.clone(),
+                        location: s.location,
+                        ..Default::default()
+                    }))),
+                })
+                .collect();
+            Some(parts)
+        }
+        _ => None,
+    }
+}
+
+/// Whether an expression can be an index key as written (columns, constants, function calls and
+/// operators only), collecting the functions it calls.
+fn index_expression_parts(node: &Node, functions: &mut Vec<String>) -> bool {
+    let Some(inner) = node.node.as_ref() else {
+        return false;
+    };
+    match inner {
+        NodeEnum::ColumnRef(c) => !is_star(c),
+        NodeEnum::AConst(_) => true,
+        NodeEnum::FuncCall(f) => {
+            if f.agg_star || f.over.is_some() || f.agg_filter.is_some() || !f.agg_order.is_empty() {
+                return false;
+            }
+            if let Some(name) = f.funcname.iter().rev().find_map(str_of) {
+                functions.push(name.to_ascii_lowercase());
+            }
+            f.args.iter().all(|a| index_expression_parts(a, functions))
+        }
+        NodeEnum::AExpr(e) if e.kind == protobuf::AExprKind::AexprOp as i32 => {
+            let name = e.name.iter().filter_map(str_of).next_back().unwrap_or("");
+            functions.push(format!("operator {name}"));
+            [e.lexpr.as_deref(), e.rexpr.as_deref()]
+                .into_iter()
+                .flatten()
+                .all(|n| index_expression_parts(n, functions))
+        }
+        NodeEnum::CoalesceExpr(e) => e.args.iter().all(|a| index_expression_parts(a, functions)),
+        _ => false,
     }
 }
 

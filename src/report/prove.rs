@@ -298,8 +298,9 @@ fn write_human(proof: &Proof, out: &mut dyn Write) -> std::io::Result<()> {
         for i in &q.indexes {
             let costs = match (i.cost_before, i.cost_after) {
                 (Some(b), Some(a)) if a > 0.0 => {
-                    format!(", estimated cost {b:.1} -> {a:.1} ({:.1}x)", b / a)
+                    format!(", estimated cost {b:.2} -> {a:.2} ({:.2}x)", b / a)
                 }
+                (Some(b), _) => format!(", estimated cost {b:.2} before"),
                 _ => String::new(),
             };
             writeln!(out, "    {}: {}{costs}", i.rule, i.verdict)?;
@@ -520,7 +521,7 @@ fn write_markdown(proof: &Proof, out: &mut dyn Write) -> io::Result<()> {
                 }
                 for i in &q.indexes {
                     let cost = match (i.cost_before, i.cost_after) {
-                        (Some(b), Some(a)) if a > 0.0 => format!(", cost {b:.1} → {a:.1}"),
+                        (Some(b), Some(a)) if a > 0.0 => format!(", cost {b:.2} → {a:.2}"),
                         _ => String::new(),
                     };
                     result.push(format!(
@@ -690,7 +691,15 @@ fn sarif(proof: &Proof) -> Value {
                 "warning",
                 &q.file,
                 q.line,
-                format!("the suggested index is {}: {}", i.verdict, i.sql),
+                format!(
+                    "the suggested index is {}{}: {}",
+                    i.verdict,
+                    match (i.cost_before, i.cost_after) {
+                        (Some(b), Some(a)) => format!(" (estimated cost {b:.2} -> {a:.2})"),
+                        _ => String::new(),
+                    },
+                    i.sql
+                ),
             );
         }
     }

@@ -44,6 +44,7 @@ impl Rule for FunctionOnIndexedColumn {
                         text,
                         columns,
                         function: Some(function),
+                        ..
                     } = &p.target
                     else {
                         continue;
@@ -54,7 +55,7 @@ impl Rule for FunctionOnIndexedColumn {
                     let Some((_, table)) = query.own_relation(cx.catalog, b, column) else {
                         continue;
                     };
-                    if queries::is_small(table) {
+                    if cx.is_small(table) {
                         continue;
                     }
                     let usable = |target: &Target| {

@@ -40,7 +40,7 @@ impl Rule for LeadingWildcardLike {
                     let Some((_, table)) = query.own_relation(cx.catalog, b, c) else {
                         continue;
                     };
-                    if queries::is_small(table) {
+                    if cx.is_small(table) {
                         continue;
                     }
                     let trigram = cx.catalog.indexes_on(&table.name).any(|i| {

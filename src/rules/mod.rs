@@ -293,6 +293,20 @@ pub struct QueriesContext<'a> {
     pub pg_version: u32,
     /// The previous release's queries (`--since`), when given.
     pub old: Option<&'a crate::queries::OldQueries>,
+    /// Tables configured as small by design (`small_tables`).
+    pub small_tables: &'a [String],
+}
+
+impl QueriesContext<'_> {
+    /// Whether index advice should skip `table`: configured as small (`small_tables`, by name or
+    /// `schema.name`), or live statistics say it has too few rows for an index to matter.
+    pub fn is_small(&self, table: &crate::catalog::Table) -> bool {
+        crate::queries::is_small(table)
+            || self.small_tables.iter().any(|t| match t.split_once('.') {
+                Some((schema, name)) => table.name.name == name && table.name.schema == schema,
+                None => table.name.name == *t,
+            })
+    }
 }
 
 /// A query finding: a diagnostic whose span lies in query file `file`.

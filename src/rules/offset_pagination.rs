@@ -31,7 +31,7 @@ impl Rule for OffsetPagination {
                 .iter()
                 .filter_map(|r| r.table.as_ref().and_then(|t| cx.catalog.table(t)))
                 .collect();
-            if !tables.is_empty() && tables.iter().all(|t| queries::is_small(t)) {
+            if !tables.is_empty() && tables.iter().all(|t| cx.is_small(t)) {
                 continue;
             }
             out.push(QueryDiagnostic {

@@ -62,6 +62,24 @@ impl Rule for UnindexedQuery {
                 .unwrap_or(i)
         };
         let targets: Vec<usize> = (0..suggestions.len()).map(target_of).collect();
+        // One name per distinct index: two different indexes (other keys, or another predicate)
+        // never share a name, so every suggestion can be applied next to the others.
+        let mut index_names: std::collections::HashMap<usize, String> = Default::default();
+        for &t in &targets {
+            if index_names.contains_key(&t) {
+                continue;
+            }
+            let s = &suggestions[t];
+            let base = format!("{}_{}_idx", s.table.name, s.names.join("_"));
+            let mut name = queries::free_index_name(cx.catalog, &s.table, &base);
+            let short: String = base.chars().take(52).collect();
+            let mut n = 1;
+            while index_names.values().any(|v| *v == name) {
+                name = queries::free_index_name(cx.catalog, &s.table, &format!("{short}{n}"));
+                n += 1;
+            }
+            index_names.insert(t, name);
+        }
         for (i, s) in suggestions.iter().enumerate() {
             let index = &suggestions[targets[i]];
             let served: Vec<usize> = (0..suggestions.len())
@@ -69,7 +87,7 @@ impl Rule for UnindexedQuery {
                 .map(|j| suggestions[j].query)
                 .collect();
             let query = &cx.queries[s.query];
-            let sql = create_index_sql(cx, index);
+            let sql = create_index_sql(index, &index_names[&targets[i]]);
             let mut d = Diagnostic::new(
                 META.id,
                 s.span,
@@ -104,6 +122,10 @@ impl Rule for UnindexedQuery {
 }
 
 /// The predicates of `block` on relation `alias`, and how the block joins it.
+///
+/// The equalities on one relation (with constants, with another relation of the block, or with a
+/// relation of an enclosing block in a correlated subquery) are one multi-column lookup: an index
+/// whose leading key is any of those columns serves it.
 fn access_paths(
     cx: &QueriesContext<'_>,
     qi: usize,
@@ -129,6 +151,33 @@ fn access_paths(
             None => by_rel.push((alias, table, vec![pred])),
         }
     }
+    // Join equalities: (this alias, this column, the other side's alias, whether the other side
+    // is a relation of an enclosing block: a correlated subquery looks rows up once per outer
+    // row).
+    let mut join_cols: Vec<(String, &Table, ColRef, String, bool, Span)> = vec![];
+    for join in &blk.joins {
+        for (this, other) in [(&join.left, &join.right), (&join.right, &join.left)] {
+            let Some((alias, table)) = owner(this) else {
+                continue;
+            };
+            match owner(other) {
+                Some((other_alias, _)) if other_alias != alias => {
+                    join_cols.push((alias, table, this.clone(), other_alias, false, join.span));
+                }
+                Some(_) => {}
+                None => {
+                    let outer = other.qualifier.as_deref().is_some_and(|q| {
+                        !blk.relations.iter().any(|r| r.alias == q)
+                            && query.shape.relation(block, q).is_some()
+                    });
+                    if outer {
+                        let q = other.qualifier.clone().unwrap_or_default();
+                        join_cols.push((alias, table, this.clone(), q, true, join.span));
+                    }
+                }
+            }
+        }
+    }
     let restricted = |alias: &str| {
         by_rel.iter().any(|(a, _, preds)| {
             a == alias && preds.iter().any(|p| matches!(p.op, Op::Eq | Op::In))
@@ -139,8 +188,23 @@ fn access_paths(
             .indexes_on(&table.name)
             .any(|i| index_applies(i, blk.conditions()) && index_serves(i, target, op))
     };
-    for (_, table, preds) in &by_rel {
-        if queries::is_small(table) {
+    // A lookup by equality on all of `columns` at once: any index led by one of them serves it
+    // (a composite primary key on `(tenant_id, id)` serves `tenant_id = $1 AND id = $2`).
+    let lookup_served = |table: &Table, columns: &[ColRef]| {
+        columns
+            .iter()
+            .any(|c| is_served(table, &Target::Column(c.clone()), Op::Eq))
+    };
+    let correlated_of = |alias: &str| -> Vec<ColRef> {
+        join_cols
+            .iter()
+            .filter(|(a, _, _, _, outer, _)| *outer && a == alias)
+            .map(|(_, _, c, _, _, _)| c.clone())
+            .collect()
+    };
+    let mut looked_up: Vec<String> = vec![];
+    for (alias, table, preds) in &by_rel {
+        if cx.is_small(table) {
             continue;
         }
         let sargable: Vec<&&Pred> = preds
@@ -152,48 +216,113 @@ fn access_paths(
             matches!(&p.target, Target::Expr { columns, function: Some(_), .. }
                 if columns.len() == 1 && is_served(table, &Target::Column(columns[0].clone()), Op::Eq))
         };
-        if sargable.is_empty()
-            || sargable
-                .iter()
-                .any(|p| is_served(table, &p.target, p.op) || hidden_index(p))
+        let correlated = correlated_of(alias);
+        let equal_columns: Vec<ColRef> = sargable
+            .iter()
+            .filter(|p| matches!(p.op, Op::Eq | Op::In))
+            .filter_map(|p| match &p.target {
+                Target::Column(c) => Some(c.clone()),
+                Target::Expr { .. } => None,
+            })
+            .chain(correlated.iter().cloned())
+            .collect();
+        if sargable.is_empty() {
+            continue;
+        }
+        looked_up.push(alias.clone());
+        if sargable
+            .iter()
+            .any(|p| is_served(table, &p.target, p.op) || hidden_index(p))
+            || lookup_served(table, &equal_columns)
         {
             continue;
         }
-        out.push(suggest(
+        out.extend(suggest(
+            cx,
             qi,
             table,
             preds,
             &sargable,
+            &correlated,
             blk.order_by.as_slice(),
             blk.limit.is_some(),
         ));
     }
-    // Joins: the side whose partner is restricted to few rows is looked up once per partner row.
-    for join in &blk.joins {
-        for (this, other) in [(&join.left, &join.right), (&join.right, &join.left)] {
-            let (Some((alias, table)), Some((other_alias, _))) = (owner(this), owner(other)) else {
-                continue;
-            };
-            if !restricted(&other_alias) || restricted(&alias) || queries::is_small(table) {
-                continue;
-            }
-            let target = Target::Column(this.clone());
-            if is_served(table, &target, Op::Eq) {
-                continue;
-            }
-            out.push(Suggestion {
-                query: qi,
-                table: table.name.clone(),
-                keys: vec![quote_ident(&this.name)],
-                names: vec![this.name.clone()],
-                predicate: None,
-                span: join.span,
-                what: format!(
-                    "joins `{}` on `{}` for each row it picks from `{}`",
-                    table.name, this.name, other_alias
-                ),
-            });
+    // Joins: the side whose partner is restricted to few rows (or is the outer row of a
+    // correlated subquery) is looked up once per partner row, by all its equalities with that
+    // partner at once.
+    // Every relation of the enclosing blocks is fixed for one run of a correlated subquery: its
+    // equalities with any of them are one lookup.
+    let partner = |other: &str, outer: bool| {
+        if outer {
+            String::new()
+        } else {
+            other.to_string()
         }
+    };
+    let mut pairs: Vec<(String, String)> = vec![];
+    for (alias, _, _, other, outer, _) in &join_cols {
+        let pair = (alias.clone(), partner(other, *outer));
+        if !pairs.contains(&pair) {
+            pairs.push(pair);
+        }
+    }
+    for (alias, other) in pairs {
+        let group: Vec<_> = join_cols
+            .iter()
+            .filter(|(a, _, _, o, outer, _)| *a == alias && partner(o, *outer) == other)
+            .collect();
+        let other = &group[0].3;
+        let (_, table, _, _, outer, span) = group[0];
+        if looked_up.contains(&alias) || restricted(&alias) || cx.is_small(table) {
+            continue;
+        }
+        // A partner that is not restricted to few rows is read whole, and the planner then
+        // hashes this side instead of looking it up (a hash join, or an anti-join for
+        // `NOT EXISTS`): no index needed.
+        let partner_restricted = if *outer {
+            outer_restricted(cx, query, block, other)
+        } else {
+            restricted(other)
+        };
+        if !partner_restricted {
+            continue;
+        }
+        let mut columns: Vec<ColRef> = vec![];
+        for (_, _, c, _, _, _) in &group {
+            if !columns.iter().any(|x| x.name == c.name) {
+                columns.push(c.clone());
+            }
+        }
+        if lookup_served(table, &columns) {
+            continue;
+        }
+        let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+        let described = names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let what = if *outer {
+            format!(
+                "looks up `{}` by {described} for each row of the enclosing query's `{other}`",
+                table.name
+            )
+        } else {
+            format!(
+                "joins `{}` on {described} for each row it picks from `{other}`",
+                table.name
+            )
+        };
+        out.push(Suggestion {
+            query: qi,
+            table: table.name.clone(),
+            keys: names.iter().map(|n| quote_ident(n)).collect(),
+            names,
+            predicate: None,
+            span: *span,
+            what,
+        });
     }
     // ORDER BY ... LIMIT over one table with no filter: an index in that order returns the first
     // rows without sorting the table.
@@ -206,7 +335,7 @@ fn access_paths(
         if owners.len() == blk.order_by.len() && owners.iter().all(|(a, _)| *a == owners[0].0) {
             let table = owners[0].1;
             let first = Target::Column(blk.order_by[0].clone());
-            if !queries::is_small(table) && !is_served(table, &first, Op::Range) {
+            if !cx.is_small(table) && !is_served(table, &first, Op::Range) {
                 out.push(Suggestion {
                     query: qi,
                     table: table.name.clone(),
@@ -229,19 +358,109 @@ fn access_paths(
     }
 }
 
+/// Whether relation `alias` of a block enclosing `block` is filtered by an equality or `IN` on
+/// one of its own columns, so a correlated subquery runs for few of its rows.
+fn outer_restricted(cx: &QueriesContext<'_>, query: &Query, block: usize, alias: &str) -> bool {
+    let mut b = query.shape.blocks[block].parent;
+    while let Some(i) = b {
+        let blk = &query.shape.blocks[i];
+        if blk.relations.iter().any(|r| r.alias == alias) {
+            return blk.preds.iter().any(|p| {
+                matches!(p.op, Op::Eq | Op::In)
+                    && p.target.columns().iter().all(|c| {
+                        query
+                            .own_relation(cx.catalog, i, c)
+                            .is_some_and(|(a, _)| a == alias)
+                    })
+            });
+        }
+        b = blk.parent;
+    }
+    false
+}
+
+/// Built-in functions and operators PostgreSQL marks IMMUTABLE for the argument types queries
+/// use them with: an index expression may call them.
+const IMMUTABLE_BUILTINS: &[&str] = &[
+    "lower",
+    "upper",
+    "btrim",
+    "ltrim",
+    "rtrim",
+    "md5",
+    "length",
+    "char_length",
+    "octet_length",
+    "substr",
+    "left",
+    "right",
+    "reverse",
+    "replace",
+    "split_part",
+    "initcap",
+    "abs",
+    "jsonb_extract_path",
+    "jsonb_extract_path_text",
+    "json_extract_path_text",
+    "operator ->>",
+    "operator ->",
+    "operator #>>",
+    "operator #>",
+];
+
+/// Whether an expression target can be an index key: only columns, constants, and functions and
+/// operators known to be IMMUTABLE (built-ins above, or functions the schema declares so).
+fn indexable_expression(cx: &QueriesContext<'_>, target: &Target) -> bool {
+    match target {
+        Target::Column(_) => true,
+        Target::Expr {
+            functions,
+            indexable,
+            ..
+        } => {
+            *indexable
+                && functions.iter().all(|f| {
+                    IMMUTABLE_BUILTINS.contains(&f.as_str())
+                        || (!f.starts_with("operator ")
+                            && cx.catalog.functions.keys().any(|k| k.name == *f)
+                            && cx.catalog.function_volatility(f)
+                                == crate::syntax::Volatility::Immutable)
+                })
+        }
+    }
+}
+
 /// Equality and IN columns first (in the order written), then one range or prefix column, then
 /// the sort columns when the query stops at a LIMIT; `IS NULL` conditions make it partial.
+#[allow(clippy::too_many_arguments)]
 fn suggest(
+    cx: &QueriesContext<'_>,
     qi: usize,
     table: &Table,
     preds: &[&Pred],
     sargable: &[&&Pred],
+    correlated: &[ColRef],
     order_by: &[ColRef],
     limited: bool,
-) -> Suggestion {
-    let mut keys: Vec<String> = vec![];
-    let mut names: Vec<String> = vec![];
-    let mut described: Vec<String> = vec![];
+) -> Option<Suggestion> {
+    // An expression an index cannot hold (a parameter, a STABLE function) is left out of the
+    // keys; when nothing is left, pgproof suggests nothing.
+    let sargable: Vec<&&Pred> = sargable
+        .iter()
+        .copied()
+        .filter(|p| indexable_expression(cx, &p.target))
+        .collect();
+    let first = sargable.first()?;
+    // (key, name for the index name, description) in index order.
+    let mut entries: Vec<(String, String, Option<String>)> = vec![];
+    let add = |entries: &mut Vec<(String, String, Option<String>)>,
+               key: String,
+               name: String,
+               what: Option<String>| {
+        if !entries.iter().any(|(k, _, _)| *k == key) {
+            entries.push((key, name, what));
+        }
+    };
     let key_of = |p: &Pred| -> (String, String) {
         match &p.target {
             Target::Column(c) => {
@@ -258,48 +477,50 @@ fn suggest(
             ),
         }
     };
-    let mut push = |p: &Pred| {
-        let (key, name) = key_of(p);
-        if !keys.contains(&key) {
-            keys.push(key);
-            names.push(name);
-            described.push(describe(p));
-        }
-    };
     for p in sargable.iter().filter(|p| matches!(p.op, Op::Eq | Op::In)) {
-        push(p);
+        let (key, name) = key_of(p);
+        add(&mut entries, key, name, Some(describe(p)));
+    }
+    for c in correlated {
+        let what = format!("`{}` (= the enclosing row's)", c.name);
+        add(
+            &mut entries,
+            quote_ident(&c.name),
+            c.name.clone(),
+            Some(what),
+        );
     }
     let range = sargable
         .iter()
         .find(|p| matches!(p.op, Op::Range | Op::LikePrefix));
     if let Some(p) = range {
-        push(p);
+        let (key, name) = key_of(p);
+        add(&mut entries, key, name, Some(describe(p)));
     } else if limited {
         for c in order_by {
             if table.column(&c.name).is_some() {
-                let key = quote_ident(&c.name);
-                if !keys.contains(&key) {
-                    keys.push(key);
-                    names.push(c.name.clone());
-                }
+                add(&mut entries, quote_ident(&c.name), c.name.clone(), None);
             }
         }
     }
+    let keys: Vec<String> = entries.iter().map(|e| e.0.clone()).collect();
+    let names: Vec<String> = entries.iter().map(|e| e.1.clone()).collect();
+    let described: Vec<String> = entries.iter().filter_map(|e| e.2.clone()).collect();
     let predicate = preds
         .iter()
         .filter(|p| p.op == Op::IsNull)
         .map(|p| p.text.clone())
         .collect::<Vec<_>>();
     let predicate = (!predicate.is_empty()).then(|| predicate.join(" AND "));
-    Suggestion {
+    Some(Suggestion {
         query: qi,
         table: table.name.clone(),
         keys,
         names,
         predicate,
-        span: sargable[0].span,
+        span: first.span,
         what: format!("filters `{}` by {}", table.name, described.join(" and ")),
-    }
+    })
 }
 
 fn describe(p: &Pred) -> String {
@@ -317,12 +538,7 @@ fn describe(p: &Pred) -> String {
     format!("{target} ({op})")
 }
 
-fn create_index_sql(cx: &QueriesContext<'_>, s: &Suggestion) -> String {
-    let name = queries::free_index_name(
-        cx.catalog,
-        &s.table,
-        &format!("{}_{}_idx", s.table.name, s.names.join("_")),
-    );
+fn create_index_sql(s: &Suggestion, name: &str) -> String {
     let predicate = s
         .predicate
         .as_ref()
@@ -330,7 +546,7 @@ fn create_index_sql(cx: &QueriesContext<'_>, s: &Suggestion) -> String {
         .unwrap_or_default();
     format!(
         "CREATE INDEX CONCURRENTLY {} ON {} ({}){predicate};",
-        quote_ident(&name),
+        quote_ident(name),
         s.table,
         s.keys.join(", ")
     )

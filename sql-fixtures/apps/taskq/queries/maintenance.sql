@@ -1,0 +1,4 @@
+-- Utility statements in a query file: not queries to prepare.
+ANALYZE tasks;
+
+VACUUM (ANALYZE) task_events;
