@@ -2297,7 +2297,7 @@ fn select_joins(select: &protobuf::SelectStmt, out: &mut Vec<JoinPair>) {
                 if e.kind == protobuf::AExprKind::AexprOp as i32
                     && e.name.iter().filter_map(str_of).eq(["="]) =>
             {
-                let side = |n: Option<&Node>| -> Option<(QualName, String)> {
+                let side = |n: Option<&Node>| -> Option<(String, (QualName, String))> {
                     let Some(NodeEnum::ColumnRef(c)) = n?.node.as_ref() else {
                         return None;
                     };
@@ -2305,10 +2305,14 @@ fn select_joins(select: &protobuf::SelectStmt, out: &mut Vec<JoinPair>) {
                     let [alias, column] = parts.as_slice() else {
                         return None;
                     };
-                    Some((aliases.get(*alias)?.clone(), column.to_string()))
+                    Some((alias.to_string(), (aliases.get(*alias)?.clone(), column.to_string())))
                 };
-                if let (Some(a), Some(b)) = (side(e.lexpr.as_deref()), side(e.rexpr.as_deref())) {
-                    if a.0 != b.0 {
+                // Two aliases of one table are a self-join (`c.parent_id = p.id`); one alias
+                // compared with itself is a filter, not a join.
+                if let (Some((alias_a, a)), Some((alias_b, b))) =
+                    (side(e.lexpr.as_deref()), side(e.rexpr.as_deref()))
+                {
+                    if alias_a != alias_b && a != b {
                         let (left, right) = if a <= b { (a, b) } else { (b, a) };
                         out.push(JoinPair { left, right });
                     }
