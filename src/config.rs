@@ -67,6 +67,7 @@ struct ConfigFile {
     rules: Option<BTreeMap<String, Level>>,
     ignore: Option<Vec<IgnoreEntry>>,
     tenant_columns: Option<Vec<String>>,
+    unused_index_min_days: Option<f64>,
     /// Application query files or directories, relative to the config file.
     queries: Option<Vec<PathBuf>>,
 }
@@ -123,6 +124,11 @@ pub struct Settings {
     pub queries: Vec<PathBuf>,
     /// Joins read from those queries, as evidence for schema rules (filled by the command).
     pub query_joins: Option<std::sync::Arc<Vec<(crate::syntax::JoinPair, String)>>>,
+    /// Columns those queries compare with string literals (`status = 'paid'`), with the query's
+    /// label: evidence that the column holds a closed set (filled by the command).
+    pub query_literals: Option<std::sync::Arc<Vec<((crate::syntax::QualName, String), String)>>>,
+    /// `unused-index` speaks only when the usage counters have counted at least this many days.
+    pub unused_index_min_days: f64,
 }
 
 impl Default for Settings {
@@ -141,6 +147,8 @@ impl Default for Settings {
             tenant_columns: None,
             queries: vec![],
             query_joins: None,
+            query_literals: None,
+            unused_index_min_days: 7.0,
         }
     }
 }
@@ -219,6 +227,15 @@ pub fn load(path: Option<&Path>) -> Result<Settings> {
         settings.levels.insert(rule, level);
     }
     settings.tenant_columns = file.tenant_columns;
+    if let Some(days) = file.unused_index_min_days {
+        if !(days >= 0.0 && days.is_finite()) {
+            bail!(
+                "invalid config `{}`: key `unused_index_min_days` must be a number of days, 0 or more (got {days})",
+                path.display()
+            );
+        }
+        settings.unused_index_min_days = days;
+    }
     settings.queries = file
         .queries
         .unwrap_or_default()

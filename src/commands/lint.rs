@@ -271,6 +271,10 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
             let mut s = settings.clone();
             let joins = crate::queries::join_evidence(queries, &sources.files);
             s.query_joins = Some(std::sync::Arc::new(joins));
+            s.query_literals = Some(std::sync::Arc::new(crate::queries::literal_evidence(
+                queries,
+                &sources.files,
+            )));
             owned_settings = s;
             &owned_settings
         }
