@@ -37,7 +37,7 @@ part() { # schema, files...
   files+=("$work/search_path_$schema.sql")
   for f in "$@"; do [ -f "$mb/$f" ] && files+=("$mb/$f"); done
 }
-part musicbrainz Extensions.sql CreateCollations.sql CreateTypes.sql CreateTables.sql CreatePrimaryKeys.sql CreateFunctions.sql CreateViews.sql
+part musicbrainz Extensions.sql CreateCollations.sql CreateSearchConfiguration.sql CreateTypes.sql CreateTables.sql CreatePrimaryKeys.sql CreateFunctions.sql CreateViews.sql
 part cover_art_archive caa/CreateTables.sql caa/CreatePrimaryKeys.sql caa/CreateFunctions.sql caa/CreateViews.sql
 part event_art_archive eaa/CreateTables.sql eaa/CreatePrimaryKeys.sql eaa/CreateFunctions.sql eaa/CreateViews.sql
 

@@ -36,6 +36,20 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
         StmtKind::Rename(r) => rename(catalog, r, &mut notes),
         StmtKind::CreateView(v) => {
             let output_columns = expand_stars(catalog, &v.reads, &v.output_columns);
+            // `t.*` depends on every column `t` has now (PostgreSQL expands it at creation).
+            let column_refs: Vec<(QualName, String)> = v
+                .column_refs
+                .iter()
+                .flat_map(|(table, column)| match (column.as_str(), catalog.table(table)) {
+                    ("*", Some(t)) => t
+                        .columns
+                        .iter()
+                        .map(|c| (table.clone(), c.name.clone()))
+                        .collect(),
+                    ("*", None) => vec![],
+                    _ => vec![(table.clone(), column.clone())],
+                })
+                .collect();
             if v.is_table {
                 let mut table = Table::new(v.name.clone());
                 table.columns = output_columns
@@ -51,7 +65,7 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
                         materialized: v.materialized,
                         reads: v.reads.clone(),
                         columns_read: v.columns_read.clone(),
-                        column_refs: v.column_refs.clone(),
+                        column_refs,
                         loose_columns: v.loose_columns.clone(),
                         functions: v.functions.clone(),
                         output_columns,
@@ -1553,6 +1567,22 @@ mod tests {
         assert!(!catalog
             .indexes
             .contains_key(&QualName::public("events_2024_pkey")));
+    }
+
+    /// `t.*` in a view depends on the columns `t` has when the view is created, not later ones.
+    #[test]
+    fn a_view_star_depends_on_the_columns_of_its_time() {
+        let catalog = replay(
+            "CREATE TABLE art (id int, note text);
+             CREATE VIEW listing AS SELECT art.* FROM art;
+             ALTER TABLE art ADD COLUMN later int;",
+        );
+        let refs: Vec<&str> = catalog.views[&QualName::public("listing")]
+            .column_refs
+            .iter()
+            .map(|(_, c)| c.as_str())
+            .collect();
+        assert_eq!(refs, ["id", "note"]);
     }
 
     /// A renamed or moved function keeps its body: the body map follows the function's name.
