@@ -98,6 +98,9 @@ impl ObjectIgnore {
     }
 }
 
+/// A column that a query compares with a string literal, and the query's label.
+pub type LiteralComparison = ((crate::syntax::QualName, String), String);
+
 /// Everything a command needs to know, resolved once.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -126,7 +129,7 @@ pub struct Settings {
     pub query_joins: Option<std::sync::Arc<Vec<(crate::syntax::JoinPair, String)>>>,
     /// Columns those queries compare with string literals (`status = 'paid'`), with the query's
     /// label: evidence that the column holds a closed set (filled by the command).
-    pub query_literals: Option<std::sync::Arc<Vec<((crate::syntax::QualName, String), String)>>>,
+    pub query_literals: Option<std::sync::Arc<Vec<LiteralComparison>>>,
     /// `unused-index` speaks only when the usage counters have counted at least this many days.
     pub unused_index_min_days: f64,
 }

@@ -2336,7 +2336,10 @@ fn select_joins(select: &protobuf::SelectStmt, out: &mut Vec<JoinPair>) {
                     let [alias, column] = parts.as_slice() else {
                         return None;
                     };
-                    Some((alias.to_string(), (aliases.get(*alias)?.clone(), column.to_string())))
+                    Some((
+                        alias.to_string(),
+                        (aliases.get(*alias)?.clone(), column.to_string()),
+                    ))
                 };
                 // Two aliases of one table are a self-join (`c.parent_id = p.id`); one alias
                 // compared with itself is a filter, not a join.

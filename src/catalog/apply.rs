@@ -40,15 +40,17 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
             let column_refs: Vec<(QualName, String)> = v
                 .column_refs
                 .iter()
-                .flat_map(|(table, column)| match (column.as_str(), catalog.table(table)) {
-                    ("*", Some(t)) => t
-                        .columns
-                        .iter()
-                        .map(|c| (table.clone(), c.name.clone()))
-                        .collect(),
-                    ("*", None) => vec![],
-                    _ => vec![(table.clone(), column.clone())],
-                })
+                .flat_map(
+                    |(table, column)| match (column.as_str(), catalog.table(table)) {
+                        ("*", Some(t)) => t
+                            .columns
+                            .iter()
+                            .map(|c| (table.clone(), c.name.clone()))
+                            .collect(),
+                        ("*", None) => vec![],
+                        _ => vec![(table.clone(), column.clone())],
+                    },
+                )
                 .collect();
             if v.is_table {
                 let mut table = Table::new(v.name.clone());
@@ -561,12 +563,18 @@ fn clone_from_parent(
         // A constraint of that name, or an equivalent key (a partition built standalone with its
         // own primary key, then attached), is attached rather than added again.
         let exists = catalog.table(partition).is_some_and(|t| {
-            constraint.name.as_ref().is_some_and(|n| t.constraint(n).is_some())
+            constraint
+                .name
+                .as_ref()
+                .is_some_and(|n| t.constraint(n).is_some())
                 || t.constraints.iter().any(|c| {
                     c.kind == constraint.kind
                         || matches!(
                             (&c.kind, &constraint.kind),
-                            (ConstraintKind::PrimaryKey { .. }, ConstraintKind::PrimaryKey { .. })
+                            (
+                                ConstraintKind::PrimaryKey { .. },
+                                ConstraintKind::PrimaryKey { .. }
+                            )
                         )
                 })
         });
@@ -1550,11 +1558,19 @@ mod tests {
         };
         assert_eq!(
             summary(&catalog, "events_2024"),
-            ["events_2024_pkey", "events_account_fkey", "index events_2024_at_idx"]
+            [
+                "events_2024_pkey",
+                "events_account_fkey",
+                "index events_2024_at_idx"
+            ]
         );
         assert_eq!(
             summary(&catalog, "events_2025"),
-            ["events_2025_pkey", "events_account_fkey", "index events_2025_at_idx"]
+            [
+                "events_2025_pkey",
+                "events_account_fkey",
+                "index events_2025_at_idx"
+            ]
         );
         apply(
             &mut catalog,
@@ -1562,8 +1578,14 @@ mod tests {
                 .statements[0]
                 .kind,
         );
-        assert_eq!(summary(&catalog, "events_2024"), ["index events_2024_at_idx"]);
-        assert_eq!(summary(&catalog, "events_2025"), ["index events_2025_at_idx"]);
+        assert_eq!(
+            summary(&catalog, "events_2024"),
+            ["index events_2024_at_idx"]
+        );
+        assert_eq!(
+            summary(&catalog, "events_2025"),
+            ["index events_2025_at_idx"]
+        );
         assert!(!catalog
             .indexes
             .contains_key(&QualName::public("events_2024_pkey")));

@@ -19,7 +19,8 @@ static META: RuleMeta = RuleMeta {
 /// `status = ANY (ARRAY[...])`).
 fn lists_values(expr: &crate::syntax::Expr, column: &str) -> bool {
     let text = expr.text.to_ascii_lowercase();
-    expr.columns.iter().any(|c| c == column) && (text.contains(" in (") || text.contains("any (array["))
+    expr.columns.iter().any(|c| c == column)
+        && (text.contains(" in (") || text.contains("any (array["))
 }
 
 /// Whether sampled values look like a small closed set of labels: few distinct values, the common
@@ -34,8 +35,7 @@ fn closed_set(values: &ColumnValues, rows: Option<f64>) -> Option<String> {
     let label = |v: &str| {
         !v.is_empty()
             && v.chars().count() <= 40
-            && v
-                .chars()
+            && v.chars()
                 .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | ' '))
     };
     if !(1.0..=20.0).contains(&distinct)
@@ -54,7 +54,11 @@ fn closed_set(values: &ColumnValues, rows: Option<f64>) -> Option<String> {
         "its statistics show {} distinct value(s) ({}{})",
         distinct.round(),
         shown.join(", "),
-        if values.common_values.len() > 6 { ", ..." } else { "" }
+        if values.common_values.len() > 6 {
+            ", ..."
+        } else {
+            ""
+        }
     ))
 }
 
@@ -93,13 +97,12 @@ impl Rule for EnumLikeColumnWithoutCheck {
                 match &cx.catalog.statistics {
                     Some(statistics) => {
                         let key = (table.name.clone(), column.name.clone());
-                        match statistics.column_values.get(&key) {
-                            Some(values) => match closed_set(values, table.row_estimate) {
+                        if let Some(values) = statistics.column_values.get(&key) {
+                            match closed_set(values, table.row_estimate) {
                                 Some(seen) => evidence.push(seen),
                                 // The server has seen the values, and they are no closed set.
                                 None => continue,
-                            },
-                            None => {}
+                            }
                         }
                     }
                     None => {

@@ -49,7 +49,8 @@ fn role_name(column: &str, table: &QualName) -> Option<String> {
     // `<role>_<entity>` where `<entity>` names the table (singular or plural).
     stem.match_indices('_').find_map(|(at, _)| {
         let (role, entity) = (&stem[..at], &stem[at + 1..]);
-        (!role.is_empty() && candidates(entity).contains(&table.name)).then(|| role.replace('_', " "))
+        (!role.is_empty() && candidates(entity).contains(&table.name))
+            .then(|| role.replace('_', " "))
     })
 }
 
@@ -250,7 +251,9 @@ impl Rule for MissingForeignKey {
                 }
                 _ => "medium",
             };
-            out.push(report(source, &column, &target, &key, confidence, &evidence));
+            out.push(report(
+                source, &column, &target, &key, confidence, &evidence,
+            ));
         }
     }
 }

@@ -460,7 +460,10 @@ pub const ENUM_LIKE_NAMES: &[&str] = &[
 pub fn tenant_columns(settings: &crate::config::Settings) -> Vec<String> {
     match &settings.tenant_columns {
         Some(columns) => columns.clone(),
-        None => DEFAULT_TENANT_COLUMNS.iter().map(|c| c.to_string()).collect(),
+        None => DEFAULT_TENANT_COLUMNS
+            .iter()
+            .map(|c| c.to_string())
+            .collect(),
     }
 }
 

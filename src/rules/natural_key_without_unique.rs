@@ -168,9 +168,12 @@ mod tests {
             ]
         );
         // A configured tenant column scopes the key the same way.
-        let mut settings = crate::config::Settings::default();
-        settings.tenant_columns = Some(vec!["company_id".into()]);
-        let sql = "CREATE TABLE customer_logins (id bigint PRIMARY KEY, company_id bigint, login text);";
+        let settings = crate::config::Settings {
+            tenant_columns: Some(vec!["company_id".into()]),
+            ..Default::default()
+        };
+        let sql =
+            "CREATE TABLE customer_logins (id bigint PRIMARY KEY, company_id bigint, login text);";
         assert_eq!(
             fixes(sql, &settings),
             vec!["CREATE UNIQUE INDEX CONCURRENTLY customer_logins_company_id_login_key ON customer_logins (company_id, login);".to_string()]
