@@ -1606,7 +1606,9 @@ mod tests {
              ALTER TABLE t ATTACH PARTITION t FOR VALUES FROM (1) TO (2);
              ALTER TABLE t DROP CONSTRAINT c;",
         );
-        assert!(catalog.tables[&QualName::public("t")].constraints.is_empty());
+        assert!(catalog.tables[&QualName::public("t")]
+            .constraints
+            .is_empty());
     }
 
     /// `t.*` in a view depends on the columns `t` has when the view is created, not later ones.

@@ -111,12 +111,7 @@ impl Rule for EnumLikeColumnWithoutCheck {
                             .logical_tables()
                             .filter(|other| other.name != table.name)
                             .filter(|other| {
-                                other.column(name).is_some_and(|c| {
-                                    cx.catalog.enums.contains_key(&QualName::new(
-                                        c.type_name.schema.clone().unwrap_or_else(|| "public".into()),
-                                        c.type_name.name.clone(),
-                                    ))
-                                }) || other.constraints.iter().any(|c| {
+other.constraints.iter().any(|c| {
                                     matches!(&c.kind, ConstraintKind::Check { expr } if lists_values(expr, name))
                                 })
                             })

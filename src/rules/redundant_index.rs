@@ -77,7 +77,12 @@ impl Rule for RedundantIndex {
                     && covered_by(a, b)
                     // Of two identical indexes, report one: the one that sorts last, unless the
                     // other backs a constraint.
-                    && (b.keys != a.keys || b.constraint.is_some() || b.name < a.name)
+                    // (An index that holds more INCLUDE columns is not covered by `a`: then
+                    // only `a` is redundant.)
+                    && (b.keys != a.keys
+                        || b.constraint.is_some()
+                        || b.name < a.name
+                        || !covered_by(b, a))
             }) else {
                 continue;
             };

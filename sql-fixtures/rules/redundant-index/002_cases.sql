@@ -28,3 +28,8 @@ CREATE INDEX p_a_idx ON p (a);
 CREATE TABLE p_1 PARTITION OF p FOR VALUES FROM (0) TO (10);
 CREATE TABLE p_2 (id bigint NOT NULL, a int NOT NULL, b int);
 ALTER TABLE p ATTACH PARTITION p_2 FOR VALUES FROM (10) TO (20);
+-- Same keys, and every included column held by the wider one: only the narrower is redundant.
+CREATE TABLE w (c1 int, c2 int, c3 int, c4 int);
+CREATE INDEX w_wide_idx ON w (c1, c2) INCLUDE (c3, c4);
+-- expect
+CREATE INDEX w_a_narrow_idx ON w (c1, c2) INCLUDE (c3);
