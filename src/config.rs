@@ -67,6 +67,7 @@ struct ConfigFile {
     rules: Option<BTreeMap<String, Level>>,
     ignore: Option<Vec<IgnoreEntry>>,
     tenant_columns: Option<Vec<String>>,
+    unused_index_min_days: Option<f64>,
     /// Application query files or directories, relative to the config file.
     queries: Option<Vec<PathBuf>>,
     /// Regular expressions for templating the application fills in before running a query.
@@ -101,6 +102,9 @@ impl ObjectIgnore {
     }
 }
 
+/// A column that a query compares with a string literal, and the query's label.
+pub type LiteralComparison = ((crate::syntax::QualName, String), String);
+
 /// Everything a command needs to know, resolved once.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -133,6 +137,11 @@ pub struct Settings {
     /// Tables that stay small by design (`small_tables`): names, optionally schema-qualified.
     /// Index advice skips them, as it skips tables live statistics show to be small.
     pub small_tables: Vec<String>,
+    /// Columns those queries compare with string literals (`status = 'paid'`), with the query's
+    /// label: evidence that the column holds a closed set (filled by the command).
+    pub query_literals: Option<std::sync::Arc<Vec<LiteralComparison>>>,
+    /// `unused-index` speaks only when the usage counters have counted at least this many days.
+    pub unused_index_min_days: f64,
 }
 
 impl Default for Settings {
@@ -153,6 +162,8 @@ impl Default for Settings {
             query_joins: None,
             query_placeholders: vec![],
             small_tables: vec![],
+            query_literals: None,
+            unused_index_min_days: 7.0,
         }
     }
 }
@@ -241,6 +252,15 @@ pub fn load(path: Option<&Path>) -> Result<Settings> {
             "invalid config `{}`: key `small_tables` has `{bad}`, which is no table name (expected `table` or `schema.table`)",
             path.display()
         );
+    }
+    if let Some(days) = file.unused_index_min_days {
+        if !(days >= 0.0 && days.is_finite()) {
+            bail!(
+                "invalid config `{}`: key `unused_index_min_days` must be a number of days, 0 or more (got {days})",
+                path.display()
+            );
+        }
+        settings.unused_index_min_days = days;
     }
     settings.queries = file
         .queries

@@ -2200,11 +2200,42 @@ pub fn view_column_refs(query: Option<&Node>) -> (Vec<(QualName, String)>, Vec<S
     }
     let mut out = vec![];
     let mut loose: Vec<String> = vec![];
+    // The node walk does not enter an aggregate's `FILTER (WHERE ...)` or `ORDER BY`: walk them too.
+    let mut column_refs: Vec<&protobuf::ColumnRef> = vec![];
+    let mut extra = vec![];
     for (n, _, _, _) in &nodes {
-        let NodeRef::ColumnRef(c) = n else { continue };
+        match n {
+            NodeRef::ColumnRef(c) => column_refs.push(c),
+            NodeRef::FuncCall(f) => {
+                for node in f.agg_filter.iter().map(|b| &**b).chain(f.agg_order.iter()) {
+                    if let Some(inner) = node.node.as_ref() {
+                        extra.extend(inner.nodes());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for (n, _, _, _) in &extra {
+        if let NodeRef::ColumnRef(c) = n {
+            column_refs.push(c);
+        }
+    }
+    for c in column_refs {
         let parts: Vec<&str> = c.fields.iter().filter_map(str_of).collect();
+        let star = matches!(
+            c.fields.last().and_then(|f| f.node.as_ref()),
+            Some(NodeEnum::AStar(_))
+        );
+        if star && parts.len() + 1 == c.fields.len() && !parts.is_empty() {
+            // `t.*`: every column `t` has when the view is created (the catalog expands it).
+            if let Some(Some(table)) = qualifiers.get(&parts.join(".")) {
+                out.push((table.clone(), "*".to_string()));
+            }
+            continue;
+        }
         if parts.len() != c.fields.len() || parts.is_empty() {
-            continue; // `*` or `t.*`
+            continue; // `*`
         }
         let (qualifier, column) = parts.split_at(parts.len() - 1);
         match qualifiers.get(&qualifier.join(".")) {
@@ -2297,7 +2328,7 @@ fn select_joins(select: &protobuf::SelectStmt, out: &mut Vec<JoinPair>) {
                 if e.kind == protobuf::AExprKind::AexprOp as i32
                     && e.name.iter().filter_map(str_of).eq(["="]) =>
             {
-                let side = |n: Option<&Node>| -> Option<(QualName, String)> {
+                let side = |n: Option<&Node>| -> Option<(String, (QualName, String))> {
                     let Some(NodeEnum::ColumnRef(c)) = n?.node.as_ref() else {
                         return None;
                     };
@@ -2305,10 +2336,17 @@ fn select_joins(select: &protobuf::SelectStmt, out: &mut Vec<JoinPair>) {
                     let [alias, column] = parts.as_slice() else {
                         return None;
                     };
-                    Some((aliases.get(*alias)?.clone(), column.to_string()))
+                    Some((
+                        alias.to_string(),
+                        (aliases.get(*alias)?.clone(), column.to_string()),
+                    ))
                 };
-                if let (Some(a), Some(b)) = (side(e.lexpr.as_deref()), side(e.rexpr.as_deref())) {
-                    if a.0 != b.0 {
+                // Two aliases of one table are a self-join (`c.parent_id = p.id`); one alias
+                // compared with itself is a filter, not a join.
+                if let (Some((alias_a, a)), Some((alias_b, b))) =
+                    (side(e.lexpr.as_deref()), side(e.rexpr.as_deref()))
+                {
+                    if alias_a != alias_b && a != b {
                         let (left, right) = if a <= b { (a, b) } else { (b, a) };
                         out.push(JoinPair { left, right });
                     }
@@ -2546,6 +2584,36 @@ mod tests {
         };
         assert!(v.column_refs.is_empty());
         assert_eq!(v.loose_columns, ["a", "b"]);
+    }
+
+    /// Columns used only in an aggregate's `FILTER` or `ORDER BY`, and `t.*`, are references too
+    /// (PostgreSQL records them in `pg_depend`; item 10 of issue 16, measured on MusicBrainz).
+    #[test]
+    fn view_references_in_aggregate_clauses_and_qualified_stars() {
+        let StmtKind::CreateView(v) = lower_sql(
+            "create view v as select m.id, a.*,
+                    array_agg(t.length order by t.position) filter (where t.is_data) as lengths
+             from medium m join track t on t.medium = m.id join art a on a.id = m.id group by m.id, a.id",
+        ) else {
+            panic!()
+        };
+        let refs: Vec<String> = v
+            .column_refs
+            .iter()
+            .map(|(t, c)| format!("{t}.{c}"))
+            .collect();
+        assert_eq!(
+            refs,
+            [
+                "art.*",
+                "art.id",
+                "medium.id",
+                "track.is_data",
+                "track.length",
+                "track.medium",
+                "track.position"
+            ]
+        );
     }
 
     #[test]

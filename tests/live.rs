@@ -476,6 +476,95 @@ fn live_only_rules_see_invalid_indexes_and_sequences_running_out() {
     );
 }
 
+/// Schema suggestions on a live database: a partition repeats none of its parent's findings, a
+/// covering index is no duplicate of the primary key, "enum-like" needs values that look like a
+/// closed set in `pg_stats`, and `unused-index` waits for statistics that cover enough days.
+#[test]
+fn audit_schema_suggestions_need_evidence_and_report_partitions_once() {
+    let cluster = LocalCluster::start(None).expect("a throwaway PostgreSQL starts");
+    execute(&cluster.url("postgres"), "CREATE DATABASE suggestions");
+    let url = cluster.url("suggestions");
+    execute(
+        &url,
+        "CREATE TABLE orders (id bigint PRIMARY KEY, status text NOT NULL, note text);
+         CREATE INDEX orders_id_note_idx ON orders (id) INCLUDE (note);
+         CREATE INDEX orders_note_idx ON orders (note);
+         INSERT INTO orders SELECT g, (ARRAY['new', 'paid', 'shipped'])[g % 3 + 1], 'n' || g
+           FROM generate_series(1, 3000) g;
+         CREATE TABLE attachments (id bigint PRIMARY KEY, type text NOT NULL, state text);
+         INSERT INTO attachments SELECT g, (ARRAY['image/png', 'application/pdf'])[g % 2 + 1],
+           g || ' Main Street, Springfield' FROM generate_series(1, 3000) g;
+         CREATE TABLE events (at date NOT NULL, kind text, payload text) PARTITION BY RANGE (at);
+         CREATE INDEX events_kind_idx ON events (kind);
+         CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+         CREATE TABLE events_2026 (at date NOT NULL, kind text, payload text);
+         ALTER TABLE events ATTACH PARTITION events_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+         ANALYZE;",
+    );
+    let session = Session::open(&config(Some(&url)).unwrap()).unwrap();
+    let catalog = read_catalog(&session, &Scope { schemas: vec![] }).unwrap();
+    let window = catalog.statistics.as_ref().unwrap().window_days;
+    assert!((0.0..1.0).contains(&window), "a fresh server: {window}");
+    let audit = |settings: &pgproof::config::Settings| -> Vec<(String, String, String)> {
+        pgproof::commands::audit::audit_catalog(&catalog, 15, settings)
+            .findings
+            .into_iter()
+            .map(|f| (f.rule.to_string(), f.object, f.message))
+            .collect()
+    };
+    let objects = |found: &[(String, String, String)], rule: &str| -> Vec<String> {
+        let mut o: Vec<String> = found
+            .iter()
+            .filter(|(r, _, _)| r == rule)
+            .map(|(_, o, _)| o.clone())
+            .collect();
+        o.sort();
+        o
+    };
+    // The server started moments ago: every index looks unused, so nothing is said.
+    let mut settings = pgproof::config::Settings::default();
+    let found = audit(&settings);
+    assert_eq!(objects(&found, "unused-index"), Vec::<String>::new());
+    // A closed set of labels is reported with what the statistics saw; MIME types and addresses
+    // under enum-like names are not.
+    assert_eq!(
+        objects(&found, "enum-like-column-without-check"),
+        ["public.orders.status"]
+    );
+    let status = found
+        .iter()
+        .find(|(r, _, _)| r == "enum-like-column-without-check")
+        .unwrap();
+    assert!(status.2.contains("3 distinct value(s)"), "{}", status.2);
+    // A partitioned table without a key: once, on the parent.
+    assert_eq!(
+        objects(&found, "table-without-primary-key"),
+        ["public.events"]
+    );
+    // `(id) INCLUDE (note)` answers what the primary key cannot.
+    assert_eq!(objects(&found, "redundant-index"), Vec::<String>::new());
+
+    // With the window accepted, never-scanned indexes are reported with its length, and a
+    // partitioned table's index once, on the parent.
+    settings.unused_index_min_days = 0.0;
+    let found = audit(&settings);
+    assert_eq!(
+        objects(&found, "unused-index"),
+        [
+            "public.events_kind_idx",
+            "public.orders_id_note_idx",
+            "public.orders_note_idx"
+        ]
+    );
+    assert!(
+        found
+            .iter()
+            .filter(|(r, _, _)| r == "unused-index")
+            .all(|(_, _, m)| m.contains("in the 0 days the statistics cover")),
+        "{found:?}"
+    );
+}
+
 #[test]
 fn audit_reports_evidence_formats_and_config_ignores_on_a_larger_schema() {
     let cluster = LocalCluster::start(None).expect("a throwaway PostgreSQL starts");
@@ -497,7 +586,7 @@ fn audit_reports_evidence_formats_and_config_ignores_on_a_larger_schema() {
     let config = config_dir.path().join("pgproof.toml");
     std::fs::write(
         &config,
-        "[[ignore]]\nobject = \"*.imports\"\nrules = [\"table-without-primary-key\"]\nreason = \"append-only staging tables, truncated after each import\"\n",
+        "unused_index_min_days = 0\n\n[[ignore]]\nobject = \"*.imports\"\nrules = [\"table-without-primary-key\"]\nreason = \"append-only staging tables, truncated after each import\"\n",
     )
     .unwrap();
     let config = config.to_string_lossy().to_string();

@@ -36,6 +36,22 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
         StmtKind::Rename(r) => rename(catalog, r, &mut notes),
         StmtKind::CreateView(v) => {
             let output_columns = expand_stars(catalog, &v.reads, &v.output_columns);
+            // `t.*` depends on every column `t` has now (PostgreSQL expands it at creation).
+            let column_refs: Vec<(QualName, String)> = v
+                .column_refs
+                .iter()
+                .flat_map(
+                    |(table, column)| match (column.as_str(), catalog.table(table)) {
+                        ("*", Some(t)) => t
+                            .columns
+                            .iter()
+                            .map(|c| (table.clone(), c.name.clone()))
+                            .collect(),
+                        ("*", None) => vec![],
+                        _ => vec![(table.clone(), column.clone())],
+                    },
+                )
+                .collect();
             if v.is_table {
                 let mut table = Table::new(v.name.clone());
                 table.columns = output_columns
@@ -51,7 +67,7 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
                         materialized: v.materialized,
                         reads: v.reads.clone(),
                         columns_read: v.columns_read.clone(),
-                        column_refs: v.column_refs.clone(),
+                        column_refs,
                         loose_columns: v.loose_columns.clone(),
                         functions: v.functions.clone(),
                         output_columns,
@@ -572,17 +588,39 @@ fn clone_from_parent(
         })
         .collect();
     for constraint in &constraints {
-        let exists = constraint.name.as_ref().is_some_and(|n| {
-            catalog
-                .table(partition)
-                .is_some_and(|t| t.constraint(n).is_some())
+        // A constraint of that name, or an equivalent key (a partition built standalone with its
+        // own primary key, then attached), is attached rather than added again.
+        let exists = catalog.table(partition).is_some_and(|t| {
+            constraint
+                .name
+                .as_ref()
+                .is_some_and(|n| t.constraint(n).is_some())
+                || t.constraints.iter().any(|c| {
+                    c.kind == constraint.kind
+                        || matches!(
+                            (&c.kind, &constraint.kind),
+                            (
+                                ConstraintKind::PrimaryKey { .. },
+                                ConstraintKind::PrimaryKey { .. }
+                            )
+                        )
+                })
         });
         if !exists {
             add_constraint(catalog, partition, constraint, true, notes);
         }
     }
     for index in &indexes {
-        create_index(catalog, index, notes);
+        let exists = catalog.indexes_on(partition).any(|i| {
+            i.keys == index.keys
+                && i.include == index.include
+                && i.method == index.method
+                && i.predicate == index.predicate
+                && i.unique == index.unique
+        });
+        if !exists {
+            create_index(catalog, index, notes);
+        }
     }
 }
 
@@ -806,11 +844,45 @@ fn alter_table(catalog: &mut Catalog, name: &QualName, cmd: &AlterCmd, notes: &m
         AlterCmd::DropConstraint {
             name: constraint, ..
         } => {
-            if let Some(t) = catalog.tables.get_mut(name) {
-                t.constraints.retain(|c| &c.name != constraint);
+            // Dropping a partitioned table's constraint drops the partitions' copies: foreign
+            // keys and checks under the same name, keys under the partition's own name.
+            let kind = catalog
+                .table(name)
+                .and_then(|t| t.constraint(constraint))
+                .map(|c| c.kind.clone());
+            let mut dropped: Vec<(QualName, String)> = vec![(name.clone(), constraint.clone())];
+            if let Some(kind) = &kind {
+                // Visited tables: a history PostgreSQL would reject can make a table its own
+                // partition in the replay.
+                let mut seen: BTreeSet<QualName> = BTreeSet::new();
+                let mut parents = vec![name.clone()];
+                while let Some(parent) = parents.pop() {
+                    if !seen.insert(parent.clone()) {
+                        continue;
+                    }
+                    for t in catalog.tables.values().filter(
+                        |t| matches!(&t.kind, TableKind::Partition { parent: p } if *p == parent),
+                    ) {
+                        if let Some(copy) = t
+                            .constraints
+                            .iter()
+                            .find(|c| &c.kind == kind || &c.name == constraint)
+                        {
+                            dropped.push((t.name.clone(), copy.name.clone()));
+                            parents.push(t.name.clone());
+                        }
+                    }
+                }
+            }
+            for (table, constraint) in &dropped {
+                if let Some(t) = catalog.tables.get_mut(table) {
+                    t.constraints.retain(|c| &c.name != constraint);
+                }
             }
             catalog.indexes.retain(|_, i| {
-                !(&i.table == name && i.constraint.as_deref() == Some(constraint.as_str()))
+                !dropped
+                    .iter()
+                    .any(|(t, c)| &i.table == t && i.constraint.as_deref() == Some(c.as_str()))
             });
         }
         AlterCmd::AddIdentity { column, identity } => {
@@ -855,6 +927,9 @@ fn alter_table(catalog: &mut Catalog, name: &QualName, cmd: &AlterCmd, notes: &m
                 p.kind = TableKind::Partition {
                     parent: name.clone(),
                 };
+                // The parent's keys, foreign keys and indexes now exist on the partition too
+                // (an equivalent one it already has is attached instead of built).
+                clone_from_parent(catalog, name, partition, notes);
             }
         }
         AlterCmd::DetachPartition { partition, .. } => {
@@ -1485,6 +1560,99 @@ mod tests {
             apply(&mut catalog, &stmt.kind);
         }
         catalog
+    }
+
+    /// `ATTACH PARTITION` gives the partition its parent's keys, foreign keys and indexes (an
+    /// equivalent key it already has is attached, not doubled); dropping the parent's constraint
+    /// drops the copies.
+    #[test]
+    fn attached_partitions_get_and_lose_their_parents_constraints() {
+        let mut catalog = replay(
+            "CREATE TABLE accounts (id bigint PRIMARY KEY);
+             CREATE TABLE events (id bigint, at date, account_id bigint, PRIMARY KEY (id, at),
+               CONSTRAINT events_account_fkey FOREIGN KEY (account_id) REFERENCES accounts (id))
+               PARTITION BY RANGE (at);
+             CREATE INDEX events_at_idx ON events (at);
+             CREATE TABLE events_2024 (id bigint NOT NULL, at date NOT NULL, account_id bigint);
+             CREATE TABLE events_2025 (id bigint NOT NULL, at date NOT NULL, account_id bigint, PRIMARY KEY (id, at));
+             ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+             ALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+        );
+        let summary = |catalog: &Catalog, table: &str| {
+            let t = catalog.table(&QualName::public(table)).unwrap();
+            let mut names: Vec<String> = t.constraints.iter().map(|c| c.name.clone()).collect();
+            names.extend(
+                catalog
+                    .indexes_on(&t.name)
+                    .filter(|i| i.constraint.is_none())
+                    .map(|i| format!("index {}", i.name.name)),
+            );
+            names.sort();
+            names
+        };
+        assert_eq!(
+            summary(&catalog, "events_2024"),
+            [
+                "events_2024_pkey",
+                "events_account_fkey",
+                "index events_2024_at_idx"
+            ]
+        );
+        assert_eq!(
+            summary(&catalog, "events_2025"),
+            [
+                "events_2025_pkey",
+                "events_account_fkey",
+                "index events_2025_at_idx"
+            ]
+        );
+        apply(
+            &mut catalog,
+            &parse_sql("ALTER TABLE events DROP CONSTRAINT events_pkey, DROP CONSTRAINT events_account_fkey;")
+                .statements[0]
+                .kind,
+        );
+        assert_eq!(
+            summary(&catalog, "events_2024"),
+            ["index events_2024_at_idx"]
+        );
+        assert_eq!(
+            summary(&catalog, "events_2025"),
+            ["index events_2025_at_idx"]
+        );
+        assert!(!catalog
+            .indexes
+            .contains_key(&QualName::public("events_2024_pkey")));
+    }
+
+    /// A table attached as its own partition (PostgreSQL refuses it; the replay does not check)
+    /// does not make dropping its constraint loop.
+    #[test]
+    fn dropping_a_constraint_of_a_table_attached_to_itself_ends() {
+        let catalog = replay(
+            "CREATE TABLE t (id int, CONSTRAINT c CHECK (id > 0)) PARTITION BY RANGE (id);
+             ALTER TABLE t ATTACH PARTITION t FOR VALUES FROM (1) TO (2);
+             ALTER TABLE t DROP CONSTRAINT c;",
+        );
+        assert!(catalog.tables[&QualName::public("t")]
+            .constraints
+            .is_empty());
+    }
+
+    /// `t.*` in a view depends on the columns `t` has when the view is created, not later ones.
+    #[test]
+    fn a_view_star_depends_on_the_columns_of_its_time() {
+        let catalog = replay(
+            "CREATE TABLE art (id int, note text);
+             CREATE VIEW listing AS SELECT art.* FROM art;
+             ALTER TABLE art ADD COLUMN later int;",
+        );
+        let refs: Vec<&str> = catalog.views[&QualName::public("listing")]
+            .column_refs
+            .iter()
+            .map(|(_, c)| c.as_str())
+            .collect();
+        assert_eq!(refs, ["id", "note"]);
     }
 
     /// A renamed or moved function keeps its body: the body map follows the function's name.

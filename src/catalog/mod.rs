@@ -83,6 +83,29 @@ pub struct Catalog {
     /// history has them (a live catalog is not read back into this field).
     #[serde(skip)]
     pub function_bodies: BTreeMap<String, Arc<str>>,
+    /// What the server's statistics say, when read from a live database.
+    #[serde(skip)]
+    pub statistics: Option<Statistics>,
+}
+
+/// Statistics of a live database: how long the usage counters have been counting, and what
+/// `pg_stats` says about the values of columns that may hold a closed set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Statistics {
+    /// Days since the counters last started from zero: the later of the last reset
+    /// (`pg_stat_database.stats_reset`) and the server's start (`pg_postmaster_start_time()`).
+    pub window_days: f64,
+    /// Sampled values by (table, column), for the columns the audit asks about.
+    pub column_values: BTreeMap<(QualName, String), ColumnValues>,
+}
+
+/// `pg_stats` for one column.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ColumnValues {
+    /// Distinct values: a count when positive, a fraction of the rows when negative.
+    pub n_distinct: f64,
+    /// The most common values and the fraction of rows each holds.
+    pub common_values: Vec<(String, f64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -346,6 +369,41 @@ impl Catalog {
             .values()
             .map(|t| &**t)
             .filter(|t| !matches!(t.kind, TableKind::Partition { .. }))
+    }
+
+    /// The parent of a partition.
+    pub fn partition_parent(&self, table: &QualName) -> Option<&QualName> {
+        match &self.tables.get(table)?.kind {
+            TableKind::Partition { parent } => Some(parent),
+            _ => None,
+        }
+    }
+
+    /// Whether a constraint of a partition is its parent's, cloned into it (PostgreSQL clones
+    /// foreign keys and checks under the parent's name): findings belong on the parent.
+    pub fn is_cloned_constraint(&self, table: &QualName, constraint: &Constraint) -> bool {
+        self.partition_parent(table)
+            .and_then(|parent| self.table(parent))
+            .is_some_and(|parent| {
+                parent
+                    .constraints
+                    .iter()
+                    .any(|c| c.kind == constraint.kind || c.name == constraint.name)
+            })
+    }
+
+    /// Whether an index of a partition is its parent's, cloned into it: the parent has an index
+    /// with the same keys, method, predicate and uniqueness. Findings belong on the parent's.
+    pub fn is_cloned_index(&self, index: &Index) -> bool {
+        self.partition_parent(&index.table).is_some_and(|parent| {
+            self.indexes_on(parent).any(|p| {
+                p.keys == index.keys
+                    && p.include == index.include
+                    && p.method == index.method
+                    && p.predicate == index.predicate
+                    && p.unique == index.unique
+            })
+        })
     }
 
     pub fn new() -> Self {

@@ -176,6 +176,10 @@ fn check_queries(
     }
     let joins = crate::queries::join_evidence(&queries, &sources.files);
     settings.query_joins = Some(std::sync::Arc::new(joins));
+    settings.query_literals = Some(std::sync::Arc::new(crate::queries::literal_evidence(
+        &queries,
+        &sources.files,
+    )));
     let findings = crate::queries::check(&sources, &queries, &errors, catalog, settings, None);
     Ok(Some(CheckedQueries {
         findings,

@@ -337,6 +337,10 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
         if let [job] = jobs.as_slice() {
             let joins = crate::queries::join_evidence(&job.queries, &job.sources.files);
             s.query_joins = Some(std::sync::Arc::new(joins));
+            s.query_literals = Some(std::sync::Arc::new(crate::queries::literal_evidence(
+                &job.queries,
+                &job.sources.files,
+            )));
         }
         s.load.query_files = std::sync::Arc::new(query_files);
         owned_settings = s;

@@ -3,8 +3,8 @@
 
 use super::Session;
 use crate::catalog::{
-    Catalog, Column, Constraint, Domain, EnumType, Function, Index, IndexValidity, Sequence, Table,
-    TableKind, Trigger, View,
+    Catalog, Column, ColumnValues, Constraint, Domain, EnumType, Function, Index, IndexValidity,
+    Sequence, Statistics, Table, TableKind, Trigger, View,
 };
 use crate::syntax::{
     normalize_type_name, parse_expr, ConstraintKind, Expr, FkAction, Identity, IndexKey,
@@ -625,5 +625,47 @@ fn read_catalog_inner(session: &Session, scope: &Scope) -> Result<Catalog> {
             table.policies.push(row.get(2));
         }
     }
+    catalog.statistics = Some(read_statistics(session, scope)?);
     Ok(catalog)
+}
+
+/// How long the usage counters have counted, and `pg_stats` for the columns whose names suggest a
+/// closed set of values (the evidence `enum-like-column-without-check` needs on a live database).
+fn read_statistics(session: &Session, scope: &Scope) -> Result<Statistics> {
+    let window = session.query(
+        "SELECT extract(epoch FROM now() - greatest(pg_postmaster_start_time(),
+                    (SELECT stats_reset FROM pg_stat_database WHERE datname = current_database())))::float8 / 86400",
+        &[],
+    )?;
+    let mut statistics = Statistics {
+        window_days: window.first().map_or(0.0, |row| row.get(0)),
+        column_values: Default::default(),
+    };
+    let names = crate::rules::ENUM_LIKE_NAMES.join("|");
+    for row in session.query(
+        &format!(
+            "SELECT s.schemaname::text, s.tablename::text, s.attname::text, s.n_distinct::float8,
+                    COALESCE(s.most_common_vals::text::text[], '{{}}'),
+                    COALESCE(s.most_common_freqs::float8[], '{{}}')
+             FROM pg_stats s
+             WHERE s.attname ~ '(^|_)({names})$' AND {}
+             ORDER BY s.inherited",
+            scope.condition("s.schemaname")
+        ),
+        &[],
+    )? {
+        let values: Vec<String> = row.get(4);
+        let freqs: Vec<f64> = row.get(5);
+        statistics.column_values.insert(
+            (
+                QualName::new(row.get::<_, String>(0), row.get::<_, String>(1)),
+                row.get(2),
+            ),
+            ColumnValues {
+                n_distinct: row.get(3),
+                common_values: values.into_iter().zip(freqs).collect(),
+            },
+        );
+    }
+    Ok(statistics)
 }

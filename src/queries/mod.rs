@@ -164,6 +164,44 @@ pub fn join_evidence(queries: &[Query], files: &[SourceFile]) -> Vec<(JoinPair, 
         .collect()
 }
 
+/// Columns the queries compare with string literals (`status = 'paid'`, `kind IN ('a', 'b')`),
+/// with each query's label: evidence for schema rules that a column holds a closed set of values.
+pub fn literal_evidence(
+    queries: &[Query],
+    files: &[SourceFile],
+) -> Vec<((QualName, String), String)> {
+    let mut out = vec![];
+    for q in queries {
+        let label = match q.name {
+            Some(_) => format!("query {}", q.label(files)),
+            None => q.label(files),
+        };
+        for (i, block) in q.shape.blocks.iter().enumerate() {
+            for pred in &block.preds {
+                let shape::Target::Column(c) = &pred.target else {
+                    continue;
+                };
+                if !matches!(pred.op, shape::Op::Eq | shape::Op::In) || !pred.text.contains('\'') {
+                    continue;
+                }
+                let rel = match &c.qualifier {
+                    Some(alias) => q.shape.relation(i, alias),
+                    None => match block.relations.as_slice() {
+                        [only] => Some(only),
+                        _ => None,
+                    },
+                };
+                if let Some(table) = rel.and_then(|r| r.table.clone()) {
+                    out.push(((table, c.name.clone()), label.clone()));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// What a column reference names in the schema.
 #[derive(Debug, Clone, Copy)]
 pub enum Resolved<'a> {
@@ -283,8 +321,10 @@ impl Query {
                     let rel = self.shape.relation(i, c.qualifier.as_deref()?)?;
                     Some((rel.table.clone()?, c.name.clone()))
                 };
+                // Self-joins count (`c.parent_id = p.id`): the shape keeps only joins between
+                // two relations of the block.
                 if let (Some(a), Some(b)) = (side(&join.left), side(&join.right)) {
-                    if a.0 != b.0 {
+                    if a != b {
                         let (left, right) = if a <= b { (a, b) } else { (b, a) };
                         out.push(JoinPair { left, right });
                     }
@@ -391,6 +431,7 @@ pub fn check(
         pg_version: settings.pg_version,
         old: since,
         small_tables: &settings.small_tables,
+        tenant_columns: crate::rules::tenant_columns(settings),
     };
     let mut raw: Vec<QueryDiagnostic> = vec![];
     for rule in RULES.iter().filter(|r| settings.is_enabled(r.meta().id)) {

@@ -22,7 +22,11 @@ impl Rule for ConstraintNotValidated {
 
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         for table in cx.catalog.tables.values() {
-            for constraint in table.constraints.iter().filter(|c| !c.validated) {
+            for constraint in table
+                .constraints
+                .iter()
+                .filter(|c| !c.validated && !cx.catalog.is_cloned_constraint(&table.name, c))
+            {
                 let t = &table.name;
                 let name = quote_ident(&constraint.name);
                 out.push(SchemaDiagnostic {

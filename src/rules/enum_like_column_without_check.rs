@@ -1,6 +1,7 @@
 //! `enum-like-column-without-check`: a `status`/`state`/`kind` text column that accepts any string.
 
 use super::*;
+use crate::catalog::ColumnValues;
 use crate::syntax::{quote_ident, ConstraintKind};
 
 pub struct EnumLikeColumnWithoutCheck;
@@ -14,19 +15,52 @@ static META: RuleMeta = RuleMeta {
     doc_examples: true,
 };
 
-const ENUM_LIKE: &[&str] = &[
-    "status",
-    "state",
-    "kind",
-    "type",
-    "role",
-    "category",
-    "level",
-    "priority",
-    "stage",
-    "mode",
-    "visibility",
-];
+/// Whether a CHECK lists the values of `column` (`status IN ('a', 'b')`, or the server's
+/// `status = ANY (ARRAY[...])`).
+fn lists_values(expr: &crate::syntax::Expr, column: &str) -> bool {
+    let text = expr.text.to_ascii_lowercase();
+    expr.columns.iter().any(|c| c == column)
+        && (text.contains(" in (") || text.contains("any (array["))
+}
+
+/// Whether sampled values look like a small closed set of labels: few distinct values, the common
+/// values cover nearly every row, and each is a short word (not an address, a path or a MIME type).
+fn closed_set(values: &ColumnValues, rows: Option<f64>) -> Option<String> {
+    let distinct = if values.n_distinct > 0.0 {
+        values.n_distinct
+    } else {
+        -values.n_distinct * rows?
+    };
+    let covered: f64 = values.common_values.iter().map(|(_, f)| f).sum();
+    let label = |v: &str| {
+        !v.is_empty()
+            && v.chars().count() <= 40
+            && v.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | ' '))
+    };
+    if !(1.0..=20.0).contains(&distinct)
+        || covered < 0.95
+        || !values.common_values.iter().all(|(v, _)| label(v))
+    {
+        return None;
+    }
+    let shown: Vec<String> = values
+        .common_values
+        .iter()
+        .take(6)
+        .map(|(v, _)| format!("'{v}'"))
+        .collect();
+    Some(format!(
+        "its statistics show {} distinct value(s) ({}{})",
+        distinct.round(),
+        shown.join(", "),
+        if values.common_values.len() > 6 {
+            ", ..."
+        } else {
+            ""
+        }
+    ))
+}
 
 impl Rule for EnumLikeColumnWithoutCheck {
     fn meta(&self) -> &'static RuleMeta {
@@ -37,8 +71,10 @@ impl Rule for EnumLikeColumnWithoutCheck {
         for table in cx.catalog.logical_tables() {
             for column in &table.columns {
                 let name = column.name.as_str();
-                let enum_like = ENUM_LIKE.contains(&name)
-                    || ENUM_LIKE.iter().any(|e| name.ends_with(&format!("_{e}")));
+                let enum_like = ENUM_LIKE_NAMES.contains(&name)
+                    || ENUM_LIKE_NAMES
+                        .iter()
+                        .any(|e| name.ends_with(&format!("_{e}")));
                 let textual = matches!(
                     column.type_name.name.as_str(),
                     "text" | "varchar" | "bpchar" | "citext"
@@ -55,6 +91,58 @@ impl Rule for EnumLikeColumnWithoutCheck {
                 if constrained {
                     continue;
                 }
+                // The name alone is a guess (a `state` may hold addresses, a `type` MIME types):
+                // speak only with evidence that the values form a closed set.
+                let mut evidence: Vec<String> = vec![];
+                match &cx.catalog.statistics {
+                    Some(statistics) => {
+                        let key = (table.name.clone(), column.name.clone());
+                        if let Some(values) = statistics.column_values.get(&key) {
+                            match closed_set(values, table.row_estimate) {
+                                Some(seen) => evidence.push(seen),
+                                // The server has seen the values, and they are no closed set.
+                                None => continue,
+                            }
+                        }
+                    }
+                    None => {
+                        let listed: Vec<String> = cx
+                            .catalog
+                            .logical_tables()
+                            .filter(|other| other.name != table.name)
+                            .filter(|other| {
+other.constraints.iter().any(|c| {
+                                    matches!(&c.kind, ConstraintKind::Check { expr } if lists_values(expr, name))
+                                })
+                            })
+                            .map(|other| format!("`{}`", column_ref(&other.name, name)))
+                            .take(3)
+                            .collect();
+                        if !listed.is_empty() {
+                            evidence.push(format!(
+                                "{} of the same name list their values",
+                                listed.join(", ")
+                            ));
+                        }
+                    }
+                }
+                let mut queries: Vec<&str> = cx
+                    .query_literals
+                    .iter()
+                    .filter(|((t, c), _)| *t == table.name && c == name)
+                    .map(|(_, label)| label.as_str())
+                    .collect();
+                queries.sort();
+                queries.dedup();
+                if !queries.is_empty() {
+                    evidence.push(format!(
+                        "{} compare(s) it with literal values",
+                        queries.into_iter().take(3).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                if evidence.is_empty() {
+                    continue;
+                }
                 let c = quote_ident(name);
                 out.push(SchemaDiagnostic {
                     table: table.name.clone(),
@@ -63,8 +151,9 @@ impl Rule for EnumLikeColumnWithoutCheck {
                         META.id,
                         Span::default(),
                         format!(
-                            "`{}` looks like a fixed set of values but is `{}` with no CHECK, enum type or foreign key: a typo or an old release's spelling is stored as a new state that no code handles",
+                            "`{}` holds a fixed set of values ({}) but is `{}` with no CHECK, enum type or foreign key: a typo or an old release's spelling is stored as a new state that no code handles",
                             column_ref(&table.name, name),
+                            evidence.join("; "),
                             column.type_name
                         ),
                     )

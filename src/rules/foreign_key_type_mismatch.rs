@@ -32,7 +32,11 @@ impl Rule for ForeignKeyTypeMismatch {
 
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         for table in cx.catalog.tables.values() {
-            for fk in table.foreign_keys() {
+            // A partition's copy of its parent's foreign key is reported once, on the parent.
+            for fk in table
+                .foreign_keys()
+                .filter(|fk| !cx.catalog.is_cloned_constraint(&table.name, fk))
+            {
                 let ConstraintKind::ForeignKey {
                     columns,
                     ref_table,

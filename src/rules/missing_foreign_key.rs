@@ -39,6 +39,21 @@ fn single_key(table: &Table) -> Option<(&str, TypeName)> {
     Some((col.name.as_str(), ty))
 }
 
+/// The role a column's name gives a reference to a row of `table` itself: `parent_id` ("parent"),
+/// `previous_invoice_id` in `invoices` ("previous"), `<role>_<table>_id`.
+fn role_name(column: &str, table: &QualName) -> Option<String> {
+    let stem = column.strip_suffix("_id")?;
+    if stem == "parent" {
+        return Some("parent".into());
+    }
+    // `<role>_<entity>` where `<entity>` names the table (singular or plural).
+    stem.match_indices('_').find_map(|(at, _)| {
+        let (role, entity) = (&stem[..at], &stem[at + 1..]);
+        (!role.is_empty() && candidates(entity).contains(&table.name))
+            .then(|| role.replace('_', " "))
+    })
+}
+
 fn has_fk_on(table: &Table, column: &str) -> bool {
     table.constraints.iter().any(|c| {
         matches!(&c.kind, ConstraintKind::ForeignKey { columns, .. } if columns.first().map(String::as_str) == Some(column))
@@ -87,7 +102,8 @@ impl Rule for MissingForeignKey {
 
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         let mut reported: std::collections::BTreeSet<(QualName, String)> = Default::default();
-        for table in cx.catalog.tables.values() {
+        // A partition's columns are its parent's: report the parent's.
+        for table in cx.catalog.logical_tables() {
             for column in &table.columns {
                 let Some(stem) = column.name.strip_suffix("_id").filter(|s| !s.is_empty()) else {
                     continue;
@@ -214,7 +230,7 @@ impl Rule for MissingForeignKey {
             let Some(source) = cx.catalog.table(&table) else {
                 continue;
             };
-            let evidence = vec![
+            let mut evidence = vec![
                 format!(
                     "{} join(s) `{}` to `{target}.{}`",
                     views.join(", "),
@@ -223,7 +239,21 @@ impl Rule for MissingForeignKey {
                 ),
                 "the types match".to_string(),
             ];
-            out.push(report(source, &column, &target, &key, "medium", &evidence));
+            // A role-named reference to the row's own table (`parent_id`, `previous_invoice_id`)
+            // that a self-join follows: the name and the join agree.
+            let confidence = match role_name(&column, &table) {
+                Some(role) if target == table => {
+                    evidence.insert(
+                        0,
+                        format!("the name `{column}` names the {role} row of `{table}` itself"),
+                    );
+                    "high"
+                }
+                _ => "medium",
+            };
+            out.push(report(
+                source, &column, &target, &key, confidence, &evidence,
+            ));
         }
     }
 }

@@ -295,6 +295,8 @@ pub struct QueriesContext<'a> {
     pub old: Option<&'a crate::queries::OldQueries>,
     /// Tables configured as small by design (`small_tables`).
     pub small_tables: &'a [String],
+    /// Column names that scope a row to a tenant (`tenant_columns` in the config).
+    pub tenant_columns: Vec<String>,
 }
 
 impl QueriesContext<'_> {
@@ -447,7 +449,38 @@ pub struct SchemaContext<'a> {
     pub tenant_columns: Vec<String>,
     /// Joins seen in the application's queries (`--queries`), with the query's label.
     pub query_joins: Vec<(crate::syntax::JoinPair, String)>,
+    /// Columns the application's queries compare with string literals, with the query's label.
+    pub query_literals: Vec<((QualName, String), String)>,
+    /// `unused_index_min_days` in the config.
+    pub unused_index_min_days: f64,
     graph: OnceCell<DependencyGraph<'a>>,
+}
+
+/// Column names (whole, or after `_`) that suggest a closed set of values: `status`,
+/// `payment_state`. The audit reads `pg_stats` for these.
+pub const ENUM_LIKE_NAMES: &[&str] = &[
+    "status",
+    "state",
+    "kind",
+    "type",
+    "role",
+    "category",
+    "level",
+    "priority",
+    "stage",
+    "mode",
+    "visibility",
+];
+
+/// The tenant columns the settings name, or the defaults.
+pub fn tenant_columns(settings: &crate::config::Settings) -> Vec<String> {
+    match &settings.tenant_columns {
+        Some(columns) => columns.clone(),
+        None => DEFAULT_TENANT_COLUMNS
+            .iter()
+            .map(|c| c.to_string())
+            .collect(),
+    }
 }
 
 /// Tenant columns when the config names none.
@@ -469,6 +502,8 @@ impl<'a> SchemaContext<'a> {
                 .map(|c| c.to_string())
                 .collect(),
             query_joins: vec![],
+            query_literals: vec![],
+            unused_index_min_days: 7.0,
             graph: OnceCell::new(),
         }
     }
@@ -484,6 +519,12 @@ impl<'a> SchemaContext<'a> {
             cx.tenant_columns = columns.clone();
         }
         cx.query_joins = settings.query_joins.as_deref().cloned().unwrap_or_default();
+        cx.query_literals = settings
+            .query_literals
+            .as_deref()
+            .cloned()
+            .unwrap_or_default();
+        cx.unused_index_min_days = settings.unused_index_min_days;
         cx
     }
 

@@ -84,11 +84,37 @@ impl Rule for NaturalKeyWithoutUnique {
                 }
                 let t = &table.name;
                 let c = quote_ident(&column.name);
-                let index = sql_object_name(&t.name, Some(&column.name), "key");
-                let key = if column.name.starts_with("email") {
+                let mut key = if column.name.starts_with("email") {
                     format!("lower({c})")
                 } else {
                     c.clone()
+                };
+                // In a table of per-tenant rows, two tenants may each have a `bob`: the key is
+                // unique within a tenant, and a global index would reject legitimate rows.
+                let tenant = table
+                    .columns
+                    .iter()
+                    .find(|col| cx.tenant_columns.contains(&col.name) && col.name != column.name);
+                let (index, scope) = match tenant {
+                    Some(tenant) => {
+                        key = format!("{}, {key}", quote_ident(&tenant.name));
+                        (
+                            sql_object_name(
+                                &t.name,
+                                Some(&format!("{}_{}", tenant.name, column.name)),
+                                "key",
+                            ),
+                            format!(
+                                "add a unique index per tenant (`{}` first: the same value may exist once in each tenant), built concurrently after removing existing duplicates",
+                                tenant.name
+                            ),
+                        )
+                    }
+                    None => (
+                        sql_object_name(&t.name, Some(&column.name), "key"),
+                        "add a unique index, built concurrently after removing existing duplicates"
+                            .to_string(),
+                    ),
                 };
                 out.push(SchemaDiagnostic {
                     table: t.clone(),
@@ -101,7 +127,7 @@ impl Rule for NaturalKeyWithoutUnique {
                             column_ref(t, &column.name)
                         ),
                     )
-                    .help("add a unique index (per tenant if the table has one: `(tenant_id, email)`), built concurrently after removing existing duplicates")
+                    .help(scope)
                     .fix(
                         format!("CREATE UNIQUE INDEX CONCURRENTLY {index} ON {t} ({key});"),
                         Applicability::Unsafe,
@@ -109,5 +135,48 @@ impl Rule for NaturalKeyWithoutUnique {
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixes(sql: &str, settings: &crate::config::Settings) -> Vec<String> {
+        let mut catalog = crate::catalog::Catalog::new();
+        for stmt in crate::parse::parse_sql(sql).statements {
+            crate::catalog::apply::apply(&mut catalog, &stmt.kind);
+        }
+        let cx = SchemaContext::for_settings(&catalog, 15, settings);
+        let mut out = vec![];
+        NaturalKeyWithoutUnique.check_schema(&cx, &mut out);
+        out.iter()
+            .filter_map(|d| d.diagnostic.fix.as_ref().map(|f| f.sql.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn the_suggested_key_is_per_tenant_in_a_tenant_table() {
+        let settings = crate::config::Settings::default();
+        let sql = "CREATE TABLE projects (id bigint PRIMARY KEY, organization_id bigint NOT NULL, external_id text);
+            CREATE TABLE users (id bigint PRIMARY KEY, email text);";
+        assert_eq!(
+            fixes(sql, &settings),
+            vec![
+                "CREATE UNIQUE INDEX CONCURRENTLY projects_organization_id_external_id_key ON projects (organization_id, external_id);".to_string(),
+                "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (lower(email));".to_string(),
+            ]
+        );
+        // A configured tenant column scopes the key the same way.
+        let settings = crate::config::Settings {
+            tenant_columns: Some(vec!["company_id".into()]),
+            ..Default::default()
+        };
+        let sql =
+            "CREATE TABLE customer_logins (id bigint PRIMARY KEY, company_id bigint, login text);";
+        assert_eq!(
+            fixes(sql, &settings),
+            vec!["CREATE UNIQUE INDEX CONCURRENTLY customer_logins_company_id_login_key ON customer_logins (company_id, login);".to_string()]
+        );
     }
 }

@@ -4,6 +4,7 @@
 use super::*;
 use crate::catalog::{Index, IndexValidity};
 use crate::finding::Applicability;
+use crate::syntax::IndexKey;
 
 pub struct RedundantIndex;
 
@@ -34,6 +35,18 @@ fn covered_by(a: &Index, b: &Index) -> bool {
     if !options_match {
         return false;
     }
+    // `(id) INCLUDE (x)` answers `SELECT x ... WHERE id = $1` from the index alone; the primary
+    // key on `(id)` does not. Only an index that holds every included column (as a key or an
+    // included column) makes it unnecessary.
+    let b_holds = |column: &String| {
+        b.include.contains(column)
+            || b.keys
+                .iter()
+                .any(|k| matches!(k, IndexKey::Column { name } if name == column))
+    };
+    if !a.include.iter().all(b_holds) {
+        return false;
+    }
     let same_options = (0..b.keys.len()).all(|i| a.key_option(i) == b.key_option(i));
     let equal = a.keys == b.keys && a.include == b.include && same_options;
     if a.unique {
@@ -54,7 +67,8 @@ impl Rule for RedundantIndex {
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         let indexes: Vec<&Index> = cx.catalog.indexes.values().map(|i| &**i).collect();
         for a in &indexes {
-            if a.constraint.is_some() {
+            // A partition's copy of its parent's index is reported once, on the parent.
+            if a.constraint.is_some() || cx.catalog.is_cloned_index(a) {
                 // Backs a constraint: dropping it drops the constraint; report the other one.
                 continue;
             }
@@ -63,7 +77,12 @@ impl Rule for RedundantIndex {
                     && covered_by(a, b)
                     // Of two identical indexes, report one: the one that sorts last, unless the
                     // other backs a constraint.
-                    && (b.keys != a.keys || b.constraint.is_some() || b.name < a.name)
+                    // (An index that holds more INCLUDE columns is not covered by `a`: then
+                    // only `a` is redundant.)
+                    && (b.keys != a.keys
+                        || b.constraint.is_some()
+                        || b.name < a.name
+                        || !covered_by(b, a))
             }) else {
                 continue;
             };

@@ -20,7 +20,8 @@ impl Rule for SequenceNearExhaustion {
 
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         // Identity columns: their sequence is part of the column.
-        for table in cx.catalog.tables.values() {
+        // A partition's columns are its parent's: report the parent's.
+        for table in cx.catalog.logical_tables() {
             for column in table.columns.iter().filter(|c| c.identity.is_some()) {
                 let (Some(last), Some(max)) = (column.last_value, limit_of(&column.type_name.name))
                 else {

@@ -93,6 +93,21 @@ impl Rule for SingleRowLookupWithoutUnique {
                 ),
             )
             .help("if the value is unique in fact, enforce it: build a unique index concurrently, then attach it as a constraint");
+            // In a table of per-tenant rows a value may be unique only within its tenant: then a
+            // global index would reject the same value in two tenants, and the lookup itself has
+            // to filter by the tenant. pgproof cannot tell which holds: it says both.
+            let tenant = table
+                .columns
+                .iter()
+                .find(|c| cx.tenant_columns.contains(&c.name) && !columns.contains(&c.name));
+            if let (Some(tenant), false) = (tenant, columns.is_empty()) {
+                d = d.note(format!(
+                    "`{}` holds per-tenant rows (`{t}`): if the value is unique only within a tenant, filter the lookup by `{t}` as well and enforce `UNIQUE ({t}, {})` instead of a global key",
+                    table.name,
+                    columns.join(", "),
+                    t = tenant.name
+                ));
+            }
             if !columns.is_empty() && columns.len() == keys.len() {
                 let name = crate::queries::free_index_name(
                     cx.catalog,

@@ -25,12 +25,10 @@ impl Rule for TableWithoutPrimaryKey {
             if table.primary_key().is_some() || table.persistence == Persistence::Temporary {
                 continue;
             }
+            // A partition takes its key from its parent: with a key there, it has a copy; without,
+            // the finding on the parent is the one to act on.
             if let TableKind::Partition { parent } = &table.kind {
-                if cx
-                    .catalog
-                    .table(parent)
-                    .is_some_and(|p| p.primary_key().is_some())
-                {
+                if cx.catalog.table(parent).is_some() {
                     continue;
                 }
             }

@@ -23,3 +23,14 @@ CREATE VIEW shop.shipment_buyers AS
 -- Joined on a column of another type, or key to key: not a reference.
 CREATE TABLE shop.labels (id bigint PRIMARY KEY, code text);
 CREATE VIEW shop.label_customers AS SELECT l.id FROM shop.labels l JOIN shop.customers c ON c.id = l.id;
+-- Role-named references to the same table, shown by self-joins in views.
+-- expect
+CREATE TABLE shop.bills (id bigint PRIMARY KEY, parent_id bigint, previous_bill_id bigint, voided_bill_id bigint, amended_by bigint, total numeric);
+CREATE VIEW shop.invoice_chain AS
+  SELECT i.id, p.total AS previous_total, r.id AS root
+  FROM shop.bills i JOIN shop.bills p ON p.id = i.previous_bill_id
+  LEFT JOIN shop.bills r ON i.parent_id = r.id;
+-- A role name alone, with no join anywhere, is not enough.
+CREATE TABLE shop.ledger (id bigint PRIMARY KEY, parent_id bigint, voided_ledger_id bigint);
+-- One alias compared with itself is a filter, not a join.
+CREATE VIEW shop.ledger_roots AS SELECT l.id FROM shop.ledger l WHERE l.parent_id = l.id;

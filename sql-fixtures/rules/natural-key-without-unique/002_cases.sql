@@ -10,3 +10,7 @@ CREATE UNIQUE INDEX CONCURRENTLY posts_slug_key ON posts (slug);
 CREATE TABLE offices (id bigint PRIMARY KEY, email text);
 -- expect
 CREATE TABLE customer_accounts (id bigint PRIMARY KEY, email_address text);
+-- expect
+CREATE TABLE projects (id bigint PRIMARY KEY, organization_id bigint NOT NULL, external_id text);
+-- A key unique within each tenant counts.
+CREATE TABLE tags (id bigint PRIMARY KEY, account_id bigint NOT NULL, slug text, UNIQUE (account_id, slug));
