@@ -150,8 +150,19 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
             match &f.body {
                 Some(body) => catalog
                     .function_bodies
-                    .insert(signature, std::sync::Arc::from(body.as_str())),
+                    .insert(signature.clone(), std::sync::Arc::from(body.as_str())),
                 None => catalog.function_bodies.remove(&signature),
+            };
+            match &f.source {
+                Some(sql) => catalog.function_refs.insert(
+                    signature.clone(),
+                    std::sync::Arc::new(super::body::FunctionSource::new(
+                        sql.clone(),
+                        &f.language,
+                        f.search_path.as_deref(),
+                    )),
+                ),
+                None => catalog.function_refs.remove(&signature),
             };
             let overloads = catalog.functions.entry(f.name.clone()).or_default();
             overloads.retain(|o| o.arg_types != f.arg_types);
@@ -1003,6 +1014,9 @@ fn drop(catalog: &mut Catalog, d: &Drop, notes: &mut Vec<String>) {
                 catalog
                     .function_bodies
                     .retain(|signature, _| !signature.starts_with(&prefix));
+                catalog
+                    .function_refs
+                    .retain(|signature, _| !signature.starts_with(&prefix));
                 if d.cascade {
                     // `CASCADE` drops the triggers that call the function.
                     let calls = |t: &Table| t.triggers.iter().any(|tr| &tr.function == name);
@@ -1357,6 +1371,11 @@ fn move_object(catalog: &mut Catalog, old: &QualName, new: &QualName) -> bool {
                 catalog
                     .function_bodies
                     .insert(super::function_signature(new, &f.arg_types), body);
+            }
+            if let Some(source) = catalog.function_refs.remove(&from) {
+                catalog
+                    .function_refs
+                    .insert(super::function_signature(new, &f.arg_types), source);
             }
         }
         catalog.functions.insert(new.clone(), functions);

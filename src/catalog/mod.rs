@@ -3,6 +3,7 @@
 //! `apply.rs` folds one statement into a catalog; `diff.rs` compares two catalogs. This layer does no IO.
 
 pub mod apply;
+pub mod body;
 pub mod diff;
 
 use crate::syntax::{
@@ -83,6 +84,10 @@ pub struct Catalog {
     /// history has them (a live catalog is not read back into this field).
     #[serde(skip)]
     pub function_bodies: BTreeMap<String, Arc<str>>,
+    /// Function `CREATE` statements by signature, read for the tables and columns they use only
+    /// when a rule asks ([`body::FunctionSource::refs`]). Only a replayed history has them.
+    #[serde(skip)]
+    pub function_refs: BTreeMap<String, Arc<body::FunctionSource>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

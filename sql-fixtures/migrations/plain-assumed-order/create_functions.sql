@@ -1,0 +1,9 @@
+-- Admin scripts without version prefixes: pgproof replays them in name order, a guess.
+CREATE TABLE account (id bigint PRIMARY KEY, name text NOT NULL, touched timestamptz);
+
+CREATE FUNCTION touch_account() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.touched := now();
+  RETURN NEW;
+END;
+$$;

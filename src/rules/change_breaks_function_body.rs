@@ -1,0 +1,99 @@
+//! `change-breaks-function-body`: a migration drops or renames a table or column that a function
+//! body (PL/pgSQL or SQL, trigger functions included) still uses when the migration ends.
+//! PostgreSQL does not check bodies against such changes, so the function fails when it next runs.
+
+use super::*;
+use crate::catalog::body::BodyRefs;
+
+pub struct ChangeBreaksFunctionBody;
+
+static META: RuleMeta = RuleMeta {
+    id: "change-breaks-function-body",
+    category: Category::Correctness,
+    severity: Severity::Warning,
+    fix: FixKind::Guidance,
+    doc: include_str!("../../lints/change-breaks-function-body.md"),
+    doc_examples: true,
+};
+
+impl Rule for ChangeBreaksFunctionBody {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_migration(&self, cx: &MigrationContext<'_>, out: &mut Vec<MigrationDiagnostic>) {
+        let after = cx.after;
+        if after.function_refs.is_empty() {
+            return;
+        }
+        for s in cx.statements {
+            for (table, column, what) in crate::analyze::removals_of(s.stmt) {
+                // Still there when the migration ends (re-created, renamed back), or touched by a
+                // statement pgproof could not replay: nothing to say.
+                let still_there = match &column {
+                    Some(c) => after.table(&table).is_some_and(|t| t.column(c).is_some()),
+                    None => after.tables.contains_key(&table) || after.views.contains_key(&table),
+                };
+                if still_there || after.is_unreplayed(&table) {
+                    continue;
+                }
+                let users = functions_using(after, &table, column.as_deref());
+                if users.is_empty() {
+                    continue;
+                }
+                let object = match &column {
+                    Some(c) => format!("column `{}`", column_ref(&table, c)),
+                    None => format!("`{table}`"),
+                };
+                let names: Vec<String> = users.iter().map(|f| format!("`{f}`")).collect();
+                out.push(MigrationDiagnostic {
+                    part: Part::Up,
+                    diagnostic: Diagnostic::new(
+                        META.id,
+                        s.span,
+                        format!(
+                            "{object} is {what}, but the body of function {} still uses it: PostgreSQL does not check function bodies, so the function fails when it next runs",
+                            names.join(", ")
+                        ),
+                    )
+                    .help("update the function in the same migration (`CREATE OR REPLACE FUNCTION` with the new name), or drop it if nothing calls it any more"),
+                });
+            }
+        }
+    }
+}
+
+/// The functions of `catalog` whose bodies use `table` (or its `column`), sorted: named in their
+/// SQL, or for a column, read as `NEW.column`/`OLD.column` by a trigger function a trigger on that
+/// table calls.
+fn functions_using(
+    catalog: &crate::catalog::Catalog,
+    table: &QualName,
+    column: Option<&str>,
+) -> Vec<QualName> {
+    let mut out = vec![];
+    for (name, overloads) in &catalog.functions {
+        let uses = overloads.iter().any(|f| {
+            let signature = crate::catalog::function_signature(&f.name, &f.arg_types);
+            let Some(source) = catalog.function_refs.get(&signature) else {
+                return false;
+            };
+            let refs: &BodyRefs = source.refs();
+            match column {
+                None => refs.tables.contains(table),
+                Some(c) => {
+                    refs.columns.contains(&(table.clone(), c.to_string()))
+                        || f.returns_trigger
+                            && refs.row_columns.contains(c)
+                            && catalog
+                                .table(table)
+                                .is_some_and(|t| t.triggers.iter().any(|tr| &tr.function == name))
+                }
+            }
+        });
+        if uses {
+            out.push(name.clone());
+        }
+    }
+    out
+}
