@@ -431,6 +431,7 @@ pub fn analyze(
             down_has_errors: down.as_ref().is_some_and(|(_, p)| !p.errors.is_empty()),
             set_has_downs,
             created: &created,
+            order_assumed,
         };
         for rule in &rules {
             rule.check_migration(&cx, &mut migration_diags);

@@ -171,5 +171,16 @@ fn assumed_order_caps_cross_file_blocked_drops_at_warning() {
         blocked[1].contains("drop_functions.sql:12:") && blocked[1].contains(" error "),
         "{out}"
     );
+    // Likewise a function body another file wrote is not held against a drop: only the function
+    // of the same file is.
+    let broken: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("[change-breaks-function-body]"))
+        .collect();
+    assert_eq!(broken.len(), 1, "{out}");
+    assert!(
+        broken[0].contains("drop_tables.sql:9:") && broken[0].contains("`account_touched`"),
+        "{out}"
+    );
     insta::assert_snapshot!(out);
 }

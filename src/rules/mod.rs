@@ -433,6 +433,8 @@ pub struct MigrationContext<'a> {
     pub set_has_downs: bool,
     /// Tables created earlier in this migration's up part.
     pub created: &'a BTreeSet<QualName>,
+    /// The set's order is only pgproof's guess (see [`StatementContext::order_assumed`]).
+    pub order_assumed: bool,
 }
 
 /// Which part of a migration a migration finding points into.

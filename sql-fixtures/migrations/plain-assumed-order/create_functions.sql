@@ -7,3 +7,7 @@ BEGIN
   RETURN NEW;
 END;
 $$;
+
+CREATE FUNCTION account_name(p_id bigint) RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT name FROM account WHERE id = p_id
+$$;
