@@ -37,8 +37,17 @@ impl Rule for ChangeBreaksFunctionBody {
                 })
                 .collect()
         });
-        for s in cx.statements {
+        for (position, s) in cx.statements.iter().enumerate() {
+            let later = &cx.statements[position + 1..];
             for (table, column, what) in crate::analyze::removals_of(s.stmt) {
+                // Put back by a later statement of the migration (and perhaps removed again, which
+                // that statement answers for).
+                if later
+                    .iter()
+                    .any(|l| restores(l.stmt, &table, column.as_deref()))
+                {
+                    continue;
+                }
                 // Still there when the migration ends (re-created, renamed back), or touched by a
                 // statement pgproof could not replay: nothing to say.
                 let still_there = match &column {
@@ -52,6 +61,13 @@ impl Rule for ChangeBreaksFunctionBody {
                 if let Some(own) = &own {
                     users.retain(|f| own.contains(&f));
                 }
+                // A function (re)created after the change is not broken by it: that body was
+                // written against the changed schema.
+                users.retain(|f| {
+                    !later
+                        .iter()
+                        .any(|l| matches!(l.stmt, StmtKind::CreateFunction(c) if &c.name == f))
+                });
                 if users.is_empty() {
                     continue;
                 }
@@ -74,6 +90,27 @@ impl Rule for ChangeBreaksFunctionBody {
                 });
             }
         }
+    }
+}
+
+/// Whether `stmt` creates `table` (or adds `column` to it) again.
+fn restores(stmt: &StmtKind, table: &QualName, column: Option<&str>) -> bool {
+    use crate::syntax::AlterCmd;
+    match (stmt, column) {
+        (StmtKind::CreateTable(t), None) => &t.name == table,
+        (StmtKind::CreateView(v), None) => &v.name == table,
+        (StmtKind::Rename(r), None) => {
+            r.sub_name.is_none() && r.target.schema == table.schema && r.new_name == table.name
+        }
+        (StmtKind::AlterTable(a), Some(c)) if &a.name == table => a
+            .cmds
+            .iter()
+            .any(|cmd| matches!(cmd, AlterCmd::AddColumn { column, .. } if column.name == c)),
+        (StmtKind::Rename(r), Some(c)) => {
+            &r.target == table && r.sub_name.is_some() && r.new_name == c
+        }
+        (StmtKind::CreateTable(t), Some(_)) => &t.name == table,
+        _ => false,
     }
 }
 
