@@ -206,10 +206,18 @@ fn add_statement(root: &NodeEnum, schema: &str, refs: &mut BodyRefs) {
             _ => None,
         })
         .collect();
+    // A table the body creates is not one it needs: dropping it does not break the function.
+    let created: Option<&protobuf::RangeVar> = match root {
+        NodeEnum::CreateStmt(c) => c.relation.as_ref(),
+        NodeEnum::CreateTableAsStmt(c) => c.into.as_ref().and_then(|i| i.rel.as_ref()),
+        _ => None,
+    };
     let mut tables: Vec<QualName> = vec![];
     for (n, _, _, _) in &nodes {
         if let NodeRef::RangeVar(rv) = n {
-            if rv.schemaname.is_empty() && ctes.contains(&rv.relname.as_str()) {
+            if rv.schemaname.is_empty() && ctes.contains(&rv.relname.as_str())
+                || created.is_some_and(|c| c.schemaname == rv.schemaname && c.relname == rv.relname)
+            {
                 continue;
             }
             let table = resolve(rv);
@@ -352,6 +360,12 @@ $$"#,
         let person = QualName::new("app", "person");
         assert_eq!(r.tables, [person.clone()].into());
         assert!(r.columns.contains(&(person, "name".into())));
+        // A table the body creates is not one it needs.
+        let creates = refs(
+            "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN CREATE TABLE made AS SELECT * FROM src; END $$",
+            "plpgsql",
+        );
+        assert_eq!(creates.tables, [q("src")].into());
         // A body the PL/pgSQL parser rejects uses nothing pgproof knows of.
         let bad = refs(
             "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN SELEC 1; END $$",
