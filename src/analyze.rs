@@ -86,7 +86,7 @@ pub struct Removal {
 }
 
 /// The tables and columns `stmt` drops or renames.
-fn removals_of(stmt: &StmtKind) -> Vec<(QualName, Option<String>, String)> {
+pub(crate) fn removals_of(stmt: &StmtKind) -> Vec<(QualName, Option<String>, String)> {
     use crate::syntax::{AlterCmd, ObjectKind};
     let mut out = vec![];
     match stmt {
@@ -195,6 +195,7 @@ pub fn analyze(
         ));
     }
 
+    let order_assumed = set.order_assumed();
     let set_has_downs = set
         .migrations
         .iter()
@@ -209,6 +210,7 @@ pub fn analyze(
             .as_ref()
             .map(|p| (p, parsed_iter.next().unwrap_or_default()));
         let mut created: BTreeSet<QualName> = BTreeSet::new();
+        let mut created_objects: BTreeSet<crate::graph::Object> = BTreeSet::new();
         let mut held: Vec<HeldLock> = vec![];
         let mut explicit_tx = false;
         let mut lock_timeout_set = false;
@@ -255,6 +257,8 @@ pub fn analyze(
                         transaction_reason: &migration.transaction.reason,
                         held_locks: &held,
                         created_in_migration: &created,
+                        created_objects: &created_objects,
+                        order_assumed,
                         lock_timeout_set,
                         statement_timeout_set,
                         require_statement_timeout: settings.require_statement_timeout,
@@ -313,6 +317,9 @@ pub fn analyze(
                     held.clear();
                 }
                 record_created(&stmt.kind, &mut created);
+                if order_assumed {
+                    record_created_objects(&stmt.kind, &mut created_objects);
+                }
                 record_origins(
                     &stmt.kind,
                     part.file,
@@ -424,6 +431,7 @@ pub fn analyze(
             down_has_errors: down.as_ref().is_some_and(|(_, p)| !p.errors.is_empty()),
             set_has_downs,
             created: &created,
+            order_assumed,
         };
         for rule in &rules {
             rule.check_migration(&cx, &mut migration_diags);
@@ -526,6 +534,45 @@ fn record_created(stmt: &StmtKind, created: &mut BTreeSet<QualName>) {
         }
         StmtKind::Rename(r) if r.sub_name.is_none() && created.contains(&r.target) => {
             created.insert(QualName::new(r.target.schema.clone(), r.new_name.clone()));
+        }
+        _ => {}
+    }
+}
+
+/// Objects other than relations that a statement creates (functions, types, triggers, named
+/// constraints and columns added to existing tables), so that a rule can tell a dependent created
+/// in the current migration from one an earlier file created.
+fn record_created_objects(stmt: &StmtKind, created: &mut BTreeSet<crate::graph::Object>) {
+    use crate::graph::Object;
+    match stmt {
+        StmtKind::CreateFunction(f) => {
+            created.insert(Object::Function(f.name.clone()));
+        }
+        StmtKind::CreateEnum { name, .. }
+        | StmtKind::CreateDomain { name, .. }
+        | StmtKind::CreateCompositeType { name } => {
+            created.insert(Object::Type(name.clone()));
+        }
+        StmtKind::CreateTrigger { name, table, .. } => {
+            created.insert(Object::Trigger(table.clone(), name.clone()));
+        }
+        StmtKind::CreatePolicy { name, table } => {
+            created.insert(Object::Policy(table.clone(), name.clone()));
+        }
+        StmtKind::AlterTable(a) => {
+            for cmd in &a.cmds {
+                match cmd {
+                    AlterCmd::AddColumn { column, .. } => {
+                        created.insert(Object::Column(a.name.clone(), column.name.clone()));
+                    }
+                    AlterCmd::AddConstraint { constraint } => {
+                        if let Some(name) = &constraint.name {
+                            created.insert(Object::Constraint(a.name.clone(), name.clone()));
+                        }
+                    }
+                    _ => {}
+                }
+            }
         }
         _ => {}
     }
@@ -686,6 +733,7 @@ fn finish(
         let Some(severity) = settings.severity_of(meta.id, meta.severity) else {
             continue;
         };
+        let severity = diag.at_most.map_or(severity, |cap| severity.min(cap));
         let text = &set.files[file].text;
         let index = indexes[file].get_or_init(|| LineIndex::new(text));
         // Every span leaves here on character boundaries of its file, whatever byte arithmetic

@@ -61,6 +61,9 @@ pub struct Diagnostic {
     pub fix: Option<Fix>,
     pub lock: Option<LockMode>,
     pub notes: Vec<String>,
+    /// The highest severity this finding may have, below the rule's own when the finding rests
+    /// on something pgproof only assumed.
+    pub at_most: Option<Severity>,
 }
 
 impl Diagnostic {
@@ -73,7 +76,14 @@ impl Diagnostic {
             fix: None,
             lock: None,
             notes: vec![],
+            at_most: None,
         }
+    }
+
+    /// Caps the finding's severity at `severity` (the rule's or the configured one may be lower).
+    pub fn at_most(mut self, severity: Severity) -> Self {
+        self.at_most = Some(self.at_most.map_or(severity, |s| s.min(severity)));
+        self
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {

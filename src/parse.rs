@@ -187,16 +187,17 @@ fn push_parsed(sql: &str, span: Span, parsed: &protobuf::ParseResult, out: &mut 
         } else {
             start + raw.stmt_len as usize
         };
-        let kind = match raw.stmt.as_ref().and_then(|s| s.node.as_ref()) {
+        let mut kind = match raw.stmt.as_ref().and_then(|s| s.node.as_ref()) {
             Some(node) => syntax::lower(node),
             None => StmtKind::Other {
                 node: "Empty".into(),
             },
         };
-        out.statements.push(ParsedStatement {
-            span: trim_span(sql, start, end),
-            kind,
-        });
+        let span = trim_span(sql, start, end);
+        if let StmtKind::CreateFunction(f) = &mut kind {
+            f.source = sql.get(span.start..span.end).map(std::sync::Arc::from);
+        }
+        out.statements.push(ParsedStatement { span, kind });
     }
 }
 

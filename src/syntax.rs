@@ -669,6 +669,10 @@ pub struct CreateFunction {
     pub returns_trigger: bool,
     /// The body (`AS '...'` or `AS $$...$$`), as written; `None` for a `BEGIN ATOMIC` body.
     pub body: Option<String>,
+    /// The whole `CREATE FUNCTION` statement as written (set by the parser, which has the text):
+    /// the PL/pgSQL parser needs it to read the body, which happens only when a rule asks.
+    #[serde(skip)]
+    pub source: Option<std::sync::Arc<str>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -2484,6 +2488,7 @@ fn lower_function(s: &protobuf::CreateFunctionStmt) -> CreateFunction {
         search_path,
         returns_trigger,
         body,
+        source: None,
     }
 }
 

@@ -10,10 +10,16 @@ use std::path::Path;
 
 /// The 1-based lines of the statements annotated `-- expect` (the next non-comment line).
 fn expected_lines(text: &str) -> BTreeSet<usize> {
+    annotated_lines(text, "-- expect")
+}
+
+/// The 1-based lines of the statements annotated with `marker` (the next non-comment line):
+/// `-- rejected` marks a statement PostgreSQL refuses on purpose, which pgproof must not replay.
+fn annotated_lines(text: &str, marker: &str) -> BTreeSet<usize> {
     let lines: Vec<&str> = text.lines().collect();
     let mut out = BTreeSet::new();
     for (i, line) in lines.iter().enumerate() {
-        if line.trim() == "-- expect" {
+        if line.trim() == marker {
             if let Some(offset) = lines[i + 1..].iter().position(|l| {
                 let l = l.trim_start();
                 !l.is_empty() && !l.starts_with("--")
@@ -42,6 +48,7 @@ fn every_blocked_change_fixture_is_refused_by_postgresql() {
     for file in &files {
         let text = fs::read_to_string(file).unwrap();
         let expected = expected_lines(&text);
+        let rejected = annotated_lines(&text, "-- rejected");
         let parsed = pgproof::parse::parse_sql(&text);
         assert!(
             parsed.errors.is_empty(),
@@ -53,7 +60,7 @@ fn every_blocked_change_fixture_is_refused_by_postgresql() {
             let sql = &text[statement.span.start..statement.span.end];
             let line = text[..statement.span.start].matches('\n').count() + 1;
             let result = conn.execute_batch(sql);
-            let should_fail = expected.contains(&line);
+            let should_fail = expected.contains(&line) || rejected.contains(&line);
             match (&result, should_fail) {
                 (Err(_), true) => refused += 1,
                 (Ok(()), false) => {}
@@ -73,7 +80,10 @@ fn every_blocked_change_fixture_is_refused_by_postgresql() {
         refused,
         files
             .iter()
-            .map(|f| expected_lines(&fs::read_to_string(f).unwrap()).len())
+            .map(|f| {
+                let text = fs::read_to_string(f).unwrap();
+                expected_lines(&text).len() + annotated_lines(&text, "-- rejected").len()
+            })
             .sum::<usize>()
     );
 }

@@ -149,3 +149,38 @@ fn version_gates_change_findings() {
     // Before PostgreSQL 11 even a stable default rewrites the table.
     assert!(out.contains("[add-column-volatile-default]"), "{out}");
 }
+
+#[test]
+fn assumed_order_caps_cross_file_blocked_drops_at_warning() {
+    // Plain files without version prefixes: the name order is pgproof's guess. A drop blocked by
+    // a dependent another file created is a warning saying so; one blocked by a dependent of the
+    // same file stays an error.
+    let out = scenario("plain-assumed-order");
+    let blocked: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("[change-blocked-by-dependents]"))
+        .collect();
+    assert_eq!(blocked.len(), 2, "{out}");
+    assert!(
+        blocked[0].contains("drop_functions.sql:2:")
+            && blocked[0].contains(" warning ")
+            && blocked[0].contains("order of these files was assumed"),
+        "{out}"
+    );
+    assert!(
+        blocked[1].contains("drop_functions.sql:12:") && blocked[1].contains(" error "),
+        "{out}"
+    );
+    // Likewise a function body another file wrote is not held against a drop: only the function
+    // of the same file is.
+    let broken: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("[change-breaks-function-body]"))
+        .collect();
+    assert_eq!(broken.len(), 1, "{out}");
+    assert!(
+        broken[0].contains("drop_tables.sql:9:") && broken[0].contains("`account_touched`"),
+        "{out}"
+    );
+    insta::assert_snapshot!(out);
+}

@@ -166,8 +166,19 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
             match &f.body {
                 Some(body) => catalog
                     .function_bodies
-                    .insert(signature, std::sync::Arc::from(body.as_str())),
+                    .insert(signature.clone(), std::sync::Arc::from(body.as_str())),
                 None => catalog.function_bodies.remove(&signature),
+            };
+            match &f.source {
+                Some(sql) => catalog.function_refs.insert(
+                    signature.clone(),
+                    std::sync::Arc::new(super::body::FunctionSource::new(
+                        sql.clone(),
+                        &f.language,
+                        f.search_path.as_deref(),
+                    )),
+                ),
+                None => catalog.function_refs.remove(&signature),
             };
             let overloads = catalog.functions.entry(f.name.clone()).or_default();
             overloads.retain(|o| o.arg_types != f.arg_types);
@@ -482,11 +493,65 @@ fn column_from_def(catalog: &mut Catalog, table: &QualName, def: &ColumnDef) -> 
     column
 }
 
+/// A foreign key of `t` between columns of two different enum types: PostgreSQL has no equality
+/// operator between them and rejects the `CREATE TABLE` ("foreign key constraint ... cannot be
+/// implemented"). Only known enums on both sides count; anything else is left to the server.
+fn foreign_key_between_enums(catalog: &Catalog, t: &CreateTable) -> Option<String> {
+    let enum_of = |ty: &TypeName| {
+        let name = QualName::new(ty.schema.as_deref().unwrap_or("public"), ty.name.as_str());
+        (!ty.array && catalog.enums.contains_key(&name)).then_some(name)
+    };
+    let constraints = t
+        .columns
+        .iter()
+        .flat_map(|c| c.constraints.iter().map(move |k| (Some(c), k)))
+        .chain(t.constraints.iter().map(|k| (None, k)));
+    for (owner, constraint) in constraints {
+        let ConstraintKind::ForeignKey {
+            columns,
+            ref_table,
+            ref_columns,
+            ..
+        } = &constraint.kind
+        else {
+            continue;
+        };
+        let referenced = catalog.tables.get(ref_table)?;
+        let columns: Vec<&str> = match (columns.is_empty(), owner) {
+            (true, Some(c)) => vec![c.name.as_str()],
+            _ => columns.iter().map(String::as_str).collect(),
+        };
+        let ref_columns = if ref_columns.is_empty() {
+            referenced.primary_key_columns()
+        } else {
+            ref_columns.clone()
+        };
+        for (column, ref_column) in columns.iter().zip(&ref_columns) {
+            let from = t.columns.iter().find(|c| c.name == *column)?;
+            let to = referenced.column(ref_column)?;
+            if let (Some(a), Some(b)) = (enum_of(&from.type_name), enum_of(&to.type_name)) {
+                if a != b {
+                    return Some(format!(
+                        "foreign key from {}.{column} ({a}) to {ref_table}.{ref_column} ({b}) cannot be implemented: no equality operator between two enum types",
+                        t.name
+                    ));
+                }
+            }
+        }
+    }
+    None
+}
+
 fn create_table(catalog: &mut Catalog, t: &CreateTable, notes: &mut Vec<String>) {
     if catalog.tables.contains_key(&t.name) {
         if !t.if_not_exists {
             notes.push(format!("table {} already exists", t.name));
         }
+        return;
+    }
+    if let Some(why) = foreign_key_between_enums(catalog, t) {
+        // PostgreSQL rejects the whole statement: the table does not exist afterwards.
+        notes.push(why);
         return;
     }
     catalog.schemas.insert(t.name.schema.clone());
@@ -1106,6 +1171,9 @@ fn drop(catalog: &mut Catalog, d: &Drop, notes: &mut Vec<String>) {
                 catalog
                     .function_bodies
                     .retain(|signature, _| !signature.starts_with(&prefix));
+                catalog
+                    .function_refs
+                    .retain(|signature, _| !signature.starts_with(&prefix));
                 if d.cascade {
                     // `CASCADE` drops the triggers that call the function.
                     let calls = |t: &Table| t.triggers.iter().any(|tr| &tr.function == name);
@@ -1460,6 +1528,11 @@ fn move_object(catalog: &mut Catalog, old: &QualName, new: &QualName) -> bool {
                 catalog
                     .function_bodies
                     .insert(super::function_signature(new, &f.arg_types), body);
+            }
+            if let Some(source) = catalog.function_refs.remove(&from) {
+                catalog
+                    .function_refs
+                    .insert(super::function_signature(new, &f.arg_types), source);
             }
         }
         catalog.functions.insert(new.clone(), functions);

@@ -3,6 +3,7 @@
 //! `apply.rs` folds one statement into a catalog; `diff.rs` compares two catalogs. This layer does no IO.
 
 pub mod apply;
+pub mod body;
 pub mod diff;
 
 use crate::syntax::{
@@ -86,6 +87,10 @@ pub struct Catalog {
     /// What the server's statistics say, when read from a live database.
     #[serde(skip)]
     pub statistics: Option<Statistics>,
+    /// Function `CREATE` statements by signature, read for the tables and columns they use only
+    /// when a rule asks ([`body::FunctionSource::refs`]). Only a replayed history has them.
+    #[serde(skip)]
+    pub function_refs: BTreeMap<String, Arc<body::FunctionSource>>,
 }
 
 /// Statistics of a live database: how long the usage counters have been counting, and what

@@ -92,33 +92,42 @@ impl Rule for ChangeBlockedByDependents {
             _ => return,
         }
         for (what, object, views_only) in targets {
-            let blockers: Vec<String> =
+            let blockers: Vec<crate::graph::Object> =
                 crate::graph::direct_dependents(cx.catalog, &object, views_only)
                     .into_iter()
                     // Objects dropped by this same statement do not block it.
                     .filter(|d| !dropped_together(cx.stmt, d))
-                    .map(|d| d.to_string())
                     .collect();
             if blockers.is_empty() {
                 continue;
             }
+            // In a set whose order pgproof only guessed, a dependent an earlier file created
+            // blocks the change only if that file really runs first.
+            let order_guessed = cx.order_assumed && !blockers.iter().any(|d| cx.created_here(d));
+            let blockers: Vec<String> = blockers.iter().map(|d| d.to_string()).collect();
             let error = if views_only {
                 "cannot alter type of a column used by a view or rule"
             } else {
                 "cannot drop ... because other objects depend on it"
             };
-            out.push(
-                Diagnostic::new(
-                    META.id,
-                    cx.span,
-                    format!(
-                        "{what} fails with `{error}`: {} depend(s) on it",
-                        blockers.join(", ")
-                    ),
+            let message = if order_guessed {
+                format!(
+                    "{what} fails with `{error}` if this file runs after the one(s) creating {}: the order of these files was assumed from their names",
+                    blockers.join(", ")
                 )
+            } else {
+                format!(
+                    "{what} fails with `{error}`: {} depend(s) on it",
+                    blockers.join(", ")
+                )
+            };
+            let mut diagnostic = Diagnostic::new(META.id, cx.span, message)
                 .help("drop (or change) the dependents explicitly first, in the same migration, and re-create them afterwards if they are still needed; `CASCADE` would drop them silently")
-                .lock(LockMode::AccessExclusive),
-            );
+                .lock(LockMode::AccessExclusive);
+            if order_guessed {
+                diagnostic = diagnostic.at_most(Severity::Warning);
+            }
+            out.push(diagnostic);
         }
     }
 }

@@ -27,6 +27,7 @@ mod backfill_in_ddl_transaction;
 mod begin_in_runner_transaction;
 mod cascade_chain_too_deep;
 mod change_blocked_by_dependents;
+mod change_breaks_function_body;
 mod column_assigned_twice;
 mod concurrently_in_transaction;
 mod constraint_not_validated;
@@ -117,6 +118,7 @@ pub static RULES: &[&dyn Rule] = &[
     &begin_in_runner_transaction::BeginInRunnerTransaction,
     &cascade_chain_too_deep::CascadeChainTooDeep,
     &change_blocked_by_dependents::ChangeBlockedByDependents,
+    &change_breaks_function_body::ChangeBreaksFunctionBody,
     &column_assigned_twice::ColumnAssignedTwice,
     &concurrently_in_transaction::ConcurrentlyInTransaction,
     &constraint_not_validated::ConstraintNotValidated,
@@ -346,6 +348,12 @@ pub struct StatementContext<'a> {
     pub held_locks: &'a [HeldLock],
     /// Relations created earlier in the same migration (new, empty, unseen by the app).
     pub created_in_migration: &'a BTreeSet<QualName>,
+    /// Functions, types, triggers, policies, and columns and named constraints added to existing
+    /// tables earlier in the same migration; recorded only when [`Self::order_assumed`].
+    pub created_objects: &'a BTreeSet<crate::graph::Object>,
+    /// The set's order is only pgproof's guess (plain files without version prefixes, layout not
+    /// configured): findings that rest on one file running before another are not certain.
+    pub order_assumed: bool,
     pub lock_timeout_set: bool,
     /// `statement_timeout` was set earlier in the migration.
     pub statement_timeout_set: bool,
@@ -368,6 +376,24 @@ impl<'a> StatementContext<'a> {
     /// Whether `table` was created earlier in this migration (so nothing else can be using it yet).
     pub fn is_new(&self, table: &QualName) -> bool {
         self.created_in_migration.contains(table)
+    }
+
+    /// Whether `object` was created earlier in this migration (so the finding does not rest on the
+    /// order of files). Knows relations always, other objects only when the order is assumed.
+    pub fn created_here(&self, object: &crate::graph::Object) -> bool {
+        use crate::graph::Object;
+        match object {
+            Object::Table(n) | Object::View(n) | Object::Index(n) | Object::Sequence(n) => {
+                self.created_in_migration.contains(n)
+            }
+            Object::Column(t, _)
+            | Object::Constraint(t, _)
+            | Object::Trigger(t, _)
+            | Object::Policy(t, _) => {
+                self.created_in_migration.contains(t) || self.created_objects.contains(object)
+            }
+            Object::Function(_) | Object::Type(_) => self.created_objects.contains(object),
+        }
     }
 
     /// Statements that ran earlier in the current transaction (empty outside a transaction).
@@ -425,6 +451,8 @@ pub struct MigrationContext<'a> {
     pub set_has_downs: bool,
     /// Tables created earlier in this migration's up part.
     pub created: &'a BTreeSet<QualName>,
+    /// The set's order is only pgproof's guess (see [`StatementContext::order_assumed`]).
+    pub order_assumed: bool,
 }
 
 /// Which part of a migration a migration finding points into.

@@ -154,6 +154,18 @@ impl SourceWarning {
     }
 }
 
+impl MigrationSet {
+    /// Whether the order of the set's migrations is only pgproof's guess: plain files whose layout
+    /// was assumed (not configured or detected) and some of which carry no version prefix, so they
+    /// run in name order only because pgproof sorted them that way (a folder of admin scripts).
+    pub fn order_assumed(&self) -> bool {
+        self.layout == Layout::Plain
+            && self.layout_decided.starts_with("assumed")
+            && self.migrations.len() > 1
+            && self.migrations.iter().any(|m| m.version.is_none())
+    }
+}
+
 /// Limits and choices that affect loading.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {

@@ -1,0 +1,2 @@
+CREATE TRIGGER account_touch BEFORE UPDATE ON account
+  FOR EACH ROW EXECUTE FUNCTION touch_account();
