@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
 # Lints the shared migration corpus with pgproof and with squawk on the same files, in one run, and
-# prints wall time and peak memory (GNU time) with pgproof/squawk ratios.
+# prints wall time and peak memory (each tool as one process) with pgproof/squawk ratios.
 #
 # usage: bench/corpus.sh [CORPUS_DIR]   (default: ../shared/corpus next to this checkout)
 # env:   PGPROOF_BENCH_ROUNDS (default 10): interleaved rounds after one warm-up round
-# needs: GNU time (apt-get install time), squawk 2.70 (pip install squawk-cli==2.70.0)
+#        PGPROOF_BIN: a pgproof binary to time instead of building this checkout
+# needs: squawk 2.70 (pip install squawk-cli==2.70.0), python3
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=$(realpath "${1:-../shared/corpus}")
 command -v squawk >/dev/null || { echo "squawk is missing: pip install squawk-cli==2.70.0" >&2; exit 2; }
-[ -x /usr/bin/time ] || { echo "GNU time is missing: apt-get install time" >&2; exit 2; }
 
 # Time squawk's own binary, not a version manager's shell shim in front of it (pyenv adds ~150 ms).
 squawk=$(command -v squawk)
 if command -v pyenv >/dev/null && real=$(pyenv which squawk 2>/dev/null); then squawk=$real; fi
 
-cargo build --release --locked --quiet
-pgproof=$(realpath target/release/pgproof)
+if [ -n "${PGPROOF_BIN:-}" ]; then
+  pgproof=$(realpath "$PGPROOF_BIN")
+else
+  cargo build --release --locked --quiet
+  pgproof=$(realpath target/release/pgproof)
+fi
 list=$(mktemp)
 config=$(mktemp --suffix=.toml)
 trap 'rm -f "$list" "$config"' EXIT
@@ -45,23 +49,37 @@ echo "corpus: $corpus ($files .sql files, $bytes bytes)"
 echo "pgproof $("$pgproof" --version | cut -d' ' -f2), $("$squawk" --version) ($squawk)"
 
 # pgproof replays every migration set in order into a catalog and runs all rules;
-# squawk lints each file on its own. Both get exactly the same files.
-pg_cmd="$pgproof lint --config $config --fail-on never --format json $corpus"
-sq_cmd="xargs -d '\n' -a $list $squawk --reporter json"
+# squawk lints each file on its own. Both get exactly the same files, and each runs as one process
+# (xargs would split squawk's file list into several processes, each with a part of the corpus,
+# and GNU time would report the peak memory of one part).
 
 # Interleaved rounds rather than all runs of one tool and then all of the other: on a shared
 # two-core machine the speed drifts over a minute, and grouped runs charge that drift to whichever
 # tool runs second. Each round runs both (alternating which goes first); wall time is measured
-# around the process, peak memory by GNU time. The first round is a warm-up.
-python3 - "${PGPROOF_BENCH_ROUNDS:-10}" "$pg_cmd" "$sq_cmd" <<'PY'
-import statistics, subprocess, sys, time
-rounds, pg_cmd, sq_cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+# around the process, peak memory and CPU by wait4. The first round is a warm-up.
+python3 - "${PGPROOF_BENCH_ROUNDS:-10}" "$pgproof" "$config" "$corpus" "$squawk" "$list" <<'PY'
+import os, statistics, subprocess, sys, time
+rounds, pgproof, config, corpus, squawk, listing = sys.argv[1:]
+rounds = int(rounds)
+pg_cmd = [pgproof, "lint", "--config", config, "--fail-on", "never", "--format", "json", corpus]
+sq_cmd = [squawk, "--reporter", "json"] + open(listing).read().splitlines()
+# The whole list must fit in one exec (arguments, their pointers and the environment); fail loudly
+# rather than split it.
+size = sum(len(a) + 1 + 8 for a in sq_cmd) + sum(len(k) + len(v) + 2 + 8 for k, v in os.environ.items())
+limit = os.sysconf("SC_ARG_MAX")
+if size > limit - 4096:
+    sys.exit(f"squawk's argument list is {size} bytes, over this system's {limit}: it cannot run as one process")
+print(f"squawk runs as one process over {len(sq_cmd) - 3} files ({size} of {limit} bytes of arguments)")
 runs = {"pgproof": [], "squawk": []}
-def run(cmd):
+def run(argv):
     started = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-f", "%M", "bash", "-c", cmd + " > /dev/null 2>&1"],
-                          stderr=subprocess.PIPE, text=True)
-    return time.perf_counter() - started, int(done.stderr.strip().splitlines()[-1])
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        sys.exit(f"{argv[0]} exited with {code}")
+    return wall, usage.ru_maxrss
 for r in range(rounds + 1):
     order = [("pgproof", pg_cmd), ("squawk", sq_cmd)]
     for name, cmd in (order if r % 2 == 0 else order[::-1]):

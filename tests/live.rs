@@ -300,6 +300,21 @@ fn the_audit_session_is_read_only_and_needs_only_read_grants() {
     let catalog = read_catalog(&session, &Scope { schemas: vec![] })
         .expect("introspection with read grants only");
     assert!(catalog.tables.len() >= 5);
+    // The session says it is read-only, and JIT compilation is off for its catalog queries.
+    let settings = session
+        .runtime
+        .block_on(session.client.query(
+            "SELECT current_setting('transaction_read_only'), current_setting('jit')",
+            &[],
+        ))
+        .expect("settings readable");
+    assert_eq!(
+        (
+            settings[0].get::<_, String>(0),
+            settings[0].get::<_, String>(1)
+        ),
+        ("on".to_string(), "off".to_string())
+    );
     // The session's transaction refuses writes.
     let write = session
         .runtime

@@ -635,9 +635,8 @@ fn clone_from_parent(
         })
         .collect();
     let indexes: Vec<CreateIndex> = catalog
-        .indexes
-        .values()
-        .filter(|i| &i.table == parent && i.constraint.is_none())
+        .indexes_on(parent)
+        .filter(|i| i.constraint.is_none())
         .map(|i| CreateIndex {
             name: None,
             table: partition.clone(),
@@ -944,11 +943,11 @@ fn alter_table(catalog: &mut Catalog, name: &QualName, cmd: &AlterCmd, notes: &m
                     t.constraints.retain(|c| &c.name != constraint);
                 }
             }
-            catalog.indexes.retain(|_, i| {
-                !dropped
-                    .iter()
-                    .any(|(t, c)| &i.table == t && i.constraint.as_deref() == Some(c.as_str()))
-            });
+            for (table, constraint) in &dropped {
+                catalog.indexes.drop_on(table, |i| {
+                    i.constraint.as_deref() == Some(constraint.as_str())
+                });
+            }
         }
         AlterCmd::AddIdentity { column, identity } => {
             if let Some(col) = catalog
@@ -1038,15 +1037,14 @@ fn drop_column(catalog: &mut Catalog, table: &QualName, column: &str, cascade: b
         t.constraints
             .retain(|c| !c.kind.columns().iter().any(|x| x == column));
     }
-    catalog.indexes.retain(|_, i| {
-        !(&i.table == table
-            && (i.keys.iter().any(|k| match k {
-                IndexKey::Column { name } => name == column,
-                IndexKey::Expression { expr } => expr.columns.iter().any(|c| c == column),
-            }) || i.include.iter().any(|c| c == column)
-                || i.predicate
-                    .as_ref()
-                    .is_some_and(|p| p.columns.iter().any(|c| c == column))))
+    catalog.indexes.drop_on(table, |i| {
+        i.keys.iter().any(|k| match k {
+            IndexKey::Column { name } => name == column,
+            IndexKey::Expression { expr } => expr.columns.iter().any(|c| c == column),
+        }) || i.include.iter().any(|c| c == column)
+            || i.predicate
+                .as_ref()
+                .is_some_and(|p| p.columns.iter().any(|c| c == column))
     });
     catalog
         .sequences
@@ -1153,7 +1151,7 @@ fn drop(catalog: &mut Catalog, d: &Drop, notes: &mut Vec<String>) {
             ObjectKind::View | ObjectKind::MaterializedView => {
                 let found = catalog.views.remove(name).is_some();
                 // A materialised view's indexes go with it.
-                catalog.indexes.retain(|_, i| &i.table != name);
+                catalog.indexes.drop_on(name, |_| true);
                 if d.cascade {
                     drop_dependent_views(catalog, name);
                 }
@@ -1242,7 +1240,7 @@ fn drop_dependent_views(catalog: &mut Catalog, name: &QualName) {
 
 fn drop_table(catalog: &mut Catalog, name: &QualName, cascade: bool) -> bool {
     let found = catalog.tables.remove(name).is_some();
-    catalog.indexes.retain(|_, i| &i.table != name);
+    catalog.indexes.drop_on(name, |_| true);
     catalog
         .sequences
         .retain(|_, s| s.owned_by.as_ref().map(|(t, _)| t) != Some(name));
@@ -1276,9 +1274,9 @@ fn drop_table(catalog: &mut Catalog, name: &QualName, cascade: bool) -> bool {
 }
 
 fn retarget_table_refs(catalog: &mut Catalog, old: &QualName, new: &QualName) {
-    for index in catalog.indexes.values_mut().filter(|i| &i.table == old) {
-        index.table = new.clone();
-    }
+    catalog
+        .indexes
+        .modify_on(old, |_| true, |index| index.table = new.clone());
     let refers = |table: &Table| {
         table.constraints.iter().any(
             |c| matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, .. } if ref_table == old),
@@ -1361,10 +1359,9 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
             }
             let target = r.target.clone();
             let names_old = |i: &Index| {
-                i.table == target
-                    && i.keys
-                        .iter()
-                        .any(|k| matches!(k, IndexKey::Column { name } if name == old))
+                i.keys
+                    .iter()
+                    .any(|k| matches!(k, IndexKey::Column { name } if name == old))
             };
             // A view keeps reading the renamed column (PostgreSQL tracks it by number).
             for view in catalog.views.values_mut() {
@@ -1379,7 +1376,7 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
                     }
                 }
             }
-            for index in catalog.indexes.values_mut().filter(|i| names_old(i)) {
+            catalog.indexes.modify_on(&target, names_old, |index| {
                 for key in &mut index.keys {
                     if let IndexKey::Column { name } = key {
                         if name == old {
@@ -1387,7 +1384,7 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
                         }
                     }
                 }
-            }
+            });
             let refers = |table: &Table| {
                 table.constraints.iter().any(|c| {
                     matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, ref_columns, .. }
@@ -1431,9 +1428,8 @@ fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>) {
             }
             // The index behind a primary key, unique or exclusion constraint is renamed with it.
             let backing: Vec<QualName> = catalog
-                .indexes
-                .values()
-                .filter(|i| i.table == r.target && i.constraint.as_deref() == Some(old))
+                .indexes_on(&r.target)
+                .filter(|i| i.constraint.as_deref() == Some(old))
                 .map(|i| i.name.clone())
                 .collect();
             for name in backing {
@@ -1612,9 +1608,7 @@ fn comment(
             }
         }
         ObjectKind::Index => {
-            if let Some(i) = catalog.indexes.get_mut(target) {
-                i.comment = text;
-            }
+            catalog.indexes.modify(target, |i| i.comment = text);
         }
         _ => {}
     }

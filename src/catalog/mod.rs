@@ -9,6 +9,7 @@ pub mod diff;
 use crate::syntax::{
     ConstraintKind, Expr, Identity, IndexKey, Persistence, QualName, TypeName, Volatility,
 };
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -63,11 +64,156 @@ impl<T> From<T> for Shared<T> {
     }
 }
 
+/// The catalog's indexes by name, with a side index of the names on each table, so that what
+/// one statement does to one table's indexes costs what that table has, not what the catalog has.
+///
+/// Read-only uses see the map by name (`Deref`: `get`, `values`, iteration in name order); every
+/// change goes through the methods here, which keep the side index in step. There is no `&mut`
+/// access to an index except through [`Indexes::modify`] and [`Indexes::modify_on`], which move an
+/// index in the side index when the change gives it another table.
+#[derive(Clone, Default)]
+pub struct Indexes {
+    by_name: BTreeMap<QualName, Shared<Index>>,
+    /// Table (or materialised view) -> the names of its indexes, in name order.
+    by_table: FxHashMap<QualName, BTreeSet<QualName>>,
+}
+
+impl Indexes {
+    /// Adds or replaces the index called `name`; returns the one it replaced.
+    pub fn insert(&mut self, name: QualName, index: Shared<Index>) -> Option<Shared<Index>> {
+        self.by_table
+            .entry(index.table.clone())
+            .or_default()
+            .insert(name.clone());
+        let old = self.by_name.insert(name.clone(), index);
+        if let Some(old) = &old {
+            if old.table != self.by_name[&name].table {
+                self.unlink(&old.table, &name);
+            }
+        }
+        old
+    }
+
+    /// Removes the index called `name`.
+    pub fn remove(&mut self, name: &QualName) -> Option<Shared<Index>> {
+        let index = self.by_name.remove(name)?;
+        self.unlink(&index.table, name);
+        Some(index)
+    }
+
+    /// Keeps the indexes `keep` says yes to (a scan of every index: for one table's, use
+    /// [`Indexes::drop_on`]).
+    pub fn retain(&mut self, mut keep: impl FnMut(&QualName, &Index) -> bool) {
+        let gone: Vec<QualName> = self
+            .by_name
+            .iter()
+            .filter(|(name, index)| !keep(name, index))
+            .map(|(name, _)| name.clone())
+            .collect();
+        for name in gone {
+            self.remove(&name);
+        }
+    }
+
+    /// Removes the indexes on `table` that `pick` says yes to.
+    pub fn drop_on(&mut self, table: &QualName, pick: impl Fn(&Index) -> bool) {
+        let gone: Vec<QualName> = self
+            .on(table)
+            .filter(|i| pick(i))
+            .map(|i| i.name.clone())
+            .collect();
+        for name in gone {
+            self.remove(&name);
+        }
+    }
+
+    /// Changes the index called `name` (copying it first if a copy of the catalog shares it);
+    /// `None` when there is none.
+    pub fn modify<R>(
+        &mut self,
+        name: &QualName,
+        change: impl FnOnce(&mut Index) -> R,
+    ) -> Option<R> {
+        let index = self.by_name.get_mut(name)?;
+        let table = index.table.clone();
+        let result = change(index);
+        if index.table != table {
+            let moved_to = index.table.clone();
+            self.unlink(&table, name);
+            self.by_table
+                .entry(moved_to)
+                .or_default()
+                .insert(name.clone());
+        }
+        Some(result)
+    }
+
+    /// Changes the indexes on `table` that `pick` says yes to; the others stay shared.
+    pub fn modify_on(
+        &mut self,
+        table: &QualName,
+        pick: impl Fn(&Index) -> bool,
+        mut change: impl FnMut(&mut Index),
+    ) {
+        let picked: Vec<QualName> = self
+            .on(table)
+            .filter(|i| pick(i))
+            .map(|i| i.name.clone())
+            .collect();
+        for name in picked {
+            self.modify(&name, &mut change);
+        }
+    }
+
+    /// The indexes on `table`, in name order.
+    pub fn on<'a>(&'a self, table: &QualName) -> impl Iterator<Item = &'a Index> + 'a {
+        self.by_table
+            .get(table)
+            .into_iter()
+            .flatten()
+            .filter_map(|name| self.by_name.get(name).map(|i| &**i))
+    }
+
+    fn unlink(&mut self, table: &QualName, name: &QualName) {
+        if let Some(names) = self.by_table.get_mut(table) {
+            names.remove(name);
+            if names.is_empty() {
+                self.by_table.remove(table);
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for Indexes {
+    type Target = BTreeMap<QualName, Shared<Index>>;
+    fn deref(&self) -> &Self::Target {
+        &self.by_name
+    }
+}
+
+impl PartialEq for Indexes {
+    fn eq(&self, other: &Self) -> bool {
+        self.by_name == other.by_name
+    }
+}
+
+impl std::fmt::Debug for Indexes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.by_name.fmt(f)
+    }
+}
+
+impl Serialize for Indexes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.by_name.serialize(serializer)
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Catalog {
     pub schemas: BTreeSet<String>,
     pub tables: BTreeMap<QualName, Shared<Table>>,
-    pub indexes: BTreeMap<QualName, Shared<Index>>,
+    pub indexes: Indexes,
     pub sequences: BTreeMap<QualName, Sequence>,
     pub views: BTreeMap<QualName, View>,
     pub enums: BTreeMap<QualName, EnumType>,
@@ -429,11 +575,9 @@ impl Catalog {
             || self.views.contains_key(name)
     }
 
-    pub fn indexes_on<'a>(&'a self, table: &'a QualName) -> impl Iterator<Item = &'a Index> + 'a {
-        self.indexes
-            .values()
-            .map(|i| &**i)
-            .filter(move |i| &i.table == table)
+    /// The indexes on `table`, in name order.
+    pub fn indexes_on<'a>(&'a self, table: &QualName) -> impl Iterator<Item = &'a Index> + 'a {
+        self.indexes.on(table)
     }
 
     /// An index usable for lookups by `columns` (leading keys, any order, no predicate).

@@ -231,7 +231,7 @@ fn comparable(catalog: &Catalog, other: &Catalog, unreplayed: &BTreeSet<String>)
                 _ => None,
             })
             .collect();
-        if let Some(index) = c.indexes.get_mut(&name) {
+        c.indexes.modify(&name, |index| {
             for (key, column_type) in index.keys.iter_mut().zip(types) {
                 if let IndexKey::Expression { expr } = key {
                     normalize(expr);
@@ -250,7 +250,7 @@ fn comparable(catalog: &Catalog, other: &Catalog, unreplayed: &BTreeSet<String>)
             if let Some(p) = index.predicate.as_mut() {
                 normalize(p);
             }
-        }
+        });
     }
     c
 }

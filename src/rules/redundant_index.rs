@@ -65,14 +65,14 @@ impl Rule for RedundantIndex {
     }
 
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
-        let indexes: Vec<&Index> = cx.catalog.indexes.values().map(|i| &**i).collect();
-        for a in &indexes {
+        for a in cx.catalog.indexes.values() {
             // A partition's copy of its parent's index is reported once, on the parent.
             if a.constraint.is_some() || cx.catalog.is_cloned_index(a) {
                 // Backs a constraint: dropping it drops the constraint; report the other one.
                 continue;
             }
-            let Some(b) = indexes.iter().find(|b| {
+            // Only an index of the same table can cover it.
+            let Some(b) = cx.catalog.indexes_on(&a.table).find(|b| {
                 b.name != a.name
                     && covered_by(a, b)
                     // Of two identical indexes, report one: the one that sorts last, unless the

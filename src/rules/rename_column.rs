@@ -45,6 +45,13 @@ impl Rule for RenameColumn {
         .help(format!(
             "expand/contract: add `{new}`, write both columns (or a trigger), backfill, move reads to `{new}`, and drop `{old}` in a later release"
         ));
+        // Only views are named here: with none that can reach the column, there is no graph to
+        // walk, and a rename on a large schema costs a look at its views and sequences.
+        let may_reach_a_view = crate::graph::views_may_depend_on_column(cx.catalog, t, old_name);
+        if !may_reach_a_view {
+            out.push(diag);
+            return;
+        }
         let column = Object::Column(t.clone(), old_name.to_string());
         let views: Vec<String> = cx
             .graph_around(std::slice::from_ref(&column))
