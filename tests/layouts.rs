@@ -578,6 +578,99 @@ fn an_sqlc_project_is_read_as_schema_and_queries_without_flags() {
     );
 }
 
+/// An sqlc schema is written for code generation and often leaves out the functions and indexes
+/// the database has (a real job queue's sqlc schema lacks a helper function and the partial unique
+/// index its `ON CONFLICT` uses): what rests on them is a warning there, with the reason, while
+/// the same queries checked against replayed migrations (`--queries`) stay errors.
+#[test]
+fn an_sqlc_schema_may_lack_functions_and_indexes_so_those_findings_are_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "sqlc.yaml",
+        "version: \"2\"\nsql:\n  - engine: \"postgresql\"\n    schema: \"schema\"\n    queries: \"queries\"\n",
+    );
+    write(
+        dir.path(),
+        "schema/001_jobs.sql",
+        "CREATE TABLE jobs (id bigint PRIMARY KEY, unique_key bytea, state text NOT NULL);\n",
+    );
+    write(
+        dir.path(),
+        "queries/jobs.sql",
+        "-- name: JobInsert :exec\nINSERT INTO jobs (id, unique_key, state) VALUES ($1, $2, $3)\nON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING;\n\
+         -- name: JobsInState :many\nSELECT id FROM jobs WHERE job_state_in_mask($1, state);\n\
+         -- name: JobMissingColumn :many\nSELECT nope FROM jobs WHERE id = $1;\n",
+    );
+    let severities = |doc: &serde_json::Value| -> Vec<(String, String, bool)> {
+        let mut all: Vec<(String, String, bool)> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] != "info" && f["rule"] != "unindexed-query")
+            .map(|f| {
+                let noted = f["notes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|n| n.as_str().unwrap().contains("sqlc config"));
+                (
+                    format!("{}:{}", f["rule"].as_str().unwrap(), f["line"]),
+                    f["severity"].as_str().unwrap().to_string(),
+                    noted,
+                )
+            })
+            .collect();
+        all.sort();
+        all
+    };
+    let (doc, stderr) = pgproof_json(dir.path(), &["."]);
+    assert_eq!(doc["summary"]["queries"], 3, "{stderr}");
+    assert_eq!(
+        severities(&doc),
+        vec![
+            (
+                "on-conflict-without-unique:3".to_string(),
+                "warning".to_string(),
+                true
+            ),
+            (
+                "query-references-missing-object:5".to_string(),
+                "warning".to_string(),
+                true
+            ),
+            // A missing column is what sqlc itself checks: still an error.
+            (
+                "query-references-missing-object:7".to_string(),
+                "error".to_string(),
+                false
+            ),
+        ]
+    );
+    // The same files as migrations plus `--queries`: the schema is the database's, so errors.
+    let (doc, _) = pgproof_json(dir.path(), &["schema", "--queries", "queries"]);
+    assert_eq!(
+        severities(&doc),
+        vec![
+            (
+                "on-conflict-without-unique:3".to_string(),
+                "error".to_string(),
+                false
+            ),
+            (
+                "query-references-missing-object:5".to_string(),
+                "error".to_string(),
+                false
+            ),
+            (
+                "query-references-missing-object:7".to_string(),
+                "error".to_string(),
+                false
+            ),
+        ]
+    );
+}
+
 /// Issue 17 item 13: the pre-commit hook passes every changed `.sql` file; one that is a query
 /// file configured in pgproof.toml is checked as queries against the replayed migrations.
 #[test]

@@ -180,7 +180,8 @@ fn check_queries(
         &queries,
         &sources.files,
     )));
-    let findings = crate::queries::check(&sources, &queries, &errors, catalog, settings, None);
+    let findings =
+        crate::queries::check(&sources, &queries, &errors, catalog, settings, None, None);
     Ok(Some(CheckedQueries {
         findings,
         sources,

@@ -509,6 +509,7 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
             &catalog,
             settings,
             old.as_ref(),
+            project.as_ref().map(|p| p.config.as_path()),
         );
         // A pre-commit run on query files reports on those files only.
         findings.extend(

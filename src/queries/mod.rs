@@ -423,6 +423,7 @@ pub fn check(
     catalog: &Catalog,
     settings: &Settings,
     since: Option<&OldQueries>,
+    codegen_schema: Option<&std::path::Path>,
 ) -> Vec<Finding> {
     let cx = QueriesContext {
         queries,
@@ -432,6 +433,7 @@ pub fn check(
         old: since,
         small_tables: &settings.small_tables,
         tenant_columns: crate::rules::tenant_columns(settings),
+        codegen_schema,
     };
     let mut raw: Vec<QueryDiagnostic> = vec![];
     for rule in RULES.iter().filter(|r| settings.is_enabled(r.meta().id)) {
@@ -490,6 +492,7 @@ pub fn place(raw: Vec<QueryDiagnostic>, files: &[SourceFile], settings: &Setting
         let Some(severity) = settings.severity_of(meta.id, meta.severity) else {
             continue;
         };
+        let severity = d.at_most.map_or(severity, |cap| severity.min(cap));
         let f = &files[file];
         let index = indexes
             .entry(file)

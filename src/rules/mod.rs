@@ -299,6 +299,24 @@ pub struct QueriesContext<'a> {
     pub small_tables: &'a [String],
     /// Column names that scope a row to a tenant (`tenant_columns` in the config).
     pub tenant_columns: Vec<String>,
+    /// The sqlc config whose schema files the queries are checked against, when it is one: a
+    /// schema written for code generation, which often leaves out the functions and indexes the
+    /// real database has, so what depends on them cannot be told for sure.
+    pub codegen_schema: Option<&'a std::path::Path>,
+}
+
+impl QueriesContext<'_> {
+    /// Caps `d` at warning, with a note, when it rests on a function or index that a code
+    /// generation schema may simply not declare.
+    pub fn unless_codegen_schema(&self, d: Diagnostic) -> Diagnostic {
+        match self.codegen_schema {
+            Some(config) => d.at_most(crate::finding::Severity::Warning).note(format!(
+                "checked against the schema files of the sqlc config `{}`, which may leave out functions and indexes the database has: a warning, not an error",
+                config.display()
+            )),
+            None => d,
+        }
+    }
 }
 
 impl QueriesContext<'_> {

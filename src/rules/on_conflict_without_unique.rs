@@ -114,9 +114,10 @@ impl Rule for OnConflictWithoutUnique {
             if let Some(fix) = fix {
                 d = d.fix(fix, crate::finding::Applicability::Unsafe);
             }
+            // The unique index may exist in the database but not in a code generation schema.
             out.push(QueryDiagnostic {
                 file: query.file,
-                diagnostic: d,
+                diagnostic: cx.unless_codegen_schema(d),
             });
         }
     }
