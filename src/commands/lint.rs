@@ -277,12 +277,12 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
     let mut named_queries: BTreeSet<PathBuf> = BTreeSet::new();
     let mut context: Vec<PathBuf> = vec![];
     for path in paths {
-        let configured = path.is_file() && is_under(&settings.queries, path);
+        let configured = path.is_file() && crate::source::is_under(&settings.queries, path);
         let owner = projects
             .iter()
             .find(|p| path.is_file() && p.has_query_file(path) && !p.has_schema_file(path));
         if configured || owner.is_some() {
-            named_queries.insert(canonical(path));
+            named_queries.insert(crate::source::canonical(path));
             match owner {
                 Some(project) => context.extend(project.schema.iter().cloned()),
                 None => context.extend(resolve_paths(&[], settings)?),
@@ -294,7 +294,7 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
     for path in context {
         if !walk_paths
             .iter()
-            .any(|(p, _)| canonical(p) == canonical(&path))
+            .any(|(p, _)| crate::source::canonical(p) == crate::source::canonical(&path))
         {
             walk_paths.push((path, false));
         }
@@ -322,7 +322,7 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
         )?;
         for file in &job.sources.files {
             if !project.has_schema_file(&file.path) {
-                query_files.insert(canonical(&file.path));
+                query_files.insert(crate::source::canonical(&file.path));
             }
         }
         jobs.push(job);
@@ -356,7 +356,7 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
         if *named {
             reported_files
                 .get_or_insert_with(BTreeSet::new)
-                .insert(canonical(path));
+                .insert(crate::source::canonical(path));
         }
         let mut walk = layout::find(path, &settings.load)?;
         if let Some(why) = walk.why_empty(path) {
@@ -370,7 +370,7 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
             }
         }
         for set in walk.sets {
-            if roots.insert(canonical(set.root())) {
+            if roots.insert(crate::source::canonical(set.root())) {
                 found.push(set);
             }
         }
@@ -431,7 +431,7 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
     let reported: Option<BTreeSet<&Path>> = reported_files.map(|wanted| {
         sets.iter()
             .flat_map(|set| &set.files)
-            .filter(|file| wanted.contains(&canonical(&file.path)))
+            .filter(|file| wanted.contains(&crate::source::canonical(&file.path)))
             .map(|file| file.path.as_path())
             .collect()
     });
@@ -512,11 +512,9 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
             project.as_ref().map(|p| p.config.as_path()),
         );
         // A pre-commit run on query files reports on those files only.
-        findings.extend(
-            checked.into_iter().filter(|f| {
-                named_queries.is_empty() || named_queries.contains(&canonical(&f.file))
-            }),
-        );
+        findings.extend(checked.into_iter().filter(|f| {
+            named_queries.is_empty() || named_queries.contains(&crate::source::canonical(&f.file))
+        }));
         query_texts.extend(sources.files.into_iter().map(|f| (f.path, f.text)));
     }
     crate::finding::sort(&mut findings);
@@ -599,7 +597,7 @@ fn sqlc_projects(
     let mut projects = vec![];
     for path in paths {
         for config in crate::source::sqlc::find_configs(path) {
-            if !configs.insert(canonical(&config)) {
+            if !configs.insert(crate::source::canonical(&config)) {
                 continue;
             }
             let shown = crate::source::display_path(&config);
@@ -632,19 +630,6 @@ fn sqlc_projects(
         }
     }
     projects
-}
-
-/// Whether `file` is one of `paths` or under one of them.
-fn is_under(paths: &[PathBuf], file: &Path) -> bool {
-    let file = canonical(file);
-    paths.iter().any(|p| {
-        let p = canonical(p);
-        file == p || (p.is_dir() && file.starts_with(&p))
-    })
-}
-
-fn canonical(path: &Path) -> PathBuf {
-    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// The directory git runs in for `path`: the path itself, or the file's directory.
@@ -692,7 +677,7 @@ fn changed_since(reference: &str, near: &Path) -> Result<BTreeSet<PathBuf>> {
         .chain(untracked.lines())
         .filter(|l| !l.is_empty())
     {
-        changed.insert(canonical(&top.join(line)));
+        changed.insert(crate::source::canonical(&top.join(line)));
     }
     Ok(changed)
 }

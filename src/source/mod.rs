@@ -235,6 +235,20 @@ pub fn read_text(path: &Path, max_bytes: u64) -> std::io::Result<Result<String, 
     }
 }
 
+/// Whether `file` is one of `paths` or under one of them (compared as canonical paths).
+pub fn is_under(paths: &[PathBuf], file: &Path) -> bool {
+    let file = canonical(file);
+    paths.iter().any(|p| {
+        let p = canonical(p);
+        file == p || (p.is_dir() && file.starts_with(&p))
+    })
+}
+
+/// `path` with links and `..` resolved, or as given when it cannot be (it does not exist).
+pub fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
 /// Display a path relative to the current directory when it is under it.
 pub fn display_path(path: &Path) -> PathBuf {
     if let Ok(cwd) = std::env::current_dir() {

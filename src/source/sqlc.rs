@@ -23,25 +23,13 @@ pub struct SqlcProject {
 impl SqlcProject {
     /// Whether `file` is one of the project's query files (listed, or under a listed directory).
     pub fn has_query_file(&self, file: &Path) -> bool {
-        covers(&self.queries, file)
+        super::is_under(&self.queries, file)
     }
 
     /// Whether `file` is one of the project's schema files.
     pub fn has_schema_file(&self, file: &Path) -> bool {
-        covers(&self.schema, file)
+        super::is_under(&self.schema, file)
     }
-}
-
-fn covers(paths: &[PathBuf], file: &Path) -> bool {
-    let file = canonical(file);
-    paths.iter().any(|p| {
-        let p = canonical(p);
-        file == p || (p.is_dir() && file.starts_with(&p))
-    })
-}
-
-fn canonical(path: &Path) -> PathBuf {
-    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// A string or a list of strings, as sqlc accepts for `schema` and `queries`.
@@ -140,7 +128,7 @@ pub fn find_configs(path: &Path) -> Vec<PathBuf> {
             .map(|n| dir.join(n))
             .find(|c| c.is_file())
     };
-    let real = canonical(path);
+    let real = super::canonical(path);
     let dir = if real.is_file() {
         real.parent().map(Path::to_path_buf)
     } else {
