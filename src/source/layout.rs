@@ -603,6 +603,14 @@ struct Loader<'a> {
 }
 
 impl Loader<'_> {
+    /// [`Loader::read`] of a part that may be absent (a folder migration's `up.sql`/`down.sql`).
+    fn read_part(&mut self, path: Option<&PathBuf>) -> Result<Option<usize>> {
+        match path {
+            Some(p) => self.read(p),
+            None => Ok(None),
+        }
+    }
+
     /// Reads a file into the set, returning its index, or records a problem and returns None.
     /// A file that cannot be read at all is an error of the set (reported, and left out); a second
     /// name for a file the set already holds is a problem (the runner would apply it twice).
@@ -1292,14 +1300,8 @@ fn load_directories(
         if up_path.is_none() && down_path.is_none() {
             continue;
         }
-        let up = match &up_path {
-            Some(p) => loader.read(p)?,
-            None => None,
-        };
-        let down = match &down_path {
-            Some(p) => loader.read(p)?,
-            None => None,
-        };
+        let up = loader.read_part(up_path.as_ref())?;
+        let down = loader.read_part(down_path.as_ref())?;
         let Some(first) = up.or(down) else { continue };
         let run_in_tx = match find("metadata.toml").and_then(|m| std::fs::read_to_string(m).ok()) {
             Some(meta) => !meta

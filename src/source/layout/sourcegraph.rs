@@ -148,14 +148,8 @@ pub(super) fn load(
         if up_path.is_none() && down_path.is_none() {
             continue;
         }
-        let up = match &up_path {
-            Some(p) => loader.read(p)?,
-            None => None,
-        };
-        let down = match &down_path {
-            Some(p) => loader.read(p)?,
-            None => None,
-        };
+        let up = loader.read_part(up_path.as_ref())?;
+        let down = loader.read_part(down_path.as_ref())?;
         let Some(first) = up.or(down) else { continue };
         let missing: Vec<&str> = [
             ("up.sql", up_path.is_none()),
