@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn lower_sql(sql: &str) -> StmtKind {
