@@ -244,7 +244,7 @@ pub(super) fn drop_column(catalog: &mut Catalog, table: &QualName, column: &str,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_sql;
+    use crate::syntax::parse_sql;
 
     /// `ATTACH PARTITION` gives the partition its parent's keys, foreign keys and indexes (an
     /// equivalent key it already has is attached, not doubled); dropping the parent's constraint

@@ -356,7 +356,7 @@ fn comment(
 #[cfg(test)]
 fn replay(sql: &str) -> Catalog {
     let mut catalog = Catalog::new();
-    let parsed = crate::parse::parse_sql(sql);
+    let parsed = crate::syntax::parse_sql(sql);
     assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
     for stmt in &parsed.statements {
         apply(&mut catalog, &stmt.kind);
@@ -367,7 +367,7 @@ fn replay(sql: &str) -> Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_sql;
+    use crate::syntax::parse_sql;
 
     /// `t.*` in a view depends on the columns `t` has when the view is created, not later ones.
     #[test]
