@@ -158,7 +158,7 @@ fn convention_breaks(text: &str) -> Vec<String> {
     if text.trim() != text || text.contains('\n') {
         breaks.push("has surrounding whitespace or a line break".into());
     }
-    if text.matches('`').count() % 2 != 0 {
+    if !text.matches('`').count().is_multiple_of(2) {
         breaks.push("has an unpaired backtick".into());
     }
     // Outside backticks, no SQL: two consecutive upper-case keywords (`NOT NULL`, `ALTER TABLE`)
