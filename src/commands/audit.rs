@@ -104,7 +104,7 @@ const STAT_STATEMENTS_LIMIT: i64 = 1000;
 struct CheckedQueries {
     findings: Vec<crate::finding::Finding>,
     /// Per query file: for each finding's file, the object name and text of the query at an offset.
-    sources: crate::source::queries::QuerySources,
+    sources: crate::source::query_files::QuerySources,
     queries: Vec<crate::queries::Query>,
     /// Index of the `pg_stat_statements` pseudo-file, if read.
     stat_file: Option<usize>,
@@ -117,7 +117,7 @@ fn check_queries(
     settings: &mut config::Settings,
     workload: Option<Vec<live::StatStatement>>,
 ) -> Result<Option<CheckedQueries>> {
-    use crate::source::queries::{load, split_normalized, QuerySources};
+    use crate::source::query_files::{load, split_normalized, QuerySources};
     let mut sources = if settings.queries.is_empty() {
         QuerySources::default()
     } else {

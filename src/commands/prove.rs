@@ -68,7 +68,7 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
             bail!("--queries proves queries against one schema, but {} migration sets were found: pass the one migration directory the queries run against", sets.len());
         }
         let mut sources =
-            crate::source::queries::load(&settings.queries, settings.load.max_file_bytes)?;
+            crate::source::query_files::load(&settings.queries, settings.load.max_file_bytes)?;
         let (current, _) = crate::queries::parse(&sources.queries);
         let mut all: Vec<(crate::queries::Query, bool)> =
             current.into_iter().map(|q| (q, false)).collect();

@@ -4,7 +4,7 @@
 //!
 //! Locations are byte offsets in the query file. Rules never see protobuf types.
 
-use crate::source::queries::OffsetMap;
+use crate::source::query_files::OffsetMap;
 use crate::span::Span;
 use crate::syntax::{self, range_var, str_of, QualName};
 use pg_query::protobuf::{self, node::Node as NodeEnum, Node};
