@@ -22,6 +22,7 @@ pub mod queries;
 pub mod report;
 
 pub mod rules;
+pub mod sandbox;
 pub mod source;
 pub mod span;
 pub mod suppress;

@@ -8,8 +8,8 @@
 
 use pgproof::config::Settings;
 use pgproof::finding::{Finding, Severity};
-use pgproof::live::local::LocalCluster;
 use pgproof::prove::exec::Conn;
+use pgproof::sandbox::local::LocalCluster;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fs;
