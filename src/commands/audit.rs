@@ -2,7 +2,7 @@
 
 use super::{emit, Outcome};
 use crate::catalog::Catalog;
-use crate::cli::AuditArgs;
+use crate::cli::{AuditArgs, AuditFormat};
 use crate::config;
 use crate::live::introspect::{read_catalog, Scope};
 use crate::live::{self, Session};
@@ -309,7 +309,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         findings: &audit.findings,
         ignored: audit.ignored,
     };
-    emit(|out| crate::report::audit::write(args.format, &report, out))?;
+    emit(|out| crate::report::audit::write(report_format(args.format), &report, out))?;
     timings.lap("report");
     let findings = audit.findings;
     Ok(
@@ -319,4 +319,16 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
             Outcome::Clean
         },
     )
+}
+
+/// The report's format for the command line's `--format`.
+fn report_format(format: AuditFormat) -> crate::report::audit::AuditFormat {
+    use crate::report::audit::AuditFormat as Report;
+    match format {
+        AuditFormat::Human => Report::Human,
+        AuditFormat::Json => Report::Json,
+        AuditFormat::Sarif => Report::Sarif,
+        AuditFormat::Markdown => Report::Markdown,
+        AuditFormat::Html => Report::Html,
+    }
 }

@@ -2,7 +2,7 @@
 //! what the server showed next to what the rules claimed.
 
 use super::{emit, Outcome};
-use crate::cli::{ProveArgs, PruneArgs};
+use crate::cli::{ProveArgs, ProveFormat, PruneArgs};
 use crate::config;
 use crate::prove::backend::{BackendOptions, Throwaway};
 use crate::prove::prove;
@@ -127,13 +127,24 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
     let proof = proof?;
     drop(server);
     timings.lap("prove");
-    emit(|out| crate::report::prove::write(args.format, &proof, out))?;
+    emit(|out| crate::report::prove::write(report_format(args.format), &proof, out))?;
     timings.lap("report");
     Ok(if proof.failed() {
         Outcome::Findings
     } else {
         Outcome::Clean
     })
+}
+
+/// The report's format for the command line's `--format`.
+fn report_format(format: ProveFormat) -> crate::report::prove::ProveFormat {
+    use crate::report::prove::ProveFormat as Report;
+    match format {
+        ProveFormat::Human => Report::Human,
+        ProveFormat::Json => Report::Json,
+        ProveFormat::Markdown => Report::Markdown,
+        ProveFormat::Sarif => Report::Sarif,
+    }
 }
 
 /// `pgproof prune`: removes what killed runs left (SIGKILL, a crash): containers with pgproof's

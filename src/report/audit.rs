@@ -42,7 +42,9 @@ pub struct AuditReport<'a> {
     pub ignored: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// The formats of an audit report. The command line's own enum (`cli::AuditFormat`, with its help
+/// text) maps onto this one in `commands/audit.rs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditFormat {
     /// Findings by severity, with evidence and fixes, and an overview table.
     Human,
