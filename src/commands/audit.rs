@@ -6,9 +6,10 @@ use crate::cli::{AuditArgs, AuditFormat};
 use crate::config;
 use crate::live::introspect::{read_catalog, Scope};
 use crate::live::{self, Session};
-use crate::report::audit::{human_bytes, qualified, AuditReport};
+use crate::report::audit::{qualified, AuditReport};
 use crate::rules::{Member, SchemaContext, RULES};
 use crate::syntax::QualName;
+use crate::text::human_bytes;
 use anyhow::{bail, Result};
 use std::path::Path;
 
