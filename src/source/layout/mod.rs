@@ -1,14 +1,18 @@
 //! Migration layouts: detection, ordering, up/down pairing and runner transaction semantics.
+//!
+//! `walk.rs` finds the sets under a path; each layout family (one file each: `plain`, `updown`,
+//! `flyway`, `sections`, `directories`, `sqitch`, `sourcegraph`) says how its sets are recognised
+//! and read, behind the [`Family`] trait, listed once in [`FAMILIES`]. This file holds what they
+//! share: the [`Layout`] names, reading files into a set ([`Loader`]), and version ordering.
 
 use super::version::{natural_cmp, Version};
 use super::{
-    display_path, read_text, FileProblem, LoadOptions, Migration, MigrationSet, RunnerTransaction,
+    display_path, read_text, FileProblem, LoadOptions, MigrationSet, RunnerTransaction,
     SourceError, SourceFile, SqlPart,
 };
-use crate::lex::blank_out;
 use crate::span::Span;
-use anyhow::{bail, Context, Result};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use anyhow::{bail, Result};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -37,7 +41,17 @@ pub enum Layout {
     Sourcegraph,
 }
 
+mod directories;
+mod flyway;
+mod plain;
+mod sections;
 mod sourcegraph;
+mod sqitch;
+mod updown;
+mod walk;
+
+pub use walk::{find, root_of_file, FoundSet, Walk};
+use walk::{Dirs, Tree};
 
 pub const LAYOUT_NAMES: &[(&str, Layout)] = &[
     ("plain", Layout::Plain),
@@ -102,7 +116,136 @@ impl Layout {
     }
 }
 
-const SKIP_DIRS: &[&str] = &["target", "node_modules", ".git", "vendor"];
+/// How a family's sets are recognised: by their folders (one folder per migration, or `deploy/`
+/// and `revert/`), during the walk; or by the names and markers of one directory's `.sql` files,
+/// when the set is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Folders,
+    Files,
+}
+
+/// One family of layouts: how a set of it is recognised, and how its files become ordered
+/// migrations with up/down parts and a runner transaction. A new family is one file that
+/// implements this and one line in [`FAMILIES`].
+trait Family: Sync {
+    /// The layouts this family reads.
+    fn layouts(&self) -> &'static [Layout];
+
+    fn kind(&self) -> Kind;
+
+    /// A folder family's layout for `folders` (the subdirectories of one directory that hold
+    /// migration files), given `--layout`/`layout` as `forced`; None when they are not its.
+    fn detect_folders(&self, _folders: &Folders<'_>, _forced: Option<Layout>) -> Option<Layout> {
+        None
+    }
+
+    /// How a folder layout was decided, in words.
+    fn decided(&self, _layout: Layout) -> &'static str {
+        "detected by its directory structure"
+    }
+
+    /// Whether a folder layout reads `file`, one of the files in its folder `dir` (the `.sql` files
+    /// it does not read are reported as unclaimed, never skipped silently).
+    fn reads(&self, _layout: Layout, _dir: &Path, _file: &Path) -> bool {
+        false
+    }
+
+    /// A file family's layout for a directory of `.sql` files, and how it was decided; None when
+    /// the evidence is not its.
+    fn detect_files(&self, _evidence: &mut Evidence<'_>) -> Option<(Layout, String)> {
+        None
+    }
+
+    /// Reads the set's migrations into `loader.set`: its parts, their order, and whether the
+    /// runner wraps each in a transaction.
+    fn load(&self, loader: &mut Loader<'_>, set: &SetFiles<'_>, layout: Layout) -> Result<()>;
+}
+
+/// Every family, in the order detection asks them: folder families first (Sqitch's `deploy/`,
+/// then sourcegraph's `metadata.yaml` before diesel's bare `up.sql`), then file families
+/// (Flyway's names, section markers, up/down names and their runner's evidence, and plain last:
+/// it takes any directory).
+static FAMILIES: &[&dyn Family] = &[
+    &sqitch::Sqitch,
+    &sourcegraph::Sourcegraph,
+    &directories::Directories,
+    &flyway::Flyway,
+    &sections::Sections,
+    &updown::UpDown,
+    &plain::Plain,
+];
+
+/// The family that reads `layout`.
+fn family_of(layout: Layout) -> &'static dyn Family {
+    FAMILIES
+        .iter()
+        .copied()
+        .find(|family| family.layouts().contains(&layout))
+        .unwrap_or(&plain::Plain)
+}
+
+/// The subdirectories of one directory that hold migration files, as the walk found them.
+struct Folders<'a> {
+    children: &'a [&'a PathBuf],
+    dirs: &'a Dirs,
+}
+
+impl Folders<'_> {
+    /// Whether one of the folders holds a file named `name`.
+    fn hold(&self, name: &str) -> bool {
+        self.children.iter().any(|c| {
+            self.dirs[*c]
+                .iter()
+                .any(|f| f.file_name().is_some_and(|n| n == name))
+        })
+    }
+
+    /// Whether one of the folders is named `name`.
+    fn include(&self, name: &str) -> bool {
+        self.children
+            .iter()
+            .any(|c| c.file_name().is_some_and(|n| n == name))
+    }
+}
+
+/// Where a set's files are: its root, the walk's directories with their files (folder layouts
+/// read the root's subdirectories), and the `.sql` files directly in the root, in name order
+/// (what file layouts read).
+struct SetFiles<'a> {
+    root: &'a Path,
+    dirs: &'a Dirs,
+    files: Vec<PathBuf>,
+}
+
+/// What file families look at to recognise a directory of `.sql` files: the files and their
+/// names, and their texts, read on demand and kept for loading so that no file is read twice.
+struct Evidence<'a> {
+    root: &'a Path,
+    files: &'a [PathBuf],
+    names: Vec<String>,
+    opts: &'a LoadOptions,
+    read_ahead: &'a mut HashMap<PathBuf, FileText>,
+}
+
+impl Evidence<'_> {
+    /// Whether a file is named as an up or down part (`.up.sql`, `.down.sql`).
+    fn updown_names(&self) -> bool {
+        self.names
+            .iter()
+            .any(|n| n.ends_with(".up.sql") || n.ends_with(".down.sql"))
+    }
+
+    /// The text of `file` (or why it is not SQL text); None when it cannot be read, which is
+    /// reported when the set is loaded.
+    fn text(&mut self, file: &Path) -> Option<&FileText> {
+        if !self.read_ahead.contains_key(file) {
+            let text = read_text(file, self.opts.max_file_bytes).ok()?;
+            self.read_ahead.insert(file.to_path_buf(), text);
+        }
+        self.read_ahead.get(file)
+    }
+}
 
 /// Finds every migration set under `path` (a directory or a file inside one) and reads it.
 /// A file or directory that cannot be read fails the whole call (`prove` needs every migration);
@@ -123,469 +266,8 @@ pub fn discover(path: &Path, opts: &LoadOptions) -> Result<Vec<MigrationSet>> {
     Ok(sets)
 }
 
-/// Migration directories grouped by the walk: each directory's relevant files, in name order.
-type Dirs = BTreeMap<PathBuf, Vec<PathBuf>>;
-
-/// What one walk found, shared by the sets it found.
-#[derive(Debug, Default)]
-struct Tree {
-    dirs: Dirs,
-    /// Files reached under more than one path (symbolic or hard links): every such path, mapped to
-    /// the first one the walk reached, so a set holding two of them reads the file once.
-    same_file: HashMap<PathBuf, PathBuf>,
-}
-
-/// The migration sets found under one path, the files and directories the walk could not read,
-/// and what it saw, to say why it found nothing when it found nothing.
-#[derive(Debug, Default)]
-pub struct Walk {
-    pub sets: Vec<FoundSet>,
-    /// Unreadable directories, dangling links and loops of links: reported, the rest still linted.
-    pub errors: Vec<SourceError>,
-    /// `.sql` files the walk saw (outside hidden and skipped directories), and how many of them
-    /// `include`/`exclude` left out.
-    pub sql_files: usize,
-    pub excluded: usize,
-    /// Directories whose `.sql` files no layout reads (loose files beside a directory layout's
-    /// folders, files a layout's folder holds besides its parts), with how many: said, never
-    /// skipped silently.
-    pub unclaimed: Vec<(PathBuf, usize)>,
-}
-
-impl Walk {
-    /// Why the walk of `path` found no migrations, or None when it found some (or hit errors, which
-    /// say why themselves).
-    pub fn why_empty(&self, path: &Path) -> Option<String> {
-        if !self.sets.is_empty() || !self.errors.is_empty() {
-            return None;
-        }
-        let filters = "`include`/`exclude` in pgproof.toml";
-        Some(if path.is_file() {
-            if path.extension().is_none_or(|e| e != "sql") {
-                "it is not a `.sql` file".to_string()
-            } else if self.excluded > 0 {
-                format!("it is left out by {filters}")
-            } else {
-                "no migration set holds it".to_string()
-            }
-        } else if self.sql_files == 0 {
-            format!(
-                "no `.sql` files under it (hidden directories and {} are not searched)",
-                SKIP_DIRS.join(", ")
-            )
-        } else {
-            format!(
-                "all {} `.sql` files under it are left out by {filters}",
-                self.sql_files
-            )
-        })
-    }
-}
-
-/// A migration set found under a path, not read yet: [`FoundSet::load`] reads its files, so that
-/// the caller can read many sets in parallel (and start work on the first before the last is read).
-#[derive(Debug)]
-pub struct FoundSet {
-    root: PathBuf,
-    /// Bytes of the files the set is made of, from the walk: to start the largest sets first.
-    pub bytes: u64,
-    found: Found,
-}
-
-#[derive(Debug)]
-enum Found {
-    Walked {
-        layout: Layout,
-        tree: std::sync::Arc<Tree>,
-    },
-    /// Read already (a set found from one file is read to know whether it holds that file).
-    Loaded(Box<MigrationSet>),
-}
-
-impl FoundSet {
-    /// The set's root directory as found (not canonicalised).
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    /// Reads the set's files, detects the file layout where the directories did not decide it,
-    /// and orders and pairs its migrations. A file that cannot be read goes to the set's `errors`.
-    pub fn load(self, opts: &LoadOptions) -> Result<MigrationSet> {
-        match self.found {
-            Found::Walked { layout, tree } => load(&self.root, layout, &tree, opts),
-            Found::Loaded(set) => Ok(*set),
-        }
-    }
-}
-
 fn is_sql(file: &Path) -> bool {
     file.extension().is_some_and(|e| e == "sql")
-}
-
-/// Whether a directory layout reads `file`, one of the files in its folder `dir`.
-fn layout_reads(layout: Layout, dir: &Path, file: &Path) -> bool {
-    let name = file_name(file);
-    match layout {
-        Layout::Prisma => name == "migration.sql",
-        Layout::Sqitch => {
-            // `verify/` scripts run only on `sqitch verify`: known, not migrations.
-            let folder = file_name(dir);
-            matches!(folder.as_str(), "deploy" | "revert" | "verify")
-        }
-        Layout::Sourcegraph => {
-            sourcegraph::migration_id(&file_name(dir)).is_some()
-                && matches!(name.as_str(), "up.sql" | "down.sql")
-        }
-        _ => matches!(name.as_str(), "up.sql" | "down.sql"),
-    }
-}
-
-/// Whether a file name is one the layouts read.
-fn relevant(name: &str) -> bool {
-    name.ends_with(".sql")
-        || name == "metadata.toml"
-        || name == "metadata.yaml"
-        || name == "sqitch.plan"
-        || name.ends_with(".sql.conf")
-}
-
-/// A walk error as a [`SourceError`] naming the path, or None for a dangling link that cannot
-/// matter (a hidden file such as an editor's lock link `.#x.sql`, or a name no layout reads).
-fn walk_error(err: &walkdir::Error, base: &Path) -> Option<SourceError> {
-    let path = err.path().unwrap_or(base);
-    if let Some(ancestor) = err.loop_ancestor() {
-        return Some(SourceError::new(
-            path,
-            format!(
-                "symbolic link loop: it leads back to `{}`, which contains it; the loop was not followed",
-                display_path(ancestor).display()
-            ),
-        ));
-    }
-    let io = err.io_error()?;
-    if io.kind() == std::io::ErrorKind::NotFound && err.depth() > 0 {
-        let name = file_name(path);
-        // A dangling link to a directory may hide migrations: names without an extension count.
-        if name.starts_with('.') || !(relevant(&name) || Path::new(&name).extension().is_none()) {
-            return None;
-        }
-    }
-    Some(SourceError::from_io(path, io))
-}
-
-/// The identity of a file a walk reached (its device and inode), to notice one file reached under
-/// two paths.
-#[cfg(unix)]
-fn identity(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    Some((meta.dev(), meta.ino()))
-}
-
-#[cfg(not(unix))]
-fn identity(_meta: &std::fs::Metadata) -> Option<(u64, u64)> {
-    None
-}
-
-/// Finds the migration sets under `path` (a directory or a file inside one) without reading their
-/// files: the directory walk and the layouts that directory and file names decide.
-///
-/// Symbolic links are followed, and reported under their own path (not their target's). A loop of
-/// links, a dangling link and an unreadable directory are [`Walk::errors`]; the rest is still walked.
-/// A directory reached twice (through a link) is one set, under the path without links when there
-/// is one.
-pub fn find(path: &Path, opts: &LoadOptions) -> Result<Walk> {
-    let meta = match std::fs::metadata(path) {
-        Ok(meta) => meta,
-        Err(err) if std::fs::symlink_metadata(path).is_ok() => {
-            bail!("{}", SourceError::from_io(path, &err))
-        }
-        Err(err) => {
-            return Err(err).with_context(|| format!("cannot read `{}`", path.display()));
-        }
-    };
-    if meta.is_file() {
-        // Only the sets that hold this file: reading them is the way to know which they are.
-        let root = root_of_file(path);
-        let walk = find(&root, opts)?;
-        let mut out = Walk {
-            errors: walk.errors,
-            sql_files: usize::from(file_name(path).ends_with(".sql")),
-            excluded: usize::from(!included(path, &root, opts)),
-            ..Walk::default()
-        };
-        for found in walk.sets {
-            let bytes = found.bytes;
-            let set = found.load(opts)?;
-            if set.files.iter().any(|f| same_file(&f.path, path)) {
-                out.sets.push(FoundSet {
-                    root: set.root.clone(),
-                    bytes,
-                    found: Found::Loaded(Box::new(set)),
-                });
-            }
-        }
-        return Ok(out);
-    }
-    let mut out = Walk::default();
-    let mut tree = Tree::default();
-    let mut sizes: HashMap<PathBuf, u64> = HashMap::new();
-    let mut first_path: HashMap<(u64, u64), PathBuf> = HashMap::new();
-    let walker = walkdir::WalkDir::new(path)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            e.depth() == 0
-                || !(e.file_type().is_dir()
-                    && (e.file_name().to_string_lossy().starts_with('.')
-                        || SKIP_DIRS.contains(&&*e.file_name().to_string_lossy())))
-        });
-    let mut run: Option<(PathBuf, Vec<PathBuf>, u64)> = None;
-    for entry in walker {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(err) => {
-                out.errors.extend(walk_error(&err, path));
-                continue;
-            }
-        };
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let file = entry.path();
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        if !relevant(&name) {
-            continue;
-        }
-        let sql = name.ends_with(".sql");
-        out.sql_files += usize::from(sql);
-        if !included(file, path, opts) {
-            out.excluded += usize::from(sql);
-            continue;
-        }
-        let parent = file.parent().unwrap_or(path);
-        let meta = entry.metadata().ok();
-        let size = meta.as_ref().map_or(0, std::fs::Metadata::len);
-        if let Some(id) = meta.as_ref().and_then(identity) {
-            match first_path.get(&id) {
-                Some(first) => {
-                    tree.same_file.insert(first.clone(), first.clone());
-                    tree.same_file.insert(file.to_path_buf(), first.clone());
-                }
-                None => {
-                    first_path.insert(id, file.to_path_buf());
-                }
-            }
-        }
-        // A directory's files come one after another (mostly: a subdirectory's files can come
-        // between them), so they are gathered per run and each run is filed once.
-        match &mut run {
-            Some((dir, files, bytes)) if dir.as_os_str() == parent.as_os_str() => {
-                files.push(file.to_path_buf());
-                *bytes += size;
-            }
-            _ => {
-                file_run(&mut tree.dirs, &mut sizes, run.take());
-                run = Some((parent.to_path_buf(), vec![file.to_path_buf()], size));
-            }
-        }
-    }
-    file_run(&mut tree.dirs, &mut sizes, run.take());
-    let dirs = &tree.dirs;
-    let mut claimed: BTreeSet<PathBuf> = BTreeSet::new();
-    let mut directory_roots: BTreeSet<PathBuf> = BTreeSet::new();
-    let mut roots: Vec<(PathBuf, Layout, u64)> = vec![];
-    // Directories holding migration files, grouped under their parent (in path order).
-    let mut by_parent: BTreeMap<&Path, Vec<&PathBuf>> = BTreeMap::new();
-    for dir in dirs.keys() {
-        if let Some(parent) = dir.parent() {
-            by_parent.entry(parent).or_default().push(dir);
-        }
-    }
-    for (parent, children) in &by_parent {
-        let has = |name: &str| {
-            children.iter().any(|c| {
-                dirs[*c]
-                    .iter()
-                    .any(|f| f.file_name().is_some_and(|n| n == name))
-            })
-        };
-        let forced = opts.layout;
-        let sqitch = children
-            .iter()
-            .any(|c| c.file_name().is_some_and(|n| n == "deploy"))
-            && (forced.is_none() || forced == Some(Layout::Sqitch));
-        let layout = if sqitch {
-            Some(Layout::Sqitch)
-        } else if has("up.sql")
-            && ((forced.is_none() && has("metadata.yaml")) || forced == Some(Layout::Sourcegraph))
-        {
-            Some(Layout::Sourcegraph)
-        } else if has("up.sql") && forced.is_none_or(|l| l == Layout::Diesel) {
-            Some(Layout::Diesel)
-        } else if has("migration.sql") && forced.is_none_or(|l| l == Layout::Prisma) {
-            Some(Layout::Prisma)
-        } else {
-            None
-        };
-        if let Some(layout) = layout {
-            let mut bytes = 0;
-            for child in children {
-                claimed.insert((*child).clone());
-                bytes += sizes.get(*child).copied().unwrap_or(0);
-                let unread = dirs[*child]
-                    .iter()
-                    .filter(|f| is_sql(f) && !layout_reads(layout, child, f))
-                    .count();
-                if unread > 0 {
-                    out.unclaimed.push(((*child).clone(), unread));
-                }
-            }
-            directory_roots.insert(parent.to_path_buf());
-            roots.push((parent.to_path_buf(), layout, bytes));
-        }
-    }
-    for (dir, files) in dirs {
-        let sql = files.iter().filter(|f| is_sql(f)).count();
-        if claimed.contains(dir) || sql == 0 {
-            continue;
-        }
-        // Loose `.sql` files beside the folders of a directory layout are not migrations to its
-        // runner (sourcegraph's `squashed.sql`, notes): said, not read as a second set that
-        // would replace the folders' set.
-        if directory_roots.contains(dir) {
-            out.unclaimed.push((dir.clone(), sql));
-            continue;
-        }
-        roots.push((
-            dir.clone(),
-            Layout::Plain,
-            sizes.get(dir).copied().unwrap_or(0),
-        ));
-    }
-    roots.sort();
-    if !tree.same_file.is_empty() {
-        roots = one_root_per_directory(path, roots);
-    }
-    let tree = std::sync::Arc::new(tree);
-    out.sets = roots
-        .into_iter()
-        .map(|(root, layout, bytes)| FoundSet {
-            root,
-            bytes,
-            found: Found::Walked {
-                layout,
-                tree: tree.clone(),
-            },
-        })
-        .collect();
-    Ok(out)
-}
-
-/// Roots that are one directory reached under two paths (through a link) kept once: under the path
-/// that goes through no link when there is one, else the first.
-fn one_root_per_directory(
-    base: &Path,
-    roots: Vec<(PathBuf, Layout, u64)>,
-) -> Vec<(PathBuf, Layout, u64)> {
-    let real_base = base.canonicalize().unwrap_or_else(|_| base.to_path_buf());
-    let mut kept: Vec<(PathBuf, Layout, u64)> = vec![];
-    let mut by_real: HashMap<PathBuf, (usize, bool)> = HashMap::new();
-    for root in roots {
-        let real = root.0.canonicalize().unwrap_or_else(|_| root.0.clone());
-        let direct = root
-            .0
-            .strip_prefix(base)
-            .is_ok_and(|rel| real_base.join(rel) == real);
-        match by_real.get(&real) {
-            Some(&(at, false)) if direct => {
-                kept[at] = root;
-                by_real.insert(real, (at, true));
-            }
-            Some(_) => {}
-            None => {
-                by_real.insert(real, (kept.len(), direct));
-                kept.push(root);
-            }
-        }
-    }
-    kept
-}
-
-/// Files one run of a directory's files (its path, files in walk order, their bytes).
-fn file_run(
-    dirs: &mut Dirs,
-    sizes: &mut HashMap<PathBuf, u64>,
-    run: Option<(PathBuf, Vec<PathBuf>, u64)>,
-) {
-    let Some((dir, mut files, bytes)) = run else {
-        return;
-    };
-    *sizes.entry(dir.clone()).or_default() += bytes;
-    dirs.entry(dir).or_default().append(&mut files);
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
-}
-
-/// The migrations directory a single file belongs to.
-pub fn root_of_file(path: &Path) -> PathBuf {
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let parent_name = parent
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let grandparent = || {
-        parent
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .to_path_buf()
-    };
-    if matches!(
-        name.as_str(),
-        "up.sql" | "down.sql" | "migration.sql" | "metadata.toml" | "metadata.yaml"
-    ) || matches!(parent_name.as_str(), "deploy" | "revert" | "verify")
-    {
-        grandparent()
-    } else {
-        parent.to_path_buf()
-    }
-}
-
-fn included(file: &Path, root: &Path, opts: &LoadOptions) -> bool {
-    if !opts.query_files.is_empty() {
-        let real = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
-        if opts.query_files.contains(&real) {
-            return false;
-        }
-    }
-    let rel = file.strip_prefix(root).unwrap_or(file);
-    if let Some(include) = &opts.include {
-        if !(include.is_match(rel) || include.is_match(file)) {
-            return false;
-        }
-    }
-    if let Some(exclude) = &opts.exclude {
-        if exclude.is_match(rel) || exclude.is_match(file) {
-            return false;
-        }
-    }
-    true
 }
 
 /// A file's text, or the offset and message of why it is not SQL text.
@@ -714,18 +396,17 @@ fn file_name(path: &Path) -> String {
 }
 
 fn load(root: &Path, detected: Layout, tree: &Tree, opts: &LoadOptions) -> Result<MigrationSet> {
-    let dirs = &tree.dirs;
+    let family = family_of(detected);
     let mut loader = Loader {
         set: MigrationSet {
             root: display_path(root),
             layout: detected,
             layout_decided: if opts.layout == Some(detected) {
-                "configured".to_string()
-            } else if detected == Layout::Sourcegraph {
-                "detected by its `<id>_name/metadata.yaml` folders".to_string()
+                "configured"
             } else {
-                "detected by its directory structure".to_string()
-            },
+                family.decided(detected)
+            }
+            .to_string(),
             transaction_assumption: String::new(),
             files: vec![],
             migrations: vec![],
@@ -737,33 +418,32 @@ fn load(root: &Path, detected: Layout, tree: &Tree, opts: &LoadOptions) -> Resul
         same_file: &tree.same_file,
         read_once: HashMap::new(),
     };
-    match detected {
-        Layout::Diesel | Layout::Prisma => load_directories(&mut loader, root, detected, dirs)?,
-        Layout::Sqitch => load_sqitch(&mut loader, root, dirs)?,
-        Layout::Sourcegraph => sourcegraph::load(&mut loader, root, dirs)?,
-        _ => {
-            let files: Vec<PathBuf> = dirs
-                .get(root)
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|f| f.extension().is_some_and(|e| e == "sql"))
-                .collect();
-            let (layout, decided) = match opts.layout {
-                Some(l) => (l, "configured".to_string()),
-                None => detect_file_layout(root, &files, opts, &mut loader.read_ahead),
-            };
-            loader.set.layout = layout;
-            loader.set.layout_decided = decided;
-            match layout {
-                Layout::Flyway => load_flyway(&mut loader, &files)?,
-                Layout::UpDown | Layout::Sqlx | Layout::Pop => {
-                    load_updown(&mut loader, &files, layout)?
-                }
-                Layout::Goose | Layout::Dbmate => load_sections(&mut loader, &files, layout)?,
-                _ => load_plain(&mut loader, &files)?,
-            }
-        }
+    let set = SetFiles {
+        root,
+        dirs: &tree.dirs,
+        files: tree
+            .dirs
+            .get(root)
+            .into_iter()
+            .flatten()
+            .filter(|f| is_sql(f))
+            .cloned()
+            .collect(),
+    };
+    if family.kind() == Kind::Folders {
+        family.load(&mut loader, &set, detected)?;
+    } else {
+        let (layout, decided) = match opts.layout {
+            Some(l) => (l, "configured".to_string()),
+            None => detect_files(&set, opts, &mut loader.read_ahead),
+        };
+        loader.set.layout = layout;
+        loader.set.layout_decided = decided;
+        // A folder layout given with `--layout` to loose files reads them as plain files.
+        let family = Some(family_of(layout))
+            .filter(|f| f.kind() == Kind::Files)
+            .unwrap_or(&plain::Plain);
+        family.load(&mut loader, &set, layout)?;
     }
     loader.set.transaction_assumption = match opts.runner_transaction {
         Some(true) => "each migration in a transaction (`runner_transaction` in pgproof.toml)",
@@ -774,174 +454,25 @@ fn load(root: &Path, detected: Layout, tree: &Tree, opts: &LoadOptions) -> Resul
     Ok(loader.set)
 }
 
-fn is_flyway_name(name: &str) -> bool {
-    let Some(body) = name.strip_suffix(".sql") else {
-        return false;
-    };
-    if let Some(rest) = body.strip_prefix("R__") {
-        return !rest.is_empty();
-    }
-    let Some(rest) = body.strip_prefix('V').or_else(|| body.strip_prefix('U')) else {
-        return false;
-    };
-    rest.split_once("__")
-        .is_some_and(|(v, _)| Version::parse_groups(v, &['.', '_']).is_some())
-}
-
 /// Detects the layout of a directory of `.sql` files: by names first, then by section markers,
 /// then by evidence of sqlx (a `-- no-transaction` marker, a manifest naming sqlx). Returns the
 /// layout and how it was decided. Files read for their markers are kept in `read_ahead` for loading.
-fn detect_file_layout(
-    root: &Path,
-    files: &[PathBuf],
+fn detect_files(
+    set: &SetFiles<'_>,
     opts: &LoadOptions,
     read_ahead: &mut HashMap<PathBuf, FileText>,
 ) -> (Layout, String) {
-    let names: Vec<String> = files.iter().map(|f| file_name(f)).collect();
-    if names.iter().any(|n| is_flyway_name(n)) {
-        return (
-            Layout::Flyway,
-            "detected by its `V<version>__<name>.sql` file names".to_string(),
-        );
-    }
-    let updown = names
+    let mut evidence = Evidence {
+        root: set.root,
+        files: &set.files,
+        names: set.files.iter().map(|f| file_name(f)).collect(),
+        opts,
+        read_ahead,
+    };
+    FAMILIES
         .iter()
-        .any(|n| n.ends_with(".up.sql") || n.ends_with(".down.sql"));
-    for file in files {
-        if read_ahead.contains_key(file) {
-            continue;
-        }
-        // An unreadable file is reported when it is loaded.
-        let Ok(text) = read_text(file, opts.max_file_bytes) else {
-            continue;
-        };
-        let marker = text.as_ref().ok().filter(|_| !updown).and_then(|text| {
-            text.lines().map(str::trim_start).find_map(|l| {
-                if l.starts_with("-- +goose") {
-                    Some((Layout::Goose, "detected by its `-- +goose` markers"))
-                } else if l.starts_with("-- migrate:up") {
-                    Some((Layout::Dbmate, "detected by its `-- migrate:up` markers"))
-                } else {
-                    None
-                }
-            })
-        });
-        read_ahead.insert(file.clone(), text);
-        if let Some((layout, how)) = marker {
-            return (layout, how.to_string());
-        }
-    }
-    // sqlx names its files `<version>_<name>.sql` (or `.up.sql`/`.down.sql`).
-    let sqlx_names = !names.is_empty()
-        && names.iter().all(|n| {
-            n.split_once('_')
-                .is_some_and(|(v, _)| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
-        });
-    // pop names a file's dialect before `.up.sql` (`1_a.postgres.up.sql`, `.all.`).
-    if let Some(pop) = names.iter().find(|n| {
-        [".up.sql", ".down.sql"].iter().any(|end| {
-            n.strip_suffix(end).is_some_and(|stem| {
-                let stem = stem.strip_suffix(".autocommit").unwrap_or(stem);
-                [".postgres", ".cockroach", ".all"]
-                    .iter()
-                    .any(|d| stem.ends_with(d))
-            })
-        })
-    }) {
-        return (
-            Layout::Pop,
-            format!("detected by pop's dialect in the file name `{pop}`"),
-        );
-    }
-    if updown || sqlx_names {
-        if let Some(dump) = &opts.sqlx_schema_dump {
-            return (
-                Layout::Sqlx,
-                format!(
-                    "detected by `_sqlx_migrations` in the schema dump `{}`",
-                    display_path(dump).display()
-                ),
-            );
-        }
-        if let Some(evidence) = sqlx_evidence(root, files, read_ahead) {
-            return (Layout::Sqlx, format!("detected by {evidence}"));
-        }
-    }
-    if updown {
-        if let Some(evidence) = golang_migrate_evidence(root) {
-            return (Layout::UpDown, format!("detected by {evidence}"));
-        }
-        // Most runners of `.up.sql` files wrap each migration in a transaction; golang-migrate's
-        // one message per file is the exception, and needs evidence or `--layout golang-migrate`.
-        return (
-            Layout::Sqlx,
-            "assumed from its `.up.sql`/`.down.sql` names (no go.mod naming golang-migrate; `--layout golang-migrate` if golang-migrate runs it)".to_string(),
-        );
-    }
-    if sqlx_names {
-        return (
-            Layout::Plain,
-            "assumed (no `-- no-transaction` marker or manifest naming sqlx; `--layout sqlx` if sqlx runs it)".to_string(),
-        );
-    }
-    (
-        Layout::Plain,
-        "assumed (no file names or markers of another layout)".to_string(),
-    )
-}
-
-/// Evidence that golang-migrate runs the migrations in `root`: the nearest `go.mod` in the
-/// directory or up to three levels above it names `golang-migrate/migrate`.
-fn golang_migrate_evidence(root: &Path) -> Option<String> {
-    let go_mod = root
-        .ancestors()
-        .take(4)
-        .map(|dir| dir.join("go.mod"))
-        .find(|m| m.is_file())?;
-    let text = std::fs::read_to_string(&go_mod).ok()?;
-    text.contains("github.com/golang-migrate/migrate").then(|| {
-        format!(
-            "`{}`, which names golang-migrate",
-            display_path(&go_mod).display()
-        )
-    })
-}
-
-/// Evidence that sqlx runs the migrations in `root`: a file of the set with a `-- no-transaction`
-/// line, or a `Cargo.toml` in the directory or its parent (sqlx's default `migrations/` sits next
-/// to the crate's manifest) that names sqlx.
-fn sqlx_evidence(
-    root: &Path,
-    files: &[PathBuf],
-    read_ahead: &HashMap<PathBuf, FileText>,
-) -> Option<String> {
-    for file in files {
-        let Some(Ok(text)) = read_ahead.get(file) else {
-            continue;
-        };
-        if text.lines().any(|l| l.trim() == "-- no-transaction") {
-            return Some(format!(
-                "the `-- no-transaction` marker in `{}`",
-                file_name(file)
-            ));
-        }
-    }
-    for dir in [Some(root), root.parent()].into_iter().flatten() {
-        let manifest = dir.join("Cargo.toml");
-        let Ok(text) = std::fs::read_to_string(&manifest) else {
-            continue;
-        };
-        if text.lines().any(|l| {
-            let l = l.trim_start();
-            !l.starts_with('#') && l.contains("sqlx")
-        }) {
-            return Some(format!(
-                "`{}`, which names sqlx",
-                display_path(&manifest).display()
-            ));
-        }
-    }
-    None
+        .find_map(|family| family.detect_files(&mut evidence))
+        .expect("the plain family takes any directory of `.sql` files")
 }
 
 /// Sorts `(version, name, value)` entries and reports version ties as problems.
@@ -991,419 +522,18 @@ fn order<T>(
     entries.into_iter().map(|(v, n, _, t)| (v, n, t)).collect()
 }
 
-fn load_plain(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
-    let mut entries = vec![];
-    for path in files {
-        let Some(index) = loader.read(path)? else {
-            continue;
-        };
-        let name = file_name(path);
-        let stem = name.trim_end_matches(".sql").to_string();
-        let version = Version::leading(&stem).map(|(v, _)| v);
-        entries.push((version, stem, index, index));
-    }
-    for (version, id, index) in order(loader, entries) {
-        let text = loader.set.files[index].text.clone();
-        let transaction = loader.tx(
-            false,
-            "plain SQL files run statement by statement (psql autocommit) unless they say BEGIN",
-        );
-        loader.set.migrations.push(Migration {
-            id,
-            version,
-            up: Some(SqlPart { file: index, text }),
-            down: None,
-            transaction,
-            supports_down: false,
-        });
-    }
-    Ok(())
-}
-
-fn load_updown(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> Result<()> {
-    let mut pairs: BTreeMap<String, (Option<usize>, Option<usize>)> = BTreeMap::new();
-    let mut first_file: BTreeMap<String, usize> = BTreeMap::new();
-    for path in files {
-        let name = file_name(path);
-        let (base, up) = if let Some(b) = name.strip_suffix(".up.sql") {
-            (b.to_string(), true)
-        } else if let Some(b) = name.strip_suffix(".down.sql") {
-            (b.to_string(), false)
-        } else {
-            // sqlx simple (irreversible) migration: N_name.sql
-            (name.trim_end_matches(".sql").to_string(), true)
-        };
-        let Some(index) = loader.read(path)? else {
-            continue;
-        };
-        first_file.entry(base.clone()).or_insert(index);
-        let entry = pairs.entry(base).or_default();
-        if up {
-            entry.0 = Some(index);
-        } else {
-            entry.1 = Some(index);
-        }
-    }
-    let entries = pairs
-        .into_iter()
-        .map(|(base, pair)| {
-            let version = Version::leading(&base).map(|(v, _)| v);
-            let file = first_file[&base];
-            (version, base, file, pair)
-        })
-        .collect();
-    for (version, id, (up, down)) in order(loader, entries) {
-        let up_text = up.map(|i| loader.set.files[i].text.clone());
-        // sqlx reads the marker only at the start of the file (`migrate/source.rs`).
-        let no_tx = layout == Layout::Sqlx
-            && up_text.as_deref().is_some_and(|t| {
-                t.lines()
-                    .next()
-                    .is_some_and(|l| l.trim() == "-- no-transaction")
-            });
-        let transaction = if layout == Layout::Pop && id.ends_with(".autocommit") {
-            // ory/pop runs `*.autocommit.up.sql` outside a transaction.
-            loader.tx(
-                false,
-                "pop runs `.autocommit.` migrations outside a transaction",
-            )
-        } else if no_tx {
-            loader.tx(false, "the file starts with `-- no-transaction`")
-        } else if layout == Layout::Sqlx {
-            loader.tx(true, "sqlx runs each migration in a transaction")
-        } else if layout == Layout::Pop {
-            loader.tx(true, "pop runs each migration in a transaction")
-        } else {
-            loader.tx_one_message("golang-migrate sends the file as one message, which runs as one implicit transaction when it holds several statements")
-        };
-        let up = up.zip(up_text).map(|(file, text)| SqlPart { file, text });
-        let down = loader.whole_file(down);
-        loader.set.migrations.push(Migration {
-            id,
-            version,
-            up,
-            down,
-            transaction,
-            supports_down: true,
-        });
-    }
-    Ok(())
-}
-
-fn load_flyway(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
-    let mut versioned: BTreeMap<String, (Option<usize>, Option<usize>, String)> = BTreeMap::new();
-    let mut repeatable = vec![];
-    let mut entries_files: BTreeMap<String, usize> = BTreeMap::new();
-    for path in files {
-        let name = file_name(path);
-        let Some(index) = loader.read(path)? else {
-            continue;
-        };
-        if !is_flyway_name(&name) {
-            loader.problem(index, format!("`{name}` does not follow Flyway's `V<version>__<name>.sql` naming while its neighbours do (mixed naming schemes)"));
-            continue;
-        }
-        let body = name.trim_end_matches(".sql");
-        if let Some(rest) = body.strip_prefix("R__") {
-            repeatable.push((rest.to_string(), index));
-            continue;
-        }
-        let kind = &body[..1];
-        let (version, rest) = body[1..].split_once("__").unwrap_or((&body[1..], ""));
-        let entry = versioned
-            .entry(version.to_string())
-            .or_insert((None, None, String::new()));
-        entries_files.entry(version.to_string()).or_insert(index);
-        if kind == "V" {
-            if entry.0.is_some() {
-                loader.problem(
-                    index,
-                    format!("two Flyway migrations have version {version}"),
-                );
-            }
-            entry.0 = Some(index);
-            entry.2 = format!("V{version}__{rest}");
-        } else {
-            entry.1 = Some(index);
-            if entry.2.is_empty() {
-                entry.2 = format!("U{version}__{rest}");
-            }
-        }
-    }
-    let entries = versioned
-        .into_iter()
-        .map(|(v, data)| {
-            let file = entries_files[&v];
-            (
-                Version::parse_groups(&v, &['.', '_']),
-                data.2.clone(),
-                file,
-                data,
-            )
-        })
-        .collect();
-    for (version, id, (up, down, _)) in order(loader, entries) {
-        let transaction = flyway_tx(loader, up);
-        let up = loader.whole_file(up);
-        let down = loader.whole_file(down);
-        loader.set.migrations.push(Migration {
-            id,
-            version,
-            up,
-            down,
-            transaction,
-            supports_down: true,
-        });
-    }
-    repeatable.sort_by(|a, b| natural_cmp(&a.0, &b.0));
-    for (name, file) in repeatable {
-        let transaction = flyway_tx(loader, Some(file));
-        let text = loader.set.files[file].text.clone();
-        loader.set.migrations.push(Migration {
-            id: format!("R__{name}"),
-            version: None,
-            up: Some(SqlPart { file, text }),
-            down: None,
-            transaction,
-            supports_down: false,
-        });
-    }
-    Ok(())
-}
-
-fn flyway_tx(loader: &Loader<'_>, file: Option<usize>) -> RunnerTransaction {
-    let conf = file.map(|f| PathBuf::from(format!("{}.conf", loader.set.files[f].path.display())));
-    let off = conf
-        .and_then(|c| std::fs::read_to_string(c).ok())
-        .is_some_and(|t| {
-            t.lines().any(|l| {
-                l.replace(' ', "")
-                    .eq_ignore_ascii_case("executeInTransaction=false")
-            })
-        });
-    if off {
-        loader.tx(false, "its `.sql.conf` sets `executeInTransaction=false`")
-    } else {
-        loader.tx(
-            true,
-            "Flyway runs each PostgreSQL migration in a transaction",
-        )
-    }
-}
-
-/// Splits a goose or dbmate file into its up and down sections by blanking the other section.
-fn load_sections(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> Result<()> {
-    let mut entries = vec![];
-    for path in files {
-        let Some(index) = loader.read(path)? else {
-            continue;
-        };
-        let stem = file_name(path).trim_end_matches(".sql").to_string();
-        entries.push((Version::leading(&stem).map(|(v, _)| v), stem, index, index));
-    }
-    for (version, id, index) in order(loader, entries) {
-        let text = loader.set.files[index].text.clone();
-        let (up_marker, down_marker) = match layout {
-            Layout::Goose => ("-- +goose up", "-- +goose down"),
-            _ => ("-- migrate:up", "-- migrate:down"),
-        };
-        let mut up_start = None;
-        let mut down_start = None;
-        let mut offset = 0;
-        let mut no_tx = false;
-        for line in text.split_inclusive('\n') {
-            let lower = line.trim().to_ascii_lowercase();
-            if lower.starts_with(up_marker) {
-                up_start = Some(offset);
-                if lower.contains("transaction:false") {
-                    no_tx = true;
-                }
-            } else if lower.starts_with(down_marker) {
-                down_start = Some(offset);
-            }
-            if lower.starts_with("-- +goose no transaction") {
-                no_tx = true;
-            }
-            offset += line.len();
-        }
-        let len = text.len();
-        let (up, down) = match (up_start, down_start) {
-            (Some(u), Some(d)) if u < d => (Some(Span::new(u, d)), Some(Span::new(d, len))),
-            (Some(u), Some(d)) => (Some(Span::new(u, len)), Some(Span::new(d, u))),
-            (Some(u), None) => (Some(Span::new(u, len)), None),
-            (None, Some(d)) => (Some(Span::new(0, d)), Some(Span::new(d, len))),
-            (None, None) => (Some(Span::new(0, len)), None),
-        };
-        let section = |keep: Span| -> String {
-            let mut blank = vec![];
-            if keep.start > 0 {
-                blank.push(Span::new(0, keep.start));
-            }
-            if keep.end < len {
-                blank.push(Span::new(keep.end, len));
-            }
-            blank_out(&text, &blank)
-        };
-        let who = if layout == Layout::Goose {
-            "goose"
-        } else {
-            "dbmate"
-        };
-        let transaction = if no_tx {
-            let why = if layout == Layout::Goose {
-                "the file says `-- +goose NO TRANSACTION`"
-            } else {
-                "the up section says `transaction:false`"
-            };
-            loader.tx(false, why)
-        } else {
-            loader.tx(true, format!("{who} runs each migration in a transaction"))
-        };
-        loader.set.migrations.push(Migration {
-            id,
-            version,
-            up: up.map(|s| SqlPart {
-                file: index,
-                text: section(s),
-            }),
-            down: down.map(|s| SqlPart {
-                file: index,
-                text: section(s),
-            }),
-            transaction,
-            supports_down: true,
-        });
-    }
-    Ok(())
-}
-
-fn load_directories(
-    loader: &mut Loader<'_>,
-    root: &Path,
-    layout: Layout,
-    dirs: &BTreeMap<PathBuf, Vec<PathBuf>>,
-) -> Result<()> {
-    let mut entries = vec![];
-    for (dir, files) in dirs.range(root.to_path_buf()..) {
-        if dir.parent() != Some(root) {
-            if !dir.starts_with(root) {
-                break;
-            }
-            continue;
-        }
-        let name = file_name(dir);
-        let find = |n: &str| files.iter().find(|f| file_name(f) == n).cloned();
-        let (up_path, down_path) = match layout {
-            Layout::Prisma => (find("migration.sql"), None),
-            _ => (find("up.sql"), find("down.sql")),
-        };
-        if up_path.is_none() && down_path.is_none() {
-            continue;
-        }
-        let up = loader.read_part(up_path.as_ref())?;
-        let down = loader.read_part(down_path.as_ref())?;
-        let Some(first) = up.or(down) else { continue };
-        let run_in_tx = match find("metadata.toml").and_then(|m| std::fs::read_to_string(m).ok()) {
-            Some(meta) => !meta
-                .lines()
-                .any(|l| l.replace(' ', "") == "run_in_transaction=false"),
-            None => true,
-        };
-        let version = Version::leading(&name).map(|(v, _)| v);
-        entries.push((version, name, first, (up, down, run_in_tx)));
-    }
-    for (version, id, (up, down, run_in_tx)) in order(loader, entries) {
-        let transaction = match (layout, run_in_tx) {
-            (Layout::Prisma, _) => loader.tx(
-                true,
-                "Prisma applies each migration.sql as one script in a transaction",
-            ),
-            (_, true) => loader.tx(true, "diesel runs each migration in a transaction"),
-            (_, false) => loader.tx(false, "its metadata.toml sets `run_in_transaction = false`"),
-        };
-        let up = loader.whole_file(up);
-        let down = loader.whole_file(down);
-        loader.set.migrations.push(Migration {
-            id,
-            version,
-            up,
-            down,
-            transaction,
-            supports_down: layout == Layout::Diesel,
-        });
-    }
-    Ok(())
-}
-
-fn load_sqitch(
-    loader: &mut Loader<'_>,
-    root: &Path,
-    dirs: &BTreeMap<PathBuf, Vec<PathBuf>>,
-) -> Result<()> {
-    let deploy_dir = root.join("deploy");
-    let revert_dir = root.join("revert");
-    let deploy: Vec<PathBuf> = dirs.get(&deploy_dir).cloned().unwrap_or_default();
-    let plan_order: Vec<String> = std::fs::read_to_string(root.join("sqitch.plan"))
-        .map(|plan| {
-            plan.lines()
-                .map(str::trim)
-                .filter(|l| {
-                    !l.is_empty()
-                        && !l.starts_with('%')
-                        && !l.starts_with('#')
-                        && !l.starts_with('@')
-                })
-                .filter_map(|l| l.split_whitespace().next().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut names: Vec<String> = deploy
-        .iter()
-        .map(|f| file_name(f).trim_end_matches(".sql").to_string())
-        .collect();
-    if plan_order.is_empty() {
-        names.sort_by(|a, b| natural_cmp(a, b));
-    } else {
-        names.sort_by_key(|n| plan_order.iter().position(|p| p == n).unwrap_or(usize::MAX));
-    }
-    for name in names {
-        let up = loader.read(&deploy_dir.join(format!("{name}.sql")))?;
-        let revert = revert_dir.join(format!("{name}.sql"));
-        let down = if revert.exists() {
-            loader.read(&revert)?
-        } else {
-            None
-        };
-        let transaction = loader.tx(
-            false,
-            "sqitch runs scripts as written; they usually say BEGIN/COMMIT themselves",
-        );
-        let up = loader.whole_file(up);
-        let down = loader.whole_file(down);
-        loader.set.migrations.push(Migration {
-            id: name,
-            version: None,
-            up,
-            down,
-            transaction,
-            supports_down: true,
-        });
-    }
-    Ok(())
-}
-
 #[cfg(test)]
-mod tests {
+mod test_support {
     use super::*;
     use std::fs;
 
-    fn write(dir: &Path, rel: &str, text: &str) {
+    pub fn write(dir: &Path, rel: &str, text: &str) {
         let path = dir.join(rel);
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(path, text).unwrap();
     }
 
-    fn one_set(dir: &Path) -> MigrationSet {
+    pub fn one_set(dir: &Path) -> MigrationSet {
         let mut sets = discover(dir, &LoadOptions::default()).unwrap();
         assert_eq!(
             sets.len(),
@@ -1414,137 +544,49 @@ mod tests {
         sets.remove(0)
     }
 
-    fn ids(set: &MigrationSet) -> Vec<&str> {
+    pub fn ids(set: &MigrationSet) -> Vec<&str> {
         set.migrations.iter().map(|m| m.id.as_str()).collect()
     }
 
-    #[test]
-    fn flyway_sorts_numerically_and_pairs_undo() {
-        let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "V10__c.sql", "select 10;");
-        write(dir.path(), "V9__b.sql", "select 9;");
-        write(dir.path(), "V1_1__a.sql", "select 1;");
-        write(dir.path(), "U9__b.sql", "select -9;");
-        write(dir.path(), "R__views.sql", "select 0;");
-        let set = one_set(dir.path());
-        assert_eq!(set.layout, Layout::Flyway);
-        assert_eq!(ids(&set), vec!["V1_1__a", "V9__b", "V10__c", "R__views"]);
-        assert!(set.migrations[1].down.is_some());
-        assert!(set.migrations[0].transaction.wrapped);
+    #[cfg(unix)]
+    pub fn link(target: &Path, at: &Path) {
+        std::os::unix::fs::symlink(target, at).unwrap();
     }
 
-    #[test]
-    fn updown_pairs_and_no_transaction() {
-        let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "2_b.up.sql", "-- no-transaction\nselect 2;");
-        write(dir.path(), "2_b.down.sql", "select -2;");
-        write(dir.path(), "10_c.up.sql", "select 10;");
-        write(dir.path(), "1_a.up.sql", "select 1;");
-        let set = one_set(dir.path());
-        // The `-- no-transaction` marker is sqlx's.
-        assert_eq!(set.layout, Layout::Sqlx);
-        assert_eq!(ids(&set), vec!["1_a", "2_b", "10_c"]);
-        assert!(set.migrations[1].down.is_some());
-        assert!(!set.migrations[1].transaction.wrapped);
-        assert!(set.migrations[0].transaction.wrapped);
-        write(
-            dir.path(),
-            "11_d.postgres.autocommit.up.sql",
-            "CREATE INDEX CONCURRENTLY i ON t (a);",
-        );
-        let set = one_set(dir.path());
-        assert!(!set.migrations[3].transaction.wrapped);
+    pub fn paths(set: &MigrationSet) -> Vec<String> {
+        set.files
+            .iter()
+            .map(|f| f.path.to_string_lossy().into_owned())
+            .collect()
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+    use super::*;
+    use std::fs;
 
     #[test]
-    fn golang_migrate_sends_each_file_as_one_message() {
-        let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "1_a.up.sql", "select 1;");
-        write(dir.path(), "1_a.down.sql", "select -1;");
-        // Without evidence of golang-migrate, `.up.sql` files are read as sqlx's.
-        assert_eq!(one_set(dir.path()).layout, Layout::Sqlx);
-        write(
-            dir.path(),
-            "go.mod",
-            "module m\nrequire github.com/golang-migrate/migrate/v4 v4.17.0\n",
-        );
-        let set = one_set(dir.path());
-        assert_eq!(set.layout, Layout::UpDown);
-        assert!(set.layout_decided.starts_with("detected by"));
-        let tx = &set.migrations[0].transaction;
-        assert!(tx.one_message && !tx.wrapped);
-        assert!(!tx.wraps(1) && tx.wraps(2));
-        // `runner_transaction` in pgproof.toml decides alone.
-        let forced = LoadOptions {
-            runner_transaction: Some(false),
-            ..LoadOptions::default()
-        };
-        let set = discover(dir.path(), &forced).unwrap().remove(0);
-        assert!(!set.migrations[0].transaction.wraps(2));
-    }
-
-    #[test]
-    fn diesel_directories_and_metadata() {
-        let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "2020-01-02-000000_b/up.sql", "select 2;");
-        write(dir.path(), "2020-01-02-000000_b/down.sql", "select -2;");
-        write(
-            dir.path(),
-            "2020-01-02-000000_b/metadata.toml",
-            "run_in_transaction = false\n",
-        );
-        write(dir.path(), "2020-01-01-000000_a/up.sql", "select 1;");
-        write(dir.path(), "2020-01-01-000000_a/down.sql", "");
-        let set = one_set(dir.path());
-        assert_eq!(set.layout, Layout::Diesel);
-        assert_eq!(
-            ids(&set),
-            vec!["2020-01-01-000000_a", "2020-01-02-000000_b"]
-        );
-        assert!(set.migrations[0].transaction.wrapped);
-        assert!(!set.migrations[1].transaction.wrapped);
-        // A single file resolves to its whole set.
-        let from_file = discover(
-            &dir.path().join("2020-01-02-000000_b/up.sql"),
-            &LoadOptions::default(),
-        )
-        .unwrap();
-        assert_eq!(from_file.len(), 1);
-        assert_eq!(from_file[0].migrations.len(), 2);
-    }
-
-    #[test]
-    fn goose_and_dbmate_sections_keep_offsets() {
-        let dir = tempfile::tempdir().unwrap();
-        let goose = "-- +goose Up\n-- +goose StatementBegin\nCREATE TABLE a (id int);\n-- +goose StatementEnd\n\n-- +goose Down\nDROP TABLE a;\n";
-        write(dir.path(), "g/00001_a.sql", goose);
-        write(
-            dir.path(),
-            "g/00002_b.sql",
-            "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY i ON a (id);\n",
-        );
-        write(
-            dir.path(),
-            "d/20240101_a.sql",
-            "-- migrate:up transaction:false\nselect 1;\n-- migrate:down\nselect 2;\n",
-        );
-        let sets = discover(dir.path(), &LoadOptions::default()).unwrap();
-        assert_eq!(sets.len(), 2);
-        let dbmate = &sets[0];
-        assert_eq!(dbmate.layout, Layout::Dbmate);
-        assert!(!dbmate.migrations[0].transaction.wrapped);
-        let goose_set = &sets[1];
-        assert_eq!(goose_set.layout, Layout::Goose);
-        let up = goose_set.migrations[0].up.as_ref().unwrap();
-        assert_eq!(up.text.len(), goose.len());
-        assert!(up.text.contains("CREATE TABLE a") && !up.text.contains("DROP TABLE"));
-        assert!(goose_set.migrations[0]
-            .down
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("DROP TABLE a"));
-        assert!(!goose_set.migrations[1].transaction.wrapped);
+    fn every_layout_has_one_family_and_every_family_is_listed() {
+        for (name, layout) in LAYOUT_NAMES {
+            let families = FAMILIES
+                .iter()
+                .filter(|f| f.layouts().contains(layout))
+                .count();
+            assert_eq!(
+                families, 1,
+                "layout `{name}` is read by {families} families"
+            );
+            assert_eq!(Layout::from_name(layout.name()), Some(*layout));
+        }
+        // Every family is reachable: some layout of it has a name.
+        for family in FAMILIES {
+            assert!(family
+                .layouts()
+                .iter()
+                .all(|l| LAYOUT_NAMES.iter().any(|(_, named)| named == l)));
+        }
     }
 
     #[test]
@@ -1592,30 +634,6 @@ mod tests {
     }
 
     #[test]
-    fn plain_files_sharing_a_date_prefix_run_in_name_order() {
-        let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "20120822-b.sql", "select 2;");
-        write(dir.path(), "20120822-a.sql", "select 1;");
-        let set = one_set(dir.path());
-        assert!(set.problems.is_empty(), "{:?}", set.problems);
-        assert_eq!(ids(&set), vec!["20120822-a", "20120822-b"]);
-        write(dir.path(), "1_x.up.sql", "select 1;");
-        write(dir.path(), "1_y.up.sql", "select 1;");
-        let strict = discover(
-            dir.path(),
-            &LoadOptions {
-                layout: Some(Layout::UpDown),
-                ..LoadOptions::default()
-            },
-        )
-        .unwrap();
-        assert!(strict[0]
-            .problems
-            .iter()
-            .any(|p| p.message.contains("same version 1")));
-    }
-
-    #[test]
     fn unreadable_files_are_problems_not_errors() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("1_bin.sql"), b"\x00\x01\x02").unwrap();
@@ -1627,171 +645,5 @@ mod tests {
         assert!(set.problems[1].message.contains("not valid UTF-8"));
         assert_eq!(set.problems[1].span.start, 8);
         assert_eq!(set.migrations.len(), 1);
-    }
-    #[cfg(unix)]
-    fn link(target: &Path, at: &Path) {
-        std::os::unix::fs::symlink(target, at).unwrap();
-    }
-
-    fn paths(set: &MigrationSet) -> Vec<String> {
-        set.files
-            .iter()
-            .map(|f| f.path.to_string_lossy().into_owned())
-            .collect()
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn symlinked_files_and_directories_are_followed_under_their_own_path() {
-        let dir = tempfile::tempdir().unwrap();
-        let shared = dir.path().join("shared");
-        write(&shared, "002_b.sql", "select 2;");
-        write(&shared, "set/1_x.up.sql", "select 1;");
-        let m = dir.path().join("repo/migrations");
-        write(&m, "001_a.sql", "select 1;");
-        // A file and a directory outside the walked directory, reached through links.
-        link(&shared.join("002_b.sql"), &m.join("002_b.sql"));
-        link(&shared.join("set"), &dir.path().join("repo/linked"));
-        let sets = discover(&dir.path().join("repo"), &LoadOptions::default()).unwrap();
-        assert_eq!(sets.len(), 2, "{sets:?}");
-        assert!(sets[0].root.ends_with("repo/linked"), "{:?}", sets[0].root);
-        assert_eq!(ids(&sets[0]), vec!["1_x"]);
-        assert_eq!(ids(&sets[1]), vec!["001_a", "002_b"]);
-        // The link's path, not its target's.
-        assert!(paths(&sets[1])[1].ends_with("repo/migrations/002_b.sql"));
-        // A link passed directly finds its set.
-        let walk = find(&m.join("002_b.sql"), &LoadOptions::default()).unwrap();
-        assert!(walk.errors.is_empty(), "{:?}", walk.errors);
-        assert_eq!(walk.sets.len(), 1);
-        let set = walk
-            .sets
-            .into_iter()
-            .next()
-            .unwrap()
-            .load(&LoadOptions::default())
-            .unwrap();
-        assert_eq!(ids(&set), vec!["001_a", "002_b"]);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_loop_of_links_is_an_error_naming_it_and_the_rest_is_walked() {
-        let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "a/001_a.sql", "select 1;");
-        link(dir.path(), &dir.path().join("a/back"));
-        let walk = find(dir.path(), &LoadOptions::default()).unwrap();
-        assert_eq!(walk.sets.len(), 1);
-        assert_eq!(walk.errors.len(), 1, "{:?}", walk.errors);
-        let error = walk.errors[0].to_string();
-        assert!(error.contains("a/back`"), "{error}");
-        assert!(error.contains("symbolic link loop"), "{error}");
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_dangling_link_is_an_error_naming_it() {
-        let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "001_a.sql", "select 1;");
-        link(&dir.path().join("gone.sql"), &dir.path().join("002_b.sql"));
-        // Editors' lock links and names no layout reads are not migrations.
-        link(
-            &dir.path().join("user@host.1"),
-            &dir.path().join(".#001_a.sql"),
-        );
-        link(&dir.path().join("gone.md"), &dir.path().join("NOTES.md"));
-        let walk = find(dir.path(), &LoadOptions::default()).unwrap();
-        assert_eq!(walk.sets.len(), 1);
-        assert_eq!(walk.errors.len(), 1, "{:?}", walk.errors);
-        let error = walk.errors[0].to_string();
-        assert!(
-            error.contains("002_b.sql`: dangling symbolic link"),
-            "{error}"
-        );
-        assert!(error.contains("gone.sql"), "{error}");
-        // `discover` (prove) fails on it.
-        assert!(discover(dir.path(), &LoadOptions::default()).is_err());
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn one_file_under_two_names_is_read_once_at_its_first_place() {
-        let dir = tempfile::tempdir().unwrap();
-        let m = dir.path().join("db/migrations");
-        write(&m, "001_a.sql", "create table a (id int);");
-        write(&m, "002_b.sql", "create table b (id int);");
-        link(&m.join("001_a.sql"), &m.join("003_again.sql"));
-        // The same directory again under another name: one set, under the real path.
-        link(&m, &dir.path().join("db/current"));
-        let sets = discover(dir.path(), &LoadOptions::default()).unwrap();
-        assert_eq!(
-            sets.len(),
-            1,
-            "{:?}",
-            sets.iter().map(|s| &s.root).collect::<Vec<_>>()
-        );
-        let set = &sets[0];
-        assert!(set.root.ends_with("db/migrations"), "{:?}", set.root);
-        assert_eq!(ids(set), vec!["001_a", "002_b"]);
-        assert_eq!(set.problems.len(), 1, "{:?}", set.problems);
-        let problem = &set.problems[0];
-        assert!(paths(set)[problem.file].ends_with("003_again.sql"));
-        assert!(
-            problem.message.contains("same file as") && problem.message.contains("001_a.sql"),
-            "{}",
-            problem.message
-        );
-    }
-
-    #[test]
-    fn a_file_that_cannot_be_read_is_an_error_of_its_set() {
-        let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "001_a.sql", "select 1;");
-        write(dir.path(), "002_b.sql", "select 2;");
-        write(dir.path(), "003_c.sql", "select 3;");
-        let walk = find(dir.path(), &LoadOptions::default()).unwrap();
-        // Gone between the walk and the read (as a file root cannot be denied).
-        fs::remove_file(dir.path().join("002_b.sql")).unwrap();
-        let set = walk
-            .sets
-            .into_iter()
-            .next()
-            .unwrap()
-            .load(&LoadOptions::default())
-            .unwrap();
-        assert_eq!(ids(&set), vec!["001_a", "003_c"]);
-        assert_eq!(set.errors.len(), 1);
-        assert!(
-            set.errors[0].to_string().contains("002_b.sql`"),
-            "{:?}",
-            set.errors
-        );
-    }
-
-    #[test]
-    fn an_empty_walk_says_why() {
-        let dir = tempfile::tempdir().unwrap();
-        let opts = LoadOptions::default();
-        let walk = find(dir.path(), &opts).unwrap();
-        let why = walk.why_empty(dir.path()).unwrap();
-        assert!(why.starts_with("no `.sql` files under it"), "{why}");
-        write(dir.path(), "seeds/001_a.sql", "select 1;");
-        write(dir.path(), "README.md", "");
-        let mut builder = globset::GlobSetBuilder::new();
-        builder.add(globset::Glob::new("**/seeds/**").unwrap());
-        let excluding = LoadOptions {
-            exclude: Some(builder.build().unwrap()),
-            ..LoadOptions::default()
-        };
-        let walk = find(dir.path(), &excluding).unwrap();
-        let why = walk.why_empty(dir.path()).unwrap();
-        assert!(
-            why.contains("all 1 `.sql` files under it are left out"),
-            "{why}"
-        );
-        let readme = dir.path().join("README.md");
-        let walk = find(&readme, &opts).unwrap();
-        assert_eq!(walk.why_empty(&readme).unwrap(), "it is not a `.sql` file");
-        let walk = find(dir.path(), &opts).unwrap();
-        assert_eq!(walk.why_empty(dir.path()), None);
     }
 }
