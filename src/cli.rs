@@ -149,7 +149,19 @@ pub struct AuditArgs {
     pub no_stat_statements: bool,
 }
 
-pub use crate::report::audit::AuditFormat;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    /// Findings by severity, with evidence and fixes, and an overview table.
+    Human,
+    /// Stable JSON (`"version": 1`): findings carry `object` instead of file and line.
+    Json,
+    /// SARIF 2.1.0 with logical locations (the database objects).
+    Sarif,
+    /// A Markdown report, for an issue or a wiki page.
+    Markdown,
+    /// One self-contained HTML file (no external assets) with the foreign-key graph.
+    Html,
+}
 
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {

@@ -23,7 +23,9 @@ pub mod queries;
 pub mod report;
 
 pub mod rules;
+pub mod sandbox;
 pub mod source;
 pub mod span;
 pub mod suppress;
 pub mod syntax;
+pub mod text;

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
         Command::Prune(args) => commands::prove::prune(args),
     };
     // A SIGINT/SIGTERM being handled ends the process itself (130/143), after its cleanup.
-    pgproof::live::cleanup::wait_if_interrupted();
+    pgproof::sandbox::cleanup::wait_if_interrupted();
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),

@@ -2,8 +2,8 @@
 //! `-- expect` is refused by the server, and every other statement (the fixed variants included)
 //! succeeds, so the rule's errors are the server's own.
 
-use pgproof::live::local::LocalCluster;
 use pgproof::prove::exec::Conn;
+use pgproof::sandbox::local::LocalCluster;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;

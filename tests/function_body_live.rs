@@ -3,8 +3,8 @@
 //! statement works before the change annotated after it and fails once the change has run, so
 //! the rule's findings are breakages the server really shows at run time.
 
-use pgproof::live::local::LocalCluster;
 use pgproof::prove::exec::Conn;
+use pgproof::sandbox::local::LocalCluster;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;

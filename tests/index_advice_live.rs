@@ -8,8 +8,8 @@
 
 use pgproof::config::Settings;
 use pgproof::finding::{Finding, Severity};
-use pgproof::live::local::LocalCluster;
 use pgproof::prove::exec::Conn;
+use pgproof::sandbox::local::LocalCluster;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fs;
@@ -49,7 +49,7 @@ fn expected_errors(dir: &Path) -> BTreeSet<(String, usize, String)> {
         let text = fs::read_to_string(&path).unwrap();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let mut previous_end = 0;
-        for q in pgproof::source::queries::split(0, &text) {
+        for q in pgproof::source::query_files::split(0, &text) {
             let line = text[..q.span.start].matches('\n').count() + 1;
             for l in text[previous_end..q.span.start].lines() {
                 let Some(rules) = l.trim().strip_prefix("-- expect:") else {
@@ -69,7 +69,7 @@ fn expected_errors(dir: &Path) -> BTreeSet<(String, usize, String)> {
 }
 
 fn statement_line(text: &str, offset: usize) -> usize {
-    let queries = pgproof::source::queries::split(0, text);
+    let queries = pgproof::source::query_files::split(0, text);
     let q = queries
         .iter()
         .find(|q| q.span.start <= offset && offset <= q.span.end)

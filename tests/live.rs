@@ -4,8 +4,8 @@
 
 use pgproof::catalog::{apply::apply, Catalog};
 use pgproof::live::introspect::{read_catalog, Scope};
-use pgproof::live::local::LocalCluster;
 use pgproof::live::{config, Session};
+use pgproof::sandbox::local::LocalCluster;
 use pgproof::syntax::IndexKey;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -788,7 +788,7 @@ fn tls_modes_from_prefer_to_verify_full_and_the_password_file() {
 
     let base = format!(
         "postgresql://{}@127.0.0.1:{}/postgres",
-        pgproof::live::local::SUPERUSER,
+        pgproof::sandbox::local::SUPERUSER,
         cluster.port()
     );
     let ca = ca_file.to_string_lossy();
@@ -822,7 +822,7 @@ fn tls_modes_from_prefer_to_verify_full_and_the_password_file() {
     let keywords = format!(
         "host=127.0.0.1 port={} user={} dbname=postgres sslmode=verify-ca sslrootcert={ca}",
         cluster.port(),
-        pgproof::live::local::SUPERUSER
+        pgproof::sandbox::local::SUPERUSER
     );
     assert_eq!(
         session_uses_tls(&keywords),
@@ -891,7 +891,7 @@ fn container_majors() -> Vec<u32> {
 
 #[test]
 fn introspection_matches_replay_on_every_supported_major_in_containers() {
-    use pgproof::live::container::{local_image, ContainerCluster};
+    use pgproof::sandbox::container::{local_image, ContainerCluster};
     for major in container_majors() {
         let cluster = ContainerCluster::start(&local_image(major), std::time::Duration::from_secs(120))
             .unwrap_or_else(|e| panic!("PostgreSQL {major} in a container: {e:#} (run scripts/build-test-image.sh {major})"));

@@ -907,7 +907,8 @@ fn traffic_shows_what_each_lock_blocks() {
 /// afterwards; the database in the URL (with its own tables) is only connected to, never changed.
 #[test]
 fn url_backend_uses_scratch_databases_and_leaves_the_server_as_it_was() {
-    let cluster = pgproof::live::local::LocalCluster::start(None).expect("a throwaway PostgreSQL");
+    let cluster =
+        pgproof::sandbox::local::LocalCluster::start(None).expect("a throwaway PostgreSQL");
     let admin = pgproof::prove::exec::Conn::connect(&cluster.url("postgres")).unwrap();
     admin
         .execute_batch(

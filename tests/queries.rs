@@ -43,7 +43,7 @@ fn expectations(dir: &Path) -> BTreeSet<(String, usize, String)> {
         let text = fs::read_to_string(&path).expect("read");
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let mut previous_end = 0;
-        for q in pgproof::source::queries::split(0, &text) {
+        for q in pgproof::source::query_files::split(0, &text) {
             let lead = &text[previous_end..q.span.start];
             let line = text[..q.span.start].matches('\n').count() + 1;
             for l in lead.lines() {
@@ -61,7 +61,7 @@ fn expectations(dir: &Path) -> BTreeSet<(String, usize, String)> {
 
 /// The statement a finding lies in: its first line.
 fn statement_line(text: &str, offset: usize) -> usize {
-    let queries = pgproof::source::queries::split(0, text);
+    let queries = pgproof::source::query_files::split(0, text);
     let q = queries
         .iter()
         .find(|q| q.span.start <= offset && offset <= q.span.end)

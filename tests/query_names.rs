@@ -26,7 +26,7 @@ fn lint(queries: &str, settings: Settings) -> Vec<Finding> {
 
 /// The 1-based first line of the statement holding `offset`.
 fn statement_line(text: &str, offset: usize) -> usize {
-    let q = pgproof::source::queries::split(0, text)
+    let q = pgproof::source::query_files::split(0, text)
         .into_iter()
         .find(|q| q.span.start <= offset && offset <= q.span.end)
         .unwrap_or_else(|| panic!("offset {offset} is outside every statement"));
@@ -38,7 +38,7 @@ fn expected(file: &Path) -> BTreeSet<(usize, String)> {
     let text = fs::read_to_string(file).expect("read");
     let mut out = BTreeSet::new();
     let mut previous_end = 0;
-    for q in pgproof::source::queries::split(0, &text) {
+    for q in pgproof::source::query_files::split(0, &text) {
         let line = text[..q.span.start].matches('\n').count() + 1;
         for l in text[previous_end..q.span.start].lines() {
             if let Some(rules) = l.trim().strip_prefix("-- expect:") {

@@ -62,7 +62,7 @@ fn every_rule_fixture_fires_exactly_where_annotated() {
                 let text = fs::read_to_string(&file).unwrap();
                 let expected = expected_lines(&text);
                 expected_total += expected.len();
-                let statements = pgproof::source::queries::split(0, &text);
+                let statements = pgproof::source::query_files::split(0, &text);
                 let fired: BTreeSet<usize> = findings
                     .iter()
                     .filter(|f| f.rule == rule && f.file == file)

@@ -380,7 +380,7 @@ fn scratch_databases(url: &str) -> Vec<String> {
 
 #[test]
 fn interrupts_leave_no_scratch_database_on_a_named_server() {
-    let server = pgproof::live::local::LocalCluster::start(None).expect("a server to name");
+    let server = pgproof::sandbox::local::LocalCluster::start(None).expect("a server to name");
     let url = server.url("postgres");
     for (delay, sig, group) in moments() {
         let work = work();
@@ -403,7 +403,7 @@ fn interrupts_leave_no_scratch_database_on_a_named_server() {
 /// its container, its local cluster (directory and server) and its scratch databases.
 #[test]
 fn prune_spares_live_runs_and_removes_what_killed_runs_left() {
-    let server = pgproof::live::local::LocalCluster::start(None).expect("a server to name");
+    let server = pgproof::sandbox::local::LocalCluster::start(None).expect("a server to name");
     let url = server.url("postgres");
     let prune = |tmp: &Path| {
         let out = Command::new(env!("CARGO_BIN_EXE_pgproof"))

@@ -2,13 +2,14 @@
 
 use super::{emit, Outcome};
 use crate::catalog::Catalog;
-use crate::cli::AuditArgs;
+use crate::cli::{AuditArgs, AuditFormat};
 use crate::config;
 use crate::live::introspect::{read_catalog, Scope};
 use crate::live::{self, Session};
-use crate::report::audit::{human_bytes, qualified, AuditReport};
+use crate::report::audit::{qualified, AuditReport};
 use crate::rules::{Member, SchemaContext, RULES};
 use crate::syntax::QualName;
+use crate::text::human_bytes;
 use anyhow::{bail, Result};
 use std::path::Path;
 
@@ -104,7 +105,7 @@ const STAT_STATEMENTS_LIMIT: i64 = 1000;
 struct CheckedQueries {
     findings: Vec<crate::finding::Finding>,
     /// Per query file: for each finding's file, the object name and text of the query at an offset.
-    sources: crate::source::queries::QuerySources,
+    sources: crate::source::query_files::QuerySources,
     queries: Vec<crate::queries::Query>,
     /// Index of the `pg_stat_statements` pseudo-file, if read.
     stat_file: Option<usize>,
@@ -117,7 +118,7 @@ fn check_queries(
     settings: &mut config::Settings,
     workload: Option<Vec<live::StatStatement>>,
 ) -> Result<Option<CheckedQueries>> {
-    use crate::source::queries::{load, split_normalized, QuerySources};
+    use crate::source::query_files::{load, split_normalized, QuerySources};
     let mut sources = if settings.queries.is_empty() {
         QuerySources::default()
     } else {
@@ -309,7 +310,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         findings: &audit.findings,
         ignored: audit.ignored,
     };
-    emit(|out| crate::report::audit::write(args.format, &report, out))?;
+    emit(|out| crate::report::audit::write(report_format(args.format), &report, out))?;
     timings.lap("report");
     let findings = audit.findings;
     Ok(
@@ -319,4 +320,16 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
             Outcome::Clean
         },
     )
+}
+
+/// The report's format for the command line's `--format`.
+fn report_format(format: AuditFormat) -> crate::report::audit::AuditFormat {
+    use crate::report::audit::AuditFormat as Report;
+    match format {
+        AuditFormat::Human => Report::Human,
+        AuditFormat::Json => Report::Json,
+        AuditFormat::Sarif => Report::Sarif,
+        AuditFormat::Markdown => Report::Markdown,
+        AuditFormat::Html => Report::Html,
+    }
 }

@@ -557,7 +557,7 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
 
 /// Application queries to check, and the schema they run against.
 struct QueryJob {
-    sources: crate::source::queries::QuerySources,
+    sources: crate::source::query_files::QuerySources,
     queries: Vec<crate::queries::Query>,
     errors: Vec<crate::queries::QueryError>,
     /// The sqlc project whose schema they run against; None: the one migration set linted
@@ -572,7 +572,7 @@ impl QueryJob {
         settings: &Settings,
         errors: &mut Vec<SourceError>,
     ) -> Result<QueryJob> {
-        let mut sources = crate::source::queries::gather_templated(
+        let mut sources = crate::source::query_files::gather_templated(
             paths,
             settings.load.max_file_bytes,
             &settings.query_placeholders,
@@ -688,7 +688,7 @@ fn changed_since(reference: &str, near: &Path) -> Result<BTreeSet<PathBuf>> {
 pub(crate) fn old_queries(
     reference: &str,
     paths: &[PathBuf],
-    sources: &mut crate::source::queries::QuerySources,
+    sources: &mut crate::source::query_files::QuerySources,
     removals: Vec<crate::analyze::Removal>,
 ) -> Result<crate::queries::OldQueries> {
     let mut old = crate::queries::OldQueries {
@@ -737,7 +737,7 @@ pub(crate) fn old_queries(
             let shown = PathBuf::from(format!("{reference}:{}", worktree.display()));
             old.sources
                 .queries
-                .extend(crate::source::queries::split(index, &text));
+                .extend(crate::source::query_files::split(index, &text));
             old.sources
                 .files
                 .push(crate::source::SourceFile { path: shown, text });

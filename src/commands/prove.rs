@@ -2,11 +2,11 @@
 //! what the server showed next to what the rules claimed.
 
 use super::{emit, Outcome};
-use crate::cli::{ProveArgs, PruneArgs};
+use crate::cli::{ProveArgs, ProveFormat, PruneArgs};
 use crate::config;
-use crate::live::cleanup::{Cleanup, Owner};
 use crate::prove::backend::{BackendOptions, Throwaway};
 use crate::prove::prove;
+use crate::sandbox::cleanup::{Cleanup, Owner};
 use crate::source::{layout, Layout};
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeSet;
@@ -16,7 +16,7 @@ use std::time::Duration;
 
 pub fn run(args: &ProveArgs) -> Result<Outcome> {
     // Before any throwaway resource exists: an interrupt at any moment removes what was made.
-    crate::live::cleanup::install()?;
+    crate::sandbox::cleanup::install()?;
     let config_path = match &args.config {
         Some(p) if !p.is_file() => bail!("config file `{}` does not exist", p.display()),
         Some(p) => Some(p.clone()),
@@ -68,7 +68,7 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
             bail!("--queries proves queries against one schema, but {} migration sets were found: pass the one migration directory the queries run against", sets.len());
         }
         let mut sources =
-            crate::source::queries::load(&settings.queries, settings.load.max_file_bytes)?;
+            crate::source::query_files::load(&settings.queries, settings.load.max_file_bytes)?;
         let (current, _) = crate::queries::parse(&sources.queries);
         let mut all: Vec<(crate::queries::Query, bool)> =
             current.into_iter().map(|q| (q, false)).collect();
@@ -123,17 +123,28 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
         }
         Ok(proof)
     });
-    crate::live::cleanup::wait_if_interrupted();
+    crate::sandbox::cleanup::wait_if_interrupted();
     let proof = proof?;
     drop(server);
     timings.lap("prove");
-    emit(|out| crate::report::prove::write(args.format, &proof, out))?;
+    emit(|out| crate::report::prove::write(report_format(args.format), &proof, out))?;
     timings.lap("report");
     Ok(if proof.failed() {
         Outcome::Findings
     } else {
         Outcome::Clean
     })
+}
+
+/// The report's format for the command line's `--format`.
+fn report_format(format: ProveFormat) -> crate::report::prove::ProveFormat {
+    use crate::report::prove::ProveFormat as Report;
+    match format {
+        ProveFormat::Human => Report::Human,
+        ProveFormat::Json => Report::Json,
+        ProveFormat::Markdown => Report::Markdown,
+        ProveFormat::Sarif => Report::Sarif,
+    }
 }
 
 /// `pgproof prune`: removes what killed runs left (SIGKILL, a crash): containers with pgproof's
@@ -169,7 +180,7 @@ pub fn prune(args: &PruneArgs) -> Result<Outcome> {
 }
 
 fn prune_containers(stale: &dyn Fn(Option<Owner>) -> bool) -> Result<usize> {
-    let (key, value) = crate::live::container::LABEL;
+    let (key, value) = crate::sandbox::container::LABEL;
     let listed = Command::new("docker")
         .args([
             "ps",
@@ -224,16 +235,16 @@ fn prune_clusters(stale: &dyn Fn(Option<Owner>) -> bool) -> usize {
         let is_cluster = entry
             .file_name()
             .to_str()
-            .is_some_and(|n| n.starts_with(crate::live::local::DIR_PREFIX))
+            .is_some_and(|n| n.starts_with(crate::sandbox::local::DIR_PREFIX))
             && dir.is_dir();
         if !is_cluster {
             continue;
         }
-        let owner = std::fs::read_to_string(dir.join(crate::live::local::OWNER_FILE))
+        let owner = std::fs::read_to_string(dir.join(crate::sandbox::local::OWNER_FILE))
             .ok()
             .and_then(|t| Owner::parse(&t));
         if stale(owner) {
-            crate::live::cleanup::remove(&Cleanup::LocalCluster {
+            crate::sandbox::cleanup::remove(&Cleanup::LocalCluster {
                 dir: dir.clone(),
                 child: None,
                 postmaster: None,
@@ -273,7 +284,7 @@ fn prune_databases(url: &str, stale: &dyn Fn(Option<Owner>) -> bool) -> Result<u
             .and_then(|c| c.strip_prefix("pgproof "))
             .and_then(Owner::parse);
         if stale(owner) {
-            crate::live::cleanup::drop_scratch_database(url, &name)?;
+            crate::sandbox::cleanup::drop_scratch_database(url, &name)?;
             removed += 1;
         }
     }

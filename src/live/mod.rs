@@ -7,10 +7,7 @@
 //! Connections follow libpq's conventions: a URL or `key=value` string, the `PG*` environment,
 //! `~/.pgpass`, and `sslmode` from `disable` to `verify-full` (TLS by rustls).
 
-pub mod cleanup;
-pub mod container;
 pub mod introspect;
-pub mod local;
 mod pgpass;
 mod tls;
 

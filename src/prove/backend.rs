@@ -1,10 +1,10 @@
 //! The throwaway PostgreSQL that `prove` replays migrations on: a container, a local cluster, or
 //! scratch databases on a server the user names. One type, torn down on drop (and on SIGINT/SIGTERM
-//! through `live::cleanup`).
+//! through `sandbox::cleanup`).
 
-use crate::live::cleanup;
-use crate::live::container::{local_image, ContainerCluster};
-use crate::live::local::LocalCluster;
+use crate::sandbox::cleanup;
+use crate::sandbox::container::{local_image, ContainerCluster};
+use crate::sandbox::local::LocalCluster;
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use std::process::Command;
@@ -118,7 +118,7 @@ impl Throwaway {
                 .take(20)
                 .collect::<String>()
                 .to_lowercase(),
-            crate::live::cleanup::random_hex(4)?
+            crate::sandbox::cleanup::random_hex(4)?
         );
         self.create(&name, &format!("CREATE DATABASE {name}"), client)
             .with_context(|| format!("cannot create the scratch database {name}"))?;

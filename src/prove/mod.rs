@@ -13,7 +13,7 @@ pub mod backend;
 pub mod data;
 pub mod exec;
 pub mod fixes;
-pub mod queries;
+pub mod index_trials;
 pub mod traffic;
 
 use crate::catalog::diff::{diff, Difference};
@@ -116,7 +116,7 @@ pub struct Proof {
     pub server_version: String,
     pub sets: Vec<SetProof>,
     /// `--queries`: each query prepared on the migrated schema, suggested indexes tried.
-    pub queries: Vec<queries::QueryProof>,
+    pub queries: Vec<index_trials::QueryProof>,
     /// The synthetic rows the query proof ran on.
     pub data: Option<data::Filled>,
 }
@@ -125,7 +125,7 @@ impl Proof {
     /// Whether a proof failed: a migration that does not apply, a down part that does not
     /// reverse its up part, or an error-level hazard the server confirmed.
     pub fn failed(&self) -> bool {
-        self.queries.iter().any(queries::QueryProof::failed)
+        self.queries.iter().any(index_trials::QueryProof::failed)
             || self
                 .sets
                 .iter()
@@ -267,7 +267,7 @@ pub fn prove_queries(
     set: &MigrationSet,
     input: &QueryInput<'_>,
     findings: &[Finding],
-) -> Result<(Vec<queries::QueryProof>, data::Filled)> {
+) -> Result<(Vec<index_trials::QueryProof>, data::Filled)> {
     let admin =
         Conn::connect(&server.admin_url()).context("cannot connect to the throwaway server")?;
     let name = server.create_database("queries", &admin)?;
@@ -292,7 +292,7 @@ pub fn prove_queries(
         }
         let catalog = snapshot(&url)?;
         let filled = data::fill(&conn, &catalog, input.rows, &mut Default::default());
-        let proofs = queries::prove_queries(&conn, input.files, input.queries, findings);
+        let proofs = index_trials::prove_queries(&conn, input.files, input.queries, findings);
         Ok((proofs, filled))
     })();
     server.drop_database(&name, &admin);

@@ -2,7 +2,7 @@
 //! database): parsing, fingerprints and de-duplication, name resolution against the catalog, and
 //! the driver that runs the rules' query hooks and places their findings in the query files.
 //!
-//! Pure: no IO. Query files are read by `source/queries.rs`, `pg_stat_statements` by `live/`.
+//! Pure: no IO. Query files are read by `source/query_files.rs`, `pg_stat_statements` by `live/`.
 
 /// The query model lives with the statement model in `syntax/` (it is lowered from protobuf);
 /// `queries::shape` keeps naming it for the rules.
@@ -12,7 +12,7 @@ use crate::catalog::{Catalog, Column, Index, IndexValidity, Table};
 use crate::config::Settings;
 use crate::finding::{Diagnostic, Finding};
 use crate::rules::{QueriesContext, QueryDiagnostic, RULES};
-use crate::source::queries::{Expect, QuerySources, RawQuery};
+use crate::source::query_files::{Expect, QuerySources, RawQuery};
 use crate::source::SourceFile;
 use crate::span::{LineIndex, Span};
 use crate::syntax::{IndexKey, JoinPair, QualName};
@@ -101,7 +101,7 @@ pub fn parse(raw: &[RawQuery]) -> (Vec<Query>, Vec<QueryError>) {
                 let start = r.map.original(at);
                 let templated = if r.templated {
                     Templated::Configured
-                } else if crate::source::queries::looks_templated(&r.sql) {
+                } else if crate::source::query_files::looks_templated(&r.sql) {
                     Templated::Looks
                 } else {
                     Templated::No

@@ -5,6 +5,7 @@
 use crate::catalog::Catalog;
 use crate::finding::{Fix, Severity};
 use crate::syntax::{ConstraintKind, QualName};
+use crate::text::human_bytes;
 use comfy_table::Table as TextTable;
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
@@ -42,7 +43,9 @@ pub struct AuditReport<'a> {
     pub ignored: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// The formats of an audit report. The command line's own enum (`cli::AuditFormat`, with its help
+/// text) maps onto this one in `commands/audit.rs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditFormat {
     /// Findings by severity, with evidence and fixes, and an overview table.
     Human,
@@ -706,19 +709,4 @@ pub fn qualified(name: &QualName) -> String {
 
 fn rows_text(rows: Option<f64>) -> String {
     rows.map_or("?".into(), |r| format!("{}", r.max(0.0) as u64))
-}
-
-/// `12.3 MB`-style sizes.
-pub fn human_bytes(bytes: i64) -> String {
-    let units = ["kB", "MB", "GB", "TB"];
-    if bytes < 1024 {
-        return format!("{} bytes", bytes.max(0));
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < units.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", units[unit])
 }

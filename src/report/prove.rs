@@ -1,10 +1,19 @@
 //! `pgproof prove` output: human, JSON, Markdown (for a pull request comment) and SARIF (the
 //! proofs that failed, as results at their file and line).
 
-use crate::cli::ProveFormat;
 use crate::prove::Proof;
 use serde_json::{json, Value};
 use std::io::{self, Write};
+
+/// The formats of a proof report. The command line's own enum (`cli::ProveFormat`, with its help
+/// text) maps onto this one in `commands/prove.rs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProveFormat {
+    Human,
+    Json,
+    Markdown,
+    Sarif,
+}
 
 pub fn write(format: ProveFormat, proof: &Proof, out: &mut dyn Write) -> io::Result<()> {
     match format {

@@ -6,7 +6,7 @@ use super::*;
 use crate::finding::Applicability;
 use crate::queries::shape::{Op, Target};
 use crate::queries::{index_applies, Query};
-use crate::source::queries::Expect;
+use crate::source::query_files::Expect;
 use crate::syntax::{quote_ident, IndexKey};
 
 pub struct SingleRowLookupWithoutUnique;

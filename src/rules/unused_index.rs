@@ -74,7 +74,7 @@ impl Rule for UnusedIndex {
                 .any(|fk| index.covers_prefix(&fk.kind.columns()));
             let size = index
                 .size_bytes
-                .map(|b| format!(" ({})", crate::report::audit::human_bytes(b)))
+                .map(|b| format!(" ({})", crate::text::human_bytes(b)))
                 .unwrap_or_default();
             out.push(SchemaDiagnostic {
                 table: index.table.clone(),

@@ -6,7 +6,7 @@
 //! an operational error that is reported while the rest is linted.
 
 pub mod layout;
-pub mod queries;
+pub mod query_files;
 pub mod sqlc;
 pub mod version;
 

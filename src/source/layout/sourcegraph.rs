@@ -18,18 +18,52 @@
 //! A graph sourcegraph would refuse is an `ambiguous-migration-order` problem; the set is still
 //! read, in the best order that can be told (graph order where it holds, then by id).
 
-use super::{file_name, Loader};
+use super::{file_name, Family, Folders, Kind, Loader, SetFiles};
 use crate::lex::blank_out;
 use crate::source::version::Version;
-use crate::source::{Migration, SqlPart};
+use crate::source::{Layout, Migration, SqlPart};
 use crate::span::Span;
 use anyhow::Result;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+pub(super) struct Sourcegraph;
+
+impl Family for Sourcegraph {
+    fn layouts(&self) -> &'static [Layout] {
+        &[Layout::Sourcegraph]
+    }
+
+    fn kind(&self) -> Kind {
+        Kind::Folders
+    }
+
+    /// Folders of `up.sql` with a `metadata.yaml` (diesel's have none), or any `up.sql` folders
+    /// when `--layout sourcegraph` says so.
+    fn detect_folders(&self, folders: &Folders<'_>, forced: Option<Layout>) -> Option<Layout> {
+        (folders.hold("up.sql")
+            && ((forced.is_none() && folders.hold("metadata.yaml"))
+                || forced == Some(Layout::Sourcegraph)))
+        .then_some(Layout::Sourcegraph)
+    }
+
+    fn decided(&self, _layout: Layout) -> &'static str {
+        "detected by its `<id>_name/metadata.yaml` folders"
+    }
+
+    fn reads(&self, _layout: Layout, dir: &Path, file: &Path) -> bool {
+        migration_id(&file_name(dir)).is_some()
+            && matches!(file_name(file).as_str(), "up.sql" | "down.sql")
+    }
+
+    fn load(&self, loader: &mut Loader<'_>, set: &SetFiles<'_>, _layout: Layout) -> Result<()> {
+        load(loader, set.root, set.dirs)
+    }
+}
+
 /// The id sourcegraph reads from a folder name (`1648115472_do_the_thing` -> 1648115472), or None
 /// when the folder is not a migration.
-pub(super) fn migration_id(name: &str) -> Option<i64> {
+fn migration_id(name: &str) -> Option<i64> {
     let head = name.split('_').next()?;
     // Go's strconv.Atoi: an optional sign and decimal digits.
     let digits = head.strip_prefix(['+', '-']).unwrap_or(head);
@@ -125,7 +159,7 @@ struct Node {
     first: usize,
 }
 
-pub(super) fn load(
+fn load(
     loader: &mut Loader<'_>,
     root: &Path,
     dirs: &BTreeMap<PathBuf, Vec<PathBuf>>,

@@ -373,13 +373,13 @@ pub fn remove_containers(filter: &str) -> Vec<String> {
 /// Drops a scratch database, waiting out a `CREATE DATABASE` of it still in flight (the drop must
 /// come after it, or the database would be created after all).
 pub fn drop_scratch_database(admin_url: &str, name: &str) -> Result<()> {
-    let target = super::config(Some(admin_url))?;
+    let target = crate::live::config(Some(admin_url))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let client = super::connect(&target).await?;
+        let client = crate::live::connect(&target).await?;
         let ident = crate::syntax::quote_ident(name);
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {

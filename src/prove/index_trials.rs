@@ -90,7 +90,7 @@ pub fn prove_queries(
             error: None,
             indexes: vec![],
         };
-        let params = crate::source::queries::max_dollar_param(sql);
+        let params = crate::source::query_files::max_dollar_param(sql);
         let name = format!("pgproof_q{i}");
         if let Err(e) = conn.execute_batch(&format!("PREPARE {name} AS {sql}")) {
             proof.error = Some(message(&e));

@@ -1,5 +1,6 @@
 //! A throwaway PostgreSQL cluster: `initdb` into a private temporary directory, started with fsync
-//! off, as a non-root user, and removed when dropped (or by `live::cleanup` on SIGINT/SIGTERM).
+//! off, as a non-root user, and removed when dropped (or by `sandbox::cleanup` on
+//! SIGINT/SIGTERM).
 //!
 //! The cluster is private to this process: it listens on a Unix socket only, in a 0700 directory
 //! inside its own 0700 temporary directory (no TCP unless a caller adds `listen_addresses`), and

@@ -6,7 +6,7 @@
 //! reaches `docker` through its environment (never its command line) and is never printed.
 //! Containers carry the label `pgproof=throwaway` and their owner (`pgproof.run`, `pgproof.pid`,
 //! `pgproof.host`, `pgproof.started`), so `pgproof prune` removes only what no live run owns; the
-//! container is removed when this value is dropped (or by `live::cleanup` on SIGINT/SIGTERM).
+//! container is removed when this value is dropped (or by `sandbox::cleanup` on SIGINT/SIGTERM).
 
 use super::cleanup::{self, Cleanup};
 use anyhow::{bail, Context, Result};
