@@ -288,7 +288,7 @@ fn rules_and_explain() {
     let table = pgproof(&["rules"], &root());
     assert_eq!(code(&table), 0);
     for rule in pgproof::rules::RULES {
-        assert!(stdout(&table).contains(rule.meta().id));
+        assert!(stdout(&table).contains(rule.meta().id.as_str()));
     }
     let json = pgproof(&["rules", "--format", "json"], &root());
     let rules: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
@@ -316,7 +316,10 @@ fn readme_rules_table_matches_the_registry() {
         .filter_map(|l| l.strip_prefix("| [`"))
         .filter_map(|l| l.split('`').next())
         .collect();
-    let registry: Vec<&str> = pgproof::rules::RULES.iter().map(|r| r.meta().id).collect();
+    let registry: Vec<&str> = pgproof::rules::RULES
+        .iter()
+        .map(|r| r.meta().id.as_str())
+        .collect();
     assert_eq!(listed, registry);
 }
 

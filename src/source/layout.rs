@@ -658,7 +658,7 @@ impl Loader<'_> {
                 self.set.problems.push(FileProblem {
                     file: index,
                     span: Span::new(offset, offset),
-                    rule: "syntax-error",
+                    rule: crate::finding::RuleId::SYNTAX_ERROR,
                     message,
                 });
                 Ok(None)
@@ -678,7 +678,7 @@ impl Loader<'_> {
         self.set.problems.push(FileProblem {
             file,
             span: Span::new(0, 0),
-            rule: "ambiguous-migration-order",
+            rule: crate::finding::RuleId::AMBIGUOUS_MIGRATION_ORDER,
             message,
         });
     }
@@ -982,7 +982,7 @@ fn order<T>(
                 loader.set.problems.push(FileProblem {
                     file,
                     span: Span::new(0, 0),
-                    rule: "ambiguous-migration-order",
+                    rule: crate::finding::RuleId::AMBIGUOUS_MIGRATION_ORDER,
                     message,
                 });
             }
