@@ -321,6 +321,17 @@ fn readme_rules_table_matches_the_registry() {
         .map(|r| r.meta().id.as_str())
         .collect();
     assert_eq!(listed, registry);
+    // Every column (category, default severity, fix kind, summary), not only the ids: the table
+    // is `pgproof rules --format markdown`, pasted between the markers.
+    let table = &readme[start + "<!-- rules:start -->\n".len()..end];
+    let generated = pgproof(&["rules", "--format", "markdown"], &root());
+    assert_eq!(code(&generated), 0);
+    assert_eq!(
+        table,
+        stdout(&generated),
+        "README rules table is stale: paste `pgproof rules --format markdown` between the markers"
+    );
+    assert_eq!(table, pgproof::commands::rules::markdown_table());
 }
 
 #[test]
