@@ -92,7 +92,11 @@ fn every_fixture_app_query_check_is_exact() {
             );
             let text = fs::read_to_string(&f.file).expect("read");
             let name = f.file.file_name().unwrap().to_string_lossy().into_owned();
-            actual.insert((name, statement_line(&text, f.span.start), f.rule.to_string()));
+            actual.insert((
+                name,
+                statement_line(&text, f.span.start),
+                f.rule.to_string(),
+            ));
         }
         let expected = expectations(&dir.join("queries"));
         let missing: Vec<_> = expected.difference(&actual).collect();

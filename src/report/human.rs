@@ -88,7 +88,7 @@ fn write_finding(
     };
     let mut builder = ariadne::Report::build(kind, (path.to_string(), start..end))
         .with_config(config)
-        .with_code(&f.rule)
+        .with_code(f.rule)
         .with_message(&f.message)
         .with_label(
             Label::new((path.to_string(), start..end))
