@@ -3,7 +3,7 @@
 
 use crate::catalog::{apply::apply, Catalog};
 use crate::config::Settings;
-use crate::finding::{Diagnostic, Finding};
+use crate::finding::{Diagnostic, Finding, RuleId};
 use crate::rules::{
     HeldLock, Member, MigrationContext, MigrationStatement, Part, Rule, SchemaContext,
     StatementContext, RULES,
@@ -166,7 +166,7 @@ pub fn analyze(
     let rules: Vec<&dyn Rule> = RULES
         .iter()
         .copied()
-        .filter(|r| settings.is_enabled(r.meta().id))
+        .filter(|r| settings.is_enabled(&r.meta().id))
         .collect();
     let mut parsed_iter = parsed.into_iter();
 
@@ -500,7 +500,7 @@ fn note_parse(
         raw.push((
             part.file,
             migration.map(str::to_string),
-            Diagnostic::new("syntax-error", error.span, error.message.clone()),
+            Diagnostic::new(RuleId::SYNTAX_ERROR, error.span, error.message.clone()),
         ));
     }
     stats.statements += parsed.statements.len();
@@ -684,8 +684,8 @@ fn finish(
             .iter()
             .enumerate()
             .find_map(|(i, (sfile, sup))| {
-                let rule = sup.rules.iter().position(|r| r == diag.rule)?;
-                (*sfile == file && sup.covers(diag.rule, diag.span)).then_some((i, rule))
+                let rule = sup.rules.iter().position(|r| diag.rule == *r)?;
+                (*sfile == file && sup.covers(&diag.rule, diag.span)).then_some((i, rule))
             });
         match silenced_by {
             Some((i, rule)) => used[i][rule] = true,
@@ -694,15 +694,19 @@ fn finish(
     }
     for ((file, sup), used) in suppressions.iter().zip(&used) {
         if sup.reason.is_none() {
-            kept.push((*file, None, Diagnostic::new("suppression-without-reason", sup.span, "suppression gives no reason")
+            kept.push((*file, None, Diagnostic::new(RuleId::SUPPRESSION_WITHOUT_REASON, sup.span, "suppression gives no reason")
                 .help("add the reason after `--`: `-- pgproof: ignore <rule> -- <why this is safe here>`")));
         }
         if sup.rules.is_empty() {
             kept.push((
                 *file,
                 None,
-                Diagnostic::new("unused-suppression", sup.span, "suppression names no rule")
-                    .help("name the rule to ignore: `-- pgproof: ignore <rule-id> -- <reason>`"),
+                Diagnostic::new(
+                    RuleId::UNUSED_SUPPRESSION,
+                    sup.span,
+                    "suppression names no rule",
+                )
+                .help("name the rule to ignore: `-- pgproof: ignore <rule-id> -- <reason>`"),
             ));
         }
         for (rule, used) in sup.rules.iter().zip(used) {
@@ -718,7 +722,7 @@ fn finish(
             kept.push((
                 *file,
                 None,
-                Diagnostic::new("unused-suppression", sup.span, message)
+                Diagnostic::new(RuleId::UNUSED_SUPPRESSION, sup.span, message)
                     .help("remove the comment, or fix the rule id (see `pgproof rules`)"),
             ));
         }
@@ -726,11 +730,11 @@ fn finish(
     let indexes: Vec<OnceCell<LineIndex>> = set.files.iter().map(|_| OnceCell::new()).collect();
     let mut findings = vec![];
     for (file, migration, diag) in kept {
-        let Some(rule) = crate::rules::find(diag.rule) else {
+        let Some(rule) = crate::rules::find(&diag.rule) else {
             continue;
         };
         let meta = rule.meta();
-        let Some(severity) = settings.severity_of(meta.id, meta.severity) else {
+        let Some(severity) = settings.severity_of(&meta.id, meta.severity) else {
             continue;
         };
         let severity = diag.at_most.map_or(severity, |cap| severity.min(cap));
@@ -742,9 +746,9 @@ fn finish(
         let start = index.position(text, span.start);
         let end = index.position(text, span.end);
         findings.push(Finding {
-            rule: meta.id.to_string(),
+            rule: meta.id,
             severity,
-            category: meta.category.name().to_string(),
+            category: meta.category,
             file: set.files[file].path.clone(),
             span,
             start,

@@ -221,6 +221,8 @@ pub struct RulesArgs {
 pub enum RulesFormat {
     Table,
     Json,
+    /// The README's rules table (Markdown, each id linked to its doc).
+    Markdown,
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,7 +1,7 @@
 //! Findings: the one thing rules produce. Data, never errors.
 
 use crate::span::{Position, Span};
-use crate::syntax::LockMode;
+use crate::syntax::{LockMode, QualName};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -19,6 +19,110 @@ impl Severity {
             Severity::Info => "info",
             Severity::Warning => "warning",
             Severity::Error => "error",
+        }
+    }
+}
+
+/// A rule's id (`create-index-non-concurrently`): declared once per rule with `declare_rule!`,
+/// compared and sorted as its text, serialised as a plain string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RuleId(&'static str);
+
+impl RuleId {
+    /// Ids of the rules the engine emits itself rather than through hooks (`Emitter::Engine`):
+    /// the places that emit them name them here, below the rules; a test checks each against its
+    /// declaration in `src/rules/`.
+    pub const SYNTAX_ERROR: RuleId = RuleId("syntax-error");
+    pub const UNUSED_SUPPRESSION: RuleId = RuleId("unused-suppression");
+    pub const SUPPRESSION_WITHOUT_REASON: RuleId = RuleId("suppression-without-reason");
+    pub const AMBIGUOUS_MIGRATION_ORDER: RuleId = RuleId("ambiguous-migration-order");
+    pub const QUERY_NOT_CHECKED: RuleId = RuleId("query-not-checked");
+
+    /// The ids above, for the test that ties them to the registry.
+    pub const ENGINE_EMITTED: &'static [RuleId] = &[
+        RuleId::SYNTAX_ERROR,
+        RuleId::UNUSED_SUPPRESSION,
+        RuleId::SUPPRESSION_WITHOUT_REASON,
+        RuleId::AMBIGUOUS_MIGRATION_ORDER,
+        RuleId::QUERY_NOT_CHECKED,
+    ];
+
+    /// The id of a rule declared with `declare_rule!` (which calls this), or of a test's made-up
+    /// rule.
+    pub const fn new(id: &'static str) -> Self {
+        RuleId(id)
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        self.0
+    }
+}
+
+impl std::ops::Deref for RuleId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.0
+    }
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl PartialEq<str> for RuleId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for RuleId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for RuleId {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other
+    }
+}
+
+impl Serialize for RuleId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0)
+    }
+}
+
+/// What a rule is about, declared with it; serialised in kebab-case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// Locks, rewrites and scans that stall production traffic.
+    Locking,
+    /// Changes that break app instances still running the previous release.
+    Compatibility,
+    /// Schema design: keys, constraints, indexes.
+    Schema,
+    /// Input problems (syntax, files, ordering) and queries that cannot work.
+    Correctness,
+    /// Application queries the schema serves badly: scans, unusable indexes.
+    Performance,
+    /// pgproof's own suppression comments.
+    Suppression,
+}
+
+impl Category {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Category::Locking => "locking",
+            Category::Compatibility => "compatibility",
+            Category::Schema => "schema",
+            Category::Correctness => "correctness",
+            Category::Performance => "performance",
+            Category::Suppression => "suppression",
         }
     }
 }
@@ -49,12 +153,16 @@ impl Applicability {
 pub struct Fix {
     pub applicability: Applicability,
     pub sql: String,
+    /// The table that a foreign key the fix adds references (`missing-foreign-key`), for the
+    /// audit's foreign-key graph: carried as data rather than read back from `sql`.
+    #[serde(skip)]
+    pub references: Option<QualName>,
 }
 
 /// What a rule reports about one statement (or object), before the engine places it in a file.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub span: Span,
     pub message: String,
     pub help: Option<String>,
@@ -67,7 +175,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(rule: &'static str, span: Span, message: impl Into<String>) -> Self {
+    pub fn new(rule: RuleId, span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
             rule,
             span,
@@ -95,6 +203,22 @@ impl Diagnostic {
         self.fix = Some(Fix {
             sql: sql.into(),
             applicability,
+            references: None,
+        });
+        self
+    }
+
+    /// A fix that adds a foreign key referencing `references`.
+    pub fn fix_adding_foreign_key(
+        mut self,
+        sql: impl Into<String>,
+        applicability: Applicability,
+        references: QualName,
+    ) -> Self {
+        self.fix = Some(Fix {
+            sql: sql.into(),
+            applicability,
+            references: Some(references),
         });
         self
     }
@@ -113,9 +237,9 @@ impl Diagnostic {
 /// A diagnostic placed in a file with its severity, ready for reporting.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
-    pub rule: String,
+    pub rule: RuleId,
     pub severity: Severity,
-    pub category: String,
+    pub category: Category,
     pub file: PathBuf,
     #[serde(skip)]
     pub span: Span,
@@ -136,7 +260,7 @@ impl Finding {
             &self.file,
             self.start.line,
             self.start.column,
-            &self.rule,
+            self.rule.as_str(),
             &self.message,
         )
     }
@@ -212,12 +336,12 @@ mod tests {
     use super::*;
     use crate::span::{Position, Span};
 
-    fn finding(file: &str, line: usize, rule: &str, message: &str) -> Finding {
+    fn finding(file: &str, line: usize, rule: &'static str, message: &str) -> Finding {
         let at = Position { line, column: 1 };
         Finding {
-            rule: rule.into(),
+            rule: RuleId::new(rule),
             severity: Severity::Warning,
-            category: "test".into(),
+            category: Category::Locking,
             file: PathBuf::from(file),
             span: Span::new(0, 0),
             start: at,

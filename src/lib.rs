@@ -20,6 +20,7 @@ pub mod locks;
 pub mod parse;
 pub mod prove;
 pub mod queries;
+pub mod query_check;
 pub mod report;
 
 pub mod rules;

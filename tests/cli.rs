@@ -288,7 +288,7 @@ fn rules_and_explain() {
     let table = pgproof(&["rules"], &root());
     assert_eq!(code(&table), 0);
     for rule in pgproof::rules::RULES {
-        assert!(stdout(&table).contains(rule.meta().id));
+        assert!(stdout(&table).contains(rule.meta().id.as_str()));
     }
     let json = pgproof(&["rules", "--format", "json"], &root());
     let rules: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
@@ -316,8 +316,22 @@ fn readme_rules_table_matches_the_registry() {
         .filter_map(|l| l.strip_prefix("| [`"))
         .filter_map(|l| l.split('`').next())
         .collect();
-    let registry: Vec<&str> = pgproof::rules::RULES.iter().map(|r| r.meta().id).collect();
+    let registry: Vec<&str> = pgproof::rules::RULES
+        .iter()
+        .map(|r| r.meta().id.as_str())
+        .collect();
     assert_eq!(listed, registry);
+    // Every column (category, default severity, fix kind, summary), not only the ids: the table
+    // is `pgproof rules --format markdown`, pasted between the markers.
+    let table = &readme[start + "<!-- rules:start -->\n".len()..end];
+    let generated = pgproof(&["rules", "--format", "markdown"], &root());
+    assert_eq!(code(&generated), 0);
+    assert_eq!(
+        table,
+        stdout(&generated),
+        "README rules table is stale: paste `pgproof rules --format markdown` between the markers"
+    );
+    assert_eq!(table, pgproof::commands::rules::markdown_table());
 }
 
 #[test]

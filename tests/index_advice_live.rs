@@ -95,7 +95,7 @@ fn every_suggested_index_applies_and_errors_are_exactly_the_annotated_ones() {
                 (
                     f.file.file_name().unwrap().to_string_lossy().into_owned(),
                     statement_line(&text, f.span.start),
-                    f.rule.clone(),
+                    f.rule.to_string(),
                 )
             })
             .collect();

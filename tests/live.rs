@@ -201,7 +201,7 @@ fn rules_on(catalog: &Catalog) -> Vec<String> {
     let cx = pgproof::rules::SchemaContext::new(catalog, 15);
     let mut found = vec![];
     for rule in pgproof::rules::RULES {
-        if live_only.iter().any(|r| r == rule.meta().id) {
+        if live_only.iter().any(|r| rule.meta().id == *r) {
             continue;
         }
         let mut out = vec![];

@@ -223,12 +223,12 @@ fn prove_doc_examples(
             let (findings, _, _) =
                 pgproof::commands::lint::lint_paths(&[dir.path().to_path_buf()], &settings, None)
                     .unwrap();
-            let findings = select(findings, meta.id);
+            let findings = select(findings, meta.id.as_str());
             if findings.is_empty() {
                 continue;
             }
             match pgproof::prove::prove(server, &sets, &findings, &options) {
-                Ok(proof) => out.push((meta.id, i, proof)),
+                Ok(proof) => out.push((meta.id.as_str(), i, proof)),
                 Err(e) => failures.push(format!("{}: {e:#}", meta.id)),
             }
         }

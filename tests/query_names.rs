@@ -63,7 +63,7 @@ fn assert_errors_exact(findings: &[Finding], file: &str) -> Vec<Finding> {
     let actual: BTreeSet<(usize, String)> = mine
         .iter()
         .filter(|f| f.severity == Severity::Error)
-        .map(|f| (statement_line(&text, f.span.start), f.rule.clone()))
+        .map(|f| (statement_line(&text, f.span.start), f.rule.to_string()))
         .collect();
     let expected = expected(&path);
     assert!(!expected.is_empty(), "{file} has no annotated statement");
@@ -213,7 +213,8 @@ fn configured_placeholders_let_templated_queries_be_checked() {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = dir.path().join("pgproof.toml");
     fs::write(&config, "query_placeholders = ['%[a-z_]+%']\n").expect("write config");
-    let settings = pgproof::config::load(Some(&config)).expect("config loads");
+    let settings =
+        pgproof::config::load(Some(&config), pgproof::rules::is_known).expect("config loads");
     let findings = lint("queries", settings);
     let path = app().join("queries/templated.sql");
     let text = fs::read_to_string(&path).expect("read");
@@ -255,7 +256,8 @@ fn an_invalid_placeholder_pattern_is_a_config_error() {
     fs::write(&config, "query_placeholders = ['%(unclosed']\n").expect("write config");
     let error = format!(
         "{:#}",
-        pgproof::config::load(Some(&config)).expect_err("invalid pattern")
+        pgproof::config::load(Some(&config), pgproof::rules::is_known)
+            .expect_err("invalid pattern")
     );
     assert!(error.contains("pgproof.toml"), "{error}");
     assert!(error.contains("query_placeholders"), "{error}");

@@ -197,9 +197,9 @@ fn human_report_bytes(n: usize) -> usize {
         .map(|i| {
             let start = i * line.len();
             Finding {
-                rule: "create-index-non-concurrently".into(),
+                rule: pgproof::finding::RuleId::new("create-index-non-concurrently"),
                 severity: Severity::Error,
-                category: "locking".into(),
+                category: pgproof::finding::Category::Locking,
                 file: file.clone(),
                 span: Span::new(start, start + line.len() - 2),
                 start: Position {

@@ -137,7 +137,7 @@ fn every_rule_fixture_fires_exactly_where_annotated() {
 fn every_rule_has_edge_case_fixtures() {
     let missing: Vec<&str> = pgproof::rules::RULES
         .iter()
-        .map(|r| r.meta().id)
+        .map(|r| r.meta().id.as_str())
         .filter(|id| !Path::new("sql-fixtures/rules").join(id).is_dir())
         .collect();
     assert!(

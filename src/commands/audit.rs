@@ -27,9 +27,9 @@ pub fn audit_catalog(catalog: &Catalog, pg_version: u32, settings: &config::Sett
     let cx = SchemaContext::for_settings(catalog, pg_version, settings);
     let mut out = vec![];
     let mut ignored = 0;
-    for rule in RULES.iter().filter(|r| settings.is_enabled(r.meta().id)) {
+    for rule in RULES.iter().filter(|r| settings.is_enabled(&r.meta().id)) {
         let meta = rule.meta();
-        let Some(severity) = settings.severity_of(meta.id, meta.severity) else {
+        let Some(severity) = settings.severity_of(&meta.id, meta.severity) else {
             continue;
         };
         let mut found = vec![];
@@ -41,14 +41,14 @@ pub fn audit_catalog(catalog: &Catalog, pg_version: u32, settings: &config::Sett
                 Some(Member::Column(c) | Member::Constraint(c)) => format!("{table}.{c}"),
                 Some(Member::Index(i)) => format!("{}.{i}", d.table.schema),
             };
-            if settings.ignores.iter().any(|i| i.covers(meta.id, &object)) {
+            if settings.ignores.iter().any(|i| i.covers(&meta.id, &object)) {
                 ignored += 1;
                 continue;
             }
             out.push(ObjectFinding {
                 rule: meta.id,
                 severity,
-                category: meta.category.name(),
+                category: meta.category,
                 evidence: evidence(catalog, &d.table, d.member.as_ref()),
                 object,
                 table,
@@ -62,7 +62,7 @@ pub fn audit_catalog(catalog: &Catalog, pg_version: u32, settings: &config::Sett
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.object.cmp(&b.object))
-            .then_with(|| a.rule.cmp(b.rule))
+            .then_with(|| a.rule.cmp(&b.rule))
     });
     Audit {
         findings: out,
@@ -182,7 +182,7 @@ fn check_queries(
         &sources.files,
     )));
     let findings =
-        crate::queries::check(&sources, &queries, &errors, catalog, settings, None, None);
+        crate::query_check::check(&sources, &queries, &errors, catalog, settings, None, None);
     Ok(Some(CheckedQueries {
         findings,
         sources,
@@ -221,7 +221,7 @@ fn query_findings(
             }
             _ => format!("{}:{}", f.file.display(), f.start.line),
         };
-        if settings.ignores.iter().any(|i| i.covers(meta.id, &object)) {
+        if settings.ignores.iter().any(|i| i.covers(&meta.id, &object)) {
             *ignored += 1;
             continue;
         }
@@ -239,7 +239,7 @@ fn query_findings(
         out.push(ObjectFinding {
             rule: meta.id,
             severity: f.severity,
-            category: meta.category.name(),
+            category: meta.category,
             object,
             table: "(queries)".to_string(),
             message: f.message,
@@ -257,7 +257,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         Some(p) => Some(p.clone()),
         None => config::find_config(Path::new(".")),
     };
-    let mut settings = config::load(config_path.as_deref())?;
+    let mut settings = config::load(config_path.as_deref(), crate::rules::is_known)?;
     if let Some(fail_on) = args.fail_on {
         settings.fail_on = fail_on;
     }
@@ -299,7 +299,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.object.cmp(&b.object))
-            .then_with(|| a.rule.cmp(b.rule))
+            .then_with(|| a.rule.cmp(&b.rule))
     });
     timings.lap("rules");
     let described = live::describe(&connection);

@@ -8,7 +8,7 @@ pub fn run(args: &ExplainArgs) -> Result<Outcome> {
     let Some(rule) = crate::rules::find(&args.rule) else {
         let close: Vec<&str> = crate::rules::RULES
             .iter()
-            .map(|r| r.meta().id)
+            .map(|r| r.meta().id.as_str())
             .filter(|id| id.contains(&args.rule) || args.rule.contains(id))
             .collect();
         if close.is_empty() {

@@ -28,7 +28,7 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
         }
         None => config::find_config(args.paths.first().map_or(Path::new("."), PathBuf::as_path)),
     };
-    let mut settings = config::load(config_path.as_deref())?;
+    let mut settings = config::load(config_path.as_deref(), crate::rules::is_known)?;
     if let Some(v) = args.pg_version {
         config::check_pg_version(v).context("invalid --pg-version")?;
         settings.pg_version = v;
@@ -503,7 +503,7 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
             _ => None,
         };
         stats.queries += queries.len() + old.as_ref().map_or(0, |o| o.queries.len());
-        let checked = crate::queries::check(
+        let checked = crate::query_check::check(
             &sources,
             &queries,
             &parse_errors,

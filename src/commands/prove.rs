@@ -22,7 +22,7 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
         Some(p) => Some(p.clone()),
         None => config::find_config(args.paths.first().map_or(Path::new("."), PathBuf::as_path)),
     };
-    let mut settings = config::load(config_path.as_deref())?;
+    let mut settings = config::load(config_path.as_deref(), crate::rules::is_known)?;
     if let Some(v) = args.pg_version {
         config::check_pg_version(v).context("invalid --pg-version")?;
         settings.pg_version = v;

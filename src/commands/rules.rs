@@ -1,4 +1,4 @@
-//! `pgproof rules`: the rule list as a table or JSON.
+//! `pgproof rules`: the rule list as a table, JSON, or the README's Markdown table.
 
 use super::{emit, Outcome};
 use crate::cli::{RulesArgs, RulesFormat};
@@ -38,6 +38,27 @@ pub fn run(args: &RulesArgs) -> Result<Outcome> {
             }
             emit(|out| writeln!(out, "{table}"))?;
         }
+        RulesFormat::Markdown => emit(|out| write!(out, "{}", markdown_table()))?,
     }
     Ok(Outcome::Clean)
+}
+
+/// The rules table of the README, between its `<!-- rules:start -->` and `<!-- rules:end -->`
+/// markers: one row per rule with every column of the registry, each id linked to its doc.
+pub fn markdown_table() -> String {
+    let mut out = String::from(
+        "| rule | category | default | fix | summary |\n| --- | --- | --- | --- | --- |\n",
+    );
+    for r in RULES {
+        let m = r.meta();
+        out.push_str(&format!(
+            "| [`{id}`](lints/{id}.md) | {} | {} | {} | {} |\n",
+            m.category.name(),
+            m.severity.name(),
+            m.fix.name(),
+            m.summary().replace('|', "\\|"),
+            id = m.id,
+        ));
+    }
+    out
 }

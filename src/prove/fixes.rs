@@ -14,6 +14,7 @@ use super::{needs_autocommit, run_watched, short, snapshot};
 use crate::catalog::diff::{diff, Difference};
 use crate::config::Settings;
 use crate::finding::{Applicability, Finding};
+use crate::rules::Recipe;
 use crate::source::MigrationSet;
 use crate::span::LineIndex;
 use crate::syntax::parse_sql;
@@ -89,14 +90,9 @@ pub fn prove_fixes(
     let mut candidates = vec![];
     for f in findings {
         let Some(fix) = &f.fix else { continue };
-        // Recipes that replace the statement with a lock-safe sequence. (`missing-lock-timeout`
-        // bounds the wait instead of weakening the lock; schema rules' fixes add objects.)
-        let replaces = crate::rules::find(&f.rule).is_some_and(|r| {
-            let meta = r.meta();
-            meta.fix == crate::rules::FixKind::Recipe
-                && meta.category == crate::rules::Category::Locking
-                && meta.id != "missing-lock-timeout"
-        });
+        // Recipes that replace the statement with a lock-safe sequence ending in the same schema
+        // (not those that bound the wait, add an index for a query or change the schema).
+        let replaces = recipe_of(f).is_some_and(|r| r.replaces_statement());
         if fix.applicability == Applicability::DisplayOnly || !replaces {
             continue;
         }
@@ -149,7 +145,7 @@ fn prove_one(
 ) -> Result<FixProof> {
     let recipe = f.fix.as_ref().map(|x| x.sql.clone()).unwrap_or_default();
     let mut proof = FixProof {
-        rule: f.rule.clone(),
+        rule: f.rule.to_string(),
         file: f.file.clone(),
         line: f.start.line,
         recipe: recipe.clone(),
@@ -246,7 +242,7 @@ fn prove_one(
             &snapshot(&server.url(&original_db))?,
             &snapshot(&server.url(&recipe_db))?,
         ) {
-            match intended(&f.rule, &d) {
+            match intended(recipe_of(f), &d) {
                 Some(why) => proof.intended.push((d, why.to_string())),
                 None => proof.differences.push(d),
             }
@@ -271,12 +267,17 @@ fn prove_one(
     Ok(proof)
 }
 
+/// The kind of recipe the rule behind `f` offers, if its fix is one.
+fn recipe_of(f: &Finding) -> Option<Recipe> {
+    crate::rules::find(&f.rule).and_then(|r| r.meta().fix.recipe())
+}
+
 /// A difference a rule's recipe makes by design.
-fn intended(rule: &str, d: &Difference) -> Option<&'static str> {
-    match rule {
+fn intended(recipe: Option<Recipe>, d: &Difference) -> Option<&'static str> {
+    match recipe {
         // PostgreSQL keeps the partition bound as a CHECK constraint on a partition detached
         // concurrently (so that re-attaching it needs no scan).
-        "detach-partition-non-concurrently"
+        Some(Recipe::SameSchemaKeepingPartitionBound)
             if d.path.contains("/ constraints /")
                 && d.before.is_none()
                 && d.path.ends_with("_check") =>

@@ -7,6 +7,7 @@
 use super::exec::Conn;
 use crate::finding::Finding;
 use crate::queries::Query;
+use crate::rules::Recipe;
 use crate::source::SourceFile;
 use serde::Serialize;
 
@@ -56,13 +57,6 @@ impl QueryProof {
 /// used the primary key and moves from 25.00 to 25.01 gained nothing.
 pub const MIN_GAIN: f64 = 0.10;
 
-/// Rules whose fix creates an index that a query plan should then use.
-const INDEX_RULES: &[&str] = &[
-    "unindexed-query",
-    "function-on-indexed-column",
-    "leading-wildcard-like",
-];
-
 /// Proves `queries` (and `old` ones) on database `conn`, which holds the migrated schema.
 pub fn prove_queries(
     conn: &Conn,
@@ -100,7 +94,9 @@ pub fn prove_queries(
         let _ = conn.execute_batch(&format!("DEALLOCATE {name}"));
         if !old_release {
             for f in findings.iter().filter(|f| {
-                INDEX_RULES.contains(&f.rule.as_str())
+                // Rules whose fix creates an index that a query plan should then use.
+                crate::rules::find(&f.rule)
+                    .is_some_and(|r| r.meta().fix.recipe() == Some(Recipe::IndexForQuery))
                     && f.file == file.path
                     && query.span.start <= f.span.start
                     && f.span.start <= query.span.end

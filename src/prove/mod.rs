@@ -841,7 +841,7 @@ fn run_part(
             .map(|f| {
                 let claimed = f.lock.unwrap_or(LockMode::AccessExclusive);
                 Verdict {
-                    rule: f.rule.clone(),
+                    rule: f.rule.to_string(),
                     severity: f.severity,
                     claimed_lock: claimed,
                     verdict: if strongest.is_some_and(|s| s >= claimed) {

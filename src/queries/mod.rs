@@ -1,6 +1,7 @@
 //! Application queries checked against a schema (replayed from migrations, or read from a live
-//! database): parsing, fingerprints and de-duplication, name resolution against the catalog, and
-//! the driver that runs the rules' query hooks and places their findings in the query files.
+//! database): parsing, fingerprints and de-duplication, and name resolution against the catalog.
+//! A model below the rules: the driver that runs the rules' query hooks is `query_check.rs`, and
+//! index advice for the query rules is `rules/index_advice.rs`.
 //!
 //! Pure: no IO. Query files are read by `source/query_files.rs`, `pg_stat_statements` by `live/`.
 
@@ -8,14 +9,14 @@
 /// `queries::shape` keeps naming it for the rules.
 pub use crate::syntax::query as shape;
 
-use crate::catalog::{Catalog, Column, Index, IndexValidity, Table};
+use crate::catalog::{Catalog, Column, Table};
 use crate::config::Settings;
-use crate::finding::{Diagnostic, Finding};
-use crate::rules::{QueriesContext, QueryDiagnostic, RULES};
+use crate::finding::Finding;
+use crate::rules::QueryDiagnostic;
 use crate::source::query_files::{Expect, QuerySources, RawQuery};
 use crate::source::SourceFile;
 use crate::span::{LineIndex, Span};
-use crate::syntax::{IndexKey, JoinPair, QualName};
+use crate::syntax::{JoinPair, QualName};
 use shape::{ColRef, Shape};
 use std::collections::HashMap;
 
@@ -355,127 +356,6 @@ fn relation_column<'a>(catalog: &'a Catalog, table: &QualName, column: &str) -> 
     Resolved::Unknown
 }
 
-/// Whether the index can be used at all under `conditions` (the `AND`ed conditions of a query
-/// block, or an `ON CONFLICT ... WHERE`): valid, and (for a partial index) its predicate is among
-/// them.
-pub fn index_applies<'a>(index: &Index, conditions: impl Iterator<Item = &'a str> + Clone) -> bool {
-    if index.validity == IndexValidity::Invalid {
-        return false;
-    }
-    match &index.predicate {
-        None => true,
-        Some(p) => split_and(&p.text).iter().all(|part| {
-            let part = normalize(part);
-            conditions.clone().any(|c| normalize(c) == part)
-        }),
-    }
-}
-
-/// The top-level `AND` parts of a deparsed predicate.
-pub(crate) fn split_and(text: &str) -> Vec<String> {
-    let mut parts = vec![];
-    let mut depth = 0i32;
-    let mut quote = false;
-    let mut start = 0;
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\'' => quote = !quote,
-            b'(' if !quote => depth += 1,
-            b')' if !quote => depth -= 1,
-            b' ' if !quote && depth == 0 && text[i..].starts_with(" AND ") => {
-                parts.push(text[start..i].to_string());
-                start = i + 5;
-                i += 5;
-                continue;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    parts.push(text[start..].to_string());
-    parts
-}
-
-fn normalize(text: &str) -> String {
-    let t = text.trim();
-    let t = t
-        .strip_prefix('(')
-        .and_then(|x| x.strip_suffix(')'))
-        .unwrap_or(t);
-    t.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The leading key of an index as text: the column name, or the expression.
-pub fn leading_key(index: &Index) -> Option<&str> {
-    match index.keys.first()? {
-        IndexKey::Column { name } => Some(name),
-        IndexKey::Expression { expr } => Some(&expr.text),
-    }
-}
-
-/// Runs every enabled rule's query hook and places the diagnostics in the query files.
-pub fn check(
-    sources: &QuerySources,
-    queries: &[Query],
-    errors: &[QueryError],
-    catalog: &Catalog,
-    settings: &Settings,
-    since: Option<&OldQueries>,
-    codegen_schema: Option<&std::path::Path>,
-) -> Vec<Finding> {
-    let cx = QueriesContext {
-        queries,
-        files: &sources.files,
-        catalog,
-        pg_version: settings.pg_version,
-        old: since,
-        small_tables: &settings.small_tables,
-        tenant_columns: crate::rules::tenant_columns(settings),
-        codegen_schema,
-    };
-    let mut raw: Vec<QueryDiagnostic> = vec![];
-    for rule in RULES.iter().filter(|r| settings.is_enabled(r.meta().id)) {
-        rule.check_queries(&cx, &mut raw);
-    }
-    for e in errors {
-        let label = match &e.name {
-            Some(n) => format!("`{n}`"),
-            None => "the query".to_string(),
-        };
-        let diagnostic = match e.templated {
-            Templated::No => Diagnostic::new("syntax-error", e.span, e.message.clone()),
-            Templated::Looks => Diagnostic::new(
-                "query-not-checked",
-                e.span,
-                format!("{label} was not checked: it does not parse ({}) and looks templated", e.message),
-            )
-            .help("looks templated, configure query_placeholders (regular expressions in pgproof.toml) so the placeholders are replaced before parsing"),
-            Templated::Configured => Diagnostic::new(
-                "query-not-checked",
-                e.span,
-                format!(
-                    "{label} was not checked: with its `query_placeholders` replaced by a neutral token it still does not parse ({})",
-                    e.message
-                ),
-            )
-            .help("the placeholder stands where a neutral token (`TRUE`, `1`) cannot, such as a table name; check this query by hand"),
-        };
-        raw.push(QueryDiagnostic {
-            file: e.file,
-            diagnostic,
-        });
-    }
-    for p in &sources.problems {
-        raw.push(QueryDiagnostic {
-            file: p.file,
-            diagnostic: Diagnostic::new(p.rule, p.span, p.message.clone()),
-        });
-    }
-    place(raw, &sources.files, settings)
-}
-
 /// Turns diagnostics with file offsets into findings with line/column positions.
 pub fn place(raw: Vec<QueryDiagnostic>, files: &[SourceFile], settings: &Settings) -> Vec<Finding> {
     let mut indexes: HashMap<usize, LineIndex> = HashMap::new();
@@ -485,11 +365,11 @@ pub fn place(raw: Vec<QueryDiagnostic>, files: &[SourceFile], settings: &Setting
         diagnostic: d,
     } in raw
     {
-        let Some(rule) = crate::rules::find(d.rule) else {
+        let Some(rule) = crate::rules::find(&d.rule) else {
             continue;
         };
         let meta = rule.meta();
-        let Some(severity) = settings.severity_of(meta.id, meta.severity) else {
+        let Some(severity) = settings.severity_of(&meta.id, meta.severity) else {
             continue;
         };
         let severity = d.at_most.map_or(severity, |cap| severity.min(cap));
@@ -511,9 +391,9 @@ pub fn place(raw: Vec<QueryDiagnostic>, files: &[SourceFile], settings: &Setting
         let start = index.position(&f.text, span.start);
         let end = index.position(&f.text, span.end);
         out.push(Finding {
-            rule: meta.id.to_string(),
+            rule: meta.id,
             severity,
-            category: meta.category.name().to_string(),
+            category: meta.category,
             file: f.path.clone(),
             span,
             start,
@@ -541,70 +421,4 @@ pub struct OldQueries {
     /// Objects the new migrations removed or renamed: (table, column or None, what happened,
     /// migration id).
     pub removals: Vec<crate::analyze::Removal>,
-}
-
-/// Whether `index` (already known to apply) can look up rows by `target` compared with `op`, as
-/// its leading key.
-pub fn index_serves(index: &Index, target: &shape::Target, op: shape::Op) -> bool {
-    use shape::{Op, Target};
-    let Some(first) = index.keys.first() else {
-        return false;
-    };
-    let matches = match (first, target) {
-        (IndexKey::Column { name }, Target::Column(c)) => *name == c.name,
-        (IndexKey::Expression { expr }, Target::Expr { text, .. }) => {
-            normalize(&expr.text) == normalize(text)
-        }
-        _ => false,
-    };
-    if !matches {
-        return false;
-    }
-    let option = index.key_option(0);
-    match (index.method.as_str(), op) {
-        ("btree", Op::Eq | Op::In | Op::Range | Op::IsNull | Op::IsNotNull) => true,
-        // `LIKE 'abc%'` needs pattern operators, or the C collation.
-        ("btree", Op::LikePrefix) => option.contains("pattern_ops") || option.contains("COLLATE C"),
-        ("hash", Op::Eq | Op::In) => true,
-        // A trigram index serves any LIKE.
-        ("gin" | "gist", Op::LikePrefix | Op::LikeOther { .. }) => option.contains("trgm"),
-        _ => false,
-    }
-}
-
-/// An index name for `table` starting from `base` that no relation in its schema has yet.
-pub fn free_index_name(catalog: &Catalog, table: &QualName, base: &str) -> String {
-    // PostgreSQL keeps 63 bytes of a name; leave room for a counter, on a character boundary.
-    let mut base = base.to_string();
-    let mut end = base.len().min(59);
-    while !base.is_char_boundary(end) {
-        end -= 1;
-    }
-    base.truncate(end);
-    let mut name = base.clone();
-    let mut n = 1;
-    while catalog.relation_exists(&QualName::new(table.schema.clone(), name.clone())) {
-        name = format!("{base}{n}");
-        n += 1;
-    }
-    name
-}
-
-/// Tables with fewer rows than this (per live statistics) are not worth an index finding.
-pub const SMALL_TABLE_ROWS: f64 = 10_000.0;
-
-/// True when live statistics say the table is small enough that scanning it is fine.
-pub fn is_small(table: &Table) -> bool {
-    table.row_estimate.is_some_and(|r| r < SMALL_TABLE_ROWS)
-}
-
-/// `, called N times (mean X ms)` when workload statistics are known.
-pub fn workload(stats: Option<QueryStats>) -> String {
-    match stats {
-        Some(s) => format!(
-            " (called {} times, mean {:.1} ms, total {:.0} ms)",
-            s.calls, s.mean_ms, s.total_ms
-        ),
-        None => String::new(),
-    }
 }

@@ -3,7 +3,7 @@
 //! foreign-key graph drawn as inline SVG.
 
 use crate::catalog::Catalog;
-use crate::finding::{Fix, Severity};
+use crate::finding::{Category, Fix, RuleId, Severity};
 use crate::syntax::{ConstraintKind, QualName};
 use crate::text::human_bytes;
 use comfy_table::Table as TextTable;
@@ -16,9 +16,9 @@ use std::io::{self, Write};
 /// A finding about a database object: named by the object, not by a file and line.
 #[derive(Debug, Clone, Serialize)]
 pub struct ObjectFinding {
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub severity: Severity,
-    pub category: &'static str,
+    pub category: Category,
     /// `schema.table`, `schema.table.column`, `schema.table.constraint`, `schema.index` or
     /// `schema.function`.
     pub object: String,
@@ -136,7 +136,7 @@ fn category_table(report: &AuditReport<'_>) -> TextTable {
             Severity::Warning => 1,
             Severity::Info => 2,
         };
-        per.entry(f.category).or_default()[slot] += 1;
+        per.entry(f.category.name()).or_default()[slot] += 1;
     }
     let mut table = TextTable::new();
     table.load_preset(comfy_table::presets::ASCII_MARKDOWN);
@@ -376,21 +376,15 @@ pub fn fk_graph(catalog: &Catalog, findings: &[ObjectFinding]) -> FkGraph {
             }
         }
     }
-    // Suggestions name their target in the fix: `... REFERENCES <table> (...)`.
-    for f in findings.iter().filter(|f| f.rule == "missing-foreign-key") {
-        let target = f.fix.as_ref().and_then(|fix| {
-            let rest = &fix.sql[fix.sql.find("REFERENCES ")? + "REFERENCES ".len()..];
-            Some(rest[..rest.find(" (")?].to_string())
-        });
-        let (Some(&from), Some(target)) = (nodes.get(&f.table), target) else {
+    // Suggested foreign keys: fixes that add one carry the table it references.
+    for f in findings {
+        let Some(target) = f.fix.as_ref().and_then(|fix| fix.references.as_ref()) else {
             continue;
         };
-        let target = if target.contains('.') {
-            target
-        } else {
-            format!("public.{target}")
+        let Some(&from) = nodes.get(&f.table) else {
+            continue;
         };
-        if let Some(&to) = nodes.get(target.replace('"', "").as_str()) {
+        if let Some(&to) = nodes.get(&qualified(target)) {
             let column = f.object.rsplit('.').next().unwrap_or_default().to_string();
             graph.add_edge(from, to, FkEdge::Suggested(column));
         }
@@ -470,7 +464,7 @@ fn write_html(report: &AuditReport<'_>, out: &mut dyn Write) -> io::Result<()> {
                 html,
                 "<div class=\"finding {sev}\"><p><span class=\"badge {sev}\">{sev}</span> <b>{rule}</b> <code>{object}</code></p><p>{msg}</p>",
                 sev = f.severity.name(),
-                rule = esc(f.rule),
+                rule = esc(&f.rule),
                 object = esc(&f.object),
                 msg = esc(&f.message),
             );

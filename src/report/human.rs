@@ -84,11 +84,11 @@ fn write_finding(
     };
     let label_text = match &f.lock {
         Some(lock) => format!("takes `{}`", lock.sql()),
-        None => f.rule.clone(),
+        None => f.rule.to_string(),
     };
     let mut builder = ariadne::Report::build(kind, (path.to_string(), start..end))
         .with_config(config)
-        .with_code(&f.rule)
+        .with_code(f.rule)
         .with_message(&f.message)
         .with_label(
             Label::new((path.to_string(), start..end))
@@ -168,9 +168,9 @@ mod tests {
 
     fn finding(file: &str, span: Span) -> Finding {
         Finding {
-            rule: "syntax-error".into(),
+            rule: crate::finding::RuleId::SYNTAX_ERROR,
             severity: Severity::Error,
-            category: "correctness".into(),
+            category: crate::finding::Category::Correctness,
             file: PathBuf::from(file),
             span,
             start: Position { line: 1, column: 1 },

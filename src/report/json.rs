@@ -236,7 +236,7 @@ impl serde_json::ser::Formatter for Indented {
 
 fn json_finding(f: &crate::finding::Finding) -> JsonFinding<'_> {
     JsonFinding {
-        category: &f.category,
+        category: f.category.name(),
         column: f.start.column,
         end_column: f.end.column,
         end_line: f.end.line,

@@ -4,22 +4,16 @@ use super::*;
 use crate::finding::Applicability;
 use crate::syntax::{AlterCmd, ConstraintKind};
 
-pub struct AddCheckValidated;
-
-static META: RuleMeta = RuleMeta {
-    id: "add-check-validated",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/add-check-validated.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    AddCheckValidated {
+        id: "add-check-validated",
+        category: Locking,
+        severity: Warning,
+        fix: Recipe(SameSchema),
+    }
+}
 
 impl Rule for AddCheckValidated {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::AlterTable(alter) = cx.stmt else {
             return;

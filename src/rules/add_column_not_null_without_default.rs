@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::{quote_ident, AlterCmd};
 
-pub struct AddColumnNotNullWithoutDefault;
-
-static META: RuleMeta = RuleMeta {
-    id: "add-column-not-null-without-default",
-    category: Category::Compatibility,
-    severity: Severity::Error,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/add-column-not-null-without-default.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    AddColumnNotNullWithoutDefault {
+        id: "add-column-not-null-without-default",
+        category: Compatibility,
+        severity: Error,
+        fix: Recipe(ChangesSchema),
+    }
+}
 
 impl Rule for AddColumnNotNullWithoutDefault {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(alter) = cx.existing_alter() else {
             return;

@@ -4,22 +4,16 @@ use super::*;
 use crate::finding::Applicability;
 use crate::syntax::{AlterCmd, Volatility};
 
-pub struct AddColumnVolatileDefault;
-
-static META: RuleMeta = RuleMeta {
-    id: "add-column-volatile-default",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/add-column-volatile-default.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    AddColumnVolatileDefault {
+        id: "add-column-volatile-default",
+        category: Locking,
+        severity: Warning,
+        fix: Recipe(SameSchema),
+    }
+}
 
 impl Rule for AddColumnVolatileDefault {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::AlterTable(alter) = cx.stmt else {
             return;

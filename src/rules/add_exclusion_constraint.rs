@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::{AlterCmd, ConstraintKind};
 
-pub struct AddExclusionConstraint;
-
-static META: RuleMeta = RuleMeta {
-    id: "add-exclusion-constraint",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/add-exclusion-constraint.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    AddExclusionConstraint {
+        id: "add-exclusion-constraint",
+        category: Locking,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 impl Rule for AddExclusionConstraint {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(alter) = cx.existing_alter() else {
             return;

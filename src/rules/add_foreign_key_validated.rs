@@ -5,22 +5,16 @@ use crate::catalog::apply::make_object_name;
 use crate::finding::Applicability;
 use crate::syntax::{AlterCmd, ConstraintKind};
 
-pub struct AddForeignKeyValidated;
-
-static META: RuleMeta = RuleMeta {
-    id: "add-foreign-key-validated",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/add-foreign-key-validated.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    AddForeignKeyValidated {
+        id: "add-foreign-key-validated",
+        category: Locking,
+        severity: Warning,
+        fix: Recipe(SameSchema),
+    }
+}
 
 impl Rule for AddForeignKeyValidated {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::AlterTable(alter) = cx.stmt else {
             return;

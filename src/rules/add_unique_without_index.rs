@@ -4,22 +4,16 @@ use super::*;
 use crate::finding::Applicability;
 use crate::syntax::{quote_ident, AlterCmd, ConstraintKind};
 
-pub struct AddUniqueWithoutIndex;
-
-static META: RuleMeta = RuleMeta {
-    id: "add-unique-without-index",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/add-unique-without-index.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    AddUniqueWithoutIndex {
+        id: "add-unique-without-index",
+        category: Locking,
+        severity: Warning,
+        fix: Recipe(SameSchema),
+    }
+}
 
 impl Rule for AddUniqueWithoutIndex {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(alter) = cx.existing_alter() else {
             return;

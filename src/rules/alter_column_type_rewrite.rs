@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::{quote_ident, AlterCmd};
 
-pub struct AlterColumnTypeRewrite;
-
-static META: RuleMeta = RuleMeta {
-    id: "alter-column-type-rewrite",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/alter-column-type-rewrite.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    AlterColumnTypeRewrite {
+        id: "alter-column-type-rewrite",
+        category: Locking,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 impl Rule for AlterColumnTypeRewrite {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(alter) = cx.existing_alter() else {
             return;

@@ -2,22 +2,16 @@
 
 use super::*;
 
-pub struct AlterDomainAddConstraint;
-
-static META: RuleMeta = RuleMeta {
-    id: "alter-domain-add-constraint",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/alter-domain-add-constraint.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    AlterDomainAddConstraint {
+        id: "alter-domain-add-constraint",
+        category: Locking,
+        severity: Warning,
+        fix: Recipe(SameSchema),
+    }
+}
 
 impl Rule for AlterDomainAddConstraint {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::AlterDomain {
             name,

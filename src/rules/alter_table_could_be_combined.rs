@@ -3,16 +3,14 @@
 use super::*;
 use crate::syntax::AlterCmd;
 
-pub struct AlterTableCouldBeCombined;
-
-static META: RuleMeta = RuleMeta {
-    id: "alter-table-could-be-combined",
-    category: Category::Locking,
-    severity: Severity::Info,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/alter-table-could-be-combined.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    AlterTableCouldBeCombined {
+        id: "alter-table-could-be-combined",
+        category: Locking,
+        severity: Info,
+        fix: Guidance,
+    }
+}
 
 /// Sub-commands that belong in their own statement (a separate transaction or a different lock).
 fn must_stay_separate(cmds: &[AlterCmd]) -> bool {
@@ -28,10 +26,6 @@ fn must_stay_separate(cmds: &[AlterCmd]) -> bool {
 }
 
 impl Rule for AlterTableCouldBeCombined {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::AlterTable(alter) = cx.stmt else {
             return;

@@ -1,21 +1,18 @@
-//! `ambiguous-migration-order`: migrations whose order the runner cannot decide. Reported by the engine itself (parse, load and suppression steps); the rule exists
-//! so that it has an id, a severity, a doc and a config key like every other rule.
+//! `ambiguous-migration-order`: migrations whose order the runner cannot decide.
+//!
+//! Emitted by the engine, not by hooks (see [`super::Emitter::Engine`]): source loading
+//! (`source/layout.rs`, `order`) reports two migrations with the same version, which the runner
+//! may apply in either order. Its cases need several files, so they are tested in
+//! `tests/layouts.rs` and `tests/engine_rules.rs` rather than by doc examples. The declaration
+//! gives those findings an id, a severity, a doc and a config key like every other rule's.
 
-use super::*;
-
-pub struct AmbiguousMigrationOrder;
-
-static META: RuleMeta = RuleMeta {
-    id: "ambiguous-migration-order",
-    category: Category::Correctness,
-    severity: Severity::Error,
-    fix: FixKind::None,
-    doc: include_str!("../../lints/ambiguous-migration-order.md"),
-    doc_examples: false,
-};
-
-impl Rule for AmbiguousMigrationOrder {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+declare_rule! {
+    AmbiguousMigrationOrder {
+        id: "ambiguous-migration-order",
+        category: Correctness,
+        severity: Error,
+        fix: None,
+        doc_examples: false,
+        emitted_by: "source/layout.rs (order)",
     }
 }

@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::{AlterCmd, ConstraintKind};
 
-pub struct AttachPartitionWithoutCheck;
-
-static META: RuleMeta = RuleMeta {
-    id: "attach-partition-without-check",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/attach-partition-without-check.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    AttachPartitionWithoutCheck {
+        id: "attach-partition-without-check",
+        category: Locking,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 impl Rule for AttachPartitionWithoutCheck {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::AlterTable(alter) = cx.stmt else {
             return;

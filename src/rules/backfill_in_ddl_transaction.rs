@@ -3,22 +3,16 @@
 
 use super::*;
 
-pub struct BackfillInDdlTransaction;
-
-static META: RuleMeta = RuleMeta {
-    id: "backfill-in-ddl-transaction",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/backfill-in-ddl-transaction.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    BackfillInDdlTransaction {
+        id: "backfill-in-ddl-transaction",
+        category: Locking,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 impl Rule for BackfillInDdlTransaction {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         if !cx.in_transaction {
             return;

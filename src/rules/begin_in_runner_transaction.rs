@@ -4,22 +4,17 @@
 use super::*;
 use crate::syntax::TxKind;
 
-pub struct BeginInRunnerTransaction;
-
-static META: RuleMeta = RuleMeta {
-    id: "begin-in-runner-transaction",
-    category: Category::Correctness,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/begin-in-runner-transaction.md"),
-    doc_examples: false,
-};
+declare_rule! {
+    BeginInRunnerTransaction {
+        id: "begin-in-runner-transaction",
+        category: Correctness,
+        severity: Warning,
+        fix: Guidance,
+        doc_examples: false,
+    }
+}
 
 impl Rule for BeginInRunnerTransaction {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::Transaction { tx } = cx.stmt else {
             return;

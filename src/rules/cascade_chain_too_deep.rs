@@ -6,25 +6,19 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 use std::collections::HashMap;
 
-pub struct CascadeChainTooDeep;
-
-static META: RuleMeta = RuleMeta {
-    id: "cascade-chain-too-deep",
-    category: Category::Schema,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/cascade-chain-too-deep.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    CascadeChainTooDeep {
+        id: "cascade-chain-too-deep",
+        category: Schema,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 /// Chains of more `ON DELETE CASCADE` levels than this are reported.
 const MAX_LEVELS: usize = 3;
 
 impl Rule for CascadeChainTooDeep {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         // Edges point from a parent table to each child whose foreign key cascades its deletes.
         let mut graph: DiGraph<&QualName, ()> = DiGraph::new();

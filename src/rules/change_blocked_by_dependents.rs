@@ -7,22 +7,16 @@ use super::*;
 use crate::graph::Object;
 use crate::syntax::{AlterCmd, ObjectKind};
 
-pub struct ChangeBlockedByDependents;
-
-static META: RuleMeta = RuleMeta {
-    id: "change-blocked-by-dependents",
-    category: Category::Correctness,
-    severity: Severity::Error,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/change-blocked-by-dependents.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    ChangeBlockedByDependents {
+        id: "change-blocked-by-dependents",
+        category: Correctness,
+        severity: Error,
+        fix: Guidance,
+    }
+}
 
 impl Rule for ChangeBlockedByDependents {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         // (what the statement does, the object, whether only views block it)
         let mut targets: Vec<(String, Object, bool)> = vec![];

@@ -5,22 +5,16 @@
 use super::*;
 use crate::catalog::body::BodyRefs;
 
-pub struct ChangeBreaksFunctionBody;
-
-static META: RuleMeta = RuleMeta {
-    id: "change-breaks-function-body",
-    category: Category::Correctness,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/change-breaks-function-body.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    ChangeBreaksFunctionBody {
+        id: "change-breaks-function-body",
+        category: Correctness,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 impl Rule for ChangeBreaksFunctionBody {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_migration(&self, cx: &MigrationContext<'_>, out: &mut Vec<MigrationDiagnostic>) {
         let after = cx.after;
         if after.function_refs.is_empty() {

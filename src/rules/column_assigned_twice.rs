@@ -2,22 +2,16 @@
 
 use super::*;
 
-pub struct ColumnAssignedTwice;
-
-static META: RuleMeta = RuleMeta {
-    id: "column-assigned-twice",
-    category: Category::Correctness,
-    severity: Severity::Error,
-    fix: FixKind::None,
-    doc: include_str!("../../lints/column-assigned-twice.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    ColumnAssignedTwice {
+        id: "column-assigned-twice",
+        category: Correctness,
+        severity: Error,
+        fix: None,
+    }
+}
 
 impl Rule for ColumnAssignedTwice {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::Update {
             table,

@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::{AlterCmd, ObjectKind};
 
-pub struct ConcurrentlyInTransaction;
-
-static META: RuleMeta = RuleMeta {
-    id: "concurrently-in-transaction",
-    category: Category::Correctness,
-    severity: Severity::Error,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/concurrently-in-transaction.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    ConcurrentlyInTransaction {
+        id: "concurrently-in-transaction",
+        category: Correctness,
+        severity: Error,
+        fix: Guidance,
+    }
+}
 
 impl Rule for ConcurrentlyInTransaction {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         if !cx.in_transaction {
             return;

@@ -4,22 +4,16 @@ use super::*;
 use crate::finding::Applicability;
 use crate::syntax::quote_ident;
 
-pub struct ConstraintNotValidated;
-
-static META: RuleMeta = RuleMeta {
-    id: "constraint-not-validated",
-    category: Category::Schema,
-    severity: Severity::Info,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/constraint-not-validated.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    ConstraintNotValidated {
+        id: "constraint-not-validated",
+        category: Schema,
+        severity: Info,
+        fix: Recipe(ChangesSchema),
+    }
+}
 
 impl Rule for ConstraintNotValidated {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         for table in cx.catalog.tables.values() {
             for constraint in table

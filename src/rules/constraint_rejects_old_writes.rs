@@ -4,22 +4,16 @@
 use super::*;
 use crate::syntax::{AlterCmd, ConstraintKind};
 
-pub struct ConstraintRejectsOldWrites;
-
-static META: RuleMeta = RuleMeta {
-    id: "constraint-rejects-old-writes",
-    category: Category::Compatibility,
-    severity: Severity::Info,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/constraint-rejects-old-writes.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    ConstraintRejectsOldWrites {
+        id: "constraint-rejects-old-writes",
+        category: Compatibility,
+        severity: Info,
+        fix: Guidance,
+    }
+}
 
 impl Rule for ConstraintRejectsOldWrites {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(alter) = cx.existing_alter() else {
             return;

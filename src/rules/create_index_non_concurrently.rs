@@ -4,22 +4,16 @@ use super::*;
 use crate::catalog::TableKind;
 use crate::finding::Applicability;
 
-pub struct CreateIndexNonConcurrently;
-
-static META: RuleMeta = RuleMeta {
-    id: "create-index-non-concurrently",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/create-index-non-concurrently.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    CreateIndexNonConcurrently {
+        id: "create-index-non-concurrently",
+        category: Locking,
+        severity: Warning,
+        fix: Recipe(SameSchema),
+    }
+}
 
 impl Rule for CreateIndexNonConcurrently {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::CreateIndex(index) = cx.stmt else {
             return;

@@ -2,16 +2,14 @@
 
 use super::*;
 
-pub struct DataChangeWithoutDown;
-
-static META: RuleMeta = RuleMeta {
-    id: "data-change-without-down",
-    category: Category::Correctness,
-    severity: Severity::Info,
-    fix: FixKind::None,
-    doc: include_str!("../../lints/data-change-without-down.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    DataChangeWithoutDown {
+        id: "data-change-without-down",
+        category: Correctness,
+        severity: Info,
+        fix: None,
+    }
+}
 
 fn touches(stmt: &StmtKind, table: &QualName) -> bool {
     match stmt {
@@ -26,10 +24,6 @@ fn touches(stmt: &StmtKind, table: &QualName) -> bool {
 }
 
 impl Rule for DataChangeWithoutDown {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_migration(&self, cx: &MigrationContext<'_>, out: &mut Vec<MigrationDiagnostic>) {
         if !cx.has_down {
             return;

@@ -4,22 +4,16 @@ use super::*;
 use crate::finding::Applicability;
 use crate::syntax::AlterCmd;
 
-pub struct DetachPartitionNonConcurrently;
-
-static META: RuleMeta = RuleMeta {
-    id: "detach-partition-non-concurrently",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/detach-partition-non-concurrently.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    DetachPartitionNonConcurrently {
+        id: "detach-partition-non-concurrently",
+        category: Locking,
+        severity: Warning,
+        fix: Recipe(SameSchemaKeepingPartitionBound),
+    }
+}
 
 impl Rule for DetachPartitionNonConcurrently {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::AlterTable(alter) = cx.stmt else {
             return;

@@ -5,25 +5,19 @@ use crate::catalog::diff::{diff, Difference};
 use crate::catalog::{apply::apply, Catalog, Table};
 use crate::syntax::{normalized_expr, Expr, IndexKey, Persistence};
 
-pub struct DownDoesNotReverse;
-
-static META: RuleMeta = RuleMeta {
-    id: "down-does-not-reverse",
-    category: Category::Correctness,
-    severity: Severity::Warning,
-    fix: FixKind::None,
-    doc: include_str!("../../lints/down-does-not-reverse.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    DownDoesNotReverse {
+        id: "down-does-not-reverse",
+        category: Correctness,
+        severity: Warning,
+        fix: None,
+    }
+}
 
 /// How many differences a finding lists before summarising the rest.
 const SHOWN: usize = 6;
 
 impl Rule for DownDoesNotReverse {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_migration(&self, cx: &MigrationContext<'_>, out: &mut Vec<MigrationDiagnostic>) {
         let Some(before) = cx.before else {
             return;

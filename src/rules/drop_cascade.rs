@@ -4,22 +4,16 @@ use super::*;
 use crate::graph::Object;
 use crate::syntax::{AlterCmd, ObjectKind};
 
-pub struct DropCascade;
-
-static META: RuleMeta = RuleMeta {
-    id: "drop-cascade",
-    category: Category::Compatibility,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/drop-cascade.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    DropCascade {
+        id: "drop-cascade",
+        category: Compatibility,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 impl Rule for DropCascade {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let mut targets: Vec<(String, Object)> = vec![];
         match cx.stmt {

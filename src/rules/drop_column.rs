@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::{quote_ident, AlterCmd};
 
-pub struct DropColumn;
-
-static META: RuleMeta = RuleMeta {
-    id: "drop-column",
-    category: Category::Compatibility,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/drop-column.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    DropColumn {
+        id: "drop-column",
+        category: Compatibility,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 impl Rule for DropColumn {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::AlterTable(alter) = cx.stmt else {
             return;

@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::AlterCmd;
 
-pub struct DropColumnDefault;
-
-static META: RuleMeta = RuleMeta {
-    id: "drop-column-default",
-    category: Category::Compatibility,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/drop-column-default.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    DropColumnDefault {
+        id: "drop-column-default",
+        category: Compatibility,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 impl Rule for DropColumnDefault {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(alter) = cx.existing_alter() else {
             return;

@@ -2,22 +2,16 @@
 
 use super::*;
 
-pub struct DropDatabase;
-
-static META: RuleMeta = RuleMeta {
-    id: "drop-database",
-    category: Category::Compatibility,
-    severity: Severity::Error,
-    fix: FixKind::None,
-    doc: include_str!("../../lints/drop-database.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    DropDatabase {
+        id: "drop-database",
+        category: Compatibility,
+        severity: Error,
+        fix: None,
+    }
+}
 
 impl Rule for DropDatabase {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         // Not modelled beyond its node: the statement itself is the hazard.
         if !matches!(cx.stmt, StmtKind::Other { node } if node == "DropdbStmt") {

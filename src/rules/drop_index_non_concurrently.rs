@@ -4,22 +4,16 @@ use super::*;
 use crate::finding::Applicability;
 use crate::syntax::ObjectKind;
 
-pub struct DropIndexNonConcurrently;
-
-static META: RuleMeta = RuleMeta {
-    id: "drop-index-non-concurrently",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/drop-index-non-concurrently.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    DropIndexNonConcurrently {
+        id: "drop-index-non-concurrently",
+        category: Locking,
+        severity: Warning,
+        fix: Recipe(SameSchema),
+    }
+}
 
 impl Rule for DropIndexNonConcurrently {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::Drop(drop) = cx.stmt else {
             return;

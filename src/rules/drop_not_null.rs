@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::AlterCmd;
 
-pub struct DropNotNull;
-
-static META: RuleMeta = RuleMeta {
-    id: "drop-not-null",
-    category: Category::Compatibility,
-    severity: Severity::Info,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/drop-not-null.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    DropNotNull {
+        id: "drop-not-null",
+        category: Compatibility,
+        severity: Info,
+        fix: Guidance,
+    }
+}
 
 impl Rule for DropNotNull {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(alter) = cx.existing_alter() else {
             return;

@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::ObjectKind;
 
-pub struct DropObject;
-
-static META: RuleMeta = RuleMeta {
-    id: "drop-object",
-    category: Category::Compatibility,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/drop-object.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    DropObject {
+        id: "drop-object",
+        category: Compatibility,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 impl Rule for DropObject {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::Drop(drop) = cx.stmt else {
             return;

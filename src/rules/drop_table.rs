@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::ObjectKind;
 
-pub struct DropTable;
-
-static META: RuleMeta = RuleMeta {
-    id: "drop-table",
-    category: Category::Compatibility,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/drop-table.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    DropTable {
+        id: "drop-table",
+        category: Compatibility,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 impl Rule for DropTable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::Drop(drop) = cx.stmt else {
             return;

@@ -4,16 +4,14 @@ use super::*;
 use crate::catalog::ColumnValues;
 use crate::syntax::{quote_ident, ConstraintKind};
 
-pub struct EnumLikeColumnWithoutCheck;
-
-static META: RuleMeta = RuleMeta {
-    id: "enum-like-column-without-check",
-    category: Category::Schema,
-    severity: Severity::Info,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/enum-like-column-without-check.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    EnumLikeColumnWithoutCheck {
+        id: "enum-like-column-without-check",
+        category: Schema,
+        severity: Info,
+        fix: Guidance,
+    }
+}
 
 /// Whether a CHECK lists the values of `column` (`status IN ('a', 'b')`, or the server's
 /// `status = ANY (ARRAY[...])`).
@@ -63,10 +61,6 @@ fn closed_set(values: &ColumnValues, rows: Option<f64>) -> Option<String> {
 }
 
 impl Rule for EnumLikeColumnWithoutCheck {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         for table in cx.catalog.logical_tables() {
             for column in &table.columns {

@@ -4,22 +4,16 @@
 use super::*;
 use crate::syntax::AlterEnumAction;
 
-pub struct EnumValueInTransaction;
-
-static META: RuleMeta = RuleMeta {
-    id: "enum-value-in-transaction",
-    category: Category::Correctness,
-    severity: Severity::Error,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/enum-value-in-transaction.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    EnumValueInTransaction {
+        id: "enum-value-in-transaction",
+        category: Correctness,
+        severity: Error,
+        fix: Guidance,
+    }
+}
 
 impl Rule for EnumValueInTransaction {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         if !cx.in_transaction {
             return;

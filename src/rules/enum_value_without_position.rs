@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::AlterEnumAction;
 
-pub struct EnumValueWithoutPosition;
-
-static META: RuleMeta = RuleMeta {
-    id: "enum-value-without-position",
-    category: Category::Schema,
-    severity: Severity::Info,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/enum-value-without-position.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    EnumValueWithoutPosition {
+        id: "enum-value-without-position",
+        category: Schema,
+        severity: Info,
+        fix: Guidance,
+    }
+}
 
 impl Rule for EnumValueWithoutPosition {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::AlterEnum {
             name,

@@ -3,16 +3,14 @@
 use super::*;
 use crate::syntax::{quote_ident, ConstraintKind};
 
-pub struct ForeignKeyTypeMismatch;
-
-static META: RuleMeta = RuleMeta {
-    id: "foreign-key-type-mismatch",
-    category: Category::Schema,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/foreign-key-type-mismatch.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    ForeignKeyTypeMismatch {
+        id: "foreign-key-type-mismatch",
+        category: Schema,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 fn base(t: &TypeName) -> TypeName {
     if t.is_serial() {
@@ -26,10 +24,6 @@ fn base(t: &TypeName) -> TypeName {
 }
 
 impl Rule for ForeignKeyTypeMismatch {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         for table in cx.catalog.tables.values() {
             // A partition's copy of its parent's foreign key is reported once, on the parent.

@@ -4,22 +4,16 @@ use super::*;
 use crate::finding::Applicability;
 use crate::syntax::ConstraintKind;
 
-pub struct ForeignKeyWithoutIndex;
-
-static META: RuleMeta = RuleMeta {
-    id: "foreign-key-without-index",
-    category: Category::Schema,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/foreign-key-without-index.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    ForeignKeyWithoutIndex {
+        id: "foreign-key-without-index",
+        category: Schema,
+        severity: Warning,
+        fix: Recipe(ChangesSchema),
+    }
+}
 
 impl Rule for ForeignKeyWithoutIndex {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         for table in cx.catalog.tables.values() {
             // A partition's copy of its parent's foreign key is reported once, on the parent.

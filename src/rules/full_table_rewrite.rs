@@ -4,22 +4,16 @@
 use super::*;
 use crate::syntax::AlterCmd;
 
-pub struct FullTableRewrite;
-
-static META: RuleMeta = RuleMeta {
-    id: "full-table-rewrite",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/full-table-rewrite.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    FullTableRewrite {
+        id: "full-table-rewrite",
+        category: Locking,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 impl Rule for FullTableRewrite {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let mut hits: Vec<(String, Option<QualName>, String)> = vec![];
         let repack = if cx.pg_version >= 19 {

@@ -4,19 +4,17 @@
 use super::*;
 use crate::finding::Applicability;
 use crate::queries::shape::{Op, Target};
-use crate::queries::{self, index_applies, index_serves};
+use super::index_advice::{self, index_applies, index_serves};
 use crate::syntax::quote_ident;
 
-pub struct FunctionOnIndexedColumn;
-
-static META: RuleMeta = RuleMeta {
-    id: "function-on-indexed-column",
-    category: Category::Performance,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/function-on-indexed-column.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    FunctionOnIndexedColumn {
+        id: "function-on-indexed-column",
+        category: Performance,
+        severity: Warning,
+        fix: Recipe(IndexForQuery),
+    }
+}
 
 /// Functions whose result on a `timestamptz` depends on the session's time zone (not immutable).
 const TIME_ZONE_DEPENDENT: &[&str] = &[
@@ -29,10 +27,6 @@ const TIME_ZONE_DEPENDENT: &[&str] = &[
 ];
 
 impl Rule for FunctionOnIndexedColumn {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
         for query in cx.queries {
             for (b, block) in query.shape.blocks.iter().enumerate() {
@@ -69,7 +63,7 @@ impl Rule for FunctionOnIndexedColumn {
                     if usable(&p.target).is_some() {
                         continue;
                     }
-                    let name = queries::free_index_name(
+                    let name = index_advice::free_index_name(
                         cx.catalog,
                         &table.name,
                         &format!("{}_{}_{}_idx", table.name.name, function, column.name),
@@ -110,7 +104,7 @@ impl Rule for FunctionOnIndexedColumn {
                                 query.label(cx.files),
                                 column.name,
                                 plain.name.name,
-                                queries::workload(query.stats)
+                                index_advice::workload(query.stats)
                             ),
                         )
                         .help(help)

@@ -3,25 +3,19 @@
 use super::*;
 use crate::syntax::{AlterCmd, ObjectKind};
 
-pub struct IdentifierTooLong;
-
-static META: RuleMeta = RuleMeta {
-    id: "identifier-too-long",
-    category: Category::Correctness,
-    severity: Severity::Warning,
-    fix: FixKind::None,
-    doc: include_str!("../../lints/identifier-too-long.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    IdentifierTooLong {
+        id: "identifier-too-long",
+        category: Correctness,
+        severity: Warning,
+        fix: None,
+    }
+}
 
 /// PostgreSQL's NAMEDATALEN - 1.
 const MAX: usize = 63;
 
 impl Rule for IdentifierTooLong {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let mut names: Vec<(&str, &str)> = vec![];
         // (kind, name) of every name the statement creates.

@@ -5,16 +5,14 @@ use super::*;
 use crate::catalog::{Catalog, Table};
 use crate::queries::Query;
 
-pub struct InsertOmitsRequiredColumn;
-
-static META: RuleMeta = RuleMeta {
-    id: "insert-omits-required-column",
-    category: Category::Correctness,
-    severity: Severity::Error,
-    fix: FixKind::None,
-    doc: include_str!("../../lints/insert-omits-required-column.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    InsertOmitsRequiredColumn {
+        id: "insert-omits-required-column",
+        category: Correctness,
+        severity: Error,
+        fix: None,
+    }
+}
 
 /// The NOT NULL columns without a default that `query`'s INSERT does not write.
 pub(crate) fn omitted<'a>(
@@ -53,10 +51,6 @@ pub(crate) fn omitted<'a>(
 }
 
 impl Rule for InsertOmitsRequiredColumn {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
         for query in cx.queries {
             let Some((table, span, missing)) = omitted(query, cx.catalog) else {

@@ -3,22 +3,17 @@
 use super::*;
 use crate::catalog::IndexValidity;
 
-pub struct InvalidIndex;
-
-static META: RuleMeta = RuleMeta {
-    id: "invalid-index",
-    category: Category::Schema,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/invalid-index.md"),
-    doc_examples: false,
-};
+declare_rule! {
+    InvalidIndex {
+        id: "invalid-index",
+        category: Schema,
+        severity: Warning,
+        fix: Recipe(ChangesSchema),
+        doc_examples: false,
+    }
+}
 
 impl Rule for InvalidIndex {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         for index in cx
             .catalog

@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::{AlterCmd, ObjectKind};
 
-pub struct IrreversibleDataLoss;
-
-static META: RuleMeta = RuleMeta {
-    id: "irreversible-data-loss",
-    category: Category::Correctness,
-    severity: Severity::Info,
-    fix: FixKind::None,
-    doc: include_str!("../../lints/irreversible-data-loss.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    IrreversibleDataLoss {
+        id: "irreversible-data-loss",
+        category: Correctness,
+        severity: Info,
+        fix: None,
+    }
+}
 
 impl Rule for IrreversibleDataLoss {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_migration(&self, cx: &MigrationContext<'_>, out: &mut Vec<MigrationDiagnostic>) {
         if !cx.has_down {
             return;

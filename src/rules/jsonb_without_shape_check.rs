@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::{quote_ident, ConstraintKind};
 
-pub struct JsonbWithoutShapeCheck;
-
-static META: RuleMeta = RuleMeta {
-    id: "jsonb-without-shape-check",
-    category: Category::Schema,
-    severity: Severity::Info,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/jsonb-without-shape-check.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    JsonbWithoutShapeCheck {
+        id: "jsonb-without-shape-check",
+        category: Schema,
+        severity: Info,
+        fix: Guidance,
+    }
+}
 
 impl Rule for JsonbWithoutShapeCheck {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         for table in cx.catalog.logical_tables() {
             for column in &table.columns {

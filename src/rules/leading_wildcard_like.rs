@@ -4,25 +4,19 @@
 use super::*;
 use crate::finding::Applicability;
 use crate::queries::shape::{Op, Target};
-use crate::queries::{self, index_applies, index_serves};
+use super::index_advice::{self, index_applies, index_serves};
 use crate::syntax::quote_ident;
 
-pub struct LeadingWildcardLike;
-
-static META: RuleMeta = RuleMeta {
-    id: "leading-wildcard-like",
-    category: Category::Performance,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/leading-wildcard-like.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    LeadingWildcardLike {
+        id: "leading-wildcard-like",
+        category: Performance,
+        severity: Warning,
+        fix: Recipe(IndexForQuery),
+    }
+}
 
 impl Rule for LeadingWildcardLike {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
         for query in cx.queries {
             for (b, block) in query.shape.blocks.iter().enumerate() {
@@ -49,7 +43,7 @@ impl Rule for LeadingWildcardLike {
                     if trigram {
                         continue;
                     }
-                    let name = queries::free_index_name(
+                    let name = index_advice::free_index_name(
                         cx.catalog,
                         &table.name,
                         &format!("{}_{}_trgm_idx", table.name.name, c.name),
@@ -64,7 +58,7 @@ impl Rule for LeadingWildcardLike {
                                 query.label(cx.files),
                                 table.name,
                                 c.name,
-                                queries::workload(query.stats)
+                                index_advice::workload(query.stats)
                             ),
                         )
                         .help("a trigram index (pg_trgm) serves any `LIKE`/`ILIKE` pattern; full-text search serves word lookups")

@@ -4,16 +4,14 @@
 use super::*;
 use crate::syntax::TxKind;
 
-pub struct LockHeldAcrossStatements;
-
-static META: RuleMeta = RuleMeta {
-    id: "lock-held-across-statements",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/lock-held-across-statements.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    LockHeldAcrossStatements {
+        id: "lock-held-across-statements",
+        category: Locking,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 /// Statements that end the transaction or cost nothing while a lock is held (`sql` is the
 /// statement's text: a query is only modelled as [`StmtKind::Select`]).
@@ -102,10 +100,6 @@ fn is_keyword_call(word: &str) -> bool {
 }
 
 impl Rule for LockHeldAcrossStatements {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         if !cx.in_transaction || trivial(cx.stmt, cx.sql) {
             return;

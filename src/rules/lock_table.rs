@@ -2,22 +2,16 @@
 
 use super::*;
 
-pub struct LockTable;
-
-static META: RuleMeta = RuleMeta {
-    id: "lock-table",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/lock-table.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    LockTable {
+        id: "lock-table",
+        category: Locking,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 impl Rule for LockTable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::Lock { tables, mode } = cx.stmt else {
             return;

@@ -2,22 +2,17 @@
 
 use super::*;
 
-pub struct MissingDownMigration;
-
-static META: RuleMeta = RuleMeta {
-    id: "missing-down-migration",
-    category: Category::Correctness,
-    severity: Severity::Info,
-    fix: FixKind::None,
-    doc: include_str!("../../lints/missing-down-migration.md"),
-    doc_examples: false,
-};
+declare_rule! {
+    MissingDownMigration {
+        id: "missing-down-migration",
+        category: Correctness,
+        severity: Info,
+        fix: None,
+        doc_examples: false,
+    }
+}
 
 impl Rule for MissingDownMigration {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_migration(&self, cx: &MigrationContext<'_>, out: &mut Vec<MigrationDiagnostic>) {
         if !cx.supports_down || cx.has_down || !cx.set_has_downs || cx.statements.is_empty() {
             return;

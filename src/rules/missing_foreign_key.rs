@@ -6,16 +6,14 @@ use crate::catalog::{Catalog, Table};
 use crate::finding::Applicability;
 use crate::syntax::{quote_ident, ConstraintKind};
 
-pub struct MissingForeignKey;
-
-static META: RuleMeta = RuleMeta {
-    id: "missing-foreign-key",
-    category: Category::Schema,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/missing-foreign-key.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    MissingForeignKey {
+        id: "missing-foreign-key",
+        category: Schema,
+        severity: Warning,
+        fix: Recipe(ChangesSchema),
+    }
+}
 
 /// Table names a `<stem>_id` column may point to, most likely first.
 fn candidates(stem: &str) -> Vec<String> {
@@ -96,10 +94,6 @@ fn joining_queries(
 }
 
 impl Rule for MissingForeignKey {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         let mut reported: std::collections::BTreeSet<(QualName, String)> = Default::default();
         // A partition's columns are its parent's: report the parent's.
@@ -283,12 +277,13 @@ fn report(
             ),
         )
         .help("add the foreign key `NOT VALID` (instant), clean up orphans, then validate it; index the column too")
-        .fix(
+        .fix_adding_foreign_key(
             format!(
                 "ALTER TABLE {t} ADD CONSTRAINT {fk} FOREIGN KEY ({c}) REFERENCES {target} ({}) NOT VALID;\n-- after removing orphans, in a separate transaction:\nALTER TABLE {t} VALIDATE CONSTRAINT {fk};",
                 quote_ident(key)
             ),
             Applicability::Unsafe,
+            target.clone(),
         ),
     }
 }

@@ -3,16 +3,14 @@
 use super::*;
 use crate::finding::Applicability;
 
-pub struct MissingLockTimeout;
-
-static META: RuleMeta = RuleMeta {
-    id: "missing-lock-timeout",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/missing-lock-timeout.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    MissingLockTimeout {
+        id: "missing-lock-timeout",
+        category: Locking,
+        severity: Warning,
+        fix: Recipe(BoundsWait),
+    }
+}
 
 /// The locks that stop ordinary reads or writes: while queued they stall everything behind them.
 fn blocking(mode: LockMode) -> bool {
@@ -20,10 +18,6 @@ fn blocking(mode: LockMode) -> bool {
 }
 
 impl Rule for MissingLockTimeout {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let need_lock = !cx.lock_timeout_set;
         let need_statement = cx.require_statement_timeout && !cx.statement_timeout_set;

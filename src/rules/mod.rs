@@ -4,7 +4,8 @@
 //! Rules are pure: they read a context and push diagnostics. They do no IO and never fail.
 
 use crate::catalog::Catalog;
-use crate::finding::{Diagnostic, Severity};
+pub use crate::finding::Category;
+use crate::finding::{Diagnostic, RuleId, Severity};
 use crate::graph::DependencyGraph;
 use crate::span::Span;
 use crate::syntax::{LockMode, QualName, StmtKind, TypeName};
@@ -12,228 +13,211 @@ use serde::Serialize;
 use std::cell::OnceCell;
 use std::collections::BTreeSet;
 
-mod add_check_validated;
-mod add_column_not_null_without_default;
-mod add_column_volatile_default;
-mod add_exclusion_constraint;
-mod add_foreign_key_validated;
-mod add_unique_without_index;
-mod alter_column_type_rewrite;
-mod alter_domain_add_constraint;
-mod alter_table_could_be_combined;
-mod ambiguous_migration_order;
-mod attach_partition_without_check;
-mod backfill_in_ddl_transaction;
-mod begin_in_runner_transaction;
-mod cascade_chain_too_deep;
-mod change_blocked_by_dependents;
-mod change_breaks_function_body;
-mod column_assigned_twice;
-mod concurrently_in_transaction;
-mod constraint_not_validated;
-mod constraint_rejects_old_writes;
-mod create_index_non_concurrently;
-mod data_change_without_down;
-mod detach_partition_non_concurrently;
-mod down_does_not_reverse;
-mod drop_cascade;
-mod drop_column;
-mod drop_column_default;
-mod drop_database;
-mod drop_index_non_concurrently;
-mod drop_not_null;
-mod drop_object;
-mod drop_table;
-mod enum_like_column_without_check;
-mod enum_value_in_transaction;
-mod enum_value_without_position;
-mod foreign_key_type_mismatch;
-mod foreign_key_without_index;
-mod full_table_rewrite;
-mod function_on_indexed_column;
-mod identifier_too_long;
-mod insert_omits_required_column;
-mod invalid_index;
-mod irreversible_data_loss;
-mod jsonb_without_shape_check;
-mod leading_wildcard_like;
-mod lock_held_across_statements;
-mod lock_table;
-mod missing_down_migration;
-mod missing_foreign_key;
-mod missing_lock_timeout;
-mod narrow_column_type;
-mod natural_key_without_unique;
-mod not_in_nullable_subquery;
-mod nullable_required_column;
-mod offset_pagination;
-mod old_query_breaks;
-mod on_conflict_without_unique;
-mod prefer_bigint_key;
-mod prefer_identity;
-mod prefer_jsonb;
-mod prefer_text_over_varchar;
-mod prefer_timestamptz;
-mod primary_key_on_nullable_columns;
-mod query_not_checked;
-mod query_references_missing_object;
-mod redundant_index;
-mod refresh_materialized_view_non_concurrently;
-mod reindex_non_concurrently;
-mod rename_column;
-mod rename_enum_value;
-mod rename_table;
-mod row_level_security_gap;
-mod security_definer_without_search_path;
-mod select_star;
-mod sequence_near_exhaustion;
-mod set_not_null_scan;
-mod single_row_lookup_without_unique;
-mod suppression_without_reason;
-mod syntax_error;
-mod table_without_primary_key;
-mod trigger_on_existing_table;
-mod truncate_table;
-mod unindexed_query;
-mod unterminated_transaction;
-mod unused_index;
-mod unused_suppression;
-mod update_all_rows;
-mod validate_in_same_transaction;
+/// Declares a rule once: the unit struct, its [`RuleMeta`] (the id written once; the doc is
+/// `lints/<id>.md`, embedded, so a rule without a doc does not compile) and the `RULE` constant the
+/// registry lists. The rule file then implements only the hooks it needs:
+///
+/// ```ignore
+/// declare_rule! {
+///     DropTable {
+///         id: "drop-table",
+///         category: Compatibility,     // a `Category`
+///         severity: Warning,           // the default `Severity`
+///         fix: Guidance,               // `None`, `Guidance` or `Recipe(<Recipe>)`
+///         doc_examples: false,         // optional: the doc's examples need several files
+///     }
+/// }
+///
+/// impl Rule for DropTable {
+///     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) { ... }
+/// }
+/// ```
+///
+/// A rule whose findings the engine emits itself (see [`Emitter::Engine`]) ends with
+/// `emitted_by: "<where>"` instead and writes no `impl Rule`: the macro gives it one without hooks.
+macro_rules! declare_rule {
+    (
+        $name:ident {
+            id: $id:literal,
+            category: $category:ident,
+            severity: $severity:ident,
+            fix: $fix:ident $(($recipe:ident))?
+            $(, doc_examples: $examples:literal)?
+            $(,)?
+        }
+    ) => {
+        declare_rule!(@declare $name, $id, $category, $severity, $fix $(($recipe))?,
+            [$($examples)?], $crate::rules::Emitter::Hooks);
+    };
+    (
+        $name:ident {
+            id: $id:literal,
+            category: $category:ident,
+            severity: $severity:ident,
+            fix: $fix:ident $(($recipe:ident))?
+            $(, doc_examples: $examples:literal)?,
+            emitted_by: $place:literal
+            $(,)?
+        }
+    ) => {
+        declare_rule!(@declare $name, $id, $category, $severity, $fix $(($recipe))?,
+            [$($examples)?], $crate::rules::Emitter::Engine($place));
 
-/// Every rule, sorted by id. Adding a rule adds one line here.
-pub static RULES: &[&dyn Rule] = &[
-    &add_check_validated::AddCheckValidated,
-    &add_column_not_null_without_default::AddColumnNotNullWithoutDefault,
-    &add_column_volatile_default::AddColumnVolatileDefault,
-    &add_exclusion_constraint::AddExclusionConstraint,
-    &add_foreign_key_validated::AddForeignKeyValidated,
-    &add_unique_without_index::AddUniqueWithoutIndex,
-    &alter_column_type_rewrite::AlterColumnTypeRewrite,
-    &alter_domain_add_constraint::AlterDomainAddConstraint,
-    &alter_table_could_be_combined::AlterTableCouldBeCombined,
-    &ambiguous_migration_order::AmbiguousMigrationOrder,
-    &attach_partition_without_check::AttachPartitionWithoutCheck,
-    &backfill_in_ddl_transaction::BackfillInDdlTransaction,
-    &begin_in_runner_transaction::BeginInRunnerTransaction,
-    &cascade_chain_too_deep::CascadeChainTooDeep,
-    &change_blocked_by_dependents::ChangeBlockedByDependents,
-    &change_breaks_function_body::ChangeBreaksFunctionBody,
-    &column_assigned_twice::ColumnAssignedTwice,
-    &concurrently_in_transaction::ConcurrentlyInTransaction,
-    &constraint_not_validated::ConstraintNotValidated,
-    &constraint_rejects_old_writes::ConstraintRejectsOldWrites,
-    &create_index_non_concurrently::CreateIndexNonConcurrently,
-    &data_change_without_down::DataChangeWithoutDown,
-    &detach_partition_non_concurrently::DetachPartitionNonConcurrently,
-    &down_does_not_reverse::DownDoesNotReverse,
-    &drop_cascade::DropCascade,
-    &drop_column::DropColumn,
-    &drop_column_default::DropColumnDefault,
-    &drop_database::DropDatabase,
-    &drop_index_non_concurrently::DropIndexNonConcurrently,
-    &drop_not_null::DropNotNull,
-    &drop_object::DropObject,
-    &drop_table::DropTable,
-    &enum_like_column_without_check::EnumLikeColumnWithoutCheck,
-    &enum_value_in_transaction::EnumValueInTransaction,
-    &enum_value_without_position::EnumValueWithoutPosition,
-    &foreign_key_type_mismatch::ForeignKeyTypeMismatch,
-    &foreign_key_without_index::ForeignKeyWithoutIndex,
-    &full_table_rewrite::FullTableRewrite,
-    &function_on_indexed_column::FunctionOnIndexedColumn,
-    &identifier_too_long::IdentifierTooLong,
-    &insert_omits_required_column::InsertOmitsRequiredColumn,
-    &invalid_index::InvalidIndex,
-    &irreversible_data_loss::IrreversibleDataLoss,
-    &jsonb_without_shape_check::JsonbWithoutShapeCheck,
-    &leading_wildcard_like::LeadingWildcardLike,
-    &lock_held_across_statements::LockHeldAcrossStatements,
-    &lock_table::LockTable,
-    &missing_down_migration::MissingDownMigration,
-    &missing_foreign_key::MissingForeignKey,
-    &missing_lock_timeout::MissingLockTimeout,
-    &narrow_column_type::NarrowColumnType,
-    &natural_key_without_unique::NaturalKeyWithoutUnique,
-    &not_in_nullable_subquery::NotInNullableSubquery,
-    &nullable_required_column::NullableRequiredColumn,
-    &offset_pagination::OffsetPagination,
-    &old_query_breaks::OldQueryBreaks,
-    &on_conflict_without_unique::OnConflictWithoutUnique,
-    &prefer_bigint_key::PreferBigintKey,
-    &prefer_identity::PreferIdentity,
-    &prefer_jsonb::PreferJsonb,
-    &prefer_text_over_varchar::PreferTextOverVarchar,
-    &prefer_timestamptz::PreferTimestamptz,
-    &primary_key_on_nullable_columns::PrimaryKeyOnNullableColumns,
-    &query_not_checked::QueryNotChecked,
-    &query_references_missing_object::QueryReferencesMissingObject,
-    &redundant_index::RedundantIndex,
-    &refresh_materialized_view_non_concurrently::RefreshMaterializedViewNonConcurrently,
-    &reindex_non_concurrently::ReindexNonConcurrently,
-    &rename_column::RenameColumn,
-    &rename_enum_value::RenameEnumValue,
-    &rename_table::RenameTable,
-    &row_level_security_gap::RowLevelSecurityGap,
-    &security_definer_without_search_path::SecurityDefinerWithoutSearchPath,
-    &select_star::SelectStar,
-    &sequence_near_exhaustion::SequenceNearExhaustion,
-    &set_not_null_scan::SetNotNullScan,
-    &single_row_lookup_without_unique::SingleRowLookupWithoutUnique,
-    &suppression_without_reason::SuppressionWithoutReason,
-    &syntax_error::SyntaxError,
-    &table_without_primary_key::TableWithoutPrimaryKey,
-    &trigger_on_existing_table::TriggerOnExistingTable,
-    &truncate_table::TruncateTable,
-    &unindexed_query::UnindexedQuery,
-    &unterminated_transaction::UnterminatedTransaction,
-    &unused_index::UnusedIndex,
-    &unused_suppression::UnusedSuppression,
-    &update_all_rows::UpdateAllRows,
-    &validate_in_same_transaction::ValidateInSameTransaction,
-];
+        /// No hooks: the engine emits this rule's findings (see `emitted_by`).
+        impl $crate::rules::Rule for $name {}
+    };
+    (@declare $name:ident, $id:literal, $category:ident, $severity:ident,
+        $fix:ident $(($recipe:ident))?, [$($examples:literal)?], $emitter:expr) => {
+        pub struct $name;
 
+        static META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+            id: $crate::finding::RuleId::new($id),
+            category: $crate::rules::Category::$category,
+            severity: $crate::finding::Severity::$severity,
+            fix: $crate::rules::FixKind::$fix $(($crate::rules::Recipe::$recipe))?,
+            doc: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/lints/", $id, ".md")),
+            doc_examples: declare_rule!(@or $($examples)? true),
+            emitter: $emitter,
+        };
+
+        impl $crate::rules::Declared for $name {
+            fn meta(&self) -> &'static $crate::rules::RuleMeta {
+                &META
+            }
+        }
+
+        /// This rule, as the registry lists it.
+        pub(super) const RULE: &dyn $crate::rules::Rule = &$name;
+    };
+    (@or $given:literal $default:literal) => {
+        $given
+    };
+    (@or $default:literal) => {
+        $default
+    };
+}
+
+/// Declares the rule modules and the registry [`RULES`] from one list of module names, sorted by
+/// rule id. Adding a rule adds one line here.
+macro_rules! registry {
+    ($($module:ident,)*) => {
+        $(mod $module;)*
+
+        /// Every rule, sorted by id.
+        pub static RULES: &[&dyn Rule] = &[$($module::RULE),*];
+    };
+}
+
+pub mod index_advice;
+
+registry! {
+    add_check_validated,
+    add_column_not_null_without_default,
+    add_column_volatile_default,
+    add_exclusion_constraint,
+    add_foreign_key_validated,
+    add_unique_without_index,
+    alter_column_type_rewrite,
+    alter_domain_add_constraint,
+    alter_table_could_be_combined,
+    ambiguous_migration_order,
+    attach_partition_without_check,
+    backfill_in_ddl_transaction,
+    begin_in_runner_transaction,
+    cascade_chain_too_deep,
+    change_blocked_by_dependents,
+    change_breaks_function_body,
+    column_assigned_twice,
+    concurrently_in_transaction,
+    constraint_not_validated,
+    constraint_rejects_old_writes,
+    create_index_non_concurrently,
+    data_change_without_down,
+    detach_partition_non_concurrently,
+    down_does_not_reverse,
+    drop_cascade,
+    drop_column,
+    drop_column_default,
+    drop_database,
+    drop_index_non_concurrently,
+    drop_not_null,
+    drop_object,
+    drop_table,
+    enum_like_column_without_check,
+    enum_value_in_transaction,
+    enum_value_without_position,
+    foreign_key_type_mismatch,
+    foreign_key_without_index,
+    full_table_rewrite,
+    function_on_indexed_column,
+    identifier_too_long,
+    insert_omits_required_column,
+    invalid_index,
+    irreversible_data_loss,
+    jsonb_without_shape_check,
+    leading_wildcard_like,
+    lock_held_across_statements,
+    lock_table,
+    missing_down_migration,
+    missing_foreign_key,
+    missing_lock_timeout,
+    narrow_column_type,
+    natural_key_without_unique,
+    not_in_nullable_subquery,
+    nullable_required_column,
+    offset_pagination,
+    old_query_breaks,
+    on_conflict_without_unique,
+    prefer_bigint_key,
+    prefer_identity,
+    prefer_jsonb,
+    prefer_text_over_varchar,
+    prefer_timestamptz,
+    primary_key_on_nullable_columns,
+    query_not_checked,
+    query_references_missing_object,
+    redundant_index,
+    refresh_materialized_view_non_concurrently,
+    reindex_non_concurrently,
+    rename_column,
+    rename_enum_value,
+    rename_table,
+    row_level_security_gap,
+    security_definer_without_search_path,
+    select_star,
+    sequence_near_exhaustion,
+    set_not_null_scan,
+    single_row_lookup_without_unique,
+    suppression_without_reason,
+    syntax_error,
+    table_without_primary_key,
+    trigger_on_existing_table,
+    truncate_table,
+    unindexed_query,
+    unterminated_transaction,
+    unused_index,
+    unused_suppression,
+    update_all_rows,
+    validate_in_same_transaction,
+}
+
+/// The rule with id `id`, if there is one.
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
     RULES.iter().copied().find(|r| r.meta().id == id)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Category {
-    /// Locks, rewrites and scans that stall production traffic.
-    Locking,
-    /// Changes that break app instances still running the previous release.
-    Compatibility,
-    /// Schema design: keys, constraints, indexes.
-    Schema,
-    /// Input problems (syntax, files, ordering) and queries that cannot work.
-    Correctness,
-    /// Application queries the schema serves badly: scans, unusable indexes.
-    Performance,
-    /// pgproof's own suppression comments.
-    Suppression,
+/// Whether `id` names a rule: what `config` is given to validate the rule ids a config file names
+/// (`config` sits below the rules and does not read the registry itself).
+pub fn is_known(id: &str) -> bool {
+    find(id).is_some()
 }
 
-impl Category {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Category::Locking => "locking",
-            Category::Compatibility => "compatibility",
-            Category::Schema => "schema",
-            Category::Correctness => "correctness",
-            Category::Performance => "performance",
-            Category::Suppression => "suppression",
-        }
-    }
-}
-
-/// Whether a rule's findings carry a fix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// Whether a rule's findings carry a fix, and what kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FixKind {
     None,
-    /// A recipe that produces the same schema with weaker locks.
-    Recipe,
+    /// SQL to run instead of (or before) the flagged statement, or to add to the schema.
+    Recipe(Recipe),
     /// Guidance that needs a human (several releases, a backfill).
     Guidance,
 }
@@ -242,16 +226,73 @@ impl FixKind {
     pub fn name(&self) -> &'static str {
         match self {
             FixKind::None => "none",
-            FixKind::Recipe => "recipe",
+            FixKind::Recipe(_) => "recipe",
             FixKind::Guidance => "guidance",
+        }
+    }
+
+    /// The recipe's kind, when the fix is one.
+    pub fn recipe(&self) -> Option<Recipe> {
+        match self {
+            FixKind::Recipe(recipe) => Some(*recipe),
+            FixKind::None | FixKind::Guidance => None,
         }
     }
 }
 
-/// A rule's identity, declared once.
+/// Serialised by name (`none`, `recipe`, `guidance`): the recipe's kind is pgproof's own business.
+impl Serialize for FixKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// What a rule's recipe does, for the code that acts on recipes (`prove` proves them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recipe {
+    /// Replaces the flagged statement with a sequence that ends in the same schema under weaker
+    /// locks: `prove` replays both on a throwaway server and compares schemas and locks.
+    SameSchema,
+    /// As [`Recipe::SameSchema`], except that the result also keeps the detached partition's
+    /// bound as a `CHECK` constraint, as `DETACH PARTITION ... CONCURRENTLY` does by design.
+    SameSchemaKeepingPartitionBound,
+    /// Sets `lock_timeout` before the statement: bounds the wait for the lock without weakening
+    /// the lock itself.
+    BoundsWait,
+    /// Creates an index that the flagged application query's plan should then use: `prove`
+    /// compares the query's plan without and with it.
+    IndexForQuery,
+    /// Changes the schema the way the rule asks: a key, a constraint, a type, an index.
+    ChangesSchema,
+}
+
+impl Recipe {
+    /// Whether the recipe replaces the flagged statement with a lock-safe sequence that ends in
+    /// the same schema (what `prove` checks by replaying both).
+    pub fn replaces_statement(&self) -> bool {
+        matches!(
+            self,
+            Recipe::SameSchema | Recipe::SameSchemaKeepingPartitionBound
+        )
+    }
+}
+
+/// Where a rule's findings come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Emitter {
+    /// The rule's own hooks on [`Rule`].
+    Hooks,
+    /// The engine itself, at the place named (files and functions): parse errors, unreadable
+    /// files, suppression comments, migration order, queries that cannot be checked. Such a rule
+    /// has no hooks; it is declared so that its findings have an id, a severity, a doc and a config
+    /// key like every other rule's.
+    Engine(&'static str),
+}
+
+/// A rule's identity, declared once with [`declare_rule!`].
 #[derive(Debug, Serialize)]
 pub struct RuleMeta {
-    pub id: &'static str,
+    pub id: RuleId,
     pub category: Category,
     pub severity: Severity,
     pub fix: FixKind,
@@ -261,6 +302,9 @@ pub struct RuleMeta {
     /// False for rules whose cases need several files; they are tested in `tests/` instead.
     #[serde(skip)]
     pub doc_examples: bool,
+    /// Whether the rule's hooks or the engine emit its findings.
+    #[serde(skip)]
+    pub emitter: Emitter,
 }
 
 impl RuleMeta {
@@ -270,10 +314,14 @@ impl RuleMeta {
     }
 }
 
-/// A rule: metadata plus the hooks it needs. Every hook has an empty default.
-pub trait Rule: Sync {
+/// A rule's metadata, implemented by [`declare_rule!`] (and only there).
+pub trait Declared {
     fn meta(&self) -> &'static RuleMeta;
+}
 
+/// A rule: metadata (from [`declare_rule!`]) plus the hooks it needs. Every hook has an empty
+/// default.
+pub trait Rule: Sync + Declared {
     /// Called for every statement of every migration's up part, with the catalog as it was before it.
     fn check_statement(&self, _cx: &StatementContext<'_>, _out: &mut Vec<Diagnostic>) {}
 
@@ -323,7 +371,7 @@ impl QueriesContext<'_> {
     /// Whether index advice should skip `table`: configured as small (`small_tables`, by name or
     /// `schema.name`), or live statistics say it has too few rows for an index to matter.
     pub fn is_small(&self, table: &crate::catalog::Table) -> bool {
-        crate::queries::is_small(table)
+        index_advice::is_small(table)
             || self.small_tables.iter().any(|t| match t.split_once('.') {
                 Some((schema, name)) => table.name.name == name && table.name.schema == schema,
                 None => table.name.name == *t,
@@ -751,7 +799,7 @@ mod tests {
 
     #[test]
     fn registry_is_sorted_unique_and_documented() {
-        let ids: Vec<&str> = RULES.iter().map(|r| r.meta().id).collect();
+        let ids: Vec<&str> = RULES.iter().map(|r| r.meta().id.as_str()).collect();
         let mut sorted = ids.clone();
         sorted.sort();
         sorted.dedup();
@@ -787,6 +835,61 @@ mod tests {
         for doc in docs {
             assert!(find(&doc).is_some(), "lints/{doc}.md has no rule");
         }
+    }
+
+    #[test]
+    fn engine_emitted_rules_are_the_ids_the_engine_names() {
+        // The places that emit these findings sit below the rules and name the ids as
+        // `RuleId` constants: each must be a declared rule whose findings the engine emits.
+        let mut engine: Vec<RuleId> = RULES
+            .iter()
+            .map(|r| r.meta())
+            .filter(|m| matches!(m.emitter, Emitter::Engine(_)))
+            .map(|m| m.id)
+            .collect();
+        engine.sort();
+        let mut named = RuleId::ENGINE_EMITTED.to_vec();
+        named.sort();
+        assert_eq!(engine, named);
+        for id in RuleId::ENGINE_EMITTED {
+            let meta = find(id).expect("declared").meta();
+            assert_eq!(meta.fix.recipe(), None, "{id}: the engine offers no recipe");
+        }
+    }
+
+    #[test]
+    fn recipe_kinds_match_what_acts_on_them() {
+        let with = |kind: Recipe| -> Vec<&str> {
+            RULES
+                .iter()
+                .map(|r| r.meta())
+                .filter(|m| m.fix.recipe() == Some(kind))
+                .map(|m| m.id.as_str())
+                .collect()
+        };
+        // `prove` checks these recipes' indexes against the query's plan.
+        assert_eq!(
+            with(Recipe::IndexForQuery),
+            [
+                "function-on-indexed-column",
+                "leading-wildcard-like",
+                "unindexed-query"
+            ]
+        );
+        assert_eq!(with(Recipe::BoundsWait), ["missing-lock-timeout"]);
+        assert_eq!(
+            with(Recipe::SameSchemaKeepingPartitionBound),
+            ["detach-partition-non-concurrently"]
+        );
+        // A recipe that ends in the same schema under weaker locks answers a locking rule.
+        for rule in RULES {
+            let meta = rule.meta();
+            if meta.fix.recipe().is_some_and(|r| r.replaces_statement()) {
+                assert_eq!(meta.category, Category::Locking, "{}", meta.id);
+            }
+        }
+        assert!(with(Recipe::SameSchema).len() > 5);
+        assert!(with(Recipe::ChangesSchema).len() > 5);
     }
 
     fn ty(name: &str, mods: &[i64]) -> TypeName {

@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::AlterCmd;
 
-pub struct NarrowColumnType;
-
-static META: RuleMeta = RuleMeta {
-    id: "narrow-column-type",
-    category: Category::Compatibility,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/narrow-column-type.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    NarrowColumnType {
+        id: "narrow-column-type",
+        category: Compatibility,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 impl Rule for NarrowColumnType {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(alter) = cx.existing_alter() else {
             return;

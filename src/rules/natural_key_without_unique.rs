@@ -6,16 +6,14 @@ use crate::catalog::Table;
 use crate::finding::Applicability;
 use crate::syntax::{quote_ident, ConstraintKind, IndexKey};
 
-pub struct NaturalKeyWithoutUnique;
-
-static META: RuleMeta = RuleMeta {
-    id: "natural-key-without-unique",
-    category: Category::Schema,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/natural-key-without-unique.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    NaturalKeyWithoutUnique {
+        id: "natural-key-without-unique",
+        category: Schema,
+        severity: Warning,
+        fix: Recipe(ChangesSchema),
+    }
+}
 
 /// Column names that identify a row in the real world.
 const NATURAL_KEYS: &[&str] = &[
@@ -65,10 +63,6 @@ fn is_unique_somewhere(cx: &SchemaContext<'_>, table: &Table, column: &str) -> b
 }
 
 impl Rule for NaturalKeyWithoutUnique {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         for table in cx.catalog.logical_tables() {
             // An email identifies a person's account, not an organisation's contact address.

@@ -3,22 +3,16 @@
 
 use super::*;
 
-pub struct NotInNullableSubquery;
-
-static META: RuleMeta = RuleMeta {
-    id: "not-in-nullable-subquery",
-    category: Category::Correctness,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/not-in-nullable-subquery.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    NotInNullableSubquery {
+        id: "not-in-nullable-subquery",
+        category: Correctness,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 impl Rule for NotInNullableSubquery {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
         for query in cx.queries {
             for (_, not_in) in &query.shape.not_in {

@@ -5,16 +5,14 @@ use crate::catalog::{Column, Index, Table};
 use crate::syntax::{quote_ident, ConstraintKind, FkAction, IndexKey};
 use std::collections::HashMap;
 
-pub struct NullableRequiredColumn;
-
-static META: RuleMeta = RuleMeta {
-    id: "nullable-required-column",
-    category: Category::Schema,
-    severity: Severity::Info,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/nullable-required-column.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    NullableRequiredColumn {
+        id: "nullable-required-column",
+        category: Schema,
+        severity: Info,
+        fix: Recipe(ChangesSchema),
+    }
+}
 
 /// Why the schema treats a column as required.
 enum Evidence {
@@ -27,10 +25,6 @@ enum Evidence {
 }
 
 impl Rule for NullableRequiredColumn {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         // Multi-column unique indexes that back no constraint, by table, in the catalog's order:
         // looked up per column, so they are gathered once rather than scanned for each column.

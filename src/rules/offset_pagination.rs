@@ -2,24 +2,18 @@
 //! deep pages get slower as the table grows.
 
 use super::*;
-use crate::queries;
+use super::index_advice;
 
-pub struct OffsetPagination;
-
-static META: RuleMeta = RuleMeta {
-    id: "offset-pagination",
-    category: Category::Performance,
-    severity: Severity::Info,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/offset-pagination.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    OffsetPagination {
+        id: "offset-pagination",
+        category: Performance,
+        severity: Info,
+        fix: Guidance,
+    }
+}
 
 impl Rule for OffsetPagination {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
         for query in cx.queries {
             let Some(top) = query.shape.blocks.first() else {
@@ -42,7 +36,7 @@ impl Rule for OffsetPagination {
                     format!(
                         "{}: `OFFSET` pagination reads and throws away every row before the page: deep pages get slower as the table grows{}",
                         query.label(cx.files),
-                        queries::workload(query.stats)
+                        index_advice::workload(query.stats)
                     ),
                 )
                 .help("page by key instead: `WHERE (created_at, id) < ($1, $2) ORDER BY created_at DESC, id DESC LIMIT 50`"),

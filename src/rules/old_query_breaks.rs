@@ -5,17 +5,16 @@
 use super::query_references_missing_object::missing_objects;
 use super::*;
 
-pub struct OldQueryBreaks;
-
-static META: RuleMeta = RuleMeta {
-    id: "old-query-breaks",
-    category: Category::Compatibility,
-    severity: Severity::Error,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/old-query-breaks.md"),
-    // Needs two releases of the query files: tested in tests/queries.rs.
-    doc_examples: false,
-};
+declare_rule! {
+    OldQueryBreaks {
+        id: "old-query-breaks",
+        category: Compatibility,
+        severity: Error,
+        fix: Guidance,
+        // Needs two releases of the query files: tested in tests/queries.rs.
+        doc_examples: false,
+    }
+}
 
 /// The kind of value a type holds, as application code sees it.
 fn family(t: &crate::syntax::TypeName) -> &'static str {
@@ -65,10 +64,6 @@ fn literal_rejected(family: &str, literal: &str) -> bool {
 }
 
 impl Rule for OldQueryBreaks {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
         let Some(old) = cx.old else { return };
         // The new release's queries too: a column retyped across families (`boolean` to `text`)

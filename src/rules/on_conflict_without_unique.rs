@@ -3,19 +3,18 @@
 
 use super::*;
 use crate::catalog::Catalog;
-use crate::queries::{index_applies, split_and, Query};
+use super::index_advice::{index_applies, split_and};
+use crate::queries::Query;
 use crate::syntax::{quote_ident, ConstraintKind, IndexKey};
 
-pub struct OnConflictWithoutUnique;
-
-static META: RuleMeta = RuleMeta {
-    id: "on-conflict-without-unique",
-    category: Category::Correctness,
-    severity: Severity::Error,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/on-conflict-without-unique.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    OnConflictWithoutUnique {
+        id: "on-conflict-without-unique",
+        category: Correctness,
+        severity: Error,
+        fix: Guidance,
+    }
+}
 
 /// Why `query`'s ON CONFLICT target has no arbiter, if it has none.
 pub(crate) fn conflict_problem(
@@ -100,10 +99,6 @@ pub(crate) fn conflict_problem(
 }
 
 impl Rule for OnConflictWithoutUnique {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
         for query in cx.queries {
             let Some((span, message, fix)) = conflict_problem(query, cx.catalog) else {

@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::{quote_ident, ConstraintKind};
 
-pub struct PreferBigintKey;
-
-static META: RuleMeta = RuleMeta {
-    id: "prefer-bigint-key",
-    category: Category::Schema,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/prefer-bigint-key.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    PreferBigintKey {
+        id: "prefer-bigint-key",
+        category: Schema,
+        severity: Warning,
+        fix: Recipe(ChangesSchema),
+    }
+}
 
 impl Rule for PreferBigintKey {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::CreateTable(t) = cx.stmt else {
             return;

@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::quote_ident;
 
-pub struct PreferIdentity;
-
-static META: RuleMeta = RuleMeta {
-    id: "prefer-identity",
-    category: Category::Schema,
-    severity: Severity::Info,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/prefer-identity.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    PreferIdentity {
+        id: "prefer-identity",
+        category: Schema,
+        severity: Info,
+        fix: Recipe(ChangesSchema),
+    }
+}
 
 impl Rule for PreferIdentity {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         if cx.pg_version < 10 {
             return;

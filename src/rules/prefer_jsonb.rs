@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::quote_ident;
 
-pub struct PreferJsonb;
-
-static META: RuleMeta = RuleMeta {
-    id: "prefer-jsonb",
-    category: Category::Schema,
-    severity: Severity::Info,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/prefer-jsonb.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    PreferJsonb {
+        id: "prefer-jsonb",
+        category: Schema,
+        severity: Info,
+        fix: Recipe(ChangesSchema),
+    }
+}
 
 impl Rule for PreferJsonb {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         for (table, column) in new_columns(cx.stmt) {
             if column.type_name.name != "json" {

@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::quote_ident;
 
-pub struct PreferTextOverVarchar;
-
-static META: RuleMeta = RuleMeta {
-    id: "prefer-text-over-varchar",
-    category: Category::Schema,
-    severity: Severity::Info,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/prefer-text-over-varchar.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    PreferTextOverVarchar {
+        id: "prefer-text-over-varchar",
+        category: Schema,
+        severity: Info,
+        fix: Recipe(ChangesSchema),
+    }
+}
 
 impl Rule for PreferTextOverVarchar {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         for (table, column) in new_columns(cx.stmt) {
             let ty = &column.type_name;

@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::quote_ident;
 
-pub struct PreferTimestamptz;
-
-static META: RuleMeta = RuleMeta {
-    id: "prefer-timestamptz",
-    category: Category::Schema,
-    severity: Severity::Info,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/prefer-timestamptz.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    PreferTimestamptz {
+        id: "prefer-timestamptz",
+        category: Schema,
+        severity: Info,
+        fix: Recipe(ChangesSchema),
+    }
+}
 
 impl Rule for PreferTimestamptz {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         for (table, column) in new_columns(cx.stmt) {
             if column.type_name.name != "timestamp" || column.type_name.schema.is_some() {

@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::{quote_ident, AlterCmd, ConstraintKind};
 
-pub struct PrimaryKeyOnNullableColumns;
-
-static META: RuleMeta = RuleMeta {
-    id: "primary-key-on-nullable-columns",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/primary-key-on-nullable-columns.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    PrimaryKeyOnNullableColumns {
+        id: "primary-key-on-nullable-columns",
+        category: Locking,
+        severity: Warning,
+        fix: Recipe(SameSchema),
+    }
+}
 
 impl Rule for PrimaryKeyOnNullableColumns {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(alter) = cx.existing_alter() else {
             return;

@@ -6,16 +6,14 @@ use crate::catalog::{Index, IndexValidity};
 use crate::finding::Applicability;
 use crate::syntax::IndexKey;
 
-pub struct RedundantIndex;
-
-static META: RuleMeta = RuleMeta {
-    id: "redundant-index",
-    category: Category::Schema,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/redundant-index.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    RedundantIndex {
+        id: "redundant-index",
+        category: Schema,
+        severity: Warning,
+        fix: Recipe(ChangesSchema),
+    }
+}
 
 /// Whether `a` is made unnecessary by `b`: same table, method and predicate, and `a`'s keys are a
 /// leading prefix of `b`'s (btree) or equal to them (other methods). A unique index is only made
@@ -60,10 +58,6 @@ fn covered_by(a: &Index, b: &Index) -> bool {
 }
 
 impl Rule for RedundantIndex {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         for a in cx.catalog.indexes.values() {
             // A partition's copy of its parent's index is reported once, on the parent.

@@ -3,22 +3,16 @@
 use super::*;
 use crate::finding::Applicability;
 
-pub struct RefreshMaterializedViewNonConcurrently;
-
-static META: RuleMeta = RuleMeta {
-    id: "refresh-materialized-view-non-concurrently",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/refresh-materialized-view-non-concurrently.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    RefreshMaterializedViewNonConcurrently {
+        id: "refresh-materialized-view-non-concurrently",
+        category: Locking,
+        severity: Warning,
+        fix: Recipe(SameSchema),
+    }
+}
 
 impl Rule for RefreshMaterializedViewNonConcurrently {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::RefreshMaterializedView { name, concurrently } = cx.stmt else {
             return;

@@ -3,22 +3,16 @@
 use super::*;
 use crate::finding::Applicability;
 
-pub struct ReindexNonConcurrently;
-
-static META: RuleMeta = RuleMeta {
-    id: "reindex-non-concurrently",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/reindex-non-concurrently.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    ReindexNonConcurrently {
+        id: "reindex-non-concurrently",
+        category: Locking,
+        severity: Warning,
+        fix: Recipe(SameSchema),
+    }
+}
 
 impl Rule for ReindexNonConcurrently {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::Reindex {
             target,

@@ -4,22 +4,16 @@ use super::*;
 use crate::graph::Object;
 use crate::syntax::{quote_ident, ObjectKind};
 
-pub struct RenameColumn;
-
-static META: RuleMeta = RuleMeta {
-    id: "rename-column",
-    category: Category::Compatibility,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/rename-column.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    RenameColumn {
+        id: "rename-column",
+        category: Compatibility,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 impl Rule for RenameColumn {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::Rename(rename) = cx.stmt else {
             return;

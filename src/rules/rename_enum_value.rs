@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::AlterEnumAction;
 
-pub struct RenameEnumValue;
-
-static META: RuleMeta = RuleMeta {
-    id: "rename-enum-value",
-    category: Category::Compatibility,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/rename-enum-value.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    RenameEnumValue {
+        id: "rename-enum-value",
+        category: Compatibility,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 impl Rule for RenameEnumValue {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::AlterEnum {
             name,

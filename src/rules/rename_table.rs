@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::{quote_ident, ObjectKind};
 
-pub struct RenameTable;
-
-static META: RuleMeta = RuleMeta {
-    id: "rename-table",
-    category: Category::Compatibility,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/rename-table.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    RenameTable {
+        id: "rename-table",
+        category: Compatibility,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 impl Rule for RenameTable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::Rename(rename) = cx.stmt else {
             return;

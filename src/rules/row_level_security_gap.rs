@@ -3,22 +3,16 @@
 
 use super::*;
 
-pub struct RowLevelSecurityGap;
-
-static META: RuleMeta = RuleMeta {
-    id: "row-level-security-gap",
-    category: Category::Schema,
-    severity: Severity::Info,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/row-level-security-gap.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    RowLevelSecurityGap {
+        id: "row-level-security-gap",
+        category: Schema,
+        severity: Info,
+        fix: Guidance,
+    }
+}
 
 impl Rule for RowLevelSecurityGap {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         // Projects that use RLS somewhere are the ones for which a table without it is a gap.
         let project_uses_rls = cx.catalog.tables.values().any(|t| t.rls_enabled);

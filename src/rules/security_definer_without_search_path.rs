@@ -2,22 +2,16 @@
 
 use super::*;
 
-pub struct SecurityDefinerWithoutSearchPath;
-
-static META: RuleMeta = RuleMeta {
-    id: "security-definer-without-search-path",
-    category: Category::Schema,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/security-definer-without-search-path.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    SecurityDefinerWithoutSearchPath {
+        id: "security-definer-without-search-path",
+        category: Schema,
+        severity: Warning,
+        fix: Recipe(ChangesSchema),
+    }
+}
 
 impl Rule for SecurityDefinerWithoutSearchPath {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         for (name, overloads) in &cx.catalog.functions {
             for f in overloads

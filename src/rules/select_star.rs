@@ -3,22 +3,16 @@
 
 use super::*;
 
-pub struct SelectStar;
-
-static META: RuleMeta = RuleMeta {
-    id: "select-star",
-    category: Category::Compatibility,
-    severity: Severity::Info,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/select-star.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    SelectStar {
+        id: "select-star",
+        category: Compatibility,
+        severity: Info,
+        fix: Guidance,
+    }
+}
 
 impl Rule for SelectStar {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
         for query in cx.queries {
             if query.shape.kind != crate::queries::shape::QueryKind::Select {

@@ -2,22 +2,17 @@
 
 use super::*;
 
-pub struct SequenceNearExhaustion;
-
-static META: RuleMeta = RuleMeta {
-    id: "sequence-near-exhaustion",
-    category: Category::Schema,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/sequence-near-exhaustion.md"),
-    doc_examples: false,
-};
+declare_rule! {
+    SequenceNearExhaustion {
+        id: "sequence-near-exhaustion",
+        category: Schema,
+        severity: Warning,
+        fix: Guidance,
+        doc_examples: false,
+    }
+}
 
 impl Rule for SequenceNearExhaustion {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         // Identity columns: their sequence is part of the column.
         // A partition's columns are its parent's: report the parent's.

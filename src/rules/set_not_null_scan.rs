@@ -4,22 +4,16 @@ use super::*;
 use crate::finding::Applicability;
 use crate::syntax::{quote_ident, AlterCmd};
 
-pub struct SetNotNullScan;
-
-static META: RuleMeta = RuleMeta {
-    id: "set-not-null-scan",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/set-not-null-scan.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    SetNotNullScan {
+        id: "set-not-null-scan",
+        category: Locking,
+        severity: Warning,
+        fix: Recipe(SameSchema),
+    }
+}
 
 impl Rule for SetNotNullScan {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::AlterTable(alter) = cx.stmt else {
             return;

@@ -5,20 +5,19 @@
 use super::*;
 use crate::finding::Applicability;
 use crate::queries::shape::{Op, Target};
-use crate::queries::{index_applies, Query};
+use super::index_advice::index_applies;
+use crate::queries::Query;
 use crate::source::query_files::Expect;
 use crate::syntax::{quote_ident, IndexKey};
 
-pub struct SingleRowLookupWithoutUnique;
-
-static META: RuleMeta = RuleMeta {
-    id: "single-row-lookup-without-unique",
-    category: Category::Schema,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/single-row-lookup-without-unique.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    SingleRowLookupWithoutUnique {
+        id: "single-row-lookup-without-unique",
+        category: Schema,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 fn expects_one(query: &Query) -> bool {
     let top = &query.shape.blocks[0];
@@ -26,10 +25,6 @@ fn expects_one(query: &Query) -> bool {
 }
 
 impl Rule for SingleRowLookupWithoutUnique {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
         for query in cx.queries {
             if query.shape.kind != crate::queries::shape::QueryKind::Select || !expects_one(query) {
@@ -109,7 +104,7 @@ impl Rule for SingleRowLookupWithoutUnique {
                 ));
             }
             if !columns.is_empty() && columns.len() == keys.len() {
-                let name = crate::queries::free_index_name(
+                let name = super::index_advice::free_index_name(
                     cx.catalog,
                     &table.name,
                     &format!("{}_{}_key", table.name.name, columns.join("_")),

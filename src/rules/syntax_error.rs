@@ -1,21 +1,17 @@
-//! `syntax-error`: a statement PostgreSQL's parser rejects, or a file it cannot read. Reported by the engine itself (parse, load and suppression steps); the rule exists
-//! so that it has an id, a severity, a doc and a config key like every other rule.
+//! `syntax-error`: a statement PostgreSQL's parser rejects, or a file pgproof cannot read.
+//!
+//! Emitted by the engine, not by hooks (see [`super::Emitter::Engine`]): parse errors of a
+//! migration part (`analyze.rs`, `note_parse`), files that cannot be read or decoded (source
+//! loading, `source/layout.rs` and `source/queries.rs`), and application queries that do not
+//! parse (the query driver, `query_check.rs`). The declaration gives those findings an id, a
+//! severity, a doc and a config key like every other rule's.
 
-use super::*;
-
-pub struct SyntaxError;
-
-static META: RuleMeta = RuleMeta {
-    id: "syntax-error",
-    category: Category::Correctness,
-    severity: Severity::Error,
-    fix: FixKind::None,
-    doc: include_str!("../../lints/syntax-error.md"),
-    doc_examples: true,
-};
-
-impl Rule for SyntaxError {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+declare_rule! {
+    SyntaxError {
+        id: "syntax-error",
+        category: Correctness,
+        severity: Error,
+        fix: None,
+        emitted_by: "analyze.rs (note_parse); source/layout.rs and source/queries.rs (unreadable files); query_check.rs (queries that do not parse)",
     }
 }

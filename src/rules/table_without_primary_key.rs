@@ -4,22 +4,16 @@ use super::*;
 use crate::catalog::TableKind;
 use crate::syntax::Persistence;
 
-pub struct TableWithoutPrimaryKey;
-
-static META: RuleMeta = RuleMeta {
-    id: "table-without-primary-key",
-    category: Category::Schema,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/table-without-primary-key.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    TableWithoutPrimaryKey {
+        id: "table-without-primary-key",
+        category: Schema,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 impl Rule for TableWithoutPrimaryKey {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         for table in cx.catalog.tables.values() {
             if table.primary_key().is_some() || table.persistence == Persistence::Temporary {

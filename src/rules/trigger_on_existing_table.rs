@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::{AlterCmd, ObjectKind};
 
-pub struct TriggerOnExistingTable;
-
-static META: RuleMeta = RuleMeta {
-    id: "trigger-on-existing-table",
-    category: Category::Locking,
-    severity: Severity::Info,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/trigger-on-existing-table.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    TriggerOnExistingTable {
+        id: "trigger-on-existing-table",
+        category: Locking,
+        severity: Info,
+        fix: Guidance,
+    }
+}
 
 impl Rule for TriggerOnExistingTable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let (what, table, mode) = match cx.stmt {
             StmtKind::CreateTrigger { name, table, .. } => (

@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::ConstraintKind;
 
-pub struct TruncateTable;
-
-static META: RuleMeta = RuleMeta {
-    id: "truncate-table",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/truncate-table.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    TruncateTable {
+        id: "truncate-table",
+        category: Locking,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 impl Rule for TruncateTable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let StmtKind::Truncate { tables, cascade } = cx.stmt else {
             return;

@@ -6,19 +6,18 @@ use super::*;
 use crate::catalog::Table;
 use crate::finding::Applicability;
 use crate::queries::shape::{ColRef, Op, Pred, Target};
-use crate::queries::{self, index_applies, index_serves, Query};
+use super::index_advice::{self, index_applies, index_serves};
+use crate::queries::Query;
 use crate::syntax::quote_ident;
 
-pub struct UnindexedQuery;
-
-static META: RuleMeta = RuleMeta {
-    id: "unindexed-query",
-    category: Category::Performance,
-    severity: Severity::Warning,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/unindexed-query.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    UnindexedQuery {
+        id: "unindexed-query",
+        category: Performance,
+        severity: Warning,
+        fix: Recipe(IndexForQuery),
+    }
+}
 
 /// One index pgproof would create for one query.
 struct Suggestion {
@@ -35,10 +34,6 @@ struct Suggestion {
 }
 
 impl Rule for UnindexedQuery {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
         let mut suggestions: Vec<Suggestion> = vec![];
         for (qi, query) in cx.queries.iter().enumerate() {
@@ -71,11 +66,11 @@ impl Rule for UnindexedQuery {
             }
             let s = &suggestions[t];
             let base = format!("{}_{}_idx", s.table.name, s.names.join("_"));
-            let mut name = queries::free_index_name(cx.catalog, &s.table, &base);
+            let mut name = index_advice::free_index_name(cx.catalog, &s.table, &base);
             let short: String = base.chars().take(52).collect();
             let mut n = 1;
             while index_names.values().any(|v| *v == name) {
-                name = queries::free_index_name(cx.catalog, &s.table, &format!("{short}{n}"));
+                name = index_advice::free_index_name(cx.catalog, &s.table, &format!("{short}{n}"));
                 n += 1;
             }
             index_names.insert(t, name);
@@ -96,7 +91,7 @@ impl Rule for UnindexedQuery {
                     query.label(cx.files),
                     s.what,
                     s.table,
-                    queries::workload(query.stats)
+                    index_advice::workload(query.stats)
                 ),
             )
             .help(

@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::TxKind;
 
-pub struct UnterminatedTransaction;
-
-static META: RuleMeta = RuleMeta {
-    id: "unterminated-transaction",
-    category: Category::Correctness,
-    severity: Severity::Error,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/unterminated-transaction.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    UnterminatedTransaction {
+        id: "unterminated-transaction",
+        category: Correctness,
+        severity: Error,
+        fix: Guidance,
+    }
+}
 
 impl Rule for UnterminatedTransaction {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_migration(&self, cx: &MigrationContext<'_>, out: &mut Vec<MigrationDiagnostic>) {
         let mut open: Option<Span> = None;
         for s in cx.statements {

@@ -4,22 +4,17 @@
 use super::*;
 use crate::catalog::TableKind;
 
-pub struct UnusedIndex;
-
-static META: RuleMeta = RuleMeta {
-    id: "unused-index",
-    category: Category::Schema,
-    severity: Severity::Info,
-    fix: FixKind::Recipe,
-    doc: include_str!("../../lints/unused-index.md"),
-    doc_examples: false,
-};
+declare_rule! {
+    UnusedIndex {
+        id: "unused-index",
+        category: Schema,
+        severity: Info,
+        fix: Recipe(ChangesSchema),
+        doc_examples: false,
+    }
+}
 
 impl Rule for UnusedIndex {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         // "Never scanned" means something only over a window long enough to have seen the
         // workload: right after a statistics reset or a restart every index looks unused.

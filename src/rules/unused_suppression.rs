@@ -1,21 +1,16 @@
-//! `unused-suppression`: a pgproof suppression comment that silences nothing. Reported by the engine itself (parse, load and suppression steps); the rule exists
-//! so that it has an id, a severity, a doc and a config key like every other rule.
+//! `unused-suppression`: a pgproof suppression comment that silences nothing.
+//!
+//! Emitted by the engine, not by hooks (see [`super::Emitter::Engine`]): the suppression step
+//! (`analyze.rs`, `finish`), after every rule ran, reports each `-- pgproof: ignore` comment that
+//! matched no finding or names no rule. The declaration gives those findings an id, a severity, a
+//! doc and a config key like every other rule's.
 
-use super::*;
-
-pub struct UnusedSuppression;
-
-static META: RuleMeta = RuleMeta {
-    id: "unused-suppression",
-    category: Category::Suppression,
-    severity: Severity::Warning,
-    fix: FixKind::None,
-    doc: include_str!("../../lints/unused-suppression.md"),
-    doc_examples: true,
-};
-
-impl Rule for UnusedSuppression {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+declare_rule! {
+    UnusedSuppression {
+        id: "unused-suppression",
+        category: Suppression,
+        severity: Warning,
+        fix: None,
+        emitted_by: "analyze.rs (finish: the suppression step)",
     }
 }

@@ -2,22 +2,16 @@
 
 use super::*;
 
-pub struct UpdateAllRows;
-
-static META: RuleMeta = RuleMeta {
-    id: "update-all-rows",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/update-all-rows.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    UpdateAllRows {
+        id: "update-all-rows",
+        category: Locking,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 impl Rule for UpdateAllRows {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let (verb, table) = match cx.stmt {
             StmtKind::Update {

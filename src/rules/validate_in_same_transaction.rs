@@ -3,22 +3,16 @@
 use super::*;
 use crate::syntax::AlterCmd;
 
-pub struct ValidateInSameTransaction;
-
-static META: RuleMeta = RuleMeta {
-    id: "validate-in-same-transaction",
-    category: Category::Locking,
-    severity: Severity::Warning,
-    fix: FixKind::Guidance,
-    doc: include_str!("../../lints/validate-in-same-transaction.md"),
-    doc_examples: true,
-};
+declare_rule! {
+    ValidateInSameTransaction {
+        id: "validate-in-same-transaction",
+        category: Locking,
+        severity: Warning,
+        fix: Guidance,
+    }
+}
 
 impl Rule for ValidateInSameTransaction {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(alter) = cx.existing_alter() else {
             return;

@@ -66,7 +66,7 @@ pub struct Migration {
 pub struct FileProblem {
     pub file: usize,
     pub span: Span,
-    pub rule: &'static str,
+    pub rule: crate::finding::RuleId,
     pub message: String,
 }
 

@@ -135,7 +135,7 @@ pub fn gather_templated(
                 out.problems.push(FileProblem {
                     file: index,
                     span: Span::new(at, at),
-                    rule: "syntax-error",
+                    rule: crate::finding::RuleId::SYNTAX_ERROR,
                     message,
                 });
                 out.files.push(SourceFile {

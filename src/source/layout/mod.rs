@@ -340,7 +340,7 @@ impl Loader<'_> {
                 self.set.problems.push(FileProblem {
                     file: index,
                     span: Span::new(offset, offset),
-                    rule: "syntax-error",
+                    rule: crate::finding::RuleId::SYNTAX_ERROR,
                     message,
                 });
                 Ok(None)
@@ -360,7 +360,7 @@ impl Loader<'_> {
         self.set.problems.push(FileProblem {
             file,
             span: Span::new(0, 0),
-            rule: "ambiguous-migration-order",
+            rule: crate::finding::RuleId::AMBIGUOUS_MIGRATION_ORDER,
             message,
         });
     }
@@ -513,7 +513,7 @@ fn order<T>(
                 loader.set.problems.push(FileProblem {
                     file,
                     span: Span::new(0, 0),
-                    rule: "ambiguous-migration-order",
+                    rule: crate::finding::RuleId::AMBIGUOUS_MIGRATION_ORDER,
                     message,
                 });
             }

@@ -1,0 +1,74 @@
+//! The query driver: runs every enabled rule's query hook over the application's queries, adds
+//! the findings the engine emits itself for queries (`syntax-error`, `query-not-checked`, file
+//! problems), and places them in the query files. The query side of `analyze.rs`; it sits above
+//! the rules, so that `queries/` stays a model below them.
+//!
+//! Pure: no IO.
+
+use crate::catalog::Catalog;
+use crate::config::Settings;
+use crate::finding::{Diagnostic, Finding, RuleId};
+use crate::queries::{place, OldQueries, Query, QueryError, Templated};
+use crate::rules::{QueriesContext, QueryDiagnostic, RULES};
+use crate::source::query_files::QuerySources;
+
+/// Runs every enabled rule's query hook and places the diagnostics in the query files.
+pub fn check(
+    sources: &QuerySources,
+    queries: &[Query],
+    errors: &[QueryError],
+    catalog: &Catalog,
+    settings: &Settings,
+    since: Option<&OldQueries>,
+    codegen_schema: Option<&std::path::Path>,
+) -> Vec<Finding> {
+    let cx = QueriesContext {
+        queries,
+        files: &sources.files,
+        catalog,
+        pg_version: settings.pg_version,
+        old: since,
+        small_tables: &settings.small_tables,
+        tenant_columns: crate::rules::tenant_columns(settings),
+        codegen_schema,
+    };
+    let mut raw: Vec<QueryDiagnostic> = vec![];
+    for rule in RULES.iter().filter(|r| settings.is_enabled(&r.meta().id)) {
+        rule.check_queries(&cx, &mut raw);
+    }
+    for e in errors {
+        let label = match &e.name {
+            Some(n) => format!("`{n}`"),
+            None => "the query".to_string(),
+        };
+        let diagnostic = match e.templated {
+            Templated::No => Diagnostic::new(RuleId::SYNTAX_ERROR, e.span, e.message.clone()),
+            Templated::Looks => Diagnostic::new(
+                RuleId::QUERY_NOT_CHECKED,
+                e.span,
+                format!("{label} was not checked: it does not parse ({}) and looks templated", e.message),
+            )
+            .help("looks templated, configure query_placeholders (regular expressions in pgproof.toml) so the placeholders are replaced before parsing"),
+            Templated::Configured => Diagnostic::new(
+                RuleId::QUERY_NOT_CHECKED,
+                e.span,
+                format!(
+                    "{label} was not checked: with its `query_placeholders` replaced by a neutral token it still does not parse ({})",
+                    e.message
+                ),
+            )
+            .help("the placeholder stands where a neutral token (`TRUE`, `1`) cannot, such as a table name; check this query by hand"),
+        };
+        raw.push(QueryDiagnostic {
+            file: e.file,
+            diagnostic,
+        });
+    }
+    for p in &sources.problems {
+        raw.push(QueryDiagnostic {
+            file: p.file,
+            diagnostic: Diagnostic::new(p.rule, p.span, p.message.clone()),
+        });
+    }
+    place(raw, &sources.files, settings)
+}

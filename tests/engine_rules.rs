@@ -1,0 +1,104 @@
+//! Rules the engine emits itself (`Emitter::Engine`: no hooks, behaviour elsewhere) are really
+//! emitted: one scenario per such rule, run through the real pipeline. A new engine-emitted rule
+//! fails here until it has a scenario.
+
+use pgproof::config::Settings;
+use pgproof::finding::Finding;
+use pgproof::rules::{Emitter, RULES};
+use std::fs;
+use std::path::Path;
+
+/// Lints the files `files` (name, text) written to a temporary folder, with application queries
+/// `queries` when given.
+fn lint(files: &[(&str, &str)], queries: Option<&str>) -> Vec<Finding> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let migrations = dir.path().join("migrations");
+    fs::create_dir(&migrations).expect("migrations dir");
+    for (name, text) in files {
+        fs::write(migrations.join(name), text).expect("write migration");
+    }
+    let mut settings = Settings::default();
+    if let Some(queries) = queries {
+        let path = dir.path().join("queries.sql");
+        fs::write(&path, queries).expect("write queries");
+        settings.queries = vec![path];
+    }
+    pgproof::commands::lint::lint_dir(&migrations, &settings).expect("lint runs")
+}
+
+/// Findings that make the engine emit rule `id`, and the file they must point into.
+fn scenario(id: &str) -> (Vec<Finding>, &'static str) {
+    const TABLE: &str = "CREATE TABLE t (id bigint PRIMARY KEY, c text);\n";
+    match id {
+        "syntax-error" => (
+            lint(&[("001_a.sql", "CREATE TABLE t (id bigint PRIMARY KEY,);\n")], None),
+            "001_a.sql",
+        ),
+        "unused-suppression" => (
+            lint(
+                &[(
+                    "001_a.sql",
+                    "-- pgproof: ignore drop-column -- not dropping anything\nCREATE TABLE t (id bigint);\n",
+                )],
+                None,
+            ),
+            "001_a.sql",
+        ),
+        "suppression-without-reason" => (
+            lint(
+                &[
+                    ("001_a.sql", TABLE),
+                    (
+                        "002_b.sql",
+                        "-- pgproof: ignore drop-column\nALTER TABLE t DROP COLUMN c;\n",
+                    ),
+                ],
+                None,
+            ),
+            "002_b.sql",
+        ),
+        // Plain files run in name order; one version written two ways (`001_`, `1_`) is ambiguous.
+        "ambiguous-migration-order" => (
+            lint(&[("001_a.sql", TABLE), ("1_b.sql", "SELECT 1;\n")], None),
+            "1_b.sql",
+        ),
+        "query-not-checked" => (
+            lint(
+                &[("001_a.sql", TABLE)],
+                Some("SELECT id FROM t WHERE id > $1 ORDER BY %order% LIMIT 50;\n"),
+            ),
+            "queries.sql",
+        ),
+        other => panic!("engine-emitted rule `{other}` has no scenario here: add one"),
+    }
+}
+
+#[test]
+fn every_engine_emitted_rule_is_emitted() {
+    let mut checked = 0;
+    for rule in RULES {
+        let meta = rule.meta();
+        let Emitter::Engine(place) = meta.emitter else {
+            continue;
+        };
+        assert!(!place.is_empty(), "{}: say where it is emitted", meta.id);
+        let (findings, file) = scenario(&meta.id);
+        let fired: Vec<&Finding> = findings.iter().filter(|f| f.rule == meta.id).collect();
+        assert!(
+            !fired.is_empty(),
+            "{} was not emitted (emitted by: {place}): {findings:#?}",
+            meta.id
+        );
+        assert!(
+            fired
+                .iter()
+                .all(|f| f.file.file_name() == Some(Path::new(file).as_os_str())),
+            "{} pointed elsewhere than `{file}`: {fired:#?}",
+            meta.id
+        );
+        assert_eq!(fired[0].severity, meta.severity, "{}", meta.id);
+        assert_eq!(fired[0].category, meta.category, "{}", meta.id);
+        checked += 1;
+    }
+    assert_eq!(checked, 5, "engine-emitted rules: expected five");
+}
