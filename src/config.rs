@@ -310,6 +310,15 @@ pub fn load(path: Option<&Path>) -> Result<Settings> {
     Ok(settings)
 }
 
+/// Whether the config file at `path` names a `pg_version` (the user asked for that major, rather
+/// than taking the default).
+pub fn sets_pg_version(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .is_some_and(|table| table.contains_key("pg_version"))
+}
+
 pub fn check_pg_version(v: u32) -> Result<()> {
     if !(9..=19).contains(&v) {
         bail!("PostgreSQL version {v} is not supported (expected a major version from 9 to 19)");
@@ -356,6 +365,17 @@ mod tests {
             s.severity_of("rename-column", Severity::Warning),
             Some(Severity::Error)
         );
+    }
+
+    #[test]
+    fn a_pg_version_in_the_file_is_told_from_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE);
+        std::fs::write(&path, "pg_version = 15\n").unwrap();
+        assert!(sets_pg_version(&path));
+        std::fs::write(&path, "fail_on = \"error\"\n").unwrap();
+        assert!(!sets_pg_version(&path));
+        assert!(!sets_pg_version(&dir.path().join("missing.toml")));
     }
 
     #[test]

@@ -703,7 +703,13 @@ fn sarif(proof: &Proof) -> Value {
             );
         }
     }
-    super::sarif::document(rules, results)
+    let mut doc = super::sarif::document(rules, results);
+    // The server the proof ran on, whatever the results: a proof holds for that version.
+    doc["runs"][0]["properties"] = json!({
+        "serverVersion": proof.server_version,
+        "backend": proof.backend,
+    });
+    doc
 }
 
 /// The locks a statement took on relations that existed before it ("SHARE on public.orders").
