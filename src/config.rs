@@ -80,7 +80,7 @@ struct ConfigFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct IgnoreEntry {
-    object: String,
+    object: toml::Spanned<String>,
     rules: Option<Vec<String>>,
     reason: Option<String>,
 }
@@ -93,6 +93,8 @@ pub struct ObjectIgnore {
     matcher: globset::GlobMatcher,
     pub rules: Vec<String>,
     pub reason: String,
+    /// The line of the entry's `object` key in the config file.
+    pub line: usize,
 }
 
 impl ObjectIgnore {
@@ -278,6 +280,11 @@ pub fn load(path: Option<&Path>) -> Result<Settings> {
         settings.query_placeholders.push(regex);
     }
     for (i, entry) in file.ignore.unwrap_or_default().into_iter().enumerate() {
+        let line = text[..entry.object.span().start.min(text.len())]
+            .matches('\n')
+            .count()
+            + 1;
+        let object = entry.object.into_inner();
         let at = format!(
             "invalid config `{}`: `[[ignore]]` entry {}",
             path.display(),
@@ -285,15 +292,12 @@ pub fn load(path: Option<&Path>) -> Result<Settings> {
         );
         let reason = match entry.reason.as_deref().map(str::trim) {
             Some(r) if !r.is_empty() => r.to_string(),
-            _ => bail!(
-                "{at} (`{}`) needs a `reason`: say why the finding does not apply",
-                entry.object
-            ),
+            _ => bail!("{at} (`{object}`) needs a `reason`: say why the finding does not apply"),
         };
-        let glob = globset::GlobBuilder::new(&entry.object)
+        let glob = globset::GlobBuilder::new(&object)
             .literal_separator(false)
             .build()
-            .with_context(|| format!("{at} has a bad `object` glob `{}`", entry.object))?;
+            .with_context(|| format!("{at} has a bad `object` glob `{object}`"))?;
         let rules = entry.rules.unwrap_or_default();
         for rule in &rules {
             if crate::rules::find(rule).is_none() {
@@ -301,10 +305,11 @@ pub fn load(path: Option<&Path>) -> Result<Settings> {
             }
         }
         settings.ignores.push(ObjectIgnore {
-            pattern: entry.object,
+            pattern: object,
             matcher: glob.compile_matcher(),
             rules,
             reason,
+            line,
         });
     }
     Ok(settings)
@@ -403,6 +408,7 @@ mod tests {
         assert!(!s.ignores[0].covers("table-without-primary-key", "public.orders"));
         assert!(s.ignores[1].covers("nullable-required-column", "billing.invoices.paid_at"));
         assert!(!s.ignores[1].covers("nullable-required-column", "billing.invoice_lines.id"));
+        assert_eq!((s.ignores[0].line, s.ignores[1].line), (2, 6));
         let err = format!(
             "{:#}",
             load_text("[[ignore]]\nobject = \"public.t\"\n").unwrap_err()

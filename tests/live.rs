@@ -1053,3 +1053,88 @@ fn audit_checks_queries_from_files_and_pg_stat_statements() {
         .iter()
         .any(|f| f["rule"] == "single-row-lookup-without-unique"));
 }
+
+/// An `[[ignore]]` entry that leaves nothing out is reported, as an unused inline suppression
+/// is: `unused-suppression`, named by the config file and the entry's line. An entry about a
+/// schema the audit did not read (`--schema`) is not.
+#[test]
+fn audit_reports_ignore_entries_that_match_nothing() {
+    let cluster = LocalCluster::start(None).expect("a throwaway PostgreSQL starts");
+    execute(&cluster.url("postgres"), "CREATE DATABASE ignores");
+    let url = cluster.url("ignores");
+    execute(
+        &url,
+        "CREATE SCHEMA staging;
+         CREATE TABLE staging.imports (payload text);
+         CREATE TABLE public.accounts (id bigint PRIMARY KEY, name text NOT NULL);",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("pgproof.toml");
+    std::fs::write(
+        &config,
+        "[[ignore]]\nobject = \"staging.*\"\nrules = [\"table-without-primary-key\"]\nreason = \"staging\"\n\n\
+         [[ignore]]\nobject = \"public.acounts\"\nreason = \"typo: matches nothing\"\n\n\
+         [[ignore]]\nobject = \"legacy.*\"\nrules = [\"table-without-primary-key\"]\nreason = \"a schema not audited\"\n",
+    )
+    .unwrap();
+    let audit = |extra: &[&str]| -> serde_json::Value {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
+            .args(["audit", "--database-url", &url, "--format", "json"])
+            .arg("--config")
+            .arg(&config)
+            .args(extra)
+            .output()
+            .expect("pgproof runs");
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("JSON on stdout: {}", String::from_utf8_lossy(&out.stderr)))
+    };
+    let unused = |json: &serde_json::Value| -> Vec<(String, String)> {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "unused-suppression")
+            .map(|f| {
+                (
+                    f["object"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let json = audit(&[]);
+    assert_eq!(
+        json["summary"]["ignored"], 1,
+        "the staging table is left out"
+    );
+    let mut found = unused(&json);
+    let line = |object: &str| -> usize { object.rsplit(':').next().unwrap().parse().unwrap() };
+    found.sort_by_key(|(o, _)| line(o));
+    let file = config.display().to_string();
+    assert_eq!(
+        found.iter().map(|(o, _)| o.as_str()).collect::<Vec<_>>(),
+        [format!("{file}:7"), format!("{file}:11")],
+        "{found:?}"
+    );
+    assert!(
+        found[0]
+            .1
+            .contains("`public.acounts` (every rule) matches no finding"),
+        "{found:?}"
+    );
+    assert!(
+        found[1]
+            .1
+            .contains("`legacy.*` (`table-without-primary-key`)"),
+        "{found:?}"
+    );
+    // Audited schema by schema, an entry about another schema says nothing.
+    let json = audit(&["--schema", "public"]);
+    assert_eq!(
+        unused(&json)
+            .iter()
+            .map(|(o, _)| o.as_str())
+            .collect::<Vec<_>>(),
+        [format!("{file}:7")]
+    );
+}
