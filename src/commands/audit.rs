@@ -104,6 +104,8 @@ pub fn audit_catalog(catalog: &Catalog, pg_version: u32, settings: &config::Sett
     let mut out = vec![];
     let mut ignored = 0;
     let mut ignores_used = vec![false; settings.ignores.len()];
+    // Both indexes of each pair `redundant-index` reports (the one to drop, the one to keep).
+    let mut paired: std::collections::BTreeSet<String> = Default::default();
     for rule in RULES.iter().filter(|r| settings.is_enabled(r.meta().id)) {
         let meta = rule.meta();
         let Some(severity) = settings.severity_of(meta.id, meta.severity) else {
@@ -122,6 +124,17 @@ pub fn audit_catalog(catalog: &Catalog, pg_version: u32, settings: &config::Sett
                 ignored += 1;
                 continue;
             }
+            if let (true, Some(Member::Index(name))) =
+                (meta.id == "redundant-index", d.member.as_ref())
+            {
+                let index = catalog
+                    .indexes
+                    .get(&QualName::new(d.table.schema.clone(), name.clone()));
+                if let Some(kept) = index.and_then(|i| crate::rules::index_covering(catalog, i)) {
+                    paired.insert(object.clone());
+                    paired.insert(format!("{}.{}", d.table.schema, kept.name.name));
+                }
+            }
             out.push(ObjectFinding {
                 rule: meta.id,
                 severity,
@@ -135,6 +148,11 @@ pub fn audit_catalog(catalog: &Catalog, pg_version: u32, settings: &config::Sett
             });
         }
     }
+    // One finding, one fix: an index of a redundant pair is not also reported unused. Dropping
+    // the redundant copy is the fix; following an unused-index fix on either copy as well would
+    // drop both (the planner scans one of two identical indexes, so the other looks unused). Once
+    // one copy is gone, the next audit tells whether the other is used.
+    out.retain(|f| !(f.rule == "unused-index" && paired.contains(&f.object)));
     out.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

@@ -12,6 +12,9 @@ use serde::Serialize;
 use std::cell::OnceCell;
 use std::collections::BTreeSet;
 
+/// The index `redundant-index` tells to keep when it reports another (audit: one finding, one fix).
+pub use redundant_index::covering as index_covering;
+
 mod add_check_validated;
 mod add_column_not_null_without_default;
 mod add_column_volatile_default;
