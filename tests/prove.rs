@@ -816,7 +816,7 @@ fn prove_sarif_and_markdown_report_the_failed_proofs() {
     let out = run("markdown");
     let md = String::from_utf8_lossy(&out.stdout);
     assert!(
-        md.starts_with("## pgproof prove: ❌ some proofs failed"),
+        md.starts_with("## pgproof prove: ❌ some proofs failed; 3 lock hazards confirmed\n"),
         "{md}"
     );
     assert!(
@@ -1072,4 +1072,37 @@ fn a_pg_version_the_server_is_not_is_refused_and_every_format_names_the_version(
             .starts_with("15"),
         "{sarif}"
     );
+}
+
+/// The Markdown headline reflects the hazards the server confirmed, not only whether the claims
+/// matched: the shop fixture without its broken down migration fails no proof, but its plain
+/// CREATE INDEX, volatile default and UNIQUE constraint took their SHARE / ACCESS EXCLUSIVE locks.
+#[test]
+fn markdown_headline_names_confirmed_hazards() {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir("sql-fixtures/prove/shop").unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        if !name.starts_with("004_") {
+            std::fs::copy(&path, dir.path().join(name)).unwrap();
+        }
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args(["prove", "--backend", "local", "--no-fixes", "--format"])
+        .args(["markdown"])
+        .arg(dir.path())
+        .output()
+        .expect("pgproof runs");
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        md.starts_with("## pgproof prove: ⚠️ 3 lock hazards confirmed, no proof failed\n"),
+        "{md}"
+    );
+    assert!(!md.contains("✅ all proofs hold"), "{md}");
 }

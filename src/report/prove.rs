@@ -352,11 +352,7 @@ fn describe(o: &crate::prove::fixes::Observation) -> String {
 /// proofs and query proofs.
 fn write_markdown(proof: &Proof, out: &mut dyn Write) -> io::Result<()> {
     let s = summary(proof);
-    let verdict = if proof.failed() {
-        "❌ some proofs failed"
-    } else {
-        "✅ all proofs hold"
-    };
+    let verdict = headline(proof, &s);
     writeln!(out, "## pgproof prove: {verdict}\n")?;
     writeln!(
         out,
@@ -548,6 +544,22 @@ fn write_markdown(proof: &Proof, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The Markdown headline: whether a proof failed, and the lock hazards the server confirmed (a
+/// rule's claimed lock, taken for real): a run that confirms hazards is not all clear.
+fn headline(proof: &Proof, s: &Summary) -> String {
+    let hazards = match s.confirmed {
+        0 => None,
+        1 => Some("1 lock hazard confirmed".to_string()),
+        n => Some(format!("{n} lock hazards confirmed")),
+    };
+    match (proof.failed(), hazards) {
+        (true, None) => "❌ some proofs failed".to_string(),
+        (true, Some(h)) => format!("❌ some proofs failed; {h}"),
+        (false, Some(h)) => format!("⚠️ {h}, no proof failed"),
+        (false, None) => "✅ all proofs hold".to_string(),
+    }
 }
 
 /// Escapes a table cell.
