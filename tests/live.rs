@@ -1108,8 +1108,10 @@ fn audit_reports_a_duplicate_index_once_not_also_as_unused() {
         found.sort();
         found
     };
-    let mut settings = pgproof::config::Settings::default();
-    settings.unused_index_min_days = 0.0;
+    let mut settings = pgproof::config::Settings {
+        unused_index_min_days: 0.0,
+        ..Default::default()
+    };
     assert_eq!(
         objects(&settings, "redundant-index"),
         ["public.items_kind_idx", "public.items_sku_b"]
