@@ -4,7 +4,6 @@
 use crate::catalog::{apply::apply, Catalog};
 use crate::config::Settings;
 use crate::finding::{Diagnostic, Finding};
-use crate::parse::ParsedText;
 use crate::rules::{
     HeldLock, Member, MigrationContext, MigrationStatement, Part, Rule, SchemaContext,
     StatementContext, RULES,
@@ -12,6 +11,7 @@ use crate::rules::{
 use crate::source::{MigrationSet, SqlPart};
 use crate::span::{LineIndex, Span};
 use crate::suppress::{self, Suppression};
+use crate::syntax::ParsedText;
 use crate::syntax::{AlterCmd, LockMode, QualName, StmtKind, TxKind};
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};

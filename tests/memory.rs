@@ -183,7 +183,8 @@ fn the_parser_running_out_of_memory_is_an_error_naming_the_file() {
 
 #[test]
 fn a_statement_over_the_limit_is_reported_with_its_file_and_line() {
-    use pgproof::parse::{parse_sql_limited, Limits};
+    use pgproof::parse::Limits;
+    use pgproof::syntax::parse_sql_limited;
     let tmp = tempfile::tempdir().unwrap();
     let rows = (0..500)
         .map(|i| format!("({i})"))

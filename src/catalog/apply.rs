@@ -1617,7 +1617,7 @@ fn comment(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_sql;
+    use crate::syntax::parse_sql;
 
     fn replay(sql: &str) -> Catalog {
         let mut catalog = Catalog::new();

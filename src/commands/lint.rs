@@ -209,7 +209,7 @@ fn base_schema(source: &str) -> Result<Catalog> {
     }
     let text = std::fs::read_to_string(source)
         .with_context(|| format!("cannot read the schema dump `{source}` (--schema-from)"))?;
-    let parsed = crate::parse::parse_sql(&text);
+    let parsed = crate::syntax::parse_sql(&text);
     if let Some(error) = parsed.errors.first() {
         let line = text[..error.span.start.min(text.len())]
             .lines()

@@ -16,10 +16,11 @@
 use crate::analyze::{self, Analysis};
 use crate::catalog::Catalog;
 use crate::config::Settings;
-use crate::parse::{ParsedText, SyntaxError};
+use crate::parse::SyntaxError;
 use crate::source::layout::FoundSet;
 use crate::source::{MigrationSet, SourceError, SqlPart};
 use crate::span::Span;
+use crate::syntax::ParsedText;
 use anyhow::{Context, Result};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};
@@ -272,7 +273,7 @@ impl Loaded {
 /// crashes the parser must not take the run down, nor leave a replay waiting for it forever.
 fn parse_guarded(text: &str) -> ParsedText {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        crate::parse::parse_sql(text)
+        crate::syntax::parse_sql(text)
     }))
     .unwrap_or_else(|_| ParsedText {
         errors: vec![SyntaxError {
@@ -459,7 +460,7 @@ mod tests {
             .iter()
             .map(|set| {
                 let parsed: Vec<ParsedText> = analyze::parts(set)
-                    .map(|p| crate::parse::parse_sql(&p.text))
+                    .map(|p| crate::syntax::parse_sql(&p.text))
                     .collect();
                 let analysis = analyze::analyze(set, settings, Catalog::new(), parsed);
                 (set.root.clone(), shown(&analysis.findings))
