@@ -13,6 +13,7 @@ pub mod config;
 pub mod docs;
 pub mod finding;
 pub mod graph;
+pub mod keywords;
 pub mod lex;
 pub mod live;
 pub mod locks;

@@ -58,6 +58,7 @@ struct Run {
 /// `limit_bytes` when given, and measures its peak resident memory.
 // The child is reaped by `wait4` (which also gives its resource usage), not by `Child::wait`.
 #[allow(clippy::zombie_processes)]
+#[allow(unsafe_code)] // setrlimit(2) in the child and wait4(2) for its peak memory: no safe std API
 fn lint(dir: &Path, limit_bytes: Option<u64>) -> Run {
     let out = dir.with_extension("stdout");
     let err = dir.with_extension("stderr");

@@ -2,6 +2,9 @@
 //! a protobuf tree, or only the statement boundaries, or the syntax error with the byte offset of
 //! the server's cursor. The only `unsafe` code of the parser.
 
+// Built on libpg_query's C API (`ffi.rs`): its calls are unsafe.
+#![allow(unsafe_code)]
+
 use super::ffi;
 use pg_query::protobuf;
 

@@ -79,49 +79,11 @@ pub fn quote_ident(name: &str) -> String {
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
-    if plain && !is_reserved(name) {
+    if plain && !crate::keywords::needs_quotes(name) {
         name.to_string()
     } else {
         format!("\"{}\"", name.replace('"', "\"\""))
     }
-}
-
-fn is_reserved(name: &str) -> bool {
-    matches!(
-        name,
-        "user"
-            | "order"
-            | "group"
-            | "table"
-            | "select"
-            | "from"
-            | "where"
-            | "to"
-            | "default"
-            | "check"
-            | "primary"
-            | "references"
-            | "end"
-            | "limit"
-            | "offset"
-            | "column"
-            | "constraint"
-            | "all"
-            | "and"
-            | "or"
-            | "not"
-            | "null"
-            | "true"
-            | "false"
-            | "case"
-            | "when"
-            | "then"
-            | "else"
-            | "desc"
-            | "asc"
-            | "unique"
-            | "using"
-    )
 }
 
 /// A type as written, normalized to PostgreSQL's internal names (`int4`, `varchar`, `timestamptz`).
