@@ -132,6 +132,7 @@ fn default_user(
 }
 
 /// The name of the effective user id's account (`getpwuid(geteuid())`, what libpq asks).
+#[allow(unsafe_code)] // geteuid(2) and getpwuid_r(3): std has no API for the account database
 fn os_user() -> Option<String> {
     // SAFETY: geteuid cannot fail.
     let uid = unsafe { libc::geteuid() };
@@ -392,6 +393,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(unsafe_code)] // geteuid(2), to read the account back by uid
     fn the_os_user_is_the_effective_uids_account() {
         // Read back from the account database by uid, independent of `$USER`.
         let uid = unsafe { libc::geteuid() };
