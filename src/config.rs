@@ -80,7 +80,7 @@ struct ConfigFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct IgnoreEntry {
-    object: String,
+    object: toml::Spanned<String>,
     rules: Option<Vec<String>>,
     reason: Option<String>,
 }
@@ -93,6 +93,8 @@ pub struct ObjectIgnore {
     matcher: globset::GlobMatcher,
     pub rules: Vec<String>,
     pub reason: String,
+    /// The line of the entry's `object` key in the config file.
+    pub line: usize,
 }
 
 impl ObjectIgnore {
@@ -280,6 +282,11 @@ pub fn load(path: Option<&Path>, is_rule: fn(&str) -> bool) -> Result<Settings> 
         settings.query_placeholders.push(regex);
     }
     for (i, entry) in file.ignore.unwrap_or_default().into_iter().enumerate() {
+        let line = text[..entry.object.span().start.min(text.len())]
+            .matches('\n')
+            .count()
+            + 1;
+        let object = entry.object.into_inner();
         let at = format!(
             "invalid config `{}`: `[[ignore]]` entry {}",
             path.display(),
@@ -287,15 +294,12 @@ pub fn load(path: Option<&Path>, is_rule: fn(&str) -> bool) -> Result<Settings> 
         );
         let reason = match entry.reason.as_deref().map(str::trim) {
             Some(r) if !r.is_empty() => r.to_string(),
-            _ => bail!(
-                "{at} (`{}`) needs a `reason`: say why the finding does not apply",
-                entry.object
-            ),
+            _ => bail!("{at} (`{object}`) needs a `reason`: say why the finding does not apply"),
         };
-        let glob = globset::GlobBuilder::new(&entry.object)
+        let glob = globset::GlobBuilder::new(&object)
             .literal_separator(false)
             .build()
-            .with_context(|| format!("{at} has a bad `object` glob `{}`", entry.object))?;
+            .with_context(|| format!("{at} has a bad `object` glob `{object}`"))?;
         let rules = entry.rules.unwrap_or_default();
         for rule in &rules {
             if !is_rule(rule) {
@@ -303,13 +307,23 @@ pub fn load(path: Option<&Path>, is_rule: fn(&str) -> bool) -> Result<Settings> 
             }
         }
         settings.ignores.push(ObjectIgnore {
-            pattern: entry.object,
+            pattern: object,
             matcher: glob.compile_matcher(),
             rules,
             reason,
+            line,
         });
     }
     Ok(settings)
+}
+
+/// Whether the config file at `path` names a `pg_version` (the user asked for that major, rather
+/// than taking the default).
+pub fn sets_pg_version(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .is_some_and(|table| table.contains_key("pg_version"))
 }
 
 pub fn check_pg_version(v: u32) -> Result<()> {
@@ -370,6 +384,17 @@ mod tests {
     }
 
     #[test]
+    fn a_pg_version_in_the_file_is_told_from_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE);
+        std::fs::write(&path, "pg_version = 15\n").unwrap();
+        assert!(sets_pg_version(&path));
+        std::fs::write(&path, "fail_on = \"error\"\n").unwrap();
+        assert!(!sets_pg_version(&path));
+        assert!(!sets_pg_version(&dir.path().join("missing.toml")));
+    }
+
+    #[test]
     fn unknown_keys_and_rules_are_errors_naming_the_key() {
         let err = format!("{:#}", load_text("pg_versoin = 11\n").unwrap_err());
         assert!(err.contains("pg_versoin"), "{err}");
@@ -394,6 +419,7 @@ mod tests {
         assert!(!s.ignores[0].covers("table-without-primary-key", "public.orders"));
         assert!(s.ignores[1].covers("nullable-required-column", "billing.invoices.paid_at"));
         assert!(!s.ignores[1].covers("nullable-required-column", "billing.invoice_lines.id"));
+        assert_eq!((s.ignores[0].line, s.ignores[1].line), (2, 6));
         let err = format!(
             "{:#}",
             load_text("[[ignore]]\nobject = \"public.t\"\n").unwrap_err()

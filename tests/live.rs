@@ -649,8 +649,10 @@ fn audit_reports_evidence_formats_and_config_ignores_on_a_larger_schema() {
         evidence.iter().any(|e| e == "~500 rows"),
         "row estimate in {evidence:?}"
     );
-    // The query scanned one of the two indexes on billing.events (the planner picks which):
-    // only the other one is reported, with its size and scan count as evidence.
+    // The query scanned one of the two indexes on billing.events (the planner picks which), and
+    // `billing_events_entry_only_idx` is a leading prefix of the other: one finding, one fix. The
+    // prefix is reported redundant, with its size and scan count as evidence, and neither index
+    // is also reported unused (following both fixes could drop both).
     let unused: Vec<&serde_json::Value> = findings
         .iter()
         .filter(|f| {
@@ -661,16 +663,36 @@ fn audit_reports_evidence_formats_and_config_ignores_on_a_larger_schema() {
                     .starts_with("billing.billing_events_entry")
         })
         .collect();
-    assert_eq!(unused.len(), 1, "{unused:?}");
-    let evidence: Vec<&str> = unused[0]["evidence"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e.as_str().unwrap())
-        .collect();
+    assert!(unused.is_empty(), "{unused:?}");
+    let evidence_of = |f: &serde_json::Value| -> Vec<String> {
+        f["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap().to_string())
+            .collect()
+    };
+    let evidence = evidence_of(find(
+        "redundant-index",
+        "billing.billing_events_entry_only_idx",
+    ));
     assert!(
         evidence.iter().any(|e| e.starts_with("index "))
-            && evidence.contains(&"0 index scans since the statistics reset"),
+            && evidence
+                .iter()
+                .any(|e| e.ends_with(" index scans since the statistics reset")),
+        "{evidence:?}"
+    );
+    // An index in no such pair that nothing scanned is reported unused, with its size and a
+    // zero scan count.
+    let never_scanned = findings
+        .iter()
+        .find(|f| f["rule"] == "unused-index")
+        .expect("an unused index outside the redundant pairs");
+    let evidence = evidence_of(never_scanned);
+    assert!(
+        evidence.iter().any(|e| e.starts_with("index "))
+            && evidence.contains(&"0 index scans since the statistics reset".to_string()),
         "{evidence:?}"
     );
     for (rule, object) in [
@@ -1052,4 +1074,148 @@ fn audit_checks_queries_from_files_and_pg_stat_statements() {
         .unwrap()
         .iter()
         .any(|f| f["rule"] == "single-row-lookup-without-unique"));
+}
+
+/// One finding, one fix: of two identical indexes (or an index that is a leading prefix of
+/// another), neither is also reported unused, since following both fixes would drop every copy.
+/// An index outside any pair is still reported unused, and with `redundant-index` turned off the
+/// pairs are reported unused again (nothing else would name them).
+#[test]
+fn audit_reports_a_duplicate_index_once_not_also_as_unused() {
+    let cluster = LocalCluster::start(None).expect("a throwaway PostgreSQL starts");
+    execute(&cluster.url("postgres"), "CREATE DATABASE duplicates");
+    let url = cluster.url("duplicates");
+    execute(
+        &url,
+        "CREATE TABLE items (id bigint PRIMARY KEY, sku text, kind text, note text);
+         CREATE INDEX items_sku_a ON items (sku);
+         CREATE INDEX items_sku_b ON items (sku);
+         CREATE INDEX items_kind_idx ON items (kind);
+         CREATE INDEX items_kind_note_idx ON items (kind, note);
+         CREATE INDEX items_note_idx ON items (note);
+         ANALYZE;",
+    );
+    let session = Session::open(&config(Some(&url)).unwrap()).unwrap();
+    let catalog = read_catalog(&session, &Scope { schemas: vec![] }).unwrap();
+    let objects = |settings: &pgproof::config::Settings, rule: &str| -> Vec<String> {
+        let mut found: Vec<String> =
+            pgproof::commands::audit::audit_catalog(&catalog, 15, settings)
+                .findings
+                .into_iter()
+                .filter(|f| f.rule == rule)
+                .map(|f| f.object)
+                .collect();
+        found.sort();
+        found
+    };
+    let mut settings = pgproof::config::Settings {
+        unused_index_min_days: 0.0,
+        ..Default::default()
+    };
+    assert_eq!(
+        objects(&settings, "redundant-index"),
+        ["public.items_kind_idx", "public.items_sku_b"]
+    );
+    assert_eq!(
+        objects(&settings, "unused-index"),
+        ["public.items_note_idx"]
+    );
+    settings
+        .levels
+        .insert("redundant-index".into(), pgproof::config::Level::Off);
+    assert_eq!(
+        objects(&settings, "unused-index"),
+        [
+            "public.items_kind_idx",
+            "public.items_kind_note_idx",
+            "public.items_note_idx",
+            "public.items_sku_a",
+            "public.items_sku_b"
+        ]
+    );
+}
+
+/// An `[[ignore]]` entry that leaves nothing out is reported, as an unused inline suppression
+/// is: `unused-suppression`, named by the config file and the entry's line. An entry about a
+/// schema the audit did not read (`--schema`) is not.
+#[test]
+fn audit_reports_ignore_entries_that_match_nothing() {
+    let cluster = LocalCluster::start(None).expect("a throwaway PostgreSQL starts");
+    execute(&cluster.url("postgres"), "CREATE DATABASE ignores");
+    let url = cluster.url("ignores");
+    execute(
+        &url,
+        "CREATE SCHEMA staging;
+         CREATE TABLE staging.imports (payload text);
+         CREATE TABLE public.accounts (id bigint PRIMARY KEY, name text NOT NULL);",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("pgproof.toml");
+    std::fs::write(
+        &config,
+        "[[ignore]]\nobject = \"staging.*\"\nrules = [\"table-without-primary-key\"]\nreason = \"staging\"\n\n\
+         [[ignore]]\nobject = \"public.acounts\"\nreason = \"typo: matches nothing\"\n\n\
+         [[ignore]]\nobject = \"legacy.*\"\nrules = [\"table-without-primary-key\"]\nreason = \"a schema not audited\"\n",
+    )
+    .unwrap();
+    let audit = |extra: &[&str]| -> serde_json::Value {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
+            .args(["audit", "--database-url", &url, "--format", "json"])
+            .arg("--config")
+            .arg(&config)
+            .args(extra)
+            .output()
+            .expect("pgproof runs");
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("JSON on stdout: {}", String::from_utf8_lossy(&out.stderr)))
+    };
+    let unused = |json: &serde_json::Value| -> Vec<(String, String)> {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "unused-suppression")
+            .map(|f| {
+                (
+                    f["object"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let json = audit(&[]);
+    assert_eq!(
+        json["summary"]["ignored"], 1,
+        "the staging table is left out"
+    );
+    let mut found = unused(&json);
+    let line = |object: &str| -> usize { object.rsplit(':').next().unwrap().parse().unwrap() };
+    found.sort_by_key(|(o, _)| line(o));
+    let file = config.display().to_string();
+    assert_eq!(
+        found.iter().map(|(o, _)| o.as_str()).collect::<Vec<_>>(),
+        [format!("{file}:7"), format!("{file}:11")],
+        "{found:?}"
+    );
+    assert!(
+        found[0]
+            .1
+            .contains("`public.acounts` (every rule) matches no finding"),
+        "{found:?}"
+    );
+    assert!(
+        found[1]
+            .1
+            .contains("`legacy.*` (`table-without-primary-key`)"),
+        "{found:?}"
+    );
+    // Audited schema by schema, an entry about another schema says nothing.
+    let json = audit(&["--schema", "public"]);
+    assert_eq!(
+        unused(&json)
+            .iter()
+            .map(|(o, _)| o.as_str())
+            .collect::<Vec<_>>(),
+        [format!("{file}:7")]
+    );
 }

@@ -816,7 +816,7 @@ fn prove_sarif_and_markdown_report_the_failed_proofs() {
     let out = run("markdown");
     let md = String::from_utf8_lossy(&out.stdout);
     assert!(
-        md.starts_with("## pgproof prove: ❌ some proofs failed"),
+        md.starts_with("## pgproof prove: ❌ some proofs failed; 3 lock hazards confirmed\n"),
         "{md}"
     );
     assert!(
@@ -1000,4 +1000,110 @@ fn synthetic_rows_fill_every_partition() {
     }
     drop(conn);
     server.drop_database(&db, &admin);
+}
+
+/// A version the user asks for (`--pg-version`, or `pg_version` in the config) is the version the
+/// proof runs on, or there is no proof: the local cluster (PostgreSQL 15 from the PATH) is refused
+/// for 16 with both versions and the `initdb` found named, and exit code 2. With the version it
+/// has, every format names the server version the proof ran on.
+#[test]
+fn a_pg_version_the_server_is_not_is_refused_and_every_format_names_the_version() {
+    let work = tempfile::tempdir().unwrap();
+    let migrations = work.path().join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    std::fs::write(
+        migrations.join("001_items.sql"),
+        "CREATE TABLE items (id bigint PRIMARY KEY);\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_pgproof"))
+            .args(["prove", "--backend", "local", "--no-fixes"])
+            .args(extra)
+            .arg(&migrations)
+            .output()
+            .expect("pgproof runs")
+    };
+    let refused = run(&["--pg-version", "16"]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(refused.stdout.is_empty(), "no proof is reported");
+    assert!(
+        stderr.contains("PostgreSQL 16 was asked for")
+            && stderr.contains("the throwaway server is PostgreSQL 15")
+            && stderr.contains("bin/initdb`")
+            && stderr.contains("--pg-bin"),
+        "{stderr}"
+    );
+    // The same from the config file: its `pg_version` is a request too.
+    std::fs::write(work.path().join("pgproof.toml"), "pg_version = 16\n").unwrap();
+    let refused = run(&[]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("PostgreSQL 16 was asked for"), "{stderr}");
+    // The command line's version wins over the config's, and matches the server.
+    let output = |format: &str| {
+        let out = run(&["--pg-version", "15", "--format", format]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let human = output("human");
+    assert!(
+        human.starts_with("pgproof prove on PostgreSQL 15"),
+        "{human}"
+    );
+    let json: Value = serde_json::from_str(&output("json")).unwrap();
+    assert!(json["proof"]["server_version"]
+        .as_str()
+        .unwrap()
+        .starts_with("15"));
+    let markdown = output("markdown");
+    assert!(markdown.contains("\nPostgreSQL 15"), "{markdown}");
+    let sarif: Value = serde_json::from_str(&output("sarif")).unwrap();
+    assert!(common::sarif_errors(&sarif).is_empty());
+    assert!(
+        sarif["runs"][0]["properties"]["serverVersion"]
+            .as_str()
+            .unwrap()
+            .starts_with("15"),
+        "{sarif}"
+    );
+}
+
+/// The Markdown headline reflects the hazards the server confirmed, not only whether the claims
+/// matched: the shop fixture without its broken down migration fails no proof, but its plain
+/// CREATE INDEX, volatile default and UNIQUE constraint took their SHARE / ACCESS EXCLUSIVE locks.
+#[test]
+fn markdown_headline_names_confirmed_hazards() {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir("sql-fixtures/prove/shop").unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        if !name.starts_with("004_") {
+            std::fs::copy(&path, dir.path().join(name)).unwrap();
+        }
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args(["prove", "--backend", "local", "--no-fixes", "--format"])
+        .args(["markdown"])
+        .arg(dir.path())
+        .output()
+        .expect("pgproof runs");
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        md.starts_with("## pgproof prove: ⚠️ 3 lock hazards confirmed, no proof failed\n"),
+        "{md}"
+    );
+    assert!(!md.contains("✅ all proofs hold"), "{md}");
 }

@@ -20,6 +20,83 @@ pub use crate::report::audit::ObjectFinding;
 pub struct Audit {
     pub findings: Vec<ObjectFinding>,
     pub ignored: usize,
+    /// For each `[[ignore]]` entry of the settings, whether it left a finding out.
+    pub ignores_used: Vec<bool>,
+}
+
+/// Whether an `[[ignore]]` entry covers `rule` on `object`; marks every entry that does (an
+/// entry shadowed by another still counts as used).
+fn ignore(settings: &config::Settings, rule: &str, object: &str, used: &mut [bool]) -> bool {
+    let mut any = false;
+    for (entry, used) in settings.ignores.iter().zip(used.iter_mut()) {
+        if entry.covers(rule, object) {
+            *used = true;
+            any = true;
+        }
+    }
+    any
+}
+
+/// `[[ignore]]` entries that left nothing out, reported as `unused-suppression` findings (as
+/// unused inline suppressions are), named by the config file and the entry's line. In an audit
+/// limited to some schemas (`scope`), an entry whose object names another schema is not reported:
+/// the objects it is about were not read.
+pub fn unused_ignores(
+    settings: &config::Settings,
+    used: &[bool],
+    scope: &[String],
+) -> Vec<ObjectFinding> {
+    let id = "unused-suppression";
+    let Some(meta) = crate::rules::find(id).map(|r| r.meta()) else {
+        return vec![];
+    };
+    let severity = match settings.severity_of(id, meta.severity) {
+        Some(s) if settings.is_enabled(id) => s,
+        _ => return vec![],
+    };
+    let file = settings.config_path.as_deref().map_or_else(
+        || config::CONFIG_FILE.to_string(),
+        |p| p.display().to_string(),
+    );
+    settings
+        .ignores
+        .iter()
+        .zip(used)
+        .filter(|(_, used)| !**used)
+        .map(|(entry, _)| entry)
+        .filter(|entry| {
+            let schema = entry.pattern.split('.').next().unwrap_or_default();
+            scope.is_empty() || scope.iter().any(|s| s == schema)
+        })
+        .map(|entry| {
+            let rules = if entry.rules.is_empty() {
+                "every rule".to_string()
+            } else {
+                entry
+                    .rules
+                    .iter()
+                    .map(|r| format!("`{r}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            ObjectFinding {
+                rule: meta.id,
+                severity,
+                category: meta.category.name(),
+                object: format!("{file}:{}", entry.line),
+                table: "(config)".to_string(),
+                message: format!(
+                    "the `[[ignore]]` entry for `{}` ({rules}) matches no finding in this audit, so it leaves nothing out",
+                    entry.pattern
+                ),
+                evidence: vec![],
+                help: Some(
+                    "remove the entry, or correct its `object` glob or its rule ids".to_string(),
+                ),
+                fix: None,
+            }
+        })
+        .collect()
 }
 
 /// Runs every enabled schema rule on `catalog`, with evidence from its statistics.
@@ -27,6 +104,9 @@ pub fn audit_catalog(catalog: &Catalog, pg_version: u32, settings: &config::Sett
     let cx = SchemaContext::for_settings(catalog, pg_version, settings);
     let mut out = vec![];
     let mut ignored = 0;
+    let mut ignores_used = vec![false; settings.ignores.len()];
+    // Both indexes of each pair `redundant-index` reports (the one to drop, the one to keep).
+    let mut paired: std::collections::BTreeSet<String> = Default::default();
     for rule in RULES.iter().filter(|r| settings.is_enabled(&r.meta().id)) {
         let meta = rule.meta();
         let Some(severity) = settings.severity_of(&meta.id, meta.severity) else {
@@ -41,9 +121,20 @@ pub fn audit_catalog(catalog: &Catalog, pg_version: u32, settings: &config::Sett
                 Some(Member::Column(c) | Member::Constraint(c)) => format!("{table}.{c}"),
                 Some(Member::Index(i)) => format!("{}.{i}", d.table.schema),
             };
-            if settings.ignores.iter().any(|i| i.covers(&meta.id, &object)) {
+            if ignore(settings, &meta.id, &object, &mut ignores_used) {
                 ignored += 1;
                 continue;
+            }
+            if let (true, Some(Member::Index(name))) =
+                (meta.id == "redundant-index", d.member.as_ref())
+            {
+                let index = catalog
+                    .indexes
+                    .get(&QualName::new(d.table.schema.clone(), name.clone()));
+                if let Some(kept) = index.and_then(|i| crate::rules::index_covering(catalog, i)) {
+                    paired.insert(object.clone());
+                    paired.insert(format!("{}.{}", d.table.schema, kept.name.name));
+                }
             }
             out.push(ObjectFinding {
                 rule: meta.id,
@@ -58,6 +149,11 @@ pub fn audit_catalog(catalog: &Catalog, pg_version: u32, settings: &config::Sett
             });
         }
     }
+    // One finding, one fix: an index of a redundant pair is not also reported unused. Dropping
+    // the redundant copy is the fix; following an unused-index fix on either copy as well would
+    // drop both (the planner scans one of two identical indexes, so the other looks unused). Once
+    // one copy is gone, the next audit tells whether the other is used.
+    out.retain(|f| !(f.rule == "unused-index" && paired.contains(&f.object)));
     out.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -67,6 +163,7 @@ pub fn audit_catalog(catalog: &Catalog, pg_version: u32, settings: &config::Sett
     Audit {
         findings: out,
         ignored,
+        ignores_used,
     }
 }
 
@@ -197,6 +294,7 @@ fn query_findings(
     checked: Option<CheckedQueries>,
     settings: &config::Settings,
     ignored: &mut usize,
+    ignores_used: &mut [bool],
 ) -> Vec<ObjectFinding> {
     let Some(checked) = checked else {
         return vec![];
@@ -221,7 +319,7 @@ fn query_findings(
             }
             _ => format!("{}:{}", f.file.display(), f.start.line),
         };
-        if settings.ignores.iter().any(|i| i.covers(&meta.id, &object)) {
+        if ignore(settings, &meta.id, &object, ignores_used) {
             *ignored += 1;
             continue;
         }
@@ -292,9 +390,17 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     timings.lap("pg_stat_statements");
     let checked = check_queries(&catalog, &mut settings, workload)?;
     let mut audit = audit_catalog(&catalog, server, &settings);
-    audit
-        .findings
-        .extend(query_findings(checked, &settings, &mut audit.ignored));
+    audit.findings.extend(query_findings(
+        checked,
+        &settings,
+        &mut audit.ignored,
+        &mut audit.ignores_used,
+    ));
+    audit.findings.extend(unused_ignores(
+        &settings,
+        &audit.ignores_used,
+        &args.schemas,
+    ));
     audit.findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

@@ -97,6 +97,12 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
         pg_version: settings.pg_version,
         startup_timeout: Duration::from_secs(args.startup_timeout),
     })?;
+    // A version the user asked for is the version proven on, or nothing is.
+    let asked =
+        args.pg_version.is_some() || config_path.as_deref().is_some_and(config::sets_pg_version);
+    if asked {
+        server.require_major(settings.pg_version)?;
+    }
     server.init_sql = init_sql;
     eprintln!("pgproof prove: using a {}", server.description);
     let options = crate::prove::Options {

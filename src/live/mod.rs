@@ -76,10 +76,7 @@ pub fn config(url: Option<&str>) -> Result<Target> {
         }
     }
     if config.get_user().is_none() {
-        let user = env("PGUSER")
-            .or_else(|| env("USER"))
-            .unwrap_or_else(|| "postgres".into());
-        config.user(&user);
+        config.user(&default_user(env("PGUSER"), os_user)?);
     }
     if config.get_dbname().is_none() {
         if let Some(db) = env("PGDATABASE") {
@@ -114,6 +111,54 @@ pub fn config(url: Option<&str>) -> Result<Target> {
         ssl_mode,
         root_cert,
     })
+}
+
+/// The user to connect as when the URL names none, as libpq chooses it: `PGUSER`, else the name
+/// of the operating-system user the process runs as. Not `$USER` (which `su` and `sudo` can leave
+/// naming someone else) and not a fixed `postgres`. `os_user` is [`os_user`] outside tests.
+fn default_user(
+    pguser: Option<String>,
+    os_user: impl FnOnce() -> Option<String>,
+) -> Result<String> {
+    match pguser {
+        Some(user) => Ok(user),
+        None => os_user().context(
+            "no user given (in the URL or PGUSER) and the operating-system user's name cannot be found: give a user",
+        ),
+    }
+}
+
+/// The name of the effective user id's account (`getpwuid(geteuid())`, what libpq asks).
+#[allow(unsafe_code)] // geteuid(2) and getpwuid_r(3): std has no API for the account database
+fn os_user() -> Option<String> {
+    // SAFETY: geteuid cannot fail.
+    let uid = unsafe { libc::geteuid() };
+    let mut buffer: Vec<libc::c_char> = vec![0; 1024];
+    loop {
+        // SAFETY: `passwd` is plain data that getpwuid_r fills in; its strings point into
+        // `buffer`, which outlives their use below.
+        let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut found: *mut libc::passwd = std::ptr::null_mut();
+        let rc = unsafe {
+            libc::getpwuid_r(
+                uid,
+                &mut entry,
+                buffer.as_mut_ptr(),
+                buffer.len(),
+                &mut found,
+            )
+        };
+        if rc == libc::ERANGE && buffer.len() < 1 << 20 {
+            buffer.resize(buffer.len() * 2, 0);
+            continue;
+        }
+        if rc != 0 || found.is_null() || entry.pw_name.is_null() {
+            return None;
+        }
+        // SAFETY: on success `pw_name` is a NUL-terminated string inside `buffer`.
+        let name = unsafe { std::ffi::CStr::from_ptr(entry.pw_name) };
+        return Some(name.to_string_lossy().into_owned()).filter(|n| !n.is_empty());
+    }
 }
 
 fn home() -> Option<PathBuf> {
@@ -327,6 +372,38 @@ pub fn stat_statements(
             Ok(Err(format!(
                 "pg_stat_statements cannot be read ({reason}), so only query files were checked"
             )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_user_is_pguser_else_the_os_user_as_libpq_has_it() {
+        let os = || Some("deploy".to_string());
+        assert_eq!(default_user(Some("auditor".into()), os).unwrap(), "auditor");
+        assert_eq!(default_user(None, os).unwrap(), "deploy");
+        let err = format!("{:#}", default_user(None, || None).unwrap_err());
+        assert!(err.contains("give a user"), "{err}");
+    }
+
+    #[test]
+    #[allow(unsafe_code)] // geteuid(2), to read the account back by uid
+    fn the_os_user_is_the_effective_uids_account() {
+        // Read back from the account database by uid, independent of `$USER`.
+        let uid = unsafe { libc::geteuid() };
+        let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+        let expected = passwd.lines().find_map(|line| {
+            let fields: Vec<&str> = line.split(':').collect();
+            (fields.get(2) == Some(&uid.to_string().as_str())).then(|| fields[0].to_string())
+        });
+        if let Some(expected) = expected {
+            assert_eq!(os_user(), Some(expected));
+        } else {
+            // An account from another source (LDAP, systemd): it must still resolve.
+            assert!(os_user().is_some());
         }
     }
 }

@@ -33,12 +33,12 @@ pub struct BackendOptions {
 }
 
 enum Server {
-    Container(Box<ContainerCluster>),
-    Local(LocalCluster),
+    /// A container, and the image it runs.
+    Container(Box<ContainerCluster>, String),
+    /// A local cluster, and whether its binaries came from `--pg-bin` (else from the PATH).
+    Local(LocalCluster, bool),
     /// A server the user named: `admin` is the maintenance connection's URL.
-    Url {
-        admin: String,
-    },
+    Url { admin: String },
 }
 
 pub struct Throwaway {
@@ -62,7 +62,7 @@ impl Throwaway {
                     .unwrap_or_else(|| local_image(options.pg_version));
                 let c = ContainerCluster::start(&image, options.startup_timeout)?;
                 let d = format!("container from `{image}` (--backend container)");
-                (Server::Container(Box::new(c)), d)
+                (Server::Container(Box::new(c), image), d)
             }
             BackendChoice::Local => {
                 let c = LocalCluster::start(options.pg_bin.as_deref())?;
@@ -70,7 +70,7 @@ impl Throwaway {
                     "local cluster from `{}` (--backend local)",
                     c.bin().display()
                 );
-                (Server::Local(c), d)
+                (Server::Local(c, options.pg_bin.is_some()), d)
             }
             BackendChoice::Url => {
                 let url = options
@@ -95,8 +95,8 @@ impl Throwaway {
     /// A connection string for `database` on the throwaway server.
     pub fn url(&self, database: &str) -> String {
         match &self.server {
-            Server::Container(c) => c.url(database),
-            Server::Local(c) => c.url(database),
+            Server::Container(c, _) => c.url(database),
+            Server::Local(c, _) => c.url(database),
             Server::Url { admin } => replace_database(admin, database),
         }
     }
@@ -107,6 +107,80 @@ impl Throwaway {
             Server::Url { admin } => admin.clone(),
             _ => self.url("postgres"),
         }
+    }
+
+    /// The server's version: `server_version` as the server spells it, and the major from
+    /// `server_version_num`.
+    pub fn version(&self) -> Result<ServerVersion> {
+        let admin = super::exec::Conn::connect(&self.admin_url())
+            .context("cannot connect to the throwaway server")?;
+        let read = |setting: &str| -> Result<String> {
+            admin
+                .query(&format!("SHOW {setting}"), &[])?
+                .first()
+                .map(|r| r.get(0))
+                .with_context(|| format!("the server did not answer SHOW {setting}"))
+        };
+        let text = read("server_version")?;
+        let number = read("server_version_num")?;
+        let number: u32 = number
+            .trim()
+            .parse()
+            .with_context(|| format!("unexpected server_version_num `{number}`"))?;
+        Ok(ServerVersion {
+            text,
+            major: major_of(number),
+        })
+    }
+
+    /// Refuses a server whose major is not `wanted` (the `--pg-version` or `pg_version` the user
+    /// asked for): a proof on another major proves nothing about the one asked for. The error
+    /// names both versions and how to get a server of the right one.
+    pub fn require_major(&self, wanted: u32) -> Result<ServerVersion> {
+        let version = self.version()?;
+        if version.major == wanted {
+            return Ok(version);
+        }
+        let how = match &self.server {
+            Server::Local(c, from_pg_bin) => {
+                let initdb = c.bin().join("initdb");
+                let found = if *from_pg_bin {
+                    "given by --pg-bin"
+                } else {
+                    "the first on the PATH"
+                };
+                let candidate = PathBuf::from(format!("/usr/lib/postgresql/{wanted}/bin"));
+                let hint = if candidate.join("initdb").is_file() {
+                    format!(
+                        "pass --pg-bin {} or put that directory first on the PATH",
+                        candidate.display()
+                    )
+                } else {
+                    format!(
+                        "install PostgreSQL {wanted}'s server binaries and pass their directory as --pg-bin, or put it first on the PATH"
+                    )
+                };
+                format!(
+                    "the local cluster's `{}` ({found}) is PostgreSQL {}: {hint}",
+                    initdb.display(),
+                    version.major
+                )
+            }
+            Server::Container(_, image) => format!(
+                "the image `{image}` runs PostgreSQL {}: {}",
+                version.major,
+                image_advice(wanted)
+            ),
+            Server::Url { .. } => format!(
+                "the server of --database-url runs PostgreSQL {}: name a PostgreSQL {wanted} server",
+                version.major
+            ),
+        };
+        bail!(
+            "PostgreSQL {wanted} was asked for (--pg-version or pg_version in the config), but the throwaway server is PostgreSQL {} ({}); {how}",
+            version.major,
+            version.text
+        )
     }
 
     /// Creates an empty database (`pgproof_<tag>_<random>`) and returns its name.
@@ -223,15 +297,13 @@ fn auto(options: &BackendOptions) -> Result<(Server, String)> {
         } else {
             "Docker engine reachable and the local image is built"
         };
-        return Ok((
-            Server::Container(Box::new(c)),
-            format!("container from `{image}` ({why})"),
-        ));
+        let description = format!("container from `{image}` ({why})");
+        return Ok((Server::Container(Box::new(c), image), description));
     }
     let why = if engine {
         format!(
-            "image `{image}` is not built (scripts/build-test-image.sh {}), so a local cluster",
-            options.pg_version
+            "image `{image}` is not built ({}), so a local cluster",
+            image_advice(options.pg_version)
         )
     } else {
         "no Docker engine reachable, so a local cluster".to_string()
@@ -239,11 +311,41 @@ fn auto(options: &BackendOptions) -> Result<(Server, String)> {
     match LocalCluster::start(options.pg_bin.as_deref()) {
         Ok(c) => {
             let d = format!("local cluster from `{}` ({why})", c.bin().display());
-            Ok((Server::Local(c), d))
+            Ok((Server::Local(c, options.pg_bin.is_some()), d))
         }
         Err(e) => bail!("no throwaway PostgreSQL available: {why}, and {e:#}"),
     }
 }
+
+/// What a server reports: `server_version` and its major version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerVersion {
+    pub text: String,
+    pub major: u32,
+}
+
+/// The major of a `server_version_num` (`150004` is 15; before 10, `90624` is 9, as
+/// `--pg-version` counts the 9.x releases).
+fn major_of(number: u32) -> u32 {
+    number / 10_000
+}
+
+/// How to get a `pgproof-test/postgres:<major>` image, honestly: the build script only knows the
+/// majors a Debian release ships.
+pub fn image_advice(major: u32) -> String {
+    if BUILDABLE_MAJORS.contains(&major) {
+        format!("build the image with scripts/build-test-image.sh {major}, or pass --image")
+    } else {
+        let majors: Vec<String> = BUILDABLE_MAJORS.iter().map(u32::to_string).collect();
+        format!(
+            "scripts/build-test-image.sh cannot build {major} (only {}): pass --image with a PostgreSQL {major} image (such as postgres:{major})",
+            majors.join(", ")
+        )
+    }
+}
+
+/// The majors scripts/build-test-image.sh can build (one Debian release ships each).
+const BUILDABLE_MAJORS: [u32; 3] = [13, 15, 17];
 
 fn docker_reachable() -> bool {
     let mut child = match Command::new("docker")
@@ -306,6 +408,19 @@ fn replace_database(url: &str, database: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn majors_come_from_server_version_num_and_advice_is_honest() {
+        assert_eq!(major_of(150004), 15);
+        assert_eq!(major_of(170000), 17);
+        assert_eq!(major_of(90624), 9);
+        assert!(image_advice(15).contains("scripts/build-test-image.sh 15"));
+        let sixteen = image_advice(16);
+        assert!(
+            sixteen.contains("cannot build 16 (only 13, 15, 17)") && sixteen.contains("--image"),
+            "{sixteen}"
+        );
+    }
 
     #[test]
     fn database_is_replaced_in_urls_and_keyword_strings() {

@@ -361,11 +361,7 @@ fn describe(o: &crate::prove::fixes::Observation) -> String {
 /// proofs and query proofs.
 fn write_markdown(proof: &Proof, out: &mut dyn Write) -> io::Result<()> {
     let s = summary(proof);
-    let verdict = if proof.failed() {
-        "❌ some proofs failed"
-    } else {
-        "✅ all proofs hold"
-    };
+    let verdict = headline(proof, &s);
     writeln!(out, "## pgproof prove: {verdict}\n")?;
     writeln!(
         out,
@@ -559,6 +555,22 @@ fn write_markdown(proof: &Proof, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// The Markdown headline: whether a proof failed, and the lock hazards the server confirmed (a
+/// rule's claimed lock, taken for real): a run that confirms hazards is not all clear.
+fn headline(proof: &Proof, s: &Summary) -> String {
+    let hazards = match s.confirmed {
+        0 => None,
+        1 => Some("1 lock hazard confirmed".to_string()),
+        n => Some(format!("{n} lock hazards confirmed")),
+    };
+    match (proof.failed(), hazards) {
+        (true, None) => "❌ some proofs failed".to_string(),
+        (true, Some(h)) => format!("❌ some proofs failed; {h}"),
+        (false, Some(h)) => format!("⚠️ {h}, no proof failed"),
+        (false, None) => "✅ all proofs hold".to_string(),
+    }
+}
+
 /// Escapes a table cell.
 fn md(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
@@ -712,7 +724,13 @@ fn sarif(proof: &Proof) -> Value {
             );
         }
     }
-    super::sarif::document(rules, results)
+    let mut doc = super::sarif::document(rules, results);
+    // The server the proof ran on, whatever the results: a proof holds for that version.
+    doc["runs"][0]["properties"] = json!({
+        "serverVersion": proof.server_version,
+        "backend": proof.backend,
+    });
+    doc
 }
 
 /// The locks a statement took on relations that existed before it ("SHARE on public.orders").

@@ -13,6 +13,9 @@ use serde::Serialize;
 use std::cell::OnceCell;
 use std::collections::BTreeSet;
 
+/// The index `redundant-index` tells to keep when it reports another (audit: one finding, one fix).
+pub use redundant_index::covering as index_covering;
+
 /// Declares a rule once: the unit struct, its [`RuleMeta`] (the id written once; the doc is
 /// `lints/<id>.md`, embedded, so a rule without a doc does not compile) and the `RULE` constant the
 /// registry lists. The rule file then implements only the hooks it needs:

@@ -57,6 +57,24 @@ fn covered_by(a: &Index, b: &Index) -> bool {
     }
 }
 
+/// The index that makes `a` unnecessary, when there is one: the index `redundant-index` tells to
+/// keep when it reports `a`.
+pub fn covering<'c>(catalog: &'c crate::catalog::Catalog, a: &Index) -> Option<&'c Index> {
+    // Only an index of the same table can cover it.
+    catalog.indexes_on(&a.table).find(|b| {
+        b.name != a.name
+            && covered_by(a, b)
+            // Of two identical indexes, report one: the one that sorts last, unless the
+            // other backs a constraint.
+            // (An index that holds more INCLUDE columns is not covered by `a`: then
+            // only `a` is redundant.)
+            && (b.keys != a.keys
+                || b.constraint.is_some()
+                || b.name < a.name
+                || !covered_by(b, a))
+    })
+}
+
 impl Rule for RedundantIndex {
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
         for a in cx.catalog.indexes.values() {
@@ -65,19 +83,7 @@ impl Rule for RedundantIndex {
                 // Backs a constraint: dropping it drops the constraint; report the other one.
                 continue;
             }
-            // Only an index of the same table can cover it.
-            let Some(b) = cx.catalog.indexes_on(&a.table).find(|b| {
-                b.name != a.name
-                    && covered_by(a, b)
-                    // Of two identical indexes, report one: the one that sorts last, unless the
-                    // other backs a constraint.
-                    // (An index that holds more INCLUDE columns is not covered by `a`: then
-                    // only `a` is redundant.)
-                    && (b.keys != a.keys
-                        || b.constraint.is_some()
-                        || b.name < a.name
-                        || !covered_by(b, a))
-            }) else {
+            let Some(b) = covering(cx.catalog, a) else {
                 continue;
             };
             let how = if a.keys == b.keys {
