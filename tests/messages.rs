@@ -118,7 +118,7 @@ fn bad_example_findings() -> Vec<(&'static str, Vec<(String, Linted)>)> {
                     (e.sql.clone(), linted)
                 })
                 .collect();
-            (meta.id, found)
+            (meta.id.as_str(), found)
         })
         .collect()
 }

@@ -82,7 +82,7 @@ pub fn unused_ignores(
             ObjectFinding {
                 rule: meta.id,
                 severity,
-                category: meta.category.name(),
+                category: meta.category,
                 object: format!("{file}:{}", entry.line),
                 table: "(config)".to_string(),
                 message: format!(
