@@ -180,8 +180,9 @@ fn check_queries(
         &queries,
         &sources.files,
     )));
-    let findings =
-        crate::queries::check(&sources, &queries, &errors, catalog, settings, None, None);
+    let raw = crate::queries::check(&sources, &queries, &errors, catalog, settings, None, None);
+    let findings = crate::engine::place::Placer::new(settings, &sources.files)
+        .findings(raw.into_iter().map(|d| (d.file, None, d.diagnostic)));
     Ok(Some(CheckedQueries {
         findings,
         sources,

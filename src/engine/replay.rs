@@ -1,6 +1,9 @@
-//! The lint pipeline over one migration set: parse (in parallel) -> replay in order -> rules ->
-//! suppressions -> findings. Pure apart from reading the already-loaded set: no IO, never fails.
+//! The replay of one migration set: its parts, parsed (ahead, in parallel, by the pipeline), are
+//! replayed in order into the catalog while the rules' statement and migration hooks run, then the
+//! schema hooks on the final catalog; suppressions apply, and the findings are placed. No IO, never
+//! fails.
 
+use super::place::Placer;
 use crate::catalog::{apply::apply, Catalog};
 use crate::config::Settings;
 use crate::finding::{Diagnostic, Finding};
@@ -10,10 +13,9 @@ use crate::rules::{
     StatementContext, RULES,
 };
 use crate::source::{MigrationSet, SqlPart};
-use crate::span::{LineIndex, Span};
+use crate::span::Span;
 use crate::suppress::{self, Suppression};
 use crate::syntax::{AlterCmd, LockMode, QualName, StmtKind, TxKind};
-use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Counts for the summary.
@@ -169,6 +171,7 @@ pub fn analyze(
         .filter(|r| settings.is_enabled(r.meta().id))
         .collect();
     let mut parsed_iter = parsed.into_iter();
+    let placer = Placer::new(settings, &set.files);
 
     let mut catalog = base;
     let mut stats = Stats {
@@ -242,7 +245,6 @@ pub fn analyze(
                 &mut suppressions,
                 Some(&migration.id),
             );
-            let file_lines: OnceCell<crate::span::LineIndex> = OnceCell::new();
             for (position, stmt) in parsed.statements.iter().enumerate() {
                 let in_tx = runner_wrapped || explicit_tx;
                 {
@@ -330,12 +332,7 @@ pub fn analyze(
                 let file = &set.files[part.file];
                 // Only for the statements that remove or retype something: the file's line
                 // index is built on first use.
-                let line = || {
-                    file_lines
-                        .get_or_init(|| crate::span::LineIndex::new(&file.text))
-                        .position(&file.text, stmt.span.start)
-                        .line
-                };
+                let line = || placer.line(part.file, stmt.span.start);
                 for (table, column, what) in removals_of(&stmt.kind) {
                     removals.push(Removal {
                         table,
@@ -465,7 +462,7 @@ pub fn analyze(
         }
     }
 
-    let findings = finish(set, settings, raw, &suppressions);
+    let findings = finish(&placer, raw, &suppressions);
     Analysis {
         findings,
         stats,
@@ -485,13 +482,11 @@ fn note_parse(
 ) {
     if !parsed.aborted.is_empty() {
         let file = &set.files[part.file];
-        let lines = LineIndex::new(&file.text);
         for aborted in &parsed.aborted {
-            let at = lines.position(&file.text, aborted.span.start);
             stats.parse_aborts.push(format!(
                 "cannot parse `{}` at line {}: {}",
                 file.path.display(),
-                at.line,
+                crate::span::line_of(&file.text, aborted.span.start),
                 aborted.message
             ));
         }
@@ -668,8 +663,7 @@ fn record_origins(
 /// Applies severities and suppressions, reports unused or unexplained suppressions, and places
 /// every diagnostic at a line and column.
 fn finish(
-    set: &MigrationSet,
-    settings: &Settings,
+    placer: &Placer<'_>,
     raw: Vec<(usize, Option<String>, Diagnostic)>,
     suppressions: &[(usize, Suppression)],
 ) -> Vec<Finding> {
@@ -723,41 +717,5 @@ fn finish(
             ));
         }
     }
-    let indexes: Vec<OnceCell<LineIndex>> = set.files.iter().map(|_| OnceCell::new()).collect();
-    let mut findings = vec![];
-    for (file, migration, diag) in kept {
-        let Some(rule) = crate::rules::find(diag.rule) else {
-            continue;
-        };
-        let meta = rule.meta();
-        let Some(severity) = settings.severity_of(meta.id, meta.severity) else {
-            continue;
-        };
-        let severity = diag.at_most.map_or(severity, |cap| severity.min(cap));
-        let text = &set.files[file].text;
-        let index = indexes[file].get_or_init(|| LineIndex::new(text));
-        // Every span leaves here on character boundaries of its file, whatever byte arithmetic
-        // made it: reports slice the text with it.
-        let span = diag.span.on_char_boundaries(text);
-        let start = index.position(text, span.start);
-        let end = index.position(text, span.end);
-        findings.push(Finding {
-            rule: meta.id.to_string(),
-            severity,
-            category: meta.category.name().to_string(),
-            file: set.files[file].path.clone(),
-            span,
-            start,
-            end,
-            migration,
-            message: diag.message,
-            help: diag.help,
-            fix: diag.fix,
-            lock: diag.lock,
-            notes: diag.notes,
-        });
-    }
-    crate::finding::sort(&mut findings);
-    findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
-    findings
+    placer.findings(kept)
 }

@@ -1,6 +1,6 @@
 //! Application queries checked against a schema (replayed from migrations, or read from a live
 //! database): parsing, fingerprints and de-duplication, name resolution against the catalog, and
-//! the driver that runs the rules' query hooks and places their findings in the query files.
+//! the driver that runs the rules' query hooks (the engine places their findings in the query files).
 //!
 //! Pure: no IO. Query files are read by `source/queries.rs`, `pg_stat_statements` by `live/`.
 
@@ -8,11 +8,11 @@ pub mod shape;
 
 use crate::catalog::{Catalog, Column, Index, IndexValidity, Table};
 use crate::config::Settings;
-use crate::finding::{Diagnostic, Finding};
+use crate::finding::Diagnostic;
 use crate::rules::{QueriesContext, QueryDiagnostic, RULES};
 use crate::source::queries::{Expect, QuerySources, RawQuery};
 use crate::source::SourceFile;
-use crate::span::{LineIndex, Span};
+use crate::span::Span;
 use crate::syntax::{IndexKey, JoinPair, QualName};
 use shape::{ColRef, Shape};
 use std::collections::HashMap;
@@ -50,11 +50,7 @@ impl Query {
             Some(n) => format!("`{n}`"),
             None => {
                 let file = &files[self.file];
-                let line = file.text.as_bytes()[..self.span.start.min(file.text.len())]
-                    .iter()
-                    .filter(|&&b| b == b'\n')
-                    .count()
-                    + 1;
+                let line = crate::span::line_of(&file.text, self.span.start);
                 format!("the query at {}:{line}", file.path.display())
             }
         }
@@ -415,7 +411,8 @@ pub fn leading_key(index: &Index) -> Option<&str> {
     }
 }
 
-/// Runs every enabled rule's query hook and places the diagnostics in the query files.
+/// Runs every enabled rule's query hook, and turns queries that do not parse and unreadable query
+/// files into diagnostics. The engine places them in the query files.
 pub fn check(
     sources: &QuerySources,
     queries: &[Query],
@@ -424,7 +421,7 @@ pub fn check(
     settings: &Settings,
     since: Option<&OldQueries>,
     codegen_schema: Option<&std::path::Path>,
-) -> Vec<Finding> {
+) -> Vec<QueryDiagnostic> {
     let cx = QueriesContext {
         queries,
         files: &sources.files,
@@ -473,62 +470,7 @@ pub fn check(
             diagnostic: Diagnostic::new(p.rule, p.span, p.message.clone()),
         });
     }
-    place(raw, &sources.files, settings)
-}
-
-/// Turns diagnostics with file offsets into findings with line/column positions.
-pub fn place(raw: Vec<QueryDiagnostic>, files: &[SourceFile], settings: &Settings) -> Vec<Finding> {
-    let mut indexes: HashMap<usize, LineIndex> = HashMap::new();
-    let mut out = vec![];
-    for QueryDiagnostic {
-        file,
-        diagnostic: d,
-    } in raw
-    {
-        let Some(rule) = crate::rules::find(d.rule) else {
-            continue;
-        };
-        let meta = rule.meta();
-        let Some(severity) = settings.severity_of(meta.id, meta.severity) else {
-            continue;
-        };
-        let severity = d.at_most.map_or(severity, |cap| severity.min(cap));
-        let f = &files[file];
-        let index = indexes
-            .entry(file)
-            .or_insert_with(|| LineIndex::new(&f.text));
-        // Spans computed from identifier lengths can end inside a quoted multi-byte name: snap
-        // them to character boundaries.
-        let mut span = d.span;
-        span.start = span.start.min(f.text.len());
-        while !f.text.is_char_boundary(span.start) {
-            span.start -= 1;
-        }
-        span.end = span.end.clamp(span.start, f.text.len());
-        while !f.text.is_char_boundary(span.end) {
-            span.end += 1;
-        }
-        let start = index.position(&f.text, span.start);
-        let end = index.position(&f.text, span.end);
-        out.push(Finding {
-            rule: meta.id.to_string(),
-            severity,
-            category: meta.category.name().to_string(),
-            file: f.path.clone(),
-            span,
-            start,
-            end,
-            migration: None,
-            message: d.message,
-            help: d.help,
-            fix: d.fix,
-            lock: None,
-            notes: d.notes,
-        });
-    }
-    crate::finding::sort(&mut out);
-    out.dedup_by(|a, b| a.sort_key() == b.sort_key());
-    out
+    raw
 }
 
 /// The queries of an earlier release (`--since`), checked against the new schema: each with the
@@ -540,7 +482,7 @@ pub struct OldQueries {
     pub queries: Vec<Query>,
     /// Objects the new migrations removed or renamed: (table, column or None, what happened,
     /// migration id).
-    pub removals: Vec<crate::analyze::Removal>,
+    pub removals: Vec<crate::engine::Removal>,
 }
 
 /// Whether `index` (already known to apply) can look up rows by `target` compared with `op`, as

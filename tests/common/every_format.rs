@@ -2,9 +2,10 @@
 //! Shared by `tests/reports.rs` and `tests/fuzz.rs` (each includes this file with `#[path]`).
 #![allow(dead_code)]
 
-use pgproof::analyze::{self, Stats};
 use pgproof::catalog::Catalog;
 use pgproof::config::Settings;
+use pgproof::engine::replay as analyze;
+use pgproof::engine::Stats;
 use pgproof::finding::Finding;
 use pgproof::report::{self, Format, Report};
 use pgproof::source::{Layout, Migration, MigrationSet, RunnerTransaction, SourceFile, SqlPart};
