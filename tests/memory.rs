@@ -213,6 +213,7 @@ fn a_statement_over_the_limit_is_reported_with_its_file_and_line() {
     let analysis = pgproof::engine::replay::analyze(
         &sets[0],
         &settings,
+        &Default::default(),
         pgproof::catalog::Catalog::new(),
         parsed,
     );

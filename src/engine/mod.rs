@@ -17,7 +17,7 @@ pub use replay::{Removal, SetInfo, Stats};
 use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::finding::Finding;
-use crate::queries::{OldQueries, Query, QueryError};
+use crate::queries::{OldQueries, Query, QueryError, QueryEvidence};
 use crate::source::queries::QuerySources;
 use crate::source::{
     Layout, Migration, MigrationSet, RunnerTransaction, SourceError, SourceFile, SourceWarning,
@@ -107,22 +107,9 @@ pub fn lint<S: Sets>(input: Input<'_, S>) -> Result<Output> {
     } = input;
     // One schema's queries are evidence for that schema's rules; with several groups, whose
     // tables may share names, no group's joins are lent to another's.
-    let owned_settings;
-    let settings = match jobs.as_slice() {
-        [job] => {
-            let mut s = settings.clone();
-            s.query_joins = Some(std::sync::Arc::new(crate::queries::join_evidence(
-                &job.queries,
-                &job.sources.files,
-            )));
-            s.query_literals = Some(std::sync::Arc::new(crate::queries::literal_evidence(
-                &job.queries,
-                &job.sources.files,
-            )));
-            owned_settings = s;
-            &owned_settings
-        }
-        _ => settings,
+    let evidence = match jobs.as_slice() {
+        [job] => QueryEvidence::of(&job.queries, &job.sources.files),
+        _ => QueryEvidence::default(),
     };
     // The final schemas are only needed to check queries; otherwise each worker frees its own.
     let keep_schema = !jobs.is_empty();
@@ -131,7 +118,11 @@ pub fn lint<S: Sets>(input: Input<'_, S>) -> Result<Output> {
         errors: unreadable,
     } = pipeline::run(
         &sets,
-        pipeline::Replay { settings, base },
+        pipeline::Replay {
+            settings,
+            base,
+            evidence: &evidence,
+        },
         threads,
         stack_bytes,
         |analysis| {

@@ -74,6 +74,8 @@ pub struct Replay<'a> {
     pub settings: &'a Settings,
     /// The schema the migrations start from (`--schema-from`); empty when None.
     pub base: Option<&'a Catalog>,
+    /// What the application's queries show, for the schema rules.
+    pub evidence: &'a crate::queries::QueryEvidence,
 }
 
 /// One set that went through the pipeline.
@@ -442,7 +444,7 @@ impl<S: Sets> Shared<'_, S> {
                 // would leave this set unfinished and the helpers waiting on it forever.
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     let mut analysis =
-                        analyze::analyze(&loaded.set, replay.settings, base, stream);
+                        analyze::analyze(&loaded.set, replay.settings, replay.evidence, base, stream);
                     finish(&mut analysis);
                     analysis
                 }))
@@ -504,9 +506,12 @@ mod tests {
     }
 
     fn plain(settings: &Settings) -> Replay<'_> {
+        static NONE: std::sync::LazyLock<crate::queries::QueryEvidence> =
+            std::sync::LazyLock::new(Default::default);
         Replay {
             settings,
             base: None,
+            evidence: &NONE,
         }
     }
 
@@ -527,7 +532,8 @@ mod tests {
                 let parsed: Vec<ParsedText> = analyze::parts(set)
                     .map(|p| crate::parse::parse_sql(&p.text))
                     .collect();
-                let analysis = analyze::analyze(set, settings, Catalog::new(), parsed);
+                let analysis =
+                    analyze::analyze(set, settings, &Default::default(), Catalog::new(), parsed);
                 (set.root.clone(), shown(&analysis.findings))
             })
             .collect()

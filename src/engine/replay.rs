@@ -8,6 +8,7 @@ use crate::catalog::{apply::apply, Catalog};
 use crate::config::Settings;
 use crate::finding::{Diagnostic, Finding};
 use crate::parse::ParsedText;
+use crate::queries::QueryEvidence;
 use crate::rules::{
     HeldLock, Member, MigrationContext, MigrationStatement, Part, Rule, SchemaContext,
     StatementContext, RULES,
@@ -156,12 +157,13 @@ pub fn part(set: &MigrationSet, (migration, down): (usize, bool)) -> &SqlPart {
 }
 
 /// Lints one migration set starting from `base` (an empty catalog, or a schema loaded from
-/// elsewhere), given its parts parsed in the order of [`parts`]. The replay itself is ordered; it
+/// elsewhere), with what the application's queries show (`evidence`) for the schema rules,, given its parts parsed in the order of [`parts`]. The replay itself is ordered; it
 /// takes each part from `parsed` when it reaches it and drops it once replayed, so the caller can
 /// parse ahead in parallel and hand the parts over as they are ready.
 pub fn analyze(
     set: &MigrationSet,
     settings: &Settings,
+    evidence: &QueryEvidence,
     base: Catalog,
     parsed: impl IntoIterator<Item = ParsedText>,
 ) -> Analysis {
@@ -446,7 +448,8 @@ pub fn analyze(
     }
 
     // Schema rules on the final catalog, placed where each object was created.
-    let schema_cx = SchemaContext::for_settings(&catalog, settings.pg_version, settings);
+    let schema_cx = SchemaContext::for_settings(&catalog, settings.pg_version, settings)
+        .with_evidence(evidence);
     for rule in &rules {
         let mut out = vec![];
         rule.check_schema(&schema_cx, &mut out);

@@ -145,6 +145,28 @@ pub fn parse(raw: &[RawQuery]) -> (Vec<Query>, Vec<QueryError>) {
     (queries, errors)
 }
 
+/// What a group of application queries tells the schema rules: the joins they make and the
+/// columns they compare with string literals, each with the query's label. Computed from the
+/// queries (never configured): it travels beside the settings, in the engine's input.
+#[derive(Debug, Clone, Default)]
+pub struct QueryEvidence {
+    pub joins: Vec<(JoinPair, String)>,
+    pub literals: Vec<LiteralComparison>,
+}
+
+/// A column that a query compares with a string literal, and the query's label.
+pub type LiteralComparison = ((QualName, String), String);
+
+impl QueryEvidence {
+    /// The evidence of `queries` (whose files are `files`).
+    pub fn of(queries: &[Query], files: &[SourceFile]) -> Self {
+        QueryEvidence {
+            joins: join_evidence(queries, files),
+            literals: literal_evidence(queries, files),
+        }
+    }
+}
+
 /// The column equalities the queries join on, each with the query that shows it (`query `Name``
 /// or `the query at file:line`): evidence for `missing-foreign-key`.
 pub fn join_evidence(queries: &[Query], files: &[SourceFile]) -> Vec<(JoinPair, String)> {

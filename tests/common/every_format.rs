@@ -59,7 +59,7 @@ pub fn lint_texts(
     let parsed: Vec<_> = analyze::parts(&set)
         .map(|part| pgproof::parse::parse_sql(&part.text))
         .collect();
-    let analysis = analyze::analyze(&set, settings, Catalog::new(), parsed);
+    let analysis = analyze::analyze(&set, settings, &Default::default(), Catalog::new(), parsed);
     let sources = set
         .files
         .into_iter()
