@@ -7,13 +7,13 @@ use super::place::Placer;
 use crate::catalog::{apply::apply, Catalog};
 use crate::config::Settings;
 use crate::finding::{Diagnostic, Finding};
-use crate::parse::ParsedText;
+use crate::parse::{ParsedStatement, ParsedText};
 use crate::queries::QueryEvidence;
 use crate::rules::{
     HeldLock, Member, MigrationContext, MigrationStatement, Part, Rule, SchemaContext,
     StatementContext, RULES,
 };
-use crate::source::{MigrationSet, SqlPart};
+use crate::source::{Migration, MigrationSet, SqlPart};
 use crate::span::Span;
 use crate::suppress::{self, Suppression};
 use crate::syntax::{AlterCmd, LockMode, QualName, StmtKind, TxKind};
@@ -157,9 +157,10 @@ pub fn part(set: &MigrationSet, (migration, down): (usize, bool)) -> &SqlPart {
 }
 
 /// Lints one migration set starting from `base` (an empty catalog, or a schema loaded from
-/// elsewhere), with what the application's queries show (`evidence`) for the schema rules,, given its parts parsed in the order of [`parts`]. The replay itself is ordered; it
-/// takes each part from `parsed` when it reaches it and drops it once replayed, so the caller can
-/// parse ahead in parallel and hand the parts over as they are ready.
+/// elsewhere), with what the application's queries show (`evidence`) for the schema rules, given
+/// its parts parsed in the order of [`parts`]. The replay itself is ordered; it takes each part
+/// from `parsed` when it reaches it and drops it once replayed, so the caller can parse ahead in
+/// parallel and hand the parts over as they are ready.
 pub fn analyze(
     set: &MigrationSet,
     settings: &Settings,
@@ -167,248 +168,357 @@ pub fn analyze(
     base: Catalog,
     parsed: impl IntoIterator<Item = ParsedText>,
 ) -> Analysis {
-    let rules: Vec<&dyn Rule> = RULES
-        .iter()
-        .copied()
-        .filter(|r| settings.is_enabled(r.meta().id))
-        .collect();
-    let mut parsed_iter = parsed.into_iter();
-    let placer = Placer::new(settings, &set.files);
-
-    let mut catalog = base;
-    let mut stats = Stats {
-        files: set.files.len(),
-        migrations: set.migrations.len(),
-        sets: vec![SetInfo {
-            decided: set.layout_decided.clone(),
-            layout: set.layout.name(),
-            path: set.root.display().to_string(),
-            transaction: set.transaction_assumption.clone(),
-        }],
-        ..Stats::default()
-    };
-    let mut raw: Vec<(usize, Option<String>, Diagnostic)> = vec![];
-    let mut suppressions: Vec<(usize, Suppression)> = vec![];
-    let mut origins: Origins = Origins::default();
-    let mut removals: Vec<Removal> = vec![];
-
-    for problem in &set.problems {
-        raw.push((
-            problem.file,
-            None,
-            Diagnostic::new(problem.rule, problem.span, problem.message.clone()),
-        ));
-    }
-
-    let order_assumed = set.order_assumed();
-    let set_has_downs = set
-        .migrations
-        .iter()
-        .any(|m| m.down.as_ref().is_some_and(|d| !d.text.trim().is_empty()));
+    let mut parsed = parsed.into_iter();
+    let mut replay = Replay::new(set, settings, base);
     for migration in &set.migrations {
         let up = migration
             .up
             .as_ref()
-            .map(|p| (p, parsed_iter.next().unwrap_or_default()));
+            .map(|p| (p, parsed.next().unwrap_or_default()));
         let down = migration
             .down
             .as_ref()
-            .map(|p| (p, parsed_iter.next().unwrap_or_default()));
-        let mut created: BTreeSet<QualName> = BTreeSet::new();
-        let mut created_objects: BTreeSet<crate::graph::Object> = BTreeSet::new();
-        let mut held: Vec<HeldLock> = vec![];
-        let mut explicit_tx = false;
-        let mut lock_timeout_set = false;
-        let mut statement_timeout_set = false;
-        let mut blocking_lock_taken = false;
+            .map(|p| (p, parsed.next().unwrap_or_default()));
+        replay.migration(migration, up, down);
+    }
+    replay.finish(evidence)
+}
+
+/// The replay of one set: the catalog as it stands, and what the rules and the summary have
+/// gathered so far. Steps: [`Replay::migration`] for each migration in order (its up part
+/// statement by statement, then its down part and the migration hooks), then [`Replay::finish`].
+struct Replay<'a> {
+    set: &'a MigrationSet,
+    settings: &'a Settings,
+    rules: Vec<&'static dyn Rule>,
+    placer: Placer<'a>,
+    catalog: Catalog,
+    stats: Stats,
+    /// Diagnostics as (file, migration, diagnostic), placed at the end.
+    raw: Vec<(usize, Option<String>, Diagnostic)>,
+    suppressions: Vec<(usize, Suppression)>,
+    origins: Origins,
+    removals: Vec<Removal>,
+    order_assumed: bool,
+    set_has_downs: bool,
+}
+
+/// What one migration's up part has done so far: its transaction state and what it created.
+struct MigrationState {
+    tx: TxState,
+    created: BTreeSet<QualName>,
+    created_objects: BTreeSet<crate::graph::Object>,
+    /// Whether each up statement ran inside a transaction, for migration hooks.
+    in_transaction: Vec<bool>,
+}
+
+/// The transaction an up part's statements run in, and the session settings made so far.
+struct TxState {
+    /// The runner wraps the part in its transaction.
+    runner_wrapped: bool,
+    /// Inside a `BEGIN` the part wrote.
+    explicit: bool,
+    /// The statement the current transaction began at, if one is open.
+    start: Option<usize>,
+    /// The table locks the current transaction holds.
+    held: Vec<HeldLock>,
+    lock_timeout_set: bool,
+    statement_timeout_set: bool,
+    /// A lock that blocks writes was taken on a table this migration did not create.
+    blocking_lock_taken: bool,
+}
+
+impl TxState {
+    fn new(runner_wrapped: bool) -> Self {
+        TxState {
+            runner_wrapped,
+            explicit: false,
+            start: runner_wrapped.then_some(0),
+            held: vec![],
+            lock_timeout_set: false,
+            statement_timeout_set: false,
+            blocking_lock_taken: false,
+        }
+    }
+
+    fn in_transaction(&self) -> bool {
+        self.runner_wrapped || self.explicit
+    }
+
+    /// Transaction control and session settings of statement `position`.
+    fn control(&mut self, position: usize, stmt: &StmtKind) {
+        match stmt {
+            StmtKind::Transaction { tx: TxKind::Begin } => {
+                if !self.explicit && !self.runner_wrapped {
+                    self.start = Some(position + 1);
+                }
+                self.explicit = true;
+            }
+            StmtKind::Transaction {
+                tx: TxKind::Commit | TxKind::Rollback | TxKind::Prepare,
+            } => {
+                self.explicit = false;
+                self.held.clear();
+                self.start = self.runner_wrapped.then_some(position + 1);
+            }
+            // The transaction ends (releasing its locks) and a new one begins at once.
+            StmtKind::Transaction { tx: TxKind::Chain } => {
+                self.held.clear();
+                self.start = Some(position + 1);
+            }
+            StmtKind::Set { name, .. } if name == "lock_timeout" => self.lock_timeout_set = true,
+            StmtKind::Set { name, .. } if name == "statement_timeout" => {
+                self.statement_timeout_set = true
+            }
+            _ => {}
+        }
+    }
+
+    /// The table locks statement `stmt` (at `span`) takes, held until the transaction ends (at
+    /// once, outside a transaction).
+    fn lock(
+        &mut self,
+        stmt: &StmtKind,
+        span: Span,
+        catalog: &Catalog,
+        created: &BTreeSet<QualName>,
+    ) {
+        for (table, mode) in crate::locks::table_locks(stmt, catalog) {
+            self.blocking_lock_taken |=
+                mode >= LockMode::Share && !created.contains(&table) && table.schema != "pg_temp";
+            self.held.push(HeldLock { table, mode, span });
+        }
+        if !self.in_transaction() {
+            self.held.clear();
+        }
+    }
+}
+
+impl<'a> Replay<'a> {
+    fn new(set: &'a MigrationSet, settings: &'a Settings, base: Catalog) -> Self {
+        let raw = set
+            .problems
+            .iter()
+            .map(|problem| {
+                (
+                    problem.file,
+                    None,
+                    Diagnostic::new(problem.rule, problem.span, problem.message.clone()),
+                )
+            })
+            .collect();
+        Replay {
+            set,
+            settings,
+            rules: RULES
+                .iter()
+                .copied()
+                .filter(|r| settings.is_enabled(r.meta().id))
+                .collect(),
+            placer: Placer::new(settings, &set.files),
+            catalog: base,
+            stats: Stats {
+                files: set.files.len(),
+                migrations: set.migrations.len(),
+                sets: vec![SetInfo {
+                    decided: set.layout_decided.clone(),
+                    layout: set.layout.name(),
+                    path: set.root.display().to_string(),
+                    transaction: set.transaction_assumption.clone(),
+                }],
+                ..Stats::default()
+            },
+            raw,
+            suppressions: vec![],
+            origins: Origins::default(),
+            removals: vec![],
+            order_assumed: set.order_assumed(),
+            set_has_downs: set
+                .migrations
+                .iter()
+                .any(|m| m.down.as_ref().is_some_and(|d| !d.text.trim().is_empty())),
+        }
+    }
+
+    /// One migration: its up part replayed statement by statement, its down part noted, then the
+    /// migration hooks.
+    fn migration(
+        &mut self,
+        migration: &Migration,
+        up: Option<(&SqlPart, ParsedText)>,
+        down: Option<(&SqlPart, ParsedText)>,
+    ) {
         // A runner that sends the file as one message wraps it only when it holds several statements.
         let runner_wrapped = migration
             .transaction
             .wraps(up.as_ref().map_or(0, |(_, p)| p.statements.len()));
-        let mut tx_start = runner_wrapped.then_some(0);
+        let mut state = MigrationState {
+            tx: TxState::new(runner_wrapped),
+            created: BTreeSet::new(),
+            created_objects: BTreeSet::new(),
+            in_transaction: vec![],
+        };
         // The schema before up, kept for reversibility checks when there is a down part.
         let before = down
             .as_ref()
             .filter(|(_, p)| !p.statements.is_empty())
-            .map(|_| catalog.clone());
-        // Whether each up statement ran inside a transaction, for migration hooks.
-        let mut in_transaction: Vec<bool> = vec![];
-        let mut migration_diags = vec![];
-        let mut up_file = None;
-
+            .map(|_| self.catalog.clone());
         if let Some((part, parsed)) = &up {
-            up_file = Some(part.file);
-            note_parse(
-                set,
-                part,
-                parsed,
-                &mut raw,
-                &mut stats,
-                &mut suppressions,
-                Some(&migration.id),
-            );
-            for (position, stmt) in parsed.statements.iter().enumerate() {
-                let in_tx = runner_wrapped || explicit_tx;
-                {
-                    let cx = StatementContext {
-                        stmt: &stmt.kind,
-                        span: stmt.span,
-                        sql: &part.text[stmt.span.start..stmt.span.end],
-                        catalog: &catalog,
-                        pg_version: settings.pg_version,
-                        in_transaction: in_tx,
-                        runner_transaction: runner_wrapped,
-                        transaction_reason: &migration.transaction.reason,
-                        held_locks: &held,
-                        created_in_migration: &created,
-                        created_objects: &created_objects,
-                        order_assumed,
-                        lock_timeout_set,
-                        statement_timeout_set,
-                        require_statement_timeout: settings.require_statement_timeout,
-                        blocking_lock_taken,
-                        earlier: &parsed.statements[..position],
-                        part_text: &part.text,
-                        part_has_errors: !parsed.errors.is_empty(),
-                        tx_start,
-                    };
-                    let mut out = vec![];
-                    for rule in &rules {
-                        rule.check_statement(&cx, &mut out);
-                    }
-                    raw.extend(
-                        out.into_iter()
-                            .map(|d| (part.file, Some(migration.id.clone()), d)),
-                    );
-                }
-                // Transaction bookkeeping.
-                match &stmt.kind {
-                    StmtKind::Transaction { tx: TxKind::Begin } => {
-                        if !explicit_tx && !runner_wrapped {
-                            tx_start = Some(position + 1);
-                        }
-                        explicit_tx = true;
-                    }
-                    StmtKind::Transaction {
-                        tx: TxKind::Commit | TxKind::Rollback | TxKind::Prepare,
-                    } => {
-                        explicit_tx = false;
-                        held.clear();
-                        tx_start = runner_wrapped.then_some(position + 1);
-                    }
-                    // The transaction ends (releasing its locks) and a new one begins at once.
-                    StmtKind::Transaction { tx: TxKind::Chain } => {
-                        held.clear();
-                        tx_start = Some(position + 1);
-                    }
-                    StmtKind::Set { name, .. } if name == "lock_timeout" => lock_timeout_set = true,
-                    StmtKind::Set { name, .. } if name == "statement_timeout" => {
-                        statement_timeout_set = true
-                    }
-                    _ => {}
-                }
-                for (table, mode) in crate::locks::table_locks(&stmt.kind, &catalog) {
-                    blocking_lock_taken |= mode >= LockMode::Share
-                        && !created.contains(&table)
-                        && table.schema != "pg_temp";
-                    held.push(HeldLock {
-                        table,
-                        mode,
-                        span: stmt.span,
-                    });
-                }
-                if !(runner_wrapped || explicit_tx) {
-                    held.clear();
-                }
-                record_created(&stmt.kind, &mut created);
-                if order_assumed {
-                    record_created_objects(&stmt.kind, &mut created_objects);
-                }
-                record_origins(
-                    &stmt.kind,
-                    part.file,
-                    stmt.span,
-                    &migration.id,
-                    &mut origins,
-                );
-                let file = &set.files[part.file];
-                // Only for the statements that remove or retype something: the file's line
-                // index is built on first use.
-                let line = || placer.line(part.file, stmt.span.start);
-                for (table, column, what) in removals_of(&stmt.kind) {
-                    removals.push(Removal {
-                        table,
-                        column,
-                        what,
-                        migration: migration.id.clone(),
-                        file: file.path.clone(),
-                        line: line(),
-                        retyped: None,
-                    });
-                }
-                // Columns whose type changes: the running release may compare or bind them as
-                // the old type.
-                if let StmtKind::AlterTable(a) = &stmt.kind {
-                    for cmd in &a.cmds {
-                        if let AlterCmd::AlterColumnType {
-                            column, type_name, ..
-                        } = cmd
-                        {
-                            let old = catalog
-                                .table(&a.name)
-                                .and_then(|t| t.column(column))
-                                .map(|c| c.type_name.clone());
-                            if let Some(old) = old.filter(|o| o != type_name) {
-                                removals.push(Removal {
-                                    table: a.name.clone(),
-                                    column: Some(column.clone()),
-                                    what: format!("retyped from `{old}` to `{type_name}`"),
-                                    migration: migration.id.clone(),
-                                    file: file.path.clone(),
-                                    line: line(),
-                                    retyped: Some((old, type_name.clone())),
-                                });
-                            }
-                        }
-                    }
-                }
-                let members_before = added_members_target(&stmt.kind)
-                    .map(|table| (table, table_members(&catalog, table)));
-                apply(&mut catalog, &stmt.kind);
-                // Constraints and indexes an `ALTER TABLE` adds without naming them (`ADD COLUMN
-                // ... REFERENCES`, `ADD UNIQUE (...)`) get their names from the catalog: their
-                // findings belong to this statement, not to the table's `CREATE`.
-                if let Some((table, before)) = members_before {
-                    for member in table_members(&catalog, table) {
-                        if !before.contains(&member) {
-                            origins.insert(
-                                (table.clone(), Some(member)),
-                                (part.file, stmt.span, migration.id.clone()),
-                            );
-                        }
-                    }
-                }
-                in_transaction.push(in_tx);
+            self.note_parse(part, parsed, Some(&migration.id));
+            for position in 0..parsed.statements.len() {
+                self.statement(migration, part, parsed, position, &mut state);
             }
         }
         if let Some((part, parsed)) = &down {
-            note_parse(
-                set,
-                part,
-                parsed,
-                &mut raw,
-                &mut stats,
-                &mut suppressions,
-                Some(&migration.id),
+            self.note_parse(part, parsed, Some(&migration.id));
+        }
+        self.end_migration(migration, &up, &down, before.as_ref(), &state);
+    }
+
+    /// Statement `position` of an up part: the statement hooks on the catalog before it, then the
+    /// transaction, locks, origins and removals it brings, and the statement applied.
+    fn statement(
+        &mut self,
+        migration: &Migration,
+        part: &SqlPart,
+        parsed: &ParsedText,
+        position: usize,
+        state: &mut MigrationState,
+    ) {
+        let stmt = &parsed.statements[position];
+        let in_tx = state.tx.in_transaction();
+        {
+            let cx = StatementContext {
+                stmt: &stmt.kind,
+                span: stmt.span,
+                sql: &part.text[stmt.span.start..stmt.span.end],
+                catalog: &self.catalog,
+                pg_version: self.settings.pg_version,
+                in_transaction: in_tx,
+                runner_transaction: state.tx.runner_wrapped,
+                transaction_reason: &migration.transaction.reason,
+                held_locks: &state.tx.held,
+                created_in_migration: &state.created,
+                created_objects: &state.created_objects,
+                order_assumed: self.order_assumed,
+                lock_timeout_set: state.tx.lock_timeout_set,
+                statement_timeout_set: state.tx.statement_timeout_set,
+                require_statement_timeout: self.settings.require_statement_timeout,
+                blocking_lock_taken: state.tx.blocking_lock_taken,
+                earlier: &parsed.statements[..position],
+                part_text: &part.text,
+                part_has_errors: !parsed.errors.is_empty(),
+                tx_start: state.tx.start,
+            };
+            let mut out = vec![];
+            for rule in &self.rules {
+                rule.check_statement(&cx, &mut out);
+            }
+            self.raw.extend(
+                out.into_iter()
+                    .map(|d| (part.file, Some(migration.id.clone()), d)),
             );
         }
+        state.tx.control(position, &stmt.kind);
+        state
+            .tx
+            .lock(&stmt.kind, stmt.span, &self.catalog, &state.created);
+        record_created(&stmt.kind, &mut state.created);
+        if self.order_assumed {
+            record_created_objects(&stmt.kind, &mut state.created_objects);
+        }
+        record_origins(
+            &stmt.kind,
+            part.file,
+            stmt.span,
+            &migration.id,
+            &mut self.origins,
+        );
+        self.note_removals(migration, part, stmt);
+        let members_before = added_members_target(&stmt.kind)
+            .map(|table| (table, table_members(&self.catalog, table)));
+        apply(&mut self.catalog, &stmt.kind);
+        // Constraints and indexes an `ALTER TABLE` adds without naming them (`ADD COLUMN
+        // ... REFERENCES`, `ADD UNIQUE (...)`) get their names from the catalog: their
+        // findings belong to this statement, not to the table's `CREATE`.
+        if let Some((table, before)) = members_before {
+            for member in table_members(&self.catalog, table) {
+                if !before.contains(&member) {
+                    self.origins.insert(
+                        (table.clone(), Some(member)),
+                        (part.file, stmt.span, migration.id.clone()),
+                    );
+                }
+            }
+        }
+        state.in_transaction.push(in_tx);
+    }
+
+    /// The tables and columns `stmt` drops, renames or retypes (before it is applied): what breaks
+    /// the queries of a release that predates it.
+    fn note_removals(&mut self, migration: &Migration, part: &SqlPart, stmt: &ParsedStatement) {
+        let file = &self.set.files[part.file];
+        // Only for the statements that remove or retype something: the file's line index is
+        // built on first use.
+        let placer = &self.placer;
+        let line = || placer.line(part.file, stmt.span.start);
+        for (table, column, what) in removals_of(&stmt.kind) {
+            self.removals.push(Removal {
+                table,
+                column,
+                what,
+                migration: migration.id.clone(),
+                file: file.path.clone(),
+                line: line(),
+                retyped: None,
+            });
+        }
+        // Columns whose type changes: the running release may compare or bind them as the old
+        // type.
+        if let StmtKind::AlterTable(a) = &stmt.kind {
+            for cmd in &a.cmds {
+                if let AlterCmd::AlterColumnType {
+                    column, type_name, ..
+                } = cmd
+                {
+                    let old = self
+                        .catalog
+                        .table(&a.name)
+                        .and_then(|t| t.column(column))
+                        .map(|c| c.type_name.clone());
+                    if let Some(old) = old.filter(|o| o != type_name) {
+                        self.removals.push(Removal {
+                            table: a.name.clone(),
+                            column: Some(column.clone()),
+                            what: format!("retyped from `{old}` to `{type_name}`"),
+                            migration: migration.id.clone(),
+                            file: file.path.clone(),
+                            line: line(),
+                            retyped: Some((old, type_name.clone())),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// The migration hooks, on the up statements, the catalog after them and, with a down part,
+    /// the catalog before and the down statements; their findings point into the up or down file.
+    fn end_migration(
+        &mut self,
+        migration: &Migration,
+        up: &Option<(&SqlPart, ParsedText)>,
+        down: &Option<(&SqlPart, ParsedText)>,
+        before: Option<&Catalog>,
+        state: &MigrationState,
+    ) {
         let up_statements = up
             .as_ref()
             .map(|(_, p)| p.statements.as_slice())
             .unwrap_or_default();
         let statements: Vec<MigrationStatement<'_>> = up_statements
             .iter()
-            .zip(&in_transaction)
+            .zip(&state.in_transaction)
             .map(|(stmt, in_tx)| MigrationStatement {
                 stmt: &stmt.kind,
                 span: stmt.span,
@@ -418,23 +528,25 @@ pub fn analyze(
         let cx = MigrationContext {
             id: &migration.id,
             statements: &statements,
-            after: &catalog,
+            after: &self.catalog,
             has_down: down.as_ref().is_some_and(|(_, p)| !p.statements.is_empty()),
             supports_down: migration.supports_down,
-            pg_version: settings.pg_version,
-            before: before.as_ref(),
+            pg_version: self.settings.pg_version,
+            before,
             down: down
                 .as_ref()
                 .map(|(_, p)| p.statements.as_slice())
                 .unwrap_or_default(),
             down_has_errors: down.as_ref().is_some_and(|(_, p)| !p.errors.is_empty()),
-            set_has_downs,
-            created: &created,
-            order_assumed,
+            set_has_downs: self.set_has_downs,
+            created: &state.created,
+            order_assumed: self.order_assumed,
         };
-        for rule in &rules {
+        let mut migration_diags = vec![];
+        for rule in &self.rules {
             rule.check_migration(&cx, &mut migration_diags);
         }
+        let up_file = up.as_ref().map(|(p, _)| p.file);
         let down_file = down.as_ref().map(|(p, _)| p.file);
         for d in migration_diags {
             let file = match d.part {
@@ -442,75 +554,77 @@ pub fn analyze(
                 Part::Down => down_file.or(up_file),
             };
             if let Some(file) = file {
-                raw.push((file, Some(migration.id.clone()), d.diagnostic));
+                self.raw
+                    .push((file, Some(migration.id.clone()), d.diagnostic));
             }
         }
     }
 
-    // Schema rules on the final catalog, placed where each object was created.
-    let schema_cx = SchemaContext::for_settings(&catalog, settings.pg_version, settings)
-        .with_evidence(evidence);
-    for rule in &rules {
-        let mut out = vec![];
-        rule.check_schema(&schema_cx, &mut out);
-        for d in out {
-            let origin = origins
-                .get(&(d.table.clone(), d.member.clone()))
-                .or_else(|| origins.get(&(d.table.clone(), None)));
-            if let Some((file, span, migration)) = origin {
-                let mut diag = d.diagnostic;
-                diag.span = *span;
-                raw.push((*file, Some(migration.clone()), diag));
+    /// Schema rules on the final catalog, placed where each object was created; then
+    /// suppressions, and the findings placed.
+    fn finish(mut self, evidence: &QueryEvidence) -> Analysis {
+        let schema_cx =
+            SchemaContext::for_settings(&self.catalog, self.settings.pg_version, self.settings)
+                .with_evidence(evidence);
+        for rule in &self.rules {
+            let mut out = vec![];
+            rule.check_schema(&schema_cx, &mut out);
+            for d in out {
+                let origin = self
+                    .origins
+                    .get(&(d.table.clone(), d.member.clone()))
+                    .or_else(|| self.origins.get(&(d.table.clone(), None)));
+                if let Some((file, span, migration)) = origin {
+                    let mut diag = d.diagnostic;
+                    diag.span = *span;
+                    self.raw.push((*file, Some(migration.clone()), diag));
+                }
             }
+        }
+        drop(schema_cx);
+        let findings = finish(&self.placer, self.raw, &self.suppressions);
+        Analysis {
+            findings,
+            stats: self.stats,
+            catalog: self.catalog,
+            removals: self.removals,
         }
     }
 
-    let findings = finish(&placer, raw, &suppressions);
-    Analysis {
-        findings,
-        stats,
-        catalog,
-        removals,
-    }
-}
-
-fn note_parse(
-    set: &MigrationSet,
-    part: &SqlPart,
-    parsed: &ParsedText,
-    raw: &mut Vec<(usize, Option<String>, Diagnostic)>,
-    stats: &mut Stats,
-    suppressions: &mut Vec<(usize, Suppression)>,
-    migration: Option<&str>,
-) {
-    if !parsed.aborted.is_empty() {
-        let file = &set.files[part.file];
-        for aborted in &parsed.aborted {
-            stats.parse_aborts.push(format!(
-                "cannot parse `{}` at line {}: {}",
-                file.path.display(),
-                crate::span::line_of(&file.text, aborted.span.start),
-                aborted.message
+    /// A part as parsed: its syntax errors, the statements for the summary, its suppressions, and
+    /// the statements the parser gave up on.
+    fn note_parse(&mut self, part: &SqlPart, parsed: &ParsedText, migration: Option<&str>) {
+        let stats = &mut self.stats;
+        if !parsed.aborted.is_empty() {
+            let file = &self.set.files[part.file];
+            for aborted in &parsed.aborted {
+                stats.parse_aborts.push(format!(
+                    "cannot parse `{}` at line {}: {}",
+                    file.path.display(),
+                    crate::span::line_of(&file.text, aborted.span.start),
+                    aborted.message
+                ));
+            }
+        }
+        for error in &parsed.errors {
+            self.raw.push((
+                part.file,
+                migration.map(str::to_string),
+                Diagnostic::new("syntax-error", error.span, error.message.clone()),
             ));
         }
-    }
-    for error in &parsed.errors {
-        raw.push((
-            part.file,
-            migration.map(str::to_string),
-            Diagnostic::new("syntax-error", error.span, error.message.clone()),
-        ));
-    }
-    stats.statements += parsed.statements.len();
-    for stmt in &parsed.statements {
-        if let StmtKind::Other { node } = &stmt.kind {
-            stats.unmodelled_statements += 1;
-            *stats.unmodelled_kinds.entry(node.clone()).or_default() += 1;
+        stats.statements += parsed.statements.len();
+        for stmt in &parsed.statements {
+            if let StmtKind::Other { node } = &stmt.kind {
+                stats.unmodelled_statements += 1;
+                *stats.unmodelled_kinds.entry(node.clone()).or_default() += 1;
+            }
         }
+        let spans: Vec<Span> = parsed.statements.iter().map(|s| s.span).collect();
+        let found = suppress::parse(&part.text, &parsed.lexed.line_comments, &spans);
+        self.suppressions
+            .extend(found.into_iter().map(|sup| (part.file, sup)));
     }
-    let spans: Vec<Span> = parsed.statements.iter().map(|s| s.span).collect();
-    let found = suppress::parse(&part.text, &parsed.lexed.line_comments, &spans);
-    suppressions.extend(found.into_iter().map(|sup| (part.file, sup)));
 }
 
 fn record_created(stmt: &StmtKind, created: &mut BTreeSet<QualName>) {
