@@ -11,7 +11,7 @@ fn main() -> anyhow::Result<()> {
     for path in std::env::args().skip(1) {
         let text = std::fs::read_to_string(&path)
             .map_err(|e| anyhow::anyhow!("cannot read `{path}`: {e}"))?;
-        for stmt in pgproof::parse::parse_sql(&text).statements {
+        for stmt in pgproof::syntax::parse_sql(&text).statements {
             pgproof::catalog::apply::apply(&mut catalog, &stmt.kind);
         }
     }

@@ -76,6 +76,22 @@ pub fn examples(doc: &str) -> Vec<Example> {
     out
 }
 
+/// The `sql setup` block of a doc's examples: the schema its other examples run against.
+pub fn setup_of(examples: &[Example]) -> Option<&str> {
+    examples
+        .iter()
+        .find(|e| e.kind == "setup")
+        .map(|e| e.sql.as_str())
+}
+
+/// The `sql down` block right after example `i`, if any: the down part of that example.
+pub fn down_of(examples: &[Example], i: usize) -> Option<&str> {
+    examples
+        .get(i + 1)
+        .filter(|e| e.kind == "down")
+        .map(|e| e.sql.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,5 +105,12 @@ mod tests {
         assert_eq!(ex[0].kind, "bad");
         assert_eq!(ex[0].pg_version(), Some(11));
         assert_eq!(ex[1].sql, "SELECT 2;\n");
+        assert_eq!(setup_of(&ex), None);
+        assert_eq!(down_of(&ex, 0), None);
+        let doc = "```sql setup\nCREATE TABLE t ();\n```\n```sql bad\nDROP TABLE t;\n```\n```sql down\nCREATE TABLE t ();\n```\n";
+        let ex = examples(doc);
+        assert_eq!(setup_of(&ex), Some("CREATE TABLE t ();\n"));
+        assert_eq!(down_of(&ex, 1), Some("CREATE TABLE t ();\n"));
+        assert_eq!(down_of(&ex, 0), None);
     }
 }

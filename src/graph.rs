@@ -684,7 +684,7 @@ fn nextval_sequence(text: &str, schema: &str) -> Option<QualName> {
 mod tests {
     use super::*;
     use crate::catalog::apply::apply;
-    use crate::parse::parse_sql;
+    use crate::syntax::parse_sql;
 
     /// For every object of a schema with every kind of edge, the graph around it answers as the
     /// whole graph does.

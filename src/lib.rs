@@ -13,6 +13,7 @@ pub mod docs;
 pub mod engine;
 pub mod finding;
 pub mod graph;
+pub mod keywords;
 pub mod lex;
 pub mod live;
 pub mod locks;

@@ -180,7 +180,7 @@ fn names_no_relation(kind: crate::syntax::ObjectKind) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_sql;
+    use crate::syntax::parse_sql;
 
     fn locks(sql: &str) -> Vec<(String, LockMode)> {
         let parsed = parse_sql(sql);

@@ -77,7 +77,7 @@ impl Suppression {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_sql;
+    use crate::syntax::parse_sql;
 
     #[test]
     fn reads_rules_reasons_and_targets() {

@@ -669,6 +669,7 @@ ALTER TABLE ONLY public.orders ADD CONSTRAINT orders_pkey PRIMARY KEY (id);
 
 /// `pgproof` run by an unprivileged user: as root (CI) through `setpriv` as `nobody`, so that
 /// permissions are enforced; otherwise as the current user.
+#[allow(unsafe_code)] // geteuid(2): no safe std API
 fn pgproof_unprivileged(args: &[&str], cwd: &Path) -> Output {
     // SAFETY: geteuid only reads the process's user id.
     let root = unsafe { libc::geteuid() } == 0;

@@ -49,7 +49,7 @@ fn every_blocked_change_fixture_is_refused_by_postgresql() {
         let text = fs::read_to_string(file).unwrap();
         let expected = expected_lines(&text);
         let rejected = annotated_lines(&text, "-- rejected");
-        let parsed = pgproof::parse::parse_sql(&text);
+        let parsed = pgproof::syntax::parse_sql(&text);
         assert!(
             parsed.errors.is_empty(),
             "{}: {:?}",

@@ -54,7 +54,7 @@ fn every_function_body_change_breaks_the_function_on_postgresql() {
         let text = fs::read_to_string(file).unwrap();
         let probes = probes(&text);
         expected += probes.len();
-        let parsed = pgproof::parse::parse_sql(&text);
+        let parsed = pgproof::syntax::parse_sql(&text);
         assert!(parsed.errors.is_empty(), "{}", file.display());
         for statement in &parsed.statements {
             let sql = &text[statement.span.start..statement.span.end];

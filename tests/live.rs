@@ -59,7 +59,7 @@ fn fixture_cluster() -> (LocalCluster, String) {
 
 fn replay(sql: &str) -> Catalog {
     let mut catalog = Catalog::new();
-    for stmt in pgproof::parse::parse_sql(sql).statements {
+    for stmt in pgproof::syntax::parse_sql(sql).statements {
         apply(&mut catalog, &stmt.kind);
     }
     catalog

@@ -58,6 +58,7 @@ struct Run {
 /// `limit_bytes` when given, and measures its peak resident memory.
 // The child is reaped by `wait4` (which also gives its resource usage), not by `Child::wait`.
 #[allow(clippy::zombie_processes)]
+#[allow(unsafe_code)] // setrlimit(2) in the child and wait4(2) for its peak memory: no safe std API
 fn lint(dir: &Path, limit_bytes: Option<u64>) -> Run {
     let out = dir.with_extension("stdout");
     let err = dir.with_extension("stderr");
@@ -183,7 +184,8 @@ fn the_parser_running_out_of_memory_is_an_error_naming_the_file() {
 
 #[test]
 fn a_statement_over_the_limit_is_reported_with_its_file_and_line() {
-    use pgproof::parse::{parse_sql_limited, Limits};
+    use pgproof::parse::Limits;
+    use pgproof::syntax::parse_sql_limited;
     let tmp = tempfile::tempdir().unwrap();
     let rows = (0..500)
         .map(|i| format!("({i})"))

@@ -170,6 +170,7 @@ thread_local! {
 }
 
 // SAFETY: every call is forwarded to the system allocator unchanged; counting only reads a size.
+#[allow(unsafe_code)] // a counting global allocator must implement the unsafe `GlobalAlloc`
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let _ = ALLOCATED.try_with(|a| a.set(a.get() + layout.size()));

@@ -80,6 +80,7 @@ impl FunctionSource {
 /// The JSON libpg_query writes for a trigger function is not valid JSON (its implicit `TG_*`
 /// variables leave a broken entry in `datums`; the `pg_query` crate's wrapper then fails), so the
 /// raw text is read here and only the `"query"` strings are decoded, each one on its own.
+#[allow(unsafe_code)] // libpg_query's PL/pgSQL parser is only reachable through its C API
 fn plpgsql_queries(create: &str) -> Vec<String> {
     let Ok(input) = std::ffi::CString::new(create) else {
         return vec![];
@@ -122,6 +123,15 @@ mod ffi {
         pub plpgsql_funcs: *mut c_char,
         pub error: *mut c_void,
     }
+
+    // pg_query.h: `{ char *plpgsql_funcs; PgQueryError *error; }`, two pointers: 16 bytes on
+    // 64-bit targets, `error` at offset 8 (`parse/encode.c` asserts the same for the C compiler).
+    #[cfg(target_pointer_width = "64")]
+    const _: () = {
+        assert!(std::mem::size_of::<PgQueryPlpgsqlParseResult>() == 16);
+        assert!(std::mem::offset_of!(PgQueryPlpgsqlParseResult, plpgsql_funcs) == 0);
+        assert!(std::mem::offset_of!(PgQueryPlpgsqlParseResult, error) == 8);
+    };
 
     // Provided by the libpg_query static library that the pg_query crate builds and links.
     extern "C" {

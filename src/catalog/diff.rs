@@ -264,7 +264,7 @@ fn walk(path: String, a: &Value, b: &Value, out: &mut Vec<Difference>) {
 mod tests {
     use super::*;
     use crate::catalog::apply::apply;
-    use crate::parse::parse_sql;
+    use crate::syntax::parse_sql;
 
     fn replay(catalog: &mut Catalog, sql: &str) {
         for stmt in parse_sql(sql).statements {

@@ -145,6 +145,7 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
 /// cost up to a third of lint's CPU time, varied several-fold from run to run, and raised the peak
 /// memory by a quarter (docs/benchmarks.md). Only lint does this: the flag is inherited by child
 /// processes, and `prove` starts PostgreSQL servers.
+#[allow(unsafe_code)] // prctl(2): no safe std API
 fn no_huge_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: PR_SET_THP_DISABLE takes plain integers and only sets a flag on this process.
@@ -208,7 +209,7 @@ fn base_schema(source: &str) -> Result<Catalog> {
     }
     let text = std::fs::read_to_string(source)
         .with_context(|| format!("cannot read the schema dump `{source}` (--schema-from)"))?;
-    let parsed = crate::parse::parse_sql(&text);
+    let parsed = crate::syntax::parse_sql(&text);
     if let Some(error) = parsed.errors.first() {
         let line = text[..error.span.start.min(text.len())]
             .lines()

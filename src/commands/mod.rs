@@ -54,6 +54,7 @@ impl Timings {
 }
 
 /// The process's resident memory, where `/proc` tells it (Linux).
+#[allow(unsafe_code)] // sysconf(3): the page size has no safe std API
 fn resident_mib() -> Option<u64> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
     let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;

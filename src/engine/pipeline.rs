@@ -17,9 +17,10 @@
 use super::replay::{self as analyze, Analysis};
 use crate::catalog::Catalog;
 use crate::config::Settings;
-use crate::parse::{ParsedText, SyntaxError};
+use crate::parse::SyntaxError;
 use crate::source::{MigrationSet, SourceError, SqlPart};
 use crate::span::Span;
+use crate::syntax::ParsedText;
 use anyhow::{Context, Result};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};
@@ -311,7 +312,7 @@ impl Loaded {
 /// crashes the parser must not take the run down, nor leave a replay waiting for it forever.
 fn parse_guarded(text: &str) -> ParsedText {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        crate::parse::parse_sql(text)
+        crate::syntax::parse_sql(text)
     }))
     .unwrap_or_else(|_| ParsedText {
         errors: vec![SyntaxError {
@@ -530,7 +531,7 @@ mod tests {
             .iter()
             .map(|set| {
                 let parsed: Vec<ParsedText> = analyze::parts(set)
-                    .map(|p| crate::parse::parse_sql(&p.text))
+                    .map(|p| crate::syntax::parse_sql(&p.text))
                     .collect();
                 let analysis =
                     analyze::analyze(set, settings, &Default::default(), Catalog::new(), parsed);

@@ -7,7 +7,6 @@ use super::place::Placer;
 use crate::catalog::{apply::apply, Catalog};
 use crate::config::Settings;
 use crate::finding::{Diagnostic, Finding};
-use crate::parse::{ParsedStatement, ParsedText};
 use crate::queries::QueryEvidence;
 use crate::rules::{
     HeldLock, Member, MigrationContext, MigrationStatement, Part, Rule, SchemaContext,
@@ -17,6 +16,7 @@ use crate::source::{Migration, MigrationSet, SqlPart};
 use crate::span::Span;
 use crate::suppress::{self, Suppression};
 use crate::syntax::{AlterCmd, LockMode, QualName, StmtKind, TxKind};
+use crate::syntax::{ParsedStatement, ParsedText};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Counts for the summary.

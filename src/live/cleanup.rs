@@ -178,6 +178,7 @@ pub fn install() -> Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot install the SIGINT/SIGTERM handler: {e}"))
 }
 
+#[allow(unsafe_code)] // _exit(2) and write(2) are the async-signal-safe way out of a signal handler
 extern "C" fn on_signal(signal: libc::c_int) {
     // A second signal while the first one's teardown runs (a hung `docker`, a slow server) ends
     // the process at once, as a user pressing Ctrl-C again expects.
@@ -195,6 +196,7 @@ extern "C" fn on_signal(signal: libc::c_int) {
     }
 }
 
+#[allow(unsafe_code)] // pipe2(2) and sigaction(2): std has no signal handling
 fn install_handler() -> std::result::Result<(), String> {
     let mut fds = [0 as libc::c_int; 2];
     // SAFETY: pipe2 writes two descriptors into the array it is given.
@@ -420,6 +422,7 @@ pub fn stop_postmaster(pid: u32) {
     }
 }
 
+#[allow(unsafe_code)] // kill(2): std can signal only its own children
 fn signal(pid: u32, signal: libc::c_int) {
     if let Ok(pid) = libc::pid_t::try_from(pid) {
         // SAFETY: kill(2) with a positive pid only sends a signal.
@@ -430,6 +433,7 @@ fn signal(pid: u32, signal: libc::c_int) {
 }
 
 /// Signals the process group led by `pid` (children started with `process_group(0)`).
+#[allow(unsafe_code)] // kill(2) of a process group: std has no API for it
 pub fn kill_group(pid: u32, signal: libc::c_int) {
     if let Ok(pid) = libc::pid_t::try_from(pid) {
         if pid > 1 {
@@ -460,6 +464,7 @@ pub fn wait_gone(pid: u32, timeout: Duration) -> bool {
 }
 
 /// When process `pid` started (Unix seconds), if it runs.
+#[allow(unsafe_code)] // sysconf(3) for the clock tick: no safe std API
 fn process_start(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let rest = stat.rsplit_once(')')?.1;

@@ -398,6 +398,32 @@ typedef struct
 	int			resource_error;
 } PgproofSplitResult;
 
+/*
+ * parse/ffi.rs declares these structs again and asserts their sizes and field offsets on
+ * 64-bit targets; the same numbers here make the C compiler confirm them for its own layout.
+ */
+#if SIZEOF_VOID_P == 8
+StaticAssertDecl(sizeof(PgQueryError) == 40 && offsetof(PgQueryError, lineno) == 24 &&
+				 offsetof(PgQueryError, cursorpos) == 28 && offsetof(PgQueryError, context) == 32,
+				 "PgQueryError layout differs from parse/ffi.rs");
+StaticAssertDecl(sizeof(PgproofParseResult) == 32 && offsetof(PgproofParseResult, len) == 8 &&
+				 offsetof(PgproofParseResult, error) == 16 &&
+				 offsetof(PgproofParseResult, resource_error) == 24,
+				 "PgproofParseResult layout differs from parse/ffi.rs");
+StaticAssertDecl(sizeof(PgproofSplitResult) == 32 && offsetof(PgproofSplitResult, count) == 8 &&
+				 offsetof(PgproofSplitResult, error) == 16 &&
+				 offsetof(PgproofSplitResult, resource_error) == 24,
+				 "PgproofSplitResult layout differs from parse/ffi.rs");
+StaticAssertDecl(sizeof(PgQueryProtobuf) == 16 && offsetof(PgQueryProtobuf, data) == 8 &&
+				 sizeof(PgQueryProtobufParseResult) == 32 &&
+				 offsetof(PgQueryProtobufParseResult, stderr_buffer) == 16 &&
+				 offsetof(PgQueryProtobufParseResult, error) == 24,
+				 "PgQueryProtobufParseResult layout differs from parse/ffi.rs");
+StaticAssertDecl(sizeof(PgQueryPlpgsqlParseResult) == 16 &&
+				 offsetof(PgQueryPlpgsqlParseResult, error) == 8,
+				 "PgQueryPlpgsqlParseResult layout differs from catalog/body.rs");
+#endif
+
 /* Buffers above this size are given back to the allocator before the next parse. */
 #define OUT_BUF_KEEP (8 * 1024 * 1024)
 

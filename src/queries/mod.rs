@@ -4,7 +4,9 @@
 //!
 //! Pure: no IO. Query files are read by `source/queries.rs`, `pg_stat_statements` by `live/`.
 
-pub mod shape;
+/// The query model lives with the statement model in `syntax/` (it is lowered from protobuf);
+/// `queries::shape` keeps naming it for the rules.
+pub use crate::syntax::query as shape;
 
 use crate::catalog::{Catalog, Column, Index, IndexValidity, Table};
 use crate::config::Settings;
@@ -87,8 +89,10 @@ pub fn parse(raw: &[RawQuery]) -> (Vec<Query>, Vec<QueryError>) {
     let mut errors = vec![];
     let mut seen: HashMap<String, usize> = HashMap::new();
     for r in raw {
-        let tree = match crate::parse::parse_query(&r.sql) {
-            Ok(t) => t,
+        let place = |start, end| r.map.span(start, end);
+        let shape = match crate::syntax::lower_query_text(&r.sql, &place) {
+            Ok(Some(shape)) => shape,
+            Ok(None) => continue,
             Err((at, message)) => {
                 let start = r.map.original(at);
                 let templated = if r.templated {
@@ -108,15 +112,11 @@ pub fn parse(raw: &[RawQuery]) -> (Vec<Query>, Vec<QueryError>) {
                 continue;
             }
         };
-        let Some(stmt) = tree.stmts.first().and_then(|s| s.stmt.as_deref()) else {
-            continue;
-        };
         // Full relation names: by default `orders_2024_01` and `orders_2024_02` fingerprint alike.
         let fingerprint =
             pg_query::fingerprint(&r.sql, 0, pg_query::FingerprintOptions::FULL_RELNAME)
                 .map(|f| f.hex)
                 .unwrap_or_default();
-        let shape = shape::lower(stmt, &r.map, r.sql.len());
         // The fingerprint ignores VALUES lists, whose width matters to an INSERT without columns.
         let key = match &shape.insert {
             Some(i) if i.columns.is_none() => format!("{fingerprint}#{:?}", i.values_width),

@@ -284,7 +284,7 @@ fn normalize_table(table: &mut Table) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_sql;
+    use crate::syntax::parse_sql;
 
     fn replay(catalog: &mut Catalog, sql: &str) {
         for stmt in parse_sql(sql).statements {

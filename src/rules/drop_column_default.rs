@@ -50,7 +50,7 @@ impl Rule for DropColumnDefault {
             }
             let name = column_ref(&alter.name, column);
             let outcome = if col.not_null {
-                "now fail with a NOT NULL violation"
+                "now fail with a `NOT NULL` violation"
             } else {
                 "now store NULL instead"
             };

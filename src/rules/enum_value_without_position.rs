@@ -40,7 +40,7 @@ impl Rule for EnumValueWithoutPosition {
                 META.id,
                 cx.span,
                 format!(
-                    "'{value}' is appended after '{last}': enum values compare and sort in declaration order, so `ORDER BY`, `<`, `>`, `min()` and `max()` on `{name}` now treat '{value}' as the greatest value"
+                    "`'{value}'` is appended after `'{last}'`: enum values compare and sort in declaration order, so `ORDER BY`, `<`, `>`, `min()` and `max()` on `{name}` now treat `'{value}'` as the greatest value"
                 ),
             )
             .help(format!(

@@ -73,7 +73,7 @@ impl Rule for InsertOmitsRequiredColumn {
                     META.id,
                     span,
                     format!(
-                        "{}: inserts into `{}` without {list}, which {} NOT NULL with no default: every execution fails with a not-null violation",
+                        "{}: inserts into `{}` without {list}, which {} `NOT NULL` with no default: every execution fails with a not-null violation",
                         query.label(cx.files),
                         table.name,
                         if missing.len() == 1 { "is" } else { "are" }

@@ -67,7 +67,7 @@ impl Rule for LeadingWildcardLike {
                                 queries::workload(query.stats)
                             ),
                         )
-                        .help("a trigram index (pg_trgm) serves any LIKE/ILIKE pattern; full-text search serves word lookups")
+                        .help("a trigram index (pg_trgm) serves any `LIKE`/`ILIKE` pattern; full-text search serves word lookups")
                         .fix(
                             format!(
                                 "CREATE EXTENSION IF NOT EXISTS pg_trgm;\nCREATE INDEX CONCURRENTLY {} ON {} USING gin ({} gin_trgm_ops);",

@@ -381,7 +381,7 @@ pub struct StatementContext<'a> {
     /// writes (`SHARE` or stronger) on a table that existed before the migration.
     pub blocking_lock_taken: bool,
     /// The statements of this migration's up part before this one.
-    pub earlier: &'a [crate::parse::ParsedStatement],
+    pub earlier: &'a [crate::syntax::ParsedStatement],
     /// The text of the up part, which the spans of `earlier` (and `span`) index.
     pub part_text: &'a str,
     /// Parts of the up part did not parse, so statements may be missing between the ones seen.
@@ -415,7 +415,7 @@ impl<'a> StatementContext<'a> {
     }
 
     /// Statements that ran earlier in the current transaction (empty outside a transaction).
-    pub fn earlier_in_transaction(&self) -> &[crate::parse::ParsedStatement] {
+    pub fn earlier_in_transaction(&self) -> &[crate::syntax::ParsedStatement] {
         match self.tx_start {
             Some(start) if self.in_transaction => &self.earlier[start.min(self.earlier.len())..],
             _ => &[],
@@ -462,7 +462,7 @@ pub struct MigrationContext<'a> {
     /// The schema before the migration's up part; kept only when the migration has a down part.
     pub before: Option<&'a Catalog>,
     /// The down part's statements (empty when there is none).
-    pub down: &'a [crate::parse::ParsedStatement],
+    pub down: &'a [crate::syntax::ParsedStatement],
     /// The down part had syntax errors, so replaying it is incomplete.
     pub down_has_errors: bool,
     /// Some migration of the same set has a down part (the project writes them).

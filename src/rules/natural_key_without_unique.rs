@@ -144,7 +144,7 @@ mod tests {
 
     fn fixes(sql: &str, settings: &crate::config::Settings) -> Vec<String> {
         let mut catalog = crate::catalog::Catalog::new();
-        for stmt in crate::parse::parse_sql(sql).statements {
+        for stmt in crate::syntax::parse_sql(sql).statements {
             crate::catalog::apply::apply(&mut catalog, &stmt.kind);
         }
         let cx = SchemaContext::for_settings(&catalog, 15, settings);

@@ -51,7 +51,7 @@ impl Rule for NotInNullableSubquery {
                             column.name
                         ),
                     )
-                    .help("use `NOT EXISTS (SELECT 1 FROM ... WHERE ... = x)`, or make the column NOT NULL"),
+                    .help("use `NOT EXISTS (SELECT 1 FROM ... WHERE ... = x)`, or make the column `NOT NULL`"),
                 });
             }
         }

@@ -69,7 +69,7 @@ impl Rule for NullableRequiredColumn {
                         Span::default(),
                         format!("`{}` allows NULL but {why}", column_ref(t, &column.name)),
                     )
-                    .help("make it NOT NULL without a long lock: add a `CHECK (... IS NOT NULL) NOT VALID`, validate it, then `SET NOT NULL` (PostgreSQL 12+ uses the validated check and skips the scan) and drop the check")
+                    .help("make it `NOT NULL` without a long lock: add a `CHECK (... IS NOT NULL) NOT VALID`, validate it, then `SET NOT NULL` (PostgreSQL 12+ uses the validated check and skips the scan) and drop the check")
                     .fix(
                         format!(
                             "UPDATE {t} SET {c} = ... WHERE {c} IS NULL;  -- backfill first, in batches\nALTER TABLE {t} ADD CONSTRAINT {chk} CHECK ({c} IS NOT NULL) NOT VALID;\nALTER TABLE {t} VALIDATE CONSTRAINT {chk};\nALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;\nALTER TABLE {t} DROP CONSTRAINT {chk};",

@@ -215,7 +215,7 @@ impl Rule for OldQueryBreaks {
                         META.id,
                         span,
                         format!(
-                            "{label} of the running release ({}) fails after the new migrations: it inserts into `{}` without {}, now NOT NULL with no default",
+                            "{label} of the running release ({}) fails after the new migrations: it inserts into `{}` without {}, now `NOT NULL` with no default",
                             old.reference,
                             table.name,
                             missing.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")

@@ -68,7 +68,7 @@ mod tests {
             ALTER TABLE a ENABLE ROW LEVEL SECURITY;
             CREATE POLICY p ON a USING (true);
             CREATE TABLE b (id bigint PRIMARY KEY, company_id bigint);";
-        for stmt in crate::parse::parse_sql(sql).statements {
+        for stmt in crate::syntax::parse_sql(sql).statements {
             crate::catalog::apply::apply(&mut catalog, &stmt.kind);
         }
         let fired = |settings: &crate::config::Settings| {

@@ -43,7 +43,7 @@ impl Rule for TableWithoutPrimaryKey {
                 Span::default(),
                 format!("table `{}` has no primary key: rows cannot be addressed reliably, logical replication cannot replicate its updates and deletes, and duplicates go unnoticed", table.name),
             )
-            .help(format!("add a primary key, e.g. `ALTER TABLE {} ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY`, or promote a unique NOT NULL key", table.name));
+            .help(format!("add a primary key, e.g. `ALTER TABLE {} ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY`, or promote a unique `NOT NULL` key", table.name));
             if unique_not_null {
                 diag = diag.note("it has a unique key over NOT NULL columns: promote it with `ALTER TABLE ... ADD PRIMARY KEY USING INDEX ...`");
             }

@@ -57,7 +57,7 @@ pub fn lint_texts(
         errors: vec![],
     };
     let parsed: Vec<_> = analyze::parts(&set)
-        .map(|part| pgproof::parse::parse_sql(&part.text))
+        .map(|part| pgproof::syntax::parse_sql(&part.text))
         .collect();
     let analysis = analyze::analyze(&set, settings, &Default::default(), Catalog::new(), parsed);
     let sources = set

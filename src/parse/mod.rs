@@ -1,0 +1,457 @@
+//! SQL text -> statements with byte spans, via pg_query (PostgreSQL's own grammar).
+//!
+//! Syntax errors become [`SyntaxError`] values at the right place, never `Err`: the statements
+//! around a broken one are still parsed. psql meta-commands are blanked out (offsets kept).
+//!
+//! This module cuts a file into runs of statements, recovers statement by statement after an
+//! error, and hands each statement's tree to the caller's lowering as soon as its run is parsed
+//! (`syntax::parse_sql` lowers into the model), so a file's trees are never all alive at once.
+//! `grammar.rs` is the bridge to libpg_query (`ffi.rs` its C declarations). It knows nothing of
+//! the model: `syntax` imports `parse`, never the other way.
+
+mod ffi;
+mod grammar;
+
+#[cfg(test)]
+pub(crate) use grammar::{calls, model_tree_only};
+use grammar::{parse_model_tree, split_statements, Parsed, Split};
+pub(crate) use grammar::{parse_query, parse_tree_only, statement_bounds};
+
+use crate::lex::{self, Lexed};
+use crate::span::Span;
+use pg_query::{protobuf, NodeEnum};
+
+/// What the grammar found at one statement, for the caller to lower.
+#[derive(Debug, Clone, Copy)]
+pub enum Found<'a> {
+    /// A query (`SELECT`, `VALUES`, `EXPLAIN`, `SHOW`): only checked by the grammar, its tree
+    /// never built (the model does not look into queries).
+    Query,
+    /// The statement's tree (`None`: pg_query gave an empty statement).
+    Tree(Option<&'a NodeEnum>),
+    /// Valid SQL whose tree is deeper than the protobuf decoder accepts.
+    TooDeep,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub span: Span,
+    pub message: String,
+}
+
+/// The statements of a text, each as the caller's lowering made it (`S`), in order, with the
+/// syntax errors between them.
+#[derive(Debug)]
+pub struct ParsedText<S> {
+    pub statements: Vec<S>,
+    pub errors: Vec<SyntaxError>,
+    /// Statements the parser could not read for lack of resources (out of memory, over the size
+    /// limit of one statement): not the SQL's fault, and not a finding, but an operational error.
+    /// The statements around them are still parsed.
+    pub aborted: Vec<SyntaxError>,
+    pub lexed: Lexed,
+}
+
+impl<S> Default for ParsedText<S> {
+    fn default() -> Self {
+        ParsedText {
+            statements: vec![],
+            errors: vec![],
+            aborted: vec![],
+            lexed: Lexed::default(),
+        }
+    }
+}
+
+/// How much text one call into PostgreSQL's parser may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Statements are parsed in runs of at most this many bytes (a longer statement alone): the
+    /// parser's tree, its encoding and our decoded copy of one call take a few hundred times the
+    /// text, so the run, not the file, bounds them.
+    pub run_bytes: usize,
+    /// A statement longer than this is not handed to the parser at all (see [`MAX_STATEMENT_BYTES`]).
+    pub statement_bytes: usize,
+}
+
+/// Runs of 128 KiB keep one call's trees to a few tens of MiB, and are still long enough that the
+/// cost of a call is spread over hundreds of statements.
+pub const RUN_BYTES: usize = 128 * 1024;
+
+/// The longest statement pgproof parses. Parsing costs a few hundred bytes of memory per byte of
+/// SQL (a 64 MiB statement would need tens of GB), and PostgreSQL's own parser cannot go far
+/// beyond it either: no allocation may exceed 1 GB, and a string literal's buffer doubles.
+pub const MAX_STATEMENT_BYTES: usize = 64 * 1024 * 1024;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            run_bytes: RUN_BYTES,
+            statement_bytes: MAX_STATEMENT_BYTES,
+        }
+    }
+}
+
+/// Parses `text`, giving `lower` each statement as it is found: the text the parser read (`text`
+/// with psql meta-commands blanked), the statement's span in it, and what the grammar found.
+/// The text must not contain NUL bytes (callers reject such files first).
+pub fn parse_text<S>(
+    text: &str,
+    limits: Limits,
+    lower: &mut dyn FnMut(&str, Span, Found<'_>) -> S,
+) -> ParsedText<S> {
+    let lexed = lex::lex(text);
+    let blanked;
+    let sql: &str = if lexed.meta_commands.is_empty() {
+        text
+    } else {
+        blanked = lex::blank_out(text, &lexed.meta_commands);
+        &blanked
+    };
+    let mut out = ParsedText::default();
+    if let Err(from) = parse_by_runs(sql, &lexed, &mut out, limits, lower) {
+        parse_piecewise(sql, &lexed, &mut out, from, limits, lower);
+    }
+    out.lexed = lexed;
+    out
+}
+
+/// Parses a file that has no syntax error, cutting it at the top-level semicolons our lexer found:
+/// each run of statements the model lowers is parsed into a tree, one call per run, and each run
+/// of queries (`SELECT`, `EXPLAIN`, `SHOW`, ...), [`Found::Query`] whatever their content, is
+/// only checked by the grammar, so that their trees, often the largest in a
+/// file, are never encoded and decoded. The grammar reads each statement once. Returns false on a
+/// syntax error, an undecodable tree, or a cut the grammar does not confirm (a semicolon inside a
+/// `BEGIN ATOMIC` body), for the caller to go statement by statement.
+///
+/// A run ends where the next statement would take it over [`Limits::run_bytes`]; a statement over
+/// [`Limits::statement_bytes`], or a run the parser has no memory for, also goes statement by
+/// statement.
+///
+/// On such a failure the statements of the runs before it are kept (each run the grammar read
+/// whole is confirmed), and the error gives the byte offset to go on from.
+fn parse_by_runs<S>(
+    sql: &str,
+    lexed: &Lexed,
+    out: &mut ParsedText<S>,
+    limits: Limits,
+    lower: &mut dyn FnMut(&str, Span, Found<'_>) -> S,
+) -> Result<(), usize> {
+    if lexed.unterminated.is_some() {
+        return Err(0);
+    }
+    let mut pieces: Vec<(usize, usize, bool)> = Vec::with_capacity(lexed.semicolons.len() + 1);
+    let mut start = 0;
+    for end in lexed
+        .semicolons
+        .iter()
+        .copied()
+        .chain(std::iter::once(sql.len()))
+    {
+        let span = trim_span(sql, start, end);
+        if !span.is_empty() {
+            pieces.push((start, end, is_query(&sql[span.start..span.end])));
+        }
+        start = end + 1;
+    }
+    let mut i = 0;
+    while i < pieces.len() {
+        let query = pieces[i].2;
+        if pieces[i].1 - pieces[i].0 > limits.statement_bytes {
+            return Err(pieces[i].0);
+        }
+        let mut j = i + 1;
+        while j < pieces.len()
+            && pieces[j].2 == query
+            && pieces[j].1 - pieces[i].0 <= limits.run_bytes
+            && pieces[j].1 - pieces[j].0 <= limits.statement_bytes
+        {
+            j += 1;
+        }
+        let run = Span::new(pieces[i].0, pieces[j - 1].1);
+        let text = &sql[run.start..run.end];
+        if query {
+            match split_statements(text) {
+                Split::Bounds(found) if found.len() == j - i => {}
+                _ => return Err(run.start),
+            }
+            for &(start, end, _) in &pieces[i..j] {
+                let span = trim_span(sql, start, end);
+                out.statements.push(lower(sql, span, Found::Query));
+            }
+        } else {
+            match parse_model_tree(text) {
+                Parsed::Tree(parsed) => push_parsed(sql, run, &parsed, out, lower),
+                Parsed::Error(..) | Parsed::Undecodable | Parsed::Failed(_) => {
+                    return Err(run.start)
+                }
+            }
+        }
+        i = j;
+    }
+    Ok(())
+}
+
+/// Whether a statement is a query, [`Found::Query`] without its tree: its
+/// first keyword (after comments and opening parentheses) starts only a `SelectStmt`,
+/// `ExplainStmt` or `VariableShowStmt` in PostgreSQL's grammar.
+fn is_query(statement: &str) -> bool {
+    let span = trim_span(statement, 0, statement.len());
+    let text = statement[span.start..span.end]
+        .trim_start_matches(|c: char| c == '(' || c.is_ascii_whitespace());
+    let word_end = text
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(text.len());
+    let word = &text[..word_end];
+    ["select", "values", "explain", "show"]
+        .iter()
+        .any(|k| word.eq_ignore_ascii_case(k))
+}
+
+/// Lowers the statements pg_query found in `sql[span]` and records them with file-relative spans.
+fn push_parsed<S>(
+    sql: &str,
+    span: Span,
+    parsed: &protobuf::ParseResult,
+    out: &mut ParsedText<S>,
+    lower: &mut dyn FnMut(&str, Span, Found<'_>) -> S,
+) {
+    for raw in &parsed.stmts {
+        let start = span.start + raw.stmt_location.max(0) as usize;
+        // The last statement of a piece has no length: it runs to the piece's end.
+        let end = if raw.stmt_len == 0 {
+            span.end
+        } else {
+            start + raw.stmt_len as usize
+        };
+        let node = raw.stmt.as_ref().and_then(|s| s.node.as_ref());
+        let span = trim_span(sql, start, end);
+        out.statements.push(lower(sql, span, Found::Tree(node)));
+    }
+}
+
+/// Parses statement by statement, from byte `from` (a statement boundary), so one error does not
+/// hide the others. A statement over the size limit, or one the parser runs out of memory on, is
+/// recorded in [`ParsedText::aborted`] and skipped.
+fn parse_piecewise<S>(
+    sql: &str,
+    lexed: &Lexed,
+    out: &mut ParsedText<S>,
+    from: usize,
+    limits: Limits,
+    lower: &mut dyn FnMut(&str, Span, Found<'_>) -> S,
+) {
+    let limit = lexed.unterminated.map_or(sql.len(), |(span, _)| span.start);
+    // Split at top-level semicolons (our lexer knows quotes and comments); a piece that does not
+    // parse alone is retried joined with the following ones (e.g. `BEGIN ATOMIC ... END` bodies).
+    let mut bounds = vec![];
+    let mut start = from;
+    for &semi in lexed.semicolons.iter().filter(|&&s| s >= from && s < limit) {
+        bounds.push((start, semi));
+        start = semi + 1;
+    }
+    if lexed.unterminated.is_none() {
+        bounds.push((start, limit));
+    }
+    let mut i = 0;
+    while i < bounds.len() {
+        let span = trim_span(sql, bounds[i].0, bounds[i].1);
+        if span.is_empty() {
+            i += 1;
+            continue;
+        }
+        let mut located = None;
+        let mut joined = None;
+        let piece = &sql[span.start..span.end];
+        if piece.len() > limits.statement_bytes {
+            out.aborted.push(SyntaxError {
+                span: Span::new(span.start, span.start),
+                message: format!(
+                    "the statement is {}, over the {} pgproof parses in one statement; it was skipped",
+                    size(piece.len()),
+                    size(limits.statement_bytes)
+                ),
+            });
+            i += 1;
+            continue;
+        }
+        if is_query(piece) {
+            match split_statements(piece) {
+                Split::Bounds(found) if found.len() == 1 => {
+                    out.statements.push(lower(sql, span, Found::Query));
+                    i += 1;
+                    continue;
+                }
+                // Several statements in one piece cannot come from a semicolon split; parse
+                // normally below.
+                Split::Bounds(_) => {}
+                Split::Error(at, message) => located = Some((at, message)),
+                Split::Failed(message) => {
+                    out.aborted.push(aborted_at(span, message));
+                    i += 1;
+                    continue;
+                }
+            }
+        }
+        // A query piece with a syntax error is reported below as it is.
+        let first = if located.is_some() {
+            Parsed::Undecodable
+        } else {
+            parse_model_tree(piece)
+        };
+        match first {
+            Parsed::Tree(parsed) => joined = Some((i, span, parsed)),
+            Parsed::Undecodable => {}
+            Parsed::Failed(message) => {
+                out.aborted.push(aborted_at(span, message));
+                i += 1;
+                continue;
+            }
+            Parsed::Error(offset, message) => {
+                located = Some((offset, message));
+                // A piece cut short by a semicolon inside a body (`BEGIN ATOMIC ... END`) fails "at end
+                // of input": retry it joined with the following pieces.
+                if located
+                    .as_ref()
+                    .is_some_and(|(_, m)| m.ends_with("at end of input"))
+                {
+                    for j in i + 1..bounds.len().min(i + 32) {
+                        let candidate = trim_span(sql, bounds[i].0, bounds[j].1);
+                        if candidate.end - candidate.start > limits.statement_bytes {
+                            break;
+                        }
+                        if let Parsed::Tree(parsed) =
+                            parse_model_tree(&sql[candidate.start..candidate.end])
+                        {
+                            joined = Some((j, candidate, parsed));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        match joined {
+            Some((j, span, parsed)) => {
+                push_parsed(sql, span, &parsed, out, lower);
+                i = j + 1;
+            }
+            None => {
+                let piece = &sql[span.start..span.end];
+                match located {
+                    None => {
+                        // Valid SQL whose tree is deeper than the protobuf decoder accepts.
+                        out.statements.push(lower(sql, span, Found::TooDeep));
+                    }
+                    Some((offset, message)) => {
+                        // "at end of input" points past the statement: show its last character.
+                        let offset = if offset >= piece.len() {
+                            piece.char_indices().last().map_or(0, |(i, _)| i)
+                        } else {
+                            offset
+                        };
+                        let at = span.start + offset;
+                        // The token runs to the next separator; a separator at the cursor (a
+                        // stray U+00A0 between statements) is itself the token, whole.
+                        let token = &sql[at..span.end];
+                        let first_len = token.chars().next().map_or(0, char::len_utf8);
+                        let token_end = token
+                            .find(|c: char| {
+                                c.is_whitespace() || c == ';' || c == ',' || c == '(' || c == ')'
+                            })
+                            .map_or(span.end, |n| at + n.max(first_len));
+                        out.errors.push(SyntaxError {
+                            span: Span::new(at, token_end.min(span.end).max(at)),
+                            message,
+                        });
+                    }
+                }
+                i += 1;
+            }
+        }
+    }
+    if let Some((span, what)) = lexed.unterminated {
+        out.errors.push(SyntaxError {
+            span: Span::new(span.start, (span.start + 1).min(sql.len())),
+            message: format!("unterminated {what}"),
+        });
+    }
+}
+
+/// `bytes` in MiB, or KiB under a MiB, rounded up.
+fn size(bytes: usize) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MiB", bytes.div_ceil(1 << 20))
+    } else {
+        format!("{} KiB", bytes.div_ceil(1 << 10))
+    }
+}
+
+/// The statement at `span` that the parser gave up on for lack of resources.
+fn aborted_at(span: Span, message: String) -> SyntaxError {
+    SyntaxError {
+        span: Span::new(span.start, span.start),
+        message: format!("PostgreSQL's parser failed on the statement ({message}); it was skipped"),
+    }
+}
+
+/// Narrows `[start, end)` to the statement text: no leading whitespace/comments, no trailing whitespace or `;`.
+fn trim_span(sql: &str, start: usize, end: usize) -> Span {
+    let bytes = sql.as_bytes();
+    let end = end.min(sql.len());
+    let mut s = start.min(end);
+    loop {
+        while s < end && bytes[s].is_ascii_whitespace() {
+            s += 1;
+        }
+        if s + 1 < end && bytes[s] == b'-' && bytes[s + 1] == b'-' {
+            s = sql[s..end].find('\n').map_or(end, |n| s + n + 1);
+        } else if s + 1 < end && bytes[s] == b'/' && bytes[s + 1] == b'*' {
+            s = sql[s + 2..end].find("*/").map_or(end, |n| s + 2 + n + 2);
+        } else {
+            break;
+        }
+    }
+    let mut e = end;
+    while e > s && (bytes[e - 1].is_ascii_whitespace() || bytes[e - 1] == b';') {
+        e -= 1;
+    }
+    Span::new(s, e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each statement's text and what the grammar found, with a lowering that knows no model.
+    fn found(sql: &str) -> (Vec<(String, &'static str)>, Vec<SyntaxError>) {
+        let parsed = parse_text(sql, Limits::default(), &mut |sql, span, found| {
+            let what = match found {
+                Found::Query => "query",
+                Found::Tree(Some(NodeEnum::CreateStmt(_))) => "create table",
+                Found::Tree(Some(NodeEnum::AlterTableStmt(_))) => "alter table",
+                Found::Tree(_) => "other",
+                Found::TooDeep => "too deep",
+            };
+            (sql[span.start..span.end].to_string(), what)
+        });
+        (parsed.statements, parsed.errors)
+    }
+
+    #[test]
+    fn statements_reach_the_lowering_in_order_by_runs_and_piece_by_piece() {
+        let sql = "-- first\nCREATE TABLE a (id int);\n\\set x 1\nSELECT 1;\nALTER TABLE a ADD b int; DO $$ BEGIN END $$";
+        let expected = vec![
+            ("CREATE TABLE a (id int)".to_string(), "create table"),
+            ("SELECT 1".to_string(), "query"),
+            ("ALTER TABLE a ADD b int".to_string(), "alter table"),
+            ("DO $$ BEGIN END $$".to_string(), "other"),
+        ];
+        let (runs, errors) = found(sql);
+        assert_eq!(runs, expected);
+        assert!(errors.is_empty(), "{errors:?}");
+        // After a syntax error the same statements are found statement by statement.
+        let (piecewise, errors) = found(&format!("CREATE TABL oops;\n{sql}"));
+        assert_eq!(piecewise, expected);
+        assert_eq!(errors.len(), 1);
+    }
+}
