@@ -104,10 +104,8 @@ impl ObjectIgnore {
     }
 }
 
-/// A column that a query compares with a string literal, and the query's label.
-pub type LiteralComparison = ((crate::syntax::QualName, String), String);
-
-/// Everything a command needs to know, resolved once.
+/// Everything a command needs to know, resolved once: configuration only. What is computed from
+/// the inputs (the `--schema-from` schema, the queries' evidence) travels in the engine's input.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub config_path: Option<PathBuf>,
@@ -122,26 +120,18 @@ pub struct Settings {
     pub require_statement_timeout: bool,
     /// Finding nothing to lint under a path is an error (exit code 2), not a note.
     pub require_files: bool,
-    /// The schema migrations start from (`--schema-from`): a dump or a live database, for
-    /// squashed histories. Empty when None.
-    pub base_schema: Option<std::sync::Arc<crate::catalog::Catalog>>,
     /// `[[ignore]]` entries for findings about live database objects.
     pub ignores: Vec<ObjectIgnore>,
     /// Column names that scope a row to a tenant; the rules' defaults when None.
     pub tenant_columns: Option<Vec<String>>,
     /// Application query files or directories (`queries` in the config, `--queries`).
     pub queries: Vec<PathBuf>,
-    /// Joins read from those queries, as evidence for schema rules (filled by the command).
-    pub query_joins: Option<std::sync::Arc<Vec<(crate::syntax::JoinPair, String)>>>,
     /// `query_placeholders`: templating in query files (`%order%`), replaced by a neutral token
     /// before a query is parsed.
     pub query_placeholders: Vec<regex::Regex>,
     /// Tables that stay small by design (`small_tables`): names, optionally schema-qualified.
     /// Index advice skips them, as it skips tables live statistics show to be small.
     pub small_tables: Vec<String>,
-    /// Columns those queries compare with string literals (`status = 'paid'`), with the query's
-    /// label: evidence that the column holds a closed set (filled by the command).
-    pub query_literals: Option<std::sync::Arc<Vec<LiteralComparison>>>,
     /// `unused-index` speaks only when the usage counters have counted at least this many days.
     pub unused_index_min_days: f64,
 }
@@ -157,14 +147,11 @@ impl Default for Settings {
             levels: BTreeMap::new(),
             require_statement_timeout: false,
             require_files: false,
-            base_schema: None,
             ignores: vec![],
             tenant_columns: None,
             queries: vec![],
-            query_joins: None,
             query_placeholders: vec![],
             small_tables: vec![],
-            query_literals: None,
             unused_index_min_days: 7.0,
         }
     }

@@ -4,13 +4,13 @@
 //! (our statement model) -> `catalog` (replayed schema) -> `graph` -> `rules` -> `finding` -> `report`.
 //! See ARCHITECTURE.md.
 
-pub mod analyze;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
 
 pub mod config;
 pub mod docs;
+pub mod engine;
 pub mod finding;
 pub mod graph;
 pub mod keywords;

@@ -1,18 +1,19 @@
 //! The query driver: runs every enabled rule's query hook over the application's queries, adds
 //! the findings the engine emits itself for queries (`syntax-error`, `query-not-checked`, file
-//! problems), and places them in the query files. The query side of `analyze.rs`; it sits above
+//! problems), for the engine to place in the query files (`engine/place.rs`). The query side of `engine/replay.rs`; it sits above
 //! the rules, so that `queries/` stays a model below them.
 //!
 //! Pure: no IO.
 
 use crate::catalog::Catalog;
 use crate::config::Settings;
-use crate::finding::{Diagnostic, Finding, RuleId};
-use crate::queries::{place, OldQueries, Query, QueryError, Templated};
+use crate::finding::{Diagnostic, RuleId};
+use crate::queries::{OldQueries, Query, QueryError, Templated};
 use crate::rules::{QueriesContext, QueryDiagnostic, RULES};
 use crate::source::query_files::QuerySources;
 
-/// Runs every enabled rule's query hook and places the diagnostics in the query files.
+/// Runs every enabled rule's query hook, and turns queries that do not parse and unreadable query
+/// files into diagnostics. The engine places them in the query files.
 pub fn check(
     sources: &QuerySources,
     queries: &[Query],
@@ -21,7 +22,7 @@ pub fn check(
     settings: &Settings,
     since: Option<&OldQueries>,
     codegen_schema: Option<&std::path::Path>,
-) -> Vec<Finding> {
+) -> Vec<QueryDiagnostic> {
     let cx = QueriesContext {
         queries,
         files: &sources.files,
@@ -70,5 +71,5 @@ pub fn check(
             diagnostic: Diagnostic::new(p.rule, p.span, p.message.clone()),
         });
     }
-    place(raw, &sources.files, settings)
+    raw
 }

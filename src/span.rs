@@ -1,6 +1,9 @@
-//! Byte spans inside a source file and their conversion to 1-based line/column positions.
+//! Byte spans inside a source file and their conversion to 1-based line/column positions: the one
+//! place positions are computed, for migration, schema and query findings and for messages that
+//! name a line.
 //!
-//! Columns count Unicode scalar values, so a multi-byte identifier moves the column by one.
+//! Lines are counted at `\n` only (a lone `\r` does not end a line, in any format); columns count
+//! Unicode scalar values, so a multi-byte identifier moves the column by one.
 
 use serde::Serialize;
 
@@ -52,6 +55,21 @@ pub struct Position {
     pub column: usize,
 }
 
+/// A span placed in its text: widened to whole characters, with the positions of its ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placed {
+    pub span: Span,
+    pub start: Position,
+    pub end: Position,
+}
+
+/// The 1-based line of `offset` in `text` (clamped to a character boundary of it), for a single
+/// lookup; [`LineIndex`] answers many lookups in one text.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    let offset = floor_char_boundary(text, offset);
+    memchr::memchr_iter(b'\n', &text.as_bytes()[..offset]).count() + 1
+}
+
 /// Maps byte offsets of one text to line/column positions.
 #[derive(Debug, Clone)]
 pub struct LineIndex {
@@ -80,6 +98,17 @@ impl LineIndex {
             column,
         }
     }
+
+    /// `span` widened to whole characters of `text` (see [`Span::on_char_boundaries`]), with the
+    /// positions of its start and end. Every span placed this way can slice `text`.
+    pub fn place(&self, text: &str, span: Span) -> Placed {
+        let span = span.on_char_boundaries(text);
+        Placed {
+            span,
+            start: self.position(text, span.start),
+            end: self.position(text, span.end),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -101,6 +130,32 @@ mod tests {
         assert_eq!(index.position(text, 0), Position { line: 1, column: 1 });
         assert_eq!(index.position(text, 10), Position { line: 2, column: 1 });
         assert_eq!(index.position(text, 10_000).line, 2);
+    }
+
+    #[test]
+    fn one_lookup_and_the_index_agree_on_lines() {
+        // `\r` alone ends no line; an offset inside `ü` counts from the character's start.
+        let text = "a\rb\n\u{fc}x\r\n\ny";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(
+                line_of(text, offset),
+                index.position(text, offset).line,
+                "{offset}"
+            );
+        }
+        assert_eq!(line_of(text, 2), 1);
+        assert_eq!(line_of(text, text.len()), 4);
+    }
+
+    #[test]
+    fn placing_widens_the_span_and_positions_its_ends() {
+        let text = "select 1;\n\u{3000}x";
+        let index = LineIndex::new(text);
+        let placed = index.place(text, Span::new(11, 14));
+        assert_eq!(placed.span, Span::new(10, 14));
+        assert_eq!(placed.start, Position { line: 2, column: 1 });
+        assert_eq!(placed.end, Position { line: 2, column: 3 });
     }
 
     #[test]

@@ -1,38 +1,43 @@
-//! Docs as tests: every rule doc's examples run through the real pipeline.
+//! Docs as tests: every rule doc's examples run through the engine, in memory.
 //! `bad` must fire the rule, `good` and `fixed` must not (each after the `setup` block, which runs
 //! as an earlier migration so its tables already exist).
 
 use pgproof::config::Settings;
 use pgproof::docs::examples;
+use pgproof::engine::{lint_texts, TextMigration, Texts};
 use pgproof::rules::RULES;
-use std::fs;
+use pgproof::source::Layout;
+use std::path::PathBuf;
 
-/// Lints `sql` as the second migration after `setup`. With a `down` block the pair is written in
-/// the golang-migrate layout (`.up.sql` / `.down.sql`), otherwise as plain SQL files.
+/// Lints `sql` as the second migration after `setup`, in memory. With a `down` block the pair
+/// is a golang-migrate migration (`.up.sql` / `.down.sql`), otherwise plain SQL files.
 fn findings_for(
     setup: Option<&str>,
     sql: &str,
     down: Option<&str>,
     pg_version: Option<u32>,
 ) -> Vec<pgproof::finding::Finding> {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (setup_name, example_name) = match down {
-        Some(down) => {
-            fs::write(dir.path().join("002_example.down.sql"), down).expect("write down");
-            ("001_setup.up.sql", "002_example.up.sql")
-        }
-        None => ("001_setup.sql", "002_example.sql"),
+    let (layout, setup_name, example_name) = match down {
+        Some(_) => (Layout::UpDown, "001_setup.up.sql", "002_example.up.sql"),
+        None => (Layout::Plain, "001_setup.sql", "002_example.sql"),
     };
+    let mut migrations = vec![];
     if let Some(setup) = setup {
-        fs::write(dir.path().join(setup_name), setup).expect("write setup");
+        migrations.push(TextMigration::file(setup_name, setup));
     }
-    fs::write(dir.path().join(example_name), sql).expect("write example");
-    let mut settings = Settings::default();
-    if let Some(v) = pg_version {
-        settings.pg_version = v;
+    let mut example = TextMigration::file(example_name, sql);
+    if let Some(down) = down {
+        example = example.with_down("002_example.down.sql", down);
     }
-    pgproof::commands::lint::lint_dir(dir.path(), &settings)
+    migrations.push(example);
+    let texts = Texts {
+        root: PathBuf::from("docs"),
+        layout,
+        migrations,
+    };
+    lint_texts(texts, vec![], &settings(pg_version), None)
         .expect("lint runs")
+        .findings
         .into_iter()
         .filter(|f| f.file.to_string_lossy().contains("002_example."))
         .collect()
@@ -45,25 +50,34 @@ fn query_findings(
     query: &str,
     pg_version: Option<u32>,
 ) -> Vec<pgproof::finding::Finding> {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let migrations = dir.path().join("migrations");
-    fs::create_dir(&migrations).expect("migrations dir");
-    fs::write(migrations.join("001_setup.sql"), setup.unwrap_or("")).expect("write setup");
+    let mut migrations = vec![TextMigration::file(
+        "migrations/001_setup.sql",
+        setup.unwrap_or(""),
+    )];
     if let Some(m) = migration {
-        fs::write(migrations.join("002_fix.sql"), m).expect("write fix");
+        migrations.push(TextMigration::file("migrations/002_fix.sql", m));
     }
-    let queries = dir.path().join("queries.sql");
-    fs::write(&queries, query).expect("write query");
+    let texts = Texts {
+        root: PathBuf::from("migrations"),
+        layout: Layout::Plain,
+        migrations,
+    };
+    let queries = vec![(PathBuf::from("queries.sql"), query.to_string())];
+    lint_texts(texts, queries, &settings(pg_version), None)
+        .expect("lint runs")
+        .findings
+        .into_iter()
+        .filter(|f| f.file.to_string_lossy().ends_with("queries.sql"))
+        .collect()
+}
+
+/// Default settings, for the example's PostgreSQL version if it names one.
+fn settings(pg_version: Option<u32>) -> Settings {
     let mut settings = Settings::default();
     if let Some(v) = pg_version {
         settings.pg_version = v;
     }
-    settings.queries = vec![queries];
-    pgproof::commands::lint::lint_dir(&migrations, &settings)
-        .expect("lint runs")
-        .into_iter()
-        .filter(|f| f.file.to_string_lossy().ends_with("queries.sql"))
-        .collect()
+    settings
 }
 
 /// Findings for one doc example: a migration after `setup`, or a query against it.

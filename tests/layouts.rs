@@ -14,7 +14,7 @@ fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(path, text).expect("write fixture");
 }
 
-fn lint(dir: &Path, layout: Option<Layout>) -> (Vec<Finding>, pgproof::analyze::Stats) {
+fn lint(dir: &Path, layout: Option<Layout>) -> (Vec<Finding>, pgproof::engine::Stats) {
     let mut settings = Settings::default();
     settings.load.layout = layout;
     let (findings, stats, _) =

@@ -459,7 +459,7 @@ fn live_only_rules_see_invalid_indexes_and_sequences_running_out() {
     let catalog = read_catalog(&session, &Scope { schemas: vec![] }).unwrap();
     let settings = pgproof::config::Settings::default();
     let found: Vec<(String, String)> =
-        pgproof::commands::audit::audit_catalog(&catalog, 15, &settings)
+        pgproof::commands::audit::audit_catalog(&catalog, 15, &settings, &Default::default())
             .findings
             .into_iter()
             .map(|f| (f.rule.to_string(), f.object))
@@ -521,7 +521,7 @@ fn audit_schema_suggestions_need_evidence_and_report_partitions_once() {
     let window = catalog.statistics.as_ref().unwrap().window_days;
     assert!((0.0..1.0).contains(&window), "a fresh server: {window}");
     let audit = |settings: &pgproof::config::Settings| -> Vec<(String, String, String)> {
-        pgproof::commands::audit::audit_catalog(&catalog, 15, settings)
+        pgproof::commands::audit::audit_catalog(&catalog, 15, settings, &Default::default())
             .findings
             .into_iter()
             .map(|f| (f.rule.to_string(), f.object, f.message))
@@ -1099,7 +1099,7 @@ fn audit_reports_a_duplicate_index_once_not_also_as_unused() {
     let catalog = read_catalog(&session, &Scope { schemas: vec![] }).unwrap();
     let objects = |settings: &pgproof::config::Settings, rule: &str| -> Vec<String> {
         let mut found: Vec<String> =
-            pgproof::commands::audit::audit_catalog(&catalog, 15, settings)
+            pgproof::commands::audit::audit_catalog(&catalog, 15, settings, &Default::default())
                 .findings
                 .into_iter()
                 .filter(|f| f.rule == rule)

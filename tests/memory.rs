@@ -209,12 +209,13 @@ fn a_statement_over_the_limit_is_reported_with_its_file_and_line() {
         statement_bytes: 1024,
         ..Limits::default()
     };
-    let parsed: Vec<_> = pgproof::analyze::parts(&sets[0])
+    let parsed: Vec<_> = pgproof::engine::replay::parts(&sets[0])
         .map(|part| parse_sql_limited(&part.text, limits))
         .collect();
-    let analysis = pgproof::analyze::analyze(
+    let analysis = pgproof::engine::replay::analyze(
         &sets[0],
         &settings,
+        &Default::default(),
         pgproof::catalog::Catalog::new(),
         parsed,
     );

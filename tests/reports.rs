@@ -6,8 +6,8 @@
 mod every_format;
 
 use every_format::{check_every_format, lint_texts};
-use pgproof::analyze::Stats;
 use pgproof::config::Settings;
+use pgproof::engine::Stats;
 use pgproof::finding::{Finding, Severity};
 use pgproof::report::{self, Format, Report};
 use pgproof::span::{Position, Span};

@@ -100,8 +100,13 @@ pub fn unused_ignores(
 }
 
 /// Runs every enabled schema rule on `catalog`, with evidence from its statistics.
-pub fn audit_catalog(catalog: &Catalog, pg_version: u32, settings: &config::Settings) -> Audit {
-    let cx = SchemaContext::for_settings(catalog, pg_version, settings);
+pub fn audit_catalog(
+    catalog: &Catalog,
+    pg_version: u32,
+    settings: &config::Settings,
+    queries: &crate::queries::QueryEvidence,
+) -> Audit {
+    let cx = SchemaContext::for_settings(catalog, pg_version, settings).with_evidence(queries);
     let mut out = vec![];
     let mut ignored = 0;
     let mut ignores_used = vec![false; settings.ignores.len()];
@@ -206,13 +211,15 @@ struct CheckedQueries {
     queries: Vec<crate::queries::Query>,
     /// Index of the `pg_stat_statements` pseudo-file, if read.
     stat_file: Option<usize>,
+    /// The queries' joins and literal comparisons, for the schema rules.
+    evidence: crate::queries::QueryEvidence,
 }
 
 /// Loads the query files and the `pg_stat_statements` statements, checks them against `catalog`,
-/// and records their joins in `settings` for the schema rules.
+/// and gathers their evidence (joins, literal comparisons) for the schema rules.
 fn check_queries(
     catalog: &Catalog,
-    settings: &mut config::Settings,
+    settings: &config::Settings,
     workload: Option<Vec<live::StatStatement>>,
 ) -> Result<Option<CheckedQueries>> {
     use crate::source::query_files::{load, split_normalized, QuerySources};
@@ -272,19 +279,16 @@ fn check_queries(
         }
         q.name = Some(short);
     }
-    let joins = crate::queries::join_evidence(&queries, &sources.files);
-    settings.query_joins = Some(std::sync::Arc::new(joins));
-    settings.query_literals = Some(std::sync::Arc::new(crate::queries::literal_evidence(
-        &queries,
-        &sources.files,
-    )));
-    let findings =
-        crate::query_check::check(&sources, &queries, &errors, catalog, settings, None, None);
+    let evidence = crate::queries::QueryEvidence::of(&queries, &sources.files);
+    let raw = crate::query_check::check(&sources, &queries, &errors, catalog, settings, None, None);
+    let findings = crate::engine::place::Placer::new(settings, &sources.files)
+        .findings(raw.into_iter().map(|d| (d.file, None, d.diagnostic)));
     Ok(Some(CheckedQueries {
         findings,
         sources,
         queries,
         stat_file,
+        evidence,
     }))
 }
 
@@ -388,8 +392,12 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     };
     drop(session);
     timings.lap("pg_stat_statements");
-    let checked = check_queries(&catalog, &mut settings, workload)?;
-    let mut audit = audit_catalog(&catalog, server, &settings);
+    let checked = check_queries(&catalog, &settings, workload)?;
+    let evidence = checked
+        .as_ref()
+        .map(|c| c.evidence.clone())
+        .unwrap_or_default();
+    let mut audit = audit_catalog(&catalog, server, &settings, &evidence);
     audit.findings.extend(query_findings(
         checked,
         &settings,

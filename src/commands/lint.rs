@@ -1,21 +1,19 @@
-//! `pgproof lint`: find migration sets, analyze each, report.
+//! `pgproof lint`: read the inputs (migration sets found under the paths, query files, sqlc
+//! configs, git for `--since`, the `--schema-from` schema), run [`crate::engine::lint`], report.
 
 use super::{emit, Outcome};
-use crate::analyze::Stats;
 use crate::catalog::Catalog;
 use crate::cli::{ColorChoice, LintArgs};
 use crate::config::{self, Settings};
+use crate::engine::{self, QuerySchema, Stats};
 use crate::finding::Finding;
 use crate::report::{self, Format, Report};
-use crate::source::{layout, Layout, SourceError, SourceWarning};
+use crate::source::{layout, Layout, MigrationSet, SourceError, SourceWarning};
 use anyhow::{bail, Context, Result};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// Stack size for analysis threads.
-const WORKER_STACK_BYTES: usize = 256 * 1024 * 1024;
 
 pub fn run(args: &LintArgs) -> Result<Outcome> {
     no_huge_pages();
@@ -42,8 +40,9 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
                 .with_context(|| format!("unknown layout `{name}` for --layout"))?,
         );
     }
+    let mut base = None;
     if let Some(source) = &args.schema_from {
-        settings.base_schema = Some(std::sync::Arc::new(base_schema(source)?));
+        base = Some(base_schema(source)?);
         // sqlx's own table in the dump says sqlx runs these migrations.
         let dump = std::path::Path::new(source);
         if dump.is_file()
@@ -66,7 +65,7 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
         errors,
         empty,
         warnings,
-    } = lint(&paths, &settings, args.since.as_deref())?;
+    } = lint(&paths, &settings, base.as_ref(), args.since.as_deref())?;
     // `.sql` files no layout reads are said, never skipped silently.
     for warning in &warnings {
         eprintln!("pgproof: warning: {}", warning.message);
@@ -252,7 +251,7 @@ pub fn lint_paths(
     settings: &Settings,
     since: Option<&str>,
 ) -> Result<(Vec<Finding>, Stats, HashMap<PathBuf, String>)> {
-    let linted = lint(paths, settings, since)?;
+    let linted = lint(paths, settings, None, since)?;
     if let Some(error) = linted.errors.first() {
         bail!("{error}");
     }
@@ -260,8 +259,14 @@ pub fn lint_paths(
 }
 
 /// Lints `paths`: what [`lint_paths`] does, with the files and directories that cannot be read
-/// collected in [`Linted::errors`] while the rest is linted.
-pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Result<Linted> {
+/// collected in [`Linted::errors`] while the rest is linted. `base` is the schema the migrations
+/// start from (`--schema-from`).
+pub fn lint(
+    paths: &[PathBuf],
+    settings: &Settings,
+    base: Option<&Catalog>,
+    since: Option<&str>,
+) -> Result<Linted> {
     let mut errors: Vec<SourceError> = vec![];
     let mut empty = vec![];
     let mut warnings: Vec<SourceWarning> = vec![];
@@ -300,27 +305,35 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
             walk_paths.push((path, false));
         }
     }
-    // Application queries: parsed first, so their joins are evidence for the schema rules.
-    let mut jobs: Vec<QueryJob> = vec![];
+    // Application queries, read and split before the migrations are linted (their joins are
+    // evidence for the schema rules), with the running release's for `--since`.
+    let mut jobs: Vec<engine::QueryJob> = vec![];
     if !settings.queries.is_empty() {
-        jobs.push(QueryJob::read(
+        let mut job = read_queries(
             &settings.queries,
-            None,
+            QuerySchema::TheSet,
             settings,
             &mut errors,
-        )?);
+        )?;
+        if let Some(reference) = since {
+            job.old = Some(old_queries(reference, &settings.queries, &job.sources)?);
+        }
+        jobs.push(job);
     }
     let mut query_files: HashSet<PathBuf> = HashSet::new();
     for project in &projects {
         if project.queries.is_empty() {
             continue;
         }
-        let job = QueryJob::read(
-            &project.queries,
-            Some(project.clone()),
-            settings,
-            &mut errors,
-        )?;
+        let owner = project.clone();
+        let schema = QuerySchema::Sqlc {
+            config: crate::source::display_path(&project.config),
+            holds: Box::new(move |set| {
+                owner.has_schema_file(&set.root)
+                    || set.files.iter().any(|f| owner.has_schema_file(&f.path))
+            }),
+        };
+        let job = read_queries(&project.queries, schema, settings, &mut errors)?;
         for file in &job.sources.files {
             if !project.has_schema_file(&file.path) {
                 query_files.insert(crate::source::canonical(&file.path));
@@ -328,25 +341,8 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
         }
         jobs.push(job);
     }
-    let owned_settings;
-    let settings = if jobs.is_empty() {
-        settings
-    } else {
-        let mut s = settings.clone();
-        // One schema's queries are evidence for that schema's rules; with several projects,
-        // whose tables may share names, no project's joins are lent to another's.
-        if let [job] = jobs.as_slice() {
-            let joins = crate::queries::join_evidence(&job.queries, &job.sources.files);
-            s.query_joins = Some(std::sync::Arc::new(joins));
-            s.query_literals = Some(std::sync::Arc::new(crate::queries::literal_evidence(
-                &job.queries,
-                &job.sources.files,
-            )));
-        }
-        s.load.query_files = std::sync::Arc::new(query_files);
-        owned_settings = s;
-        &owned_settings
-    };
+    let mut load = settings.load.clone();
+    load.query_files = std::sync::Arc::new(query_files);
     let mut timings = super::Timings::from_env();
     let mut found = vec![];
     let mut roots: BTreeSet<PathBuf> = BTreeSet::new();
@@ -359,7 +355,7 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
                 .get_or_insert_with(BTreeSet::new)
                 .insert(crate::source::canonical(path));
         }
-        let mut walk = layout::find(path, &settings.load)?;
+        let mut walk = layout::find(path, &load)?;
         if let Some(why) = walk.why_empty(path) {
             empty.push((path.clone(), why));
         }
@@ -388,29 +384,18 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
         reported_files = Some(filtered);
     }
     timings.lap("discover");
-    // The final schemas are only needed to check queries; otherwise each worker frees its own.
-    let keep_schema = !jobs.is_empty();
-    // Deeply nested SQL recurses deeply (parse trees are dropped, cloned and deparsed recursively):
-    // worker threads get stacks far larger than the 2 MiB default.
-    let super::pipeline::Outcomes {
-        sets: outcomes,
-        errors: unreadable_sets,
-    } = super::pipeline::run(
-        found,
+    let output = engine::lint(engine::Input {
         settings,
-        rayon::current_num_threads(),
-        WORKER_STACK_BYTES,
-        |analysis| {
-            if !keep_schema {
-                analysis.catalog = Catalog::default();
-                analysis.removals = vec![];
-            }
-        },
-    )?;
-    timings.lap("read, parse, replay and rules");
+        sets: FoundSets::new(found, load),
+        base,
+        queries: jobs,
+        threads: rayon::current_num_threads(),
+        stack_bytes: engine::WORKER_STACK_BYTES,
+    })?;
+    timings.lap("read, parse, replay, rules and queries");
     if timings.enabled() {
         // The slowest sets bound the run: each set is replayed in order on one thread.
-        let mut slowest: Vec<&super::pipeline::SetOutcome> = outcomes.iter().collect();
+        let mut slowest: Vec<&engine::LintedSet> = output.sets.iter().collect();
         slowest.sort_unstable_by_key(|o| std::cmp::Reverse(o.took));
         for outcome in slowest.iter().take(3) {
             eprintln!(
@@ -420,13 +405,19 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
             );
         }
     }
-    errors.extend(unreadable_sets);
-    let mut sets = Vec::with_capacity(outcomes.len());
-    let mut results = Vec::with_capacity(outcomes.len());
-    for mut outcome in outcomes {
-        errors.append(&mut outcome.set.errors);
-        sets.push(outcome.set);
-        results.push(outcome.analysis);
+    let engine::Output {
+        findings,
+        stats,
+        sets,
+        unreadable,
+        query_files,
+        warnings: unchecked,
+    } = output;
+    errors.extend(unreadable);
+    warnings.extend(unchecked);
+    let mut sets: Vec<MigrationSet> = sets.into_iter().map(|l| l.set).collect();
+    for set in &mut sets {
+        errors.append(&mut set.errors);
     }
     // Reported files by displayed path: canonicalise each file once, not each finding.
     let reported: Option<BTreeSet<&Path>> = reported_files.map(|wanted| {
@@ -436,89 +427,26 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
             .map(|file| file.path.as_path())
             .collect()
     });
-    let mut findings = Vec::with_capacity(results.iter().map(|a| a.findings.len()).sum());
-    let mut stats = Stats::default();
-    let set_count = results.len();
-    let mut schemas: Vec<(Catalog, Vec<crate::analyze::Removal>)> = Vec::with_capacity(set_count);
-    for analysis in results {
-        stats.add(&analysis.stats);
-        findings.extend(analysis.findings.into_iter().filter(|f| {
-            reported
-                .as_ref()
-                .is_none_or(|r| r.contains(f.file.as_path()))
-        }));
-        schemas.push((analysis.catalog, analysis.removals));
-    }
-    let mut query_texts: Vec<(PathBuf, String)> = vec![];
-    for job in jobs {
-        let QueryJob {
-            mut sources,
-            queries,
-            errors: parse_errors,
-            project,
-        } = job;
-        let (catalog, removals) = match &project {
-            None => {
-                if set_count > 1 {
-                    bail!("--queries checks queries against one schema, but {set_count} migration sets were found: pass the one migration directory the queries run against");
-                }
-                schemas.pop().unwrap_or_else(|| {
-                    (
-                        settings
-                            .base_schema
-                            .as_deref()
-                            .cloned()
-                            .unwrap_or_else(Catalog::new),
-                        vec![],
-                    )
-                })
+    // A pre-commit run on query files reports on those files only.
+    let queries: HashSet<&Path> = query_files.iter().map(|f| f.path.as_path()).collect();
+    let named: HashSet<&Path> = queries
+        .iter()
+        .copied()
+        .filter(|path| named_queries.contains(&crate::source::canonical(path)))
+        .collect();
+    let findings: Vec<Finding> = findings
+        .into_iter()
+        .filter(|f| {
+            if queries.contains(f.file.as_path()) {
+                named_queries.is_empty() || named.contains(f.file.as_path())
+            } else {
+                reported
+                    .as_ref()
+                    .is_none_or(|r| r.contains(f.file.as_path()))
             }
-            Some(project) => {
-                let at = sets.iter().position(|set| {
-                    project.has_schema_file(&set.root)
-                        || set.files.iter().any(|f| project.has_schema_file(&f.path))
-                });
-                match at {
-                    Some(at) => schemas[at].clone(),
-                    None => {
-                        warnings.push(SourceWarning {
-                            path: crate::source::display_path(&project.config),
-                            message: format!(
-                                "the sqlc config `{}` names a schema that no migration set read here holds: its queries are not checked",
-                                crate::source::display_path(&project.config).display()
-                            ),
-                        });
-                        continue;
-                    }
-                }
-            }
-        };
-        let old = match (since, &project) {
-            (Some(reference), None) => Some(old_queries(
-                reference,
-                &settings.queries,
-                &mut sources,
-                removals,
-            )?),
-            _ => None,
-        };
-        stats.queries += queries.len() + old.as_ref().map_or(0, |o| o.queries.len());
-        let checked = crate::query_check::check(
-            &sources,
-            &queries,
-            &parse_errors,
-            &catalog,
-            settings,
-            old.as_ref(),
-            project.as_ref().map(|p| p.config.as_path()),
-        );
-        // A pre-commit run on query files reports on those files only.
-        findings.extend(checked.into_iter().filter(|f| {
-            named_queries.is_empty() || named_queries.contains(&crate::source::canonical(&f.file))
-        }));
-        query_texts.extend(sources.files.into_iter().map(|f| (f.path, f.text)));
-    }
-    crate::finding::sort(&mut findings);
+        })
+        .collect();
+    drop((reported, queries, named));
     // The files with findings (sorted findings come grouped by file: one lookup per run).
     let mut used: HashSet<&Path> = HashSet::new();
     let mut last: Option<&Path> = None;
@@ -529,9 +457,9 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
         }
     }
     let mut sources = HashMap::new();
-    for (path, text) in query_texts {
-        if used.contains(path.as_path()) {
-            sources.insert(path, text);
+    for file in query_files {
+        if used.contains(file.path.as_path()) {
+            sources.insert(file.path, file.text);
         }
     }
     for set in sets {
@@ -555,37 +483,69 @@ pub fn lint(paths: &[PathBuf], settings: &Settings, since: Option<&str>) -> Resu
     })
 }
 
-/// Application queries to check, and the schema they run against.
-struct QueryJob {
-    sources: crate::source::query_files::QuerySources,
-    queries: Vec<crate::queries::Query>,
-    errors: Vec<crate::queries::QueryError>,
-    /// The sqlc project whose schema they run against; None: the one migration set linted
-    /// (`--queries`, `queries` in pgproof.toml).
-    project: Option<crate::source::sqlc::SqlcProject>,
+/// The migration sets a walk found, each read from disk when the engine starts it.
+struct FoundSets {
+    found: Vec<std::sync::Mutex<Option<layout::FoundSet>>>,
+    bytes: Vec<u64>,
+    load: crate::source::LoadOptions,
 }
 
-impl QueryJob {
-    fn read(
-        paths: &[PathBuf],
-        project: Option<crate::source::sqlc::SqlcProject>,
-        settings: &Settings,
-        errors: &mut Vec<SourceError>,
-    ) -> Result<QueryJob> {
-        let mut sources = crate::source::query_files::gather_templated(
-            paths,
-            settings.load.max_file_bytes,
-            &settings.query_placeholders,
-        )?;
-        errors.append(&mut sources.errors);
-        let (queries, parse_errors) = crate::queries::parse(&sources.queries);
-        Ok(QueryJob {
-            sources,
-            queries,
-            errors: parse_errors,
-            project,
-        })
+impl FoundSets {
+    fn new(found: Vec<layout::FoundSet>, load: crate::source::LoadOptions) -> Self {
+        FoundSets {
+            bytes: found.iter().map(|f| f.bytes).collect(),
+            found: found
+                .into_iter()
+                .map(|f| std::sync::Mutex::new(Some(f)))
+                .collect(),
+            load,
+        }
     }
+}
+
+impl engine::Sets for FoundSets {
+    fn count(&self) -> usize {
+        self.found.len()
+    }
+
+    fn bytes(&self, i: usize) -> u64 {
+        self.bytes[i]
+    }
+
+    fn load(&self, i: usize) -> std::result::Result<MigrationSet, SourceError> {
+        let found = self.found[i]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .expect("each set is read once");
+        let root = found.root().to_path_buf();
+        found
+            .load(&self.load)
+            .map_err(|err| SourceError::new(&root, format!("{err:#}")))
+    }
+}
+
+/// Reads and splits the query files under `paths` and parses their queries.
+fn read_queries(
+    paths: &[PathBuf],
+    schema: QuerySchema,
+    settings: &Settings,
+    errors: &mut Vec<SourceError>,
+) -> Result<engine::QueryJob> {
+    let mut sources = crate::source::query_files::gather_templated(
+        paths,
+        settings.load.max_file_bytes,
+        &settings.query_placeholders,
+    )?;
+    errors.append(&mut sources.errors);
+    let (queries, parse_errors) = crate::queries::parse(&sources.queries);
+    Ok(engine::QueryJob {
+        sources,
+        queries,
+        errors: parse_errors,
+        schema,
+        old: None,
+    })
 }
 
 /// The PostgreSQL packages of the sqlc configs in or above `paths` whose schema and query paths
@@ -683,17 +643,15 @@ fn changed_since(reference: &str, near: &Path) -> Result<BTreeSet<PathBuf>> {
     Ok(changed)
 }
 
-/// The query files as they were at `reference` (the running release), parsed, with their files
-/// appended to `sources` (shown as `<ref>:<path>`).
+/// The query files as they were at `reference` (the running release), parsed (shown as
+/// `<ref>:<path>`, numbered after the files of `sources`, which the engine appends them to).
 pub(crate) fn old_queries(
     reference: &str,
     paths: &[PathBuf],
-    sources: &mut crate::source::query_files::QuerySources,
-    removals: Vec<crate::analyze::Removal>,
+    sources: &crate::source::query_files::QuerySources,
 ) -> Result<crate::queries::OldQueries> {
     let mut old = crate::queries::OldQueries {
         reference: reference.to_string(),
-        removals,
         ..Default::default()
     };
     let first = sources.files.len();
@@ -745,8 +703,6 @@ pub(crate) fn old_queries(
     }
     let (queries, _errors) = crate::queries::parse(&old.sources.queries);
     old.queries = queries;
-    // One file list for messages and placement: the current files, then the old ones.
-    sources.files.extend(old.sources.files.iter().cloned());
     Ok(old)
 }
 

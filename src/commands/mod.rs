@@ -4,7 +4,6 @@
 pub mod audit;
 pub mod explain;
 pub mod lint;
-pub mod pipeline;
 pub mod prove;
 pub mod rules;
 

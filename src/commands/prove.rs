@@ -73,7 +73,9 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
         let mut all: Vec<(crate::queries::Query, bool)> =
             current.into_iter().map(|q| (q, false)).collect();
         if let Some(reference) = &args.since {
-            let old = super::lint::old_queries(reference, &settings.queries, &mut sources, vec![])?;
+            let old = super::lint::old_queries(reference, &settings.queries, &sources)?;
+            // One file list: the current files, then the old ones (their queries number them so).
+            sources.files.extend(old.sources.files.iter().cloned());
             let fingerprints: BTreeSet<String> =
                 all.iter().map(|(q, _)| q.fingerprint.clone()).collect();
             all.extend(

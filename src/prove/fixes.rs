@@ -413,13 +413,13 @@ fn lints_clean(
     rule: &str,
     settings: &Settings,
 ) -> Result<bool> {
-    let dir = tempfile::tempdir()?;
-    std::fs::write(dir.path().join("001_fix.sql"), recipe)?;
-    let mut settings = settings.clone();
-    settings.base_schema = Some(std::sync::Arc::new(schema.clone()));
-    settings.queries = vec![];
-    let findings = crate::commands::lint::lint_dir(dir.path(), &settings)?;
-    Ok(!findings.iter().any(|x| x.rule == rule))
+    let texts = crate::engine::Texts {
+        root: PathBuf::from("fix"),
+        layout: crate::source::Layout::Plain,
+        migrations: vec![crate::engine::TextMigration::file("001_fix.sql", recipe)],
+    };
+    let linted = crate::engine::lint_texts(texts, vec![], settings, Some(schema))?;
+    Ok(!linted.findings.iter().any(|x| x.rule == rule))
 }
 
 #[cfg(test)]

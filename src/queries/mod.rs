@@ -1,7 +1,8 @@
 //! Application queries checked against a schema (replayed from migrations, or read from a live
 //! database): parsing, fingerprints and de-duplication, and name resolution against the catalog.
-//! A model below the rules: the driver that runs the rules' query hooks is `query_check.rs`, and
-//! index advice for the query rules is `rules/index_advice.rs`.
+//! A model below the rules: the driver that runs the rules' query hooks is `query_check.rs` (the
+//! engine places their findings in the query files), and index advice for the query rules is
+//! `rules/index_advice.rs`.
 //!
 //! Pure: no IO. Query files are read by `source/query_files.rs`, `pg_stat_statements` by `live/`.
 
@@ -10,12 +11,9 @@
 pub use crate::syntax::query as shape;
 
 use crate::catalog::{Catalog, Column, Table};
-use crate::config::Settings;
-use crate::finding::Finding;
-use crate::rules::QueryDiagnostic;
 use crate::source::query_files::{Expect, QuerySources, RawQuery};
 use crate::source::SourceFile;
-use crate::span::{LineIndex, Span};
+use crate::span::Span;
 use crate::syntax::{JoinPair, QualName};
 use shape::{ColRef, Shape};
 use std::collections::HashMap;
@@ -53,11 +51,7 @@ impl Query {
             Some(n) => format!("`{n}`"),
             None => {
                 let file = &files[self.file];
-                let line = file.text.as_bytes()[..self.span.start.min(file.text.len())]
-                    .iter()
-                    .filter(|&&b| b == b'\n')
-                    .count()
-                    + 1;
+                let line = crate::span::line_of(&file.text, self.span.start);
                 format!("the query at {}:{line}", file.path.display())
             }
         }
@@ -148,6 +142,28 @@ pub fn parse(raw: &[RawQuery]) -> (Vec<Query>, Vec<QueryError>) {
         });
     }
     (queries, errors)
+}
+
+/// What a group of application queries tells the schema rules: the joins they make and the
+/// columns they compare with string literals, each with the query's label. Computed from the
+/// queries (never configured): it travels beside the settings, in the engine's input.
+#[derive(Debug, Clone, Default)]
+pub struct QueryEvidence {
+    pub joins: Vec<(JoinPair, String)>,
+    pub literals: Vec<LiteralComparison>,
+}
+
+/// A column that a query compares with a string literal, and the query's label.
+pub type LiteralComparison = ((QualName, String), String);
+
+impl QueryEvidence {
+    /// The evidence of `queries` (whose files are `files`).
+    pub fn of(queries: &[Query], files: &[SourceFile]) -> Self {
+        QueryEvidence {
+            joins: join_evidence(queries, files),
+            literals: literal_evidence(queries, files),
+        }
+    }
 }
 
 /// The column equalities the queries join on, each with the query that shows it (`query `Name``
@@ -356,61 +372,6 @@ fn relation_column<'a>(catalog: &'a Catalog, table: &QualName, column: &str) -> 
     Resolved::Unknown
 }
 
-/// Turns diagnostics with file offsets into findings with line/column positions.
-pub fn place(raw: Vec<QueryDiagnostic>, files: &[SourceFile], settings: &Settings) -> Vec<Finding> {
-    let mut indexes: HashMap<usize, LineIndex> = HashMap::new();
-    let mut out = vec![];
-    for QueryDiagnostic {
-        file,
-        diagnostic: d,
-    } in raw
-    {
-        let Some(rule) = crate::rules::find(&d.rule) else {
-            continue;
-        };
-        let meta = rule.meta();
-        let Some(severity) = settings.severity_of(&meta.id, meta.severity) else {
-            continue;
-        };
-        let severity = d.at_most.map_or(severity, |cap| severity.min(cap));
-        let f = &files[file];
-        let index = indexes
-            .entry(file)
-            .or_insert_with(|| LineIndex::new(&f.text));
-        // Spans computed from identifier lengths can end inside a quoted multi-byte name: snap
-        // them to character boundaries.
-        let mut span = d.span;
-        span.start = span.start.min(f.text.len());
-        while !f.text.is_char_boundary(span.start) {
-            span.start -= 1;
-        }
-        span.end = span.end.clamp(span.start, f.text.len());
-        while !f.text.is_char_boundary(span.end) {
-            span.end += 1;
-        }
-        let start = index.position(&f.text, span.start);
-        let end = index.position(&f.text, span.end);
-        out.push(Finding {
-            rule: meta.id,
-            severity,
-            category: meta.category,
-            file: f.path.clone(),
-            span,
-            start,
-            end,
-            migration: None,
-            message: d.message,
-            help: d.help,
-            fix: d.fix,
-            lock: None,
-            notes: d.notes,
-        });
-    }
-    crate::finding::sort(&mut out);
-    out.dedup_by(|a, b| a.sort_key() == b.sort_key());
-    out
-}
-
 /// The queries of an earlier release (`--since`), checked against the new schema: each with the
 /// object that breaks it, if a migration since then removed or renamed it.
 #[derive(Debug, Default)]
@@ -420,5 +381,5 @@ pub struct OldQueries {
     pub queries: Vec<Query>,
     /// Objects the new migrations removed or renamed: (table, column or None, what happened,
     /// migration id).
-    pub removals: Vec<crate::analyze::Removal>,
+    pub removals: Vec<crate::engine::Removal>,
 }

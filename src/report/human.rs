@@ -161,7 +161,7 @@ fn displayed(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyze::Stats;
+    use crate::engine::Stats;
     use crate::span::{Position, Span};
     use std::collections::HashMap;
     use std::path::PathBuf;

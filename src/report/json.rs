@@ -23,7 +23,7 @@ struct Document<'a> {
     pg_version: u32,
     /// Each migration set: its directory, layout, how the layout was decided, and the runner
     /// transaction it was read with.
-    sets: Vec<&'a crate::analyze::SetInfo>,
+    sets: Vec<&'a crate::engine::SetInfo>,
     summary: Summary<'a>,
     tool: Tool,
     version: u32,

@@ -8,7 +8,7 @@ mod json;
 pub mod prove;
 pub(crate) mod sarif;
 
-use crate::analyze::Stats;
+use crate::engine::Stats;
 use crate::finding::{Finding, Severity};
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -51,7 +51,7 @@ impl Report<'_> {
     }
 
     /// The migration sets read, in path order (sets are analyzed in parallel).
-    pub fn sets(&self) -> Vec<&crate::analyze::SetInfo> {
+    pub fn sets(&self) -> Vec<&crate::engine::SetInfo> {
         let mut sets: Vec<_> = self.stats.sets.iter().collect();
         sets.sort_by(|a, b| a.path.cmp(&b.path));
         sets

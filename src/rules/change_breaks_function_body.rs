@@ -33,7 +33,7 @@ impl Rule for ChangeBreaksFunctionBody {
         });
         for (position, s) in cx.statements.iter().enumerate() {
             let later = &cx.statements[position + 1..];
-            for (table, column, what) in crate::analyze::removals_of(s.stmt) {
+            for (table, column, what) in crate::engine::replay::removals_of(s.stmt) {
                 // Put back by a later statement of the migration (and perhaps removed again, which
                 // that statement answers for).
                 if later

@@ -615,14 +615,15 @@ impl<'a> SchemaContext<'a> {
         if let Some(columns) = &settings.tenant_columns {
             cx.tenant_columns = columns.clone();
         }
-        cx.query_joins = settings.query_joins.as_deref().cloned().unwrap_or_default();
-        cx.query_literals = settings
-            .query_literals
-            .as_deref()
-            .cloned()
-            .unwrap_or_default();
         cx.unused_index_min_days = settings.unused_index_min_days;
         cx
+    }
+
+    /// The context with what the application's queries show (joins, literal comparisons).
+    pub fn with_evidence(mut self, evidence: &crate::queries::QueryEvidence) -> Self {
+        self.query_joins = evidence.joins.clone();
+        self.query_literals = evidence.literals.clone();
+        self
     }
 
     pub fn graph(&self) -> &DependencyGraph<'a> {

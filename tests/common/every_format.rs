@@ -2,9 +2,10 @@
 //! Shared by `tests/reports.rs` and `tests/fuzz.rs` (each includes this file with `#[path]`).
 #![allow(dead_code)]
 
-use pgproof::analyze::{self, Stats};
 use pgproof::catalog::Catalog;
 use pgproof::config::Settings;
+use pgproof::engine::replay as analyze;
+use pgproof::engine::Stats;
 use pgproof::finding::Finding;
 use pgproof::report::{self, Format, Report};
 use pgproof::source::{Layout, Migration, MigrationSet, RunnerTransaction, SourceFile, SqlPart};
@@ -58,7 +59,7 @@ pub fn lint_texts(
     let parsed: Vec<_> = analyze::parts(&set)
         .map(|part| pgproof::syntax::parse_sql(&part.text))
         .collect();
-    let analysis = analyze::analyze(&set, settings, Catalog::new(), parsed);
+    let analysis = analyze::analyze(&set, settings, &Default::default(), Catalog::new(), parsed);
     let sources = set
         .files
         .into_iter()

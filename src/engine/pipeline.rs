@@ -1,4 +1,5 @@
-//! Runs migration sets through read -> parse -> ordered replay on a few worker threads, streaming:
+//! Runs migration sets through read -> parse -> ordered replay on a few worker threads, streaming
+//! (reading is the caller's: [`Sets::load`] hands each set over when a worker starts it):
 //! a set's replay takes each part as soon as it is parsed and frees it once replayed, so parsing and
 //! replaying overlap and only a bounded window of parsed statements is alive at a time.
 //!
@@ -13,11 +14,10 @@
 //! With one large set (the usual repository) one thread replays while the others parse ahead; with
 //! many, the longest ordered chain starts first and the small sets fill the other threads.
 
-use crate::analyze::{self, Analysis};
+use super::replay::{self as analyze, Analysis};
 use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::parse::SyntaxError;
-use crate::source::layout::FoundSet;
 use crate::source::{MigrationSet, SourceError, SqlPart};
 use crate::span::Span;
 use crate::syntax::ParsedText;
@@ -29,6 +29,55 @@ use std::time::{Duration, Instant};
 /// Source text a helper may parse ahead of a set's replay. Parsed statements take about twelve
 /// times the memory of their text; this keeps a window of a few tens of MiB per set.
 const LOOKAHEAD_BYTES: usize = 2 * 1024 * 1024;
+
+/// The migration sets to lint, read on demand: a worker asks for a set when it starts it, so that
+/// reading overlaps the other sets' work and a set's text is alive only while it is linted. The
+/// engine does no IO; an implementation may (`lint` reads the files of the sets it found).
+pub trait Sets: Sync {
+    /// How many sets there are.
+    fn count(&self) -> usize;
+    /// Bytes of text in set `i` (an estimate will do): the largest set starts first.
+    fn bytes(&self, i: usize) -> u64;
+    /// Set `i`, read now; asked once per set, from a worker thread. A set that cannot be read at
+    /// all is reported in [`Outcomes::errors`] while the others are linted.
+    fn load(&self, i: usize) -> Result<MigrationSet, SourceError>;
+}
+
+/// Sets already in memory.
+pub struct InMemory(Vec<Mutex<Option<MigrationSet>>>);
+
+impl InMemory {
+    pub fn new(sets: Vec<MigrationSet>) -> Self {
+        InMemory(sets.into_iter().map(|s| Mutex::new(Some(s))).collect())
+    }
+}
+
+impl Sets for InMemory {
+    fn count(&self) -> usize {
+        self.0.len()
+    }
+
+    fn bytes(&self, i: usize) -> u64 {
+        let set = self.0[i].lock().unwrap_or_else(|e| e.into_inner());
+        set.as_ref()
+            .map_or(0, |set| set.files.iter().map(|f| f.text.len() as u64).sum())
+    }
+
+    fn load(&self, i: usize) -> Result<MigrationSet, SourceError> {
+        let set = self.0[i].lock().unwrap_or_else(|e| e.into_inner()).take();
+        Ok(set.expect("each set is loaded once"))
+    }
+}
+
+/// What every set's replay starts from and reads besides its own text.
+#[derive(Clone, Copy)]
+pub struct Replay<'a> {
+    pub settings: &'a Settings,
+    /// The schema the migrations start from (`--schema-from`); empty when None.
+    pub base: Option<&'a Catalog>,
+    /// What the application's queries show, for the schema rules.
+    pub evidence: &'a crate::queries::QueryEvidence,
+}
 
 /// One set that went through the pipeline.
 pub struct SetOutcome {
@@ -54,48 +103,40 @@ enum Failure {
     Crashed(anyhow::Error),
 }
 
-/// Reads, parses and replays every set of `found`, on `threads` workers whose stacks are
+/// Reads, parses and replays every set of `sets`, on `threads` workers whose stacks are
 /// `stack_bytes` each. `finish` runs on each analysis on its worker thread (to drop what nobody
-/// reads). The outcomes come back in the order of `found`; a set that cannot be read is an error
+/// reads). The outcomes come back in the order of `sets`; a set that cannot be read is an error
 /// in [`Outcomes::errors`] and the others are still analysed; a crash fails the run.
 pub fn run(
-    found: Vec<FoundSet>,
-    settings: &Settings,
+    sets: &impl Sets,
+    replay: Replay<'_>,
     threads: usize,
     stack_bytes: usize,
     finish: impl Fn(&mut Analysis) + Sync,
 ) -> Result<Outcomes> {
-    run_windowed(
-        found,
-        settings,
-        threads,
-        stack_bytes,
-        LOOKAHEAD_BYTES,
-        finish,
-    )
+    run_windowed(sets, replay, threads, stack_bytes, LOOKAHEAD_BYTES, finish)
 }
 
 /// [`run`] with the look-ahead window given (tests use a tiny one).
 fn run_windowed(
-    found: Vec<FoundSet>,
-    settings: &Settings,
+    sets: &impl Sets,
+    replay: Replay<'_>,
     threads: usize,
     stack_bytes: usize,
     lookahead: usize,
     finish: impl Fn(&mut Analysis) + Sync,
 ) -> Result<Outcomes> {
-    let mut order: Vec<usize> = (0..found.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(found[i].bytes));
-    let jobs: Vec<Job> = found
-        .into_iter()
-        .map(|f| Job {
-            found: Mutex::new(Some(f)),
+    let mut order: Vec<usize> = (0..sets.count()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(sets.bytes(i)));
+    let jobs: Vec<Job> = (0..sets.count())
+        .map(|_| Job {
             loaded: OnceLock::new(),
             done: AtomicBool::new(false),
             outcome: Mutex::new(None),
         })
         .collect();
     let shared = Shared {
+        sets,
         jobs: &jobs,
         order,
         next_start: AtomicUsize::new(0),
@@ -112,7 +153,7 @@ fn run_windowed(
                 std::thread::Builder::new()
                     .name(format!("pgproof-lint-{n}"))
                     .stack_size(stack_bytes)
-                    .spawn_scoped(scope, move || shared.work(settings, finish))
+                    .spawn_scoped(scope, move || shared.work(replay, finish))
                     .context("cannot start worker threads")?,
             );
         }
@@ -161,8 +202,6 @@ fn run_windowed(
 }
 
 struct Job {
-    /// Taken by the worker that starts the set.
-    found: Mutex<Option<FoundSet>>,
     /// Set once the files are read: from then on, helpers may parse its parts.
     loaded: OnceLock<Loaded>,
     /// The replay is over (or failed): nothing left to help with.
@@ -295,13 +334,13 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
 }
 
 /// The parts of one set in replay order, handed over as the replay reaches them.
-struct Stream<'a> {
+struct Stream<'a, S> {
     loaded: &'a Loaded,
     next: usize,
-    shared: &'a Shared<'a>,
+    shared: &'a Shared<'a, S>,
 }
 
-impl Iterator for Stream<'_> {
+impl<S: Sets> Iterator for Stream<'_, S> {
     type Item = ParsedText;
 
     fn next(&mut self) -> Option<ParsedText> {
@@ -316,7 +355,8 @@ impl Iterator for Stream<'_> {
     }
 }
 
-struct Shared<'a> {
+struct Shared<'a, S> {
+    sets: &'a S,
     jobs: &'a [Job],
     /// Job indices, largest set first.
     order: Vec<usize>,
@@ -329,7 +369,7 @@ struct Shared<'a> {
     advanced: Condvar,
 }
 
-impl Shared<'_> {
+impl<S: Sets> Shared<'_, S> {
     fn wake(&self) {
         let _guard = self.progress.lock().unwrap_or_else(|e| e.into_inner());
         self.advanced.notify_all();
@@ -365,7 +405,7 @@ impl Shared<'_> {
         })
     }
 
-    fn work(&self, settings: &Settings, finish: &(impl Fn(&mut Analysis) + Sync)) {
+    fn work(&self, replay: Replay<'_>, finish: &(impl Fn(&mut Analysis) + Sync)) {
         loop {
             if let Some((loaded, k)) = self.help() {
                 loaded.parse(k);
@@ -373,7 +413,7 @@ impl Shared<'_> {
             }
             let position = self.next_start.fetch_add(1, Ordering::AcqRel);
             if let Some(&i) = self.order.get(position) {
-                self.replay(&self.jobs[i], settings, finish);
+                self.replay(i, replay, finish);
                 continue;
             }
             // Everything is started: wait while some replay still has parts to parse ahead.
@@ -388,24 +428,14 @@ impl Shared<'_> {
         }
     }
 
-    fn replay(&self, job: &Job, settings: &Settings, finish: &(impl Fn(&mut Analysis) + Sync)) {
-        let found = job
-            .found
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-            .expect("each set is started once");
-        let root = found.root().to_path_buf();
-        let result = match found.load(&settings.load) {
+    fn replay(&self, i: usize, replay: Replay<'_>, finish: &(impl Fn(&mut Analysis) + Sync)) {
+        let job = &self.jobs[i];
+        let result = match self.sets.load(i) {
             Ok(set) => {
                 let loaded = job.loaded.get_or_init(|| Loaded::new(set));
                 self.wake();
                 let clock = Instant::now();
-                let base = settings
-                    .base_schema
-                    .as_deref()
-                    .cloned()
-                    .unwrap_or_else(Catalog::new);
+                let base = replay.base.cloned().unwrap_or_else(Catalog::new);
                 let stream = Stream {
                     loaded,
                     next: 0,
@@ -414,7 +444,8 @@ impl Shared<'_> {
                 // A crash in one set's analysis fails the run with the set named; uncaught, it
                 // would leave this set unfinished and the helpers waiting on it forever.
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    let mut analysis = analyze::analyze(&loaded.set, settings, base, stream);
+                    let mut analysis =
+                        analyze::analyze(&loaded.set, replay.settings, replay.evidence, base, stream);
                     finish(&mut analysis);
                     analysis
                 }))
@@ -422,15 +453,12 @@ impl Shared<'_> {
                 .map_err(|panic| {
                     Failure::Crashed(anyhow::anyhow!(
                         "pgproof failed while linting the migrations in `{}` (an internal error: {}); please report it",
-                        root.display(),
+                        loaded.set.root.display(),
                         panic_message(panic.as_ref())
                     ))
                 })
             }
-            Err(err) => Err(Failure::Unreadable(SourceError::new(
-                &root,
-                format!("{err:#}"),
-            ))),
+            Err(error) => Err(Failure::Unreadable(error)),
         };
         job.done.store(true, Ordering::Release);
         self.wake();
@@ -444,6 +472,49 @@ mod tests {
     use crate::finding::Finding;
     use crate::source::layout;
     use std::path::Path;
+
+    /// The sets found under a directory, each read when the pipeline asks for it (as `lint`
+    /// reads them).
+    struct OnDisk {
+        found: Vec<Mutex<Option<layout::FoundSet>>>,
+        bytes: Vec<u64>,
+    }
+
+    impl Sets for OnDisk {
+        fn count(&self) -> usize {
+            self.found.len()
+        }
+
+        fn bytes(&self, i: usize) -> u64 {
+            self.bytes[i]
+        }
+
+        fn load(&self, i: usize) -> Result<MigrationSet, SourceError> {
+            let found = self.found[i].lock().unwrap().take().unwrap();
+            let root = found.root().to_path_buf();
+            found
+                .load(&Settings::default().load)
+                .map_err(|e| SourceError::new(&root, format!("{e:#}")))
+        }
+    }
+
+    fn on_disk(root: &Path) -> OnDisk {
+        let sets = layout::find(root, &Settings::default().load).unwrap().sets;
+        OnDisk {
+            bytes: sets.iter().map(|s| s.bytes).collect(),
+            found: sets.into_iter().map(|s| Mutex::new(Some(s))).collect(),
+        }
+    }
+
+    fn plain(settings: &Settings) -> Replay<'_> {
+        static NONE: std::sync::LazyLock<crate::queries::QueryEvidence> =
+            std::sync::LazyLock::new(Default::default);
+        Replay {
+            settings,
+            base: None,
+            evidence: &NONE,
+        }
+    }
 
     /// Findings as comparable text.
     fn shown(findings: &[Finding]) -> Vec<String> {
@@ -462,7 +533,8 @@ mod tests {
                 let parsed: Vec<ParsedText> = analyze::parts(set)
                     .map(|p| crate::syntax::parse_sql(&p.text))
                     .collect();
-                let analysis = analyze::analyze(set, settings, Catalog::new(), parsed);
+                let analysis =
+                    analyze::analyze(set, settings, &Default::default(), Catalog::new(), parsed);
                 (set.root.clone(), shown(&analysis.findings))
             })
             .collect()
@@ -529,9 +601,10 @@ mod tests {
             (4, usize::MAX),
         ] {
             for _ in 0..3 {
-                let found = layout::find(dir.path(), &settings.load).unwrap().sets;
+                let found = on_disk(dir.path());
                 let outcomes =
-                    run_windowed(found, &settings, threads, 8 << 20, window, |_| {}).unwrap();
+                    run_windowed(&found, plain(&settings), threads, 8 << 20, window, |_| {})
+                        .unwrap();
                 let got: Vec<_> = outcomes
                     .sets
                     .iter()
@@ -546,10 +619,10 @@ mod tests {
     fn a_file_that_cannot_be_read_is_reported_and_the_rest_linted() {
         let dir = corpus();
         let settings = Settings::default();
-        let found = layout::find(dir.path(), &settings.load).unwrap().sets;
+        let found = on_disk(dir.path());
         // Gone between the walk and the read.
         std::fs::remove_file(dir.path().join("db/updown/3_change.up.sql")).unwrap();
-        let outcomes = run_windowed(found, &settings, 2, 8 << 20, 100, |_| {})
+        let outcomes = run_windowed(&found, plain(&settings), 2, 8 << 20, 100, |_| {})
             .expect("the missing file does not fail the run");
         assert_eq!(outcomes.sets.len(), 3);
         let errors: Vec<String> = outcomes
@@ -578,8 +651,8 @@ mod tests {
         let dir = corpus();
         let settings = Settings::default();
         // A tiny window keeps helpers waiting for the crashed replay to advance.
-        let found = layout::find(dir.path(), &settings.load).unwrap().sets;
-        let err = run_windowed(found, &settings, 3, 8 << 20, 1, |analysis| {
+        let found = on_disk(dir.path());
+        let err = run_windowed(&found, plain(&settings), 3, 8 << 20, 1, |analysis| {
             if analysis.stats.files == 40 {
                 panic!("injected");
             }
@@ -597,9 +670,9 @@ mod tests {
     fn finish_runs_once_per_set() {
         let dir = corpus();
         let settings = Settings::default();
-        let found = layout::find(dir.path(), &settings.load).unwrap().sets;
+        let found = on_disk(dir.path());
         let count = AtomicUsize::new(0);
-        let outcomes = run(found, &settings, 2, 8 << 20, |analysis| {
+        let outcomes = run(&found, plain(&settings), 2, 8 << 20, |analysis| {
             count.fetch_add(1, Ordering::Relaxed);
             analysis.removals.clear();
         })

@@ -1,0 +1,842 @@
+//! The replay of one migration set: its parts, parsed (ahead, in parallel, by the pipeline), are
+//! replayed in order into the catalog while the rules' statement and migration hooks run, then the
+//! schema hooks on the final catalog; suppressions apply, and the findings are placed. No IO, never
+//! fails.
+
+use super::place::Placer;
+use crate::catalog::{apply::apply, Catalog};
+use crate::config::Settings;
+use crate::finding::{Diagnostic, Finding, RuleId};
+use crate::queries::QueryEvidence;
+use crate::rules::{
+    HeldLock, Member, MigrationContext, MigrationStatement, Part, Rule, SchemaContext,
+    StatementContext, RULES,
+};
+use crate::source::{Migration, MigrationSet, SqlPart};
+use crate::span::Span;
+use crate::suppress::{self, Suppression};
+use crate::syntax::{AlterCmd, LockMode, QualName, StmtKind, TxKind};
+use crate::syntax::{ParsedStatement, ParsedText};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Counts for the summary.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Stats {
+    pub files: usize,
+    pub migrations: usize,
+    pub statements: usize,
+    pub unmodelled_statements: usize,
+    /// Unmodelled statements by node name.
+    pub unmodelled_kinds: BTreeMap<String, usize>,
+    /// Application queries checked (after de-duplication).
+    pub queries: usize,
+    /// Statements the parser gave up on for lack of resources (out of memory, over the size limit
+    /// of one statement), each as a message naming the file and line: not findings but an
+    /// operational error, which `lint` reports once the findings are out (exit 2).
+    #[serde(skip)]
+    pub parse_aborts: Vec<String>,
+    /// Each migration set read: its directory, layout and runner transaction assumption.
+    pub sets: Vec<SetInfo>,
+}
+
+/// How one migration set was read, so that a wrong guess of its layout is visible.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SetInfo {
+    /// How the layout was decided: `configured`, `detected by ...` or `assumed (...)`.
+    pub decided: String,
+    pub layout: &'static str,
+    pub path: String,
+    pub transaction: String,
+}
+
+impl Stats {
+    pub fn add(&mut self, other: &Stats) {
+        self.files += other.files;
+        self.migrations += other.migrations;
+        self.statements += other.statements;
+        self.unmodelled_statements += other.unmodelled_statements;
+        self.queries += other.queries;
+        self.parse_aborts.extend(other.parse_aborts.iter().cloned());
+        self.sets.extend(other.sets.iter().cloned());
+        for (k, v) in &other.unmodelled_kinds {
+            *self.unmodelled_kinds.entry(k.clone()).or_default() += v;
+        }
+    }
+}
+
+pub struct Analysis {
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+    pub catalog: Catalog,
+    /// Tables and columns that migrations dropped or renamed, in order: what breaks the queries
+    /// of a release that predates them.
+    pub removals: Vec<Removal>,
+}
+
+/// A table or column a migration dropped or renamed.
+#[derive(Debug, Clone)]
+pub struct Removal {
+    pub table: QualName,
+    /// None when the whole table went.
+    pub column: Option<String>,
+    /// "dropped", or "renamed to `x`".
+    pub what: String,
+    pub migration: String,
+    pub file: std::path::PathBuf,
+    pub line: usize,
+    /// For a column whose type changed: the old and the new type.
+    pub retyped: Option<(crate::syntax::TypeName, crate::syntax::TypeName)>,
+}
+
+/// The tables and columns `stmt` drops or renames.
+pub(crate) fn removals_of(stmt: &StmtKind) -> Vec<(QualName, Option<String>, String)> {
+    use crate::syntax::{AlterCmd, ObjectKind};
+    let mut out = vec![];
+    match stmt {
+        StmtKind::Drop(d)
+            if matches!(
+                d.kind,
+                ObjectKind::Table | ObjectKind::View | ObjectKind::MaterializedView
+            ) =>
+        {
+            for name in &d.names {
+                out.push((name.clone(), None, "dropped".to_string()));
+            }
+        }
+        StmtKind::AlterTable(a) => {
+            for cmd in &a.cmds {
+                if let AlterCmd::DropColumn { name, .. } = cmd {
+                    out.push((a.name.clone(), Some(name.clone()), "dropped".to_string()));
+                }
+            }
+        }
+        StmtKind::Rename(r) => match (r.kind, &r.sub_name) {
+            (ObjectKind::Column, Some(column)) => out.push((
+                r.target.clone(),
+                Some(column.clone()),
+                format!("renamed to `{}`", r.new_name),
+            )),
+            (ObjectKind::Table | ObjectKind::View | ObjectKind::MaterializedView, None) => out
+                .push((
+                    r.target.clone(),
+                    None,
+                    format!("renamed to `{}`", r.new_name),
+                )),
+            _ => {}
+        },
+        _ => {}
+    }
+    out
+}
+
+/// Where an object of the final schema was created, to place schema findings.
+type Origins = rustc_hash::FxHashMap<(QualName, Option<Member>), (usize, Span, String)>;
+
+/// The SQL parts of a set in replay order (each migration's up part, then its down part): what
+/// [`analyze`] expects parsed, in this order.
+pub fn parts(set: &MigrationSet) -> impl Iterator<Item = &SqlPart> {
+    part_keys(set).map(|key| part(set, key))
+}
+
+/// Which part is which, in the order of [`parts`]: (migration index, whether it is the down part).
+/// Keys rather than references, for holders of the set that hand its parts out later.
+pub fn part_keys(set: &MigrationSet) -> impl Iterator<Item = (usize, bool)> + '_ {
+    set.migrations.iter().enumerate().flat_map(|(i, m)| {
+        m.up.iter()
+            .map(move |_| (i, false))
+            .chain(m.down.iter().map(move |_| (i, true)))
+    })
+}
+
+/// The part a key from [`part_keys`] names.
+pub fn part(set: &MigrationSet, (migration, down): (usize, bool)) -> &SqlPart {
+    let m = &set.migrations[migration];
+    let part = if down { &m.down } else { &m.up };
+    part.as_ref()
+        .expect("part_keys names only parts that are present")
+}
+
+/// Lints one migration set starting from `base` (an empty catalog, or a schema loaded from
+/// elsewhere), with what the application's queries show (`evidence`) for the schema rules, given
+/// its parts parsed in the order of [`parts`]. The replay itself is ordered; it takes each part
+/// from `parsed` when it reaches it and drops it once replayed, so the caller can parse ahead in
+/// parallel and hand the parts over as they are ready.
+pub fn analyze(
+    set: &MigrationSet,
+    settings: &Settings,
+    evidence: &QueryEvidence,
+    base: Catalog,
+    parsed: impl IntoIterator<Item = ParsedText>,
+) -> Analysis {
+    let mut parsed = parsed.into_iter();
+    let mut replay = Replay::new(set, settings, base);
+    for migration in &set.migrations {
+        let up = migration
+            .up
+            .as_ref()
+            .map(|p| (p, parsed.next().unwrap_or_default()));
+        let down = migration
+            .down
+            .as_ref()
+            .map(|p| (p, parsed.next().unwrap_or_default()));
+        replay.migration(migration, up, down);
+    }
+    replay.finish(evidence)
+}
+
+/// The replay of one set: the catalog as it stands, and what the rules and the summary have
+/// gathered so far. Steps: [`Replay::migration`] for each migration in order (its up part
+/// statement by statement, then its down part and the migration hooks), then [`Replay::finish`].
+struct Replay<'a> {
+    set: &'a MigrationSet,
+    settings: &'a Settings,
+    rules: Vec<&'static dyn Rule>,
+    placer: Placer<'a>,
+    catalog: Catalog,
+    stats: Stats,
+    /// Diagnostics as (file, migration, diagnostic), placed at the end.
+    raw: Vec<(usize, Option<String>, Diagnostic)>,
+    suppressions: Vec<(usize, Suppression)>,
+    origins: Origins,
+    removals: Vec<Removal>,
+    order_assumed: bool,
+    set_has_downs: bool,
+}
+
+/// What one migration's up part has done so far: its transaction state and what it created.
+struct MigrationState {
+    tx: TxState,
+    created: BTreeSet<QualName>,
+    created_objects: BTreeSet<crate::graph::Object>,
+    /// Whether each up statement ran inside a transaction, for migration hooks.
+    in_transaction: Vec<bool>,
+}
+
+/// The transaction an up part's statements run in, and the session settings made so far.
+struct TxState {
+    /// The runner wraps the part in its transaction.
+    runner_wrapped: bool,
+    /// Inside a `BEGIN` the part wrote.
+    explicit: bool,
+    /// The statement the current transaction began at, if one is open.
+    start: Option<usize>,
+    /// The table locks the current transaction holds.
+    held: Vec<HeldLock>,
+    lock_timeout_set: bool,
+    statement_timeout_set: bool,
+    /// A lock that blocks writes was taken on a table this migration did not create.
+    blocking_lock_taken: bool,
+}
+
+impl TxState {
+    fn new(runner_wrapped: bool) -> Self {
+        TxState {
+            runner_wrapped,
+            explicit: false,
+            start: runner_wrapped.then_some(0),
+            held: vec![],
+            lock_timeout_set: false,
+            statement_timeout_set: false,
+            blocking_lock_taken: false,
+        }
+    }
+
+    fn in_transaction(&self) -> bool {
+        self.runner_wrapped || self.explicit
+    }
+
+    /// Transaction control and session settings of statement `position`.
+    fn control(&mut self, position: usize, stmt: &StmtKind) {
+        match stmt {
+            StmtKind::Transaction { tx: TxKind::Begin } => {
+                if !self.explicit && !self.runner_wrapped {
+                    self.start = Some(position + 1);
+                }
+                self.explicit = true;
+            }
+            StmtKind::Transaction {
+                tx: TxKind::Commit | TxKind::Rollback | TxKind::Prepare,
+            } => {
+                self.explicit = false;
+                self.held.clear();
+                self.start = self.runner_wrapped.then_some(position + 1);
+            }
+            // The transaction ends (releasing its locks) and a new one begins at once.
+            StmtKind::Transaction { tx: TxKind::Chain } => {
+                self.held.clear();
+                self.start = Some(position + 1);
+            }
+            StmtKind::Set { name, .. } if name == "lock_timeout" => self.lock_timeout_set = true,
+            StmtKind::Set { name, .. } if name == "statement_timeout" => {
+                self.statement_timeout_set = true
+            }
+            _ => {}
+        }
+    }
+
+    /// The table locks statement `stmt` (at `span`) takes, held until the transaction ends (at
+    /// once, outside a transaction).
+    fn lock(
+        &mut self,
+        stmt: &StmtKind,
+        span: Span,
+        catalog: &Catalog,
+        created: &BTreeSet<QualName>,
+    ) {
+        for (table, mode) in crate::locks::table_locks(stmt, catalog) {
+            self.blocking_lock_taken |=
+                mode >= LockMode::Share && !created.contains(&table) && table.schema != "pg_temp";
+            self.held.push(HeldLock { table, mode, span });
+        }
+        if !self.in_transaction() {
+            self.held.clear();
+        }
+    }
+}
+
+impl<'a> Replay<'a> {
+    fn new(set: &'a MigrationSet, settings: &'a Settings, base: Catalog) -> Self {
+        let raw = set
+            .problems
+            .iter()
+            .map(|problem| {
+                (
+                    problem.file,
+                    None,
+                    Diagnostic::new(problem.rule, problem.span, problem.message.clone()),
+                )
+            })
+            .collect();
+        Replay {
+            set,
+            settings,
+            rules: RULES
+                .iter()
+                .copied()
+                .filter(|r| settings.is_enabled(&r.meta().id))
+                .collect(),
+            placer: Placer::new(settings, &set.files),
+            catalog: base,
+            stats: Stats {
+                files: set.files.len(),
+                migrations: set.migrations.len(),
+                sets: vec![SetInfo {
+                    decided: set.layout_decided.clone(),
+                    layout: set.layout.name(),
+                    path: set.root.display().to_string(),
+                    transaction: set.transaction_assumption.clone(),
+                }],
+                ..Stats::default()
+            },
+            raw,
+            suppressions: vec![],
+            origins: Origins::default(),
+            removals: vec![],
+            order_assumed: set.order_assumed(),
+            set_has_downs: set
+                .migrations
+                .iter()
+                .any(|m| m.down.as_ref().is_some_and(|d| !d.text.trim().is_empty())),
+        }
+    }
+
+    /// One migration: its up part replayed statement by statement, its down part noted, then the
+    /// migration hooks.
+    fn migration(
+        &mut self,
+        migration: &Migration,
+        up: Option<(&SqlPart, ParsedText)>,
+        down: Option<(&SqlPart, ParsedText)>,
+    ) {
+        // A runner that sends the file as one message wraps it only when it holds several statements.
+        let runner_wrapped = migration
+            .transaction
+            .wraps(up.as_ref().map_or(0, |(_, p)| p.statements.len()));
+        let mut state = MigrationState {
+            tx: TxState::new(runner_wrapped),
+            created: BTreeSet::new(),
+            created_objects: BTreeSet::new(),
+            in_transaction: vec![],
+        };
+        // The schema before up, kept for reversibility checks when there is a down part.
+        let before = down
+            .as_ref()
+            .filter(|(_, p)| !p.statements.is_empty())
+            .map(|_| self.catalog.clone());
+        if let Some((part, parsed)) = &up {
+            self.note_parse(part, parsed, Some(&migration.id));
+            for position in 0..parsed.statements.len() {
+                self.statement(migration, part, parsed, position, &mut state);
+            }
+        }
+        if let Some((part, parsed)) = &down {
+            self.note_parse(part, parsed, Some(&migration.id));
+        }
+        self.end_migration(migration, &up, &down, before.as_ref(), &state);
+    }
+
+    /// Statement `position` of an up part: the statement hooks on the catalog before it, then the
+    /// transaction, locks, origins and removals it brings, and the statement applied.
+    fn statement(
+        &mut self,
+        migration: &Migration,
+        part: &SqlPart,
+        parsed: &ParsedText,
+        position: usize,
+        state: &mut MigrationState,
+    ) {
+        let stmt = &parsed.statements[position];
+        let in_tx = state.tx.in_transaction();
+        {
+            let cx = StatementContext {
+                stmt: &stmt.kind,
+                span: stmt.span,
+                sql: &part.text[stmt.span.start..stmt.span.end],
+                catalog: &self.catalog,
+                pg_version: self.settings.pg_version,
+                in_transaction: in_tx,
+                runner_transaction: state.tx.runner_wrapped,
+                transaction_reason: &migration.transaction.reason,
+                held_locks: &state.tx.held,
+                created_in_migration: &state.created,
+                created_objects: &state.created_objects,
+                order_assumed: self.order_assumed,
+                lock_timeout_set: state.tx.lock_timeout_set,
+                statement_timeout_set: state.tx.statement_timeout_set,
+                require_statement_timeout: self.settings.require_statement_timeout,
+                blocking_lock_taken: state.tx.blocking_lock_taken,
+                earlier: &parsed.statements[..position],
+                part_text: &part.text,
+                part_has_errors: !parsed.errors.is_empty(),
+                tx_start: state.tx.start,
+            };
+            let mut out = vec![];
+            for rule in &self.rules {
+                rule.check_statement(&cx, &mut out);
+            }
+            self.raw.extend(
+                out.into_iter()
+                    .map(|d| (part.file, Some(migration.id.clone()), d)),
+            );
+        }
+        state.tx.control(position, &stmt.kind);
+        state
+            .tx
+            .lock(&stmt.kind, stmt.span, &self.catalog, &state.created);
+        record_created(&stmt.kind, &mut state.created);
+        if self.order_assumed {
+            record_created_objects(&stmt.kind, &mut state.created_objects);
+        }
+        record_origins(
+            &stmt.kind,
+            part.file,
+            stmt.span,
+            &migration.id,
+            &mut self.origins,
+        );
+        self.note_removals(migration, part, stmt);
+        let members_before = added_members_target(&stmt.kind)
+            .map(|table| (table, table_members(&self.catalog, table)));
+        apply(&mut self.catalog, &stmt.kind);
+        // Constraints and indexes an `ALTER TABLE` adds without naming them (`ADD COLUMN
+        // ... REFERENCES`, `ADD UNIQUE (...)`) get their names from the catalog: their
+        // findings belong to this statement, not to the table's `CREATE`.
+        if let Some((table, before)) = members_before {
+            for member in table_members(&self.catalog, table) {
+                if !before.contains(&member) {
+                    self.origins.insert(
+                        (table.clone(), Some(member)),
+                        (part.file, stmt.span, migration.id.clone()),
+                    );
+                }
+            }
+        }
+        state.in_transaction.push(in_tx);
+    }
+
+    /// The tables and columns `stmt` drops, renames or retypes (before it is applied): what breaks
+    /// the queries of a release that predates it.
+    fn note_removals(&mut self, migration: &Migration, part: &SqlPart, stmt: &ParsedStatement) {
+        let file = &self.set.files[part.file];
+        // Only for the statements that remove or retype something: the file's line index is
+        // built on first use.
+        let placer = &self.placer;
+        let line = || placer.line(part.file, stmt.span.start);
+        for (table, column, what) in removals_of(&stmt.kind) {
+            self.removals.push(Removal {
+                table,
+                column,
+                what,
+                migration: migration.id.clone(),
+                file: file.path.clone(),
+                line: line(),
+                retyped: None,
+            });
+        }
+        // Columns whose type changes: the running release may compare or bind them as the old
+        // type.
+        if let StmtKind::AlterTable(a) = &stmt.kind {
+            for cmd in &a.cmds {
+                if let AlterCmd::AlterColumnType {
+                    column, type_name, ..
+                } = cmd
+                {
+                    let old = self
+                        .catalog
+                        .table(&a.name)
+                        .and_then(|t| t.column(column))
+                        .map(|c| c.type_name.clone());
+                    if let Some(old) = old.filter(|o| o != type_name) {
+                        self.removals.push(Removal {
+                            table: a.name.clone(),
+                            column: Some(column.clone()),
+                            what: format!("retyped from `{old}` to `{type_name}`"),
+                            migration: migration.id.clone(),
+                            file: file.path.clone(),
+                            line: line(),
+                            retyped: Some((old, type_name.clone())),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// The migration hooks, on the up statements, the catalog after them and, with a down part,
+    /// the catalog before and the down statements; their findings point into the up or down file.
+    fn end_migration(
+        &mut self,
+        migration: &Migration,
+        up: &Option<(&SqlPart, ParsedText)>,
+        down: &Option<(&SqlPart, ParsedText)>,
+        before: Option<&Catalog>,
+        state: &MigrationState,
+    ) {
+        let up_statements = up
+            .as_ref()
+            .map(|(_, p)| p.statements.as_slice())
+            .unwrap_or_default();
+        let statements: Vec<MigrationStatement<'_>> = up_statements
+            .iter()
+            .zip(&state.in_transaction)
+            .map(|(stmt, in_tx)| MigrationStatement {
+                stmt: &stmt.kind,
+                span: stmt.span,
+                in_transaction: *in_tx,
+            })
+            .collect();
+        let cx = MigrationContext {
+            id: &migration.id,
+            statements: &statements,
+            after: &self.catalog,
+            has_down: down.as_ref().is_some_and(|(_, p)| !p.statements.is_empty()),
+            supports_down: migration.supports_down,
+            pg_version: self.settings.pg_version,
+            before,
+            down: down
+                .as_ref()
+                .map(|(_, p)| p.statements.as_slice())
+                .unwrap_or_default(),
+            down_has_errors: down.as_ref().is_some_and(|(_, p)| !p.errors.is_empty()),
+            set_has_downs: self.set_has_downs,
+            created: &state.created,
+            order_assumed: self.order_assumed,
+        };
+        let mut migration_diags = vec![];
+        for rule in &self.rules {
+            rule.check_migration(&cx, &mut migration_diags);
+        }
+        let up_file = up.as_ref().map(|(p, _)| p.file);
+        let down_file = down.as_ref().map(|(p, _)| p.file);
+        for d in migration_diags {
+            let file = match d.part {
+                Part::Up => up_file.or(down_file),
+                Part::Down => down_file.or(up_file),
+            };
+            if let Some(file) = file {
+                self.raw
+                    .push((file, Some(migration.id.clone()), d.diagnostic));
+            }
+        }
+    }
+
+    /// Schema rules on the final catalog, placed where each object was created; then
+    /// suppressions, and the findings placed.
+    fn finish(mut self, evidence: &QueryEvidence) -> Analysis {
+        let schema_cx =
+            SchemaContext::for_settings(&self.catalog, self.settings.pg_version, self.settings)
+                .with_evidence(evidence);
+        for rule in &self.rules {
+            let mut out = vec![];
+            rule.check_schema(&schema_cx, &mut out);
+            for d in out {
+                let origin = self
+                    .origins
+                    .get(&(d.table.clone(), d.member.clone()))
+                    .or_else(|| self.origins.get(&(d.table.clone(), None)));
+                if let Some((file, span, migration)) = origin {
+                    let mut diag = d.diagnostic;
+                    diag.span = *span;
+                    self.raw.push((*file, Some(migration.clone()), diag));
+                }
+            }
+        }
+        drop(schema_cx);
+        let findings = finish(&self.placer, self.raw, &self.suppressions);
+        Analysis {
+            findings,
+            stats: self.stats,
+            catalog: self.catalog,
+            removals: self.removals,
+        }
+    }
+
+    /// A part as parsed: its syntax errors, the statements for the summary, its suppressions, and
+    /// the statements the parser gave up on.
+    fn note_parse(&mut self, part: &SqlPart, parsed: &ParsedText, migration: Option<&str>) {
+        let stats = &mut self.stats;
+        if !parsed.aborted.is_empty() {
+            let file = &self.set.files[part.file];
+            for aborted in &parsed.aborted {
+                stats.parse_aborts.push(format!(
+                    "cannot parse `{}` at line {}: {}",
+                    file.path.display(),
+                    crate::span::line_of(&file.text, aborted.span.start),
+                    aborted.message
+                ));
+            }
+        }
+        for error in &parsed.errors {
+            self.raw.push((
+                part.file,
+                migration.map(str::to_string),
+                Diagnostic::new(RuleId::SYNTAX_ERROR, error.span, error.message.clone()),
+            ));
+        }
+        stats.statements += parsed.statements.len();
+        for stmt in &parsed.statements {
+            if let StmtKind::Other { node } = &stmt.kind {
+                stats.unmodelled_statements += 1;
+                *stats.unmodelled_kinds.entry(node.clone()).or_default() += 1;
+            }
+        }
+        let spans: Vec<Span> = parsed.statements.iter().map(|s| s.span).collect();
+        let found = suppress::parse(&part.text, &parsed.lexed.line_comments, &spans);
+        self.suppressions
+            .extend(found.into_iter().map(|sup| (part.file, sup)));
+    }
+}
+
+fn record_created(stmt: &StmtKind, created: &mut BTreeSet<QualName>) {
+    match stmt {
+        StmtKind::CreateTable(t) => {
+            created.insert(t.name.clone());
+            if t.persistence == crate::syntax::Persistence::Temporary {
+                // Unqualified names find temporary tables first.
+                created.insert(QualName::public(t.name.name.clone()));
+            }
+        }
+        StmtKind::CreateView(v) => {
+            created.insert(v.name.clone());
+        }
+        StmtKind::CreateIndex(i) => {
+            if let Some(name) = &i.name {
+                created.insert(QualName::new(i.table.schema.clone(), name.clone()));
+            }
+        }
+        StmtKind::Rename(r) if r.sub_name.is_none() && created.contains(&r.target) => {
+            created.insert(QualName::new(r.target.schema.clone(), r.new_name.clone()));
+        }
+        _ => {}
+    }
+}
+
+/// Objects other than relations that a statement creates (functions, types, triggers, named
+/// constraints and columns added to existing tables), so that a rule can tell a dependent created
+/// in the current migration from one an earlier file created.
+fn record_created_objects(stmt: &StmtKind, created: &mut BTreeSet<crate::graph::Object>) {
+    use crate::graph::Object;
+    match stmt {
+        StmtKind::CreateFunction(f) => {
+            created.insert(Object::Function(f.name.clone()));
+        }
+        StmtKind::CreateEnum { name, .. }
+        | StmtKind::CreateDomain { name, .. }
+        | StmtKind::CreateCompositeType { name } => {
+            created.insert(Object::Type(name.clone()));
+        }
+        StmtKind::CreateTrigger { name, table, .. } => {
+            created.insert(Object::Trigger(table.clone(), name.clone()));
+        }
+        StmtKind::CreatePolicy { name, table } => {
+            created.insert(Object::Policy(table.clone(), name.clone()));
+        }
+        StmtKind::AlterTable(a) => {
+            for cmd in &a.cmds {
+                match cmd {
+                    AlterCmd::AddColumn { column, .. } => {
+                        created.insert(Object::Column(a.name.clone(), column.name.clone()));
+                    }
+                    AlterCmd::AddConstraint { constraint } => {
+                        if let Some(name) = &constraint.name {
+                            created.insert(Object::Constraint(a.name.clone(), name.clone()));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The table an `ALTER TABLE` adds columns or constraints to (which may bring unnamed
+/// constraints and indexes with them).
+fn added_members_target(stmt: &StmtKind) -> Option<&QualName> {
+    let StmtKind::AlterTable(a) = stmt else {
+        return None;
+    };
+    a.cmds
+        .iter()
+        .any(|c| {
+            matches!(
+                c,
+                AlterCmd::AddColumn { .. } | AlterCmd::AddConstraint { .. }
+            )
+        })
+        .then_some(&a.name)
+}
+
+/// The named constraints and indexes of `table`.
+fn table_members(catalog: &Catalog, table: &QualName) -> Vec<Member> {
+    let constraints = catalog
+        .table(table)
+        .into_iter()
+        .flat_map(|t| t.constraints.iter())
+        .map(|c| Member::Constraint(c.name.clone()));
+    let indexes = catalog
+        .indexes_on(table)
+        .map(|i| Member::Index(i.name.name.clone()));
+    constraints.chain(indexes).collect()
+}
+
+fn record_origins(
+    stmt: &StmtKind,
+    file: usize,
+    span: Span,
+    migration: &str,
+    origins: &mut Origins,
+) {
+    let mut put = |object: &QualName, member: Option<Member>| {
+        origins.insert(
+            (object.clone(), member),
+            (file, span, migration.to_string()),
+        );
+    };
+    let named = |c: &crate::syntax::TableConstraint| c.name.clone().map(Member::Constraint);
+    match stmt {
+        StmtKind::CreateTable(t) => {
+            put(&t.name, None);
+            for c in &t.columns {
+                put(&t.name, Some(Member::Column(c.name.clone())));
+                for constraint in &c.constraints {
+                    if let Some(m) = named(constraint) {
+                        put(&t.name, Some(m));
+                    }
+                }
+            }
+            for constraint in &t.constraints {
+                if let Some(m) = named(constraint) {
+                    put(&t.name, Some(m));
+                }
+            }
+        }
+        StmtKind::CreateView(v) if v.is_table => put(&v.name, None),
+        StmtKind::AlterTable(a) => {
+            for cmd in &a.cmds {
+                match cmd {
+                    AlterCmd::AddColumn { column, .. } => {
+                        put(&a.name, Some(Member::Column(column.name.clone())))
+                    }
+                    AlterCmd::AddConstraint { constraint } => {
+                        if let Some(m) = named(constraint) {
+                            put(&a.name, Some(m));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        StmtKind::CreateIndex(i) => {
+            if let Some(name) = &i.name {
+                put(&i.table, Some(Member::Index(name.clone())));
+            }
+        }
+        StmtKind::CreateFunction(f) => put(&f.name, None),
+        _ => {}
+    }
+}
+
+/// Applies severities and suppressions, reports unused or unexplained suppressions, and places
+/// every diagnostic at a line and column.
+fn finish(
+    placer: &Placer<'_>,
+    raw: Vec<(usize, Option<String>, Diagnostic)>,
+    suppressions: &[(usize, Suppression)],
+) -> Vec<Finding> {
+    // For each suppression, which of its rules silenced something.
+    let mut used: Vec<Vec<bool>> = suppressions
+        .iter()
+        .map(|(_, sup)| vec![false; sup.rules.len()])
+        .collect();
+    let mut kept: Vec<(usize, Option<String>, Diagnostic)> = vec![];
+    for (file, migration, diag) in raw {
+        let silenced_by = suppressions
+            .iter()
+            .enumerate()
+            .find_map(|(i, (sfile, sup))| {
+                let rule = sup.rules.iter().position(|r| diag.rule == *r)?;
+                (*sfile == file && sup.covers(&diag.rule, diag.span)).then_some((i, rule))
+            });
+        match silenced_by {
+            Some((i, rule)) => used[i][rule] = true,
+            None => kept.push((file, migration, diag)),
+        }
+    }
+    for ((file, sup), used) in suppressions.iter().zip(&used) {
+        if sup.reason.is_none() {
+            kept.push((*file, None, Diagnostic::new(RuleId::SUPPRESSION_WITHOUT_REASON, sup.span, "suppression gives no reason")
+                .help("add the reason after `--`: `-- pgproof: ignore <rule> -- <why this is safe here>`")));
+        }
+        if sup.rules.is_empty() {
+            kept.push((
+                *file,
+                None,
+                Diagnostic::new(
+                    RuleId::UNUSED_SUPPRESSION,
+                    sup.span,
+                    "suppression names no rule",
+                )
+                .help("name the rule to ignore: `-- pgproof: ignore <rule-id> -- <reason>`"),
+            ));
+        }
+        for (rule, used) in sup.rules.iter().zip(used) {
+            let message = if crate::rules::find(rule).is_none() {
+                format!("`{rule}` is not a pgproof rule, so this suppression does nothing")
+            } else if *used {
+                continue;
+            } else if !sup.whole_file && sup.target.is_none() {
+                format!("suppression of `{rule}` is not followed by a statement")
+            } else {
+                format!("suppression of `{rule}` matches no finding")
+            };
+            kept.push((
+                *file,
+                None,
+                Diagnostic::new(RuleId::UNUSED_SUPPRESSION, sup.span, message)
+                    .help("remove the comment, or fix the rule id (see `pgproof rules`)"),
+            ));
+        }
+    }
+    placer.findings(kept)
+}
