@@ -73,20 +73,7 @@ pub struct Analysis {
     pub removals: Vec<Removal>,
 }
 
-/// A table or column a migration dropped or renamed.
-#[derive(Debug, Clone)]
-pub struct Removal {
-    pub table: QualName,
-    /// None when the whole table went.
-    pub column: Option<String>,
-    /// "dropped", or "renamed to `x`".
-    pub what: String,
-    pub migration: String,
-    pub file: std::path::PathBuf,
-    pub line: usize,
-    /// For a column whose type changed: the old and the new type.
-    pub retyped: Option<(crate::syntax::TypeName, crate::syntax::TypeName)>,
-}
+pub use crate::queries::Removal;
 
 /// The tables and columns `stmt` drops or renames.
 pub(crate) fn removals_of(stmt: &StmtKind) -> Vec<(QualName, Option<String>, String)> {

@@ -381,5 +381,21 @@ pub struct OldQueries {
     pub queries: Vec<Query>,
     /// Objects the new migrations removed or renamed: (table, column or None, what happened,
     /// migration id).
-    pub removals: Vec<crate::engine::Removal>,
+    pub removals: Vec<Removal>,
+}
+
+/// A table or column a migration dropped or renamed (the engine records them while it replays;
+/// `--since` checks the earlier release's queries against them).
+#[derive(Debug, Clone)]
+pub struct Removal {
+    pub table: QualName,
+    /// None when the whole table went.
+    pub column: Option<String>,
+    /// "dropped", or "renamed to `x`".
+    pub what: String,
+    pub migration: String,
+    pub file: std::path::PathBuf,
+    pub line: usize,
+    /// For a column whose type changed: the old and the new type.
+    pub retyped: Option<(crate::syntax::TypeName, crate::syntax::TypeName)>,
 }

@@ -1,7 +1,7 @@
 //! `suppression-without-reason`: a pgproof suppression comment with no reason.
 //!
 //! Emitted by the engine, not by hooks (see [`super::Emitter::Engine`]): the suppression step
-//! (`analyze.rs`, `finish`) reports each `-- pgproof: ignore` comment without a `-- reason`. The
+//! (`engine/replay.rs`, `finish`) reports each `-- pgproof: ignore` comment without a `-- reason`. The
 //! declaration gives those findings an id, a severity, a doc and a config key like every other
 //! rule's.
 
@@ -11,6 +11,6 @@ declare_rule! {
         category: Suppression,
         severity: Warning,
         fix: None,
-        emitted_by: "analyze.rs (finish: the suppression step)",
+        emitted_by: "engine/replay.rs (finish: the suppression step)",
     }
 }

@@ -1,7 +1,7 @@
 //! `unused-suppression`: a pgproof suppression comment that silences nothing.
 //!
 //! Emitted by the engine, not by hooks (see [`super::Emitter::Engine`]): the suppression step
-//! (`analyze.rs`, `finish`), after every rule ran, reports each `-- pgproof: ignore` comment that
+//! (`engine/replay.rs`, `finish`), after every rule ran, reports each `-- pgproof: ignore` comment that
 //! matched no finding or names no rule. The declaration gives those findings an id, a severity, a
 //! doc and a config key like every other rule's.
 
@@ -11,6 +11,6 @@ declare_rule! {
         category: Suppression,
         severity: Warning,
         fix: None,
-        emitted_by: "analyze.rs (finish: the suppression step)",
+        emitted_by: "engine/replay.rs (finish: the suppression step)",
     }
 }
