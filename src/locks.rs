@@ -3,13 +3,13 @@
 //! Used by rules to name the lock in messages, by the engine to track what a transaction holds,
 //! and by `prove` to compare with what the server really took. Does no IO.
 
-use crate::syntax::{AlterCmd, ConstraintKind, LockMode, QualName, StmtKind};
+use crate::syntax::{AlterCmd, ConstraintKind, LockMode, QualName, Statement};
 
 /// The strongest lock `stmt` takes on each relation it touches (tables, not indexes).
-pub fn statement_locks(stmt: &StmtKind) -> Vec<(QualName, LockMode)> {
+pub fn statement_locks(stmt: &Statement) -> Vec<(QualName, LockMode)> {
     use LockMode::*;
     match stmt {
-        StmtKind::AlterTable(a) => {
+        Statement::AlterTable(a) => {
             let mut out = vec![];
             let mode = a
                 .cmds
@@ -34,7 +34,7 @@ pub fn statement_locks(stmt: &StmtKind) -> Vec<(QualName, LockMode)> {
             }
             out
         }
-        StmtKind::CreateIndex(i) => vec![(
+        Statement::CreateIndex(i) => vec![(
             i.table.clone(),
             if i.concurrently {
                 ShareUpdateExclusive
@@ -42,7 +42,7 @@ pub fn statement_locks(stmt: &StmtKind) -> Vec<(QualName, LockMode)> {
                 Share
             },
         )],
-        StmtKind::CreateTable(t) => {
+        Statement::CreateTable(t) => {
             let mut out = vec![];
             for c in t
                 .constraints
@@ -60,7 +60,7 @@ pub fn statement_locks(stmt: &StmtKind) -> Vec<(QualName, LockMode)> {
             }
             out
         }
-        StmtKind::Drop(d) => d
+        Statement::Drop(d) => d
             .names
             .iter()
             // A trigger's or policy's table comes in `on_table`; its own name is no relation.
@@ -75,21 +75,21 @@ pub fn statement_locks(stmt: &StmtKind) -> Vec<(QualName, LockMode)> {
             .chain(d.on_table.iter().map(|t| (t.clone(), AccessExclusive)))
             .collect(),
         // Renaming a type, function, schema or extension locks no table by that name.
-        StmtKind::Rename(r) if names_no_relation(r.kind) => vec![],
-        StmtKind::Rename(r) => vec![(r.target.clone(), AccessExclusive)],
-        StmtKind::CreateTrigger { table, .. } => vec![(table.clone(), ShareRowExclusive)],
-        StmtKind::CreatePolicy { table, .. } | StmtKind::AlterPolicy { table, .. } => {
+        Statement::Rename(r) if names_no_relation(r.kind) => vec![],
+        Statement::Rename(r) => vec![(r.target.clone(), AccessExclusive)],
+        Statement::CreateTrigger { table, .. } => vec![(table.clone(), ShareRowExclusive)],
+        Statement::CreatePolicy { table, .. } | Statement::AlterPolicy { table, .. } => {
             vec![(table.clone(), AccessExclusive)]
         }
-        StmtKind::Insert { table, .. }
-        | StmtKind::Update { table, .. }
-        | StmtKind::Delete { table, .. } => vec![(table.clone(), RowExclusive)],
-        StmtKind::Truncate { tables, .. } => tables
+        Statement::Insert { table, .. }
+        | Statement::Update { table, .. }
+        | Statement::Delete { table, .. } => vec![(table.clone(), RowExclusive)],
+        Statement::Truncate { tables, .. } => tables
             .iter()
             .map(|t| (t.clone(), AccessExclusive))
             .collect(),
-        StmtKind::Lock { tables, mode } => tables.iter().map(|t| (t.clone(), *mode)).collect(),
-        StmtKind::Vacuum { tables, full, .. } => {
+        Statement::Lock { tables, mode } => tables.iter().map(|t| (t.clone(), *mode)).collect(),
+        Statement::Vacuum { tables, full, .. } => {
             let mode = if *full {
                 AccessExclusive
             } else {
@@ -97,8 +97,10 @@ pub fn statement_locks(stmt: &StmtKind) -> Vec<(QualName, LockMode)> {
             };
             tables.iter().map(|t| (t.clone(), mode)).collect()
         }
-        StmtKind::Cluster { table } => table.iter().map(|t| (t.clone(), AccessExclusive)).collect(),
-        StmtKind::Reindex {
+        Statement::Cluster { table } => {
+            table.iter().map(|t| (t.clone(), AccessExclusive)).collect()
+        }
+        Statement::Reindex {
             name, concurrently, ..
         } => vec![(
             name.clone(),
@@ -108,7 +110,7 @@ pub fn statement_locks(stmt: &StmtKind) -> Vec<(QualName, LockMode)> {
                 AccessExclusive
             },
         )],
-        StmtKind::RefreshMaterializedView { name, concurrently } => vec![(
+        Statement::RefreshMaterializedView { name, concurrently } => vec![(
             name.clone(),
             if *concurrently {
                 Exclusive
@@ -116,7 +118,7 @@ pub fn statement_locks(stmt: &StmtKind) -> Vec<(QualName, LockMode)> {
                 AccessExclusive
             },
         )],
-        StmtKind::Comment { target, .. } => vec![(target.clone(), ShareUpdateExclusive)],
+        Statement::Comment { target, .. } => vec![(target.clone(), ShareUpdateExclusive)],
         _ => vec![],
     }
 }
@@ -125,14 +127,14 @@ pub fn statement_locks(stmt: &StmtKind) -> Vec<(QualName, LockMode)> {
 /// `REINDEX INDEX` and `ALTER INDEX` lock the index's table. An index the catalog does not know is
 /// left out rather than mistaken for a table.
 pub fn table_locks(
-    stmt: &StmtKind,
+    stmt: &Statement,
     catalog: &crate::catalog::Catalog,
 ) -> Vec<(QualName, LockMode)> {
     let on_index = match stmt {
-        StmtKind::Drop(d) => d.kind == crate::syntax::ObjectKind::Index,
-        StmtKind::Reindex { target, .. } => target == "index",
-        StmtKind::Rename(r) => r.kind == crate::syntax::ObjectKind::Index,
-        StmtKind::AlterTable(a) => a.kind == crate::syntax::RelKind::Index,
+        Statement::Drop(d) => d.kind == crate::syntax::ObjectKind::Index,
+        Statement::Reindex { target, .. } => target == "index",
+        Statement::Rename(r) => r.kind == crate::syntax::ObjectKind::Index,
+        Statement::AlterTable(a) => a.kind == crate::syntax::RelKind::Index,
         _ => false,
     };
     statement_locks(stmt)

@@ -15,7 +15,7 @@ use crate::rules::{
 use crate::source::{Migration, MigrationSet, SqlPart};
 use crate::span::Span;
 use crate::suppress::{self, Suppression};
-use crate::syntax::{AlterCmd, LockMode, QualName, StmtKind, TxKind};
+use crate::syntax::{AlterCmd, LockMode, QualName, Statement, TxKind};
 use crate::syntax::{ParsedStatement, ParsedText};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -76,11 +76,11 @@ pub struct Analysis {
 pub use crate::queries::Removal;
 
 /// The tables and columns `stmt` drops or renames.
-pub(crate) fn removals_of(stmt: &StmtKind) -> Vec<(QualName, Option<String>, String)> {
+pub(crate) fn removals_of(stmt: &Statement) -> Vec<(QualName, Option<String>, String)> {
     use crate::syntax::{AlterCmd, ObjectKind};
     let mut out = vec![];
     match stmt {
-        StmtKind::Drop(d)
+        Statement::Drop(d)
             if matches!(
                 d.kind,
                 ObjectKind::Table | ObjectKind::View | ObjectKind::MaterializedView
@@ -90,14 +90,14 @@ pub(crate) fn removals_of(stmt: &StmtKind) -> Vec<(QualName, Option<String>, Str
                 out.push((name.clone(), None, "dropped".to_string()));
             }
         }
-        StmtKind::AlterTable(a) => {
+        Statement::AlterTable(a) => {
             for cmd in &a.cmds {
                 if let AlterCmd::DropColumn { name, .. } = cmd {
                     out.push((a.name.clone(), Some(name.clone()), "dropped".to_string()));
                 }
             }
         }
-        StmtKind::Rename(r) => match (r.kind, &r.sub_name) {
+        Statement::Rename(r) => match (r.kind, &r.sub_name) {
             (ObjectKind::Column, Some(column)) => out.push((
                 r.target.clone(),
                 Some(column.clone()),
@@ -233,15 +233,15 @@ impl TxState {
     }
 
     /// Transaction control and session settings of statement `position`.
-    fn control(&mut self, position: usize, stmt: &StmtKind) {
+    fn control(&mut self, position: usize, stmt: &Statement) {
         match stmt {
-            StmtKind::Transaction { tx: TxKind::Begin } => {
+            Statement::Transaction { tx: TxKind::Begin } => {
                 if !self.explicit && !self.runner_wrapped {
                     self.start = Some(position + 1);
                 }
                 self.explicit = true;
             }
-            StmtKind::Transaction {
+            Statement::Transaction {
                 tx: TxKind::Commit | TxKind::Rollback | TxKind::Prepare,
             } => {
                 self.explicit = false;
@@ -249,12 +249,12 @@ impl TxState {
                 self.start = self.runner_wrapped.then_some(position + 1);
             }
             // The transaction ends (releasing its locks) and a new one begins at once.
-            StmtKind::Transaction { tx: TxKind::Chain } => {
+            Statement::Transaction { tx: TxKind::Chain } => {
                 self.held.clear();
                 self.start = Some(position + 1);
             }
-            StmtKind::Set { name, .. } if name == "lock_timeout" => self.lock_timeout_set = true,
-            StmtKind::Set { name, .. } if name == "statement_timeout" => {
+            Statement::Set { name, .. } if name == "lock_timeout" => self.lock_timeout_set = true,
+            Statement::Set { name, .. } if name == "statement_timeout" => {
                 self.statement_timeout_set = true
             }
             _ => {}
@@ -265,7 +265,7 @@ impl TxState {
     /// once, outside a transaction).
     fn lock(
         &mut self,
-        stmt: &StmtKind,
+        stmt: &Statement,
         span: Span,
         catalog: &Catalog,
         created: &BTreeSet<QualName>,
@@ -462,7 +462,7 @@ impl<'a> Replay<'a> {
         }
         // Columns whose type changes: the running release may compare or bind them as the old
         // type.
-        if let StmtKind::AlterTable(a) = &stmt.kind {
+        if let Statement::AlterTable(a) = &stmt.kind {
             for cmd in &a.cmds {
                 if let AlterCmd::AlterColumnType {
                     column, type_name, ..
@@ -602,7 +602,7 @@ impl<'a> Replay<'a> {
         }
         stats.statements += parsed.statements.len();
         for stmt in &parsed.statements {
-            if let StmtKind::Other { node } = &stmt.kind {
+            if let Statement::Other { node } = &stmt.kind {
                 stats.unmodelled_statements += 1;
                 *stats.unmodelled_kinds.entry(node.clone()).or_default() += 1;
             }
@@ -614,24 +614,24 @@ impl<'a> Replay<'a> {
     }
 }
 
-fn record_created(stmt: &StmtKind, created: &mut BTreeSet<QualName>) {
+fn record_created(stmt: &Statement, created: &mut BTreeSet<QualName>) {
     match stmt {
-        StmtKind::CreateTable(t) => {
+        Statement::CreateTable(t) => {
             created.insert(t.name.clone());
             if t.persistence == crate::syntax::Persistence::Temporary {
                 // Unqualified names find temporary tables first.
                 created.insert(QualName::public(t.name.name.clone()));
             }
         }
-        StmtKind::CreateView(v) => {
+        Statement::CreateView(v) => {
             created.insert(v.name.clone());
         }
-        StmtKind::CreateIndex(i) => {
+        Statement::CreateIndex(i) => {
             if let Some(name) = &i.name {
                 created.insert(QualName::new(i.table.schema.clone(), name.clone()));
             }
         }
-        StmtKind::Rename(r) if r.sub_name.is_none() && created.contains(&r.target) => {
+        Statement::Rename(r) if r.sub_name.is_none() && created.contains(&r.target) => {
             created.insert(QualName::new(r.target.schema.clone(), r.new_name.clone()));
         }
         _ => {}
@@ -641,24 +641,24 @@ fn record_created(stmt: &StmtKind, created: &mut BTreeSet<QualName>) {
 /// Objects other than relations that a statement creates (functions, types, triggers, named
 /// constraints and columns added to existing tables), so that a rule can tell a dependent created
 /// in the current migration from one an earlier file created.
-fn record_created_objects(stmt: &StmtKind, created: &mut BTreeSet<crate::graph::Object>) {
+fn record_created_objects(stmt: &Statement, created: &mut BTreeSet<crate::graph::Object>) {
     use crate::graph::Object;
     match stmt {
-        StmtKind::CreateFunction(f) => {
+        Statement::CreateFunction(f) => {
             created.insert(Object::Function(f.name.clone()));
         }
-        StmtKind::CreateEnum { name, .. }
-        | StmtKind::CreateDomain { name, .. }
-        | StmtKind::CreateCompositeType { name } => {
+        Statement::CreateEnum { name, .. }
+        | Statement::CreateDomain { name, .. }
+        | Statement::CreateCompositeType { name } => {
             created.insert(Object::Type(name.clone()));
         }
-        StmtKind::CreateTrigger { name, table, .. } => {
+        Statement::CreateTrigger { name, table, .. } => {
             created.insert(Object::Trigger(table.clone(), name.clone()));
         }
-        StmtKind::CreatePolicy { name, table } => {
+        Statement::CreatePolicy { name, table } => {
             created.insert(Object::Policy(table.clone(), name.clone()));
         }
-        StmtKind::AlterTable(a) => {
+        Statement::AlterTable(a) => {
             for cmd in &a.cmds {
                 match cmd {
                     AlterCmd::AddColumn { column, .. } => {
@@ -679,8 +679,8 @@ fn record_created_objects(stmt: &StmtKind, created: &mut BTreeSet<crate::graph::
 
 /// The table an `ALTER TABLE` adds columns or constraints to (which may bring unnamed
 /// constraints and indexes with them).
-fn added_members_target(stmt: &StmtKind) -> Option<&QualName> {
-    let StmtKind::AlterTable(a) = stmt else {
+fn added_members_target(stmt: &Statement) -> Option<&QualName> {
+    let Statement::AlterTable(a) = stmt else {
         return None;
     };
     a.cmds
@@ -708,7 +708,7 @@ fn table_members(catalog: &Catalog, table: &QualName) -> Vec<Member> {
 }
 
 fn record_origins(
-    stmt: &StmtKind,
+    stmt: &Statement,
     file: usize,
     span: Span,
     migration: &str,
@@ -722,7 +722,7 @@ fn record_origins(
     };
     let named = |c: &crate::syntax::TableConstraint| c.name.clone().map(Member::Constraint);
     match stmt {
-        StmtKind::CreateTable(t) => {
+        Statement::CreateTable(t) => {
             put(&t.name, None);
             for c in &t.columns {
                 put(&t.name, Some(Member::Column(c.name.clone())));
@@ -738,8 +738,8 @@ fn record_origins(
                 }
             }
         }
-        StmtKind::CreateView(v) if v.is_table => put(&v.name, None),
-        StmtKind::AlterTable(a) => {
+        Statement::CreateView(v) if v.is_table => put(&v.name, None),
+        Statement::AlterTable(a) => {
             for cmd in &a.cmds {
                 match cmd {
                     AlterCmd::AddColumn { column, .. } => {
@@ -754,12 +754,12 @@ fn record_origins(
                 }
             }
         }
-        StmtKind::CreateIndex(i) => {
+        Statement::CreateIndex(i) => {
             if let Some(name) = &i.name {
                 put(&i.table, Some(Member::Index(name.clone())));
             }
         }
-        StmtKind::CreateFunction(f) => put(&f.name, None),
+        Statement::CreateFunction(f) => put(&f.name, None),
         _ => {}
     }
 }

@@ -133,7 +133,7 @@ fn parse_tree(input: &str) -> Parsed {
     parse_tree_for(input, false)
 }
 
-/// [`parse_tree`] for lowering into [`StmtKind`] only: an `INSERT ... VALUES` keeps only its first
+/// [`parse_tree`] for lowering into [`Statement`] only: an `INSERT ... VALUES` keeps only its first
 /// row (the model asks only whether there is a VALUES list), so a seed-data INSERT of many MiB
 /// costs its parse, not a decoded tree of every row.
 pub(super) fn parse_model_tree(input: &str) -> Parsed {

@@ -180,7 +180,7 @@ fn prove_one(
                         last = sql.to_string();
                         break;
                     }
-                    if matches!(stmt.kind, crate::syntax::StmtKind::Transaction { .. }) {
+                    if matches!(stmt.kind, crate::syntax::Statement::Transaction { .. }) {
                         continue;
                     }
                     if let Err(e) = conn.execute_batch(sql) {
@@ -342,7 +342,7 @@ fn observe(
         .statements
         .first()
         .map(|s| s.kind.clone())
-        .unwrap_or(crate::syntax::StmtKind::Select);
+        .unwrap_or(crate::syntax::Statement::Select);
     let err = |e: anyhow::Error| format!("{e:#}");
     let relations = conn.relations().map_err(err)?;
     let tables: HashMap<i64, String> = relations

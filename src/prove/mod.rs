@@ -22,7 +22,7 @@ use crate::live::introspect::{read_catalog, Scope};
 use crate::source::{Migration, MigrationSet, SqlPart};
 use crate::span::LineIndex;
 use crate::syntax::parse_sql;
-use crate::syntax::{LockMode, StmtKind, TxKind};
+use crate::syntax::{LockMode, Statement, TxKind};
 use anyhow::{Context, Result};
 use backend::Throwaway;
 use exec::{Conn, Relation};
@@ -351,10 +351,10 @@ pub fn apply_migrations(conn: &Conn, set: &MigrationSet) -> std::result::Result<
 }
 
 /// Whether a transaction is open after `kind` ran, given whether one was before.
-fn in_transaction_after(kind: &StmtKind, in_tx: bool) -> bool {
+fn in_transaction_after(kind: &Statement, in_tx: bool) -> bool {
     match kind {
-        StmtKind::Transaction { tx: TxKind::Begin } => true,
-        StmtKind::Transaction {
+        Statement::Transaction { tx: TxKind::Begin } => true,
+        Statement::Transaction {
             tx: TxKind::Commit | TxKind::Rollback | TxKind::Prepare,
         } => false,
         _ => in_tx,
@@ -671,7 +671,7 @@ fn run_part(
         // In a transaction, one round trip runs the statement and reads the locks it left (with
         // `BEGIN` and `COMMIT` around them for a statement that is its own transaction).
         // `SET`, `RESET`: session settings take no relation locks; no lock read for them.
-        let settings_only = matches!(statement.kind, StmtKind::Set { .. });
+        let settings_only = matches!(statement.kind, Statement::Set { .. });
         let execute = || {
             let started = Instant::now();
             let outcome = if settings_only {
@@ -883,9 +883,9 @@ fn run_part(
         });
         in_tx = in_transaction_after(&statement.kind, in_tx);
         // BEGIN starts with nothing held; SAVEPOINT / ROLLBACK TO change what is held: read it.
-        if matches!(statement.kind, StmtKind::Transaction { .. }) {
+        if matches!(statement.kind, Statement::Transaction { .. }) {
             held_now = if in_tx
-                && !matches!(statement.kind, StmtKind::Transaction { tx: TxKind::Begin })
+                && !matches!(statement.kind, Statement::Transaction { tx: TxKind::Begin })
             {
                 conn.locks_of(conn.pid()).map_err(|e| format!("{e:#}"))?
             } else {
@@ -900,8 +900,8 @@ fn run_part(
 }
 
 /// Statements PostgreSQL refuses to run inside a transaction block.
-fn needs_autocommit(sql: &str, kind: &StmtKind) -> bool {
-    if matches!(kind, StmtKind::Transaction { .. }) {
+fn needs_autocommit(sql: &str, kind: &Statement) -> bool {
+    if matches!(kind, Statement::Transaction { .. }) {
         return true;
     }
     let upper = sql.to_ascii_uppercase();

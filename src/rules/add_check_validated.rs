@@ -15,7 +15,7 @@ declare_rule! {
 
 impl Rule for AddCheckValidated {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::AlterTable(alter) = cx.stmt else {
+        let Statement::AlterTable(alter) = cx.stmt else {
             return;
         };
         if cx.is_new(&alter.name) {

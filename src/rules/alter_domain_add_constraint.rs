@@ -13,7 +13,7 @@ declare_rule! {
 
 impl Rule for AlterDomainAddConstraint {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::AlterDomain {
+        let Statement::AlterDomain {
             name,
             action,
             not_valid,

@@ -27,7 +27,7 @@ fn must_stay_separate(cmds: &[AlterCmd]) -> bool {
 
 impl Rule for AlterTableCouldBeCombined {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::AlterTable(alter) = cx.stmt else {
+        let Statement::AlterTable(alter) = cx.stmt else {
             return;
         };
         if !cx.is_existing_table(&alter.name) || must_stay_separate(&alter.cmds) {
@@ -38,10 +38,10 @@ impl Rule for AlterTableCouldBeCombined {
         let mut run = 0;
         for earlier in cx.earlier.iter().rev() {
             match &earlier.kind {
-                StmtKind::AlterTable(a) if a.name == alter.name && !must_stay_separate(&a.cmds) => {
+                Statement::AlterTable(a) if a.name == alter.name && !must_stay_separate(&a.cmds) => {
                     run += 1
                 }
-                StmtKind::Set { .. } | StmtKind::Comment { .. } => continue,
+                Statement::Set { .. } | Statement::Comment { .. } => continue,
                 _ => break,
             }
         }

@@ -14,7 +14,7 @@ declare_rule! {
 
 impl Rule for AttachPartitionWithoutCheck {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::AlterTable(alter) = cx.stmt else {
+        let Statement::AlterTable(alter) = cx.stmt else {
             return;
         };
         for cmd in &alter.cmds {
@@ -22,7 +22,7 @@ impl Rule for AttachPartitionWithoutCheck {
                 continue;
             };
             let filled_here = cx.earlier.iter().any(|s| {
-                matches!(&s.kind, StmtKind::Insert { table, .. } | StmtKind::Update { table, .. } if table == partition)
+                matches!(&s.kind, Statement::Insert { table, .. } | Statement::Update { table, .. } if table == partition)
             });
             if cx.is_new(partition) && !filled_here {
                 // Created empty in this migration: the scan reads nothing.

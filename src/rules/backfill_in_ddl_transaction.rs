@@ -18,8 +18,8 @@ impl Rule for BackfillInDdlTransaction {
             return;
         }
         let table = match cx.stmt {
-            StmtKind::Update { table, .. } | StmtKind::Delete { table, .. } => table,
-            StmtKind::Insert {
+            Statement::Update { table, .. } | Statement::Delete { table, .. } => table,
+            Statement::Insert {
                 table,
                 has_select: true,
                 ..

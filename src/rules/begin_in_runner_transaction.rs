@@ -16,7 +16,7 @@ declare_rule! {
 
 impl Rule for BeginInRunnerTransaction {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::Transaction { tx } = cx.stmt else {
+        let Statement::Transaction { tx } = cx.stmt else {
             return;
         };
         if !cx.runner_transaction {

@@ -21,7 +21,7 @@ impl Rule for ChangeBlockedByDependents {
         // (what the statement does, the object, whether only views block it)
         let mut targets: Vec<(String, Object, bool)> = vec![];
         match cx.stmt {
-            StmtKind::Drop(drop) if !drop.cascade => {
+            Statement::Drop(drop) if !drop.cascade => {
                 for name in &drop.names {
                     let object = match drop.kind {
                         ObjectKind::Table if cx.catalog.tables.contains_key(name) => {
@@ -52,7 +52,7 @@ impl Rule for ChangeBlockedByDependents {
                     targets.push((format!("`DROP {} {name}`", drop.kind.sql()), object, false));
                 }
             }
-            StmtKind::AlterTable(alter) => {
+            Statement::AlterTable(alter) => {
                 let Some(table) = cx.catalog.table(&alter.name) else {
                     return;
                 };
@@ -127,8 +127,8 @@ impl Rule for ChangeBlockedByDependents {
 }
 
 /// Whether `d` is one of the objects a multi-name DROP removes in the same statement.
-fn dropped_together(stmt: &StmtKind, d: &Object) -> bool {
-    let StmtKind::Drop(drop) = stmt else {
+fn dropped_together(stmt: &Statement, d: &Object) -> bool {
+    let Statement::Drop(drop) = stmt else {
         return false;
     };
     match d {

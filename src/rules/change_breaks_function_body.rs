@@ -26,7 +26,7 @@ impl Rule for ChangeBreaksFunctionBody {
             cx.statements
                 .iter()
                 .filter_map(|s| match s.stmt {
-                    StmtKind::CreateFunction(f) => Some(&f.name),
+                    Statement::CreateFunction(f) => Some(&f.name),
                     _ => None,
                 })
                 .collect()
@@ -60,7 +60,7 @@ impl Rule for ChangeBreaksFunctionBody {
                 users.retain(|f| {
                     !later
                         .iter()
-                        .any(|l| matches!(l.stmt, StmtKind::CreateFunction(c) if &c.name == f))
+                        .any(|l| matches!(l.stmt, Statement::CreateFunction(c) if &c.name == f))
                 });
                 if users.is_empty() {
                     continue;
@@ -88,22 +88,22 @@ impl Rule for ChangeBreaksFunctionBody {
 }
 
 /// Whether `stmt` creates `table` (or adds `column` to it) again.
-fn restores(stmt: &StmtKind, table: &QualName, column: Option<&str>) -> bool {
+fn restores(stmt: &Statement, table: &QualName, column: Option<&str>) -> bool {
     use crate::syntax::AlterCmd;
     match (stmt, column) {
-        (StmtKind::CreateTable(t), None) => &t.name == table,
-        (StmtKind::CreateView(v), None) => &v.name == table,
-        (StmtKind::Rename(r), None) => {
+        (Statement::CreateTable(t), None) => &t.name == table,
+        (Statement::CreateView(v), None) => &v.name == table,
+        (Statement::Rename(r), None) => {
             r.sub_name.is_none() && r.target.schema == table.schema && r.new_name == table.name
         }
-        (StmtKind::AlterTable(a), Some(c)) if &a.name == table => a
+        (Statement::AlterTable(a), Some(c)) if &a.name == table => a
             .cmds
             .iter()
             .any(|cmd| matches!(cmd, AlterCmd::AddColumn { column, .. } if column.name == c)),
-        (StmtKind::Rename(r), Some(c)) => {
+        (Statement::Rename(r), Some(c)) => {
             &r.target == table && r.sub_name.is_some() && r.new_name == c
         }
-        (StmtKind::CreateTable(t), Some(_)) => &t.name == table,
+        (Statement::CreateTable(t), Some(_)) => &t.name == table,
         _ => false,
     }
 }

@@ -13,7 +13,7 @@ declare_rule! {
 
 impl Rule for ColumnAssignedTwice {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::Update {
+        let Statement::Update {
             table,
             assigned_twice,
             ..

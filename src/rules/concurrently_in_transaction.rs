@@ -18,14 +18,14 @@ impl Rule for ConcurrentlyInTransaction {
             return;
         }
         let what = match cx.stmt {
-            StmtKind::CreateIndex(i) if i.concurrently => "CREATE INDEX CONCURRENTLY",
-            StmtKind::Drop(d) if d.concurrently && d.kind == ObjectKind::Index => {
+            Statement::CreateIndex(i) if i.concurrently => "CREATE INDEX CONCURRENTLY",
+            Statement::Drop(d) if d.concurrently && d.kind == ObjectKind::Index => {
                 "DROP INDEX CONCURRENTLY"
             }
-            StmtKind::Reindex {
+            Statement::Reindex {
                 concurrently: true, ..
             } => "REINDEX CONCURRENTLY",
-            StmtKind::AlterTable(a)
+            Statement::AlterTable(a)
                 if a.cmds.iter().any(|c| {
                     matches!(
                         c,

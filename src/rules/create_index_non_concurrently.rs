@@ -15,7 +15,7 @@ declare_rule! {
 
 impl Rule for CreateIndexNonConcurrently {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::CreateIndex(index) = cx.stmt else {
+        let Statement::CreateIndex(index) = cx.stmt else {
             return;
         };
         if index.concurrently || cx.is_new(&index.table) || index.table.schema == "pg_temp" {

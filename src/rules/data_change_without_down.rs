@@ -11,14 +11,14 @@ declare_rule! {
     }
 }
 
-fn touches(stmt: &StmtKind, table: &QualName) -> bool {
+fn touches(stmt: &Statement, table: &QualName) -> bool {
     match stmt {
-        StmtKind::Insert { table: t, .. }
-        | StmtKind::Update { table: t, .. }
-        | StmtKind::Delete { table: t, .. } => t == table,
-        StmtKind::Truncate { tables, .. } => tables.contains(table),
-        StmtKind::Drop(d) => d.names.contains(table),
-        StmtKind::Do { .. } | StmtKind::Other { .. } => true,
+        Statement::Insert { table: t, .. }
+        | Statement::Update { table: t, .. }
+        | Statement::Delete { table: t, .. } => t == table,
+        Statement::Truncate { tables, .. } => tables.contains(table),
+        Statement::Drop(d) => d.names.contains(table),
+        Statement::Do { .. } | Statement::Other { .. } => true,
         _ => false,
     }
 }
@@ -33,8 +33,8 @@ impl Rule for DataChangeWithoutDown {
         };
         for s in cx.statements {
             let (verb, table) = match s.stmt {
-                StmtKind::Insert { table, .. } => ("inserts into", table),
-                StmtKind::Update { table, .. } => ("updates", table),
+                Statement::Insert { table, .. } => ("inserts into", table),
+                Statement::Update { table, .. } => ("updates", table),
                 _ => continue,
             };
             if !before.tables.contains_key(table) || cx.created.contains(table) {

@@ -15,7 +15,7 @@ declare_rule! {
 
 impl Rule for DetachPartitionNonConcurrently {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::AlterTable(alter) = cx.stmt else {
+        let Statement::AlterTable(alter) = cx.stmt else {
             return;
         };
         if cx.pg_version < 14 || !cx.is_existing_table(&alter.name) {

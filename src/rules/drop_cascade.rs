@@ -17,7 +17,7 @@ impl Rule for DropCascade {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let mut targets: Vec<(String, Object)> = vec![];
         match cx.stmt {
-            StmtKind::Drop(drop) if drop.cascade => {
+            Statement::Drop(drop) if drop.cascade => {
                 for name in &drop.names {
                     let object = match drop.kind {
                         ObjectKind::Table => Object::Table(name.clone()),
@@ -35,7 +35,7 @@ impl Rule for DropCascade {
                     targets.push((format!("DROP {} {name} CASCADE", drop.kind.sql()), object));
                 }
             }
-            StmtKind::AlterTable(alter) => {
+            Statement::AlterTable(alter) => {
                 for cmd in &alter.cmds {
                     match cmd {
                         AlterCmd::DropColumn {

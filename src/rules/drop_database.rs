@@ -14,7 +14,7 @@ declare_rule! {
 impl Rule for DropDatabase {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         // Not modelled beyond its node: the statement itself is the hazard.
-        if !matches!(cx.stmt, StmtKind::Other { node } if node == "DropdbStmt") {
+        if !matches!(cx.stmt, Statement::Other { node } if node == "DropdbStmt") {
             return;
         }
         out.push(

@@ -15,7 +15,7 @@ declare_rule! {
 
 impl Rule for DropIndexNonConcurrently {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::Drop(drop) = cx.stmt else {
+        let Statement::Drop(drop) = cx.stmt else {
             return;
         };
         if drop.kind != ObjectKind::Index || drop.concurrently {

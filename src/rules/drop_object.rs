@@ -14,7 +14,7 @@ declare_rule! {
 
 impl Rule for DropObject {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::Drop(drop) = cx.stmt else {
+        let Statement::Drop(drop) = cx.stmt else {
             return;
         };
         let catalog = cx.catalog;
@@ -64,19 +64,19 @@ impl Rule for DropObject {
     }
 }
 
-fn created_object(stmt: &StmtKind, kind: ObjectKind, name: &QualName) -> bool {
+fn created_object(stmt: &Statement, kind: ObjectKind, name: &QualName) -> bool {
     match (stmt, kind) {
-        (StmtKind::CreateFunction(f), ObjectKind::Function | ObjectKind::Procedure) => {
+        (Statement::CreateFunction(f), ObjectKind::Function | ObjectKind::Procedure) => {
             &f.name == name
         }
         (
-            StmtKind::CreateEnum { name: n, .. }
-            | StmtKind::CreateDomain { name: n, .. }
-            | StmtKind::CreateCompositeType { name: n },
+            Statement::CreateEnum { name: n, .. }
+            | Statement::CreateDomain { name: n, .. }
+            | Statement::CreateCompositeType { name: n },
             ObjectKind::Type | ObjectKind::Domain,
         ) => n == name,
-        (StmtKind::CreateSequence { name: n, .. }, ObjectKind::Sequence) => n == name,
-        (StmtKind::CreateSchema { name: n, .. }, ObjectKind::Schema) => n == &name.name,
+        (Statement::CreateSequence { name: n, .. }, ObjectKind::Sequence) => n == name,
+        (Statement::CreateSchema { name: n, .. }, ObjectKind::Schema) => n == &name.name,
         _ => false,
     }
 }

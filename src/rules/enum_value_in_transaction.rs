@@ -18,7 +18,7 @@ impl Rule for EnumValueInTransaction {
         if !cx.in_transaction {
             return;
         }
-        if let StmtKind::AlterEnum {
+        if let Statement::AlterEnum {
             name,
             action: AlterEnumAction::AddValue { value, .. },
         } = cx.stmt
@@ -44,7 +44,7 @@ impl Rule for EnumValueInTransaction {
         }
         // PostgreSQL 12+: a value added in this transaction cannot be used until it commits.
         for earlier in cx.earlier_in_transaction() {
-            let StmtKind::AlterEnum {
+            let Statement::AlterEnum {
                 name,
                 action: AlterEnumAction::AddValue { value, .. },
             } = &earlier.kind
@@ -57,7 +57,7 @@ impl Rule for EnumValueInTransaction {
             let literal = crate::syntax::quote_literal(value);
             if matches!(
                 cx.stmt,
-                StmtKind::AlterEnum { .. } | StmtKind::Comment { .. }
+                Statement::AlterEnum { .. } | Statement::Comment { .. }
             ) || !cx.sql.contains(&literal)
             {
                 continue;

@@ -14,7 +14,7 @@ declare_rule! {
 
 impl Rule for EnumValueWithoutPosition {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::AlterEnum {
+        let Statement::AlterEnum {
             name,
             action:
                 AlterEnumAction::AddValue {

@@ -22,7 +22,7 @@ impl Rule for FullTableRewrite {
             format!("use the pg_repack or pg_squeeze extension, which rewrite online, or run it in a maintenance window (PostgreSQL {} has no concurrent rewrite; `REPACK (CONCURRENTLY)` arrives in 19)", cx.pg_version)
         };
         match cx.stmt {
-            StmtKind::Vacuum {
+            Statement::Vacuum {
                 tables, full: true, ..
             } => {
                 if tables.is_empty() {
@@ -32,10 +32,10 @@ impl Rule for FullTableRewrite {
                     hits.push(("`VACUUM FULL`".into(), Some(t.clone()), repack.clone()));
                 }
             }
-            StmtKind::Cluster { table } => {
+            Statement::Cluster { table } => {
                 hits.push(("`CLUSTER`".into(), table.clone(), repack.clone()));
             }
-            StmtKind::AlterTable(alter) if alter.kind == crate::syntax::RelKind::Table => {
+            Statement::AlterTable(alter) if alter.kind == crate::syntax::RelKind::Table => {
                 for cmd in &alter.cmds {
                     let (what, help) = match cmd {
                         AlterCmd::SetTablespace { tablespace } => (

@@ -20,7 +20,7 @@ impl Rule for IdentifierTooLong {
         let mut names: Vec<(&str, &str)> = vec![];
         // (kind, name) of every name the statement creates.
         match cx.stmt {
-            StmtKind::CreateTable(t) => {
+            Statement::CreateTable(t) => {
                 names.push(("table", &t.name.name));
                 names.extend(t.columns.iter().map(|c| ("column", c.name.as_str())));
                 names.extend(
@@ -31,7 +31,7 @@ impl Rule for IdentifierTooLong {
                         .map(|n| ("constraint", n)),
                 );
             }
-            StmtKind::AlterTable(a) => {
+            Statement::AlterTable(a) => {
                 for cmd in &a.cmds {
                     match cmd {
                         AlterCmd::AddColumn { column, .. } => names.push(("column", &column.name)),
@@ -44,20 +44,20 @@ impl Rule for IdentifierTooLong {
                     }
                 }
             }
-            StmtKind::CreateIndex(i) => {
+            Statement::CreateIndex(i) => {
                 if let Some(n) = &i.name {
                     names.push(("index", n));
                 }
             }
-            StmtKind::CreateView(v) => names.push(("view", &v.name.name)),
-            StmtKind::CreateSequence { name, .. } => names.push(("sequence", &name.name)),
-            StmtKind::CreateFunction(f) => names.push(("function", &f.name.name)),
-            StmtKind::CreateTrigger { name, .. } => names.push(("trigger", name)),
-            StmtKind::CreateSchema { name, .. } => names.push(("schema", name)),
-            StmtKind::CreateEnum { name, .. } | StmtKind::CreateDomain { name, .. } => {
+            Statement::CreateView(v) => names.push(("view", &v.name.name)),
+            Statement::CreateSequence { name, .. } => names.push(("sequence", &name.name)),
+            Statement::CreateFunction(f) => names.push(("function", &f.name.name)),
+            Statement::CreateTrigger { name, .. } => names.push(("trigger", name)),
+            Statement::CreateSchema { name, .. } => names.push(("schema", name)),
+            Statement::CreateEnum { name, .. } | Statement::CreateDomain { name, .. } => {
                 names.push(("type", &name.name))
             }
-            StmtKind::Rename(r) if r.kind != ObjectKind::Other => names.push((
+            Statement::Rename(r) if r.kind != ObjectKind::Other => names.push((
                 if r.sub_name.is_some() {
                     "name"
                 } else {

@@ -29,12 +29,12 @@ impl Rule for IrreversibleDataLoss {
                 first.get_or_insert(s.span);
             };
             match s.stmt {
-                StmtKind::Drop(d) if d.kind == ObjectKind::Table => {
+                Statement::Drop(d) if d.kind == ObjectKind::Table => {
                     for n in d.names.iter().filter(|n| existing(n)) {
                         found(format!("drops table `{n}`"));
                     }
                 }
-                StmtKind::AlterTable(a) if existing(&a.name) => {
+                Statement::AlterTable(a) if existing(&a.name) => {
                     let table = before.table(&a.name);
                     for cmd in &a.cmds {
                         match cmd {
@@ -59,12 +59,12 @@ impl Rule for IrreversibleDataLoss {
                         }
                     }
                 }
-                StmtKind::Truncate { tables, .. } => {
+                Statement::Truncate { tables, .. } => {
                     for t in tables.iter().filter(|t| existing(t)) {
                         found(format!("truncates `{t}`"));
                     }
                 }
-                StmtKind::Delete { table, .. } if existing(table) => {
+                Statement::Delete { table, .. } if existing(table) => {
                     found(format!("deletes rows from `{table}`"));
                 }
                 _ => {}

@@ -14,14 +14,14 @@ declare_rule! {
 }
 
 /// Statements that end the transaction or cost nothing while a lock is held (`sql` is the
-/// statement's text: a query is only modelled as [`StmtKind::Select`]).
-fn trivial(stmt: &StmtKind, sql: &str) -> bool {
+/// statement's text: a query is only modelled as [`Statement::Select`]).
+fn trivial(stmt: &Statement, sql: &str) -> bool {
     match stmt {
-        StmtKind::Select => !query_does_work(sql),
-        StmtKind::Transaction { .. }
-        | StmtKind::Set { .. }
-        | StmtKind::Comment { .. }
-        | StmtKind::Grant => true,
+        Statement::Select => !query_does_work(sql),
+        Statement::Transaction { .. }
+        | Statement::Set { .. }
+        | Statement::Comment { .. }
+        | Statement::Grant => true,
         _ => false,
     }
 }
@@ -106,7 +106,7 @@ impl Rule for LockHeldAcrossStatements {
         }
         if matches!(
             cx.stmt,
-            StmtKind::Transaction {
+            Statement::Transaction {
                 tx: TxKind::Commit | TxKind::Rollback
             }
         ) {
@@ -124,7 +124,7 @@ impl Rule for LockHeldAcrossStatements {
         // A statement on the same table only extends the lock by its own duration, which the
         // rules for that statement judge; report the first statement that brings other work
         // into the window.
-        let same_table_only = |stmt: &StmtKind| {
+        let same_table_only = |stmt: &Statement| {
             let locks = crate::locks::table_locks(stmt, cx.catalog);
             !locks.is_empty() && locks.iter().all(|(t, _)| t == &first.table)
         };

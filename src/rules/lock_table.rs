@@ -13,7 +13,7 @@ declare_rule! {
 
 impl Rule for LockTable {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::Lock { tables, mode } = cx.stmt else {
+        let Statement::Lock { tables, mode } = cx.stmt else {
             return;
         };
         if *mode < LockMode::Share {

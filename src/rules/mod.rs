@@ -8,7 +8,7 @@ pub use crate::finding::Category;
 use crate::finding::{Diagnostic, RuleId, Severity};
 use crate::graph::DependencyGraph;
 use crate::span::Span;
-use crate::syntax::{LockMode, QualName, StmtKind, TypeName};
+use crate::syntax::{LockMode, QualName, Statement, TypeName};
 use serde::Serialize;
 use std::cell::OnceCell;
 use std::collections::BTreeSet;
@@ -400,7 +400,7 @@ pub struct HeldLock {
 
 /// What a statement rule sees.
 pub struct StatementContext<'a> {
-    pub stmt: &'a StmtKind,
+    pub stmt: &'a Statement,
     pub span: Span,
     /// The statement's SQL text.
     pub sql: &'a str,
@@ -477,7 +477,7 @@ impl<'a> StatementContext<'a> {
     /// most locking and compatibility rules start from.
     pub fn existing_alter(&self) -> Option<&'a crate::syntax::AlterTable> {
         match self.stmt {
-            StmtKind::AlterTable(alter) if self.is_existing_table(&alter.name) => Some(alter),
+            Statement::AlterTable(alter) if self.is_existing_table(&alter.name) => Some(alter),
             _ => None,
         }
     }
@@ -496,7 +496,7 @@ impl<'a> StatementContext<'a> {
 
 /// One statement of a migration, as seen after replay.
 pub struct MigrationStatement<'a> {
-    pub stmt: &'a StmtKind,
+    pub stmt: &'a Statement,
     pub span: Span,
     pub in_transaction: bool,
 }
@@ -770,10 +770,10 @@ pub fn classify_type_change(old: &TypeName, new: &TypeName) -> TypeChange {
 }
 
 /// Columns a statement creates: those of `CREATE TABLE` and `ADD COLUMN`, with their table.
-pub fn new_columns(stmt: &StmtKind) -> Vec<(&QualName, &crate::syntax::ColumnDef)> {
+pub fn new_columns(stmt: &Statement) -> Vec<(&QualName, &crate::syntax::ColumnDef)> {
     match stmt {
-        StmtKind::CreateTable(t) => t.columns.iter().map(|c| (&t.name, c)).collect(),
-        StmtKind::AlterTable(a) => a
+        Statement::CreateTable(t) => t.columns.iter().map(|c| (&t.name, c)).collect(),
+        Statement::AlterTable(a) => a
             .cmds
             .iter()
             .filter_map(|c| match c {

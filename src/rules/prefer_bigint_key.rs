@@ -14,7 +14,7 @@ declare_rule! {
 
 impl Rule for PreferBigintKey {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::CreateTable(t) = cx.stmt else {
+        let Statement::CreateTable(t) = cx.stmt else {
             return;
         };
         let pk: Vec<String> = t

@@ -14,7 +14,7 @@ declare_rule! {
 
 impl Rule for RefreshMaterializedViewNonConcurrently {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::RefreshMaterializedView { name, concurrently } = cx.stmt else {
+        let Statement::RefreshMaterializedView { name, concurrently } = cx.stmt else {
             return;
         };
         if *concurrently || cx.is_new(name) {

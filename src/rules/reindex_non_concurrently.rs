@@ -14,7 +14,7 @@ declare_rule! {
 
 impl Rule for ReindexNonConcurrently {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::Reindex {
+        let Statement::Reindex {
             target,
             name,
             concurrently,

@@ -15,7 +15,7 @@ declare_rule! {
 
 impl Rule for RenameColumn {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::Rename(rename) = cx.stmt else {
+        let Statement::Rename(rename) = cx.stmt else {
             return;
         };
         if rename.kind != ObjectKind::Column || cx.is_new(&rename.target) {

@@ -14,7 +14,7 @@ declare_rule! {
 
 impl Rule for RenameEnumValue {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::AlterEnum {
+        let Statement::AlterEnum {
             name,
             action: AlterEnumAction::RenameValue { old, new },
         } = cx.stmt
@@ -24,7 +24,7 @@ impl Rule for RenameEnumValue {
         if cx
             .earlier
             .iter()
-            .any(|s| matches!(&s.kind, StmtKind::CreateEnum { name: n, .. } if n == name))
+            .any(|s| matches!(&s.kind, Statement::CreateEnum { name: n, .. } if n == name))
         {
             return;
         }

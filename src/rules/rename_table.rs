@@ -14,7 +14,7 @@ declare_rule! {
 
 impl Rule for RenameTable {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::Rename(rename) = cx.stmt else {
+        let Statement::Rename(rename) = cx.stmt else {
             return;
         };
         let t = &rename.target;
@@ -42,7 +42,7 @@ impl Rule for RenameTable {
                 )
             }
             ObjectKind::Schema => {
-                if !cx.catalog.schemas.contains(&t.name) || cx.earlier.iter().any(|s| matches!(&s.kind, StmtKind::CreateSchema { name, .. } if name == &t.name)) {
+                if !cx.catalog.schemas.contains(&t.name) || cx.earlier.iter().any(|s| matches!(&s.kind, Statement::CreateSchema { name, .. } if name == &t.name)) {
                     return;
                 }
                 (

@@ -15,12 +15,12 @@ declare_rule! {
 impl Rule for TriggerOnExistingTable {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let (what, table, mode) = match cx.stmt {
-            StmtKind::CreateTrigger { name, table, .. } => (
+            Statement::CreateTrigger { name, table, .. } => (
                 format!("`CREATE TRIGGER {name}`"),
                 table,
                 LockMode::ShareRowExclusive,
             ),
-            StmtKind::Drop(d) if d.kind == ObjectKind::Trigger => {
+            Statement::Drop(d) if d.kind == ObjectKind::Trigger => {
                 let Some(table) = &d.on_table else { return };
                 if d.if_exists
                     && cx.catalog.table(table).is_none_or(|t| {
@@ -37,7 +37,7 @@ impl Rule for TriggerOnExistingTable {
                     LockMode::AccessExclusive,
                 )
             }
-            StmtKind::AlterTable(a)
+            Statement::AlterTable(a)
                 if a.cmds.iter().any(|c| {
                     matches!(
                         c,

@@ -14,7 +14,7 @@ declare_rule! {
 
 impl Rule for TruncateTable {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let StmtKind::Truncate { tables, cascade } = cx.stmt else {
+        let Statement::Truncate { tables, cascade } = cx.stmt else {
             return;
         };
         for table in tables.iter().filter(|t| cx.is_existing_table(t)) {

@@ -17,10 +17,10 @@ impl Rule for UnterminatedTransaction {
         let mut open: Option<Span> = None;
         for s in cx.statements {
             match s.stmt {
-                StmtKind::Transaction { tx: TxKind::Begin } if open.is_none() => {
+                Statement::Transaction { tx: TxKind::Begin } if open.is_none() => {
                     open = Some(s.span)
                 }
-                StmtKind::Transaction {
+                Statement::Transaction {
                     tx: TxKind::Commit | TxKind::Rollback | TxKind::Prepare,
                 } => open = None,
                 _ => {}

@@ -14,12 +14,12 @@ declare_rule! {
 impl Rule for UpdateAllRows {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let (verb, table) = match cx.stmt {
-            StmtKind::Update {
+            Statement::Update {
                 table,
                 has_where: false,
                 ..
             } => ("UPDATE", table),
-            StmtKind::Delete {
+            Statement::Delete {
                 table,
                 has_where: false,
             } => ("DELETE", table),

@@ -22,7 +22,7 @@ impl Rule for ValidateInSameTransaction {
                 continue;
             };
             let added_here = cx.earlier_in_transaction().iter().find(|s| match &s.kind {
-                StmtKind::AlterTable(a) if a.name == alter.name => a.cmds.iter().any(|c| {
+                Statement::AlterTable(a) if a.name == alter.name => a.cmds.iter().any(|c| {
                     matches!(c, AlterCmd::AddConstraint { constraint } if constraint.not_valid && constraint.name.as_deref() == Some(name.as_str()))
                 }),
                 _ => false,

@@ -1,6 +1,6 @@
-//! Lowering one statement node of pg_query's protobuf tree into [`StmtKind`], and the small readers
+//! Lowering one statement node of pg_query's protobuf tree into [`Statement`], and the small readers
 //! of protobuf nodes the rest of the lowering shares. Never fails: what it does not know is
-//! [`StmtKind::Other`].
+//! [`Statement::Other`].
 
 use super::expr::expr;
 use super::lower_table::{constraints_of, lower_alter_table, lower_create_table, lower_index};
@@ -11,16 +11,16 @@ use pg_query::{Node, NodeEnum};
 use std::fmt;
 
 /// Lowers one parsed statement node into the model.
-pub fn lower(node: &NodeEnum) -> StmtKind {
+pub fn lower(node: &NodeEnum) -> Statement {
     match node {
-        NodeEnum::CreateStmt(s) => StmtKind::CreateTable(lower_create_table(s)),
+        NodeEnum::CreateStmt(s) => Statement::CreateTable(lower_create_table(s)),
         NodeEnum::AlterTableStmt(s) => lower_alter_table(s),
-        NodeEnum::IndexStmt(s) => StmtKind::CreateIndex(lower_index(s)),
-        NodeEnum::DropStmt(s) => StmtKind::Drop(lower_drop(s)),
+        NodeEnum::IndexStmt(s) => Statement::CreateIndex(lower_index(s)),
+        NodeEnum::DropStmt(s) => Statement::Drop(lower_drop(s)),
         NodeEnum::RenameStmt(s) => lower_rename(s),
         NodeEnum::ViewStmt(s) => lower_view(s),
         NodeEnum::CreateTableAsStmt(s) => lower_create_table_as(s),
-        NodeEnum::CreateSeqStmt(s) => StmtKind::CreateSequence {
+        NodeEnum::CreateSeqStmt(s) => Statement::CreateSequence {
             name: range_var(s.sequence.as_ref()),
             if_not_exists: s.if_not_exists,
             owned_by: owned_by(&s.options),
@@ -31,11 +31,11 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
                 }
             }),
         },
-        NodeEnum::AlterSeqStmt(s) => StmtKind::AlterSequence {
+        NodeEnum::AlterSeqStmt(s) => Statement::AlterSequence {
             name: range_var(s.sequence.as_ref()),
             owned_by: owned_by(&s.options),
         },
-        NodeEnum::CreateEnumStmt(s) => StmtKind::CreateEnum {
+        NodeEnum::CreateEnumStmt(s) => Statement::CreateEnum {
             name: name_list(&s.type_name),
             values: strings(&s.vals),
         },
@@ -54,7 +54,7 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
                     if_not_exists: s.skip_if_new_val_exists,
                 }
             };
-            StmtKind::AlterEnum {
+            Statement::AlterEnum {
                 name: name_list(&s.type_name),
                 action,
             }
@@ -69,7 +69,7 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
                     _ => {}
                 }
             }
-            StmtKind::CreateDomain {
+            Statement::CreateDomain {
                 name: name_list(&s.domainname),
                 base: s
                     .type_name
@@ -94,36 +94,36 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
                 "T" => "set default",
                 _ => "alter",
             };
-            StmtKind::AlterDomain {
+            Statement::AlterDomain {
                 name: name_list(&s.type_name),
                 action: action.into(),
                 not_valid,
             }
         }
-        NodeEnum::CompositeTypeStmt(s) => StmtKind::CreateCompositeType {
+        NodeEnum::CompositeTypeStmt(s) => Statement::CreateCompositeType {
             name: range_var(s.typevar.as_ref()),
         },
-        NodeEnum::CreateFunctionStmt(s) => StmtKind::CreateFunction(lower_function(s)),
-        NodeEnum::CreateTrigStmt(s) => StmtKind::CreateTrigger {
+        NodeEnum::CreateFunctionStmt(s) => Statement::CreateFunction(lower_function(s)),
+        NodeEnum::CreateTrigStmt(s) => Statement::CreateTrigger {
             name: s.trigname.clone(),
             table: range_var(s.relation.as_ref()),
             function: name_list(&s.funcname),
             or_replace: s.replace,
         },
-        NodeEnum::CreatePolicyStmt(s) => StmtKind::CreatePolicy {
+        NodeEnum::CreatePolicyStmt(s) => Statement::CreatePolicy {
             name: s.policy_name.clone(),
             table: range_var(s.table.as_ref()),
         },
-        NodeEnum::AlterPolicyStmt(s) => StmtKind::AlterPolicy {
+        NodeEnum::AlterPolicyStmt(s) => Statement::AlterPolicy {
             name: s.policy_name.clone(),
             table: range_var(s.table.as_ref()),
         },
         NodeEnum::CommentStmt(s) => lower_comment(s),
-        NodeEnum::CreateSchemaStmt(s) => StmtKind::CreateSchema {
+        NodeEnum::CreateSchemaStmt(s) => Statement::CreateSchema {
             name: s.schemaname.clone(),
             if_not_exists: s.if_not_exists,
         },
-        NodeEnum::CreateExtensionStmt(s) => StmtKind::CreateExtension {
+        NodeEnum::CreateExtensionStmt(s) => Statement::CreateExtension {
             name: s.extname.clone(),
             if_not_exists: s.if_not_exists,
         },
@@ -137,7 +137,7 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
                     .map(object_name)
                     .unwrap_or_else(|| QualName::public("?")),
             };
-            StmtKind::AlterSchemaOf {
+            Statement::AlterSchemaOf {
                 kind,
                 name,
                 new_schema: s.newschema.clone(),
@@ -156,22 +156,22 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
                 K::TransStmtRollbackTo => TxKind::RollbackTo,
                 K::TransStmtPrepare => TxKind::Prepare,
                 K::Undefined => {
-                    return StmtKind::Other {
+                    return Statement::Other {
                         node: "TransactionStmt".into(),
                     }
                 }
             };
-            StmtKind::Transaction { tx }
+            Statement::Transaction { tx }
         }
         NodeEnum::VariableSetStmt(s) => {
             let value = s.args.iter().map(const_text).collect::<Vec<_>>().join(", ");
-            StmtKind::Set {
+            Statement::Set {
                 name: s.name.to_ascii_lowercase(),
                 value,
                 local: s.is_local,
             }
         }
-        NodeEnum::InsertStmt(s) => StmtKind::Insert {
+        NodeEnum::InsertStmt(s) => Statement::Insert {
             table: range_var(s.relation.as_ref()),
             columns: s
                 .cols
@@ -207,22 +207,22 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
                     assigned_twice.push(name.clone());
                 }
             }
-            StmtKind::Update {
+            Statement::Update {
                 table: range_var(s.relation.as_ref()),
                 has_where: s.where_clause.is_some(),
                 columns: targets.into_iter().map(|(name, _)| name).collect(),
                 assigned_twice,
             }
         }
-        NodeEnum::DeleteStmt(s) => StmtKind::Delete {
+        NodeEnum::DeleteStmt(s) => Statement::Delete {
             table: range_var(s.relation.as_ref()),
             has_where: s.where_clause.is_some(),
         },
-        NodeEnum::TruncateStmt(s) => StmtKind::Truncate {
+        NodeEnum::TruncateStmt(s) => Statement::Truncate {
             tables: range_vars(&s.relations),
             cascade: s.behavior == 2,
         },
-        NodeEnum::LockStmt(s) => StmtKind::Lock {
+        NodeEnum::LockStmt(s) => Statement::Lock {
             tables: range_vars(&s.relations),
             mode: LockMode::from_code(s.mode),
         },
@@ -236,13 +236,13 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
                 })
                 .collect();
             let full = option_on(&s.options, "full");
-            StmtKind::Vacuum {
+            Statement::Vacuum {
                 tables,
                 full,
                 analyze_only: !s.is_vacuumcmd,
             }
         }
-        NodeEnum::ClusterStmt(s) => StmtKind::Cluster {
+        NodeEnum::ClusterStmt(s) => Statement::Cluster {
             table: s.relation.as_ref().map(|r| range_var(Some(r))),
         },
         NodeEnum::ReindexStmt(s) => {
@@ -258,20 +258,20 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
                 Some(rv) => range_var(Some(rv)),
                 None => QualName::public(s.name.clone()),
             };
-            StmtKind::Reindex {
+            Statement::Reindex {
                 target: target.into(),
                 name,
                 concurrently,
             }
         }
-        NodeEnum::RefreshMatViewStmt(s) => StmtKind::RefreshMaterializedView {
+        NodeEnum::RefreshMatViewStmt(s) => Statement::RefreshMaterializedView {
             name: range_var(s.relation.as_ref()),
             concurrently: s.concurrent,
         },
         NodeEnum::SelectStmt(_) | NodeEnum::ExplainStmt(_) | NodeEnum::VariableShowStmt(_) => {
-            StmtKind::Select
+            Statement::Select
         }
-        NodeEnum::DoStmt(s) => StmtKind::Do {
+        NodeEnum::DoStmt(s) => Statement::Do {
             body: def_elem(&s.args, "as")
                 .and_then(|d| d.arg.as_deref())
                 .and_then(str_of)
@@ -281,8 +281,8 @@ pub fn lower(node: &NodeEnum) -> StmtKind {
         NodeEnum::GrantStmt(_)
         | NodeEnum::GrantRoleStmt(_)
         | NodeEnum::AlterDefaultPrivilegesStmt(_)
-        | NodeEnum::AlterOwnerStmt(_) => StmtKind::Grant,
-        other => StmtKind::Other {
+        | NodeEnum::AlterOwnerStmt(_) => Statement::Grant,
+        other => Statement::Other {
             node: node_name(other),
         },
     }
@@ -556,7 +556,7 @@ fn lower_drop(s: &protobuf::DropStmt) -> Drop {
     }
 }
 
-fn lower_rename(s: &protobuf::RenameStmt) -> StmtKind {
+fn lower_rename(s: &protobuf::RenameStmt) -> Statement {
     let kind = object_kind(s.rename_type);
     let target = match (&s.relation, s.object.as_deref()) {
         (Some(rv), _) => range_var(Some(rv)),
@@ -579,7 +579,7 @@ fn lower_rename(s: &protobuf::RenameStmt) -> StmtKind {
         _ => None,
     };
     // ALTER TYPE ... RENAME VALUE is an AlterEnumStmt; ALTER TYPE ... RENAME ATTRIBUTE has subname.
-    StmtKind::Rename(Rename {
+    Statement::Rename(Rename {
         kind,
         target,
         sub_name,
@@ -588,7 +588,7 @@ fn lower_rename(s: &protobuf::RenameStmt) -> StmtKind {
     })
 }
 
-fn lower_view(s: &protobuf::ViewStmt) -> StmtKind {
+fn lower_view(s: &protobuf::ViewStmt) -> Statement {
     let joins = join_pairs(s.query.as_deref());
     let (column_refs, loose_columns) = view_column_refs(s.query.as_deref());
     let (reads, columns_read, mut output_columns, functions) = query_refs(s.query.as_deref());
@@ -596,7 +596,7 @@ fn lower_view(s: &protobuf::ViewStmt) -> StmtKind {
     if !aliases.is_empty() {
         output_columns = aliases;
     }
-    StmtKind::CreateView(CreateView {
+    Statement::CreateView(CreateView {
         joins,
         name: range_var(s.view.as_ref()),
         materialized: false,
@@ -613,7 +613,7 @@ fn lower_view(s: &protobuf::ViewStmt) -> StmtKind {
     })
 }
 
-fn lower_create_table_as(s: &protobuf::CreateTableAsStmt) -> StmtKind {
+fn lower_create_table_as(s: &protobuf::CreateTableAsStmt) -> Statement {
     let joins = join_pairs(s.query.as_deref());
     let (column_refs, loose_columns) = view_column_refs(s.query.as_deref());
     let (reads, columns_read, mut output_columns, functions) = query_refs(s.query.as_deref());
@@ -623,7 +623,7 @@ fn lower_create_table_as(s: &protobuf::CreateTableAsStmt) -> StmtKind {
         output_columns = names;
     }
     let materialized = s.objtype == ObjectType::ObjectMatview as i32;
-    StmtKind::CreateView(CreateView {
+    Statement::CreateView(CreateView {
         joins,
         name: range_var(into.and_then(|i| i.rel.as_ref())),
         materialized,
@@ -716,7 +716,7 @@ fn lower_function(s: &protobuf::CreateFunctionStmt) -> CreateFunction {
     }
 }
 
-fn lower_comment(s: &protobuf::CommentStmt) -> StmtKind {
+fn lower_comment(s: &protobuf::CommentStmt) -> Statement {
     let object = object_kind(s.objtype);
     let text = (!s.comment.is_empty()).then(|| s.comment.clone());
     let (target, sub_name) = match (object, s.object.as_deref().and_then(|o| o.node.as_ref())) {
@@ -740,7 +740,7 @@ fn lower_comment(s: &protobuf::CommentStmt) -> StmtKind {
         ),
         (_, None) => (QualName::public("?"), None),
     };
-    StmtKind::Comment {
+    Statement::Comment {
         object,
         target,
         sub_name,

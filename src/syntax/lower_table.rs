@@ -186,7 +186,7 @@ pub(super) fn lower_create_table(s: &protobuf::CreateStmt) -> CreateTable {
     }
 }
 
-pub(super) fn lower_alter_table(s: &protobuf::AlterTableStmt) -> StmtKind {
+pub(super) fn lower_alter_table(s: &protobuf::AlterTableStmt) -> Statement {
     use protobuf::AlterTableType as T;
     let kind = match ObjectType::try_from(s.objtype).unwrap_or(ObjectType::Undefined) {
         ObjectType::ObjectIndex => RelKind::Index,
@@ -329,7 +329,7 @@ pub(super) fn lower_alter_table(s: &protobuf::AlterTableStmt) -> StmtKind {
         };
         cmds.push(cmd);
     }
-    StmtKind::AlterTable(AlterTable {
+    Statement::AlterTable(AlterTable {
         name: range_var(s.relation.as_ref()),
         kind,
         if_exists: s.missing_ok,

@@ -1,12 +1,12 @@
 //! pgproof's own small statement model, lowered from pg_query's protobuf tree.
 //!
 //! Rules and the catalog never see protobuf types. Anything this model does not understand is
-//! kept as [`StmtKind::Other`] with its node name, so it is counted, never silently dropped.
+//! kept as [`Statement::Other`] with its node name, so it is counted, never silently dropped.
 //! Lowering never fails.
 //!
 //! - `parsed.rs`: a file's statements, parsed by `parse` and lowered as they are found.
 //! - `names.rs`: the vocabulary (qualified names, types, object kinds, identifier quoting).
-//! - `statement.rs`: the statement model ([`StmtKind`] and its parts).
+//! - `statement.rs`: the statement model ([`Statement`] and its parts).
 //! - `lower.rs`: lowering one statement node; `lower_table.rs` for tables, `ALTER TABLE`,
 //!   constraints and indexes; `expr.rs` for expressions; `refs.rs` for what a view's query reads.
 //! - `query.rs`: the model of one application query ([`query::Shape`]), lowered by

@@ -1,9 +1,9 @@
 //! A file's statements in the model: `parse` cuts the text and parses it run by run, and each
 //! statement is lowered as soon as its run is parsed (so a file's trees are never all alive at
-//! once). Queries are [`StmtKind::Select`] without a tree.
+//! once). Queries are [`Statement::Select`] without a tree.
 
 use super::lower::lower;
-use super::statement::StmtKind;
+use super::statement::Statement;
 use crate::parse::{self, Found, Limits};
 use crate::span::Span;
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct ParsedStatement {
     pub span: Span,
-    pub kind: StmtKind,
+    pub kind: Statement,
 }
 
 /// A file's statements in the model, its syntax errors and what the parser gave up on.
@@ -33,20 +33,20 @@ pub fn parse_sql_limited(text: &str, limits: Limits) -> ParsedText {
 }
 
 /// The model of what the grammar found at `sql[span]`.
-fn lower_found(sql: &str, span: Span, found: Found<'_>) -> StmtKind {
+fn lower_found(sql: &str, span: Span, found: Found<'_>) -> Statement {
     match found {
-        Found::Query => StmtKind::Select,
+        Found::Query => Statement::Select,
         Found::Tree(Some(node)) => {
             let mut kind = lower(node);
-            if let StmtKind::CreateFunction(f) = &mut kind {
+            if let Statement::CreateFunction(f) = &mut kind {
                 f.source = sql.get(span.start..span.end).map(Arc::from);
             }
             kind
         }
-        Found::Tree(None) => StmtKind::Other {
+        Found::Tree(None) => Statement::Other {
             node: "Empty".into(),
         },
-        Found::TooDeep => StmtKind::Other {
+        Found::TooDeep => Statement::Other {
             node: "TooDeeplyNested".into(),
         },
     }
@@ -187,14 +187,14 @@ mod tests {
             parse_sql("INSERT INTO a SELECT 1; INSERT INTO a VALUES (1), (2)").statements[..],
             [
                 ParsedStatement {
-                    kind: StmtKind::Insert {
+                    kind: Statement::Insert {
                         has_select: true,
                         ..
                     },
                     ..
                 },
                 ParsedStatement {
-                    kind: StmtKind::Insert {
+                    kind: Statement::Insert {
                         has_select: false,
                         ..
                     },
@@ -252,7 +252,7 @@ mod tests {
             .map(|s| {
                 (
                     &sql[s.span.start..s.span.end],
-                    matches!(s.kind, StmtKind::Select),
+                    matches!(s.kind, Statement::Select),
                 )
             })
             .collect();
@@ -273,13 +273,16 @@ mod tests {
                 ("WITH x AS (SELECT 1) DELETE FROM a", false),
             ]
         );
-        assert!(matches!(parsed.statements[8].kind, StmtKind::Delete { .. }));
+        assert!(matches!(
+            parsed.statements[8].kind,
+            Statement::Delete { .. }
+        ));
         // The same statements after a syntax error go piece by piece, with the same result.
         let broken = format!("CREATE TABL oops;\n{sql}");
         let piecewise = parse_sql(&broken);
         assert_eq!(piecewise.errors.len(), 1);
         assert_eq!(piecewise.statements.len(), got.len());
-        assert!(matches!(piecewise.statements[1].kind, StmtKind::Select));
+        assert!(matches!(piecewise.statements[1].kind, Statement::Select));
         // A query after a semicolon inside a body is not a statement of its own: the cut at that
         // semicolon leaves the function unfinished, and the file is parsed piece by piece.
         let body = "CREATE TABLE a (id int);\nCREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\nSELECT 3;";
@@ -293,7 +296,7 @@ mod tests {
                 "SELECT 3"
             ]
         );
-        assert!(!matches!(atomic.statements[1].kind, StmtKind::Select));
+        assert!(!matches!(atomic.statements[1].kind, Statement::Select));
         let bad_query =
             parse_sql("CREATE TABLE a (id int);\nSELECT FROM WHERE;\nCREATE TABLE b (id int);");
         assert_eq!(bad_query.statements.len(), 2);

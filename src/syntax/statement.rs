@@ -1,4 +1,4 @@
-//! The statement model: [`StmtKind`] and the parts its statements are made of (columns,
+//! The statement model: [`Statement`] and the parts its statements are made of (columns,
 //! constraints, `ALTER TABLE` commands, indexes, views, functions, locks). Plain data: built by
 //! the lowering, read by the catalog and the rules.
 
@@ -464,7 +464,7 @@ impl LockMode {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "statement", rename_all = "snake_case")]
-pub enum StmtKind {
+pub enum Statement {
     CreateTable(CreateTable),
     AlterTable(AlterTable),
     CreateIndex(CreateIndex),

@@ -1,6 +1,6 @@
 use super::*;
 
-fn lower_sql(sql: &str) -> StmtKind {
+fn lower_sql(sql: &str) -> Statement {
     let parsed = pg_query::parse(sql, 0).expect("test SQL parses");
     let node = parsed.protobuf.stmts[0]
         .stmt
@@ -12,7 +12,7 @@ fn lower_sql(sql: &str) -> StmtKind {
 
 #[test]
 fn view_qualified_columns_resolve_through_aliases() {
-    let StmtKind::CreateView(v) = lower_sql(
+    let Statement::CreateView(v) = lower_sql(
         "create view v as select o.id, c.name, app.items.name as item, s.name as sub, total
              from orders o join customers c on c.id = o.customer_id
              join app.items on app.items.id = o.id
@@ -40,7 +40,7 @@ fn view_qualified_columns_resolve_through_aliases() {
     // `s` is a subquery and `total` unqualified: no table known.
     assert_eq!(v.loose_columns, ["name", "total"]);
     // The same alias on two tables in different scopes resolves to neither.
-    let StmtKind::CreateView(v) =
+    let Statement::CreateView(v) =
         lower_sql("create view w as select x.a from t1 x where exists (select x.b from t2 x)")
     else {
         panic!()
@@ -53,7 +53,7 @@ fn view_qualified_columns_resolve_through_aliases() {
 /// (PostgreSQL records them in `pg_depend`; item 10 of issue 16, measured on MusicBrainz).
 #[test]
 fn view_references_in_aggregate_clauses_and_qualified_stars() {
-    let StmtKind::CreateView(v) = lower_sql(
+    let Statement::CreateView(v) = lower_sql(
             "create view v as select m.id, a.*,
                     array_agg(t.length order by t.position) filter (where t.is_data) as lengths
              from medium m join track t on t.medium = m.id join art a on a.id = m.id group by m.id, a.id",
@@ -81,7 +81,7 @@ fn view_references_in_aggregate_clauses_and_qualified_stars() {
 
 #[test]
 fn lowers_create_table_with_column_constraints() {
-    let StmtKind::CreateTable(t) = lower_sql(
+    let Statement::CreateTable(t) = lower_sql(
             "create table app.orders (id bigserial primary key, user_id int references users(id) on delete cascade, \
              status varchar(20) not null default 'new', note text check (length(note) < 100))",
         ) else {
@@ -106,7 +106,7 @@ fn lowers_create_table_with_column_constraints() {
 
 #[test]
 fn lowers_alter_table_commands() {
-    let StmtKind::AlterTable(a) = lower_sql(
+    let Statement::AlterTable(a) = lower_sql(
             "alter table only t add constraint fk foreign key (a) references u (id) not valid, validate constraint c, \
              alter column b type bigint using b::bigint, alter column c set not null, drop column d cascade",
         ) else {
@@ -127,13 +127,13 @@ fn lowers_alter_table_commands() {
 
 #[test]
 fn lowers_index_view_and_drop() {
-    let StmtKind::CreateIndex(i) = lower_sql("create unique index concurrently if not exists ix on t using btree (lower(email)) where deleted_at is null") else {
+    let Statement::CreateIndex(i) = lower_sql("create unique index concurrently if not exists ix on t using btree (lower(email)) where deleted_at is null") else {
             panic!()
         };
     assert!(i.unique && i.concurrently && i.if_not_exists);
     assert!(matches!(&i.keys[0], IndexKey::Expression { expr } if expr.text == "lower(email)"));
     assert_eq!(i.predicate.unwrap().text, "deleted_at IS NULL");
-    let StmtKind::CreateView(v) = lower_sql("create view v as with x as (select 1) select o.id, u.name as n from orders o join users u on u.id = o.user_id, x") else {
+    let Statement::CreateView(v) = lower_sql("create view v as with x as (select 1) select o.id, u.name as n from orders o join users u on u.id = o.user_id, x") else {
             panic!()
         };
     assert_eq!(
@@ -141,7 +141,7 @@ fn lowers_index_view_and_drop() {
         vec![QualName::public("orders"), QualName::public("users")]
     );
     assert_eq!(v.output_columns, vec!["id", "n"]);
-    let StmtKind::Drop(d) = lower_sql("drop trigger if exists trg on app.t cascade") else {
+    let Statement::Drop(d) = lower_sql("drop trigger if exists trg on app.t cascade") else {
         panic!()
     };
     assert_eq!(d.on_table, Some(QualName::new("app", "t")));
@@ -152,7 +152,7 @@ fn lowers_index_view_and_drop() {
 fn unknown_statements_are_kept_with_their_node_name() {
     assert_eq!(
         lower_sql("create publication p for all tables"),
-        StmtKind::Other {
+        Statement::Other {
             node: "CreatePublicationStmt".into()
         }
     );

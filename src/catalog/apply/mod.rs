@@ -6,7 +6,7 @@
 use super::*;
 use crate::syntax::{
     AlterCmd, AlterEnumAction, ColumnDef, CreateIndex, CreateTable, Drop, ObjectKind, Rename,
-    StmtKind, TableConstraint,
+    Statement, TableConstraint,
 };
 
 mod alter;
@@ -26,11 +26,11 @@ use table::*;
 use unreplayed::*;
 
 /// Applies `stmt` to `catalog`. Returns notes about anything that could not be applied.
-pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
+pub fn apply(catalog: &mut Catalog, stmt: &Statement) -> Vec<String> {
     let mut notes = vec![];
     match stmt {
-        StmtKind::CreateTable(t) => create_table(catalog, t, &mut notes),
-        StmtKind::AlterTable(a) => {
+        Statement::CreateTable(t) => create_table(catalog, t, &mut notes),
+        Statement::AlterTable(a) => {
             if a.kind == crate::syntax::RelKind::Index || a.kind == crate::syntax::RelKind::Sequence
             {
                 return notes;
@@ -45,10 +45,10 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
                 alter_table(catalog, &a.name, cmd, &mut notes);
             }
         }
-        StmtKind::CreateIndex(i) => create_index(catalog, i, &mut notes),
-        StmtKind::Drop(d) => drop(catalog, d, &mut notes),
-        StmtKind::Rename(r) => rename(catalog, r, &mut notes),
-        StmtKind::CreateView(v) => {
+        Statement::CreateIndex(i) => create_index(catalog, i, &mut notes),
+        Statement::Drop(d) => drop(catalog, d, &mut notes),
+        Statement::Rename(r) => rename(catalog, r, &mut notes),
+        Statement::CreateView(v) => {
             let output_columns = expand_stars(catalog, &v.reads, &v.output_columns);
             // `t.*` depends on every column `t` has now (PostgreSQL expands it at creation).
             let column_refs: Vec<(QualName, String)> = v
@@ -91,7 +91,7 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
                 );
             }
         }
-        StmtKind::CreateSequence {
+        Statement::CreateSequence {
             name,
             if_not_exists,
             owned_by,
@@ -109,12 +109,12 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
                 },
             );
         }
-        StmtKind::AlterSequence { name, owned_by } => {
+        Statement::AlterSequence { name, owned_by } => {
             if let (Some(seq), Some(owner)) = (catalog.sequences.get_mut(name), owned_by) {
                 seq.owned_by = Some(owner.clone());
             }
         }
-        StmtKind::CreateEnum { name, values } => {
+        Statement::CreateEnum { name, values } => {
             catalog.enums.insert(
                 name.clone(),
                 EnumType {
@@ -123,7 +123,7 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
                 },
             );
         }
-        StmtKind::AlterEnum { name, action } => match (catalog.enums.get_mut(name), action) {
+        Statement::AlterEnum { name, action } => match (catalog.enums.get_mut(name), action) {
             (
                 Some(e),
                 AlterEnumAction::AddValue {
@@ -147,7 +147,7 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
             }
             (None, _) => notes.push(format!("enum type {name} is not known")),
         },
-        StmtKind::CreateDomain {
+        Statement::CreateDomain {
             name,
             base,
             not_null,
@@ -163,10 +163,10 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
                 },
             );
         }
-        StmtKind::CreateCompositeType { name } => {
+        Statement::CreateCompositeType { name } => {
             catalog.composite_types.insert(name.clone());
         }
-        StmtKind::CreateFunction(f) => {
+        Statement::CreateFunction(f) => {
             let function = Function {
                 name: f.name.clone(),
                 arg_types: f.arg_types.clone(),
@@ -198,7 +198,7 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
             overloads.retain(|o| o.arg_types != f.arg_types);
             overloads.push(function);
         }
-        StmtKind::CreateTrigger {
+        Statement::CreateTrigger {
             name,
             table,
             function,
@@ -214,7 +214,7 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
             }
             None => notes.push(format!("table {table} is not known")),
         },
-        StmtKind::CreatePolicy { name, table } => match catalog.tables.get_mut(table) {
+        Statement::CreatePolicy { name, table } => match catalog.tables.get_mut(table) {
             Some(t) => {
                 if !t.policies.contains(name) {
                     t.policies.push(name.clone());
@@ -222,19 +222,19 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
             }
             None => notes.push(format!("table {table} is not known")),
         },
-        StmtKind::Comment {
+        Statement::Comment {
             object,
             target,
             sub_name,
             text,
         } => comment(catalog, *object, target, sub_name.as_deref(), text.clone()),
-        StmtKind::CreateSchema { name, .. } => {
+        Statement::CreateSchema { name, .. } => {
             catalog.schemas.insert(name.clone());
         }
-        StmtKind::CreateExtension { name, .. } => {
+        Statement::CreateExtension { name, .. } => {
             catalog.extensions.insert(name.clone());
         }
-        StmtKind::AlterSchemaOf {
+        Statement::AlterSchemaOf {
             name, new_schema, ..
         } => {
             let moved = QualName::new(new_schema.clone(), name.name.clone());
@@ -261,7 +261,7 @@ pub fn apply(catalog: &mut Catalog, stmt: &StmtKind) -> Vec<String> {
                 move_object(catalog, &old, &new);
             }
         }
-        StmtKind::Do { body } => mark_unreplayed(catalog, body),
+        Statement::Do { body } => mark_unreplayed(catalog, body),
         _ => {}
     }
     notes
