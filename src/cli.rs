@@ -1,7 +1,5 @@
 //! Command-line types (clap derive). No behaviour lives here.
 
-use crate::config::FailOn;
-use crate::report::Format;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -56,7 +54,7 @@ pub struct ProveArgs {
     pub config: Option<PathBuf>,
     /// Where the throwaway PostgreSQL comes from; `auto` says which it picked and why.
     #[arg(long, value_enum, default_value = "auto")]
-    pub backend: crate::prove::backend::BackendChoice,
+    pub backend: Backend,
     /// Container image for the container backend (e.g. `postgres:17`); default
     /// pgproof-test/postgres:<pg_version>, built by scripts/build-test-image.sh.
     #[arg(long)]
@@ -139,7 +137,7 @@ pub struct AuditArgs {
     pub format: AuditFormat,
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum)]
-    pub fail_on: Option<FailOn>,
+    pub fail_on: Option<FailOnArg>,
     /// Application query files or directories to check against the live schema (repeatable), in
     /// addition to the statements `pg_stat_statements` recorded.
     #[arg(long = "queries", value_name = "PATH")]
@@ -173,13 +171,13 @@ pub struct LintArgs {
     pub config: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
-    pub format: Format,
+    pub format: LintFormat,
     /// Target PostgreSQL major version (default 15, or `pg_version` in the config).
     #[arg(long)]
     pub pg_version: Option<u32>,
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum)]
-    pub fail_on: Option<FailOn>,
+    pub fail_on: Option<FailOnArg>,
     /// Report only migrations added or changed since this git ref (earlier ones are still replayed).
     #[arg(long, value_name = "GIT_REF")]
     pub since: Option<String>,
@@ -229,4 +227,78 @@ pub enum RulesFormat {
 pub struct ExplainArgs {
     /// A rule id, as listed by `pgproof rules`.
     pub rule: String,
+}
+
+/// Lint's output formats on the command line (mapped to `report::Format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    /// Diagnostics with source excerpts, and a summary table.
+    Human,
+    /// Stable JSON (`"version": 1`), documented in docs/json-format.md.
+    Json,
+    /// SARIF 2.1.0, for code-scanning uploads.
+    Sarif,
+    /// GitHub Actions workflow-command annotations.
+    Github,
+    /// GitLab Code Quality report.
+    Gitlab,
+}
+
+impl From<LintFormat> for crate::report::Format {
+    fn from(f: LintFormat) -> Self {
+        use crate::report::Format;
+        match f {
+            LintFormat::Human => Format::Human,
+            LintFormat::Json => Format::Json,
+            LintFormat::Sarif => Format::Sarif,
+            LintFormat::Github => Format::Github,
+            LintFormat::Gitlab => Format::Gitlab,
+        }
+    }
+}
+
+/// `prove --backend` (mapped to `prove::backend::BackendChoice`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    /// A container when a Docker engine and a suitable image are there, else a local cluster.
+    Auto,
+    /// A container from `--image` (default: pgproof-test/postgres:<pg_version>).
+    Container,
+    /// A temporary `initdb` cluster (binaries from `--pg-bin` or the PATH).
+    Local,
+    /// Scratch databases on the server of `--database-url` (created and dropped by pgproof).
+    Url,
+}
+
+impl From<Backend> for crate::prove::backend::BackendChoice {
+    fn from(b: Backend) -> Self {
+        use crate::prove::backend::BackendChoice;
+        match b {
+            Backend::Auto => BackendChoice::Auto,
+            Backend::Container => BackendChoice::Container,
+            Backend::Local => BackendChoice::Local,
+            Backend::Url => BackendChoice::Url,
+        }
+    }
+}
+
+/// `--fail-on` (mapped to `config::FailOn`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl From<FailOnArg> for crate::config::FailOn {
+    fn from(f: FailOnArg) -> Self {
+        use crate::config::FailOn;
+        match f {
+            FailOnArg::Error => FailOn::Error,
+            FailOnArg::Warning => FailOn::Warning,
+            FailOnArg::Info => FailOn::Info,
+            FailOnArg::Never => FailOn::Never,
+        }
+    }
 }

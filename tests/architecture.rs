@@ -375,3 +375,28 @@ let y = $crate::catalog::Catalog::default(); let z = notcrate::rules::x;
     );
     assert_eq!(code_only(text).lines().count(), text.lines().count());
 }
+
+/// The command-line parser stays at the edge: only `cli.rs`, `main.rs` and `commands/` name
+/// `clap` (the formats, backends and levels below them are plain enums that `cli.rs` maps to).
+#[test]
+fn only_the_command_line_names_clap() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![];
+    rust_files(&root.join("src"), &mut files);
+    let mut broken = vec![];
+    for file in files {
+        let rel = file
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        if rel == "src/cli.rs" || rel == "src/main.rs" || rel.starts_with("src/commands/") {
+            continue;
+        }
+        let code = code_only(&std::fs::read_to_string(&file).unwrap());
+        if let Some(pos) = code.find("clap::") {
+            broken.push(format!("{rel}:{}: names `clap`", line_of(&code, pos)));
+        }
+    }
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}

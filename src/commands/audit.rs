@@ -361,7 +361,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     };
     let mut settings = config::load(config_path.as_deref(), crate::rules::is_known)?;
     if let Some(fail_on) = args.fail_on {
-        settings.fail_on = fail_on;
+        settings.fail_on = fail_on.into();
     }
     // `PGPROOF_TIMINGS=1` prints where the time went (for bench/audit.sh).
     let mut timings = super::Timings::from_env();

@@ -32,7 +32,7 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
         settings.pg_version = v;
     }
     if let Some(fail_on) = args.fail_on {
-        settings.fail_on = fail_on;
+        settings.fail_on = fail_on.into();
     }
     if let Some(name) = &args.layout {
         settings.load.layout = Some(
@@ -86,7 +86,7 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            args.format == Format::Human
+            Format::from(args.format) == Format::Human
                 && std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
@@ -101,7 +101,7 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
         color,
     };
     let mut timings = super::Timings::from_env();
-    emit(|out| report::write(args.format, &report, out))?;
+    emit(|out| report::write(args.format.into(), &report, out))?;
     timings.lap("report");
     for error in &errors {
         eprintln!("pgproof: error: {error}");

@@ -92,7 +92,7 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
     let (findings, _, _) = super::lint::lint_paths(&paths, &settings, None)?;
     timings.lap("lint");
     let mut server = Throwaway::start(&BackendOptions {
-        choice: args.backend,
+        choice: args.backend.into(),
         image: args.image.clone(),
         pg_bin: args.pg_bin.clone(),
         database_url: args.database_url.clone(),
