@@ -10,6 +10,7 @@
 //! - whether the recipe passes the rule that suggested it (linted against the same schema).
 
 use super::exec::Conn;
+use super::verdict::FixVerdict;
 use super::{needs_autocommit, run_watched, short, snapshot};
 use crate::catalog::diff::{diff, Difference};
 use crate::config::Settings;
@@ -58,7 +59,7 @@ pub struct FixProof {
     pub line: usize,
     pub recipe: String,
     /// `proven`, `not equivalent`, `not safer`, `fix fails`, or `inconclusive`.
-    pub verdict: &'static str,
+    pub verdict: FixVerdict,
     pub original: Option<Observation>,
     pub steps: Vec<Observation>,
     /// Schema differences between the original's result and the recipe's.
@@ -72,7 +73,10 @@ pub struct FixProof {
 
 impl FixProof {
     pub fn failed(&self) -> bool {
-        matches!(self.verdict, "not equivalent" | "not safer" | "fix fails")
+        matches!(
+            self.verdict,
+            FixVerdict::NotEquivalent | FixVerdict::NotSafer | FixVerdict::FixFails
+        )
     }
 }
 
@@ -149,7 +153,7 @@ fn prove_one(
         file: f.file.clone(),
         line: f.start.line,
         recipe: recipe.clone(),
-        verdict: "inconclusive",
+        verdict: FixVerdict::Inconclusive,
         original: None,
         steps: vec![],
         differences: vec![],
@@ -232,7 +236,7 @@ fn prove_one(
                 match observe(&conn, &observer, &blocker, sql) {
                     Ok(o) => proof.steps.push(o),
                     Err(e) => {
-                        proof.verdict = "fix fails";
+                        proof.verdict = FixVerdict::FixFails;
                         return Ok(Err(format!("`{}` failed: {e}", short(sql))));
                     }
                 }
@@ -291,16 +295,16 @@ fn intended(recipe: Option<Recipe>, d: &Difference) -> Option<&'static str> {
 }
 
 /// proven / not equivalent / not safer, from what was observed.
-fn verdict(proof: &FixProof) -> &'static str {
+fn verdict(proof: &FixProof) -> FixVerdict {
     if !proof.differences.is_empty() {
-        return "not equivalent";
+        return FixVerdict::NotEquivalent;
     }
     let Some(original) = &proof.original else {
-        return "inconclusive";
+        return FixVerdict::Inconclusive;
     };
     let Some(strong) = original.lock else {
         // The original took no lock on an existing table: nothing to make safer.
-        return "inconclusive";
+        return FixVerdict::Inconclusive;
     };
     // No table is locked harder than the original locked it (or, for a table the original did
     // not lock, harder than the original's strongest).
@@ -324,9 +328,9 @@ fn verdict(proof: &FixProof) -> &'static str {
         }
     });
     if never_stronger && heavy_under_weaker && proof.lints_clean != Some(false) {
-        "proven"
+        FixVerdict::Proven
     } else {
-        "not safer"
+        FixVerdict::NotSafer
     }
 }
 
@@ -453,7 +457,7 @@ mod tests {
             file: PathBuf::new(),
             line: 1,
             recipe: String::new(),
-            verdict: "inconclusive",
+            verdict: FixVerdict::Inconclusive,
             original: Some(original),
             steps,
             differences: vec![],

@@ -5,6 +5,7 @@
 //! running release (`--since`) are prepared against the new schema too.
 
 use super::exec::Conn;
+use super::verdict::IndexVerdict;
 use crate::finding::Finding;
 use crate::queries::Query;
 use crate::rules::Recipe;
@@ -34,7 +35,7 @@ pub struct IndexProof {
     /// `proven` (the plan uses the index and its estimated cost drops by at least
     /// [`MIN_GAIN`]), `no gain` (used, but the plan costs about the same), `not used`, `fix fails`
     /// (the server rejects the recipe), or `inconclusive` (no plan).
-    pub verdict: String,
+    pub verdict: IndexVerdict,
     pub cost_before: Option<f64>,
     pub cost_after: Option<f64>,
     /// The top plan node and index names before and after.
@@ -46,10 +47,12 @@ pub struct IndexProof {
 impl QueryProof {
     pub fn failed(&self) -> bool {
         self.error.is_some()
-            || self
-                .indexes
-                .iter()
-                .any(|i| matches!(i.verdict.as_str(), "not used" | "no gain" | "fix fails"))
+            || self.indexes.iter().any(|i| {
+                matches!(
+                    i.verdict,
+                    IndexVerdict::NotUsed | IndexVerdict::NoGain | IndexVerdict::FixFails
+                )
+            })
     }
 }
 
@@ -117,13 +120,13 @@ pub fn prove_queries(
 
 /// `proven` when the plan uses the index and its estimated cost drops by at least [`MIN_GAIN`],
 /// `no gain` when it is used for about the same cost, `not used` otherwise.
-fn verdict(used: bool, cost_before: f64, cost_after: f64) -> &'static str {
+fn verdict(used: bool, cost_before: f64, cost_after: f64) -> IndexVerdict {
     if !used {
-        "not used"
+        IndexVerdict::NotUsed
     } else if cost_after <= cost_before * (1.0 - MIN_GAIN) {
-        "proven"
+        IndexVerdict::Proven
     } else {
-        "no gain"
+        IndexVerdict::NoGain
     }
 }
 
@@ -133,7 +136,7 @@ fn try_index(conn: &Conn, rule: &str, fix: &str, sql: &str, params: usize, i: us
     let mut proof = IndexProof {
         rule: rule.to_string(),
         sql: fix.to_string(),
-        verdict: "inconclusive".into(),
+        verdict: IndexVerdict::Inconclusive,
         cost_before: None,
         cost_after: None,
         plan_before: String::new(),
@@ -163,14 +166,14 @@ fn try_index(conn: &Conn, rule: &str, fix: &str, sql: &str, params: usize, i: us
         proof.cost_before = Some(cost);
         proof.plan_before = plan;
         if let Err(e) = conn.execute_batch(&create) {
-            proof.verdict = "fix fails".into();
+            proof.verdict = IndexVerdict::FixFails;
             return Err(message(&e));
         }
         let (cost, plan) = explain(conn, sql, params, &format!("pgproof_a{i}"))?;
         proof.cost_after = Some(cost);
         proof.plan_after = plan.clone();
         let used = index_names.iter().any(|n| plan.contains(n.as_str()));
-        proof.verdict = verdict(used, proof.cost_before.unwrap_or(0.0), cost).into();
+        proof.verdict = verdict(used, proof.cost_before.unwrap_or(0.0), cost);
         Ok(())
     })();
     let _ = conn.execute_batch("ROLLBACK");

@@ -15,6 +15,7 @@ pub mod exec;
 pub mod fixes;
 pub mod index_trials;
 pub mod traffic;
+pub mod verdict;
 
 use crate::catalog::diff::{diff, Difference};
 use crate::finding::{Finding, Severity};

@@ -1,6 +1,7 @@
 //! `pgproof prove` output: human, JSON, Markdown (for a pull request comment) and SARIF (the
 //! proofs that failed, as results at their file and line).
 
+use crate::prove::verdict::{FixVerdict, IndexVerdict};
 use crate::prove::Proof;
 use serde_json::{json, Value};
 use std::io::{self, Write};
@@ -52,15 +53,15 @@ pub struct Summary {
 pub fn summary(proof: &Proof) -> Summary {
     let mut s = Summary::default();
     for f in proof.sets.iter().flat_map(|s| &s.fixes) {
-        s.fixes_proven += usize::from(f.verdict == "proven");
+        s.fixes_proven += usize::from(f.verdict == FixVerdict::Proven);
         s.fixes_failed += usize::from(f.failed());
     }
     for q in &proof.queries {
         s.queries += 1;
         s.queries_failing += usize::from(q.error.is_some());
         for i in &q.indexes {
-            s.indexes_proven += usize::from(i.verdict == "proven");
-            s.indexes_not_used += usize::from(i.verdict == "not used");
+            s.indexes_proven += usize::from(i.verdict == IndexVerdict::Proven);
+            s.indexes_not_used += usize::from(i.verdict == IndexVerdict::NotUsed);
         }
     }
     for m in proof.sets.iter().flat_map(|s| &s.migrations) {
@@ -245,7 +246,7 @@ fn write_human(proof: &Proof, out: &mut dyn Write) -> std::io::Result<()> {
                 f.file.display(),
                 f.line,
                 f.rule,
-                f.verdict.to_uppercase()
+                f.verdict.as_str().to_uppercase()
             )?;
             if let Some(o) = &f.original {
                 writeln!(out, "    original: {}", describe(o))?;
@@ -706,7 +707,11 @@ fn sarif(proof: &Proof) -> Value {
                 format!("{} fails on the migrated schema: {e}", q.query),
             );
         }
-        for i in q.indexes.iter().filter(|i| i.verdict != "proven") {
+        for i in q
+            .indexes
+            .iter()
+            .filter(|i| i.verdict != IndexVerdict::Proven)
+        {
             push(
                 &i.rule,
                 "warning",
