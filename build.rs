@@ -84,7 +84,8 @@ fn field_tags(proto: &str) -> String {
         if number.is_empty() {
             continue;
         }
-        writeln!(out, "#define PGP_TAG_{message}_{name} {number}").unwrap();
+        writeln!(out, "#define PGP_TAG_{message}_{name} {number}")
+            .expect("writing to a String cannot fail");
     }
     out
 }
@@ -125,9 +126,9 @@ fn keyword_tables(kwlist: &str) -> String {
         ("QUOTED_KEYWORDS", &quoted),
         ("UNRESERVED_KEYWORDS", &unreserved),
     ] {
-        writeln!(out, "pub static {name}: &[&str] = &[").unwrap();
+        writeln!(out, "pub static {name}: &[&str] = &[").expect("writing to a String cannot fail");
         for word in words {
-            writeln!(out, "    {word:?},").unwrap();
+            writeln!(out, "    {word:?},").expect("writing to a String cannot fail");
         }
         out.push_str("];\n");
     }

@@ -1,5 +1,8 @@
 //! CLI tests on the built binary: formats, exit codes, config errors, bad input, pipes.
 
+// Tests may unwrap: a panic here is a failing test (clippy.toml only exempts `#[test]` fns).
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use std::fs;
 use std::io::Read;

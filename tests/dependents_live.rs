@@ -2,6 +2,9 @@
 //! `-- expect` is refused by the server, and every other statement (the fixed variants included)
 //! succeeds, so the rule's errors are the server's own.
 
+// Tests may unwrap: a panic here is a failing test (clippy.toml only exempts `#[test]` fns).
+#![allow(clippy::unwrap_used)]
+
 use pgproof::prove::exec::Conn;
 use pgproof::sandbox::local::LocalCluster;
 use std::collections::BTreeSet;

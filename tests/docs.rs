@@ -2,6 +2,9 @@
 //! `bad` must fire the rule, `good` and `fixed` must not (each after the `setup` block, which runs
 //! as an earlier migration so its tables already exist).
 
+// Tests may unwrap: a panic here is a failing test (clippy.toml only exempts `#[test]` fns).
+#![allow(clippy::unwrap_used)]
+
 use pgproof::config::Settings;
 use pgproof::docs::examples;
 use pgproof::engine::{lint_texts, TextMigration, Texts};

@@ -1,6 +1,9 @@
 //! Snapshot tests over `sql-fixtures/migrations/<scenario>/`: every layout, the cases peers get
 //! wrong, suppressions and bad input. Review changes with `cargo insta review`.
 
+// Tests may unwrap: a panic here is a failing test (clippy.toml only exempts `#[test]` fns).
+#![allow(clippy::unwrap_used)]
+
 use pgproof::commands::lint::lint_paths;
 use pgproof::config::Settings;
 use std::fmt::Write;

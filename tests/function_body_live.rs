@@ -3,6 +3,9 @@
 //! statement works before the change annotated after it and fails once the change has run, so
 //! the rule's findings are breakages the server really shows at run time.
 
+// Tests may unwrap: a panic here is a failing test (clippy.toml only exempts `#[test]` fns).
+#![allow(clippy::unwrap_used)]
+
 use pgproof::prove::exec::Conn;
 use pgproof::sandbox::local::LocalCluster;
 use std::collections::BTreeMap;

@@ -11,6 +11,9 @@
 //! each case is written to `target/fuzz-current/` before it runs, so a case that kills the process
 //! (out of memory under `ulimit -v`, a hang) leaves its input behind.
 
+// Tests may unwrap: a panic here is a failing test (clippy.toml only exempts `#[test]` fns).
+#![allow(clippy::unwrap_used)]
+
 #[path = "common/every_format.rs"]
 mod every_format;
 

@@ -6,6 +6,9 @@
 //! apply, utility statements are not prepared, no suggested index fails, and a proven index
 //! lowers the estimated cost by at least 10%.
 
+// Tests may unwrap: a panic here is a failing test (clippy.toml only exempts `#[test]` fns).
+#![allow(clippy::unwrap_used)]
+
 use pgproof::config::Settings;
 use pgproof::finding::{Finding, Severity};
 use pgproof::prove::exec::Conn;

@@ -1,6 +1,9 @@
 //! Fix SQL that names a column called like a PostgreSQL keyword is valid SQL: for every keyword
 //! (from the parser's own `kwlist.h`), a real rule's fix for a column of that name parses.
 
+// Tests may unwrap: a panic here is a failing test (clippy.toml only exempts `#[test]` fns).
+#![allow(clippy::unwrap_used)]
+
 use pgproof::config::Settings;
 use pgproof::finding::Finding;
 use pgproof::keywords::{QUOTED_KEYWORDS, UNRESERVED_KEYWORDS};

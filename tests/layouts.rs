@@ -2,6 +2,9 @@
 //! sends a file as one message, sqlx wraps each migration in a transaction, and every set says
 //! which layout and transaction assumption it was read with.
 
+// Tests may unwrap: a panic here is a failing test (clippy.toml only exempts `#[test]` fns).
+#![allow(clippy::unwrap_used)]
+
 use pgproof::commands::lint::lint_paths;
 use pgproof::config::Settings;
 use pgproof::finding::Finding;

@@ -2,6 +2,9 @@
 //! by a non-root user, removed when the test ends. They never skip: without PostgreSQL binaries
 //! they fail and say what is missing.
 
+// Tests may unwrap: a panic here is a failing test (clippy.toml only exempts `#[test]` fns).
+#![allow(clippy::unwrap_used)]
+
 use pgproof::catalog::{apply::apply, Catalog};
 use pgproof::live::introspect::{read_catalog, Scope};
 use pgproof::live::{config, Session};

@@ -2,6 +2,9 @@
 //! the largest statement, not with the file, and the parser running out of memory is an error
 //! naming the file (exit 2), never libpg_query's "Terminating process due to FATAL error" on stdout.
 
+// Tests may unwrap: a panic here is a failing test (clippy.toml only exempts `#[test]` fns).
+#![allow(clippy::unwrap_used)]
+
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};

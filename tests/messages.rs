@@ -3,6 +3,9 @@
 //! (`tests/snapshots/messages__<rule-id>.snap`; paths are bare file names), so a change of wording shows up in review.
 //! And the message convention (docs/messages.md), checked on every one of those findings.
 
+// Tests may unwrap: a panic here is a failing test (clippy.toml only exempts `#[test]` fns).
+#![allow(clippy::unwrap_used)]
+
 use pgproof::config::Settings;
 use pgproof::docs::{down_of, examples, setup_of, Example};
 use pgproof::finding::Finding;

@@ -2,6 +2,9 @@
 //! Nothing here skips silently: a missing engine or image fails, unless
 //! `PGPROOF_SKIP_CONTAINER_TESTS=1` explicitly turns the container tests off.
 
+// Tests may unwrap: a panic here is a failing test (clippy.toml only exempts `#[test]` fns).
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use pgproof::config::Settings;

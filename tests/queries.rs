@@ -2,6 +2,9 @@
 //! exactly on the queries annotated `-- expect: <rule>, ...`, and nowhere else. Plus the
 //! old-release check (`--since`) in a real git repository, through the binary.
 
+// Tests may unwrap: a panic here is a failing test (clippy.toml only exempts `#[test]` fns).
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use pgproof::config::Settings;

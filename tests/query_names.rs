@@ -3,6 +3,9 @@
 //! tables a `DO` block rebuilt, and messages without empty lists. The error-level findings of each
 //! query file are exactly the statements annotated `-- expect: <rule>`.
 
+// Tests may unwrap: a panic here is a failing test (clippy.toml only exempts `#[test]` fns).
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use pgproof::config::Settings;

@@ -2,6 +2,9 @@
 //! the start, middle and end of a finding's span in every format, and the human report's work
 //! growing linearly with the findings in one file.
 
+// Tests may unwrap: a panic here is a failing test (clippy.toml only exempts `#[test]` fns).
+#![allow(clippy::unwrap_used)]
+
 #[path = "common/every_format.rs"]
 mod every_format;
 

@@ -6,6 +6,9 @@
 //! `pg_version` file in the directory. Rules that need a live database have a `live-only` file
 //! and fixtures on which they must stay silent.
 
+// Tests may unwrap: a panic here is a failing test (clippy.toml only exempts `#[test]` fns).
+#![allow(clippy::unwrap_used)]
+
 use pgproof::config::Settings;
 use std::collections::BTreeSet;
 use std::fs;

@@ -3,6 +3,9 @@
 //! a local cluster, containers (`pgproof-test/postgres:15`) and the url backend on a local cluster.
 //! Nothing skips silently: `PGPROOF_SKIP_CONTAINER_TESTS=1` explicitly turns the container tests off.
 
+// Tests may unwrap: a panic here is a failing test (clippy.toml only exempts `#[test]` fns).
+#![allow(clippy::unwrap_used)]
+
 use std::io::BufRead;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;

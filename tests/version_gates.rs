@@ -1,6 +1,9 @@
 //! Every rule whose truth depends on the target PostgreSQL version, tested on both sides of the
 //! version that changes it.
 
+// Tests may unwrap: a panic here is a failing test (clippy.toml only exempts `#[test]` fns).
+#![allow(clippy::unwrap_used)]
+
 use pgproof::config::Settings;
 use pgproof::finding::Finding;
 use std::fs;
