@@ -3,7 +3,11 @@
 //! operation waited is recorded: how long production traffic would have been blocked.
 //!
 //! Reads are `SELECT 1 FROM t LIMIT 1` (ACCESS SHARE); writes are a no-op `UPDATE` of one row
-//! (ROW EXCLUSIVE, and a row lock). Both run in autocommit, in a loop, until the statement ends.
+//! (ROW EXCLUSIVE, and a row lock) on a column that may be written (not generated, not an identity
+//! `GENERATED ALWAYS`), or, on a table with no such column, a `DELETE` that matches no row (ROW
+//! EXCLUSIVE). Both run in autocommit, in a loop, until the statement ends. An operation that
+//! fails is counted and its first error kept, so a workload that could not run is never shown as
+//! "not blocked".
 
 use super::exec::Conn;
 use serde::Serialize;
@@ -22,18 +26,24 @@ pub struct Traffic {
     pub writes_blocked_ms: f64,
     /// Operations that failed (a trigger, a lock timeout), not counted as blocked.
     pub errors: u64,
+    /// The first error a read failed with, if any did.
+    pub read_error: Option<String>,
+    /// The first error a write failed with, if any did.
+    pub write_error: Option<String>,
 }
 
 /// How often the monitor looks for workload connections waiting on a lock.
 const POLL: Duration = Duration::from_millis(2);
 
-/// The workload's SQL for one table: a read, and a no-op update of one row.
+/// The workload's SQL for one table: a read, and a write that changes nothing (a no-op update of
+/// one row on a writable column, else a delete that matches no row).
 pub fn operations(conn: &Conn, table_oid: i64) -> Option<(String, String, String)> {
     let rows = conn
         .query(
             "SELECT format('%I.%I', n.nspname, c.relname),
                     (SELECT quote_ident(a.attname) FROM pg_attribute a
-                     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+                     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                       AND a.attgenerated = '' AND a.attidentity <> 'a'
                      ORDER BY a.attnum LIMIT 1)
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE c.oid = $1::int8::oid AND c.relkind IN ('r', 'p')",
@@ -48,7 +58,7 @@ pub fn operations(conn: &Conn, table_oid: i64) -> Option<(String, String, String
         Some(c) => {
             format!("UPDATE {table} SET {c} = {c} WHERE ctid = (SELECT ctid FROM {table} LIMIT 1)")
         }
-        None => read.clone(),
+        None => format!("DELETE FROM {table} WHERE false"),
     };
     Some((table, read, write))
 }
@@ -70,9 +80,9 @@ pub fn during<T: Send>(
         tables: ops.iter().map(|(t, _, _)| t.clone()).collect(),
         ..Traffic::default()
     };
-    // Each operation: (start, end) in ms since `origin`, or an error.
-    let run = |conn: &Conn, write: bool| -> (Vec<(f64, f64)>, u64) {
-        let (mut spans, mut errors) = (vec![], 0u64);
+    // Each operation: (start, end) in ms since `origin`; failures counted, the first one kept.
+    let run = |conn: &Conn, write: bool| -> (Vec<(f64, f64)>, u64, Option<String>) {
+        let (mut spans, mut errors, mut first) = (vec![], 0u64, None);
         while !done.load(Ordering::SeqCst) {
             for (_, read, update) in ops {
                 if done.load(Ordering::SeqCst) {
@@ -91,12 +101,20 @@ pub fn during<T: Send>(
                     {
                         spans.push((start, end))
                     }
-                    Err(_) => errors += 1,
+                    Err(e) => {
+                        errors += 1;
+                        if first.is_none() {
+                            let message = e
+                                .as_db_error()
+                                .map_or_else(|| e.to_string(), |d| d.message().to_string());
+                            first = Some(format!("{sql}: {message}"));
+                        }
+                    }
                 }
             }
             std::thread::sleep(Duration::from_millis(1));
         }
-        (spans, errors)
+        (spans, errors, first)
     };
     // Moments (ms since `origin`) at which each workload connection was waiting for a lock.
     let watch = || -> (Vec<f64>, Vec<f64>) {
@@ -153,14 +171,16 @@ pub fn during<T: Send>(
                 }
             }
         }
-        let (reads, read_errors) = r.join().expect("reader thread");
-        let (writes, write_errors) = w.join().expect("writer thread");
+        let (reads, read_errors, read_error) = r.join().expect("reader thread");
+        let (writes, write_errors, write_error) = w.join().expect("writer thread");
         let (read_waits, write_waits) = m.join().expect("monitor thread");
         traffic.reads = reads.len() as u64;
         traffic.writes = writes.len() as u64;
         traffic.reads_blocked_ms = worst(&reads, &read_waits);
         traffic.writes_blocked_ms = worst(&writes, &write_waits);
         traffic.errors = read_errors + write_errors;
+        traffic.read_error = read_error;
+        traffic.write_error = write_error;
         result
     });
     (result, traffic)
