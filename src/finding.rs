@@ -157,6 +157,11 @@ pub struct Fix {
     /// audit's foreign-key graph: carried as data rather than read back from `sql`.
     #[serde(skip)]
     pub references: Option<QualName>,
+    /// The recipe's backfill, as one statement over every row: the recipe shows it as a comment
+    /// to run in batches outside the migration; `prove` runs it once on its copy so that the
+    /// data it compares is the data the recipe leaves once followed to the end.
+    #[serde(skip)]
+    pub backfill: Option<String>,
 }
 
 /// What a rule reports about one statement (or object), before the engine places it in a file.
@@ -204,7 +209,16 @@ impl Diagnostic {
             sql: sql.into(),
             applicability,
             references: None,
+            backfill: None,
         });
+        self
+    }
+
+    /// Names the backfill the fix's recipe leaves to be run in batches (see [`Fix::backfill`]).
+    pub fn backfill(mut self, sql: impl Into<String>) -> Self {
+        if let Some(fix) = self.fix.as_mut() {
+            fix.backfill = Some(sql.into());
+        }
         self
     }
 
@@ -219,6 +233,7 @@ impl Diagnostic {
             sql: sql.into(),
             applicability,
             references: Some(references),
+            backfill: None,
         });
         self
     }

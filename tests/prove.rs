@@ -834,14 +834,81 @@ fn prove_sarif_and_markdown_report_the_failed_proofs() {
     );
 }
 
+/// "Proven" covers the data: a recipe that adds a volatile column but never fills existing rows
+/// leaves them NULL where the original filled them, and is not equivalent; with the backfill the
+/// rule names, the values differ only as two runs of the original differ (a volatile default),
+/// and the proof holds. Without rows the proof says it covered the schema only.
+#[test]
+fn fix_proofs_compare_the_data_the_recipe_leaves() {
+    let mut server = common::local_server();
+    let dir = common::write_files(&[
+        (
+            "001_setup.sql",
+            "CREATE TABLE docs (id bigint PRIMARY KEY, title text NOT NULL);\n",
+        ),
+        (
+            "002_token.sql",
+            "ALTER TABLE docs ADD COLUMN token uuid DEFAULT gen_random_uuid();\n",
+        ),
+    ]);
+    let settings = Settings::default();
+    let sets = pgproof::source::layout::discover(dir.path(), &settings.load).unwrap();
+    let (findings, _, _) =
+        pgproof::commands::lint::lint_paths(&[dir.path().to_path_buf()], &settings, None).unwrap();
+    let original: Vec<_> = findings
+        .into_iter()
+        .filter(|f| f.rule == "add-column-volatile-default")
+        .collect();
+    assert_eq!(original.len(), 1);
+    let fix_of = |server: &mut Throwaway, findings: &[pgproof::finding::Finding], rows: u64| {
+        let options = pgproof::prove::Options {
+            fixes: true,
+            rows,
+            replay_rows: 0,
+            seed: None,
+            traffic: false,
+            settings: settings.clone(),
+        };
+        let proof = pgproof::prove::prove(server, &sets, findings, &options).unwrap();
+        (proof.sets[0].fixes[0].clone(), proof.failed())
+    };
+    let (fix, failed) = fix_of(&mut server, &original, 500);
+    assert_eq!(fix.verdict, "proven", "{fix:#?}");
+    assert!(!failed);
+    assert_eq!(fix.data_rows, 500, "{fix:#?}");
+    assert!(
+        fix.data_volatile
+            .iter()
+            .any(|d| d.column.as_deref() == Some("token")),
+        "{fix:#?}"
+    );
+    let mut no_backfill = original.clone();
+    no_backfill[0].fix.as_mut().unwrap().backfill = None;
+    let (fix, failed) = fix_of(&mut server, &no_backfill, 500);
+    assert_eq!(fix.verdict, "not equivalent", "{fix:#?}");
+    assert!(failed);
+    assert!(
+        fix.data_differences
+            .iter()
+            .any(|d| d.column.as_deref() == Some("token")
+                && d.what
+                    .contains("500 of 500 rows not NULL in the original, 0 in the recipe")),
+        "{fix:#?}"
+    );
+    let (fix, _) = fix_of(&mut server, &original, 0);
+    assert_eq!(fix.verdict, "proven (schema only)", "{fix:#?}");
+}
+
 /// `--traffic` with data: a plain CREATE INDEX (SHARE) blocks the workload's writes but not its
-/// reads; a rewrite (ACCESS EXCLUSIVE) blocks both; the concurrent build blocks neither.
+/// reads; a rewrite (ACCESS EXCLUSIVE) blocks both; the concurrent build blocks neither. The first
+/// column is an identity `GENERATED ALWAYS`, which the write workload must not try to set (it
+/// did, every write failed, and the report said "not blocked").
 #[test]
 fn traffic_shows_what_each_lock_blocks() {
     let dir = common::write_files(&[
         (
             "001_orders.sql",
-            "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, note text);\n",
+            "CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, customer_id bigint NOT NULL, note text);\n",
         ),
         (
             "002_index.sql",
@@ -882,6 +949,11 @@ fn traffic_shows_what_each_lock_blocks() {
             .iter()
             .find(|s| !s["traffic"].is_null())
             .unwrap_or_else(|| panic!("no traffic for {id}: {json:#}"))["traffic"];
+        assert!(
+            t["errors"].as_u64() == Some(0) && t["write_error"].is_null(),
+            "the workload ran without errors for {id}: {t:#}"
+        );
+        assert!(t["writes"].as_u64().unwrap() > 0, "writes ran for {id}");
         (
             t["reads_blocked_ms"].as_f64().unwrap(),
             t["writes_blocked_ms"].as_f64().unwrap(),

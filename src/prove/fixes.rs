@@ -10,6 +10,7 @@
 //! - whether the recipe passes the rule that suggested it (linted against the same schema).
 
 use super::exec::Conn;
+use super::rows::{self, DataDifference};
 use super::verdict::FixVerdict;
 use super::{needs_autocommit, run_watched, short, snapshot};
 use crate::catalog::diff::{diff, Difference};
@@ -68,6 +69,14 @@ pub struct FixProof {
     pub intended: Vec<(Difference, String)>,
     /// The recipe passes the rule that suggested it.
     pub lints_clean: Option<bool>,
+    /// Rows in the tables the original statement locked when the data was compared (0: the proof
+    /// covers the schema only).
+    pub data_rows: i64,
+    /// Where the recipe leaves other data than the original (row counts, NULLs, values).
+    pub data_differences: Vec<DataDifference>,
+    /// Values that also differ between two runs of the original itself (a volatile expression):
+    /// compared by row and NULL counts only.
+    pub data_volatile: Vec<DataDifference>,
     pub note: Option<String>,
 }
 
@@ -76,6 +85,14 @@ impl FixProof {
         matches!(
             self.verdict,
             FixVerdict::NotEquivalent | FixVerdict::NotSafer | FixVerdict::FixFails
+        )
+    }
+
+    /// Proven, on the schema alone or on the data too.
+    pub fn proven(&self) -> bool {
+        matches!(
+            self.verdict,
+            FixVerdict::Proven | FixVerdict::ProvenSchemaOnly
         )
     }
 }
@@ -159,6 +176,9 @@ fn prove_one(
         differences: vec![],
         intended: vec![],
         lints_clean: None,
+        data_rows: 0,
+        data_differences: vec![],
+        data_volatile: vec![],
         note: None,
     };
     let admin = Conn::connect(&server.admin_url())?;
@@ -241,6 +261,62 @@ fn prove_one(
                     }
                 }
             }
+            // The backfill the recipe leaves for later, run once over every row (in production
+            // it runs in batches, each its own short transaction).
+            if let Some(backfill) = f.fix.as_ref().and_then(|x| x.backfill.as_deref()) {
+                match observe(&conn, &observer, &blocker, backfill) {
+                    Ok(mut o) => {
+                        o.sql = format!("backfill (in batches in production): {}", o.sql);
+                        proof.steps.push(o);
+                    }
+                    Err(e) => {
+                        proof.verdict = FixVerdict::FixFails;
+                        return Ok(Err(format!(
+                            "the backfill `{}` failed: {e}",
+                            short(backfill)
+                        )));
+                    }
+                }
+            }
+        }
+        // The data each leaves, column by column; values that differ are checked against a
+        // second run of the original, which shows the ones no run determines (volatile).
+        let original_rows = rows::fingerprints(&Conn::connect(&server.url(&original_db))?)?;
+        let mut differing = rows::differences(
+            &original_rows,
+            &rows::fingerprints(&Conn::connect(&server.url(&recipe_db))?)?,
+        );
+        if differing.iter().any(rows::DataDifference::values_only) {
+            let again_db = format!("{prefix}_c");
+            server.clone_database(&prefix, &again_db, &admin)?;
+            created.push(again_db.clone());
+            let conn = Conn::connect(&server.url(&again_db))?;
+            let again = {
+                let observer = Conn::connect(&server.url(&again_db))?;
+                let blocker = Conn::connect(&server.url(&again_db))?;
+                observe(&conn, &observer, &blocker, &original_sql)
+                    .map(|_| rows::fingerprints(&conn))
+            };
+            if let Ok(again) = again {
+                let volatile = rows::differences(&original_rows, &again?);
+                let (by_chance, real): (Vec<_>, Vec<_>) = differing.into_iter().partition(|d| {
+                    d.values_only()
+                        && volatile
+                            .iter()
+                            .any(|v| v.table == d.table && v.column == d.column)
+                });
+                proof.data_volatile = by_chance;
+                differing = real;
+            }
+        }
+        proof.data_differences = differing;
+        if let Some(original) = &proof.original {
+            proof.data_rows = original
+                .locks
+                .keys()
+                .filter_map(|t| original_rows.get(t))
+                .map(|t| t.rows)
+                .sum();
         }
         for d in diff(
             &snapshot(&server.url(&original_db))?,
@@ -296,7 +372,7 @@ fn intended(recipe: Option<Recipe>, d: &Difference) -> Option<&'static str> {
 
 /// proven / not equivalent / not safer, from what was observed.
 fn verdict(proof: &FixProof) -> FixVerdict {
-    if !proof.differences.is_empty() {
+    if !proof.differences.is_empty() || !proof.data_differences.is_empty() {
         return FixVerdict::NotEquivalent;
     }
     let Some(original) = &proof.original else {
@@ -328,7 +404,11 @@ fn verdict(proof: &FixProof) -> FixVerdict {
         }
     });
     if never_stronger && heavy_under_weaker && proof.lints_clean != Some(false) {
-        FixVerdict::Proven
+        if proof.data_rows > 0 {
+            FixVerdict::Proven
+        } else {
+            FixVerdict::ProvenSchemaOnly
+        }
     } else {
         FixVerdict::NotSafer
     }
@@ -463,8 +543,33 @@ mod tests {
             differences: vec![],
             intended: vec![],
             lints_clean: Some(true),
+            data_rows: 1_000,
+            data_differences: vec![],
+            data_volatile: vec![],
             note: None,
         }
+    }
+
+    #[test]
+    fn data_decides_between_proven_schema_only_and_not_equivalent() {
+        use LockMode::*;
+        let p = |rows: i64, differences: Vec<DataDifference>| {
+            let mut p = proof(
+                on(&[("t", Some(AccessExclusive))], None, true),
+                vec![on(&[("t", Some(RowExclusive))], Some(1_000), false)],
+            );
+            p.data_rows = rows;
+            p.data_differences = differences;
+            verdict(&p)
+        };
+        assert_eq!(p(1_000, vec![]), FixVerdict::Proven);
+        assert_eq!(p(0, vec![]), FixVerdict::ProvenSchemaOnly);
+        let nulls = DataDifference {
+            table: "t".into(),
+            column: Some("c".into()),
+            what: "3 of 3 rows not NULL in the original, 0 in the recipe".into(),
+        };
+        assert_eq!(p(1_000, vec![nulls]), FixVerdict::NotEquivalent);
     }
 
     #[test]

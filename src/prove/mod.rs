@@ -14,6 +14,7 @@ pub mod data;
 pub mod exec;
 pub mod fixes;
 pub mod index_trials;
+pub mod rows;
 pub mod traffic;
 pub mod verdict;
 

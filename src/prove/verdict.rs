@@ -40,8 +40,11 @@ macro_rules! verdict {
 verdict! {
     /// What a fix proof showed.
     FixVerdict {
-        /// Same end schema, no table locked harder, the heavy work under a weaker lock.
+        /// Same end schema and data, no table locked harder, the heavy work under a weaker lock.
         Proven => "proven",
+        /// As `Proven`, but the tables the original locked had no rows to compare (empty, or no
+        /// `--rows`): the data the recipe leaves was not checked.
+        ProvenSchemaOnly => "proven (schema only)",
         /// The recipe's end schema differs from the original's.
         NotEquivalent => "not equivalent",
         /// The recipe locks as hard as the original, or does its heavy work under the same lock.

@@ -1,7 +1,7 @@
 //! `pgproof prove` output: human, JSON, Markdown (for a pull request comment) and SARIF (the
 //! proofs that failed, as results at their file and line).
 
-use crate::prove::verdict::{FixVerdict, IndexVerdict};
+use crate::prove::verdict::IndexVerdict;
 use crate::prove::Proof;
 use serde_json::{json, Value};
 use std::io::{self, Write};
@@ -53,7 +53,7 @@ pub struct Summary {
 pub fn summary(proof: &Proof) -> Summary {
     let mut s = Summary::default();
     for f in proof.sets.iter().flat_map(|s| &s.fixes) {
-        s.fixes_proven += usize::from(f.verdict == FixVerdict::Proven);
+        s.fixes_proven += usize::from(f.proven());
         s.fixes_failed += usize::from(f.failed());
     }
     for q in &proof.queries {
@@ -175,6 +175,15 @@ fn write_human(proof: &Proof, out: &mut dyn Write) -> std::io::Result<()> {
                         waited(t.writes_blocked_ms),
                         t.writes
                     )?;
+                    for (kind, error) in [("reads", &t.read_error), ("writes", &t.write_error)] {
+                        if let Some(e) = error {
+                            writeln!(
+                                out,
+                                "        traffic {kind} failed ({} failures in all; these are not counted as blocked), first: {e}",
+                                t.errors
+                            )?;
+                        }
+                    }
                 }
                 if let Some(e) = &st.error {
                     writeln!(out, "        FAILED: {e}")?;
@@ -264,6 +273,35 @@ fn write_human(proof: &Proof, out: &mut dyn Write) -> std::io::Result<()> {
             }
             for (d, why) in &f.intended {
                 writeln!(out, "    differs as intended: {} ({why})", d.path)?;
+            }
+            for d in &f.data_differences {
+                writeln!(out, "    data differs: {}: {}", data_place(d), d.what)?;
+            }
+            for d in &f.data_volatile {
+                writeln!(
+                    out,
+                    "    data differs as two runs of the original do (a volatile value; rows and NULLs compared): {}",
+                    data_place(d)
+                )?;
+            }
+            if f.proven() {
+                if f.data_rows > 0 {
+                    let but = if f.data_volatile.is_empty() {
+                        ""
+                    } else {
+                        " (volatile values by count)"
+                    };
+                    writeln!(
+                        out,
+                        "    data compared: the same rows and values{but} in {} row(s) of the tables the original locked",
+                        f.data_rows
+                    )?;
+                } else {
+                    writeln!(
+                        out,
+                        "    data not compared: the tables the original locked had no rows"
+                    )?;
+                }
             }
             if f.lints_clean == Some(false) {
                 writeln!(out, "    the recipe still triggers {}", f.rule)?;
@@ -493,6 +531,9 @@ fn write_markdown(proof: &Proof, out: &mut dyn Write) -> io::Result<()> {
             for d in &f.differences {
                 verdict.push_str(&format!("; differs: {}", d.path));
             }
+            for d in &f.data_differences {
+                verdict.push_str(&format!("; data differs: {}: {}", data_place(d), d.what));
+            }
             writeln!(
                 out,
                 "| {}:{} | {} | {} | {} | {} |",
@@ -691,6 +732,9 @@ fn sarif(proof: &Proof) -> Value {
             for d in &f.differences {
                 text.push_str(&format!("; differs: {}", d.path));
             }
+            for d in &f.data_differences {
+                text.push_str(&format!("; data differs: {}: {}", data_place(d), d.what));
+            }
             if let Some(n) = &f.note {
                 text.push_str(&format!("; {n}"));
             }
@@ -745,4 +789,12 @@ fn held_locks(st: &crate::prove::StatementProof) -> Vec<String> {
         .filter(|l| l.pre_existing)
         .map(|l| format!("{} on {}", l.mode.sql(), l.relation))
         .collect()
+}
+
+/// `table` or `table.column`, where fix proof data differs.
+fn data_place(d: &crate::prove::rows::DataDifference) -> String {
+    match &d.column {
+        Some(c) => format!("{}.{c}", d.table),
+        None => d.table.clone(),
+    }
 }

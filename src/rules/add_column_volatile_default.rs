@@ -93,7 +93,7 @@ impl Rule for AddColumnVolatileDefault {
             } else {
                 column.type_name.to_string()
             };
-            let fix = match default_sql {
+            let fix = match &default_sql {
                 None if column.generated.is_some() => {
                     let expr = column.generated.as_ref().map(|g| g.text.clone()).unwrap_or_default();
                     if cx.pg_version >= 18 {
@@ -110,6 +110,16 @@ impl Rule for AddColumnVolatileDefault {
                 ),
             };
             diag = diag.fix(fix, Applicability::Unsafe);
+            let backfill = match &default_sql {
+                None if column.generated.is_some() => None,
+                Some(default) => Some(format!("UPDATE {t} SET {c} = {default} WHERE {c} IS NULL;")),
+                None => Some(format!(
+                    "UPDATE {t} SET {c} = nextval('{t}_{c}_seq') WHERE {c} IS NULL;"
+                )),
+            };
+            if let Some(backfill) = backfill {
+                diag = diag.backfill(backfill);
+            }
             if column.not_null {
                 diag = diag.note("the column is also `NOT NULL`: add it nullable, backfill, then enforce NOT NULL with a validated CHECK (see `pgproof explain set-not-null-scan`)");
             }
