@@ -11,6 +11,7 @@ use crate::rules::{Member, SchemaContext, RULES};
 use crate::syntax::QualName;
 use crate::text::human_bytes;
 use anyhow::{bail, Result};
+use std::collections::HashMap;
 use std::path::Path;
 
 pub use crate::report::audit::ObjectFinding;
@@ -211,6 +212,8 @@ struct CheckedQueries {
     queries: Vec<crate::queries::Query>,
     /// Index of the `pg_stat_statements` pseudo-file, if read.
     stat_file: Option<usize>,
+    /// The `queryid` of each recorded statement, by where it starts in the pseudo-file.
+    queryids: HashMap<usize, i64>,
     /// The queries' joins and literal comparisons, for the schema rules.
     evidence: crate::queries::QueryEvidence,
 }
@@ -229,12 +232,13 @@ fn check_queries(
         load(&settings.queries, settings.load.max_file_bytes)?
     };
     let mut stat_file = None;
-    let mut starts: Vec<(usize, crate::queries::QueryStats)> = vec![];
+    // Where each recorded statement starts in the pseudo-file, its workload and its queryid.
+    let mut starts: Vec<(usize, crate::queries::QueryStats, i64)> = vec![];
     if let Some(statements) = workload.filter(|s| !s.is_empty()) {
         let index = sources.files.len();
         let mut text = String::new();
         for s in &statements {
-            starts.push((text.len(), s.stats));
+            starts.push((text.len(), s.stats, s.queryid));
             text.push_str(s.query.trim().trim_end_matches(';'));
             text.push_str(";\n\n");
         }
@@ -252,14 +256,20 @@ fn check_queries(
     let (mut queries, mut errors) = crate::queries::parse(&sources.queries);
     // Truncated statement texts (track_activity_query_size) do not parse: not the user's error.
     errors.retain(|e| Some(e.file) != stat_file);
+    // Recorded statements that read only the system catalogs (pgproof's own introspection,
+    // psql's `\d`, an ORM's schema reads) are not the application's workload.
+    queries.retain(|q| Some(q.file) != stat_file || !reads_only_system_catalogs(q, catalog));
+    let mut queryids = HashMap::new();
     for q in &mut queries {
         if Some(q.file) != stat_file {
             continue;
         }
-        let stats_at = |start: usize| {
-            let i = starts.partition_point(|(s, _)| *s <= start);
-            starts[i.saturating_sub(1)].1
+        let at = |start: usize| {
+            let i = starts.partition_point(|(s, _, _)| *s <= start);
+            starts[i.saturating_sub(1)]
         };
+        let stats_at = |start: usize| at(start).1;
+        queryids.insert(q.span.start, at(q.span.start).2);
         let mut stats = stats_at(q.span.start);
         for (file, span) in &q.duplicates {
             if *file == q.file {
@@ -288,12 +298,30 @@ fn check_queries(
         sources,
         queries,
         stat_file,
+        queryids,
         evidence,
     }))
 }
 
-/// Query findings as audit findings: the object is the query (`pg_stat_statements #3`, ranked by
-/// total time, or `file:line`), the evidence its text and workload.
+/// Whether every relation a query names is a system catalog or view (`pg_catalog`,
+/// `information_schema`, or an unqualified `pg_*` name the schema has no table of its own for).
+fn reads_only_system_catalogs(q: &crate::queries::Query, catalog: &Catalog) -> bool {
+    let mut tables = q
+        .shape
+        .blocks
+        .iter()
+        .flat_map(|b| &b.relations)
+        .filter_map(|r| r.table.as_ref())
+        .peekable();
+    tables.peek().is_some()
+        && tables.all(|t| {
+            matches!(t.schema.as_str(), "pg_catalog" | "information_schema")
+                || (t.name.starts_with("pg_") && !catalog.tables.contains_key(t))
+        })
+}
+
+/// Query findings as audit findings: the object is the query (`pg_stat_statements queryid <id>`,
+/// stable between audits, or `file:line`), the evidence its text and workload.
 fn query_findings(
     checked: Option<CheckedQueries>,
     settings: &config::Settings,
@@ -314,13 +342,14 @@ fn query_findings(
             Some(q.file) == file && q.span.start <= f.span.start && f.span.start <= q.span.end
         });
         let object = match (query, file) {
-            (Some(q), Some(i)) if Some(i) == checked.stat_file => {
-                let rank = checked.sources.files[i].text[..q.span.start]
-                    .matches(";\n\n")
-                    .count()
-                    + 1;
-                format!("pg_stat_statements #{rank:04}")
-            }
+            (Some(q), Some(i)) if Some(i) == checked.stat_file => format!(
+                "pg_stat_statements queryid {}",
+                checked
+                    .queryids
+                    .get(&q.span.start)
+                    .copied()
+                    .unwrap_or_default()
+            ),
             _ => format!("{}:{}", f.file.display(), f.start.line),
         };
         if ignore(settings, &meta.id, &object, ignores_used) {

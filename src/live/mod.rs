@@ -311,6 +311,9 @@ impl Drop for Session {
 /// One normalized statement from `pg_stat_statements`.
 #[derive(Debug, Clone)]
 pub struct StatStatement {
+    /// `pg_stat_statements`' own identifier of the normalized statement: stable from one audit to
+    /// the next (ranks are not), so it names the statement in findings and `[[ignore]]` entries.
+    pub queryid: i64,
     pub query: String,
     pub stats: crate::queries::QueryStats,
 }
@@ -338,7 +341,7 @@ pub fn stat_statements(
         "time"
     };
     let sql = format!(
-        "SELECT query, calls, total_{time}::float8, mean_{time}::float8 FROM {}.pg_stat_statements \
+        "SELECT query, calls, total_{time}::float8, mean_{time}::float8, coalesce(queryid, 0)::int8 FROM {}.pg_stat_statements \
          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) \
          AND query IS NOT NULL AND query <> '<insufficient privilege>' \
          ORDER BY total_{time} DESC LIMIT $1",
@@ -355,6 +358,7 @@ pub fn stat_statements(
             Ok(Ok(rows
                 .iter()
                 .map(|r| StatStatement {
+                    queryid: r.get(4),
                     query: r.get(0),
                     stats: crate::queries::QueryStats {
                         calls: r.get(1),
