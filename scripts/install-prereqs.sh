@@ -18,6 +18,9 @@ command -v git >/dev/null 2>&1 || need+=(git)
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need+=(postgresql)
 fi
+# The audit page's graph test renders it in headless Chromium, with and without Graphviz.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v dot >/dev/null 2>&1 || need+=(graphviz)
 # debootstrap builds the local PostgreSQL images for the container tests (no registry needed).
 if command -v docker >/dev/null 2>&1 && ! command -v debootstrap >/dev/null 2>&1 \
   && [ "${PGPROOF_SKIP_CONTAINER_TESTS:-0}" != 1 ]; then

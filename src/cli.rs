@@ -145,6 +145,20 @@ pub struct AuditArgs {
     /// Do not read `pg_stat_statements`.
     #[arg(long)]
     pub no_stat_statements: bool,
+    /// How the HTML report draws the foreign-key graph: `auto` uses Graphviz when `dot` is on the
+    /// PATH, else pgproof's own layered layout.
+    #[arg(long, value_enum, default_value_t = GraphLayout::Auto)]
+    pub graph_layout: GraphLayout,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphLayout {
+    /// Graphviz when `dot` is on the PATH, else the built-in layout.
+    Auto,
+    /// Graphviz (`dot`, with `unflatten` when present); an error if `dot` cannot run.
+    Graphviz,
+    /// pgproof's own layered layout (no external program).
+    Builtin,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

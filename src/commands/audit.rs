@@ -2,7 +2,7 @@
 
 use super::{emit, Outcome};
 use crate::catalog::Catalog;
-use crate::cli::{AuditArgs, AuditFormat};
+use crate::cli::{AuditArgs, AuditFormat, GraphLayout};
 use crate::config;
 use crate::live::introspect::{read_catalog, Scope};
 use crate::live::{self, Session};
@@ -446,12 +446,17 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     });
     timings.lap("rules");
     let described = live::describe(&connection);
+    let graph_svg = match args.format {
+        AuditFormat::Html => graphviz_drawing(&catalog, &audit.findings, args.graph_layout)?,
+        _ => None,
+    };
     let report = AuditReport {
         database: &described,
         server_version: server,
         catalog: &catalog,
         findings: &audit.findings,
         ignored: audit.ignored,
+        graph_svg: graph_svg.as_deref(),
     };
     emit(|out| crate::report::audit::write(report_format(args.format), &report, out))?;
     timings.lap("report");
@@ -475,4 +480,92 @@ fn report_format(format: AuditFormat) -> crate::report::audit::AuditFormat {
         AuditFormat::Markdown => Report::Markdown,
         AuditFormat::Html => Report::Html,
     }
+}
+
+/// The foreign-key graph drawn by Graphviz, when the layout asks for it (or `auto` finds `dot`);
+/// None: the report draws it with pgproof's own layout.
+pub fn graphviz_drawing(
+    catalog: &Catalog,
+    findings: &[crate::report::audit::ObjectFinding],
+    layout: GraphLayout,
+) -> Result<Option<String>> {
+    use crate::report::fk_graph;
+    if layout == GraphLayout::Builtin {
+        return Ok(None);
+    }
+    let fk = fk_graph::fk_graph(catalog, findings);
+    let worst: std::collections::HashMap<&str, Option<crate::finding::Severity>> = fk
+        .graph
+        .node_weights()
+        .map(|name| {
+            let worst = findings
+                .iter()
+                .filter(|f| f.table == *name)
+                .map(|f| f.severity)
+                .max();
+            (name.as_str(), worst)
+        })
+        .collect();
+    let source = fk_graph::dot_source(&fk, &worst);
+    // unflatten staggers the many tables that reference one hub table over several ranks, so the
+    // drawing is not one very wide row.
+    let staggered = run_filter("unflatten", &["-l", "4", "-f", "-c", "6"], &source)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| source.clone());
+    let drawn = run_filter("dot", &["-Tsvg"], &staggered).map(|svg| match svg {
+        // A layered drawing cannot wrap a rank: a hub table referenced by a hundred others makes
+        // one very wide row. Then a force-directed layout (sfdp, about square) reads better.
+        Some(svg) if fk_graph::aspect(&svg).is_some_and(|a| !(0.25..=4.0).contains(&a)) => {
+            run_filter(
+                "sfdp",
+                &["-Goverlap=prism", "-Gsplines=true", "-Tsvg"],
+                &source,
+            )
+            .ok()
+            .flatten()
+            .or(Some(svg))
+        }
+        other => other,
+    });
+    match drawn {
+        Ok(Some(svg)) => Ok(fk_graph::inline_graphviz_svg(&svg)),
+        Ok(None) if layout == GraphLayout::Auto => Ok(None),
+        Err(_) if layout == GraphLayout::Auto => Ok(None),
+        Ok(None) => bail!("--graph-layout graphviz: `dot` is not on the PATH (install Graphviz)"),
+        Err(e) => bail!("--graph-layout graphviz: {e}"),
+    }
+}
+
+/// Runs `program args` with `input` on stdin and returns its stdout, or None when the program is
+/// not installed; an error when it fails.
+fn run_filter(program: &str, args: &[&str], input: &str) -> Result<Option<String>> {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let mut child = match Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => bail!("cannot run `{program}`: {e}"),
+    };
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("`{program}` has no stdin"))?;
+    let input = input.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output()?;
+    let _ = writer.join();
+    if !output.status.success() {
+        bail!(
+            "`{program}` failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(Some(String::from_utf8_lossy(&output.stdout).into_owned()))
 }

@@ -2,12 +2,12 @@
 //! Human, JSON, SARIF (logical locations), Markdown, and one self-contained HTML page with the
 //! foreign-key graph drawn as inline SVG.
 
+use super::fk_graph;
 use crate::catalog::Catalog;
 use crate::finding::{Category, Fix, RuleId, Severity};
-use crate::syntax::{ConstraintKind, QualName};
+use crate::syntax::QualName;
 use crate::text::human_bytes;
 use comfy_table::Table as TextTable;
-use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -41,6 +41,9 @@ pub struct AuditReport<'a> {
     pub findings: &'a [ObjectFinding],
     /// Findings left out by `[[ignore]]` entries in the config.
     pub ignored: usize,
+    /// The foreign-key graph as Graphviz drew it (the command runs `dot` when it is on the PATH);
+    /// None: pgproof's own layout ([`fk_graph::svg`]).
+    pub graph_svg: Option<&'a str>,
 }
 
 /// The formats of an audit report. The command line's own enum (`cli::AuditFormat`, with its help
@@ -336,64 +339,8 @@ fn title(severity: Severity) -> &'static str {
     }
 }
 
-/// The foreign-key graph: tables as nodes, declared foreign keys and missing-foreign-key
-/// suggestions as edges (from the referencing table to the referenced one).
-pub struct FkGraph {
-    pub graph: DiGraph<String, FkEdge>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FkEdge {
-    Declared(String),
-    Suggested(String),
-}
-
-impl std::fmt::Display for FkEdge {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            FkEdge::Declared(name) => write!(f, "{name}"),
-            FkEdge::Suggested(column) => write!(f, "{column} (missing FK)"),
-        }
-    }
-}
-
-pub fn fk_graph(catalog: &Catalog, findings: &[ObjectFinding]) -> FkGraph {
-    let mut graph = DiGraph::new();
-    let mut nodes: HashMap<String, NodeIndex> = HashMap::new();
-    for table in catalog.logical_tables() {
-        let name = qualified(&table.name);
-        nodes.insert(name.clone(), graph.add_node(name));
-    }
-    for table in catalog.tables.values() {
-        let Some(&from) = nodes.get(&qualified(&table.name)) else {
-            continue;
-        };
-        for fk in table.foreign_keys() {
-            if let ConstraintKind::ForeignKey { ref_table, .. } = &fk.kind {
-                if let Some(&to) = nodes.get(&qualified(ref_table)) {
-                    graph.add_edge(from, to, FkEdge::Declared(fk.name.clone()));
-                }
-            }
-        }
-    }
-    // Suggested foreign keys: fixes that add one carry the table it references.
-    for f in findings {
-        let Some(target) = f.fix.as_ref().and_then(|fix| fix.references.as_ref()) else {
-            continue;
-        };
-        let Some(&from) = nodes.get(&f.table) else {
-            continue;
-        };
-        if let Some(&to) = nodes.get(&qualified(target)) {
-            let column = f.object.rsplit('.').next().unwrap_or_default().to_string();
-            graph.add_edge(from, to, FkEdge::Suggested(column));
-        }
-    }
-    FkGraph { graph }
-}
-
 fn write_html(report: &AuditReport<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let fk = fk_graph(report.catalog, report.findings);
+    let fk = fk_graph::fk_graph(report.catalog, report.findings);
     let rows = overview(report);
     let worst: HashMap<&str, Option<Severity>> =
         rows.iter().map(|r| (r.table.as_str(), r.worst)).collect();
@@ -408,20 +355,15 @@ fn write_html(report: &AuditReport<'_>, out: &mut dyn Write) -> io::Result<()> {
         summary = esc(&summary_line(report)),
     );
     html.push_str("<h2>Foreign-key graph</h2>\n<p class=\"legend\"><span class=\"sw error\"></span>error <span class=\"sw warning\"></span>warning <span class=\"sw info\"></span>info <span class=\"sw clean\"></span>no finding &nbsp; solid arrow: foreign key; dashed red arrow: missing foreign key (suggested)</p>\n");
-    html.push_str(&svg(&fk, &worst));
-    let dot = petgraph::dot::Dot::with_attr_getters(
-        &fk.graph,
-        &[],
-        &|_, e| match e.weight() {
-            FkEdge::Declared(_) => String::new(),
-            FkEdge::Suggested(_) => "style=dashed color=red".into(),
-        },
-        &|_, _| "shape=box".into(),
-    );
+    let drawing = match report.graph_svg {
+        Some(rendered) => rendered.to_string(),
+        None => fk_graph::svg(&fk, &worst),
+    };
+    let _ = writeln!(html, "<div class=\"graphbox\">{drawing}</div>");
     let _ = writeln!(
         html,
         "<details><summary>Graphviz source (render with <code>dot -Tsvg</code>)</summary><pre>{}</pre></details>",
-        esc(&format!("{dot}"))
+        esc(&fk_graph::dot_source(&fk, &worst))
     );
     html.push_str("<h2>Tables</h2>\n<table><tr><th>table</th><th>rows (estimate)</th><th>size</th><th>findings</th></tr>\n");
     for row in &rows {
@@ -493,178 +435,6 @@ fn write_html(report: &AuditReport<'_>, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(html.as_bytes())
 }
 
-/// Lays the graph out in layers (referenced tables above the tables that reference them) and
-/// draws it as inline SVG.
-fn svg(fk: &FkGraph, worst: &HashMap<&str, Option<Severity>>) -> String {
-    const W: f64 = 190.0;
-    const H: f64 = 30.0;
-    const GAP_X: f64 = 48.0;
-    const GAP_Y: f64 = 56.0;
-    const PER_ROW: usize = 8;
-    let g = &fk.graph;
-    // Layer = length of the longest chain of declared references below a table (cycles cut).
-    let mut layer: HashMap<NodeIndex, usize> = HashMap::new();
-    fn depth(
-        g: &DiGraph<String, FkEdge>,
-        n: NodeIndex,
-        layer: &mut HashMap<NodeIndex, usize>,
-        stack: &mut Vec<NodeIndex>,
-    ) -> usize {
-        if let Some(&d) = layer.get(&n) {
-            return d;
-        }
-        stack.push(n);
-        let mut d = 0;
-        for e in g.edges(n) {
-            let t = petgraph::visit::EdgeRef::target(&e);
-            if matches!(e.weight(), FkEdge::Declared(_)) && t != n && !stack.contains(&t) {
-                d = d.max(depth(g, t, layer, stack) + 1);
-            }
-        }
-        stack.pop();
-        layer.insert(n, d);
-        d
-    }
-    // One column per schema (schemas that others reference most come first), tables stacked by
-    // layer inside it, columns wrapped into bands: edges within a product area stay short.
-    let mut by_schema: BTreeMap<&str, Vec<NodeIndex>> = BTreeMap::new();
-    for n in g.node_indices() {
-        depth(g, n, &mut layer, &mut vec![]);
-        let schema = g[n].split('.').next().unwrap_or_default();
-        by_schema.entry(schema).or_default().push(n);
-    }
-    let mut inbound: HashMap<&str, usize> = HashMap::new();
-    for e in g.edge_indices() {
-        if let Some((a, b)) = g.edge_endpoints(e) {
-            let (sa, sb) = (
-                g[a].split('.').next().unwrap_or_default(),
-                g[b].split('.').next().unwrap_or_default(),
-            );
-            if sa != sb {
-                *inbound.entry(sb).or_default() += 1;
-            }
-        }
-    }
-    let mut schemas: Vec<(&str, Vec<NodeIndex>)> = by_schema.into_iter().collect();
-    schemas.sort_by_key(|(name, _)| {
-        (
-            std::cmp::Reverse(inbound.get(name).copied().unwrap_or(0)),
-            *name,
-        )
-    });
-    let mut pos: HashMap<NodeIndex, (f64, f64)> = HashMap::new();
-    let mut labels: Vec<(f64, f64, &str)> = vec![];
-    let mut band_top = 10.0;
-    let mut width: f64 = W + 20.0;
-    let mut height_used: f64 = 0.0;
-    for band in schemas.chunks_mut(PER_ROW) {
-        let mut tallest = 0usize;
-        for (i, (schema, nodes)) in band.iter_mut().enumerate() {
-            nodes.sort_by(|a, b| layer[a].cmp(&layer[b]).then_with(|| g[*a].cmp(&g[*b])));
-            let x = 10.0 + i as f64 * (W + GAP_X);
-            labels.push((x, band_top + 12.0, schema));
-            for (k, &n) in nodes.iter().enumerate() {
-                pos.insert(n, (x, band_top + 20.0 + k as f64 * (H + GAP_Y)));
-            }
-            tallest = tallest.max(nodes.len());
-            width = width.max(x + W + 10.0);
-        }
-        band_top += 20.0 + tallest as f64 * (H + GAP_Y) + GAP_Y / 2.0;
-        height_used = band_top;
-    }
-    let height = height_used + 10.0;
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        "<svg class=\"graph\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" viewBox=\"0 0 {width:.0} {height:.0}\">\n<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#555\"/></marker><marker id=\"arrow-missing\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#c62828\"/></marker></defs>\n"
-    );
-    for e in g.edge_indices() {
-        let Some((a, b)) = g.edge_endpoints(e) else {
-            continue;
-        };
-        let (Some(&(ax, ay)), Some(&(bx, by))) = (pos.get(&a), pos.get(&b)) else {
-            continue;
-        };
-        if a == b {
-            continue;
-        }
-        // From the referencing box's top edge to the referenced box's bottom edge (or sideways
-        // within a row).
-        // Boxes in one column that are not neighbours: bow the edge out to the right so it does
-        // not run through the boxes between them.
-        let same_column = (ax - bx).abs() < 1.0;
-        let far = (ay - by).abs() > H + GAP_Y + 1.0;
-        let (x1, y1, x2, y2) = if same_column && far {
-            (ax + W, ay + H / 2.0, bx + W, by + H / 2.0)
-        } else if (ay - by).abs() < 1.0 {
-            let (x1, x2) = if ax < bx { (ax + W, bx) } else { (ax, bx + W) };
-            (x1, ay + H / 2.0, x2, by + H / 2.0)
-        } else if ay > by {
-            (ax + W / 2.0, ay, bx + W / 2.0, by + H)
-        } else {
-            (ax + W / 2.0, ay + H, bx + W / 2.0, by)
-        };
-        let bow = if same_column && far {
-            18.0 + ((ay - by).abs() / (H + GAP_Y)) * 6.0
-        } else {
-            0.0
-        };
-        let (class, marker, label) = match &g[e] {
-            FkEdge::Declared(name) => ("fk", "arrow", name.as_str()),
-            FkEdge::Suggested(column) => ("missing", "arrow-missing", column.as_str()),
-        };
-        let stroke = if class == "fk" {
-            "stroke=\"#555\" stroke-width=\"1.2\""
-        } else {
-            "stroke=\"#c62828\" stroke-width=\"1.4\" stroke-dasharray=\"5 4\""
-        };
-        let _ = writeln!(
-            s,
-            "<path class=\"{class}\" {stroke} fill=\"none\" d=\"M {x1:.1} {y1:.1} C {c1:.1} {y1:.1}, {c2:.1} {y2:.1}, {x2:.1} {y2:.1}\" marker-end=\"url(#{marker})\"><title>{} → {}: {}</title></path>",
-            esc(&g[a]),
-            esc(&g[b]),
-            esc(label),
-            c1 = x1 + bow,
-            c2 = x2 + bow,
-        );
-    }
-    for n in g.node_indices() {
-        let Some(&(x, y)) = pos.get(&n) else { continue };
-        let name = &g[n];
-        let class = worst
-            .get(name.as_str())
-            .copied()
-            .flatten()
-            .map_or("clean", |s| s.name());
-        let short = name.split_once('.').map_or(name.as_str(), |(_, t)| t);
-        let label: String = if short.chars().count() > 26 {
-            format!("{}…", short.chars().take(25).collect::<String>())
-        } else {
-            short.to_string()
-        };
-        let _ = writeln!(
-            s,
-            "<a href=\"#{id}\"><g class=\"node {class}\"><rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{W}\" height=\"{H}\" rx=\"4\" fill=\"{fill}\" stroke=\"{stroke}\"/><text x=\"{tx:.1}\" y=\"{ty:.1}\" font-size=\"12\" font-family=\"sans-serif\" text-anchor=\"middle\" fill=\"#222\">{label}</text><title>{name}</title></g></a>",
-            fill = match class { "error" => "#ffebee", "warning" => "#fff3e0", "info" => "#e3f2fd", _ => "#e8f5e9" },
-            stroke = match class { "error" => "#c62828", "warning" => "#ef6c00", "info" => "#1565c0", _ => "#2e7d32" },
-            id = anchor(name),
-            tx = x + W / 2.0,
-            ty = y + H / 2.0 + 4.0,
-            label = esc(&label),
-            name = esc(name),
-        );
-    }
-    for (x, y, schema) in labels {
-        let _ = writeln!(
-            s,
-            "<text x=\"{x:.1}\" y=\"{y:.1}\" font-size=\"13\" font-weight=\"bold\" font-family=\"sans-serif\" fill=\"#444\">{}</text>",
-            esc(schema)
-        );
-    }
-    s.push_str("</svg>\n");
-    format!("<div class=\"graphbox\">{s}</div>\n")
-}
-
 const CSS: &str = "body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222}\
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}\
 pre{background:#f6f8fa;padding:.6em;overflow-x:auto;border-radius:4px}\
@@ -681,14 +451,14 @@ td.error{color:#c62828;font-weight:bold}td.warning{color:#ef6c00;font-weight:bol
 .legend .sw{display:inline-block;width:12px;height:12px;border:1px solid #999;margin:0 .2em 0 .8em;vertical-align:middle}\
 .sw.error{background:#ffebee}.sw.warning{background:#fff3e0}.sw.info{background:#e3f2fd}.sw.clean{background:#e8f5e9}";
 
-fn esc(text: &str) -> String {
+pub(super) fn esc(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
 
-fn anchor(table: &str) -> String {
+pub(super) fn anchor(table: &str) -> String {
     let mut id = String::from("t-");
     for c in table.chars() {
         id.push(if c.is_ascii_alphanumeric() { c } else { '-' });

@@ -2,6 +2,7 @@
 //! (findings arrive sorted) and writes to any `io::Write`.
 
 pub mod audit;
+pub mod fk_graph;
 mod gitlab;
 mod human;
 mod json;
