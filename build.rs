@@ -10,6 +10,7 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    commit();
     println!("cargo:rerun-if-changed=src/parse/encode.c");
     println!("cargo:rerun-if-env-changed=PGPROOF_PG_QUERY_SRC");
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
@@ -192,4 +193,37 @@ fn locked_version(lock: &Path) -> Option<String> {
         }
     }
     None
+}
+
+/// `PGPROOF_COMMIT` for `pgproof --version`: the commit this checkout is at (`unknown` outside
+/// git, or `PGPROOF_COMMIT` as given, for packagers building from a tarball), rebuilt when HEAD
+/// moves.
+fn commit() {
+    println!("cargo:rerun-if-env-changed=PGPROOF_COMMIT");
+    let git = |args: &[&str]| -> Option<String> {
+        let out = std::process::Command::new("git").args(args).output().ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let commit = std::env::var("PGPROOF_COMMIT")
+        .ok()
+        .or_else(|| git(&["rev-parse", "--short=12", "HEAD"]))
+        .unwrap_or_else(|| "unknown".to_string());
+    println!("cargo:rustc-env=PGPROOF_COMMIT={commit}");
+    // HEAD names a branch whose ref file (or packed-refs) moves with each commit.
+    for path in [
+        git(&["rev-parse", "--git-path", "HEAD"]),
+        git(&["rev-parse", "--symbolic-full-name", "HEAD"])
+            .and_then(|r| git(&["rev-parse", "--git-path", &r])),
+        git(&["rev-parse", "--git-path", "packed-refs"]),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if std::path::Path::new(&path).exists() {
+            println!("cargo:rerun-if-changed={path}");
+        }
+    }
 }

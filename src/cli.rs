@@ -3,10 +3,19 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// `0.1.0 (commit 1a2b3c4d5e6f)`: the version and the commit it was built from (`unknown` outside
+/// a git checkout), set by `build.rs`.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("PGPROOF_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "pgproof",
-    version,
+    version = VERSION,
     about = "PostgreSQL schema and migration linter that knows the whole schema",
     propagate_version = true
 )]
@@ -32,6 +41,17 @@ pub enum Command {
     /// cluster directories with their servers, and (with --database-url) scratch databases. What a
     /// live run on this host owns is spared.
     Prune(PruneArgs),
+    /// Print a shell completion script (`pgproof completions bash > /etc/bash_completion.d/pgproof`).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff: `pgproof man > pgproof.1`, or `pgproof man | man -l -`).
+    Man,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, clap::Args)]

@@ -18,6 +18,8 @@ fn main() -> ExitCode {
         Command::Audit(args) => commands::audit::run(args),
         Command::Prove(args) => commands::prove::run(args),
         Command::Prune(args) => commands::prove::prune(args),
+        Command::Completions(args) => commands::shell::completions(args),
+        Command::Man => commands::shell::man(),
     };
     // A SIGINT/SIGTERM being handled ends the process itself (130/143), after its cleanup.
     pgproof::sandbox::cleanup::wait_if_interrupted();

@@ -307,6 +307,46 @@ fn rules_and_explain() {
     );
 }
 
+/// `--version` names the commit; completions and the man page come from the command line's own
+/// definition and are well-formed (bash parses the script; the page is roff with every command).
+#[test]
+fn version_completions_and_man_page() {
+    let version = stdout(&pgproof(&["--version"], &root()));
+    assert!(
+        version.starts_with(&format!("pgproof {} (commit ", env!("CARGO_PKG_VERSION"))),
+        "{version}"
+    );
+    let bash = pgproof(&["completions", "bash"], &root());
+    assert_eq!(code(&bash), 0);
+    let script = stdout(&bash);
+    for command in ["lint", "audit", "prove", "explain", "--since"] {
+        assert!(script.contains(command), "{command} completes");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pgproof.bash");
+    fs::write(&path, &script).unwrap();
+    let check = Command::new("bash").arg("-n").arg(&path).output().unwrap();
+    assert!(check.status.success(), "{}", stderr(&check));
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let out = pgproof(&["completions", shell], &root());
+        assert!(code(&out) == 0 && !out.stdout.is_empty(), "{shell}");
+    }
+    let man = stdout(&pgproof(&["man"], &root()));
+    assert!(
+        man.contains(".TH pgproof 1") && man.contains(".SH NAME"),
+        "{man}"
+    );
+    for command in ["lint", "audit", "prove", "prune"] {
+        assert!(man.contains(command), "the man page lists {command}");
+    }
+    let typo = pgproof(&["explain", "create-index-non-concurently"], &root());
+    assert!(
+        stderr(&typo).contains("did you mean `create-index-non-concurrently`"),
+        "{}",
+        stderr(&typo)
+    );
+}
+
 #[test]
 fn readme_rules_table_matches_the_registry() {
     let readme = fs::read_to_string(root().join("README.md")).unwrap();

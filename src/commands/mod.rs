@@ -6,6 +6,7 @@ pub mod explain;
 pub mod lint;
 pub mod prove;
 pub mod rules;
+pub mod shell;
 
 use std::io::{self, Write};
 

@@ -4,7 +4,7 @@ use super::{emit, Outcome};
 use crate::cli::{RulesArgs, RulesFormat};
 use crate::rules::RULES;
 use anyhow::Result;
-use comfy_table::{presets, Table};
+use comfy_table::{presets, ContentArrangement, Table};
 
 pub fn run(args: &RulesArgs) -> Result<Outcome> {
     match args.format {
@@ -24,6 +24,8 @@ pub fn run(args: &RulesArgs) -> Result<Outcome> {
         RulesFormat::Table => {
             let mut table = Table::new();
             table.load_preset(presets::ASCII_MARKDOWN);
+            // On a terminal, wrap the summaries to its width.
+            table.set_content_arrangement(ContentArrangement::Dynamic);
             table.set_header(vec!["rule", "category", "severity", "fix", "summary"]);
             for r in RULES {
                 let m = r.meta();
