@@ -1110,3 +1110,170 @@ fn markdown_headline_names_confirmed_hazards() {
     );
     assert!(!md.contains("✅ all proofs hold"), "{md}");
 }
+
+/// `pgproof prove --backend local --no-fixes` with `args`: exit code, stdout, stderr.
+fn prove_local(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args(["prove", "--backend", "local", "--no-fixes"])
+        .args(args)
+        .output()
+        .expect("pgproof runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+fn reverses(m: &Value) -> bool {
+    let r = &m["reversibility"];
+    r["error"].is_null()
+        && r["down_differences"].as_array().unwrap().is_empty()
+        && r["redo_differences"].as_array().unwrap().is_empty()
+}
+
+#[test]
+fn a_broken_down_part_in_the_middle_does_not_end_the_run() {
+    let dir = "sql-fixtures/prove/broken-down";
+    let (code, stdout, stderr) = prove_local(&["--format", "json", dir]);
+    assert_eq!(code, 1, "the broken down part fails the proof: {stderr}");
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    // The break is named, with the server's reason and the down file's line.
+    let broken = &migration(&json, "002")["reversibility"]["error"];
+    let broken = broken.as_str().unwrap_or_else(|| panic!("{json:#}"));
+    assert!(
+        broken.contains("the down part failed")
+            && broken.contains("002_accounts_email.down.sql:2")
+            && broken.contains("\"mail\""),
+        "{broken}"
+    );
+    // Every migration after it was applied on the chain and proven: the down part ran on a
+    // clone, so the chain is exactly as the up part left it.
+    for id in ["001", "003", "004"] {
+        assert!(reverses(migration(&json, id)), "{id}: {json:#}");
+    }
+    let index = statement(migration(&json, "004"), "CREATE INDEX");
+    assert!(index["error"].is_null());
+    assert!(index["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v["rule"] == "create-index-non-concurrently" && v["verdict"] == "confirmed"));
+    let summary = &json["summary"];
+    assert_eq!(summary["migrations"], 4);
+    assert_eq!(summary["applied"], 4);
+    assert_eq!(summary["failed"], 0);
+    assert_eq!(summary["not_run"], 0);
+    assert_eq!(summary["reversible"], 3);
+    assert_eq!(summary["irreversible"], 1);
+    for m in json["proof"]["sets"][0]["migrations"].as_array().unwrap() {
+        assert!(m["not_run"].is_null() && m["error"].is_null(), "{m}");
+    }
+    let (code, human, _) = prove_local(&[dir]);
+    assert_eq!(code, 1);
+    assert!(
+        human.contains("reversibility: FAILED: the down part failed"),
+        "{human}"
+    );
+    assert!(
+        human.contains("4 migrations: 4 applied, 0 failed, 0 not run;"),
+        "{human}"
+    );
+    assert!(
+        human.contains("004_invoices_account_idx.up.sql (in a transaction)"),
+        "{human}"
+    );
+}
+
+#[test]
+fn migrations_after_an_up_part_that_fails_are_named_as_not_run_in_every_format() {
+    let dir = "sql-fixtures/prove/failing-up";
+    let reason = "migration `002_accounts_region` failed";
+    let (code, stdout, stderr) = prove_local(&["--format", "json", dir]);
+    assert_eq!(code, 1, "{stderr}");
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    let failed = migration(&json, "002");
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("relation \"regions\" does not exist"),
+        "{failed}"
+    );
+    assert!(failed["not_run"].is_null());
+    assert!(migration(&json, "001")["not_run"].is_null());
+    for id in ["003", "004"] {
+        let m = migration(&json, id);
+        assert_eq!(m["not_run"], reason, "{m}");
+        assert!(m["statements"].as_array().unwrap().is_empty(), "{m}");
+        assert!(m["reversibility"].is_null() && m["error"].is_null(), "{m}");
+    }
+    let summary = &json["summary"];
+    assert_eq!(
+        (
+            &summary["migrations"],
+            &summary["applied"],
+            &summary["failed"],
+            &summary["not_run"]
+        ),
+        (&4.into(), &1.into(), &1.into(), &2.into())
+    );
+
+    let (code, human, _) = prove_local(&[dir]);
+    assert_eq!(code, 1);
+    for file in ["003_invoices.up.sql", "004_invoices_account_idx.up.sql"] {
+        assert!(
+            human.contains(&format!("{file}\n  NOT RUN: {reason}\n")),
+            "{file}: {human}"
+        );
+    }
+    assert!(
+        human.contains(&format!(
+            "not run: `003_invoices` ({reason}), `004_invoices_account_idx` ({reason})"
+        )),
+        "{human}"
+    );
+    assert!(
+        human.contains("4 migrations: 1 applied, 1 failed, 2 not run;"),
+        "{human}"
+    );
+
+    let (code, md, _) = prove_local(&["--format", "markdown", dir]);
+    assert_eq!(code, 1);
+    assert!(md.starts_with("## pgproof prove: ❌"), "{md}");
+    assert!(md.contains("| 4 | 1 | 1 | 2 |"), "{md}");
+    for id in ["003_invoices", "004_invoices_account_idx"] {
+        assert!(
+            md.contains(&format!("| {id} | ⏭️ not run: {reason} |")),
+            "{id}: {md}"
+        );
+    }
+    assert!(md.contains("| 002_accounts_region | ❌ failed: "), "{md}");
+
+    let (code, sarif, _) = prove_local(&["--format", "sarif", dir]);
+    assert_eq!(code, 1);
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    assert_eq!(common::sarif_errors(&sarif), Vec::<String>::new());
+    let not_run: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ruleId"] == "prove/not-run")
+        .map(|r| {
+            assert!(
+                r["message"]["text"].as_str().unwrap().ends_with(reason),
+                "{r}"
+            );
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        not_run,
+        [
+            "sql-fixtures/prove/failing-up/003_invoices.up.sql",
+            "sql-fixtures/prove/failing-up/004_invoices_account_idx.up.sql"
+        ]
+    );
+}

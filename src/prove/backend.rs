@@ -200,13 +200,15 @@ impl Throwaway {
         Ok(name)
     }
 
-    /// Creates `name` as a copy of `template` (cheap: a file copy on the server).
+    /// Creates `name` as a copy of `template` (cheap: a file copy on the server). `template`
+    /// must have no connection open (one closed just before may still be ending: waited for).
     pub fn clone_database(
         &mut self,
         template: &str,
         name: &str,
         client: &super::exec::Conn,
     ) -> Result<()> {
+        wait_idle(template, client);
         self.create(
             name,
             &format!("CREATE DATABASE {name} TEMPLATE {template}"),
@@ -253,6 +255,8 @@ impl Throwaway {
     /// Drops a scratch database this run created.
     pub fn drop_database(&mut self, name: &str, client: &super::exec::Conn) {
         if let Some(i) = self.created.iter().position(|(n, _)| n == name) {
+            // `WITH (FORCE)` ends what is still connected, but then polls every 100 ms.
+            wait_idle(name, client);
             let _ = client.execute_batch(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
             let (_, key) = self.created.remove(i);
             if let Some(key) = key {
@@ -282,6 +286,25 @@ impl Throwaway {
 impl Drop for Throwaway {
     fn drop(&mut self) {
         self.drop_all();
+    }
+}
+
+/// Waits (up to 5 s) until no session is connected to `database`: a connection closed just
+/// before may still be ending on the server, and `CREATE DATABASE ... TEMPLATE` refuses (and
+/// `DROP DATABASE` waits for) a database with sessions, polling only every 100 ms.
+fn wait_idle(database: &str, client: &super::exec::Conn) {
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(5) {
+        let idle = client
+            .query(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
+                &[&database],
+            )
+            .map(|rows| rows.first().is_none_or(|r| r.get::<_, i64>(0) == 0));
+        if idle.unwrap_or(true) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 
