@@ -1277,3 +1277,182 @@ fn migrations_after_an_up_part_that_fails_are_named_as_not_run_in_every_format()
         ]
     );
 }
+
+/// The migrations of `sql-fixtures/prove/schema-from` proven on top of its base schema: every
+/// one applies and reverses, and the index build on the dump's table is a confirmed lock claim
+/// (the static lint knew the table from the same dump).
+fn check_schema_from_proof(json: &Value) {
+    for id in ["001", "002", "003"] {
+        let m = migration(json, id);
+        assert!(m["error"].is_null() && m["not_run"].is_null(), "{m}");
+        assert!(reverses(m), "{id}: {m}");
+    }
+    let index = statement(migration(json, "002"), "CREATE INDEX");
+    assert!(index["locks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["relation"] == "billing.invoices"
+            && l["mode"] == "SHARE"
+            && l["pre_existing"] == true));
+    assert!(index["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v["rule"] == "create-index-non-concurrently" && v["verdict"] == "confirmed"));
+    let name = statement(migration(json, "003"), "ALTER TABLE customers");
+    assert!(name["locks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["relation"] == "customers" && l["pre_existing"] == true));
+    assert_eq!(json["summary"]["applied"], 3);
+}
+
+#[test]
+fn schema_from_a_dump_is_the_base_of_the_proof() {
+    let migrations = "sql-fixtures/prove/schema-from/migrations";
+    let dump = "sql-fixtures/prove/schema-from/schema.sql";
+    // Without the base schema, the first migration fails and the rest do not run.
+    let (code, stdout, _) = prove_local(&["--format", "json", migrations]);
+    assert_eq!(code, 1);
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(migration(&json, "001")["error"]
+        .as_str()
+        .unwrap()
+        .contains("does not exist"));
+    assert_eq!(json["summary"]["not_run"], 2);
+    assert!(json["proof"]["base_schema"].is_null());
+
+    let (code, stdout, stderr) =
+        prove_local(&["--format", "json", "--schema-from", dump, migrations]);
+    assert_eq!(code, 0, "{stderr}");
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    check_schema_from_proof(&json);
+    // The dump's owner and grantee roles do not exist on the throwaway server: created NOLOGIN.
+    let base = json["proof"]["base_schema"].as_str().unwrap();
+    assert!(
+        base.starts_with(&format!("schema dump `{dump}` (33 statements"))
+            && base.contains("created as NOLOGIN: shop_owner, shop_reader"),
+        "{base}"
+    );
+    let (_, human, _) = prove_local(&["--schema-from", dump, migrations]);
+    assert!(
+        human.contains(&format!("\nstarting from schema dump `{dump}`")),
+        "{human}"
+    );
+
+    // A dump that does not apply is an operational error naming its line.
+    let work = tempfile::tempdir().unwrap();
+    let bad = work.path().join("bad.sql");
+    std::fs::write(
+        &bad,
+        "CREATE TABLE a (id int);\nALTER TABLE missing ADD COLUMN b int;\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = prove_local(&["--schema-from", bad.to_str().unwrap(), migrations]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("bad.sql` line 2: relation \"missing\" does not exist"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn schema_from_a_database_url_is_dumped_read_only_without_showing_the_password() {
+    // The source: a throwaway server of its own, holding the fixture's schema.
+    let mut source = common::local_server();
+    let admin = pgproof::prove::exec::Conn::connect(&source.admin_url()).unwrap();
+    let db = source.create_database("source", &admin).unwrap();
+    let base =
+        pgproof::prove::base::read("sql-fixtures/prove/schema-from/schema.sql", None).unwrap();
+    {
+        let conn = pgproof::prove::exec::Conn::connect(&source.url(&db)).unwrap();
+        pgproof::prove::base::apply(&conn, &base, true).unwrap();
+    }
+    let url = source.url(&db);
+    let password = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('@'))
+        .and_then(|(userinfo, _)| userinfo.split_once(':'))
+        .map(|(_, p)| p.to_string())
+        .or_else(|| {
+            url.split_whitespace()
+                .find_map(|kv| kv.strip_prefix("password="))
+                .map(str::to_string)
+        })
+        .expect("the throwaway server has a password");
+    let (code, stdout, stderr) = prove_local(&[
+        "--format",
+        "json",
+        "--schema-from",
+        &url,
+        "sql-fixtures/prove/schema-from/migrations",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stdout.contains(&password) && !stderr.contains(&password));
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    check_schema_from_proof(&json);
+    let base = json["proof"]["base_schema"].as_str().unwrap();
+    assert!(base.starts_with("`pg_dump --schema-only` of "), "{base}");
+    // The source was only read: its schema is as it was.
+    let conn = pgproof::prove::exec::Conn::connect(&url).unwrap();
+    let columns = conn
+        .query(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'invoices' AND column_name = 'due_at'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(columns[0].get::<_, i64>(0), 0);
+    drop(conn);
+    source.drop_database(&db, &admin);
+}
+
+#[test]
+fn schema_from_on_a_users_server_creates_no_roles_and_leaves_no_database() {
+    let cluster =
+        pgproof::sandbox::local::LocalCluster::start(None).expect("a throwaway PostgreSQL");
+    let admin = pgproof::prove::exec::Conn::connect(&cluster.url("postgres")).unwrap();
+    // An older pg_dump's `CREATE SCHEMA public` is skipped as already there, as psql goes on.
+    let work = tempfile::tempdir().unwrap();
+    let dump = work.path().join("schema.sql");
+    let fixture = std::fs::read_to_string("sql-fixtures/prove/schema-from/schema.sql").unwrap();
+    std::fs::write(&dump, format!("CREATE SCHEMA public;\n{fixture}")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args(["prove", "--backend", "url", "--database-url"])
+        .arg(cluster.url("postgres"))
+        .args(["--no-fixes", "--format", "json", "--schema-from"])
+        .arg(&dump)
+        .arg("sql-fixtures/prove/schema-from/migrations")
+        .output()
+        .expect("pgproof runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    check_schema_from_proof(&json);
+    // The user's roles are not pgproof's to create: the 5 ownership and 4 grant statements
+    // naming them are skipped, and said so.
+    let base = json["proof"]["base_schema"].as_str().unwrap();
+    assert!(
+        base.contains("; 9 statements naming roles the server does not have skipped")
+            && base.contains("; 1 statements creating what the server already had skipped")
+            && !base.contains("NOLOGIN"),
+        "{base}"
+    );
+    let roles: i64 = admin
+        .query(
+            "SELECT count(*) FROM pg_roles WHERE rolname IN ('shop_owner', 'shop_reader')",
+            &[],
+        )
+        .unwrap()[0]
+        .get(0);
+    assert_eq!(roles, 0);
+    let left: i64 = admin
+        .query(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE 'pgproof_%'",
+            &[],
+        )
+        .unwrap()[0]
+        .get(0);
+    assert_eq!(left, 0, "the base and every clone are dropped");
+}

@@ -10,6 +10,7 @@
 //! transactions) is watched from a second connection while it runs.
 
 pub mod backend;
+pub mod base;
 pub mod data;
 pub mod exec;
 pub mod fixes;
@@ -118,6 +119,8 @@ pub struct SetProof {
 pub struct Proof {
     pub backend: String,
     pub server_version: String,
+    /// `--schema-from`: the schema every scratch database started from (None: an empty database).
+    pub base_schema: Option<String>,
     pub sets: Vec<SetProof>,
     /// `--queries`: each query prepared on the migrated schema, suggested indexes tried.
     pub queries: Vec<index_trials::QueryProof>,
@@ -249,6 +252,7 @@ pub fn prove(
     Ok(Proof {
         backend: server.description.clone(),
         server_version: version,
+        base_schema: None,
         sets: out,
         queries: vec![],
         data: None,

@@ -104,6 +104,7 @@ fn write_human(proof: &Proof, out: &mut dyn Write) -> std::io::Result<()> {
         "pgproof prove on PostgreSQL {} ({})",
         proof.server_version, proof.backend
     )?;
+    writeln!(out, "starting from {}", base_schema(proof))?;
     for set in &proof.sets {
         if let Some(data) = &set.data {
             if !data.filled.is_empty() {
@@ -388,6 +389,7 @@ fn write_markdown(proof: &Proof, out: &mut dyn Write) -> io::Result<()> {
         md(&proof.server_version),
         md(&proof.backend)
     )?;
+    writeln!(out, "Starting from {}\n", md(&base_schema(proof)))?;
     writeln!(out, "| migrations | applied | failed | not run | statements | lock claims confirmed | not observed | unpredicted hazards | down parts reverse | do not | fixes proven | fixes failed | queries failing |")?;
     writeln!(
         out,
@@ -611,6 +613,14 @@ fn headline(proof: &Proof, s: &Summary) -> String {
         (false, Some(h)) => format!("⚠️ {h}, no proof failed"),
         (false, None) => "✅ all proofs hold".to_string(),
     }
+}
+
+/// The schema the proof started from, in words.
+fn base_schema(proof: &Proof) -> String {
+    proof
+        .base_schema
+        .clone()
+        .unwrap_or_else(|| "an empty database".to_string())
 }
 
 /// Escapes a table cell.

@@ -175,6 +175,7 @@ pub(super) fn sarif(proof: &Proof) -> Value {
     doc["runs"][0]["properties"] = json!({
         "serverVersion": proof.server_version,
         "backend": proof.backend,
+        "baseSchema": proof.base_schema,
     });
     doc
 }
