@@ -477,7 +477,11 @@ fn prove_set(
         }
         if let (Some(before), Some(down)) = (before, down) {
             // A template must have no connection open: the replay's are closed while the
-            // database is cloned, and opened again after (session settings do not carry over).
+            // database is cloned, and opened again after, with the session settings the
+            // migrations made (`SET lock_timeout`, `search_path`), as one runner session would.
+            let settings = conns.conn.query_text(
+                "SELECT format('SELECT set_config(%L, %L, false)', name, current_setting(name)) FROM pg_settings WHERE source = 'session'",
+            )?;
             drop(conns);
             let source = reversibility::Source {
                 database,
@@ -492,6 +496,10 @@ fn prove_set(
                 &before,
             )?);
             conns = Conns::connect(&url, options.traffic)?;
+            for set in &settings {
+                // A setting that cannot be set again this way (none is expected) stays as is.
+                let _ = conns.conn.execute_batch(set);
+            }
         }
         migrations.push(proof);
     }
