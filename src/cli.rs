@@ -96,6 +96,13 @@ pub struct ProveArgs {
     /// the migrations expect to exist).
     #[arg(long, value_name = "FILE")]
     pub init_sql: Option<PathBuf>,
+    /// Start from this schema instead of an empty database: a plain `pg_dump --schema-only` file,
+    /// or a postgresql:// URL dumped with `pg_dump --schema-only` (needs `pg_dump` on the PATH or
+    /// in --pg-bin; the database is only read). Applied once after --init-sql; roles it names that
+    /// the throwaway server lacks are created NOLOGIN (on --backend url, those statements are
+    /// skipped). The static lint starts from the same schema.
+    #[arg(long, value_name = "DUMP_OR_URL")]
+    pub schema_from: Option<String>,
     /// Seconds to wait for the throwaway server to start.
     #[arg(long, default_value_t = 120)]
     pub startup_timeout: u64,

@@ -27,11 +27,6 @@ const PENDING: &[(&str, &str, &str)] = &[
         "not split yet: the rule contexts (StatementContext, MigrationContext, SchemaContext, QueriesContext) belong in rules/context.rs",
     ),
     (
-        "src/prove/mod.rs",
-        "file-size",
-        "not split yet: the replay-and-compare driver and the reversibility check are two jobs",
-    ),
-    (
         "src/engine/replay.rs",
         "file-size",
         "not split yet: suppression and placement bookkeeping (`finish`) can leave the replay state type",

@@ -297,7 +297,7 @@ fn prove_on_a_local_cluster_runs_golang_migrate_files_as_one_message_would() {
             && text.contains(
                 "3_users_name.up.sql:2: CREATE INDEX CONCURRENTLY cannot run inside a transaction block"
             )
-            && text.contains("1 migrations failed"),
+            && text.contains("3 migrations: 2 applied, 1 failed, 0 not run;"),
         "{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );

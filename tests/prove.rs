@@ -1182,3 +1182,370 @@ fn markdown_headline_names_confirmed_hazards() {
     );
     assert!(!md.contains("✅ all proofs hold"), "{md}");
 }
+
+/// `pgproof prove --backend local --no-fixes` with `args`: exit code, stdout, stderr.
+fn prove_local(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args(["prove", "--backend", "local", "--no-fixes"])
+        .args(args)
+        .output()
+        .expect("pgproof runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+fn reverses(m: &Value) -> bool {
+    let r = &m["reversibility"];
+    r["error"].is_null()
+        && r["down_differences"].as_array().unwrap().is_empty()
+        && r["redo_differences"].as_array().unwrap().is_empty()
+}
+
+#[test]
+fn a_broken_down_part_in_the_middle_does_not_end_the_run() {
+    let dir = "sql-fixtures/prove/broken-down";
+    let (code, stdout, stderr) = prove_local(&["--format", "json", dir]);
+    assert_eq!(code, 1, "the broken down part fails the proof: {stderr}");
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    // The break is named, with the server's reason and the down file's line.
+    let broken = &migration(&json, "002")["reversibility"]["error"];
+    let broken = broken.as_str().unwrap_or_else(|| panic!("{json:#}"));
+    assert!(
+        broken.contains("the down part failed")
+            && broken.contains("002_accounts_email.down.sql:2")
+            && broken.contains("\"mail\""),
+        "{broken}"
+    );
+    // Every migration after it was applied on the chain and proven: the down part ran on a
+    // clone, so the chain is exactly as the up part left it.
+    for id in ["001", "003", "004"] {
+        assert!(reverses(migration(&json, id)), "{id}: {json:#}");
+    }
+    let index = statement(migration(&json, "004"), "CREATE INDEX");
+    assert!(index["error"].is_null());
+    assert!(index["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v["rule"] == "create-index-non-concurrently" && v["verdict"] == "confirmed"));
+    let summary = &json["summary"];
+    assert_eq!(summary["migrations"], 4);
+    assert_eq!(summary["applied"], 4);
+    assert_eq!(summary["failed"], 0);
+    assert_eq!(summary["not_run"], 0);
+    assert_eq!(summary["reversible"], 3);
+    assert_eq!(summary["irreversible"], 1);
+    for m in json["proof"]["sets"][0]["migrations"].as_array().unwrap() {
+        assert!(m["not_run"].is_null() && m["error"].is_null(), "{m}");
+    }
+    let (code, human, _) = prove_local(&[dir]);
+    assert_eq!(code, 1);
+    assert!(
+        human.contains("reversibility: FAILED: the down part failed"),
+        "{human}"
+    );
+    assert!(
+        human.contains("4 migrations: 4 applied, 0 failed, 0 not run;"),
+        "{human}"
+    );
+    assert!(
+        human.contains("004_invoices_account_idx.up.sql (in a transaction)"),
+        "{human}"
+    );
+}
+
+#[test]
+fn migrations_after_an_up_part_that_fails_are_named_as_not_run_in_every_format() {
+    let dir = "sql-fixtures/prove/failing-up";
+    let reason = "migration `002_accounts_region` failed";
+    let (code, stdout, stderr) = prove_local(&["--format", "json", dir]);
+    assert_eq!(code, 1, "{stderr}");
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    let failed = migration(&json, "002");
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("relation \"regions\" does not exist"),
+        "{failed}"
+    );
+    assert!(failed["not_run"].is_null());
+    assert!(migration(&json, "001")["not_run"].is_null());
+    for id in ["003", "004"] {
+        let m = migration(&json, id);
+        assert_eq!(m["not_run"], reason, "{m}");
+        assert!(m["statements"].as_array().unwrap().is_empty(), "{m}");
+        assert!(m["reversibility"].is_null() && m["error"].is_null(), "{m}");
+    }
+    let summary = &json["summary"];
+    assert_eq!(
+        (
+            &summary["migrations"],
+            &summary["applied"],
+            &summary["failed"],
+            &summary["not_run"]
+        ),
+        (&4.into(), &1.into(), &1.into(), &2.into())
+    );
+
+    let (code, human, _) = prove_local(&[dir]);
+    assert_eq!(code, 1);
+    for file in ["003_invoices.up.sql", "004_invoices_account_idx.up.sql"] {
+        assert!(
+            human.contains(&format!("{file}\n  NOT RUN: {reason}\n")),
+            "{file}: {human}"
+        );
+    }
+    assert!(
+        human.contains(&format!(
+            "not run: `003_invoices` ({reason}), `004_invoices_account_idx` ({reason})"
+        )),
+        "{human}"
+    );
+    assert!(
+        human.contains("4 migrations: 1 applied, 1 failed, 2 not run;"),
+        "{human}"
+    );
+
+    let (code, md, _) = prove_local(&["--format", "markdown", dir]);
+    assert_eq!(code, 1);
+    assert!(md.starts_with("## pgproof prove: ❌"), "{md}");
+    assert!(md.contains("| 4 | 1 | 1 | 2 |"), "{md}");
+    for id in ["003_invoices", "004_invoices_account_idx"] {
+        assert!(
+            md.contains(&format!("| {id} | ⏭️ not run: {reason} |")),
+            "{id}: {md}"
+        );
+    }
+    assert!(md.contains("| 002_accounts_region | ❌ failed: "), "{md}");
+
+    let (code, sarif, _) = prove_local(&["--format", "sarif", dir]);
+    assert_eq!(code, 1);
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    assert_eq!(common::sarif_errors(&sarif), Vec::<String>::new());
+    let not_run: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ruleId"] == "prove/not-run")
+        .map(|r| {
+            assert!(
+                r["message"]["text"].as_str().unwrap().ends_with(reason),
+                "{r}"
+            );
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        not_run,
+        [
+            "sql-fixtures/prove/failing-up/003_invoices.up.sql",
+            "sql-fixtures/prove/failing-up/004_invoices_account_idx.up.sql"
+        ]
+    );
+}
+
+/// The migrations of `sql-fixtures/prove/schema-from` proven on top of its base schema: every
+/// one applies and reverses, and the index build on the dump's table is a confirmed lock claim
+/// (the static lint knew the table from the same dump).
+fn check_schema_from_proof(json: &Value) {
+    for id in ["001", "002", "003"] {
+        let m = migration(json, id);
+        assert!(m["error"].is_null() && m["not_run"].is_null(), "{m}");
+        assert!(reverses(m), "{id}: {m}");
+    }
+    let index = statement(migration(json, "002"), "CREATE INDEX");
+    assert!(index["locks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["relation"] == "billing.invoices"
+            && l["mode"] == "SHARE"
+            && l["pre_existing"] == true));
+    assert!(index["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v["rule"] == "create-index-non-concurrently" && v["verdict"] == "confirmed"));
+    let name = statement(migration(json, "003"), "ALTER TABLE customers");
+    assert!(name["locks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["relation"] == "customers" && l["pre_existing"] == true));
+    assert_eq!(json["summary"]["applied"], 3);
+}
+
+#[test]
+fn schema_from_a_dump_is_the_base_of_the_proof() {
+    let migrations = "sql-fixtures/prove/schema-from/migrations";
+    let dump = "sql-fixtures/prove/schema-from/schema.sql";
+    // Without the base schema, the first migration fails and the rest do not run.
+    let (code, stdout, _) = prove_local(&["--format", "json", migrations]);
+    assert_eq!(code, 1);
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(migration(&json, "001")["error"]
+        .as_str()
+        .unwrap()
+        .contains("does not exist"));
+    assert_eq!(json["summary"]["not_run"], 2);
+    assert!(json["proof"]["base_schema"].is_null());
+
+    let (code, stdout, stderr) =
+        prove_local(&["--format", "json", "--schema-from", dump, migrations]);
+    assert_eq!(code, 0, "{stderr}");
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    check_schema_from_proof(&json);
+    // The dump's owner and grantee roles do not exist on the throwaway server: created NOLOGIN.
+    let base = json["proof"]["base_schema"].as_str().unwrap();
+    assert!(
+        base.starts_with(&format!("schema dump `{dump}` (33 statements"))
+            && base.contains("created as NOLOGIN: shop_owner, shop_reader"),
+        "{base}"
+    );
+    let (_, human, _) = prove_local(&["--schema-from", dump, migrations]);
+    assert!(
+        human.contains(&format!("\nstarting from schema dump `{dump}`")),
+        "{human}"
+    );
+
+    // A dump that does not apply is an operational error naming its line.
+    let work = tempfile::tempdir().unwrap();
+    let bad = work.path().join("bad.sql");
+    std::fs::write(
+        &bad,
+        "CREATE TABLE a (id int);\nALTER TABLE missing ADD COLUMN b int;\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = prove_local(&["--schema-from", bad.to_str().unwrap(), migrations]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("bad.sql` line 2: relation \"missing\" does not exist"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn schema_from_a_database_url_is_dumped_read_only_without_showing_the_password() {
+    // The source: a throwaway server of its own, holding the fixture's schema.
+    let mut source = common::local_server();
+    let admin = pgproof::prove::exec::Conn::connect(&source.admin_url()).unwrap();
+    let db = source.create_database("source", &admin).unwrap();
+    let base =
+        pgproof::prove::base::read("sql-fixtures/prove/schema-from/schema.sql", None).unwrap();
+    {
+        let conn = pgproof::prove::exec::Conn::connect(&source.url(&db)).unwrap();
+        pgproof::prove::base::apply(&conn, &base, true).unwrap();
+    }
+    let url = source.url(&db);
+    let password = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('@'))
+        .and_then(|(userinfo, _)| userinfo.split_once(':'))
+        .map(|(_, p)| p.to_string())
+        .or_else(|| {
+            url.split_whitespace()
+                .find_map(|kv| kv.strip_prefix("password="))
+                .map(str::to_string)
+        })
+        .expect("the throwaway server has a password");
+    let (code, stdout, stderr) = prove_local(&[
+        "--format",
+        "json",
+        "--schema-from",
+        &url,
+        "sql-fixtures/prove/schema-from/migrations",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stdout.contains(&password) && !stderr.contains(&password));
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    check_schema_from_proof(&json);
+    let base = json["proof"]["base_schema"].as_str().unwrap();
+    assert!(base.starts_with("`pg_dump --schema-only` of "), "{base}");
+    // The source was only read: its schema is as it was.
+    let conn = pgproof::prove::exec::Conn::connect(&url).unwrap();
+    let columns = conn
+        .query(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'invoices' AND column_name = 'due_at'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(columns[0].get::<_, i64>(0), 0);
+    drop(conn);
+    source.drop_database(&db, &admin);
+}
+
+#[test]
+fn schema_from_on_a_users_server_creates_no_roles_and_leaves_no_database() {
+    let cluster =
+        pgproof::sandbox::local::LocalCluster::start(None).expect("a throwaway PostgreSQL");
+    let admin = pgproof::prove::exec::Conn::connect(&cluster.url("postgres")).unwrap();
+    // An older pg_dump's `CREATE SCHEMA public` is skipped as already there, as psql goes on.
+    let work = tempfile::tempdir().unwrap();
+    let dump = work.path().join("schema.sql");
+    let fixture = std::fs::read_to_string("sql-fixtures/prove/schema-from/schema.sql").unwrap();
+    std::fs::write(&dump, format!("CREATE SCHEMA public;\n{fixture}")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args(["prove", "--backend", "url", "--database-url"])
+        .arg(cluster.url("postgres"))
+        .args(["--no-fixes", "--format", "json", "--schema-from"])
+        .arg(&dump)
+        .arg("sql-fixtures/prove/schema-from/migrations")
+        .output()
+        .expect("pgproof runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    check_schema_from_proof(&json);
+    // The user's roles are not pgproof's to create: the 5 ownership and 4 grant statements
+    // naming them are skipped, and said so.
+    let base = json["proof"]["base_schema"].as_str().unwrap();
+    assert!(
+        base.contains("; 9 statements naming roles the server does not have skipped")
+            && base.contains("; 1 statements creating what the server already had skipped")
+            && !base.contains("NOLOGIN"),
+        "{base}"
+    );
+    let roles: i64 = admin
+        .query(
+            "SELECT count(*) FROM pg_roles WHERE rolname IN ('shop_owner', 'shop_reader')",
+            &[],
+        )
+        .unwrap()[0]
+        .get(0);
+    assert_eq!(roles, 0);
+    let left: i64 = admin
+        .query(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE 'pgproof_%'",
+            &[],
+        )
+        .unwrap()[0]
+        .get(0);
+    assert_eq!(left, 0, "the base and every clone are dropped");
+}
+
+#[test]
+fn session_settings_carry_over_the_reconnect_after_a_down_check() {
+    // The down check closes the replay's connections (a template must have none): what the
+    // migrations SET in the session holds for the next migration, as in one runner session.
+    let dir = common::write_files(&[
+        (
+            "001_app.up.sql",
+            "CREATE SCHEMA app;\nSET search_path = app, public;\nCREATE TABLE t1 (id int);\n",
+        ),
+        ("001_app.down.sql", "DROP TABLE app.t1;\nDROP SCHEMA app;\n"),
+        ("002_t2.up.sql", "CREATE TABLE t2 (id int);\n"),
+    ]);
+    let (code, stdout, stderr) = prove_local(&["--format", "json", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(reverses(migration(&json, "001")));
+    let t2 = statement(migration(&json, "002"), "CREATE TABLE t2");
+    assert!(t2["error"].is_null(), "{t2}");
+    assert_eq!(t2["locks"][0]["relation"], "app.t2", "{t2}");
+}

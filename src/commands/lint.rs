@@ -209,7 +209,14 @@ fn base_schema(source: &str) -> Result<Catalog> {
     }
     let text = std::fs::read_to_string(source)
         .with_context(|| format!("cannot read the schema dump `{source}` (--schema-from)"))?;
-    let parsed = crate::syntax::parse_sql(&text);
+    Ok(catalog_from_dump(source, &text))
+}
+
+/// The schema a dump's statements build, replayed through the normal path (`prove
+/// --schema-from` lints against the same one). A syntax error is a warning naming `source`'s
+/// line: the rest of the dump is still loaded.
+pub(super) fn catalog_from_dump(source: &str, text: &str) -> Catalog {
+    let parsed = crate::syntax::parse_sql(text);
     if let Some(error) = parsed.errors.first() {
         let line = text[..error.span.start.min(text.len())]
             .lines()
@@ -224,7 +231,7 @@ fn base_schema(source: &str) -> Result<Catalog> {
     for stmt in &parsed.statements {
         crate::catalog::apply::apply(&mut catalog, &stmt.kind);
     }
-    Ok(catalog)
+    catalog
 }
 
 /// What linting some paths gave.

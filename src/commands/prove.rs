@@ -33,6 +33,20 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
                 .with_context(|| format!("unknown layout `{name}` for --layout"))?,
         );
     }
+    // The schema every set starts from, read before any server starts; the static lint starts
+    // from the same one, so lint findings and the proof agree.
+    let base = match &args.schema_from {
+        Some(source) => {
+            let base = crate::prove::base::read(source, args.pg_bin.as_deref())?;
+            // sqlx's own table in the dump says sqlx runs these migrations (as in `lint`).
+            if !crate::prove::base::is_url(source) && base.text.contains("_sqlx_migrations") {
+                settings.load.sqlx_schema_dump = Some(PathBuf::from(source));
+            }
+            let catalog = super::lint::catalog_from_dump(source, &base.text);
+            Some((base, catalog))
+        }
+        None => None,
+    };
     let paths = super::lint::resolve_paths(&args.paths, &settings)?;
     let mut sets = vec![];
     let mut roots = BTreeSet::new();
@@ -89,7 +103,11 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
     };
     // `PGPROOF_TIMINGS=1` prints where the time went (for bench/prove.sh).
     let mut timings = super::Timings::from_env();
-    let (findings, _, _) = super::lint::lint_paths(&paths, &settings, None)?;
+    let linted = super::lint::lint(&paths, &settings, base.as_ref().map(|(_, c)| c), None)?;
+    if let Some(error) = linted.errors.first() {
+        bail!("{error}");
+    }
+    let findings = linted.findings;
     timings.lap("lint");
     let mut server = Throwaway::start(&BackendOptions {
         choice: args.backend.into(),
@@ -107,6 +125,16 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
     }
     server.init_sql = init_sql;
     eprintln!("pgproof prove: using a {}", server.description);
+    let base_schema = match &base {
+        Some((base, _)) => {
+            let admin = crate::prove::exec::Conn::connect(&server.admin_url())
+                .context("cannot connect to the throwaway server")?;
+            let applied = server.prepare_base(base, &admin);
+            crate::sandbox::cleanup::wait_if_interrupted();
+            Some(applied?.describe(base))
+        }
+        None => None,
+    };
     let options = crate::prove::Options {
         fixes: !args.no_fixes,
         rows: args.rows.unwrap_or(crate::prove::PROOF_ROWS),
@@ -132,7 +160,8 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
         Ok(proof)
     });
     crate::sandbox::cleanup::wait_if_interrupted();
-    let proof = proof?;
+    let mut proof = proof?;
+    proof.base_schema = base_schema;
     drop(server);
     timings.lap("prove");
     emit(|out| crate::report::prove::write(report_format(args.format), &proof, out))?;

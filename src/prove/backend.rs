@@ -51,6 +51,8 @@ pub struct Throwaway {
     created: Vec<(String, Option<u64>)>,
     /// SQL run in every scratch database before the migrations (`--init-sql`: extensions, roles).
     pub init_sql: Option<String>,
+    /// The database every scratch database is cloned from (`--schema-from`, see [`Self::prepare_base`]).
+    template: Option<String>,
 }
 
 impl Throwaway {
@@ -90,6 +92,7 @@ impl Throwaway {
             description,
             created: vec![],
             init_sql: None,
+            template: None,
         })
     }
 
@@ -195,18 +198,65 @@ impl Throwaway {
                 .to_lowercase(),
             crate::sandbox::cleanup::random_hex(4)?
         );
-        self.create(&name, &format!("CREATE DATABASE {name}"), client)
-            .with_context(|| format!("cannot create the scratch database {name}"))?;
+        match self.template.clone() {
+            Some(template) => self.clone_database(&template, &name, client)?,
+            None => self
+                .create(&name, &format!("CREATE DATABASE {name}"), client)
+                .with_context(|| format!("cannot create the scratch database {name}"))?,
+        }
         Ok(name)
     }
 
-    /// Creates `name` as a copy of `template` (cheap: a file copy on the server).
+    /// Whether the server is one the user named (`--backend url`): pgproof may create scratch
+    /// databases there, nothing else (no roles).
+    pub fn is_users_server(&self) -> bool {
+        matches!(self.server, Server::Url { .. })
+    }
+
+    /// `--schema-from`: creates a database holding `--init-sql` and then `base`, from which every
+    /// later scratch database is cloned (so `--init-sql` is not run again in them). Returns what
+    /// applying the dump did.
+    pub fn prepare_base(
+        &mut self,
+        base: &super::base::BaseSchema,
+        client: &super::exec::Conn,
+    ) -> Result<super::base::Applied> {
+        let name = self.create_database("base", client)?;
+        let applied = (|| {
+            let conn = super::exec::Conn::connect(&self.url(&name))?;
+            if let Some(init) = &self.init_sql {
+                conn.execute_batch(init).map_err(|e| {
+                    anyhow::anyhow!(
+                        "--init-sql failed: {}",
+                        e.as_db_error()
+                            .map_or_else(|| e.to_string(), |d| d.message().to_string())
+                    )
+                })?;
+            }
+            super::base::apply(&conn, base, !self.is_users_server())
+        })();
+        match applied {
+            Ok(applied) => {
+                self.init_sql = None;
+                self.template = Some(name);
+                Ok(applied)
+            }
+            Err(e) => {
+                self.drop_database(&name, client);
+                Err(e)
+            }
+        }
+    }
+
+    /// Creates `name` as a copy of `template` (cheap: a file copy on the server). `template`
+    /// must have no connection open (one closed just before may still be ending: waited for).
     pub fn clone_database(
         &mut self,
         template: &str,
         name: &str,
         client: &super::exec::Conn,
     ) -> Result<()> {
+        wait_idle(template, client);
         self.create(
             name,
             &format!("CREATE DATABASE {name} TEMPLATE {template}"),
@@ -253,6 +303,8 @@ impl Throwaway {
     /// Drops a scratch database this run created.
     pub fn drop_database(&mut self, name: &str, client: &super::exec::Conn) {
         if let Some(i) = self.created.iter().position(|(n, _)| n == name) {
+            // `WITH (FORCE)` ends what is still connected, but then polls every 100 ms.
+            wait_idle(name, client);
             let _ = client.execute_batch(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
             let (_, key) = self.created.remove(i);
             if let Some(key) = key {
@@ -282,6 +334,25 @@ impl Throwaway {
 impl Drop for Throwaway {
     fn drop(&mut self) {
         self.drop_all();
+    }
+}
+
+/// Waits (up to 5 s) until no session is connected to `database`: a connection closed just
+/// before may still be ending on the server, and `CREATE DATABASE ... TEMPLATE` refuses (and
+/// `DROP DATABASE` waits for) a database with sessions, polling only every 100 ms.
+fn wait_idle(database: &str, client: &super::exec::Conn) {
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(5) {
+        let idle = client
+            .query(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
+                &[&database],
+            )
+            .map(|rows| rows.first().is_none_or(|r| r.get::<_, i64>(0) == 0));
+        if idle.unwrap_or(true) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 

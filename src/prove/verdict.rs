@@ -1,5 +1,5 @@
-//! The verdicts of fix proofs and index trials: typed, written as the words the reports and the
-//! JSON have always used.
+//! The verdicts of lock claims, fix proofs and index trials: typed, written as the words the
+//! reports and the JSON have always used.
 
 macro_rules! verdict {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal,)+ }) => {
@@ -68,6 +68,19 @@ verdict! {
         /// The server rejected the index.
         FixFails => "fix fails",
         /// No plan to compare.
+        Inconclusive => "inconclusive",
+    }
+}
+
+verdict! {
+    /// What the server showed about a lock a static finding claimed for a statement.
+    LockVerdict {
+        /// The statement ran holding at least the claimed lock on a pre-existing relation.
+        Confirmed => "confirmed",
+        /// It did not.
+        NotObserved => "not observed",
+        /// It ran outside a transaction (`CONCURRENTLY`, `VACUUM`) and finished before the
+        /// watching connection saw any lock.
         Inconclusive => "inconclusive",
     }
 }

@@ -7,6 +7,7 @@ mod gitlab;
 mod human;
 mod json;
 pub mod prove;
+mod prove_sarif;
 pub(crate) mod sarif;
 
 use crate::engine::Stats;

@@ -1,9 +1,9 @@
 //! `pgproof prove` output: human, JSON, Markdown (for a pull request comment) and SARIF (the
 //! proofs that failed, as results at their file and line).
 
-use crate::prove::verdict::IndexVerdict;
+use crate::prove::verdict::{IndexVerdict, LockVerdict};
 use crate::prove::Proof;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::io::{self, Write};
 
 /// The formats of a proof report. The command line's own enum (`cli::ProveFormat`, with its help
@@ -26,7 +26,7 @@ pub fn write(format: ProveFormat, proof: &Proof, out: &mut dyn Write) -> io::Res
         ProveFormat::Human => write_human(proof, out),
         ProveFormat::Markdown => write_markdown(proof, out),
         ProveFormat::Sarif => {
-            serde_json::to_writer_pretty(&mut *out, &sarif(proof))?;
+            serde_json::to_writer_pretty(&mut *out, &super::prove_sarif::sarif(proof))?;
             writeln!(out)
         }
     }
@@ -35,6 +35,10 @@ pub fn write(format: ProveFormat, proof: &Proof, out: &mut dyn Write) -> io::Res
 #[derive(serde::Serialize, Default)]
 pub struct Summary {
     pub migrations: usize,
+    /// Migrations whose up part applied.
+    pub applied: usize,
+    /// Migrations not run because an earlier one failed.
+    pub not_run: usize,
     pub statements: usize,
     pub confirmed: usize,
     pub not_observed: usize,
@@ -69,10 +73,9 @@ pub fn summary(proof: &Proof) -> Summary {
         s.statements += m.statements.len();
         for st in &m.statements {
             for v in &st.verdicts {
-                if v.verdict == "confirmed" {
-                    s.confirmed += 1;
-                } else {
-                    s.not_observed += 1;
+                match v.verdict {
+                    LockVerdict::Confirmed => s.confirmed += 1,
+                    LockVerdict::NotObserved | LockVerdict::Inconclusive => s.not_observed += 1,
                 }
             }
             s.unpredicted += usize::from(st.unpredicted.is_some());
@@ -89,6 +92,8 @@ pub fn summary(proof: &Proof) -> Summary {
             }
         }
         s.failed += usize::from(m.error.is_some());
+        s.not_run += usize::from(m.not_run.is_some());
+        s.applied += usize::from(m.error.is_none() && m.not_run.is_none());
     }
     s
 }
@@ -99,6 +104,7 @@ fn write_human(proof: &Proof, out: &mut dyn Write) -> std::io::Result<()> {
         "pgproof prove on PostgreSQL {} ({})",
         proof.server_version, proof.backend
     )?;
+    writeln!(out, "starting from {}", base_schema(proof))?;
     for set in &proof.sets {
         if let Some(data) = &set.data {
             if !data.filled.is_empty() {
@@ -120,6 +126,10 @@ fn write_human(proof: &Proof, out: &mut dyn Write) -> std::io::Result<()> {
                 .file
                 .as_ref()
                 .map_or_else(|| m.id.clone(), |f| f.display().to_string());
+            if let Some(why) = &m.not_run {
+                writeln!(out, "\n{file}\n  NOT RUN: {why}")?;
+                continue;
+            }
             writeln!(
                 out,
                 "\n{file} ({})",
@@ -374,10 +384,19 @@ fn write_human(proof: &Proof, out: &mut dyn Write) -> std::io::Result<()> {
             s.indexes_not_used
         )?;
     }
+    let not_run: Vec<String> = proof
+        .sets
+        .iter()
+        .flat_map(|set| &set.migrations)
+        .filter_map(|m| Some(format!("`{}` ({})", m.id, m.not_run.as_ref()?)))
+        .collect();
+    if !not_run.is_empty() {
+        writeln!(out, "\nnot run: {}", not_run.join(", "))?;
+    }
     writeln!(
         out,
-        "\n{} migrations, {} statements: {} lock claims confirmed, {} not observed, {} hazards no rule predicted; {} down parts reverse, {} do not; {} migrations failed",
-        s.migrations, s.statements, s.confirmed, s.not_observed, s.unpredicted, s.reversible, s.irreversible, s.failed
+        "\n{} migrations: {} applied, {} failed, {} not run; {} statements: {} lock claims confirmed, {} not observed, {} hazards no rule predicted; {} down parts reverse, {} do not",
+        s.migrations, s.applied, s.failed, s.not_run, s.statements, s.confirmed, s.not_observed, s.unpredicted, s.reversible, s.irreversible
     )
 }
 
@@ -408,15 +427,19 @@ fn write_markdown(proof: &Proof, out: &mut dyn Write) -> io::Result<()> {
         md(&proof.server_version),
         md(&proof.backend)
     )?;
-    writeln!(out, "| migrations | statements | lock claims confirmed | not observed | unpredicted hazards | down parts reverse | do not | fixes proven | fixes failed | queries failing |")?;
+    writeln!(out, "Starting from {}\n", md(&base_schema(proof)))?;
+    writeln!(out, "| migrations | applied | failed | not run | statements | lock claims confirmed | not observed | unpredicted hazards | down parts reverse | do not | fixes proven | fixes failed | queries failing |")?;
     writeln!(
         out,
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     )?;
     writeln!(
         out,
-        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
         s.migrations,
+        s.applied,
+        s.failed,
+        s.not_run,
         s.statements,
         s.confirmed,
         s.not_observed,
@@ -473,6 +496,26 @@ fn write_markdown(proof: &Proof, out: &mut dyn Write) -> io::Result<()> {
                 st.duration_ms,
                 md(&verdicts.join("; "))
             )?;
+        }
+        writeln!(out)?;
+    }
+    let stopped: Vec<_> = proof
+        .sets
+        .iter()
+        .flat_map(|set| &set.migrations)
+        .filter(|m| m.error.is_some() || m.not_run.is_some())
+        .collect();
+    if !stopped.is_empty() {
+        writeln!(out, "### Migrations that failed or did not run\n")?;
+        writeln!(out, "| migration | result |")?;
+        writeln!(out, "| --- | --- |")?;
+        for m in stopped {
+            let result = match (&m.error, &m.not_run) {
+                (Some(e), _) => format!("❌ failed: {e}"),
+                (None, Some(why)) => format!("⏭️ not run: {why}"),
+                (None, None) => String::new(),
+            };
+            writeln!(out, "| {} | {} |", md(&m.id), md(&result))?;
         }
         writeln!(out)?;
     }
@@ -613,173 +656,17 @@ fn headline(proof: &Proof, s: &Summary) -> String {
     }
 }
 
+/// The schema the proof started from, in words.
+fn base_schema(proof: &Proof) -> String {
+    proof
+        .base_schema
+        .clone()
+        .unwrap_or_else(|| "an empty database".to_string())
+}
+
 /// Escapes a table cell.
 fn md(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
-}
-
-/// The proofs that failed as SARIF results: statements that failed or took an unpredicted lock,
-/// confirmed error-level hazards, down parts that do not reverse, fixes not proven, queries that
-/// fail. Results name the pgproof rule when one applies, otherwise a `prove/...` id.
-fn sarif(proof: &Proof) -> Value {
-    let mut rules: Vec<Value> = vec![];
-    let mut results: Vec<Value> = vec![];
-    let mut push = |rule: &str, level: &str, file: &std::path::Path, line: usize, text: String| {
-        let index = match rules.iter().position(|r| r["id"] == rule) {
-            Some(i) => i,
-            None => {
-                let description = match crate::rules::find(rule) {
-                    Some(r) => r.meta().summary(),
-                    None => match rule {
-                        "prove/migration-fails" => {
-                            "A migration fails on a throwaway PostgreSQL.".into()
-                        }
-                        "prove/unpredicted-hazard" => {
-                            "The server took a lock or rewrote a table that no rule predicted."
-                                .into()
-                        }
-                        "prove/not-reversible" => {
-                            "Up, down and up again does not give the same schema or data back."
-                                .into()
-                        }
-                        "prove/query-fails" => {
-                            "A query cannot be prepared against the migrated schema.".into()
-                        }
-                        _ => rule.to_string(),
-                    },
-                };
-                rules.push(json!({"id": rule, "shortDescription": {"text": description}}));
-                rules.len() - 1
-            }
-        };
-        results.push(json!({
-            "ruleId": rule,
-            "ruleIndex": index,
-            "level": level,
-            "message": {"text": text},
-            "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": file.display().to_string().replace('\\', "/")},
-                "region": {"startLine": line.max(1)}
-            }}],
-        }));
-    };
-    for set in &proof.sets {
-        for m in &set.migrations {
-            for st in &m.statements {
-                if let Some(e) = &st.error {
-                    push(
-                        "prove/migration-fails",
-                        "error",
-                        &st.file,
-                        st.line,
-                        format!("fails on PostgreSQL {}: {e}", proof.server_version),
-                    );
-                }
-                if let Some(u) = &st.unpredicted {
-                    push(
-                        "prove/unpredicted-hazard",
-                        "warning",
-                        &st.file,
-                        st.line,
-                        format!("observed on the server, predicted by no rule: {u}"),
-                    );
-                }
-                for v in st.verdicts.iter().filter(|v| {
-                    v.verdict == "confirmed" && v.severity == crate::finding::Severity::Error
-                }) {
-                    push(
-                        &v.rule,
-                        "error",
-                        &st.file,
-                        st.line,
-                        format!(
-                            "confirmed on the server: the statement took {}",
-                            v.claimed_lock.sql()
-                        ),
-                    );
-                }
-            }
-            if let (Some(r), Some(file)) = (&m.reversibility, &m.file) {
-                let mut problems: Vec<String> = r
-                    .down_differences
-                    .iter()
-                    .chain(&r.redo_differences)
-                    .map(|d| d.path.clone())
-                    .collect();
-                problems.extend(
-                    r.data_differences
-                        .iter()
-                        .map(|d| format!("data of {}", d.table)),
-                );
-                problems.extend(r.error.clone());
-                if !problems.is_empty() {
-                    push(
-                        "prove/not-reversible",
-                        "error",
-                        file,
-                        1,
-                        format!(
-                            "migration `{}` does not reverse: {}",
-                            m.id,
-                            problems.join("; ")
-                        ),
-                    );
-                }
-            }
-        }
-        for f in set.fixes.iter().filter(|f| f.failed()) {
-            let mut text = format!("the fix recipe is {}", f.verdict);
-            for d in &f.differences {
-                text.push_str(&format!("; differs: {}", d.path));
-            }
-            for d in &f.data_differences {
-                text.push_str(&format!("; data differs: {}: {}", data_place(d), d.what));
-            }
-            if let Some(n) = &f.note {
-                text.push_str(&format!("; {n}"));
-            }
-            push(&f.rule, "error", &f.file, f.line, text);
-        }
-    }
-    for q in proof.queries.iter().filter(|q| q.failed()) {
-        if let Some(e) = &q.error {
-            push(
-                "prove/query-fails",
-                "error",
-                &q.file,
-                q.line,
-                format!("{} fails on the migrated schema: {e}", q.query),
-            );
-        }
-        for i in q
-            .indexes
-            .iter()
-            .filter(|i| i.verdict != IndexVerdict::Proven)
-        {
-            push(
-                &i.rule,
-                "warning",
-                &q.file,
-                q.line,
-                format!(
-                    "the suggested index is {}{}: {}",
-                    i.verdict,
-                    match (i.cost_before, i.cost_after) {
-                        (Some(b), Some(a)) => format!(" (estimated cost {b:.2} -> {a:.2})"),
-                        _ => String::new(),
-                    },
-                    i.sql
-                ),
-            );
-        }
-    }
-    let mut doc = super::sarif::document(rules, results);
-    // The server the proof ran on, whatever the results: a proof holds for that version.
-    doc["runs"][0]["properties"] = json!({
-        "serverVersion": proof.server_version,
-        "backend": proof.backend,
-    });
-    doc
 }
 
 /// The locks a statement took on relations that existed before it ("SHARE on public.orders").
@@ -792,7 +679,7 @@ fn held_locks(st: &crate::prove::StatementProof) -> Vec<String> {
 }
 
 /// `table` or `table.column`, where fix proof data differs.
-fn data_place(d: &crate::prove::rows::DataDifference) -> String {
+pub(super) fn data_place(d: &crate::prove::rows::DataDifference) -> String {
     match &d.column {
         Some(c) => format!("{}.{c}", d.table),
         None => d.table.clone(),

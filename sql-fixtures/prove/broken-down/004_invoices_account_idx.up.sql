@@ -1,0 +1,1 @@
+CREATE INDEX invoices_account_idx ON invoices (account_id);

@@ -1,0 +1,1 @@
+ALTER TABLE billing.invoices ADD COLUMN due_at date;

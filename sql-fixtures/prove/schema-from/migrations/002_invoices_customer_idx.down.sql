@@ -1,0 +1,1 @@
+DROP INDEX billing.invoices_customer_idx;
