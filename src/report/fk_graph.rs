@@ -145,8 +145,10 @@ pub fn dot_source(fk: &FkGraph, worst: &HashMap<&str, Option<Severity>>) -> Stri
     for e in g.edge_references() {
         let (a, b) = (&g[e.source()], &g[e.target()]);
         let style = match e.weight() {
-            FkEdge::Declared(_) => String::new(),
-            FkEdge::Suggested(_) => ", style=dashed, color=\"#c62828\"".to_string(),
+            FkEdge::Declared(_) => ", class=\"fk\"".to_string(),
+            FkEdge::Suggested(_) => {
+                ", class=\"missing\", style=dashed, color=\"#c62828\"".to_string()
+            }
         };
         let _ = writeln!(
             s,
