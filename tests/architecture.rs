@@ -32,11 +32,6 @@ const PENDING: &[(&str, &str, &str)] = &[
         "not split yet: the replay-and-compare driver and the reversibility check are two jobs",
     ),
     (
-        "src/engine/replay.rs",
-        "file-size",
-        "not split yet: suppression and placement bookkeeping (`finish`) can leave the replay state type",
-    ),
-    (
         "src/graph.rs",
         "file-size",
         "not split yet: 807 lines; its unit tests can move to graph/tests.rs",

@@ -203,10 +203,7 @@ pub fn lint<S: Sets>(input: Input<'_, S>) -> Result<Output> {
             old.as_ref(),
             codegen_schema.as_deref(),
         );
-        findings.extend(
-            Placer::new(settings, &sources.files)
-                .findings(raw.into_iter().map(|d| (d.file, None, d.diagnostic))),
-        );
+        findings.extend(Placer::new(settings, &sources.files).place_all(raw));
         query_files.extend(sources.files);
     }
     crate::finding::sort(&mut findings);

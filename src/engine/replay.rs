@@ -3,14 +3,13 @@
 //! schema hooks on the final catalog; suppressions apply, and the findings are placed. No IO, never
 //! fails.
 
-use super::place::Placer;
+use super::place::{members_before, Located, Placer, Site};
 use crate::catalog::{apply::apply, Catalog};
 use crate::config::Settings;
-use crate::finding::{Diagnostic, Finding, RuleId};
+use crate::finding::{Anchor, Diagnostic, Finding, RuleId};
 use crate::queries::QueryEvidence;
 use crate::rules::{
-    HeldLock, Member, MigrationContext, MigrationStatement, Part, Rule, SchemaContext,
-    StatementContext, RULES,
+    HeldLock, MigrationContext, MigrationStatement, Rule, SchemaContext, StatementContext, RULES,
 };
 use crate::source::{Migration, MigrationSet, SqlPart};
 use crate::span::Span;
@@ -116,9 +115,6 @@ pub(crate) fn removals_of(stmt: &Statement) -> Vec<(QualName, Option<String>, St
     out
 }
 
-/// Where an object of the final schema was created, to place schema findings.
-type Origins = rustc_hash::FxHashMap<(QualName, Option<Member>), (usize, Span, String)>;
-
 /// The SQL parts of a set in replay order (each migration's up part, then its down part): what
 /// [`analyze`] expects parsed, in this order.
 pub fn parts(set: &MigrationSet) -> impl Iterator<Item = &SqlPart> {
@@ -181,10 +177,9 @@ struct Replay<'a> {
     placer: Placer<'a>,
     catalog: Catalog,
     stats: Stats,
-    /// Diagnostics as (file, migration, diagnostic), placed at the end.
-    raw: Vec<(usize, Option<String>, Diagnostic)>,
+    /// Diagnostics located in the set's files, placed at the end.
+    raw: Vec<Located>,
     suppressions: Vec<(usize, Suppression)>,
-    origins: Origins,
     removals: Vec<Removal>,
     order_assumed: bool,
     set_has_downs: bool,
@@ -283,15 +278,14 @@ impl TxState {
 
 impl<'a> Replay<'a> {
     fn new(set: &'a MigrationSet, settings: &'a Settings, base: Catalog) -> Self {
+        let placer = Placer::new(settings, &set.files);
         let raw = set
             .problems
             .iter()
-            .map(|problem| {
-                (
-                    problem.file,
-                    None,
-                    Diagnostic::new(problem.rule, problem.span, problem.message.clone()),
-                )
+            .filter_map(|problem| {
+                let diag = Diagnostic::new(problem.rule, problem.span, problem.message.clone())
+                    .at(Anchor::File(problem.file));
+                placer.locate(diag, Site::default())
             })
             .collect();
         Replay {
@@ -302,7 +296,7 @@ impl<'a> Replay<'a> {
                 .copied()
                 .filter(|r| settings.is_enabled(&r.meta().id))
                 .collect(),
-            placer: Placer::new(settings, &set.files),
+            placer,
             catalog: base,
             stats: Stats {
                 files: set.files.len(),
@@ -317,7 +311,6 @@ impl<'a> Replay<'a> {
             },
             raw,
             suppressions: vec![],
-            origins: Origins::default(),
             removals: vec![],
             order_assumed: set.order_assumed(),
             set_has_downs: set
@@ -401,10 +394,13 @@ impl<'a> Replay<'a> {
             for rule in &self.rules {
                 rule.check_statement(&cx, &mut out);
             }
-            self.raw.extend(
-                out.into_iter()
-                    .map(|d| (part.file, Some(migration.id.clone()), d)),
-            );
+            let site = Site {
+                up: Some(part.file),
+                down: None,
+                migration: Some(&migration.id),
+            };
+            self.raw
+                .extend(out.into_iter().filter_map(|d| self.placer.locate(d, site)));
         }
         state.tx.control(position, &stmt.kind);
         state
@@ -414,30 +410,18 @@ impl<'a> Replay<'a> {
         if self.order_assumed {
             record_created_objects(&stmt.kind, &mut state.created_objects);
         }
-        record_origins(
-            &stmt.kind,
+        self.placer
+            .record_origins(&stmt.kind, part.file, stmt.span, &migration.id);
+        self.note_removals(migration, part, stmt);
+        let before = members_before(&stmt.kind, &self.catalog);
+        apply(&mut self.catalog, &stmt.kind);
+        self.placer.record_added_members(
+            before,
+            &self.catalog,
             part.file,
             stmt.span,
             &migration.id,
-            &mut self.origins,
         );
-        self.note_removals(migration, part, stmt);
-        let members_before = added_members_target(&stmt.kind)
-            .map(|table| (table, table_members(&self.catalog, table)));
-        apply(&mut self.catalog, &stmt.kind);
-        // Constraints and indexes an `ALTER TABLE` adds without naming them (`ADD COLUMN
-        // ... REFERENCES`, `ADD UNIQUE (...)`) get their names from the catalog: their
-        // findings belong to this statement, not to the table's `CREATE`.
-        if let Some((table, before)) = members_before {
-            for member in table_members(&self.catalog, table) {
-                if !before.contains(&member) {
-                    self.origins.insert(
-                        (table.clone(), Some(member)),
-                        (part.file, stmt.span, migration.id.clone()),
-                    );
-                }
-            }
-        }
         state.in_transaction.push(in_tx);
     }
 
@@ -533,18 +517,16 @@ impl<'a> Replay<'a> {
         for rule in &self.rules {
             rule.check_migration(&cx, &mut migration_diags);
         }
-        let up_file = up.as_ref().map(|(p, _)| p.file);
-        let down_file = down.as_ref().map(|(p, _)| p.file);
-        for d in migration_diags {
-            let file = match d.part {
-                Part::Up => up_file.or(down_file),
-                Part::Down => down_file.or(up_file),
-            };
-            if let Some(file) = file {
-                self.raw
-                    .push((file, Some(migration.id.clone()), d.diagnostic));
-            }
-        }
+        let site = Site {
+            up: up.as_ref().map(|(p, _)| p.file),
+            down: down.as_ref().map(|(p, _)| p.file),
+            migration: Some(&migration.id),
+        };
+        self.raw.extend(
+            migration_diags
+                .into_iter()
+                .filter_map(|d| self.placer.locate(d, site)),
+        );
     }
 
     /// Schema rules on the final catalog, placed where each object was created; then
@@ -556,17 +538,10 @@ impl<'a> Replay<'a> {
         for rule in &self.rules {
             let mut out = vec![];
             rule.check_schema(&schema_cx, &mut out);
-            for d in out {
-                let origin = self
-                    .origins
-                    .get(&(d.table.clone(), d.member.clone()))
-                    .or_else(|| self.origins.get(&(d.table.clone(), None)));
-                if let Some((file, span, migration)) = origin {
-                    let mut diag = d.diagnostic;
-                    diag.span = *span;
-                    self.raw.push((*file, Some(migration.clone()), diag));
-                }
-            }
+            self.raw.extend(
+                out.into_iter()
+                    .filter_map(|d| self.placer.locate(d, Site::default())),
+            );
         }
         drop(schema_cx);
         let findings = finish(&self.placer, self.raw, &self.suppressions);
@@ -593,12 +568,14 @@ impl<'a> Replay<'a> {
                 ));
             }
         }
+        let site = Site {
+            migration,
+            ..Site::default()
+        };
         for error in &parsed.errors {
-            self.raw.push((
-                part.file,
-                migration.map(str::to_string),
-                Diagnostic::new(RuleId::SYNTAX_ERROR, error.span, error.message.clone()),
-            ));
+            let diag = Diagnostic::new(RuleId::SYNTAX_ERROR, error.span, error.message.clone())
+                .at(Anchor::File(part.file));
+            self.raw.extend(self.placer.locate(diag, site));
         }
         stats.statements += parsed.statements.len();
         for stmt in &parsed.statements {
@@ -677,98 +654,11 @@ fn record_created_objects(stmt: &Statement, created: &mut BTreeSet<crate::graph:
     }
 }
 
-/// The table an `ALTER TABLE` adds columns or constraints to (which may bring unnamed
-/// constraints and indexes with them).
-fn added_members_target(stmt: &Statement) -> Option<&QualName> {
-    let Statement::AlterTable(a) = stmt else {
-        return None;
-    };
-    a.cmds
-        .iter()
-        .any(|c| {
-            matches!(
-                c,
-                AlterCmd::AddColumn { .. } | AlterCmd::AddConstraint { .. }
-            )
-        })
-        .then_some(&a.name)
-}
-
-/// The named constraints and indexes of `table`.
-fn table_members(catalog: &Catalog, table: &QualName) -> Vec<Member> {
-    let constraints = catalog
-        .table(table)
-        .into_iter()
-        .flat_map(|t| t.constraints.iter())
-        .map(|c| Member::Constraint(c.name.clone()));
-    let indexes = catalog
-        .indexes_on(table)
-        .map(|i| Member::Index(i.name.name.clone()));
-    constraints.chain(indexes).collect()
-}
-
-fn record_origins(
-    stmt: &Statement,
-    file: usize,
-    span: Span,
-    migration: &str,
-    origins: &mut Origins,
-) {
-    let mut put = |object: &QualName, member: Option<Member>| {
-        origins.insert(
-            (object.clone(), member),
-            (file, span, migration.to_string()),
-        );
-    };
-    let named = |c: &crate::syntax::TableConstraint| c.name.clone().map(Member::Constraint);
-    match stmt {
-        Statement::CreateTable(t) => {
-            put(&t.name, None);
-            for c in &t.columns {
-                put(&t.name, Some(Member::Column(c.name.clone())));
-                for constraint in &c.constraints {
-                    if let Some(m) = named(constraint) {
-                        put(&t.name, Some(m));
-                    }
-                }
-            }
-            for constraint in &t.constraints {
-                if let Some(m) = named(constraint) {
-                    put(&t.name, Some(m));
-                }
-            }
-        }
-        Statement::CreateView(v) if v.is_table => put(&v.name, None),
-        Statement::AlterTable(a) => {
-            for cmd in &a.cmds {
-                match cmd {
-                    AlterCmd::AddColumn { column, .. } => {
-                        put(&a.name, Some(Member::Column(column.name.clone())))
-                    }
-                    AlterCmd::AddConstraint { constraint } => {
-                        if let Some(m) = named(constraint) {
-                            put(&a.name, Some(m));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-        Statement::CreateIndex(i) => {
-            if let Some(name) = &i.name {
-                put(&i.table, Some(Member::Index(name.clone())));
-            }
-        }
-        Statement::CreateFunction(f) => put(&f.name, None),
-        _ => {}
-    }
-}
-
-/// Applies severities and suppressions, reports unused or unexplained suppressions, and places
-/// every diagnostic at a line and column.
+/// Applies suppressions, reports unused or unexplained suppressions, and places every diagnostic
+/// at a line and column.
 fn finish(
     placer: &Placer<'_>,
-    raw: Vec<(usize, Option<String>, Diagnostic)>,
+    raw: Vec<Located>,
     suppressions: &[(usize, Suppression)],
 ) -> Vec<Finding> {
     // For each suppression, which of its rules silenced something.
@@ -776,7 +666,7 @@ fn finish(
         .iter()
         .map(|(_, sup)| vec![false; sup.rules.len()])
         .collect();
-    let mut kept: Vec<(usize, Option<String>, Diagnostic)> = vec![];
+    let mut kept: Vec<Located> = vec![];
     for (file, migration, diag) in raw {
         let silenced_by = suppressions
             .iter()
@@ -791,21 +681,22 @@ fn finish(
         }
     }
     for ((file, sup), used) in suppressions.iter().zip(&used) {
+        let mut report = |diag: Diagnostic| {
+            kept.extend(placer.locate(diag.at(Anchor::File(*file)), Site::default()));
+        };
         if sup.reason.is_none() {
-            kept.push((*file, None, Diagnostic::new(RuleId::SUPPRESSION_WITHOUT_REASON, sup.span, "suppression gives no reason")
-                .help("add the reason after `--`: `-- pgproof: ignore <rule> -- <why this is safe here>`")));
+            report(Diagnostic::new(RuleId::SUPPRESSION_WITHOUT_REASON, sup.span, "suppression gives no reason")
+                .help("add the reason after `--`: `-- pgproof: ignore <rule> -- <why this is safe here>`"));
         }
         if sup.rules.is_empty() {
-            kept.push((
-                *file,
-                None,
+            report(
                 Diagnostic::new(
                     RuleId::UNUSED_SUPPRESSION,
                     sup.span,
                     "suppression names no rule",
                 )
                 .help("name the rule to ignore: `-- pgproof: ignore <rule-id> -- <reason>`"),
-            ));
+            );
         }
         for (rule, used) in sup.rules.iter().zip(used) {
             let message = if crate::rules::find(rule).is_none() {
@@ -817,12 +708,10 @@ fn finish(
             } else {
                 format!("suppression of `{rule}` matches no finding")
             };
-            kept.push((
-                *file,
-                None,
+            report(
                 Diagnostic::new(RuleId::UNUSED_SUPPRESSION, sup.span, message)
                     .help("remove the comment, or fix the rule id (see `pgproof rules`)"),
-            ));
+            );
         }
     }
     placer.findings(kept)

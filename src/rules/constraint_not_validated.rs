@@ -14,7 +14,7 @@ declare_rule! {
 }
 
 impl Rule for ConstraintNotValidated {
-    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         for table in cx.catalog.tables.values() {
             for constraint in table
                 .constraints
@@ -23,12 +23,11 @@ impl Rule for ConstraintNotValidated {
             {
                 let t = &table.name;
                 let name = quote_ident(&constraint.name);
-                out.push(SchemaDiagnostic {
-                    table: t.clone(),
-                    member: Some(Member::Constraint(constraint.name.clone())),
-                    diagnostic: Diagnostic::new(
+                out.push(
+                    Diagnostic::about(
                         META.id,
-                        Span::default(),
+                        t.clone(),
+                        Some(Member::Constraint(constraint.name.clone())),
                         format!(
                             "constraint `{name}` on `{t}` was added `NOT VALID` and never validated: rows written before it may break it, the planner cannot rely on it, and (for `CHECK (col IS NOT NULL)`) `SET NOT NULL` cannot use it to skip its scan"
                         ),
@@ -38,7 +37,7 @@ impl Rule for ConstraintNotValidated {
                         format!("ALTER TABLE {t} VALIDATE CONSTRAINT {name};"),
                         Applicability::Safe,
                     ),
-                });
+                );
             }
         }
     }

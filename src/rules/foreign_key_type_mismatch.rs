@@ -24,7 +24,7 @@ fn base(t: &TypeName) -> TypeName {
 }
 
 impl Rule for ForeignKeyTypeMismatch {
-    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         for table in cx.catalog.tables.values() {
             // A partition's copy of its parent's foreign key is reported once, on the parent.
             for fk in table
@@ -66,12 +66,11 @@ impl Rule for ForeignKeyTypeMismatch {
                     } else {
                         "every join and every foreign key check needs a cast, which can keep indexes from being used"
                     };
-                    out.push(SchemaDiagnostic {
-                        table: table.name.clone(),
-                        member: Some(Member::Column(col.clone())),
-                        diagnostic: Diagnostic::new(
+                    out.push(
+                        Diagnostic::about(
                             META.id,
-                            Span::default(),
+                            table.name.clone(),
+                            Some(Member::Column(col.clone())),
                             format!(
                                 "`{}` is `{ta}` but references `{}` of type `{tb}`: {consequence}",
                                 column_ref(&table.name, col),
@@ -82,7 +81,7 @@ impl Rule for ForeignKeyTypeMismatch {
                             "declare `{}` as `{tb}`, the type of the key it references",
                             quote_ident(col)
                         )),
-                    });
+                    );
                 }
             }
         }

@@ -14,7 +14,7 @@ declare_rule! {
 }
 
 impl Rule for ForeignKeyWithoutIndex {
-    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         for table in cx.catalog.tables.values() {
             // A partition's copy of its parent's foreign key is reported once, on the parent.
             for fk in table
@@ -32,9 +32,10 @@ impl Rule for ForeignKeyWithoutIndex {
                 }
                 let cols = columns.join(", ");
                 let index_name = sql_object_name(&table.name.name, Some(&columns.join("_")), "idx");
-                let diag = Diagnostic::new(
+                let diag = Diagnostic::about(
                     META.id,
-                    Span::default(),
+                    table.name.clone(),
+                    Some(Member::Constraint(fk.name.clone())),
                     format!(
                         "foreign key `{}` on `{} ({cols})` has no index leading with those columns: every delete or key update in `{ref_table}` scans `{}`, and joins on it scan too",
                         fk.name, table.name, table.name
@@ -42,11 +43,7 @@ impl Rule for ForeignKeyWithoutIndex {
                 )
                 .help("index the referencing columns")
                 .fix(format!("CREATE INDEX CONCURRENTLY {index_name} ON {} ({cols});", table.name), Applicability::Safe);
-                out.push(SchemaDiagnostic {
-                    table: table.name.clone(),
-                    member: Some(Member::Constraint(fk.name.clone())),
-                    diagnostic: diag,
-                });
+                out.push(diag);
             }
         }
     }

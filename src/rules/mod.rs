@@ -5,6 +5,7 @@
 
 use crate::catalog::Catalog;
 pub use crate::finding::Category;
+pub use crate::finding::{Anchor, Member};
 use crate::finding::{Diagnostic, RuleId, Severity};
 use crate::graph::DependencyGraph;
 use crate::span::Span;
@@ -323,19 +324,24 @@ pub trait Declared {
 }
 
 /// A rule: metadata (from [`declare_rule!`]) plus the hooks it needs. Every hook has an empty
-/// default.
+/// default. Every hook pushes [`Diagnostic`]s; each says with its [`Anchor`] what its span points
+/// into, and the engine places it there.
 pub trait Rule: Sync + Declared {
-    /// Called for every statement of every migration's up part, with the catalog as it was before it.
+    /// Called for every statement of every migration's up part, with the catalog as it was before
+    /// it. Spans lie in the up part ([`Anchor::Up`], the default).
     fn check_statement(&self, _cx: &StatementContext<'_>, _out: &mut Vec<Diagnostic>) {}
 
-    /// Called once per migration after its statements.
-    fn check_migration(&self, _cx: &MigrationContext<'_>, _out: &mut Vec<MigrationDiagnostic>) {}
+    /// Called once per migration after its statements. Spans lie in the up part ([`Anchor::Up`],
+    /// the default) or in the down part ([`Anchor::Down`]).
+    fn check_migration(&self, _cx: &MigrationContext<'_>, _out: &mut Vec<Diagnostic>) {}
 
-    /// Called once on the final schema (replayed or live).
-    fn check_schema(&self, _cx: &SchemaContext<'_>, _out: &mut Vec<SchemaDiagnostic>) {}
+    /// Called once on the final schema (replayed or live). Each diagnostic is about an object
+    /// ([`Diagnostic::about`], [`Anchor::Object`]).
+    fn check_schema(&self, _cx: &SchemaContext<'_>, _out: &mut Vec<Diagnostic>) {}
 
-    /// Called once with the application's queries and the schema they run against.
-    fn check_queries(&self, _cx: &QueriesContext<'_>, _out: &mut Vec<QueryDiagnostic>) {}
+    /// Called once with the application's queries and the schema they run against. Spans lie in
+    /// the query's file ([`Anchor::File`] with the query's `file`).
+    fn check_queries(&self, _cx: &QueriesContext<'_>, _out: &mut Vec<Diagnostic>) {}
 }
 
 /// What a query rule sees: every (de-duplicated) query and the final schema.
@@ -380,13 +386,6 @@ impl QueriesContext<'_> {
                 None => table.name.name == *t,
             })
     }
-}
-
-/// A query finding: a diagnostic whose span lies in query file `file`.
-#[derive(Debug, Clone)]
-pub struct QueryDiagnostic {
-    pub file: usize,
-    pub diagnostic: Diagnostic,
 }
 
 /// A lock held by the current transaction since an earlier statement.
@@ -524,20 +523,6 @@ pub struct MigrationContext<'a> {
     pub order_assumed: bool,
 }
 
-/// Which part of a migration a migration finding points into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Part {
-    Up,
-    Down,
-}
-
-/// A migration finding: a diagnostic whose span lies in the up or the down part.
-#[derive(Debug, Clone)]
-pub struct MigrationDiagnostic {
-    pub part: Part,
-    pub diagnostic: Diagnostic,
-}
-
 /// What a schema rule sees: the final catalog.
 pub struct SchemaContext<'a> {
     pub catalog: &'a Catalog,
@@ -630,25 +615,6 @@ impl<'a> SchemaContext<'a> {
         self.graph
             .get_or_init(|| DependencyGraph::build(self.catalog))
     }
-}
-
-/// A schema finding names an object instead of a span; the engine places it at the statement that
-/// created the object (or, for a live database, reports the object name).
-#[derive(Debug, Clone)]
-pub struct SchemaDiagnostic {
-    /// The table (or, for a function finding, the function) the finding is about.
-    pub table: QualName,
-    /// The part of the table it is about, if narrower than the table.
-    pub member: Option<Member>,
-    pub diagnostic: Diagnostic,
-}
-
-/// A named part of a table, to place a schema finding where that part was created.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Member {
-    Column(String),
-    Constraint(String),
-    Index(String),
 }
 
 /// Shared wording: a lock's effect on a table, e.g. "blocks all reads and writes on `orders`".
