@@ -472,13 +472,31 @@ impl<'a> StatementContext<'a> {
         }
     }
 
+    /// The statement as an `ALTER TABLE`, of any table.
+    pub fn alter_table(&self) -> Option<&'a crate::syntax::AlterTable> {
+        match self.stmt {
+            Statement::AlterTable(alter) => Some(alter),
+            _ => None,
+        }
+    }
+
     /// The statement as an `ALTER TABLE` of a table that existed before this migration: the shape
     /// most locking and compatibility rules start from.
     pub fn existing_alter(&self) -> Option<&'a crate::syntax::AlterTable> {
-        match self.stmt {
-            Statement::AlterTable(alter) if self.is_existing_table(&alter.name) => Some(alter),
-            _ => None,
-        }
+        self.alter_table()
+            .filter(|alter| self.is_existing_table(&alter.name))
+    }
+
+    /// [`Self::existing_alter`], with the table as the catalog has it before the statement (None
+    /// when the catalog does not know it).
+    pub fn existing_alter_and_table(
+        &self,
+    ) -> Option<(
+        &'a crate::syntax::AlterTable,
+        Option<&'a crate::catalog::Table>,
+    )> {
+        let alter = self.existing_alter()?;
+        Some((alter, self.catalog.table(&alter.name)))
     }
 
     /// A table that existed before this migration (not new, not temporary): where locks hurt.
@@ -611,6 +629,24 @@ impl<'a> SchemaContext<'a> {
         self
     }
 
+    /// Every table's constraints, with the table, but for a partition's copies of its parent's
+    /// (PostgreSQL clones foreign keys and checks into each partition): a finding about one is
+    /// reported once, on the parent.
+    pub fn own_constraints(
+        &self,
+    ) -> impl Iterator<Item = (&'a crate::catalog::Table, &'a crate::catalog::Constraint)> + 'a
+    {
+        let catalog = self.catalog;
+        catalog.tables.values().flat_map(move |table| {
+            let table: &'a crate::catalog::Table = table;
+            table
+                .constraints
+                .iter()
+                .filter(move |c| !catalog.is_cloned_constraint(&table.name, c))
+                .map(move |c| (table, c))
+        })
+    }
+
     pub fn graph(&self) -> &DependencyGraph<'a> {
         self.graph
             .get_or_init(|| DependencyGraph::build(self.catalog))
@@ -739,14 +775,7 @@ pub fn classify_type_change(old: &TypeName, new: &TypeName) -> TypeChange {
 pub fn new_columns(stmt: &Statement) -> Vec<(&QualName, &crate::syntax::ColumnDef)> {
     match stmt {
         Statement::CreateTable(t) => t.columns.iter().map(|c| (&t.name, c)).collect(),
-        Statement::AlterTable(a) => a
-            .cmds
-            .iter()
-            .filter_map(|c| match c {
-                crate::syntax::AlterCmd::AddColumn { column, .. } => Some((&a.name, column)),
-                _ => None,
-            })
-            .collect(),
+        Statement::AlterTable(a) => a.added_columns().map(|c| (&a.name, c)).collect(),
         _ => vec![],
     }
 }
