@@ -13,7 +13,7 @@ use crate::rules::{
 };
 use crate::source::{Migration, MigrationSet, SqlPart};
 use crate::span::Span;
-use crate::suppress::{self, Suppression};
+use crate::suppress::Suppressions;
 use crate::syntax::{AlterCmd, LockMode, QualName, Statement, TxKind};
 use crate::syntax::{ParsedStatement, ParsedText};
 use std::collections::{BTreeMap, BTreeSet};
@@ -179,7 +179,7 @@ struct Replay<'a> {
     stats: Stats,
     /// Diagnostics located in the set's files, placed at the end.
     raw: Vec<Located>,
-    suppressions: Vec<(usize, Suppression)>,
+    suppressions: Suppressions,
     removals: Vec<Removal>,
     order_assumed: bool,
     set_has_downs: bool,
@@ -310,7 +310,7 @@ impl<'a> Replay<'a> {
                 ..Stats::default()
             },
             raw,
-            suppressions: vec![],
+            suppressions: Suppressions::default(),
             removals: vec![],
             order_assumed: set.order_assumed(),
             set_has_downs: set
@@ -544,7 +544,20 @@ impl<'a> Replay<'a> {
             );
         }
         drop(schema_cx);
-        let findings = finish(&self.placer, self.raw, &self.suppressions);
+        // Suppressions apply to what every hook found; then what is wrong with them is reported.
+        let mut suppressions = self.suppressions;
+        let mut kept: Vec<Located> = self
+            .raw
+            .into_iter()
+            .filter(|(file, _, d)| !suppressions.silences(*file, &d.rule, d.span))
+            .collect();
+        kept.extend(
+            suppressions
+                .problems(crate::rules::is_known)
+                .into_iter()
+                .filter_map(|d| self.placer.locate(d, Site::default())),
+        );
+        let findings = self.placer.findings(kept);
         Analysis {
             findings,
             stats: self.stats,
@@ -585,9 +598,8 @@ impl<'a> Replay<'a> {
             }
         }
         let spans: Vec<Span> = parsed.statements.iter().map(|s| s.span).collect();
-        let found = suppress::parse(&part.text, &parsed.lexed.line_comments, &spans);
         self.suppressions
-            .extend(found.into_iter().map(|sup| (part.file, sup)));
+            .read(part.file, &part.text, &parsed.lexed.line_comments, &spans);
     }
 }
 
@@ -652,67 +664,4 @@ fn record_created_objects(stmt: &Statement, created: &mut BTreeSet<crate::graph:
         }
         _ => {}
     }
-}
-
-/// Applies suppressions, reports unused or unexplained suppressions, and places every diagnostic
-/// at a line and column.
-fn finish(
-    placer: &Placer<'_>,
-    raw: Vec<Located>,
-    suppressions: &[(usize, Suppression)],
-) -> Vec<Finding> {
-    // For each suppression, which of its rules silenced something.
-    let mut used: Vec<Vec<bool>> = suppressions
-        .iter()
-        .map(|(_, sup)| vec![false; sup.rules.len()])
-        .collect();
-    let mut kept: Vec<Located> = vec![];
-    for (file, migration, diag) in raw {
-        let silenced_by = suppressions
-            .iter()
-            .enumerate()
-            .find_map(|(i, (sfile, sup))| {
-                let rule = sup.rules.iter().position(|r| diag.rule == *r)?;
-                (*sfile == file && sup.covers(&diag.rule, diag.span)).then_some((i, rule))
-            });
-        match silenced_by {
-            Some((i, rule)) => used[i][rule] = true,
-            None => kept.push((file, migration, diag)),
-        }
-    }
-    for ((file, sup), used) in suppressions.iter().zip(&used) {
-        let mut report = |diag: Diagnostic| {
-            kept.extend(placer.locate(diag.at(Anchor::File(*file)), Site::default()));
-        };
-        if sup.reason.is_none() {
-            report(Diagnostic::new(RuleId::SUPPRESSION_WITHOUT_REASON, sup.span, "suppression gives no reason")
-                .help("add the reason after `--`: `-- pgproof: ignore <rule> -- <why this is safe here>`"));
-        }
-        if sup.rules.is_empty() {
-            report(
-                Diagnostic::new(
-                    RuleId::UNUSED_SUPPRESSION,
-                    sup.span,
-                    "suppression names no rule",
-                )
-                .help("name the rule to ignore: `-- pgproof: ignore <rule-id> -- <reason>`"),
-            );
-        }
-        for (rule, used) in sup.rules.iter().zip(used) {
-            let message = if crate::rules::find(rule).is_none() {
-                format!("`{rule}` is not a pgproof rule, so this suppression does nothing")
-            } else if *used {
-                continue;
-            } else if !sup.whole_file && sup.target.is_none() {
-                format!("suppression of `{rule}` is not followed by a statement")
-            } else {
-                format!("suppression of `{rule}` matches no finding")
-            };
-            report(
-                Diagnostic::new(RuleId::UNUSED_SUPPRESSION, sup.span, message)
-                    .help("remove the comment, or fix the rule id (see `pgproof rules`)"),
-            );
-        }
-    }
-    placer.findings(kept)
 }
