@@ -294,6 +294,10 @@ pub struct Finding {
     pub severity: Severity,
     pub category: Category,
     pub file: PathBuf,
+    /// When `file` is a file as it was in a git reference (`<ref>:<path>`, `--since`): the same
+    /// file in the working tree, where annotations point.
+    #[serde(skip)]
+    pub worktree_path: Option<PathBuf>,
     #[serde(skip)]
     pub span: Span,
     pub start: Position,
@@ -396,6 +400,7 @@ mod tests {
             severity: Severity::Warning,
             category: Category::Locking,
             file: PathBuf::from(file),
+            worktree_path: None,
             span: Span::new(0, 0),
             start: at,
             end: at,

@@ -4,10 +4,11 @@ use super::{emit, Outcome};
 use crate::catalog::Catalog;
 use crate::cli::{AuditArgs, AuditFormat};
 use crate::config;
+use crate::finding::RuleId;
 use crate::live::introspect::{read_catalog, Scope};
 use crate::live::{self, Session};
 use crate::report::audit::{qualified, AuditReport};
-use crate::rules::{Anchor, Member, SchemaContext, RULES};
+use crate::rules::{ids, Anchor, Member, SchemaContext, RULES};
 use crate::syntax::QualName;
 use crate::text::human_bytes;
 use anyhow::{bail, Result};
@@ -46,12 +47,12 @@ pub fn unused_ignores(
     used: &[bool],
     scope: &[String],
 ) -> Vec<ObjectFinding> {
-    let id = "unused-suppression";
-    let Some(meta) = crate::rules::find(id).map(|r| r.meta()) else {
+    let id = RuleId::UNUSED_SUPPRESSION;
+    let Some(meta) = crate::rules::find(&id).map(|r| r.meta()) else {
         return vec![];
     };
-    let severity = match settings.severity_of(id, meta.severity) {
-        Some(s) if settings.is_enabled(id) => s,
+    let severity = match settings.severity_of(&id, meta.severity) {
+        Some(s) if settings.is_enabled(&id) => s,
         _ => return vec![],
     };
     let file = settings.config_path.as_deref().map_or_else(
@@ -139,7 +140,7 @@ pub fn audit_catalog(
                 continue;
             }
             if let (true, Some(Member::Index(name))) =
-                (meta.id == "redundant-index", member.as_ref())
+                (meta.id == ids::REDUNDANT_INDEX, member.as_ref())
             {
                 let index = catalog
                     .indexes
@@ -166,7 +167,7 @@ pub fn audit_catalog(
     // the redundant copy is the fix; following an unused-index fix on either copy as well would
     // drop both (the planner scans one of two identical indexes, so the other looks unused). Once
     // one copy is gone, the next audit tells whether the other is used.
-    out.retain(|f| !(f.rule == "unused-index" && paired.contains(&f.object)));
+    out.retain(|f| !(f.rule == ids::UNUSED_INDEX && paired.contains(&f.object)));
     out.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -248,10 +249,10 @@ fn check_queries(
         }
         let raw = split_normalized(index, &text);
         sources.queries.extend(raw);
-        sources.files.push(crate::source::SourceFile {
-            path: "pg_stat_statements".into(),
+        sources.files.push(crate::source::SourceFile::new(
+            "pg_stat_statements".into(),
             text,
-        });
+        ));
         stat_file = Some(index);
     }
     if sources.queries.is_empty() && sources.problems.is_empty() {

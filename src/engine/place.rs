@@ -183,6 +183,7 @@ impl<'a> Placer<'a> {
             severity,
             category: meta.category,
             file: source.path.clone(),
+            worktree_path: source.worktree_path.clone(),
             span,
             start,
             end,

@@ -63,7 +63,9 @@ impl Stats {
     }
 }
 
-pub struct Analysis {
+/// What replaying one set gave: its placed findings, its stats, the final catalog and what it
+/// removed.
+pub struct Replayed {
     pub findings: Vec<Finding>,
     pub stats: Stats,
     pub catalog: Catalog,
@@ -116,7 +118,7 @@ pub(crate) fn removals_of(stmt: &Statement) -> Vec<(QualName, Option<String>, St
 }
 
 /// The SQL parts of a set in replay order (each migration's up part, then its down part): what
-/// [`analyze`] expects parsed, in this order.
+/// [`run`] expects parsed, in this order.
 pub fn parts(set: &MigrationSet) -> impl Iterator<Item = &SqlPart> {
     part_keys(set).map(|key| part(set, key))
 }
@@ -144,13 +146,13 @@ pub fn part(set: &MigrationSet, (migration, down): (usize, bool)) -> &SqlPart {
 /// its parts parsed in the order of [`parts`]. The replay itself is ordered; it takes each part
 /// from `parsed` when it reaches it and drops it once replayed, so the caller can parse ahead in
 /// parallel and hand the parts over as they are ready.
-pub fn analyze(
+pub fn run(
     set: &MigrationSet,
     settings: &Settings,
     evidence: &QueryEvidence,
     base: Catalog,
     parsed: impl IntoIterator<Item = ParsedText>,
-) -> Analysis {
+) -> Replayed {
     let mut parsed = parsed.into_iter();
     let mut replay = Replay::new(set, settings, base);
     for migration in &set.migrations {
@@ -531,7 +533,7 @@ impl<'a> Replay<'a> {
 
     /// Schema rules on the final catalog, placed where each object was created; then
     /// suppressions, and the findings placed.
-    fn finish(mut self, evidence: &QueryEvidence) -> Analysis {
+    fn finish(mut self, evidence: &QueryEvidence) -> Replayed {
         let schema_cx =
             SchemaContext::for_settings(&self.catalog, self.settings.pg_version, self.settings)
                 .with_evidence(evidence);
@@ -558,7 +560,7 @@ impl<'a> Replay<'a> {
                 .filter_map(|d| self.placer.locate(d, Site::default())),
         );
         let findings = self.placer.findings(kept);
-        Analysis {
+        Replayed {
             findings,
             stats: self.stats,
             catalog: self.catalog,

@@ -73,8 +73,11 @@ macro_rules! declare_rule {
         $fix:ident $(($recipe:ident))?, [$($examples:literal)?], $emitter:expr) => {
         pub struct $name;
 
+        /// This rule's id, for the code outside the rule that names it (see `rules::ids`).
+        pub const ID: $crate::finding::RuleId = $crate::finding::RuleId::new($id);
+
         static META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
-            id: $crate::finding::RuleId::new($id),
+            id: ID,
             category: $crate::rules::Category::$category,
             severity: $crate::finding::Severity::$severity,
             fix: $crate::rules::FixKind::$fix $(($crate::rules::Recipe::$recipe))?,
@@ -215,6 +218,14 @@ registry! {
     unused_suppression,
     update_all_rows,
     validate_in_same_transaction,
+}
+
+/// The ids of the rules that code outside `rules/` acts on, read from their declarations: compare
+/// with these, never with a string.
+pub mod ids {
+    /// The audit pairs `redundant-index` findings with `unused-index` ones (one finding, one fix).
+    pub use super::redundant_index::ID as REDUNDANT_INDEX;
+    pub use super::unused_index::ID as UNUSED_INDEX;
 }
 
 /// The rule with id `id`, if there is one.

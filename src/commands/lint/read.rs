@@ -452,9 +452,11 @@ pub(crate) fn old_queries(
             old.sources
                 .queries
                 .extend(crate::source::query_files::split(index, &text));
-            old.sources
-                .files
-                .push(crate::source::SourceFile { path: shown, text });
+            old.sources.files.push(crate::source::SourceFile {
+                path: shown,
+                text,
+                worktree_path: Some(worktree),
+            });
         }
     }
     let (queries, _errors) = crate::queries::parse(&old.sources.queries);
