@@ -164,11 +164,46 @@ pub struct Fix {
     pub backfill: Option<String>,
 }
 
-/// What a rule reports about one statement (or object), before the engine places it in a file.
+/// What a diagnostic's span points into, or the object it is about: the engine's `Placer`
+/// (`engine/place.rs`) turns each anchor into a file and a span there, and the audit into an
+/// object's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Anchor {
+    /// The span lies in the migration's up part: where a statement hook's statement is, so the
+    /// default. From a migration hook, the up part (or the down part when there is no up part).
+    Up,
+    /// The span lies in the migration's down part (or the up part when there is no down part).
+    Down,
+    /// The span lies in file `n` of the files being linted: a query file (query hooks), or any
+    /// file of a migration set (the findings the engine emits itself: syntax errors, file
+    /// problems, suppressions).
+    File(usize),
+    /// About an object of the final schema rather than a span: the table (or, for a function
+    /// finding, the function) and the part of it, if narrower. A replayed schema places it at the
+    /// statement that created the object; a live one names the object.
+    Object {
+        table: QualName,
+        member: Option<Member>,
+    },
+}
+
+/// A named part of a table, to place a schema finding where that part was created.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Member {
+    Column(String),
+    Constraint(String),
+    Index(String),
+}
+
+/// What a rule (or the engine) reports, before the engine places it: a span and what it points
+/// into ([`Anchor`]), the message, and what comes with it.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
     pub rule: RuleId,
     pub span: Span,
+    /// What `span` lies in (or the object the diagnostic is about, whose span is then the
+    /// statement that created it): [`Anchor::Up`] unless set.
+    pub anchor: Anchor,
     pub message: String,
     pub help: Option<String>,
     pub fix: Option<Fix>,
@@ -184,6 +219,7 @@ impl Diagnostic {
         Diagnostic {
             rule,
             span,
+            anchor: Anchor::Up,
             message: message.into(),
             help: None,
             fix: None,
@@ -191,6 +227,23 @@ impl Diagnostic {
             notes: vec![],
             at_most: None,
         }
+    }
+
+    /// A diagnostic about `table` (or one `member` of it) of the final schema: what schema hooks
+    /// report. It has no span of its own: the engine places it where the object was created.
+    pub fn about(
+        rule: RuleId,
+        table: QualName,
+        member: Option<Member>,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic::new(rule, Span::default(), message).at(Anchor::Object { table, member })
+    }
+
+    /// Says what the span points into (see [`Anchor`]).
+    pub fn at(mut self, anchor: Anchor) -> Self {
+        self.anchor = anchor;
+        self
     }
 
     /// Caps the finding's severity at `severity` (the rule's or the configured one may be lower).
@@ -256,6 +309,10 @@ pub struct Finding {
     pub severity: Severity,
     pub category: Category,
     pub file: PathBuf,
+    /// When `file` is a file as it was in a git reference (`<ref>:<path>`, `--since`): the same
+    /// file in the working tree, where annotations point.
+    #[serde(skip)]
+    pub worktree_path: Option<PathBuf>,
     #[serde(skip)]
     pub span: Span,
     pub start: Position,
@@ -358,6 +415,7 @@ mod tests {
             severity: Severity::Warning,
             category: Category::Locking,
             file: PathBuf::from(file),
+            worktree_path: None,
             span: Span::new(0, 0),
             start: at,
             end: at,

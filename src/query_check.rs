@@ -7,13 +7,14 @@
 
 use crate::catalog::Catalog;
 use crate::config::Settings;
-use crate::finding::{Diagnostic, RuleId};
+use crate::finding::{Anchor, Diagnostic, RuleId};
 use crate::queries::{OldQueries, Query, QueryError, Templated};
-use crate::rules::{QueriesContext, QueryDiagnostic, RULES};
+use crate::rules::{QueriesContext, RULES};
 use crate::source::query_files::QuerySources;
 
 /// Runs every enabled rule's query hook, and turns queries that do not parse and unreadable query
-/// files into diagnostics. The engine places them in the query files.
+/// files into diagnostics, each anchored in its query file ([`Anchor::File`]). The engine places
+/// them there.
 pub fn check(
     sources: &QuerySources,
     queries: &[Query],
@@ -22,7 +23,7 @@ pub fn check(
     settings: &Settings,
     since: Option<&OldQueries>,
     codegen_schema: Option<&std::path::Path>,
-) -> Vec<QueryDiagnostic> {
+) -> Vec<Diagnostic> {
     let cx = QueriesContext {
         queries,
         files: &sources.files,
@@ -33,7 +34,7 @@ pub fn check(
         tenant_columns: crate::rules::tenant_columns(settings),
         codegen_schema,
     };
-    let mut raw: Vec<QueryDiagnostic> = vec![];
+    let mut raw: Vec<Diagnostic> = vec![];
     for rule in RULES.iter().filter(|r| settings.is_enabled(&r.meta().id)) {
         rule.check_queries(&cx, &mut raw);
     }
@@ -60,16 +61,10 @@ pub fn check(
             )
             .help("the placeholder stands where a neutral token (`TRUE`, `1`) cannot, such as a table name; check this query by hand"),
         };
-        raw.push(QueryDiagnostic {
-            file: e.file,
-            diagnostic,
-        });
+        raw.push(diagnostic.at(Anchor::File(e.file)));
     }
     for p in &sources.problems {
-        raw.push(QueryDiagnostic {
-            file: p.file,
-            diagnostic: Diagnostic::new(p.rule, p.span, p.message.clone()),
-        });
+        raw.push(Diagnostic::new(p.rule, p.span, p.message.clone()).at(Anchor::File(p.file)));
     }
     raw
 }

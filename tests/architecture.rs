@@ -20,23 +20,7 @@ const LONG_FILES: &[(&str, &str)] = &[];
 /// PENDING: what still breaks a rule today, as `(file, rule, what is left)`: known debt, named so
 /// it is not forgotten. An entry that no longer breaks its rule fails this test too, so the list
 /// cannot go stale.
-const PENDING: &[(&str, &str, &str)] = &[
-    (
-        "src/rules/mod.rs",
-        "file-size",
-        "not split yet: the rule contexts (StatementContext, MigrationContext, SchemaContext, QueriesContext) belong in rules/context.rs",
-    ),
-    (
-        "src/engine/replay.rs",
-        "file-size",
-        "not split yet: suppression and placement bookkeeping (`finish`) can leave the replay state type",
-    ),
-    (
-        "src/graph.rs",
-        "file-size",
-        "not split yet: 807 lines; its unit tests can move to graph/tests.rs",
-    ),
-];
+const PENDING: &[(&str, &str, &str)] = &[];
 
 /// A rule about which modules a file may name.
 struct ImportRule {

@@ -209,10 +209,15 @@ fn rules_on(catalog: &Catalog) -> Vec<String> {
         }
         let mut out = vec![];
         rule.check_schema(&cx, &mut out);
-        found.extend(
-            out.into_iter()
-                .map(|d| format!("{} {} {:?}", d.diagnostic.rule, d.table, d.member)),
-        );
+        found.extend(out.into_iter().map(|d| match d.anchor {
+            pgproof::finding::Anchor::Object { table, member } => {
+                format!("{} {table} {member:?}", d.rule)
+            }
+            other => panic!(
+                "{}: a schema finding not about an object: {other:?}",
+                d.rule
+            ),
+        }));
     }
     found.sort();
     found

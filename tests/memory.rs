@@ -215,22 +215,22 @@ fn a_statement_over_the_limit_is_reported_with_its_file_and_line() {
     let parsed: Vec<_> = pgproof::engine::replay::parts(&sets[0])
         .map(|part| parse_sql_limited(&part.text, limits))
         .collect();
-    let analysis = pgproof::engine::replay::analyze(
+    let replayed = pgproof::engine::replay::run(
         &sets[0],
         &settings,
         &Default::default(),
         pgproof::catalog::Catalog::new(),
         parsed,
     );
-    assert_eq!(analysis.stats.parse_aborts.len(), 1);
-    let message = &analysis.stats.parse_aborts[0];
+    assert_eq!(replayed.stats.parse_aborts.len(), 1);
+    let message = &replayed.stats.parse_aborts[0];
     assert!(
         message.contains("002_seed.sql` at line 4: the statement is 4 KiB, over the 1 KiB"),
         "{message}"
     );
     // The statements around it are replayed: `b` is created and dropped, `a` stays.
-    assert_eq!(analysis.stats.statements, 3);
-    assert!(analysis
+    assert_eq!(replayed.stats.statements, 3);
+    assert!(replayed
         .catalog
         .table(&pgproof::syntax::QualName::public("a".to_string()))
         .is_some());

@@ -264,6 +264,34 @@ fn old_release_queries_are_checked_against_the_new_schema() {
     );
     // The new release's queries are fine; the unchanged `Emails` query is not an old-query finding.
     assert!(!messages.iter().any(|m| m.contains("Emails")));
+    // Annotations point at the file in the working tree, which a pull request contains, not at
+    // `v1:db/queries/users.sql`.
+    let github = Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args([
+            "lint",
+            "db/migrations",
+            "--queries",
+            "db/queries",
+            "--since",
+            "v1",
+            "--format",
+            "github",
+        ])
+        .current_dir(root)
+        .output()
+        .expect("pgproof runs");
+    let annotations: Vec<String> = String::from_utf8_lossy(&github.stdout)
+        .lines()
+        .filter(|l| l.contains("title=pgproof old-query-breaks"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(annotations.len(), 4, "{annotations:#?}");
+    assert!(
+        annotations
+            .iter()
+            .all(|a| a.contains(" file=db/queries/users.sql,")),
+        "{annotations:#?}"
+    );
 }
 
 /// Multi-byte names, named parameters with non-ASCII letters, and a broken statement in the

@@ -204,6 +204,7 @@ fn human_report_bytes(n: usize) -> usize {
                 severity: Severity::Error,
                 category: pgproof::finding::Category::Locking,
                 file: file.clone(),
+                worktree_path: None,
                 span: Span::new(start, start + line.len() - 2),
                 start: Position {
                     line: i + 1,

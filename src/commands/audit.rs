@@ -4,10 +4,11 @@ use super::{emit, Outcome};
 use crate::catalog::Catalog;
 use crate::cli::{AuditArgs, AuditFormat, GraphLayout};
 use crate::config;
+use crate::finding::RuleId;
 use crate::live::introspect::{read_catalog, Scope};
 use crate::live::{self, Session};
 use crate::report::audit::{qualified, AuditReport};
-use crate::rules::{Member, SchemaContext, RULES};
+use crate::rules::{ids, Anchor, Member, SchemaContext, RULES};
 use crate::syntax::QualName;
 use crate::text::human_bytes;
 use anyhow::{bail, Result};
@@ -47,12 +48,12 @@ pub fn unused_ignores(
     used: &[bool],
     scope: &[String],
 ) -> Vec<ObjectFinding> {
-    let id = "unused-suppression";
-    let Some(meta) = crate::rules::find(id).map(|r| r.meta()) else {
+    let id = RuleId::UNUSED_SUPPRESSION;
+    let Some(meta) = crate::rules::find(&id).map(|r| r.meta()) else {
         return vec![];
     };
-    let severity = match settings.severity_of(id, meta.severity) {
-        Some(s) if settings.is_enabled(id) => s,
+    let severity = match settings.severity_of(&id, meta.severity) {
+        Some(s) if settings.is_enabled(&id) => s,
         _ => return vec![],
     };
     let file = settings.config_path.as_deref().map_or_else(
@@ -121,37 +122,45 @@ pub fn audit_catalog(
         let mut found = vec![];
         rule.check_schema(&cx, &mut found);
         for d in found {
-            let table = qualified(&d.table);
-            let object = match &d.member {
+            // Schema hooks report about objects: the audit names them.
+            let Anchor::Object {
+                table: object_table,
+                member,
+            } = &d.anchor
+            else {
+                continue;
+            };
+            let table = qualified(object_table);
+            let object = match member {
                 None => table.clone(),
                 Some(Member::Column(c) | Member::Constraint(c)) => format!("{table}.{c}"),
-                Some(Member::Index(i)) => format!("{}.{i}", d.table.schema),
+                Some(Member::Index(i)) => format!("{}.{i}", object_table.schema),
             };
             if ignore(settings, &meta.id, &object, &mut ignores_used) {
                 ignored += 1;
                 continue;
             }
             if let (true, Some(Member::Index(name))) =
-                (meta.id == "redundant-index", d.member.as_ref())
+                (meta.id == ids::REDUNDANT_INDEX, member.as_ref())
             {
                 let index = catalog
                     .indexes
-                    .get(&QualName::new(d.table.schema.clone(), name.clone()));
+                    .get(&QualName::new(object_table.schema.clone(), name.clone()));
                 if let Some(kept) = index.and_then(|i| crate::rules::index_covering(catalog, i)) {
                     paired.insert(object.clone());
-                    paired.insert(format!("{}.{}", d.table.schema, kept.name.name));
+                    paired.insert(format!("{}.{}", object_table.schema, kept.name.name));
                 }
             }
             out.push(ObjectFinding {
                 rule: meta.id,
                 severity,
                 category: meta.category,
-                evidence: evidence(catalog, &d.table, d.member.as_ref()),
+                evidence: evidence(catalog, object_table, member.as_ref()),
                 object,
                 table,
-                message: d.diagnostic.message,
-                help: d.diagnostic.help,
-                fix: d.diagnostic.fix,
+                message: d.message,
+                help: d.help,
+                fix: d.fix,
             });
         }
     }
@@ -159,7 +168,7 @@ pub fn audit_catalog(
     // the redundant copy is the fix; following an unused-index fix on either copy as well would
     // drop both (the planner scans one of two identical indexes, so the other looks unused). Once
     // one copy is gone, the next audit tells whether the other is used.
-    out.retain(|f| !(f.rule == "unused-index" && paired.contains(&f.object)));
+    out.retain(|f| !(f.rule == ids::UNUSED_INDEX && paired.contains(&f.object)));
     out.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -244,10 +253,10 @@ fn check_queries(
         }
         let raw = split_normalized(index, &text);
         sources.queries.extend(raw);
-        sources.files.push(crate::source::SourceFile {
-            path: "pg_stat_statements".into(),
+        sources.files.push(crate::source::SourceFile::new(
+            "pg_stat_statements".into(),
             text,
-        });
+        ));
         stat_file = Some(index);
     }
     if sources.queries.is_empty() && sources.problems.is_empty() {
@@ -291,8 +300,7 @@ fn check_queries(
     }
     let evidence = crate::queries::QueryEvidence::of(&queries, &sources.files);
     let raw = crate::query_check::check(&sources, &queries, &errors, catalog, settings, None, None);
-    let findings = crate::engine::place::Placer::new(settings, &sources.files)
-        .findings(raw.into_iter().map(|d| (d.file, None, d.diagnostic)));
+    let findings = crate::engine::place::Placer::new(settings, &sources.files).place_all(raw);
     Ok(Some(CheckedQueries {
         findings,
         sources,

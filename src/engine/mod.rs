@@ -118,29 +118,29 @@ pub fn lint<S: Sets>(input: Input<'_, S>) -> Result<Output> {
         errors: unreadable,
     } = pipeline::run(
         &sets,
-        pipeline::Replay {
+        pipeline::Common {
             settings,
             base,
             evidence: &evidence,
         },
         threads,
         stack_bytes,
-        |analysis| {
+        |replayed| {
             if !keep_schema {
-                analysis.catalog = Catalog::default();
-                analysis.removals = vec![];
+                replayed.catalog = Catalog::default();
+                replayed.removals = vec![];
             }
         },
     )?;
-    let mut findings = Vec::with_capacity(outcomes.iter().map(|o| o.analysis.findings.len()).sum());
+    let mut findings = Vec::with_capacity(outcomes.iter().map(|o| o.replayed.findings.len()).sum());
     let mut stats = Stats::default();
     let mut linted = Vec::with_capacity(outcomes.len());
     let mut schemas: Vec<(Catalog, Vec<Removal>)> = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
-        let analysis = outcome.analysis;
-        stats.add(&analysis.stats);
-        findings.extend(analysis.findings);
-        schemas.push((analysis.catalog, analysis.removals));
+        let replayed = outcome.replayed;
+        stats.add(&replayed.stats);
+        findings.extend(replayed.findings);
+        schemas.push((replayed.catalog, replayed.removals));
         linted.push(LintedSet {
             set: outcome.set,
             took: outcome.took,
@@ -203,10 +203,7 @@ pub fn lint<S: Sets>(input: Input<'_, S>) -> Result<Output> {
             old.as_ref(),
             codegen_schema.as_deref(),
         );
-        findings.extend(
-            Placer::new(settings, &sources.files)
-                .findings(raw.into_iter().map(|d| (d.file, None, d.diagnostic))),
-        );
+        findings.extend(Placer::new(settings, &sources.files).place_all(raw));
         query_files.extend(sources.files);
     }
     crate::finding::sort(&mut findings);
@@ -277,10 +274,7 @@ impl Texts {
         let mut migrations = vec![];
         let add = |part: Option<(PathBuf, String)>, files: &mut Vec<SourceFile>| {
             part.map(|(path, text)| {
-                files.push(SourceFile {
-                    path,
-                    text: text.clone(),
-                });
+                files.push(SourceFile::new(path, text.clone()));
                 SqlPart {
                     file: files.len() - 1,
                     text,
@@ -348,7 +342,7 @@ pub fn lint_texts(
                     &text,
                     &settings.query_placeholders,
                 ));
-            sources.files.push(SourceFile { path, text });
+            sources.files.push(SourceFile::new(path, text));
         }
         let (queries, errors) = crate::queries::parse(&sources.queries);
         vec![QueryJob {

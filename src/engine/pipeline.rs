@@ -14,7 +14,7 @@
 //! With one large set (the usual repository) one thread replays while the others parse ahead; with
 //! many, the longest ordered chain starts first and the small sets fill the other threads.
 
-use super::replay::{self as analyze, Analysis};
+use super::replay::{self, Replayed};
 use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::parse::SyntaxError;
@@ -69,9 +69,10 @@ impl Sets for InMemory {
     }
 }
 
-/// What every set's replay starts from and reads besides its own text.
+/// What every set's replay shares: the settings, the schema it starts from, and what the queries
+/// show; each set adds its own text.
 #[derive(Clone, Copy)]
-pub struct Replay<'a> {
+pub struct Common<'a> {
     pub settings: &'a Settings,
     /// The schema the migrations start from (`--schema-from`); empty when None.
     pub base: Option<&'a Catalog>,
@@ -82,7 +83,7 @@ pub struct Replay<'a> {
 /// One set that went through the pipeline.
 pub struct SetOutcome {
     pub set: MigrationSet,
-    pub analysis: Analysis,
+    pub replayed: Replayed,
     /// Time from the start of its replay to the end (its reading not included).
     pub took: Duration,
 }
@@ -99,32 +100,32 @@ pub struct Outcomes {
 enum Failure {
     /// Its files could not be read: reported, and the run goes on.
     Unreadable(SourceError),
-    /// The analysis crashed: an internal error that fails the run.
+    /// The replay crashed: an internal error that fails the run.
     Crashed(anyhow::Error),
 }
 
 /// Reads, parses and replays every set of `sets`, on `threads` workers whose stacks are
-/// `stack_bytes` each. `finish` runs on each analysis on its worker thread (to drop what nobody
+/// `stack_bytes` each. `finish` runs on each set's [`Replayed`] on its worker thread (to drop what nobody
 /// reads). The outcomes come back in the order of `sets`; a set that cannot be read is an error
 /// in [`Outcomes::errors`] and the others are still analysed; a crash fails the run.
 pub fn run(
     sets: &impl Sets,
-    replay: Replay<'_>,
+    common: Common<'_>,
     threads: usize,
     stack_bytes: usize,
-    finish: impl Fn(&mut Analysis) + Sync,
+    finish: impl Fn(&mut Replayed) + Sync,
 ) -> Result<Outcomes> {
-    run_windowed(sets, replay, threads, stack_bytes, LOOKAHEAD_BYTES, finish)
+    run_windowed(sets, common, threads, stack_bytes, LOOKAHEAD_BYTES, finish)
 }
 
 /// [`run`] with the look-ahead window given (tests use a tiny one).
 fn run_windowed(
     sets: &impl Sets,
-    replay: Replay<'_>,
+    common: Common<'_>,
     threads: usize,
     stack_bytes: usize,
     lookahead: usize,
-    finish: impl Fn(&mut Analysis) + Sync,
+    finish: impl Fn(&mut Replayed) + Sync,
 ) -> Result<Outcomes> {
     let mut order: Vec<usize> = (0..sets.count()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(sets.bytes(i)));
@@ -153,7 +154,7 @@ fn run_windowed(
                 std::thread::Builder::new()
                     .name(format!("pgproof-lint-{n}"))
                     .stack_size(stack_bytes)
-                    .spawn_scoped(scope, move || shared.work(replay, finish))
+                    .spawn_scoped(scope, move || shared.work(common, finish))
                     .context("cannot start worker threads")?,
             );
         }
@@ -176,7 +177,7 @@ fn run_windowed(
                     "a migration set was never analysed"
                 )))
             });
-        let (analysis, took) = match result {
+        let (replayed, took) = match result {
             Ok(done) => done,
             Err(Failure::Unreadable(error)) => {
                 errors.push(error);
@@ -191,7 +192,7 @@ fn run_windowed(
             .context("an analysed set has no files")?;
         outcomes.push(SetOutcome {
             set,
-            analysis,
+            replayed,
             took,
         });
     }
@@ -206,7 +207,7 @@ struct Job {
     loaded: OnceLock<Loaded>,
     /// The replay is over (or failed): nothing left to help with.
     done: AtomicBool,
-    outcome: Mutex<Option<Result<(Analysis, Duration), Failure>>>,
+    outcome: Mutex<Option<Result<(Replayed, Duration), Failure>>>,
 }
 
 struct Loaded {
@@ -232,11 +233,11 @@ enum Slot {
 
 impl Loaded {
     fn new(set: MigrationSet) -> Self {
-        let parts: Vec<(usize, bool)> = analyze::part_keys(&set).collect();
+        let parts: Vec<(usize, bool)> = replay::part_keys(&set).collect();
         let ends = parts
             .iter()
             .scan(0, |total, &key| {
-                *total += analyze::part(&set, key).text.len();
+                *total += replay::part(&set, key).text.len();
                 Some(*total)
             })
             .collect();
@@ -252,7 +253,7 @@ impl Loaded {
     }
 
     fn part(&self, k: usize) -> &SqlPart {
-        analyze::part(&self.set, self.parts[k])
+        replay::part(&self.set, self.parts[k])
     }
 
     /// Claims the next unparsed part, if there is one and (with a `window`) it starts within that
@@ -405,7 +406,7 @@ impl<S: Sets> Shared<'_, S> {
         })
     }
 
-    fn work(&self, replay: Replay<'_>, finish: &(impl Fn(&mut Analysis) + Sync)) {
+    fn work(&self, common: Common<'_>, finish: &(impl Fn(&mut Replayed) + Sync)) {
         loop {
             if let Some((loaded, k)) = self.help() {
                 loaded.parse(k);
@@ -413,7 +414,7 @@ impl<S: Sets> Shared<'_, S> {
             }
             let position = self.next_start.fetch_add(1, Ordering::AcqRel);
             if let Some(&i) = self.order.get(position) {
-                self.replay(i, replay, finish);
+                self.replay(i, common, finish);
                 continue;
             }
             // Everything is started: wait while some replay still has parts to parse ahead.
@@ -428,28 +429,28 @@ impl<S: Sets> Shared<'_, S> {
         }
     }
 
-    fn replay(&self, i: usize, replay: Replay<'_>, finish: &(impl Fn(&mut Analysis) + Sync)) {
+    fn replay(&self, i: usize, common: Common<'_>, finish: &(impl Fn(&mut Replayed) + Sync)) {
         let job = &self.jobs[i];
         let result = match self.sets.load(i) {
             Ok(set) => {
                 let loaded = job.loaded.get_or_init(|| Loaded::new(set));
                 self.wake();
                 let clock = Instant::now();
-                let base = replay.base.cloned().unwrap_or_else(Catalog::new);
+                let base = common.base.cloned().unwrap_or_else(Catalog::new);
                 let stream = Stream {
                     loaded,
                     next: 0,
                     shared: self,
                 };
-                // A crash in one set's analysis fails the run with the set named; uncaught, it
+                // A crash in one set's replay fails the run with the set named; uncaught, it
                 // would leave this set unfinished and the helpers waiting on it forever.
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    let mut analysis =
-                        analyze::analyze(&loaded.set, replay.settings, replay.evidence, base, stream);
-                    finish(&mut analysis);
-                    analysis
+                    let mut replayed =
+                        replay::run(&loaded.set, common.settings, common.evidence, base, stream);
+                    finish(&mut replayed);
+                    replayed
                 }))
-                .map(|analysis| (analysis, clock.elapsed()))
+                .map(|replayed| (replayed, clock.elapsed()))
                 .map_err(|panic| {
                     Failure::Crashed(anyhow::anyhow!(
                         "pgproof failed while linting the migrations in `{}` (an internal error: {}); please report it",
@@ -506,10 +507,10 @@ mod tests {
         }
     }
 
-    fn plain(settings: &Settings) -> Replay<'_> {
+    fn plain(settings: &Settings) -> Common<'_> {
         static NONE: std::sync::LazyLock<crate::queries::QueryEvidence> =
             std::sync::LazyLock::new(Default::default);
-        Replay {
+        Common {
             settings,
             base: None,
             evidence: &NONE,
@@ -530,12 +531,12 @@ mod tests {
             .unwrap()
             .iter()
             .map(|set| {
-                let parsed: Vec<ParsedText> = analyze::parts(set)
+                let parsed: Vec<ParsedText> = replay::parts(set)
                     .map(|p| crate::syntax::parse_sql(&p.text))
                     .collect();
-                let analysis =
-                    analyze::analyze(set, settings, &Default::default(), Catalog::new(), parsed);
-                (set.root.clone(), shown(&analysis.findings))
+                let replayed =
+                    replay::run(set, settings, &Default::default(), Catalog::new(), parsed);
+                (set.root.clone(), shown(&replayed.findings))
             })
             .collect()
     }
@@ -608,7 +609,7 @@ mod tests {
                 let got: Vec<_> = outcomes
                     .sets
                     .iter()
-                    .map(|o| (o.set.root.clone(), shown(&o.analysis.findings)))
+                    .map(|o| (o.set.root.clone(), shown(&o.replayed.findings)))
                     .collect();
                 assert_eq!(got, expected, "{threads} threads, window {window}");
             }
@@ -643,7 +644,7 @@ mod tests {
         assert!(outcomes
             .sets
             .iter()
-            .all(|o| !o.analysis.findings.is_empty()));
+            .all(|o| !o.replayed.findings.is_empty()));
     }
 
     #[test]
@@ -652,8 +653,8 @@ mod tests {
         let settings = Settings::default();
         // A tiny window keeps helpers waiting for the crashed replay to advance.
         let found = on_disk(dir.path());
-        let err = run_windowed(&found, plain(&settings), 3, 8 << 20, 1, |analysis| {
-            if analysis.stats.files == 40 {
+        let err = run_windowed(&found, plain(&settings), 3, 8 << 20, 1, |replayed| {
+            if replayed.stats.files == 40 {
                 panic!("injected");
             }
         })
@@ -672,9 +673,9 @@ mod tests {
         let settings = Settings::default();
         let found = on_disk(dir.path());
         let count = AtomicUsize::new(0);
-        let outcomes = run(&found, plain(&settings), 2, 8 << 20, |analysis| {
+        let outcomes = run(&found, plain(&settings), 2, 8 << 20, |replayed| {
             count.fetch_add(1, Ordering::Relaxed);
-            analysis.removals.clear();
+            replayed.removals.clear();
         })
         .unwrap();
         assert_eq!(count.load(Ordering::Relaxed), 3);

@@ -3,18 +3,17 @@
 //! schema hooks on the final catalog; suppressions apply, and the findings are placed. No IO, never
 //! fails.
 
-use super::place::Placer;
+use super::place::{members_before, Located, Placer, Site};
 use crate::catalog::{apply::apply, Catalog};
 use crate::config::Settings;
-use crate::finding::{Diagnostic, Finding, RuleId};
+use crate::finding::{Anchor, Diagnostic, Finding, RuleId};
 use crate::queries::QueryEvidence;
 use crate::rules::{
-    HeldLock, Member, MigrationContext, MigrationStatement, Part, Rule, SchemaContext,
-    StatementContext, RULES,
+    HeldLock, MigrationContext, MigrationStatement, Rule, SchemaContext, StatementContext, RULES,
 };
 use crate::source::{Migration, MigrationSet, SqlPart};
 use crate::span::Span;
-use crate::suppress::{self, Suppression};
+use crate::suppress::Suppressions;
 use crate::syntax::{AlterCmd, LockMode, QualName, Statement, TxKind};
 use crate::syntax::{ParsedStatement, ParsedText};
 use std::collections::{BTreeMap, BTreeSet};
@@ -64,7 +63,9 @@ impl Stats {
     }
 }
 
-pub struct Analysis {
+/// What replaying one set gave: its placed findings, its stats, the final catalog and what it
+/// removed.
+pub struct Replayed {
     pub findings: Vec<Finding>,
     pub stats: Stats,
     pub catalog: Catalog,
@@ -116,11 +117,8 @@ pub(crate) fn removals_of(stmt: &Statement) -> Vec<(QualName, Option<String>, St
     out
 }
 
-/// Where an object of the final schema was created, to place schema findings.
-type Origins = rustc_hash::FxHashMap<(QualName, Option<Member>), (usize, Span, String)>;
-
 /// The SQL parts of a set in replay order (each migration's up part, then its down part): what
-/// [`analyze`] expects parsed, in this order.
+/// [`run`] expects parsed, in this order.
 pub fn parts(set: &MigrationSet) -> impl Iterator<Item = &SqlPart> {
     part_keys(set).map(|key| part(set, key))
 }
@@ -148,13 +146,13 @@ pub fn part(set: &MigrationSet, (migration, down): (usize, bool)) -> &SqlPart {
 /// its parts parsed in the order of [`parts`]. The replay itself is ordered; it takes each part
 /// from `parsed` when it reaches it and drops it once replayed, so the caller can parse ahead in
 /// parallel and hand the parts over as they are ready.
-pub fn analyze(
+pub fn run(
     set: &MigrationSet,
     settings: &Settings,
     evidence: &QueryEvidence,
     base: Catalog,
     parsed: impl IntoIterator<Item = ParsedText>,
-) -> Analysis {
+) -> Replayed {
     let mut parsed = parsed.into_iter();
     let mut replay = Replay::new(set, settings, base);
     for migration in &set.migrations {
@@ -181,10 +179,9 @@ struct Replay<'a> {
     placer: Placer<'a>,
     catalog: Catalog,
     stats: Stats,
-    /// Diagnostics as (file, migration, diagnostic), placed at the end.
-    raw: Vec<(usize, Option<String>, Diagnostic)>,
-    suppressions: Vec<(usize, Suppression)>,
-    origins: Origins,
+    /// Diagnostics located in the set's files, placed at the end.
+    raw: Vec<Located>,
+    suppressions: Suppressions,
     removals: Vec<Removal>,
     order_assumed: bool,
     set_has_downs: bool,
@@ -283,15 +280,14 @@ impl TxState {
 
 impl<'a> Replay<'a> {
     fn new(set: &'a MigrationSet, settings: &'a Settings, base: Catalog) -> Self {
+        let placer = Placer::new(settings, &set.files);
         let raw = set
             .problems
             .iter()
-            .map(|problem| {
-                (
-                    problem.file,
-                    None,
-                    Diagnostic::new(problem.rule, problem.span, problem.message.clone()),
-                )
+            .filter_map(|problem| {
+                let diag = Diagnostic::new(problem.rule, problem.span, problem.message.clone())
+                    .at(Anchor::File(problem.file));
+                placer.locate(diag, Site::default())
             })
             .collect();
         Replay {
@@ -302,7 +298,7 @@ impl<'a> Replay<'a> {
                 .copied()
                 .filter(|r| settings.is_enabled(&r.meta().id))
                 .collect(),
-            placer: Placer::new(settings, &set.files),
+            placer,
             catalog: base,
             stats: Stats {
                 files: set.files.len(),
@@ -316,8 +312,7 @@ impl<'a> Replay<'a> {
                 ..Stats::default()
             },
             raw,
-            suppressions: vec![],
-            origins: Origins::default(),
+            suppressions: Suppressions::default(),
             removals: vec![],
             order_assumed: set.order_assumed(),
             set_has_downs: set
@@ -401,10 +396,13 @@ impl<'a> Replay<'a> {
             for rule in &self.rules {
                 rule.check_statement(&cx, &mut out);
             }
-            self.raw.extend(
-                out.into_iter()
-                    .map(|d| (part.file, Some(migration.id.clone()), d)),
-            );
+            let site = Site {
+                up: Some(part.file),
+                down: None,
+                migration: Some(&migration.id),
+            };
+            self.raw
+                .extend(out.into_iter().filter_map(|d| self.placer.locate(d, site)));
         }
         state.tx.control(position, &stmt.kind);
         state
@@ -414,30 +412,18 @@ impl<'a> Replay<'a> {
         if self.order_assumed {
             record_created_objects(&stmt.kind, &mut state.created_objects);
         }
-        record_origins(
-            &stmt.kind,
+        self.placer
+            .record_origins(&stmt.kind, part.file, stmt.span, &migration.id);
+        self.note_removals(migration, part, stmt);
+        let before = members_before(&stmt.kind, &self.catalog);
+        apply(&mut self.catalog, &stmt.kind);
+        self.placer.record_added_members(
+            before,
+            &self.catalog,
             part.file,
             stmt.span,
             &migration.id,
-            &mut self.origins,
         );
-        self.note_removals(migration, part, stmt);
-        let members_before = added_members_target(&stmt.kind)
-            .map(|table| (table, table_members(&self.catalog, table)));
-        apply(&mut self.catalog, &stmt.kind);
-        // Constraints and indexes an `ALTER TABLE` adds without naming them (`ADD COLUMN
-        // ... REFERENCES`, `ADD UNIQUE (...)`) get their names from the catalog: their
-        // findings belong to this statement, not to the table's `CREATE`.
-        if let Some((table, before)) = members_before {
-            for member in table_members(&self.catalog, table) {
-                if !before.contains(&member) {
-                    self.origins.insert(
-                        (table.clone(), Some(member)),
-                        (part.file, stmt.span, migration.id.clone()),
-                    );
-                }
-            }
-        }
         state.in_transaction.push(in_tx);
     }
 
@@ -533,44 +519,48 @@ impl<'a> Replay<'a> {
         for rule in &self.rules {
             rule.check_migration(&cx, &mut migration_diags);
         }
-        let up_file = up.as_ref().map(|(p, _)| p.file);
-        let down_file = down.as_ref().map(|(p, _)| p.file);
-        for d in migration_diags {
-            let file = match d.part {
-                Part::Up => up_file.or(down_file),
-                Part::Down => down_file.or(up_file),
-            };
-            if let Some(file) = file {
-                self.raw
-                    .push((file, Some(migration.id.clone()), d.diagnostic));
-            }
-        }
+        let site = Site {
+            up: up.as_ref().map(|(p, _)| p.file),
+            down: down.as_ref().map(|(p, _)| p.file),
+            migration: Some(&migration.id),
+        };
+        self.raw.extend(
+            migration_diags
+                .into_iter()
+                .filter_map(|d| self.placer.locate(d, site)),
+        );
     }
 
     /// Schema rules on the final catalog, placed where each object was created; then
     /// suppressions, and the findings placed.
-    fn finish(mut self, evidence: &QueryEvidence) -> Analysis {
+    fn finish(mut self, evidence: &QueryEvidence) -> Replayed {
         let schema_cx =
             SchemaContext::for_settings(&self.catalog, self.settings.pg_version, self.settings)
                 .with_evidence(evidence);
         for rule in &self.rules {
             let mut out = vec![];
             rule.check_schema(&schema_cx, &mut out);
-            for d in out {
-                let origin = self
-                    .origins
-                    .get(&(d.table.clone(), d.member.clone()))
-                    .or_else(|| self.origins.get(&(d.table.clone(), None)));
-                if let Some((file, span, migration)) = origin {
-                    let mut diag = d.diagnostic;
-                    diag.span = *span;
-                    self.raw.push((*file, Some(migration.clone()), diag));
-                }
-            }
+            self.raw.extend(
+                out.into_iter()
+                    .filter_map(|d| self.placer.locate(d, Site::default())),
+            );
         }
         drop(schema_cx);
-        let findings = finish(&self.placer, self.raw, &self.suppressions);
-        Analysis {
+        // Suppressions apply to what every hook found; then what is wrong with them is reported.
+        let mut suppressions = self.suppressions;
+        let mut kept: Vec<Located> = self
+            .raw
+            .into_iter()
+            .filter(|(file, _, d)| !suppressions.silences(*file, &d.rule, d.span))
+            .collect();
+        kept.extend(
+            suppressions
+                .problems(crate::rules::is_known)
+                .into_iter()
+                .filter_map(|d| self.placer.locate(d, Site::default())),
+        );
+        let findings = self.placer.findings(kept);
+        Replayed {
             findings,
             stats: self.stats,
             catalog: self.catalog,
@@ -593,12 +583,14 @@ impl<'a> Replay<'a> {
                 ));
             }
         }
+        let site = Site {
+            migration,
+            ..Site::default()
+        };
         for error in &parsed.errors {
-            self.raw.push((
-                part.file,
-                migration.map(str::to_string),
-                Diagnostic::new(RuleId::SYNTAX_ERROR, error.span, error.message.clone()),
-            ));
+            let diag = Diagnostic::new(RuleId::SYNTAX_ERROR, error.span, error.message.clone())
+                .at(Anchor::File(part.file));
+            self.raw.extend(self.placer.locate(diag, site));
         }
         stats.statements += parsed.statements.len();
         for stmt in &parsed.statements {
@@ -608,9 +600,8 @@ impl<'a> Replay<'a> {
             }
         }
         let spans: Vec<Span> = parsed.statements.iter().map(|s| s.span).collect();
-        let found = suppress::parse(&part.text, &parsed.lexed.line_comments, &spans);
         self.suppressions
-            .extend(found.into_iter().map(|sup| (part.file, sup)));
+            .read(part.file, &part.text, &parsed.lexed.line_comments, &spans);
     }
 }
 
@@ -675,155 +666,4 @@ fn record_created_objects(stmt: &Statement, created: &mut BTreeSet<crate::graph:
         }
         _ => {}
     }
-}
-
-/// The table an `ALTER TABLE` adds columns or constraints to (which may bring unnamed
-/// constraints and indexes with them).
-fn added_members_target(stmt: &Statement) -> Option<&QualName> {
-    let Statement::AlterTable(a) = stmt else {
-        return None;
-    };
-    a.cmds
-        .iter()
-        .any(|c| {
-            matches!(
-                c,
-                AlterCmd::AddColumn { .. } | AlterCmd::AddConstraint { .. }
-            )
-        })
-        .then_some(&a.name)
-}
-
-/// The named constraints and indexes of `table`.
-fn table_members(catalog: &Catalog, table: &QualName) -> Vec<Member> {
-    let constraints = catalog
-        .table(table)
-        .into_iter()
-        .flat_map(|t| t.constraints.iter())
-        .map(|c| Member::Constraint(c.name.clone()));
-    let indexes = catalog
-        .indexes_on(table)
-        .map(|i| Member::Index(i.name.name.clone()));
-    constraints.chain(indexes).collect()
-}
-
-fn record_origins(
-    stmt: &Statement,
-    file: usize,
-    span: Span,
-    migration: &str,
-    origins: &mut Origins,
-) {
-    let mut put = |object: &QualName, member: Option<Member>| {
-        origins.insert(
-            (object.clone(), member),
-            (file, span, migration.to_string()),
-        );
-    };
-    let named = |c: &crate::syntax::TableConstraint| c.name.clone().map(Member::Constraint);
-    match stmt {
-        Statement::CreateTable(t) => {
-            put(&t.name, None);
-            for c in &t.columns {
-                put(&t.name, Some(Member::Column(c.name.clone())));
-                for constraint in &c.constraints {
-                    if let Some(m) = named(constraint) {
-                        put(&t.name, Some(m));
-                    }
-                }
-            }
-            for constraint in &t.constraints {
-                if let Some(m) = named(constraint) {
-                    put(&t.name, Some(m));
-                }
-            }
-        }
-        Statement::CreateView(v) if v.is_table => put(&v.name, None),
-        Statement::AlterTable(a) => {
-            for cmd in &a.cmds {
-                match cmd {
-                    AlterCmd::AddColumn { column, .. } => {
-                        put(&a.name, Some(Member::Column(column.name.clone())))
-                    }
-                    AlterCmd::AddConstraint { constraint } => {
-                        if let Some(m) = named(constraint) {
-                            put(&a.name, Some(m));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-        Statement::CreateIndex(i) => {
-            if let Some(name) = &i.name {
-                put(&i.table, Some(Member::Index(name.clone())));
-            }
-        }
-        Statement::CreateFunction(f) => put(&f.name, None),
-        _ => {}
-    }
-}
-
-/// Applies severities and suppressions, reports unused or unexplained suppressions, and places
-/// every diagnostic at a line and column.
-fn finish(
-    placer: &Placer<'_>,
-    raw: Vec<(usize, Option<String>, Diagnostic)>,
-    suppressions: &[(usize, Suppression)],
-) -> Vec<Finding> {
-    // For each suppression, which of its rules silenced something.
-    let mut used: Vec<Vec<bool>> = suppressions
-        .iter()
-        .map(|(_, sup)| vec![false; sup.rules.len()])
-        .collect();
-    let mut kept: Vec<(usize, Option<String>, Diagnostic)> = vec![];
-    for (file, migration, diag) in raw {
-        let silenced_by = suppressions
-            .iter()
-            .enumerate()
-            .find_map(|(i, (sfile, sup))| {
-                let rule = sup.rules.iter().position(|r| diag.rule == *r)?;
-                (*sfile == file && sup.covers(&diag.rule, diag.span)).then_some((i, rule))
-            });
-        match silenced_by {
-            Some((i, rule)) => used[i][rule] = true,
-            None => kept.push((file, migration, diag)),
-        }
-    }
-    for ((file, sup), used) in suppressions.iter().zip(&used) {
-        if sup.reason.is_none() {
-            kept.push((*file, None, Diagnostic::new(RuleId::SUPPRESSION_WITHOUT_REASON, sup.span, "suppression gives no reason")
-                .help("add the reason after `--`: `-- pgproof: ignore <rule> -- <why this is safe here>`")));
-        }
-        if sup.rules.is_empty() {
-            kept.push((
-                *file,
-                None,
-                Diagnostic::new(
-                    RuleId::UNUSED_SUPPRESSION,
-                    sup.span,
-                    "suppression names no rule",
-                )
-                .help("name the rule to ignore: `-- pgproof: ignore <rule-id> -- <reason>`"),
-            ));
-        }
-        for (rule, used) in sup.rules.iter().zip(used) {
-            let message = if crate::rules::find(rule).is_none() {
-                format!("`{rule}` is not a pgproof rule, so this suppression does nothing")
-            } else if *used {
-                continue;
-            } else if !sup.whole_file && sup.target.is_none() {
-                format!("suppression of `{rule}` is not followed by a statement")
-            } else {
-                format!("suppression of `{rule}` matches no finding")
-            };
-            kept.push((
-                *file,
-                None,
-                Diagnostic::new(RuleId::UNUSED_SUPPRESSION, sup.span, message)
-                    .help("remove the comment, or fix the rule id (see `pgproof rules`)"),
-            ));
-        }
-    }
-    placer.findings(kept)
 }

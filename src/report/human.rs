@@ -172,6 +172,7 @@ mod tests {
             severity: Severity::Error,
             category: crate::finding::Category::Correctness,
             file: PathBuf::from(file),
+            worktree_path: None,
             span,
             start: Position { line: 1, column: 1 },
             end: Position { line: 1, column: 1 },

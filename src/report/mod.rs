@@ -61,18 +61,11 @@ impl Report<'_> {
     }
 }
 
-/// The file an annotation (GitHub, SARIF) points at: for a query of the running release
-/// (`old-query-breaks`, shown as `<ref>:<path>`), the same file in the working tree, which a pull
-/// request contains (`<ref>:<path>` is no path; the message names the release instead).
+/// The file an annotation (GitHub, SARIF) points at: for a file of the running release (a query
+/// `old-query-breaks` reports, shown as `<ref>:<path>`), the same file in the working tree, which
+/// a pull request contains (`<ref>:<path>` is no path; the message names the release instead).
 pub fn annotation_path(f: &Finding) -> &Path {
-    if f.rule == "old-query-breaks" {
-        let shown = f.file.to_str().unwrap_or_default();
-        // Git reference names cannot contain `:`; `lint` names the file as given (`--queries`).
-        if let Some((_, path)) = shown.split_once(':') {
-            return Path::new(path);
-        }
-    }
-    &f.file
+    f.worktree_path.as_deref().unwrap_or(&f.file)
 }
 
 pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::finding::Applicability;
-use crate::syntax::{AlterCmd, ConstraintKind};
+use crate::syntax::ConstraintKind;
 
 declare_rule! {
     AddCheckValidated {
@@ -15,16 +15,11 @@ declare_rule! {
 
 impl Rule for AddCheckValidated {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let Statement::AlterTable(alter) = cx.stmt else {
+        // Unlike `existing_alter`, a temporary table that an earlier migration created counts.
+        let Some(alter) = cx.alter_table().filter(|a| !cx.is_new(&a.name)) else {
             return;
         };
-        if cx.is_new(&alter.name) {
-            return;
-        }
-        for cmd in &alter.cmds {
-            let AlterCmd::AddConstraint { constraint } = cmd else {
-                continue;
-            };
+        for constraint in alter.added_constraints() {
             let ConstraintKind::Check { expr } = &constraint.kind else {
                 continue;
             };

@@ -1,7 +1,7 @@
 //! `add-column-not-null-without-default`: a NOT NULL column without a default added to an existing table.
 
 use super::*;
-use crate::syntax::{quote_ident, AlterCmd};
+use crate::syntax::quote_ident;
 
 declare_rule! {
     AddColumnNotNullWithoutDefault {
@@ -17,10 +17,7 @@ impl Rule for AddColumnNotNullWithoutDefault {
         let Some(alter) = cx.existing_alter() else {
             return;
         };
-        for cmd in &alter.cmds {
-            let AlterCmd::AddColumn { column, .. } = cmd else {
-                continue;
-            };
+        for column in alter.added_columns() {
             let has_value = column
                 .default
                 .as_ref()

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::finding::Applicability;
-use crate::syntax::{AlterCmd, Volatility};
+use crate::syntax::Volatility;
 
 declare_rule! {
     AddColumnVolatileDefault {
@@ -15,16 +15,11 @@ declare_rule! {
 
 impl Rule for AddColumnVolatileDefault {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let Statement::AlterTable(alter) = cx.stmt else {
+        // Unlike `existing_alter`, a temporary table that an earlier migration created counts.
+        let Some(alter) = cx.alter_table().filter(|a| !cx.is_new(&a.name)) else {
             return;
         };
-        if cx.is_new(&alter.name) {
-            return;
-        }
-        for cmd in &alter.cmds {
-            let AlterCmd::AddColumn { column, .. } = cmd else {
-                continue;
-            };
+        for column in alter.added_columns() {
             let t = &alter.name;
             let c = &crate::syntax::quote_ident(&column.name);
             // Set when the default calls functions pgproof does not know: it cannot tell whether

@@ -1,7 +1,7 @@
 //! `add-exclusion-constraint`: an exclusion constraint added to an existing table.
 
 use super::*;
-use crate::syntax::{AlterCmd, ConstraintKind};
+use crate::syntax::ConstraintKind;
 
 declare_rule! {
     AddExclusionConstraint {
@@ -17,10 +17,7 @@ impl Rule for AddExclusionConstraint {
         let Some(alter) = cx.existing_alter() else {
             return;
         };
-        for cmd in &alter.cmds {
-            let AlterCmd::AddConstraint { constraint } = cmd else {
-                continue;
-            };
+        for constraint in alter.added_constraints() {
             let ConstraintKind::Exclude { method, .. } = &constraint.kind else {
                 continue;
             };

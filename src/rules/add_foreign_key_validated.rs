@@ -3,7 +3,7 @@
 use super::*;
 use crate::catalog::apply::make_object_name;
 use crate::finding::Applicability;
-use crate::syntax::{AlterCmd, ConstraintKind};
+use crate::syntax::ConstraintKind;
 
 declare_rule! {
     AddForeignKeyValidated {
@@ -16,16 +16,11 @@ declare_rule! {
 
 impl Rule for AddForeignKeyValidated {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let Statement::AlterTable(alter) = cx.stmt else {
+        // Unlike `existing_alter`, a temporary table that an earlier migration created counts.
+        let Some(alter) = cx.alter_table().filter(|a| !cx.is_new(&a.name)) else {
             return;
         };
-        if cx.is_new(&alter.name) {
-            return;
-        }
-        for cmd in &alter.cmds {
-            let AlterCmd::AddConstraint { constraint } = cmd else {
-                continue;
-            };
+        for constraint in alter.added_constraints() {
             let ConstraintKind::ForeignKey {
                 columns, ref_table, ..
             } = &constraint.kind

@@ -27,10 +27,10 @@ fn must_stay_separate(cmds: &[AlterCmd]) -> bool {
 
 impl Rule for AlterTableCouldBeCombined {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let Statement::AlterTable(alter) = cx.stmt else {
+        let Some(alter) = cx.existing_alter() else {
             return;
         };
-        if !cx.is_existing_table(&alter.name) || must_stay_separate(&alter.cmds) {
+        if must_stay_separate(&alter.cmds) {
             return;
         }
         // The previous statement on any table must be an ALTER TABLE of the same table, and this

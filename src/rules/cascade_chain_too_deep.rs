@@ -19,7 +19,7 @@ declare_rule! {
 const MAX_LEVELS: usize = 3;
 
 impl Rule for CascadeChainTooDeep {
-    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         // Edges point from a parent table to each child whose foreign key cascades its deletes.
         let mut graph: DiGraph<&QualName, ()> = DiGraph::new();
         let mut nodes: HashMap<&QualName, NodeIndex> = HashMap::new();
@@ -64,12 +64,11 @@ impl Rule for CascadeChainTooDeep {
             }
             let names: Vec<String> = chain.iter().map(|&n| format!("`{}`", graph[n])).collect();
             let root_name = graph[root];
-            out.push(SchemaDiagnostic {
-                table: root_name.clone(),
-                member: None,
-                diagnostic: Diagnostic::new(
+            out.push(
+                Diagnostic::about(
                     META.id,
-                    Span::default(),
+                    root_name.clone(),
+                    None,
                     format!(
                         "deleting one row of `{root_name}` cascades through {levels} levels of tables ({}): a single DELETE can remove and lock an unbounded number of rows in one transaction, and an accidental delete at the top is unrecoverable without a restore",
                         names.join(" → ")
@@ -78,7 +77,7 @@ impl Rule for CascadeChainTooDeep {
                 .help(format!(
                     "keep `ON DELETE CASCADE` for rows that are truly part of their parent (at most {MAX_LEVELS} levels); elsewhere use `ON DELETE RESTRICT` and delete children explicitly in batches, or soft-delete the top row"
                 )),
-            });
+            );
         }
     }
 }

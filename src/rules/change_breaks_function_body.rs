@@ -15,7 +15,7 @@ declare_rule! {
 }
 
 impl Rule for ChangeBreaksFunctionBody {
-    fn check_migration(&self, cx: &MigrationContext<'_>, out: &mut Vec<MigrationDiagnostic>) {
+    fn check_migration(&self, cx: &MigrationContext<'_>, out: &mut Vec<Diagnostic>) {
         let after = cx.after;
         if after.function_refs.is_empty() {
             return;
@@ -70,9 +70,8 @@ impl Rule for ChangeBreaksFunctionBody {
                     None => format!("`{table}`"),
                 };
                 let names: Vec<String> = users.iter().map(|f| format!("`{f}`")).collect();
-                out.push(MigrationDiagnostic {
-                    part: Part::Up,
-                    diagnostic: Diagnostic::new(
+                out.push(
+                    Diagnostic::new(
                         META.id,
                         s.span,
                         format!(
@@ -81,7 +80,7 @@ impl Rule for ChangeBreaksFunctionBody {
                         ),
                     )
                     .help("update the function in the same migration (`CREATE OR REPLACE FUNCTION` with the new name), or drop it if nothing calls it any more"),
-                });
+                );
             }
         }
     }

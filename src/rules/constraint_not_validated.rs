@@ -14,32 +14,25 @@ declare_rule! {
 }
 
 impl Rule for ConstraintNotValidated {
-    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
-        for table in cx.catalog.tables.values() {
-            for constraint in table
-                .constraints
-                .iter()
-                .filter(|c| !c.validated && !cx.catalog.is_cloned_constraint(&table.name, c))
-            {
-                let t = &table.name;
-                let name = quote_ident(&constraint.name);
-                out.push(SchemaDiagnostic {
-                    table: t.clone(),
-                    member: Some(Member::Constraint(constraint.name.clone())),
-                    diagnostic: Diagnostic::new(
-                        META.id,
-                        Span::default(),
-                        format!(
-                            "constraint `{name}` on `{t}` was added `NOT VALID` and never validated: rows written before it may break it, the planner cannot rely on it, and (for `CHECK (col IS NOT NULL)`) `SET NOT NULL` cannot use it to skip its scan"
-                        ),
-                    )
-                    .help("validate it: `VALIDATE CONSTRAINT` checks the old rows under a `SHARE UPDATE EXCLUSIVE` lock, which does not block reads or writes")
-                    .fix(
-                        format!("ALTER TABLE {t} VALIDATE CONSTRAINT {name};"),
-                        Applicability::Safe,
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
+        for (table, constraint) in cx.own_constraints().filter(|(_, c)| !c.validated) {
+            let t = &table.name;
+            let name = quote_ident(&constraint.name);
+            out.push(
+                Diagnostic::about(
+                    META.id,
+                    t.clone(),
+                    Some(Member::Constraint(constraint.name.clone())),
+                    format!(
+                        "constraint `{name}` on `{t}` was added `NOT VALID` and never validated: rows written before it may break it, the planner cannot rely on it, and (for `CHECK (col IS NOT NULL)`) `SET NOT NULL` cannot use it to skip its scan"
                     ),
-                });
-            }
+                )
+                .help("validate it: `VALIDATE CONSTRAINT` checks the old rows under a `SHARE UPDATE EXCLUSIVE` lock, which does not block reads or writes")
+                .fix(
+                    format!("ALTER TABLE {t} VALIDATE CONSTRAINT {name};"),
+                    Applicability::Safe,
+                ),
+            );
         }
     }
 }

@@ -15,10 +15,9 @@ declare_rule! {
 
 impl Rule for ConstraintRejectsOldWrites {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let Some(alter) = cx.existing_alter() else {
+        let Some((alter, table)) = cx.existing_alter_and_table() else {
             return;
         };
-        let table = cx.catalog.table(&alter.name);
         for cmd in &alter.cmds {
             let rule = match cmd {
                 AlterCmd::SetNotNull { column } => {

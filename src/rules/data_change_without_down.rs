@@ -24,7 +24,7 @@ fn touches(stmt: &Statement, table: &QualName) -> bool {
 }
 
 impl Rule for DataChangeWithoutDown {
-    fn check_migration(&self, cx: &MigrationContext<'_>, out: &mut Vec<MigrationDiagnostic>) {
+    fn check_migration(&self, cx: &MigrationContext<'_>, out: &mut Vec<Diagnostic>) {
         if !cx.has_down {
             return;
         }
@@ -43,9 +43,8 @@ impl Rule for DataChangeWithoutDown {
             if cx.down.iter().any(|d| touches(&d.kind, table)) {
                 continue;
             }
-            out.push(MigrationDiagnostic {
-                part: Part::Up,
-                diagnostic: Diagnostic::new(
+            out.push(
+                Diagnostic::new(
                     META.id,
                     s.span,
                     format!(
@@ -53,7 +52,7 @@ impl Rule for DataChangeWithoutDown {
                     ),
                 )
                 .help("undo the data change in the down part (delete the inserted rows, restore the updated values), or state in a comment there why it is safe to keep"),
-            });
+            );
         }
     }
 }

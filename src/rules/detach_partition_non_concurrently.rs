@@ -15,12 +15,12 @@ declare_rule! {
 
 impl Rule for DetachPartitionNonConcurrently {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let Statement::AlterTable(alter) = cx.stmt else {
-            return;
-        };
-        if cx.pg_version < 14 || !cx.is_existing_table(&alter.name) {
+        if cx.pg_version < 14 {
             return;
         }
+        let Some(alter) = cx.existing_alter() else {
+            return;
+        };
         for cmd in &alter.cmds {
             let AlterCmd::DetachPartition {
                 partition,

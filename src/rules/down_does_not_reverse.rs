@@ -18,7 +18,7 @@ declare_rule! {
 const SHOWN: usize = 6;
 
 impl Rule for DownDoesNotReverse {
-    fn check_migration(&self, cx: &MigrationContext<'_>, out: &mut Vec<MigrationDiagnostic>) {
+    fn check_migration(&self, cx: &MigrationContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(before) = cx.before else {
             return;
         };
@@ -46,9 +46,8 @@ impl Rule for DownDoesNotReverse {
                 end: cx.down.last().map_or(s.span.end, |l| l.span.end),
             })
             .unwrap_or_default();
-        out.push(MigrationDiagnostic {
-            part: Part::Down,
-            diagnostic: Diagnostic::new(
+        out.push(
+            Diagnostic::new(
                 META.id,
                 span,
                 format!(
@@ -56,8 +55,9 @@ impl Rule for DownDoesNotReverse {
                     listed.join("; ")
                 ),
             )
-            .help("make the down part undo exactly what the up part does, in reverse order (pgproof replays up then down on the schema and compares)"),
-        });
+            .help("make the down part undo exactly what the up part does, in reverse order (pgproof replays up then down on the schema and compares)")
+            .at(Anchor::Down),
+        );
     }
 }
 

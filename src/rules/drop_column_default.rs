@@ -14,10 +14,7 @@ declare_rule! {
 
 impl Rule for DropColumnDefault {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let Some(alter) = cx.existing_alter() else {
-            return;
-        };
-        let Some(table) = cx.catalog.table(&alter.name) else {
+        let Some((alter, Some(table))) = cx.existing_alter_and_table() else {
             return;
         };
         for cmd in &alter.cmds {

@@ -61,7 +61,7 @@ fn closed_set(values: &ColumnValues, rows: Option<f64>) -> Option<String> {
 }
 
 impl Rule for EnumLikeColumnWithoutCheck {
-    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         for table in cx.catalog.logical_tables() {
             for column in &table.columns {
                 let name = column.name.as_str();
@@ -138,12 +138,11 @@ other.constraints.iter().any(|c| {
                     continue;
                 }
                 let c = quote_ident(name);
-                out.push(SchemaDiagnostic {
-                    table: table.name.clone(),
-                    member: Some(Member::Column(column.name.clone())),
-                    diagnostic: Diagnostic::new(
+                out.push(
+                    Diagnostic::about(
                         META.id,
-                        Span::default(),
+                        table.name.clone(),
+                        Some(Member::Column(column.name.clone())),
                         format!(
                             "`{}` holds a fixed set of values ({}) but is `{}` with no CHECK, enum type or foreign key: a typo or an old release's spelling is stored as a new state that no code handles",
                             column_ref(&table.name, name),
@@ -154,7 +153,7 @@ other.constraints.iter().any(|c| {
                     .help(format!(
                         "list the values: `CHECK ({c} IN ('...', '...')) NOT VALID` then `VALIDATE CONSTRAINT`, or a foreign key to a lookup table when the set changes often"
                     )),
-                });
+                );
             }
         }
     }

@@ -24,66 +24,59 @@ fn base(t: &TypeName) -> TypeName {
 }
 
 impl Rule for ForeignKeyTypeMismatch {
-    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
-        for table in cx.catalog.tables.values() {
-            // A partition's copy of its parent's foreign key is reported once, on the parent.
-            for fk in table
-                .foreign_keys()
-                .filter(|fk| !cx.catalog.is_cloned_constraint(&table.name, fk))
-            {
-                let ConstraintKind::ForeignKey {
-                    columns,
-                    ref_table,
-                    ref_columns,
-                    ..
-                } = &fk.kind
-                else {
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
+        for (table, fk) in cx.own_constraints() {
+            let ConstraintKind::ForeignKey {
+                columns,
+                ref_table,
+                ref_columns,
+                ..
+            } = &fk.kind
+            else {
+                continue;
+            };
+            let Some(target) = cx.catalog.table(ref_table) else {
+                continue;
+            };
+            let ref_columns = if ref_columns.is_empty() {
+                target.primary_key_columns()
+            } else {
+                ref_columns.clone()
+            };
+            for (col, ref_col) in columns.iter().zip(&ref_columns) {
+                let (Some(a), Some(b)) = (table.column(col), target.column(ref_col)) else {
                     continue;
                 };
-                let Some(target) = cx.catalog.table(ref_table) else {
+                let (ta, tb) = (base(&a.type_name), base(&b.type_name));
+                // A type the replay could not see (LIKE, CREATE TABLE AS) proves nothing.
+                if ta == tb || ta.name == "unknown" || tb.name == "unknown" {
                     continue;
-                };
-                let ref_columns = if ref_columns.is_empty() {
-                    target.primary_key_columns()
-                } else {
-                    ref_columns.clone()
-                };
-                for (col, ref_col) in columns.iter().zip(&ref_columns) {
-                    let (Some(a), Some(b)) = (table.column(col), target.column(ref_col)) else {
-                        continue;
-                    };
-                    let (ta, tb) = (base(&a.type_name), base(&b.type_name));
-                    // A type the replay could not see (LIKE, CREATE TABLE AS) proves nothing.
-                    if ta == tb || ta.name == "unknown" || tb.name == "unknown" {
-                        continue;
-                    }
-                    let wider = matches!(
-                        (ta.name.as_str(), tb.name.as_str()),
-                        ("int2" | "int4", "int8") | ("int2", "int4")
-                    );
-                    let consequence = if wider {
-                        "once the referenced key passes the smaller type's range, inserts here fail"
-                    } else {
-                        "every join and every foreign key check needs a cast, which can keep indexes from being used"
-                    };
-                    out.push(SchemaDiagnostic {
-                        table: table.name.clone(),
-                        member: Some(Member::Column(col.clone())),
-                        diagnostic: Diagnostic::new(
-                            META.id,
-                            Span::default(),
-                            format!(
-                                "`{}` is `{ta}` but references `{}` of type `{tb}`: {consequence}",
-                                column_ref(&table.name, col),
-                                column_ref(ref_table, ref_col),
-                            ),
-                        )
-                        .help(format!(
-                            "declare `{}` as `{tb}`, the type of the key it references",
-                            quote_ident(col)
-                        )),
-                    });
                 }
+                let wider = matches!(
+                    (ta.name.as_str(), tb.name.as_str()),
+                    ("int2" | "int4", "int8") | ("int2", "int4")
+                );
+                let consequence = if wider {
+                    "once the referenced key passes the smaller type's range, inserts here fail"
+                } else {
+                    "every join and every foreign key check needs a cast, which can keep indexes from being used"
+                };
+                out.push(
+                    Diagnostic::about(
+                        META.id,
+                        table.name.clone(),
+                        Some(Member::Column(col.clone())),
+                        format!(
+                            "`{}` is `{ta}` but references `{}` of type `{tb}`: {consequence}",
+                            column_ref(&table.name, col),
+                            column_ref(ref_table, ref_col),
+                        ),
+                    )
+                    .help(format!(
+                        "declare `{}` as `{tb}`, the type of the key it references",
+                        quote_ident(col)
+                    )),
+                );
             }
         }
     }

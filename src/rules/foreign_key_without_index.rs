@@ -14,40 +14,31 @@ declare_rule! {
 }
 
 impl Rule for ForeignKeyWithoutIndex {
-    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
-        for table in cx.catalog.tables.values() {
-            // A partition's copy of its parent's foreign key is reported once, on the parent.
-            for fk in table
-                .foreign_keys()
-                .filter(|fk| !cx.catalog.is_cloned_constraint(&table.name, fk))
-            {
-                let ConstraintKind::ForeignKey {
-                    columns, ref_table, ..
-                } = &fk.kind
-                else {
-                    continue;
-                };
-                if columns.is_empty() || cx.catalog.has_index_covering(&table.name, columns) {
-                    continue;
-                }
-                let cols = columns.join(", ");
-                let index_name = sql_object_name(&table.name.name, Some(&columns.join("_")), "idx");
-                let diag = Diagnostic::new(
-                    META.id,
-                    Span::default(),
-                    format!(
-                        "foreign key `{}` on `{} ({cols})` has no index leading with those columns: every delete or key update in `{ref_table}` scans `{}`, and joins on it scan too",
-                        fk.name, table.name, table.name
-                    ),
-                )
-                .help("index the referencing columns")
-                .fix(format!("CREATE INDEX CONCURRENTLY {index_name} ON {} ({cols});", table.name), Applicability::Safe);
-                out.push(SchemaDiagnostic {
-                    table: table.name.clone(),
-                    member: Some(Member::Constraint(fk.name.clone())),
-                    diagnostic: diag,
-                });
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
+        for (table, fk) in cx.own_constraints() {
+            let ConstraintKind::ForeignKey {
+                columns, ref_table, ..
+            } = &fk.kind
+            else {
+                continue;
+            };
+            if columns.is_empty() || cx.catalog.has_index_covering(&table.name, columns) {
+                continue;
             }
+            let cols = columns.join(", ");
+            let index_name = sql_object_name(&table.name.name, Some(&columns.join("_")), "idx");
+            let diag = Diagnostic::about(
+                META.id,
+                table.name.clone(),
+                Some(Member::Constraint(fk.name.clone())),
+                format!(
+                    "foreign key `{}` on `{} ({cols})` has no index leading with those columns: every delete or key update in `{ref_table}` scans `{}`, and joins on it scan too",
+                    fk.name, table.name, table.name
+                ),
+            )
+            .help("index the referencing columns")
+            .fix(format!("CREATE INDEX CONCURRENTLY {index_name} ON {} ({cols});", table.name), Applicability::Safe);
+            out.push(diag);
         }
     }
 }

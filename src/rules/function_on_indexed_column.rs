@@ -27,7 +27,7 @@ const TIME_ZONE_DEPENDENT: &[&str] = &[
 ];
 
 impl Rule for FunctionOnIndexedColumn {
-    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
+    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<Diagnostic>) {
         for query in cx.queries {
             for (b, block) in query.shape.blocks.iter().enumerate() {
                 for p in &block.preds {
@@ -94,9 +94,8 @@ impl Rule for FunctionOnIndexedColumn {
                             Applicability::Safe,
                         )
                     };
-                    out.push(QueryDiagnostic {
-                        file: query.file,
-                        diagnostic: Diagnostic::new(
+                    out.push(
+                        Diagnostic::new(
                             META.id,
                             p.span,
                             format!(
@@ -108,8 +107,9 @@ impl Rule for FunctionOnIndexedColumn {
                             ),
                         )
                         .help(help)
-                        .fix(fix, applicability),
-                    });
+                        .fix(fix, applicability)
+                        .at(Anchor::File(query.file)),
+                    );
                 }
             }
         }

@@ -51,7 +51,7 @@ pub(crate) fn omitted<'a>(
 }
 
 impl Rule for InsertOmitsRequiredColumn {
-    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
+    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<Diagnostic>) {
         for query in cx.queries {
             let Some((table, span, missing)) = omitted(query, cx.catalog) else {
                 continue;
@@ -61,9 +61,8 @@ impl Rule for InsertOmitsRequiredColumn {
                 .map(|c| format!("`{c}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            out.push(QueryDiagnostic {
-                file: query.file,
-                diagnostic: Diagnostic::new(
+            out.push(
+                Diagnostic::new(
                     META.id,
                     span,
                     format!(
@@ -73,8 +72,9 @@ impl Rule for InsertOmitsRequiredColumn {
                         if missing.len() == 1 { "is" } else { "are" }
                     ),
                 )
-                .help("write the column in the INSERT, or give it a default in a migration"),
-            });
+                .help("write the column in the INSERT, or give it a default in a migration")
+                .at(Anchor::File(query.file)),
+            );
         }
     }
 }

@@ -14,19 +14,18 @@ declare_rule! {
 }
 
 impl Rule for InvalidIndex {
-    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         for index in cx
             .catalog
             .indexes
             .values()
             .filter(|i| i.validity == IndexValidity::Invalid)
         {
-            out.push(SchemaDiagnostic {
-                table: index.table.clone(),
-                member: Some(Member::Index(index.name.name.clone())),
-                diagnostic: Diagnostic::new(
+            out.push(
+                Diagnostic::about(
                     META.id,
-                    Span::default(),
+                    index.table.clone(),
+                    Some(Member::Index(index.name.name.clone())),
                     format!(
                         "index `{}` on `{}` is INVALID (a `CREATE INDEX CONCURRENTLY` or `REINDEX CONCURRENTLY` that failed): every write still maintains it, but no query uses it{}",
                         index.name,
@@ -39,7 +38,7 @@ impl Rule for InvalidIndex {
                     format!("DROP INDEX CONCURRENTLY {};\n-- then CREATE [UNIQUE] INDEX CONCURRENTLY ... again", index.name),
                     crate::finding::Applicability::DisplayOnly,
                 ),
-            });
+            );
         }
     }
 }

@@ -13,7 +13,7 @@ declare_rule! {
 }
 
 impl Rule for IrreversibleDataLoss {
-    fn check_migration(&self, cx: &MigrationContext<'_>, out: &mut Vec<MigrationDiagnostic>) {
+    fn check_migration(&self, cx: &MigrationContext<'_>, out: &mut Vec<Diagnostic>) {
         if !cx.has_down {
             return;
         }
@@ -71,9 +71,8 @@ impl Rule for IrreversibleDataLoss {
             }
         }
         let Some(span) = first else { return };
-        out.push(MigrationDiagnostic {
-            part: Part::Up,
-            diagnostic: Diagnostic::new(
+        out.push(
+            Diagnostic::new(
                 META.id,
                 span,
                 format!(
@@ -82,6 +81,6 @@ impl Rule for IrreversibleDataLoss {
                 ),
             )
             .help("take a backup (or copy the data into an archive table in the up part) before destroying it, and say in the down part that the data is not restored"),
-        });
+        );
     }
 }

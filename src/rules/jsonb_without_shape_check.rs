@@ -13,7 +13,7 @@ declare_rule! {
 }
 
 impl Rule for JsonbWithoutShapeCheck {
-    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         for table in cx.catalog.logical_tables() {
             for column in &table.columns {
                 let ty = &column.type_name;
@@ -30,12 +30,11 @@ impl Rule for JsonbWithoutShapeCheck {
                     continue;
                 }
                 let c = quote_ident(&column.name);
-                out.push(SchemaDiagnostic {
-                    table: table.name.clone(),
-                    member: Some(Member::Column(column.name.clone())),
-                    diagnostic: Diagnostic::new(
+                out.push(
+                    Diagnostic::about(
                         META.id,
-                        Span::default(),
+                        table.name.clone(),
+                        Some(Member::Column(column.name.clone())),
                         format!(
                             "`{}` is `jsonb` with no CHECK on its shape: it accepts any JSON value{} — an array where code expects an object, a string-typed number, a renamed key — and each reader must cope with all of them",
                             column_ref(&table.name, &column.name),
@@ -45,7 +44,7 @@ impl Rule for JsonbWithoutShapeCheck {
                     .help(format!(
                         "state what it holds: `CHECK (jsonb_typeof({c}) = 'object')`, keys that must exist (`{c} ? 'version'`), or move fields that every row has into real columns"
                     )),
-                });
+                );
             }
         }
     }

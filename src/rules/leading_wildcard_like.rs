@@ -17,7 +17,7 @@ declare_rule! {
 }
 
 impl Rule for LeadingWildcardLike {
-    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
+    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<Diagnostic>) {
         for query in cx.queries {
             for (b, block) in query.shape.blocks.iter().enumerate() {
                 for p in &block.preds {
@@ -48,9 +48,8 @@ impl Rule for LeadingWildcardLike {
                         &table.name,
                         &format!("{}_{}_trgm_idx", table.name.name, c.name),
                     );
-                    out.push(QueryDiagnostic {
-                        file: query.file,
-                        diagnostic: Diagnostic::new(
+                    out.push(
+                        Diagnostic::new(
                             META.id,
                             p.span,
                             format!(
@@ -70,8 +69,9 @@ impl Rule for LeadingWildcardLike {
                                 quote_ident(&c.name)
                             ),
                             Applicability::Safe,
-                        ),
-                    });
+                        )
+                        .at(Anchor::File(query.file)),
+                    );
                 }
             }
         }

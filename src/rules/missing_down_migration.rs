@@ -13,14 +13,13 @@ declare_rule! {
 }
 
 impl Rule for MissingDownMigration {
-    fn check_migration(&self, cx: &MigrationContext<'_>, out: &mut Vec<MigrationDiagnostic>) {
+    fn check_migration(&self, cx: &MigrationContext<'_>, out: &mut Vec<Diagnostic>) {
         if !cx.supports_down || cx.has_down || !cx.set_has_downs || cx.statements.is_empty() {
             return;
         }
         let span = cx.statements.first().map(|s| s.span).unwrap_or_default();
-        out.push(MigrationDiagnostic {
-            part: Part::Up,
-            diagnostic: Diagnostic::new(
+        out.push(
+            Diagnostic::new(
                 META.id,
                 span,
                 format!(
@@ -29,6 +28,6 @@ impl Rule for MissingDownMigration {
                 ),
             )
             .help("write the down part that undoes this migration, or, if the change cannot be reversed, make the down part fail on purpose (raise an error in a `DO` block) so a rollback stops with a clear message"),
-        });
+        );
     }
 }

@@ -94,7 +94,7 @@ fn joining_queries(
 }
 
 impl Rule for MissingForeignKey {
-    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         let mut reported: std::collections::BTreeSet<(QualName, String)> = Default::default();
         // A partition's columns are its parent's: report the parent's.
         for table in cx.catalog.logical_tables() {
@@ -259,31 +259,28 @@ fn report(
     key: &str,
     confidence: &str,
     evidence: &[String],
-) -> SchemaDiagnostic {
+) -> Diagnostic {
     let t = &table.name;
     let c = quote_ident(column);
     let fk = sql_object_name(&t.name, Some(column), "fkey");
-    SchemaDiagnostic {
-        table: table.name.clone(),
-        member: Some(Member::Column(column.to_string())),
-        diagnostic: Diagnostic::new(
-            META.id,
-            Span::default(),
-            format!(
-                "`{}` looks like a reference to `{target}.{}` ({confidence} confidence: {}) but has no foreign key: nothing stops rows pointing at deleted or never-existing `{target}` rows",
-                column_ref(t, column),
-                quote_ident(key),
-                evidence.join("; "),
-            ),
-        )
-        .help("add the foreign key `NOT VALID` (instant), clean up orphans, then validate it; index the column too")
-        .fix_adding_foreign_key(
-            format!(
-                "ALTER TABLE {t} ADD CONSTRAINT {fk} FOREIGN KEY ({c}) REFERENCES {target} ({}) NOT VALID;\n-- after removing orphans, in a separate transaction:\nALTER TABLE {t} VALIDATE CONSTRAINT {fk};",
-                quote_ident(key)
-            ),
-            Applicability::Unsafe,
-            target.clone(),
+    Diagnostic::about(
+        META.id,
+        table.name.clone(),
+        Some(Member::Column(column.to_string())),
+        format!(
+            "`{}` looks like a reference to `{target}.{}` ({confidence} confidence: {}) but has no foreign key: nothing stops rows pointing at deleted or never-existing `{target}` rows",
+            column_ref(t, column),
+            quote_ident(key),
+            evidence.join("; "),
         ),
-    }
+    )
+    .help("add the foreign key `NOT VALID` (instant), clean up orphans, then validate it; index the column too")
+    .fix_adding_foreign_key(
+        format!(
+            "ALTER TABLE {t} ADD CONSTRAINT {fk} FOREIGN KEY ({c}) REFERENCES {target} ({}) NOT VALID;\n-- after removing orphans, in a separate transaction:\nALTER TABLE {t} VALIDATE CONSTRAINT {fk};",
+            quote_ident(key)
+        ),
+        Applicability::Unsafe,
+        target.clone(),
+    )
 }

@@ -63,7 +63,7 @@ fn is_unique_somewhere(cx: &SchemaContext<'_>, table: &Table, column: &str) -> b
 }
 
 impl Rule for NaturalKeyWithoutUnique {
-    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         for table in cx.catalog.logical_tables() {
             // An email identifies a person's account, not an organisation's contact address.
             let holds_people = PEOPLE_TABLES
@@ -110,12 +110,11 @@ impl Rule for NaturalKeyWithoutUnique {
                             .to_string(),
                     ),
                 };
-                out.push(SchemaDiagnostic {
-                    table: t.clone(),
-                    member: Some(Member::Column(column.name.clone())),
-                    diagnostic: Diagnostic::new(
+                out.push(
+                    Diagnostic::about(
                         META.id,
-                        Span::default(),
+                        t.clone(),
+                        Some(Member::Column(column.name.clone())),
                         format!(
                             "`{}` names a natural key but nothing makes it unique: two concurrent sign-ups or imports create duplicates that the application's own \"does it exist?\" check cannot prevent",
                             column_ref(t, &column.name)
@@ -126,7 +125,7 @@ impl Rule for NaturalKeyWithoutUnique {
                         format!("CREATE UNIQUE INDEX CONCURRENTLY {index} ON {t} ({key});"),
                         Applicability::Unsafe,
                     ),
-                });
+                );
             }
         }
     }
@@ -145,7 +144,7 @@ mod tests {
         let mut out = vec![];
         NaturalKeyWithoutUnique.check_schema(&cx, &mut out);
         out.iter()
-            .filter_map(|d| d.diagnostic.fix.as_ref().map(|f| f.sql.clone()))
+            .filter_map(|d| d.fix.as_ref().map(|f| f.sql.clone()))
             .collect()
     }
 

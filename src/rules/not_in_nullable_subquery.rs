@@ -13,7 +13,7 @@ declare_rule! {
 }
 
 impl Rule for NotInNullableSubquery {
-    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
+    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<Diagnostic>) {
         for query in cx.queries {
             for (_, not_in) in &query.shape.not_in {
                 let Some(col) = &not_in.sub_column else {
@@ -32,9 +32,8 @@ impl Rule for NotInNullableSubquery {
                 {
                     continue;
                 }
-                out.push(QueryDiagnostic {
-                    file: query.file,
-                    diagnostic: Diagnostic::new(
+                out.push(
+                    Diagnostic::new(
                         META.id,
                         not_in.span,
                         format!(
@@ -45,8 +44,9 @@ impl Rule for NotInNullableSubquery {
                             column.name
                         ),
                     )
-                    .help("use `NOT EXISTS (SELECT 1 FROM ... WHERE ... = x)`, or make the column `NOT NULL`"),
-                });
+                    .help("use `NOT EXISTS (SELECT 1 FROM ... WHERE ... = x)`, or make the column `NOT NULL`")
+                    .at(Anchor::File(query.file)),
+                );
             }
         }
     }

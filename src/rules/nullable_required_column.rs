@@ -25,7 +25,7 @@ enum Evidence {
 }
 
 impl Rule for NullableRequiredColumn {
-    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         // Multi-column unique indexes that back no constraint, by table, in the catalog's order:
         // looked up per column, so they are gathered once rather than scanned for each column.
         let mut unique_indexes: HashMap<&QualName, Vec<&Index>> = HashMap::new();
@@ -55,12 +55,11 @@ impl Rule for NullableRequiredColumn {
                 };
                 let t = &table.name;
                 let c = quote_ident(&column.name);
-                out.push(SchemaDiagnostic {
-                    table: t.clone(),
-                    member: Some(Member::Column(column.name.clone())),
-                    diagnostic: Diagnostic::new(
+                out.push(
+                    Diagnostic::about(
                         META.id,
-                        Span::default(),
+                        t.clone(),
+                        Some(Member::Column(column.name.clone())),
                         format!("`{}` allows NULL but {why}", column_ref(t, &column.name)),
                     )
                     .help("make it `NOT NULL` without a long lock: add a `CHECK (... IS NOT NULL) NOT VALID`, validate it, then `SET NOT NULL` (PostgreSQL 12+ uses the validated check and skips the scan) and drop the check")
@@ -71,7 +70,7 @@ impl Rule for NullableRequiredColumn {
                         ),
                         crate::finding::Applicability::DisplayOnly,
                     ),
-                });
+                );
             }
         }
     }

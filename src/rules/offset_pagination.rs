@@ -14,7 +14,7 @@ declare_rule! {
 }
 
 impl Rule for OffsetPagination {
-    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
+    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<Diagnostic>) {
         for query in cx.queries {
             let Some(top) = query.shape.blocks.first() else {
                 continue;
@@ -28,9 +28,8 @@ impl Rule for OffsetPagination {
             if !tables.is_empty() && tables.iter().all(|t| cx.is_small(t)) {
                 continue;
             }
-            out.push(QueryDiagnostic {
-                file: query.file,
-                diagnostic: Diagnostic::new(
+            out.push(
+                Diagnostic::new(
                     META.id,
                     span,
                     format!(
@@ -39,8 +38,9 @@ impl Rule for OffsetPagination {
                         index_advice::workload(query.stats)
                     ),
                 )
-                .help("page by key instead: `WHERE (created_at, id) < ($1, $2) ORDER BY created_at DESC, id DESC LIMIT 50`"),
-            });
+                .help("page by key instead: `WHERE (created_at, id) < ($1, $2) ORDER BY created_at DESC, id DESC LIMIT 50`")
+                .at(Anchor::File(query.file)),
+            );
         }
     }
 }

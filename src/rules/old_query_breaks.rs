@@ -64,7 +64,7 @@ fn literal_rejected(family: &str, literal: &str) -> bool {
 }
 
 impl Rule for OldQueryBreaks {
-    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
+    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(old) = cx.old else { return };
         // The new release's queries too: a column retyped across families (`boolean` to `text`)
         // breaks a comparison with a literal of the old type in any release (`is_active = TRUE`).
@@ -96,9 +96,8 @@ impl Rule for OldQueryBreaks {
                     }) else {
                         continue;
                     };
-                    out.push(QueryDiagnostic {
-                        file: query.file,
-                        diagnostic: Diagnostic::new(
+                    out.push(
+                        Diagnostic::new(
                             META.id,
                             pred.span,
                             format!(
@@ -112,8 +111,9 @@ impl Rule for OldQueryBreaks {
                                 r.what
                             ),
                         )
-                        .help("compare with a literal of the new type, or keep the old column until every query moved"),
-                    });
+                        .help("compare with a literal of the new type, or keep the old column until every query moved")
+                        .at(Anchor::File(query.file)),
+                    );
                 }
             }
         }
@@ -147,9 +147,8 @@ impl Rule for OldQueryBreaks {
                     ),
                     None => "the new schema does not have it".to_string(),
                 };
-                out.push(QueryDiagnostic {
-                    file: query.file,
-                    diagnostic: Diagnostic::new(
+                out.push(
+                    Diagnostic::new(
                         META.id,
                         m.span,
                         format!(
@@ -157,8 +156,9 @@ impl Rule for OldQueryBreaks {
                             old.reference, m.message
                         ),
                     )
-                    .help("keep the old name working until no instance runs the old release (add the new column first, copy, switch the code, drop later)"),
-                });
+                    .help("keep the old name working until no instance runs the old release (add the new column first, copy, switch the code, drop later)")
+                    .at(Anchor::File(query.file)),
+                );
             }
             // Columns a migration moved to another kind of type: the old code compares and binds
             // them as the old type (a number sent for what is now text fails to bind).
@@ -180,9 +180,8 @@ impl Rule for OldQueryBreaks {
                     if !retyped_reported.insert((table.name.clone(), column.name.clone())) {
                         continue;
                     }
-                    out.push(QueryDiagnostic {
-                        file: query.file,
-                        diagnostic: Diagnostic::new(
+                    out.push(
+                        Diagnostic::new(
                             META.id,
                             col.span,
                             format!(
@@ -196,17 +195,17 @@ impl Rule for OldQueryBreaks {
                                 r.what
                             ),
                         )
-                        .help("add a column of the new type beside the old one, write both, and switch readers before dropping the old column"),
-                    });
+                        .help("add a column of the new type beside the old one, write both, and switch readers before dropping the old column")
+                        .at(Anchor::File(query.file)),
+                    );
                 }
             }
             if let Some((table, span, missing)) =
                 super::insert_omits_required_column::omitted(query, cx.catalog)
                     .filter(|_| !unchanged)
             {
-                out.push(QueryDiagnostic {
-                    file: query.file,
-                    diagnostic: Diagnostic::new(
+                out.push(
+                    Diagnostic::new(
                         META.id,
                         span,
                         format!(
@@ -216,8 +215,9 @@ impl Rule for OldQueryBreaks {
                             missing.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
                         ),
                     )
-                    .help("give the new column a default until the old release is gone"),
-                });
+                    .help("give the new column a default until the old release is gone")
+                    .at(Anchor::File(query.file)),
+                );
             }
         }
     }

@@ -99,7 +99,7 @@ pub(crate) fn conflict_problem(
 }
 
 impl Rule for OnConflictWithoutUnique {
-    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
+    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<Diagnostic>) {
         for query in cx.queries {
             let Some((span, message, fix)) = conflict_problem(query, cx.catalog) else {
                 continue;
@@ -110,10 +110,10 @@ impl Rule for OnConflictWithoutUnique {
                 d = d.fix(fix, crate::finding::Applicability::Unsafe);
             }
             // The unique index may exist in the database but not in a code generation schema.
-            out.push(QueryDiagnostic {
-                file: query.file,
-                diagnostic: cx.unless_codegen_schema(d),
-            });
+            out.push(
+                cx.unless_codegen_schema(d)
+                .at(Anchor::File(query.file)),
+            );
         }
     }
 }

@@ -14,16 +14,10 @@ declare_rule! {
 
 impl Rule for PrimaryKeyOnNullableColumns {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let Some(alter) = cx.existing_alter() else {
+        let Some((alter, Some(table))) = cx.existing_alter_and_table() else {
             return;
         };
-        let Some(table) = cx.catalog.table(&alter.name) else {
-            return;
-        };
-        for cmd in &alter.cmds {
-            let AlterCmd::AddConstraint { constraint } = cmd else {
-                continue;
-            };
+        for constraint in alter.added_constraints() {
             let ConstraintKind::PrimaryKey { columns } = &constraint.kind else {
                 continue;
             };

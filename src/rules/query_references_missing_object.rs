@@ -160,7 +160,7 @@ pub(crate) fn missing_objects(query: &Query, catalog: &Catalog) -> Vec<Missing> 
 }
 
 impl Rule for QueryReferencesMissingObject {
-    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
+    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<Diagnostic>) {
         for query in cx.queries {
             for m in missing_objects(query, cx.catalog) {
                 let d = Diagnostic::new(
@@ -173,14 +173,14 @@ impl Rule for QueryReferencesMissingObject {
                     ),
                 )
                 .help("fix the query, or add the migration that creates the object");
-                out.push(QueryDiagnostic {
-                    file: query.file,
-                    diagnostic: if m.function {
+                out.push(
+                    if m.function {
                         cx.unless_codegen_schema(d)
                     } else {
                         d
-                    },
-                });
+                    }
+                    .at(Anchor::File(query.file)),
+                );
             }
         }
     }

@@ -76,7 +76,7 @@ pub fn covering<'c>(catalog: &'c crate::catalog::Catalog, a: &Index) -> Option<&
 }
 
 impl Rule for RedundantIndex {
-    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         for a in cx.catalog.indexes.values() {
             // A partition's copy of its parent's index is reported once, on the parent.
             if a.constraint.is_some() || cx.catalog.is_cloned_index(a) {
@@ -91,12 +91,11 @@ impl Rule for RedundantIndex {
             } else {
                 "is a leading prefix of"
             };
-            out.push(SchemaDiagnostic {
-                table: a.table.clone(),
-                member: Some(Member::Index(a.name.name.clone())),
-                diagnostic: Diagnostic::new(
+            out.push(
+                Diagnostic::about(
                     META.id,
-                    Span::default(),
+                    a.table.clone(),
+                    Some(Member::Index(a.name.name.clone())),
                     format!(
                         "index `{}` {how} `{}` on `{}`: every query it serves can use `{}`, while each insert and update still pays to maintain both, and both take space and cache",
                         a.name, b.name, a.table, b.name
@@ -107,7 +106,7 @@ impl Rule for RedundantIndex {
                     format!("DROP INDEX CONCURRENTLY {};", a.name),
                     Applicability::Unsafe,
                 ),
-            });
+            );
         }
     }
 }

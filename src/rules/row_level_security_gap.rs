@@ -13,7 +13,7 @@ declare_rule! {
 }
 
 impl Rule for RowLevelSecurityGap {
-    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         // Projects that use RLS somewhere are the ones for which a table without it is a gap.
         let project_uses_rls = cx.catalog.tables.values().any(|t| t.rls_enabled);
         for table in cx.catalog.logical_tables() {
@@ -40,13 +40,16 @@ impl Rule for RowLevelSecurityGap {
             } else {
                 continue;
             };
-            out.push(SchemaDiagnostic {
-                table: t.clone(),
-                member: None,
-                diagnostic: Diagnostic::new(META.id, Span::default(), message).help(format!(
+            out.push(
+                Diagnostic::about(
+                    META.id,
+                    t.clone(),
+                    None,
+                    message,
+                ).help(format!(
                     "`ALTER TABLE {t} ENABLE ROW LEVEL SECURITY;` with a policy such as `CREATE POLICY tenant_isolation ON {t} USING (tenant_id = current_setting('app.tenant_id')::bigint);` (and `FORCE ROW LEVEL SECURITY` if the owner role serves queries)"
                 )),
-            });
+            );
         }
     }
 }

@@ -12,19 +12,18 @@ declare_rule! {
 }
 
 impl Rule for SecurityDefinerWithoutSearchPath {
-    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         for (name, overloads) in &cx.catalog.functions {
             for f in overloads
                 .iter()
                 .filter(|f| f.security_definer && f.search_path.is_none())
             {
                 let args: Vec<String> = f.arg_types.iter().map(|t| t.to_string()).collect();
-                out.push(SchemaDiagnostic {
-                    table: name.clone(),
-                    member: None,
-                    diagnostic: Diagnostic::new(
+                out.push(
+                    Diagnostic::about(
                         META.id,
-                        Span::default(),
+                        name.clone(),
+                        None,
                         format!(
                             "function `{name}({})` runs with its owner's privileges (`SECURITY DEFINER`) but resolves names through the caller's `search_path`: a caller who can create objects in a schema on that path can make it run their own function or operator as the owner",
                             args.join(", ")
@@ -39,7 +38,7 @@ impl Rule for SecurityDefinerWithoutSearchPath {
                         ),
                         crate::finding::Applicability::Unsafe,
                     ),
-                });
+                );
             }
         }
     }

@@ -13,7 +13,7 @@ declare_rule! {
 }
 
 impl Rule for SelectStar {
-    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
+    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<Diagnostic>) {
         for query in cx.queries {
             if query.shape.kind != crate::queries::shape::QueryKind::Select {
                 continue;
@@ -27,9 +27,8 @@ impl Rule for SelectStar {
                 .filter(|(i, b)| *i == 0 || (b.parent.is_none() && !b.derived && !b.in_exists));
             for (_, block) in top {
                 let Some(span) = block.star else { continue };
-                out.push(QueryDiagnostic {
-                    file: query.file,
-                    diagnostic: Diagnostic::new(
+                out.push(
+                    Diagnostic::new(
                         META.id,
                         span,
                         format!(
@@ -37,8 +36,9 @@ impl Rule for SelectStar {
                             query.label(cx.files)
                         ),
                     )
-                    .help("list the columns the code reads"),
-                });
+                    .help("list the columns the code reads")
+                    .at(Anchor::File(query.file)),
+                );
                 break;
             }
         }

@@ -13,7 +13,7 @@ declare_rule! {
 }
 
 impl Rule for SequenceNearExhaustion {
-    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         // Identity columns: their sequence is part of the column.
         // A partition's columns are its parent's: report the parent's.
         for table in cx.catalog.logical_tables() {
@@ -73,7 +73,7 @@ fn limit_of(name: &str) -> Option<i64> {
 }
 
 fn report(
-    out: &mut Vec<SchemaDiagnostic>,
+    out: &mut Vec<Diagnostic>,
     table: QualName,
     member: Option<Member>,
     what: &str,
@@ -84,17 +84,16 @@ fn report(
     if used < 0.5 {
         return;
     }
-    out.push(SchemaDiagnostic {
-        table,
-        member,
-        diagnostic: Diagnostic::new(
+    out.push(
+        Diagnostic::about(
             META.id,
-            Span::default(),
+            table,
+            member,
             format!(
                 "{what} is at {last} of {max} ({:.0}% used): when it runs out, every insert that needs a new value fails",
                 used * 100.0
             ),
         )
         .help("widen the column and the sequence to bigint before it runs out (an expand/contract migration for a busy table: new bigint column, backfill, swap)"),
-    });
+    );
 }

@@ -15,12 +15,10 @@ declare_rule! {
 
 impl Rule for SetNotNullScan {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
-        let Statement::AlterTable(alter) = cx.stmt else {
+        // Unlike `existing_alter`, a temporary table that an earlier migration created counts.
+        let Some(alter) = cx.alter_table().filter(|a| !cx.is_new(&a.name)) else {
             return;
         };
-        if cx.is_new(&alter.name) {
-            return;
-        }
         let table = cx.catalog.table(&alter.name);
         for cmd in &alter.cmds {
             let AlterCmd::SetNotNull {

@@ -25,7 +25,7 @@ fn expects_one(query: &Query) -> bool {
 }
 
 impl Rule for SingleRowLookupWithoutUnique {
-    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
+    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<Diagnostic>) {
         for query in cx.queries {
             if query.shape.kind != crate::queries::shape::QueryKind::Select || !expects_one(query) {
                 continue;
@@ -123,10 +123,10 @@ impl Rule for SingleRowLookupWithoutUnique {
                     Applicability::Unsafe,
                 );
             }
-            out.push(QueryDiagnostic {
-                file: query.file,
-                diagnostic: d,
-            });
+            out.push(
+                d
+                .at(Anchor::File(query.file)),
+            );
         }
     }
 }

@@ -14,7 +14,7 @@ declare_rule! {
 }
 
 impl Rule for TableWithoutPrimaryKey {
-    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         for table in cx.catalog.tables.values() {
             if table.primary_key().is_some() || table.persistence == Persistence::Temporary {
                 continue;
@@ -32,20 +32,17 @@ impl Rule for TableWithoutPrimaryKey {
                     .all(|col| table.column(col).is_some_and(|x| x.not_null)),
                 _ => false,
             });
-            let mut diag = Diagnostic::new(
+            let mut diag = Diagnostic::about(
                 META.id,
-                Span::default(),
+                table.name.clone(),
+                None,
                 format!("table `{}` has no primary key: rows cannot be addressed reliably, logical replication cannot replicate its updates and deletes, and duplicates go unnoticed", table.name),
             )
             .help(format!("add a primary key, e.g. `ALTER TABLE {} ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY`, or promote a unique `NOT NULL` key", table.name));
             if unique_not_null {
                 diag = diag.note("it has a unique key over NOT NULL columns: promote it with `ALTER TABLE ... ADD PRIMARY KEY USING INDEX ...`");
             }
-            out.push(SchemaDiagnostic {
-                table: table.name.clone(),
-                member: None,
-                diagnostic: diag,
-            });
+            out.push(diag);
         }
     }
 }

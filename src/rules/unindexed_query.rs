@@ -34,7 +34,7 @@ struct Suggestion {
 }
 
 impl Rule for UnindexedQuery {
-    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<QueryDiagnostic>) {
+    fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<Diagnostic>) {
         let mut suggestions: Vec<Suggestion> = vec![];
         for (qi, query) in cx.queries.iter().enumerate() {
             for block in 0..query.shape.blocks.len() {
@@ -108,10 +108,10 @@ impl Rule for UnindexedQuery {
             if !others.is_empty() {
                 d = d.note(format!("the same index also serves {}", others.join(", ")));
             }
-            out.push(QueryDiagnostic {
-                file: query.file,
-                diagnostic: d,
-            });
+            out.push(
+                d
+                .at(Anchor::File(query.file)),
+            );
         }
     }
 }

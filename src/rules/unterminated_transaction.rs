@@ -13,7 +13,7 @@ declare_rule! {
 }
 
 impl Rule for UnterminatedTransaction {
-    fn check_migration(&self, cx: &MigrationContext<'_>, out: &mut Vec<MigrationDiagnostic>) {
+    fn check_migration(&self, cx: &MigrationContext<'_>, out: &mut Vec<Diagnostic>) {
         let mut open: Option<Span> = None;
         for s in cx.statements {
             match s.stmt {
@@ -27,14 +27,13 @@ impl Rule for UnterminatedTransaction {
             }
         }
         let Some(span) = open else { return };
-        out.push(MigrationDiagnostic {
-            part: Part::Up,
-            diagnostic: Diagnostic::new(
+        out.push(
+            Diagnostic::new(
                 META.id,
                 span,
                 "this `BEGIN` has no `COMMIT` before the end of the migration: depending on the runner the work is rolled back when the connection closes, or the transaction stays open holding every lock it took",
             )
             .help("end the transaction with `COMMIT;` at the end of the migration"),
-        });
+        );
     }
 }

@@ -15,7 +15,7 @@ declare_rule! {
 }
 
 impl Rule for UnusedIndex {
-    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<SchemaDiagnostic>) {
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         // "Never scanned" means something only over a window long enough to have seen the
         // workload: right after a statistics reset or a restart every index looks unused.
         let Some(window) = cx.catalog.statistics.as_ref().map(|s| s.window_days) else {
@@ -71,12 +71,11 @@ impl Rule for UnusedIndex {
                 .size_bytes
                 .map(|b| format!(" ({})", crate::text::human_bytes(b)))
                 .unwrap_or_default();
-            out.push(SchemaDiagnostic {
-                table: index.table.clone(),
-                member: Some(Member::Index(index.name.name.clone())),
-                diagnostic: Diagnostic::new(
+            out.push(
+                Diagnostic::about(
                     META.id,
-                    Span::default(),
+                    index.table.clone(),
+                    Some(Member::Index(index.name.name.clone())),
                     format!(
                         "index `{}`{size} on `{}` has not been scanned in the {} the statistics cover (since their last reset or the server's start): every insert and update still maintains it{}",
                         index.name,
@@ -90,7 +89,7 @@ impl Rule for UnusedIndex {
                     format!("DROP INDEX CONCURRENTLY {};", index.name),
                     crate::finding::Applicability::DisplayOnly,
                 ),
-            });
+            );
         }
     }
 }

@@ -15,11 +15,25 @@ pub use layout::Layout;
 use crate::span::Span;
 use std::path::{Path, PathBuf};
 
-/// One file as read from disk.
+/// One file as read from disk (or from git, or given as text).
 #[derive(Debug, Clone)]
 pub struct SourceFile {
+    /// The file as shown in findings; `<ref>:<path>` for a file read from a git reference.
     pub path: PathBuf,
     pub text: String,
+    /// For a file read from a git reference (`--since`): the same file in the working tree, which
+    /// annotations (GitHub, SARIF) point at, `path` being no path there.
+    pub worktree_path: Option<PathBuf>,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, text: String) -> Self {
+        SourceFile {
+            path,
+            text,
+            worktree_path: None,
+        }
+    }
 }
 
 /// The SQL a migration runs in one direction: a file, or a section of one (other sections blanked

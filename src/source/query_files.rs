@@ -129,7 +129,7 @@ pub fn gather_templated(
             Ok(text) => {
                 out.queries
                     .extend(split_templated(index, &text, placeholders));
-                out.files.push(SourceFile { path, text });
+                out.files.push(SourceFile::new(path, text));
             }
             Err((at, message)) => {
                 out.problems.push(FileProblem {
@@ -138,10 +138,7 @@ pub fn gather_templated(
                     rule: crate::finding::RuleId::SYNTAX_ERROR,
                     message,
                 });
-                out.files.push(SourceFile {
-                    path,
-                    text: String::new(),
-                });
+                out.files.push(SourceFile::new(path, String::new()));
             }
         }
     }

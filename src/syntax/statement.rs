@@ -270,6 +270,24 @@ pub struct AlterTable {
     pub cmds: Vec<AlterCmd>,
 }
 
+impl AlterTable {
+    /// The constraints its `ADD CONSTRAINT` commands add.
+    pub fn added_constraints(&self) -> impl Iterator<Item = &TableConstraint> {
+        self.cmds.iter().filter_map(|cmd| match cmd {
+            AlterCmd::AddConstraint { constraint } => Some(constraint),
+            _ => None,
+        })
+    }
+
+    /// The columns its `ADD COLUMN` commands add.
+    pub fn added_columns(&self) -> impl Iterator<Item = &ColumnDef> {
+        self.cmds.iter().filter_map(|cmd| match cmd {
+            AlterCmd::AddColumn { column, .. } => Some(column),
+            _ => None,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum IndexKey {

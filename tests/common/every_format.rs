@@ -4,7 +4,7 @@
 
 use pgproof::catalog::Catalog;
 use pgproof::config::Settings;
-use pgproof::engine::replay as analyze;
+use pgproof::engine::replay;
 use pgproof::engine::Stats;
 use pgproof::finding::Finding;
 use pgproof::report::{self, Format, Report};
@@ -22,9 +22,11 @@ pub fn lint_texts(
     let files: Vec<SourceFile> = texts
         .iter()
         .enumerate()
-        .map(|(i, text)| SourceFile {
-            path: PathBuf::from(format!("db/{:03}_m{i}.sql", i + 1)),
-            text: text.clone(),
+        .map(|(i, text)| {
+            SourceFile::new(
+                PathBuf::from(format!("db/{:03}_m{i}.sql", i + 1)),
+                text.clone(),
+            )
         })
         .collect();
     let migrations = files
@@ -56,16 +58,16 @@ pub fn lint_texts(
         problems: vec![],
         errors: vec![],
     };
-    let parsed: Vec<_> = analyze::parts(&set)
+    let parsed: Vec<_> = replay::parts(&set)
         .map(|part| pgproof::syntax::parse_sql(&part.text))
         .collect();
-    let analysis = analyze::analyze(&set, settings, &Default::default(), Catalog::new(), parsed);
+    let replayed = replay::run(&set, settings, &Default::default(), Catalog::new(), parsed);
     let sources = set
         .files
         .into_iter()
         .map(|file| (file.path, file.text))
         .collect();
-    (analysis.findings, analysis.stats, sources)
+    (replayed.findings, replayed.stats, sources)
 }
 
 /// Every format and colour choice a user can ask for.

@@ -307,10 +307,7 @@ impl Loader<'_> {
                 self.set.files[first].path.display(),
                 file_name(&self.set.files[first].path),
             );
-            self.set.files.push(SourceFile {
-                path: shown,
-                text: String::new(),
-            });
+            self.set.files.push(SourceFile::new(shown, String::new()));
             self.problem(index, message);
             return Ok(None);
         }
@@ -326,17 +323,14 @@ impl Loader<'_> {
         };
         match text {
             Ok(text) => {
-                self.set.files.push(SourceFile { path: shown, text });
+                self.set.files.push(SourceFile::new(shown, text));
                 if let Some(group) = group {
                     self.read_once.insert(group.clone(), index);
                 }
                 Ok(Some(index))
             }
             Err((offset, message)) => {
-                self.set.files.push(SourceFile {
-                    path: shown,
-                    text: String::new(),
-                });
+                self.set.files.push(SourceFile::new(shown, String::new()));
                 self.set.problems.push(FileProblem {
                     file: index,
                     span: Span::new(offset, offset),
