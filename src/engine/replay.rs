@@ -345,6 +345,7 @@ impl<'a> Replay<'a> {
             created_objects: BTreeSet::new(),
             in_transaction: vec![],
         };
+        self.catalog.witness.next_migration(self.order_assumed);
         // The schema before up, kept for reversibility checks when there is a down part.
         let before = down
             .as_ref()
@@ -354,6 +355,10 @@ impl<'a> Replay<'a> {
             self.note_parse(part, parsed, Some(&migration.id));
             for position in 0..parsed.statements.len() {
                 self.statement(migration, part, parsed, position, &mut state);
+            }
+            let end = parsed.statements.last().map_or(0, |s| s.span.end);
+            if unparsed_between(parsed, end, usize::MAX) {
+                self.catalog.witness.doubt_all();
             }
         }
         if let Some((part, parsed)) = &down {
@@ -373,6 +378,13 @@ impl<'a> Replay<'a> {
         state: &mut MigrationState,
     ) {
         let stmt = &parsed.statements[position];
+        let gap_start = position
+            .checked_sub(1)
+            .map_or(0, |p| parsed.statements[p].span.end);
+        if unparsed_between(parsed, gap_start, stmt.span.start) {
+            // Statements that did not parse ran before this one: the catalog may miss their work.
+            self.catalog.witness.doubt_all();
+        }
         let in_tx = state.tx.in_transaction();
         {
             let cx = StatementContext {
@@ -612,6 +624,16 @@ impl<'a> Replay<'a> {
         self.suppressions
             .extend(found.into_iter().map(|sup| (part.file, sup)));
     }
+}
+
+/// Whether text that did not parse (a syntax error, or a statement the parser gave up on) starts
+/// in `from..to` of a part.
+fn unparsed_between(parsed: &ParsedText, from: usize, to: usize) -> bool {
+    parsed
+        .errors
+        .iter()
+        .chain(&parsed.aborted)
+        .any(|e| (from..to).contains(&e.span.start))
 }
 
 fn record_created(stmt: &Statement, created: &mut BTreeSet<QualName>) {

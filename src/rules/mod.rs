@@ -112,6 +112,7 @@ macro_rules! registry {
 }
 
 pub mod index_advice;
+mod will_fail;
 
 registry! {
     add_check_validated,
@@ -168,6 +169,8 @@ registry! {
     natural_key_without_unique,
     not_in_nullable_subquery,
     nullable_required_column,
+    object_already_exists,
+    object_does_not_exist,
     offset_pagination,
     old_query_breaks,
     on_conflict_without_unique,
