@@ -357,7 +357,7 @@ impl<'a> Replay<'a> {
                 self.statement(migration, part, parsed, position, &mut state);
             }
             let end = parsed.statements.last().map_or(0, |s| s.span.end);
-            if unparsed_between(parsed, end, usize::MAX) {
+            if super::unreplayed::between(parsed, &part.text, end, usize::MAX) {
                 self.catalog.witness.doubt_all();
             }
         }
@@ -381,8 +381,9 @@ impl<'a> Replay<'a> {
         let gap_start = position
             .checked_sub(1)
             .map_or(0, |p| parsed.statements[p].span.end);
-        if unparsed_between(parsed, gap_start, stmt.span.start) {
-            // Statements that did not parse ran before this one: the catalog may miss their work.
+        if super::unreplayed::between(parsed, &part.text, gap_start, stmt.span.start) {
+            // Statements that did not parse, or meta-commands, ran before this one: the catalog may
+            // miss their work.
             self.catalog.witness.doubt_all();
         }
         let in_tx = state.tx.in_transaction();
@@ -624,16 +625,6 @@ impl<'a> Replay<'a> {
         self.suppressions
             .extend(found.into_iter().map(|sup| (part.file, sup)));
     }
-}
-
-/// Whether text that did not parse (a syntax error, or a statement the parser gave up on) starts
-/// in `from..to` of a part.
-fn unparsed_between(parsed: &ParsedText, from: usize, to: usize) -> bool {
-    parsed
-        .errors
-        .iter()
-        .chain(&parsed.aborted)
-        .any(|e| (from..to).contains(&e.span.start))
 }
 
 fn record_created(stmt: &Statement, created: &mut BTreeSet<QualName>) {
