@@ -677,6 +677,20 @@ mod tests {
         assert!(c.witness.vouches_exists(Space::Relation, &t("b")));
     }
 
+    /// A `CREATE` of a taken name changes nothing: with an assumed order, the table another file
+    /// created is not vouched for because this file tried to create it again.
+    #[test]
+    fn a_create_of_a_taken_name_is_no_creation() {
+        let c = replay(
+            &[
+                "CREATE TABLE a (id int, b int);",
+                "CREATE TABLE IF NOT EXISTS a (id int);",
+            ],
+            true,
+        );
+        assert!(!c.witness.vouches_exists(Space::Relation, &t("a")));
+    }
+
     #[test]
     fn doubts_follow_what_may_have_happened() {
         // A `ROLLBACK`, a call of a function that runs DDL, a moved search path.
