@@ -232,6 +232,14 @@ impl Witness {
         self.holds(self.dropped.get(&(space, name.clone())), self.more)
     }
 
+    /// Whether the object comes from the base schema (`--schema-from`: a dump or a live
+    /// database), which describes the database the migrations run on in full.
+    pub fn from_base(&self, space: Space, name: &QualName) -> bool {
+        self.created
+            .get(&(space, name.clone()))
+            .is_none_or(|seen| seen.migration == 0)
+    }
+
     pub fn vouches_schema_exists(&self, name: &str) -> bool {
         self.vouches_exists(Space::Schema, &bare(name))
     }

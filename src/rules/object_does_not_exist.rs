@@ -8,7 +8,7 @@
 
 use super::will_fail::{
     generated_shape, history_is_vouched, relation_surely_absent, rename_statement, uncertain_name,
-    Members,
+    Members, Missing,
 };
 use super::*;
 use crate::catalog::witness::{space_of, Member, Space};
@@ -221,14 +221,10 @@ fn missing_column<'c>(
     mut columns: impl Iterator<Item = &'c str>,
 ) -> Option<Claim> {
     let column = columns.find(|c| !members.columns.contains(*c))?;
-    let witnessed = members.witnessed_gone(catalog, table, Member::Column, column);
+    let why = members.why_missing(catalog, table, Member::Column, column);
     Some(Claim {
-        what: format!(
-            "column `{}` {}",
-            column_ref(table, column),
-            missing_how(witnessed)
-        ),
-        witnessed,
+        what: format!("column `{}` {}", column_ref(table, column), why.how()),
+        witnessed: why != Missing::NeverSeen,
     })
 }
 
@@ -243,14 +239,14 @@ fn missing_constraint(
     if generated_shape(name) || members.constraints.contains(name) {
         return None;
     }
-    let witnessed = members.witnessed_gone(catalog, table, Member::Constraint, name);
+    let why = members.why_missing(catalog, table, Member::Constraint, name);
     Some(Claim {
         what: format!(
             "constraint `{}` of `{table}` {}",
             crate::syntax::quote_ident(name),
-            missing_how(witnessed)
+            why.how()
         ),
-        witnessed,
+        witnessed: why != Missing::NeverSeen,
     })
 }
 
@@ -322,11 +318,49 @@ fn gone(name: &QualName) -> String {
     format!("relation `{name}` was dropped earlier in the history and not created again")
 }
 
-/// How a column or constraint came to be missing.
-fn missing_how(witnessed: bool) -> &'static str {
-    if witnessed {
-        "was dropped or renamed earlier in the history"
-    } else {
-        "does not exist in the replayed history"
+#[cfg(test)]
+mod tests {
+    use crate::catalog::{apply::apply, Catalog};
+    use crate::config::Settings;
+    use crate::engine::{lint_texts, TextMigration, Texts};
+    use crate::finding::Severity;
+    use crate::source::Layout;
+
+    fn findings(base: Option<&Catalog>, sql: &str) -> Vec<(Severity, String)> {
+        let texts = Texts {
+            root: "m".into(),
+            layout: Layout::Plain,
+            migrations: vec![TextMigration::file("001_a.sql", sql)],
+        };
+        lint_texts(texts, vec![], &Settings::default(), base)
+            .expect("lint runs")
+            .findings
+            .into_iter()
+            .filter(|f| f.rule == "object-does-not-exist")
+            .map(|f| (f.severity, f.message))
+            .collect()
+    }
+
+    /// A column missing from a table of the base schema (`--schema-from`) is missing from the
+    /// database: an error. The same table created by a history pgproof may not have in full is
+    /// only a warning.
+    #[test]
+    fn the_base_schema_knows_its_columns() {
+        let mut base = Catalog::new();
+        for stmt in &crate::syntax::parse_sql("CREATE TABLE users (id int, email text);").statements
+        {
+            apply(&mut base, &stmt.kind);
+        }
+        let alter = "ALTER TABLE users DROP COLUMN nickname;";
+        let from_base = findings(Some(&base), alter);
+        assert_eq!(from_base.len(), 1, "{from_base:?}");
+        assert_eq!(from_base[0].0, Severity::Error);
+        assert!(from_base[0].1.contains("base schema"), "{from_base:?}");
+        let replayed = findings(
+            None,
+            &format!("CREATE TABLE users (id int, email text);\n{alter}"),
+        );
+        assert_eq!(replayed.len(), 1, "{replayed:?}");
+        assert_eq!(replayed[0].0, Severity::Warning);
     }
 }

@@ -55,6 +55,28 @@ pub(super) fn generated_shape(name: &str) -> bool {
         .any(|label| stem.strip_suffix(label).is_some_and(|s| s.ends_with('_')))
 }
 
+/// How a column or constraint came to be missing from a table whose members the catalog knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Missing {
+    /// The replay saw it dropped or renamed away (earlier in the history, or by an earlier
+    /// command of the statement).
+    Dropped,
+    /// The table comes from the base schema (`--schema-from`), which knows its members.
+    NotInBase,
+    /// The history never created it: a migration pgproof does not read may have.
+    NeverSeen,
+}
+
+impl Missing {
+    pub(super) fn how(self) -> &'static str {
+        match self {
+            Missing::Dropped => "was dropped or renamed earlier in the history",
+            Missing::NotInBase => "does not exist in the base schema",
+            Missing::NeverSeen => "does not exist in the replayed history",
+        }
+    }
+}
+
 /// The columns and constraints of a table whose every change the replay witnessed, followed
 /// through the commands of one `ALTER TABLE` (each command sees what the ones before it did).
 pub(super) struct Members {
@@ -141,17 +163,23 @@ impl Members {
         }
     }
 
-    /// Whether the replay saw `name` dropped or renamed away from `table` (earlier in the
-    /// history, or by an earlier command of this statement), rather than never created.
-    pub(super) fn witnessed_gone(
+    /// How the column or constraint `name` of `table` came to be missing.
+    pub(super) fn why_missing(
         &self,
         catalog: &Catalog,
         table: &QualName,
         kind: Member,
         name: &str,
-    ) -> bool {
-        self.dropped_here.contains(&(kind, name.to_string()))
+    ) -> Missing {
+        if self.dropped_here.contains(&(kind, name.to_string()))
             || catalog.witness.vouches_member_absent(table, kind, name)
+        {
+            Missing::Dropped
+        } else if catalog.witness.from_base(Space::Relation, table) {
+            Missing::NotInBase
+        } else {
+            Missing::NeverSeen
+        }
     }
 
     fn drop_constraint(&mut self, name: &str) {
