@@ -22,8 +22,7 @@ pub(super) fn uncertain_name(catalog: &Catalog, name: &QualName) -> bool {
         || catalog.is_unreplayed(name)
         || catalog
             .tables
-            .keys()
-            .any(|t| t.schema == "pg_temp" && t.name == name.name)
+            .contains_key(&QualName::new("pg_temp", name.name.clone()))
 }
 
 /// Whether the relation `name` surely exists on the server.
@@ -96,16 +95,19 @@ impl Members {
     /// replay changed it.
     pub(super) fn of(catalog: &Catalog, table: &QualName) -> Option<Members> {
         let t = catalog.table(table)?;
-        let tangled = !t.inherits.is_empty()
+        if !t.inherits.is_empty()
             || !matches!(t.kind, TableKind::Regular)
-            || catalog.tables.values().any(|other| {
-                other.inherits.contains(table)
-                    || matches!(&other.kind, TableKind::Partition { parent } if parent == table)
-            });
-        if tangled
-            || !relation_surely_exists(catalog, table)
             || catalog.witness.columns_are_loose(table)
+            || !relation_surely_exists(catalog, table)
         {
+            return None;
+        }
+        // Children of a table of the base schema (the replay marks the ones it creates loose).
+        let parent = catalog.tables.values().any(|other| {
+            other.inherits.contains(table)
+                || matches!(&other.kind, TableKind::Partition { parent } if parent == table)
+        });
+        if parent {
             return None;
         }
         Some(Members {
