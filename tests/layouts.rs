@@ -279,6 +279,35 @@ fn pop_files_named_by_dialect_run_in_a_transaction_unless_autocommit() {
     );
 }
 
+/// pop keeps one file per dialect (`.mysql.`, `.sqlite3.`, `.cockroach.`) beside the PostgreSQL
+/// and dialect-free ones: only those two run on PostgreSQL, so the others are not replayed (the
+/// same table created once per dialect would otherwise "already exist").
+#[test]
+fn pop_files_of_other_dialects_are_not_postgresql_migrations() {
+    let dir = tempfile::tempdir().unwrap();
+    for dialect in ["postgres", "mysql", "sqlite3", "cockroach"] {
+        write(dir.path(), &format!("1_users.{dialect}.up.sql"), TABLE);
+    }
+    write(
+        dir.path(),
+        "2_users_name.up.sql",
+        "ALTER TABLE users ADD COLUMN name text;\n",
+    );
+    write(
+        dir.path(),
+        "3_users_note.mysql.autocommit.up.sql",
+        "ALTER TABLE users ADD COLUMN note text;\n",
+    );
+    let (findings, stats) = lint(dir.path(), None);
+    assert_eq!(stats.sets[0].layout, "pop");
+    assert_eq!(stats.migrations, 2);
+    let rules: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+    assert!(
+        !rules.contains(&"object-already-exists") && !rules.contains(&"ambiguous-migration-order"),
+        "{rules:?}"
+    );
+}
+
 /// The server agrees: under golang-migrate, the lone `CREATE INDEX CONCURRENTLY` applies and the
 /// one sent with another statement fails inside the implicit transaction.
 #[test]

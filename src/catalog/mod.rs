@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod body;
 pub mod diff;
+pub mod witness;
 
 use crate::syntax::{
     ConstraintKind, Expr, Identity, IndexKey, Persistence, QualName, TypeName, Volatility,
@@ -237,6 +238,10 @@ pub struct Catalog {
     /// when a rule asks ([`body::FunctionSource::refs`]). Only a replayed history has them.
     #[serde(skip)]
     pub function_refs: BTreeMap<String, Arc<body::FunctionSource>>,
+    /// What the replay saw created and dropped, and what it cannot vouch for since
+    /// ([`witness::Witness`]): what "this statement fails" findings rest on.
+    #[serde(skip)]
+    pub witness: witness::Witness,
 }
 
 /// Statistics of a live database: how long the usage counters have been counting, and what

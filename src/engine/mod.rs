@@ -10,6 +10,7 @@
 pub mod pipeline;
 pub mod place;
 pub mod replay;
+mod unreplayed;
 
 pub use pipeline::{InMemory, Sets};
 pub use replay::{Removal, SetInfo, Stats};

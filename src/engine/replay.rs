@@ -340,6 +340,7 @@ impl<'a> Replay<'a> {
             created_objects: BTreeSet::new(),
             in_transaction: vec![],
         };
+        self.catalog.witness.next_migration(self.order_assumed);
         // The schema before up, kept for reversibility checks when there is a down part.
         let before = down
             .as_ref()
@@ -349,6 +350,10 @@ impl<'a> Replay<'a> {
             self.note_parse(part, parsed, Some(&migration.id));
             for position in 0..parsed.statements.len() {
                 self.statement(migration, part, parsed, position, &mut state);
+            }
+            let end = parsed.statements.last().map_or(0, |s| s.span.end);
+            if super::unreplayed::between(parsed, &part.text, end, usize::MAX) {
+                self.catalog.witness.doubt_all();
             }
         }
         if let Some((part, parsed)) = &down {
@@ -368,6 +373,14 @@ impl<'a> Replay<'a> {
         state: &mut MigrationState,
     ) {
         let stmt = &parsed.statements[position];
+        let gap_start = position
+            .checked_sub(1)
+            .map_or(0, |p| parsed.statements[p].span.end);
+        if super::unreplayed::between(parsed, &part.text, gap_start, stmt.span.start) {
+            // Statements that did not parse, or meta-commands, ran before this one: the catalog may
+            // miss their work.
+            self.catalog.witness.doubt_all();
+        }
         let in_tx = state.tx.in_transaction();
         {
             let cx = StatementContext {

@@ -118,6 +118,7 @@ mod context;
 pub mod index_advice;
 mod shared;
 mod type_change;
+mod will_fail;
 
 pub use context::{
     tenant_columns, HeldLock, MigrationContext, MigrationStatement, QueriesContext, SchemaContext,
@@ -184,6 +185,8 @@ registry! {
     natural_key_without_unique,
     not_in_nullable_subquery,
     nullable_required_column,
+    object_already_exists,
+    object_does_not_exist,
     offset_pagination,
     old_query_breaks,
     on_conflict_without_unique,

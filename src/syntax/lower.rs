@@ -122,6 +122,7 @@ pub fn lower(node: &NodeEnum) -> Statement {
         NodeEnum::CreateSchemaStmt(s) => Statement::CreateSchema {
             name: s.schemaname.clone(),
             if_not_exists: s.if_not_exists,
+            elements: !s.schema_elts.is_empty(),
         },
         NodeEnum::CreateExtensionStmt(s) => Statement::CreateExtension {
             name: s.extname.clone(),
@@ -164,7 +165,12 @@ pub fn lower(node: &NodeEnum) -> Statement {
             Statement::Transaction { tx }
         }
         NodeEnum::VariableSetStmt(s) => {
-            let value = s.args.iter().map(const_text).collect::<Vec<_>>().join(", ");
+            use protobuf::VariableSetKind as K;
+            // `RESET x` and `SET x TO DEFAULT` say so, unlike `SET x = ''`.
+            let value = match s.kind() {
+                K::VarSetDefault | K::VarReset | K::VarResetAll => "DEFAULT".to_string(),
+                _ => s.args.iter().map(const_text).collect::<Vec<_>>().join(", "),
+            };
             Statement::Set {
                 name: s.name.to_ascii_lowercase(),
                 value,

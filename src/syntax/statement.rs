@@ -545,6 +545,9 @@ pub enum Statement {
     CreateSchema {
         name: String,
         if_not_exists: bool,
+        /// Objects created inside the statement (`CREATE SCHEMA s CREATE TABLE ...`), which the
+        /// model does not replay.
+        elements: bool,
     },
     CreateExtension {
         name: String,
@@ -558,6 +561,7 @@ pub enum Statement {
     Transaction {
         tx: TxKind,
     },
+    /// `SET name = value`; `RESET name` and `SET name TO DEFAULT` have the value `DEFAULT`.
     Set {
         name: String,
         value: String,

@@ -28,6 +28,7 @@ use unreplayed::*;
 /// Applies `stmt` to `catalog`. Returns notes about anything that could not be applied.
 pub fn apply(catalog: &mut Catalog, stmt: &Statement) -> Vec<String> {
     let mut notes = vec![];
+    super::witness::observe(catalog, stmt);
     match stmt {
         Statement::CreateTable(t) => create_table(catalog, t, &mut notes),
         Statement::AlterTable(a) => {

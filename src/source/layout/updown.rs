@@ -141,6 +141,10 @@ fn load_updown(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> Re
     let mut first_file: BTreeMap<String, usize> = BTreeMap::new();
     for path in files {
         let name = file_name(path);
+        if layout == Layout::Pop && other_dialect(&name) {
+            // pop runs a PostgreSQL database with the `.postgres.` and dialect-free files only.
+            continue;
+        }
         let (base, up) = if let Some(b) = name.strip_suffix(".up.sql") {
             (b.to_string(), true)
         } else if let Some(b) = name.strip_suffix(".down.sql") {
@@ -204,6 +208,19 @@ fn load_updown(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> Re
         });
     }
     Ok(())
+}
+
+/// Whether a pop file is written for a database other than PostgreSQL
+/// (`1_a.mysql.up.sql`, `1_a.cockroach.autocommit.up.sql`).
+fn other_dialect(name: &str) -> bool {
+    const OTHERS: &[&str] = &["mysql", "sqlite", "sqlite3", "cockroach", "crdb"];
+    let stem = name
+        .strip_suffix(".up.sql")
+        .or_else(|| name.strip_suffix(".down.sql"))
+        .unwrap_or(name);
+    let stem = stem.strip_suffix(".autocommit").unwrap_or(stem);
+    stem.rsplit_once('.')
+        .is_some_and(|(_, dialect)| OTHERS.contains(&dialect))
 }
 
 #[cfg(test)]
