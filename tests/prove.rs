@@ -613,47 +613,71 @@ fn every_fix_recipe_in_the_rule_docs_is_proven_by_the_server() {
     assert!(proven >= 8, "only {proven} recipes proven");
 }
 
+/// A history of `files`, the sets it is read as, and the lint findings of `rule` on it: what a
+/// fix proof test starts from.
+fn history_with_findings(
+    files: &[(&str, &str)],
+    rule: &str,
+) -> (
+    tempfile::TempDir,
+    Vec<pgproof::source::MigrationSet>,
+    Vec<pgproof::finding::Finding>,
+) {
+    let dir = common::write_files(files);
+    let settings = Settings::default();
+    let sets = pgproof::source::layout::discover(dir.path(), &settings.load).unwrap();
+    let (findings, _, _) =
+        pgproof::commands::lint::lint_paths(&[dir.path().to_path_buf()], &settings, None).unwrap();
+    let found: Vec<_> = findings.into_iter().filter(|f| f.rule == rule).collect();
+    assert_eq!(found.len(), 1, "one {rule} finding");
+    (dir, sets, found)
+}
+
+/// Runs `prove` with fix proofs and `rows` synthetic rows; the first fix proof, and whether the
+/// proof failed.
+fn first_fix_proof(
+    server: &mut Throwaway,
+    sets: &[pgproof::source::MigrationSet],
+    findings: &[pgproof::finding::Finding],
+    rows: u64,
+) -> (pgproof::prove::fixes::FixProof, bool) {
+    let options = pgproof::prove::Options {
+        fixes: true,
+        rows,
+        replay_rows: 0,
+        seed: None,
+        traffic: false,
+        settings: Settings::default(),
+    };
+    let proof = pgproof::prove::prove(server, sets, findings, &options).unwrap();
+    (proof.sets[0].fixes[0].clone(), proof.failed())
+}
+
 /// A fix proof must fail when the recipe is wrong: a recipe that builds another index is not
 /// equivalent; one that still builds the index under the original lock is not safer.
 #[test]
 fn wrong_recipes_fail_their_fix_proofs() {
     let mut server = common::local_server();
-    let dir = common::write_files(&[
-        (
-            "001_setup.sql",
-            "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, status text NOT NULL);\n",
-        ),
-        (
-            "002_index.sql",
-            "CREATE INDEX orders_customer_idx ON orders (customer_id);\n",
-        ),
-    ]);
-    let settings = Settings::default();
-    let sets = pgproof::source::layout::discover(dir.path(), &settings.load).unwrap();
-    let (findings, _, _) =
-        pgproof::commands::lint::lint_paths(&[dir.path().to_path_buf()], &settings, None).unwrap();
-    let original: Vec<_> = findings
-        .into_iter()
-        .filter(|f| f.rule == "create-index-non-concurrently")
-        .collect();
-    assert_eq!(original.len(), 1);
+    let (_dir, sets, original) = history_with_findings(
+        &[
+            (
+                "001_setup.sql",
+                "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, status text NOT NULL);\n",
+            ),
+            (
+                "002_index.sql",
+                "CREATE INDEX orders_customer_idx ON orders (customer_id);\n",
+            ),
+        ],
+        "create-index-non-concurrently",
+    );
     let with_recipe = |sql: &str| {
         let mut f = original.clone();
         f[0].fix.as_mut().unwrap().sql = sql.to_string();
         f
     };
-    let options = pgproof::prove::Options {
-        fixes: true,
-        rows: 2_000,
-        replay_rows: 0,
-        seed: None,
-        traffic: false,
-        settings: settings.clone(),
-    };
     let verdict_of = |server: &mut Throwaway, findings: Vec<pgproof::finding::Finding>| {
-        let proof = pgproof::prove::prove(server, &sets, &findings, &options).unwrap();
-        let fix = proof.sets[0].fixes[0].clone();
-        (fix, proof.failed())
+        first_fix_proof(server, &sets, &findings, 2_000)
     };
     // The rule's own recipe: proven.
     let (fix, failed) = verdict_of(&mut server, original.clone());
@@ -841,36 +865,21 @@ fn prove_sarif_and_markdown_report_the_failed_proofs() {
 #[test]
 fn fix_proofs_compare_the_data_the_recipe_leaves() {
     let mut server = common::local_server();
-    let dir = common::write_files(&[
-        (
-            "001_setup.sql",
-            "CREATE TABLE docs (id bigint PRIMARY KEY, title text NOT NULL);\n",
-        ),
-        (
-            "002_token.sql",
-            "ALTER TABLE docs ADD COLUMN token uuid DEFAULT gen_random_uuid();\n",
-        ),
-    ]);
-    let settings = Settings::default();
-    let sets = pgproof::source::layout::discover(dir.path(), &settings.load).unwrap();
-    let (findings, _, _) =
-        pgproof::commands::lint::lint_paths(&[dir.path().to_path_buf()], &settings, None).unwrap();
-    let original: Vec<_> = findings
-        .into_iter()
-        .filter(|f| f.rule == "add-column-volatile-default")
-        .collect();
-    assert_eq!(original.len(), 1);
+    let (_dir, sets, original) = history_with_findings(
+        &[
+            (
+                "001_setup.sql",
+                "CREATE TABLE docs (id bigint PRIMARY KEY, title text NOT NULL);\n",
+            ),
+            (
+                "002_token.sql",
+                "ALTER TABLE docs ADD COLUMN token uuid DEFAULT gen_random_uuid();\n",
+            ),
+        ],
+        "add-column-volatile-default",
+    );
     let fix_of = |server: &mut Throwaway, findings: &[pgproof::finding::Finding], rows: u64| {
-        let options = pgproof::prove::Options {
-            fixes: true,
-            rows,
-            replay_rows: 0,
-            seed: None,
-            traffic: false,
-            settings: settings.clone(),
-        };
-        let proof = pgproof::prove::prove(server, &sets, findings, &options).unwrap();
-        (proof.sets[0].fixes[0].clone(), proof.failed())
+        first_fix_proof(server, &sets, findings, rows)
     };
     let (fix, failed) = fix_of(&mut server, &original, 500);
     assert_eq!(fix.verdict, "proven", "{fix:#?}");

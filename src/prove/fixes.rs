@@ -281,10 +281,18 @@ fn prove_one(
         }
         // The data each leaves, column by column; values that differ are checked against a
         // second run of the original, which shows the ones no run determines (volatile).
-        let original_rows = rows::fingerprints(&Conn::connect(&server.url(&original_db))?)?;
+        // Only the tables the original or a recipe step locked can hold other rows.
+        let locked: std::collections::BTreeSet<&str> = proof
+            .original
+            .iter()
+            .chain(&proof.steps)
+            .flat_map(|o| o.locks.keys().map(String::as_str))
+            .collect();
+        let original_rows =
+            rows::fingerprints(&Conn::connect(&server.url(&original_db))?, &locked)?;
         let mut differing = rows::differences(
             &original_rows,
-            &rows::fingerprints(&Conn::connect(&server.url(&recipe_db))?)?,
+            &rows::fingerprints(&Conn::connect(&server.url(&recipe_db))?, &locked)?,
         );
         if differing.iter().any(rows::DataDifference::values_only) {
             let again_db = format!("{prefix}_c");
@@ -295,7 +303,7 @@ fn prove_one(
                 let observer = Conn::connect(&server.url(&again_db))?;
                 let blocker = Conn::connect(&server.url(&again_db))?;
                 observe(&conn, &observer, &blocker, &original_sql)
-                    .map(|_| rows::fingerprints(&conn))
+                    .map(|_| rows::fingerprints(&conn, &locked))
             };
             if let Ok(again) = again {
                 let volatile = rows::differences(&original_rows, &again?);
