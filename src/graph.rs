@@ -442,7 +442,7 @@ pub fn direct_dependents(catalog: &Catalog, object: &Object, views_only: bool) -
         _ => return vec![],
     };
     let mut out = vec![];
-    for view in catalog.views.values() {
+    for view in catalog.views.linked(table) {
         if &view.name == table || !view.reads.contains(table) {
             continue;
         }
@@ -467,7 +467,8 @@ pub fn direct_dependents(catalog: &Catalog, object: &Object, views_only: bool) -
     if views_only {
         return out;
     }
-    for other in catalog.tables.values().filter(|o| &o.name != table) {
+    // Only tables that name `table` can depend on it (the catalog keeps them by the name).
+    for other in catalog.tables.linked(table).filter(|o| &o.name != table) {
         for fk in other.foreign_keys() {
             let ConstraintKind::ForeignKey {
                 ref_table,
@@ -595,9 +596,7 @@ pub fn may_have_dependents(catalog: &Catalog, object: &Object) -> bool {
                 Object::Table(t.clone())
             };
             !direct_dependents(catalog, &scope, false).is_empty()
-                || catalog.tables.values().any(|o| {
-                    matches!(&o.kind, crate::catalog::TableKind::Partition { parent } if parent == t)
-                })
+                || catalog.tables.partitions_of(t).next().is_some()
         }
         // One scan of the catalog each, the same that a plain drop's dependents come from.
         Object::Function(_) | Object::Type(_) => {
@@ -629,9 +628,9 @@ pub fn may_have_dependents(catalog: &Catalog, object: &Object) -> bool {
 pub fn views_may_depend_on_column(catalog: &Catalog, table: &QualName, column: &str) -> bool {
     catalog
         .views
-        .values()
+        .linked(table)
         .any(|v| v.reads.contains(table) && v.columns_read.iter().any(|c| c == column))
-        || catalog.sequences.values().any(|s| {
+        || catalog.sequences.linked(table).any(|s| {
             s.owned_by
                 .as_ref()
                 .is_some_and(|(t, c)| t == table && c == column)

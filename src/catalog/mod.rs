@@ -1,11 +1,15 @@
 //! The schema model: one type for a replayed history and for a live database.
 //!
-//! `apply.rs` folds one statement into a catalog; `diff.rs` compares two catalogs. This layer does no IO.
+//! `apply/` folds one statement into a catalog; `diff.rs` compares two catalogs; `linked.rs` keeps
+//! tables, views and sequences findable by the tables they name. This layer does no IO.
 
 pub mod apply;
 pub mod body;
 pub mod diff;
+mod linked;
 pub mod witness;
+
+pub use linked::{Linked, Links, Sequences, Tables, Views};
 
 use crate::syntax::{
     ConstraintKind, Expr, Identity, IndexKey, Persistence, QualName, TypeName, Volatility,
@@ -213,10 +217,10 @@ impl Serialize for Indexes {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Catalog {
     pub schemas: BTreeSet<String>,
-    pub tables: BTreeMap<QualName, Shared<Table>>,
+    pub tables: Tables,
     pub indexes: Indexes,
-    pub sequences: BTreeMap<QualName, Sequence>,
-    pub views: BTreeMap<QualName, View>,
+    pub sequences: Sequences,
+    pub views: Views,
     pub enums: BTreeMap<QualName, EnumType>,
     pub domains: BTreeMap<QualName, Domain>,
     pub composite_types: BTreeSet<QualName>,
@@ -503,19 +507,6 @@ impl Catalog {
     /// Whether a statement pgproof could not replay may have changed the object `name`.
     pub fn is_unreplayed(&self, name: &QualName) -> bool {
         self.unreplayed.contains(&name.name)
-    }
-
-    /// The tables `pick` selects, to change them. Tables are shared with copies of this catalog
-    /// ([`Shared`]): a table handed out here is copied if shared, so code that changes some tables
-    /// of many picks them first and leaves the rest shared.
-    pub fn tables_mut_where(
-        &mut self,
-        pick: impl Fn(&Table) -> bool,
-    ) -> impl Iterator<Item = &mut Table> {
-        self.tables
-            .values_mut()
-            .filter(move |t| pick(t))
-            .map(|t| &mut **t)
     }
 
     /// Tables other than partitions: partitions carry copies of their parent's columns,

@@ -196,9 +196,9 @@ fn read_catalog_inner(session: &Session, scope: &Scope) -> Result<Catalog> {
             view_columns.push((rel, name));
             continue;
         }
-        let Some(table) = catalog.tables.get_mut(&rel) else {
+        if !catalog.tables.contains_key(&rel) {
             continue;
-        };
+        }
         let identity = match row.get::<_, String>(10).as_str() {
             "a" => Some(Identity::Always),
             "d" => Some(Identity::ByDefault),
@@ -206,7 +206,7 @@ fn read_catalog_inner(session: &Session, scope: &Scope) -> Result<Catalog> {
         };
         let generated = !row.get::<_, String>(11).is_empty();
         let default = expr_of(row.get(9));
-        table.columns.push(Column {
+        let column = Column {
             name,
             type_name: type_name(
                 &row.get::<_, String>(4),
@@ -221,7 +221,10 @@ fn read_catalog_inner(session: &Session, scope: &Scope) -> Result<Catalog> {
             serial: row.get(13),
             comment: row.get(12),
             last_value: None,
-        });
+        };
+        catalog
+            .tables
+            .modify(&rel, |table| table.columns.push(column));
     }
 
     // Constraints: primary keys, uniques, foreign keys, checks, exclusions.
@@ -284,14 +287,15 @@ fn read_catalog_inner(session: &Session, scope: &Scope) -> Result<Catalog> {
                     .unwrap_or_else(|| "gist".into()),
             },
         };
-        if let Some(table) = catalog.tables.get_mut(&rel) {
-            table.constraints.push(Constraint {
-                name: row.get(2),
-                kind,
-                validated: row.get(4),
-                deferrable: row.get(5),
-            });
-        }
+        let constraint = Constraint {
+            name: row.get(2),
+            kind,
+            validated: row.get(4),
+            deferrable: row.get(5),
+        };
+        catalog
+            .tables
+            .modify(&rel, |table| table.constraints.push(constraint));
     }
 
     // Indexes, with the constraint each backs, validity and scan counts.
@@ -428,9 +432,12 @@ fn read_catalog_inner(session: &Session, scope: &Scope) -> Result<Catalog> {
         });
         if identity {
             if let Some((t, c)) = &owned_by {
-                if let Some(column) = catalog.tables.get_mut(t).and_then(|t| t.column_mut(c)) {
-                    column.last_value = row.get(4);
-                }
+                let last_value: Option<i64> = row.get(4);
+                catalog.tables.modify(t, |t| {
+                    if let Some(column) = t.column_mut(c) {
+                        column.last_value = last_value;
+                    }
+                });
             }
             continue;
         }
@@ -604,13 +611,14 @@ fn read_catalog_inner(session: &Session, scope: &Scope) -> Result<Catalog> {
         &[],
     )? {
         let rel = QualName::new(row.get::<_, String>(0), row.get::<_, String>(1));
-        if let Some(table) = catalog.tables.get_mut(&rel) {
-            table.triggers.push(Trigger {
-                name: row.get(2),
-                function: QualName::new(row.get::<_, String>(3), row.get::<_, String>(4)),
-                enabled: row.get(5),
-            });
-        }
+        let trigger = Trigger {
+            name: row.get(2),
+            function: QualName::new(row.get::<_, String>(3), row.get::<_, String>(4)),
+            enabled: row.get(5),
+        };
+        catalog
+            .tables
+            .modify(&rel, |table| table.triggers.push(trigger));
     }
     for row in session.query(
         &format!(
@@ -621,9 +629,10 @@ fn read_catalog_inner(session: &Session, scope: &Scope) -> Result<Catalog> {
         &[],
     )? {
         let rel = QualName::new(row.get::<_, String>(0), row.get::<_, String>(1));
-        if let Some(table) = catalog.tables.get_mut(&rel) {
-            table.policies.push(row.get(2));
-        }
+        let policy: String = row.get(2);
+        catalog
+            .tables
+            .modify(&rel, |table| table.policies.push(policy));
     }
     catalog.statistics = Some(read_statistics(session, scope)?);
     Ok(catalog)

@@ -196,9 +196,7 @@ fn comparable(catalog: &Catalog, other: &Catalog, unreplayed: &BTreeSet<String>)
         .map(|(name, _)| name.clone())
         .collect();
     for name in differing {
-        if let Some(table) = c.tables.get_mut(&name) {
-            normalize_table(table);
-        }
+        c.tables.modify(&name, |table| normalize_table(table));
     }
     let differing: Vec<_> = c
         .indexes

@@ -62,6 +62,9 @@ fn closed_set(values: &ColumnValues, rows: Option<f64>) -> Option<String> {
 
 impl Rule for EnumLikeColumnWithoutCheck {
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
+        // Per column name, the tables whose checks list that column's values: one scan of the
+        // catalog per distinct name, not one per column (every module may have a `status`).
+        let mut listing: std::collections::HashMap<&str, Vec<&QualName>> = Default::default();
         for table in cx.catalog.logical_tables() {
             for column in &table.columns {
                 let name = column.name.as_str();
@@ -100,16 +103,22 @@ impl Rule for EnumLikeColumnWithoutCheck {
                         }
                     }
                     None => {
-                        let listed: Vec<String> = cx
-                            .catalog
-                            .logical_tables()
-                            .filter(|other| other.name != table.name)
-                            .filter(|other| {
-other.constraints.iter().any(|c| {
-                                    matches!(&c.kind, ConstraintKind::Check { expr } if lists_values(expr, name))
-                                })
+                        let listed: Vec<String> = listing
+                            .entry(name)
+                            .or_insert_with(|| {
+                                cx.catalog
+                                    .logical_tables()
+                                    .filter(|other| {
+                                        other.constraints.iter().any(|c| {
+                                            matches!(&c.kind, ConstraintKind::Check { expr } if lists_values(expr, name))
+                                        })
+                                    })
+                                    .map(|other| &other.name)
+                                    .collect()
                             })
-                            .map(|other| format!("`{}`", column_ref(&other.name, name)))
+                            .iter()
+                            .filter(|other| **other != &table.name)
+                            .map(|other| format!("`{}`", column_ref(other, name)))
                             .take(3)
                             .collect();
                         if !listed.is_empty() {

@@ -103,10 +103,8 @@ impl Members {
             return None;
         }
         // Children of a table of the base schema (the replay marks the ones it creates loose).
-        let parent = catalog.tables.values().any(|other| {
-            other.inherits.contains(table)
-                || matches!(&other.kind, TableKind::Partition { parent } if parent == table)
-        });
+        let parent = catalog.tables.inheriting(table).next().is_some()
+            || catalog.tables.partitions_of(table).next().is_some();
         if parent {
             return None;
         }

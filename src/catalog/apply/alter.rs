@@ -24,9 +24,7 @@ pub(super) fn alter_table(
                 return;
             }
             let col = column_from_def(catalog, name, column);
-            if let Some(t) = catalog.tables.get_mut(name) {
-                t.columns.push(col);
-            }
+            catalog.tables.modify(name, |t| t.columns.push(col));
             for c in &column.constraints {
                 add_constraint(catalog, name, c, false, notes);
             }
@@ -39,44 +37,34 @@ pub(super) fn alter_table(
         AlterCmd::AlterColumnType {
             column, type_name, ..
         } => {
-            if let Some(col) = catalog
-                .tables
-                .get_mut(name)
-                .and_then(|t| t.column_mut(column))
-            {
+            modify_column(catalog, name, column, |col| {
                 col.type_name = type_name.clone();
-            }
+            });
         }
         AlterCmd::SetDefault { column, default } => {
-            if let Some(col) = catalog
-                .tables
-                .get_mut(name)
-                .and_then(|t| t.column_mut(column))
-            {
+            modify_column(catalog, name, column, |col| {
                 col.default = default.clone();
-            }
+            });
         }
         AlterCmd::SetNotNull { column } | AlterCmd::DropNotNull { column } => {
             let set = matches!(cmd, AlterCmd::SetNotNull { .. });
-            match catalog
-                .tables
-                .get_mut(name)
-                .and_then(|t| t.column_mut(column))
-            {
-                Some(col) => col.not_null = set,
-                None => notes.push(format!("column {name}.{column} is not known")),
+            if modify_column(catalog, name, column, |col| col.not_null = set).is_none() {
+                notes.push(format!("column {name}.{column} is not known"));
             }
         }
         AlterCmd::AddConstraint { constraint } => {
             add_constraint(catalog, name, constraint, false, notes)
         }
         AlterCmd::ValidateConstraint { name: constraint } => {
-            if let Some(c) = catalog
-                .tables
-                .get_mut(name)
-                .and_then(|t| t.constraints.iter_mut().find(|c| &c.name == constraint))
-            {
-                c.validated = true;
+            let known = catalog
+                .table(name)
+                .is_some_and(|t| t.constraint(constraint).is_some());
+            if known {
+                catalog.tables.modify(name, |t| {
+                    for c in t.constraints.iter_mut().filter(|c| &c.name == constraint) {
+                        c.validated = true;
+                    }
+                });
             }
         }
         AlterCmd::DropConstraint {
@@ -98,9 +86,7 @@ pub(super) fn alter_table(
                     if !seen.insert(parent.clone()) {
                         continue;
                     }
-                    for t in catalog.tables.values().filter(
-                        |t| matches!(&t.kind, TableKind::Partition { parent: p } if *p == parent),
-                    ) {
+                    for t in catalog.tables.partitions_of(&parent) {
                         if let Some(copy) = t
                             .constraints
                             .iter()
@@ -113,9 +99,9 @@ pub(super) fn alter_table(
                 }
             }
             for (table, constraint) in &dropped {
-                if let Some(t) = catalog.tables.get_mut(table) {
-                    t.constraints.retain(|c| &c.name != constraint);
-                }
+                catalog
+                    .tables
+                    .modify(table, |t| t.constraints.retain(|c| &c.name != constraint));
             }
             for (table, constraint) in &dropped {
                 catalog.indexes.drop_on(table, |i| {
@@ -124,73 +110,61 @@ pub(super) fn alter_table(
             }
         }
         AlterCmd::AddIdentity { column, identity } => {
-            if let Some(col) = catalog
-                .tables
-                .get_mut(name)
-                .and_then(|t| t.column_mut(column))
-            {
+            modify_column(catalog, name, column, |col| {
                 col.identity = Some(*identity);
                 col.not_null = true;
-            }
+            });
         }
         AlterCmd::DropIdentity { column } => {
-            if let Some(col) = catalog
-                .tables
-                .get_mut(name)
-                .and_then(|t| t.column_mut(column))
-            {
+            modify_column(catalog, name, column, |col| {
                 col.identity = None;
-            }
+            });
         }
         AlterCmd::DropExpression { column } => {
-            if let Some(col) = catalog
-                .tables
-                .get_mut(name)
-                .and_then(|t| t.column_mut(column))
-            {
+            modify_column(catalog, name, column, |col| {
                 col.generated = None;
-            }
+            });
         }
         AlterCmd::SetLogged | AlterCmd::SetUnlogged => {
-            if let Some(t) = catalog.tables.get_mut(name) {
+            catalog.tables.modify(name, |t| {
                 t.persistence = if matches!(cmd, AlterCmd::SetLogged) {
                     Persistence::Permanent
                 } else {
                     Persistence::Unlogged
                 };
-            }
+            });
         }
         AlterCmd::AttachPartition { partition } => {
-            if let Some(p) = catalog.tables.get_mut(partition) {
+            let attached = catalog.tables.modify(partition, |p| {
                 p.kind = TableKind::Partition {
                     parent: name.clone(),
                 };
+            });
+            if attached.is_some() {
                 // The parent's keys, foreign keys and indexes now exist on the partition too
                 // (an equivalent one it already has is attached instead of built).
                 clone_from_parent(catalog, name, partition, notes);
             }
         }
         AlterCmd::DetachPartition { partition, .. } => {
-            if let Some(p) = catalog.tables.get_mut(partition) {
-                p.kind = TableKind::Regular;
-            }
+            catalog
+                .tables
+                .modify(partition, |p| p.kind = TableKind::Regular);
         }
         AlterCmd::EnableRowSecurity
         | AlterCmd::DisableRowSecurity
         | AlterCmd::ForceRowSecurity
         | AlterCmd::NoForceRowSecurity => {
-            if let Some(t) = catalog.tables.get_mut(name) {
-                match cmd {
-                    AlterCmd::EnableRowSecurity => t.rls_enabled = true,
-                    AlterCmd::DisableRowSecurity => t.rls_enabled = false,
-                    AlterCmd::ForceRowSecurity => t.rls_forced = true,
-                    _ => t.rls_forced = false,
-                }
-            }
+            catalog.tables.modify(name, |t| match cmd {
+                AlterCmd::EnableRowSecurity => t.rls_enabled = true,
+                AlterCmd::DisableRowSecurity => t.rls_enabled = false,
+                AlterCmd::ForceRowSecurity => t.rls_forced = true,
+                _ => t.rls_forced = false,
+            });
         }
         AlterCmd::EnableTrigger { name: trigger } | AlterCmd::DisableTrigger { name: trigger } => {
             let enabled = matches!(cmd, AlterCmd::EnableTrigger { .. });
-            if let Some(t) = catalog.tables.get_mut(name) {
+            catalog.tables.modify(name, |t| {
                 for tr in t
                     .triggers
                     .iter_mut()
@@ -198,19 +172,33 @@ pub(super) fn alter_table(
                 {
                     tr.enabled = enabled;
                 }
-            }
+            });
         }
         _ => {}
     }
 }
 
+/// Changes column `column` of `table`; `None` when there is no such column (nothing is copied).
+pub(super) fn modify_column<R>(
+    catalog: &mut Catalog,
+    table: &QualName,
+    column: &str,
+    change: impl FnOnce(&mut Column) -> R,
+) -> Option<R> {
+    catalog.table(table)?.column(column)?;
+    catalog
+        .tables
+        .modify(table, |t| t.column_mut(column).map(change))
+        .flatten()
+}
+
 pub(super) fn drop_column(catalog: &mut Catalog, table: &QualName, column: &str, cascade: bool) {
-    if let Some(t) = catalog.tables.get_mut(table) {
+    catalog.tables.modify(table, |t| {
         t.columns.retain(|c| c.name != column);
         // Constraints over the column go with it.
         t.constraints
             .retain(|c| !c.kind.columns().iter().any(|x| x == column));
-    }
+    });
     catalog.indexes.drop_on(table, |i| {
         i.keys.iter().any(|k| match k {
             IndexKey::Column { name } => name == column,
@@ -220,18 +208,22 @@ pub(super) fn drop_column(catalog: &mut Catalog, table: &QualName, column: &str,
                 .as_ref()
                 .is_some_and(|p| p.columns.iter().any(|c| c == column))
     });
-    catalog
-        .sequences
-        .retain(|_, s| s.owned_by.as_ref() != Some(&(table.clone(), column.to_string())));
+    catalog.sequences.remove_linked(table, |s| {
+        s.owned_by
+            .as_ref()
+            .is_some_and(|(t, c)| t == table && c == column)
+    });
     // Foreign keys in other tables that reference the column.
     let references = |c: &Constraint| matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, ref_columns, .. } if ref_table == table && ref_columns.iter().any(|x| x == column));
-    for other in catalog.tables_mut_where(|t| t.constraints.iter().any(references)) {
-        other.constraints.retain(|c| !references(c));
-    }
+    catalog.tables.modify_linked(
+        table,
+        |t| t.constraints.iter().any(references),
+        |other| other.constraints.retain(|c| !references(c)),
+    );
     if cascade {
         let dependents: Vec<QualName> = catalog
             .views
-            .values()
+            .linked(table)
             .filter(|v| v.reads.contains(table) && v.columns_read.iter().any(|c| c == column))
             .map(|v| v.name.clone())
             .collect();

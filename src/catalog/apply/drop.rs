@@ -48,9 +48,10 @@ pub(super) fn drop(catalog: &mut Catalog, d: &Drop, notes: &mut Vec<String>) {
                 if d.cascade {
                     // `CASCADE` drops the triggers that call the function.
                     let calls = |t: &Table| t.triggers.iter().any(|tr| &tr.function == name);
-                    for table in catalog.tables_mut_where(calls) {
-                        table.triggers.retain(|tr| &tr.function != name);
-                    }
+                    catalog.tables.modify_where(
+                        |t| calls(t),
+                        |table| table.triggers.retain(|tr| &tr.function != name),
+                    );
                 }
                 catalog.functions.remove(name).is_some()
             }
@@ -75,19 +76,30 @@ pub(super) fn drop(catalog: &mut Catalog, d: &Drop, notes: &mut Vec<String>) {
             }
             ObjectKind::Extension => catalog.extensions.remove(&name.name),
             ObjectKind::Trigger | ObjectKind::Policy => {
-                let Some(table) = d.on_table.as_ref().and_then(|t| catalog.tables.get_mut(t))
+                let Some(table) = d
+                    .on_table
+                    .as_ref()
+                    .filter(|t| catalog.tables.contains_key(*t))
                 else {
                     continue;
                 };
-                if d.kind == ObjectKind::Trigger {
-                    let before = table.triggers.len();
-                    table.triggers.retain(|t| t.name != name.name);
-                    before != table.triggers.len()
-                } else {
-                    let before = table.policies.len();
-                    table.policies.retain(|p| p != &name.name);
-                    before != table.policies.len()
+                let found = catalog.table(table).is_some_and(|t| {
+                    if d.kind == ObjectKind::Trigger {
+                        t.triggers.iter().any(|t| t.name == name.name)
+                    } else {
+                        t.policies.iter().any(|p| p == &name.name)
+                    }
+                });
+                if found {
+                    catalog.tables.modify(table, |table| {
+                        if d.kind == ObjectKind::Trigger {
+                            table.triggers.retain(|t| t.name != name.name);
+                        } else {
+                            table.policies.retain(|p| p != &name.name);
+                        }
+                    });
                 }
+                found
             }
             _ => true,
         };
@@ -100,7 +112,7 @@ pub(super) fn drop(catalog: &mut Catalog, d: &Drop, notes: &mut Vec<String>) {
 pub(super) fn drop_dependent_views(catalog: &mut Catalog, name: &QualName) {
     let dependents: Vec<QualName> = catalog
         .views
-        .values()
+        .linked(name)
         .filter(|v| v.reads.contains(name))
         .map(|v| v.name.clone())
         .collect();
@@ -116,15 +128,16 @@ pub(super) fn drop_table(catalog: &mut Catalog, name: &QualName, cascade: bool) 
     catalog.indexes.drop_on(name, |_| true);
     catalog
         .sequences
-        .retain(|_, s| s.owned_by.as_ref().map(|(t, _)| t) != Some(name));
+        .remove_linked(name, |s| s.owned_by.as_ref().map(|(t, _)| t) == Some(name));
     let references = |c: &Constraint| matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, .. } if ref_table == name);
-    for other in catalog.tables_mut_where(|t| t.constraints.iter().any(references)) {
-        other.constraints.retain(|c| !references(c));
-    }
+    catalog.tables.modify_linked(
+        name,
+        |t| t.constraints.iter().any(references),
+        |other| other.constraints.retain(|c| !references(c)),
+    );
     let partitions: Vec<QualName> = catalog
         .tables
-        .values()
-        .filter(|t| matches!(&t.kind, TableKind::Partition { parent } if parent == name))
+        .partitions_of(name)
         .map(|t| t.name.clone())
         .collect();
     for p in partitions {
@@ -135,8 +148,7 @@ pub(super) fn drop_table(catalog: &mut Catalog, name: &QualName, cascade: bool) 
         // Tables that inherit from it go with it.
         let children: Vec<QualName> = catalog
             .tables
-            .values()
-            .filter(|t| t.inherits.contains(name))
+            .inheriting(name)
             .map(|t| t.name.clone())
             .collect();
         for child in children {
@@ -155,39 +167,51 @@ pub(super) fn retarget_table_refs(catalog: &mut Catalog, old: &QualName, new: &Q
             |c| matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, .. } if ref_table == old),
         ) || matches!(&table.kind, TableKind::Partition { parent } if parent == old)
     };
-    for table in catalog.tables_mut_where(refers) {
-        for c in &mut table.constraints {
-            if let ConstraintKind::ForeignKey { ref_table, .. } = &mut c.kind {
-                if ref_table == old {
-                    *ref_table = new.clone();
+    catalog.tables.modify_linked(
+        old,
+        |t| refers(t),
+        |table| {
+            for c in &mut table.constraints {
+                if let ConstraintKind::ForeignKey { ref_table, .. } = &mut c.kind {
+                    if ref_table == old {
+                        *ref_table = new.clone();
+                    }
                 }
             }
-        }
-        if let TableKind::Partition { parent } = &mut table.kind {
-            if parent == old {
-                *parent = new.clone();
+            if let TableKind::Partition { parent } = &mut table.kind {
+                if parent == old {
+                    *parent = new.clone();
+                }
             }
-        }
-    }
-    for seq in catalog.sequences.values_mut() {
-        if let Some((t, _)) = &mut seq.owned_by {
-            if t == old {
-                *t = new.clone();
+        },
+    );
+    catalog.sequences.modify_linked(
+        old,
+        |_| true,
+        |seq| {
+            if let Some((t, _)) = &mut seq.owned_by {
+                if t == old {
+                    *t = new.clone();
+                }
             }
-        }
-    }
-    for view in catalog.views.values_mut() {
-        for r in &mut view.reads {
-            if r == old {
-                *r = new.clone();
+        },
+    );
+    catalog.views.modify_linked(
+        old,
+        |_| true,
+        |view| {
+            for r in &mut view.reads {
+                if r == old {
+                    *r = new.clone();
+                }
             }
-        }
-        for (t, _) in &mut view.column_refs {
-            if t == old {
-                *t = new.clone();
+            for (t, _) in &mut view.column_refs {
+                if t == old {
+                    *t = new.clone();
+                }
             }
-        }
-    }
+        },
+    );
 }
 
 #[cfg(test)]

@@ -110,10 +110,13 @@ pub fn apply(catalog: &mut Catalog, stmt: &Statement) -> Vec<String> {
                 },
             );
         }
-        Statement::AlterSequence { name, owned_by } => {
-            if let (Some(seq), Some(owner)) = (catalog.sequences.get_mut(name), owned_by) {
-                seq.owned_by = Some(owner.clone());
-            }
+        Statement::AlterSequence {
+            name,
+            owned_by: Some(owner),
+        } => {
+            catalog
+                .sequences
+                .modify(name, |seq| seq.owned_by = Some(owner.clone()));
         }
         Statement::CreateEnum { name, values } => {
             catalog.enums.insert(
@@ -204,25 +207,29 @@ pub fn apply(catalog: &mut Catalog, stmt: &Statement) -> Vec<String> {
             table,
             function,
             ..
-        } => match catalog.tables.get_mut(table) {
-            Some(t) => {
+        } => {
+            let created = catalog.tables.modify(table, |t| {
                 t.triggers.retain(|tr| &tr.name != name);
                 t.triggers.push(Trigger {
                     name: name.clone(),
                     function: function.clone(),
                     enabled: true,
                 });
+            });
+            if created.is_none() {
+                notes.push(format!("table {table} is not known"));
             }
-            None => notes.push(format!("table {table} is not known")),
-        },
-        Statement::CreatePolicy { name, table } => match catalog.tables.get_mut(table) {
-            Some(t) => {
+        }
+        Statement::CreatePolicy { name, table } => {
+            let created = catalog.tables.modify(table, |t| {
                 if !t.policies.contains(name) {
                     t.policies.push(name.clone());
                 }
+            });
+            if created.is_none() {
+                notes.push(format!("table {table} is not known"));
             }
-            None => notes.push(format!("table {table} is not known")),
-        },
+        }
         Statement::Comment {
             object,
             target,
@@ -244,17 +251,9 @@ pub fn apply(catalog: &mut Catalog, stmt: &Statement) -> Vec<String> {
             }
             // A table's indexes and owned sequences move with it.
             let followers: Vec<QualName> = catalog
-                .indexes
-                .values()
-                .filter(|i| i.table == moved)
+                .indexes_on(&moved)
                 .map(|i| i.name.clone())
-                .chain(
-                    catalog
-                        .sequences
-                        .values()
-                        .filter(|q| q.owned_by.as_ref().is_some_and(|(t, _)| *t == moved))
-                        .map(|q| q.name.clone()),
-                )
+                .chain(catalog.sequences.linked(&moved).map(|q| q.name.clone()))
                 .filter(|n| n.schema != *new_schema)
                 .collect();
             for old in followers {
@@ -330,21 +329,22 @@ fn comment(
 ) {
     match object {
         ObjectKind::Table => {
-            if let Some(t) = catalog.tables.get_mut(target) {
-                t.comment = text;
-            }
+            catalog.tables.modify(target, |t| t.comment = text);
         }
         ObjectKind::Column => {
-            if let Some(c) =
-                sub_name.and_then(|s| catalog.tables.get_mut(target).and_then(|t| t.column_mut(s)))
-            {
-                c.comment = text;
+            if let Some(s) = sub_name {
+                let known = catalog.table(target).is_some_and(|t| t.column(s).is_some());
+                if known {
+                    catalog.tables.modify(target, |t| {
+                        if let Some(c) = t.column_mut(s) {
+                            c.comment = text;
+                        }
+                    });
+                }
             }
         }
         ObjectKind::View | ObjectKind::MaterializedView => {
-            if let Some(v) = catalog.views.get_mut(target) {
-                v.comment = text;
-            }
+            catalog.views.modify(target, |v| v.comment = text);
         }
         ObjectKind::Index => {
             catalog.indexes.modify(target, |i| i.comment = text);

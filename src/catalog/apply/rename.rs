@@ -22,26 +22,29 @@ pub(super) fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>)
             let Some(old) = r.sub_name.as_deref() else {
                 return;
             };
-            let Some(table) = catalog.tables.get_mut(&r.target) else {
-                if let Some(view) = catalog.views.get_mut(&r.target) {
+            if !catalog.tables.contains_key(&r.target) {
+                catalog.views.modify(&r.target, |view| {
                     for c in view.output_columns.iter_mut().filter(|c| *c == old) {
                         *c = r.new_name.clone();
                     }
-                    return;
+                });
+                if !catalog.views.contains_key(&r.target) {
+                    notes.push(format!("table {} is not known", r.target));
                 }
-                notes.push(format!("table {} is not known", r.target));
                 return;
-            };
-            match table.column_mut(old) {
-                Some(col) => col.name = r.new_name.clone(),
-                None => {
-                    notes.push(format!("column {}.{} is not known", r.target, old));
-                    return;
+            }
+            let renamed = modify_column(catalog, &r.target, old, |col| {
+                col.name = r.new_name.clone();
+            });
+            if renamed.is_none() {
+                notes.push(format!("column {}.{} is not known", r.target, old));
+                return;
+            }
+            catalog.tables.modify(&r.target, |table| {
+                for c in &mut table.constraints {
+                    rename_in_constraint(&mut c.kind, old, &r.new_name);
                 }
-            }
-            for c in &mut table.constraints {
-                rename_in_constraint(&mut c.kind, old, &r.new_name);
-            }
+            });
             let target = r.target.clone();
             let names_old = |i: &Index| {
                 i.keys
@@ -49,18 +52,26 @@ pub(super) fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>)
                     .any(|k| matches!(k, IndexKey::Column { name } if name == old))
             };
             // A view keeps reading the renamed column (PostgreSQL tracks it by number).
-            for view in catalog.views.values_mut() {
-                for (t, c) in &mut view.column_refs {
-                    if *t == target && c == old {
-                        *c = r.new_name.clone();
+            let view_names_old = |view: &View| {
+                view.column_refs
+                    .iter()
+                    .any(|(t, c)| *t == target && c == old)
+                    || (view.reads.contains(&target) && view.loose_columns.iter().any(|c| c == old))
+            };
+            catalog
+                .views
+                .modify_linked(&target, view_names_old, |view| {
+                    for (t, c) in &mut view.column_refs {
+                        if *t == target && c == old {
+                            *c = r.new_name.clone();
+                        }
                     }
-                }
-                if view.reads.contains(&target) {
-                    for c in view.loose_columns.iter_mut().filter(|c| *c == old) {
-                        *c = r.new_name.clone();
+                    if view.reads.contains(&target) {
+                        for c in view.loose_columns.iter_mut().filter(|c| *c == old) {
+                            *c = r.new_name.clone();
+                        }
                     }
-                }
-            }
+                });
             catalog.indexes.modify_on(&target, names_old, |index| {
                 for key in &mut index.keys {
                     if let IndexKey::Column { name } = key {
@@ -76,41 +87,42 @@ pub(super) fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>)
                         if ref_table == &target && ref_columns.iter().any(|c| c == old))
                 })
             };
-            for other in catalog.tables_mut_where(refers) {
-                for c in &mut other.constraints {
-                    if let ConstraintKind::ForeignKey {
-                        ref_table,
-                        ref_columns,
-                        ..
-                    } = &mut c.kind
-                    {
-                        if ref_table == &target {
-                            for col in ref_columns.iter_mut().filter(|c| *c == old) {
-                                *col = r.new_name.clone();
+            catalog.tables.modify_linked(
+                &target,
+                |t| refers(t),
+                |other| {
+                    for c in &mut other.constraints {
+                        if let ConstraintKind::ForeignKey {
+                            ref_table,
+                            ref_columns,
+                            ..
+                        } = &mut c.kind
+                        {
+                            if ref_table == &target {
+                                for col in ref_columns.iter_mut().filter(|c| *c == old) {
+                                    *col = r.new_name.clone();
+                                }
                             }
                         }
                     }
+                },
+            );
+            let owned = |seq: &Sequence| {
+                seq.owned_by
+                    .as_ref()
+                    .is_some_and(|(t, c)| t == &target && c == old)
+            };
+            catalog.sequences.modify_linked(&target, owned, |seq| {
+                if let Some((_, c)) = &mut seq.owned_by {
+                    *c = r.new_name.clone();
                 }
-            }
-            for seq in catalog.sequences.values_mut() {
-                if let Some((t, c)) = &mut seq.owned_by {
-                    if t == &target && c == old {
-                        *c = r.new_name.clone();
-                    }
-                }
-            }
+            });
         }
         ObjectKind::Constraint => {
             let Some(old) = r.sub_name.as_deref() else {
                 return;
             };
-            if let Some(c) = catalog
-                .tables
-                .get_mut(&r.target)
-                .and_then(|t| t.constraints.iter_mut().find(|c| c.name == old))
-            {
-                c.name = r.new_name.clone();
-            }
+            rename_constraint(catalog, &r.target, old, &r.new_name);
             // The index behind a primary key, unique or exclusion constraint is renamed with it.
             let backing: Vec<QualName> = catalog
                 .indexes_on(&r.target)
@@ -152,21 +164,21 @@ pub(super) fn rename(catalog: &mut Catalog, r: &Rename, notes: &mut Vec<String>)
             let Some(old) = r.sub_name.as_deref() else {
                 return;
             };
-            if let Some(t) = catalog.tables.get_mut(&r.target) {
+            catalog.tables.modify(&r.target, |t| {
                 for tr in t.triggers.iter_mut().filter(|tr| tr.name == old) {
                     tr.name = r.new_name.clone();
                 }
-            }
+            });
         }
         ObjectKind::Policy => {
             let Some(old) = r.sub_name.as_deref() else {
                 return;
             };
-            if let Some(t) = catalog.tables.get_mut(&r.target) {
+            catalog.tables.modify(&r.target, |t| {
                 for p in t.policies.iter_mut().filter(|p| *p == old) {
                     *p = r.new_name.clone();
                 }
-            }
+            });
         }
         _ => {}
     }
@@ -187,13 +199,7 @@ pub(super) fn move_object(catalog: &mut Catalog, old: &QualName, new: &QualName)
         index.name = new.clone();
         // A constraint's index and the constraint share one name.
         if let Some(constraint) = index.constraint.clone() {
-            if let Some(c) = catalog
-                .tables
-                .get_mut(&index.table)
-                .and_then(|t| t.constraints.iter_mut().find(|c| c.name == constraint))
-            {
-                c.name = new.name.clone();
-            }
+            rename_constraint(catalog, &index.table, &constraint, &new.name);
             index.constraint = Some(new.name.clone());
         }
         catalog.indexes.insert(new.clone(), index);
@@ -237,14 +243,31 @@ pub(super) fn move_object(catalog: &mut Catalog, old: &QualName, new: &QualName)
             t.schema.as_deref().unwrap_or("public") == old.schema && t.name == old.name
         };
         let uses_old = |table: &Table| table.columns.iter().any(|c| is_old(&c.type_name));
-        for table in catalog.tables_mut_where(uses_old) {
-            for column in table.columns.iter_mut().filter(|c| is_old(&c.type_name)) {
-                column.type_name.schema = (new.schema != "public").then(|| new.schema.clone());
-                column.type_name.name = new.name.clone();
-            }
-        }
+        catalog.tables.modify_where(
+            |t| uses_old(t),
+            |table| {
+                for column in table.columns.iter_mut().filter(|c| is_old(&c.type_name)) {
+                    column.type_name.schema = (new.schema != "public").then(|| new.schema.clone());
+                    column.type_name.name = new.name.clone();
+                }
+            },
+        );
     }
     true
+}
+
+/// Renames the first constraint of `table` called `old` (nothing is copied when there is none).
+fn rename_constraint(catalog: &mut Catalog, table: &QualName, old: &str, new: &str) {
+    if catalog
+        .table(table)
+        .is_some_and(|t| t.constraint(old).is_some())
+    {
+        catalog.tables.modify(table, |t| {
+            if let Some(c) = t.constraints.iter_mut().find(|c| c.name == old) {
+                c.name = new.to_string();
+            }
+        });
+    }
 }
 
 pub(super) fn rename_in_constraint(kind: &mut ConstraintKind, old: &str, new: &str) {

@@ -132,20 +132,18 @@ pub(super) fn create_table(catalog: &mut Catalog, t: &CreateTable, notes: &mut V
     let mut pending = vec![];
     for def in &t.columns {
         let column = column_from_def(catalog, &t.name, def);
-        let table = catalog
-            .tables
-            .get_mut(&t.name)
-            .expect("table inserted above");
-        match table.column_mut(&def.name) {
-            // A partition or child may restate an inherited column to add constraints.
-            Some(existing) => {
-                existing.not_null |= column.not_null;
-                if column.default.is_some() {
-                    existing.default = column.default;
+        catalog.tables.modify(&t.name, |table| {
+            match table.column_mut(&def.name) {
+                // A partition or child may restate an inherited column to add constraints.
+                Some(existing) => {
+                    existing.not_null |= column.not_null;
+                    if column.default.is_some() {
+                        existing.default = column.default;
+                    }
                 }
+                None => table.columns.push(column),
             }
-            None => table.columns.push(column),
-        }
+        });
         pending.extend(def.constraints.iter().cloned());
     }
     pending.extend(t.constraints.iter().cloned());
@@ -303,30 +301,35 @@ pub(super) fn add_constraint(
             }
         }
     }
-    let table = catalog.tables.get_mut(table_name).expect("checked above");
-    match &kind {
-        ConstraintKind::PrimaryKey { columns } => {
-            for column in columns {
+    let added = catalog.tables.modify(table_name, |table| {
+        match &kind {
+            ConstraintKind::PrimaryKey { columns } => {
+                for column in columns {
+                    if let Some(col) = table.column_mut(column) {
+                        col.not_null = true;
+                    }
+                }
+            }
+            ConstraintKind::NotNull { column } => {
                 if let Some(col) = table.column_mut(column) {
                     col.not_null = true;
                 }
+                return false;
             }
+            _ => {}
         }
-        ConstraintKind::NotNull { column } => {
-            if let Some(col) = table.column_mut(column) {
-                col.not_null = true;
-            }
-            return;
-        }
-        _ => {}
-    }
-    table.constraints.retain(|existing| existing.name != name);
-    table.constraints.push(Constraint {
-        name: name.clone(),
-        kind: kind.clone(),
-        validated: new_table || !c.not_valid,
-        deferrable: c.deferrable,
+        table.constraints.retain(|existing| existing.name != name);
+        table.constraints.push(Constraint {
+            name: name.clone(),
+            kind: kind.clone(),
+            validated: new_table || !c.not_valid,
+            deferrable: c.deferrable,
+        });
+        true
     });
+    if added != Some(true) {
+        return;
+    }
     // Primary key, unique and exclusion constraints are backed by an index of the same name.
     let index_keys: Option<Vec<IndexKey>> = match &kind {
         ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns, .. } => Some(
