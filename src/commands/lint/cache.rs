@@ -301,7 +301,7 @@ impl ReplayCache {
             .tempfile_in(&self.dir)?;
         {
             let mut out = std::io::BufWriter::new(file.as_file_mut());
-            write!(out, "{MAGIC} {}\n", hex(key))?;
+            writeln!(out, "{MAGIC} {}", hex(key))?;
             serde_json::to_writer(&mut out, snapshot)?;
             out.flush()?;
         }
