@@ -375,3 +375,44 @@ fn the_default_cache_is_under_the_users_cache_directory_and_can_be_disabled() {
     run(&[]);
     assert_eq!(count(&dir.path().join("tmp/cache")), 1);
 }
+
+/// An sqlc package whose query paths hold its schema files: findings in those files are shown
+/// whichever file is named, so the migrations holding them are replayed, never taken from the
+/// cache (found on a real sqlc project).
+#[test]
+fn schema_files_that_are_also_query_files_are_replayed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    fs::create_dir_all(&db).unwrap();
+    fs::write(
+        db.join("a.sql"),
+        "CREATE TABLE jobs (id bigserial PRIMARY KEY, tags varchar(255));\n",
+    )
+    .unwrap();
+    fs::write(
+        db.join("b.sql"),
+        "CREATE TABLE runs (id bigserial PRIMARY KEY, job_id bigint REFERENCES jobs (id));\n",
+    )
+    .unwrap();
+    fs::write(
+        db.join("c.sql"),
+        "-- name: JobGet :one\nSELECT * FROM jobs WHERE id = $1;\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("sqlc.yaml"),
+        "version: \"2\"\nsql:\n  - engine: postgresql\n    schema: db\n    queries: db\n    gen: {go: {package: db, out: db}}\n",
+    )
+    .unwrap();
+    let cache = dir.path().join("cache");
+    let cache = cache.to_str().unwrap();
+    let cold = lint(&["--no-cache", "--format", "json", "db/c.sql"], dir.path());
+    assert!(stdout(&cold).contains("db/a.sql"), "{}", stdout(&cold));
+    for _ in 0..2 {
+        let out = lint(
+            &["--cache-dir", cache, "--format", "json", "db/c.sql"],
+            dir.path(),
+        );
+        assert_eq!(stdout(&out), stdout(&cold));
+    }
+}

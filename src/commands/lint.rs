@@ -219,7 +219,21 @@ pub fn lint(
     } = read::inputs(paths, settings, since)?;
     let mut timings = super::Timings::from_env();
     if let (Some(dir), Some(reported)) = (cache_dir, &reported_files) {
-        sets.cache = cache::ReplayCache::new(dir, settings, base, reported);
+        // Findings in query files are shown unless query files were named (below): a migration
+        // file that is also a query file (an sqlc package's schema under its query paths) is
+        // reported on, so its migration is replayed, not taken from the cache.
+        let mut shown = reported.clone();
+        if named_queries.is_empty() {
+            for job in &jobs {
+                shown.extend(
+                    job.sources
+                        .files
+                        .iter()
+                        .map(|f| crate::source::canonical(&f.path)),
+                );
+            }
+        }
+        sets.cache = cache::ReplayCache::new(dir, settings, base, &shown);
     }
     let output = engine::lint(engine::Input {
         settings,
