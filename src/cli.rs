@@ -241,6 +241,14 @@ pub struct LintArgs {
     /// stderr (`require_files = true` in pgproof.toml).
     #[arg(long)]
     pub require_files: bool,
+    /// Where the replay cache is kept (default: `$PGPROOF_CACHE_DIR`, else `cache_dir` in
+    /// pgproof.toml, else `$XDG_CACHE_HOME/pgproof` or `~/.cache/pgproof`). Linting some files of
+    /// a migration set starts from the cached state of the migrations before them.
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Neither read nor write the replay cache (also `PGPROOF_NO_CACHE=1`).
+    #[arg(long, conflicts_with = "cache_dir")]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

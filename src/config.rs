@@ -75,6 +75,8 @@ struct ConfigFile {
     query_placeholders: Option<Vec<String>>,
     /// Tables that stay small by design (`settings`, `public.leader`): no index advice for them.
     small_tables: Option<Vec<String>>,
+    /// Where `lint` keeps its replay cache, relative to the config file.
+    cache_dir: Option<PathBuf>,
 }
 
 /// `[[ignore]]`: findings about database objects (`pgproof audit`) to leave out, by object name.
@@ -135,6 +137,8 @@ pub struct Settings {
     pub small_tables: Vec<String>,
     /// `unused-index` speaks only when the usage counters have counted at least this many days.
     pub unused_index_min_days: f64,
+    /// `cache_dir`: where `lint` keeps its replay cache (flags and the environment come first).
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -154,6 +158,7 @@ impl Default for Settings {
             query_placeholders: vec![],
             small_tables: vec![],
             unused_index_min_days: 7.0,
+            cache_dir: None,
         }
     }
 }
@@ -205,6 +210,7 @@ pub fn load(path: Option<&Path>, is_rule: fn(&str) -> bool) -> Result<Settings> 
     let base = path.parent().unwrap_or(Path::new("."));
     settings.config_path = Some(path.to_path_buf());
     settings.migrations = file.migrations.map(|m| base.join(m));
+    settings.cache_dir = file.cache_dir.map(|d| base.join(d));
     if let Some(v) = file.pg_version {
         check_pg_version(v)
             .with_context(|| format!("invalid config `{}`: key `pg_version`", path.display()))?;

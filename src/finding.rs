@@ -188,7 +188,7 @@ pub enum Anchor {
 }
 
 /// A named part of a table, to place a schema finding where that part was created.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Member {
     Column(String),
     Constraint(String),

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
 /// A function's `CREATE` statement, kept so its body can be read when a rule asks.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct FunctionSource {
     /// The whole `CREATE FUNCTION` statement as written.
     pub sql: Arc<str>,
@@ -19,6 +19,8 @@ pub struct FunctionSource {
     /// The first schema of the function's own `SET search_path`, where its unqualified names
     /// resolve (`public` otherwise).
     pub schema: String,
+    /// Read on first use; not kept by the replay cache.
+    #[serde(skip)]
     refs: OnceLock<BodyRefs>,
 }
 

@@ -15,7 +15,7 @@ use crate::syntax::{
     ConstraintKind, Expr, Identity, IndexKey, Persistence, QualName, TypeName, Volatility,
 };
 use rustc_hash::FxHashMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -60,6 +60,12 @@ impl<T: PartialEq> PartialEq for Shared<T> {
 impl<T: Serialize> Serialize for Shared<T> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.0.serialize(serializer)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Shared<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(deserializer).map(Shared::new)
     }
 }
 
@@ -214,7 +220,19 @@ impl Serialize for Indexes {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// Read back from the map by name; the side index is rebuilt.
+impl<'de> Deserialize<'de> for Indexes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let by_name = BTreeMap::<QualName, Shared<Index>>::deserialize(deserializer)?;
+        let mut indexes = Indexes::default();
+        for (name, index) in by_name {
+            indexes.insert(name, index);
+        }
+        Ok(indexes)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Catalog {
     pub schemas: BTreeSet<String>,
     pub tables: Tables,
@@ -250,7 +268,7 @@ pub struct Catalog {
 
 /// Statistics of a live database: how long the usage counters have been counting, and what
 /// `pg_stats` says about the values of columns that may hold a closed set.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Statistics {
     /// Days since the counters last started from zero: the later of the last reset
     /// (`pg_stat_database.stats_reset`) and the server's start (`pg_postmaster_start_time()`).
@@ -260,7 +278,7 @@ pub struct Statistics {
 }
 
 /// `pg_stats` for one column.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ColumnValues {
     /// Distinct values: a count when positive, a fraction of the rows when negative.
     pub n_distinct: f64,
@@ -268,7 +286,7 @@ pub struct ColumnValues {
     pub common_values: Vec<(String, f64)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TableKind {
     Regular,
@@ -276,7 +294,7 @@ pub enum TableKind {
     Partition { parent: QualName },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Table {
     pub name: QualName,
     pub kind: TableKind,
@@ -364,7 +382,7 @@ pub fn is_not_null_check(text: &str, column: &str) -> bool {
     normalized.eq_ignore_ascii_case(&format!("{column} IS NOT NULL"))
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Column {
     pub name: String,
     pub type_name: TypeName,
@@ -379,7 +397,7 @@ pub struct Column {
     pub last_value: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Constraint {
     pub name: String,
     pub kind: ConstraintKind,
@@ -388,7 +406,7 @@ pub struct Constraint {
     pub deferrable: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IndexValidity {
     Valid,
@@ -397,7 +415,7 @@ pub enum IndexValidity {
     Invalid,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Index {
     pub name: QualName,
     pub table: QualName,
@@ -437,7 +455,7 @@ impl Index {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sequence {
     pub name: QualName,
     pub owned_by: Option<(QualName, String)>,
@@ -445,7 +463,7 @@ pub struct Sequence {
     pub last_value: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct View {
     pub name: QualName,
     pub materialized: bool,
@@ -465,13 +483,13 @@ pub struct View {
     pub comment: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnumType {
     pub name: QualName,
     pub values: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Domain {
     pub name: QualName,
     pub base: TypeName,
@@ -479,7 +497,7 @@ pub struct Domain {
     pub checks: Vec<Expr>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Function {
     pub name: QualName,
     pub arg_types: Vec<TypeName>,
@@ -490,7 +508,7 @@ pub struct Function {
     pub returns_trigger: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trigger {
     pub name: String,
     pub function: QualName,

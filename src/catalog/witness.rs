@@ -10,10 +10,11 @@
 
 use super::Catalog;
 use crate::syntax::{AlterCmd, ObjectKind, Persistence, QualName, Statement, TxKind};
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The namespaces PostgreSQL checks names in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Space {
     /// Tables, views, materialised views, indexes and sequences (`pg_class`).
     Relation,
@@ -28,18 +29,21 @@ pub enum Space {
 
 /// See the module documentation. Not part of the schema: two catalogs with the same objects are
 /// equal whatever their replays witnessed.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Witness {
     /// Doubts that the server may hold objects the catalog lacks, so far.
     more: u32,
     /// Doubts that the server may lack objects the catalog holds, so far.
     fewer: u32,
     /// Objects the replay created (or moved in), with the `fewer` count of that moment.
+    #[serde(with = "pairs")]
     created: BTreeMap<(Space, QualName), Seen>,
     /// Objects the replay dropped (or moved away), with the `more` count of that moment.
+    #[serde(with = "pairs")]
     dropped: BTreeMap<(Space, QualName), Seen>,
     /// Columns and constraints the replay saw dropped or renamed away, by table, with the `more`
     /// count of that moment.
+    #[serde(with = "pairs")]
     dropped_members: BTreeMap<(QualName, Member, String), Seen>,
     /// Tables whose columns the catalog may not know in full: created with `LIKE`, `INHERITS`,
     /// `PARTITION OF` or `AS SELECT`, or parents of such tables.
@@ -59,7 +63,7 @@ pub struct Witness {
 
 /// When the replay saw an object created or dropped: the doubt count of that moment (`fewer` for
 /// a creation, `more` for a drop), and the migration.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct Seen {
     doubts: u32,
     migration: u32,
@@ -72,10 +76,34 @@ impl PartialEq for Witness {
 }
 
 /// A part of a table the witness follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Member {
     Column,
     Constraint,
+}
+
+/// A map with composite keys as a list of pairs (formats such as JSON key maps by strings only).
+mod pairs {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        map: &BTreeMap<K, V>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(map.iter())
+    }
+
+    pub fn deserialize<'de, K, V, D>(deserializer: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Ok(Vec::<(K, V)>::deserialize(deserializer)?
+            .into_iter()
+            .collect())
+    }
 }
 
 /// The key of a schema or extension, which live outside any schema.

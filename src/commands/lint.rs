@@ -2,6 +2,7 @@
 //! files, sqlc configs, git for `--since`, the `--schema-from` schema), run
 //! [`crate::engine::lint`], keep the findings of the files asked about, and report.
 
+mod cache;
 mod read;
 
 pub(crate) use read::{catalog_from_dump, old_queries, resolve_paths};
@@ -69,7 +70,13 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
         errors,
         empty,
         warnings,
-    } = lint(&paths, &settings, base.as_ref(), args.since.as_deref())?;
+    } = lint(
+        &paths,
+        &settings,
+        base.as_ref(),
+        args.since.as_deref(),
+        cache::dir(args.no_cache, args.cache_dir.as_deref(), &settings),
+    )?;
     // `.sql` files no layout reads are said, never skipped silently.
     for warning in &warnings {
         eprintln!("pgproof: warning: {}", warning.message);
@@ -182,7 +189,7 @@ pub fn lint_paths(
     settings: &Settings,
     since: Option<&str>,
 ) -> Result<(Vec<Finding>, Stats, HashMap<PathBuf, String>)> {
-    let linted = lint(paths, settings, None, since)?;
+    let linted = lint(paths, settings, None, since, None)?;
     if let Some(error) = linted.errors.first() {
         bail!("{error}");
     }
@@ -191,15 +198,18 @@ pub fn lint_paths(
 
 /// Lints `paths`: what [`lint_paths`] does, with the files and directories that cannot be read
 /// collected in [`Linted::errors`] while the rest is linted. `base` is the schema the migrations
-/// start from (`--schema-from`).
+/// start from (`--schema-from`). With a `cache_dir`, a run that reports on some files only starts
+/// each set's replay from the newest state cached before the first of them, and caches the state
+/// there (`lint/cache.rs`).
 pub fn lint(
     paths: &[PathBuf],
     settings: &Settings,
     base: Option<&Catalog>,
     since: Option<&str>,
+    cache_dir: Option<PathBuf>,
 ) -> Result<Linted> {
     let read::Inputs {
-        sets,
+        mut sets,
         queries: jobs,
         mut errors,
         empty,
@@ -208,6 +218,23 @@ pub fn lint(
         named_queries,
     } = read::inputs(paths, settings, since)?;
     let mut timings = super::Timings::from_env();
+    if let (Some(dir), Some(reported)) = (cache_dir, &reported_files) {
+        // Findings in query files are shown unless query files were named (below): a migration
+        // file that is also a query file (an sqlc package's schema under its query paths) is
+        // reported on, so its migration is replayed, not taken from the cache.
+        let mut shown = reported.clone();
+        if named_queries.is_empty() {
+            for job in &jobs {
+                shown.extend(
+                    job.sources
+                        .files
+                        .iter()
+                        .map(|f| crate::source::canonical(&f.path)),
+                );
+            }
+        }
+        sets.cache = cache::ReplayCache::new(dir, settings, base, &shown);
+    }
     let output = engine::lint(engine::Input {
         settings,
         sets,

@@ -103,7 +103,7 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
     };
     // `PGPROOF_TIMINGS=1` prints where the time went (for bench/prove.sh).
     let mut timings = super::Timings::from_env();
-    let linted = super::lint::lint(&paths, &settings, base.as_ref().map(|(_, c)| c), None)?;
+    let linted = super::lint::lint(&paths, &settings, base.as_ref().map(|(_, c)| c), None, None)?;
     if let Some(error) = linted.errors.first() {
         bail!("{error}");
     }

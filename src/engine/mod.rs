@@ -10,10 +10,12 @@
 pub mod pipeline;
 pub mod place;
 pub mod replay;
+pub mod snapshot;
 mod unreplayed;
 
 pub use pipeline::{InMemory, Sets};
 pub use replay::{Removal, SetInfo, Stats};
+pub use snapshot::{Resume, Snapshot};
 
 use crate::catalog::Catalog;
 use crate::config::Settings;

@@ -15,6 +15,7 @@
 //! many, the longest ordered chain starts first and the small sets fill the other threads.
 
 use super::replay::{self, Replayed};
+use super::snapshot::{Resume, Snapshot};
 use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::parse::SyntaxError;
@@ -41,6 +42,13 @@ pub trait Sets: Sync {
     /// Set `i`, read now; asked once per set, from a worker thread. A set that cannot be read at
     /// all is reported in [`Outcomes::errors`] while the others are linted.
     fn load(&self, i: usize) -> Result<MigrationSet, SourceError>;
+    /// Where the replay of set `i` (just loaded) starts and where it takes a snapshot: from the
+    /// base schema, taking none, unless the source keeps replay states (`lint`'s cache).
+    fn resume(&self, _i: usize, _set: &MigrationSet) -> Resume {
+        Resume::default()
+    }
+    /// The snapshot the replay of set `i` took, as its [`Sets::resume`] asked.
+    fn keep(&self, _i: usize, _set: &MigrationSet, _snapshot: Snapshot) {}
 }
 
 /// Sets already in memory.
@@ -232,8 +240,11 @@ enum Slot {
 }
 
 impl Loaded {
-    fn new(set: MigrationSet) -> Self {
-        let parts: Vec<(usize, bool)> = replay::part_keys(&set).collect();
+    /// The set, to be replayed from migration `first` on.
+    fn new(set: MigrationSet, first: usize) -> Self {
+        let parts: Vec<(usize, bool)> = replay::part_keys(&set)
+            .filter(|&(migration, _)| migration >= first)
+            .collect();
         let ends = parts
             .iter()
             .scan(0, |total, &key| {
@@ -433,10 +444,15 @@ impl<S: Sets> Shared<'_, S> {
         let job = &self.jobs[i];
         let result = match self.sets.load(i) {
             Ok(set) => {
-                let loaded = job.loaded.get_or_init(|| Loaded::new(set));
+                let resume = self.sets.resume(i, &set);
+                let first = replay::first_migration(&set, &resume);
+                let loaded = job.loaded.get_or_init(|| Loaded::new(set, first));
                 self.wake();
                 let clock = Instant::now();
-                let base = common.base.cloned().unwrap_or_else(Catalog::new);
+                let base = match (first, common.base) {
+                    (0, Some(base)) => base.clone(),
+                    _ => Catalog::new(),
+                };
                 let stream = Stream {
                     loaded,
                     next: 0,
@@ -445,8 +461,17 @@ impl<S: Sets> Shared<'_, S> {
                 // A crash in one set's replay fails the run with the set named; uncaught, it
                 // would leave this set unfinished and the helpers waiting on it forever.
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    let mut replayed =
-                        replay::run(&loaded.set, common.settings, common.evidence, base, stream);
+                    let mut replayed = replay::run_from(
+                        &loaded.set,
+                        common.settings,
+                        common.evidence,
+                        base,
+                        stream,
+                        resume,
+                    );
+                    if let Some(snapshot) = replayed.snapshot.take() {
+                        self.sets.keep(i, &loaded.set, snapshot);
+                    }
                     finish(&mut replayed);
                     replayed
                 }))

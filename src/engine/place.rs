@@ -30,7 +30,7 @@ pub struct Site<'s> {
 
 /// Where an object of the final schema was created: (file, the creating statement's span,
 /// migration id), by table and member.
-type Origins = rustc_hash::FxHashMap<(QualName, Option<Member>), (usize, Span, String)>;
+pub(super) type Origins = rustc_hash::FxHashMap<(QualName, Option<Member>), (usize, Span, String)>;
 
 /// Places diagnostics in the files of one migration set or one group of query files. Each file's
 /// line index is built on first use, so files without findings cost nothing.
@@ -82,6 +82,16 @@ impl<'a> Placer<'a> {
             }
         };
         (file < self.files.len()).then_some((file, migration, diag))
+    }
+
+    /// Where each object was created, as recorded so far (for a replay's snapshot).
+    pub(super) fn origins(&self) -> &Origins {
+        &self.origins
+    }
+
+    /// Starts from the origins a snapshot recorded.
+    pub(super) fn restore_origins(&mut self, origins: Origins) {
+        self.origins = origins;
     }
 
     /// Records the objects `stmt` (at `span` in file `file`, of migration `migration`) creates

@@ -4,6 +4,7 @@
 //! fails.
 
 use super::place::{members_before, Located, Placer, Site};
+use super::snapshot::{Resume, Snapshot};
 use crate::catalog::{apply::apply, Catalog};
 use crate::config::Settings;
 use crate::finding::{Anchor, Diagnostic, Finding, RuleId};
@@ -72,6 +73,8 @@ pub struct Replayed {
     /// Tables and columns that migrations dropped or renamed, in order: what breaks the queries
     /// of a release that predates them.
     pub removals: Vec<Removal>,
+    /// The state after the migration [`Resume::keep_after`] named, when the replay took one.
+    pub snapshot: Option<Snapshot>,
 }
 
 pub use crate::queries::Removal;
@@ -153,9 +156,40 @@ pub fn run(
     base: Catalog,
     parsed: impl IntoIterator<Item = ParsedText>,
 ) -> Replayed {
+    run_from(set, settings, evidence, base, parsed, Resume::default())
+}
+
+/// The first migration a replay with `resume` replays: the ones its starting snapshot covers are
+/// skipped (none when the snapshot is for more migrations than the set has).
+pub fn first_migration(set: &MigrationSet, resume: &Resume) -> usize {
+    resume
+        .start
+        .as_ref()
+        .map(|s| s.migrations)
+        .filter(|&n| n <= set.migrations.len())
+        .unwrap_or(0)
+}
+
+/// [`run`] from where `resume` says, taking the snapshot it asks for: `parsed` holds the parts of
+/// the migrations from [`first_migration`] on, and `base` is not read when the replay starts from
+/// a snapshot. The findings in the files of the skipped migrations are not found again; the rest
+/// is what [`run`] gives.
+pub fn run_from(
+    set: &MigrationSet,
+    settings: &Settings,
+    evidence: &QueryEvidence,
+    base: Catalog,
+    parsed: impl IntoIterator<Item = ParsedText>,
+    resume: Resume,
+) -> Replayed {
+    let first = first_migration(set, &resume);
     let mut parsed = parsed.into_iter();
     let mut replay = Replay::new(set, settings, base);
-    for migration in &set.migrations {
+    if let Some(start) = resume.start.filter(|_| first > 0) {
+        replay.restore(start);
+    }
+    let mut snapshot = None;
+    for (i, migration) in set.migrations.iter().enumerate().skip(first) {
         let up = migration
             .up
             .as_ref()
@@ -165,8 +199,19 @@ pub fn run(
             .as_ref()
             .map(|p| (p, parsed.next().unwrap_or_default()));
         replay.migration(migration, up, down);
+        if resume.keep_after == Some(i + 1) {
+            snapshot = Snapshot::take(
+                i + 1,
+                &replay.catalog,
+                replay.placer.origins(),
+                &replay.removals,
+                &replay.stats,
+            );
+        }
     }
-    replay.finish(evidence)
+    let mut replayed = replay.finish(evidence);
+    replayed.snapshot = snapshot;
+    replayed
 }
 
 /// The replay of one set: the catalog as it stands, and what the rules and the summary have
@@ -320,6 +365,17 @@ impl<'a> Replay<'a> {
                 .iter()
                 .any(|m| m.down.as_ref().is_some_and(|d| !d.text.trim().is_empty())),
         }
+    }
+
+    /// Continues from a snapshot instead of the base schema.
+    fn restore(&mut self, start: Snapshot) {
+        let restored = start.restore();
+        self.catalog = restored.catalog;
+        self.placer.restore_origins(restored.origins);
+        self.removals = restored.removals;
+        self.stats.statements = restored.statements;
+        self.stats.unmodelled_statements = restored.unmodelled_statements;
+        self.stats.unmodelled_kinds = restored.unmodelled_kinds;
     }
 
     /// One migration: its up part replayed statement by statement, its down part noted, then the
@@ -578,6 +634,7 @@ impl<'a> Replay<'a> {
             stats: self.stats,
             catalog: self.catalog,
             removals: self.removals,
+            snapshot: None,
         }
     }
 

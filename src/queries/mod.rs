@@ -386,7 +386,7 @@ pub struct OldQueries {
 
 /// A table or column a migration dropped or renamed (the engine records them while it replays;
 /// `--since` checks the earlier release's queries against them).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Removal {
     pub table: QualName,
     /// None when the whole table went.

@@ -1,7 +1,7 @@
 //! The vocabulary of the model: schema-qualified names, types as PostgreSQL names them, the kinds
 //! of objects a statement names, and quoting of identifiers and literals for generated SQL.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A schema-qualified name. Unqualified names are resolved against `public`.
@@ -49,6 +49,20 @@ impl Serialize for QualName {
     }
 }
 
+/// Read back from `schema.name`, split at the first dot: exact for every schema name without a
+/// dot (the replay cache writes no state whose text quotes a name with one).
+impl<'de> Deserialize<'de> for QualName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match text.split_once('.') {
+            Some((schema, name)) => Ok(QualName::new(schema, name)),
+            None => Err(serde::de::Error::custom(format!(
+                "`{text}` is not a schema-qualified name"
+            ))),
+        }
+    }
+}
+
 impl fmt::Display for QualName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.schema == "public" {
@@ -87,7 +101,7 @@ pub fn quote_ident(name: &str) -> String {
 }
 
 /// A type as written, normalized to PostgreSQL's internal names (`int4`, `varchar`, `timestamptz`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TypeName {
     pub schema: Option<String>,
     pub name: String,
@@ -178,7 +192,7 @@ pub fn normalize_type_name(name: &str) -> String {
     .to_string()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ObjectKind {
     Table,

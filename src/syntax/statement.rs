@@ -3,10 +3,10 @@
 //! the lowering, read by the catalog and the rules.
 
 use super::names::{ObjectKind, QualName, TypeName};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How often an expression's value changes, as PostgreSQL classifies functions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Volatility {
     Immutable,
@@ -15,7 +15,7 @@ pub enum Volatility {
 }
 
 /// An expression: its SQL text (deparsed, so formatting does not matter) and what it references.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Expr {
     pub text: String,
     /// Column names referenced (last name part).
@@ -32,14 +32,14 @@ impl Expr {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Identity {
     Always,
     ByDefault,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ColumnDef {
     pub name: String,
     pub type_name: TypeName,
@@ -56,7 +56,7 @@ pub struct ColumnDef {
     pub length_implied: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FkAction {
     NoAction,
@@ -88,7 +88,7 @@ impl FkAction {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ConstraintKind {
     PrimaryKey {
@@ -132,7 +132,7 @@ impl ConstraintKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableConstraint {
     pub name: Option<String>,
     pub kind: ConstraintKind,
@@ -143,7 +143,7 @@ pub struct TableConstraint {
     pub using_index: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Persistence {
     Permanent,
@@ -151,7 +151,7 @@ pub enum Persistence {
     Temporary,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateTable {
     pub name: QualName,
     pub if_not_exists: bool,
@@ -167,7 +167,7 @@ pub struct CreateTable {
     pub like: Vec<QualName>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "cmd", rename_all = "snake_case")]
 pub enum AlterCmd {
     AddColumn {
@@ -249,7 +249,7 @@ pub enum AlterCmd {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RelKind {
     Table,
@@ -261,7 +261,7 @@ pub enum RelKind {
     Type,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlterTable {
     pub name: QualName,
     pub kind: RelKind,
@@ -288,7 +288,7 @@ impl AlterTable {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum IndexKey {
     Column { name: String },
@@ -304,7 +304,7 @@ impl IndexKey {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateIndex {
     pub name: Option<String>,
     pub table: QualName,
@@ -323,7 +323,7 @@ pub struct CreateIndex {
 }
 
 /// `DROP <kind> names`. Triggers and policies name their table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Drop {
     pub kind: ObjectKind,
     pub names: Vec<QualName>,
@@ -334,7 +334,7 @@ pub struct Drop {
     pub concurrently: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rename {
     /// What is renamed: a table, column, constraint, index, schema, ...
     pub kind: ObjectKind,
@@ -346,7 +346,7 @@ pub struct Rename {
     pub if_exists: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateView {
     /// Column equalities the query joins on (`a.x = b.y` in `JOIN ... ON` or `WHERE`).
     pub joins: Vec<JoinPair>,
@@ -372,7 +372,7 @@ pub struct CreateView {
     pub is_table: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum AlterEnumAction {
     AddValue {
@@ -386,7 +386,7 @@ pub enum AlterEnumAction {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateFunction {
     pub name: QualName,
     pub arg_types: Vec<TypeName>,
@@ -406,7 +406,7 @@ pub struct CreateFunction {
     pub source: Option<std::sync::Arc<str>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TxKind {
     Begin,
@@ -424,7 +424,7 @@ pub enum TxKind {
     FinishPrepared,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum LockMode {
     AccessShare,
@@ -480,7 +480,7 @@ impl LockMode {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "statement", rename_all = "snake_case")]
 pub enum Statement {
     CreateTable(CreateTable),
@@ -623,7 +623,7 @@ pub enum Statement {
 
 /// One equality between columns of two tables that a query joins on: `(table, column)` pairs in
 /// a stable order (the smaller first).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct JoinPair {
     pub left: (QualName, String),
     pub right: (QualName, String),

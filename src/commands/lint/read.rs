@@ -251,6 +251,8 @@ pub(super) struct FoundSets {
     found: Vec<std::sync::Mutex<Option<layout::FoundSet>>>,
     bytes: Vec<u64>,
     load: crate::source::LoadOptions,
+    /// Replay states kept between runs, when some files only are reported on.
+    pub cache: Option<super::cache::ReplayCache>,
 }
 
 impl FoundSets {
@@ -262,6 +264,7 @@ impl FoundSets {
                 .map(|f| std::sync::Mutex::new(Some(f)))
                 .collect(),
             load,
+            cache: None,
         }
     }
 }
@@ -285,6 +288,18 @@ impl engine::Sets for FoundSets {
         found
             .load(&self.load)
             .map_err(|err| SourceError::new(&root, format!("{err:#}")))
+    }
+
+    fn resume(&self, i: usize, set: &MigrationSet) -> engine::Resume {
+        self.cache
+            .as_ref()
+            .map_or_else(engine::Resume::default, |cache| cache.resume(i, set))
+    }
+
+    fn keep(&self, i: usize, _set: &MigrationSet, snapshot: engine::Snapshot) {
+        if let Some(cache) = &self.cache {
+            cache.keep(i, &snapshot);
+        }
     }
 }
 

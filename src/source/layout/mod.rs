@@ -408,7 +408,7 @@ fn load(root: &Path, detected: Layout, tree: &Tree, opts: &LoadOptions) -> Resul
             errors: vec![],
         },
         opts,
-        read_ahead: HashMap::new(),
+        read_ahead: read_in_parallel(root, tree, opts),
         same_file: &tree.same_file,
         read_once: HashMap::new(),
     };
@@ -446,6 +446,25 @@ fn load(root: &Path, detected: Layout, tree: &Tree, opts: &LoadOptions) -> Resul
     }
     .to_string();
     Ok(loader.set)
+}
+
+/// The texts of the `.sql` files in `root` and its folders, read on rayon's threads (a set of a
+/// thousand files read one by one took longer than its replay from a cached state). A file that
+/// cannot be read, or is one of several names of one file, is left to [`Loader::read`], which
+/// reports it.
+fn read_in_parallel(root: &Path, tree: &Tree, opts: &LoadOptions) -> HashMap<PathBuf, FileText> {
+    use rayon::prelude::*;
+    let files: Vec<&PathBuf> = tree
+        .dirs
+        .iter()
+        .filter(|(dir, _)| dir.as_path() == root || dir.parent() == Some(root))
+        .flat_map(|(_, files)| files)
+        .filter(|f| is_sql(f) && !tree.same_file.contains_key(*f))
+        .collect();
+    files
+        .into_par_iter()
+        .filter_map(|f| Some((f.clone(), read_text(f, opts.max_file_bytes).ok()?)))
+        .collect()
 }
 
 /// Detects the layout of a directory of `.sql` files: by names first, then by section markers,

@@ -177,9 +177,16 @@ pub fn find(path: &Path, opts: &LoadOptions) -> Result<Walk> {
             excluded: usize::from(!included(path, &root, opts)),
             ..Walk::default()
         };
-        for found in walk.sets {
-            let bytes = found.bytes;
-            let set = found.load(opts)?;
+        // The sets under the file's root are read in parallel, as a directory's are.
+        let loaded: Vec<(u64, Result<MigrationSet>)> = {
+            use rayon::prelude::*;
+            walk.sets
+                .into_par_iter()
+                .map(|found| (found.bytes, found.load(opts)))
+                .collect()
+        };
+        for (bytes, set) in loaded {
+            let set = set?;
             if set.files.iter().any(|f| same_file(&f.path, path)) {
                 out.sets.push(FoundSet {
                     root: set.root.clone(),
