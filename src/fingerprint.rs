@@ -30,12 +30,29 @@ const DEPARSE_LIMIT: usize = 1 << 20;
 
 /// Sets every finding's [`Finding::fingerprint`]. `findings` are sorted (the ranks among equal
 /// keys follow their order); `text_of` gives a file's text (a finding whose file has none hashes
-/// its message instead of a statement).
-pub fn assign<'t>(findings: &mut [Finding], text_of: impl Fn(&Path) -> Option<&'t str>) {
+/// its message instead of a statement). Each file's findings are keyed on their own thread; the
+/// ranks are then given in order.
+pub fn assign<'t>(findings: &mut [Finding], text_of: impl Fn(&Path) -> Option<&'t str> + Sync) {
+    use rayon::prelude::*;
+    // Runs of findings in one file (sorted findings come grouped by file).
+    let mut runs = vec![];
+    let mut start = 0;
+    for i in 1..=findings.len() {
+        if i == findings.len() || findings[i].file != findings[start].file {
+            runs.push(start..i);
+            start = i;
+        }
+    }
+    let keys: Vec<Vec<u64>> = runs
+        .into_par_iter()
+        .map(|run| {
+            let run = &findings[run];
+            let mut statements = FileStatements::new(run.first().and_then(|f| text_of(&f.file)));
+            run.iter().map(|f| key(f, &mut statements)).collect()
+        })
+        .collect();
     let mut seen: FxHashMap<u64, usize> = FxHashMap::default();
-    let mut statements = FileStatements::default();
-    for f in findings.iter_mut() {
-        let key = key(f, &mut statements, &text_of);
+    for (f, key) in findings.iter_mut().zip(keys.into_iter().flatten()) {
         f.fingerprint = Some(ranked(key, &mut seen));
     }
 }
@@ -65,44 +82,46 @@ fn ranked(key: u64, seen: &mut FxHashMap<u64, usize>) -> String {
 }
 
 /// The hash of what `f` is: rule, object, normalised statement.
-fn key<'t>(
-    f: &Finding,
-    statements: &mut FileStatements,
-    text_of: &impl Fn(&Path) -> Option<&'t str>,
-) -> u64 {
+fn key(f: &Finding, statements: &mut FileStatements<'_>) -> u64 {
     let rule: &str = &f.rule;
     if let Some((table, member)) = &f.object {
         let (kind, name) = member.as_ref().map_or(("", ""), |m| (m.kind(), m.name()));
         return fnv1a(&[rule, "object", &table.schema, &table.name, kind, name]);
     }
-    let normalised = text_of(&f.file)
-        .map(|text| {
-            let span = statements.around(&f.file, text, f.span);
-            normalise(&text[span.start..span.end])
-        })
-        .unwrap_or_default();
-    if normalised.is_empty() {
-        // Nothing to hash but what the finding says (an empty file, a file without text).
-        fnv1a(&[rule, "message", &f.message])
-    } else {
-        fnv1a(&[rule, "statement", &normalised])
+    match statements.digest(f.span) {
+        Some(digest) => fnv1a(&[rule, "statement", &format!("{digest:016x}")]),
+        // Nothing to hash but what the finding says (an empty statement, a file without text).
+        None => fnv1a(&[rule, "message", &f.message]),
     }
 }
 
-/// The statements of the file last asked about (findings come grouped by file).
-#[derive(Default)]
-struct FileStatements {
-    file: Option<std::path::PathBuf>,
-    bounds: Vec<Span>,
+/// One file's statements, and the hash of each normalised statement asked about (a statement
+/// with several findings is normalised once).
+struct FileStatements<'t> {
+    text: Option<&'t str>,
+    bounds: Option<Vec<Span>>,
+    digests: FxHashMap<Span, Option<u64>>,
 }
 
-impl FileStatements {
-    fn around(&mut self, file: &Path, text: &str, span: Span) -> Span {
-        if self.file.as_deref() != Some(file) {
-            self.file = Some(file.to_path_buf());
-            self.bounds = statement_bounds(text).0;
+impl<'t> FileStatements<'t> {
+    fn new(text: Option<&'t str>) -> Self {
+        FileStatements {
+            text,
+            bounds: None,
+            digests: FxHashMap::default(),
         }
-        statement_around(&self.bounds, text, span)
+    }
+
+    /// The hash of the normalised statement `span` starts in; None without text, or when the
+    /// statement normalises to nothing.
+    fn digest(&mut self, span: Span) -> Option<u64> {
+        let text = self.text?;
+        let bounds = self.bounds.get_or_insert_with(|| statement_bounds(text).0);
+        let statement = statement_around(bounds, text, span);
+        *self.digests.entry(statement).or_insert_with(|| {
+            let normalised = normalise(&text[statement.start..statement.end]);
+            (!normalised.is_empty()).then(|| fnv1a(&[&normalised]))
+        })
     }
 }
 
