@@ -349,6 +349,21 @@ mod tests {
     }
 
     #[test]
+    fn live_objects_are_fingerprinted_by_rule_and_object_and_ranked() {
+        let prints = of_objects([
+            ("unused-index", "public.orders_idx"),
+            ("unused-index", "public.orders_idx"),
+            ("unused-index", "public.users_idx"),
+        ]);
+        assert_eq!(prints[1], format!("{}-2", prints[0]));
+        assert_ne!(prints[0], prints[2]);
+        assert_eq!(
+            of_objects([("unused-index", "public.users_idx")])[0],
+            prints[2]
+        );
+    }
+
+    #[test]
     fn statements_are_found_around_spans() {
         let text = "CREATE TABLE t (id int);\n-- note\nCREATE INDEX i ON t (id);\n";
         let (bounds, exact) = statement_bounds(text);

@@ -482,6 +482,27 @@ fn sarif_and_gitlab_carry_the_baseline_fingerprints() {
         let file = issue["location"]["path"].as_str().unwrap();
         assert_eq!(issue["fingerprint"], fingerprint_of(rule, file).as_str());
     }
+    // A recipe for one command of an `ALTER TABLE` of several would lose the others if it
+    // replaced the statement: no SARIF fix.
+    write(
+        root,
+        "db/004_not_null.sql",
+        "ALTER TABLE orders ALTER total SET NOT NULL, ADD COLUMN note text;\n",
+    );
+    let sarif: Value = json(&pgproof(
+        &["lint", "--no-baseline", "--format", "sarif", "db"],
+        root,
+    ));
+    let not_null: Vec<&Value> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ruleId"] == "set-not-null-scan")
+        .collect();
+    assert_eq!(not_null.len(), 1, "{sarif}");
+    assert!(not_null[0]["properties"]["fix"]["applicability"] == "safe");
+    assert!(not_null[0].get("fixes").is_none(), "{}", not_null[0]);
+    fs::remove_file(root.join("db/004_not_null.sql")).unwrap();
     // With the baseline, SARIF says what it left out.
     let sarif: Value = json(&pgproof(&["lint", "--format", "sarif", "db"], root));
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 0);

@@ -54,6 +54,7 @@ pub(crate) fn rule_descriptors() -> Vec<Value> {
 
 pub fn to_value(report: &Report<'_>) -> Value {
     let rules = rule_descriptors();
+    let mut statements = None;
     let results: Vec<Value> = report
         .findings
         .iter()
@@ -95,7 +96,7 @@ pub fn to_value(report: &Report<'_>) -> Value {
             if let Some(fingerprint) = &f.fingerprint {
                 result["partialFingerprints"] = json!({ crate::fingerprint::SCHEME: fingerprint });
             }
-            if let Some(fix) = statement_fix(report, f, &uri) {
+            if let Some(fix) = statement_fix(report, f, &uri, &mut statements) {
                 result["fixes"] = json!([fix]);
             }
             result
@@ -142,9 +143,14 @@ pub fn to_value(report: &Report<'_>) -> Value {
 /// A SARIF `fix` for a finding whose rule's recipe replaces the flagged statement, when the fix is
 /// safe and the statement's bytes are exactly known (the grammar split the file): the statement,
 /// from its first token through its `;` when the replacement ends with one, replaced by the
-/// recipe. Other fixes (a `lock_timeout` to set before, an index for a query, a key to add to a
+/// recipe; only for a statement of one change (see [`one_change`]). Other fixes (a `lock_timeout` to set before, an index for a query, a key to add to a
 /// table) add to the file rather than replace, and are left to the result's `properties.fix`.
-fn statement_fix(report: &Report<'_>, f: &crate::finding::Finding, uri: &str) -> Option<Value> {
+fn statement_fix<'r>(
+    report: &Report<'r>,
+    f: &'r crate::finding::Finding,
+    uri: &str,
+    statements: &mut Option<(&'r std::path::Path, Vec<crate::span::Span>, bool)>,
+) -> Option<Value> {
     use crate::finding::Applicability;
     let fix = f.fix.as_ref()?;
     let replaces = crate::rules::find(&f.rule)
@@ -158,11 +164,22 @@ fn statement_fix(report: &Report<'_>, f: &crate::finding::Finding, uri: &str) ->
         return None;
     }
     let text = report.sources.get(&f.file)?;
-    let (bounds, exact) = crate::fingerprint::statement_bounds(text);
+    // The file's statements, split once for its findings (which come grouped by file).
+    if statements
+        .as_ref()
+        .is_none_or(|(file, ..)| *file != f.file.as_path())
+    {
+        let (bounds, exact) = crate::fingerprint::statement_bounds(text);
+        *statements = Some((f.file.as_path(), bounds, exact));
+    }
+    let (_, bounds, exact) = statements.as_ref()?;
     if !exact {
         return None;
     }
-    let statement = crate::fingerprint::statement_around(&bounds, text, f.span);
+    let statement = crate::fingerprint::statement_around(bounds, text, f.span);
+    if !one_change(&text[statement.start..statement.end]) {
+        return None;
+    }
     let start =
         statement.start + crate::fingerprint::leading_trivia(&text[statement.start..statement.end]);
     let mut end = statement.end;
@@ -181,6 +198,25 @@ fn statement_fix(report: &Report<'_>, f: &crate::finding::Finding, uri: &str) ->
             }],
         })
     })
+}
+
+/// Whether `sql` is one statement that changes one thing: not an `ALTER TABLE` of several
+/// commands, nor a `DROP` of several objects, whose other parts a recipe for one of them would
+/// lose if it replaced the whole statement.
+fn one_change(sql: &str) -> bool {
+    use pg_query::NodeEnum;
+    let Some(tree) = crate::parse::parse_tree_only(sql) else {
+        return false;
+    };
+    let [statement] = tree.stmts.as_slice() else {
+        return false;
+    };
+    match statement.stmt.as_ref().and_then(|s| s.node.as_ref()) {
+        Some(NodeEnum::AlterTableStmt(alter)) => alter.cmds.len() == 1,
+        Some(NodeEnum::DropStmt(drop)) => drop.objects.len() == 1,
+        Some(_) => true,
+        None => false,
+    }
 }
 
 /// A SARIF 2.1.0 log with one run of pgproof: its rules and results.
