@@ -512,3 +512,52 @@ fn sarif_and_gitlab_carry_the_baseline_fingerprints() {
     );
     assert_eq!(common::sarif_errors(&sarif), Vec::<String>::new());
 }
+
+#[test]
+fn query_files_are_baselined_and_scoped_like_migrations() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "db/001_init.sql",
+        "CREATE TABLE orders (id bigint PRIMARY KEY, created_at timestamptz NOT NULL);\nCREATE INDEX orders_created_idx ON orders (created_at);\n",
+    );
+    write(
+        root,
+        "q/orders.sql",
+        "-- name: ByDay :many\nSELECT id FROM orders WHERE date(created_at) = $1;\n",
+    );
+    let args = ["baseline", "--queries", "q", "db"];
+    let out = pgproof(&args, root);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let entries = baseline_entries(&root.join("pgproof-baseline.json"));
+    let query = entries
+        .iter()
+        .find(|e| e["file"] == "q/orders.sql")
+        .unwrap();
+    assert_eq!(query["rule"], "function-on-indexed-column");
+    assert_eq!(
+        query["statement"],
+        "SELECT id FROM orders WHERE date(created_at) = $1"
+    );
+    // Written again, the query file's entries are replaced, not kept beside the new ones.
+    let again = pgproof(&args, root);
+    assert!(
+        stderr(&again).contains("0 kept from other paths"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(
+        baseline_entries(&root.join("pgproof-baseline.json")),
+        entries
+    );
+    assert_eq!(lint_json(root, &["--queries", "q", "db"]).0, 0);
+    // The query gone, its entry is stale.
+    write(
+        root,
+        "q/orders.sql",
+        "-- name: All :many\nSELECT id FROM orders;\n",
+    );
+    let (_, doc) = lint_json(root, &["--queries", "q", "db"]);
+    assert_eq!(doc["summary"]["baseline"]["stale"], 1, "{doc}");
+}

@@ -73,7 +73,9 @@ pub fn run(args: &BaselineArgs) -> Result<Outcome> {
         );
     }
     let dir = base_dir(&output);
-    let scope = Scope::new(&dir, &paths);
+    // The query files checked are linted whole too.
+    let roots: Vec<PathBuf> = paths.iter().chain(&settings.queries).cloned().collect();
+    let scope = Scope::new(&dir, &roots);
     let old = existing.map(|b| b.entries).unwrap_or_default();
     let (entries, said) = if args.prune {
         let before = Baseline::new(old);

@@ -49,8 +49,10 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
         Some((file, baseline)) => {
             // Staleness is told only when everything an entry could be about was linted.
             let whole = args.since.is_none() && paths.iter().all(|p| p.is_dir());
+            // The query files checked are linted whole too.
+            let linted: Vec<PathBuf> = paths.iter().chain(&settings.queries).cloned().collect();
             let (kept, summary) =
-                super::baseline::apply(&file, &baseline, findings, whole.then_some(&paths[..]));
+                super::baseline::apply(&file, &baseline, findings, whole.then_some(&linted[..]));
             (kept, Some(summary))
         }
     };
