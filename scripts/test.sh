@@ -18,4 +18,7 @@ if [ "${PGPROOF_SKIP_CONTAINER_TESTS:-0}" != 1 ]; then
 fi
 # Snapshots must match what is committed; never write new ones in a test run.
 export INSTA_UPDATE=no
+# The tests run the built binary on single files, which would otherwise write lint's replay cache
+# to the user's cache directory; tests/cache.rs passes `--cache-dir` and removes this variable.
+export PGPROOF_NO_CACHE=1
 cargo test --locked --all-targets

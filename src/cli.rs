@@ -28,6 +28,9 @@ pub struct Cli {
 pub enum Command {
     /// Lint migration files: replay them into a schema and report hazards.
     Lint(LintArgs),
+    /// Accept the current findings: write them to `pgproof-baseline.json`, which `lint` then
+    /// leaves out (it reports only new findings).
+    Baseline(BaselineArgs),
     /// List the rules.
     Rules(RulesArgs),
     /// Show a rule's documentation.
@@ -249,6 +252,42 @@ pub struct LintArgs {
     /// Neither read nor write the replay cache (also `PGPROOF_NO_CACHE=1`).
     #[arg(long, conflicts_with = "cache_dir")]
     pub no_cache: bool,
+    /// Leave out the findings this baseline file lists (default: `pgproof-baseline.json` next to
+    /// pgproof.toml, else in the current directory, when it exists).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Report every finding, whatever a baseline file lists.
+    #[arg(long)]
+    pub no_baseline: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BaselineArgs {
+    /// Migration directories or files (default: `migrations` from pgproof.toml, else ./migrations).
+    pub paths: Vec<PathBuf>,
+    /// Config file (default: pgproof.toml found by walking up from the first path).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// The baseline file to write (default: `pgproof-baseline.json` next to pgproof.toml, else in
+    /// the current directory).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only remove the entries that no current finding matches; keep the others as they are and
+    /// add nothing.
+    #[arg(long)]
+    pub prune: bool,
+    /// Target PostgreSQL major version (default 15, or `pg_version` in the config).
+    #[arg(long)]
+    pub pg_version: Option<u32>,
+    /// Force a layout instead of detecting it.
+    #[arg(long)]
+    pub layout: Option<String>,
+    /// Start from this schema instead of an empty database (as for `lint`).
+    #[arg(long, value_name = "DUMP_OR_URL")]
+    pub schema_from: Option<String>,
+    /// Application queries to check against the schema (as for `lint`).
+    #[arg(long = "queries", value_name = "PATH")]
+    pub queries: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -195,6 +195,23 @@ pub enum Member {
     Index(String),
 }
 
+impl Member {
+    /// `column`, `constraint` or `index`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Member::Column(_) => "column",
+            Member::Constraint(_) => "constraint",
+            Member::Index(_) => "index",
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Member::Column(name) | Member::Constraint(name) | Member::Index(name) => name,
+        }
+    }
+}
+
 /// What a rule (or the engine) reports, before the engine places it: a span and what it points
 /// into ([`Anchor`]), the message, and what comes with it.
 #[derive(Debug, Clone)]
@@ -323,6 +340,14 @@ pub struct Finding {
     pub fix: Option<Fix>,
     pub lock: Option<LockMode>,
     pub notes: Vec<String>,
+    /// The object a schema finding is about (its [`Anchor::Object`]): part of its fingerprint,
+    /// which then does not depend on the statement that created the object.
+    #[serde(skip)]
+    pub object: Option<(QualName, Option<Member>)>,
+    /// The finding's stable fingerprint (`crate::fingerprint`), when the run computed them
+    /// (baselines, SARIF, GitLab).
+    #[serde(skip)]
+    pub fingerprint: Option<String>,
 }
 
 impl Finding {
@@ -425,6 +450,8 @@ mod tests {
             fix: None,
             lock: None,
             notes: vec![],
+            object: None,
+            fingerprint: None,
         }
     }
 

@@ -4,6 +4,7 @@
 //! (our statement model) -> `catalog` (replayed schema) -> `graph` -> `rules` -> `finding` -> `report`.
 //! See ARCHITECTURE.md.
 
+pub mod baseline;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
@@ -12,6 +13,7 @@ pub mod config;
 pub mod docs;
 pub mod engine;
 pub mod finding;
+pub mod fingerprint;
 pub mod graph;
 pub mod keywords;
 pub mod lex;

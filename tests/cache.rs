@@ -2,7 +2,7 @@
 //! what a run without the cache does, in every format; editing an earlier migration invalidates
 //! every state after it; a bad cache file is a note, never an error; concurrent runs leave the
 //! cache readable. Every run here names its own temporary cache directory (`--cache-dir`) or
-//! none (`--no-cache`), and `.cargo/config.toml` sets `PGPROOF_NO_CACHE` for the whole test suite,
+//! none (`--no-cache`), and `scripts/test.sh` sets `PGPROOF_NO_CACHE` for the whole test suite,
 //! so no test writes to the user's cache.
 
 // Tests may unwrap: a panic here is a failing test (clippy.toml only exempts `#[test]` fns).

@@ -88,6 +88,7 @@ fn render(findings: &[Finding], sources: &HashMap<PathBuf, String>) -> (String, 
         errors: &[],
         warnings: &[],
         color: false,
+        baseline: None,
     };
     let mut human = vec![];
     report::write(Format::Human, &report, &mut human).expect("write human report");

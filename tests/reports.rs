@@ -220,6 +220,8 @@ fn human_report_bytes(n: usize) -> usize {
                 fix: None,
                 lock: None,
                 notes: vec![],
+                object: None,
+                fingerprint: None,
             }
         })
         .collect();
@@ -233,6 +235,7 @@ fn human_report_bytes(n: usize) -> usize {
         errors: &[],
         warnings: &[],
         color: false,
+        baseline: None,
     };
     let mut out = Vec::with_capacity(n * 1024);
     let before = ALLOCATED.with(Cell::get);

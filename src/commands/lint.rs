@@ -22,6 +22,134 @@ use std::path::{Path, PathBuf};
 
 pub fn run(args: &LintArgs) -> Result<Outcome> {
     no_huge_pages();
+    let Resolved {
+        settings,
+        base,
+        config,
+        paths,
+    } = resolve(args)?;
+    let baseline = read_baseline(args, config.as_deref())?;
+    let format = Format::from(args.format);
+    let fingerprints = baseline.is_some() || matches!(format, Format::Sarif | Format::Gitlab);
+    let Linted {
+        findings,
+        stats,
+        sources,
+        errors,
+        empty,
+        warnings,
+    } = lint_with(
+        &paths,
+        &settings,
+        base.as_ref(),
+        args.since.as_deref(),
+        fingerprints,
+        // Fingerprints number equal findings over every file linted, earlier migrations
+        // included, which a run resumed from the cache does not replay: no cache with them.
+        cache::dir(args.no_cache || fingerprints, args.cache_dir.as_deref(), &settings),
+    )?;
+    let (findings, baseline) = match baseline {
+        None => (findings, None),
+        Some((file, baseline)) => {
+            // Staleness is told only when everything an entry could be about was linted.
+            let whole = args.since.is_none() && paths.iter().all(|p| p.is_dir());
+            // The query files checked are linted whole too.
+            let linted: Vec<PathBuf> = paths.iter().chain(&settings.queries).cloned().collect();
+            let (kept, summary) =
+                super::baseline::apply(&file, &baseline, findings, whole.then_some(&linted[..]));
+            (kept, Some(summary))
+        }
+    };
+    // `.sql` files no layout reads are said, never skipped silently.
+    for warning in &warnings {
+        eprintln!("pgproof: warning: {}", warning.message);
+    }
+    // Nothing found under a path is said, never silent; with `require_files` it is an error.
+    let level = if settings.require_files {
+        "error"
+    } else {
+        "note"
+    };
+    for (path, why) in &empty {
+        eprintln!(
+            "pgproof: {level}: nothing linted in `{}`: {why}",
+            path.display()
+        );
+    }
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            format == Format::Human
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let report = Report {
+        findings: &findings,
+        stats: &stats,
+        pg_version: settings.pg_version,
+        sources: &sources,
+        errors: &errors,
+        warnings: &warnings,
+        color,
+        baseline: baseline.as_ref(),
+    };
+    let mut timings = super::Timings::from_env();
+    emit(|out| report::write(format, &report, out))?;
+    timings.lap("report");
+    if let Some(summary) = baseline.as_ref().filter(|b| b.stale.is_some_and(|n| n > 0)) {
+        if format != Format::Human {
+            eprintln!("pgproof: info: {}", summary.describe());
+        }
+    }
+    for error in &errors {
+        eprintln!("pgproof: error: {error}");
+    }
+    if !errors.is_empty() {
+        eprintln!(
+            "pgproof: error: {} could not be read; everything else was linted",
+            if errors.len() == 1 {
+                "1 file or directory".to_string()
+            } else {
+                format!("{} files or directories", errors.len())
+            }
+        );
+    }
+    let failed = !errors.is_empty() || (settings.require_files && !empty.is_empty());
+    let fails = findings.iter().any(|f| settings.fail_on.fails(f.severity));
+    if !stats.parse_aborts.is_empty() {
+        // The findings are out; the statements that were never parsed make the run incomplete.
+        bail!(
+            "{} statement(s) could not be parsed, so the lint is incomplete:\n  {}",
+            stats.parse_aborts.len(),
+            stats.parse_aborts.join("\n  ")
+        );
+    }
+    // The process ends next: freeing every finding and source text one by one would only delay
+    // the exit (tens of milliseconds on a large tree), so the memory goes back with the process.
+    std::mem::forget(findings);
+    std::mem::forget(sources);
+    Ok(if failed {
+        Outcome::Failed
+    } else if fails {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// Lint's inputs resolved from its command line: the settings, the `--schema-from` schema, the
+/// config file found, and the paths to lint.
+pub(crate) struct Resolved {
+    pub settings: Settings,
+    pub base: Option<Catalog>,
+    pub config: Option<PathBuf>,
+    pub paths: Vec<PathBuf>,
+}
+
+/// Resolves `args` (config file, flags over it, the `--schema-from` schema, the paths).
+pub(crate) fn resolve(args: &LintArgs) -> Result<Resolved> {
     let config_path = match &args.config {
         Some(p) => {
             if !p.is_file() {
@@ -63,91 +191,40 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
         settings.require_files = true;
     }
     let paths = resolve_paths(&args.paths, &settings)?;
-    let Linted {
-        findings,
-        stats,
-        sources,
-        errors,
-        empty,
-        warnings,
-    } = lint(
-        &paths,
-        &settings,
-        base.as_ref(),
-        args.since.as_deref(),
-        cache::dir(args.no_cache, args.cache_dir.as_deref(), &settings),
-    )?;
-    // `.sql` files no layout reads are said, never skipped silently.
-    for warning in &warnings {
-        eprintln!("pgproof: warning: {}", warning.message);
+    Ok(Resolved {
+        settings,
+        base,
+        config: config_path,
+        paths,
+    })
+}
+
+/// The baseline `lint` reads: `--baseline`, else `pgproof-baseline.json` next to the config file
+/// (or in the current directory) when it exists; none with `--no-baseline`.
+fn read_baseline(
+    args: &LintArgs,
+    config: Option<&Path>,
+) -> Result<Option<(PathBuf, crate::baseline::Baseline)>> {
+    if args.no_baseline {
+        return Ok(None);
     }
-    // Nothing found under a path is said, never silent; with `require_files` it is an error.
-    let level = if settings.require_files {
-        "error"
-    } else {
-        "note"
-    };
-    for (path, why) in &empty {
-        eprintln!(
-            "pgproof: {level}: nothing linted in `{}`: {why}",
-            path.display()
-        );
-    }
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            Format::from(args.format) == Format::Human
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    let path = match &args.baseline {
+        Some(path) => {
+            if !path.is_file() {
+                bail!("baseline file `{}` does not exist", path.display());
+            }
+            path.clone()
+        }
+        None => {
+            let path = super::baseline::default_path(config);
+            if !path.is_file() {
+                return Ok(None);
+            }
+            path
         }
     };
-    let report = Report {
-        findings: &findings,
-        stats: &stats,
-        pg_version: settings.pg_version,
-        sources: &sources,
-        errors: &errors,
-        warnings: &warnings,
-        color,
-    };
-    let mut timings = super::Timings::from_env();
-    emit(|out| report::write(args.format.into(), &report, out))?;
-    timings.lap("report");
-    for error in &errors {
-        eprintln!("pgproof: error: {error}");
-    }
-    if !errors.is_empty() {
-        eprintln!(
-            "pgproof: error: {} could not be read; everything else was linted",
-            if errors.len() == 1 {
-                "1 file or directory".to_string()
-            } else {
-                format!("{} files or directories", errors.len())
-            }
-        );
-    }
-    let failed = !errors.is_empty() || (settings.require_files && !empty.is_empty());
-    let fails = findings.iter().any(|f| settings.fail_on.fails(f.severity));
-    if !stats.parse_aborts.is_empty() {
-        // The findings are out; the statements that were never parsed make the run incomplete.
-        bail!(
-            "{} statement(s) could not be parsed, so the lint is incomplete:\n  {}",
-            stats.parse_aborts.len(),
-            stats.parse_aborts.join("\n  ")
-        );
-    }
-    // The process ends next: freeing every finding and source text one by one would only delay
-    // the exit (tens of milliseconds on a large tree), so the memory goes back with the process.
-    std::mem::forget(findings);
-    std::mem::forget(sources);
-    Ok(if failed {
-        Outcome::Failed
-    } else if fails {
-        Outcome::Findings
-    } else {
-        Outcome::Clean
-    })
+    let baseline = super::baseline::read(&path)?;
+    Ok(Some((path, baseline)))
 }
 
 /// Asks Linux not to back this process's memory with transparent huge pages. The allocator marks
@@ -208,6 +285,20 @@ pub fn lint(
     since: Option<&str>,
     cache_dir: Option<PathBuf>,
 ) -> Result<Linted> {
+    lint_with(paths, settings, base, since, false, cache_dir)
+}
+
+/// [`lint`], with every finding's stable fingerprint set when `fingerprints` is true (computed
+/// over the findings of every file linted, before those of the files asked about are kept, so
+/// that the rank among equal findings does not depend on which files are reported).
+pub fn lint_with(
+    paths: &[PathBuf],
+    settings: &Settings,
+    base: Option<&Catalog>,
+    since: Option<&str>,
+    fingerprints: bool,
+    cache_dir: Option<PathBuf>,
+) -> Result<Linted> {
     let read::Inputs {
         mut sets,
         queries: jobs,
@@ -257,7 +348,7 @@ pub fn lint(
         }
     }
     let engine::Output {
-        findings,
+        mut findings,
         stats,
         sets,
         unreadable,
@@ -269,6 +360,20 @@ pub fn lint(
     let mut sets: Vec<MigrationSet> = sets.into_iter().map(|l| l.set).collect();
     for set in &mut sets {
         errors.append(&mut set.errors);
+    }
+    if fingerprints {
+        let texts: HashMap<&Path, &str> = sets
+            .iter()
+            .flat_map(|set| &set.files)
+            .map(|file| (file.path.as_path(), file.text.as_str()))
+            .chain(
+                query_files
+                    .iter()
+                    .map(|file| (file.path.as_path(), file.text.as_str())),
+            )
+            .collect();
+        crate::fingerprint::assign(&mut findings, |path| texts.get(path).copied());
+        timings.lap("fingerprints");
     }
     // Reported files by displayed path: canonicalise each file once, not each finding.
     let reported: Option<BTreeSet<&Path>> = reported_files.map(|wanted| {

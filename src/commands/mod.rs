@@ -2,6 +2,7 @@
 //! they call do not.
 
 pub mod audit;
+pub mod baseline;
 pub mod explain;
 pub mod lint;
 pub mod prove;

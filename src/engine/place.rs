@@ -188,6 +188,10 @@ impl<'a> Placer<'a> {
         // made it (identifier lengths, offsets mapped back from rewritten queries): reports slice
         // the text with it.
         let Placed { span, start, end } = self.lines(file).place(&source.text, diag.span);
+        let object = match diag.anchor {
+            Anchor::Object { table, member } => Some((table, member)),
+            Anchor::Up | Anchor::Down | Anchor::File(_) => None,
+        };
         Some(Finding {
             rule: meta.id,
             severity,
@@ -203,6 +207,8 @@ impl<'a> Placer<'a> {
             fix: diag.fix,
             lock: diag.lock,
             notes: diag.notes,
+            object,
+            fingerprint: None,
         })
     }
 

@@ -245,10 +245,17 @@ fn write_sarif(report: &AuditReport<'_>, out: &mut dyn Write) -> io::Result<()> 
     use super::sarif::level;
     use serde_json::json;
     let rules = super::sarif::rule_descriptors();
+    let fingerprints = crate::fingerprint::of_objects(
+        report
+            .findings
+            .iter()
+            .map(|f| (f.rule.as_str(), f.object.as_str())),
+    );
     let results: Vec<serde_json::Value> = report
         .findings
         .iter()
-        .map(|f| {
+        .zip(fingerprints)
+        .map(|(f, fingerprint)| {
             let rule_index = crate::rules::RULES
                 .iter()
                 .position(|r| r.meta().id == f.rule)
@@ -267,6 +274,7 @@ fn write_sarif(report: &AuditReport<'_>, out: &mut dyn Write) -> io::Result<()> 
                 "locations": [{
                     "logicalLocations": [{"fullyQualifiedName": f.object, "kind": kind}],
                 }],
+                "partialFingerprints": {crate::fingerprint::SCHEME: fingerprint},
                 "properties": {"category": f.category, "evidence": f.evidence, "fix": f.fix},
             })
         })

@@ -1,21 +1,10 @@
-//! `--format gitlab`: GitLab Code Quality (a JSON array of issues with stable fingerprints).
+//! `--format gitlab`: GitLab Code Quality (a JSON array of issues with stable fingerprints: the
+//! findings' own, `crate::fingerprint`, which survive line moves, reformatting and renamed files).
 
 use super::Report;
 use crate::finding::Severity;
 use serde_json::{json, Value};
 use std::io::{self, Write};
-
-/// 64-bit FNV-1a: a stable fingerprint across runs and platforms.
-fn fingerprint(parts: &[&str]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for byte in part.bytes().chain(std::iter::once(0)) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("{hash:016x}")
-}
 
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let issues: Vec<Value> = report
@@ -28,10 +17,16 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 Severity::Info => "info",
             };
             let path = f.file.display().to_string();
+            // A report whose findings were not fingerprinted (made in memory) still gets one
+            // stable across runs, from what the finding says.
+            let fingerprint = f.fingerprint.clone().unwrap_or_else(|| {
+                let hash = crate::fingerprint::fnv1a(&[&f.rule, &path, &f.message]);
+                format!("{hash:016x}")
+            });
             json!({
                 "description": f.message,
                 "check_name": f.rule,
-                "fingerprint": fingerprint(&[&f.rule, &path, &f.message]),
+                "fingerprint": fingerprint,
                 "severity": severity,
                 "location": {"path": path, "lines": {"begin": f.start.line, "end": f.end.line}},
             })

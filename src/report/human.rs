@@ -53,6 +53,9 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             set.path, set.layout, set.decided, set.transaction
         )?;
     }
+    if let Some(baseline) = report.baseline {
+        writeln!(out, "{}", baseline.describe())?;
+    }
     writeln!(
         out,
         "assumed PostgreSQL {} (set `pg_version` in pgproof.toml or pass --pg-version)",
@@ -182,6 +185,8 @@ mod tests {
             fix: None,
             lock: None,
             notes: vec![],
+            object: None,
+            fingerprint: None,
         }
     }
 
@@ -204,6 +209,7 @@ mod tests {
             errors: &[],
             warnings: &[],
             color: false,
+            baseline: None,
         };
         let mut cache = SourceCache::default();
         for f in report.findings {

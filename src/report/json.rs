@@ -52,6 +52,9 @@ struct JsonFinding<'a> {
 
 #[derive(Serialize)]
 struct Summary<'a> {
+    /// Present only when a baseline file was read (so a run without one is what it always was).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<JsonBaseline>,
     files: usize,
     findings: Counts,
     migrations: usize,
@@ -60,6 +63,14 @@ struct Summary<'a> {
     statements: usize,
     unmodelled_kinds: &'a BTreeMap<String, usize>,
     unmodelled_statements: usize,
+}
+
+#[derive(Serialize)]
+struct JsonBaseline {
+    baselined: usize,
+    file: String,
+    /// Null when staleness was not checked (`--since`, files given one by one).
+    stale: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -116,6 +127,11 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         pg_version: report.pg_version,
         sets: report.sets(),
         summary: Summary {
+            baseline: report.baseline.map(|b| JsonBaseline {
+                baselined: b.baselined,
+                file: b.file.to_string_lossy().into_owned(),
+                stale: b.stale,
+            }),
             files: stats.files,
             findings: Counts {
                 error: report.count(Severity::Error),

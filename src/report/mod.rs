@@ -43,6 +43,44 @@ pub struct Report<'a> {
     /// `.sql` files no layout read (said on stderr, and in JSON).
     pub warnings: &'a [crate::source::SourceWarning],
     pub color: bool,
+    /// What a baseline file left out, when one was read.
+    pub baseline: Option<&'a BaselineSummary>,
+}
+
+/// What a baseline file did to a lint report (see `crate::baseline`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaselineSummary {
+    /// The baseline file, as found or given.
+    pub file: PathBuf,
+    /// Findings not reported because the baseline lists them.
+    pub baselined: usize,
+    /// Entries that matched no finding; None when the run did not lint everything they could be
+    /// about (`--since`, files given one by one), so that staleness cannot be told.
+    pub stale: Option<usize>,
+}
+
+impl BaselineSummary {
+    /// `3 findings baselined in `pgproof-baseline.json`, 1 stale entry (...)`: the human and
+    /// GitHub formats' line.
+    pub fn describe(&self) -> String {
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let mut text = format!(
+            "{} baselined in `{}`",
+            plural(self.baselined, "finding", "findings"),
+            self.file.display()
+        );
+        match self.stale {
+            Some(0) => {}
+            Some(n) => text.push_str(&format!(
+                "; {} that no finding matches (remove with `pgproof baseline --prune`)",
+                plural(n, "stale entry", "stale entries")
+            )),
+            None => text
+                .push_str("; stale entries are not checked when only part of the sets is reported"),
+        }
+        text
+    }
 }
 
 impl Report<'_> {
@@ -121,6 +159,15 @@ fn write_github(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             github_escape_property(&error.path.display().to_string()),
             github_escape_property("pgproof: unreadable input"),
             github_escape_data(&error.to_string())
+        )?;
+    }
+    if let Some(baseline) = report.baseline.filter(|b| b.stale.is_some_and(|n| n > 0)) {
+        writeln!(
+            out,
+            "::notice file={},title={}::{}",
+            github_escape_property(&baseline.file.display().to_string()),
+            github_escape_property("pgproof: stale baseline entries"),
+            github_escape_data(&baseline.describe())
         )?;
     }
     Ok(())

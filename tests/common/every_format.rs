@@ -109,6 +109,7 @@ pub fn check_every_format(
             errors: &[],
             warnings: &[],
             color,
+            baseline: None,
         };
         let mut out = vec![];
         report::write(format, &report, &mut out)
