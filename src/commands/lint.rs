@@ -46,7 +46,11 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
         fingerprints,
         // Fingerprints number equal findings over every file linted, earlier migrations
         // included, which a run resumed from the cache does not replay: no cache with them.
-        cache::dir(args.no_cache || fingerprints, args.cache_dir.as_deref(), &settings),
+        cache::dir(
+            args.no_cache || fingerprints,
+            args.cache_dir.as_deref(),
+            &settings,
+        ),
     )?;
     let (findings, baseline) = match baseline {
         None => (findings, None),
