@@ -136,9 +136,19 @@ fn a_warm_cache_reports_what_no_cache_reports_in_every_format() {
             assert_eq!(out.status.code(), cold.status.code());
             assert_eq!(notes(out), notes(&cold), "{format}");
         }
-        // The first run with the cache wrote the state before the last migration; the next
-        // one started there.
-        assert_eq!(from_cache(&warm), 27, "{}", stderr(&warm));
+        if matches!(format, "sarif" | "gitlab") {
+            // These formats carry fingerprints, ranked among equal findings over every file
+            // linted: the run replays the whole set and neither reads nor writes the cache.
+            assert!(
+                !stderr(&warm).contains("replay cache:"),
+                "{}",
+                stderr(&warm)
+            );
+        } else {
+            // The first run with the cache wrote the state before the last migration; the
+            // next one started there.
+            assert_eq!(from_cache(&warm), 27, "{}", stderr(&warm));
+        }
     }
     // Two files named: the replay starts before the first of them, and reports on both.
     let (before, last) = last_files(&db);
