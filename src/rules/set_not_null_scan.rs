@@ -50,14 +50,18 @@ impl Rule for SetNotNullScan {
             .lock(LockMode::AccessExclusive);
             if cx.pg_version >= 12 {
                 diag = diag
-                    .help(format!("first add `CHECK ({column} IS NOT NULL) NOT VALID` and validate it in a separate transaction; PostgreSQL 12+ then uses the validated check and `SET NOT NULL` skips the scan (assumed PostgreSQL {})", cx.pg_version))
-                    .fix(
+                    .help(format!("first add `CHECK ({column} IS NOT NULL) NOT VALID` and validate it in a separate transaction; PostgreSQL 12+ then uses the validated check and `SET NOT NULL` skips the scan (assumed PostgreSQL {})", cx.pg_version));
+                // The fix replaces the whole statement: offered only when the statement does
+                // nothing else, so that no other command of the `ALTER TABLE` is dropped.
+                if alter.cmds.len() == 1 {
+                    diag = diag.fix(
                         format!(
                             "ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) NOT VALID;\n-- in a separate transaction:\nALTER TABLE {t} VALIDATE CONSTRAINT {check};\nALTER TABLE {t} ALTER COLUMN {column} SET NOT NULL;\nALTER TABLE {t} DROP CONSTRAINT {check};",
                             t = alter.name
                         ),
                         Applicability::Safe,
                     );
+                }
             } else {
                 diag = diag.help(format!(
                     "PostgreSQL {} has no way to skip the scan: run it when the table is quiet, or keep the column nullable and enforce `CHECK ({column} IS NOT NULL)` added `NOT VALID` and validated separately",
@@ -66,5 +70,51 @@ impl Rule for SetNotNullScan {
             }
             out.push(diag);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Settings;
+    use crate::engine::{lint_texts, TextMigration, Texts};
+    use crate::source::Layout;
+
+    /// The fixes offered for `SET NOT NULL` in the second migration, one per finding.
+    fn fixes(alter: &str) -> Vec<Option<String>> {
+        let texts = Texts {
+            root: "m".into(),
+            layout: Layout::Plain,
+            migrations: vec![
+                TextMigration::file(
+                    "001_a.sql",
+                    "CREATE TABLE owners (id bigint PRIMARY KEY);\nCREATE TABLE pets (id bigint PRIMARY KEY, owner_id bigint, name text);",
+                ),
+                TextMigration::file("002_b.sql", alter),
+            ],
+        };
+        lint_texts(texts, vec![], &Settings::default(), None)
+            .expect("lint runs")
+            .findings
+            .into_iter()
+            .filter(|f| f.rule == "set-not-null-scan")
+            .map(|f| f.fix.map(|fix| fix.sql))
+            .collect()
+    }
+
+    /// The fix replaces the whole statement: it is offered for a statement that only sets the
+    /// column NOT NULL, never for one whose other commands (here a foreign key, or a second
+    /// column) it would drop.
+    #[test]
+    fn the_fix_never_drops_the_statements_other_commands() {
+        let alone = fixes("ALTER TABLE pets ALTER COLUMN owner_id SET NOT NULL;");
+        assert_eq!(alone.len(), 1);
+        let fix = alone[0].as_deref().expect("a fix for a lone SET NOT NULL");
+        assert!(fix.contains("CHECK (owner_id IS NOT NULL) NOT VALID"), "{fix}");
+        let with_fk = fixes(
+            "ALTER TABLE pets ALTER COLUMN owner_id SET NOT NULL, ADD FOREIGN KEY (owner_id) REFERENCES owners (id);",
+        );
+        assert_eq!(with_fk, vec![None]);
+        let two = fixes("ALTER TABLE pets ALTER COLUMN owner_id SET NOT NULL, ALTER COLUMN name SET NOT NULL;");
+        assert_eq!(two, vec![None, None]);
     }
 }
