@@ -78,6 +78,10 @@ pub struct FixProof {
     /// compared by row and NULL counts only.
     pub data_volatile: Vec<DataDifference>,
     pub note: Option<String>,
+    /// The tables this proof's synthetic rows could not fill, with why (`table: why`): reported
+    /// once per set ([`crate::prove::SetProof::fixes_left_empty`]), not under every proof.
+    #[serde(skip)]
+    pub left_empty: Vec<String>,
 }
 
 impl FixProof {
@@ -100,6 +104,17 @@ impl FixProof {
 /// At most this many fix proofs per migration set (each replays the history up to its statement).
 pub const MAX_FIX_PROOFS: usize = 25;
 
+/// What the fix proofs of one set found, besides each proof.
+#[derive(Debug, Default)]
+pub struct FixProofs {
+    pub proofs: Vec<FixProof>,
+    /// Why some recipes were not proved.
+    pub note: Option<String>,
+    /// The tables some proof's synthetic rows could not fill, each once (`table: why`, the
+    /// first proof's reason).
+    pub left_empty: Vec<String>,
+}
+
 /// Proves the recipes of `findings` that point into `set`'s up parts.
 pub fn prove_fixes(
     server: &mut Throwaway,
@@ -107,7 +122,7 @@ pub fn prove_fixes(
     findings: &[Finding],
     rows: u64,
     settings: &Settings,
-) -> Result<(Vec<FixProof>, Option<String>)> {
+) -> Result<FixProofs> {
     let mut candidates = vec![];
     for f in findings {
         let Some(fix) = &f.fix else { continue };
@@ -127,11 +142,22 @@ pub fn prove_fixes(
             candidates.len()
         )
     });
-    let mut out = vec![];
+    let mut out = FixProofs {
+        note,
+        ..FixProofs::default()
+    };
+    let mut tables: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (f, (m, k)) in candidates.into_iter().take(MAX_FIX_PROOFS) {
-        out.push(prove_one(server, set, f, m, k, rows, settings)?);
+        let proof = prove_one(server, set, f, m, k, rows, settings)?;
+        for skipped in &proof.left_empty {
+            let table = skipped.split(": ").next().unwrap_or(skipped);
+            if tables.insert(table.to_string()) {
+                out.left_empty.push(skipped.clone());
+            }
+        }
+        out.proofs.push(proof);
     }
-    Ok((out, note))
+    Ok(out)
 }
 
 /// The migration and statement index a finding points at.
@@ -180,6 +206,7 @@ fn prove_one(
         data_differences: vec![],
         data_volatile: vec![],
         note: None,
+        left_empty: vec![],
     };
     let admin = Conn::connect(&server.admin_url())?;
     let prefix = server.create_database("fixbase", &admin)?;
@@ -223,9 +250,7 @@ fn prove_one(
             if rows > 0 {
                 let catalog = snapshot(&server.url(&prefix))?;
                 let filled = super::data::fill(&conn, &catalog, rows, &mut Default::default());
-                if !filled.skipped.is_empty() {
-                    proof.note = Some(format!("left empty: {}", filled.skipped.join("; ")));
-                }
+                proof.left_empty = filled.skipped;
             }
         }
         let before = snapshot(&server.url(&prefix))?;
@@ -555,6 +580,7 @@ mod tests {
             data_differences: vec![],
             data_volatile: vec![],
             note: None,
+            left_empty: vec![],
         }
     }
 

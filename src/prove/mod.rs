@@ -114,6 +114,10 @@ pub struct SetProof {
     pub fixes: Vec<fixes::FixProof>,
     /// Why some recipes were not proved.
     pub fixes_note: Option<String>,
+    /// The tables the fix proofs' synthetic rows could not fill, with why: said once for the
+    /// set, not under each proof.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fixes_left_empty: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -243,10 +247,10 @@ pub fn prove(
         server.drop_database(&name, &admin);
         let mut proof = result?;
         if options.fixes {
-            let (fixes, note) =
-                fixes::prove_fixes(server, set, findings, options.rows, &options.settings)?;
-            proof.fixes = fixes;
-            proof.fixes_note = note;
+            let fixes = fixes::prove_fixes(server, set, findings, options.rows, &options.settings)?;
+            proof.fixes = fixes.proofs;
+            proof.fixes_note = fixes.note;
+            proof.fixes_left_empty = fixes.left_empty;
         }
         out.push(proof);
     }
@@ -510,6 +514,7 @@ fn prove_set(
         data,
         fixes: vec![],
         fixes_note: None,
+        fixes_left_empty: vec![],
     })
 }
 

@@ -323,6 +323,16 @@ fn write_human(proof: &Proof, out: &mut dyn Write) -> std::io::Result<()> {
         if let Some(n) = &set.fixes_note {
             writeln!(out, "  note: {n}")?;
         }
+        if !set.fixes_left_empty.is_empty() {
+            writeln!(
+                out,
+                "  the fix proofs' synthetic rows could not fill {} table(s), left empty in every proof that has them:",
+                set.fixes_left_empty.len()
+            )?;
+            for skipped in &set.fixes_left_empty {
+                writeln!(out, "    left empty: {skipped}")?;
+            }
+        }
     }
     if let Some(data) = &proof.data {
         writeln!(
@@ -589,6 +599,22 @@ fn write_markdown(proof: &Proof, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
         writeln!(out)?;
+        let left_empty: Vec<&String> = proof
+            .sets
+            .iter()
+            .flat_map(|set| &set.fixes_left_empty)
+            .collect();
+        if !left_empty.is_empty() {
+            writeln!(
+                out,
+                "<details><summary>{} table(s) the fix proofs' synthetic rows could not fill</summary>\n",
+                left_empty.len()
+            )?;
+            for skipped in left_empty {
+                writeln!(out, "- {}", md(skipped))?;
+            }
+            writeln!(out, "\n</details>\n")?;
+        }
     }
     if !proof.queries.is_empty() {
         let interesting: Vec<_> = proof
