@@ -209,6 +209,7 @@ pub enum AuditFormat {
 pub struct LintArgs {
     /// Migration directories or files (default: `migrations` from pgproof.toml, else ./migrations).
     /// Given files are reported on; the rest of their migration set is replayed for context.
+    /// `-` reads one migration from stdin (see --stdin-filename).
     pub paths: Vec<PathBuf>,
     /// Config file (default: pgproof.toml found by walking up from the first path).
     #[arg(long)]
@@ -259,6 +260,16 @@ pub struct LintArgs {
     /// Report every finding, whatever a baseline file lists.
     #[arg(long)]
     pub no_baseline: bool,
+    /// Print the findings and errors only: the human format leaves out its summary, and stderr
+    /// the notes about what was read (`.sql` files no layout reads, paths with nothing to lint,
+    /// stale baseline entries).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// With `-` as the path (text on stdin, as editors pass an unsaved buffer): the file the text
+    /// is. When that file is on disk, the text replaces it in its migration set and the
+    /// migrations before it are replayed; otherwise it is linted alone.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -330,6 +341,10 @@ pub enum LintFormat {
     Github,
     /// GitLab Code Quality report.
     Gitlab,
+    /// A pull-request comment or job summary: counts, findings by file, details folded.
+    Markdown,
+    /// One line per finding: `file:line:column: severity rule message`.
+    Compact,
 }
 
 impl From<LintFormat> for crate::report::Format {
@@ -341,6 +356,8 @@ impl From<LintFormat> for crate::report::Format {
             LintFormat::Sarif => Format::Sarif,
             LintFormat::Github => Format::Github,
             LintFormat::Gitlab => Format::Gitlab,
+            LintFormat::Markdown => Format::Markdown,
+            LintFormat::Compact => Format::Compact,
         }
     }
 }

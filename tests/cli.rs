@@ -287,6 +287,192 @@ fn github_and_gitlab_formats() {
 }
 
 #[test]
+fn compact_markdown_quiet_and_the_job_summary() {
+    let dir = "sql-fixtures/migrations/sqlx-updown";
+    let json = pgproof(&["lint", "--format", "json", dir], &root());
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    // Compact: one `file:line:column: severity rule message` line per finding, in order.
+    let compact = pgproof(&["lint", "--format", "compact", dir], &root());
+    assert_eq!(code(&compact), 1);
+    let lines: Vec<String> = stdout(&compact).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), findings.len(), "{lines:?}");
+    for (line, f) in lines.iter().zip(findings) {
+        let expected = format!(
+            "{}:{}:{}: {} {} {}",
+            f["file"].as_str().unwrap(),
+            f["line"],
+            f["column"],
+            f["severity"].as_str().unwrap(),
+            f["rule"].as_str().unwrap(),
+            f["message"].as_str().unwrap().replace('\n', " ")
+        );
+        assert_eq!(line, &expected);
+    }
+    // Markdown: what a pull-request comment shows, stable across runs.
+    let markdown = pgproof(&["lint", "--format", "markdown", dir], &root());
+    assert_eq!(code(&markdown), 1);
+    insta::assert_snapshot!("lint_markdown", stdout(&markdown));
+    // Quiet: the human format's findings without the summary; the exit code is the same.
+    let human = pgproof(&["lint", dir], &root());
+    let quiet = pgproof(&["lint", "-q", dir], &root());
+    assert_eq!(code(&quiet), 1);
+    assert!(
+        !stdout(&quiet).contains("assumed PostgreSQL"),
+        "{}",
+        stdout(&quiet)
+    );
+    assert!(stdout(&human).starts_with(&stdout(&quiet)));
+    assert!(stdout(&quiet).matches("[ sql-fixtures/").count() >= findings.len());
+    // A path with nothing to lint is a note, which --quiet leaves out.
+    let empty = tempfile::tempdir().unwrap();
+    let noted = pgproof(&["lint", empty.path().to_str().unwrap()], &root());
+    assert!(
+        stderr(&noted).contains("nothing linted"),
+        "{}",
+        stderr(&noted)
+    );
+    let silent = pgproof(&["lint", "-q", empty.path().to_str().unwrap()], &root());
+    assert_eq!(stderr(&silent), "");
+    assert_eq!(code(&silent), 0);
+    // Inside a GitHub Actions job the Markdown report is appended to the job summary, whatever
+    // format goes to stdout.
+    let summary = empty.path().join("summary.md");
+    fs::write(&summary, "earlier step\n").unwrap();
+    let in_actions = Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args(["lint", "--format", "sarif", dir])
+        .current_dir(root())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert_eq!(code(&in_actions), 1, "{}", stderr(&in_actions));
+    let written = fs::read_to_string(&summary).unwrap();
+    assert!(
+        written.starts_with("earlier step\n<!-- pgproof-lint -->\n"),
+        "{written}"
+    );
+    assert!(written.contains(&stdout(&markdown)));
+    serde_json::from_slice::<serde_json::Value>(&in_actions.stdout).expect("SARIF on stdout");
+}
+
+/// `pgproof lint -` with the text on stdin and the place it comes from.
+fn lint_stdin(args: &[&str], text: &str, cwd: &Path) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .arg("lint")
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_migration_on_stdin_is_linted_in_its_set_or_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("db")).unwrap();
+    fs::write(
+        dir.path().join("db/001_accounts.sql"),
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, email text);\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join("db/002_next.sql"), "SELECT 1;\n").unwrap();
+    // An unsaved buffer of a file of the set: the text on stdin is linted in place of the file
+    // on disk, after the migrations before it (which created `accounts`).
+    let edited = "ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;\n";
+    let out = lint_stdin(
+        &[
+            "--format",
+            "compact",
+            "--stdin-filename",
+            "db/002_next.sql",
+            "-",
+        ],
+        edited,
+        dir.path(),
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines.iter().all(|l| l.starts_with("db/002_next.sql:1:1: ")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with(
+            "db/002_next.sql:1:1: warning set-not-null-scan `SET NOT NULL` on `accounts.email`"
+        )),
+        "{lines:?}"
+    );
+    assert_eq!(stderr(&out), "");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("db/002_next.sql")).unwrap(),
+        "SELECT 1;\n",
+        "the file on disk is never written"
+    );
+    // A new file not yet saved: linted alone, which is said (the table is unknown there).
+    let out = lint_stdin(
+        &[
+            "--format",
+            "json",
+            "--stdin-filename",
+            "db/003_new.sql",
+            "-",
+        ],
+        "CREATE INDEX accounts_email ON accounts (email);\n",
+        dir.path(),
+    );
+    assert!(
+        stderr(&out).contains("`db/003_new.sql` is not on disk"),
+        "{}",
+        stderr(&out)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    assert!(
+        findings.iter().all(|f| f["file"] == "db/003_new.sql"),
+        "{json:#}"
+    );
+    // No file named: `<stdin>.sql`; a syntax error is placed in it and the run does not crash.
+    let out = lint_stdin(&["--format", "compact", "-"], "SELEC 1;\n", dir.path());
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("<stdin>.sql:1:1: error syntax-error "),
+        "{}",
+        stdout(&out)
+    );
+    // `-` with other paths is refused.
+    let out = lint_stdin(&["-", "."], "SELECT 1;", dir.path());
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot be linted with other paths"));
+}
+
+/// docs/json-format.md names every category a rule can have (the JSON's `category`).
+#[test]
+fn the_json_format_doc_lists_every_category() {
+    let doc = fs::read_to_string(root().join("docs/json-format.md")).unwrap();
+    let row = doc
+        .lines()
+        .find(|l| l.starts_with("| `category` |"))
+        .expect("a category row");
+    for rule in pgproof::rules::RULES {
+        let name = rule.meta().category.name();
+        assert!(row.contains(&format!("`{name}`")), "{name} is not in: {row}");
+    }
+}
+
+#[test]
 fn rules_and_explain() {
     let table = pgproof(&["rules"], &root());
     assert_eq!(code(&table), 0);

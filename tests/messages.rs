@@ -89,6 +89,7 @@ fn render(findings: &[Finding], sources: &HashMap<PathBuf, String>) -> (String, 
         warnings: &[],
         color: false,
         baseline: None,
+        quiet: false,
     };
     let mut human = vec![];
     report::write(Format::Human, &report, &mut human).expect("write human report");

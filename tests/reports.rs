@@ -236,6 +236,7 @@ fn human_report_bytes(n: usize) -> usize {
         warnings: &[],
         color: false,
         baseline: None,
+        quiet: false,
     };
     let mut out = Vec::with_capacity(n * 1024);
     let before = ALLOCATED.with(Cell::get);

@@ -32,6 +32,8 @@ pub fn run(args: &BaselineArgs) -> Result<Outcome> {
         require_files: false,
         baseline: None,
         no_baseline: true,
+        quiet: false,
+        stdin_filename: None,
         cache_dir: None,
         no_cache: true,
     };

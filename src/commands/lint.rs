@@ -56,7 +56,8 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
         None => (findings, None),
         Some((file, baseline)) => {
             // Staleness is told only when everything an entry could be about was linted.
-            let whole = args.since.is_none() && paths.iter().all(|p| p.is_dir());
+            let whole =
+                args.since.is_none() && !paths.is_empty() && paths.iter().all(|p| p.is_dir());
             // The query files checked are linted whole too.
             let linted: Vec<PathBuf> = paths.iter().chain(&settings.queries).cloned().collect();
             let (kept, summary) =
@@ -65,7 +66,7 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
         }
     };
     // `.sql` files no layout reads are said, never skipped silently.
-    for warning in &warnings {
+    for warning in warnings.iter().filter(|_| !args.quiet) {
         eprintln!("pgproof: warning: {}", warning.message);
     }
     // Nothing found under a path is said, never silent; with `require_files` it is an error.
@@ -74,7 +75,10 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
     } else {
         "note"
     };
-    for (path, why) in &empty {
+    for (path, why) in empty
+        .iter()
+        .filter(|_| settings.require_files || !args.quiet)
+    {
         eprintln!(
             "pgproof: {level}: nothing linted in `{}`: {why}",
             path.display()
@@ -98,12 +102,14 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
         warnings: &warnings,
         color,
         baseline: baseline.as_ref(),
+        quiet: args.quiet,
     };
     let mut timings = super::Timings::from_env();
     emit(|out| report::write(format, &report, out))?;
+    step_summary(&report);
     timings.lap("report");
     if let Some(summary) = baseline.as_ref().filter(|b| b.stale.is_some_and(|n| n > 0)) {
-        if format != Format::Human {
+        if format != Format::Human && !args.quiet {
             eprintln!("pgproof: info: {}", summary.describe());
         }
     }
@@ -154,6 +160,12 @@ pub(crate) struct Resolved {
 
 /// Resolves `args` (config file, flags over it, the `--schema-from` schema, the paths).
 pub(crate) fn resolve(args: &LintArgs) -> Result<Resolved> {
+    let stdin = read_stdin(args)?;
+    // The config is looked for from the first path, or from where stdin's text belongs.
+    let first = match &stdin {
+        Some(stdin) => stdin.shown.as_path(),
+        None => args.paths.first().map_or(Path::new("."), PathBuf::as_path),
+    };
     let config_path = match &args.config {
         Some(p) => {
             if !p.is_file() {
@@ -161,7 +173,7 @@ pub(crate) fn resolve(args: &LintArgs) -> Result<Resolved> {
             }
             Some(p.clone())
         }
-        None => config::find_config(args.paths.first().map_or(Path::new("."), PathBuf::as_path)),
+        None => config::find_config(first),
     };
     let mut settings = config::load(config_path.as_deref(), crate::rules::is_known)?;
     if let Some(v) = args.pg_version {
@@ -194,13 +206,66 @@ pub(crate) fn resolve(args: &LintArgs) -> Result<Resolved> {
     if args.require_files {
         settings.require_files = true;
     }
-    let paths = resolve_paths(&args.paths, &settings)?;
+    let paths = match stdin {
+        // The file stdin's text stands for is found in its set, which reads the text instead.
+        Some(stdin) => {
+            let on_disk = stdin.file.is_file();
+            let shown = stdin.shown.clone();
+            settings.load.stdin = Some(std::sync::Arc::new(stdin));
+            if on_disk {
+                vec![shown]
+            } else {
+                if !args.quiet {
+                    eprintln!(
+                        "pgproof: note: `{}` is not on disk: its text is linted alone, without the migrations that may come before it",
+                        shown.display()
+                    );
+                }
+                vec![]
+            }
+        }
+        None => resolve_paths(&args.paths, &settings)?,
+    };
     Ok(Resolved {
         settings,
         base,
         config: config_path,
         paths,
     })
+}
+
+/// The text of `lint -` (or of `--stdin-filename` with no path), and the file it stands for
+/// (`<stdin>` when none is named). None when no path is `-`.
+fn read_stdin(args: &LintArgs) -> Result<Option<crate::source::StdinText>> {
+    let dash = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if !dash && !(args.paths.is_empty() && args.stdin_filename.is_some()) {
+        return Ok(None);
+    }
+    if args.paths.len() > 1 {
+        bail!("`-` (a migration on stdin) cannot be linted with other paths");
+    }
+    if args.since.is_some() {
+        bail!("`-` (a migration on stdin) cannot be combined with --since");
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+        .context("stdin is not UTF-8 text")?;
+    if text.contains('\0') {
+        bail!("stdin contains a NUL byte: it looks binary, not SQL");
+    }
+    if text.starts_with('\u{feff}') {
+        // As for files: keep offsets, replace the byte-order mark with spaces of its length.
+        text.replace_range(0..3, "   ");
+    }
+    let shown = args
+        .stdin_filename
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("<stdin>.sql"));
+    Ok(Some(crate::source::StdinText {
+        file: crate::source::canonical(&shown),
+        shown,
+        text,
+    }))
 }
 
 /// The baseline `lint` reads: `--baseline`, else `pgproof-baseline.json` next to the config file
@@ -275,6 +340,28 @@ pub fn lint_paths(
         bail!("{error}");
     }
     Ok((linted.findings, linted.stats, linted.sources))
+}
+
+/// Inside a GitHub Actions job (`GITHUB_STEP_SUMMARY` names a file), appends the Markdown report
+/// to the job's summary page, whatever format went to stdout. A summary that cannot be written is
+/// a warning: the lint's outcome does not depend on it.
+fn step_summary(report: &Report<'_>) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let mut text = vec![];
+    let written = report::write(Format::Markdown, report, &mut text).and_then(|()| {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new().append(true).open(&path)?;
+        file.write_all(&text)?;
+        file.write_all(b"\n")
+    });
+    if let Err(err) = written {
+        eprintln!(
+            "pgproof: warning: could not write the job summary to `{}` (GITHUB_STEP_SUMMARY): {err}",
+            Path::new(&path).display()
+        );
+    }
 }
 
 /// Lints `paths`: what [`lint_paths`] does, with the files and directories that cannot be read

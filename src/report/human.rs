@@ -20,6 +20,9 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         let (path, source) = cache.get(report, &f.file);
         write_finding(f, config, path, source, out)?;
     }
+    if report.quiet {
+        return Ok(());
+    }
     let mut table = Table::new();
     table.load_preset(if report.color {
         presets::UTF8_FULL_CONDENSED
@@ -210,6 +213,7 @@ mod tests {
             warnings: &[],
             color: false,
             baseline: None,
+            quiet: false,
         };
         let mut cache = SourceCache::default();
         for f in report.findings {

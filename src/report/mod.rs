@@ -6,6 +6,7 @@ pub mod fk_graph;
 mod gitlab;
 mod human;
 mod json;
+pub mod markdown;
 pub mod prove;
 mod prove_sarif;
 pub(crate) mod sarif;
@@ -29,6 +30,10 @@ pub enum Format {
     Github,
     /// GitLab Code Quality report.
     Gitlab,
+    /// A pull-request comment or job summary: counts, findings by file, details folded.
+    Markdown,
+    /// One line per finding, `file:line:column: severity rule message`, for editors and grep.
+    Compact,
 }
 
 /// Everything a format may need.
@@ -45,6 +50,8 @@ pub struct Report<'a> {
     pub color: bool,
     /// What a baseline file left out, when one was read.
     pub baseline: Option<&'a BaselineSummary>,
+    /// `--quiet`: the human format shows the findings only (no summary table, no set lines).
+    pub quiet: bool,
 }
 
 /// What a baseline file did to a lint report (see `crate::baseline`).
@@ -113,7 +120,27 @@ pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Re
         Format::Sarif => sarif::write(report, out),
         Format::Github => write_github(report, out),
         Format::Gitlab => gitlab::write(report, out),
+        Format::Markdown => markdown::write(report, out),
+        Format::Compact => write_compact(report, out),
     }
+}
+
+/// `db/0002_x.sql:3:1: warning set-not-null-scan SET NOT NULL on ...`: one line per finding
+/// (its message on one line), as compilers print them, so editors and `grep` read them.
+fn write_compact(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    for f in report.findings {
+        writeln!(
+            out,
+            "{}:{}:{}: {} {} {}",
+            annotation_path(f).display(),
+            f.start.line,
+            f.start.column,
+            f.severity.name(),
+            f.rule,
+            f.message.replace(['\r', '\n'], " ")
+        )?;
+    }
+    Ok(())
 }
 
 fn github_escape_data(text: &str) -> String {

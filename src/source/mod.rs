@@ -195,6 +195,31 @@ pub struct LoadOptions {
     /// Files that are application queries, not migrations (an sqlc project's query files), by
     /// canonical path: left out of every migration set.
     pub query_files: std::sync::Arc<std::collections::HashSet<PathBuf>>,
+    /// Text read from stdin (`lint -`) for a file of a migration set (`--stdin-filename`): loading
+    /// reads it instead of the file on disk.
+    pub stdin: Option<std::sync::Arc<StdinText>>,
+}
+
+/// A migration's text from stdin, and the file it stands for.
+#[derive(Debug)]
+pub struct StdinText {
+    /// The file, canonical: the one whose text this replaces.
+    pub file: PathBuf,
+    /// The file as findings name it (`--stdin-filename` as given, or `<stdin>`).
+    pub shown: PathBuf,
+    pub text: String,
+}
+
+impl LoadOptions {
+    /// The text of `path`: stdin's when it stands for this file, else [`read_text`]'s.
+    pub fn read_text(&self, path: &Path) -> std::io::Result<Result<String, (usize, String)>> {
+        if let Some(stdin) = &self.stdin {
+            if canonical(path) == stdin.file {
+                return Ok(Ok(stdin.text.clone()));
+            }
+        }
+        read_text(path, self.max_file_bytes)
+    }
 }
 
 impl Default for LoadOptions {
@@ -207,6 +232,7 @@ impl Default for LoadOptions {
             runner_transaction: None,
             sqlx_schema_dump: None,
             query_files: std::sync::Arc::default(),
+            stdin: None,
         }
     }
 }

@@ -71,13 +71,15 @@ pub fn lint_texts(
 }
 
 /// Every format and colour choice a user can ask for.
-pub const FORMATS: [(Format, bool); 6] = [
+pub const FORMATS: [(Format, bool); 8] = [
     (Format::Human, false),
     (Format::Human, true),
     (Format::Json, false),
     (Format::Sarif, false),
     (Format::Github, false),
     (Format::Gitlab, false),
+    (Format::Markdown, false),
+    (Format::Compact, false),
 ];
 
 /// Writes every format of the report and checks each: spans on character boundaries of their
@@ -110,6 +112,7 @@ pub fn check_every_format(
             warnings: &[],
             color,
             baseline: None,
+            quiet: false,
         };
         let mut out = vec![];
         report::write(format, &report, &mut out)
@@ -140,6 +143,40 @@ pub fn check_every_format(
                 let lines: Vec<&str> = out.lines().collect();
                 if lines.len() != findings.len() || !lines.iter().all(|l| l.starts_with("::")) {
                     return Err(format!("github: not one `::` line per finding:\n{out}"));
+                }
+            }
+            Format::Compact => {
+                // One line per finding, each starting with the place the other formats give.
+                let lines: Vec<&str> = out.lines().collect();
+                let places = findings
+                    .iter()
+                    .map(|f| format!("{}:{}:{}: ", f.file.display(), f.start.line, f.start.column));
+                if lines.len() != findings.len()
+                    || !lines.iter().zip(places).all(|(l, p)| l.starts_with(&p))
+                {
+                    return Err(format!("compact: not one placed line per finding:\n{out}"));
+                }
+            }
+            Format::Markdown => {
+                // The marker a bot finds its comment by, one table row per finding (within the
+                // comment budget), and as many folded blocks as opened.
+                let rows = out
+                    .lines()
+                    .filter(|l| l.starts_with("| ") && l.contains("](https://"))
+                    .count();
+                let left_out = out.contains("not shown here");
+                if !out.starts_with("<!-- pgproof-lint -->\n")
+                    || (rows != findings.len() && !left_out)
+                    || out
+                        .lines()
+                        .filter(|l| l.starts_with("<details><summary>"))
+                        .count()
+                        != out.lines().filter(|l| *l == "</details>").count()
+                {
+                    return Err(format!(
+                        "markdown: {rows} rows for {} findings:\n{out}",
+                        findings.len()
+                    ));
                 }
             }
             Format::Human => {

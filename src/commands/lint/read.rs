@@ -154,9 +154,30 @@ pub(super) fn inputs(
         };
         reported_files = Some(filtered);
     }
+    // Text from stdin for a file that is not on disk (or for no file): a set of its own, its
+    // one migration reported on, linted without the migrations that may come before it.
+    let mut sets = FoundSets::new(found, load);
+    if let Some(stdin) = settings.load.stdin.as_ref().filter(|s| !s.file.is_file()) {
+        let texts = engine::Texts {
+            root: stdin
+                .shown
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+            layout: settings.load.layout.unwrap_or(crate::source::Layout::Plain),
+            migrations: vec![engine::TextMigration::file(
+                stdin.shown.clone(),
+                stdin.text.clone(),
+            )],
+        };
+        sets.push_loaded(texts.into_set(settings));
+        reported_files
+            .get_or_insert_with(BTreeSet::new)
+            .insert(crate::source::canonical(&stdin.shown));
+    }
     timings.lap("discover");
     Ok(Inputs {
-        sets: FoundSets::new(found, load),
+        sets,
         queries: jobs,
         errors,
         empty,
@@ -247,8 +268,14 @@ pub(crate) fn catalog_from_dump(source: &str, text: &str) -> Catalog {
 }
 
 /// The migration sets a walk found, each read from disk when the engine starts it.
+/// A set as the engine's worker gets it: found (read when the worker starts it), or already read.
+enum Pending {
+    Found(layout::FoundSet),
+    Loaded(MigrationSet),
+}
+
 pub(super) struct FoundSets {
-    found: Vec<std::sync::Mutex<Option<layout::FoundSet>>>,
+    found: Vec<std::sync::Mutex<Option<Pending>>>,
     bytes: Vec<u64>,
     load: crate::source::LoadOptions,
     /// Replay states kept between runs, when some files only are reported on.
@@ -261,11 +288,19 @@ impl FoundSets {
             bytes: found.iter().map(|f| f.bytes).collect(),
             found: found
                 .into_iter()
-                .map(|f| std::sync::Mutex::new(Some(f)))
+                .map(|f| std::sync::Mutex::new(Some(Pending::Found(f))))
                 .collect(),
             load,
             cache: None,
         }
+    }
+
+    /// Adds a set already read (text from stdin).
+    fn push_loaded(&mut self, set: MigrationSet) {
+        self.bytes
+            .push(set.files.iter().map(|f| f.text.len() as u64).sum());
+        self.found
+            .push(std::sync::Mutex::new(Some(Pending::Loaded(set))));
     }
 }
 
@@ -284,10 +319,15 @@ impl engine::Sets for FoundSets {
             .unwrap_or_else(|e| e.into_inner())
             .take()
             .expect("each set is read once");
-        let root = found.root().to_path_buf();
-        found
-            .load(&self.load)
-            .map_err(|err| SourceError::new(&root, format!("{err:#}")))
+        match found {
+            Pending::Loaded(set) => Ok(set),
+            Pending::Found(found) => {
+                let root = found.root().to_path_buf();
+                found
+                    .load(&self.load)
+                    .map_err(|err| SourceError::new(&root, format!("{err:#}")))
+            }
+        }
     }
 
     fn resume(&self, i: usize, set: &MigrationSet) -> engine::Resume {

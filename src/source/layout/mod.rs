@@ -7,8 +7,8 @@
 
 use super::version::{natural_cmp, Version};
 use super::{
-    display_path, read_text, FileProblem, LoadOptions, MigrationSet, RunnerTransaction,
-    SourceError, SourceFile, SqlPart,
+    display_path, FileProblem, LoadOptions, MigrationSet, RunnerTransaction, SourceError,
+    SourceFile, SqlPart,
 };
 use crate::span::Span;
 use anyhow::{bail, Result};
@@ -240,7 +240,7 @@ impl Evidence<'_> {
     /// reported when the set is loaded.
     fn text(&mut self, file: &Path) -> Option<&FileText> {
         if !self.read_ahead.contains_key(file) {
-            let text = read_text(file, self.opts.max_file_bytes).ok()?;
+            let text = self.opts.read_text(file).ok()?;
             self.read_ahead.insert(file.to_path_buf(), text);
         }
         self.read_ahead.get(file)
@@ -313,7 +313,7 @@ impl Loader<'_> {
         }
         let text = match self.read_ahead.remove(path) {
             Some(text) => text,
-            None => match read_text(path, self.opts.max_file_bytes) {
+            None => match self.opts.read_text(path) {
                 Ok(text) => text,
                 Err(err) => {
                     self.set.errors.push(SourceError::from_io(path, &err));
@@ -463,7 +463,7 @@ fn read_in_parallel(root: &Path, tree: &Tree, opts: &LoadOptions) -> HashMap<Pat
         .collect();
     files
         .into_par_iter()
-        .filter_map(|f| Some((f.clone(), read_text(f, opts.max_file_bytes).ok()?)))
+        .filter_map(|f| Some((f.clone(), opts.read_text(f).ok()?)))
         .collect()
 }
 
