@@ -468,7 +468,10 @@ fn the_json_format_doc_lists_every_category() {
         .expect("a category row");
     for rule in pgproof::rules::RULES {
         let name = rule.meta().category.name();
-        assert!(row.contains(&format!("`{name}`")), "{name} is not in: {row}");
+        assert!(
+            row.contains(&format!("`{name}`")),
+            "{name} is not in: {row}"
+        );
     }
 }
 
