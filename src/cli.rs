@@ -31,6 +31,9 @@ pub enum Command {
     /// Accept the current findings: write them to `pgproof-baseline.json`, which `lint` then
     /// leaves out (it reports only new findings).
     Baseline(BaselineArgs),
+    /// Write the safe fixes of the findings into the migration files, each checked first: the
+    /// fixed files lint clean of what was fixed and gain no new finding.
+    Fix(FixArgs),
     /// List the rules.
     Rules(RulesArgs),
     /// Show a rule's documentation.
@@ -270,6 +273,40 @@ pub struct LintArgs {
     /// migrations before it are replayed; otherwise it is linted alone.
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FixArgs {
+    /// Migration files, or directories (with --since, or --fix-applied). Only these files are
+    /// written; the rest of their migration sets is replayed for context.
+    pub paths: Vec<PathBuf>,
+    /// Config file (default: pgproof.toml found by walking up from the first path).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Print the changes as a unified diff and write nothing (exit code 1 when there are some).
+    #[arg(long)]
+    pub diff: bool,
+    /// Also apply fixes marked unsafe (they change behaviour or need more steps: review them).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Fix only the migrations added or changed since this git ref: those before it are applied
+    /// somewhere and must not change.
+    #[arg(long, value_name = "GIT_REF")]
+    pub since: Option<String>,
+    /// Allow fixing every migration under a directory given without --since, applied ones
+    /// included (runners that check checksums will then refuse them).
+    #[arg(long)]
+    pub fix_applied: bool,
+    /// Target PostgreSQL major version (default 15, or `pg_version` in the config).
+    #[arg(long)]
+    pub pg_version: Option<u32>,
+    /// Force a layout instead of detecting it.
+    #[arg(long)]
+    pub layout: Option<String>,
+    /// Start from this schema instead of an empty database (a `pg_dump --schema-only` file, or
+    /// a postgresql:// URL read read-only).
+    #[arg(long, value_name = "DUMP_OR_URL")]
+    pub schema_from: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -14,6 +14,7 @@ pub mod docs;
 pub mod engine;
 pub mod finding;
 pub mod fingerprint;
+pub mod fix;
 pub mod graph;
 pub mod keywords;
 pub mod lex;

@@ -14,6 +14,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Lint(args) => commands::lint::run(args),
         Command::Baseline(args) => commands::baseline::run(args),
+        Command::Fix(args) => commands::fix::run(args),
         Command::Rules(args) => commands::rules::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::Audit(args) => commands::audit::run(args),

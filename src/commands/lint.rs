@@ -238,7 +238,8 @@ pub(crate) fn resolve(args: &LintArgs) -> Result<Resolved> {
 /// (`<stdin>` when none is named). None when no path is `-`.
 fn read_stdin(args: &LintArgs) -> Result<Option<crate::source::StdinText>> {
     let dash = args.paths.iter().any(|p| p.as_os_str() == "-");
-    if !dash && !(args.paths.is_empty() && args.stdin_filename.is_some()) {
+    let named = args.paths.is_empty() && args.stdin_filename.is_some();
+    if !dash && !named {
         return Ok(None);
     }
     if args.paths.len() > 1 {
@@ -340,6 +341,11 @@ pub fn lint_paths(
         bail!("{error}");
     }
     Ok((linted.findings, linted.stats, linted.sources))
+}
+
+/// The replay cache lint uses by default for `settings` (None when disabled by the environment).
+pub(crate) fn default_cache(settings: &Settings) -> Option<PathBuf> {
+    cache::dir(false, None, settings)
 }
 
 /// Inside a GitHub Actions job (`GITHUB_STEP_SUMMARY` names a file), appends the Markdown report

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod baseline;
 pub mod explain;
+pub mod fix;
 pub mod lint;
 pub mod prove;
 pub mod rules;

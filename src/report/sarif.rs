@@ -140,26 +140,20 @@ pub fn to_value(report: &Report<'_>) -> Value {
     doc
 }
 
-/// A SARIF `fix` for a finding whose rule's recipe replaces the flagged statement, when the fix is
-/// safe and the statement's bytes are exactly known (the grammar split the file): the statement,
-/// from its first token through its `;` when the replacement ends with one, replaced by the
-/// recipe; only for a statement of one change (see [`one_change`]). Other fixes (a `lock_timeout` to set before, an index for a query, a key to add to a
-/// table) add to the file rather than replace, and are left to the result's `properties.fix`.
+/// A SARIF `fix` for a finding whose safe fix replaces the flagged statement
+/// ([`crate::fix::replacement`]): the statement's bytes replaced by the recipe. Other fixes (a
+/// `lock_timeout` to set before, an index for a query, a key to add to a table) add to the file
+/// rather than replace, and are left to the result's `properties.fix`.
 fn statement_fix<'r>(
     report: &Report<'r>,
     f: &'r crate::finding::Finding,
     uri: &str,
-    statements: &mut Option<(&'r std::path::Path, Vec<crate::span::Span>, bool)>,
+    statements: &mut Option<(&'r std::path::Path, crate::fix::Statements)>,
 ) -> Option<Value> {
     use crate::finding::Applicability;
     let fix = f.fix.as_ref()?;
-    let replaces = crate::rules::find(&f.rule)
-        .and_then(|r| r.meta().fix.recipe())
-        .is_some_and(|r| r.replaces_statement());
     if fix.applicability != Applicability::Safe
-        || !replaces
-        || f.object.is_some()
-        || f.worktree_path.is_some()
+        || !crate::fix::recipe(f).is_some_and(|r| r.replaces_statement())
     {
         return None;
     }
@@ -169,54 +163,20 @@ fn statement_fix<'r>(
         .as_ref()
         .is_none_or(|(file, ..)| *file != f.file.as_path())
     {
-        let (bounds, exact) = crate::fingerprint::statement_bounds(text);
-        *statements = Some((f.file.as_path(), bounds, exact));
+        *statements = Some((f.file.as_path(), crate::fix::Statements::of(text)));
     }
-    let (_, bounds, exact) = statements.as_ref()?;
-    if !exact {
-        return None;
-    }
-    let statement = crate::fingerprint::statement_around(bounds, text, f.span);
-    if !one_change(&text[statement.start..statement.end]) {
-        return None;
-    }
-    let start =
-        statement.start + crate::fingerprint::leading_trivia(&text[statement.start..statement.end]);
-    let mut end = statement.end;
-    if fix.sql.trim_end().ends_with(';') && text[end..].starts_with(';') {
-        end += 1;
-    }
-    (start < end).then(|| {
-        json!({
-            "description": {"text": format!("apply the {} fix", fix.applicability.name())},
-            "artifactChanges": [{
-                "artifactLocation": {"uri": uri},
-                "replacements": [{
-                    "deletedRegion": {"byteOffset": start, "byteLength": end - start},
-                    "insertedContent": {"text": fix.sql.trim_end()},
-                }],
+    let (_, split) = statements.as_ref()?;
+    let edit = crate::fix::replacement(text, split, f)?;
+    Some(json!({
+        "description": {"text": format!("apply the {} fix", fix.applicability.name())},
+        "artifactChanges": [{
+            "artifactLocation": {"uri": uri},
+            "replacements": [{
+                "deletedRegion": {"byteOffset": edit.start, "byteLength": edit.end - edit.start},
+                "insertedContent": {"text": edit.text},
             }],
-        })
-    })
-}
-
-/// Whether `sql` is one statement that changes one thing: not an `ALTER TABLE` of several
-/// commands, nor a `DROP` of several objects, whose other parts a recipe for one of them would
-/// lose if it replaced the whole statement.
-fn one_change(sql: &str) -> bool {
-    use pg_query::NodeEnum;
-    let Some(tree) = crate::parse::parse_tree_only(sql) else {
-        return false;
-    };
-    let [statement] = tree.stmts.as_slice() else {
-        return false;
-    };
-    match statement.stmt.as_ref().and_then(|s| s.node.as_ref()) {
-        Some(NodeEnum::AlterTableStmt(alter)) => alter.cmds.len() == 1,
-        Some(NodeEnum::DropStmt(drop)) => drop.objects.len() == 1,
-        Some(_) => true,
-        None => false,
-    }
+        }],
+    }))
 }
 
 /// A SARIF 2.1.0 log with one run of pgproof: its rules and results.

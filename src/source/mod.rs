@@ -198,6 +198,9 @@ pub struct LoadOptions {
     /// Text read from stdin (`lint -`) for a file of a migration set (`--stdin-filename`): loading
     /// reads it instead of the file on disk.
     pub stdin: Option<std::sync::Arc<StdinText>>,
+    /// Texts that stand for files on disk, by canonical path (`pgproof fix` lints its fixed
+    /// texts before it writes them).
+    pub replaced: std::sync::Arc<std::collections::HashMap<PathBuf, String>>,
 }
 
 /// A migration's text from stdin, and the file it stands for.
@@ -218,6 +221,11 @@ impl LoadOptions {
                 return Ok(Ok(stdin.text.clone()));
             }
         }
+        if !self.replaced.is_empty() {
+            if let Some(text) = self.replaced.get(&canonical(path)) {
+                return Ok(Ok(text.clone()));
+            }
+        }
         read_text(path, self.max_file_bytes)
     }
 }
@@ -233,6 +241,7 @@ impl Default for LoadOptions {
             sqlx_schema_dump: None,
             query_files: std::sync::Arc::default(),
             stdin: None,
+            replaced: std::sync::Arc::default(),
         }
     }
 }

@@ -1,0 +1,514 @@
+//! `pgproof fix`: write the findings' fixes into the migration files. A fix is written only when
+//! the file, linted again with it (its whole migration set replayed), no longer has the finding it
+//! fixes and has no finding it did not have before: a recipe whose steps must run in separate
+//! transactions, written into a migration that runs in one, trips `lock-held-across-statements`
+//! or `concurrently-in-transaction` there, and is not written (the run says why). Fixes are found
+//! and checked in rounds (a statement two rules fix is fixed by one, then linted again), all in
+//! memory; the files change at the end, each atomically, and none when anything fails.
+//!
+//! Only the files named (or changed since `--since`) are written: the migrations before them are
+//! applied somewhere, and runners that checksum applied migrations refuse changed ones.
+
+use super::lint::{self, Resolved};
+use super::Outcome;
+use crate::cli::{ColorChoice, FixArgs, LintArgs, LintFormat};
+use crate::finding::{Applicability, Finding};
+use crate::fix::{Edit, Statements};
+use anyhow::{bail, Context, Result};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Rounds of fixing and linting again: a statement two rules fix takes two.
+const ROUNDS: usize = 4;
+
+pub fn run(args: &FixArgs) -> Result<Outcome> {
+    let lint_args = LintArgs {
+        paths: args.paths.clone(),
+        config: args.config.clone(),
+        format: LintFormat::Human,
+        pg_version: args.pg_version,
+        fail_on: None,
+        since: args.since.clone(),
+        layout: args.layout.clone(),
+        color: ColorChoice::Never,
+        schema_from: args.schema_from.clone(),
+        queries: vec![],
+        require_files: false,
+        baseline: None,
+        no_baseline: true,
+        quiet: false,
+        stdin_filename: None,
+        cache_dir: None,
+        no_cache: false,
+    };
+    let Resolved {
+        settings,
+        base,
+        paths,
+        ..
+    } = lint::resolve(&lint_args)?;
+    if args.since.is_none() && !args.fix_applied {
+        if let Some(dir) = paths.iter().find(|p| p.is_dir()) {
+            bail!(
+                "`{}` is a directory: its migrations may be applied already, and runners that checksum them refuse changed ones. Name the files to fix, pass --since <ref> to fix those added or changed since it, or --fix-applied to fix every migration under it",
+                dir.display()
+            );
+        }
+    }
+    let mut fixer = Fixer {
+        paths,
+        settings,
+        base,
+        since: args.since.clone(),
+        unsafe_fixes: args.unsafe_fixes,
+        cache: None,
+        originals: BTreeMap::new(),
+        current: HashMap::new(),
+        fixed: vec![],
+        refused: vec![],
+        tried: HashSet::new(),
+    };
+    fixer.cache = lint::default_cache(&fixer.settings);
+    let left = fixer.fix()?;
+    let changed: Vec<(&PathBuf, &String, &String)> = fixer
+        .originals
+        .iter()
+        .filter_map(|(canonical, (shown, original))| {
+            let now = fixer.current.get(canonical)?;
+            (now != original).then_some((shown, original, now))
+        })
+        .collect();
+    let mut out = std::io::stdout().lock();
+    if args.diff {
+        for (shown, original, now) in &changed {
+            let name = shown.display().to_string();
+            let diff = similar::TextDiff::from_lines(original.as_str(), now.as_str());
+            write!(
+                out,
+                "{}",
+                diff.unified_diff()
+                    .context_radius(3)
+                    .header(&format!("a/{name}"), &format!("b/{name}"))
+            )?;
+        }
+    } else {
+        write_files(&fixer.originals, &changed)?;
+    }
+    // What was fixed and what was not, on stderr with --diff (stdout holds the diff).
+    let mut summary: Box<dyn Write> = if args.diff {
+        Box::new(std::io::stderr().lock())
+    } else {
+        Box::new(out)
+    };
+    for fixed in &fixer.fixed {
+        writeln!(
+            summary,
+            "{} {}:{} {} ({})",
+            if args.diff { "would fix" } else { "fixed" },
+            fixed.file.display(),
+            fixed.line,
+            fixed.rule,
+            fixed.applicability.name()
+        )?;
+    }
+    for refused in &fixer.refused {
+        writeln!(
+            summary,
+            "not fixed {}:{} {}: {}",
+            refused.file.display(),
+            refused.line,
+            refused.rule,
+            refused.why
+        )?;
+    }
+    writeln!(
+        summary,
+        "pgproof fix: {} {} {} in {} {}; {} not written; {} {} left{}",
+        fixer.fixed.len(),
+        if fixer.fixed.len() == 1 {
+            "fix"
+        } else {
+            "fixes"
+        },
+        if args.diff { "to write" } else { "written" },
+        changed.len(),
+        if changed.len() == 1 { "file" } else { "files" },
+        fixer.refused.len(),
+        left.len(),
+        if left.len() == 1 {
+            "finding"
+        } else {
+            "findings"
+        },
+        if left.is_empty() {
+            ""
+        } else {
+            " (`pgproof lint` shows them)"
+        }
+    )?;
+    let fails = if args.diff {
+        !changed.is_empty()
+    } else {
+        left.iter()
+            .any(|f| fixer.settings.fail_on.fails(f.severity))
+    };
+    Ok(if fails {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// A fix written (or, with `--diff`, to write).
+struct Fixed {
+    file: PathBuf,
+    line: usize,
+    rule: String,
+    applicability: Applicability,
+}
+
+/// A fix not written, and why.
+struct Refused {
+    file: PathBuf,
+    line: usize,
+    rule: String,
+    why: String,
+}
+
+/// A candidate edit: the finding it fixes and the edit of its file's current text.
+struct Candidate {
+    canonical: PathBuf,
+    shown: PathBuf,
+    line: usize,
+    rule: String,
+    applicability: Applicability,
+    edit: Edit,
+    /// What identifies the fix across rounds (file, rule, the edited text).
+    key: (PathBuf, String, String),
+}
+
+struct Fixer {
+    paths: Vec<PathBuf>,
+    settings: crate::config::Settings,
+    base: Option<crate::catalog::Catalog>,
+    since: Option<String>,
+    unsafe_fixes: bool,
+    cache: Option<PathBuf>,
+    /// Each file read, by canonical path: as shown, and its text when the run started.
+    originals: BTreeMap<PathBuf, (PathBuf, String)>,
+    /// The texts with the fixes accepted so far, by canonical path.
+    current: HashMap<PathBuf, String>,
+    fixed: Vec<Fixed>,
+    refused: Vec<Refused>,
+    /// Fixes already tried and refused: not tried again.
+    tried: HashSet<(PathBuf, String, String)>,
+}
+
+impl Fixer {
+    /// Lints with the current texts standing for the files: the findings of the files reported
+    /// on, and their texts.
+    fn lint(&self) -> Result<(Vec<Finding>, HashMap<PathBuf, String>)> {
+        self.lint_with(&self.current)
+    }
+
+    /// Fixes in rounds; returns the findings left.
+    fn fix(&mut self) -> Result<Vec<Finding>> {
+        let (mut findings, mut sources) = self.lint()?;
+        for (shown, text) in &sources {
+            let canonical = crate::source::canonical(shown);
+            self.originals
+                .entry(canonical)
+                .or_insert_with(|| (shown.clone(), text.clone()));
+        }
+        for _ in 0..ROUNDS {
+            let candidates = self.candidates(&findings, &sources);
+            if candidates.is_empty() {
+                break;
+            }
+            let before = counts(&findings);
+            // All of the round's fixes at once; when that is not clean, one at a time, each
+            // kept when it is clean with those kept before it.
+            let everything: Vec<&Candidate> = candidates.iter().collect();
+            let texts = self.with(&everything);
+            let linted = self.lint_with(&texts)?;
+            let (accepted, texts, linted) =
+                match verdict(&everything, &before, &counts(&linted.0), &self.originals) {
+                    Ok(()) => (everything, texts, linted),
+                    Err(_) => {
+                        let mut accepted: Vec<&Candidate> = vec![];
+                        let mut refused = vec![];
+                        let mut last = None;
+                        for candidate in &candidates {
+                            let mut trial = accepted.clone();
+                            trial.push(candidate);
+                            let texts = self.with(&trial);
+                            let linted = self.lint_with(&texts)?;
+                            match verdict(&trial, &before, &counts(&linted.0), &self.originals) {
+                                Ok(()) => {
+                                    accepted = trial;
+                                    last = Some((texts, linted));
+                                }
+                                Err(why) => refused.push((candidate, why)),
+                            }
+                        }
+                        for (candidate, why) in refused {
+                            self.refuse(candidate, why);
+                        }
+                        match last {
+                            Some((texts, linted)) => (accepted, texts, linted),
+                            None => break,
+                        }
+                    }
+                };
+            for candidate in accepted {
+                self.fixed.push(Fixed {
+                    file: candidate.shown.clone(),
+                    line: candidate.line,
+                    rule: candidate.rule.clone(),
+                    applicability: candidate.applicability,
+                });
+            }
+            self.current = texts;
+            (findings, sources) = linted;
+        }
+        Ok(findings)
+    }
+
+    /// The texts with `edits` applied to the current ones (each file's edits sorted, none
+    /// overlapping: [`Fixer::candidates`] picks them so).
+    fn with(&self, edits: &[&Candidate]) -> HashMap<PathBuf, String> {
+        let mut texts = self.current.clone();
+        let mut by_file: BTreeMap<&PathBuf, Vec<Edit>> = BTreeMap::new();
+        for c in edits {
+            by_file
+                .entry(&c.canonical)
+                .or_default()
+                .push(c.edit.clone());
+        }
+        for (canonical, mut file_edits) in by_file {
+            file_edits.sort_by_key(|e| (e.start, e.end));
+            let text = self.text(canonical);
+            texts.insert(canonical.clone(), crate::fix::apply(&text, &file_edits));
+        }
+        texts
+    }
+
+    /// The current text of a file.
+    fn text(&self, canonical: &PathBuf) -> String {
+        self.current
+            .get(canonical)
+            .or_else(|| self.originals.get(canonical).map(|(_, t)| t))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Lints with `texts` standing for their files. A file that cannot be read or a statement
+    /// that cannot be parsed ends the run: nothing is written from a partial lint.
+    fn lint_with(
+        &self,
+        texts: &HashMap<PathBuf, String>,
+    ) -> Result<(Vec<Finding>, HashMap<PathBuf, String>)> {
+        let mut settings = self.settings.clone();
+        settings.load.replaced = Arc::new(texts.clone());
+        let linted = lint::lint(
+            &self.paths,
+            &settings,
+            self.base.as_ref(),
+            self.since.as_deref(),
+            self.cache.clone(),
+        )?;
+        if let Some(error) = linted.errors.first() {
+            bail!("{error}; nothing was written");
+        }
+        if !linted.stats.parse_aborts.is_empty() {
+            bail!(
+                "{} statement(s) could not be parsed; nothing was written:\n  {}",
+                linted.stats.parse_aborts.len(),
+                linted.stats.parse_aborts.join("\n  ")
+            );
+        }
+        Ok((linted.findings, linted.sources))
+    }
+
+    /// The edits this round tries: for each file, the fixes that can be written, not overlapping
+    /// one another (the first by position wins; the rest are tried on the next round's text),
+    /// and at most one `lock_timeout` prelude.
+    fn candidates(
+        &self,
+        findings: &[Finding],
+        sources: &HashMap<PathBuf, String>,
+    ) -> Vec<Candidate> {
+        let mut out: Vec<Candidate> = vec![];
+        let mut statements: Option<(&Path, Statements)> = None;
+        for f in findings {
+            let Some(fix) = &f.fix else { continue };
+            let allowed = match fix.applicability {
+                Applicability::Safe => true,
+                Applicability::Unsafe => self.unsafe_fixes,
+                Applicability::DisplayOnly => false,
+            };
+            let Some(text) = sources.get(&f.file).filter(|_| allowed) else {
+                continue;
+            };
+            if statements
+                .as_ref()
+                .is_none_or(|(file, _)| *file != f.file.as_path())
+            {
+                statements = Some((f.file.as_path(), Statements::of(text)));
+            }
+            let Some((_, split)) = statements.as_ref() else {
+                continue;
+            };
+            let Some(edit) = crate::fix::replacement(text, split, f)
+                .or_else(|| crate::fix::prelude(text, split, f))
+            else {
+                continue;
+            };
+            let canonical = crate::source::canonical(&f.file);
+            let key = (
+                canonical.clone(),
+                f.rule.to_string(),
+                text[edit.start..edit.end].to_string() + "\u{0}" + &edit.text,
+            );
+            if self.tried.contains(&key) {
+                continue;
+            }
+            let overlaps = out.iter().any(|c| {
+                c.canonical == canonical
+                    && (c.edit.start < edit.end.max(edit.start + 1)
+                        && edit.start < c.edit.end.max(c.edit.start + 1)
+                        || (c.edit.start == c.edit.end && edit.start == edit.end))
+            });
+            if overlaps {
+                continue;
+            }
+            out.push(Candidate {
+                canonical,
+                shown: f.file.clone(),
+                line: f.start.line,
+                rule: f.rule.to_string(),
+                applicability: fix.applicability,
+                edit,
+                key,
+            });
+        }
+        out
+    }
+
+    fn refuse(&mut self, candidate: &Candidate, why: String) {
+        self.tried.insert(candidate.key.clone());
+        self.refused.push(Refused {
+            file: candidate.shown.clone(),
+            line: candidate.line,
+            rule: candidate.rule.clone(),
+            why,
+        });
+    }
+}
+
+/// Findings per (file, rule), files canonical.
+fn counts(findings: &[Finding]) -> HashMap<(PathBuf, String), usize> {
+    let mut out = HashMap::new();
+    for f in findings {
+        *out.entry((crate::source::canonical(&f.file), f.rule.to_string()))
+            .or_default() += 1;
+    }
+    out
+}
+
+/// Whether `edits` are clean together: after them, each file has fewer findings of each rule
+/// fixed in it by the number fixed, and no more findings of any rule than before. Err says what
+/// the fixed texts would trigger.
+fn verdict(
+    edits: &[&Candidate],
+    before: &HashMap<(PathBuf, String), usize>,
+    after: &HashMap<(PathBuf, String), usize>,
+    originals: &BTreeMap<PathBuf, (PathBuf, String)>,
+) -> std::result::Result<(), String> {
+    let mut fixed: HashMap<(PathBuf, String), usize> = HashMap::new();
+    for e in edits {
+        *fixed
+            .entry((e.canonical.clone(), e.rule.clone()))
+            .or_default() += 1;
+    }
+    let allowed = |key: &(PathBuf, String)| {
+        let was = before.get(key).copied().unwrap_or(0);
+        was.saturating_sub(fixed.get(key).copied().unwrap_or(0))
+    };
+    let mut new: Vec<String> = vec![];
+    for key in after.keys().chain(fixed.keys()) {
+        let n = after.get(key).copied().unwrap_or(0);
+        if n > allowed(key) {
+            let (path, rule) = key;
+            let shown = originals.get(path).map_or_else(
+                || path.display().to_string(),
+                |(s, _)| s.display().to_string(),
+            );
+            let again = if fixed.contains_key(key) {
+                " still"
+            } else {
+                ""
+            };
+            new.push(format!("`{rule}`{again} in {shown}"));
+        }
+    }
+    if new.is_empty() {
+        return Ok(());
+    }
+    new.sort();
+    new.dedup();
+    Err(format!(
+        "with the fix, the migrations would trigger {}; a recipe whose steps need separate transactions belongs in a migration of its own, outside the runner's transaction",
+        new.join(", ")
+    ))
+}
+
+/// Writes the changed files: each checked unchanged on disk since it was read, written to a
+/// temporary file beside it, then all renamed into place, so that an error leaves every file as
+/// it was.
+fn write_files(
+    originals: &BTreeMap<PathBuf, (PathBuf, String)>,
+    changed: &[(&PathBuf, &String, &String)],
+) -> Result<()> {
+    let mut staged: Vec<(tempfile::NamedTempFile, PathBuf)> = vec![];
+    for (shown, original, now) in changed {
+        let path = crate::source::canonical(shown);
+        debug_assert!(originals.contains_key(&path));
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read `{}`", shown.display()))?;
+        // The text linted has a byte-order mark replaced by spaces: put it back.
+        let bom = bytes.starts_with(b"\xEF\xBB\xBF");
+        let mut on_disk = String::from_utf8(bytes).unwrap_or_default();
+        if bom {
+            on_disk.replace_range(0..3, "   ");
+        }
+        if &on_disk != *original {
+            bail!(
+                "`{}` changed while pgproof ran; nothing was written",
+                shown.display()
+            );
+        }
+        let mut text = now.to_string();
+        if bom && text.starts_with("   ") {
+            text.replace_range(0..3, "\u{feff}");
+        }
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".pgproof-fix-")
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot write beside `{}`", shown.display()))?;
+        tmp.write_all(text.as_bytes())?;
+        tmp.as_file().sync_all()?;
+        if let Ok(meta) = std::fs::metadata(&path) {
+            std::fs::set_permissions(tmp.path(), meta.permissions())?;
+        }
+        staged.push((tmp, path));
+    }
+    for (tmp, path) in staged {
+        tmp.persist(&path)
+            .with_context(|| format!("cannot replace `{}`", path.display()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,282 @@
+//! `pgproof fix` on the built binary: per layout, which fixes are written into the migration
+//! (snapshots of the fixed file and of what the run says), and which are refused because the
+//! fixed migration would not be clean where it runs; `--diff` writes nothing; applied migrations
+//! are not touched; line endings and a byte-order mark survive; an error writes nothing.
+
+// Tests may unwrap: a panic here is a failing test (clippy.toml only exempts `#[test]` fns).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn pgproof(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+const SETUP: &str = "CREATE TABLE teams (id bigint PRIMARY KEY);\n\
+CREATE TABLE accounts (id bigint PRIMARY KEY, email text, team_id bigint);\n";
+
+/// Hazards with statement fixes: an index built under a write lock, a NOT NULL that scans, a
+/// foreign key validated at once, and no lock_timeout.
+const CHANGE: &str = "-- keep this comment\n\
+CREATE INDEX accounts_email ON accounts (email);\n\
+\n\
+ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;\n\
+ALTER TABLE accounts ADD CONSTRAINT accounts_team_fk FOREIGN KEY (team_id) REFERENCES teams (id);\n";
+
+/// A layout flag, a history's files (name, text), and the file to fix.
+type History = (&'static str, Vec<(String, String)>, &'static str);
+
+/// One migration history per layout.
+fn layouts() -> Vec<History> {
+    let section = |up: &str, marker: &str, down: &str| format!("{marker}\n{up}{down}\n");
+    vec![
+        (
+            "plain",
+            vec![
+                ("001_init.sql".into(), SETUP.into()),
+                ("002_change.sql".into(), CHANGE.into()),
+            ],
+            "002_change.sql",
+        ),
+        (
+            "flyway",
+            vec![
+                ("V1__init.sql".into(), SETUP.into()),
+                ("V2__change.sql".into(), CHANGE.into()),
+            ],
+            "V2__change.sql",
+        ),
+        (
+            "golang-migrate",
+            vec![
+                ("1_init.up.sql".into(), SETUP.into()),
+                (
+                    "1_init.down.sql".into(),
+                    "DROP TABLE accounts, teams;\n".into(),
+                ),
+                ("2_change.up.sql".into(), CHANGE.into()),
+                ("2_change.down.sql".into(), "SELECT 1;\n".into()),
+            ],
+            "2_change.up.sql",
+        ),
+        (
+            "goose",
+            vec![
+                (
+                    "00001_init.sql".into(),
+                    section(
+                        SETUP,
+                        "-- +goose Up",
+                        "-- +goose Down\nDROP TABLE accounts, teams;",
+                    ),
+                ),
+                (
+                    "00002_change.sql".into(),
+                    section(CHANGE, "-- +goose Up", "-- +goose Down\nSELECT 1;"),
+                ),
+            ],
+            "00002_change.sql",
+        ),
+        (
+            "goose",
+            vec![
+                (
+                    "00001_init.sql".into(),
+                    section(
+                        SETUP,
+                        "-- +goose Up",
+                        "-- +goose Down\nDROP TABLE accounts, teams;",
+                    ),
+                ),
+                (
+                    "00002_change.sql".into(),
+                    section(
+                        CHANGE,
+                        "-- +goose NO TRANSACTION\n-- +goose Up",
+                        "-- +goose Down\nSELECT 1;",
+                    ),
+                ),
+            ],
+            "00002_change.sql",
+        ),
+        (
+            "dbmate",
+            vec![
+                (
+                    "20240101000000_init.sql".into(),
+                    section(
+                        SETUP,
+                        "-- migrate:up",
+                        "-- migrate:down\nDROP TABLE accounts, teams;",
+                    ),
+                ),
+                (
+                    "20240102000000_change.sql".into(),
+                    section(
+                        CHANGE,
+                        "-- migrate:up transaction:false",
+                        "-- migrate:down\nSELECT 1;",
+                    ),
+                ),
+            ],
+            "20240102000000_change.sql",
+        ),
+    ]
+}
+
+#[test]
+fn fixes_are_written_where_the_layout_runs_them_cleanly_and_refused_elsewhere() {
+    let mut report = String::new();
+    for (layout, files, target) in layouts() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, body) in &files {
+            write(dir.path(), &format!("db/{name}"), body);
+        }
+        let target = format!("db/{target}");
+        let out = pgproof(&["fix", "--layout", layout, &target], dir.path());
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{layout}: {}",
+            text(&out.stderr)
+        );
+        let fixed = fs::read_to_string(dir.path().join(&target)).unwrap();
+        // What was fixed is gone from the lint; nothing new appeared.
+        let lint = pgproof(
+            &["lint", "--layout", layout, "--format", "compact", &target],
+            dir.path(),
+        );
+        let said = text(&out.stdout);
+        for line in said.lines().filter(|l| l.starts_with("fixed ")) {
+            let rule = line.split(' ').nth(2).unwrap();
+            let place = line.split(' ').nth(1).unwrap();
+            let line_no = place.rsplit(':').next().unwrap();
+            assert!(
+                !text(&lint.stdout).contains(&format!(" {rule} "))
+                    || rule == "missing-lock-timeout",
+                "{layout}: {rule} (line {line_no}) fixed but still reported:\n{}",
+                text(&lint.stdout)
+            );
+        }
+        report.push_str(&format!(
+            "== {layout}: {target}\n{said}-- the file now:\n{fixed}\n"
+        ));
+    }
+    insta::assert_snapshot!("fix_per_layout", report);
+}
+
+#[test]
+fn diff_writes_nothing_and_directories_need_since_or_fix_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "db/001_init.sql", SETUP);
+    write(dir.path(), "db/002_change.sql", CHANGE);
+    let out = pgproof(&["fix", "--diff", "db/002_change.sql"], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let diff = text(&out.stdout);
+    assert!(
+        diff.starts_with("--- a/db/002_change.sql\n+++ b/db/002_change.sql\n"),
+        "{diff}"
+    );
+    assert!(diff.contains("+CREATE INDEX CONCURRENTLY accounts_email ON accounts (email);"));
+    assert!(text(&out.stderr)
+        .contains("would fix db/002_change.sql:2 create-index-non-concurrently (safe)"));
+    assert_eq!(
+        fs::read_to_string(dir.path().join("db/002_change.sql")).unwrap(),
+        CHANGE
+    );
+    // A directory may hold applied migrations: refused without --since or --fix-applied.
+    let out = pgproof(&["fix", "db"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--fix-applied"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("db/002_change.sql")).unwrap(),
+        CHANGE
+    );
+    let out = pgproof(&["fix", "--fix-applied", "db"], dir.path());
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_ne!(
+        fs::read_to_string(dir.path().join("db/002_change.sql")).unwrap(),
+        CHANGE
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("db/001_init.sql")).unwrap(),
+        SETUP
+    );
+    // A path that does not exist: an error, and nothing written.
+    write(
+        dir.path(),
+        "db/003_more.sql",
+        "CREATE INDEX accounts_team ON accounts (team_id);\n",
+    );
+    let out = pgproof(&["fix", "db/003_more.sql", "db/nope.sql"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        fs::read_to_string(dir.path().join("db/003_more.sql")).unwrap(),
+        "CREATE INDEX accounts_team ON accounts (team_id);\n"
+    );
+}
+
+#[test]
+fn since_fixes_only_what_changed_and_keeps_line_endings_and_the_byte_order_mark() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // An applied migration with a hazard of its own: never touched.
+    write(root, "db/001_init.sql", SETUP);
+    write(
+        root,
+        "db/002_old.sql",
+        "CREATE INDEX accounts_old ON accounts (team_id);\n",
+    );
+    common::git(root, &["init", "-q", "-b", "main"]);
+    common::git(root, &["add", "."]);
+    common::git(root, &["commit", "-q", "-m", "applied"]);
+    let new = "\u{feff}-- new\r\n  CREATE INDEX accounts_email ON accounts (email);\r\n";
+    write(root, "db/003_new.sql", new);
+    common::git(root, &["add", "."]);
+    let out = pgproof(&["fix", "--since", "HEAD", "db"], root);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("fixed db/003_new.sql:2 create-index-non-concurrently"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(
+        fs::read_to_string(root.join("db/002_old.sql")).unwrap(),
+        "CREATE INDEX accounts_old ON accounts (team_id);\n"
+    );
+    let fixed = fs::read(root.join("db/003_new.sql")).unwrap();
+    assert_eq!(
+        String::from_utf8(fixed).unwrap(),
+        "\u{feff}-- new\r\n  CREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\r\n"
+    );
+}
