@@ -709,6 +709,49 @@ fn tables_left_empty_are_said_once_for_all_fix_proofs() {
     .unwrap();
     let human = String::from_utf8(human).unwrap();
     assert_eq!(human.matches("left empty: ").count(), 1, "{human}");
+    // Verdicts first (all hold here), then each migration with its statements and, under it,
+    // the proof of its statement's fix.
+    let at = |what: &str| {
+        human
+            .find(what)
+            .unwrap_or_else(|| panic!("no `{what}` in:\n{human}"))
+    };
+    assert!(
+        at("verdict: no proof failed; lock hazards confirmed") < at("002_index.sql ("),
+        "{human}"
+    );
+    assert!(
+        human.contains("002_index.sql:1: SHARE on orders (create-index-non-concurrently"),
+        "{human}"
+    );
+    assert!(
+        human.contains("fix proven (create-index-non-concurrently)"),
+        "{human}"
+    );
+    let second = at("002_index.sql (");
+    let third = at("003_index.sql (");
+    let first_fix = second + human[second..].find("fix proofs (each recipe").unwrap();
+    assert!(first_fix < third, "{human}");
+    assert!(
+        human[third..].contains("003_index.sql:1 create-index-non-concurrently: PROVEN"),
+        "{human}"
+    );
+    let mut markdown = vec![];
+    pgproof::report::prove::write(
+        pgproof::report::prove::ProveFormat::Markdown,
+        &proof,
+        &mut markdown,
+    )
+    .unwrap();
+    let markdown = String::from_utf8(markdown).unwrap();
+    assert!(
+        markdown.contains("<details><summary>Evidence"),
+        "{markdown}"
+    );
+    assert_eq!(
+        markdown.matches("<details>").count(),
+        markdown.matches("</details>").count()
+    );
 }
 
 /// A fix proof must fail when the recipe is wrong: a recipe that builds another index is not

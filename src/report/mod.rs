@@ -8,6 +8,7 @@ mod human;
 mod json;
 pub mod markdown;
 pub mod prove;
+mod prove_markdown;
 mod prove_sarif;
 pub(crate) mod sarif;
 

@@ -24,7 +24,7 @@ pub fn write(format: ProveFormat, proof: &Proof, out: &mut dyn Write) -> io::Res
             writeln!(out)
         }
         ProveFormat::Human => write_human(proof, out),
-        ProveFormat::Markdown => write_markdown(proof, out),
+        ProveFormat::Markdown => super::prove_markdown::write(proof, out),
         ProveFormat::Sarif => {
             serde_json::to_writer_pretty(&mut *out, &super::prove_sarif::sarif(proof))?;
             writeln!(out)
@@ -98,6 +98,127 @@ pub fn summary(proof: &Proof) -> Summary {
     s
 }
 
+/// What a reader must see first, worst first: migrations that failed or did not run, down parts
+/// that do not reverse, hazards observed that no rule predicted, lock claims confirmed at error
+/// level, fix proofs that failed, queries the new schema breaks, suggested indexes not used. Each
+/// names its place; the evidence follows in the report.
+pub fn verdicts(proof: &Proof) -> Vec<String> {
+    let mut out = vec![];
+    let place = |m: &crate::prove::MigrationProof| {
+        m.file
+            .as_ref()
+            .map_or_else(|| m.id.clone(), |f| f.display().to_string())
+    };
+    let migrations = || proof.sets.iter().flat_map(|set| &set.migrations);
+    for m in migrations() {
+        if let Some(e) = &m.error {
+            out.push(format!("FAILED to apply: {}: {e}", place(m)));
+        }
+    }
+    let not_run: Vec<String> = migrations()
+        .filter(|m| m.not_run.is_some())
+        .map(place)
+        .collect();
+    if !not_run.is_empty() {
+        out.push(format!(
+            "NOT RUN ({} after a failure): {}",
+            not_run.len(),
+            not_run.join(", ")
+        ));
+    }
+    for m in migrations() {
+        let Some(r) = &m.reversibility else { continue };
+        if let Some(e) = &r.error {
+            out.push(format!("down part FAILED: {}: {e}", place(m)));
+        } else if !r.down_differences.is_empty()
+            || !r.redo_differences.is_empty()
+            || !r.data_differences.is_empty()
+        {
+            out.push(format!("NOT REVERSIBLE: {}", place(m)));
+        }
+    }
+    for st in migrations().flat_map(|m| &m.statements) {
+        if let Some(u) = &st.unpredicted {
+            out.push(format!(
+                "observed, no rule predicted it: {}:{}: {u}",
+                st.file.display(),
+                st.line
+            ));
+        }
+    }
+    for f in proof.sets.iter().flat_map(|s| &s.fixes) {
+        if f.failed() {
+            out.push(format!(
+                "fix NOT PROVEN: {}:{} {}: {}",
+                f.file.display(),
+                f.line,
+                f.rule,
+                f.verdict
+            ));
+        }
+    }
+    for q in &proof.queries {
+        let at = format!("{}:{}", q.file.display(), q.line);
+        if let Some(e) = &q.error {
+            out.push(format!("query FAILS on the migrated schema: {at}: {e}"));
+        }
+        for i in &q.indexes {
+            if matches!(
+                i.verdict,
+                IndexVerdict::NotUsed | IndexVerdict::NoGain | IndexVerdict::FixFails
+            ) {
+                out.push(format!("suggested index {}: {at}: {}", i.verdict, i.rule));
+            }
+        }
+    }
+    out
+}
+
+/// The lock hazards the server confirmed, one line per statement: the locks it took on existing
+/// tables, the rules whose claims held (an error-level claim fails the proof), and whether a fix
+/// for it was proven.
+pub fn hazards(proof: &Proof) -> Vec<String> {
+    let mut out = vec![];
+    for set in &proof.sets {
+        for st in set.migrations.iter().flat_map(|m| &m.statements) {
+            let confirmed: Vec<String> = st
+                .verdicts
+                .iter()
+                .filter(|v| v.verdict == LockVerdict::Confirmed)
+                .map(|v| {
+                    if v.severity == crate::finding::Severity::Error {
+                        format!("{} (error)", v.rule)
+                    } else {
+                        v.rule.to_string()
+                    }
+                })
+                .collect();
+            if confirmed.is_empty() {
+                continue;
+            }
+            let fixed: Vec<&str> = set
+                .fixes
+                .iter()
+                .filter(|f| f.file == st.file && f.line == st.line && f.proven())
+                .map(|f| f.rule.as_str())
+                .collect();
+            let fix = if fixed.is_empty() {
+                String::new()
+            } else {
+                format!("; fix proven ({})", fixed.join(", "))
+            };
+            out.push(format!(
+                "hazard confirmed: {}:{}: {} ({}){fix}",
+                st.file.display(),
+                st.line,
+                held_locks(st).join(", "),
+                confirmed.join(", ")
+            ));
+        }
+    }
+    out
+}
+
 fn write_human(proof: &Proof, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
@@ -105,6 +226,22 @@ fn write_human(proof: &Proof, out: &mut dyn Write) -> std::io::Result<()> {
         proof.server_version, proof.backend
     )?;
     writeln!(out, "starting from {}", base_schema(proof))?;
+    let verdicts = verdicts(proof);
+    let hazards = hazards(proof);
+    match (verdicts.is_empty(), hazards.is_empty()) {
+        (true, true) => writeln!(
+            out,
+            "\nverdict: every proof holds, no lock hazard confirmed (the evidence, by migration, follows)"
+        )?,
+        (true, false) => writeln!(
+            out,
+            "\nverdict: no proof failed; lock hazards confirmed on the server (the evidence, by migration, follows):"
+        )?,
+        (false, _) => writeln!(out, "\nverdicts (the evidence, by migration, follows):")?,
+    }
+    for v in verdicts.iter().chain(&hazards) {
+        writeln!(out, "  {v}")?;
+    }
     for set in &proof.sets {
         if let Some(data) = &set.data {
             if !data.filled.is_empty() {
@@ -251,74 +388,37 @@ fn write_human(proof: &Proof, out: &mut dyn Write) -> std::io::Result<()> {
             if let Some(e) = &m.error {
                 writeln!(out, "  migration FAILED to apply: {e}")?;
             }
+            let fixes: Vec<_> = set
+                .fixes
+                .iter()
+                .filter(|f| m.file.as_ref() == Some(&f.file))
+                .collect();
+            if !fixes.is_empty() {
+                writeln!(out, "  fix proofs (each recipe run instead of its statement, on a copy of the database as it was just before it):")?;
+                for f in fixes {
+                    write_fix_human(f, "    ", out)?;
+                }
+            }
         }
     }
     for set in &proof.sets {
-        if set.fixes.is_empty() {
+        // Fix proofs are shown under their migration; any other (none expected) and the notes
+        // about all of them come here.
+        let placed: Vec<&std::path::PathBuf> = set
+            .migrations
+            .iter()
+            .filter_map(|m| m.file.as_ref())
+            .collect();
+        if set.fixes.iter().all(|f| placed.contains(&&f.file))
+            && set.fixes_note.is_none()
+            && set.fixes_left_empty.is_empty()
+        {
             continue;
         }
-        writeln!(out, "\nFix recipes, each run instead of its statement on a copy of the database as it was just before it")?;
-        for f in &set.fixes {
-            writeln!(
-                out,
-                "  {}:{} {}: {}",
-                f.file.display(),
-                f.line,
-                f.rule,
-                f.verdict.as_str().to_uppercase()
-            )?;
-            if let Some(o) = &f.original {
-                writeln!(out, "    original: {}", describe(o))?;
-            }
-            for s in &f.steps {
-                writeln!(out, "    recipe:   {}", describe(s))?;
-            }
-            for d in &f.differences {
-                let (original, recipe) = d.sides();
-                writeln!(
-                    out,
-                    "    differs: {}: original {original}, recipe {recipe}",
-                    d.path
-                )?;
-            }
-            for (d, why) in &f.intended {
-                writeln!(out, "    differs as intended: {} ({why})", d.path)?;
-            }
-            for d in &f.data_differences {
-                writeln!(out, "    data differs: {}: {}", data_place(d), d.what)?;
-            }
-            for d in &f.data_volatile {
-                writeln!(
-                    out,
-                    "    data differs as two runs of the original do (a volatile value; rows and NULLs compared): {}",
-                    data_place(d)
-                )?;
-            }
-            if f.proven() {
-                if f.data_rows > 0 {
-                    let but = if f.data_volatile.is_empty() {
-                        ""
-                    } else {
-                        " (volatile values by count)"
-                    };
-                    writeln!(
-                        out,
-                        "    data compared: the same rows and values{but} in {} row(s) of the tables the original locked",
-                        f.data_rows
-                    )?;
-                } else {
-                    writeln!(
-                        out,
-                        "    data not compared: the tables the original locked had no rows"
-                    )?;
-                }
-            }
-            if f.lints_clean == Some(false) {
-                writeln!(out, "    the recipe still triggers {}", f.rule)?;
-            }
-            if let Some(n) = &f.note {
-                writeln!(out, "    note: {n}")?;
-            }
+        writeln!(out, "\nfix proofs of `{}`", set.root.display())?;
+        let placed: Vec<std::path::PathBuf> = placed.into_iter().cloned().collect();
+        for f in set.fixes.iter().filter(|f| !placed.contains(&f.file)) {
+            write_fix_human(f, "  ", out)?;
         }
         if let Some(n) = &set.fixes_note {
             writeln!(out, "  note: {n}")?;
@@ -410,8 +510,77 @@ fn write_human(proof: &Proof, out: &mut dyn Write) -> std::io::Result<()> {
     )
 }
 
+/// One fix proof, human: its verdict, then what was observed and compared, indented by `indent`.
+fn write_fix_human(
+    f: &crate::prove::fixes::FixProof,
+    indent: &str,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{indent}{}:{} {}: {}",
+        f.file.display(),
+        f.line,
+        f.rule,
+        f.verdict.as_str().to_uppercase()
+    )?;
+    if let Some(o) = &f.original {
+        writeln!(out, "{indent}  original: {}", describe(o))?;
+    }
+    for s in &f.steps {
+        writeln!(out, "{indent}  recipe:   {}", describe(s))?;
+    }
+    for d in &f.differences {
+        let (original, recipe) = d.sides();
+        writeln!(
+            out,
+            "{indent}  differs: {}: original {original}, recipe {recipe}",
+            d.path
+        )?;
+    }
+    for (d, why) in &f.intended {
+        writeln!(out, "{indent}  differs as intended: {} ({why})", d.path)?;
+    }
+    for d in &f.data_differences {
+        writeln!(out, "{indent}  data differs: {}: {}", data_place(d), d.what)?;
+    }
+    for d in &f.data_volatile {
+        writeln!(
+                    out,
+                    "{indent}  data differs as two runs of the original do (a volatile value; rows and NULLs compared): {}",
+                    data_place(d)
+                )?;
+    }
+    if f.proven() {
+        if f.data_rows > 0 {
+            let but = if f.data_volatile.is_empty() {
+                ""
+            } else {
+                " (volatile values by count)"
+            };
+            writeln!(
+                        out,
+                        "{indent}  data compared: the same rows and values{but} in {} row(s) of the tables the original locked",
+                        f.data_rows
+                    )?;
+        } else {
+            writeln!(
+                out,
+                "{indent}  data not compared: the tables the original locked had no rows"
+            )?;
+        }
+    }
+    if f.lints_clean == Some(false) {
+        writeln!(out, "{indent}  the recipe still triggers {}", f.rule)?;
+    }
+    if let Some(n) = &f.note {
+        writeln!(out, "{indent}  note: {n}")?;
+    }
+    Ok(())
+}
+
 /// One observed statement of a fix proof: its lock on existing tables and the work it did.
-fn describe(o: &crate::prove::fixes::Observation) -> String {
+pub(super) fn describe(o: &crate::prove::fixes::Observation) -> String {
     let lock = match (&o.lock, &o.table) {
         (Some(l), Some(t)) => format!("{} on {t}", l.sql()),
         _ => "no lock on existing tables".to_string(),
@@ -425,250 +594,9 @@ fn describe(o: &crate::prove::fixes::Observation) -> String {
     format!("{}  [{lock}; {work}; {:.1} ms]", o.sql, o.duration_ms)
 }
 
-/// Markdown: a summary, the statements that took locks on existing tables, reversibility, fix
-/// proofs and query proofs.
-fn write_markdown(proof: &Proof, out: &mut dyn Write) -> io::Result<()> {
-    let s = summary(proof);
-    let verdict = headline(proof, &s);
-    writeln!(out, "## pgproof prove: {verdict}\n")?;
-    writeln!(
-        out,
-        "PostgreSQL {} ({})\n",
-        md(&proof.server_version),
-        md(&proof.backend)
-    )?;
-    writeln!(out, "Starting from {}\n", md(&base_schema(proof)))?;
-    writeln!(out, "| migrations | applied | failed | not run | statements | lock claims confirmed | not observed | unpredicted hazards | down parts reverse | do not | fixes proven | fixes failed | queries failing |")?;
-    writeln!(
-        out,
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-    )?;
-    writeln!(
-        out,
-        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-        s.migrations,
-        s.applied,
-        s.failed,
-        s.not_run,
-        s.statements,
-        s.confirmed,
-        s.not_observed,
-        s.unpredicted,
-        s.reversible,
-        s.irreversible,
-        s.fixes_proven,
-        s.fixes_failed,
-        s.queries_failing
-    )?;
-    let hazardous: Vec<_> = proof
-        .sets
-        .iter()
-        .flat_map(|set| &set.migrations)
-        .flat_map(|m| &m.statements)
-        .filter(|st| {
-            st.locks.iter().any(|l| l.pre_existing)
-                || !st.rewritten.is_empty()
-                || st.error.is_some()
-                || st.unpredicted.is_some()
-        })
-        .collect();
-    if !hazardous.is_empty() {
-        writeln!(
-            out,
-            "### Statements that locked or rewrote existing tables\n"
-        )?;
-        writeln!(
-            out,
-            "| place | statement | locks | rewrote | ms | verdicts |"
-        )?;
-        writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
-        for st in hazardous {
-            let locks = held_locks(st);
-            let mut verdicts: Vec<String> = st
-                .verdicts
-                .iter()
-                .map(|v| format!("{}: {}", v.rule, v.verdict))
-                .collect();
-            if let Some(u) = &st.unpredicted {
-                verdicts.push(format!("not predicted: {u}"));
-            }
-            if let Some(e) = &st.error {
-                verdicts.push(format!("FAILED: {e}"));
-            }
-            writeln!(
-                out,
-                "| {}:{} | `{}` | {} | {} | {:.1} | {} |",
-                md(&st.file.display().to_string()),
-                st.line,
-                st.sql.replace('`', "'").replace('|', "\\|"),
-                md(&locks.join(", ")),
-                md(&st.rewritten.join(", ")),
-                st.duration_ms,
-                md(&verdicts.join("; "))
-            )?;
-        }
-        writeln!(out)?;
-    }
-    let stopped: Vec<_> = proof
-        .sets
-        .iter()
-        .flat_map(|set| &set.migrations)
-        .filter(|m| m.error.is_some() || m.not_run.is_some())
-        .collect();
-    if !stopped.is_empty() {
-        writeln!(out, "### Migrations that failed or did not run\n")?;
-        writeln!(out, "| migration | result |")?;
-        writeln!(out, "| --- | --- |")?;
-        for m in stopped {
-            let result = match (&m.error, &m.not_run) {
-                (Some(e), _) => format!("❌ failed: {e}"),
-                (None, Some(why)) => format!("⏭️ not run: {why}"),
-                (None, None) => String::new(),
-            };
-            writeln!(out, "| {} | {} |", md(&m.id), md(&result))?;
-        }
-        writeln!(out)?;
-    }
-    let reversibility: Vec<_> = proof
-        .sets
-        .iter()
-        .flat_map(|set| &set.migrations)
-        .filter_map(|m| m.reversibility.as_ref().map(|r| (m, r)))
-        .collect();
-    if !reversibility.is_empty() {
-        writeln!(out, "### Down migrations (up, down, up again)\n")?;
-        writeln!(out, "| migration | result |")?;
-        writeln!(out, "| --- | --- |")?;
-        for (m, r) in reversibility {
-            let mut problems: Vec<String> = r
-                .down_differences
-                .iter()
-                .chain(&r.redo_differences)
-                .map(|d| {
-                    let (before, after) = d.sides();
-                    format!("{}: {before} → {after}", d.path)
-                })
-                .collect();
-            problems.extend(r.data_differences.iter().map(|d| match d.rows_after {
-                None => format!("data: {} ({} rows) gone", d.table, d.rows_before),
-                Some(a) if a != d.rows_before => {
-                    format!("data: {} rows {} → {a}", d.table, d.rows_before)
-                }
-                Some(_) => format!("data: {} contents changed", d.table),
-            }));
-            problems.extend(r.error.clone());
-            let result = if problems.is_empty() {
-                "✅ reverses".to_string()
-            } else {
-                format!("❌ {}", problems.join("; "))
-            };
-            writeln!(out, "| {} | {} |", md(&m.id), md(&result))?;
-        }
-        writeln!(out)?;
-    }
-    let fixes: Vec<_> = proof.sets.iter().flat_map(|s| &s.fixes).collect();
-    if !fixes.is_empty() {
-        writeln!(
-            out,
-            "### Fix recipes, run instead of their statement on a copy of the database\n"
-        )?;
-        writeln!(out, "| place | rule | verdict | original | recipe |")?;
-        writeln!(out, "| --- | --- | --- | --- | --- |")?;
-        for f in fixes {
-            let original = f.original.as_ref().map(describe).unwrap_or_default();
-            let recipe: Vec<String> = f.steps.iter().map(describe).collect();
-            let mut verdict = f.verdict.to_string();
-            if let Some(n) = &f.note {
-                verdict.push_str(&format!(" ({n})"));
-            }
-            for d in &f.differences {
-                verdict.push_str(&format!("; differs: {}", d.path));
-            }
-            for d in &f.data_differences {
-                verdict.push_str(&format!("; data differs: {}: {}", data_place(d), d.what));
-            }
-            writeln!(
-                out,
-                "| {}:{} | {} | {} | {} | {} |",
-                md(&f.file.display().to_string()),
-                f.line,
-                f.rule,
-                md(&verdict),
-                md(&original),
-                md(&recipe.join("<br>"))
-            )?;
-        }
-        writeln!(out)?;
-        let left_empty: Vec<&String> = proof
-            .sets
-            .iter()
-            .flat_map(|set| &set.fixes_left_empty)
-            .collect();
-        if !left_empty.is_empty() {
-            writeln!(
-                out,
-                "<details><summary>{} table(s) the fix proofs' synthetic rows could not fill</summary>\n",
-                left_empty.len()
-            )?;
-            for skipped in left_empty {
-                writeln!(out, "- {}", md(skipped))?;
-            }
-            writeln!(out, "\n</details>\n")?;
-        }
-    }
-    if !proof.queries.is_empty() {
-        let interesting: Vec<_> = proof
-            .queries
-            .iter()
-            .filter(|q| q.error.is_some() || !q.indexes.is_empty())
-            .collect();
-        writeln!(
-            out,
-            "### Queries ({} prepared on the migrated schema)\n",
-            proof.queries.len()
-        )?;
-        if !interesting.is_empty() {
-            writeln!(out, "| query | result |")?;
-            writeln!(out, "| --- | --- |")?;
-            for q in interesting {
-                let mut result = vec![];
-                if let Some(e) = &q.error {
-                    result.push(format!("❌ fails: {e}"));
-                }
-                for i in &q.indexes {
-                    let cost = match (i.cost_before, i.cost_after) {
-                        (Some(b), Some(a)) if a > 0.0 => format!(", cost {b:.2} → {a:.2}"),
-                        _ => String::new(),
-                    };
-                    result.push(format!(
-                        "{}: {}{cost}: `{}`",
-                        i.rule,
-                        i.verdict,
-                        i.sql.lines().last().unwrap_or("")
-                    ));
-                }
-                let old = if q.old_release {
-                    " (running release)"
-                } else {
-                    ""
-                };
-                writeln!(
-                    out,
-                    "| {} {}:{}{old} | {} |",
-                    md(&q.query),
-                    md(&q.file.display().to_string()),
-                    q.line,
-                    md(&result.join("<br>"))
-                )?;
-            }
-        }
-    }
-    Ok(())
-}
-
 /// The Markdown headline: whether a proof failed, and the lock hazards the server confirmed (a
 /// rule's claimed lock, taken for real): a run that confirms hazards is not all clear.
-fn headline(proof: &Proof, s: &Summary) -> String {
+pub(super) fn headline(proof: &Proof, s: &Summary) -> String {
     let hazards = match s.confirmed {
         0 => None,
         1 => Some("1 lock hazard confirmed".to_string()),
@@ -683,20 +611,15 @@ fn headline(proof: &Proof, s: &Summary) -> String {
 }
 
 /// The schema the proof started from, in words.
-fn base_schema(proof: &Proof) -> String {
+pub(super) fn base_schema(proof: &Proof) -> String {
     proof
         .base_schema
         .clone()
         .unwrap_or_else(|| "an empty database".to_string())
 }
 
-/// Escapes a table cell.
-fn md(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
-}
-
 /// The locks a statement took on relations that existed before it ("SHARE on public.orders").
-fn held_locks(st: &crate::prove::StatementProof) -> Vec<String> {
+pub(super) fn held_locks(st: &crate::prove::StatementProof) -> Vec<String> {
     st.locks
         .iter()
         .filter(|l| l.pre_existing)
