@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-prereqs.sh
-cargo install --path . --locked --quiet
+echo "== building and installing pgproof (cargo prints its progress; a few minutes on 2 cores)"
+cargo install --path . --locked
 echo
 echo "== pgproof lint examples/migrations (the example has hazards on purpose; exit code 1 means findings)"
 set +e

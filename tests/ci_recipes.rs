@@ -234,3 +234,33 @@ fn the_gitlab_template_reports_code_quality_and_fails_on_new_hazards() {
         "{paths:?}"
     );
 }
+
+/// Each pre-commit hook runs its `entry` with the changed files as arguments: on the branch's new
+/// migration it reports that file only (its history replayed) and fails.
+#[test]
+fn the_pre_commit_hooks_lint_the_changed_files() {
+    let manifest = fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap();
+    let hooks = YamlLoader::load_from_str(&manifest).unwrap().remove(0);
+    let hooks = hooks.as_vec().unwrap();
+    let ids: Vec<&str> = hooks.iter().filter_map(|h| h["id"].as_str()).collect();
+    assert_eq!(ids, ["pgproof-lint", "pgproof-lint-system"]);
+    let (_dir, work) = pull_request();
+    for hook in hooks {
+        assert_eq!(hook["files"].as_str(), Some("\\.sql$"));
+        assert_eq!(hook["require_serial"].as_bool(), Some(true));
+        let entry = hook["entry"].as_str().unwrap();
+        let out = run(
+            &format!("{entry} --format compact migrations/003_not_null.sql"),
+            &work,
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        let lines = text(&out.stdout);
+        assert!(
+            lines
+                .lines()
+                .all(|l| l.starts_with("migrations/003_not_null.sql:")),
+            "{lines}"
+        );
+    }
+}

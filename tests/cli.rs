@@ -536,6 +536,32 @@ fn version_completions_and_man_page() {
     );
 }
 
+/// The README's sample output is what the binary prints on the bundled example: its first
+/// diagnostics (up to the `...`) and its summary, so the sample cannot go stale.
+#[test]
+fn readme_sample_output_is_the_binarys() {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let intro = readme
+        .find("On the bundled example")
+        .expect("README has the sample");
+    let start = readme[intro..].find("```text\n").unwrap() + intro + "```text\n".len();
+    let end = readme[start..].find("```\n").unwrap() + start;
+    let (head, tail) = readme[start..end]
+        .split_once("...\n")
+        .expect("the sample elides the middle with ...");
+    let out = pgproof(&["lint", "examples/migrations"], &root());
+    assert_eq!(code(&out), 1);
+    let printed = stdout(&out);
+    assert!(
+        printed.starts_with(head),
+        "README sample's start is stale; the binary prints:\n{printed}"
+    );
+    assert!(
+        printed.ends_with(tail),
+        "README sample's summary is stale; the binary prints:\n{printed}"
+    );
+}
+
 #[test]
 fn readme_rules_table_matches_the_registry() {
     let readme = fs::read_to_string(root().join("README.md")).unwrap();
