@@ -27,6 +27,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Lint migration files: replay them into a schema and report hazards.
+    // A flag given twice takes its last value (CI recipes append their own `--format`).
+    #[command(args_override_self = true)]
     Lint(LintArgs),
     /// Accept the current findings: write them to `pgproof-baseline.json`, which `lint` then
     /// leaves out (it reports only new findings).
@@ -182,6 +184,14 @@ pub struct AuditArgs {
     /// PATH, else pgproof's own layered layout.
     #[arg(long, value_enum, default_value_t = GraphLayout::Auto)]
     pub graph_layout: GraphLayout,
+    /// Leave out the findings this baseline file lists (written by --write-baseline): report
+    /// only what is new in the database since.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write the findings to this baseline file (sorted, one entry per finding, by rule and
+    /// object), after reporting them.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -98,11 +98,28 @@ fn statement_range(
     let statement = crate::fingerprint::statement_around(&statements.bounds, text, f.span);
     let start =
         statement.start + crate::fingerprint::leading_trivia(&text[statement.start..statement.end]);
-    let mut end = statement.end;
+    // The statement ends with its last token: a last statement without `;` runs to the end of
+    // the text, whose trailing comments are not the statement's.
+    let end = start + last_token_end(&text[start..statement.end])?;
+    let mut end = end;
     if with_semicolon && text[end..].starts_with(';') {
         end += 1;
     }
     (start < end).then_some((start, end))
+}
+
+/// The byte offset just after the last token of `sql` that is not a comment; None when the
+/// lexer cannot read it.
+fn last_token_end(sql: &str) -> Option<usize> {
+    use pg_query::protobuf::Token;
+    let scanned = pg_query::scan(sql).ok()?;
+    scanned
+        .tokens
+        .iter()
+        .filter(|t| t.token != Token::SqlComment as i32 && t.token != Token::CComment as i32)
+        .map(|t| t.end as usize)
+        .max()
+        .filter(|end| sql.is_char_boundary(*end))
 }
 
 /// Whether `sql` is one statement that changes one thing: not an `ALTER TABLE` of several
@@ -139,10 +156,14 @@ pub fn fitted(text: &str, edit: &Edit) -> String {
     };
     let crlf = text.contains("\r\n");
     let mut out = String::with_capacity(edit.text.len());
-    for (i, line) in edit.text.split('\n').enumerate() {
+    let lines: Vec<&str> = edit.text.split('\n').collect();
+    for (i, line) in lines.iter().enumerate() {
         if i > 0 {
             out.push_str(if crlf { "\r\n" } else { "\n" });
-            if !line.is_empty() {
+            // A prelude inserted before a statement ends with a line break: the statement that
+            // follows keeps its indentation.
+            let before_statement = i + 1 == lines.len() && edit.start == edit.end;
+            if !line.is_empty() || before_statement {
                 out.push_str(&indent);
             }
         }
@@ -181,6 +202,49 @@ mod tests {
         assert_eq!(
             apply(text, &[edit]),
             "BEGIN;\r\n  SET lock_timeout = '5s';\r\n  CREATE INDEX i ON t (a);\r\nCOMMIT;\r\n"
+        );
+    }
+
+    #[test]
+    fn a_last_statement_without_semicolon_keeps_the_comments_after_it() {
+        use crate::finding::{Applicability, Fix};
+        let text = "CREATE TABLE t (a int);\n  CREATE INDEX i ON t (a)\n-- owner: team-x\n";
+        let statements = Statements::of(text);
+        let start = text.find("CREATE INDEX").unwrap();
+        let f = crate::finding::Finding {
+            rule: crate::finding::RuleId::SYNTAX_ERROR,
+            severity: crate::finding::Severity::Warning,
+            category: crate::finding::Category::Locking,
+            file: "m.sql".into(),
+            worktree_path: None,
+            span: Span::new(start, start + 10),
+            start: crate::span::Position { line: 2, column: 3 },
+            end: crate::span::Position { line: 2, column: 3 },
+            migration: None,
+            message: String::new(),
+            help: None,
+            fix: Some(Fix {
+                sql: "SET lock_timeout = '5s';\nCREATE INDEX i ON t (a);".into(),
+                applicability: Applicability::Safe,
+                references: None,
+                backfill: None,
+            }),
+            lock: None,
+            notes: vec![],
+            object: None,
+            fingerprint: None,
+        };
+        let (a, b) = statement_range(text, &statements, &f, true).unwrap();
+        assert_eq!(&text[a..b], "CREATE INDEX i ON t (a)");
+        // The prelude goes before the statement, which keeps its indentation.
+        let edit = Edit {
+            start: a,
+            end: a,
+            text: "SET lock_timeout = '5s';\n".into(),
+        };
+        assert_eq!(
+            apply(text, &[edit]),
+            "CREATE TABLE t (a int);\n  SET lock_timeout = '5s';\n  CREATE INDEX i ON t (a)\n-- owner: team-x\n"
         );
     }
 

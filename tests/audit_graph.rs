@@ -72,6 +72,7 @@ fn page(catalog: &Catalog, findings: &[ObjectFinding], graph_svg: Option<&str>) 
         findings,
         ignored: 0,
         graph_svg,
+        baseline: None,
     };
     let mut out = vec![];
     write(AuditFormat::Html, &report, &mut out).unwrap();

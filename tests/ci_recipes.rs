@@ -117,7 +117,11 @@ fn the_github_actions_lint_step_annotates_new_hazards_and_reports_every_finding(
         &[
             ("PGPROOF_PATHS", "migrations"),
             ("PGPROOF_BASE", "main"),
-            ("PGPROOF_ARGS", "--pg-version 16"),
+            // A flag the step also passes: the user's --fail-on, its own --format.
+            (
+                "PGPROOF_ARGS",
+                "--pg-version 16 --fail-on warning --format json",
+            ),
             ("PGPROOF_SARIF", "true"),
             ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
             ("GITHUB_OUTPUT", output.to_str().unwrap()),
@@ -201,7 +205,10 @@ fn the_gitlab_template_reports_code_quality_and_fails_on_new_hazards() {
         &work,
         &[
             ("PGPROOF_PATHS", &variable("PGPROOF_PATHS")),
-            ("PGPROOF_ARGS", &variable("PGPROOF_ARGS")),
+            (
+                "PGPROOF_ARGS",
+                &format!("{} --fail-on warning", variable("PGPROOF_ARGS")),
+            ),
             ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main"),
         ],
     );

@@ -452,7 +452,31 @@ fn a_migration_on_stdin_is_linted_in_its_set_or_alone() {
         "{}",
         stdout(&out)
     );
-    // `-` with other paths is refused.
+    // --stdin-filename without `-`, and `-` with other paths, are refused.
+    let out = lint_stdin(
+        &["--stdin-filename", "db/002_next.sql", "db"],
+        "SELECT 1;",
+        dir.path(),
+    );
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("give `-` as the path"),
+        "{}",
+        stderr(&out)
+    );
+    // A file no set reads is not linted: an error, even with -q.
+    fs::write(dir.path().join("db/notes.txt"), "x").unwrap();
+    let out = lint_stdin(
+        &["-q", "--stdin-filename", "db/notes.txt", "-"],
+        "SELECT 1;",
+        dir.path(),
+    );
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("error: nothing linted"),
+        "{}",
+        stderr(&out)
+    );
     let out = lint_stdin(&["-", "."], "SELECT 1;", dir.path());
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("cannot be linted with other paths"));

@@ -401,6 +401,72 @@ fn audit_command_reports_objects_from_a_live_database() {
         "--schema limits the audit: {text}"
     );
     assert!(!text.contains("pw-never-shown"));
+    // A baseline of the audit: written, then read; only what is new in the database is reported.
+    let baseline_dir = tempfile::tempdir().unwrap();
+    let baseline = baseline_dir.path().join("audit-baseline.json");
+    let baseline = baseline.to_str().unwrap();
+    let wrote = run(&[
+        "audit",
+        "--database-url",
+        &reader,
+        "--write-baseline",
+        baseline,
+    ]);
+    assert_eq!(
+        wrote.status.code(),
+        Some(1),
+        "the findings are still reported"
+    );
+    let written = std::fs::read_to_string(baseline).unwrap();
+    assert!(
+        written.contains("\"object\": \"public.import_rows\""),
+        "{written}"
+    );
+    assert!(!written.contains("pw-never-shown"));
+    let quiet = run(&[
+        "audit",
+        "--database-url",
+        &reader,
+        "--baseline",
+        baseline,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        quiet.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&quiet.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&quiet.stdout).unwrap();
+    assert_eq!(json["findings"].as_array().unwrap().len(), 0, "{json:#}");
+    assert_eq!(json["summary"]["baseline"]["baselined"], findings.len());
+    assert_eq!(json["summary"]["baseline"]["stale"], 0);
+    execute(&url, "CREATE TABLE public.audit_new_rows (payload text);");
+    let new = run(&[
+        "audit",
+        "--database-url",
+        &reader,
+        "--baseline",
+        baseline,
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&new.stdout).unwrap();
+    let objects: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["object"].as_str().unwrap())
+        .collect();
+    assert!(!objects.is_empty(), "{json:#}");
+    assert!(
+        objects
+            .iter()
+            .all(|o| o.starts_with("public.audit_new_rows")),
+        "{objects:?}"
+    );
+    execute(&url, "DROP TABLE public.audit_new_rows;");
     // `lint --schema-from URL`: migrations checked against the live schema (a squashed history).
     let migrations = tempfile::tempdir().unwrap();
     std::fs::write(

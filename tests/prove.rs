@@ -1659,3 +1659,55 @@ fn session_settings_carry_over_the_reconnect_after_a_down_check() {
     assert!(t2["error"].is_null(), "{t2}");
     assert_eq!(t2["locks"][0]["relation"], "app.t2", "{t2}");
 }
+
+/// Progress goes to stderr on a terminal (here forced with `PGPROOF_PROGRESS=1`, one line per
+/// step outside a terminal) and never into a pipe otherwise; the report on stdout is the same.
+#[test]
+fn progress_is_shown_only_when_asked_or_on_a_terminal() {
+    let dir = "sql-fixtures/prove/broken-down";
+    let run = |progress: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_pgproof"));
+        command
+            .args([
+                "prove",
+                "--backend",
+                "local",
+                "--no-fixes",
+                "--format",
+                "json",
+                dir,
+            ])
+            .env_remove("PGPROOF_PROGRESS");
+        if let Some(value) = progress {
+            command.env("PGPROOF_PROGRESS", value);
+        }
+        command.output().expect("pgproof runs")
+    };
+    let quiet = run(None);
+    let shown = run(Some("1"));
+    let stderr = |out: &std::process::Output| String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        !stderr(&quiet).contains("migration 1 of"),
+        "{}",
+        stderr(&quiet)
+    );
+    let steps: Vec<String> = stderr(&shown)
+        .lines()
+        .filter(|l| l.starts_with("pgproof prove: migration "))
+        .map(str::to_string)
+        .collect();
+    assert!(steps.len() >= 3, "{}", stderr(&shown));
+    assert!(
+        steps[0].starts_with("pgproof prove: migration 1 of "),
+        "{steps:?}"
+    );
+    assert!(
+        !stderr(&shown).contains('\r'),
+        "no carriage returns outside a terminal"
+    );
+    let summary = |out: &std::process::Output| {
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        json["summary"].clone()
+    };
+    assert_eq!(summary(&quiet), summary(&shown));
+}

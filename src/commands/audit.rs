@@ -453,6 +453,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
             .then_with(|| a.rule.cmp(&b.rule))
     });
     timings.lap("rules");
+    let baseline = audit_baseline(args, &mut audit.findings)?;
     let described = live::describe(&connection);
     let graph_svg = match args.format {
         AuditFormat::Html => graphviz_drawing(&catalog, &audit.findings, args.graph_layout)?,
@@ -465,6 +466,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         findings: &audit.findings,
         ignored: audit.ignored,
         graph_svg: graph_svg.as_deref(),
+        baseline: baseline.as_ref(),
     };
     emit(|out| crate::report::audit::write(report_format(args.format), &report, out))?;
     timings.lap("report");
@@ -477,6 +479,68 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         },
     )
 }
+
+/// What `--baseline` and `--write-baseline` do to the findings: with a baseline, the findings it
+/// lists are left out (matched by fingerprint: rule and object, `crate::fingerprint::of_objects`)
+/// and counted, with the entries that matched nothing (stale); with `--write-baseline`, the
+/// findings are written as the baseline (and all reported).
+fn audit_baseline(
+    args: &AuditArgs,
+    findings: &mut Vec<crate::report::audit::ObjectFinding>,
+) -> Result<Option<crate::report::BaselineSummary>> {
+    use crate::baseline::{Baseline, Entry};
+    let fingerprints = crate::fingerprint::of_objects(
+        findings
+            .iter()
+            .map(|f| (f.rule.as_str(), f.object.as_str())),
+    );
+    if let Some(path) = &args.write_baseline {
+        let entries = findings
+            .iter()
+            .zip(&fingerprints)
+            .map(|(f, fingerprint)| Entry {
+                fingerprint: fingerprint.clone(),
+                rule: f.rule.to_string(),
+                object: Some(f.object.clone()),
+                file: LIVE_DATABASE.to_string(),
+                statement: f.message.chars().take(100).collect(),
+            })
+            .collect();
+        let baseline = Baseline::new(entries);
+        super::baseline::write_atomically(path, &baseline.render())?;
+        eprintln!(
+            "pgproof: wrote `{}`: {} entries",
+            path.display(),
+            baseline.entries.len()
+        );
+        return Ok(None);
+    }
+    let Some(path) = &args.baseline else {
+        return Ok(None);
+    };
+    let baseline = super::baseline::read(path)?;
+    let mut listed: HashMap<&str, usize> = HashMap::new();
+    for entry in &baseline.entries {
+        *listed.entry(entry.fingerprint.as_str()).or_default() += 1;
+    }
+    let mut keep = Vec::with_capacity(findings.len());
+    for (f, fingerprint) in findings.drain(..).zip(&fingerprints) {
+        match listed.get_mut(fingerprint.as_str()) {
+            Some(n) if *n > 0 => *n -= 1,
+            _ => keep.push(f),
+        }
+    }
+    let baselined = fingerprints.len() - keep.len();
+    *findings = keep;
+    Ok(Some(crate::report::BaselineSummary {
+        file: path.clone(),
+        baselined,
+        stale: Some(listed.values().sum()),
+    }))
+}
+
+/// The `file` of an audit baseline's entries: they are about a database's objects, not a file.
+const LIVE_DATABASE: &str = "(live database)";
 
 /// The report's format for the command line's `--format`.
 fn report_format(format: AuditFormat) -> crate::report::audit::AuditFormat {

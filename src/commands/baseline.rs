@@ -232,7 +232,7 @@ fn absolute(path: &Path) -> PathBuf {
 
 /// Writes `text` to `path` through a temporary file in the same directory, renamed over it: a
 /// reader sees the old file or the new one, never part of one.
-fn write_atomically(path: &Path, text: &str) -> Result<()> {
+pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),

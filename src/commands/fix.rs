@@ -24,6 +24,9 @@ use std::sync::Arc;
 const ROUNDS: usize = 4;
 
 pub fn run(args: &FixArgs) -> Result<Outcome> {
+    if args.paths.iter().any(|p| p.as_os_str() == "-") {
+        bail!("`pgproof fix` writes files: name them (`-`, a migration on stdin, is for `lint`)");
+    }
     let lint_args = LintArgs {
         paths: args.paths.clone(),
         config: args.config.clone(),
@@ -367,10 +370,24 @@ impl Fixer {
                 continue;
             };
             let canonical = crate::source::canonical(&f.file);
+            // A fix is known across rounds by its rule, its statement's text, which of the
+            // file's statements with that text it is, and its edit (not by position, which
+            // earlier fixes move).
+            let statement = if edit.start == edit.end {
+                // An insertion: the line it goes before.
+                text[edit.start..].lines().next().unwrap_or_default()
+            } else {
+                &text[edit.start..edit.end]
+            };
+            let nth = if statement.is_empty() {
+                0
+            } else {
+                text[..edit.start].matches(statement).count()
+            };
             let key = (
                 canonical.clone(),
                 f.rule.to_string(),
-                text[edit.start..edit.end].to_string() + "\u{0}" + &edit.text,
+                format!("{nth}\u{0}{statement}\u{0}{}", edit.text),
             );
             if self.tried.contains(&key) {
                 continue;
@@ -438,6 +455,8 @@ fn verdict(
         was.saturating_sub(fixed.get(key).copied().unwrap_or(0))
     };
     let mut new: Vec<String> = vec![];
+    let mut still: Vec<String> = vec![];
+    let mut transactions = false;
     for key in after.keys().chain(fixed.keys()) {
         let n = after.get(key).copied().unwrap_or(0);
         if n > allowed(key) {
@@ -446,24 +465,42 @@ fn verdict(
                 || path.display().to_string(),
                 |(s, _)| s.display().to_string(),
             );
-            let again = if fixed.contains_key(key) {
-                " still"
+            if fixed.contains_key(key) {
+                still.push(format!("`{rule}` in {shown}"));
             } else {
-                ""
-            };
-            new.push(format!("`{rule}`{again} in {shown}"));
+                new.push(format!("`{rule}` in {shown}"));
+            }
+            transactions |= TRANSACTION_RULES.contains(&rule.as_str());
         }
     }
-    if new.is_empty() {
+    if new.is_empty() && still.is_empty() {
         return Ok(());
     }
-    new.sort();
-    new.dedup();
-    Err(format!(
-        "with the fix, the migrations would trigger {}; a recipe whose steps need separate transactions belongs in a migration of its own, outside the runner's transaction",
-        new.join(", ")
-    ))
+    for list in [&mut new, &mut still] {
+        list.sort();
+        list.dedup();
+    }
+    let mut why = vec![];
+    if !new.is_empty() {
+        why.push(format!("the fixed text would trigger {}", new.join(", ")));
+    }
+    if !still.is_empty() {
+        why.push(format!("the fix would not clear {}", still.join(", ")));
+    }
+    let mut why = why.join("; ");
+    if transactions {
+        why.push_str(": the recipe's steps need separate transactions, so it belongs in a migration of its own that runs outside the runner's transaction");
+    }
+    Err(why)
 }
+
+/// Rules that say a statement needs its own transaction, or none: a recipe refused for them
+/// needs a migration of its own.
+const TRANSACTION_RULES: &[&str] = &[
+    "validate-in-same-transaction",
+    "lock-held-across-statements",
+    "concurrently-in-transaction",
+];
 
 /// Writes the changed files: each checked unchanged on disk since it was read, written to a
 /// temporary file beside it, then all renamed into place, so that an error leaves every file as
@@ -506,9 +543,43 @@ fn write_files(
         }
         staged.push((tmp, path));
     }
+    // Renames rarely fail once the temporary files are written; when one does, the files
+    // already replaced get their original text back.
+    let mut replaced: Vec<PathBuf> = vec![];
     for (tmp, path) in staged {
-        tmp.persist(&path)
-            .with_context(|| format!("cannot replace `{}`", path.display()))?;
+        if let Err(err) = tmp.persist(&path) {
+            let mut unrestored = vec![];
+            for done in &replaced {
+                let original = originals.get(done).map(|(_, text)| text.as_str());
+                if let Some(text) = original {
+                    if std::fs::write(done, restore_bom(done, text)).is_err() {
+                        unrestored.push(format!("`{}`", done.display()));
+                    }
+                }
+            }
+            bail!(
+                "cannot replace `{}`: {}; the files written before it were restored{}",
+                path.display(),
+                err.error,
+                if unrestored.is_empty() {
+                    String::new()
+                } else {
+                    format!(", except {}", unrestored.join(", "))
+                }
+            );
+        }
+        replaced.push(path);
     }
     Ok(())
+}
+
+/// `text` as it was on disk: with the byte-order mark the file had in place of the three spaces
+/// the linted text has.
+fn restore_bom(path: &Path, text: &str) -> String {
+    let had_bom = std::fs::read(path).is_ok_and(|b| b.starts_with(b"\xEF\xBB\xBF"));
+    if had_bom && text.starts_with("   ") {
+        format!("\u{feff}{}", &text[3..])
+    } else {
+        text.to_string()
+    }
 }

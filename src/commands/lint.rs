@@ -70,15 +70,11 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
         eprintln!("pgproof: warning: {}", warning.message);
     }
     // Nothing found under a path is said, never silent; with `require_files` it is an error.
-    let level = if settings.require_files {
-        "error"
-    } else {
-        "note"
-    };
-    for (path, why) in empty
-        .iter()
-        .filter(|_| settings.require_files || !args.quiet)
-    {
+    // Text on stdin that no migration set reads (its file excluded, or in no layout) was not
+    // linted at all: an error, not a note.
+    let must_lint = settings.require_files || settings.load.stdin.is_some();
+    let level = if must_lint { "error" } else { "note" };
+    for (path, why) in empty.iter().filter(|_| must_lint || !args.quiet) {
         eprintln!(
             "pgproof: {level}: nothing linted in `{}`: {why}",
             path.display()
@@ -126,7 +122,7 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
             }
         );
     }
-    let failed = !errors.is_empty() || (settings.require_files && !empty.is_empty());
+    let failed = !errors.is_empty() || (must_lint && !empty.is_empty());
     let fails = findings.iter().any(|f| settings.fail_on.fails(f.severity));
     if !stats.parse_aborts.is_empty() {
         // The findings are out; the statements that were never parsed make the run incomplete.
@@ -240,6 +236,9 @@ fn read_stdin(args: &LintArgs) -> Result<Option<crate::source::StdinText>> {
     let dash = args.paths.iter().any(|p| p.as_os_str() == "-");
     let named = args.paths.is_empty() && args.stdin_filename.is_some();
     if !dash && !named {
+        if args.stdin_filename.is_some() {
+            bail!("--stdin-filename names where stdin's text belongs: give `-` as the path");
+        }
         return Ok(None);
     }
     if args.paths.len() > 1 {

@@ -147,7 +147,16 @@ pub fn prove_fixes(
         ..FixProofs::default()
     };
     let mut tables: std::collections::HashSet<String> = std::collections::HashSet::new();
-    for (f, (m, k)) in candidates.into_iter().take(MAX_FIX_PROOFS) {
+    let mut progress = super::progress::Progress::from_env();
+    let total = candidates.len().min(MAX_FIX_PROOFS);
+    for (i, (f, (m, k))) in candidates.into_iter().take(MAX_FIX_PROOFS).enumerate() {
+        progress.step(&format!(
+            "fix proof {} of {total}: {} at {}:{} ({rows} synthetic rows per table)",
+            i + 1,
+            f.rule,
+            f.file.display(),
+            f.start.line
+        ));
         let proof = prove_one(server, set, f, m, k, rows, settings)?;
         for skipped in &proof.left_empty {
             let table = skipped.split(": ").next().unwrap_or(skipped);

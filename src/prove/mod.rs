@@ -15,6 +15,7 @@ pub mod data;
 pub mod exec;
 pub mod fixes;
 pub mod index_trials;
+mod progress;
 mod replay;
 mod reversibility;
 pub mod rows;
@@ -306,8 +307,18 @@ pub fn prove_queries(
             conn.execute_batch(seed).map_err(|e| fail("--seed", e))?;
         }
         let catalog = snapshot(&url)?;
+        let mut progress = progress::Progress::from_env();
+        progress.step(&format!(
+            "queries: loading {} synthetic rows per table",
+            input.rows
+        ));
         let filled = data::fill(&conn, &catalog, input.rows, &mut Default::default());
+        progress.step(&format!(
+            "queries: preparing {} and trying the indexes suggested",
+            input.queries.len()
+        ));
         let proofs = index_trials::prove_queries(&conn, input.files, input.queries, findings);
+        progress.done();
         Ok((proofs, filled))
     })();
     server.drop_database(&name, &admin);
@@ -397,8 +408,15 @@ fn prove_set(
     let mut seeded = options.seed.is_none();
     // The migration whose up part failed: nothing after it can run on this chain.
     let mut failed: Option<String> = None;
-    for migration in &set.migrations {
+    let mut progress = progress::Progress::from_env();
+    let total = set.migrations.len();
+    for (n, migration) in set.migrations.iter().enumerate() {
         let Some(up) = &migration.up else { continue };
+        progress.step(&format!(
+            "migration {} of {total}: `{}`",
+            n + 1,
+            migration.id
+        ));
         let mut proof = MigrationProof {
             id: migration.id.clone(),
             file: set.files.get(up.file).map(|f| f.path.clone()),
@@ -442,6 +460,12 @@ fn prove_set(
                 }
             }
             if options.replay_rows > 0 {
+                progress.step(&format!(
+                    "migration {} of {total}: `{}`: loading {} synthetic rows per new table",
+                    n + 1,
+                    migration.id,
+                    options.replay_rows
+                ));
                 let before: std::collections::BTreeSet<_> = filled.clone();
                 let result = data::fill(&conns.conn, &catalog, options.replay_rows, &mut filled);
                 for table in filled.difference(&before) {

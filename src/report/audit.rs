@@ -44,6 +44,8 @@ pub struct AuditReport<'a> {
     /// The foreign-key graph as Graphviz drew it (the command runs `dot` when it is on the PATH);
     /// None: pgproof's own layout ([`fk_graph::svg`]).
     pub graph_svg: Option<&'a str>,
+    /// What a baseline file (`--baseline`) left out, when one was read.
+    pub baseline: Option<&'a super::BaselineSummary>,
 }
 
 /// The formats of an audit report. The command line's own enum (`cli::AuditFormat`, with its help
@@ -169,6 +171,9 @@ fn summary_line(report: &AuditReport<'_>) -> String {
     if report.ignored > 0 {
         let _ = write!(line, ", {} ignored by config", report.ignored);
     }
+    if let Some(baseline) = report.baseline {
+        let _ = write!(line, "; {}", baseline.describe());
+    }
     line
 }
 
@@ -222,6 +227,9 @@ struct JsonSummary {
     indexes: usize,
     findings: BTreeMap<&'static str, usize>,
     ignored: usize,
+    /// Findings left out by `--baseline`, and its entries that matched nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<serde_json::Value>,
 }
 
 fn write_json(report: &AuditReport<'_>, out: &mut dyn Write) -> io::Result<()> {
@@ -235,6 +243,13 @@ fn write_json(report: &AuditReport<'_>, out: &mut dyn Write) -> io::Result<()> {
             indexes: report.catalog.indexes.len(),
             findings: counts(report.findings),
             ignored: report.ignored,
+            baseline: report.baseline.map(|b| {
+                serde_json::json!({
+                    "file": b.file.display().to_string(),
+                    "baselined": b.baselined,
+                    "stale": b.stale,
+                })
+            }),
         },
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

@@ -28,11 +28,20 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         report.count(Severity::Info),
     );
     writeln!(out, "{MARKER}")?;
-    writeln!(
-        out,
-        "## pgproof lint: {}\n",
-        headline(errors, warnings, info)
-    )?;
+    let mut title = headline(errors, warnings, info);
+    let unread = report.errors.len();
+    let unparsed = report.stats.parse_aborts.len();
+    if unread > 0 || unparsed > 0 {
+        // The findings of an incomplete lint are not the whole story: never a green headline.
+        title = format!(
+            "❌ incomplete ({unread} file(s) could not be read, {unparsed} statement(s) could not be parsed); {}",
+            title.trim_start_matches("✅ ")
+        );
+    }
+    writeln!(out, "## pgproof lint: {title}\n")?;
+    for abort in &report.stats.parse_aborts {
+        writeln!(out, "❌ not parsed: {}\n", md(abort))?;
+    }
     writeln!(
         out,
         "| files | migrations | statements | errors | warnings | info |"

@@ -138,6 +138,18 @@ pub fn verdicts(proof: &Proof) -> Vec<String> {
         }
     }
     for st in migrations().flat_map(|m| &m.statements) {
+        for v in &st.verdicts {
+            if v.verdict == LockVerdict::Confirmed && v.severity == crate::finding::Severity::Error
+            {
+                out.push(format!(
+                    "error-level hazard CONFIRMED: {}:{}: {} takes {}",
+                    st.file.display(),
+                    st.line,
+                    v.rule,
+                    v.claimed_lock.sql()
+                ));
+            }
+        }
         if let Some(u) = &st.unpredicted {
             out.push(format!(
                 "observed, no rule predicted it: {}:{}: {u}",
@@ -228,16 +240,16 @@ fn write_human(proof: &Proof, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "starting from {}", base_schema(proof))?;
     let verdicts = verdicts(proof);
     let hazards = hazards(proof);
-    match (verdicts.is_empty(), hazards.is_empty()) {
-        (true, true) => writeln!(
+    match (proof.failed() || !verdicts.is_empty(), hazards.is_empty()) {
+        (false, true) => writeln!(
             out,
             "\nverdict: every proof holds, no lock hazard confirmed (the evidence, by migration, follows)"
         )?,
-        (true, false) => writeln!(
+        (false, false) => writeln!(
             out,
             "\nverdict: no proof failed; lock hazards confirmed on the server (the evidence, by migration, follows):"
         )?,
-        (false, _) => writeln!(out, "\nverdicts (the evidence, by migration, follows):")?,
+        (true, _) => writeln!(out, "\nverdicts (the evidence, by migration, follows):")?,
     }
     for v in verdicts.iter().chain(&hazards) {
         writeln!(out, "  {v}")?;

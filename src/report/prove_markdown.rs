@@ -262,7 +262,11 @@ fn md_text(text: &str) -> String {
     text.replace('<', "&lt;").replace('\n', " ")
 }
 
-/// Escapes a table cell.
+/// Escapes a table cell: pipes, line breaks, and `<` (so that a statement or a server message
+/// quoting `</details>` cannot end the fold), except the `<br>` the cells join lines with.
 fn md(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    text.replace('|', "\\|")
+        .replace('\n', " ")
+        .replace('<', "&lt;")
+        .replace("&lt;br>", "<br>")
 }
