@@ -21,6 +21,8 @@ fi
 # The audit page's graph test renders it in headless Chromium, with and without Graphviz.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
+# The Language Server's test drives it from Neovim's built-in LSP client.
+command -v nvim >/dev/null 2>&1 || need+=(neovim)
 # debootstrap builds the local PostgreSQL images for the container tests (no registry needed).
 if command -v docker >/dev/null 2>&1 && ! command -v debootstrap >/dev/null 2>&1 \
   && [ "${PGPROOF_SKIP_CONTAINER_TESTS:-0}" != 1 ]; then

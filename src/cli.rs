@@ -53,6 +53,9 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff: `pgproof man > pgproof.1`, or `pgproof man | man -l -`).
     Man,
+    /// Run the Language Server on stdio: diagnostics as a migration is typed, the rule's doc on
+    /// hover, fixes as code actions.
+    Lsp,
 }
 
 #[derive(Debug, clap::Args)]

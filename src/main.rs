@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Command::Prune(args) => commands::prove::prune(args),
         Command::Completions(args) => commands::shell::completions(args),
         Command::Man => commands::shell::man(),
+        Command::Lsp => commands::lsp::run(),
     };
     // A SIGINT/SIGTERM being handled ends the process itself (130/143), after its cleanup.
     pgproof::sandbox::cleanup::wait_if_interrupted();

@@ -452,6 +452,37 @@ fn a_migration_on_stdin_is_linted_in_its_set_or_alone() {
         "{}",
         stdout(&out)
     );
+    // A query file's unsaved text is checked against the schema the migrations build.
+    fs::write(
+        dir.path().join("pgproof.toml"),
+        "migrations = \"db\"\nqueries = [\"queries\"]\n",
+    )
+    .unwrap();
+    fs::create_dir(dir.path().join("queries")).unwrap();
+    fs::write(
+        dir.path().join("queries/accounts.sql"),
+        "-- name: Accounts :many\nSELECT id, email FROM accounts;\n",
+    )
+    .unwrap();
+    let out = lint_stdin(
+        &[
+            "--format",
+            "compact",
+            "--stdin-filename",
+            "queries/accounts.sql",
+            "-",
+        ],
+        "-- name: Accounts :many\nSELECT id, nickname FROM accounts;\n",
+        dir.path(),
+    );
+    let text = stdout(&out);
+    assert!(
+        text.lines()
+            .any(|l| l.contains("queries/accounts.sql:2:") && l.contains("nickname")),
+        "{text}{}",
+        stderr(&out)
+    );
+    fs::remove_file(dir.path().join("pgproof.toml")).unwrap();
     // --stdin-filename without `-`, and `-` with other paths, are refused.
     let out = lint_stdin(
         &["--stdin-filename", "db/002_next.sql", "db"],

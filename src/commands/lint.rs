@@ -342,6 +342,36 @@ pub fn lint_paths(
     Ok((linted.findings, linted.stats, linted.sources))
 }
 
+/// The findings of `text` as the content of `path` (an editor's buffer, `pgproof lsp`): linted
+/// in place of the file in its migration set when the file is on disk (the migrations before it
+/// replayed, through the replay cache), alone otherwise; what `lint --stdin-filename path -`
+/// reports, with the config found from `path`.
+pub(crate) fn lint_text_at(path: &Path, text: String) -> Result<Vec<Finding>> {
+    let config_path = config::find_config(path);
+    let mut settings = config::load(config_path.as_deref(), crate::rules::is_known)?;
+    let stdin = crate::source::StdinText {
+        file: crate::source::canonical(path),
+        shown: path.to_path_buf(),
+        text,
+    };
+    let on_disk = stdin.file.is_file();
+    settings.load.stdin = Some(std::sync::Arc::new(stdin));
+    let paths = if on_disk {
+        vec![path.to_path_buf()]
+    } else {
+        vec![]
+    };
+    let cache = default_cache(&settings);
+    let file = crate::source::canonical(path);
+    let linted = lint_with(&paths, &settings, None, None, false, cache)?;
+    // Only the buffer's own findings (query files' are shown when those are open).
+    Ok(linted
+        .findings
+        .into_iter()
+        .filter(|f| crate::source::canonical(&f.file) == file)
+        .collect())
+}
+
 /// The replay cache lint uses by default for `settings` (None when disabled by the environment).
 pub(crate) fn default_cache(settings: &Settings) -> Option<PathBuf> {
     cache::dir(false, None, settings)

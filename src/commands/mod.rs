@@ -6,6 +6,7 @@ pub mod baseline;
 pub mod explain;
 pub mod fix;
 pub mod lint;
+pub mod lsp;
 pub mod prove;
 pub mod rules;
 pub mod shell;

@@ -7,7 +7,7 @@
 //! not an error, and the other files are still loaded; one that cannot be read at all is a
 //! [`SourceError`] ([`gather`]) or fails the load ([`load`]).
 
-use super::{read_text, FileProblem, SourceError, SourceFile};
+use super::{FileProblem, SourceError, SourceFile};
 use crate::span::Span;
 use anyhow::{bail, Result};
 use std::path::{Path, PathBuf};
@@ -88,14 +88,18 @@ pub fn load(paths: &[PathBuf], max_file_bytes: u64) -> Result<QuerySources> {
 /// read (permissions, a dangling link, a loop of links) goes to [`QuerySources::errors`] and the
 /// rest is still loaded. Symbolic links are followed and named by their own path.
 pub fn gather(paths: &[PathBuf], max_file_bytes: u64) -> Result<QuerySources> {
-    gather_templated(paths, max_file_bytes, &[])
+    let opts = super::LoadOptions {
+        max_file_bytes,
+        ..super::LoadOptions::default()
+    };
+    gather_templated(paths, &opts, &[])
 }
 
 /// [`gather`], with the application's templating placeholders (`query_placeholders` in the
 /// config) replaced by a neutral token before statements are split and parsed.
 pub fn gather_templated(
     paths: &[PathBuf],
-    max_file_bytes: u64,
+    opts: &super::LoadOptions,
     placeholders: &[regex::Regex],
 ) -> Result<QuerySources> {
     let mut files: Vec<PathBuf> = vec![];
@@ -118,7 +122,8 @@ pub fn gather_templated(
     files.dedup();
     for path in files {
         let index = out.files.len();
-        let read = match read_text(&path, max_file_bytes) {
+        // `opts` may hold a file's text from elsewhere (an editor's buffer).
+        let read = match opts.read_text(&path) {
             Ok(read) => read,
             Err(err) => {
                 out.errors.push(SourceError::from_io(&path, &err));

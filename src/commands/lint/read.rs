@@ -68,14 +68,6 @@ pub(super) fn inputs(
             walk_paths.push((path.clone(), path.is_file()));
         }
     }
-    if let Some(stdin) = &settings.load.stdin {
-        if named_queries.contains(&stdin.file) {
-            bail!(
-                "`{}` is a query file: checking one from stdin is not supported yet; save it and lint the file",
-                stdin.shown.display()
-            );
-        }
-    }
     for path in context {
         if !walk_paths
             .iter()
@@ -363,7 +355,7 @@ fn read_queries(
 ) -> Result<engine::QueryJob> {
     let mut sources = crate::source::query_files::gather_templated(
         paths,
-        settings.load.max_file_bytes,
+        &settings.load,
         &settings.query_placeholders,
     )?;
     errors.append(&mut sources.errors);
