@@ -288,6 +288,39 @@ pub struct LintArgs {
     pub stdin_filename: Option<PathBuf>,
 }
 
+impl LintArgs {
+    /// The arguments of a lint run made on another command's behalf (`baseline`, `fix`): the
+    /// migrations to replay and how, every finding (no baseline, no cache file choice), human
+    /// format, nothing printed by the lint itself.
+    pub fn replaying(
+        paths: Vec<PathBuf>,
+        config: Option<PathBuf>,
+        pg_version: Option<u32>,
+        layout: Option<String>,
+        schema_from: Option<String>,
+    ) -> Self {
+        LintArgs {
+            paths,
+            config,
+            format: LintFormat::Human,
+            pg_version,
+            fail_on: None,
+            since: None,
+            layout,
+            color: ColorChoice::Never,
+            schema_from,
+            queries: vec![],
+            require_files: false,
+            cache_dir: None,
+            no_cache: true,
+            baseline: None,
+            no_baseline: true,
+            quiet: false,
+            stdin_filename: None,
+        }
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct FixArgs {
     /// Migration files, or directories (with --since, or --fix-applied). Only these files are

@@ -7,23 +7,10 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+use common::pgproof;
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn pgproof(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pgproof"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn write(dir: &Path, name: &str, text: &str) {
     let path = dir.join(name);
@@ -279,4 +266,8 @@ fn since_fixes_only_what_changed_and_keeps_line_endings_and_the_byte_order_mark(
         String::from_utf8(fixed).unwrap(),
         "\u{feff}-- new\r\n  CREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\r\n"
     );
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }

@@ -423,15 +423,18 @@ fn audit_command_reports_objects_from_a_live_database() {
         "{written}"
     );
     assert!(!written.contains("pw-never-shown"));
-    let quiet = run(&[
-        "audit",
-        "--database-url",
-        &reader,
-        "--baseline",
-        baseline,
-        "--format",
-        "json",
-    ]);
+    let with_baseline = || {
+        run(&[
+            "audit",
+            "--database-url",
+            &reader,
+            "--baseline",
+            baseline,
+            "--format",
+            "json",
+        ])
+    };
+    let quiet = with_baseline();
     assert_eq!(
         quiet.status.code(),
         Some(0),
@@ -443,15 +446,7 @@ fn audit_command_reports_objects_from_a_live_database() {
     assert_eq!(json["summary"]["baseline"]["baselined"], findings.len());
     assert_eq!(json["summary"]["baseline"]["stale"], 0);
     execute(&url, "CREATE TABLE public.audit_new_rows (payload text);");
-    let new = run(&[
-        "audit",
-        "--database-url",
-        &reader,
-        "--baseline",
-        baseline,
-        "--format",
-        "json",
-    ]);
+    let new = with_baseline();
     let json: serde_json::Value = serde_json::from_slice(&new.stdout).unwrap();
     let objects: Vec<&str> = json["findings"]
         .as_array()

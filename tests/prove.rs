@@ -700,14 +700,12 @@ fn tables_left_empty_are_said_once_for_all_fix_proofs() {
     }
     assert_eq!(set.fixes_left_empty.len(), 1, "{:?}", set.fixes_left_empty);
     assert!(set.fixes_left_empty[0].contains("settings"));
-    let mut human = vec![];
-    pgproof::report::prove::write(
-        pgproof::report::prove::ProveFormat::Human,
-        &proof,
-        &mut human,
-    )
-    .unwrap();
-    let human = String::from_utf8(human).unwrap();
+    let render = |format| {
+        let mut out = vec![];
+        pgproof::report::prove::write(format, &proof, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let human = render(pgproof::report::prove::ProveFormat::Human);
     assert_eq!(human.matches("left empty: ").count(), 1, "{human}");
     // Verdicts first (all hold here), then each migration with its statements and, under it,
     // the proof of its statement's fix.
@@ -736,14 +734,7 @@ fn tables_left_empty_are_said_once_for_all_fix_proofs() {
         human[third..].contains("003_index.sql:1 create-index-non-concurrently: PROVEN"),
         "{human}"
     );
-    let mut markdown = vec![];
-    pgproof::report::prove::write(
-        pgproof::report::prove::ProveFormat::Markdown,
-        &proof,
-        &mut markdown,
-    )
-    .unwrap();
-    let markdown = String::from_utf8(markdown).unwrap();
+    let markdown = render(pgproof::report::prove::ProveFormat::Markdown);
     assert!(
         markdown.contains("<details><summary>Evidence"),
         "{markdown}"

@@ -10,7 +10,7 @@
 use super::lint::{self, Resolved};
 use super::Outcome;
 use crate::baseline::{self, Baseline, Entry};
-use crate::cli::{BaselineArgs, ColorChoice, LintArgs, LintFormat};
+use crate::cli::{BaselineArgs, LintArgs};
 use crate::finding::Finding;
 use crate::report::BaselineSummary;
 use anyhow::{bail, Context, Result};
@@ -18,25 +18,14 @@ use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
 pub fn run(args: &BaselineArgs) -> Result<Outcome> {
-    let lint_args = LintArgs {
-        paths: args.paths.clone(),
-        config: args.config.clone(),
-        format: LintFormat::Human,
-        pg_version: args.pg_version,
-        fail_on: None,
-        since: None,
-        layout: args.layout.clone(),
-        color: ColorChoice::Never,
-        schema_from: args.schema_from.clone(),
-        queries: args.queries.clone(),
-        require_files: false,
-        baseline: None,
-        no_baseline: true,
-        quiet: false,
-        stdin_filename: None,
-        cache_dir: None,
-        no_cache: true,
-    };
+    let mut lint_args = LintArgs::replaying(
+        args.paths.clone(),
+        args.config.clone(),
+        args.pg_version,
+        args.layout.clone(),
+        args.schema_from.clone(),
+    );
+    lint_args.queries = args.queries.clone();
     let Resolved {
         settings,
         base,

@@ -11,7 +11,7 @@
 
 use super::lint::{self, Resolved};
 use super::Outcome;
-use crate::cli::{ColorChoice, FixArgs, LintArgs, LintFormat};
+use crate::cli::{FixArgs, LintArgs};
 use crate::finding::{Applicability, Finding};
 use crate::fix::{Edit, Statements};
 use anyhow::{bail, Context, Result};
@@ -27,25 +27,13 @@ pub fn run(args: &FixArgs) -> Result<Outcome> {
     if args.paths.iter().any(|p| p.as_os_str() == "-") {
         bail!("`pgproof fix` writes files: name them (`-`, a migration on stdin, is for `lint`)");
     }
-    let lint_args = LintArgs {
-        paths: args.paths.clone(),
-        config: args.config.clone(),
-        format: LintFormat::Human,
-        pg_version: args.pg_version,
-        fail_on: None,
-        since: args.since.clone(),
-        layout: args.layout.clone(),
-        color: ColorChoice::Never,
-        schema_from: args.schema_from.clone(),
-        queries: vec![],
-        require_files: false,
-        baseline: None,
-        no_baseline: true,
-        quiet: false,
-        stdin_filename: None,
-        cache_dir: None,
-        no_cache: false,
-    };
+    let lint_args = LintArgs::replaying(
+        args.paths.clone(),
+        args.config.clone(),
+        args.pg_version,
+        args.layout.clone(),
+        args.schema_from.clone(),
+    );
     let Resolved {
         settings,
         base,

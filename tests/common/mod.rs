@@ -86,3 +86,26 @@ pub fn finding_rules(json: &serde_json::Value) -> Vec<&str> {
         .map(|f| f["rule"].as_str().expect("a rule id"))
         .collect()
 }
+
+/// Runs the built `pgproof` with `args` in `cwd`, without colour.
+pub fn pgproof(args: &[&str], cwd: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run pgproof")
+}
+
+/// The exit code of a run that exited normally.
+pub fn code(out: &std::process::Output) -> i32 {
+    out.status.code().expect("exited normally")
+}
+
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
