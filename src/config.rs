@@ -77,6 +77,19 @@ struct ConfigFile {
     small_tables: Option<Vec<String>>,
     /// Where `lint` keeps its replay cache, relative to the config file.
     cache_dir: Option<PathBuf>,
+    /// `[[sets]]`: settings for the migration sets under a directory (a monorepo's services).
+    sets: Option<Vec<SetEntry>>,
+}
+
+/// `[[sets]]`: the migration sets under `path` (relative to the config file) use this layout,
+/// PostgreSQL version and runner transaction instead of the file's top-level ones.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetEntry {
+    path: PathBuf,
+    layout: Option<String>,
+    pg_version: Option<u32>,
+    runner_transaction: Option<bool>,
 }
 
 /// `[[ignore]]`: findings about database objects (`pgproof audit`) to leave out, by object name.
@@ -174,6 +187,44 @@ impl Settings {
 
     pub fn is_enabled(&self, rule: &str) -> bool {
         self.levels.get(rule) != Some(&Level::Off)
+    }
+}
+
+impl Settings {
+    /// A `--pg-version` or `--layout` given on the command line wins over `[[sets]]` entries too.
+    pub fn flags_win(&mut self, pg_version: bool, layout: bool) {
+        if !(pg_version || layout) || self.load.sets.is_empty() {
+            return;
+        }
+        let sets = self
+            .load
+            .sets
+            .iter()
+            .cloned()
+            .map(|mut c| {
+                if pg_version {
+                    c.pg_version = None;
+                }
+                if layout {
+                    c.layout = None;
+                }
+                c
+            })
+            .collect();
+        self.load.sets = std::sync::Arc::new(sets);
+    }
+
+    /// The settings for the migration set at `root`: the `[[sets]]` entry that covers it (the
+    /// deepest) overrides the PostgreSQL version; borrowed as they are when none does.
+    pub fn for_set(&self, root: &Path) -> std::borrow::Cow<'_, Settings> {
+        match self.load.set_config(root).and_then(|c| c.pg_version) {
+            Some(v) if v != self.pg_version => {
+                let mut settings = self.clone();
+                settings.pg_version = v;
+                std::borrow::Cow::Owned(settings)
+            }
+            _ => std::borrow::Cow::Borrowed(self),
+        }
     }
 }
 
@@ -275,6 +326,36 @@ pub fn load(path: Option<&Path>, is_rule: fn(&str) -> bool) -> Result<Settings> 
         })?;
         settings.query_placeholders.push(regex);
     }
+    let mut sets = vec![];
+    for (i, entry) in file.sets.unwrap_or_default().into_iter().enumerate() {
+        let at = format!(
+            "invalid config `{}`: `[[sets]]` entry {} (`{}`)",
+            path.display(),
+            i + 1,
+            entry.path.display()
+        );
+        let dir = base.join(&entry.path);
+        if !dir.is_dir() {
+            bail!("{at}: `path` is not a directory");
+        }
+        let layout = match entry.layout.filter(|l| l != "auto") {
+            Some(name) => Some(
+                Layout::from_name(&name)
+                    .with_context(|| format!("{at}: unknown layout `{name}`"))?,
+            ),
+            None => None,
+        };
+        if let Some(v) = entry.pg_version {
+            check_pg_version(v).with_context(|| at.clone())?;
+        }
+        sets.push(crate::source::SetConfig {
+            dir: crate::source::canonical(&dir),
+            layout,
+            pg_version: entry.pg_version,
+            runner_transaction: entry.runner_transaction,
+        });
+    }
+    settings.load.sets = std::sync::Arc::new(sets);
     for (i, entry) in file.ignore.unwrap_or_default().into_iter().enumerate() {
         let line = text[..entry.object.span().start.min(text.len())]
             .matches('\n')

@@ -493,6 +493,82 @@ fn a_migration_on_stdin_is_linted_in_its_set_or_alone() {
     assert!(stderr(&out).contains("cannot be linted with other paths"));
 }
 
+/// A monorepo: `[[sets]]` gives each service's migrations its own layout, PostgreSQL version and
+/// runner transaction; a set no entry covers keeps the top-level settings.
+#[test]
+fn sets_in_a_monorepo_have_their_own_layout_version_and_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let table = "CREATE TABLE accounts (id bigint PRIMARY KEY, email text);\n";
+    let not_null = "ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;\n";
+    for service in ["billing", "search", "legacy"] {
+        let db = root.join(service).join("db");
+        fs::create_dir_all(&db).unwrap();
+        fs::write(db.join("001_accounts.sql"), table).unwrap();
+        fs::write(db.join("002_not_null.sql"), not_null).unwrap();
+    }
+    fs::write(
+        root.join("pgproof.toml"),
+        "pg_version = 16\n\n\
+         [[sets]]\npath = \"legacy\"\npg_version = 11\n\n\
+         [[sets]]\npath = \"search/db\"\nlayout = \"sqlx\"\nrunner_transaction = false\n",
+    )
+    .unwrap();
+    let json = pgproof(&["lint", "--format", "json", "."], root);
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let sets = json["sets"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{json:#}"));
+    let set = |name: &str| {
+        sets.iter()
+            .find(|s| s["path"].as_str().unwrap().contains(name))
+            .unwrap_or_else(|| panic!("{name}: {sets:#?}"))
+    };
+    assert_eq!(set("legacy")["pg_version"], 11);
+    assert!(set("billing").get("pg_version").is_none());
+    assert_eq!(set("search")["layout"], "sqlx");
+    assert_eq!(set("search")["decided"], "configured");
+    assert!(set("search")["transaction"]
+        .as_str()
+        .unwrap()
+        .contains("runner_transaction"));
+    // The version decides the advice: PostgreSQL 11 has no way to skip SET NOT NULL's scan.
+    let fix_of = |service: &str| {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| {
+                f["rule"] == "set-not-null-scan" && f["file"].as_str().unwrap().contains(service)
+            })
+            .unwrap_or_else(|| panic!("{service}: {json:#}"))["fix"]
+            .clone()
+    };
+    assert!(fix_of("legacy").is_null());
+    assert!(!fix_of("billing").is_null());
+    let human = stdout(&pgproof(&["lint", "."], root));
+    assert!(
+        human.contains("PostgreSQL 11 (`[[sets]]` in pgproof.toml)"),
+        "{human}"
+    );
+    // A flag wins over the file, `[[sets]]` included.
+    let flagged = pgproof(&["lint", "--pg-version", "15", "."], root);
+    assert!(
+        !stdout(&flagged).contains("PostgreSQL 11"),
+        "{}",
+        stdout(&flagged)
+    );
+    // A bad entry names itself.
+    fs::write(root.join("pgproof.toml"), "[[sets]]\npath = \"nowhere\"\n").unwrap();
+    let bad = pgproof(&["lint", "."], root);
+    assert_eq!(code(&bad), 2);
+    assert!(
+        stderr(&bad).contains("`[[sets]]` entry 1 (`nowhere`): `path` is not a directory"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
 /// docs/json-format.md names every category a rule can have (the JSON's `category`).
 #[test]
 fn the_json_format_doc_lists_every_category() {

@@ -185,6 +185,7 @@ pub(crate) fn resolve(args: &LintArgs) -> Result<Resolved> {
                 .with_context(|| format!("unknown layout `{name}` for --layout"))?,
         );
     }
+    settings.flags_win(args.pg_version.is_some(), args.layout.is_some());
     let mut base = None;
     if let Some(source) = &args.schema_from {
         base = Some(read::base_schema(source)?);

@@ -33,6 +33,7 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
                 .with_context(|| format!("unknown layout `{name}` for --layout"))?,
         );
     }
+    settings.flags_win(args.pg_version.is_some(), args.layout.is_some());
     // The schema every set starts from, read before any server starts; the static lint starts
     // from the same one, so lint findings and the proof agree.
     let base = match &args.schema_from {

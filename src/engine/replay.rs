@@ -47,6 +47,9 @@ pub struct SetInfo {
     pub layout: &'static str,
     pub path: String,
     pub transaction: String,
+    /// The PostgreSQL version `[[sets]]` in pgproof.toml gives this set, when it gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pg_version: Option<u32>,
 }
 
 impl Stats {
@@ -182,6 +185,8 @@ pub fn run_from(
     parsed: impl IntoIterator<Item = ParsedText>,
     resume: Resume,
 ) -> Replayed {
+    // `[[sets]]` in pgproof.toml may give this set its own PostgreSQL version.
+    let settings = &*settings.for_set(&set.root);
     let first = first_migration(set, &resume);
     let mut parsed = parsed.into_iter();
     let mut replay = Replay::new(set, settings, base);
@@ -353,6 +358,10 @@ impl<'a> Replay<'a> {
                     layout: set.layout.name(),
                     path: set.root.display().to_string(),
                     transaction: set.transaction_assumption.clone(),
+                    pg_version: settings
+                        .load
+                        .set_config(&set.root)
+                        .and_then(|c| c.pg_version),
                 }],
                 ..Stats::default()
             },

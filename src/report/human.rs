@@ -50,9 +50,12 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     table.add_row(row);
     writeln!(out, "{table}")?;
     for set in report.sets() {
+        let version = set.pg_version.map_or(String::new(), |v| {
+            format!("; PostgreSQL {v} (`[[sets]]` in pgproof.toml)")
+        });
         writeln!(
             out,
-            "`{}`: {} layout ({}); runner transaction: {}",
+            "`{}`: {} layout ({}); runner transaction: {}{version}",
             set.path, set.layout, set.decided, set.transaction
         )?;
     }

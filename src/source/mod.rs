@@ -201,6 +201,18 @@ pub struct LoadOptions {
     /// Texts that stand for files on disk, by canonical path (`pgproof fix` lints its fixed
     /// texts before it writes them).
     pub replaced: std::sync::Arc<std::collections::HashMap<PathBuf, String>>,
+    /// `[[sets]]` in pgproof.toml: per-directory layout, version and runner transaction.
+    pub sets: std::sync::Arc<Vec<SetConfig>>,
+}
+
+/// What `[[sets]]` in pgproof.toml says of the migration sets under a directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetConfig {
+    /// The directory, canonical.
+    pub dir: PathBuf,
+    pub layout: Option<Layout>,
+    pub pg_version: Option<u32>,
+    pub runner_transaction: Option<bool>,
 }
 
 /// A migration's text from stdin, and the file it stands for.
@@ -214,6 +226,32 @@ pub struct StdinText {
 }
 
 impl LoadOptions {
+    /// The `[[sets]]` entry for the set at `root` (the deepest directory that holds it).
+    pub fn set_config(&self, root: &Path) -> Option<&SetConfig> {
+        if self.sets.is_empty() {
+            return None;
+        }
+        let root = canonical(root);
+        self.sets
+            .iter()
+            .filter(|c| root.starts_with(&c.dir))
+            .max_by_key(|c| c.dir.components().count())
+    }
+
+    /// These options for the set at `root`: its `[[sets]]` entry's layout and runner transaction
+    /// in place of the top-level ones.
+    pub fn for_set(&self, root: &Path) -> std::borrow::Cow<'_, LoadOptions> {
+        match self.set_config(root) {
+            Some(c) if c.layout.is_some() || c.runner_transaction.is_some() => {
+                let mut opts = self.clone();
+                opts.layout = c.layout.or(self.layout);
+                opts.runner_transaction = c.runner_transaction.or(self.runner_transaction);
+                std::borrow::Cow::Owned(opts)
+            }
+            _ => std::borrow::Cow::Borrowed(self),
+        }
+    }
+
     /// The text of `path`: stdin's when it stands for this file, else [`read_text`]'s.
     pub fn read_text(&self, path: &Path) -> std::io::Result<Result<String, (usize, String)>> {
         if let Some(stdin) = &self.stdin {
@@ -242,6 +280,7 @@ impl Default for LoadOptions {
             query_files: std::sync::Arc::default(),
             stdin: None,
             replaced: std::sync::Arc::default(),
+            sets: std::sync::Arc::default(),
         }
     }
 }

@@ -390,6 +390,8 @@ fn file_name(path: &Path) -> String {
 }
 
 fn load(root: &Path, detected: Layout, tree: &Tree, opts: &LoadOptions) -> Result<MigrationSet> {
+    // `[[sets]]` in pgproof.toml may give this set its own layout and runner transaction.
+    let opts = &*opts.for_set(root);
     let family = family_of(detected);
     let mut loader = Loader {
         set: MigrationSet {

@@ -280,7 +280,7 @@ pub fn find(path: &Path, opts: &LoadOptions) -> Result<Walk> {
         let folders = Folders { children, dirs };
         let layout = FAMILIES
             .iter()
-            .find_map(|family| family.detect_folders(&folders, opts.layout));
+            .find_map(|family| family.detect_folders(&folders, opts.for_set(parent).layout));
         if let Some(layout) = layout {
             let mut bytes = 0;
             for child in children {
