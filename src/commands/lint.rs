@@ -504,8 +504,26 @@ pub fn lint_with(
     }
     // Reported files by displayed path: canonicalise each file once, not each finding.
     let reported: Option<BTreeSet<&Path>> = reported_files.map(|wanted| {
-        sets.iter()
-            .flat_map(|set| &set.files)
+        let files = || sets.iter().flat_map(|set| &set.files);
+        // Canonicalise only the files named like one reported on (a few system calls each);
+        // when that misses one (a link reported under its target's name), every file.
+        let names: HashSet<&std::ffi::OsStr> =
+            wanted.iter().filter_map(|p| p.file_name()).collect();
+        let by_name: BTreeSet<&Path> = files()
+            .filter(|file| {
+                file.path.file_name().is_some_and(|n| names.contains(n))
+                    && wanted.contains(&crate::source::canonical(&file.path))
+            })
+            .map(|file| file.path.as_path())
+            .collect();
+        let found: HashSet<PathBuf> = by_name
+            .iter()
+            .map(|p| crate::source::canonical(p))
+            .collect();
+        if wanted.iter().all(|w| found.contains(w)) {
+            return by_name;
+        }
+        files()
             .filter(|file| wanted.contains(&crate::source::canonical(&file.path)))
             .map(|file| file.path.as_path())
             .collect()

@@ -339,8 +339,11 @@ pub fn canonical(path: &Path) -> PathBuf {
 
 /// Display a path relative to the current directory when it is under it.
 pub fn display_path(path: &Path) -> PathBuf {
-    if let Ok(cwd) = std::env::current_dir() {
-        if let Ok(rel) = path.strip_prefix(&cwd) {
+    // The directory is asked once per process: a set of thousands of files would otherwise ask
+    // it for each (pgproof never changes its own current directory).
+    static CWD: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    if let Some(cwd) = CWD.get_or_init(|| std::env::current_dir().ok()) {
+        if let Ok(rel) = path.strip_prefix(cwd) {
             return rel.to_path_buf();
         }
     }

@@ -185,9 +185,33 @@ pub fn find(path: &Path, opts: &LoadOptions) -> Result<Walk> {
                 .map(|found| (found.bytes, found.load(opts)))
                 .collect()
         };
+        // The set that holds the file: compare names first, and canonicalise only the files
+        // named like it (each canonicalisation is several system calls; a set has thousands).
+        let name = path.file_name();
+        let real = path.canonicalize().ok();
+        let same = |f: &Path| match (&real, f.canonicalize()) {
+            (Some(a), Ok(b)) => *a == b,
+            _ => f == path,
+        };
+        let loaded: Vec<(u64, MigrationSet)> = loaded
+            .into_iter()
+            .map(|(bytes, set)| set.map(|set| (bytes, set)))
+            .collect::<Result<_>>()?;
+        let by_name = loaded.iter().any(|(_, set)| {
+            set.files
+                .iter()
+                .any(|f| f.path.file_name() == name && same(&f.path))
+        });
         for (bytes, set) in loaded {
-            let set = set?;
-            if set.files.iter().any(|f| same_file(&f.path, path)) {
+            // By name when a file of that name is it; else (a link under another name) any file.
+            let holds = if by_name {
+                set.files
+                    .iter()
+                    .any(|f| f.path.file_name() == name && same(&f.path))
+            } else {
+                set.files.iter().any(|f| same(&f.path))
+            };
+            if holds {
                 out.sets.push(FoundSet {
                     root: set.root.clone(),
                     bytes,
@@ -376,13 +400,6 @@ fn file_run(
     };
     *sizes.entry(dir.clone()).or_default() += bytes;
     dirs.entry(dir).or_default().append(&mut files);
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
 }
 
 /// The migrations directory a single file belongs to.
