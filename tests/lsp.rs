@@ -183,12 +183,12 @@ fn diagnostics_hover_and_code_actions_through_a_json_rpc_client() {
             .starts_with("ALTER TABLE accounts ADD CONSTRAINT accounts_email_not_null CHECK (email IS NOT NULL) NOT VALID;"),
         "{edit}"
     );
-    // Half-typed SQL: one syntax error where it is.
+    // Half-typed SQL: one syntax error where it is, and the statements before it still linted.
     client.notify(
         "textDocument/didChange",
         json!({
             "textDocument": {"uri": uri, "version": 2},
-            "contentChanges": [{"text": "-- make email required\nALTER TABL accounts\n"}],
+            "contentChanges": [{"text": "ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;\nALTER TABL accounts\n"}],
         }),
     );
     let diagnostics = client.diagnostics(&uri);
@@ -197,9 +197,19 @@ fn diagnostics_hover_and_code_actions_through_a_json_rpc_client() {
         .filter(|d| d["code"] == "syntax-error")
         .collect();
     assert_eq!(errors.len(), 1, "{diagnostics:#?}");
-    assert_eq!(errors[0]["range"]["start"]["line"], 1);
-    // Any text at all, the fuzzers' regressions included: diagnostics, never a crash.
-    let mut junk: Vec<String> = [
+    assert_eq!(
+        errors[0]["range"]["start"],
+        json!({"line": 1, "character": 6})
+    );
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d["code"] == "set-not-null-scan" && d["range"]["start"]["line"] == 0),
+        "{diagnostics:#?}"
+    );
+    // Any text at all: every fixture of the repository (the fuzzer's seeds and its regressions)
+    // whole and cut in the middle, as if half typed: diagnostics each time, never a crash.
+    let mut texts: Vec<String> = [
         "\u{0}\u{1}$$",
         "'unterminated",
         "/* open comment",
@@ -209,13 +219,24 @@ fn diagnostics_hover_and_code_actions_through_a_json_rpc_client() {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    let regressions = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-fixtures/fuzz-regressions");
-    for entry in std::fs::read_dir(regressions).unwrap() {
-        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
-        junk.push(String::from_utf8_lossy(&bytes).into_owned());
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-fixtures");
+    for entry in walkdir::WalkDir::new(fixtures)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if entry.path().extension().is_none_or(|x| x != "sql") {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()).into_owned();
+        let mut half = text.len() / 2;
+        while !text.is_char_boundary(half) {
+            half -= 1;
+        }
+        texts.push(text[..half].to_string());
+        texts.push(text);
     }
-    assert!(junk.len() > 5);
-    for (version, text) in junk.iter().enumerate() {
+    assert!(texts.len() > 100, "{} texts", texts.len());
+    for (version, text) in texts.iter().enumerate() {
         client.notify(
             "textDocument/didChange",
             json!({
@@ -225,10 +246,42 @@ fn diagnostics_hover_and_code_actions_through_a_json_rpc_client() {
         );
         client.diagnostics(&uri);
     }
+    // Still answering.
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}),
+    );
+    assert!(hover.is_null() || hover["contents"].is_object(), "{hover}");
     assert_eq!(
         std::fs::read_to_string(&file).unwrap(),
         "SELECT 1;\n",
         "the file on disk is never written"
+    );
+    // A query file of the application is checked against the schema the migrations build.
+    let queries = dir.path().join("queries");
+    std::fs::create_dir(&queries).unwrap();
+    std::fs::write(
+        dir.path().join("pgproof.toml"),
+        "migrations = \"db\"\nqueries = [\"queries\"]\n",
+    )
+    .unwrap();
+    let query_file = queries.join("accounts.sql");
+    std::fs::write(
+        &query_file,
+        "-- name: Accounts :many\nSELECT id FROM accounts;\n",
+    )
+    .unwrap();
+    let query_uri = format!("file://{}", query_file.display());
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": query_uri, "languageId": "sql", "version": 1,
+            "text": "-- name: Accounts :many\nSELECT id, nickname FROM accounts;\n"}}),
+    );
+    let diagnostics = client.diagnostics(&query_uri);
+    assert!(
+        diagnostics.iter().any(|d| d["range"]["start"]["line"] == 1
+            && d["message"].as_str().unwrap().contains("nickname")),
+        "{diagnostics:#?}"
     );
     client.request("shutdown", Value::Null);
     client.notify("exit", Value::Null);
@@ -236,10 +289,11 @@ fn diagnostics_hover_and_code_actions_through_a_json_rpc_client() {
     assert!(status.success());
 }
 
-/// Neovim's own LSP client (headless) attaches the server to a migration, shows its diagnostics
-/// and applies nothing by itself; the test reads what it saw from a file the Lua script writes.
+/// Neovim's own LSP client (headless) attaches the server to a migration; a hazard typed into
+/// the buffer becomes a diagnostic, and the code action the server offers for it carries the
+/// fix's edit. The Lua script writes what Neovim saw to a file the test reads.
 #[test]
-fn neovims_client_shows_the_diagnostics() {
+fn neovims_client_shows_the_diagnostic_and_the_code_action_of_a_typed_hazard() {
     let nvim = Command::new("nvim").arg("--version").output();
     assert!(
         nvim.is_ok_and(|o| o.status.success()),
@@ -247,11 +301,6 @@ fn neovims_client_shows_the_diagnostics() {
     );
     let dir = history();
     let file = dir.path().join("db/002_next.sql");
-    std::fs::write(
-        &file,
-        "ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;\n",
-    )
-    .unwrap();
     let out = dir.path().join("seen.json");
     let script = dir.path().join("test.lua");
     std::fs::write(
@@ -261,14 +310,41 @@ fn neovims_client_shows_the_diagnostics() {
 local client = vim.lsp.start_client({{
   cmd = {{ "{bin}", "lsp" }},
   root_dir = "{root}",
+  flags = {{ debounce_text_changes = 0 }},
 }})
 vim.cmd("edit {file}")
 local buf = vim.api.nvim_get_current_buf()
 vim.lsp.buf_attach_client(buf, client)
-vim.wait(30000, function() return #vim.diagnostic.get(buf) > 0 end, 50)
-local seen = {{}}
+vim.wait(30000, function() return vim.lsp.buf_is_attached(buf, client) end, 20)
+-- Type the hazard over the file's `SELECT 1;`.
+vim.api.nvim_buf_set_lines(buf, 0, -1, false, {{ "ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;" }})
+local function scan()
+  for _, d in ipairs(vim.diagnostic.get(buf)) do
+    if d.code == "set-not-null-scan" then return d end
+  end
+end
+vim.wait(30000, function() return scan() ~= nil end, 20)
+local seen = {{ diagnostics = {{}}, edits = {{}} }}
 for _, d in ipairs(vim.diagnostic.get(buf)) do
-  table.insert(seen, {{ code = d.code, line = d.lnum, source = d.source }})
+  table.insert(seen.diagnostics, {{ code = d.code, line = d.lnum, source = d.source }})
+end
+local d = scan()
+if d then
+  local params = {{
+    textDocument = {{ uri = vim.uri_from_bufnr(buf) }},
+    range = {{ start = {{ line = d.lnum, character = d.col }}, ["end"] = {{ line = d.end_lnum, character = d.end_col }} }},
+    context = {{ diagnostics = {{}} }},
+  }}
+  local answers = vim.lsp.buf_request_sync(buf, "textDocument/codeAction", params, 30000) or {{}}
+  for _, answer in pairs(answers) do
+    for _, action in ipairs(answer.result or {{}}) do
+      for _, edits in pairs(action.edit.changes) do
+        for _, edit in ipairs(edits) do
+          table.insert(seen.edits, {{ title = action.title, text = edit.newText }})
+        end
+      end
+    end
+  end
 end
 local f = io.open("{out}", "w")
 f:write(vim.fn.json_encode(seen))
@@ -297,11 +373,30 @@ vim.cmd("qa!")
         )
     });
     let seen: Value = serde_json::from_str(&seen).unwrap();
-    let seen = seen.as_array().unwrap();
     assert!(
-        seen.iter().any(|d| d["code"] == "set-not-null-scan"
-            && d["line"] == 0
-            && d["source"] == "pgproof"),
-        "{seen:?}"
+        seen["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "set-not-null-scan"
+                && d["line"] == 0
+                && d["source"] == "pgproof"),
+        "{seen}"
+    );
+    assert!(
+        seen["edits"].as_array().unwrap().iter().any(|e| e["title"]
+            .as_str()
+            .unwrap()
+            .contains("set-not-null-scan")
+            && e["text"]
+                .as_str()
+                .unwrap()
+                .contains("CHECK (email IS NOT NULL) NOT VALID")),
+        "{seen}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "SELECT 1;\n",
+        "nothing was saved"
     );
 }
