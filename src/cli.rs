@@ -98,8 +98,9 @@ pub struct ProveArgs {
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
     /// Target PostgreSQL major (default: pg_version from pgproof.toml, else 15); picks the image.
-    #[arg(long)]
-    pub pg_version: Option<u32>,
+    /// A list (`13,15,17`) proves on each and reports where their behaviour differs.
+    #[arg(long, value_delimiter = ',', value_name = "MAJOR[,MAJOR...]")]
+    pub pg_version: Vec<u32>,
     /// Migration layout (default: detected).
     #[arg(long)]
     pub layout: Option<String>,

@@ -1702,3 +1702,73 @@ fn progress_is_shown_only_when_asked_or_on_a_terminal() {
     };
     assert_eq!(summary(&quiet), summary(&shown));
 }
+
+/// `--pg-version 13,17` proves on each major (containers) and says where they differ: a table
+/// with `UNIQUE NULLS NOT DISTINCT` (PostgreSQL 15+) fails to apply on 13 and applies on 17; the
+/// statement before it behaves the same on both.
+#[test]
+fn several_versions_are_proven_and_their_differences_reported_first() {
+    let work = tempfile::tempdir().unwrap();
+    let migrations = work.path().join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    std::fs::write(
+        migrations.join("001_items.sql"),
+        "CREATE TABLE items (id bigint PRIMARY KEY, code text);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        migrations.join("002_codes.sql"),
+        "CREATE TABLE codes (code text UNIQUE NULLS NOT DISTINCT);\n",
+    )
+    .unwrap();
+    let run = |format: &str| {
+        Command::new(env!("CARGO_BIN_EXE_pgproof"))
+            .args(["prove", "--backend", "container", "--no-fixes"])
+            .args(["--pg-version", "13,17", "--format", format])
+            .arg(&migrations)
+            .output()
+            .expect("pgproof runs")
+    };
+    let out = run("json");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "13 fails a migration: {stderr}");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["pg_versions"], serde_json::json!([13, 17]));
+    let proofs = json["proofs"].as_array().unwrap();
+    assert_eq!(proofs.len(), 2);
+    assert!(proofs[0]["proof"]["server_version"]
+        .as_str()
+        .unwrap()
+        .starts_with("13"));
+    assert!(proofs[1]["proof"]["server_version"]
+        .as_str()
+        .unwrap()
+        .starts_with("17"));
+    assert_eq!(proofs[0]["summary"]["failed"], 1);
+    assert_eq!(proofs[1]["summary"]["failed"], 0);
+    let differences: Vec<&str> = json["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert!(
+        differences.iter().any(|d| d.contains("002_codes.sql")
+            && d.contains("PostgreSQL 13 fails")
+            && d.contains("PostgreSQL 17 applies")),
+        "{differences:#?}"
+    );
+    assert!(
+        differences.iter().all(|d| !d.contains("001_items.sql")),
+        "{differences:#?}"
+    );
+    let human = String::from_utf8(run("human").stdout).unwrap();
+    assert!(
+        human.starts_with("pgproof prove on PostgreSQL 13, 17\nwhere the versions differ:\n"),
+        "{human}"
+    );
+    assert!(
+        human.contains("\n== PostgreSQL 13 ==\n") && human.contains("\n== PostgreSQL 17 ==\n"),
+        "{human}"
+    );
+}

@@ -23,9 +23,21 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
         None => config::find_config(args.paths.first().map_or(Path::new("."), PathBuf::as_path)),
     };
     let mut settings = config::load(config_path.as_deref(), crate::rules::is_known)?;
-    if let Some(v) = args.pg_version {
+    let mut versions: Vec<u32> = vec![];
+    for &v in &args.pg_version {
         config::check_pg_version(v).context("invalid --pg-version")?;
+        if !versions.contains(&v) {
+            versions.push(v);
+        }
+    }
+    if versions.len() > 1 && args.image.is_some() {
+        bail!("--image names one server image, and --pg-version names {} majors: drop --image (each major uses pgproof-test/postgres:<major>), or give one major", versions.len());
+    }
+    if let Some(&v) = versions.first() {
         settings.pg_version = v;
+    }
+    if versions.is_empty() {
+        versions.push(settings.pg_version);
     }
     if let Some(name) = &args.layout {
         settings.load.layout = Some(
@@ -33,7 +45,7 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
                 .with_context(|| format!("unknown layout `{name}` for --layout"))?,
         );
     }
-    settings.flags_win(args.pg_version.is_some(), args.layout.is_some());
+    settings.flags_win(!args.pg_version.is_empty(), args.layout.is_some());
     // The schema every set starts from, read before any server starts; the static lint starts
     // from the same one, so lint findings and the proof agree.
     let base = match &args.schema_from {
@@ -102,9 +114,75 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
         }
         Some((sources, all))
     };
+    // A version the user asked for is the version proven on, or nothing is.
+    let asked =
+        !args.pg_version.is_empty() || config_path.as_deref().is_some_and(config::sets_pg_version);
+    let inputs = Inputs {
+        paths: &paths,
+        sets: &sets,
+        base: base.as_ref(),
+        init_sql: init_sql.as_deref(),
+        seed: seed.as_deref(),
+        query_input: query_input.as_ref(),
+        asked,
+    };
+    let mut proofs = vec![];
+    for &version in &versions {
+        let mut settings = settings.clone();
+        settings.pg_version = version;
+        proofs.push((version, prove_on(args, &settings, &inputs)?));
+    }
+    let failed = proofs.iter().any(|(_, p)| p.failed());
+    let mut timings = super::Timings::from_env();
+    if let [(_, proof)] = proofs.as_slice() {
+        emit(|out| crate::report::prove::write(report_format(args.format), proof, out))?;
+    } else {
+        emit(|out| crate::report::prove_versions::write(report_format(args.format), &proofs, out))?;
+    }
+    timings.lap("report");
+    Ok(if failed {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// What every version's proof starts from.
+struct Inputs<'a> {
+    paths: &'a [PathBuf],
+    sets: &'a [crate::source::MigrationSet],
+    base: Option<&'a (crate::prove::base::BaseSchema, crate::catalog::Catalog)>,
+    init_sql: Option<&'a str>,
+    seed: Option<&'a str>,
+    query_input: Option<&'a QueryInput>,
+    /// Whether the user named the version (then the server must be that version).
+    asked: bool,
+}
+
+/// The query files and their queries to prove (the running release's marked `true`).
+type QueryInput = (
+    crate::source::query_files::QuerySources,
+    Vec<(crate::queries::Query, bool)>,
+);
+
+/// Lints for `settings.pg_version`, starts a throwaway server of that major and proves.
+fn prove_on(
+    args: &ProveArgs,
+    settings: &config::Settings,
+    inputs: &Inputs<'_>,
+) -> Result<crate::prove::Proof> {
+    let Inputs {
+        paths,
+        sets,
+        base,
+        init_sql,
+        seed,
+        query_input,
+        asked,
+    } = *inputs;
     // `PGPROOF_TIMINGS=1` prints where the time went (for bench/prove.sh).
     let mut timings = super::Timings::from_env();
-    let linted = super::lint::lint(&paths, &settings, base.as_ref().map(|(_, c)| c), None, None)?;
+    let linted = super::lint::lint(paths, settings, base.map(|(_, c)| c), None, None)?;
     if let Some(error) = linted.errors.first() {
         bail!("{error}");
     }
@@ -118,15 +196,12 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
         pg_version: settings.pg_version,
         startup_timeout: Duration::from_secs(args.startup_timeout),
     })?;
-    // A version the user asked for is the version proven on, or nothing is.
-    let asked =
-        args.pg_version.is_some() || config_path.as_deref().is_some_and(config::sets_pg_version);
     if asked {
         server.require_major(settings.pg_version)?;
     }
-    server.init_sql = init_sql;
+    server.init_sql = init_sql.map(str::to_string);
     eprintln!("pgproof prove: using a {}", server.description);
-    let base_schema = match &base {
+    let base_schema = match base {
         Some((base, _)) => {
             let admin = crate::prove::exec::Conn::connect(&server.admin_url())
                 .context("cannot connect to the throwaway server")?;
@@ -140,17 +215,17 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
         fixes: !args.no_fixes,
         rows: args.rows.unwrap_or(crate::prove::PROOF_ROWS),
         replay_rows: args.rows.unwrap_or(0),
-        seed: seed.clone(),
+        seed: seed.map(str::to_string),
         traffic: args.traffic,
         settings: settings.clone(),
     };
     timings.lap("backend");
-    let proof = prove(&mut server, &sets, &findings, &options).and_then(|mut proof| {
-        if let Some((sources, queries)) = &query_input {
+    let proof = prove(&mut server, sets, &findings, &options).and_then(|mut proof| {
+        if let Some((sources, queries)) = query_input {
             let input = crate::prove::QueryInput {
                 files: &sources.files,
                 queries,
-                seed: seed.as_deref(),
+                seed,
                 rows: args.rows.unwrap_or(crate::prove::PROOF_ROWS),
             };
             let (proofs, filled) =
@@ -165,13 +240,7 @@ pub fn run(args: &ProveArgs) -> Result<Outcome> {
     proof.base_schema = base_schema;
     drop(server);
     timings.lap("prove");
-    emit(|out| crate::report::prove::write(report_format(args.format), &proof, out))?;
-    timings.lap("report");
-    Ok(if proof.failed() {
-        Outcome::Findings
-    } else {
-        Outcome::Clean
-    })
+    Ok(proof)
 }
 
 /// The report's format for the command line's `--format`.

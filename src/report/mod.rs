@@ -10,6 +10,7 @@ pub mod markdown;
 pub mod prove;
 mod prove_markdown;
 mod prove_sarif;
+pub mod prove_versions;
 pub(crate) mod sarif;
 
 use crate::engine::Stats;
