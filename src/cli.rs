@@ -282,6 +282,10 @@ pub struct LintArgs {
     /// stale baseline entries).
     #[arg(short, long)]
     pub quiet: bool,
+    /// Write the safe fixes into the files first (what `pgproof fix` does, with the same
+    /// checks; what was fixed is said on stderr), then report what is left.
+    #[arg(long)]
+    pub fix: bool,
     /// With `-` as the path (text on stdin, as editors pass an unsaved buffer): the file the text
     /// is. When that file is on disk, the text replaces it in its migration set and the
     /// migrations before it are replayed; otherwise it is linted alone.
@@ -317,6 +321,7 @@ impl LintArgs {
             baseline: None,
             no_baseline: true,
             quiet: false,
+            fix: false,
             stdin_filename: None,
         }
     }

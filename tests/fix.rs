@@ -189,6 +189,27 @@ fn diff_writes_nothing_and_directories_need_since_or_fix_applied() {
         fs::read_to_string(dir.path().join("db/002_change.sql")).unwrap(),
         CHANGE
     );
+    // `lint --fix`: the fixes written first (said on stderr), then the lint of what is left,
+    // the report on stdout as usual.
+    let lint_fix = pgproof(
+        &["lint", "--fix", "--format", "json", "db/002_change.sql"],
+        dir.path(),
+    );
+    assert!(
+        text(&lint_fix.stderr).contains("fixed db/002_change.sql:2 create-index-non-concurrently"),
+        "{}",
+        text(&lint_fix.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&lint_fix.stdout).unwrap();
+    assert!(json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["rule"] != "create-index-non-concurrently"));
+    assert!(fs::read_to_string(dir.path().join("db/002_change.sql"))
+        .unwrap()
+        .contains("CREATE INDEX CONCURRENTLY"));
+    fs::write(dir.path().join("db/002_change.sql"), CHANGE).unwrap();
     // A directory may hold applied migrations: refused without --since or --fix-applied.
     let out = pgproof(&["fix", "db"], dir.path());
     assert_eq!(out.status.code(), Some(2));

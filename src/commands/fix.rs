@@ -24,6 +24,12 @@ use std::sync::Arc;
 const ROUNDS: usize = 4;
 
 pub fn run(args: &FixArgs) -> Result<Outcome> {
+    run_with(args, false)
+}
+
+/// [`run`]; with `summary_to_stderr` (`lint --fix`, whose report follows on stdout), what was
+/// fixed and what was not goes to stderr.
+pub fn run_with(args: &FixArgs, summary_to_stderr: bool) -> Result<Outcome> {
     if args.paths.iter().any(|p| p.as_os_str() == "-") {
         bail!("`pgproof fix` writes files: name them (`-`, a migration on stdin, is for `lint`)");
     }
@@ -88,7 +94,7 @@ pub fn run(args: &FixArgs) -> Result<Outcome> {
         write_files(&fixer.originals, &changed)?;
     }
     // What was fixed and what was not, on stderr with --diff (stdout holds the diff).
-    let mut summary: Box<dyn Write> = if args.diff {
+    let mut summary: Box<dyn Write> = if args.diff || summary_to_stderr {
         Box::new(std::io::stderr().lock())
     } else {
         Box::new(out)

@@ -22,6 +22,23 @@ use std::path::{Path, PathBuf};
 
 pub fn run(args: &LintArgs) -> Result<Outcome> {
     no_huge_pages();
+    if args.fix {
+        // `lint --fix`: `pgproof fix` on the same files first, then the lint of what is left.
+        super::fix::run_with(
+            &crate::cli::FixArgs {
+                paths: args.paths.clone(),
+                config: args.config.clone(),
+                diff: false,
+                unsafe_fixes: false,
+                since: args.since.clone(),
+                fix_applied: false,
+                pg_version: args.pg_version,
+                layout: args.layout.clone(),
+                schema_from: args.schema_from.clone(),
+            },
+            true,
+        )?;
+    }
     let Resolved {
         settings,
         base,
