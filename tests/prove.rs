@@ -1708,24 +1708,24 @@ fn progress_is_shown_only_when_asked_or_on_a_terminal() {
 /// statement before it behaves the same on both.
 #[test]
 fn several_versions_are_proven_and_their_differences_reported_first() {
-    let work = tempfile::tempdir().unwrap();
-    let migrations = work.path().join("migrations");
-    std::fs::create_dir(&migrations).unwrap();
-    std::fs::write(
-        migrations.join("001_items.sql"),
-        "CREATE TABLE items (id bigint PRIMARY KEY, code text);\n",
-    )
-    .unwrap();
-    std::fs::write(
-        migrations.join("002_codes.sql"),
-        "CREATE TABLE codes (code text UNIQUE NULLS NOT DISTINCT);\n",
-    )
-    .unwrap();
+    // Containers are started by one test at a time (another checks that none is left over).
+    let _serial = CONTAINER_TESTS.lock().unwrap_or_else(|e| e.into_inner());
+    let work = common::write_files(&[
+        (
+            "001_items.sql",
+            "CREATE TABLE items (id bigint PRIMARY KEY, code text);\n",
+        ),
+        (
+            "002_codes.sql",
+            "CREATE TABLE codes (code text UNIQUE NULLS NOT DISTINCT);\n",
+        ),
+    ]);
+    let migrations = work.path();
     let run = |format: &str| {
         Command::new(env!("CARGO_BIN_EXE_pgproof"))
             .args(["prove", "--backend", "container", "--no-fixes"])
             .args(["--pg-version", "13,17", "--format", format])
-            .arg(&migrations)
+            .arg(migrations)
             .output()
             .expect("pgproof runs")
     };
