@@ -21,4 +21,6 @@ export INSTA_UPDATE=no
 # The tests run the built binary on single files, which would otherwise write lint's replay cache
 # to the user's cache directory; tests/cache.rs passes `--cache-dir` and removes this variable.
 export PGPROOF_NO_CACHE=1
+# The crate packages for crates.io (manifest and file list; nothing is published).
+cargo package --no-verify --locked --allow-dirty --quiet
 cargo test --locked --all-targets
