@@ -100,10 +100,11 @@ fn statement_range(
         statement.start + crate::fingerprint::leading_trivia(&text[statement.start..statement.end]);
     // The statement ends with its last token: a last statement without `;` runs to the end of
     // the text, whose trailing comments are not the statement's.
-    let end = start + last_token_end(&text[start..statement.end])?;
-    let mut end = end;
-    if with_semicolon && text[end..].starts_with(';') {
-        end += 1;
+    let mut end = start + last_token_end(&text[start..statement.end])?;
+    // Through the statement's own `;`, which may stand on a line of its own.
+    let rest = &text[end..];
+    if with_semicolon && rest.trim_start().starts_with(';') {
+        end += rest.len() - rest.trim_start().len() + 1;
     }
     (start < end).then_some((start, end))
 }
@@ -205,35 +206,33 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_last_statement_without_semicolon_keeps_the_comments_after_it() {
-        use crate::finding::{Applicability, Fix};
-        let text = "CREATE TABLE t (a int);\n  CREATE INDEX i ON t (a)\n-- owner: team-x\n";
-        let statements = Statements::of(text);
-        let start = text.find("CREATE INDEX").unwrap();
-        let f = crate::finding::Finding {
+    /// A finding about the statement that starts at byte `start` (its position is not read).
+    fn finding(start: usize) -> Finding {
+        Finding {
             rule: crate::finding::RuleId::SYNTAX_ERROR,
             severity: crate::finding::Severity::Warning,
             category: crate::finding::Category::Locking,
             file: "m.sql".into(),
             worktree_path: None,
-            span: Span::new(start, start + 10),
-            start: crate::span::Position { line: 2, column: 3 },
-            end: crate::span::Position { line: 2, column: 3 },
+            span: Span::new(start, start + 1),
+            start: crate::span::Position { line: 1, column: 1 },
+            end: crate::span::Position { line: 1, column: 1 },
             migration: None,
             message: String::new(),
             help: None,
-            fix: Some(Fix {
-                sql: "SET lock_timeout = '5s';\nCREATE INDEX i ON t (a);".into(),
-                applicability: Applicability::Safe,
-                references: None,
-                backfill: None,
-            }),
+            fix: None,
             lock: None,
             notes: vec![],
             object: None,
             fingerprint: None,
-        };
+        }
+    }
+
+    #[test]
+    fn a_last_statement_without_semicolon_keeps_the_comments_after_it() {
+        let text = "CREATE TABLE t (a int);\n  CREATE INDEX i ON t (a)\n-- owner: team-x\n";
+        let statements = Statements::of(text);
+        let f = finding(text.find("CREATE INDEX").unwrap());
         let (a, b) = statement_range(text, &statements, &f, true).unwrap();
         assert_eq!(&text[a..b], "CREATE INDEX i ON t (a)");
         // The prelude goes before the statement, which keeps its indentation.
@@ -245,6 +244,17 @@ mod tests {
         assert_eq!(
             apply(text, &[edit]),
             "CREATE TABLE t (a int);\n  SET lock_timeout = '5s';\n  CREATE INDEX i ON t (a)\n-- owner: team-x\n"
+        );
+    }
+
+    #[test]
+    fn the_semicolon_on_a_line_of_its_own_is_the_statements() {
+        let text = "ALTER TABLE t\nALTER COLUMN a\nSET NOT NULL\n;\n-- next\n";
+        let statements = Statements::of(text);
+        let (a, b) = statement_range(text, &statements, &finding(0), true).unwrap();
+        assert_eq!(
+            &text[a..b],
+            "ALTER TABLE t\nALTER COLUMN a\nSET NOT NULL\n;"
         );
     }
 
