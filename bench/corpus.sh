@@ -9,18 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=$(realpath "${1:-../shared/corpus}")
-command -v squawk >/dev/null || { echo "squawk is missing: pip install squawk-cli==2.70.0" >&2; exit 2; }
-
-# Time squawk's own binary, not a version manager's shell shim in front of it (pyenv adds ~150 ms).
-squawk=$(command -v squawk)
-if command -v pyenv >/dev/null && real=$(pyenv which squawk 2>/dev/null); then squawk=$real; fi
-
-if [ -n "${PGPROOF_BIN:-}" ]; then
-  pgproof=$(realpath "$PGPROOF_BIN")
-else
-  cargo build --release --locked --quiet
-  pgproof=$(realpath target/release/pgproof)
-fi
+. bench/peers.sh
 list=$(mktemp)
 config=$(mktemp --suffix=.toml)
 trap 'rm -f "$list" "$config"' EXIT

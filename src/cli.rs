@@ -297,13 +297,13 @@ impl LintArgs {
     /// The arguments of a lint run made on another command's behalf (`baseline`, `fix`): the
     /// migrations to replay and how, every finding (no baseline, no cache file choice), human
     /// format, nothing printed by the lint itself.
-    pub fn replaying(
-        paths: Vec<PathBuf>,
-        config: Option<PathBuf>,
-        pg_version: Option<u32>,
-        layout: Option<String>,
-        schema_from: Option<String>,
-    ) -> Self {
+    pub fn replaying(paths: Vec<PathBuf>, replay: &ReplayArgs) -> Self {
+        let ReplayArgs {
+            config,
+            pg_version,
+            layout,
+            schema_from,
+        } = replay.clone();
         LintArgs {
             paths,
             config,
@@ -332,9 +332,8 @@ pub struct FixArgs {
     /// Migration files, or directories (with --since, or --fix-applied). Only these files are
     /// written; the rest of their migration sets is replayed for context.
     pub paths: Vec<PathBuf>,
-    /// Config file (default: pgproof.toml found by walking up from the first path).
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub replay: ReplayArgs,
     /// Print the changes as a unified diff and write nothing (exit code 1 when there are some).
     #[arg(long)]
     pub diff: bool,
@@ -349,6 +348,14 @@ pub struct FixArgs {
     /// included (runners that check checksums will then refuse them).
     #[arg(long)]
     pub fix_applied: bool,
+}
+
+/// How `baseline` and `fix` read and replay the migrations, as `lint` does.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ReplayArgs {
+    /// Config file (default: pgproof.toml found by walking up from the first path).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
     /// Target PostgreSQL major version (default 15, or `pg_version` in the config).
     #[arg(long)]
     pub pg_version: Option<u32>,
@@ -365,9 +372,8 @@ pub struct FixArgs {
 pub struct BaselineArgs {
     /// Migration directories or files (default: `migrations` from pgproof.toml, else ./migrations).
     pub paths: Vec<PathBuf>,
-    /// Config file (default: pgproof.toml found by walking up from the first path).
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub replay: ReplayArgs,
     /// The baseline file to write (default: `pgproof-baseline.json` next to pgproof.toml, else in
     /// the current directory).
     #[arg(long, value_name = "FILE")]
@@ -376,15 +382,6 @@ pub struct BaselineArgs {
     /// add nothing.
     #[arg(long)]
     pub prune: bool,
-    /// Target PostgreSQL major version (default 15, or `pg_version` in the config).
-    #[arg(long)]
-    pub pg_version: Option<u32>,
-    /// Force a layout instead of detecting it.
-    #[arg(long)]
-    pub layout: Option<String>,
-    /// Start from this schema instead of an empty database (as for `lint`).
-    #[arg(long, value_name = "DUMP_OR_URL")]
-    pub schema_from: Option<String>,
     /// Application queries to check against the schema (as for `lint`).
     #[arg(long = "queries", value_name = "PATH")]
     pub queries: Vec<PathBuf>,

@@ -18,13 +18,7 @@ use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
 pub fn run(args: &BaselineArgs) -> Result<Outcome> {
-    let mut lint_args = LintArgs::replaying(
-        args.paths.clone(),
-        args.config.clone(),
-        args.pg_version,
-        args.layout.clone(),
-        args.schema_from.clone(),
-    );
+    let mut lint_args = LintArgs::replaying(args.paths.clone(), &args.replay);
     lint_args.queries = args.queries.clone();
     let Resolved {
         settings,

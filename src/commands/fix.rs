@@ -33,13 +33,7 @@ pub fn run_with(args: &FixArgs, summary_to_stderr: bool) -> Result<Outcome> {
     if args.paths.iter().any(|p| p.as_os_str() == "-") {
         bail!("`pgproof fix` writes files: name them (`-`, a migration on stdin, is for `lint`)");
     }
-    let lint_args = LintArgs::replaying(
-        args.paths.clone(),
-        args.config.clone(),
-        args.pg_version,
-        args.layout.clone(),
-        args.schema_from.clone(),
-    );
+    let lint_args = LintArgs::replaying(args.paths.clone(), &args.replay);
     let Resolved {
         settings,
         base,
@@ -419,12 +413,16 @@ impl Fixer {
     }
 }
 
-/// Findings per (file, rule), files canonical.
+/// Findings per (file, rule), files canonical (each distinct file canonicalised once).
 fn counts(findings: &[Finding]) -> HashMap<(PathBuf, String), usize> {
+    let mut canonical: HashMap<&Path, PathBuf> = HashMap::new();
     let mut out = HashMap::new();
     for f in findings {
-        *out.entry((crate::source::canonical(&f.file), f.rule.to_string()))
-            .or_default() += 1;
+        let file = canonical
+            .entry(&f.file)
+            .or_insert_with(|| crate::source::canonical(&f.file))
+            .clone();
+        *out.entry((file, f.rule.to_string())).or_default() += 1;
     }
     out
 }

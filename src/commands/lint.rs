@@ -27,14 +27,16 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
         super::fix::run_with(
             &crate::cli::FixArgs {
                 paths: args.paths.clone(),
-                config: args.config.clone(),
+                replay: crate::cli::ReplayArgs {
+                    config: args.config.clone(),
+                    pg_version: args.pg_version,
+                    layout: args.layout.clone(),
+                    schema_from: args.schema_from.clone(),
+                },
                 diff: false,
                 unsafe_fixes: false,
                 since: args.since.clone(),
                 fix_applied: false,
-                pg_version: args.pg_version,
-                layout: args.layout.clone(),
-                schema_from: args.schema_from.clone(),
             },
             true,
         )?;
@@ -221,22 +223,16 @@ pub(crate) fn resolve(args: &LintArgs) -> Result<Resolved> {
         settings.require_files = true;
     }
     let paths = match stdin {
-        // The file stdin's text stands for is found in its set, which reads the text instead.
         Some(stdin) => {
-            let on_disk = stdin.file.is_file();
             let shown = stdin.shown.clone();
-            settings.load.stdin = Some(std::sync::Arc::new(stdin));
-            if on_disk {
-                vec![shown]
-            } else {
-                if !args.quiet {
-                    eprintln!(
-                        "pgproof: note: `{}` is not on disk: its text is linted alone, without the migrations that may come before it",
-                        shown.display()
-                    );
-                }
-                vec![]
+            let paths = stand_in(&mut settings, stdin);
+            if paths.is_empty() && !args.quiet {
+                eprintln!(
+                    "pgproof: note: `{}` is not on disk: its text is linted alone, without the migrations that may come before it",
+                    shown.display()
+                );
             }
+            paths
         }
         None => resolve_paths(&args.paths, &settings)?,
     };
@@ -246,6 +242,20 @@ pub(crate) fn resolve(args: &LintArgs) -> Result<Resolved> {
         config: config_path,
         paths,
     })
+}
+
+/// Puts `stdin`'s text in `settings` in place of its file, and returns the paths to lint: the
+/// file, which its set then reads from `stdin`, when it is on disk; none when it is not (the
+/// text is then linted alone, `lint/read.rs`).
+fn stand_in(settings: &mut Settings, stdin: crate::source::StdinText) -> Vec<PathBuf> {
+    let on_disk = stdin.file.is_file();
+    let shown = stdin.shown.clone();
+    settings.load.stdin = Some(std::sync::Arc::new(stdin));
+    if on_disk {
+        vec![shown]
+    } else {
+        vec![]
+    }
 }
 
 /// The text of `lint -` (or of `--stdin-filename` with no path), and the file it stands for
@@ -279,11 +289,7 @@ fn read_stdin(args: &LintArgs) -> Result<Option<crate::source::StdinText>> {
         .stdin_filename
         .clone()
         .unwrap_or_else(|| PathBuf::from("<stdin>.sql"));
-    Ok(Some(crate::source::StdinText {
-        file: crate::source::canonical(&shown),
-        shown,
-        text,
-    }))
+    Ok(Some(crate::source::StdinText::new(shown, text)))
 }
 
 /// The baseline `lint` reads: `--baseline`, else `pgproof-baseline.json` next to the config file
@@ -367,26 +373,21 @@ pub fn lint_paths(
 pub(crate) fn lint_text_at(path: &Path, text: String) -> Result<Vec<Finding>> {
     let config_path = config::find_config(path);
     let mut settings = config::load(config_path.as_deref(), crate::rules::is_known)?;
-    let stdin = crate::source::StdinText {
-        file: crate::source::canonical(path),
-        shown: path.to_path_buf(),
-        text,
-    };
-    let on_disk = stdin.file.is_file();
-    settings.load.stdin = Some(std::sync::Arc::new(stdin));
-    let paths = if on_disk {
-        vec![path.to_path_buf()]
-    } else {
-        vec![]
-    };
+    let paths = stand_in(
+        &mut settings,
+        crate::source::StdinText::new(path.to_path_buf(), text),
+    );
     let cache = default_cache(&settings);
     let file = crate::source::canonical(path);
     let linted = lint_with(&paths, &settings, None, None, false, cache)?;
     // Only the buffer's own findings (query files' are shown when those are open).
+    let names = [path.file_name(), file.file_name()];
     Ok(linted
         .findings
         .into_iter()
-        .filter(|f| crate::source::canonical(&f.file) == file)
+        .filter(|f| {
+            names.contains(&f.file.file_name()) && crate::source::canonical(&f.file) == file
+        })
         .collect())
 }
 
@@ -526,18 +527,16 @@ pub fn lint_with(
         // when that misses one (a link reported under its target's name), every file.
         let names: HashSet<&std::ffi::OsStr> =
             wanted.iter().filter_map(|p| p.file_name()).collect();
-        let by_name: BTreeSet<&Path> = files()
-            .filter(|file| {
-                file.path.file_name().is_some_and(|n| names.contains(n))
-                    && wanted.contains(&crate::source::canonical(&file.path))
-            })
-            .map(|file| file.path.as_path())
-            .collect();
-        let found: HashSet<PathBuf> = by_name
-            .iter()
-            .map(|p| crate::source::canonical(p))
-            .collect();
-        if wanted.iter().all(|w| found.contains(w)) {
+        let mut found: HashSet<PathBuf> = HashSet::new();
+        let mut by_name: BTreeSet<&Path> = BTreeSet::new();
+        for file in files().filter(|f| f.path.file_name().is_some_and(|n| names.contains(n))) {
+            let real = crate::source::canonical(&file.path);
+            if wanted.contains(&real) {
+                by_name.insert(&file.path);
+                found.insert(real);
+            }
+        }
+        if found.len() == wanted.len() {
             return by_name;
         }
         files()

@@ -148,21 +148,10 @@ fn publish(uri: &str, diagnostics: Vec<Value>) -> Notification {
 
 /// The file a `file://` URI names (percent-escapes decoded).
 fn file_path(uri: &str) -> Option<PathBuf> {
-    let rest = uri.strip_prefix("file://")?;
-    let bytes = rest.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    Some(PathBuf::from(String::from_utf8(out).ok()?))
+    let path = percent_encoding::percent_decode_str(uri.strip_prefix("file://")?)
+        .decode_utf8()
+        .ok()?;
+    Some(PathBuf::from(path.as_ref()))
 }
 
 /// A finding as an LSP diagnostic: its span's range, severity, rule (with its doc's address),

@@ -6,7 +6,7 @@
 //! findings are counted, not shown.
 
 use super::sarif::help_uri;
-use super::Report;
+use super::{md_cell as md, md_text, Report};
 use crate::finding::{Finding, Severity};
 use std::io::{self, Write};
 use std::path::Path;
@@ -204,17 +204,6 @@ fn fenced(out: &mut dyn Write, sql: &str) -> io::Result<()> {
     }
     let fence = "`".repeat((longest + 1).max(3));
     writeln!(out, "{fence}sql\n{sql}\n{fence}\n")
-}
-
-/// Text for a table cell: pipes escaped, on one line, with HTML that could open a tag escaped.
-fn md(text: &str) -> String {
-    md_text(text).replace('|', "\\|").replace('\n', " ")
-}
-
-/// Text for a paragraph: `<` escaped, so a message quoting `<details>` or `<!--` cannot change
-/// the page's structure.
-fn md_text(text: &str) -> String {
-    text.replace('<', "&lt;")
 }
 
 #[cfg(test)]

@@ -108,6 +108,26 @@ impl Report<'_> {
     }
 }
 
+/// Markdown text with `<` escaped, so that a message or a statement quoting `<details>` or `<!--`
+/// cannot change the page's structure (lint's, prove's and audit's Markdown reports).
+pub(crate) fn md_text(text: &str) -> String {
+    text.replace('<', "&lt;")
+}
+
+/// [`md_text`] for a table cell or a list item: on one line, pipes escaped.
+pub(crate) fn md_cell(text: &str) -> String {
+    md_text(text).replace('|', "\\|").replace('\n', " ")
+}
+
+/// Lines in one table cell: each a [`md_cell`], joined with `<br>`.
+pub(crate) fn md_lines<S: AsRef<str>>(lines: &[S]) -> String {
+    lines
+        .iter()
+        .map(|l| md_cell(l.as_ref()))
+        .collect::<Vec<_>>()
+        .join("<br>")
+}
+
 /// The file an annotation (GitHub, SARIF) points at: for a file of the running release (a query
 /// `old-query-breaks` reports, shown as `<ref>:<path>`), the same file in the working tree, which
 /// a pull request contains (`<ref>:<path>` is no path; the message names the release instead).

@@ -6,6 +6,7 @@
 use super::prove::{
     base_schema, data_place, describe, hazards, headline, held_locks, summary, verdicts,
 };
+use super::{md_cell as md, md_lines};
 use crate::prove::Proof;
 use std::io::{self, Write};
 
@@ -44,7 +45,7 @@ pub(super) fn write(proof: &Proof, out: &mut dyn Write) -> io::Result<()> {
     )?;
     // The verdicts, worst first; the evidence is folded below them.
     for v in verdicts(proof).iter().chain(&hazards(proof)) {
-        writeln!(out, "- {}", md_text(v))?;
+        writeln!(out, "- {}", md(v))?;
     }
     writeln!(
         out,
@@ -185,7 +186,7 @@ pub(super) fn write(proof: &Proof, out: &mut dyn Write) -> io::Result<()> {
                 f.rule,
                 md(&verdict),
                 md(&original),
-                md(&recipe.join("<br>"))
+                md_lines(&recipe)
             )?;
         }
         writeln!(out)?;
@@ -248,25 +249,11 @@ pub(super) fn write(proof: &Proof, out: &mut dyn Write) -> io::Result<()> {
                     md(&q.query),
                     md(&q.file.display().to_string()),
                     q.line,
-                    md(&result.join("<br>"))
+                    md_lines(&result)
                 )?;
             }
         }
     }
     writeln!(out, "</details>")?;
     Ok(())
-}
-
-/// Text for a list item: `<` escaped, so a message quoting `<details>` cannot end the fold.
-fn md_text(text: &str) -> String {
-    text.replace('<', "&lt;").replace('\n', " ")
-}
-
-/// Escapes a table cell: pipes, line breaks, and `<` (so that a statement or a server message
-/// quoting `</details>` cannot end the fold), except the `<br>` the cells join lines with.
-fn md(text: &str) -> String {
-    text.replace('|', "\\|")
-        .replace('\n', " ")
-        .replace('<', "&lt;")
-        .replace("&lt;br>", "<br>")
 }

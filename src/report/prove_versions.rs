@@ -28,16 +28,16 @@ pub fn write(format: ProveFormat, proofs: &[(u32, Proof)], out: &mut dyn Write) 
             writeln!(out)
         }
         ProveFormat::Sarif => {
-            // One run per version, each the single-version SARIF's run.
-            let mut runs = vec![];
-            for (_, proof) in proofs {
-                let doc = super::prove_sarif::sarif(proof);
-                if let Some(r) = doc["runs"].as_array() {
-                    runs.extend(r.iter().cloned());
+            // One log: the first version's, with every other version's run appended.
+            let mut docs = proofs.iter().map(|(_, p)| super::prove_sarif::sarif(p));
+            let mut doc = docs.next().unwrap_or_default();
+            for mut other in docs {
+                if let (Some(runs), serde_json::Value::Array(more)) =
+                    (doc["runs"].as_array_mut(), other["runs"].take())
+                {
+                    runs.extend(more);
                 }
             }
-            let mut doc = super::prove_sarif::sarif(&proofs[0].1);
-            doc["runs"] = serde_json::Value::Array(runs);
             serde_json::to_writer_pretty(&mut *out, &doc)?;
             writeln!(out)
         }
@@ -74,7 +74,7 @@ pub fn write(format: ProveFormat, proofs: &[(u32, Proof)], out: &mut dyn Write) 
             if !differences.is_empty() {
                 writeln!(out, "### Where the versions differ\n")?;
                 for d in &differences {
-                    writeln!(out, "- {}", d.replace('<', "&lt;"))?;
+                    writeln!(out, "- {}", super::md_cell(d))?;
                 }
                 writeln!(out)?;
             }

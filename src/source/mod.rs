@@ -215,7 +215,7 @@ pub struct SetConfig {
     pub runner_transaction: Option<bool>,
 }
 
-/// A migration's text from stdin, and the file it stands for.
+/// A migration's text from stdin (or an editor's buffer), and the file it stands for.
 #[derive(Debug)]
 pub struct StdinText {
     /// The file, canonical: the one whose text this replaces.
@@ -223,6 +223,17 @@ pub struct StdinText {
     /// The file as findings name it (`--stdin-filename` as given, or `<stdin>`).
     pub shown: PathBuf,
     pub text: String,
+}
+
+impl StdinText {
+    /// `text` standing for the file `shown`.
+    pub fn new(shown: PathBuf, text: String) -> Self {
+        StdinText {
+            file: canonical(&shown),
+            shown,
+            text,
+        }
+    }
 }
 
 impl LoadOptions {
@@ -252,14 +263,19 @@ impl LoadOptions {
         }
     }
 
-    /// The text of `path`: stdin's when it stands for this file, else [`read_text`]'s.
+    /// The text of `path`: stdin's, or a replaced text, when it stands for this file, else
+    /// [`read_text`]'s. Only a file named like one of them is canonicalised (a few system calls
+    /// each, for every file of a set on every keystroke of `pgproof lsp`).
     pub fn read_text(&self, path: &Path) -> std::io::Result<Result<String, (usize, String)>> {
+        let name = path.file_name();
         if let Some(stdin) = &self.stdin {
-            if canonical(path) == stdin.file {
+            if (stdin.file.file_name() == name || stdin.shown.file_name() == name)
+                && canonical(path) == stdin.file
+            {
                 return Ok(Ok(stdin.text.clone()));
             }
         }
-        if !self.replaced.is_empty() {
+        if self.replaced.keys().any(|k| k.file_name() == name) {
             if let Some(text) = self.replaced.get(&canonical(path)) {
                 return Ok(Ok(text.clone()));
             }

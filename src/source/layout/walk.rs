@@ -197,17 +197,19 @@ pub fn find(path: &Path, opts: &LoadOptions) -> Result<Walk> {
             .into_iter()
             .map(|(bytes, set)| set.map(|set| (bytes, set)))
             .collect::<Result<_>>()?;
-        let by_name = loaded.iter().any(|(_, set)| {
-            set.files
-                .iter()
-                .any(|f| f.path.file_name() == name && same(&f.path))
-        });
-        for (bytes, set) in loaded {
-            // By name when a file of that name is it; else (a link under another name) any file.
-            let holds = if by_name {
+        let by_name: Vec<bool> = loaded
+            .iter()
+            .map(|(_, set)| {
                 set.files
                     .iter()
                     .any(|f| f.path.file_name() == name && same(&f.path))
+            })
+            .collect();
+        let any_by_name = by_name.contains(&true);
+        for ((bytes, set), named) in loaded.into_iter().zip(by_name) {
+            // By name when a file of that name is it; else (a link under another name) any file.
+            let holds = if any_by_name {
+                named
             } else {
                 set.files.iter().any(|f| same(&f.path))
             };
