@@ -184,6 +184,11 @@ pub struct AuditArgs {
     /// Do not read `pg_stat_statements`.
     #[arg(long)]
     pub no_stat_statements: bool,
+    /// The migrations that built this database (directories or files, repeatable, as `lint`
+    /// reads them): findings then name the statement that created their object, as a file and
+    /// line (and SARIF gives it as the physical location).
+    #[arg(long = "migrations", value_name = "PATH")]
+    pub migrations: Vec<PathBuf>,
     /// How the HTML report draws the foreign-key graph: `auto` uses Graphviz when `dot` is on the
     /// PATH, else pgproof's own layered layout.
     #[arg(long, value_enum, default_value_t = GraphLayout::Auto)]

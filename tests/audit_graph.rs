@@ -61,6 +61,8 @@ fn findings() -> Vec<ObjectFinding> {
             references: Some(QualName::public("t007")),
             backfill: None,
         }),
+        location: None,
+        anchor: None,
     }]
 }
 

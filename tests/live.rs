@@ -1307,3 +1307,91 @@ fn audit_reports_ignore_entries_that_match_nothing() {
         [format!("{file}:7")]
     );
 }
+
+/// `audit --migrations`: each finding about an object names the statement that created it (SARIF
+/// physical location, JSON `location`, the human report's "created at"); objects no migration
+/// created keep only their logical location, and a function's logical kind is `function`.
+#[test]
+fn audit_places_findings_at_the_migration_that_created_their_object() {
+    let cluster = LocalCluster::start(None).expect("a throwaway PostgreSQL starts");
+    execute(&cluster.url("postgres"), "CREATE DATABASE placed");
+    let url = cluster.url("placed");
+    let init = "-- accounts and imports\n\
+                CREATE TABLE accounts (id bigint PRIMARY KEY, name text NOT NULL);\n\n\
+                CREATE TABLE imports (payload text);\n";
+    let function =
+        "CREATE FUNCTION bump() RETURNS int LANGUAGE sql SECURITY DEFINER\n  AS $$ SELECT 1 $$;\n";
+    execute(&url, init);
+    execute(&url, function);
+    execute(&url, "CREATE TABLE made_by_hand (note text);");
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = dir.path().join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    std::fs::write(migrations.join("001_init.sql"), init).unwrap();
+    std::fs::write(migrations.join("002_bump.sql"), function).unwrap();
+    let audit = |format: &str, migrations: &Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
+            .args(["audit", "--database-url", &url, "--format", format])
+            .arg("--migrations")
+            .arg(migrations)
+            .current_dir(dir.path())
+            .output()
+            .expect("pgproof runs")
+    };
+
+    let out = audit("sarif", Path::new("migrations"));
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("SARIF: {}", String::from_utf8_lossy(&out.stderr)));
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let result = |rule: &str, object: &str| {
+        results
+            .iter()
+            .find(|r| {
+                r["ruleId"] == rule
+                    && r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == object
+            })
+            .unwrap_or_else(|| panic!("no {rule} on {object}: {results:#?}"))
+    };
+    let imports = &result("table-without-primary-key", "public.imports")["locations"][0];
+    assert_eq!(imports["logicalLocations"][0]["kind"], "table");
+    assert_eq!(
+        imports["physicalLocation"]["artifactLocation"]["uri"],
+        "migrations/001_init.sql"
+    );
+    assert_eq!(imports["physicalLocation"]["region"]["startLine"], 4);
+    assert_eq!(imports["physicalLocation"]["region"]["startColumn"], 1);
+    let bump = &result("security-definer-without-search-path", "public.bump")["locations"][0];
+    assert_eq!(bump["logicalLocations"][0]["kind"], "function");
+    assert_eq!(
+        bump["physicalLocation"]["artifactLocation"]["uri"],
+        "migrations/002_bump.sql"
+    );
+    assert_eq!(bump["physicalLocation"]["region"]["startLine"], 1);
+    assert_eq!(bump["physicalLocation"]["region"]["endLine"], 2);
+    let by_hand = &result("table-without-primary-key", "public.made_by_hand")["locations"][0];
+    assert!(by_hand.get("physicalLocation").is_none(), "{by_hand}");
+
+    let out = audit("json", Path::new("migrations"));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let finding = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["object"] == "public.imports")
+        .unwrap();
+    assert_eq!(finding["location"]["file"], "migrations/001_init.sql");
+    assert_eq!(finding["location"]["line"], 4);
+    assert_eq!(finding["location"]["migration"], "001_init");
+
+    let out = audit("human", Path::new("migrations"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("created at: migrations/001_init.sql:4"),
+        "{text}"
+    );
+
+    let out = audit("json", Path::new("no-such-dir"));
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no-such-dir"), "{stderr}");
+}

@@ -487,3 +487,58 @@ fn prune_spares_live_runs_and_removes_what_killed_runs_left() {
         "prune left a scratch database"
     );
 }
+
+/// A local cluster starts from a copy of a pristine one kept in the cache, with a password of its
+/// own; the cache is private, holds no server state, and a damaged entry falls back to `initdb`
+/// and is replaced.
+#[test]
+fn local_clusters_start_from_a_private_pristine_copy_with_their_own_password() {
+    use pgproof::sandbox::local::{LocalCluster, SUPERUSER};
+    let cache = tempfile::tempdir().unwrap();
+    let root = cache.path().join("clusters");
+    let start = || LocalCluster::start_in(None, "", Some(&root)).expect("a throwaway PostgreSQL");
+    let select = |url: &str| {
+        pgproof::prove::exec::Conn::connect(url).and_then(|c| Ok(c.query_text("SELECT 'up'")?))
+    };
+
+    let first = start();
+    assert!(!first.from_cache(), "an empty cache was used");
+    let entries: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let entry = &entries[0];
+    for dir in [&root, entry] {
+        let mode = std::fs::metadata(dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{}", dir.display());
+    }
+    assert!(entry.join("data/PG_VERSION").is_file());
+    assert!(!entry.join("data/postmaster.pid").exists());
+    assert!(!entry.join("data/postmaster.opts").exists());
+
+    let second = start();
+    assert!(second.from_cache(), "the pristine cluster was not used");
+    assert_ne!(first.password(), second.password());
+    assert_eq!(select(&second.url("postgres")).unwrap(), vec!["up"]);
+    assert_eq!(select(&first.url("postgres")).unwrap(), vec!["up"]);
+    let borrowed = second.url_as(SUPERUSER, first.password(), "postgres");
+    assert!(
+        select(&borrowed).is_err(),
+        "another run's password opened the copy"
+    );
+    drop((first, second));
+
+    // Damaged: the copy cannot start, so initdb runs and its cluster replaces the entry.
+    std::fs::remove_file(entry.join("data/global/pg_control")).unwrap();
+    let third = start();
+    assert!(!third.from_cache());
+    assert_eq!(select(&third.url("postgres")).unwrap(), vec!["up"]);
+    assert!(
+        entry.join("data/global/pg_control").is_file(),
+        "not replaced"
+    );
+    let fourth = start();
+    assert!(fourth.from_cache());
+    assert_eq!(select(&fourth.url("postgres")).unwrap(), vec!["up"]);
+}

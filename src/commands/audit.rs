@@ -7,7 +7,7 @@ use crate::config;
 use crate::finding::RuleId;
 use crate::live::introspect::{read_catalog, Scope};
 use crate::live::{self, Session};
-use crate::report::audit::{qualified, AuditReport};
+use crate::report::audit::{qualified, AuditReport, SourceLocation};
 use crate::rules::{ids, Anchor, Member, SchemaContext, RULES};
 use crate::syntax::QualName;
 use crate::text::human_bytes;
@@ -96,6 +96,8 @@ pub fn unused_ignores(
                     "remove the entry, or correct its `object` glob or its rule ids".to_string(),
                 ),
                 fix: None,
+                location: None,
+                anchor: None,
             }
         })
         .collect()
@@ -161,6 +163,8 @@ pub fn audit_catalog(
                 message: d.message,
                 help: d.help,
                 fix: d.fix,
+                location: None,
+                anchor: Some((object_table.clone(), member.clone())),
             });
         }
     }
@@ -349,6 +353,16 @@ fn query_findings(
         let query = checked.queries.iter().find(|q| {
             Some(q.file) == file && q.span.start <= f.span.start && f.span.start <= q.span.end
         });
+        let from_stat = file.is_some() && file == checked.stat_file;
+        // A query from a file is placed in it; one `pg_stat_statements` recorded is not.
+        let location = (!from_stat).then(|| SourceLocation {
+            file: f.file.display().to_string(),
+            line: f.start.line,
+            column: f.start.column,
+            end_line: f.end.line,
+            end_column: f.end.column,
+            migration: None,
+        });
         let object = match (query, file) {
             (Some(q), Some(i)) if Some(i) == checked.stat_file => format!(
                 "pg_stat_statements queryid {}",
@@ -385,6 +399,8 @@ fn query_findings(
             evidence,
             help: f.help,
             fix: f.fix,
+            location,
+            anchor: None,
         });
     }
     out
@@ -453,6 +469,10 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
             .then_with(|| a.rule.cmp(&b.rule))
     });
     timings.lap("rules");
+    if !args.migrations.is_empty() {
+        place_in_migrations(&args.migrations, &settings, &mut audit.findings)?;
+        timings.lap("migrations");
+    }
     let baseline = audit_baseline(args, &mut audit.findings)?;
     let described = live::describe(&connection);
     let graph_svg = match args.format {
@@ -478,6 +498,33 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
             Outcome::Clean
         },
     )
+}
+
+/// `--migrations`: each finding about an object is placed at the statement of `migrations` that
+/// created it (or created its table, when no statement created the member by name).
+fn place_in_migrations(
+    migrations: &[std::path::PathBuf],
+    settings: &config::Settings,
+    findings: &mut [ObjectFinding],
+) -> Result<()> {
+    let sets = super::lint::replayed_sets(migrations, settings)?;
+    for f in findings {
+        let Some((table, member)) = &f.anchor else {
+            continue;
+        };
+        f.location = sets
+            .iter()
+            .find_map(|set| set.origin(table, member.as_ref()))
+            .map(|o| SourceLocation {
+                file: o.file.display().to_string(),
+                line: o.start.line,
+                column: o.start.column,
+                end_line: o.end.line,
+                end_column: o.end.column,
+                migration: Some(o.migration),
+            });
+    }
+    Ok(())
 }
 
 /// What `--baseline` and `--write-baseline` do to the findings: with a baseline, the findings it

@@ -2,7 +2,7 @@
 //! files, sqlc configs, git for `--since`, the `--schema-from` schema), run
 //! [`crate::engine::lint`], keep the findings of the files asked about, and report.
 
-mod cache;
+pub(crate) mod cache;
 mod read;
 
 pub(crate) use read::{catalog_from_dump, old_queries, resolve_paths};
@@ -423,6 +423,40 @@ fn step_summary(report: &Report<'_>) {
 /// start from (`--schema-from`). With a `cache_dir`, a run that reports on some files only starts
 /// each set's replay from the newest state cached before the first of them, and caches the state
 /// there (`lint/cache.rs`).
+/// The migration sets under `paths` replayed, their findings left aside: for where each object
+/// of their final schemas was created ([`engine::LintedSet::origin`]). A file or directory that
+/// cannot be read fails the call, as does finding no migrations.
+pub fn replayed_sets(paths: &[PathBuf], settings: &Settings) -> Result<Vec<engine::LintedSet>> {
+    let read::Inputs {
+        sets,
+        errors,
+        empty,
+        ..
+    } = read::inputs(paths, settings, None)?;
+    if let Some(error) = errors.first() {
+        bail!("{error}");
+    }
+    if let Some((path, why)) = empty.first() {
+        bail!("no migrations under `{}`: {why}", path.display());
+    }
+    let output = engine::lint(engine::Input {
+        settings,
+        sets,
+        base: None,
+        queries: vec![],
+        threads: rayon::current_num_threads(),
+        stack_bytes: engine::WORKER_STACK_BYTES,
+    })?;
+    if let Some(error) = output.unreadable.first() {
+        bail!("{error}");
+    }
+    let sets = output.sets;
+    if let Some(error) = sets.iter().flat_map(|s| &s.set.errors).next() {
+        bail!("{error}");
+    }
+    Ok(sets)
+}
+
 pub fn lint(
     paths: &[PathBuf],
     settings: &Settings,

@@ -195,6 +195,7 @@ fn prove_on(
         database_url: args.database_url.clone(),
         pg_version: settings.pg_version,
         startup_timeout: Duration::from_secs(args.startup_timeout),
+        cluster_cache: super::lint::cache::dir(false, None, settings).map(|d| d.join("clusters")),
     })?;
     if asked {
         server.require_major(settings.pg_version)?;

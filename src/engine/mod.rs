@@ -93,6 +93,41 @@ pub struct LintedSet {
     pub set: MigrationSet,
     /// Time from the start of its replay to the end (its reading not included).
     pub took: Duration,
+    /// Where each object of the set's final schema was created.
+    pub origins: place::Origins,
+}
+
+/// Where an object was created: the creating statement's file, position and migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub file: PathBuf,
+    pub start: crate::span::Position,
+    pub end: crate::span::Position,
+    pub migration: String,
+}
+
+impl LintedSet {
+    /// Where `member` of `table` (or the table itself, when no statement created the member
+    /// by name) was created in this set; None when no migration of the set created it.
+    pub fn origin(
+        &self,
+        table: &crate::syntax::QualName,
+        member: Option<&crate::finding::Member>,
+    ) -> Option<Origin> {
+        let (file, span, migration) = self
+            .origins
+            .get(&(table.clone(), member.cloned()))
+            .or_else(|| self.origins.get(&(table.clone(), None)))?;
+        let source = self.set.files.get(*file)?;
+        let lines = crate::span::LineIndex::new(&source.text);
+        let placed = lines.place(&source.text, span.on_char_boundaries(&source.text));
+        Some(Origin {
+            file: source.path.clone(),
+            start: placed.start,
+            end: placed.end,
+            migration: migration.clone(),
+        })
+    }
 }
 
 /// Lints every set of the input, then checks each group of queries against its schema.
@@ -147,6 +182,7 @@ pub fn lint<S: Sets>(input: Input<'_, S>) -> Result<Output> {
         linted.push(LintedSet {
             set: outcome.set,
             took: outcome.took,
+            origins: replayed.origins,
         });
     }
     let mut query_files = vec![];

@@ -30,7 +30,7 @@ pub struct Site<'s> {
 
 /// Where an object of the final schema was created: (file, the creating statement's span,
 /// migration id), by table and member.
-pub(super) type Origins = rustc_hash::FxHashMap<(QualName, Option<Member>), (usize, Span, String)>;
+pub type Origins = rustc_hash::FxHashMap<(QualName, Option<Member>), (usize, Span, String)>;
 
 /// Places diagnostics in the files of one migration set or one group of query files. Each file's
 /// line index is built on first use, so files without findings cost nothing.
@@ -87,6 +87,11 @@ impl<'a> Placer<'a> {
     /// Where each object was created, as recorded so far (for a replay's snapshot).
     pub(super) fn origins(&self) -> &Origins {
         &self.origins
+    }
+
+    /// The origins recorded, taken out at the end of a replay.
+    pub(super) fn take_origins(&mut self) -> Origins {
+        std::mem::take(&mut self.origins)
     }
 
     /// Starts from the origins a snapshot recorded.

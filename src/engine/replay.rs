@@ -78,6 +78,8 @@ pub struct Replayed {
     pub removals: Vec<Removal>,
     /// The state after the migration [`Resume::keep_after`] named, when the replay took one.
     pub snapshot: Option<Snapshot>,
+    /// Where each object of the final schema was created.
+    pub origins: super::place::Origins,
 }
 
 pub use crate::queries::Removal;
@@ -639,6 +641,7 @@ impl<'a> Replay<'a> {
         );
         let findings = self.placer.findings(kept);
         Replayed {
+            origins: self.placer.take_origins(),
             findings,
             stats: self.stats,
             catalog: self.catalog,

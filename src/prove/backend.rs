@@ -31,6 +31,8 @@ pub struct BackendOptions {
     pub database_url: Option<String>,
     pub pg_version: u32,
     pub startup_timeout: Duration,
+    /// Where a local cluster's pristine copy is kept (None: run `initdb` every time).
+    pub cluster_cache: Option<PathBuf>,
 }
 
 enum Server {
@@ -68,7 +70,11 @@ impl Throwaway {
                 (Server::Container(Box::new(c), image), d)
             }
             BackendChoice::Local => {
-                let c = LocalCluster::start(options.pg_bin.as_deref())?;
+                let c = LocalCluster::start_in(
+                    options.pg_bin.as_deref(),
+                    "",
+                    options.cluster_cache.as_deref(),
+                )?;
                 let d = format!(
                     "local cluster from `{}` (--backend local)",
                     c.bin().display()
@@ -380,7 +386,11 @@ fn auto(options: &BackendOptions) -> Result<(Server, String)> {
     } else {
         "no Docker engine reachable, so a local cluster".to_string()
     };
-    match LocalCluster::start(options.pg_bin.as_deref()) {
+    match LocalCluster::start_in(
+        options.pg_bin.as_deref(),
+        "",
+        options.cluster_cache.as_deref(),
+    ) {
         Ok(c) => {
             let d = format!("local cluster from `{}` ({why})", c.bin().display());
             Ok((Server::Local(c, options.pg_bin.is_some()), d))

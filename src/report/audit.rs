@@ -29,6 +29,27 @@ pub struct ObjectFinding {
     pub evidence: Vec<String>,
     pub help: Option<String>,
     pub fix: Option<Fix>,
+    /// A place in a file for the finding: the statement that created the object (with
+    /// `--migrations`), or the query a query finding is about. SARIF's physical location.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<SourceLocation>,
+    /// The object as the schema rules name it (a table or function, and a member), for finding
+    /// the migration that created it.
+    #[serde(skip)]
+    pub anchor: Option<(QualName, Option<crate::finding::Member>)>,
+}
+
+/// A place in a file: 1-based lines, columns in characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceLocation {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    /// The migration whose statement it is (None for a query file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migration: Option<String>,
 }
 
 /// Everything an audit format may need.
@@ -195,6 +216,9 @@ fn write_human(report: &AuditReport<'_>, out: &mut dyn Write) -> io::Result<()> 
         if !f.evidence.is_empty() {
             writeln!(out, "  evidence: {}", f.evidence.join("; "))?;
         }
+        if let Some(place) = f.location.as_ref().filter(|l| l.migration.is_some()) {
+            writeln!(out, "  created at: {}:{}", place.file, place.line)?;
+        }
         if let Some(help) = &f.help {
             writeln!(out, "  help: {help}")?;
         }
@@ -276,25 +300,40 @@ fn write_sarif(report: &AuditReport<'_>, out: &mut dyn Write) -> io::Result<()> 
                 .position(|r| r.meta().id == f.rule)
                 .unwrap_or(0);
             let text = super::sarif::message_text(&f.message, f.help.as_deref());
-            let kind = if f.object == f.table {
-                "table"
-            } else {
-                "member"
+            let kind = match &f.anchor {
+                Some((name, None)) if report.catalog.functions.contains_key(name) => "function",
+                Some((_, Some(_))) => "member",
+                Some((_, None)) => "table",
+                // Query findings and unused `[[ignore]]` entries are about no database object.
+                None => "resource",
             };
+            let mut location = json!({
+                "logicalLocations": [{"fullyQualifiedName": f.object, "kind": kind}],
+            });
+            if let Some(place) = &f.location {
+                location["physicalLocation"] = json!({
+                    "artifactLocation": {"uri": place.file.replace('\\', "/")},
+                    "region": {
+                        "startLine": place.line,
+                        "startColumn": place.column,
+                        "endLine": place.end_line,
+                        "endColumn": place.end_column.max(1),
+                    }
+                });
+            }
             json!({
                 "ruleId": f.rule,
                 "ruleIndex": rule_index,
                 "level": level(f.severity),
                 "message": {"text": text},
-                "locations": [{
-                    "logicalLocations": [{"fullyQualifiedName": f.object, "kind": kind}],
-                }],
+                "locations": [location],
                 "partialFingerprints": {crate::fingerprint::SCHEME: fingerprint},
                 "properties": {"category": f.category, "evidence": f.evidence, "fix": f.fix},
             })
         })
         .collect();
     let mut doc = super::sarif::document(rules, results);
+    doc["runs"][0]["columnKind"] = json!("unicodeCodePoints");
     doc["runs"][0]["properties"] =
         json!({"database": report.database, "serverVersion": report.server_version});
     serde_json::to_writer_pretty(&mut *out, &doc)?;

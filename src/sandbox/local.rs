@@ -10,14 +10,19 @@
 //!
 //! PostgreSQL refuses to run as root, so when pgproof runs as root the cluster belongs to the
 //! `postgres` user (or `PGPROOF_PG_USER`). Binaries come from `--pg-bin` or the PATH.
+//!
+//! `initdb` runs once per set of binaries: its data directory is kept in the user's cache
+//! ([`super::pristine`]) and later clusters start from a copy of it, given a new random password
+//! in single-user mode before the server starts.
 
 use super::cleanup::{self, Cleanup};
+use super::pristine::{self, Pristine};
 use anyhow::{bail, Context, Result};
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 pub struct LocalCluster {
@@ -30,6 +35,8 @@ pub struct LocalCluster {
     postmaster: Option<Child>,
     /// Key of the signal-time cleanup registration.
     cleanup: u64,
+    /// Whether the data directory was copied from a pristine cluster (else `initdb` wrote it).
+    from_cache: bool,
 }
 
 /// The superuser the cluster is created with.
@@ -49,6 +56,16 @@ impl LocalCluster {
     /// spaces; `-c listen_addresses=127.0.0.1` adds TCP on [`LocalCluster::port`], where the
     /// password is still required).
     pub fn start_with(bin: Option<&Path>, extra_options: &str) -> Result<LocalCluster> {
+        LocalCluster::start_in(bin, extra_options, pristine::default_root().as_deref())
+    }
+
+    /// As [`LocalCluster::start_with`], keeping pristine clusters under `cache` (None: always
+    /// run `initdb`).
+    pub fn start_in(
+        bin: Option<&Path>,
+        extra_options: &str,
+        cache: Option<&Path>,
+    ) -> Result<LocalCluster> {
         let bin = match bin {
             Some(dir) => dir.to_path_buf(),
             None => find_on_path("initdb")
@@ -81,47 +98,58 @@ impl LocalCluster {
             password,
             postmaster: None,
             cleanup: key,
+            from_cache: false,
         };
-        cluster.init()?;
+        cluster.init(cache)?;
         cluster.launch(extra_options)?;
         Ok(cluster)
     }
 
-    fn init(&self) -> Result<()> {
+    /// Writes the data directory: a copy of the pristine cluster in `cache` when there is one
+    /// (with a new password), else `initdb`'s, which is then kept there for later runs.
+    fn init(&mut self, cache: Option<&Path>) -> Result<()> {
+        let args: Vec<String> = [
+            "-U",
+            SUPERUSER,
+            "--auth=scram-sha-256",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ]
+        .map(String::from)
+        .to_vec();
+        let pristine = cache.and_then(|root| Pristine::new(root, &self.bin, self.owner, &args));
+        if let Some(entry) = pristine.as_ref().filter(|p| p.exists()) {
+            let data = self.data_dir();
+            if entry.copy_to(&data, self.owner).is_ok() {
+                if self.set_password().is_ok() {
+                    self.from_cache = true;
+                    return Ok(());
+                }
+                let _ = std::fs::remove_dir_all(&data);
+            }
+            // An entry that cannot be used is replaced by this run's `initdb`.
+            entry.discard();
+        }
+        self.initdb(&args)?;
+        if let Some(entry) = pristine {
+            entry.store(&self.data_dir());
+        }
+        Ok(())
+    }
+
+    fn initdb(&self, args: &[String]) -> Result<()> {
         let pwfile = self.path.join("pwfile");
         write_private(&pwfile, &self.password, self.owner)?;
-        let data = self.data_dir();
         let mut command = self.command("initdb");
         command
             .arg("-D")
-            .arg(&data)
-            .args(["-U", SUPERUSER])
+            .arg(self.data_dir())
             .arg(format!("--pwfile={}", pwfile.display()))
-            .args([
-                "--auth=scram-sha-256",
-                "--no-sync",
-                "-E",
-                "UTF8",
-                "--locale=C",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let child = cleanup::with(self.cleanup, |entry| {
-            let child = command.spawn();
-            if let (Ok(child), Some(Cleanup::LocalCluster { child: slot, .. })) = (&child, entry) {
-                *slot = Some(child.id());
-            }
-            child
-        })
-        .with_context(|| format!("cannot run `{}`", self.bin.join("initdb").display()))?;
-        let out = child.wait_with_output();
+            .args(args);
+        let out = self.run_helper(command, None);
         let _ = std::fs::remove_file(&pwfile);
-        cleanup::wait_if_interrupted();
-        cleanup::with(self.cleanup, |entry| {
-            if let Some(Cleanup::LocalCluster { child, .. }) = entry {
-                *child = None;
-            }
-        });
         let out = out.context("initdb did not finish")?;
         if !out.status.success() {
             bail!(
@@ -131,6 +159,61 @@ impl LocalCluster {
             );
         }
         Ok(())
+    }
+
+    /// Gives the superuser of a copied data directory this run's password, in single-user mode
+    /// (no server listens meanwhile; the password goes through a pipe, never a command line).
+    fn set_password(&self) -> Result<()> {
+        let mut command = self.command("postgres");
+        command
+            .arg("--single")
+            .arg("-D")
+            .arg(self.data_dir())
+            .args(["-c", "fsync=off", "template1"]);
+        let sql = format!("ALTER ROLE {SUPERUSER} PASSWORD '{}';\n", self.password);
+        let out = self
+            .run_helper(command, Some(&sql))
+            .context("the single-user server did not finish")?;
+        let said = String::from_utf8_lossy(&out.stderr) + String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() || said.contains("ERROR:") || said.contains("FATAL:") {
+            bail!("cannot set the copied cluster's password: {}", said.trim());
+        }
+        Ok(())
+    }
+
+    /// Runs a helper (`initdb`, a single-user server) to its end, registered so that a signal
+    /// meanwhile kills it, with `input` on its standard input.
+    fn run_helper(&self, mut command: Command, input: Option<&str>) -> Result<Output> {
+        use std::io::Write;
+        command
+            .stdin(if input.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let program = command.get_program().to_owned();
+        let mut child = cleanup::with(self.cleanup, |entry| {
+            let child = command.spawn();
+            if let (Ok(child), Some(Cleanup::LocalCluster { child: slot, .. })) = (&child, entry) {
+                *slot = Some(child.id());
+            }
+            child
+        })
+        .with_context(|| format!("cannot run `{}`", Path::new(&program).display()))?;
+        if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+            // A helper that exits early closes the pipe: its output says why.
+            let _ = stdin.write_all(input.as_bytes());
+        }
+        let out = child.wait_with_output();
+        cleanup::wait_if_interrupted();
+        cleanup::with(self.cleanup, |entry| {
+            if let Some(Cleanup::LocalCluster { child, .. }) = entry {
+                *child = None;
+            }
+        });
+        Ok(out?)
     }
 
     fn launch(&mut self, extra_options: &str) -> Result<()> {
@@ -217,6 +300,11 @@ impl LocalCluster {
     /// The port: it names the socket file, and the TCP port if `listen_addresses` was given.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Whether the data directory was copied from a pristine cluster in the cache.
+    pub fn from_cache(&self) -> bool {
+        self.from_cache
     }
 
     /// The directory holding `initdb` and `postgres`.

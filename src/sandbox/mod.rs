@@ -9,3 +9,4 @@
 pub mod cleanup;
 pub mod container;
 pub mod local;
+pub mod pristine;

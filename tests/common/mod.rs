@@ -64,6 +64,7 @@ pub fn local_server() -> pgproof::prove::backend::Throwaway {
         database_url: None,
         pg_version: 15,
         startup_timeout: std::time::Duration::from_secs(60),
+        cluster_cache: pgproof::sandbox::pristine::default_root(),
     })
     .expect("a local throwaway PostgreSQL")
 }

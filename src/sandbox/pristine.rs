@@ -1,0 +1,242 @@
+//! Pristine clusters: a freshly `initdb`-ed data directory kept in the user's cache, one per
+//! set of server binaries, so that a throwaway [`LocalCluster`](super::local::LocalCluster)
+//! starts by copying it instead of running `initdb` again.
+//!
+//! An entry is a copy of a data directory that `initdb` has just written and no server has
+//! opened. It holds no secret that outlives the run that wrote it: the superuser's password in
+//! it was that run's random one, and every copy is given a new random password (in single-user
+//! mode, before its server starts) so no two runs share one.
+//!
+//! Entries sit under `<cache>/clusters/<key>/data`, where the key is a digest of the binaries
+//! (path, size, time), the user owning the cluster and the `initdb` options. They are written
+//! into a temporary directory and renamed into place, so a concurrent run sees a whole entry or
+//! none, and never changed after; at most [`MAX_ENTRIES`] are kept, least recently used out
+//! first. A copy that fails (an entry removed meanwhile, a full disk) falls back to `initdb`:
+//! the cache never fails a run.
+
+use anyhow::{bail, Context, Result};
+use sha2::{Digest, Sha256};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// Entries kept; beyond this the least recently used are removed.
+const MAX_ENTRIES: usize = 4;
+
+/// Temporary directories older than this were left by a run that was killed: removed.
+const STALE_TEMP: Duration = Duration::from_secs(3600);
+
+/// The format of an entry: changing it makes every older entry unused.
+const FORMAT: &str = "pgproof-pristine-cluster 1";
+
+/// Marks a whole entry (written last, before the rename).
+const COMPLETE: &str = "complete";
+
+/// Where pristine clusters are kept by default: `$PGPROOF_CACHE_DIR/clusters`, else
+/// `$XDG_CACHE_HOME/pgproof/clusters` or `~/.cache/pgproof/clusters`; None when
+/// `PGPROOF_NO_CACHE` is set or no home directory is known.
+pub fn default_root() -> Option<PathBuf> {
+    let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if env("PGPROOF_NO_CACHE").is_some_and(|v| v != "0") {
+        return None;
+    }
+    let base = env("PGPROOF_CACHE_DIR").map(PathBuf::from).or_else(|| {
+        env("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| env("HOME").map(|home| PathBuf::from(home).join(".cache")))
+            .map(|base| base.join("pgproof"))
+    })?;
+    Some(base.join("clusters"))
+}
+
+/// The cache entry for one set of binaries, owner and `initdb` options.
+pub struct Pristine {
+    root: PathBuf,
+    entry: PathBuf,
+}
+
+impl Pristine {
+    /// The entry for clusters made by `bin`'s `initdb` with `initdb_args`, owned by `owner`
+    /// (None: the invoking user). None when the binaries cannot be read.
+    pub fn new(
+        root: &Path,
+        bin: &Path,
+        owner: Option<(u32, u32)>,
+        initdb_args: &[String],
+    ) -> Option<Pristine> {
+        let mut hasher = Sha256::new();
+        let mut feed = |bytes: &[u8]| {
+            hasher.update((bytes.len() as u64).to_le_bytes());
+            hasher.update(bytes);
+        };
+        feed(FORMAT.as_bytes());
+        for program in ["initdb", "postgres"] {
+            let path = bin.join(program);
+            let path = std::fs::canonicalize(&path).unwrap_or(path);
+            let meta = std::fs::metadata(&path).ok()?;
+            let time = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+                .unwrap_or_default();
+            feed(path.as_os_str().as_encoded_bytes());
+            feed(format!("{} {} {}", meta.len(), time.as_nanos(), meta.ino()).as_bytes());
+        }
+        feed(format!("{owner:?}").as_bytes());
+        for arg in initdb_args {
+            feed(arg.as_bytes());
+        }
+        let key: String = hasher.finalize()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Some(Pristine {
+            root: root.to_path_buf(),
+            entry: root.join(key),
+        })
+    }
+
+    /// Whether a whole entry is there, in a cache directory only this user can write: an entry
+    /// is a server's configuration, so one that another user could have planted is not used.
+    pub fn exists(&self) -> bool {
+        private(&self.root)
+            && private(&self.entry)
+            && self.entry.join(COMPLETE).is_file()
+            && self.entry.join("data/PG_VERSION").is_file()
+    }
+
+    /// Removes the entry (one that could not be used), so that the next cluster stores anew.
+    pub fn discard(&self) {
+        let Ok(temp) = tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempdir_in(&self.root)
+        else {
+            return;
+        };
+        let gone = temp.path().join("gone");
+        if std::fs::rename(&self.entry, &gone).is_ok() {
+            let _ = std::fs::remove_dir_all(temp.path());
+        }
+    }
+
+    /// Copies the entry's data directory to `data` (which must not exist), handing every file
+    /// to `owner`, and marks the entry used. On error, whatever was copied is removed.
+    pub fn copy_to(&self, data: &Path, owner: Option<(u32, u32)>) -> Result<()> {
+        let copied = copy_tree(&self.entry.join("data"), data, owner);
+        if copied.is_err() {
+            let _ = std::fs::remove_dir_all(data);
+        }
+        copied?;
+        // The entry's time says when it was last used: eviction removes the oldest.
+        if let Ok(file) = std::fs::File::options()
+            .write(true)
+            .open(self.entry.join(COMPLETE))
+        {
+            let _ = file.set_modified(SystemTime::now());
+        }
+        // What a killed run left while storing goes the next time the cache is used.
+        self.evict();
+        Ok(())
+    }
+
+    /// Keeps a copy of `data`, a data directory `initdb` has just written and no server has
+    /// opened, as the entry. Best effort: a cache that cannot be written is left alone.
+    pub fn store(&self, data: &Path) {
+        if self.exists() || self.try_store(data).is_err() {
+            return;
+        }
+        self.evict();
+    }
+
+    fn try_store(&self, data: &Path) -> Result<()> {
+        std::fs::create_dir_all(&self.root)?;
+        std::fs::set_permissions(&self.root, std::fs::Permissions::from_mode(0o700))?;
+        let temp = tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempdir_in(&self.root)?;
+        std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o700))?;
+        copy_tree(data, &temp.path().join("data"), None)?;
+        std::fs::write(temp.path().join(COMPLETE), FORMAT)?;
+        let temp = temp.keep();
+        // A concurrent run may have stored the same entry first: then its copy stays.
+        if std::fs::rename(&temp, &self.entry).is_err() {
+            let _ = std::fs::remove_dir_all(&temp);
+        }
+        Ok(())
+    }
+
+    /// Removes stale temporary directories and the least recently used entries beyond
+    /// [`MAX_ENTRIES`].
+    fn evict(&self) {
+        let Ok(listing) = std::fs::read_dir(&self.root) else {
+            return;
+        };
+        let now = SystemTime::now();
+        let mut entries = vec![];
+        for item in listing.flatten() {
+            let path = item.path();
+            let name = item.file_name();
+            if name.to_string_lossy().starts_with(".tmp-") {
+                let old = item
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| now.duration_since(t).unwrap_or_default() > STALE_TEMP);
+                if old {
+                    let _ = std::fs::remove_dir_all(&path);
+                }
+                continue;
+            }
+            let used = std::fs::metadata(path.join(COMPLETE))
+                .and_then(|m| m.modified())
+                .unwrap_or(SystemTime::UNIX_EPOCH);
+            entries.push((used, path));
+        }
+        entries.sort();
+        let excess = entries.len().saturating_sub(MAX_ENTRIES);
+        for (_, path) in entries.into_iter().take(excess) {
+            if path != self.entry {
+                let _ = std::fs::remove_dir_all(&path);
+            }
+        }
+    }
+}
+
+/// Whether `dir` is a directory owned by this process's user that no one else can write.
+fn private(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir).is_ok_and(|m| {
+        // The owner of /proc/self is the effective user.
+        let me = std::fs::metadata("/proc/self").map(|p| p.uid());
+        m.is_dir() && me.is_ok_and(|me| m.uid() == me) && m.mode() & 0o022 == 0
+    })
+}
+
+/// Copies directory `from` to the new directory `to` (files, with their permissions; directories
+/// 0700), each handed to `owner` when given. A symbolic link or special file is an error: a
+/// fresh data directory has none.
+fn copy_tree(from: &Path, to: &Path, owner: Option<(u32, u32)>) -> Result<()> {
+    std::fs::create_dir(to).with_context(|| format!("cannot create {}", to.display()))?;
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o700))?;
+    if let Some((uid, gid)) = owner {
+        std::os::unix::fs::chown(to, Some(uid), Some(gid))?;
+    }
+    for item in
+        std::fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))?
+    {
+        let item = item?;
+        let kind = item.file_type()?;
+        let target = to.join(item.file_name());
+        if kind.is_dir() {
+            copy_tree(&item.path(), &target, owner)?;
+        } else if kind.is_file() {
+            std::fs::copy(item.path(), &target)
+                .with_context(|| format!("cannot copy {}", item.path().display()))?;
+            if let Some((uid, gid)) = owner {
+                std::os::unix::fs::chown(&target, Some(uid), Some(gid))?;
+            }
+        } else {
+            bail!("{} is not a plain file", item.path().display());
+        }
+    }
+    Ok(())
+}
