@@ -1772,3 +1772,63 @@ fn several_versions_are_proven_and_their_differences_reported_first() {
         "{human}"
     );
 }
+
+/// A fix proof whose shape an earlier proof of the run proved (the same recipe on tables and
+/// columns of the same shape, other names) is not run again: it names the proof that stands for
+/// it and takes its verdict. A column of another type is proved anew. Every proof starts from the
+/// one history database, which moves forward from statement to statement.
+#[test]
+fn fix_proofs_of_a_shape_already_proven_are_not_run_again() {
+    let mut server = common::local_server();
+    let dir = common::write_files(&[
+        (
+            "001_setup.sql",
+            "CREATE TABLE a (id bigint PRIMARY KEY, created timestamptz NOT NULL);\n\
+             CREATE TABLE b (id bigint PRIMARY KEY, made timestamptz NOT NULL);\n\
+             CREATE TABLE c (id bigint PRIMARY KEY, created text NOT NULL);\n",
+        ),
+        ("002_index.sql", "CREATE INDEX a_created ON a (created);\n"),
+        ("003_index.sql", "CREATE INDEX b_made ON b (made);\n"),
+        ("004_index.sql", "CREATE INDEX c_created ON c (created);\n"),
+    ]);
+    let settings = Settings::default();
+    let sets = pgproof::source::layout::discover(dir.path(), &settings.load).unwrap();
+    let (findings, _, _) =
+        pgproof::commands::lint::lint_paths(&[dir.path().to_path_buf()], &settings, None).unwrap();
+    let options = pgproof::prove::Options {
+        fixes: true,
+        rows: 100,
+        replay_rows: 0,
+        seed: None,
+        traffic: false,
+        settings,
+    };
+    let proof = pgproof::prove::prove(&mut server, &sets, &findings, &options).unwrap();
+    let proofs: Vec<_> = proof.sets[0]
+        .fixes
+        .iter()
+        .filter(|f| f.rule == "create-index-non-concurrently")
+        .collect();
+    assert_eq!(proofs.len(), 3, "{proofs:#?}");
+    let [first, second, third] = proofs[..] else {
+        unreachable!()
+    };
+    assert_eq!(first.verdict, "proven", "{first:#?}");
+    assert!(first.original.is_some() && first.same_as.is_none());
+    assert!(first.data_rows > 0, "{first:#?}");
+    let stands_for = format!("{}:1", first.file.display());
+    assert_eq!(second.same_as.as_deref(), Some(stands_for.as_str()));
+    assert_eq!(second.verdict, first.verdict);
+    assert!(second.original.is_none(), "{second:#?}");
+    assert!(
+        second
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("not run again")),
+        "{second:#?}"
+    );
+    assert!(third.same_as.is_none(), "{third:#?}");
+    assert_eq!(third.verdict, "proven", "{third:#?}");
+    assert!(third.original.is_some());
+    assert!(!proof.failed());
+}

@@ -18,7 +18,6 @@ use crate::config::Settings;
 use crate::finding::{Applicability, Finding};
 use crate::rules::Recipe;
 use crate::source::MigrationSet;
-use crate::span::LineIndex;
 use crate::syntax::parse_sql;
 use crate::syntax::LockMode;
 use anyhow::Result;
@@ -28,6 +27,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use super::backend;
+use super::fix_history::History;
 
 /// What one statement did to the tables that existed before it.
 #[derive(Debug, Clone, Serialize)]
@@ -78,6 +78,10 @@ pub struct FixProof {
     /// compared by row and NULL counts only.
     pub data_volatile: Vec<DataDifference>,
     pub note: Option<String>,
+    /// The proof (`file:line`) that stands for this one: the same shape, proven earlier in the
+    /// run, so this one was not run again (its verdict is that proof's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_as: Option<String>,
     /// The tables this proof's synthetic rows could not fill, with why (`table: why`): reported
     /// once per set ([`crate::prove::SetProof::fixes_left_empty`]), not under every proof.
     #[serde(skip)]
@@ -85,6 +89,28 @@ pub struct FixProof {
 }
 
 impl FixProof {
+    /// A proof of `f`'s `recipe` not yet run: inconclusive.
+    fn new(f: &Finding, recipe: &str) -> FixProof {
+        FixProof {
+            rule: f.rule.to_string(),
+            file: f.file.clone(),
+            line: f.start.line,
+            recipe: recipe.to_string(),
+            verdict: FixVerdict::Inconclusive,
+            original: None,
+            steps: vec![],
+            differences: vec![],
+            intended: vec![],
+            lints_clean: None,
+            data_rows: 0,
+            data_differences: vec![],
+            data_volatile: vec![],
+            note: None,
+            same_as: None,
+            left_empty: vec![],
+        }
+    }
+
     pub fn failed(&self) -> bool {
         matches!(
             self.verdict,
@@ -116,6 +142,11 @@ pub struct FixProofs {
 }
 
 /// Proves the recipes of `findings` that point into `set`'s up parts.
+///
+/// The history is replayed once, in one scratch database that moves forward from one flagged
+/// statement to the next; each proof starts from a clone of it taken just before its statement.
+/// A proof whose shape ([`super::shape`]) an earlier proof of this run has proven is not run
+/// again: it says which proof stands for it.
 pub fn prove_fixes(
     server: &mut Throwaway,
     set: &MigrationSet,
@@ -146,26 +177,81 @@ pub fn prove_fixes(
         note,
         ..FixProofs::default()
     };
+    candidates.truncate(MAX_FIX_PROOFS);
+    // The history moves forward only: proofs in the order of their statements.
+    candidates.sort_by_key(|(_, place)| *place);
+    if candidates.is_empty() {
+        return Ok(out);
+    }
     let mut tables: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut progress = super::progress::Progress::from_env();
-    let total = candidates.len().min(MAX_FIX_PROOFS);
-    for (i, (f, (m, k))) in candidates.into_iter().take(MAX_FIX_PROOFS).enumerate() {
-        progress.step(&format!(
-            "fix proof {} of {total}: {} at {}:{} ({rows} synthetic rows per table)",
-            i + 1,
-            f.rule,
-            f.file.display(),
-            f.start.line
-        ));
-        let proof = prove_one(server, set, f, m, k, rows, settings)?;
-        for skipped in &proof.left_empty {
-            let table = skipped.split(": ").next().unwrap_or(skipped);
-            if tables.insert(table.to_string()) {
-                out.left_empty.push(skipped.clone());
+    let total = candidates.len();
+    let admin = Conn::connect(&server.admin_url())?;
+    let mut history = History::start(server, &admin, set)?;
+    // Each shape proven so far, and where.
+    let mut proven: HashMap<String, (PathBuf, usize, FixVerdict)> = HashMap::new();
+    let result = (|| -> Result<()> {
+        for (i, (f, (m, k))) in candidates.into_iter().enumerate() {
+            progress.step(&format!(
+                "fix proof {} of {total}: {} at {}:{} ({rows} synthetic rows per table)",
+                i + 1,
+                f.rule,
+                f.file.display(),
+                f.start.line
+            ));
+            let recipe = f.fix.as_ref().map(|x| x.sql.clone()).unwrap_or_default();
+            let mut proof = FixProof::new(f, &recipe);
+            let original_sql = match history.advance_to(server, m, k)? {
+                Ok(sql) => sql,
+                Err(note) => {
+                    proof.note = Some(note);
+                    out.proofs.push(proof);
+                    continue;
+                }
+            };
+            let shape = super::shape::of(
+                f.rule.as_str(),
+                &original_sql,
+                &recipe,
+                &snapshot(&server.url(&history.db))?,
+            );
+            if let Some((file, line, verdict)) = shape.as_ref().and_then(|s| proven.get(s)) {
+                proof.verdict = *verdict;
+                proof.same_as = Some(format!("{}:{line}", file.display()));
+                proof.note = Some(format!(
+                    "not run again: the same recipe on tables and columns of the same shape was proven at {}:{line}",
+                    file.display()
+                ));
+                out.proofs.push(proof);
+                continue;
             }
+            history.pause();
+            prove_one(
+                server,
+                &admin,
+                &history.db,
+                f,
+                &original_sql,
+                &mut proof,
+                rows,
+                settings,
+            )?;
+            for skipped in &proof.left_empty {
+                let table = skipped.split(": ").next().unwrap_or(skipped);
+                if tables.insert(table.to_string()) {
+                    out.left_empty.push(skipped.clone());
+                }
+            }
+            if let (Some(shape), true) = (shape, proof.proven()) {
+                proven.insert(shape, (proof.file.clone(), proof.line, proof.verdict));
+            }
+            out.proofs.push(proof);
         }
-        out.proofs.push(proof);
-    }
+        Ok(())
+    })();
+    history.pause();
+    server.drop_database(&history.db, &admin);
+    result?;
     Ok(out)
 }
 
@@ -185,96 +271,46 @@ fn locate(set: &MigrationSet, f: &Finding) -> Option<(usize, usize)> {
     None
 }
 
-fn message(e: &tokio_postgres::Error) -> String {
+pub(super) fn message(e: &tokio_postgres::Error) -> String {
     e.as_db_error()
         .map_or_else(|| e.to_string(), |d| d.message().to_string())
 }
 
+/// Proves `f`'s recipe on clones of `history`, the database just before `original_sql`.
+#[allow(clippy::too_many_arguments)]
 fn prove_one(
     server: &mut Throwaway,
-    set: &MigrationSet,
+    admin: &Conn,
+    history: &str,
     f: &Finding,
-    m: usize,
-    k: usize,
+    original_sql: &str,
+    proof: &mut FixProof,
     rows: u64,
     settings: &Settings,
-) -> Result<FixProof> {
-    let recipe = f.fix.as_ref().map(|x| x.sql.clone()).unwrap_or_default();
-    let mut proof = FixProof {
-        rule: f.rule.to_string(),
-        file: f.file.clone(),
-        line: f.start.line,
-        recipe: recipe.clone(),
-        verdict: FixVerdict::Inconclusive,
-        original: None,
-        steps: vec![],
-        differences: vec![],
-        intended: vec![],
-        lints_clean: None,
-        data_rows: 0,
-        data_differences: vec![],
-        data_volatile: vec![],
-        note: None,
-        left_empty: vec![],
-    };
-    let admin = Conn::connect(&server.admin_url())?;
-    let prefix = server.create_database("fixbase", &admin)?;
+) -> Result<()> {
+    let recipe = proof.recipe.clone();
+    let prefix = format!("{history}_p");
+    server.clone_database(history, &prefix, admin)?;
     let mut created = vec![prefix.clone()];
     let result = (|| -> Result<std::result::Result<(), String>> {
-        // The schema and data just before the statement.
-        let original_sql;
-        {
+        if rows > 0 {
             let conn = Conn::connect(&server.url(&prefix))?;
-            if let Some(init) = &server.init_sql {
-                if let Err(e) = conn.execute_batch(init) {
-                    return Ok(Err(format!("--init-sql failed: {}", message(&e))));
-                }
-            }
-            let mut last = String::new();
-            for (i, migration) in set.migrations.iter().enumerate().take(m + 1) {
-                let Some(up) = &migration.up else { continue };
-                let parsed = parse_sql(&up.text);
-                for (j, stmt) in parsed.statements.iter().enumerate() {
-                    let sql = &up.text[stmt.span.start..stmt.span.end];
-                    if i == m && j == k {
-                        last = sql.to_string();
-                        break;
-                    }
-                    if matches!(stmt.kind, crate::syntax::Statement::Transaction { .. }) {
-                        continue;
-                    }
-                    if let Err(e) = conn.execute_batch(sql) {
-                        let line = LineIndex::new(&up.text)
-                            .position(&up.text, stmt.span.start)
-                            .line;
-                        return Ok(Err(format!(
-                            "replaying the history up to the statement failed at migration `{}` line {line}: {}",
-                            migration.id,
-                            message(&e)
-                        )));
-                    }
-                }
-            }
-            original_sql = last;
-            if rows > 0 {
-                let catalog = snapshot(&server.url(&prefix))?;
-                let filled = super::data::fill(&conn, &catalog, rows, &mut Default::default());
-                proof.left_empty = filled.skipped;
-            }
+            let catalog = snapshot(&server.url(&prefix))?;
+            let filled = super::data::fill(&conn, &catalog, rows, &mut Default::default());
+            proof.left_empty = filled.skipped;
         }
         let before = snapshot(&server.url(&prefix))?;
-        let original_db = format!("{prefix}_a");
+        // The recipe runs in a clone, the original in the database itself.
+        let original_db = prefix.clone();
         let recipe_db = format!("{prefix}_b");
-        server.clone_database(&prefix, &original_db, &admin)?;
-        created.push(original_db.clone());
-        server.clone_database(&prefix, &recipe_db, &admin)?;
+        server.clone_database(&prefix, &recipe_db, admin)?;
         created.push(recipe_db.clone());
 
         let original = {
             let conn = Conn::connect(&server.url(&original_db))?;
             let observer = Conn::connect(&server.url(&original_db))?;
             let blocker = Conn::connect(&server.url(&original_db))?;
-            match observe(&conn, &observer, &blocker, &original_sql) {
+            match observe(&conn, &observer, &blocker, original_sql) {
                 Ok(o) => o,
                 Err(e) => return Ok(Err(format!("the original statement failed here: {e}"))),
             }
@@ -329,14 +365,20 @@ fn prove_one(
             &rows::fingerprints(&Conn::connect(&server.url(&recipe_db))?, &locked)?,
         );
         if differing.iter().any(rows::DataDifference::values_only) {
-            let again_db = format!("{prefix}_c");
-            server.clone_database(&prefix, &again_db, &admin)?;
+            // The same state again: the history's clone, filled the same way (the synthetic
+            // rows are a function of the row number).
+            let again_db = format!("{history}_c");
+            server.clone_database(history, &again_db, admin)?;
             created.push(again_db.clone());
             let conn = Conn::connect(&server.url(&again_db))?;
+            if rows > 0 {
+                let catalog = snapshot(&server.url(&again_db))?;
+                super::data::fill(&conn, &catalog, rows, &mut Default::default());
+            }
             let again = {
                 let observer = Conn::connect(&server.url(&again_db))?;
                 let blocker = Conn::connect(&server.url(&again_db))?;
-                observe(&conn, &observer, &blocker, &original_sql)
+                observe(&conn, &observer, &blocker, original_sql)
                     .map(|_| rows::fingerprints(&conn, &locked))
             };
             if let Ok(again) = again {
@@ -373,7 +415,7 @@ fn prove_one(
         Ok(Ok(()))
     })();
     for db in created.iter().rev() {
-        server.drop_database(db, &admin);
+        server.drop_database(db, admin);
     }
     match result? {
         Err(note) => {
@@ -383,10 +425,10 @@ fn prove_one(
             });
         }
         Ok(()) => {
-            proof.verdict = verdict(&proof);
+            proof.verdict = verdict(proof);
         }
     }
-    Ok(proof)
+    Ok(())
 }
 
 /// The kind of recipe the rule behind `f` offers, if its fix is one.
@@ -589,6 +631,7 @@ mod tests {
             data_differences: vec![],
             data_volatile: vec![],
             note: None,
+            same_as: None,
             left_empty: vec![],
         }
     }

@@ -13,12 +13,14 @@ pub mod backend;
 pub mod base;
 pub mod data;
 pub mod exec;
+mod fix_history;
 pub mod fixes;
 pub mod index_trials;
 mod progress;
 mod replay;
 mod reversibility;
 pub mod rows;
+mod shape;
 pub mod traffic;
 pub mod verdict;
 

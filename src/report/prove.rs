@@ -563,7 +563,8 @@ fn write_fix_human(
                     data_place(d)
                 )?;
     }
-    if f.proven() {
+    // A proof that another stands for says so in its note, and nothing of its own data.
+    if f.proven() && f.same_as.is_none() {
         if f.data_rows > 0 {
             let but = if f.data_volatile.is_empty() {
                 ""
