@@ -10,12 +10,17 @@
 # slows down over a series of runs, so timing all runs of one command and then all of the other
 # (as hyperfine does) charges the drift to whichever command runs second.
 #
-# usage: bench/prove.sh [MIGRATIONS] [RUNS]   (default 300 migrations, 12 runs of each)
+# With a third argument `fixes`, the default `pgproof prove` (fix proofs on: each recipe run in
+# place of its statement on clones of the database, with synthetic rows) is timed in the same
+# rounds.
+#
+# usage: bench/prove.sh [MIGRATIONS] [RUNS] [fixes]   (default 300 migrations, 12 runs of each)
 # needs: psql and the PostgreSQL server binaries (initdb, pg_ctl) on PATH
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-300}
 runs=${2:-12}
+fixes=${3:-}
 cargo build --release --locked --quiet
 pgproof=$(realpath target/release/pgproof)
 work=$(mktemp -d)
@@ -35,24 +40,35 @@ psql_run() {
     && psql $conn -d postgres -c 'DROP DATABASE replay'
 }
 pgproof_run() { "$pgproof" prove --backend url --database-url "$url" --no-fixes --format json "$work/history"; }
+# prove exits 1 when it confirms a hazard: only a crash (2) is a failure here.
+fixes_run() { "$pgproof" prove --backend url --database-url "$url" --format json "$work/history" || [ $? = 1 ]; }
 ms() { local s; s=$(date +%s%N); "$@" > /dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }; echo $(( ($(date +%s%N) - s) / 1000000 )); }
 echo "history: $n migrations, $(cat "$work"/history/*.sql | grep -c ';') statements; server $(psql -X -At -h 127.0.0.1 -p "$port" -U bench -d postgres -c 'show server_version'); $runs interleaved runs of each"
 # One warm-up of each.
 psql_run > /dev/null 2>&1; pgproof_run > /dev/null 2>&1
-psql_times=(); pgproof_times=()
+psql_times=(); pgproof_times=(); fixes_times=()
+[ -z "$fixes" ] || fixes_run > /dev/null 2>&1
 for _ in $(seq "$runs"); do
   psql $conn -d postgres -c CHECKPOINT
   psql_times+=("$(ms psql_run)")
   psql $conn -d postgres -c CHECKPOINT
   pgproof_times+=("$(ms pgproof_run)")
+  if [ -n "$fixes" ]; then
+    psql $conn -d postgres -c CHECKPOINT
+    fixes_times+=("$(ms fixes_run)")
+  fi
 done
-python3 - "${psql_times[*]}" "${pgproof_times[*]}" <<'PY'
+python3 - "${psql_times[*]}" "${pgproof_times[*]}" "${fixes_times[*]:-}" <<'PY'
 import statistics, sys
 psql = [int(x) for x in sys.argv[1].split()]
 pg = [int(x) for x in sys.argv[2].split()]
+fixes = [int(x) for x in sys.argv[3].split()]
 print("| command | wall time (mean ± sd) |")
 print("| --- | --- |")
 print(f"| createdb, psql -f (one connection, all files), dropdb | {statistics.mean(psql):.0f} ms ± {statistics.stdev(psql):.0f} |")
 print(f"| pgproof prove --no-fixes (lint + observed replay) | {statistics.mean(pg):.0f} ms ± {statistics.stdev(pg):.0f} |")
 print(f"| ratio pgproof/psql | {statistics.mean(pg) / statistics.mean(psql):.2f}x |")
+if fixes:
+    print(f"| pgproof prove (default: fix proofs on) | {statistics.mean(fixes):.0f} ms ± {statistics.stdev(fixes):.0f} |")
+    print(f"| ratio default prove/psql | {statistics.mean(fixes) / statistics.mean(psql):.2f}x |")
 PY

@@ -292,3 +292,116 @@ fn since_fixes_only_what_changed_and_keeps_line_endings_and_the_byte_order_mark(
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// A recipe that must run outside the runner's transaction, in a migration where it is the only
+/// statement of the up part: the migration is marked to run outside one, in the layout's words,
+/// and the fix is written. Beside other statements (which would lose their transaction), or in a
+/// layout whose runner reads no marker in the file, it stays refused.
+#[test]
+fn a_lone_statement_is_moved_out_of_the_runners_transaction_in_the_layouts_words() {
+    let init = "CREATE TABLE accounts (id bigint PRIMARY KEY, email text, name text);";
+    // Line endings are the file's: CRLF in the sqlx file, LF in the others.
+    let crlf = "-- the email index\r\nCREATE INDEX accounts_email ON accounts (email);\r\n";
+    let index = "-- the email index\nCREATE INDEX accounts_email ON accounts (email);\n";
+    let two = "CREATE INDEX accounts_email ON accounts (email);\nCOMMENT ON TABLE accounts IS 'people';\n";
+    let goose = |up: &str| format!("-- +goose Up\n{up}\n-- +goose Down\nSELECT 1;\n");
+    let dbmate = |up: &str| format!("-- migrate:up\n{up}\n-- migrate:down\nSELECT 1;\n");
+    let cases: Vec<(&str, Vec<(String, String)>, &str, Option<&str>)> = vec![
+        (
+            "goose",
+            vec![
+                ("00001_init.sql".into(), goose(init)),
+                ("00002_index.sql".into(), goose(index)),
+            ],
+            "00002_index.sql",
+            Some("-- +goose NO TRANSACTION\n-- +goose Up\n-- the email index\nCREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\n\n-- +goose Down\nSELECT 1;\n"),
+        ),
+        (
+            "dbmate",
+            vec![
+                ("20240101000000_init.sql".into(), dbmate(init)),
+                ("20240102000000_index.sql".into(), dbmate(index)),
+            ],
+            "20240102000000_index.sql",
+            Some("-- migrate:up transaction:false\n-- the email index\nCREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\n\n-- migrate:down\nSELECT 1;\n"),
+        ),
+        (
+            "sqlx",
+            vec![
+                ("20240101000000_init.up.sql".into(), init.into()),
+                ("20240101000000_init.down.sql".into(), "DROP TABLE accounts;".into()),
+                ("20240102000000_index.up.sql".into(), crlf.into()),
+                ("20240102000000_index.down.sql".into(), "DROP INDEX accounts_email;".into()),
+            ],
+            "20240102000000_index.up.sql",
+            Some("-- no-transaction\r\n-- the email index\r\nCREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\r\n"),
+        ),
+        (
+            "goose",
+            vec![
+                ("00001_init.sql".into(), goose(init)),
+                ("00002_index.sql".into(), goose(two)),
+            ],
+            "00002_index.sql",
+            None,
+        ),
+        (
+            "flyway",
+            vec![
+                ("V1__init.sql".into(), init.into()),
+                ("V2__index.sql".into(), index.into()),
+            ],
+            "V2__index.sql",
+            None,
+        ),
+    ];
+    for (layout, files, target, expected) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, body) in &files {
+            write(dir.path(), &format!("db/{name}"), body);
+        }
+        let target = format!("db/{target}");
+        let before = fs::read_to_string(dir.path().join(&target)).unwrap();
+        let out = pgproof(
+            &["fix", "--layout", layout, "--unsafe-fixes", &target],
+            dir.path(),
+        );
+        let said = text(&out.stdout);
+        let after = fs::read_to_string(dir.path().join(&target)).unwrap();
+        match expected {
+            Some(expected) => {
+                assert_eq!(after, expected, "{layout}: {said}{}", text(&out.stderr));
+                assert!(
+                    said.contains("fixed") && said.contains("create-index-non-concurrently"),
+                    "{layout}: {said}"
+                );
+                assert!(!said.contains("not fixed"), "{layout}: {said}");
+                let lint = pgproof(
+                    &["lint", "--layout", layout, "--format", "compact", &target],
+                    dir.path(),
+                );
+                let lint = text(&lint.stdout);
+                for rule in [
+                    "create-index-non-concurrently",
+                    "concurrently-in-transaction",
+                ] {
+                    assert!(!lint.contains(rule), "{layout}: {lint}");
+                }
+            }
+            None => {
+                assert!(
+                    !after.contains("CONCURRENTLY"),
+                    "{layout}: written beside other statements or without a marker:\n{after}"
+                );
+                assert!(
+                    said.contains("not fixed") && said.contains("separate transactions"),
+                    "{layout}: {said}"
+                );
+                assert_eq!(
+                    after.contains("NO TRANSACTION") || after.contains("no-transaction"),
+                    before.contains("NO TRANSACTION") || before.contains("no-transaction")
+                );
+            }
+        }
+    }
+}

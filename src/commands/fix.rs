@@ -2,7 +2,10 @@
 //! the file, linted again with it (its whole migration set replayed), no longer has the finding it
 //! fixes and has no finding it did not have before: a recipe whose steps must run in separate
 //! transactions, written into a migration that runs in one, trips `lock-held-across-statements`
-//! or `concurrently-in-transaction` there, and is not written (the run says why). Fixes are found
+//! or `concurrently-in-transaction` there, and is not written (the run says why) unless it is the
+//! only statement of its up part and the layout marks a migration to run outside the runner's
+//! transaction in the file itself (goose, dbmate, sqlx): then it is tried again with that marker
+//! and written when that is clean ([`outside_transaction`]). Fixes are found
 //! and checked in rounds (a statement two rules fix is fixed by one, then linted again), all in
 //! memory; the files change at the end, each atomically, and none when anything fails.
 //!
@@ -60,6 +63,7 @@ pub fn run_with(args: &FixArgs, summary_to_stderr: bool) -> Result<Outcome> {
         fixed: vec![],
         refused: vec![],
         tried: HashSet::new(),
+        outside: HashSet::new(),
     };
     fixer.cache = lint::default_cache(&fixer.settings);
     let left = fixer.fix()?;
@@ -166,6 +170,9 @@ struct Refused {
     line: usize,
     rule: String,
     why: String,
+    /// The candidate's key: a fix refused in the runner's transaction and written outside it
+    /// is no longer refused.
+    key: (PathBuf, String, String),
 }
 
 /// A candidate edit: the finding it fixes and the edit of its file's current text.
@@ -178,6 +185,9 @@ struct Candidate {
     edit: Edit,
     /// What identifies the fix across rounds (file, rule, the edited text).
     key: (PathBuf, String, String),
+    /// For a fix written with its migration marked to run outside the runner's transaction: the
+    /// key of the same fix refused inside it.
+    outside_of: Option<(PathBuf, String, String)>,
 }
 
 struct Fixer {
@@ -195,6 +205,9 @@ struct Fixer {
     refused: Vec<Refused>,
     /// Fixes already tried and refused: not tried again.
     tried: HashSet<(PathBuf, String, String)>,
+    /// Fixes refused because their steps need to run outside the runner's transaction: tried
+    /// again with their migration marked to run outside one ([`outside_transaction`]).
+    outside: HashSet<(PathBuf, String, String)>,
 }
 
 impl Fixer {
@@ -225,7 +238,7 @@ impl Fixer {
             let texts = self.with(&everything);
             let linted = self.lint_with(&texts)?;
             let (accepted, texts, linted) =
-                match verdict(&everything, &before, &counts(&linted.0), &self.originals) {
+                match verdict(&everything, &before, &counts(&linted.0), &self.originals).0 {
                     Ok(()) => (everything, texts, linted),
                     Err(_) => {
                         let mut accepted: Vec<&Candidate> = vec![];
@@ -236,24 +249,37 @@ impl Fixer {
                             trial.push(candidate);
                             let texts = self.with(&trial);
                             let linted = self.lint_with(&texts)?;
-                            match verdict(&trial, &before, &counts(&linted.0), &self.originals) {
+                            let (clean, transactions) =
+                                verdict(&trial, &before, &counts(&linted.0), &self.originals);
+                            match clean {
                                 Ok(()) => {
                                     accepted = trial;
                                     last = Some((texts, linted));
                                 }
-                                Err(why) => refused.push((candidate, why)),
+                                Err(why) => refused.push((candidate, why, transactions)),
                             }
                         }
-                        for (candidate, why) in refused {
+                        let mut retry = false;
+                        for (candidate, why, transactions) in refused {
                             self.refuse(candidate, why);
+                            if transactions && candidate.outside_of.is_none() {
+                                self.outside.insert(candidate.key.clone());
+                                retry = true;
+                            }
                         }
                         match last {
                             Some((texts, linted)) => (accepted, texts, linted),
+                            // Nothing kept, but some fixes get another try outside the
+                            // runner's transaction.
+                            None if retry => continue,
                             None => break,
                         }
                     }
                 };
             for candidate in accepted {
+                if let Some(refused_key) = &candidate.outside_of {
+                    self.refused.retain(|r| &r.key != refused_key);
+                }
                 self.fixed.push(Fixed {
                     file: candidate.shown.clone(),
                     line: candidate.line,
@@ -372,13 +398,31 @@ impl Fixer {
             } else {
                 text[..edit.start].matches(statement).count()
             };
-            let key = (
+            let mut key = (
                 canonical.clone(),
                 f.rule.to_string(),
                 format!("{nth}\u{0}{statement}\u{0}{}", edit.text),
             );
+            let mut edit = edit;
+            let mut outside_of = None;
             if self.tried.contains(&key) {
-                continue;
+                // Refused inside the runner's transaction: once more with the migration marked
+                // to run outside one, where the layout allows it.
+                let Some(marked) = self
+                    .outside
+                    .contains(&key)
+                    .then(|| outside_transaction(text, split, &edit))
+                    .flatten()
+                else {
+                    continue;
+                };
+                let refused = key.clone();
+                key.2.push_str("\u{0}outside the runner's transaction");
+                if self.tried.contains(&key) {
+                    continue;
+                }
+                edit = marked;
+                outside_of = Some(refused);
             }
             let overlaps = out.iter().any(|c| {
                 c.canonical == canonical
@@ -397,6 +441,7 @@ impl Fixer {
                 applicability: fix.applicability,
                 edit,
                 key,
+                outside_of,
             });
         }
         out
@@ -409,6 +454,10 @@ impl Fixer {
             line: candidate.line,
             rule: candidate.rule.clone(),
             why,
+            key: candidate
+                .outside_of
+                .clone()
+                .unwrap_or(candidate.key.clone()),
         });
     }
 }
@@ -429,13 +478,14 @@ fn counts(findings: &[Finding]) -> HashMap<(PathBuf, String), usize> {
 
 /// Whether `edits` are clean together: after them, each file has fewer findings of each rule
 /// fixed in it by the number fixed, and no more findings of any rule than before. Err says what
-/// the fixed texts would trigger.
+/// the fixed texts would trigger; the flag, whether that is because steps need to run outside
+/// the runner's transaction.
 fn verdict(
     edits: &[&Candidate],
     before: &HashMap<(PathBuf, String), usize>,
     after: &HashMap<(PathBuf, String), usize>,
     originals: &BTreeMap<PathBuf, (PathBuf, String)>,
-) -> std::result::Result<(), String> {
+) -> (std::result::Result<(), String>, bool) {
     let mut fixed: HashMap<(PathBuf, String), usize> = HashMap::new();
     for e in edits {
         *fixed
@@ -466,7 +516,7 @@ fn verdict(
         }
     }
     if new.is_empty() && still.is_empty() {
-        return Ok(());
+        return (Ok(()), false);
     }
     for list in [&mut new, &mut still] {
         list.sort();
@@ -483,7 +533,61 @@ fn verdict(
     if transactions {
         why.push_str(": the recipe's steps need separate transactions, so it belongs in a migration of its own that runs outside the runner's transaction");
     }
-    Err(why)
+    (Err(why), transactions)
+}
+
+/// `edit` (a recipe replacing its statement) with the migration marked to run outside the
+/// runner's transaction, in the layout's words: goose `-- +goose NO TRANSACTION` and sqlx
+/// `-- no-transaction` on the first line, dbmate `transaction:false` on the `-- migrate:up` line.
+/// Only when the statement is the only one of the up part: the others would lose the transaction
+/// that protects them. None otherwise; the caller lints the result again, so a marker the runner
+/// does not read (another layout's files) changes nothing and the fix stays refused.
+fn outside_transaction(text: &str, statements: &Statements, edit: &Edit) -> Option<Edit> {
+    let lower = text.to_ascii_lowercase();
+    let down = ["-- +goose down", "-- migrate:down"]
+        .iter()
+        .filter_map(|m| lower.find(m))
+        .min()
+        .unwrap_or(text.len());
+    let mut up = statements.bounds.iter().filter(|b| b.start < down);
+    let only = up.next()?;
+    if up.next().is_some() || only.start > edit.start || edit.start >= only.end.max(only.start + 1)
+    {
+        return None;
+    }
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let (start, marker) = if let Some(at) = lower.find("-- migrate:up") {
+        let line_end = at + text[at..].find(['\r', '\n']).unwrap_or(text.len() - at);
+        if line_end > edit.start || lower[at..line_end].contains("transaction:") {
+            return None;
+        }
+        (line_end, " transaction:false".to_string())
+    } else if lower.contains("-- +goose up") {
+        if lower.contains("-- +goose no transaction") {
+            return None;
+        }
+        (0, format!("-- +goose NO TRANSACTION{newline}"))
+    } else {
+        if text
+            .lines()
+            .next()
+            .is_some_and(|l| l.trim() == "-- no-transaction")
+        {
+            return None;
+        }
+        (0, format!("-- no-transaction{newline}"))
+    };
+    Some(Edit {
+        start,
+        end: edit.end,
+        // The recipe as it would sit in place of the statement (its indentation), after the
+        // text between the marker and the statement, unchanged.
+        text: format!(
+            "{marker}{}{}",
+            &text[start..edit.start],
+            crate::fix::fitted(text, edit)
+        ),
+    })
 }
 
 /// Rules that say a statement needs its own transaction, or none: a recipe refused for them
