@@ -306,7 +306,14 @@ fn a_lone_statement_is_moved_out_of_the_runners_transaction_in_the_layouts_words
     let two = "CREATE INDEX accounts_email ON accounts (email);\nCOMMENT ON TABLE accounts IS 'people';\n";
     let goose = |up: &str| format!("-- +goose Up\n{up}\n-- +goose Down\nSELECT 1;\n");
     let dbmate = |up: &str| format!("-- migrate:up\n{up}\n-- migrate:down\nSELECT 1;\n");
-    let cases: Vec<(&str, Vec<(String, String)>, &str, Option<&str>)> = vec![
+    // Layout, files, the file to fix, and the fixed text (None: refused).
+    type Case = (
+        &'static str,
+        Vec<(String, String)>,
+        &'static str,
+        Option<&'static str>,
+    );
+    let cases: Vec<Case> = vec![
         (
             "goose",
             vec![
