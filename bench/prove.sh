@@ -14,6 +14,10 @@
 # place of its statement on clones of the database, with synthetic rows) is timed in the same
 # rounds.
 #
+# With DOWN=1, the history has down parts (`NNNN_mN.up.sql` / `.down.sql`, each undoing its up
+# part): pgproof also checks that each one reverses, by running it on a clone of the database as
+# its up part left it and comparing the schema; psql runs the up files only.
+#
 # usage: bench/prove.sh [MIGRATIONS] [RUNS] [fixes]   (default 300 migrations, 12 runs of each)
 # needs: psql and the PostgreSQL server binaries (initdb, pg_ctl) on PATH
 set -euo pipefail
@@ -31,8 +35,13 @@ cleanup() { as_pg "pg_ctl -D $work/data -m immediate stop" >/dev/null 2>&1 || tr
 trap cleanup EXIT
 as_pg "initdb -D $work/data -A trust -U bench --no-sync >/dev/null"
 as_pg "pg_ctl -D $work/data -o '-p $port -k $work -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off' -l $work/log -w start >/dev/null"
-python3 scripts/gen-history.py "$n" "$work/history"
-files=$(ls "$work"/history/*.sql | sed 's/^/-f /' | tr '\n' ' ')
+if [ "${DOWN:-0}" = 1 ]; then
+  python3 scripts/gen-history.py --down "$n" "$work/history"
+  files=$(ls "$work"/history/*.up.sql | sed 's/^/-f /' | tr '\n' ' ')
+else
+  python3 scripts/gen-history.py "$n" "$work/history"
+  files=$(ls "$work"/history/*.sql | sed 's/^/-f /' | tr '\n' ' ')
+fi
 url="postgresql://bench@127.0.0.1:$port/postgres"
 conn="-q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $port -U bench"
 psql_run() {
@@ -43,7 +52,7 @@ pgproof_run() { "$pgproof" prove --backend url --database-url "$url" --no-fixes 
 # prove exits 1 when it confirms a hazard: only a crash (2) is a failure here.
 fixes_run() { "$pgproof" prove --backend url --database-url "$url" --format json "$work/history" || [ $? = 1 ]; }
 ms() { local s; s=$(date +%s%N); "$@" > /dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }; echo $(( ($(date +%s%N) - s) / 1000000 )); }
-echo "history: $n migrations, $(cat "$work"/history/*.sql | grep -c ';') statements; server $(psql -X -At -h 127.0.0.1 -p "$port" -U bench -d postgres -c 'show server_version'); $runs interleaved runs of each"
+echo "history: $n migrations$([ "${DOWN:-0}" = 1 ] && echo ' with down parts'), $(cat $(echo "$files" | sed 's/-f //g') | grep -c ';') up statements; server $(psql -X -At -h 127.0.0.1 -p "$port" -U bench -d postgres -c 'show server_version'); $runs interleaved runs of each"
 # One warm-up of each.
 psql_run > /dev/null 2>&1; pgproof_run > /dev/null 2>&1
 psql_times=(); pgproof_times=(); fixes_times=()

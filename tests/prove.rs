@@ -1832,3 +1832,50 @@ fn fix_proofs_of_a_shape_already_proven_are_not_run_again() {
     assert!(third.original.is_some());
     assert!(!proof.failed());
 }
+
+/// The history database moves forward from one fix proof to the next and keeps the session: a
+/// `SET search_path` made before the first proof still holds for the statements after it
+/// (here an unqualified `INSERT`), so the next proof starts from the same history `psql` runs.
+#[test]
+fn fix_proofs_keep_the_historys_session_settings_as_it_moves_forward() {
+    let mut server = common::local_server();
+    let dir = common::write_files(&[
+        (
+            "001_setup.sql",
+            "CREATE SCHEMA app;\n\
+             CREATE TABLE app.a (id bigint PRIMARY KEY, x text NOT NULL);\n\
+             CREATE TABLE app.b (id bigint PRIMARY KEY, y integer NOT NULL);\n",
+        ),
+        (
+            "002_index.sql",
+            "SET search_path TO app, public;\n\
+             CREATE INDEX a_x ON app.a (x);\n\
+             INSERT INTO a (id, x) VALUES (1, 'one');\n",
+        ),
+        ("003_index.sql", "CREATE INDEX b_y ON app.b (y);\n"),
+    ]);
+    let settings = Settings::default();
+    let sets = pgproof::source::layout::discover(dir.path(), &settings.load).unwrap();
+    let (findings, _, _) =
+        pgproof::commands::lint::lint_paths(&[dir.path().to_path_buf()], &settings, None).unwrap();
+    let options = pgproof::prove::Options {
+        fixes: true,
+        rows: 50,
+        replay_rows: 0,
+        seed: None,
+        traffic: false,
+        settings,
+    };
+    let proof = pgproof::prove::prove(&mut server, &sets, &findings, &options).unwrap();
+    let proofs: Vec<_> = proof.sets[0]
+        .fixes
+        .iter()
+        .filter(|f| f.rule == "create-index-non-concurrently")
+        .collect();
+    assert_eq!(proofs.len(), 2, "{:#?}", proof.sets[0].fixes);
+    for f in &proofs {
+        assert_eq!(f.verdict, "proven", "{f:#?}");
+        assert!(f.note.is_none(), "{f:#?}");
+        assert!(f.same_as.is_none(), "{f:#?}");
+    }
+}

@@ -541,4 +541,33 @@ fn local_clusters_start_from_a_private_pristine_copy_with_their_own_password() {
     let fourth = start();
     assert!(fourth.from_cache());
     assert_eq!(select(&fourth.url("postgres")).unwrap(), vec!["up"]);
+    drop((third, fourth));
+
+    // Half an entry (a run killed while storing or removing it) is replaced too.
+    std::fs::remove_file(entry.join("complete")).unwrap();
+    let fifth = start();
+    assert!(!fifth.from_cache());
+    assert!(entry.join("complete").is_file(), "not replaced");
+    assert!(start().from_cache());
+    drop(fifth);
+
+    // A cache directory that is a symbolic link (or another user's, or writable by others) is
+    // neither used nor written: nothing there is created, changed or removed.
+    let elsewhere = cache.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::set_permissions(&elsewhere, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::create_dir(elsewhere.join("keep")).unwrap();
+    let linked = cache.path().join("linked");
+    std::os::unix::fs::symlink(&elsewhere, &linked).unwrap();
+    for _ in 0..2 {
+        let c = LocalCluster::start_in(None, "", Some(&linked)).expect("a throwaway PostgreSQL");
+        assert!(!c.from_cache());
+    }
+    let left: Vec<_> = std::fs::read_dir(&elsewhere)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("keep")]);
+    let mode = std::fs::metadata(&elsewhere).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o755);
 }

@@ -64,6 +64,7 @@ pub fn run_with(args: &FixArgs, summary_to_stderr: bool) -> Result<Outcome> {
         refused: vec![],
         tried: HashSet::new(),
         outside: HashSet::new(),
+        layouts: Default::default(),
     };
     fixer.cache = lint::default_cache(&fixer.settings);
     let left = fixer.fix()?;
@@ -208,6 +209,8 @@ struct Fixer {
     /// Fixes refused because their steps need to run outside the runner's transaction: tried
     /// again with their migration marked to run outside one ([`outside_transaction`]).
     outside: HashSet<(PathBuf, String, String)>,
+    /// Each set's root and layout, from the last lint.
+    layouts: std::cell::RefCell<Vec<(PathBuf, &'static str)>>,
 }
 
 impl Fixer {
@@ -346,6 +349,12 @@ impl Fixer {
                 linted.stats.parse_aborts.join("\n  ")
             );
         }
+        *self.layouts.borrow_mut() = linted
+            .stats
+            .sets
+            .iter()
+            .map(|set| (PathBuf::from(&set.path), set.layout))
+            .collect();
         Ok((linted.findings, linted.sources))
     }
 
@@ -408,10 +417,11 @@ impl Fixer {
             if self.tried.contains(&key) {
                 // Refused inside the runner's transaction: once more with the migration marked
                 // to run outside one, where the layout allows it.
+                let layout = self.layout_of(&f.file);
                 let Some(marked) = self
                     .outside
                     .contains(&key)
-                    .then(|| outside_transaction(text, split, &edit))
+                    .then(|| outside_transaction(text, split, &edit, layout))
                     .flatten()
                 else {
                     continue;
@@ -447,17 +457,29 @@ impl Fixer {
         out
     }
 
+    /// The layout of the set holding `file` (the set with the longest root above it).
+    fn layout_of(&self, file: &Path) -> &'static str {
+        self.layouts
+            .borrow()
+            .iter()
+            .filter(|(root, _)| file.starts_with(root))
+            .max_by_key(|(root, _)| root.as_os_str().len())
+            .map_or("", |(_, layout)| *layout)
+    }
+
     fn refuse(&mut self, candidate: &Candidate, why: String) {
         self.tried.insert(candidate.key.clone());
+        // A fix refused outside the runner's transaction too keeps its first refusal, which
+        // says why it needs one of its own.
+        if candidate.outside_of.is_some() {
+            return;
+        }
         self.refused.push(Refused {
             file: candidate.shown.clone(),
             line: candidate.line,
             rule: candidate.rule.clone(),
             why,
-            key: candidate
-                .outside_of
-                .clone()
-                .unwrap_or(candidate.key.clone()),
+            key: candidate.key.clone(),
         });
     }
 }
@@ -537,18 +559,35 @@ fn verdict(
 }
 
 /// `edit` (a recipe replacing its statement) with the migration marked to run outside the
-/// runner's transaction, in the layout's words: goose `-- +goose NO TRANSACTION` and sqlx
-/// `-- no-transaction` on the first line, dbmate `transaction:false` on the `-- migrate:up` line.
-/// Only when the statement is the only one of the up part: the others would lose the transaction
-/// that protects them. None otherwise; the caller lints the result again, so a marker the runner
-/// does not read (another layout's files) changes nothing and the fix stays refused.
-fn outside_transaction(text: &str, statements: &Statements, edit: &Edit) -> Option<Edit> {
-    let lower = text.to_ascii_lowercase();
-    let down = ["-- +goose down", "-- migrate:down"]
-        .iter()
-        .filter_map(|m| lower.find(m))
-        .min()
-        .unwrap_or(text.len());
+/// runner's transaction, in the words of the set's `layout`: goose `-- +goose NO TRANSACTION` and
+/// sqlx `-- no-transaction` on the first line (after a byte-order mark), dbmate
+/// `transaction:false` on the `-- migrate:up` line. Only when the statement is the only one of
+/// the up part (the others would lose the transaction that protects them), and only in those
+/// layouts, whose runners read the marker in the file. The caller lints the result again.
+fn outside_transaction(
+    text: &str,
+    statements: &Statements,
+    edit: &Edit,
+    layout: &str,
+) -> Option<Edit> {
+    // Section annotations start a line (as goose and dbmate read them).
+    let line_start = |prefix: &str| -> Option<usize> {
+        let mut at = 0;
+        for line in text.split_inclusive('\n') {
+            if line.trim_start().to_ascii_lowercase().starts_with(prefix) {
+                return Some(at + line.len() - line.trim_start().len());
+            }
+            at += line.len();
+        }
+        None
+    };
+    let down = match layout {
+        "goose" => line_start("-- +goose down"),
+        "dbmate" => line_start("-- migrate:down"),
+        "sqlx" => None,
+        _ => return None,
+    }
+    .unwrap_or(text.len());
     let mut up = statements.bounds.iter().filter(|b| b.start < down);
     let only = up.next()?;
     if up.next().is_some() || only.start > edit.start || edit.start >= only.end.max(only.start + 1)
@@ -556,26 +595,51 @@ fn outside_transaction(text: &str, statements: &Statements, edit: &Edit) -> Opti
         return None;
     }
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let (start, marker) = if let Some(at) = lower.find("-- migrate:up") {
-        let line_end = at + text[at..].find(['\r', '\n']).unwrap_or(text.len() - at);
-        if line_end > edit.start || lower[at..line_end].contains("transaction:") {
-            return None;
-        }
-        (line_end, " transaction:false".to_string())
-    } else if lower.contains("-- +goose up") {
-        if lower.contains("-- +goose no transaction") {
-            return None;
-        }
-        (0, format!("-- +goose NO TRANSACTION{newline}"))
+    // The loader reads a byte-order mark as three spaces (written back as the mark).
+    let first = if text.starts_with("   ") && !text[3..].starts_with(' ') {
+        3
     } else {
-        if text
-            .lines()
-            .next()
-            .is_some_and(|l| l.trim() == "-- no-transaction")
-        {
-            return None;
+        0
+    };
+    // The edit from `start`: `head` (the marker), then the text from `from` to the statement.
+    // It starts at the line's start, so that it is not indented as a line after a mark is.
+    let (start, head, from) = match layout {
+        "dbmate" => {
+            let at = line_start("-- migrate:up")?;
+            let line_end = at + text[at..].find(['\r', '\n']).unwrap_or(text.len() - at);
+            if line_end > edit.start
+                || text[at..line_end]
+                    .to_ascii_lowercase()
+                    .contains("transaction:")
+            {
+                return None;
+            }
+            (line_end, " transaction:false".to_string(), line_end)
         }
-        (0, format!("-- no-transaction{newline}"))
+        "goose" => {
+            if line_start("-- +goose no transaction").is_some() {
+                return None;
+            }
+            (
+                0,
+                format!("{}-- +goose NO TRANSACTION{newline}", &text[..first]),
+                first,
+            )
+        }
+        _ => {
+            if text[first..]
+                .lines()
+                .next()
+                .is_some_and(|l| l.trim() == "-- no-transaction")
+            {
+                return None;
+            }
+            (
+                0,
+                format!("{}-- no-transaction{newline}", &text[..first]),
+                first,
+            )
+        }
     };
     Some(Edit {
         start,
@@ -583,8 +647,8 @@ fn outside_transaction(text: &str, statements: &Statements, edit: &Edit) -> Opti
         // The recipe as it would sit in place of the statement (its indentation), after the
         // text between the marker and the statement, unchanged.
         text: format!(
-            "{marker}{}{}",
-            &text[start..edit.start],
+            "{head}{}{}",
+            &text[from..edit.start],
             crate::fix::fitted(text, edit)
         ),
     })

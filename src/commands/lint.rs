@@ -418,11 +418,6 @@ fn step_summary(report: &Report<'_>) {
     }
 }
 
-/// Lints `paths`: what [`lint_paths`] does, with the files and directories that cannot be read
-/// collected in [`Linted::errors`] while the rest is linted. `base` is the schema the migrations
-/// start from (`--schema-from`). With a `cache_dir`, a run that reports on some files only starts
-/// each set's replay from the newest state cached before the first of them, and caches the state
-/// there (`lint/cache.rs`).
 /// The migration sets under `paths` replayed, their findings left aside: for where each object
 /// of their final schemas was created ([`engine::LintedSet::origin`]). A file or directory that
 /// cannot be read fails the call, as does finding no migrations.
@@ -457,6 +452,11 @@ pub fn replayed_sets(paths: &[PathBuf], settings: &Settings) -> Result<Vec<engin
     Ok(sets)
 }
 
+/// Lints `paths`: what [`lint_paths`] does, with the files and directories that cannot be read
+/// collected in [`Linted::errors`] while the rest is linted. `base` is the schema the migrations
+/// start from (`--schema-from`). With a `cache_dir`, a run that reports on some files only starts
+/// each set's replay from the newest state cached before the first of them, and caches the state
+/// there (`lint/cache.rs`).
 pub fn lint(
     paths: &[PathBuf],
     settings: &Settings,

@@ -195,7 +195,9 @@ fn prove_on(
         database_url: args.database_url.clone(),
         pg_version: settings.pg_version,
         startup_timeout: Duration::from_secs(args.startup_timeout),
-        cluster_cache: super::lint::cache::dir(false, None, settings).map(|d| d.join("clusters")),
+        // From the user's environment only: a cache directory named by the repository's config
+        // would let a pull request choose where a run writes and removes directories.
+        cluster_cache: crate::sandbox::pristine::default_root(),
     })?;
     if asked {
         server.require_major(settings.pg_version)?;

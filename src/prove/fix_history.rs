@@ -23,6 +23,9 @@ pub(super) struct History<'s> {
     parsed: HashMap<usize, crate::syntax::ParsedText>,
     /// Why the replay stopped, once it has.
     failed: Option<String>,
+    /// The session settings the history has made so far (`SET name = value`, not `SET LOCAL`),
+    /// in order: made again on every new connection, the history's and each proof's.
+    pub session: Vec<String>,
 }
 
 impl<'s> History<'s> {
@@ -39,8 +42,15 @@ impl<'s> History<'s> {
             next: (0, 0),
             parsed: HashMap::new(),
             failed: None,
+            session: vec![],
         };
-        let conn = Conn::connect(&server.url(&history.db))?;
+        let conn = match Conn::connect(&server.url(&history.db)) {
+            Ok(conn) => conn,
+            Err(e) => {
+                server.drop_database(&history.db, admin);
+                return Err(e);
+            }
+        };
         if let Some(init) = &server.init_sql {
             if let Err(e) = conn.execute_batch(init) {
                 history.failed = Some(format!("--init-sql failed: {}", message(&e)));
@@ -63,7 +73,12 @@ impl<'s> History<'s> {
             return Ok(Err(failed.clone()));
         }
         if self.conn.is_none() {
-            self.conn = Some(Conn::connect(&server.url(&self.db))?);
+            let conn = Conn::connect(&server.url(&self.db))?;
+            for sql in &self.session {
+                // It ran on the connection before; a failure now shows at the next statement.
+                let _ = conn.execute_batch(sql);
+            }
+            self.conn = Some(conn);
         }
         let conn = self.conn.as_ref().expect("connected above");
         while self.next <= (m, k) {
@@ -88,6 +103,9 @@ impl<'s> History<'s> {
             self.next = (i, j + 1);
             if matches!(stmt.kind, crate::syntax::Statement::Transaction { .. }) {
                 continue;
+            }
+            if let crate::syntax::Statement::Set { local: false, .. } = stmt.kind {
+                self.session.push(sql.to_string());
             }
             if let Err(e) = conn.execute_batch(sql) {
                 let line = LineIndex::new(&up.text)

@@ -213,6 +213,7 @@ pub fn prove_fixes(
                 f.rule.as_str(),
                 &original_sql,
                 &recipe,
+                f.fix.as_ref().and_then(|x| x.backfill.as_deref()),
                 &snapshot(&server.url(&history.db))?,
             );
             if let Some((file, line, verdict)) = shape.as_ref().and_then(|s| proven.get(s)) {
@@ -229,7 +230,7 @@ pub fn prove_fixes(
             prove_one(
                 server,
                 &admin,
-                &history.db,
+                (&history.db, &history.session),
                 f,
                 &original_sql,
                 &mut proof,
@@ -281,7 +282,7 @@ pub(super) fn message(e: &tokio_postgres::Error) -> String {
 fn prove_one(
     server: &mut Throwaway,
     admin: &Conn,
-    history: &str,
+    (history, session): (&str, &[String]),
     f: &Finding,
     original_sql: &str,
     proof: &mut FixProof,
@@ -289,6 +290,14 @@ fn prove_one(
     settings: &Settings,
 ) -> Result<()> {
     let recipe = proof.recipe.clone();
+    // A connection that runs the statements: with the session settings the history made.
+    let working = |url: String| -> Result<Conn> {
+        let conn = Conn::connect(&url)?;
+        for sql in session {
+            let _ = conn.execute_batch(sql);
+        }
+        Ok(conn)
+    };
     let prefix = format!("{history}_p");
     server.clone_database(history, &prefix, admin)?;
     let mut created = vec![prefix.clone()];
@@ -300,14 +309,20 @@ fn prove_one(
             proof.left_empty = filled.skipped;
         }
         let before = snapshot(&server.url(&prefix))?;
-        // The recipe runs in a clone, the original in the database itself.
+        // The recipe runs in a clone, the original in the database itself; a second run of an
+        // original that writes values (below) needs the state before it, kept in a clone too.
         let original_db = prefix.clone();
         let recipe_db = format!("{prefix}_b");
         server.clone_database(&prefix, &recipe_db, admin)?;
         created.push(recipe_db.clone());
+        let again_db = writes_values(original_sql, f).then(|| format!("{prefix}_c"));
+        if let Some(again_db) = &again_db {
+            server.clone_database(&prefix, again_db, admin)?;
+            created.push(again_db.clone());
+        }
 
         let original = {
-            let conn = Conn::connect(&server.url(&original_db))?;
+            let conn = working(server.url(&original_db))?;
             let observer = Conn::connect(&server.url(&original_db))?;
             let blocker = Conn::connect(&server.url(&original_db))?;
             match observe(&conn, &observer, &blocker, original_sql) {
@@ -317,7 +332,7 @@ fn prove_one(
         };
         proof.original = Some(original);
         {
-            let conn = Conn::connect(&server.url(&recipe_db))?;
+            let conn = working(server.url(&recipe_db))?;
             let observer = Conn::connect(&server.url(&recipe_db))?;
             let blocker = Conn::connect(&server.url(&recipe_db))?;
             let parsed = parse_sql(&recipe);
@@ -364,17 +379,11 @@ fn prove_one(
             &original_rows,
             &rows::fingerprints(&Conn::connect(&server.url(&recipe_db))?, &locked)?,
         );
-        if differing.iter().any(rows::DataDifference::values_only) {
-            // The same state again: the history's clone, filled the same way (the synthetic
-            // rows are a function of the row number).
-            let again_db = format!("{history}_c");
-            server.clone_database(history, &again_db, admin)?;
-            created.push(again_db.clone());
-            let conn = Conn::connect(&server.url(&again_db))?;
-            if rows > 0 {
-                let catalog = snapshot(&server.url(&again_db))?;
-                super::data::fill(&conn, &catalog, rows, &mut Default::default());
-            }
+        // Values can differ only where a statement wrote some; when the original writes none
+        // and they differ anyway, they stand as differences.
+        let again_db = again_db.filter(|_| differing.iter().any(rows::DataDifference::values_only));
+        if let Some(again_db) = again_db {
+            let conn = working(server.url(&again_db))?;
             let again = {
                 let observer = Conn::connect(&server.url(&again_db))?;
                 let blocker = Conn::connect(&server.url(&again_db))?;
@@ -429,6 +438,35 @@ fn prove_one(
         }
     }
     Ok(())
+}
+
+/// Whether the flagged statement (or the backfill its recipe leaves) may write values into
+/// existing rows, which a second run of it may write differently (a volatile default): anything
+/// but building or dropping an index and adding, validating or dropping constraints.
+fn writes_values(original_sql: &str, f: &Finding) -> bool {
+    use crate::syntax::{AlterCmd, Statement};
+    if f.fix.as_ref().is_some_and(|x| x.backfill.is_some()) {
+        return true;
+    }
+    parse_sql(original_sql)
+        .statements
+        .iter()
+        .any(|s| match &s.kind {
+            Statement::CreateIndex(_) | Statement::Drop(_) => false,
+            Statement::AlterTable(a) => a.cmds.iter().any(|c| {
+                !matches!(
+                    c,
+                    AlterCmd::AddConstraint { .. }
+                        | AlterCmd::ValidateConstraint { .. }
+                        | AlterCmd::DropConstraint { .. }
+                        | AlterCmd::SetNotNull { .. }
+                        | AlterCmd::DropNotNull { .. }
+                        | AlterCmd::AttachPartition { .. }
+                        | AlterCmd::DetachPartition { .. }
+                )
+            }),
+            _ => true,
+        })
 }
 
 /// The kind of recipe the rule behind `f` offers, if its fix is one.

@@ -16,7 +16,7 @@
 
 use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -84,6 +84,12 @@ impl Pristine {
             feed(format!("{} {} {}", meta.len(), time.as_nanos(), meta.ino()).as_bytes());
         }
         feed(format!("{owner:?}").as_bytes());
+        // initdb writes the time zone it runs in into postgresql.conf.
+        feed(
+            std::env::var_os("TZ")
+                .unwrap_or_default()
+                .as_encoded_bytes(),
+        );
         for arg in initdb_args {
             feed(arg.as_bytes());
         }
@@ -108,15 +114,8 @@ impl Pristine {
 
     /// Removes the entry (one that could not be used), so that the next cluster stores anew.
     pub fn discard(&self) {
-        let Ok(temp) = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempdir_in(&self.root)
-        else {
-            return;
-        };
-        let gone = temp.path().join("gone");
-        if std::fs::rename(&self.entry, &gone).is_ok() {
-            let _ = std::fs::remove_dir_all(temp.path());
+        if private(&self.root) {
+            remove_entry(&self.root, &self.entry);
         }
     }
 
@@ -141,17 +140,32 @@ impl Pristine {
     }
 
     /// Keeps a copy of `data`, a data directory `initdb` has just written and no server has
-    /// opened, as the entry. Best effort: a cache that cannot be written is left alone.
+    /// opened, as the entry. Best effort: a cache that cannot be written is left alone, and so is
+    /// one that is not this user's alone (nothing is written, changed or removed there).
     pub fn store(&self, data: &Path) {
-        if self.exists() || self.try_store(data).is_err() {
+        if self.exists() || !self.make_root() {
             return;
         }
-        self.evict();
+        // What is there under the entry's name is not a whole entry: it goes first.
+        if std::fs::symlink_metadata(&self.entry).is_ok() {
+            remove_entry(&self.root, &self.entry);
+        }
+        if self.try_store(data).is_ok() {
+            self.evict();
+        }
+    }
+
+    /// Creates the cache directory (0700) when it is missing; whether it is a directory of this
+    /// user's that no one else can write, not a symbolic link.
+    fn make_root(&self) -> bool {
+        if let Some(parent) = self.root.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let _ = std::fs::DirBuilder::new().mode(0o700).create(&self.root);
+        private(&self.root)
     }
 
     fn try_store(&self, data: &Path) -> Result<()> {
-        std::fs::create_dir_all(&self.root)?;
-        std::fs::set_permissions(&self.root, std::fs::Permissions::from_mode(0o700))?;
         let temp = tempfile::Builder::new()
             .prefix(".tmp-")
             .tempdir_in(&self.root)?;
@@ -167,8 +181,12 @@ impl Pristine {
     }
 
     /// Removes stale temporary directories and the least recently used entries beyond
-    /// [`MAX_ENTRIES`].
+    /// [`MAX_ENTRIES`]: only names this module writes (32 hex digits, `.tmp-*`), in a cache
+    /// directory of this user's alone.
     fn evict(&self) {
+        if !private(&self.root) {
+            return;
+        }
         let Ok(listing) = std::fs::read_dir(&self.root) else {
             return;
         };
@@ -177,7 +195,12 @@ impl Pristine {
         for item in listing.flatten() {
             let path = item.path();
             let name = item.file_name();
-            if name.to_string_lossy().starts_with(".tmp-") {
+            let name = name.to_string_lossy();
+            let ours = name.len() == 32 && name.bytes().all(|b| b.is_ascii_hexdigit());
+            if !ours && !name.starts_with(".tmp-") {
+                continue;
+            }
+            if name.starts_with(".tmp-") {
                 let old = item
                     .metadata()
                     .and_then(|m| m.modified())
@@ -196,10 +219,20 @@ impl Pristine {
         let excess = entries.len().saturating_sub(MAX_ENTRIES);
         for (_, path) in entries.into_iter().take(excess) {
             if path != self.entry {
-                let _ = std::fs::remove_dir_all(&path);
+                remove_entry(&self.root, &path);
             }
         }
     }
+}
+
+/// Removes an entry: renamed out of the way first (a concurrent run then finds it whole or not
+/// at all), then deleted.
+fn remove_entry(root: &Path, entry: &Path) {
+    let Ok(temp) = tempfile::Builder::new().prefix(".tmp-").tempdir_in(root) else {
+        return;
+    };
+    let _ = std::fs::rename(entry, temp.path().join("gone"));
+    let _ = std::fs::remove_dir_all(temp.path());
 }
 
 /// Copies a file with its permissions. Large files (a WAL segment: 16 MiB, mostly zeros after
