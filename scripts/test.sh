@@ -24,3 +24,6 @@ export PGPROOF_NO_CACHE=1
 # The crate packages for crates.io (manifest and file list; nothing is published).
 cargo package --no-verify --locked --allow-dirty --quiet
 cargo test --locked --all-targets
+# The Python wheel carrying the binary builds, installs with pip into a new virtualenv and runs
+# (nothing is published).
+scripts/build-wheel.sh
