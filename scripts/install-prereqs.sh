@@ -23,6 +23,9 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
 # The Language Server's test drives it from Neovim's built-in LSP client.
 command -v nvim >/dev/null 2>&1 || need+=(neovim)
+# The wheel check (scripts/build-wheel.sh) installs maturin with pip and the wheel into a venv.
+python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 # debootstrap builds the local PostgreSQL images for the container tests (no registry needed).
 if command -v docker >/dev/null 2>&1 && ! command -v debootstrap >/dev/null 2>&1 \
   && [ "${PGPROOF_SKIP_CONTAINER_TESTS:-0}" != 1 ]; then
