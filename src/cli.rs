@@ -353,6 +353,23 @@ pub struct FixArgs {
     /// included (runners that check checksums will then refuse them).
     #[arg(long)]
     pub fix_applied: bool,
+    /// Prove each fix that replaces a statement on a throwaway PostgreSQL first, as `prove`
+    /// does (the recipe run in place of the statement on a copy of the database just before it,
+    /// with synthetic rows): a fix whose proof does not hold is not written, and the run says why.
+    #[arg(long)]
+    pub prove: bool,
+    /// With --prove: where the throwaway PostgreSQL comes from (as `prove --backend`).
+    #[arg(long, value_enum, default_value = "auto", requires = "prove")]
+    pub backend: Backend,
+    /// With --prove: the container image (as `prove --image`).
+    #[arg(long, requires = "prove")]
+    pub image: Option<String>,
+    /// With --prove: the directory with `initdb` and `pg_ctl` (as `prove --pg-bin`).
+    #[arg(long, value_name = "DIR", requires = "prove")]
+    pub pg_bin: Option<PathBuf>,
+    /// With --prove and `--backend url`: the server where scratch databases may be created.
+    #[arg(long, value_name = "URL", requires = "prove")]
+    pub database_url: Option<String>,
 }
 
 /// How `baseline` and `fix` read and replay the migrations, as `lint` does.

@@ -445,3 +445,71 @@ fn a_lone_statement_is_moved_out_of_the_runners_transaction_in_the_layouts_words
         }
     }
 }
+
+/// `fix --prove`: each recipe is proven on a throwaway PostgreSQL before it is written. One the
+/// server proves is written; one whose proof does not hold (here the history cannot be replayed
+/// up to it, so nothing is proven) is not, and the run says why.
+#[test]
+fn fix_prove_writes_only_what_the_server_proved() {
+    let init = "CREATE TABLE accounts (id bigint PRIMARY KEY, email text, name text);\n";
+    let index = "CREATE INDEX accounts_email ON accounts (email);\n";
+    let run = |files: &[(&str, &str)], target: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, body) in files {
+            write(dir.path(), &format!("db/{name}"), body);
+        }
+        let target = format!("db/{target}");
+        let out = pgproof(
+            &[
+                "fix",
+                "--prove",
+                "--backend",
+                "local",
+                "--unsafe-fixes",
+                &target,
+            ],
+            dir.path(),
+        );
+        let after = fs::read_to_string(dir.path().join(&target)).unwrap();
+        (out, after)
+    };
+
+    let (out, after) = run(
+        &[("001_init.sql", init), ("002_index.sql", index)],
+        "002_index.sql",
+    );
+    let said = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    assert!(
+        after.contains("CREATE INDEX CONCURRENTLY accounts_email"),
+        "{said}{stderr}\n{after}"
+    );
+    assert!(
+        said.contains("fixed db/002_index.sql:1 create-index-non-concurrently"),
+        "{said}"
+    );
+    assert!(
+        stderr.contains("proving 1 fix(es) on a local cluster"),
+        "{stderr}"
+    );
+
+    let (out, after) = run(
+        &[
+            ("001_init.sql", init),
+            (
+                "002_extension.sql",
+                "CREATE EXTENSION IF NOT EXISTS no_such_extension_anywhere;\n",
+            ),
+            ("003_index.sql", index),
+        ],
+        "003_index.sql",
+    );
+    let said = text(&out.stdout);
+    assert!(!after.contains("CONCURRENTLY"), "{said}\n{after}");
+    assert!(
+        said.contains("not fixed db/003_index.sql:1 create-index-non-concurrently: not proven on a throwaway PostgreSQL: inconclusive")
+            && said.contains("no_such_extension_anywhere"),
+        "{said}{}",
+        text(&out.stderr)
+    );
+}

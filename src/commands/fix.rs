@@ -65,8 +65,12 @@ pub fn run_with(args: &FixArgs, summary_to_stderr: bool) -> Result<Outcome> {
         tried: HashSet::new(),
         outside: HashSet::new(),
         layouts: Default::default(),
+        unproven: HashMap::new(),
     };
     fixer.cache = lint::default_cache(&fixer.settings);
+    if args.prove {
+        fixer.unproven = prove_first(&fixer, args)?;
+    }
     let left = fixer.fix()?;
     let changed: Vec<(&PathBuf, &String, &String)> = fixer
         .originals
@@ -211,6 +215,9 @@ struct Fixer {
     outside: HashSet<(PathBuf, String, String)>,
     /// Each set's root and layout, from the last lint.
     layouts: std::cell::RefCell<Vec<(PathBuf, &'static str)>>,
+    /// `--prove`: the fixes whose proof on a throwaway server did not hold, by (canonical file,
+    /// rule, the statement's text), and why.
+    unproven: HashMap<(PathBuf, String, String), String>,
 }
 
 impl Fixer {
@@ -230,7 +237,26 @@ impl Fixer {
                 .or_insert_with(|| (shown.clone(), text.clone()));
         }
         for _ in 0..ROUNDS {
-            let candidates = self.candidates(&findings, &sources);
+            let mut candidates = self.candidates(&findings, &sources);
+            // `--prove`: what the server did not prove is not written.
+            let mut blocked = vec![];
+            candidates.retain(|c| match self.unproven_reason(c) {
+                Some(why) => {
+                    blocked.push((c.key.clone(), c.shown.clone(), c.line, c.rule.clone(), why));
+                    false
+                }
+                None => true,
+            });
+            for (key, file, line, rule, why) in blocked {
+                self.tried.insert(key.clone());
+                self.refused.push(Refused {
+                    file,
+                    line,
+                    rule,
+                    why,
+                    key,
+                });
+            }
             if candidates.is_empty() {
                 break;
             }
@@ -457,6 +483,15 @@ impl Fixer {
         out
     }
 
+    /// Why `--prove` keeps `c` from being written: its proof did not hold.
+    fn unproven_reason(&self, c: &Candidate) -> Option<String> {
+        let (file, rule, edited) = c.outside_of.as_ref().unwrap_or(&c.key);
+        let statement = edited.split('\u{0}').nth(1)?;
+        self.unproven
+            .get(&(file.clone(), rule.clone(), statement.to_string()))
+            .cloned()
+    }
+
     /// The layout of the set holding `file` (the set with the longest root above it).
     fn layout_of(&self, file: &Path) -> &'static str {
         self.layouts
@@ -482,6 +517,98 @@ impl Fixer {
             key: candidate.key.clone(),
         });
     }
+}
+
+/// `--prove`: proves the recipes of the fixes this run may write on a throwaway server, as
+/// `prove` does, and gives those whose proof did not hold (by file, rule and statement) with the
+/// verdict. Fixes that do not replace a statement (a `lock_timeout` prelude) have nothing to
+/// prove.
+fn prove_first(
+    fixer: &Fixer,
+    args: &FixArgs,
+) -> Result<HashMap<(PathBuf, String, String), String>> {
+    let (findings, sources) = fixer.lint()?;
+    let wanted: Vec<Finding> = findings
+        .into_iter()
+        .filter(|f| {
+            f.fix.as_ref().is_some_and(|fix| match fix.applicability {
+                Applicability::Safe => true,
+                Applicability::Unsafe => fixer.unsafe_fixes,
+                Applicability::DisplayOnly => false,
+            }) && crate::fix::recipe(f).is_some_and(|r| r.replaces_statement())
+        })
+        .collect();
+    let mut out = HashMap::new();
+    if wanted.is_empty() {
+        return Ok(out);
+    }
+    let mut sets = vec![];
+    let mut roots = HashSet::new();
+    for path in &fixer.paths {
+        for set in crate::source::layout::discover(path, &fixer.settings.load)? {
+            if roots.insert(set.root.clone()) {
+                sets.push(set);
+            }
+        }
+    }
+    let mut server =
+        crate::prove::backend::Throwaway::start(&crate::prove::backend::BackendOptions {
+            choice: args.backend.into(),
+            image: args.image.clone(),
+            pg_bin: args.pg_bin.clone(),
+            database_url: args.database_url.clone(),
+            pg_version: fixer.settings.pg_version,
+            startup_timeout: std::time::Duration::from_secs(120),
+            cluster_cache: crate::sandbox::pristine::default_root(),
+        })?;
+    eprintln!(
+        "pgproof fix: proving {} fix(es) on a {}",
+        wanted.len(),
+        server.description
+    );
+    for set in &sets {
+        let proofs = crate::prove::fixes::prove_fixes(
+            &mut server,
+            set,
+            &wanted,
+            crate::prove::PROOF_ROWS,
+            &fixer.settings,
+        );
+        let proofs = match proofs {
+            Ok(p) => p,
+            Err(e) => {
+                server.drop_all();
+                return Err(e.context("the fix proofs could not run; nothing was written"));
+            }
+        };
+        for proof in proofs.proofs.iter().filter(|p| !p.proven()) {
+            let Some(f) = wanted.iter().find(|f| {
+                f.file == proof.file && f.start.line == proof.line && f.rule == proof.rule
+            }) else {
+                continue;
+            };
+            let Some(text) = sources.get(&f.file) else {
+                continue;
+            };
+            let Some(edit) = crate::fix::replacement(text, &Statements::of(text), f) else {
+                continue;
+            };
+            let mut why = format!("not proven on a throwaway PostgreSQL: {}", proof.verdict);
+            if let Some(note) = &proof.note {
+                why.push_str(&format!(" ({note})"));
+            }
+            out.insert(
+                (
+                    crate::source::canonical(&f.file),
+                    f.rule.to_string(),
+                    text[edit.start..edit.end].to_string(),
+                ),
+                why,
+            );
+        }
+    }
+    server.drop_all();
+    Ok(out)
 }
 
 /// Findings per (file, rule), files canonical (each distinct file canonicalised once).

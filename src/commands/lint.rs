@@ -37,6 +37,11 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
                 unsafe_fixes: false,
                 since: args.since.clone(),
                 fix_applied: false,
+                prove: false,
+                backend: crate::cli::Backend::Auto,
+                image: None,
+                pg_bin: None,
+                database_url: None,
             },
             true,
         )?;
