@@ -145,8 +145,10 @@ pub struct FixProofs {
 ///
 /// The history is replayed once, in one scratch database that moves forward from one flagged
 /// statement to the next; each proof starts from a clone of it taken just before its statement.
-/// A proof whose shape ([`super::shape`]) an earlier proof of this run has proven is not run
-/// again: it says which proof stands for it.
+/// A proof whose shape ([`super::shape`]) an earlier proof of this run has is not run again: it
+/// takes that proof's verdict and says which proof stands for it. The proofs themselves run
+/// [`PARALLEL_PROOFS`] at a time, each on its own clones; their order and verdicts do not depend
+/// on which finishes first.
 pub fn prove_fixes(
     server: &mut Throwaway,
     set: &MigrationSet,
@@ -183,14 +185,16 @@ pub fn prove_fixes(
     if candidates.is_empty() {
         return Ok(out);
     }
-    let mut tables: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut progress = super::progress::Progress::from_env();
     let total = candidates.len();
     let admin = Conn::connect(&server.admin_url())?;
     let mut history = History::start(server, &admin, set)?;
-    // Each shape proven so far, and where.
-    let mut proven: HashMap<String, (PathBuf, usize, FixVerdict)> = HashMap::new();
-    let result = (|| -> Result<()> {
+    // The history, walked once: each proof's starting point cloned from it (a proof of a shape
+    // an earlier one has takes that one's verdict instead).
+    let mut jobs: Vec<Job> = vec![];
+    let mut same: Vec<(usize, usize)> = vec![];
+    let mut first_of_shape: HashMap<String, usize> = HashMap::new();
+    let walked = (|| -> Result<()> {
         for (i, (f, (m, k))) in candidates.into_iter().enumerate() {
             progress.step(&format!(
                 "fix proof {} of {total}: {} at {}:{} ({rows} synthetic rows per table)",
@@ -200,12 +204,11 @@ pub fn prove_fixes(
                 f.start.line
             ));
             let recipe = f.fix.as_ref().map(|x| x.sql.clone()).unwrap_or_default();
-            let mut proof = FixProof::new(f, &recipe);
+            out.proofs.push(FixProof::new(f, &recipe));
             let original_sql = match history.advance_to(server, m, k)? {
                 Ok(sql) => sql,
                 Err(note) => {
-                    proof.note = Some(note);
-                    out.proofs.push(proof);
+                    out.proofs[i].note = Some(note);
                     continue;
                 }
             };
@@ -216,44 +219,156 @@ pub fn prove_fixes(
                 f.fix.as_ref().and_then(|x| x.backfill.as_deref()),
                 &snapshot(&server.url(&history.db))?,
             );
-            if let Some((file, line, verdict)) = shape.as_ref().and_then(|s| proven.get(s)) {
-                proof.verdict = *verdict;
-                proof.same_as = Some(format!("{}:{line}", file.display()));
-                proof.note = Some(format!(
-                    "not run again: the same recipe on tables and columns of the same shape was proven at {}:{line}",
-                    file.display()
-                ));
-                out.proofs.push(proof);
+            if let Some(&first) = shape.as_ref().and_then(|s| first_of_shape.get(s)) {
+                same.push((i, first));
                 continue;
             }
+            if let Some(shape) = shape {
+                first_of_shape.insert(shape, i);
+            }
             history.pause();
-            prove_one(
-                server,
-                &admin,
-                (&history.db, &history.session),
+            let start = format!("{}_{i}", history.db);
+            server.clone_database(&history.db, &start, &admin)?;
+            jobs.push(Job {
+                index: i,
                 f,
-                &original_sql,
-                &mut proof,
-                rows,
-                settings,
-            )?;
-            for skipped in &proof.left_empty {
-                let table = skipped.split(": ").next().unwrap_or(skipped);
-                if tables.insert(table.to_string()) {
-                    out.left_empty.push(skipped.clone());
-                }
-            }
-            if let (Some(shape), true) = (shape, proof.proven()) {
-                proven.insert(shape, (proof.file.clone(), proof.line, proof.verdict));
-            }
-            out.proofs.push(proof);
+                start,
+                original_sql,
+                session: history.session.clone(),
+            });
         }
         Ok(())
     })();
     history.pause();
     server.drop_database(&history.db, &admin);
-    result?;
+    if let Err(e) = walked {
+        for job in &jobs {
+            server.drop_database(&job.start, &admin);
+        }
+        return Err(e);
+    }
+    // The proofs, each on its own clones, [`PARALLEL_PROOFS`] at a time.
+    let admin_url = server.admin_url();
+    let shared = Shared {
+        server: std::sync::Mutex::new(server),
+    };
+    let queue = std::sync::Mutex::new(jobs.into_iter());
+    let done: Vec<Result<Vec<(usize, FixProof)>>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..PARALLEL_PROOFS)
+            .map(|_| {
+                scope.spawn(|| -> Result<Vec<(usize, FixProof)>> {
+                    let admin = Conn::connect(&admin_url)?;
+                    let mut proved = vec![];
+                    // The queue's lock is held only to take the next job.
+                    let next = || queue.lock().map_or(None, |mut q| q.next());
+                    while let Some(job) = next() {
+                        let recipe = job
+                            .f
+                            .fix
+                            .as_ref()
+                            .map(|x| x.sql.clone())
+                            .unwrap_or_default();
+                        let mut proof = FixProof::new(job.f, &recipe);
+                        let proved_one = prove_one(
+                            &shared,
+                            &admin,
+                            (&job.start, &job.session),
+                            job.f,
+                            &job.original_sql,
+                            &mut proof,
+                            rows,
+                            settings,
+                        );
+                        // On an error the rest of the queue is dropped below.
+                        proved_one?;
+                        proved.push((job.index, proof));
+                    }
+                    Ok(proved)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a fix proof panicked")))
+            })
+            .collect()
+    });
+    let server = shared
+        .server
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    let left: Vec<Job> = queue.into_inner().map(|q| q.collect()).unwrap_or_default();
+    for job in &left {
+        server.drop_database(&job.start, &admin);
+    }
+    for proved in done {
+        for (i, proof) in proved? {
+            out.proofs[i] = proof;
+        }
+    }
+    for (i, first) in same {
+        let (file, line, verdict) = {
+            let p = &out.proofs[first];
+            (p.file.clone(), p.line, p.verdict)
+        };
+        let proof = &mut out.proofs[i];
+        proof.verdict = verdict;
+        proof.same_as = Some(format!("{}:{line}", file.display()));
+        proof.note = Some(format!(
+            "not run again: the proof at {}:{line} has the same shape (the same recipe on tables and columns of the same shape), and its verdict stands for this one",
+            file.display()
+        ));
+    }
+    let mut tables: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for proof in &out.proofs {
+        for skipped in &proof.left_empty {
+            let table = skipped.split(": ").next().unwrap_or(skipped);
+            if tables.insert(table.to_string()) {
+                out.left_empty.push(skipped.clone());
+            }
+        }
+    }
     Ok(out)
+}
+
+/// Fix proofs run at once, each on its own clones (the server's work is mostly copying files
+/// for `CREATE DATABASE`, and filling tables).
+const PARALLEL_PROOFS: usize = 2;
+
+/// A proof to run: its place among the proofs, its finding, and the clone of the history it
+/// starts from (with the session settings made before it).
+struct Job<'f> {
+    index: usize,
+    f: &'f Finding,
+    start: String,
+    original_sql: String,
+    session: Vec<String>,
+}
+
+/// The throwaway server, shared by the proofs running at once: creating and dropping databases
+/// takes it for a moment.
+pub(super) struct Shared<'s> {
+    server: std::sync::Mutex<&'s mut Throwaway>,
+}
+
+impl<'s> Shared<'s> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, &'s mut Throwaway> {
+        self.server.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn url(&self, db: &str) -> String {
+        self.lock().url(db)
+    }
+
+    fn clone_database(&self, template: &str, name: &str, admin: &Conn) -> Result<()> {
+        self.lock().clone_database(template, name, admin)
+    }
+
+    fn drop_database(&self, name: &str, admin: &Conn) {
+        self.lock().drop_database(name, admin)
+    }
 }
 
 /// The migration and statement index a finding points at.
@@ -277,12 +392,13 @@ pub(super) fn message(e: &tokio_postgres::Error) -> String {
         .map_or_else(|| e.to_string(), |d| d.message().to_string())
 }
 
-/// Proves `f`'s recipe on clones of `history`, the database just before `original_sql`.
+/// Proves `f`'s recipe from `start`, a clone of the history just before `original_sql` (dropped
+/// at the end, with every clone made of it).
 #[allow(clippy::too_many_arguments)]
 fn prove_one(
-    server: &mut Throwaway,
+    server: &Shared<'_>,
     admin: &Conn,
-    (history, session): (&str, &[String]),
+    (start, session): (&str, &[String]),
     f: &Finding,
     original_sql: &str,
     proof: &mut FixProof,
@@ -298,8 +414,7 @@ fn prove_one(
         }
         Ok(conn)
     };
-    let prefix = format!("{history}_p");
-    server.clone_database(history, &prefix, admin)?;
+    let prefix = start.to_string();
     let mut created = vec![prefix.clone()];
     let result = (|| -> Result<std::result::Result<(), String>> {
         if rows > 0 {
