@@ -1791,24 +1791,8 @@ fn fix_proofs_of_a_shape_already_proven_are_not_run_again() {
         ("003_index.sql", "CREATE INDEX b_made ON b (made);\n"),
         ("004_index.sql", "CREATE INDEX c_created ON c (created);\n"),
     ]);
-    let settings = Settings::default();
-    let sets = pgproof::source::layout::discover(dir.path(), &settings.load).unwrap();
-    let (findings, _, _) =
-        pgproof::commands::lint::lint_paths(&[dir.path().to_path_buf()], &settings, None).unwrap();
-    let options = pgproof::prove::Options {
-        fixes: true,
-        rows: 100,
-        replay_rows: 0,
-        seed: None,
-        traffic: false,
-        settings,
-    };
-    let proof = pgproof::prove::prove(&mut server, &sets, &findings, &options).unwrap();
-    let proofs: Vec<_> = proof.sets[0]
-        .fixes
-        .iter()
-        .filter(|f| f.rule == "create-index-non-concurrently")
-        .collect();
+    let (proof, proofs) = index_fix_proofs(&mut server, dir.path(), 100);
+    let proofs: Vec<_> = proofs.iter().collect();
     assert_eq!(proofs.len(), 3, "{proofs:#?}");
     let [first, second, third] = proofs[..] else {
         unreachable!()
@@ -1854,28 +1838,41 @@ fn fix_proofs_keep_the_historys_session_settings_as_it_moves_forward() {
         ),
         ("003_index.sql", "CREATE INDEX b_y ON app.b (y);\n"),
     ]);
-    let settings = Settings::default();
-    let sets = pgproof::source::layout::discover(dir.path(), &settings.load).unwrap();
-    let (findings, _, _) =
-        pgproof::commands::lint::lint_paths(&[dir.path().to_path_buf()], &settings, None).unwrap();
-    let options = pgproof::prove::Options {
-        fixes: true,
-        rows: 50,
-        replay_rows: 0,
-        seed: None,
-        traffic: false,
-        settings,
-    };
-    let proof = pgproof::prove::prove(&mut server, &sets, &findings, &options).unwrap();
-    let proofs: Vec<_> = proof.sets[0]
-        .fixes
-        .iter()
-        .filter(|f| f.rule == "create-index-non-concurrently")
-        .collect();
+    let (proof, proofs) = index_fix_proofs(&mut server, dir.path(), 50);
+    let proofs: Vec<_> = proofs.iter().collect();
     assert_eq!(proofs.len(), 2, "{:#?}", proof.sets[0].fixes);
     for f in &proofs {
         assert_eq!(f.verdict, "proven", "{f:#?}");
         assert!(f.note.is_none(), "{f:#?}");
         assert!(f.same_as.is_none(), "{f:#?}");
     }
+}
+
+/// `prove` with fix proofs (`rows` synthetic rows per table) on the migrations in `dir`: the
+/// proof, and its `create-index-non-concurrently` fix proofs.
+fn index_fix_proofs(
+    server: &mut Throwaway,
+    dir: &std::path::Path,
+    rows: u64,
+) -> (pgproof::prove::Proof, Vec<pgproof::prove::fixes::FixProof>) {
+    let settings = Settings::default();
+    let sets = pgproof::source::layout::discover(dir, &settings.load).unwrap();
+    let (findings, _, _) =
+        pgproof::commands::lint::lint_paths(&[dir.to_path_buf()], &settings, None).unwrap();
+    let options = pgproof::prove::Options {
+        fixes: true,
+        rows,
+        replay_rows: 0,
+        seed: None,
+        traffic: false,
+        settings,
+    };
+    let proof = pgproof::prove::prove(server, &sets, &findings, &options).unwrap();
+    let proofs = proof.sets[0]
+        .fixes
+        .iter()
+        .filter(|f| f.rule == "create-index-non-concurrently")
+        .cloned()
+        .collect();
+    (proof, proofs)
 }

@@ -26,6 +26,11 @@ use std::sync::Arc;
 /// Rounds of fixing and linting again: a statement two rules fix takes two.
 const ROUNDS: usize = 4;
 
+mod marker;
+mod proven;
+use marker::outside_transaction;
+use proven::prove_first;
+
 pub fn run(args: &FixArgs) -> Result<Outcome> {
     run_with(args, false)
 }
@@ -519,98 +524,6 @@ impl Fixer {
     }
 }
 
-/// `--prove`: proves the recipes of the fixes this run may write on a throwaway server, as
-/// `prove` does, and gives those whose proof did not hold (by file, rule and statement) with the
-/// verdict. Fixes that do not replace a statement (a `lock_timeout` prelude) have nothing to
-/// prove.
-fn prove_first(
-    fixer: &Fixer,
-    args: &FixArgs,
-) -> Result<HashMap<(PathBuf, String, String), String>> {
-    let (findings, sources) = fixer.lint()?;
-    let wanted: Vec<Finding> = findings
-        .into_iter()
-        .filter(|f| {
-            f.fix.as_ref().is_some_and(|fix| match fix.applicability {
-                Applicability::Safe => true,
-                Applicability::Unsafe => fixer.unsafe_fixes,
-                Applicability::DisplayOnly => false,
-            }) && crate::fix::recipe(f).is_some_and(|r| r.replaces_statement())
-        })
-        .collect();
-    let mut out = HashMap::new();
-    if wanted.is_empty() {
-        return Ok(out);
-    }
-    let mut sets = vec![];
-    let mut roots = HashSet::new();
-    for path in &fixer.paths {
-        for set in crate::source::layout::discover(path, &fixer.settings.load)? {
-            if roots.insert(set.root.clone()) {
-                sets.push(set);
-            }
-        }
-    }
-    let mut server =
-        crate::prove::backend::Throwaway::start(&crate::prove::backend::BackendOptions {
-            choice: args.backend.into(),
-            image: args.image.clone(),
-            pg_bin: args.pg_bin.clone(),
-            database_url: args.database_url.clone(),
-            pg_version: fixer.settings.pg_version,
-            startup_timeout: std::time::Duration::from_secs(120),
-            cluster_cache: crate::sandbox::pristine::default_root(),
-        })?;
-    eprintln!(
-        "pgproof fix: proving {} fix(es) on a {}",
-        wanted.len(),
-        server.description
-    );
-    for set in &sets {
-        let proofs = crate::prove::fixes::prove_fixes(
-            &mut server,
-            set,
-            &wanted,
-            crate::prove::PROOF_ROWS,
-            &fixer.settings,
-        );
-        let proofs = match proofs {
-            Ok(p) => p,
-            Err(e) => {
-                server.drop_all();
-                return Err(e.context("the fix proofs could not run; nothing was written"));
-            }
-        };
-        for proof in proofs.proofs.iter().filter(|p| !p.proven()) {
-            let Some(f) = wanted.iter().find(|f| {
-                f.file == proof.file && f.start.line == proof.line && f.rule == proof.rule
-            }) else {
-                continue;
-            };
-            let Some(text) = sources.get(&f.file) else {
-                continue;
-            };
-            let Some(edit) = crate::fix::replacement(text, &Statements::of(text), f) else {
-                continue;
-            };
-            let mut why = format!("not proven on a throwaway PostgreSQL: {}", proof.verdict);
-            if let Some(note) = &proof.note {
-                why.push_str(&format!(" ({note})"));
-            }
-            out.insert(
-                (
-                    crate::source::canonical(&f.file),
-                    f.rule.to_string(),
-                    text[edit.start..edit.end].to_string(),
-                ),
-                why,
-            );
-        }
-    }
-    server.drop_all();
-    Ok(out)
-}
-
 /// Findings per (file, rule), files canonical (each distinct file canonicalised once).
 fn counts(findings: &[Finding]) -> HashMap<(PathBuf, String), usize> {
     let mut canonical: HashMap<&Path, PathBuf> = HashMap::new();
@@ -683,102 +596,6 @@ fn verdict(
         why.push_str(": the recipe's steps need separate transactions, so it belongs in a migration of its own that runs outside the runner's transaction");
     }
     (Err(why), transactions)
-}
-
-/// `edit` (a recipe replacing its statement) with the migration marked to run outside the
-/// runner's transaction, in the words of the set's `layout`: goose `-- +goose NO TRANSACTION` and
-/// sqlx `-- no-transaction` on the first line (after a byte-order mark), dbmate
-/// `transaction:false` on the `-- migrate:up` line. Only when the statement is the only one of
-/// the up part (the others would lose the transaction that protects them), and only in those
-/// layouts, whose runners read the marker in the file. The caller lints the result again.
-fn outside_transaction(
-    text: &str,
-    statements: &Statements,
-    edit: &Edit,
-    layout: &str,
-) -> Option<Edit> {
-    // Section annotations start a line (as goose and dbmate read them).
-    let line_start = |prefix: &str| -> Option<usize> {
-        let mut at = 0;
-        for line in text.split_inclusive('\n') {
-            if line.trim_start().to_ascii_lowercase().starts_with(prefix) {
-                return Some(at + line.len() - line.trim_start().len());
-            }
-            at += line.len();
-        }
-        None
-    };
-    let down = match layout {
-        "goose" => line_start("-- +goose down"),
-        "dbmate" => line_start("-- migrate:down"),
-        "sqlx" => None,
-        _ => return None,
-    }
-    .unwrap_or(text.len());
-    let mut up = statements.bounds.iter().filter(|b| b.start < down);
-    let only = up.next()?;
-    if up.next().is_some() || only.start > edit.start || edit.start >= only.end.max(only.start + 1)
-    {
-        return None;
-    }
-    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    // The loader reads a byte-order mark as three spaces (written back as the mark).
-    let first = if text.starts_with("   ") && !text[3..].starts_with(' ') {
-        3
-    } else {
-        0
-    };
-    // The edit from `start`: `head` (the marker), then the text from `from` to the statement.
-    // It starts at the line's start, so that it is not indented as a line after a mark is.
-    let (start, head, from) = match layout {
-        "dbmate" => {
-            let at = line_start("-- migrate:up")?;
-            let line_end = at + text[at..].find(['\r', '\n']).unwrap_or(text.len() - at);
-            if line_end > edit.start
-                || text[at..line_end]
-                    .to_ascii_lowercase()
-                    .contains("transaction:")
-            {
-                return None;
-            }
-            (line_end, " transaction:false".to_string(), line_end)
-        }
-        "goose" => {
-            if line_start("-- +goose no transaction").is_some() {
-                return None;
-            }
-            (
-                0,
-                format!("{}-- +goose NO TRANSACTION{newline}", &text[..first]),
-                first,
-            )
-        }
-        _ => {
-            if text[first..]
-                .lines()
-                .next()
-                .is_some_and(|l| l.trim() == "-- no-transaction")
-            {
-                return None;
-            }
-            (
-                0,
-                format!("{}-- no-transaction{newline}", &text[..first]),
-                first,
-            )
-        }
-    };
-    Some(Edit {
-        start,
-        end: edit.end,
-        // The recipe as it would sit in place of the statement (its indentation), after the
-        // text between the marker and the statement, unchanged.
-        text: format!(
-            "{head}{}{}",
-            &text[from..edit.start],
-            crate::fix::fitted(text, edit)
-        ),
-    })
 }
 
 /// Rules that say a statement needs its own transaction, or none: a recipe refused for them
