@@ -9,8 +9,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 /// `--prove`: proves the recipes of the fixes this run may write on a throwaway server, as
-/// `prove` does, and gives those whose proof did not hold (by file, rule and statement) with the
-/// verdict. Fixes that do not replace a statement (a `lock_timeout` prelude) have nothing to
+/// `prove` does, and gives those whose proof did not hold or did not run (by file, rule and
+/// statement) with why. Fixes that do not replace a statement (a `lock_timeout` prelude) have nothing to
 /// prove.
 pub(super) fn prove_first(
     fixer: &Fixer,
@@ -55,6 +55,9 @@ pub(super) fn prove_first(
         wanted.len(),
         server.description
     );
+    // Every fix starts refused; a proof that holds lets it through. A fix no proof covered (past
+    // the proofs' limit per set, or in no set found) stays refused, with why.
+    let mut verdicts: HashMap<(&std::path::Path, usize, String), String> = HashMap::new();
     for set in &sets {
         let proofs = crate::prove::fixes::prove_fixes(
             &mut server,
@@ -70,31 +73,47 @@ pub(super) fn prove_first(
                 return Err(e.context("the fix proofs could not run; nothing was written"));
             }
         };
-        for proof in proofs.proofs.iter().filter(|p| !p.proven()) {
+        for proof in proofs.proofs {
             let Some(f) = wanted.iter().find(|f| {
                 f.file == proof.file && f.start.line == proof.line && f.rule == proof.rule
             }) else {
                 continue;
             };
-            let Some(text) = sources.get(&f.file) else {
-                continue;
+            let why = if proof.proven() {
+                String::new()
+            } else {
+                let mut why = format!("not proven on a throwaway PostgreSQL: {}", proof.verdict);
+                if let Some(note) = &proof.note {
+                    why.push_str(&format!(" ({note})"));
+                }
+                why
             };
-            let Some(edit) = crate::fix::replacement(text, &Statements::of(text), f) else {
-                continue;
-            };
-            let mut why = format!("not proven on a throwaway PostgreSQL: {}", proof.verdict);
-            if let Some(note) = &proof.note {
-                why.push_str(&format!(" ({note})"));
-            }
-            out.insert(
-                (
-                    crate::source::canonical(&f.file),
-                    f.rule.to_string(),
-                    text[edit.start..edit.end].to_string(),
-                ),
-                why,
-            );
+            verdicts.insert((f.file.as_path(), f.start.line, f.rule.to_string()), why);
         }
+    }
+    for f in &wanted {
+        let why = match verdicts.get(&(f.file.as_path(), f.start.line, f.rule.to_string())) {
+            Some(why) if why.is_empty() => continue,
+            Some(why) => why.clone(),
+            None => format!(
+                "not proven on a throwaway PostgreSQL: no proof ran for it (at most {} per migration set; run `pgproof fix --prove` again once these are written)",
+                crate::prove::fixes::MAX_FIX_PROOFS
+            ),
+        };
+        let Some(text) = sources.get(&f.file) else {
+            continue;
+        };
+        let Some(edit) = crate::fix::replacement(text, &Statements::of(text), f) else {
+            continue;
+        };
+        out.insert(
+            (
+                crate::source::canonical(&f.file),
+                f.rule.to_string(),
+                text[edit.start..edit.end].to_string(),
+            ),
+            why,
+        );
     }
     server.drop_all();
     Ok(out)
