@@ -8,9 +8,16 @@
 # needs: python3 with pip and venv (maturin is installed with pip when missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m maturin --version >/dev/null 2>&1 || python3 -m pip install --quiet "maturin>=1.9,<2"
+# maturin from the Python that has it, else installed into a virtualenv of its own (Debian's
+# system Python refuses `pip install` outside one).
+maturin=(python3 -m maturin)
+if ! python3 -m maturin --version >/dev/null 2>&1; then
+  tools=target/wheel-tools
+  [ -x "$tools/bin/maturin" ] || { python3 -m venv "$tools" && "$tools/bin/python" -m pip install --quiet "maturin>=1.9,<2"; }
+  maturin=("$tools/bin/maturin")
+fi
 rm -f target/wheels/pgproof-*.whl
-python3 -m maturin build --release --locked --quiet -o target/wheels
+"${maturin[@]}" build --release --locked --quiet -o target/wheels
 wheel=$(ls target/wheels/pgproof-*.whl)
 venv=$(mktemp -d)
 trap 'rm -rf "$venv"' EXIT

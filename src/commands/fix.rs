@@ -71,6 +71,7 @@ pub fn run_with(args: &FixArgs, summary_to_stderr: bool) -> Result<Outcome> {
         outside: HashSet::new(),
         layouts: Default::default(),
         unproven: HashMap::new(),
+        proving: args.prove,
     };
     fixer.cache = lint::default_cache(&fixer.settings);
     if args.prove {
@@ -220,9 +221,11 @@ struct Fixer {
     outside: HashSet<(PathBuf, String, String)>,
     /// Each set's root and layout, from the last lint.
     layouts: std::cell::RefCell<Vec<(PathBuf, &'static str)>>,
-    /// `--prove`: the fixes whose proof on a throwaway server did not hold, by (canonical file,
-    /// rule, the statement's text), and why.
+    /// `--prove`: each fix that replaces a statement, by (canonical file, rule, the statement's
+    /// text): an empty reason when its proof on a throwaway server held, else why not.
     unproven: HashMap<(PathBuf, String, String), String>,
+    /// `--prove` was given: a fix that replaces a statement is written only when proven.
+    proving: bool,
 }
 
 impl Fixer {
@@ -488,13 +491,30 @@ impl Fixer {
         out
     }
 
-    /// Why `--prove` keeps `c` from being written: its proof did not hold.
+    /// Why `--prove` keeps `c` from being written: it replaces a statement and no proof of it
+    /// held (it failed, none ran, or the statement is one an earlier fix of this run wrote).
     fn unproven_reason(&self, c: &Candidate) -> Option<String> {
+        if !self.proving {
+            return None;
+        }
+        let replaces = crate::rules::find(&c.rule)
+            .and_then(|r| r.meta().fix.recipe())
+            .is_some_and(|r| r.replaces_statement());
+        if !replaces {
+            return None;
+        }
         let (file, rule, edited) = c.outside_of.as_ref().unwrap_or(&c.key);
-        let statement = edited.split('\u{0}').nth(1)?;
-        self.unproven
+        let statement = edited.split('\u{0}').nth(1).unwrap_or_default();
+        match self
+            .unproven
             .get(&(file.clone(), rule.clone(), statement.to_string()))
-            .cloned()
+        {
+            Some(why) if why.is_empty() => None,
+            Some(why) => Some(why.clone()),
+            None => Some(
+                "not proven on a throwaway PostgreSQL: the statement is one an earlier fix wrote; run `pgproof fix --prove` again to prove it".to_string(),
+            ),
+        }
     }
 
     /// The layout of the set holding `file` (the set with the longest root above it).

@@ -78,6 +78,9 @@ pub struct FixProof {
     /// compared by row and NULL counts only.
     pub data_volatile: Vec<DataDifference>,
     pub note: Option<String>,
+    /// Where the finding is in its file (a byte offset): two statements may share a line.
+    #[serde(skip)]
+    pub offset: usize,
     /// The proof (`file:line`) that stands for this one: the same shape, proven earlier in the
     /// run, so this one was not run again (its verdict is that proof's).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -95,6 +98,7 @@ impl FixProof {
             rule: f.rule.to_string(),
             file: f.file.clone(),
             line: f.start.line,
+            offset: f.span.start,
             recipe: recipe.to_string(),
             verdict: FixVerdict::Inconclusive,
             original: None,
@@ -253,6 +257,8 @@ pub fn prove_fixes(
         server: std::sync::Mutex::new(server),
     };
     let queue = std::sync::Mutex::new(jobs.into_iter());
+    // Set when a proof fails to run: the other worker stops taking jobs.
+    let stop = std::sync::atomic::AtomicBool::new(false);
     let done: Vec<Result<Vec<(usize, FixProof)>>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..PARALLEL_PROOFS)
             .map(|_| {
@@ -260,7 +266,12 @@ pub fn prove_fixes(
                     let admin = Conn::connect(&admin_url)?;
                     let mut proved = vec![];
                     // The queue's lock is held only to take the next job.
-                    let next = || queue.lock().map_or(None, |mut q| q.next());
+                    let next = || {
+                        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                            return None;
+                        }
+                        queue.lock().map_or(None, |mut q| q.next())
+                    };
                     while let Some(job) = next() {
                         let recipe = job
                             .f
@@ -280,6 +291,9 @@ pub fn prove_fixes(
                             settings,
                         );
                         // On an error the rest of the queue is dropped below.
+                        if proved_one.is_err() {
+                            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                        }
                         proved_one?;
                         proved.push((job.index, proof));
                     }
@@ -309,15 +323,16 @@ pub fn prove_fixes(
         }
     }
     for (i, first) in same {
-        let (file, line, verdict) = {
+        let (file, line, verdict, why) = {
             let p = &out.proofs[first];
-            (p.file.clone(), p.line, p.verdict)
+            (p.file.clone(), p.line, p.verdict, p.note.clone())
         };
         let proof = &mut out.proofs[i];
         proof.verdict = verdict;
         proof.same_as = Some(format!("{}:{line}", file.display()));
+        let why = why.map(|n| format!(": {n}")).unwrap_or_default();
         proof.note = Some(format!(
-            "not run again: the proof at {}:{line} has the same shape (the same recipe on tables and columns of the same shape), and its verdict stands for this one",
+            "not run again: the proof at {}:{line} has the same shape (the same recipe on tables and columns of the same shape), and its verdict stands for this one{why}",
             file.display()
         ));
     }

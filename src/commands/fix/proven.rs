@@ -9,8 +9,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 /// `--prove`: proves the recipes of the fixes this run may write on a throwaway server, as
-/// `prove` does, and gives those whose proof did not hold or did not run (by file, rule and
-/// statement) with why. Fixes that do not replace a statement (a `lock_timeout` prelude) have nothing to
+/// `prove` does, and gives each (by file, rule and statement) with an empty reason when its
+/// proof held, else why not (it failed, or none ran). Fixes that do not replace a statement (a `lock_timeout` prelude) have nothing to
 /// prove.
 pub(super) fn prove_first(
     fixer: &Fixer,
@@ -57,6 +57,7 @@ pub(super) fn prove_first(
     );
     // Every fix starts refused; a proof that holds lets it through. A fix no proof covered (past
     // the proofs' limit per set, or in no set found) stays refused, with why.
+    // By file, the statement's offset and rule (two statements may share a line).
     let mut verdicts: HashMap<(&std::path::Path, usize, String), String> = HashMap::new();
     for set in &sets {
         let proofs = crate::prove::fixes::prove_fixes(
@@ -75,7 +76,7 @@ pub(super) fn prove_first(
         };
         for proof in proofs.proofs {
             let Some(f) = wanted.iter().find(|f| {
-                f.file == proof.file && f.start.line == proof.line && f.rule == proof.rule
+                f.file == proof.file && f.span.start == proof.offset && f.rule == proof.rule
             }) else {
                 continue;
             };
@@ -88,12 +89,11 @@ pub(super) fn prove_first(
                 }
                 why
             };
-            verdicts.insert((f.file.as_path(), f.start.line, f.rule.to_string()), why);
+            verdicts.insert((f.file.as_path(), f.span.start, f.rule.to_string()), why);
         }
     }
     for f in &wanted {
-        let why = match verdicts.get(&(f.file.as_path(), f.start.line, f.rule.to_string())) {
-            Some(why) if why.is_empty() => continue,
+        let why = match verdicts.get(&(f.file.as_path(), f.span.start, f.rule.to_string())) {
             Some(why) => why.clone(),
             None => format!(
                 "not proven on a throwaway PostgreSQL: no proof ran for it (at most {} per migration set; run `pgproof fix --prove` again once these are written)",

@@ -27,6 +27,7 @@ fn proof(original: Observation, steps: Vec<Observation>) -> FixProof {
         rule: "r".into(),
         file: PathBuf::new(),
         line: 1,
+        offset: 0,
         recipe: String::new(),
         verdict: FixVerdict::Inconclusive,
         original: Some(original),
