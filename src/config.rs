@@ -229,6 +229,28 @@ impl Settings {
 }
 
 /// Finds `pgproof.toml` in `start` or its ancestors.
+/// Whether `PGPROOF_NO_CACHE` (set, and not `0`) turns pgproof's caches off.
+pub fn cache_off_by_env() -> bool {
+    std::env::var_os("PGPROOF_NO_CACHE").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// pgproof's cache directory: `$PGPROOF_CACHE_DIR`, else `configured` (a config's `cache_dir`),
+/// else `$XDG_CACHE_HOME/pgproof` or `~/.cache/pgproof`; None when no home directory is known.
+pub fn user_cache_dir(configured: Option<&Path>) -> Option<PathBuf> {
+    let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = env("PGPROOF_CACHE_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    if let Some(dir) = configured {
+        return Some(dir.to_path_buf());
+    }
+    env("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| env("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .map(|base| base.join("pgproof"))
+}
+
 pub fn find_config(start: &Path) -> Option<PathBuf> {
     let start = start.canonicalize().ok()?;
     let mut dir = if start.is_file() {

@@ -11,6 +11,16 @@ use crate::syntax::parse_sql;
 use anyhow::Result;
 use std::collections::HashMap;
 
+/// A connection to `url` with `session`'s settings made again (they ran on a connection before;
+/// one that fails now shows at the next statement).
+pub(super) fn connect_with(url: &str, session: &[String]) -> Result<Conn> {
+    let conn = Conn::connect(url)?;
+    for sql in session {
+        let _ = conn.execute_batch(sql);
+    }
+    Ok(conn)
+}
+
 /// The scratch database the fix proofs start from: the history replayed up to the next flagged
 /// statement, moving forward proof by proof.
 pub(super) struct History<'s> {
@@ -73,12 +83,7 @@ impl<'s> History<'s> {
             return Ok(Err(failed.clone()));
         }
         if self.conn.is_none() {
-            let conn = Conn::connect(&server.url(&self.db))?;
-            for sql in &self.session {
-                // It ran on the connection before; a failure now shows at the next statement.
-                let _ = conn.execute_batch(sql);
-            }
-            self.conn = Some(conn);
+            self.conn = Some(connect_with(&server.url(&self.db), &self.session)?);
         }
         let conn = self.conn.as_ref().expect("connected above");
         while self.next <= (m, k) {

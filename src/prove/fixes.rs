@@ -216,12 +216,13 @@ pub fn prove_fixes(
                     continue;
                 }
             };
+            let schema = snapshot(&server.url(&history.db))?;
             let shape = super::shape::of(
                 f.rule.as_str(),
                 &original_sql,
                 &recipe,
                 f.fix.as_ref().and_then(|x| x.backfill.as_deref()),
-                &snapshot(&server.url(&history.db))?,
+                &schema,
             );
             if let Some(&first) = shape.as_ref().and_then(|s| first_of_shape.get(s)) {
                 same.push((i, first));
@@ -237,6 +238,7 @@ pub fn prove_fixes(
                 index: i,
                 f,
                 start,
+                schema,
                 original_sql,
                 session: history.session.clone(),
             });
@@ -283,7 +285,7 @@ pub fn prove_fixes(
                         let proved_one = prove_one(
                             &shared,
                             &admin,
-                            (&job.start, &job.session),
+                            (&job.start, &job.schema, &job.session),
                             job.f,
                             &job.original_sql,
                             &mut proof,
@@ -358,6 +360,8 @@ struct Job<'f> {
     index: usize,
     f: &'f Finding,
     start: String,
+    /// The schema of `start` (read from the history just before it was cloned).
+    schema: crate::catalog::Catalog,
     original_sql: String,
     session: Vec<String>,
 }
@@ -413,7 +417,7 @@ pub(super) fn message(e: &tokio_postgres::Error) -> String {
 fn prove_one(
     server: &Shared<'_>,
     admin: &Conn,
-    (start, session): (&str, &[String]),
+    (start, schema, session): (&str, &crate::catalog::Catalog, &[String]),
     f: &Finding,
     original_sql: &str,
     proof: &mut FixProof,
@@ -422,20 +426,13 @@ fn prove_one(
 ) -> Result<()> {
     let recipe = proof.recipe.clone();
     // A connection that runs the statements: with the session settings the history made.
-    let working = |url: String| -> Result<Conn> {
-        let conn = Conn::connect(&url)?;
-        for sql in session {
-            let _ = conn.execute_batch(sql);
-        }
-        Ok(conn)
-    };
+    let working = |url: String| super::fix_history::connect_with(&url, session);
     let prefix = start.to_string();
     let mut created = vec![prefix.clone()];
     let result = (|| -> Result<std::result::Result<(), String>> {
         if rows > 0 {
             let conn = Conn::connect(&server.url(&prefix))?;
-            let catalog = snapshot(&server.url(&prefix))?;
-            let filled = super::data::fill(&conn, &catalog, rows, &mut Default::default());
+            let filled = super::data::fill(&conn, schema, rows, &mut Default::default());
             proof.left_empty = filled.skipped;
         }
         let before = snapshot(&server.url(&prefix))?;

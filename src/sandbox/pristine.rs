@@ -36,18 +36,11 @@ const COMPLETE: &str = "complete";
 /// `$XDG_CACHE_HOME/pgproof/clusters` or `~/.cache/pgproof/clusters`; None when
 /// `PGPROOF_NO_CACHE` is set or no home directory is known.
 pub fn default_root() -> Option<PathBuf> {
-    let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-    if env("PGPROOF_NO_CACHE").is_some_and(|v| v != "0") {
+    if crate::config::cache_off_by_env() {
         return None;
     }
-    let base = env("PGPROOF_CACHE_DIR").map(PathBuf::from).or_else(|| {
-        env("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .or_else(|| env("HOME").map(|home| PathBuf::from(home).join(".cache")))
-            .map(|base| base.join("pgproof"))
-    })?;
-    Some(base.join("clusters"))
+    // Never a config's `cache_dir`: a repository must not choose where a run writes.
+    crate::config::user_cache_dir(None).map(|base| base.join("clusters"))
 }
 
 /// The cache entry for one set of binaries, owner and `initdb` options.

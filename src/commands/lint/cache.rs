@@ -38,24 +38,13 @@ type Key = [u8; 32];
 /// Where the cache is, given the flags, the environment and the config: None when disabled
 /// (`--no-cache`, `PGPROOF_NO_CACHE`) or when no home directory is known.
 pub(crate) fn dir(no_cache: bool, flag: Option<&Path>, settings: &Settings) -> Option<PathBuf> {
-    let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-    if no_cache || env("PGPROOF_NO_CACHE").is_some_and(|v| v != "0") {
+    if no_cache || crate::config::cache_off_by_env() {
         return None;
     }
     if let Some(dir) = flag {
         return Some(dir.to_path_buf());
     }
-    if let Some(dir) = env("PGPROOF_CACHE_DIR") {
-        return Some(PathBuf::from(dir));
-    }
-    if let Some(dir) = &settings.cache_dir {
-        return Some(dir.clone());
-    }
-    let xdg = env("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute());
-    xdg.or_else(|| env("HOME").map(|home| PathBuf::from(home).join(".cache")))
-        .map(|base| base.join("pgproof"))
+    crate::config::user_cache_dir(settings.cache_dir.as_deref())
 }
 
 /// The replay states of one `lint` run: read when a set starts, written when its replay passes
