@@ -18,6 +18,10 @@
 # part): pgproof also checks that each one reverses, by running it on a clone of the database as
 # its up part left it and comparing the schema; psql runs the up files only.
 #
+# With PGPROOF_BASE=/path/to/an/older/pgproof, that binary's `prove --no-fixes` (with `fixes`:
+# its default `prove`) is timed in the same rounds too (before and after a change, on the same
+# server and history).
+#
 # usage: bench/prove.sh [MIGRATIONS] [RUNS] [fixes]   (default 300 migrations, 12 runs of each)
 # needs: psql and the PostgreSQL server binaries (initdb, pg_ctl) on PATH
 set -euo pipefail
@@ -50,33 +54,51 @@ psql_run() {
 }
 pgproof_run() { "$pgproof" prove --backend url --database-url "$url" --no-fixes --format json "$work/history"; }
 # prove exits 1 when it confirms a hazard: only a crash (2) is a failure here.
+base_run() {
+  if [ -n "$fixes" ]; then
+    "$PGPROOF_BASE" prove --backend url --database-url "$url" --format json "$work/history" || [ $? = 1 ]
+  else
+    "$PGPROOF_BASE" prove --backend url --database-url "$url" --no-fixes --format json "$work/history" || [ $? = 1 ]
+  fi
+}
 fixes_run() { "$pgproof" prove --backend url --database-url "$url" --format json "$work/history" || [ $? = 1 ]; }
 ms() { local s; s=$(date +%s%N); "$@" > /dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }; echo $(( ($(date +%s%N) - s) / 1000000 )); }
 echo "history: $n migrations$([ "${DOWN:-0}" = 1 ] && echo ' with down parts'), $(cat $(echo "$files" | sed 's/-f //g') | grep -c ';') up statements; server $(psql -X -At -h 127.0.0.1 -p "$port" -U bench -d postgres -c 'show server_version'); $runs interleaved runs of each"
 # One warm-up of each.
 psql_run > /dev/null 2>&1; pgproof_run > /dev/null 2>&1
-psql_times=(); pgproof_times=(); fixes_times=()
+psql_times=(); pgproof_times=(); fixes_times=(); base_times=()
 [ -z "$fixes" ] || fixes_run > /dev/null 2>&1
 for _ in $(seq "$runs"); do
   psql $conn -d postgres -c CHECKPOINT
   psql_times+=("$(ms psql_run)")
   psql $conn -d postgres -c CHECKPOINT
   pgproof_times+=("$(ms pgproof_run)")
+  if [ -n "${PGPROOF_BASE:-}" ]; then
+    psql $conn -d postgres -c CHECKPOINT
+    base_times+=("$(ms base_run)")
+  fi
   if [ -n "$fixes" ]; then
     psql $conn -d postgres -c CHECKPOINT
     fixes_times+=("$(ms fixes_run)")
   fi
 done
-python3 - "${psql_times[*]}" "${pgproof_times[*]}" "${fixes_times[*]:-}" <<'PY'
+python3 - "${psql_times[*]}" "${pgproof_times[*]}" "${fixes_times[*]:-}" "${base_times[*]:-}" <<'PY'
 import statistics, sys
 psql = [int(x) for x in sys.argv[1].split()]
 pg = [int(x) for x in sys.argv[2].split()]
 fixes = [int(x) for x in sys.argv[3].split()]
+base = [int(x) for x in sys.argv[4].split()]
 print("| command | wall time (mean ± sd) |")
 print("| --- | --- |")
 print(f"| createdb, psql -f (one connection, all files), dropdb | {statistics.mean(psql):.0f} ms ± {statistics.stdev(psql):.0f} |")
 print(f"| pgproof prove --no-fixes (lint + observed replay) | {statistics.mean(pg):.0f} ms ± {statistics.stdev(pg):.0f} |")
 print(f"| ratio pgproof/psql | {statistics.mean(pg) / statistics.mean(psql):.2f}x |")
+if base:
+    mine = fixes or pg
+    mode = "default prove" if fixes else "prove --no-fixes"
+    print(f"| PGPROOF_BASE {mode} | {statistics.mean(base):.0f} ms ± {statistics.stdev(base):.0f} |")
+    print(f"| ratio PGPROOF_BASE/psql | {statistics.mean(base) / statistics.mean(psql):.2f}x |")
+    print(f"| ratio pgproof/PGPROOF_BASE ({mode}) | {statistics.mean(mine) / statistics.mean(base):.2f}x |")
 if fixes:
     print(f"| pgproof prove (default: fix proofs on) | {statistics.mean(fixes):.0f} ms ± {statistics.stdev(fixes):.0f} |")
     print(f"| ratio default prove/psql | {statistics.mean(fixes) / statistics.mean(psql):.2f}x |")

@@ -7,7 +7,7 @@
 
 use pgproof::catalog::{apply::apply, Catalog};
 use pgproof::live::introspect::{read_catalog, Scope};
-use pgproof::live::{config, Session};
+use pgproof::live::{config, CatalogSession, Session};
 use pgproof::sandbox::local::LocalCluster;
 use pgproof::syntax::IndexKey;
 use std::collections::BTreeMap;

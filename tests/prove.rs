@@ -1651,6 +1651,83 @@ fn session_settings_carry_over_the_reconnect_after_a_down_check() {
     assert_eq!(t2["locks"][0]["relation"], "app.t2", "{t2}");
 }
 
+/// Down parts are proven inside a rolled-back transaction on the replay's database when they can
+/// run in one, and on a clone otherwise: a `CONCURRENTLY` statement, or a failure in the
+/// transaction (here a deferred foreign key that only the commit checks), which the clone then
+/// reports under the runner's own semantics. The chain goes on as the up parts left it.
+#[test]
+fn down_parts_are_proven_in_a_rolled_back_transaction_or_else_on_a_clone() {
+    let dir = common::write_files(&[
+        (
+            "001_parent.up.sql",
+            "CREATE TABLE parent (id int PRIMARY KEY);\n\
+             CREATE TABLE child (id int, parent_id int REFERENCES parent DEFERRABLE INITIALLY DEFERRED);\n\
+             INSERT INTO parent VALUES (1);\nINSERT INTO child VALUES (1, 1);\n",
+        ),
+        ("001_parent.down.sql", "DROP TABLE child;\nDROP TABLE parent;\n"),
+        (
+            "002_child_idx.up.sql",
+            "-- no-transaction\nCREATE INDEX CONCURRENTLY child_parent_idx ON child (parent_id);\n",
+        ),
+        (
+            "002_child_idx.down.sql",
+            "-- no-transaction\nDROP INDEX CONCURRENTLY child_parent_idx;\n",
+        ),
+        ("003_note.up.sql", "ALTER TABLE child ADD COLUMN note text;\n"),
+        (
+            "003_note.down.sql",
+            "DELETE FROM parent;\nALTER TABLE child DROP COLUMN note;\n",
+        ),
+        // Applied again after a down part that left its table, it still applies.
+        (
+            "004_extra.up.sql",
+            "CREATE TABLE IF NOT EXISTS extra (id int);\n",
+        ),
+        ("004_extra.down.sql", "SELECT 1;\n"),
+    ]);
+    let (code, stdout, stderr) = prove_local(&["--format", "json", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1, "003 and 004 do not reverse: {stderr}");
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    let checked_on = |id: &str| migration(&json, id)["reversibility"]["checked_on"].clone();
+    assert!(reverses(migration(&json, "001")), "{json:#}");
+    assert_eq!(checked_on("001"), "transaction");
+    assert!(reverses(migration(&json, "002")), "{json:#}");
+    assert_eq!(checked_on("002"), "clone");
+    // The commit's error is the server's, with the file.
+    let deferred = &migration(&json, "003")["reversibility"];
+    assert_eq!(deferred["checked_on"], "clone");
+    assert!(
+        deferred["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("the down part failed")
+                && e.contains(
+                    "003_note.down.sql: the COMMIT of the migration's transaction failed"
+                )
+                && e.contains("violates foreign key constraint")),
+        "{deferred}"
+    );
+    let kept = &migration(&json, "004")["reversibility"];
+    assert_eq!(kept["checked_on"], "transaction");
+    assert!(kept["error"].is_null(), "{kept}");
+    assert!(
+        kept["down_differences"]
+            .to_string()
+            .contains("public.extra"),
+        "the table the down part leaves: {kept}"
+    );
+    let extra = statement(migration(&json, "004"), "CREATE TABLE IF NOT EXISTS extra");
+    assert!(extra["error"].is_null(), "{extra}");
+    let summary = &json["summary"];
+    assert_eq!(
+        (&summary["applied"], &summary["failed"]),
+        (&4.into(), &0.into())
+    );
+    assert_eq!(
+        (&summary["reversible"], &summary["irreversible"]),
+        (&2.into(), &2.into())
+    );
+}
+
 /// Progress goes to stderr on a terminal (here forced with `PGPROOF_PROGRESS=1`, one line per
 /// step outside a terminal) and never into a pipe otherwise; the report on stdout is the same.
 #[test]

@@ -6,7 +6,7 @@ use crate::cli::{AuditArgs, AuditFormat, GraphLayout};
 use crate::config;
 use crate::finding::RuleId;
 use crate::live::introspect::{read_catalog, Scope};
-use crate::live::{self, Session};
+use crate::live::{self, CatalogSession, Session};
 use crate::report::audit::{qualified, AuditReport, SourceLocation};
 use crate::rules::{ids, Anchor, Member, SchemaContext, RULES};
 use crate::syntax::QualName;

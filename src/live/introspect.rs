@@ -1,7 +1,7 @@
 //! Reads `pg_catalog` into a [`Catalog`]: a handful of set-based queries (one per kind of object,
 //! never one per table), mapped to the same types migration replay produces.
 
-use super::Session;
+use super::CatalogSession;
 use crate::catalog::{
     Catalog, Column, ColumnValues, Constraint, Domain, EnumType, Function, Index, IndexValidity,
     Sequence, Statistics, Table, TableKind, Trigger, View,
@@ -76,11 +76,28 @@ fn action(code: &str) -> FkAction {
     }
 }
 
-/// Reads every object in `scope` into a new catalog.
-pub fn read_catalog(session: &Session, scope: &Scope) -> Result<Catalog> {
+/// Reads every object in `scope` into a new catalog, with the statistics the schema rules weigh
+/// (`catalog.statistics`).
+pub fn read_catalog(session: &(impl CatalogSession + ?Sized), scope: &Scope) -> Result<Catalog> {
+    read(session, scope, true)
+}
+
+/// [`read_catalog`] without the statistics: the schema, as `prove` compares it before and after a
+/// part (`catalog::diff` ignores statistics).
+pub fn read_schema(session: &(impl CatalogSession + ?Sized), scope: &Scope) -> Result<Catalog> {
+    read(session, scope, false)
+}
+
+fn read(
+    session: &(impl CatalogSession + ?Sized),
+    scope: &Scope,
+    statistics: bool,
+) -> Result<Catalog> {
     // A catalog column of an unexpected type (a server release that changed one) makes the row
     // accessors panic: report it as an error naming the server, not as a crash.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_catalog_inner(session, scope)))
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_catalog_inner(session, scope, statistics)
+    }))
         .unwrap_or_else(|panic| {
             let what = panic
                 .downcast_ref::<String>()
@@ -92,12 +109,16 @@ pub fn read_catalog(session: &Session, scope: &Scope) -> Result<Catalog> {
                 .map_or("?".to_string(), |v| v.to_string());
             anyhow::bail!(
                 "cannot read the catalog of {} (PostgreSQL {version}): unexpected catalog column type ({what}); pgproof is tested on PostgreSQL 13 to 17",
-                session.described
+                session.described()
             )
         })
 }
 
-fn read_catalog_inner(session: &Session, scope: &Scope) -> Result<Catalog> {
+fn read_catalog_inner(
+    session: &(impl CatalogSession + ?Sized),
+    scope: &Scope,
+    statistics: bool,
+) -> Result<Catalog> {
     let mut catalog = Catalog::default();
     let ns = scope.condition("n.nspname");
 
@@ -634,13 +655,15 @@ fn read_catalog_inner(session: &Session, scope: &Scope) -> Result<Catalog> {
             .tables
             .modify(&rel, |table| table.policies.push(policy));
     }
-    catalog.statistics = Some(read_statistics(session, scope)?);
+    if statistics {
+        catalog.statistics = Some(read_statistics(session, scope)?);
+    }
     Ok(catalog)
 }
 
 /// How long the usage counters have counted, and `pg_stats` for the columns whose names suggest a
 /// closed set of values (the evidence `enum-like-column-without-check` needs on a live database).
-fn read_statistics(session: &Session, scope: &Scope) -> Result<Statistics> {
+fn read_statistics(session: &(impl CatalogSession + ?Sized), scope: &Scope) -> Result<Statistics> {
     let window = session.query(
         "SELECT extract(epoch FROM now() - greatest(pg_postmaster_start_time(),
                     (SELECT stats_reset FROM pg_stat_database WHERE datname = current_database())))::float8 / 86400",

@@ -270,9 +270,43 @@ impl Session {
             described,
         })
     }
+}
 
+/// A connection the catalog can be read through: the audit's read-only [`Session`], or
+/// `prove`'s replay connection inside a transaction of its own (which sees what the
+/// transaction changed).
+pub trait CatalogSession {
     /// Runs a catalog query.
-    pub fn query(
+    fn query(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>>;
+
+    /// The server, as errors name it (never with a password).
+    fn described(&self) -> &str;
+
+    /// The server's major version (13, 15, 18, ...).
+    fn server_major(&self) -> Result<u32> {
+        let rows = self.query("SELECT current_setting('server_version_num')::int4", &[])?;
+        let num: i32 = rows.first().map(|r| r.get(0)).unwrap_or(0);
+        Ok((num / 10000) as u32)
+    }
+}
+
+/// With `PGPROOF_TIMINGS=1`, one line on stderr for a catalog query: how long, how many rows.
+pub fn time_query(sql: &str, start: std::time::Instant, rows: usize) {
+    if std::env::var_os("PGPROOF_TIMINGS").is_some_and(|v| v == "1") {
+        let first = sql.split_whitespace().take(6).collect::<Vec<_>>().join(" ");
+        eprintln!(
+            "timing:   query {:.1} ms, {rows} rows: {first} ...",
+            start.elapsed().as_secs_f64() * 1000.0,
+        );
+    }
+}
+
+impl CatalogSession for Session {
+    fn query(
         &self,
         sql: &str,
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
@@ -282,22 +316,12 @@ impl Session {
             .runtime
             .block_on(self.client.query(sql, params))
             .with_context(|| format!("catalog query failed on {}", self.described))?;
-        if std::env::var_os("PGPROOF_TIMINGS").is_some_and(|v| v == "1") {
-            let first = sql.split_whitespace().take(6).collect::<Vec<_>>().join(" ");
-            eprintln!(
-                "timing:   query {:.1} ms, {} rows: {first} ...",
-                start.elapsed().as_secs_f64() * 1000.0,
-                rows.len()
-            );
-        }
+        time_query(sql, start, rows.len());
         Ok(rows)
     }
 
-    /// The server's major version (13, 15, 18, ...).
-    pub fn server_major(&self) -> Result<u32> {
-        let rows = self.query("SELECT current_setting('server_version_num')::int4", &[])?;
-        let num: i32 = rows.first().map(|r| r.get(0)).unwrap_or(0);
-        Ok((num / 10000) as u32)
+    fn described(&self) -> &str {
+        &self.described
     }
 }
 

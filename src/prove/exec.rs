@@ -11,6 +11,46 @@ pub struct Conn {
     pid: i32,
     /// The connected database's oid (locks are filtered by it).
     database: i64,
+    /// Catalog queries prepared on this connection, by their text.
+    prepared: std::sync::Mutex<HashMap<String, tokio_postgres::Statement>>,
+}
+
+/// The catalog is read on a replay connection inside a transaction of `prove`'s own, which sees
+/// what that transaction changed (see `reversibility::check_in_transaction`).
+impl crate::live::CatalogSession for Conn {
+    fn query(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>> {
+        let start = std::time::Instant::now();
+        // Each catalog read runs the same queries: parsed and planned once per connection (a
+        // prepared statement's plan is invalidated by the server when the catalog changes).
+        let cached = self.prepared.lock().ok().and_then(|p| p.get(sql).cloned());
+        let statement = match cached {
+            Some(statement) => statement,
+            None => {
+                let statement = self
+                    .runtime
+                    .block_on(self.client.prepare(sql))
+                    .context("catalog query failed on the throwaway server")?;
+                if let Ok(mut prepared) = self.prepared.lock() {
+                    prepared.insert(sql.to_string(), statement.clone());
+                }
+                statement
+            }
+        };
+        let rows = self
+            .runtime
+            .block_on(self.client.query(&statement, params))
+            .context("catalog query failed on the throwaway server")?;
+        crate::live::time_query(sql, start, rows.len());
+        Ok(rows)
+    }
+
+    fn described(&self) -> &str {
+        "the throwaway server"
+    }
 }
 
 impl Conn {
@@ -30,6 +70,7 @@ impl Conn {
             runtime,
             pid: row.get(0),
             database: row.get(1),
+            prepared: Default::default(),
         };
         // The lock read runs after every replayed statement: parse and plan it once.
         conn.execute_batch(&format!(

@@ -26,7 +26,7 @@ pub mod verdict;
 
 use crate::catalog::diff::Difference;
 use crate::finding::{Finding, RuleId, Severity};
-use crate::live::introspect::{read_catalog, Scope};
+use crate::live::introspect::{read_schema, Scope};
 use crate::source::MigrationSet;
 use crate::span::LineIndex;
 use crate::syntax::parse_sql;
@@ -91,6 +91,19 @@ pub struct Reversibility {
     /// applied again after down).
     pub redo_differences: Vec<Difference>,
     pub error: Option<String>,
+    /// Where the round trip ran.
+    pub checked_on: CheckedOn,
+}
+
+/// Where a down part was proven (see [`reversibility`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckedOn {
+    /// Inside a transaction on the replay's database, rolled back after.
+    Transaction,
+    /// On a copy of the database (`CREATE DATABASE ... TEMPLATE`), with the runner's transaction
+    /// semantics: a part that cannot run in a transaction block, or one that failed in one.
+    Clone,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -412,7 +425,11 @@ fn prove_set(
     let mut failed: Option<String> = None;
     let mut progress = progress::Progress::from_env();
     let total = set.migrations.len();
+    // The schema after the previous migration, when a reversibility check read it there: it is
+    // the schema before this one (reading it again costs a catalog read per migration).
+    let mut after_previous: Option<crate::catalog::Catalog> = None;
     for (n, migration) in set.migrations.iter().enumerate() {
+        let mut schema_now = after_previous.take();
         let Some(up) = &migration.up else { continue };
         progress.step(&format!(
             "migration {} of {total}: `{}`",
@@ -438,7 +455,11 @@ fn prove_set(
             continue;
         }
         if let Some(data) = data.as_mut() {
-            let catalog = snapshot(&url)?;
+            let mut seeded_now = false;
+            let catalog = match schema_now.take() {
+                Some(catalog) => catalog,
+                None => snapshot(&url)?,
+            };
             if !seeded {
                 // The seed runs at the first point where it applies: all its tables exist.
                 let seed = options.seed.as_deref().unwrap_or_default();
@@ -448,6 +469,7 @@ fn prove_set(
                 {
                     Ok(()) => {
                         seeded = true;
+                        seeded_now = true;
                         data.seed = Some(format!("ran before migration `{}`", migration.id));
                     }
                     Err(e) => {
@@ -478,11 +500,20 @@ fn prove_set(
                 data.skipped.extend(result.skipped);
             }
             known = conns.conn.relations()?;
+            // Rows do not change the schema; a seed (any SQL) may have.
+            if seeded_now {
+                schema_now = None;
+            } else {
+                schema_now = Some(catalog);
+            }
         }
         let down = reversibility::down_part(migration);
         let before = match down {
             Some(_) => Some(reversibility::Before {
-                schema: snapshot(&url)?,
+                schema: match schema_now.take() {
+                    Some(schema) => schema,
+                    None => snapshot(&url)?,
+                },
                 data: if with_data {
                     Some(reversibility::table_data(&conns.conn)?)
                 } else {
@@ -506,7 +537,16 @@ fn prove_set(
             migrations.push(proof);
             continue;
         }
-        if let (Some(before), Some(down)) = (before, down) {
+        let quick = match (&before, down) {
+            (Some(before), Some(down)) => {
+                reversibility::check_in_transaction(&conns.conn, (up, down), before)?
+            }
+            _ => None,
+        };
+        if let Some(quick) = quick {
+            proof.reversibility = Some(quick.reversibility);
+            after_previous = Some(quick.after_up);
+        } else if let (Some(before), Some(down)) = (before, down) {
             // A template must have no connection open: the replay's are closed while the
             // database is cloned, and opened again after, with the session settings the
             // migrations made (`SET lock_timeout`, `search_path`), as one runner session would.
@@ -547,5 +587,5 @@ fn prove_set(
 /// The schema as the server sees it (read-only introspection, the audit's code path).
 pub fn snapshot(url: &str) -> Result<crate::catalog::Catalog> {
     let session = crate::live::Session::open(&crate::live::config(Some(url))?)?;
-    read_catalog(&session, &Scope { schemas: vec![] })
+    read_schema(&session, &Scope { schemas: vec![] })
 }

@@ -329,7 +329,17 @@ pub(super) fn run_part(
         }
     }
     if wrapped && in_tx {
-        conn.execute_batch("COMMIT").map_err(|e| e.to_string())?;
+        // The commit checks what was deferred to it (deferred constraints and triggers): its
+        // error is the server's own, named as the commit's.
+        conn.execute_batch("COMMIT").map_err(|e| {
+            let message = e
+                .as_db_error()
+                .map_or_else(|| e.to_string(), |d| d.message().to_string());
+            format!(
+                "{}: the COMMIT of the migration's transaction failed: {message}",
+                file.display()
+            )
+        })?;
     }
     Ok(())
 }

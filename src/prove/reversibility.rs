@@ -1,13 +1,20 @@
-//! Reversibility by execution, on a clone: after a migration's up part applies, the scratch
-//! database is copied (`CREATE DATABASE ... TEMPLATE`), and the copy runs the down part (its
-//! schema and data compared with those before up) and the up part again (its schema compared
-//! with that after up). The replay's own database is never touched, so a down part that fails or
-//! leaves the schema somewhere else does not end the run: the up chain goes on as it was.
+//! Reversibility by execution: after a migration's up part applies, the down part runs (its
+//! schema and data compared with those before up) and then the up part again (its schema
+//! compared with that after up), where the replay's database is left as it was, so a down part
+//! that fails or leaves the schema somewhere else does not end the run.
+//!
+//! First inside one transaction on the replay's own connection, rolled back after
+//! ([`check_in_transaction`]): no copy of the database, and the catalog read after up is the next
+//! migration's "before". That answers only when both parts can run in a transaction block and
+//! every statement succeeds there; otherwise (a statement that must run outside one, or any
+//! error) the database is copied (`CREATE DATABASE ... TEMPLATE`) and the copy runs the parts
+//! with the runner's own transaction semantics ([`check`]), so every failure reported is one
+//! seen under those semantics.
 
 use super::backend::Throwaway;
 use super::exec::{Conn, Relation};
-use super::replay::{run_part, Conns};
-use super::{snapshot, DataDifference, Reversibility, TableData};
+use super::replay::{needs_autocommit, run_part, Conns};
+use super::{snapshot, CheckedOn, DataDifference, Reversibility, TableData};
 use crate::catalog::diff::diff;
 use crate::catalog::Catalog;
 use crate::source::{Migration, MigrationSet, SqlPart};
@@ -20,6 +27,95 @@ pub(super) struct Before {
     pub schema: Catalog,
     /// With data in the replay: each table's rows and checksum.
     pub data: Option<Vec<TableData>>,
+}
+
+/// A reversibility verdict reached inside a transaction, and the schema after up (read there
+/// before the down part ran; the database is back in that state after the rollback).
+pub(super) struct InTransaction {
+    pub reversibility: Reversibility,
+    pub after_up: Catalog,
+}
+
+/// Proves the down part inside a transaction on the replay's connection `conn` (idle: the up
+/// part left no transaction open), rolled back whatever happens: `RESET ALL` first, so the parts
+/// run with a new session's settings, as on a clone. `None` when this cannot tell: a part has a
+/// statement that cannot run in a transaction block (or ends one), or a statement fails (under
+/// the runner's semantics it might not, or it might fail elsewhere): [`check`] decides then.
+/// Deferred constraints are checked at the end of each part (`SET CONSTRAINTS ALL IMMEDIATE`),
+/// as the commit that never comes would.
+pub(super) fn check_in_transaction(
+    conn: &Conn,
+    (up, down): (&SqlPart, &SqlPart),
+    before: &Before,
+) -> Result<Option<InTransaction>> {
+    let (up_statements, down_statements) = match (transactional(up), transactional(down)) {
+        (Some(u), Some(d)) => (u, d),
+        _ => return Ok(None),
+    };
+    conn.execute_batch(
+        "BEGIN; RESET ALL; SELECT set_config(name, 'off', true) FROM pg_settings WHERE name = 'jit'",
+    )?;
+    let outcome = (|| -> Result<Option<InTransaction>> {
+        let scope = crate::live::introspect::Scope { schemas: vec![] };
+        let after_up = crate::live::introspect::read_schema(conn, &scope)?;
+        if !runs(conn, &down_statements) {
+            return Ok(None);
+        }
+        let down_differences = diff(
+            &before.schema,
+            &crate::live::introspect::read_schema(conn, &scope)?,
+        );
+        let data_differences = match &before.data {
+            Some(before) => data_lost(before, &table_data(conn)?),
+            None => vec![],
+        };
+        if !runs(conn, &up_statements) {
+            return Ok(None);
+        }
+        let redo_differences = diff(
+            &after_up,
+            &crate::live::introspect::read_schema(conn, &scope)?,
+        );
+        Ok(Some(InTransaction {
+            reversibility: Reversibility {
+                down_differences,
+                data_differences,
+                redo_differences,
+                error: None,
+                checked_on: CheckedOn::Transaction,
+            },
+            after_up,
+        }))
+    })();
+    // The rollback must happen: a connection left in the transaction would run the next
+    // migration inside it.
+    conn.execute_batch("ROLLBACK")?;
+    outcome
+}
+
+/// The statements of `part` when every one can run inside a transaction block.
+fn transactional(part: &SqlPart) -> Option<Vec<&str>> {
+    let parsed = parse_sql(&part.text);
+    if !parsed.errors.is_empty() {
+        return None;
+    }
+    parsed
+        .statements
+        .iter()
+        .map(|s| {
+            let sql = &part.text[s.span.start..s.span.end];
+            (!needs_autocommit(sql, &s.kind)).then_some(sql)
+        })
+        .collect()
+}
+
+/// Runs `statements` in the open transaction, then checks its deferred constraints; false at the
+/// first error (the transaction is then aborted, for the caller to roll back).
+fn runs(conn: &Conn, statements: &[&str]) -> bool {
+    statements
+        .iter()
+        .chain(std::iter::once(&"SET CONSTRAINTS ALL IMMEDIATE"))
+        .all(|sql| conn.execute_batch(sql).is_ok())
 }
 
 /// What the check works on: the replay's database (with no connection open to it: a template
@@ -64,6 +160,7 @@ pub(super) fn check(
                 data_differences: vec![],
                 redo_differences: vec![],
                 error: Some(format!("the down part failed: {e}")),
+                checked_on: CheckedOn::Clone,
             });
         }
         let down_differences = diff(&before.schema, &snapshot(&url)?);
@@ -81,12 +178,14 @@ pub(super) fn check(
                     error: Some(format!(
                         "the up part failed when applied again after the down part: {e}"
                     )),
+                    checked_on: CheckedOn::Clone,
                 },
                 Ok(()) => Reversibility {
                     down_differences,
                     data_differences,
                     redo_differences: diff(&after_up, &snapshot(&url)?),
                     error: None,
+                    checked_on: CheckedOn::Clone,
                 },
             },
         )
