@@ -657,7 +657,8 @@ fn first_fix_proof(
 }
 
 /// The tables synthetic rows cannot fill are said once for the set, not under every fix proof:
-/// here a table whose CHECK the generated values violate, and two proofs that each find it.
+/// here a table whose CHECK the generated values violate, and two proofs that each find it (it
+/// references the table they index, so they fill it; a table no proof touches is not filled).
 #[test]
 fn tables_left_empty_are_said_once_for_all_fix_proofs() {
     let mut server = common::local_server();
@@ -665,7 +666,8 @@ fn tables_left_empty_are_said_once_for_all_fix_proofs() {
         (
             "001_setup.sql",
             "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, status text NOT NULL);\n\
-             CREATE TABLE settings (id bigint PRIMARY KEY, name text NOT NULL CHECK (name = 'only this'));\n",
+             CREATE TABLE settings (id bigint PRIMARY KEY, order_id bigint REFERENCES orders, name text NOT NULL CHECK (name = 'only this'));\n\
+             CREATE TABLE unrelated (id bigint PRIMARY KEY, name text NOT NULL CHECK (name = 'only this'));\n",
         ),
         ("002_index.sql", "CREATE INDEX orders_customer_idx ON orders (customer_id);\n"),
         ("003_index.sql", "CREATE INDEX orders_status_idx ON orders (status);\n"),
@@ -694,6 +696,10 @@ fn tables_left_empty_are_said_once_for_all_fix_proofs() {
         assert_eq!(f.verdict, "proven", "{f:#?}");
         assert!(
             f.left_empty.iter().any(|t| t.contains("settings")),
+            "{f:#?}"
+        );
+        assert!(
+            !f.left_empty.iter().any(|t| t.contains("unrelated")),
             "{f:#?}"
         );
         assert!(f.note.is_none(), "{f:#?}");
@@ -1637,8 +1643,9 @@ fn session_settings_carry_over_the_reconnect_after_a_down_check() {
     let dir = common::write_files(&[
         (
             "001_app.up.sql",
-            "CREATE SCHEMA app;\nSET search_path = app, public;\nCREATE TABLE t1 (id int);\n",
+            "-- no-transaction\nCREATE SCHEMA app;\nSET search_path = app, public;\nCREATE TABLE t1 (id int);\n",
         ),
+        // Statements the runner does not wrap: proven on a clone, whose connections are new.
         ("001_app.down.sql", "DROP TABLE app.t1;\nDROP SCHEMA app;\n"),
         ("002_t2.up.sql", "CREATE TABLE t2 (id int);\n"),
     ]);
@@ -1646,15 +1653,22 @@ fn session_settings_carry_over_the_reconnect_after_a_down_check() {
     assert_eq!(code, 0, "{stderr}");
     let json: Value = serde_json::from_str(&stdout).unwrap();
     assert!(reverses(migration(&json, "001")));
+    assert_eq!(
+        migration(&json, "001")["reversibility"]["checked_on"],
+        "clone"
+    );
     let t2 = statement(migration(&json, "002"), "CREATE TABLE t2");
     assert!(t2["error"].is_null(), "{t2}");
     assert_eq!(t2["locks"][0]["relation"], "app.t2", "{t2}");
 }
 
 /// Down parts are proven inside a rolled-back transaction on the replay's database when they can
-/// run in one, and on a clone otherwise: a `CONCURRENTLY` statement, or a failure in the
-/// transaction (here a deferred foreign key that only the commit checks), which the clone then
-/// reports under the runner's own semantics. The chain goes on as the up parts left it.
+/// run in one as the runner would, and on a clone otherwise: a `CONCURRENTLY` statement, several
+/// statements the runner does not wrap, or a failure in the transaction (here a deferred foreign
+/// key that only the commit checks), which the clone then reports under the runner's own
+/// semantics. In the transaction, the schema is read as a new session would (a part's
+/// `search_path` changes how defaults print), and what a rollback does not undo (a sequence
+/// moved by `nextval`) is set back: the chain goes on exactly as the up parts left it.
 #[test]
 fn down_parts_are_proven_in_a_rolled_back_transaction_or_else_on_a_clone() {
     let dir = common::write_files(&[
@@ -1662,9 +1676,13 @@ fn down_parts_are_proven_in_a_rolled_back_transaction_or_else_on_a_clone() {
             "001_parent.up.sql",
             "CREATE TABLE parent (id int PRIMARY KEY);\n\
              CREATE TABLE child (id int, parent_id int REFERENCES parent DEFERRABLE INITIALLY DEFERRED);\n\
+             CREATE TABLE events (id serial PRIMARY KEY, what text);\n\
              INSERT INTO parent VALUES (1);\nINSERT INTO child VALUES (1, 1);\n",
         ),
-        ("001_parent.down.sql", "DROP TABLE child;\nDROP TABLE parent;\n"),
+        (
+            "001_parent.down.sql",
+            "DROP TABLE events;\nDROP TABLE child;\nDROP TABLE parent;\n",
+        ),
         (
             "002_child_idx.up.sql",
             "-- no-transaction\nCREATE INDEX CONCURRENTLY child_parent_idx ON child (parent_id);\n",
@@ -1684,15 +1702,40 @@ fn down_parts_are_proven_in_a_rolled_back_transaction_or_else_on_a_clone() {
             "CREATE TABLE IF NOT EXISTS extra (id int);\n",
         ),
         ("004_extra.down.sql", "SELECT 1;\n"),
+        // A schema on the search path: the serial default prints unqualified while it is set.
+        (
+            "005_app.up.sql",
+            "CREATE SCHEMA app;\nSET search_path = app, public;\nCREATE TABLE logs (id serial PRIMARY KEY);\n\
+             INSERT INTO events (what) VALUES ('app');\n",
+        ),
+        (
+            "005_app.down.sql",
+            "DELETE FROM public.events WHERE what = 'app';\nDROP TABLE app.logs;\nDROP SCHEMA app;\n",
+        ),
+        ("006_tag.up.sql", "ALTER TABLE child ADD COLUMN tag text;\n"),
+        ("006_tag.down.sql", "ALTER TABLE child DROP COLUMN tag;\n"),
+        // Runs only if 006's tag column is still there, and the sequence was set back: up ran
+        // `nextval` once for 'app' (1), and once more when applied again (rolled back).
+        (
+            "007_after.up.sql",
+            "INSERT INTO child (id, parent_id, note, tag) VALUES (2, 1, 'n', 't');\n\
+             INSERT INTO public.events (what) VALUES ('next');\n\
+             ALTER TABLE public.events ADD CONSTRAINT dense CHECK (id <= 2);\n",
+        ),
     ]);
     let (code, stdout, stderr) = prove_local(&["--format", "json", dir.path().to_str().unwrap()]);
     assert_eq!(code, 1, "003 and 004 do not reverse: {stderr}");
     let json: Value = serde_json::from_str(&stdout).unwrap();
     let checked_on = |id: &str| migration(&json, id)["reversibility"]["checked_on"].clone();
-    assert!(reverses(migration(&json, "001")), "{json:#}");
-    assert_eq!(checked_on("001"), "transaction");
-    assert!(reverses(migration(&json, "002")), "{json:#}");
-    assert_eq!(checked_on("002"), "clone");
+    for (id, on) in [
+        ("001", "transaction"),
+        ("002", "clone"),
+        ("005", "transaction"),
+        ("006", "transaction"),
+    ] {
+        assert!(reverses(migration(&json, id)), "{id}: {json:#}");
+        assert_eq!(checked_on(id), on, "{id}");
+    }
     // The commit's error is the server's, with the file.
     let deferred = &migration(&json, "003")["reversibility"];
     assert_eq!(deferred["checked_on"], "clone");
@@ -1715,16 +1758,16 @@ fn down_parts_are_proven_in_a_rolled_back_transaction_or_else_on_a_clone() {
             .contains("public.extra"),
         "the table the down part leaves: {kept}"
     );
-    let extra = statement(migration(&json, "004"), "CREATE TABLE IF NOT EXISTS extra");
-    assert!(extra["error"].is_null(), "{extra}");
+    let after = migration(&json, "007");
+    assert!(after["error"].is_null(), "{after:#}");
     let summary = &json["summary"];
     assert_eq!(
         (&summary["applied"], &summary["failed"]),
-        (&4.into(), &0.into())
+        (&7.into(), &0.into())
     );
     assert_eq!(
         (&summary["reversible"], &summary["irreversible"]),
-        (&2.into(), &2.into())
+        (&4.into(), &2.into())
     );
 }
 

@@ -88,6 +88,66 @@ pub fn fill(conn: &Conn, catalog: &Catalog, rows: u64, done: &mut BTreeSet<QualN
     filled
 }
 
+/// The tables a proof of `statements` needs rows in: those the statements lock (the lock
+/// model's, index names resolved to their tables), the partitioned tables above them (partitions
+/// are filled through their parent), the tables whose foreign keys reference them and those that
+/// inherit from them (a change to a table reaches those rows too), and every table these
+/// reference, so that their rows can be made. `None`, and every table is filled, when the
+/// statements lock no table, or one the catalog does not hold under that name, or one whose name
+/// another schema also has (the session's `search_path` decides which is meant), or name a
+/// foreign key in their text (the lock model leaves out a column's inline `REFERENCES`).
+pub fn tables_needed(catalog: &Catalog, statements: &[&str]) -> Option<BTreeSet<QualName>> {
+    let mut locked = BTreeSet::new();
+    for text in statements {
+        if text.to_ascii_uppercase().contains("REFERENCES") {
+            return None;
+        }
+        for statement in crate::syntax::parse_sql(text).statements {
+            for (name, _) in crate::locks::table_locks(&statement.kind, catalog) {
+                let elsewhere = catalog
+                    .tables
+                    .keys()
+                    .any(|t| t.name == name.name && t.schema != name.schema);
+                if !catalog.tables.contains_key(&name) || elsewhere {
+                    return None;
+                }
+                locked.insert(name);
+            }
+        }
+    }
+    if locked.is_empty() {
+        return None;
+    }
+    let mut needed: BTreeSet<QualName> = BTreeSet::new();
+    let mut queue: Vec<QualName> = locked.iter().cloned().collect();
+    while let Some(name) = queue.pop() {
+        if !needed.insert(name.clone()) {
+            continue;
+        }
+        queue.extend(catalog.partition_parent(&name).cloned());
+        queue.extend(catalog.tables.inheriting(&name).map(|t| t.name.clone()));
+        if locked.contains(&name) {
+            queue.extend(catalog.tables.referencing(&name).map(|t| t.name.clone()));
+        }
+    }
+    // What they reference, transitively (the rows their foreign keys point at).
+    let mut queue: Vec<QualName> = needed.iter().cloned().collect();
+    while let Some(name) = queue.pop() {
+        let Some(table) = catalog.tables.get(&name) else {
+            continue;
+        };
+        for fk in table.foreign_keys() {
+            if let ConstraintKind::ForeignKey { ref_table, .. } = &fk.kind {
+                if catalog.tables.contains_key(ref_table) && needed.insert(ref_table.clone()) {
+                    queue.push(ref_table.clone());
+                    queue.extend(catalog.partition_parent(ref_table).cloned());
+                }
+            }
+        }
+    }
+    Some(needed)
+}
+
 /// For a table partitioned by LIST or RANGE on one column with no DEFAULT partition, an
 /// expression for the key column that spreads the rows over its partitions' bounds (read from
 /// the server): synthetic values would otherwise fall outside every partition and the table
@@ -314,4 +374,84 @@ fn value_for(catalog: &Catalog, t: &TypeName, g: &str) -> Option<String> {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::apply::apply;
+
+    fn catalog(sql: &str) -> Catalog {
+        let mut catalog = Catalog::new();
+        for stmt in crate::syntax::parse_sql(sql).statements {
+            apply(&mut catalog, &stmt.kind);
+        }
+        catalog
+    }
+
+    fn names(set: Option<BTreeSet<QualName>>) -> Option<Vec<String>> {
+        set.map(|s| s.iter().map(|n| n.name.clone()).collect())
+    }
+
+    #[test]
+    fn a_proof_fills_the_tables_it_touches_their_children_and_what_they_reference() {
+        let schema = catalog(
+            "CREATE TABLE unrelated (id int PRIMARY KEY);
+             CREATE TABLE accounts (id int PRIMARY KEY);
+             CREATE TABLE orders (id int PRIMARY KEY, account_id int REFERENCES accounts);
+             CREATE TABLE lines (id int, order_id int REFERENCES orders);
+             CREATE TABLE archived_orders () INHERITS (orders);
+             CREATE INDEX orders_id_idx ON orders (id);",
+        );
+        let needed = |sql: &[&str]| names(tables_needed(&schema, sql));
+        // The table indexed, its children (foreign keys and inheritance), what they reference.
+        assert_eq!(
+            needed(&[
+                "CREATE INDEX orders_account_idx ON orders (account_id)",
+                "CREATE INDEX CONCURRENTLY orders_account_idx ON orders (account_id)"
+            ]),
+            Some(vec![
+                "accounts".to_string(),
+                "archived_orders".to_string(),
+                "lines".to_string(),
+                "orders".to_string()
+            ])
+        );
+        // An index name is resolved to its table.
+        assert_eq!(
+            needed(&["DROP INDEX orders_id_idx"]),
+            Some(vec![
+                "accounts".to_string(),
+                "archived_orders".to_string(),
+                "lines".to_string(),
+                "orders".to_string()
+            ])
+        );
+        // A partition is filled through its parent.
+        let partitioned = catalog(
+            "CREATE TABLE events (id int, at date) PARTITION BY RANGE (at);
+             CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+        );
+        assert_eq!(
+            names(tables_needed(
+                &partitioned,
+                &["CREATE INDEX ON events_2024 (id)"]
+            )),
+            Some(vec!["events".to_string(), "events_2024".to_string()])
+        );
+        // A name two schemas hold, or a foreign key in the text: fill everything.
+        let two =
+            catalog("CREATE TABLE t (id int); CREATE SCHEMA app; CREATE TABLE app.t (id int);");
+        assert_eq!(
+            names(tables_needed(&two, &["CREATE INDEX ON t (id)"])),
+            None
+        );
+        assert_eq!(
+            needed(&["ALTER TABLE orders ADD COLUMN other int REFERENCES unrelated"]),
+            None
+        );
+        // A table the catalog does not hold, or a statement that locks none: fill everything.
+        assert_eq!(needed(&["CREATE INDEX ON missing (id)"]), None);
+        assert_eq!(needed(&["SELECT 1"]), None);
+    }
 }

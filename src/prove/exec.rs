@@ -80,6 +80,14 @@ impl Conn {
         Ok(conn)
     }
 
+    /// Forgets the catalog queries prepared on this connection (a statement such as
+    /// `DEALLOCATE ALL` may have removed them on the server).
+    pub fn forget_prepared(&self) {
+        if let Ok(mut prepared) = self.prepared.lock() {
+            prepared.clear();
+        }
+    }
+
     pub fn pid(&self) -> i32 {
         self.pid
     }

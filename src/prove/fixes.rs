@@ -16,6 +16,7 @@ use super::{needs_autocommit, run_watched, short, snapshot};
 use crate::catalog::diff::{diff, Difference};
 use crate::config::Settings;
 use crate::finding::{Applicability, Finding};
+use crate::live::introspect::{read_schema, Scope};
 use crate::rules::Recipe;
 use crate::source::MigrationSet;
 use crate::syntax::parse_sql;
@@ -430,12 +431,35 @@ fn prove_one(
     let prefix = start.to_string();
     let mut created = vec![prefix.clone()];
     let result = (|| -> Result<std::result::Result<(), String>> {
-        if rows > 0 {
+        let before = {
+            // Closed before the clones are made (a template must have no connection open).
             let conn = Conn::connect(&server.url(&prefix))?;
-            let filled = super::data::fill(&conn, schema, rows, &mut Default::default());
-            proof.left_empty = filled.skipped;
-        }
-        let before = snapshot(&server.url(&prefix))?;
+            if rows > 0 {
+                // Only the tables the proof reads or changes (and what their rows need).
+                let backfill = f.fix.as_ref().and_then(|x| x.backfill.as_deref());
+                let statements: Vec<&str> = [original_sql, recipe.as_str()]
+                    .into_iter()
+                    .chain(backfill)
+                    .collect();
+                // Names resolve to `public` here: with the history's own `search_path`, fill all.
+                let path_set = session.iter().any(|s| s.contains("search_path"));
+                let needed = (!path_set)
+                    .then(|| super::data::tables_needed(schema, &statements))
+                    .flatten();
+                let mut others = match needed {
+                    Some(needed) => schema
+                        .tables
+                        .keys()
+                        .filter(|t| !needed.contains(*t))
+                        .cloned()
+                        .collect(),
+                    None => Default::default(),
+                };
+                let filled = super::data::fill(&conn, schema, rows, &mut others);
+                proof.left_empty = filled.skipped;
+            }
+            read_schema(&conn, &Scope { schemas: vec![] })?
+        };
         // The recipe runs in a clone, the original in the database itself; a second run of an
         // original that writes values (below) needs the state before it, kept in a clone too.
         let original_db = prefix.clone();
@@ -448,24 +472,27 @@ fn prove_one(
             created.push(again_db.clone());
         }
 
+        // The connections that ran the original and the recipe read the rows and the schema
+        // they left (with the same session settings).
+        let original_conn = working(server.url(&original_db))?;
         let original = {
-            let conn = working(server.url(&original_db))?;
             let observer = Conn::connect(&server.url(&original_db))?;
             let blocker = Conn::connect(&server.url(&original_db))?;
-            match observe(&conn, &observer, &blocker, original_sql) {
+            match observe(&original_conn, &observer, &blocker, original_sql) {
                 Ok(o) => o,
                 Err(e) => return Ok(Err(format!("the original statement failed here: {e}"))),
             }
         };
         proof.original = Some(original);
+        let recipe_conn = working(server.url(&recipe_db))?;
         {
-            let conn = working(server.url(&recipe_db))?;
+            let conn = &recipe_conn;
             let observer = Conn::connect(&server.url(&recipe_db))?;
             let blocker = Conn::connect(&server.url(&recipe_db))?;
             let parsed = parse_sql(&recipe);
             for stmt in &parsed.statements {
                 let sql = &recipe[stmt.span.start..stmt.span.end];
-                match observe(&conn, &observer, &blocker, sql) {
+                match observe(conn, &observer, &blocker, sql) {
                     Ok(o) => proof.steps.push(o),
                     Err(e) => {
                         proof.verdict = FixVerdict::FixFails;
@@ -476,7 +503,7 @@ fn prove_one(
             // The backfill the recipe leaves for later, run once over every row (in production
             // it runs in batches, each its own short transaction).
             if let Some(backfill) = f.fix.as_ref().and_then(|x| x.backfill.as_deref()) {
-                match observe(&conn, &observer, &blocker, backfill) {
+                match observe(conn, &observer, &blocker, backfill) {
                     Ok(mut o) => {
                         o.sql = format!("backfill (in batches in production): {}", o.sql);
                         proof.steps.push(o);
@@ -500,12 +527,9 @@ fn prove_one(
             .chain(&proof.steps)
             .flat_map(|o| o.locks.keys().map(String::as_str))
             .collect();
-        let original_rows =
-            rows::fingerprints(&Conn::connect(&server.url(&original_db))?, &locked)?;
-        let mut differing = rows::differences(
-            &original_rows,
-            &rows::fingerprints(&Conn::connect(&server.url(&recipe_db))?, &locked)?,
-        );
+        let original_rows = rows::fingerprints(&original_conn, &locked)?;
+        let mut differing =
+            rows::differences(&original_rows, &rows::fingerprints(&recipe_conn, &locked)?);
         // Values can differ only where a statement wrote some; when the original writes none
         // and they differ anyway, they stand as differences.
         let again_db = again_db.filter(|_| differing.iter().any(rows::DataDifference::values_only));
@@ -538,10 +562,12 @@ fn prove_one(
                 .map(|t| t.rows)
                 .sum();
         }
-        for d in diff(
-            &snapshot(&server.url(&original_db))?,
-            &snapshot(&server.url(&recipe_db))?,
-        ) {
+        // The schema as a new session sees it (names qualified against the default path).
+        let schema_of = |conn: &Conn| -> Result<crate::catalog::Catalog> {
+            conn.execute_batch("RESET ALL")?;
+            read_schema(conn, &Scope { schemas: vec![] })
+        };
+        for d in diff(&schema_of(&original_conn)?, &schema_of(&recipe_conn)?) {
             match intended(recipe_of(f), &d) {
                 Some(why) => proof.intended.push((d, why.to_string())),
                 None => proof.differences.push(d),

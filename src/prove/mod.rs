@@ -455,7 +455,6 @@ fn prove_set(
             continue;
         }
         if let Some(data) = data.as_mut() {
-            let mut seeded_now = false;
             let catalog = match schema_now.take() {
                 Some(catalog) => catalog,
                 None => snapshot(&url)?,
@@ -469,7 +468,6 @@ fn prove_set(
                 {
                     Ok(()) => {
                         seeded = true;
-                        seeded_now = true;
                         data.seed = Some(format!("ran before migration `{}`", migration.id));
                     }
                     Err(e) => {
@@ -500,12 +498,8 @@ fn prove_set(
                 data.skipped.extend(result.skipped);
             }
             known = conns.conn.relations()?;
-            // Rows do not change the schema; a seed (any SQL) may have.
-            if seeded_now {
-                schema_now = None;
-            } else {
-                schema_now = Some(catalog);
-            }
+            // The schema was taken for the fill: a seed is any SQL, and the rows filled may fire
+            // triggers that change the schema, so it is read again when needed.
         }
         let down = reversibility::down_part(migration);
         let before = match down {
@@ -515,7 +509,7 @@ fn prove_set(
                     None => snapshot(&url)?,
                 },
                 data: if with_data {
-                    Some(reversibility::table_data(&conns.conn)?)
+                    Some(reversibility::table_data_as_new_session(&conns.conn)?)
                 } else {
                     None
                 },
@@ -539,7 +533,7 @@ fn prove_set(
         }
         let quick = match (&before, down) {
             (Some(before), Some(down)) => {
-                reversibility::check_in_transaction(&conns.conn, (up, down), before)?
+                reversibility::check_in_transaction(&conns.conn, migration, (up, down), before)?
             }
             _ => None,
         };

@@ -214,10 +214,12 @@ pub(super) fn run_part(
                 })
             })
             .collect();
+        // Two relations of one name (an index dropped and made again): the one that existed first.
         locks.sort_by(|a, b| {
             b.mode
                 .cmp(&a.mode)
                 .then_with(|| a.relation.cmp(&b.relation))
+                .then_with(|| b.pre_existing.cmp(&a.pre_existing))
         });
         // Tables on which the server took a write-blocking lock stronger than anything pgproof's
         // lock model says this statement takes: the model (and the rules built on it)

@@ -37,45 +37,59 @@ pub(super) struct InTransaction {
 }
 
 /// Proves the down part inside a transaction on the replay's connection `conn` (idle: the up
-/// part left no transaction open), rolled back whatever happens: `RESET ALL` first, so the parts
-/// run with a new session's settings, as on a clone. `None` when this cannot tell: a part has a
-/// statement that cannot run in a transaction block (or ends one), or a statement fails (under
-/// the runner's semantics it might not, or it might fail elsewhere): [`check`] decides then.
-/// Deferred constraints are checked at the end of each part (`SET CONSTRAINTS ALL IMMEDIATE`),
-/// as the commit that never comes would.
+/// part left no transaction open), rolled back whatever happens, as the runner would run the
+/// parts in a new session: `RESET ALL` first, each catalog and data read under a new session's
+/// settings (in a savepoint rolled back after it), and the sequences the parts moved set back
+/// after the rollback (`nextval` is not undone by one). Deferred constraints are checked at the
+/// end of each part (`SET CONSTRAINTS ALL IMMEDIATE`), as the part's commit would.
+///
+/// `None` when this cannot tell the same as a clone would, and [`check`] decides then: a part has
+/// a statement that cannot run in a transaction block (or ends one), sets something only for its
+/// transaction (`SET LOCAL`, `SET CONSTRAINTS`), or has several statements that the runner does
+/// not wrap in one transaction; the session holds temporary tables or a role, which a new
+/// session would not; or anything fails in the transaction (under the runner's semantics it might
+/// not, or fail elsewhere). An error is returned only when the rollback itself fails.
 pub(super) fn check_in_transaction(
     conn: &Conn,
+    migration: &Migration,
     (up, down): (&SqlPart, &SqlPart),
     before: &Before,
 ) -> Result<Option<InTransaction>> {
-    let (up_statements, down_statements) = match (transactional(up), transactional(down)) {
-        (Some(u), Some(d)) => (u, d),
-        _ => return Ok(None),
-    };
-    conn.execute_batch(
-        "BEGIN; RESET ALL; SELECT set_config(name, 'off', true) FROM pg_settings WHERE name = 'jit'",
+    let (up_statements, down_statements) =
+        match (transactional(up, migration), transactional(down, migration)) {
+            (Some(u), Some(d)) => (u, d),
+            _ => return Ok(None),
+        };
+    // Outside a transaction, with no session state a new session would lack.
+    let session_bound = conn.query_text(
+        "SELECT EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = pg_my_temp_schema()) OR current_user <> session_user OR now() <> statement_timestamp()",
     )?;
+    if session_bound.first().is_none_or(|v| v != "f") {
+        return Ok(None);
+    }
+    let sequences = sequence_values(conn)?;
+    conn.execute_batch("BEGIN; RESET ALL")?;
     let outcome = (|| -> Result<Option<InTransaction>> {
-        let scope = crate::live::introspect::Scope { schemas: vec![] };
-        let after_up = crate::live::introspect::read_schema(conn, &scope)?;
+        let after_up = with_new_session_settings(conn, read_schema)?;
         if !runs(conn, &down_statements) {
             return Ok(None);
         }
-        let down_differences = diff(
-            &before.schema,
-            &crate::live::introspect::read_schema(conn, &scope)?,
-        );
-        let data_differences = match &before.data {
-            Some(before) => data_lost(before, &table_data(conn)?),
-            None => vec![],
+        let (after_down, data) = with_new_session_settings(conn, |conn| {
+            let data = match &before.data {
+                Some(_) => Some(table_data(conn)?),
+                None => None,
+            };
+            Ok((read_schema(conn)?, data))
+        })?;
+        let down_differences = diff(&before.schema, &after_down);
+        let data_differences = match (&before.data, data) {
+            (Some(before), Some(after)) => data_lost(before, &after),
+            _ => vec![],
         };
         if !runs(conn, &up_statements) {
             return Ok(None);
         }
-        let redo_differences = diff(
-            &after_up,
-            &crate::live::introspect::read_schema(conn, &scope)?,
-        );
+        let redo_differences = diff(&after_up, &with_new_session_settings(conn, read_schema)?);
         Ok(Some(InTransaction {
             reversibility: Reversibility {
                 down_differences,
@@ -90,13 +104,72 @@ pub(super) fn check_in_transaction(
     // The rollback must happen: a connection left in the transaction would run the next
     // migration inside it.
     conn.execute_batch("ROLLBACK")?;
-    outcome
+    restore_sequences(conn, &sequences)?;
+    match outcome {
+        Ok(answer) => Ok(answer),
+        Err(_) => {
+            // A part may have removed the connection's prepared statements (`DEALLOCATE ALL`).
+            conn.forget_prepared();
+            Ok(None)
+        }
+    }
 }
 
-/// The statements of `part` when every one can run inside a transaction block.
-fn transactional(part: &SqlPart) -> Option<Vec<&str>> {
+fn read_schema(conn: &Conn) -> Result<Catalog> {
+    crate::live::introspect::read_schema(conn, &crate::live::introspect::Scope { schemas: vec![] })
+}
+
+/// Runs `read` in a savepoint under a new session's settings and role, then rolls the savepoint
+/// back: the parts' own settings (a `search_path` changes how the server prints names in
+/// defaults, checks and views) hold again after it.
+fn with_new_session_settings<T>(conn: &Conn, read: impl FnOnce(&Conn) -> Result<T>) -> Result<T> {
+    conn.execute_batch(
+        "SAVEPOINT pgproof_read; RESET ALL; RESET ROLE; SELECT set_config(name, 'off', true) FROM pg_settings WHERE name = 'jit'",
+    )?;
+    let value = read(conn);
+    conn.execute_batch("ROLLBACK TO SAVEPOINT pgproof_read; RELEASE SAVEPOINT pgproof_read")?;
+    value
+}
+
+/// Each sequence's last value (`None`: never called), by qualified name.
+fn sequence_values(conn: &Conn) -> Result<BTreeMap<String, (Option<i64>, i64)>> {
+    Ok(conn
+        .query(
+            "SELECT format('%I.%I', schemaname, sequencename), last_value, start_value FROM pg_sequences",
+            &[],
+        )?
+        .iter()
+        .map(|r| (r.get(0), (r.get(1), r.get(2))))
+        .collect())
+}
+
+/// Sets back the sequences whose values moved since `before` was read.
+fn restore_sequences(conn: &Conn, before: &BTreeMap<String, (Option<i64>, i64)>) -> Result<()> {
+    let now = sequence_values(conn)?;
+    let moved: Vec<String> = before
+        .iter()
+        .filter(|(name, value)| now.get(*name).is_some_and(|v| v.0 != value.0))
+        .map(|(name, (last, start))| {
+            let name = name.replace('\'', "''");
+            match last {
+                Some(last) => format!("setval('{name}', {last}, true)"),
+                None => format!("setval('{name}', {start}, false)"),
+            }
+        })
+        .collect();
+    if !moved.is_empty() {
+        conn.execute_batch(&format!("SELECT {}", moved.join(", ")))?;
+    }
+    Ok(())
+}
+
+/// The statements of `part` when the check can run them in one transaction as the runner would:
+/// every one can run inside a transaction block and sets nothing for its transaction only, and
+/// the runner wraps the part in a transaction (or it is one statement).
+fn transactional<'a>(part: &'a SqlPart, migration: &Migration) -> Option<Vec<&'a str>> {
     let parsed = parse_sql(&part.text);
-    if !parsed.errors.is_empty() {
+    let count = parsed.statements.len();
+    if !parsed.errors.is_empty() || !(count <= 1 || migration.transaction.wraps(count)) {
         return None;
     }
     parsed
@@ -104,7 +177,16 @@ fn transactional(part: &SqlPart) -> Option<Vec<&str>> {
         .iter()
         .map(|s| {
             let sql = &part.text[s.span.start..s.span.end];
-            (!needs_autocommit(sql, &s.kind)).then_some(sql)
+            let words: Vec<String> = sql
+                .split_whitespace()
+                .take(2)
+                .map(str::to_ascii_uppercase)
+                .collect();
+            let transaction_only = words.first().is_some_and(|w| w == "SET")
+                && words
+                    .get(1)
+                    .is_some_and(|w| w == "LOCAL" || w == "CONSTRAINTS");
+            (!needs_autocommit(sql, &s.kind) && !transaction_only).then_some(sql)
         })
         .collect()
 }
@@ -192,6 +274,20 @@ pub(super) fn check(
     })();
     server.drop_database(&clone, admin);
     result
+}
+
+/// [`table_data`] under a new session's settings (a `TimeZone` or `DateStyle` a migration set
+/// changes how values print, so their checksums), as a clone's connection reads it after the
+/// down part; as the session is, when it is inside a transaction a migration left open.
+pub(super) fn table_data_as_new_session(conn: &Conn) -> Result<Vec<TableData>> {
+    let idle = conn.query_text("SELECT now() = statement_timestamp()")?;
+    if idle.first().is_none_or(|v| v != "t") {
+        return table_data(conn);
+    }
+    conn.execute_batch("BEGIN; RESET ALL; RESET ROLE")?;
+    let data = table_data(conn);
+    conn.execute_batch("ROLLBACK")?;
+    data
 }
 
 /// Rows and an order-independent checksum of every user table's contents.
