@@ -379,15 +379,7 @@ fn value_for(catalog: &Catalog, t: &TypeName, g: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::apply::apply;
-
-    fn catalog(sql: &str) -> Catalog {
-        let mut catalog = Catalog::new();
-        for stmt in crate::syntax::parse_sql(sql).statements {
-            apply(&mut catalog, &stmt.kind);
-        }
-        catalog
-    }
+    use crate::catalog::apply::replay as catalog;
 
     fn names(set: Option<BTreeSet<QualName>>) -> Option<Vec<String>> {
         set.map(|s| s.iter().map(|n| n.name.clone()).collect())

@@ -151,15 +151,7 @@ fn tokens(sql: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::apply::apply;
-
-    fn catalog(sql: &str) -> Catalog {
-        let mut catalog = Catalog::new();
-        for stmt in crate::syntax::parse_sql(sql).statements {
-            apply(&mut catalog, &stmt.kind);
-        }
-        catalog
-    }
+    use crate::catalog::apply::replay as catalog;
 
     #[test]
     fn names_are_placeholders_but_types_and_tables_count() {

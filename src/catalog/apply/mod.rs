@@ -353,9 +353,9 @@ fn comment(
     }
 }
 
-/// The catalog after replaying `sql` (test helper for this module's files).
+/// The catalog after replaying `sql` (a helper for the crate's unit tests).
 #[cfg(test)]
-fn replay(sql: &str) -> Catalog {
+pub(crate) fn replay(sql: &str) -> Catalog {
     let mut catalog = Catalog::new();
     let parsed = crate::syntax::parse_sql(sql);
     assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
