@@ -80,6 +80,32 @@ impl Conn {
         Ok(conn)
     }
 
+    /// Runs `read` as a new session would see the database: the settings and role reset (a
+    /// `search_path` changes how the server prints names in defaults, checks and views; a
+    /// `TimeZone` how values print) and JIT off. Inside the transaction already open when
+    /// `in_transaction` (in a savepoint), else in one of its own; either is rolled back after, so
+    /// the session's own settings hold again.
+    pub fn as_new_session<T>(
+        &self,
+        in_transaction: bool,
+        read: impl FnOnce(&Conn) -> Result<T>,
+    ) -> Result<T> {
+        let (open, close) = if in_transaction {
+            (
+                "SAVEPOINT pgproof_read",
+                "ROLLBACK TO SAVEPOINT pgproof_read; RELEASE SAVEPOINT pgproof_read",
+            )
+        } else {
+            ("BEGIN", "ROLLBACK")
+        };
+        self.execute_batch(&format!(
+            "{open}; RESET ALL; RESET ROLE; SELECT set_config(name, 'off', true) FROM pg_settings WHERE name = 'jit'"
+        ))?;
+        let value = read(self);
+        self.execute_batch(close)?;
+        value
+    }
+
     /// Forgets the catalog queries prepared on this connection (a statement such as
     /// `DEALLOCATE ALL` may have removed them on the server).
     pub fn forget_prepared(&self) {

@@ -563,9 +563,8 @@ fn prove_one(
                 .sum();
         }
         // The schema as a new session sees it (names qualified against the default path).
-        let schema_of = |conn: &Conn| -> Result<crate::catalog::Catalog> {
-            conn.execute_batch("RESET ALL")?;
-            read_schema(conn, &Scope { schemas: vec![] })
+        let schema_of = |conn: &Conn| {
+            conn.as_new_session(false, |c| read_schema(c, &Scope { schemas: vec![] }))
         };
         for d in diff(&schema_of(&original_conn)?, &schema_of(&recipe_conn)?) {
             match intended(recipe_of(f), &d) {

@@ -455,6 +455,8 @@ fn prove_set(
             continue;
         }
         if let Some(data) = data.as_mut() {
+            // Taken: a seed is any SQL, and the rows filled may fire triggers that change the
+            // schema, so it is read again after them when needed.
             let catalog = match schema_now.take() {
                 Some(catalog) => catalog,
                 None => snapshot(&url)?,
@@ -498,8 +500,6 @@ fn prove_set(
                 data.skipped.extend(result.skipped);
             }
             known = conns.conn.relations()?;
-            // The schema was taken for the fill: a seed is any SQL, and the rows filled may fire
-            // triggers that change the schema, so it is read again when needed.
         }
         let down = reversibility::down_part(migration);
         let before = match down {

@@ -70,11 +70,11 @@ pub(super) fn check_in_transaction(
     let sequences = sequence_values(conn)?;
     conn.execute_batch("BEGIN; RESET ALL")?;
     let outcome = (|| -> Result<Option<InTransaction>> {
-        let after_up = with_new_session_settings(conn, read_schema)?;
+        let after_up = conn.as_new_session(true, read_schema)?;
         if !runs(conn, &down_statements) {
             return Ok(None);
         }
-        let (after_down, data) = with_new_session_settings(conn, |conn| {
+        let (after_down, data) = conn.as_new_session(true, |conn| {
             let data = match &before.data {
                 Some(_) => Some(table_data(conn)?),
                 None => None,
@@ -89,7 +89,7 @@ pub(super) fn check_in_transaction(
         if !runs(conn, &up_statements) {
             return Ok(None);
         }
-        let redo_differences = diff(&after_up, &with_new_session_settings(conn, read_schema)?);
+        let redo_differences = diff(&after_up, &conn.as_new_session(true, read_schema)?);
         Ok(Some(InTransaction {
             reversibility: Reversibility {
                 down_differences,
@@ -117,18 +117,6 @@ pub(super) fn check_in_transaction(
 
 fn read_schema(conn: &Conn) -> Result<Catalog> {
     crate::live::introspect::read_schema(conn, &crate::live::introspect::Scope { schemas: vec![] })
-}
-
-/// Runs `read` in a savepoint under a new session's settings and role, then rolls the savepoint
-/// back: the parts' own settings (a `search_path` changes how the server prints names in
-/// defaults, checks and views) hold again after it.
-fn with_new_session_settings<T>(conn: &Conn, read: impl FnOnce(&Conn) -> Result<T>) -> Result<T> {
-    conn.execute_batch(
-        "SAVEPOINT pgproof_read; RESET ALL; RESET ROLE; SELECT set_config(name, 'off', true) FROM pg_settings WHERE name = 'jit'",
-    )?;
-    let value = read(conn);
-    conn.execute_batch("ROLLBACK TO SAVEPOINT pgproof_read; RELEASE SAVEPOINT pgproof_read")?;
-    value
 }
 
 /// Each sequence's last value (`None`: never called), by qualified name.
@@ -284,10 +272,7 @@ pub(super) fn table_data_as_new_session(conn: &Conn) -> Result<Vec<TableData>> {
     if idle.first().is_none_or(|v| v != "t") {
         return table_data(conn);
     }
-    conn.execute_batch("BEGIN; RESET ALL; RESET ROLE")?;
-    let data = table_data(conn);
-    conn.execute_batch("ROLLBACK")?;
-    data
+    conn.as_new_session(false, table_data)
 }
 
 /// Rows and an order-independent checksum of every user table's contents.
