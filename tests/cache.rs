@@ -334,7 +334,7 @@ fn concurrent_runs_leave_a_readable_cache() {
     let leftovers: Vec<String> = fs::read_dir(cache)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.ends_with(".json"))
+        .filter(|n| !n.ends_with(".state"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }

@@ -566,9 +566,12 @@ pub fn lint_with(
         // when that misses one (a link reported under its target's name), every file.
         let names: HashSet<&std::ffi::OsStr> =
             wanted.iter().filter_map(|p| p.file_name()).collect();
+        let ids = crate::source::Identities::of(wanted.iter());
         let mut found: HashSet<PathBuf> = HashSet::new();
         let mut by_name: BTreeSet<&Path> = BTreeSet::new();
-        for file in files().filter(|f| f.path.file_name().is_some_and(|n| names.contains(n))) {
+        for file in files().filter(|f| {
+            f.path.file_name().is_some_and(|n| names.contains(n)) && ids.may_hold(&f.path)
+        }) {
             let real = crate::source::canonical(&file.path);
             if wanted.contains(&real) {
                 by_name.insert(&file.path);

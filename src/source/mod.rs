@@ -303,7 +303,11 @@ impl Default for LoadOptions {
 
 /// Reads a file as text. Binary files, invalid UTF-8 and oversized files become problems, not errors.
 pub fn read_text(path: &Path, max_bytes: u64) -> std::io::Result<Result<String, (usize, String)>> {
-    let meta = std::fs::metadata(path)?;
+    use std::io::Read;
+    // One open, and the size from the open file (not a second lookup of the path); reading a
+    // directory fails as `std::fs::read` does.
+    let mut file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
     if meta.len() > max_bytes {
         return Ok(Err((0, format!(
             "file is {} MiB, over the {} MiB limit; it was not linted (raise `max_file_size_mb` in pgproof.toml to lint it)",
@@ -311,7 +315,8 @@ pub fn read_text(path: &Path, max_bytes: u64) -> std::io::Result<Result<String, 
             max_bytes / (1024 * 1024)
         ))));
     }
-    let bytes = std::fs::read(path)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
+    file.read_to_end(&mut bytes)?;
     if let Some(pos) = bytes.iter().position(|&b| b == 0) {
         return Ok(Err((
             pos,
@@ -351,6 +356,47 @@ pub fn is_under(paths: &[PathBuf], file: &Path) -> bool {
 /// `path` with links and `..` resolved, or as given when it cannot be (it does not exist).
 pub fn canonical(path: &Path) -> PathBuf {
     path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The identities (device and inode) of some files, to rule a path out as one of them with one
+/// `stat` before comparing canonical paths: canonicalising costs a system call per component,
+/// and a diesel set has hundreds of files named `up.sql`. Rules nothing out when one of the files
+/// has no identity (it does not exist, or the platform gives none).
+pub struct Identities(Option<std::collections::HashSet<(u64, u64)>>);
+
+impl Identities {
+    pub fn of<'a>(paths: impl IntoIterator<Item = &'a PathBuf>) -> Identities {
+        let ids = paths
+            .into_iter()
+            .map(|path| std::fs::metadata(path).ok().as_ref().and_then(identity))
+            .collect();
+        Identities(ids)
+    }
+
+    /// False when `path` is none of the files (its identity is none of theirs); true when it may
+    /// be one, which its canonical path then tells.
+    pub fn may_hold(&self, path: &Path) -> bool {
+        let Some(ids) = &self.0 else {
+            return true;
+        };
+        std::fs::metadata(path)
+            .ok()
+            .as_ref()
+            .and_then(identity)
+            .is_none_or(|id| ids.contains(&id))
+    }
+}
+
+/// The identity of a file (its device and inode), where the platform gives one.
+#[cfg(unix)]
+pub fn identity(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+pub fn identity(_meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
 }
 
 /// Display a path relative to the current directory when it is under it.

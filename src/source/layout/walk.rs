@@ -137,19 +137,6 @@ fn walk_error(err: &walkdir::Error, base: &Path) -> Option<SourceError> {
     Some(SourceError::from_io(path, io))
 }
 
-/// The identity of a file a walk reached (its device and inode), to notice one file reached under
-/// two paths.
-#[cfg(unix)]
-fn identity(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    Some((meta.dev(), meta.ino()))
-}
-
-#[cfg(not(unix))]
-fn identity(_meta: &std::fs::Metadata) -> Option<(u64, u64)> {
-    None
-}
-
 /// Finds the migration sets under `path` (a directory or a file inside one) without reading their
 /// files: the directory walk and the layouts that directory and file names decide.
 ///
@@ -189,9 +176,16 @@ pub fn find(path: &Path, opts: &LoadOptions) -> Result<Walk> {
         // named like it (each canonicalisation is several system calls; a set has thousands).
         let name = path.file_name();
         let real = path.canonicalize().ok();
-        let same = |f: &Path| match (&real, f.canonicalize()) {
-            (Some(a), Ok(b)) => *a == b,
-            _ => f == path,
+        let ids = crate::source::Identities::of(&real);
+        let same = |f: &Path| match &real {
+            Some(a) => {
+                ids.may_hold(f)
+                    && match f.canonicalize() {
+                        Ok(b) => *a == b,
+                        Err(_) => f == path,
+                    }
+            }
+            None => f == path,
         };
         let loaded: Vec<(u64, MigrationSet)> = loaded
             .into_iter()
@@ -237,7 +231,9 @@ pub fn find(path: &Path, opts: &LoadOptions) -> Result<Walk> {
                     && (e.file_name().to_string_lossy().starts_with('.')
                         || SKIP_DIRS.contains(&&*e.file_name().to_string_lossy())))
         });
-    let mut run: Option<(PathBuf, Vec<PathBuf>, u64)> = None;
+    // The files to file, in walk order, then their metadata (size and identity), asked for in
+    // parallel: one system call per file, the walk's largest cost.
+    let mut kept = vec![];
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,
@@ -263,10 +259,18 @@ pub fn find(path: &Path, opts: &LoadOptions) -> Result<Walk> {
             out.excluded += usize::from(sql);
             continue;
         }
+        kept.push(entry);
+    }
+    let metadata: Vec<Option<std::fs::Metadata>> = {
+        use rayon::prelude::*;
+        kept.par_iter().map(|entry| entry.metadata().ok()).collect()
+    };
+    let mut run: Option<(PathBuf, Vec<PathBuf>, u64)> = None;
+    for (entry, meta) in kept.iter().zip(metadata) {
+        let file = entry.path();
         let parent = file.parent().unwrap_or(path);
-        let meta = entry.metadata().ok();
         let size = meta.as_ref().map_or(0, std::fs::Metadata::len);
-        if let Some(id) = meta.as_ref().and_then(identity) {
+        if let Some(id) = meta.as_ref().and_then(crate::source::identity) {
             match first_path.get(&id) {
                 Some(first) => {
                     tree.same_file.insert(first.clone(), first.clone());
