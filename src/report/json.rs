@@ -92,29 +92,17 @@ struct Tool {
     version: &'static str,
 }
 
+/// Findings serialized per parallel chunk, and chunks per window: a window's text is written
+/// before the next window is serialized, so the text held at once stays a few MiB however many
+/// findings there are (the whole text of a large report is tens of MiB).
+const CHUNK: usize = 512;
+const WINDOW: usize = 8;
+
 /// Writes the document as `serde_json::to_writer_pretty` would write it whole, byte for byte, but
 /// with the findings (most of a large report) serialized in parallel chunks.
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     use rayon::prelude::*;
     let stats = report.stats;
-    let chunks: Vec<Vec<u8>> = report
-        .findings
-        .par_chunks(512)
-        .enumerate()
-        .map(|(chunk, findings)| {
-            let mut buf = Vec::with_capacity(findings.len() * 1024);
-            for (i, f) in findings.iter().enumerate() {
-                if chunk > 0 || i > 0 {
-                    buf.push(b',');
-                }
-                // An element of the top-level `findings` array is indented by four spaces.
-                buf.extend_from_slice(b"\n    ");
-                let mut ser = serde_json::Serializer::with_formatter(&mut buf, Indented::at(2));
-                json_finding(f).serialize(&mut ser)?;
-            }
-            Ok(buf)
-        })
-        .collect::<io::Result<_>>()?;
     let doc = Document {
         errors: report
             .errors
@@ -159,10 +147,29 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             .collect(),
     };
     out.write_all(b"{\n  \"findings\": [")?;
-    for chunk in &chunks {
-        out.write_all(chunk)?;
+    for (window, findings) in report.findings.chunks(CHUNK * WINDOW).enumerate() {
+        let chunks: Vec<Vec<u8>> = findings
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(chunk, findings)| {
+                let mut buf = Vec::with_capacity(findings.len() * 1024);
+                for (i, f) in findings.iter().enumerate() {
+                    if window > 0 || chunk > 0 || i > 0 {
+                        buf.push(b',');
+                    }
+                    // An element of the top-level `findings` array is indented by four spaces.
+                    buf.extend_from_slice(b"\n    ");
+                    let mut ser = serde_json::Serializer::with_formatter(&mut buf, Indented::at(2));
+                    json_finding(f).serialize(&mut ser)?;
+                }
+                Ok(buf)
+            })
+            .collect::<io::Result<_>>()?;
+        for chunk in &chunks {
+            out.write_all(chunk)?;
+        }
     }
-    out.write_all(if chunks.is_empty() {
+    out.write_all(if report.findings.is_empty() {
         b"],\n"
     } else {
         b"\n  ],\n"
