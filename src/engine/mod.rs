@@ -170,14 +170,16 @@ pub fn lint<S: Sets>(input: Input<'_, S>) -> Result<Output> {
             }
         },
     )?;
-    let mut findings = Vec::with_capacity(outcomes.iter().map(|o| o.replayed.findings.len()).sum());
+    // Each set's findings, then each query job's, gathered into one vector of the exact size at
+    // the end (growing one vector as they come would hold up to twice their size).
+    let mut parts: Vec<Vec<Finding>> = Vec::with_capacity(outcomes.len() + jobs.len());
     let mut stats = Stats::default();
     let mut linted = Vec::with_capacity(outcomes.len());
     let mut schemas: Vec<(Catalog, Vec<Removal>)> = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
         let replayed = outcome.replayed;
         stats.add(&replayed.stats);
-        findings.extend(replayed.findings);
+        parts.push(replayed.findings);
         schemas.push((replayed.catalog, replayed.removals));
         linted.push(LintedSet {
             set: outcome.set,
@@ -242,8 +244,12 @@ pub fn lint<S: Sets>(input: Input<'_, S>) -> Result<Output> {
             old.as_ref(),
             codegen_schema.as_deref(),
         );
-        findings.extend(Placer::new(settings, &sources.files).place_all(raw));
+        parts.push(Placer::new(settings, &sources.files).place_all(raw));
         query_files.extend(sources.files);
+    }
+    let mut findings = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for mut part in parts {
+        findings.append(&mut part);
     }
     crate::finding::sort(&mut findings);
     Ok(Output {

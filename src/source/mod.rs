@@ -305,15 +305,18 @@ impl Default for LoadOptions {
 pub fn read_text(path: &Path, max_bytes: u64) -> std::io::Result<Result<String, (usize, String)>> {
     use std::io::Read;
     // One open, and the size from the open file (not a second lookup of the path); reading a
-    // directory fails as `std::fs::read` does.
-    let mut file = std::fs::File::open(path)?;
+    // directory fails as `std::fs::read` does. A file that cannot be opened is still said to be
+    // too large when it is (as when its size was asked first).
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(err) => match std::fs::metadata(path) {
+            Ok(meta) if meta.len() > max_bytes => return Ok(Err(too_large(meta.len(), max_bytes))),
+            _ => return Err(err),
+        },
+    };
     let meta = file.metadata()?;
     if meta.len() > max_bytes {
-        return Ok(Err((0, format!(
-            "file is {} MiB, over the {} MiB limit; it was not linted (raise `max_file_size_mb` in pgproof.toml to lint it)",
-            meta.len() / (1024 * 1024),
-            max_bytes / (1024 * 1024)
-        ))));
+        return Ok(Err(too_large(meta.len(), max_bytes)));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
     file.read_to_end(&mut bytes)?;
@@ -342,6 +345,18 @@ pub fn read_text(path: &Path, max_bytes: u64) -> std::io::Result<Result<String, 
             )))
         }
     }
+}
+
+/// The problem of a file over the size limit.
+fn too_large(bytes: u64, max_bytes: u64) -> (usize, String) {
+    (
+        0,
+        format!(
+            "file is {} MiB, over the {} MiB limit; it was not linted (raise `max_file_size_mb` in pgproof.toml to lint it)",
+            bytes / (1024 * 1024),
+            max_bytes / (1024 * 1024)
+        ),
+    )
 }
 
 /// Whether `file` is one of `paths` or under one of them (compared as canonical paths).

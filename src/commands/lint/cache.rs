@@ -64,7 +64,6 @@ pub(crate) struct ReplayCache {
     /// in a set may start from a cached state.
     reported: BTreeSet<PathBuf>,
     reported_names: HashSet<std::ffi::OsString>,
-    reported_ids: crate::source::Identities,
     /// The names of the files in the cache directory, listed once.
     listing: OnceLock<HashSet<String>>,
     /// Each set's chain of keys (after 1, 2, ... migrations), from `resume` to `keep`.
@@ -117,7 +116,6 @@ impl ReplayCache {
                 .iter()
                 .filter_map(|p| p.file_name().map(ToOwned::to_owned))
                 .collect(),
-            reported_ids: crate::source::Identities::of(reported),
             reported: reported.clone(),
             listing: OnceLock::new(),
             chains: Mutex::new(HashMap::new()),
@@ -187,13 +185,16 @@ impl ReplayCache {
 
     /// The index of the first migration of `set` with a file reported on.
     fn first_reported(&self, set: &MigrationSet) -> Option<usize> {
+        // Taken now, not when the run started: a reported file replaced since (an editor's save
+        // by rename) has another inode.
+        let ids = crate::source::Identities::of(&self.reported);
         set.migrations.iter().position(|m| {
             [&m.up, &m.down].into_iter().flatten().any(|part| {
                 let path = &set.files[part.file].path;
                 // Canonicalise only the files whose name and identity are those of one reported on.
                 path.file_name()
                     .is_some_and(|name| self.reported_names.contains(name))
-                    && self.reported_ids.may_hold(path)
+                    && ids.may_hold(path)
                     && self.reported.contains(&canonical(path))
             })
         })
