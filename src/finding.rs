@@ -470,7 +470,9 @@ mod tests {
         let mut long: Vec<usize> = (0..1000).collect();
         let mut seed = 7u64;
         for i in (1..long.len()).rev() {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             long.swap(i, usize::try_from(seed >> 33).unwrap() % (i + 1));
         }
         orders.push(long);

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 /// The example's files by name, and the findings in them (a down part's findings point into the
 /// down file), each with the file's bare name as its path.
 struct Linted {
-    sources: HashMap<PathBuf, String>,
+    sources: HashMap<PathBuf, std::sync::Arc<str>>,
     findings: Vec<Finding>,
 }
 
@@ -41,7 +41,7 @@ fn lint_example(examples: &[Example], i: usize) -> Linted {
         let queries = dir.path().join("queries.sql");
         fs::write(&queries, &example.sql).expect("write query");
         settings.queries = vec![queries];
-        sources.insert("queries.sql".into(), example.sql.clone());
+        sources.insert("queries.sql".into(), example.sql.as_str().into());
     } else if let Some(down) = down_of(examples, i) {
         fs::write(migrations.join("001_setup.up.sql"), setup).expect("write setup");
         for (name, sql) in [
@@ -49,12 +49,12 @@ fn lint_example(examples: &[Example], i: usize) -> Linted {
             ("002_example.down.sql", down),
         ] {
             fs::write(migrations.join(name), sql).expect("write example");
-            sources.insert(name.into(), sql.to_string());
+            sources.insert(name.into(), sql.into());
         }
     } else {
         fs::write(migrations.join("001_setup.sql"), setup).expect("write setup");
         fs::write(migrations.join("002_example.sql"), &example.sql).expect("write example");
-        sources.insert("002_example.sql".into(), example.sql.clone());
+        sources.insert("002_example.sql".into(), example.sql.as_str().into());
     }
     // Messages that name a file (a query's place) name it without the temporary directory.
     let temp = format!("{}/", dir.path().display());
@@ -78,7 +78,10 @@ fn lint_example(examples: &[Example], i: usize) -> Linted {
 }
 
 /// Findings as the human report prints them (no colour) and as the JSON report's `findings`.
-fn render(findings: &[Finding], sources: &HashMap<PathBuf, String>) -> (String, String) {
+fn render(
+    findings: &[Finding],
+    sources: &HashMap<PathBuf, std::sync::Arc<str>>,
+) -> (String, String) {
     let stats = Default::default();
     let report = Report {
         findings,

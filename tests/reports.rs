@@ -225,7 +225,7 @@ fn human_report_bytes(n: usize) -> usize {
             }
         })
         .collect();
-    let sources = HashMap::from([(file, text)]);
+    let sources = HashMap::from([(file, text.into())]);
     let stats = Stats::default();
     let report = Report {
         findings: &findings,

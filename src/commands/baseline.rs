@@ -81,7 +81,7 @@ pub fn run(args: &BaselineArgs) -> Result<Outcome> {
             .findings
             .iter()
             .map(|f| {
-                let text = linted.sources.get(&f.file).map(String::as_str);
+                let text = linted.sources.get(&f.file).map(|t| &**t);
                 baseline::entry(f, entry_file(&dir, f), text)
             })
             .collect();

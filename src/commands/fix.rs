@@ -389,7 +389,12 @@ impl Fixer {
             .iter()
             .map(|set| (PathBuf::from(&set.path), set.layout))
             .collect();
-        Ok((linted.findings, linted.sources))
+        let sources = linted
+            .sources
+            .into_iter()
+            .map(|(path, text)| (path, text.to_string()))
+            .collect();
+        Ok((linted.findings, sources))
     }
 
     /// The edits this round tries: for each file, the fixes that can be written, not overlapping

@@ -346,7 +346,7 @@ pub struct Linted {
     pub findings: Vec<Finding>,
     pub stats: Stats,
     /// Source texts of the files with findings, for excerpts.
-    pub sources: HashMap<PathBuf, String>,
+    pub sources: HashMap<PathBuf, std::sync::Arc<str>>,
     /// Files and directories that could not be read (operational errors: the exit code is 2);
     /// everything else was linted.
     pub errors: Vec<SourceError>,
@@ -363,7 +363,7 @@ pub fn lint_paths(
     paths: &[PathBuf],
     settings: &Settings,
     since: Option<&str>,
-) -> Result<(Vec<Finding>, Stats, HashMap<PathBuf, String>)> {
+) -> Result<(Vec<Finding>, Stats, HashMap<PathBuf, std::sync::Arc<str>>)> {
     let linted = lint(paths, settings, None, since, None)?;
     if let Some(error) = linted.errors.first() {
         bail!("{error}");
@@ -549,11 +549,11 @@ pub fn lint_with(
         let texts: HashMap<&Path, &str> = sets
             .iter()
             .flat_map(|set| &set.files)
-            .map(|file| (file.path.as_path(), file.text.as_str()))
+            .map(|file| (file.path.as_path(), &*file.text))
             .chain(
                 query_files
                     .iter()
-                    .map(|file| (file.path.as_path(), file.text.as_str())),
+                    .map(|file| (file.path.as_path(), &*file.text)),
             )
             .collect();
         crate::fingerprint::assign(&mut findings, |path| texts.get(path).copied());

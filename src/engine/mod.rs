@@ -319,6 +319,7 @@ impl Texts {
         let mut migrations = vec![];
         let add = |part: Option<(PathBuf, String)>, files: &mut Vec<SourceFile>| {
             part.map(|(path, text)| {
+                let text: std::sync::Arc<str> = text.into();
                 files.push(SourceFile::new(path, text.clone()));
                 SqlPart {
                     file: files.len() - 1,

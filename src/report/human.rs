@@ -131,7 +131,7 @@ impl<'a> SourceCache<'a> {
     /// The displayed path and the source of `file` (empty when the report has no text for it).
     fn get(&mut self, report: &Report<'a>, file: &'a Path) -> (&str, &Source<Cow<'a, str>>) {
         if self.current.as_ref().is_none_or(|(path, ..)| *path != file) {
-            let text = report.sources.get(file).map_or("", String::as_str);
+            let text = report.sources.get(file).map_or("", |t| &**t);
             self.built += 1;
             self.current = Some((
                 file,
@@ -199,8 +199,8 @@ mod tests {
     #[test]
     fn each_file_is_indexed_once_however_many_findings_it_has() {
         let sources = HashMap::from([
-            (PathBuf::from("a.sql"), "select 1;\n".repeat(100)),
-            (PathBuf::from("b.sql"), "select 2;\n".repeat(100)),
+            (PathBuf::from("a.sql"), "select 1;\n".repeat(100).into()),
+            (PathBuf::from("b.sql"), "select 2;\n".repeat(100).into()),
         ]);
         let mut findings: Vec<Finding> = (0..100)
             .map(|i| finding("a.sql", Span::new(i * 10, i * 10 + 8)))
@@ -222,7 +222,7 @@ mod tests {
         for f in report.findings {
             let (path, source) = cache.get(&report, &f.file);
             assert_eq!(path, f.file.display().to_string());
-            assert_eq!(source.text(), sources[&f.file]);
+            assert_eq!(source.text(), &*sources[&f.file]);
         }
         assert_eq!(cache.built, 2);
     }

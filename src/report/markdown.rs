@@ -138,7 +138,7 @@ fn write_file(report: &Report<'_>, group: &[Finding], out: &mut dyn Write) -> io
         )?;
     }
     writeln!(out)?;
-    let text = report.sources.get(&first.file).map(String::as_str);
+    let text = report.sources.get(&first.file).map(|t| &**t);
     writeln!(
         out,
         "<details><summary>Statements, help and fixes</summary>\n"

@@ -44,7 +44,7 @@ pub struct Report<'a> {
     pub stats: &'a Stats,
     pub pg_version: u32,
     /// Source text by displayed path, for excerpts.
-    pub sources: &'a HashMap<PathBuf, String>,
+    pub sources: &'a HashMap<PathBuf, std::sync::Arc<str>>,
     /// Files and directories that could not be read (the findings are those of everything else).
     pub errors: &'a [crate::source::SourceError],
     /// `.sql` files no layout read (said on stderr, and in JSON).

@@ -20,17 +20,17 @@ use std::path::{Path, PathBuf};
 pub struct SourceFile {
     /// The file as shown in findings; `<ref>:<path>` for a file read from a git reference.
     pub path: PathBuf,
-    pub text: String,
+    pub text: std::sync::Arc<str>,
     /// For a file read from a git reference (`--since`): the same file in the working tree, which
     /// annotations (GitHub, SARIF) point at, `path` being no path there.
     pub worktree_path: Option<PathBuf>,
 }
 
 impl SourceFile {
-    pub fn new(path: PathBuf, text: String) -> Self {
+    pub fn new(path: PathBuf, text: impl Into<std::sync::Arc<str>>) -> Self {
         SourceFile {
             path,
-            text,
+            text: text.into(),
             worktree_path: None,
         }
     }
@@ -41,7 +41,7 @@ impl SourceFile {
 #[derive(Debug, Clone)]
 pub struct SqlPart {
     pub file: usize,
-    pub text: String,
+    pub text: std::sync::Arc<str>,
 }
 
 /// Whether the migration runner wraps the migration in a transaction, and why we think so.
@@ -361,11 +361,51 @@ fn too_large(bytes: u64, max_bytes: u64) -> (usize, String) {
 
 /// Whether `file` is one of `paths` or under one of them (compared as canonical paths).
 pub fn is_under(paths: &[PathBuf], file: &Path) -> bool {
-    let file = canonical(file);
-    paths.iter().any(|p| {
-        let p = canonical(p);
-        file == p || (p.is_dir() && file.starts_with(&p))
-    })
+    Roots::of(paths).hold(&canonical(file))
+}
+
+/// Paths canonicalised once, each with whether it is a directory, for [`is_under`] asked of many
+/// files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Roots(Vec<(PathBuf, bool)>);
+
+impl Roots {
+    pub fn of(paths: &[PathBuf]) -> Roots {
+        Roots(
+            paths
+                .iter()
+                .map(|p| {
+                    let p = canonical(p);
+                    let dir = p.is_dir();
+                    (p, dir)
+                })
+                .collect(),
+        )
+    }
+
+    /// Whether a file, by its canonical path, is one of the paths or under a directory of them.
+    pub fn hold(&self, file: &Path) -> bool {
+        self.0
+            .iter()
+            .any(|(p, dir)| file == p || (*dir && file.starts_with(p)))
+    }
+}
+
+/// [`canonical`] asked once per path, for one step of a run that asks it of the same files many
+/// times (files are not expected to move during it; a long-lived process makes a new one per run).
+#[derive(Debug, Default)]
+pub struct CanonicalMemo(std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>>);
+
+impl CanonicalMemo {
+    pub fn get(&self, path: &Path) -> PathBuf {
+        let mut known = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(real) = known.get(path) {
+            return real.clone();
+        }
+        let real = canonical(path);
+        known.insert(path.to_path_buf(), real.clone());
+        real
+    }
 }
 
 /// `path` with links and `..` resolved, or as given when it cannot be (it does not exist).

@@ -4,8 +4,10 @@
 //! Only PostgreSQL packages are read (`engine: postgresql`); `schema` and `queries` are a path or a
 //! list of paths, relative to the config file. This layer only reads files.
 
+use super::Roots;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// The config file names sqlc looks for, in its order.
 pub const CONFIG_NAMES: &[&str] = &["sqlc.yaml", "sqlc.yml", "sqlc.json"];
@@ -18,17 +20,29 @@ pub struct SqlcProject {
     pub schema: Vec<PathBuf>,
     /// Query files or directories.
     pub queries: Vec<PathBuf>,
+    /// `schema` and `queries` canonicalised, once (a corpus run asks about every file).
+    roots: OnceLock<(Roots, Roots)>,
 }
 
 impl SqlcProject {
+    fn roots(&self) -> &(Roots, Roots) {
+        self.roots
+            .get_or_init(|| (Roots::of(&self.schema), Roots::of(&self.queries)))
+    }
+
     /// Whether `file` is one of the project's query files (listed, or under a listed directory).
     pub fn has_query_file(&self, file: &Path) -> bool {
-        super::is_under(&self.queries, file)
+        self.roots().1.hold(&super::canonical(file))
     }
 
     /// Whether `file` is one of the project's schema files.
     pub fn has_schema_file(&self, file: &Path) -> bool {
-        super::is_under(&self.schema, file)
+        self.has_schema_file_at(&super::canonical(file))
+    }
+
+    /// [`SqlcProject::has_schema_file`] of a file given by its canonical path.
+    pub fn has_schema_file_at(&self, canonical: &Path) -> bool {
+        self.roots().0.hold(canonical)
     }
 }
 
@@ -112,6 +126,7 @@ pub fn read(config: &Path) -> Result<Vec<SqlcProject>> {
             config: config.to_path_buf(),
             schema,
             queries,
+            roots: OnceLock::new(),
         });
     }
     Ok(projects)

@@ -18,7 +18,7 @@ pub fn lint_texts(
     texts: &[String],
     wrapped: bool,
     settings: &Settings,
-) -> (Vec<Finding>, Stats, HashMap<PathBuf, String>) {
+) -> (Vec<Finding>, Stats, HashMap<PathBuf, std::sync::Arc<str>>) {
     let files: Vec<SourceFile> = texts
         .iter()
         .enumerate()
@@ -89,10 +89,10 @@ pub const FORMATS: [(Format, bool); 8] = [
 pub fn check_every_format(
     findings: &[Finding],
     stats: &Stats,
-    sources: &HashMap<PathBuf, String>,
+    sources: &HashMap<PathBuf, std::sync::Arc<str>>,
 ) -> Result<Vec<String>, String> {
     for f in findings {
-        let text = sources.get(&f.file).map_or("", String::as_str);
+        let text = sources.get(&f.file).map_or("", |t| &**t);
         let (start, end) = (f.span.start, f.span.end);
         if start > end || end > text.len() {
             return Err(format!("{}: span {start}..{end} outside the text", f.rule));

@@ -92,16 +92,22 @@ pub(super) fn inputs(
         jobs.push(job);
     }
     let mut query_files: HashSet<PathBuf> = HashSet::new();
+    // Each project asks of every file of the sets before its own whether it is a schema file.
+    let canonical = std::sync::Arc::new(crate::source::CanonicalMemo::default());
     for project in &projects {
         if project.queries.is_empty() {
             continue;
         }
         let owner = project.clone();
+        let canonical = canonical.clone();
         let schema = QuerySchema::Sqlc {
             config: crate::source::display_path(&project.config),
             holds: Box::new(move |set| {
-                owner.has_schema_file(&set.root)
-                    || set.files.iter().any(|f| owner.has_schema_file(&f.path))
+                owner.has_schema_file_at(&canonical.get(&set.root))
+                    || set
+                        .files
+                        .iter()
+                        .any(|f| owner.has_schema_file_at(&canonical.get(&f.path)))
             }),
         };
         let job = read_queries(&project.queries, schema, settings, &mut errors)?;
@@ -519,7 +525,7 @@ pub(crate) fn old_queries(
                 .extend(crate::source::query_files::split(index, &text));
             old.sources.files.push(crate::source::SourceFile {
                 path: shown,
-                text,
+                text: text.into(),
                 worktree_path: Some(worktree),
             });
         }

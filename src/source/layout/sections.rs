@@ -125,11 +125,11 @@ fn load_sections(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> 
             version,
             up: up.map(|s| SqlPart {
                 file: index,
-                text: section(s),
+                text: section(s).into(),
             }),
             down: down.map(|s| SqlPart {
                 file: index,
-                text: section(s),
+                text: section(s).into(),
             }),
             transaction,
             supports_down: true,

@@ -261,7 +261,7 @@ fn load(
         let part = |file: Option<usize>| {
             file.map(|file| SqlPart {
                 file,
-                text: canonical_query(&loader.set.files[file].text),
+                text: canonical_query(&loader.set.files[file].text).into(),
             })
         };
         let (up, down) = (part(node.up), part(node.down));

@@ -161,7 +161,7 @@ pub fn find(path: &Path, opts: &LoadOptions) -> Result<Walk> {
         let mut out = Walk {
             errors: walk.errors,
             sql_files: usize::from(file_name(path).ends_with(".sql")),
-            excluded: usize::from(!included(path, &root, opts)),
+            excluded: usize::from(!included(path, &root, opts, &QueryFiles::of(opts))),
             ..Walk::default()
         };
         // The sets under the file's root are read in parallel, as a directory's are.
@@ -231,6 +231,7 @@ pub fn find(path: &Path, opts: &LoadOptions) -> Result<Walk> {
                     && (e.file_name().to_string_lossy().starts_with('.')
                         || SKIP_DIRS.contains(&&*e.file_name().to_string_lossy())))
         });
+    let query_files = QueryFiles::of(opts);
     // The files to file, in walk order, then their metadata (size and identity), asked for in
     // parallel: one system call per file, the walk's largest cost.
     let mut kept = vec![];
@@ -255,7 +256,7 @@ pub fn find(path: &Path, opts: &LoadOptions) -> Result<Walk> {
         }
         let sql = name.ends_with(".sql");
         out.sql_files += usize::from(sql);
-        if !included(file, path, opts) {
+        if !included(file, path, opts, &query_files) {
             out.excluded += usize::from(sql);
             continue;
         }
@@ -440,11 +441,26 @@ pub fn root_of_file(path: &Path) -> PathBuf {
     }
 }
 
-fn included(file: &Path, root: &Path, opts: &LoadOptions) -> bool {
-    if !opts.query_files.is_empty() {
-        let real = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
-        if opts.query_files.contains(&real) {
-            return false;
+/// The identities of the query files a walk leaves out, to rule most files out with one `stat`
+/// instead of canonicalising each (None when there are none).
+struct QueryFiles(Option<crate::source::Identities>);
+
+impl QueryFiles {
+    fn of(opts: &LoadOptions) -> QueryFiles {
+        QueryFiles(
+            (!opts.query_files.is_empty())
+                .then(|| crate::source::Identities::of(opts.query_files.iter())),
+        )
+    }
+}
+
+fn included(file: &Path, root: &Path, opts: &LoadOptions, query_files: &QueryFiles) -> bool {
+    if let Some(ids) = &query_files.0 {
+        if ids.may_hold(file) {
+            let real = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
+            if opts.query_files.contains(&real) {
+                return false;
+            }
         }
     }
     let rel = file.strip_prefix(root).unwrap_or(file);
