@@ -367,7 +367,7 @@ impl Finding {
 /// a stable `sort_by` on that key would), but compares each finding's file by its rank among the
 /// distinct files instead of comparing paths component by component for every pair: on a large
 /// run those path comparisons were most of the time the sort took.
-pub fn sort(findings: &mut Vec<Finding>) {
+pub fn sort(findings: &mut [Finding]) {
     use rustc_hash::FxHashMap;
     if findings.len() < 2 {
         return;

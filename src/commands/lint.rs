@@ -346,7 +346,7 @@ pub struct Linted {
     pub findings: Vec<Finding>,
     pub stats: Stats,
     /// Source texts of the files with findings, for excerpts.
-    pub sources: HashMap<PathBuf, std::sync::Arc<str>>,
+    pub sources: Sources,
     /// Files and directories that could not be read (operational errors: the exit code is 2);
     /// everything else was linted.
     pub errors: Vec<SourceError>,
@@ -356,6 +356,9 @@ pub struct Linted {
     pub warnings: Vec<SourceWarning>,
 }
 
+/// The texts of the files with findings, by displayed path, for excerpts.
+pub type Sources = HashMap<PathBuf, std::sync::Arc<str>>;
+
 /// Lints `paths`, returning sorted findings, total stats and the source texts for excerpts. A file
 /// or directory that cannot be read fails the call (`prove` needs every migration); [`lint`]
 /// reports them instead.
@@ -363,7 +366,7 @@ pub fn lint_paths(
     paths: &[PathBuf],
     settings: &Settings,
     since: Option<&str>,
-) -> Result<(Vec<Finding>, Stats, HashMap<PathBuf, std::sync::Arc<str>>)> {
+) -> Result<(Vec<Finding>, Stats, Sources)> {
     let linted = lint(paths, settings, None, since, None)?;
     if let Some(error) = linted.errors.first() {
         bail!("{error}");
