@@ -170,8 +170,8 @@ pub fn lint<S: Sets>(input: Input<'_, S>) -> Result<Output> {
             }
         },
     )?;
-    // Each set's findings, then each query job's, gathered into one vector of the exact size at
-    // the end (growing one vector as they come would hold up to twice their size).
+    // Each set's findings, then each query job's, put together at the end in that order (growing
+    // one vector as they come held up to twice their size).
     let mut parts: Vec<Vec<Finding>> = Vec::with_capacity(outcomes.len() + jobs.len());
     let mut stats = Stats::default();
     let mut linted = Vec::with_capacity(outcomes.len());
@@ -247,7 +247,11 @@ pub fn lint<S: Sets>(input: Input<'_, S>) -> Result<Output> {
         parts.push(Placer::new(settings, &sources.files).place_all(raw));
         query_files.extend(sources.files);
     }
-    let mut findings = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    // The first part grows to hold the rest (no copy at all when it is the only one).
+    let total = parts.iter().map(Vec::len).sum::<usize>();
+    let mut parts = parts.into_iter();
+    let mut findings = parts.next().unwrap_or_default();
+    findings.reserve_exact(total - findings.len());
     for mut part in parts {
         findings.append(&mut part);
     }

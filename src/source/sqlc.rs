@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 pub const CONFIG_NAMES: &[&str] = &["sqlc.yaml", "sqlc.yml", "sqlc.json"];
 
 /// One PostgreSQL package of an sqlc config.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct SqlcProject {
     pub config: PathBuf,
     /// Schema files or directories, in the order the config lists them.

@@ -185,16 +185,18 @@ impl ReplayCache {
 
     /// The index of the first migration of `set` with a file reported on.
     fn first_reported(&self, set: &MigrationSet) -> Option<usize> {
-        // Taken now, not when the run started: a reported file replaced since (an editor's save
-        // by rename) has another inode.
-        let ids = crate::source::Identities::of(&self.reported);
+        // Taken now, not when the run started (a reported file replaced since, by an editor's save
+        // by rename, has another inode), and only once a file's name is one reported on.
+        let ids = std::cell::OnceCell::new();
         set.migrations.iter().position(|m| {
             [&m.up, &m.down].into_iter().flatten().any(|part| {
                 let path = &set.files[part.file].path;
                 // Canonicalise only the files whose name and identity are those of one reported on.
                 path.file_name()
                     .is_some_and(|name| self.reported_names.contains(name))
-                    && ids.may_hold(path)
+                    && ids
+                        .get_or_init(|| crate::source::Identities::of(&self.reported))
+                        .may_hold(path)
                     && self.reported.contains(&canonical(path))
             })
         })
