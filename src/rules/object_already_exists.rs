@@ -170,7 +170,7 @@ impl Rule for ObjectAlreadyExists {
                 }
                 ObjectKind::Column => {
                     let taken = Members::of(catalog, &r.target)
-                        .is_some_and(|m| m.columns.contains(&r.new_name));
+                        .is_some_and(|m| m.has_column(&r.new_name));
                     if taken {
                         fail(
                             format!(
@@ -238,13 +238,13 @@ fn clash(
         AlterCmd::AddColumn {
             column,
             if_not_exists: false,
-        } if members.columns.contains(&column.name) => Some(format!(
+        } if members.has_column(&column.name) => Some(format!(
             "column `{}` already exists",
             column_ref(table, &column.name)
         )),
         AlterCmd::AddConstraint { constraint } => {
             if matches!(constraint.kind, ConstraintKind::PrimaryKey { .. })
-                && members.primary_key.is_some()
+                && members.has_primary_key()
             {
                 return Some(format!("`{table}` already has a primary key"));
             }
@@ -252,7 +252,7 @@ fn clash(
             if generated_shape(name) {
                 return None;
             }
-            if members.constraints.contains(name) {
+            if members.has_constraint(name) {
                 return Some(format!(
                     "constraint `{name}` already exists on `{table}`"
                 ));

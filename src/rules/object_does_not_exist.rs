@@ -220,7 +220,7 @@ fn missing_column<'c>(
     members: &Members,
     mut columns: impl Iterator<Item = &'c str>,
 ) -> Option<Claim> {
-    let column = columns.find(|c| !members.columns.contains(*c))?;
+    let column = columns.find(|c| !members.has_column(c))?;
     let why = members.why_missing(catalog, table, Member::Column, column);
     Some(Claim {
         what: format!("column `{}` {}", column_ref(table, column), why.how()),
@@ -236,7 +236,7 @@ fn missing_constraint(
     members: &Members,
     name: &str,
 ) -> Option<Claim> {
-    if generated_shape(name) || members.constraints.contains(name) {
+    if generated_shape(name) || members.has_constraint(name) {
         return None;
     }
     let why = members.why_missing(catalog, table, Member::Constraint, name);

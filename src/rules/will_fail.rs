@@ -4,7 +4,7 @@
 
 use super::StatementContext;
 use crate::catalog::witness::{Member, Space};
-use crate::catalog::{Catalog, TableKind};
+use crate::catalog::{Catalog, Table, TableKind};
 use crate::syntax::{AlterCmd, ConstraintKind, QualName};
 use std::collections::BTreeSet;
 
@@ -77,23 +77,51 @@ impl Missing {
 }
 
 /// The columns and constraints of a table whose every change the replay witnessed, followed
-/// through the commands of one `ALTER TABLE` (each command sees what the ones before it did).
-pub(super) struct Members {
-    pub columns: BTreeSet<String>,
-    pub constraints: BTreeSet<String>,
+/// through the commands of one `ALTER TABLE` (each command sees what the ones before it did): the
+/// table as the catalog has it, and what the commands added and dropped over it (nothing is copied
+/// from the table, which may have hundreds of columns, for each statement).
+pub(super) struct Members<'c> {
+    table: &'c Table,
+    columns: Overlay,
+    constraints: Overlay,
     /// The primary key's name, if the table has one.
-    pub primary_key: Option<String>,
-    /// Each constraint's columns, to drop the constraints a dropped column takes along.
-    constraint_columns: Vec<(String, Vec<String>)>,
+    primary_key: Option<String>,
+    /// The table's constraints that a command dropped (their columns no longer count), and the
+    /// columns of each constraint the commands added: what a dropped column takes along.
+    table_constraints_dropped: BTreeSet<String>,
+    added_constraint_columns: Vec<(String, Vec<String>)>,
     /// Columns and constraints earlier commands of the statement dropped.
     dropped_here: BTreeSet<(Member, String)>,
 }
 
-impl Members {
+/// Names added and removed over a table's own.
+#[derive(Default)]
+struct Overlay {
+    added: BTreeSet<String>,
+    removed: BTreeSet<String>,
+}
+
+impl Overlay {
+    fn holds<'a>(&self, name: &str, mut own: impl Iterator<Item = &'a str>) -> bool {
+        self.added.contains(name) || (!self.removed.contains(name) && own.any(|n| n == name))
+    }
+
+    fn insert(&mut self, name: &str) {
+        self.removed.remove(name);
+        self.added.insert(name.to_string());
+    }
+
+    fn remove(&mut self, name: &str) {
+        self.added.remove(name);
+        self.removed.insert(name.to_string());
+    }
+}
+
+impl<'c> Members<'c> {
     /// The members of `table`, when the catalog knows them all: the table surely exists, no
     /// inheritance or partitioning mixes in columns from elsewhere, and nothing pgproof could not
     /// replay changed it.
-    pub(super) fn of(catalog: &Catalog, table: &QualName) -> Option<Members> {
+    pub(super) fn of(catalog: &'c Catalog, table: &QualName) -> Option<Members<'c>> {
         let t = catalog.table(table)?;
         if !t.inherits.is_empty()
             || !matches!(t.kind, TableKind::Regular)
@@ -109,23 +137,35 @@ impl Members {
             return None;
         }
         Some(Members {
-            columns: t.columns.iter().map(|c| c.name.clone()).collect(),
-            constraints: t.constraints.iter().map(|c| c.name.clone()).collect(),
+            table: t,
+            columns: Overlay::default(),
+            constraints: Overlay::default(),
             primary_key: t.primary_key().map(|c| c.name.clone()),
-            constraint_columns: t
-                .constraints
-                .iter()
-                .map(|c| (c.name.clone(), c.kind.columns()))
-                .collect(),
+            table_constraints_dropped: BTreeSet::new(),
+            added_constraint_columns: vec![],
             dropped_here: BTreeSet::new(),
         })
+    }
+
+    pub(super) fn has_column(&self, name: &str) -> bool {
+        self.columns
+            .holds(name, self.table.columns.iter().map(|c| c.name.as_str()))
+    }
+
+    pub(super) fn has_constraint(&self, name: &str) -> bool {
+        self.constraints
+            .holds(name, self.table.constraints.iter().map(|c| c.name.as_str()))
+    }
+
+    pub(super) fn has_primary_key(&self) -> bool {
+        self.primary_key.is_some()
     }
 
     /// Follows one command of the `ALTER TABLE`.
     pub(super) fn apply(&mut self, cmd: &AlterCmd) {
         match cmd {
             AlterCmd::AddColumn { column, .. } => {
-                self.columns.insert(column.name.clone());
+                self.columns.insert(&column.name);
                 for c in &column.constraints {
                     self.add_constraint(c.name.clone(), &c.kind);
                 }
@@ -133,11 +173,20 @@ impl Members {
             AlterCmd::DropColumn { name, .. } => {
                 self.columns.remove(name);
                 self.dropped_here.insert((Member::Column, name.clone()));
+                let holds = |columns: &[String]| columns.contains(name);
                 let gone: Vec<String> = self
-                    .constraint_columns
+                    .table
+                    .constraints
                     .iter()
-                    .filter(|(_, columns)| columns.contains(name))
-                    .map(|(c, _)| c.clone())
+                    .filter(|c| !self.table_constraints_dropped.contains(&c.name))
+                    .filter(|c| holds(&c.kind.columns()))
+                    .map(|c| c.name.clone())
+                    .chain(
+                        self.added_constraint_columns
+                            .iter()
+                            .filter(|(_, columns)| holds(columns))
+                            .map(|(c, _)| c.clone()),
+                    )
                     .collect();
                 for c in gone {
                     self.drop_constraint(&c);
@@ -158,8 +207,8 @@ impl Members {
             self.primary_key = Some(name.clone());
         }
         if !name.is_empty() {
-            self.constraints.insert(name.clone());
-            self.constraint_columns.push((name, kind.columns()));
+            self.constraints.insert(&name);
+            self.added_constraint_columns.push((name, kind.columns()));
         }
     }
 
@@ -185,13 +234,14 @@ impl Members {
     fn drop_constraint(&mut self, name: &str) {
         self.dropped_here
             .insert((Member::Constraint, name.to_string()));
-        if !self.constraints.contains(name) {
+        if !self.has_constraint(name) {
             // A name the model does not know may be the primary key's (PostgreSQL names a key
             // added `USING INDEX` after the index).
             self.primary_key = None;
         }
         self.constraints.remove(name);
-        self.constraint_columns.retain(|(c, _)| c != name);
+        self.table_constraints_dropped.insert(name.to_string());
+        self.added_constraint_columns.retain(|(c, _)| c != name);
         if self.primary_key.as_deref() == Some(name) {
             self.primary_key = None;
         }
@@ -212,6 +262,55 @@ pub(super) fn rename_statement(kind: crate::syntax::ObjectKind) -> &'static str 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::syntax::Statement;
+
+    /// The members as each command of one `ALTER TABLE` leaves them, over the table's own.
+    #[test]
+    fn members_follow_the_commands_of_an_alter_table() {
+        let sql = "CREATE TABLE t (a int CONSTRAINT t_a_check CHECK (a > 0), b int, CONSTRAINT t_pkey PRIMARY KEY (b), CONSTRAINT t_ab_key UNIQUE (a, b));";
+        let mut catalog = Catalog::new();
+        catalog.witness.next_migration(false);
+        for stmt in crate::syntax::parse_sql(sql).statements {
+            crate::catalog::apply::apply(&mut catalog, &stmt.kind);
+        }
+        let t = QualName::public("t");
+        let mut m = Members::of(&catalog, &t).expect("a replayed table");
+        assert!(m.has_column("a") && m.has_column("b") && !m.has_column("c"));
+        assert!(m.has_constraint("t_a_check") && m.has_constraint("t_ab_key"));
+        assert!(m.has_primary_key());
+        let alter = "ALTER TABLE t DROP COLUMN a, ADD COLUMN c int CONSTRAINT t_c_check CHECK (c > 0), ADD COLUMN a text, DROP CONSTRAINT t_pkey, DROP COLUMN c, ADD CONSTRAINT t_a_check CHECK (a <> '');";
+        let parsed = crate::syntax::parse_sql(alter);
+        let Statement::AlterTable(a) = &parsed.statements[0].kind else {
+            panic!("not an ALTER TABLE");
+        };
+        let mut seen = vec![];
+        for cmd in &a.cmds {
+            m.apply(cmd);
+            seen.push((
+                ["a", "b", "c"].map(|c| m.has_column(c)),
+                ["t_a_check", "t_ab_key", "t_c_check", "t_pkey"].map(|c| m.has_constraint(c)),
+                m.has_primary_key(),
+            ));
+        }
+        assert_eq!(
+            seen,
+            vec![
+                // DROP COLUMN a takes both constraints on `a` along.
+                ([false, true, false], [false, false, false, true], true),
+                ([false, true, true], [false, false, true, true], true),
+                ([true, true, true], [false, false, true, true], true),
+                ([true, true, true], [false, false, true, false], false),
+                // DROP COLUMN c takes the check added on `c` in this statement.
+                ([true, true, false], [false, false, false, false], false),
+                // A dropped table constraint's name given again is the new one.
+                ([true, true, false], [true, false, false, false], false),
+            ]
+        );
+        assert_eq!(
+            m.why_missing(&catalog, &t, Member::Column, "c"),
+            Missing::Dropped
+        );
+    }
 
     #[test]
     fn generated_shapes_are_postgresqls_labels() {
