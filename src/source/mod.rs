@@ -319,7 +319,8 @@ pub fn read_text(path: &Path, max_bytes: u64) -> std::io::Result<Result<String, 
         return Ok(Err(too_large(meta.len(), max_bytes)));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
-    file.read_to_end(&mut bytes)?;
+    // Through `take`: `File::read_to_end` would ask the file's size and position again.
+    file.by_ref().take(u64::MAX).read_to_end(&mut bytes)?;
     if let Some(pos) = bytes.iter().position(|&b| b == 0) {
         return Ok(Err((
             pos,
