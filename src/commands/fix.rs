@@ -231,7 +231,7 @@ struct Fixer {
 impl Fixer {
     /// Lints with the current texts standing for the files: the findings of the files reported
     /// on, and their texts.
-    fn lint(&self) -> Result<(Vec<Finding>, HashMap<PathBuf, String>)> {
+    fn lint(&self) -> Result<(Vec<Finding>, lint::Sources)> {
         self.lint_with(&self.current)
     }
 
@@ -242,7 +242,7 @@ impl Fixer {
             let canonical = crate::source::canonical(shown);
             self.originals
                 .entry(canonical)
-                .or_insert_with(|| (shown.clone(), text.clone()));
+                .or_insert_with(|| (shown.clone(), text.to_string()));
         }
         for _ in 0..ROUNDS {
             let mut candidates = self.candidates(&findings, &sources);
@@ -360,10 +360,7 @@ impl Fixer {
 
     /// Lints with `texts` standing for their files. A file that cannot be read or a statement
     /// that cannot be parsed ends the run: nothing is written from a partial lint.
-    fn lint_with(
-        &self,
-        texts: &HashMap<PathBuf, String>,
-    ) -> Result<(Vec<Finding>, HashMap<PathBuf, String>)> {
+    fn lint_with(&self, texts: &HashMap<PathBuf, String>) -> Result<(Vec<Finding>, lint::Sources)> {
         let mut settings = self.settings.clone();
         settings.load.replaced = Arc::new(texts.clone());
         let linted = lint::lint(
@@ -389,22 +386,13 @@ impl Fixer {
             .iter()
             .map(|set| (PathBuf::from(&set.path), set.layout))
             .collect();
-        let sources = linted
-            .sources
-            .into_iter()
-            .map(|(path, text)| (path, text.to_string()))
-            .collect();
-        Ok((linted.findings, sources))
+        Ok((linted.findings, linted.sources))
     }
 
     /// The edits this round tries: for each file, the fixes that can be written, not overlapping
     /// one another (the first by position wins; the rest are tried on the next round's text),
     /// and at most one `lock_timeout` prelude.
-    fn candidates(
-        &self,
-        findings: &[Finding],
-        sources: &HashMap<PathBuf, String>,
-    ) -> Vec<Candidate> {
+    fn candidates(&self, findings: &[Finding], sources: &lint::Sources) -> Vec<Candidate> {
         let mut out: Vec<Candidate> = vec![];
         let mut statements: Option<(&Path, Statements)> = None;
         for f in findings {

@@ -153,7 +153,8 @@ mod tests {
     }
 
     /// Every fixture history, resumed after each of its migrations from a snapshot written and
-    /// read back as the replay cache keeps it, reports on the later files exactly what one replay from the start does.
+    /// read back as the replay cache keeps it, reports on the later files exactly what one replay
+    /// from the start does.
     #[test]
     fn a_replay_resumed_from_a_snapshot_read_back_reports_what_a_whole_replay_does() {
         let settings = Settings::default();

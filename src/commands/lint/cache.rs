@@ -9,8 +9,8 @@
 //! the executable's size and time), every setting that can change a replay or its placement, the
 //! set's root, layout and order assumption, and the `--schema-from` schema. Editing migration k
 //! changes the key of every state after it. A state is MessagePack (self-describing, as the
-//! model's internally tagged enums need; JSON took twice as long to read). Files are written to a temporary name and renamed,
-//! so a concurrent run reads a whole file or none; the directory is kept under [`MAX_BYTES`],
+//! model's internally tagged enums need; JSON took twice as long to read). Files are written to a
+//! temporary name and renamed, so a concurrent run reads a whole file or none; the directory is kept under [`MAX_BYTES`],
 //! least recently used first out. A file that cannot be read or does not parse is skipped with a
 //! one-line note: the cache never fails a run.
 
