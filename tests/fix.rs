@@ -294,24 +294,24 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// A recipe that must run outside the runner's transaction, in a migration where it is the only
-/// statement of the up part: the migration is marked to run outside one, in the layout's words,
-/// and the fix is written. Beside other statements (which would lose their transaction), or in a
-/// layout whose runner reads no marker in the file, it stays refused.
+/// statement of the up part: the migration is marked to run outside one, in the layout's words
+/// (in the file, or Flyway's `.sql.conf` beside it), and the fix is written. Beside other
+/// statements (which would lose their transaction) the steps move to a migration of their own:
+/// tests/fix_split.rs.
 #[test]
 fn a_lone_statement_is_moved_out_of_the_runners_transaction_in_the_layouts_words() {
     let init = "CREATE TABLE accounts (id bigint PRIMARY KEY, email text, name text);";
     // Line endings are the file's: CRLF in the sqlx file, LF in the others.
     let crlf = "-- the email index\r\nCREATE INDEX accounts_email ON accounts (email);\r\n";
     let index = "-- the email index\nCREATE INDEX accounts_email ON accounts (email);\n";
-    let two = "CREATE INDEX accounts_email ON accounts (email);\nCOMMENT ON TABLE accounts IS 'people';\n";
     let goose = |up: &str| format!("-- +goose Up\n{up}\n-- +goose Down\nSELECT 1;\n");
     let dbmate = |up: &str| format!("-- migrate:up\n{up}\n-- migrate:down\nSELECT 1;\n");
-    // Layout, files, the file to fix, and the fixed text (None: refused).
+    // Layout, files, the file to fix, and the fixed text.
     type Case = (
         &'static str,
         Vec<(String, String)>,
         &'static str,
-        Option<&'static str>,
+        &'static str,
     );
     let cases: Vec<Case> = vec![
         (
@@ -321,7 +321,7 @@ fn a_lone_statement_is_moved_out_of_the_runners_transaction_in_the_layouts_words
                 ("00002_index.sql".into(), goose(index)),
             ],
             "00002_index.sql",
-            Some("-- +goose NO TRANSACTION\n-- +goose Up\n-- the email index\nCREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\n\n-- +goose Down\nSELECT 1;\n"),
+            "-- +goose NO TRANSACTION\n-- +goose Up\n-- the email index\nCREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\n\n-- +goose Down\nSELECT 1;\n",
         ),
         (
             "dbmate",
@@ -330,7 +330,7 @@ fn a_lone_statement_is_moved_out_of_the_runners_transaction_in_the_layouts_words
                 ("20240102000000_index.sql".into(), dbmate(index)),
             ],
             "20240102000000_index.sql",
-            Some("-- migrate:up transaction:false\n-- the email index\nCREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\n\n-- migrate:down\nSELECT 1;\n"),
+            "-- migrate:up transaction:false\n-- the email index\nCREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\n\n-- migrate:down\nSELECT 1;\n",
         ),
         (
             "sqlx",
@@ -341,16 +341,7 @@ fn a_lone_statement_is_moved_out_of_the_runners_transaction_in_the_layouts_words
                 ("20240102000000_index.down.sql".into(), "DROP INDEX accounts_email;".into()),
             ],
             "20240102000000_index.up.sql",
-            Some("-- no-transaction\r\n-- the email index\r\nCREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\r\n"),
-        ),
-        (
-            "goose",
-            vec![
-                ("00001_init.sql".into(), goose(init)),
-                ("00002_index.sql".into(), goose(two)),
-            ],
-            "00002_index.sql",
-            None,
+            "-- no-transaction\r\n-- the email index\r\nCREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\r\n",
         ),
         (
             "flyway",
@@ -359,7 +350,7 @@ fn a_lone_statement_is_moved_out_of_the_runners_transaction_in_the_layouts_words
                 ("V2__index.sql".into(), index.into()),
             ],
             "V2__index.sql",
-            None,
+            "-- the email index\nCREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\n",
         ),
         // A byte-order mark stays first, the marker after it.
         (
@@ -371,22 +362,7 @@ fn a_lone_statement_is_moved_out_of_the_runners_transaction_in_the_layouts_words
                 ("20240102000000_index.down.sql".into(), "DROP INDEX accounts_email;".into()),
             ],
             "20240102000000_index.up.sql",
-            Some("\u{feff}-- no-transaction\n-- the email index\nCREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\n"),
-        ),
-        // golang-migrate, found by its go.mod (no --layout): a marker it would not read is
-        // not written. The recipe (NOT VALID, then VALIDATE) is two statements in one file,
-        // which golang-migrate sends in one implicit transaction.
-        (
-            "",
-            vec![
-                ("go.mod".into(), "module app\n\nrequire github.com/golang-migrate/migrate/v4 v4.17.0\n".into()),
-                ("db/1_init.up.sql".into(), format!("{init}\nCREATE TABLE teams (id bigint PRIMARY KEY);\nALTER TABLE accounts ADD COLUMN team_id bigint;\n")),
-                ("db/1_init.down.sql".into(), "DROP TABLE accounts, teams;".into()),
-                ("db/2_fk.up.sql".into(), "ALTER TABLE accounts ADD CONSTRAINT accounts_team_fk FOREIGN KEY (team_id) REFERENCES teams (id);\n".into()),
-                ("db/2_fk.down.sql".into(), "ALTER TABLE accounts DROP CONSTRAINT accounts_team_fk;".into()),
-            ],
-            "db/2_fk.up.sql",
-            None,
+            "\u{feff}-- no-transaction\n-- the email index\nCREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\n",
         ),
     ];
     for (layout, files, target, expected) in cases {
@@ -395,53 +371,32 @@ fn a_lone_statement_is_moved_out_of_the_runners_transaction_in_the_layouts_words
             write(dir.path(), &format!("db/{name}"), body);
         }
         let target = format!("db/{target}");
-        let before = fs::read_to_string(dir.path().join(&target)).unwrap();
-        let flags: Vec<&str> = if layout.is_empty() {
-            vec![]
-        } else {
-            vec!["--layout", layout]
-        };
         let out = pgproof(
-            &[&["fix"], &flags[..], &["--unsafe-fixes", &target]].concat(),
+            &["fix", "--layout", layout, "--unsafe-fixes", &target],
             dir.path(),
         );
         let said = text(&out.stdout);
         let after = fs::read_to_string(dir.path().join(&target)).unwrap();
-        match expected {
-            Some(expected) => {
-                assert_eq!(after, expected, "{layout}: {said}{}", text(&out.stderr));
-                assert!(
-                    said.contains("fixed") && said.contains("create-index-non-concurrently"),
-                    "{layout}: {said}"
-                );
-                assert!(!said.contains("not fixed"), "{layout}: {said}");
-                let lint = pgproof(
-                    &["lint", "--layout", layout, "--format", "compact", &target],
-                    dir.path(),
-                );
-                let lint = text(&lint.stdout);
-                for rule in [
-                    "create-index-non-concurrently",
-                    "concurrently-in-transaction",
-                ] {
-                    assert!(!lint.contains(rule), "{layout}: {lint}");
-                }
-            }
-            None => {
-                // Not written (other fixes, a lock_timeout prelude, may be), and no marker.
-                for recipe in ["CONCURRENTLY", "NOT VALID"] {
-                    assert!(!after.contains(recipe), "{layout}: {said}\n{after}");
-                }
-                let marked = |t: &str| {
-                    let t = t.to_lowercase();
-                    t.contains("no transaction")
-                        || t.contains("no-transaction")
-                        || t.contains("transaction:false")
-                };
-                assert_eq!(marked(&after), marked(&before), "{layout}: {after}");
-                assert!(said.contains("separate transactions"), "{layout}: {said}");
-                assert_eq!(said.matches("not fixed ").count(), 1, "{layout}: {said}");
-            }
+        assert_eq!(after, expected, "{layout}: {said}{}", text(&out.stderr));
+        if layout == "flyway" {
+            let conf = fs::read_to_string(dir.path().join(format!("{target}.conf"))).unwrap();
+            assert_eq!(conf, "executeInTransaction=false\n");
+        }
+        assert!(
+            said.contains("fixed") && said.contains("create-index-non-concurrently"),
+            "{layout}: {said}"
+        );
+        assert!(!said.contains("not fixed"), "{layout}: {said}");
+        let lint = pgproof(
+            &["lint", "--layout", layout, "--format", "compact", &target],
+            dir.path(),
+        );
+        let lint = text(&lint.stdout);
+        for rule in [
+            "create-index-non-concurrently",
+            "concurrently-in-transaction",
+        ] {
+            assert!(!lint.contains(rule), "{layout}: {lint}");
         }
     }
 }

@@ -17,19 +17,26 @@ use super::Outcome;
 use crate::cli::{FixArgs, LintArgs};
 use crate::finding::{Applicability, Finding};
 use crate::fix::{Edit, Statements};
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// What identifies a fix across rounds: its file (canonical), its rule, and the edited text.
+type FixKey = (PathBuf, String, String);
 
 /// Rounds of fixing and linting again: a statement two rules fix takes two.
 const ROUNDS: usize = 4;
 
 mod marker;
 mod proven;
+mod split;
+mod write;
 use marker::outside_transaction;
 use proven::prove_first;
+use split::split_out;
+use write::write_files;
 
 pub fn run(args: &FixArgs) -> Result<Outcome> {
     run_with(args, false)
@@ -65,6 +72,7 @@ pub fn run_with(args: &FixArgs, summary_to_stderr: bool) -> Result<Outcome> {
         cache: None,
         originals: BTreeMap::new(),
         current: HashMap::new(),
+        created: BTreeMap::new(),
         fixed: vec![],
         refused: vec![],
         tried: HashSet::new(),
@@ -86,8 +94,23 @@ pub fn run_with(args: &FixArgs, summary_to_stderr: bool) -> Result<Outcome> {
             (now != original).then_some((shown, original, now))
         })
         .collect();
+    let created: Vec<(&PathBuf, &String)> = fixer
+        .created
+        .iter()
+        .filter_map(|(canonical, shown)| Some((shown, fixer.current.get(canonical)?)))
+        .collect();
     let mut out = std::io::stdout().lock();
     if args.diff {
+        for (shown, now) in &created {
+            let diff = similar::TextDiff::from_lines("", now.as_str());
+            write!(
+                out,
+                "{}",
+                diff.unified_diff()
+                    .context_radius(3)
+                    .header("/dev/null", &format!("b/{}", shown.display()))
+            )?;
+        }
         for (shown, original, now) in &changed {
             let name = shown.display().to_string();
             let diff = similar::TextDiff::from_lines(original.as_str(), now.as_str());
@@ -100,7 +123,7 @@ pub fn run_with(args: &FixArgs, summary_to_stderr: bool) -> Result<Outcome> {
             )?;
         }
     } else {
-        write_files(&fixer.originals, &changed)?;
+        write_files(&fixer.originals, &changed, &created)?;
     }
     // What was fixed and what was not, on stderr with --diff (stdout holds the diff).
     let mut summary: Box<dyn Write> = if args.diff || summary_to_stderr {
@@ -111,12 +134,16 @@ pub fn run_with(args: &FixArgs, summary_to_stderr: bool) -> Result<Outcome> {
     for fixed in &fixer.fixed {
         writeln!(
             summary,
-            "{} {}:{} {} ({})",
+            "{} {}:{} {} ({}){}",
             if args.diff { "would fix" } else { "fixed" },
             fixed.file.display(),
             fixed.line,
             fixed.rule,
-            fixed.applicability.name()
+            fixed.applicability.name(),
+            fixed
+                .note
+                .as_ref()
+                .map_or(String::new(), |note| format!(", {note}"))
         )?;
     }
     for refused in &fixer.refused {
@@ -139,8 +166,12 @@ pub fn run_with(args: &FixArgs, summary_to_stderr: bool) -> Result<Outcome> {
             "fixes"
         },
         if args.diff { "to write" } else { "written" },
-        changed.len(),
-        if changed.len() == 1 { "file" } else { "files" },
+        changed.len() + created.len(),
+        if changed.len() + created.len() == 1 {
+            "file"
+        } else {
+            "files"
+        },
         fixer.refused.len(),
         left.len(),
         if left.len() == 1 {
@@ -155,7 +186,7 @@ pub fn run_with(args: &FixArgs, summary_to_stderr: bool) -> Result<Outcome> {
         }
     )?;
     let fails = if args.diff {
-        !changed.is_empty()
+        !changed.is_empty() || !created.is_empty()
     } else {
         left.iter()
             .any(|f| fixer.settings.fail_on.fails(f.severity))
@@ -173,6 +204,8 @@ struct Fixed {
     line: usize,
     rule: String,
     applicability: Applicability,
+    /// A fix moved to a migration of its own: where.
+    note: Option<String>,
 }
 
 /// A fix not written, and why.
@@ -183,7 +216,7 @@ struct Refused {
     why: String,
     /// The candidate's key: a fix refused in the runner's transaction and written outside it
     /// is no longer refused.
-    key: (PathBuf, String, String),
+    key: FixKey,
 }
 
 /// A candidate edit: the finding it fixes and the edit of its file's current text.
@@ -195,10 +228,18 @@ struct Candidate {
     applicability: Applicability,
     edit: Edit,
     /// What identifies the fix across rounds (file, rule, the edited text).
-    key: (PathBuf, String, String),
-    /// For a fix written with its migration marked to run outside the runner's transaction: the
-    /// key of the same fix refused inside it.
-    outside_of: Option<(PathBuf, String, String)>,
+    key: FixKey,
+    /// For a fix written with its migration marked to run outside the runner's transaction, or
+    /// moved to a migration of its own: the key of the same fix refused inside it.
+    outside_of: Option<FixKey>,
+    /// A fix moved to a migration of its own: its edits of other files (canonical, as shown)...
+    more: Vec<(PathBuf, PathBuf, Edit)>,
+    /// ... and the new migration's files (canonical, as shown, text).
+    created: Vec<(PathBuf, PathBuf, String)>,
+    /// What a split did, for the summary.
+    note: Option<String>,
+    /// The fix makes a new migration: alone in the files it edits.
+    split: bool,
 }
 
 struct Fixer {
@@ -210,20 +251,23 @@ struct Fixer {
     cache: Option<PathBuf>,
     /// Each file read, by canonical path: as shown, and its text when the run started.
     originals: BTreeMap<PathBuf, (PathBuf, String)>,
-    /// The texts with the fixes accepted so far, by canonical path.
+    /// The texts with the fixes accepted so far, by canonical path (of files created too).
     current: HashMap<PathBuf, String>,
+    /// The files the fixes accepted so far create: canonical (as [`crate::source::canonical_new`]
+    /// gives it) and as shown.
+    created: BTreeMap<PathBuf, PathBuf>,
     fixed: Vec<Fixed>,
     refused: Vec<Refused>,
     /// Fixes already tried and refused: not tried again.
-    tried: HashSet<(PathBuf, String, String)>,
+    tried: HashSet<FixKey>,
     /// Fixes refused because their steps need to run outside the runner's transaction: tried
     /// again with their migration marked to run outside one ([`outside_transaction`]).
-    outside: HashSet<(PathBuf, String, String)>,
+    outside: HashSet<FixKey>,
     /// Each set's root and layout, from the last lint.
     layouts: std::cell::RefCell<Vec<(PathBuf, &'static str)>>,
     /// `--prove`: each fix that replaces a statement, by (canonical file, rule, the statement's
     /// text): an empty reason when its proof on a throwaway server held, else why not.
-    unproven: HashMap<(PathBuf, String, String), String>,
+    unproven: HashMap<FixKey, String>,
     /// `--prove` was given: a fix that replaces a statement is written only when proven.
     proving: bool,
 }
@@ -239,13 +283,32 @@ impl Fixer {
     fn fix(&mut self) -> Result<Vec<Finding>> {
         let (mut findings, mut sources) = self.lint()?;
         for (shown, text) in &sources {
-            let canonical = crate::source::canonical(shown);
+            let canonical = crate::source::canonical_new(shown);
             self.originals
                 .entry(canonical)
                 .or_insert_with(|| (shown.clone(), text.to_string()));
         }
         for _ in 0..ROUNDS {
-            let mut candidates = self.candidates(&findings, &sources);
+            let (mut candidates, unsplit) = self.candidates(&findings, &sources);
+            for (key, why) in unsplit {
+                let note = format!("; it cannot be moved to a migration of its own either: {why}");
+                if let Some(r) = self.refused.iter_mut().find(|r| r.key == key) {
+                    if !r.why.ends_with(&note) {
+                        r.why.push_str(&note);
+                    }
+                }
+            }
+            // The files a split edits beside the flagged one, as they were: for writing them.
+            for c in &candidates {
+                for (canonical, shown, _) in &c.more {
+                    if !self.originals.contains_key(canonical) {
+                        if let Some(text) = self.current_text(shown) {
+                            self.originals
+                                .insert(canonical.clone(), (shown.clone(), text));
+                        }
+                    }
+                }
+            }
             // `--prove`: what the server did not prove is not written.
             let mut blocked = vec![];
             candidates.retain(|c| match self.unproven_reason(c) {
@@ -296,20 +359,18 @@ impl Fixer {
                                 Err(why) => refused.push((candidate, why, transactions)),
                             }
                         }
-                        let mut retry = false;
                         for (candidate, why, transactions) in refused {
                             self.refuse(candidate, why);
                             if transactions && candidate.outside_of.is_none() {
                                 self.outside.insert(candidate.key.clone());
-                                retry = true;
                             }
                         }
                         match last {
                             Some((texts, linted)) => (accepted, texts, linted),
-                            // Nothing kept, but some fixes get another try outside the
-                            // runner's transaction.
-                            None if retry => continue,
-                            None => break,
+                            // Nothing kept: the refused fixes are not tried again, but some
+                            // get another try outside the runner's transaction, and those a
+                            // split kept out of this round (it is alone in its files) a first.
+                            None => continue,
                         }
                     }
                 };
@@ -317,11 +378,15 @@ impl Fixer {
                 if let Some(refused_key) = &candidate.outside_of {
                     self.refused.retain(|r| &r.key != refused_key);
                 }
+                for (canonical, shown, _) in &candidate.created {
+                    self.created.insert(canonical.clone(), shown.clone());
+                }
                 self.fixed.push(Fixed {
                     file: candidate.shown.clone(),
                     line: candidate.line,
                     rule: candidate.rule.clone(),
                     applicability: candidate.applicability,
+                    note: candidate.note.clone(),
                 });
             }
             self.current = texts;
@@ -340,6 +405,12 @@ impl Fixer {
                 .entry(&c.canonical)
                 .or_default()
                 .push(c.edit.clone());
+            for (canonical, _, edit) in &c.more {
+                by_file.entry(canonical).or_default().push(edit.clone());
+            }
+            for (canonical, _, text) in &c.created {
+                texts.insert(canonical.clone(), text.clone());
+            }
         }
         for (canonical, mut file_edits) in by_file {
             file_edits.sort_by_key(|e| (e.start, e.end));
@@ -349,7 +420,7 @@ impl Fixer {
         texts
     }
 
-    /// The current text of a file.
+    /// The current text of a file read before.
     fn text(&self, canonical: &PathBuf) -> String {
         self.current
             .get(canonical)
@@ -363,8 +434,19 @@ impl Fixer {
     fn lint_with(&self, texts: &HashMap<PathBuf, String>) -> Result<(Vec<Finding>, lint::Sources)> {
         let mut settings = self.settings.clone();
         settings.load.replaced = Arc::new(texts.clone());
+        // Files a fix would create are reported on too, unless a directory named holds them.
+        let mut paths = self.paths.clone();
+        for file in texts.keys() {
+            let named = self
+                .paths
+                .iter()
+                .any(|p| p.is_dir() && file.starts_with(crate::source::canonical_new(p)));
+            if !named && std::fs::symlink_metadata(file).is_err() {
+                paths.push(file.clone());
+            }
+        }
         let linted = lint::lint(
-            &self.paths,
+            &paths,
             &settings,
             self.base.as_ref(),
             self.since.as_deref(),
@@ -392,8 +474,16 @@ impl Fixer {
     /// The edits this round tries: for each file, the fixes that can be written, not overlapping
     /// one another (the first by position wins; the rest are tried on the next round's text),
     /// and at most one `lock_timeout` prelude.
-    fn candidates(&self, findings: &[Finding], sources: &lint::Sources) -> Vec<Candidate> {
+    /// Also returns, for fixes that could not be moved to a migration of their own, their keys
+    /// and why not.
+    fn candidates(
+        &self,
+        findings: &[Finding],
+        sources: &lint::Sources,
+    ) -> (Vec<Candidate>, Vec<(FixKey, String)>) {
         let mut out: Vec<Candidate> = vec![];
+        let mut unsplit = vec![];
+        let mut splits: Vec<Candidate> = vec![];
         let mut statements: Option<(&Path, Statements)> = None;
         for f in findings {
             let Some(fix) = &f.fix else { continue };
@@ -419,7 +509,7 @@ impl Fixer {
             else {
                 continue;
             };
-            let canonical = crate::source::canonical(&f.file);
+            let canonical = crate::source::canonical_new(&f.file);
             // A fix is known across rounds by its rule, its statement's text, which of the
             // file's statements with that text it is, and its edit (not by position, which
             // earlier fixes move).
@@ -441,36 +531,63 @@ impl Fixer {
             );
             let mut edit = edit;
             let mut outside_of = None;
+            let mut more = vec![];
+            let mut created = vec![];
+            let mut note = None;
+            let mut is_split = false;
             if self.tried.contains(&key) {
                 // Refused inside the runner's transaction: once more with the migration marked
-                // to run outside one, where the layout allows it.
-                let layout = self.layout_of(&f.file);
-                let Some(marked) = self
-                    .outside
-                    .contains(&key)
-                    .then(|| outside_transaction(text, split, &edit, layout))
-                    .flatten()
-                else {
-                    continue;
-                };
-                let refused = key.clone();
-                key.2.push_str("\u{0}outside the runner's transaction");
-                if self.tried.contains(&key) {
+                // to run outside one, where the layout allows it, else with the steps that need
+                // that moved to a migration of their own.
+                if !self.outside.contains(&key) {
                     continue;
                 }
-                edit = marked;
+                let layout = self.layout_of(&f.file);
+                let refused = key.clone();
+                let mut marked_key = key.clone();
+                marked_key
+                    .2
+                    .push_str("\u{0}outside the runner's transaction");
+                let marked = outside_transaction(text, split, &edit, layout)
+                    .filter(|_| !self.tried.contains(&marked_key));
+                if let Some(marked) = marked {
+                    key = marked_key;
+                    edit = marked;
+                } else {
+                    key.2.push_str("\u{0}in a migration of its own");
+                    if self.tried.contains(&key) {
+                        continue;
+                    }
+                    let read = |path: &Path| self.current_text(path);
+                    match split_out(&f.file, text, split, &edit, layout, &read) {
+                        Ok(moved) => {
+                            let mut edits = moved.edits.into_iter();
+                            let Some((_, first)) = edits.next() else {
+                                continue;
+                            };
+                            edit = first;
+                            note = Some(moved.note);
+                            is_split = moved.new_migration;
+                            more = edits
+                                .map(|(shown, e)| (crate::source::canonical_new(&shown), shown, e))
+                                .collect();
+                            created = moved
+                                .created
+                                .into_iter()
+                                .map(|(shown, text)| {
+                                    (crate::source::canonical_new(&shown), shown, text)
+                                })
+                                .collect();
+                        }
+                        Err(why) => {
+                            unsplit.push((refused, why));
+                            continue;
+                        }
+                    }
+                }
                 outside_of = Some(refused);
             }
-            let overlaps = out.iter().any(|c| {
-                c.canonical == canonical
-                    && (c.edit.start < edit.end.max(edit.start + 1)
-                        && edit.start < c.edit.end.max(c.edit.start + 1)
-                        || (c.edit.start == c.edit.end && edit.start == edit.end))
-            });
-            if overlaps {
-                continue;
-            }
-            out.push(Candidate {
+            let candidate = Candidate {
                 canonical,
                 shown: f.file.clone(),
                 line: f.start.line,
@@ -479,9 +596,62 @@ impl Fixer {
                 edit,
                 key,
                 outside_of,
+                more,
+                created,
+                note,
+                split: is_split,
+            };
+            if candidate.split {
+                splits.push(candidate);
+                continue;
+            }
+            let (canonical, edit) = (&candidate.canonical, &candidate.edit);
+            let overlaps = out.iter().any(|c| {
+                c.canonical == *canonical
+                    && (c.edit.start < edit.end.max(edit.start + 1)
+                        && edit.start < c.edit.end.max(c.edit.start + 1)
+                        || (c.edit.start == c.edit.end && edit.start == edit.end))
             });
+            if overlaps {
+                continue;
+            }
+            out.push(candidate);
         }
-        out
+        // A split is alone in each file it edits, and goes first there: the other fixes of its
+        // files wait for the next round (after it, a statement left may need no prelude).
+        let files = |c: &Candidate| -> Vec<PathBuf> {
+            std::iter::once(c.canonical.clone())
+                .chain(c.more.iter().map(|m| m.0.clone()))
+                .collect()
+        };
+        let mut taken: HashSet<PathBuf> = HashSet::new();
+        let mut first = vec![];
+        for split in splits {
+            let mine = files(&split);
+            if mine.iter().all(|f| !taken.contains(f)) {
+                taken.extend(mine);
+                first.push(split);
+            }
+        }
+        out.retain(|c| files(c).iter().all(|f| !taken.contains(f)));
+        first.append(&mut out);
+        (first, unsplit)
+    }
+
+    /// The current text of `path` (an existing file, or one a fix accepted so far creates), None
+    /// when there is no such file.
+    fn current_text(&self, path: &Path) -> Option<String> {
+        let canonical = crate::source::canonical_new(path);
+        if let Some(text) = self.current.get(&canonical) {
+            return Some(text.clone());
+        }
+        if let Some((_, text)) = self.originals.get(&canonical) {
+            return Some(text.clone());
+        }
+        match self.settings.load.read_text(path) {
+            Ok(Ok(text)) => Some(text),
+            _ => None,
+        }
     }
 
     /// Why `--prove` keeps `c` from being written: it replaces a statement and no proof of it
@@ -523,8 +693,16 @@ impl Fixer {
     fn refuse(&mut self, candidate: &Candidate, why: String) {
         self.tried.insert(candidate.key.clone());
         // A fix refused outside the runner's transaction too keeps its first refusal, which
-        // says why it needs one of its own.
-        if candidate.outside_of.is_some() {
+        // says why it needs one of its own, and adds why this try failed.
+        if let Some(first) = &candidate.outside_of {
+            let how = if candidate.created.is_empty() {
+                "with its migration marked to run outside the runner's transaction"
+            } else {
+                "moved to a migration of its own"
+            };
+            if let Some(r) = self.refused.iter_mut().find(|r| &r.key == first) {
+                r.why.push_str(&format!("; {how}, {why}"));
+            }
             return;
         }
         self.refused.push(Refused {
@@ -544,7 +722,7 @@ fn counts(findings: &[Finding]) -> HashMap<(PathBuf, String), usize> {
     for f in findings {
         let file = canonical
             .entry(&f.file)
-            .or_insert_with(|| crate::source::canonical(&f.file))
+            .or_insert_with(|| crate::source::canonical_new(&f.file))
             .clone();
         *out.entry((file, f.rule.to_string())).or_default() += 1;
     }
@@ -578,10 +756,14 @@ fn verdict(
         let n = after.get(key).copied().unwrap_or(0);
         if n > allowed(key) {
             let (path, rule) = key;
-            let shown = originals.get(path).map_or_else(
-                || path.display().to_string(),
-                |(s, _)| s.display().to_string(),
-            );
+            let created = edits
+                .iter()
+                .flat_map(|e| &e.created)
+                .find(|(canonical, _, _)| canonical == path);
+            let shown = match (originals.get(path), created) {
+                (Some((shown, _)), _) | (None, Some((_, shown, _))) => shown.display().to_string(),
+                (None, None) => path.display().to_string(),
+            };
             if fixed.contains_key(key) {
                 still.push(format!("`{rule}` in {shown}"));
             } else {
@@ -618,85 +800,3 @@ const TRANSACTION_RULES: &[&str] = &[
     "lock-held-across-statements",
     "concurrently-in-transaction",
 ];
-
-/// Writes the changed files: each checked unchanged on disk since it was read, written to a
-/// temporary file beside it, then all renamed into place, so that an error leaves every file as
-/// it was.
-fn write_files(
-    originals: &BTreeMap<PathBuf, (PathBuf, String)>,
-    changed: &[(&PathBuf, &String, &String)],
-) -> Result<()> {
-    let mut staged: Vec<(tempfile::NamedTempFile, PathBuf)> = vec![];
-    for (shown, original, now) in changed {
-        let path = crate::source::canonical(shown);
-        debug_assert!(originals.contains_key(&path));
-        let bytes =
-            std::fs::read(&path).with_context(|| format!("cannot read `{}`", shown.display()))?;
-        // The text linted has a byte-order mark replaced by spaces: put it back.
-        let bom = bytes.starts_with(b"\xEF\xBB\xBF");
-        let mut on_disk = String::from_utf8(bytes).unwrap_or_default();
-        if bom {
-            on_disk.replace_range(0..3, "   ");
-        }
-        if &on_disk != *original {
-            bail!(
-                "`{}` changed while pgproof ran; nothing was written",
-                shown.display()
-            );
-        }
-        let mut text = now.to_string();
-        if bom && text.starts_with("   ") {
-            text.replace_range(0..3, "\u{feff}");
-        }
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".pgproof-fix-")
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot write beside `{}`", shown.display()))?;
-        tmp.write_all(text.as_bytes())?;
-        tmp.as_file().sync_all()?;
-        if let Ok(meta) = std::fs::metadata(&path) {
-            std::fs::set_permissions(tmp.path(), meta.permissions())?;
-        }
-        staged.push((tmp, path));
-    }
-    // Renames rarely fail once the temporary files are written; when one does, the files
-    // already replaced get their original text back.
-    let mut replaced: Vec<PathBuf> = vec![];
-    for (tmp, path) in staged {
-        if let Err(err) = tmp.persist(&path) {
-            let mut unrestored = vec![];
-            for done in &replaced {
-                let original = originals.get(done).map(|(_, text)| text.as_str());
-                if let Some(text) = original {
-                    if std::fs::write(done, restore_bom(done, text)).is_err() {
-                        unrestored.push(format!("`{}`", done.display()));
-                    }
-                }
-            }
-            bail!(
-                "cannot replace `{}`: {}; the files written before it were restored{}",
-                path.display(),
-                err.error,
-                if unrestored.is_empty() {
-                    String::new()
-                } else {
-                    format!(", except {}", unrestored.join(", "))
-                }
-            );
-        }
-        replaced.push(path);
-    }
-    Ok(())
-}
-
-/// `text` as it was on disk: with the byte-order mark the file had in place of the three spaces
-/// the linted text has.
-fn restore_bom(path: &Path, text: &str) -> String {
-    let had_bom = std::fs::read(path).is_ok_and(|b| b.starts_with(b"\xEF\xBB\xBF"));
-    if had_bom && text.starts_with("   ") {
-        format!("\u{feff}{}", &text[3..])
-    } else {
-        text.to_string()
-    }
-}

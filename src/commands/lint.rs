@@ -575,7 +575,8 @@ pub fn lint_with(
         for file in files().filter(|f| {
             f.path.file_name().is_some_and(|n| names.contains(n)) && ids.may_hold(&f.path)
         }) {
-            let real = crate::source::canonical(&file.path);
+            // (A file `pgproof fix` would create has no canonical path yet: `canonical_new`.)
+            let real = crate::source::canonical_new(&file.path);
             if wanted.contains(&real) {
                 by_name.insert(&file.path);
                 found.insert(real);
@@ -585,7 +586,7 @@ pub fn lint_with(
             return by_name;
         }
         files()
-            .filter(|file| wanted.contains(&crate::source::canonical(&file.path)))
+            .filter(|file| wanted.contains(&crate::source::canonical_new(&file.path)))
             .map(|file| file.path.as_path())
             .collect()
     });

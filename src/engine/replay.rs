@@ -583,6 +583,7 @@ impl<'a> Replay<'a> {
             statements: &statements,
             after: &self.catalog,
             has_down: down.as_ref().is_some_and(|(_, p)| !p.statements.is_empty()),
+            down_written: down.is_some(),
             supports_down: migration.supports_down,
             pg_version: self.settings.pg_version,
             before,

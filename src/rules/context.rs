@@ -147,6 +147,8 @@ pub struct MigrationContext<'a> {
     /// The schema after the migration's up part.
     pub after: &'a Catalog,
     pub has_down: bool,
+    /// The migration has a down part, empty or not (a `.down.sql` file, a down section).
+    pub down_written: bool,
     pub supports_down: bool,
     pub pg_version: u32,
     /// The schema before the migration's up part; kept only when the migration has a down part.

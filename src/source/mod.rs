@@ -199,7 +199,8 @@ pub struct LoadOptions {
     /// reads it instead of the file on disk.
     pub stdin: Option<std::sync::Arc<StdinText>>,
     /// Texts that stand for files on disk, by canonical path (`pgproof fix` lints its fixed
-    /// texts before it writes them).
+    /// texts before it writes them). A path that does not exist is a file `fix` would create
+    /// ([`canonical_new`]): walks find it as if it were there.
     pub replaced: std::sync::Arc<std::collections::HashMap<PathBuf, String>>,
     /// `[[sets]]` in pgproof.toml: per-directory layout, version and runner transaction.
     pub sets: std::sync::Arc<Vec<SetConfig>>,
@@ -276,11 +277,47 @@ impl LoadOptions {
             }
         }
         if self.replaced.keys().any(|k| k.file_name() == name) {
-            if let Some(text) = self.replaced.get(&canonical(path)) {
+            if let Some(text) = self.replaced.get(&canonical_new(path)) {
                 return Ok(Ok(text.clone()));
             }
         }
         read_text(path, self.max_file_bytes)
+    }
+
+    /// A small file a layout reads beside its migrations (diesel's `metadata.toml`, Flyway's
+    /// `.sql.conf`): the replaced text when there is one, else the file's; None when unreadable.
+    pub fn read_beside(&self, path: &Path) -> Option<String> {
+        let name = path.file_name();
+        if self.replaced.keys().any(|k| k.file_name() == name) {
+            if let Some(text) = self.replaced.get(&canonical_new(path)) {
+                return Some(text.clone());
+            }
+        }
+        std::fs::read_to_string(path).ok()
+    }
+
+    /// The files `fix` would create under `root` (replaced texts of paths that do not exist),
+    /// as paths under `root` as given, with their sizes.
+    pub fn created_under(&self, root: &Path) -> Vec<(PathBuf, u64)> {
+        if self.replaced.is_empty() {
+            return vec![];
+        }
+        let real_root = canonical(root);
+        self.replaced
+            .iter()
+            .filter(|(k, _)| std::fs::symlink_metadata(k).is_err())
+            .filter_map(|(k, text)| {
+                let rel = k.strip_prefix(&real_root).ok()?;
+                Some((root.join(rel), text.len() as u64))
+            })
+            .collect()
+    }
+
+    /// Whether `path` is a file `fix` would create (see [`LoadOptions::created_under`]).
+    pub fn creates(&self, path: &Path) -> bool {
+        !self.replaced.is_empty()
+            && std::fs::symlink_metadata(path).is_err()
+            && self.replaced.contains_key(&canonical_new(path))
     }
 }
 
@@ -412,6 +449,29 @@ impl CanonicalMemo {
 /// `path` with links and `..` resolved, or as given when it cannot be (it does not exist).
 pub fn canonical(path: &Path) -> PathBuf {
     path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The canonical path of a file that may not exist yet (one `pgproof fix` would create): its
+/// deepest existing directory canonical, followed by the rest of `path`. As given when no part
+/// of it exists or it ends in `..`.
+pub fn canonical_new(path: &Path) -> PathBuf {
+    if let Ok(real) = path.canonicalize() {
+        return real;
+    }
+    let mut rest = vec![];
+    let mut at = path;
+    while let Some(name) = at.file_name() {
+        rest.push(name);
+        at = match at.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if let Ok(mut real) = at.canonicalize() {
+            real.extend(rest.iter().rev());
+            return real;
+        }
+    }
+    path.to_path_buf()
 }
 
 /// The identities (device and inode) of some files, to rule a path out as one of them with one

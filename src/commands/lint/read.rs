@@ -65,7 +65,9 @@ pub(super) fn inputs(
                 None => context.extend(resolve_paths(&[], settings)?),
             }
         } else {
-            walk_paths.push((path.clone(), path.is_file()));
+            // (A file `pgproof fix` would create is named too.)
+            let file = path.is_file() || settings.load.creates(path);
+            walk_paths.push((path.clone(), file));
         }
     }
     for path in context {
@@ -150,10 +152,19 @@ pub(super) fn inputs(
         }
     }
     if let Some(reference) = since {
-        let changed = changed_since(
+        let mut changed = changed_since(
             reference,
             paths.first().map_or(Path::new("."), PathBuf::as_path),
         )?;
+        // A file `pgproof fix` would create is new since any reference.
+        changed.extend(
+            settings
+                .load
+                .replaced
+                .keys()
+                .filter(|k| std::fs::symlink_metadata(k).is_err())
+                .cloned(),
+        );
         let filtered = match reported_files.take() {
             Some(files) => files.intersection(&changed).cloned().collect(),
             None => changed,

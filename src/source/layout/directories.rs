@@ -68,7 +68,7 @@ fn load_directories(
         let up = loader.read_part(up_path.as_ref())?;
         let down = loader.read_part(down_path.as_ref())?;
         let Some(first) = up.or(down) else { continue };
-        let run_in_tx = match find("metadata.toml").and_then(|m| std::fs::read_to_string(m).ok()) {
+        let run_in_tx = match find("metadata.toml").and_then(|m| loader.opts.read_beside(&m)) {
             Some(meta) => !meta
                 .lines()
                 .any(|l| l.replace(' ', "") == "run_in_transaction=false"),

@@ -132,7 +132,7 @@ fn load_flyway(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
 fn flyway_tx(loader: &Loader<'_>, file: Option<usize>) -> RunnerTransaction {
     let conf = file.map(|f| PathBuf::from(format!("{}.conf", loader.set.files[f].path.display())));
     let off = conf
-        .and_then(|c| std::fs::read_to_string(c).ok())
+        .and_then(|c| loader.opts.read_beside(&c))
         .is_some_and(|t| {
             t.lines().any(|l| {
                 l.replace(' ', "")

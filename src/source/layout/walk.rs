@@ -145,16 +145,18 @@ fn walk_error(err: &walkdir::Error, base: &Path) -> Option<SourceError> {
 /// A directory reached twice (through a link) is one set, under the path without links when there
 /// is one.
 pub fn find(path: &Path, opts: &LoadOptions) -> Result<Walk> {
-    let meta = match std::fs::metadata(path) {
-        Ok(meta) => meta,
+    let is_file = match std::fs::metadata(path) {
+        Ok(meta) => meta.is_file(),
         Err(err) if std::fs::symlink_metadata(path).is_ok() => {
             bail!("{}", SourceError::from_io(path, &err))
         }
+        // A file `pgproof fix` would create, linted before it is written.
+        Err(_) if opts.creates(path) => true,
         Err(err) => {
             return Err(err).with_context(|| format!("cannot read `{}`", path.display()));
         }
     };
-    if meta.is_file() {
+    if is_file {
         // Only the sets that hold this file: reading them is the way to know which they are.
         let root = root_of_file(path);
         let walk = find(&root, opts)?;
@@ -296,6 +298,23 @@ pub fn find(path: &Path, opts: &LoadOptions) -> Result<Walk> {
         }
     }
     file_run(&mut tree.dirs, &mut sizes, run.take());
+    // Files `pgproof fix` would create, each in its directory's file order (by name).
+    for (file, size) in opts.created_under(path) {
+        let name = file_name(&file);
+        if !relevant(&name) || !included(&file, path, opts, &query_files) {
+            continue;
+        }
+        out.sql_files += usize::from(name.ends_with(".sql"));
+        let parent = file.parent().unwrap_or(path).to_path_buf();
+        file_run(
+            &mut tree.dirs,
+            &mut sizes,
+            Some((parent.clone(), vec![file], size)),
+        );
+        if let Some(files) = tree.dirs.get_mut(&parent) {
+            files.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+        }
+    }
     let dirs = &tree.dirs;
     let mut claimed: BTreeSet<PathBuf> = BTreeSet::new();
     let mut directory_roots: BTreeSet<PathBuf> = BTreeSet::new();

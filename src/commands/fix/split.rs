@@ -1,0 +1,746 @@
+//! A recipe whose steps cannot share the flagged migration's transaction, split into a migration
+//! of its own: the steps that must run apart (`CREATE INDEX CONCURRENTLY`, the `VALIDATE
+//! CONSTRAINT` after `NOT VALID`) move to a new migration right after the flagged one, named as
+//! the layout names migrations and marked, in the runner's own words, to run outside a transaction
+//! when a step needs that; the step that undoes them moves from the old down part to the new one.
+//! The caller lints the whole set again with the result before anything is written.
+
+use crate::fix::{Edit, Statements};
+use crate::source::version::Version;
+use std::path::{Path, PathBuf};
+
+/// What a split writes.
+#[derive(Debug)]
+pub(super) struct Split {
+    /// Edits of files that exist, by path as shown: the flagged file's first.
+    pub edits: Vec<(PathBuf, Edit)>,
+    /// The new migration's files, by path as shown (beside the flagged migration's), and texts.
+    pub created: Vec<(PathBuf, String)>,
+    /// What the split did, for the summary.
+    pub note: String,
+    /// A new migration (not a file beside the flagged one turning its transaction off).
+    pub new_migration: bool,
+}
+
+/// The split of `edit` (a recipe replacing a statement of `file`, whose current text is `text`)
+/// in the set's `layout`; `read` gives the current text of another file of the set, None when it
+/// does not exist. Err says why it cannot be split.
+///
+/// A statement alone in a diesel or Flyway migration stays there, with the file beside it that
+/// turns the runner's transaction off (`metadata.toml`, `.sql.conf`) created.
+pub(super) fn split_out(
+    file: &Path,
+    text: &str,
+    statements: &Statements,
+    edit: &Edit,
+    layout: &str,
+    read: &dyn Fn(&Path) -> Option<String>,
+) -> Result<Split, String> {
+    let (stay, moved) = parts(&edit.text);
+    if moved.is_empty() {
+        return Err("the recipe has no step to move".into());
+    }
+    let alone = statements.bounds.len() == 1
+        && statements.bounds[0].start <= edit.start
+        && edit.start < statements.bounds[0].end.max(statements.bounds[0].start + 1);
+    if alone && stay.is_empty() {
+        let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+        let beside = match layout {
+            "diesel" if file_name(file) == "up.sql" => Some((
+                file.with_file_name("metadata.toml"),
+                format!("run_in_transaction = false{newline}"),
+            )),
+            "flyway" => Some((
+                PathBuf::from(format!("{}.conf", file.display())),
+                format!("executeInTransaction=false{newline}"),
+            )),
+            _ => None,
+        };
+        if let Some((path, content)) = beside.filter(|(path, _)| read(path).is_none()) {
+            return Ok(Split {
+                note: format!(
+                    "with `{}` beside it to turn the runner's transaction off",
+                    path.display()
+                ),
+                edits: vec![(file.to_path_buf(), edit.clone())],
+                created: vec![(path, content)],
+                new_migration: false,
+            });
+        }
+    }
+    let steps: Vec<&str> = {
+        let split = Statements::of(moved);
+        split
+            .bounds
+            .iter()
+            .map(|b| moved[b.start..b.end].trim())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let apart = steps
+        .iter()
+        .any(|s| words(s).iter().any(|w| w == "concurrently"));
+    let undo: Option<Vec<String>> = steps
+        .iter()
+        .rev()
+        .map(|s| undo_of(s))
+        .filter(|u| u.as_ref().is_none_or(|u| !u.is_empty()))
+        .collect();
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let name = file_name(file);
+    // The flagged migration's version as written, the rest of its name, and where its down part
+    // is: another file, or the text after a section marker in the same file.
+    let down_marker = |marker: &str| {
+        let mut at = 0;
+        for line in text.split_inclusive('\n') {
+            if line.trim_start().to_ascii_lowercase().starts_with(marker) {
+                return Some(at + line.len());
+            }
+            at += line.len();
+        }
+        None
+    };
+    enum Down {
+        File(PathBuf),
+        Section(usize),
+        None,
+    }
+    let (set_dir, raw, rest, down) = match layout {
+        "sqlx" | "golang-migrate" => {
+            let (stem, paired) = match name.strip_suffix(".up.sql") {
+                Some(stem) => (stem, true),
+                None if layout == "sqlx" => (name.strip_suffix(".sql").unwrap_or(&name), false),
+                None => return Err("the file is not named `<version>_<name>.up.sql`".into()),
+            };
+            let (raw, rest) = version_and_rest(stem)?;
+            let down = dir.join(format!("{stem}.down.sql"));
+            let down = if paired && read(&down).is_some() {
+                Down::File(down)
+            } else {
+                Down::None
+            };
+            (dir.to_path_buf(), raw, rest, down)
+        }
+        "goose" | "dbmate" => {
+            let stem = name.strip_suffix(".sql").unwrap_or(&name);
+            let (raw, rest) = version_and_rest(stem)?;
+            let marker = if layout == "goose" {
+                "-- +goose down"
+            } else {
+                "-- migrate:down"
+            };
+            let down = down_marker(marker).map_or(Down::None, Down::Section);
+            (dir.to_path_buf(), raw, rest, down)
+        }
+        "diesel" => {
+            if name != "up.sql" {
+                return Err("the file is not a migration's `up.sql`".into());
+            }
+            let folder = file_name(dir);
+            let (raw, rest) = version_and_rest(&folder)?;
+            let down = dir.join("down.sql");
+            let down = if read(&down).is_some() {
+                Down::File(down)
+            } else {
+                Down::None
+            };
+            (
+                dir.parent().unwrap_or(Path::new(".")).to_path_buf(),
+                raw,
+                rest,
+                down,
+            )
+        }
+        "flyway" => {
+            let stem = name
+                .strip_prefix('V')
+                .and_then(|n| n.strip_suffix(".sql"))
+                .ok_or("the file is not a versioned Flyway migration (`V<version>__<name>.sql`)")?;
+            let (raw, rest) = stem
+                .split_once("__")
+                .ok_or("the file is not named `V<version>__<name>.sql`")?;
+            let undo_file = dir.join(format!("U{stem}.sql"));
+            let down = if read(&undo_file).is_some() {
+                Down::File(undo_file)
+            } else {
+                Down::None
+            };
+            (dir.to_path_buf(), raw.to_string(), rest.to_string(), down)
+        }
+        _ => {
+            return Err(format!(
+                "pgproof cannot name a new migration of the {} layout: move the steps by hand",
+                if layout.is_empty() { "set's" } else { layout }
+            ))
+        }
+    };
+    // The new migration has a down part when the old one has, and in the layouts whose
+    // migrations come in up/down pairs (when pgproof can tell what it undoes).
+    let paired = matches!(layout, "sqlx" | "golang-migrate") && name.ends_with(".up.sql")
+        || layout == "diesel";
+    let (has_down, undo) = match (&down, undo) {
+        (Down::None, Some(undo)) if paired => (true, undo),
+        (Down::None, _) => (false, vec![]),
+        (_, Some(undo)) => (true, undo),
+        (_, None) => {
+            return Err(
+                "pgproof cannot tell what the new migration's down part would undo: move the steps by hand".into(),
+            )
+        }
+    };
+    let what = if apart
+        && steps
+            .iter()
+            .any(|s| words(s).first().is_some_and(|w| w == "create"))
+    {
+        "concurrently"
+    } else if steps
+        .iter()
+        .any(|s| words(s).iter().any(|w| w == "validate"))
+    {
+        "validate"
+    } else {
+        "outside_transaction"
+    };
+    let new_name = if rest.is_empty() {
+        what.to_string()
+    } else {
+        format!("{rest}_{what}")
+    };
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let lines = |sql: &[String]| -> String {
+        let mut out = String::new();
+        for s in sql {
+            out.push_str(&s.replace('\n', newline));
+            out.push_str(newline);
+        }
+        out
+    };
+    // These runners send a migration without a transaction as one message, which PostgreSQL
+    // runs as one implicit transaction when it holds several statements: a step that cannot run
+    // in a transaction must be alone in its file (so no `lock_timeout` prelude either).
+    let one_message = apart && matches!(layout, "sqlx" | "golang-migrate" | "dbmate" | "diesel");
+    if one_message && steps.len() > 1 {
+        return Err("its steps cannot share one implicit transaction, and the runner sends each migration file as one message: they need a migration each; move them by hand".into());
+    }
+    // The new migration waits for its locks no longer than the old one did (its `SET
+    // lock_timeout` comes along), and a step that takes a lock blocking reads or writes (any
+    // `ALTER` but a validation) gets the prelude `missing-lock-timeout` would write.
+    let timeout = statements
+        .bounds
+        .iter()
+        .filter(|b| b.end <= edit.start)
+        .map(|b| text[b.start..b.end].trim())
+        .find(|s| {
+            let w = words(s);
+            w.first().is_some_and(|w| w == "set")
+                && w.iter().skip(1).take(2).any(|w| w == "lock_timeout")
+        })
+        .or_else(|| {
+            steps
+                .iter()
+                .any(|s| {
+                    let w = words(s);
+                    w.first().is_some_and(|w| w == "alter")
+                        && undo_of(s).is_none_or(|u| !u.is_empty())
+                })
+                .then_some("SET lock_timeout = '5s'")
+        })
+        .filter(|_| !one_message);
+    let up_sql = lines(
+        &timeout
+            .into_iter()
+            .chain(steps.iter().copied())
+            .map(with_semicolon)
+            .collect::<Vec<_>>(),
+    );
+    let down_sql = if undo.is_empty() {
+        format!("-- nothing to undo: the up part only validates or rebuilds what exists{newline}")
+    } else {
+        lines(&undo)
+    };
+
+    // The flagged file: the statement gives way to the steps that stay (or goes, line and all).
+    let mut edits = vec![(
+        file.to_path_buf(),
+        removal(text, edit.start, edit.end, stay),
+    )];
+    // The old down part: the statement undoing a moved step moves to the new down part.
+    if !undo.is_empty() {
+        match &down {
+            Down::File(path) => {
+                if let Some(down_text) = read(path) {
+                    for (start, end) in undoing(&down_text, 0, &undo) {
+                        edits.push((path.clone(), removal(&down_text, start, end, "")));
+                    }
+                }
+            }
+            Down::Section(from) => {
+                for (start, end) in undoing(text, *from, &undo) {
+                    edits.push((file.to_path_buf(), removal(text, start, end, "")));
+                }
+            }
+            Down::None => {}
+        }
+    }
+
+    let mark_sqlx = |sql: &str| {
+        if apart {
+            format!("-- no-transaction{newline}{sql}")
+        } else {
+            sql.to_string()
+        }
+    };
+    // The new migration's files with `version`.
+    let files = |version: &str| -> Vec<(PathBuf, String)> {
+        let mut created = vec![];
+        match layout {
+            "sqlx" | "golang-migrate" => {
+                let mark = |sql: &str| {
+                    if layout == "sqlx" {
+                        mark_sqlx(sql)
+                    } else {
+                        sql.to_string()
+                    }
+                };
+                if has_down || name.ends_with(".up.sql") {
+                    created.push((
+                        dir.join(format!("{version}_{new_name}.up.sql")),
+                        mark(&up_sql),
+                    ));
+                    if has_down {
+                        created.push((
+                            dir.join(format!("{version}_{new_name}.down.sql")),
+                            mark(&down_sql),
+                        ));
+                    }
+                } else {
+                    created.push((dir.join(format!("{version}_{new_name}.sql")), mark(&up_sql)));
+                }
+            }
+            "goose" => {
+                let mut sql = String::new();
+                if apart {
+                    sql.push_str(&format!("-- +goose NO TRANSACTION{newline}"));
+                }
+                sql.push_str(&format!("-- +goose Up{newline}{up_sql}"));
+                if has_down {
+                    sql.push_str(&format!("{newline}-- +goose Down{newline}{down_sql}"));
+                }
+                created.push((dir.join(format!("{version}_{new_name}.sql")), sql));
+            }
+            "dbmate" => {
+                let off = if apart { " transaction:false" } else { "" };
+                let mut sql = format!("-- migrate:up{off}{newline}{up_sql}");
+                if has_down {
+                    sql.push_str(&format!("{newline}-- migrate:down{off}{newline}{down_sql}"));
+                }
+                created.push((dir.join(format!("{version}_{new_name}.sql")), sql));
+            }
+            "diesel" => {
+                let folder = set_dir.join(format!("{version}_{new_name}"));
+                created.push((folder.join("up.sql"), up_sql.clone()));
+                if has_down {
+                    created.push((folder.join("down.sql"), down_sql.clone()));
+                }
+                if apart {
+                    created.push((
+                        folder.join("metadata.toml"),
+                        format!("run_in_transaction = false{newline}"),
+                    ));
+                }
+            }
+            _ => {
+                // Flyway.
+                let file = dir.join(format!("V{version}__{new_name}.sql"));
+                let conf = PathBuf::from(format!("{}.conf", file.display()));
+                created.push((file, up_sql.clone()));
+                if apart {
+                    created.push((conf, format!("executeInTransaction=false{newline}")));
+                }
+                if has_down {
+                    created.push((
+                        dir.join(format!("U{version}__{new_name}.sql")),
+                        down_sql.clone(),
+                    ));
+                }
+            }
+        }
+        created
+    };
+    // The first version after the migration's whose files are not there (an earlier split of
+    // the same migration took the first).
+    let existing = versions_in(&set_dir, layout);
+    let mut step = 1;
+    let created = loop {
+        let created = files(&next_version(&raw, layout, &existing, step)?);
+        match created.iter().find(|(path, _)| read(path).is_some()) {
+            None => break created,
+            Some((taken, _)) if step == 9 => {
+                return Err(format!("`{}` exists already", taken.display()))
+            }
+            Some(_) => step += 1,
+        }
+    };
+    let note = format!(
+        "in a new migration after it: {}",
+        created
+            .first()
+            .map(|(p, _)| p.display().to_string())
+            .unwrap_or_default()
+    );
+    Ok(Split {
+        edits,
+        created,
+        note,
+        new_migration: true,
+    })
+}
+
+/// A recipe's steps that stay in place of the statement, and those that must run in a
+/// transaction of their own: after its `-- in a separate transaction` line, or all of them when
+/// it has none.
+fn parts(recipe: &str) -> (&str, &str) {
+    let mut at = 0;
+    for line in recipe.split_inclusive('\n') {
+        if line
+            .trim_start()
+            .to_ascii_lowercase()
+            .starts_with("-- in a separate transaction")
+        {
+            return (recipe[..at].trim_end(), recipe[at + line.len()..].trim());
+        }
+        at += line.len();
+    }
+    ("", recipe.trim())
+}
+
+/// The statement that undoes a moved step, None when pgproof cannot tell; "" for a step that
+/// changes no schema object (validating, reindexing, refreshing), which has nothing to undo.
+fn undo_of(step: &str) -> Option<String> {
+    let w = words(step);
+    let w: Vec<&str> = w.iter().map(String::as_str).collect();
+    match w.as_slice() {
+        ["alter", "table" | "domain", .., "validate", "constraint", _]
+        | ["reindex", ..]
+        | ["refresh", "materialized", "view", "concurrently", ..] => Some(String::new()),
+        ["create", "index" | "unique", ..] => {
+            let (name, table) = index_name(step)?;
+            // An index lives in its table's schema.
+            let name = match table.rsplit_once('.') {
+                Some((schema, _)) if !name.contains('.') => format!("{schema}.{name}"),
+                _ => name,
+            };
+            Some(format!("DROP INDEX CONCURRENTLY IF EXISTS {name};"))
+        }
+        _ => None,
+    }
+}
+
+/// The name a `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON [ONLY] table` step
+/// gives its index (as written) and its table; None for an index it leaves to the server to name.
+fn index_name(step: &str) -> Option<(String, String)> {
+    let tokens: Vec<&str> = step.split_whitespace().collect();
+    let lower: Vec<String> = tokens.iter().map(|t| t.to_ascii_lowercase()).collect();
+    let on = lower.iter().position(|t| t == "on")?;
+    let mut i = lower.iter().position(|t| t == "index")? + 1;
+    if lower.get(i).is_some_and(|t| t == "concurrently") {
+        i += 1;
+    }
+    if lower[i..].starts_with(&["if".into(), "not".into(), "exists".into()]) {
+        i += 3;
+    }
+    if i + 1 != on {
+        return None;
+    }
+    let mut t = on + 1;
+    if lower.get(t).is_some_and(|w| w == "only") {
+        t += 1;
+    }
+    let table = tokens.get(t)?.split('(').next()?.to_string();
+    Some((tokens[i].to_string(), table))
+}
+
+/// The spans of the statements of `text` from `from` on that do what `undo` does to the same
+/// index (`DROP INDEX [CONCURRENTLY] [IF EXISTS] name`), through their `;`.
+fn undoing(text: &str, from: usize, undo: &[String]) -> Vec<(usize, usize)> {
+    let dropped: Vec<String> = undo
+        .iter()
+        .filter_map(|u| u.trim_end_matches(';').split_whitespace().last())
+        .map(unquoted_name)
+        .collect();
+    let split = Statements::of(text);
+    let mut out = vec![];
+    for b in split.bounds.iter().filter(|b| b.start >= from) {
+        let start = first_token(text, b.start, b.end);
+        let w = words(&text[start..b.end]);
+        let w: Vec<&str> = w.iter().map(String::as_str).collect();
+        let name = match w.as_slice() {
+            ["drop", "index", "concurrently", "if", "exists", name]
+            | ["drop", "index", "if", "exists", name]
+            | ["drop", "index", "concurrently", name]
+            | ["drop", "index", name] => unquoted_name(name),
+            _ => continue,
+        };
+        let bare = |n: &str| n.rsplit('.').next().unwrap_or(n).to_string();
+        if dropped.iter().any(|d| *d == name || bare(d) == name) {
+            let end = b.end + usize::from(text[b.end..].starts_with(';'));
+            out.push((start, end));
+        }
+    }
+    out
+}
+
+/// Where the statement in `start..end` of `text` starts: after blanks and comments.
+fn first_token(text: &str, start: usize, end: usize) -> usize {
+    let mut at = start;
+    loop {
+        let rest = &text[at..end];
+        let trimmed = rest.trim_start();
+        at += rest.len() - trimmed.len();
+        if trimmed.starts_with("--") {
+            at += trimmed.find('\n').map_or(trimmed.len(), |n| n + 1);
+        } else if trimmed.starts_with("/*") {
+            at += trimmed.find("*/").map_or(trimmed.len(), |n| n + 2);
+        } else {
+            return at;
+        }
+    }
+}
+
+/// An identifier as PostgreSQL folds it: quotes removed, unquoted parts lower-cased.
+fn unquoted_name(name: &str) -> String {
+    name.split('.')
+        .map(
+            |part| match part.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+                Some(quoted) => quoted.to_string(),
+                None => part.to_ascii_lowercase(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// The edit replacing `start..end` with `with`; when `with` is empty, the statement goes with the
+/// rest of its line when only blanks follow it, and the line itself when only blanks precede it.
+fn removal(text: &str, start: usize, end: usize, with: &str) -> Edit {
+    let mut end = end;
+    if with.is_empty() {
+        let after = &text[end..];
+        let line_end = after.find('\n').map_or(after.len(), |n| n + 1);
+        if after[..line_end].trim().is_empty() {
+            end += line_end;
+        }
+    }
+    let line_start = text[..start].rfind('\n').map_or(0, |n| n + 1);
+    let start = if with.is_empty() && text[line_start..start].trim().is_empty() {
+        line_start
+    } else {
+        start
+    };
+    Edit {
+        start,
+        end,
+        text: with.to_string(),
+    }
+}
+
+/// A statement's words, lower-cased, without its `;` and with parentheses apart.
+fn words(sql: &str) -> Vec<String> {
+    sql.trim_end_matches(';')
+        .replace('(', " ( ")
+        .split_whitespace()
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
+fn with_semicolon(step: &str) -> String {
+    if step.trim_end().ends_with(';') {
+        step.trim_end().to_string()
+    } else {
+        format!("{};", step.trim_end())
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default()
+}
+
+/// A migration name's version as written and the rest of its name (`0007_add_index` ->
+/// `0007`, `add_index`).
+fn version_and_rest(stem: &str) -> Result<(String, String), String> {
+    let raw = Version::leading_raw(stem)
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| format!("`{stem}` does not start with a version"))?;
+    let rest = stem[raw.len()..].trim_start_matches(['_', '-', '.']);
+    Ok((raw.to_string(), rest.to_string()))
+}
+
+/// The versions of the migrations in `dir` (a folder's name for diesel, a file's for the rest).
+fn versions_in(dir: &Path, layout: &str) -> Vec<Version> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return vec![];
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            let name = match layout {
+                "flyway" => name
+                    .strip_prefix(['V', 'U'])
+                    .map(|n| n.replace("__", " "))?,
+                _ => name,
+            };
+            parse_version(&name, layout)
+        })
+        .collect()
+}
+
+fn parse_version(name: &str, layout: &str) -> Option<Version> {
+    match layout {
+        "flyway" => {
+            let raw = name.split(' ').next()?;
+            Version::parse_groups(raw, &['.', '_'])
+        }
+        _ => Version::leading(name).map(|(v, _)| v),
+    }
+}
+
+/// The `step`th version after `raw` (`raw` plus `step`, as wide as `raw`; for Flyway
+/// `raw.step`), when it sorts before every later migration's: Err when it does not (the next
+/// migration has `raw` plus one, say).
+fn next_version(raw: &str, layout: &str, existing: &[Version], step: u8) -> Result<String, String> {
+    let candidate = if layout == "flyway" {
+        let sep = if raw.contains('_') { '_' } else { '.' };
+        format!("{raw}{sep}{step}")
+    } else {
+        // The last digit group plus `step`, keeping its width (`0007` -> `0008`, diesel's
+        // `2019-09-18-233204` -> `2019-09-18-233205`).
+        let cut = raw
+            .rfind(|c: char| !c.is_ascii_digit())
+            .map_or(0, |i| i + 1);
+        let mut bytes = raw.as_bytes()[cut..].to_vec();
+        for _ in 0..step {
+            let mut i = bytes.len();
+            loop {
+                if i == 0 {
+                    bytes.insert(0, b'1');
+                    break;
+                }
+                i -= 1;
+                if bytes[i] == b'9' {
+                    bytes[i] = b'0';
+                } else {
+                    bytes[i] += 1;
+                    break;
+                }
+            }
+        }
+        format!(
+            "{}{}",
+            &raw[..cut],
+            String::from_utf8(bytes).unwrap_or_default()
+        )
+    };
+    let ours = parse_version(raw, layout).ok_or("the migration's version cannot be read")?;
+    let new = parse_version(&candidate, layout).ok_or("no version follows it")?;
+    if let Some(next) = existing.iter().filter(|v| **v > ours).min() {
+        if *next <= new {
+            return Err(format!(
+                "no version is free between `{raw}` and the next migration's: move the steps to a new migration by hand"
+            ));
+        }
+    }
+    Ok(candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recipe_moves_what_follows_its_separate_transaction_line_or_all_of_it() {
+        let recipe = "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;\n-- in a separate transaction (a later migration, or after COMMIT):\nALTER TABLE t VALIDATE CONSTRAINT c;";
+        assert_eq!(
+            parts(recipe),
+            (
+                "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;",
+                "ALTER TABLE t VALIDATE CONSTRAINT c;"
+            )
+        );
+        let index = "CREATE INDEX CONCURRENTLY i ON t (a);";
+        assert_eq!(parts(index), ("", index));
+    }
+
+    #[test]
+    fn undoing_an_index_drops_it_in_its_tables_schema() {
+        assert_eq!(
+            undo_of("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON s.t (a)").as_deref(),
+            Some("DROP INDEX CONCURRENTLY IF EXISTS s.i;")
+        );
+        assert_eq!(
+            undo_of("CREATE INDEX CONCURRENTLY \"I\" ON ONLY t(a);").as_deref(),
+            Some("DROP INDEX CONCURRENTLY IF EXISTS \"I\";")
+        );
+        // An index the server names, and a step pgproof cannot undo.
+        assert_eq!(undo_of("CREATE INDEX CONCURRENTLY ON t (a);"), None);
+        assert_eq!(undo_of("ALTER TABLE t ADD COLUMN a int;"), None);
+        assert_eq!(
+            undo_of("ALTER TABLE t VALIDATE CONSTRAINT c;").as_deref(),
+            Some("")
+        );
+    }
+
+    #[test]
+    fn the_new_version_sorts_right_after_the_old_and_before_the_next() {
+        let v = |s: &str| Version::leading(s).unwrap().0;
+        assert_eq!(
+            next_version("0007", "goose", &[v("0007")], 1).unwrap(),
+            "0008"
+        );
+        assert_eq!(
+            next_version(
+                "20240102000000",
+                "sqlx",
+                &[v("20240102000000"), v("20240103000000")],
+                1
+            )
+            .unwrap(),
+            "20240102000001"
+        );
+        assert_eq!(
+            next_version("2019-09-18-233299", "diesel", &[], 1).unwrap(),
+            "2019-09-18-233300"
+        );
+        assert!(next_version("0007", "goose", &[v("0007"), v("0008")], 1).is_err());
+        assert_eq!(
+            next_version("0007", "goose", &[v("0007"), v("0010")], 2).unwrap(),
+            "0009"
+        );
+        let f = |s: &str| Version::parse_groups(s, &['.', '_']).unwrap();
+        assert_eq!(
+            next_version("5", "flyway", &[f("5"), f("6")], 2).unwrap(),
+            "5.2"
+        );
+        assert_eq!(
+            next_version("1_2", "flyway", &[f("1.2")], 1).unwrap(),
+            "1_2_1"
+        );
+        assert!(next_version("5", "flyway", &[f("5"), f("5.1")], 1).is_err());
+    }
+
+    #[test]
+    fn removing_a_statement_takes_its_line() {
+        let text = "A;\n-- the index\nDROP INDEX i;\nB;\n";
+        let start = text.find("DROP").unwrap();
+        let end = text.find("i;").unwrap() + 2;
+        let edit = removal(text, start, end, "");
+        assert_eq!(crate::fix::apply(text, &[edit]), "A;\n-- the index\nB;\n");
+        assert_eq!(
+            undoing(text, 0, &["DROP INDEX CONCURRENTLY IF EXISTS i;".into()]),
+            vec![(start, end)]
+        );
+    }
+}
