@@ -155,6 +155,27 @@ fn cases() -> Vec<Case> {
             ],
             "db/2_fk.up.sql",
         ),
+        // Two recipes of one migration: two new migrations, one version after the other.
+        (
+            "sqlx-two",
+            "sqlx",
+            vec![
+                ("20240101000000_init.up.sql".into(), INIT.into()),
+                ("20240101000000_init.down.sql".into(), INIT_DOWN.into()),
+                (
+                    "20240102000000_team.up.sql".into(),
+                    "ALTER TABLE accounts ADD CONSTRAINT accounts_team_fk FOREIGN KEY (team_id) REFERENCES teams (id);\n\
+                     CREATE INDEX accounts_team ON accounts (team_id);\n"
+                        .into(),
+                ),
+                (
+                    "20240102000000_team.down.sql".into(),
+                    "DROP INDEX accounts_team;\nALTER TABLE accounts DROP CONSTRAINT accounts_team_fk;\n"
+                        .into(),
+                ),
+            ],
+            "20240102000000_team.up.sql",
+        ),
         // A statement alone in a diesel migration stays: `metadata.toml` turns the transaction off.
         (
             "diesel-alone",
@@ -288,6 +309,22 @@ fn a_recipe_that_cannot_move_is_refused_with_the_reason_and_nothing_is_created()
             "00002_change.sql",
             "no version is free between `00002` and the next migration's",
         ),
+        // diesel sends a migration without a transaction as one message: a recipe of two steps
+        // (a unique index built concurrently, then the constraint using it) cannot run there.
+        // (With down parts, pgproof could not write the new one's either.)
+        (
+            "diesel",
+            vec![
+                ("2024-01-01-000000_init/up.sql".into(), INIT.into()),
+                (
+                    "2024-01-02-000000_unique/up.sql".into(),
+                    "ALTER TABLE accounts ADD CONSTRAINT accounts_email_key UNIQUE (email);\n"
+                        .into(),
+                ),
+            ],
+            "2024-01-02-000000_unique/up.sql",
+            "the runner sends each migration file as one message",
+        ),
         (
             "prisma",
             vec![
@@ -320,4 +357,40 @@ fn a_recipe_that_cannot_move_is_refused_with_the_reason_and_nothing_is_created()
         let unprelude = after.replace("SET lock_timeout = '5s';\n", "");
         assert_eq!(unprelude, before, "{layout}: {said}");
     }
+}
+
+/// A CRLF file's recipe keeps CRLF in the new migration (not `\r\r\n`), and a byte-order mark
+/// stays on the files it was on.
+#[test]
+fn line_endings_and_the_byte_order_mark_survive_a_split() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    write(&db, "20240101000000_init.up.sql", INIT);
+    write(&db, "20240101000000_init.down.sql", INIT_DOWN);
+    write(
+        &db,
+        "20240102000000_change.up.sql",
+        "\u{feff}ALTER TABLE accounts ADD COLUMN name text;\r\nCREATE INDEX accounts_email\r\n  ON accounts (email);\r\n",
+    );
+    write(
+        &db,
+        "20240102000000_change.down.sql",
+        "\u{feff}DROP INDEX accounts_email;\r\nALTER TABLE accounts DROP COLUMN name;\r\n",
+    );
+    let out = pgproof(
+        &["fix", "--unsafe-fixes", "db/20240102000000_change.up.sql"],
+        dir.path(),
+    );
+    let said = text(&out.stdout);
+    assert!(said.contains("in a new migration after it"), "{said}");
+    let read = |name: &str| fs::read_to_string(db.join(name)).unwrap();
+    assert_eq!(
+        read("20240102000001_change_concurrently.up.sql"),
+        "-- no-transaction\r\nCREATE INDEX CONCURRENTLY accounts_email\r\n  ON accounts (email);\r\n"
+    );
+    assert!(read("20240102000000_change.up.sql").starts_with('\u{feff}'));
+    assert_eq!(
+        read("20240102000000_change.down.sql"),
+        "\u{feff}ALTER TABLE accounts DROP COLUMN name;\r\n"
+    );
 }

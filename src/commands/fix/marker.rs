@@ -26,6 +26,20 @@ pub(super) fn outside_transaction(
         }
         None
     };
+    // sqlx and dbmate send a migration without a transaction as one message, which PostgreSQL
+    // runs as one implicit transaction when it holds several statements: only a recipe of one
+    // statement runs there as it must.
+    if matches!(layout, "sqlx" | "dbmate") {
+        let recipe = Statements::of(&edit.text);
+        let steps = recipe
+            .bounds
+            .iter()
+            .filter(|b| !edit.text[b.start..b.end].trim().is_empty())
+            .count();
+        if steps > 1 {
+            return None;
+        }
+    }
     let down = match layout {
         "goose" => line_start("-- +goose down"),
         "dbmate" => line_start("-- migrate:down"),

@@ -24,7 +24,8 @@ pub(super) struct Split {
 
 /// The split of `edit` (a recipe replacing a statement of `file`, whose current text is `text`)
 /// in the set's `layout`; `read` gives the current text of another file of the set, None when it
-/// does not exist. Err says why it cannot be split.
+/// does not exist; `made` are the files this run's earlier splits create. Err says why it cannot
+/// be split.
 ///
 /// A statement alone in a diesel or Flyway migration stays there, with the file beside it that
 /// turns the runner's transaction off (`metadata.toml`, `.sql.conf`) created.
@@ -35,15 +36,26 @@ pub(super) fn split_out(
     edit: &Edit,
     layout: &str,
     read: &dyn Fn(&Path) -> Option<String>,
+    made: &[PathBuf],
 ) -> Result<Split, String> {
     let (stay, moved) = parts(&edit.text);
     if moved.is_empty() {
         return Err("the recipe has no step to move".into());
     }
+    let steps: Vec<&str> = {
+        let split = Statements::of(moved);
+        split
+            .bounds
+            .iter()
+            .map(|b| moved[b.start..b.end].trim())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
     let alone = statements.bounds.len() == 1
         && statements.bounds[0].start <= edit.start
         && edit.start < statements.bounds[0].end.max(statements.bounds[0].start + 1);
-    if alone && stay.is_empty() {
+    // (diesel sends a migration without a transaction as one message: see `one_message`.)
+    if alone && stay.is_empty() && !(layout == "diesel" && steps.len() > 1) {
         let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
         let beside = match layout {
             "diesel" if file_name(file) == "up.sql" => Some((
@@ -68,15 +80,6 @@ pub(super) fn split_out(
             });
         }
     }
-    let steps: Vec<&str> = {
-        let split = Statements::of(moved);
-        split
-            .bounds
-            .iter()
-            .map(|b| moved[b.start..b.end].trim())
-            .filter(|s| !s.is_empty())
-            .collect()
-    };
     let apart = steps
         .iter()
         .any(|s| words(s).iter().any(|w| w == "concurrently"));
@@ -211,7 +214,7 @@ pub(super) fn split_out(
     let lines = |sql: &[String]| -> String {
         let mut out = String::new();
         for s in sql {
-            out.push_str(&s.replace('\n', newline));
+            out.push_str(&s.replace("\r\n", "\n").replace('\n', newline));
             out.push_str(newline);
         }
         out
@@ -270,13 +273,13 @@ pub(super) fn split_out(
         match &down {
             Down::File(path) => {
                 if let Some(down_text) = read(path) {
-                    for (start, end) in undoing(&down_text, 0, &undo) {
+                    for (start, end) in undoing(&down_text, 0, &undo)? {
                         edits.push((path.clone(), removal(&down_text, start, end, "")));
                     }
                 }
             }
             Down::Section(from) => {
-                for (start, end) in undoing(text, *from, &undo) {
+                for (start, end) in undoing(text, *from, &undo)? {
                     edits.push((file.to_path_buf(), removal(text, start, end, "")));
                 }
             }
@@ -371,15 +374,33 @@ pub(super) fn split_out(
     // The first version after the migration's whose files are not there (an earlier split of
     // the same migration took the first).
     let existing = versions_in(&set_dir, layout);
+    // Versions this run's earlier splits took (their files are not on disk yet).
+    let taken: Vec<Version> = made
+        .iter()
+        .filter_map(|path| {
+            let name = match layout {
+                "diesel" => path.parent().map(file_name)?,
+                _ => file_name(path),
+            };
+            let name = match layout {
+                "flyway" => name.strip_prefix(['V', 'U'])?.replace("__", " "),
+                _ => name,
+            };
+            parse_version(&name, layout)
+        })
+        .collect();
     let mut step = 1;
     let created = loop {
-        let created = files(&next_version(&raw, layout, &existing, step)?);
-        match created.iter().find(|(path, _)| read(path).is_some()) {
-            None => break created,
-            Some((taken, _)) if step == 9 => {
-                return Err(format!("`{}` exists already", taken.display()))
+        let version = next_version(&raw, layout, &existing, step)?;
+        let created = files(&version);
+        let free = parse_version(&version, layout).is_some_and(|v| !taken.contains(&v))
+            && created.iter().all(|(path, _)| read(path).is_none());
+        match created.first() {
+            _ if free => break created,
+            Some((path, _)) if step == 9 => {
+                return Err(format!("`{}` exists already", path.display()))
             }
-            Some(_) => step += 1,
+            _ => step += 1,
         }
     };
     let note = format!(
@@ -461,9 +482,10 @@ fn index_name(step: &str) -> Option<(String, String)> {
     Some((tokens[i].to_string(), table))
 }
 
-/// The spans of the statements of `text` from `from` on that do what `undo` does to the same
-/// index (`DROP INDEX [CONCURRENTLY] [IF EXISTS] name`), through their `;`.
-fn undoing(text: &str, from: usize, undo: &[String]) -> Vec<(usize, usize)> {
+/// The spans of the statements of `text` from `from` on that drop an index `undo` drops
+/// (`DROP INDEX [CONCURRENTLY] [IF EXISTS] name [CASCADE | RESTRICT]`), through their `;`. Err
+/// when one drops it together with other indexes (it cannot simply move).
+fn undoing(text: &str, from: usize, undo: &[String]) -> Result<Vec<(usize, usize)>, String> {
     let dropped: Vec<String> = undo
         .iter()
         .filter_map(|u| u.trim_end_matches(';').split_whitespace().last())
@@ -473,22 +495,49 @@ fn undoing(text: &str, from: usize, undo: &[String]) -> Vec<(usize, usize)> {
     let mut out = vec![];
     for b in split.bounds.iter().filter(|b| b.start >= from) {
         let start = first_token(text, b.start, b.end);
-        let w = words(&text[start..b.end]);
-        let w: Vec<&str> = w.iter().map(String::as_str).collect();
-        let name = match w.as_slice() {
-            ["drop", "index", "concurrently", "if", "exists", name]
-            | ["drop", "index", "if", "exists", name]
-            | ["drop", "index", "concurrently", name]
-            | ["drop", "index", name] => unquoted_name(name),
-            _ => continue,
-        };
-        let bare = |n: &str| n.rsplit('.').next().unwrap_or(n).to_string();
-        if dropped.iter().any(|d| *d == name || bare(d) == name) {
-            let end = b.end + usize::from(text[b.end..].starts_with(';'));
-            out.push((start, end));
+        let sql = text[start..b.end].trim_end().trim_end_matches(';');
+        let tokens: Vec<&str> = sql.split_whitespace().collect();
+        let lower: Vec<String> = tokens.iter().map(|t| t.to_ascii_lowercase()).collect();
+        if lower.len() < 3 || lower[0] != "drop" || lower[1] != "index" {
+            continue;
         }
+        let mut i = 2;
+        if lower[i] == "concurrently" {
+            i += 1;
+        }
+        if lower[i..].starts_with(&["if".into(), "exists".into()]) {
+            i += 2;
+        }
+        let mut last = tokens.len();
+        if last > i && matches!(lower[last - 1].as_str(), "cascade" | "restrict") {
+            last -= 1;
+        }
+        let names: Vec<String> = tokens[i..last]
+            .join(" ")
+            .split(',')
+            .map(|n| unquoted_name(n.trim()))
+            .filter(|n| !n.is_empty())
+            .collect();
+        let bare = |n: &str| n.rsplit('.').next().unwrap_or(n).to_string();
+        let same = |a: &String, d: &String| {
+            if a.contains('.') && d.contains('.') {
+                a == d
+            } else {
+                bare(a) == bare(d)
+            }
+        };
+        if !names.iter().any(|n| dropped.iter().any(|d| same(n, d))) {
+            continue;
+        }
+        if names.len() > 1 {
+            return Err(
+                "the old down part drops the index together with others in one statement: move the steps by hand".into(),
+            );
+        }
+        let end = b.end + usize::from(text[b.end..].starts_with(';'));
+        out.push((start, end));
     }
-    out
+    Ok(out)
 }
 
 /// Where the statement in `start..end` of `text` starts: after blanks and comments.
@@ -521,27 +570,37 @@ fn unquoted_name(name: &str) -> String {
         .join(".")
 }
 
-/// The edit replacing `start..end` with `with`; when `with` is empty, the statement goes with the
-/// rest of its line when only blanks follow it, and the line itself when only blanks precede it.
+/// The edit replacing `start..end` with `with`; when `with` is empty, the statement goes with its
+/// line when nothing else is on it, else with the blanks before it. (The three spaces that stand
+/// for a byte-order mark at the start of the file stay.)
 fn removal(text: &str, start: usize, end: usize, with: &str) -> Edit {
-    let mut end = end;
-    if with.is_empty() {
-        let after = &text[end..];
-        let line_end = after.find('\n').map_or(after.len(), |n| n + 1);
-        if after[..line_end].trim().is_empty() {
-            end += line_end;
-        }
+    if !with.is_empty() {
+        return Edit {
+            start,
+            end,
+            text: with.to_string(),
+        };
     }
-    let line_start = text[..start].rfind('\n').map_or(0, |n| n + 1);
-    let start = if with.is_empty() && text[line_start..start].trim().is_empty() {
-        line_start
-    } else {
-        start
+    let line_start = match text[..start].rfind('\n') {
+        Some(n) => n + 1,
+        None if text.starts_with("   ") => 3.min(start),
+        None => 0,
     };
-    Edit {
-        start,
-        end,
-        text: with.to_string(),
+    let after = &text[end..];
+    let line_end = after.find('\n').map_or(after.len(), |n| n + 1);
+    let before = &text[line_start..start];
+    if before.trim().is_empty() && after[..line_end].trim().is_empty() {
+        Edit {
+            start: line_start,
+            end: end + line_end,
+            text: String::new(),
+        }
+    } else {
+        Edit {
+            start: start - (before.len() - before.trim_end().len()),
+            end,
+            text: String::new(),
+        }
     }
 }
 
@@ -570,11 +629,15 @@ fn file_name(path: &Path) -> String {
 
 /// A migration name's version as written and the rest of its name (`0007_add_index` ->
 /// `0007`, `add_index`).
+///
+/// The runners read the version up to the first `_` (`20240102000000_2fa`: `20240102000000`);
+/// diesel's may hold dashes (`2019-05-14-165316`).
 fn version_and_rest(stem: &str) -> Result<(String, String), String> {
-    let raw = Version::leading_raw(stem)
-        .filter(|r| !r.is_empty())
-        .ok_or_else(|| format!("`{stem}` does not start with a version"))?;
-    let rest = stem[raw.len()..].trim_start_matches(['_', '-', '.']);
+    let (raw, rest) = stem.split_once('_').unwrap_or((stem, ""));
+    let digits = raw.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+    if !raw.starts_with(|c: char| c.is_ascii_digit()) || !digits {
+        return Err(format!("`{stem}` does not start with a version"));
+    }
     Ok((raw.to_string(), rest.to_string()))
 }
 
@@ -604,7 +667,8 @@ fn parse_version(name: &str, layout: &str) -> Option<Version> {
             let raw = name.split(' ').next()?;
             Version::parse_groups(raw, &['.', '_'])
         }
-        _ => Version::leading(name).map(|(v, _)| v),
+        // The runner's version: up to the first `_`.
+        _ => Version::leading(name.split('_').next()?).map(|(v, _)| v),
     }
 }
 
@@ -657,90 +721,4 @@ fn next_version(raw: &str, layout: &str, existing: &[Version], step: u8) -> Resu
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_recipe_moves_what_follows_its_separate_transaction_line_or_all_of_it() {
-        let recipe = "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;\n-- in a separate transaction (a later migration, or after COMMIT):\nALTER TABLE t VALIDATE CONSTRAINT c;";
-        assert_eq!(
-            parts(recipe),
-            (
-                "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;",
-                "ALTER TABLE t VALIDATE CONSTRAINT c;"
-            )
-        );
-        let index = "CREATE INDEX CONCURRENTLY i ON t (a);";
-        assert_eq!(parts(index), ("", index));
-    }
-
-    #[test]
-    fn undoing_an_index_drops_it_in_its_tables_schema() {
-        assert_eq!(
-            undo_of("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON s.t (a)").as_deref(),
-            Some("DROP INDEX CONCURRENTLY IF EXISTS s.i;")
-        );
-        assert_eq!(
-            undo_of("CREATE INDEX CONCURRENTLY \"I\" ON ONLY t(a);").as_deref(),
-            Some("DROP INDEX CONCURRENTLY IF EXISTS \"I\";")
-        );
-        // An index the server names, and a step pgproof cannot undo.
-        assert_eq!(undo_of("CREATE INDEX CONCURRENTLY ON t (a);"), None);
-        assert_eq!(undo_of("ALTER TABLE t ADD COLUMN a int;"), None);
-        assert_eq!(
-            undo_of("ALTER TABLE t VALIDATE CONSTRAINT c;").as_deref(),
-            Some("")
-        );
-    }
-
-    #[test]
-    fn the_new_version_sorts_right_after_the_old_and_before_the_next() {
-        let v = |s: &str| Version::leading(s).unwrap().0;
-        assert_eq!(
-            next_version("0007", "goose", &[v("0007")], 1).unwrap(),
-            "0008"
-        );
-        assert_eq!(
-            next_version(
-                "20240102000000",
-                "sqlx",
-                &[v("20240102000000"), v("20240103000000")],
-                1
-            )
-            .unwrap(),
-            "20240102000001"
-        );
-        assert_eq!(
-            next_version("2019-09-18-233299", "diesel", &[], 1).unwrap(),
-            "2019-09-18-233300"
-        );
-        assert!(next_version("0007", "goose", &[v("0007"), v("0008")], 1).is_err());
-        assert_eq!(
-            next_version("0007", "goose", &[v("0007"), v("0010")], 2).unwrap(),
-            "0009"
-        );
-        let f = |s: &str| Version::parse_groups(s, &['.', '_']).unwrap();
-        assert_eq!(
-            next_version("5", "flyway", &[f("5"), f("6")], 2).unwrap(),
-            "5.2"
-        );
-        assert_eq!(
-            next_version("1_2", "flyway", &[f("1.2")], 1).unwrap(),
-            "1_2_1"
-        );
-        assert!(next_version("5", "flyway", &[f("5"), f("5.1")], 1).is_err());
-    }
-
-    #[test]
-    fn removing_a_statement_takes_its_line() {
-        let text = "A;\n-- the index\nDROP INDEX i;\nB;\n";
-        let start = text.find("DROP").unwrap();
-        let end = text.find("i;").unwrap() + 2;
-        let edit = removal(text, start, end, "");
-        assert_eq!(crate::fix::apply(text, &[edit]), "A;\n-- the index\nB;\n");
-        assert_eq!(
-            undoing(text, 0, &["DROP INDEX CONCURRENTLY IF EXISTS i;".into()]),
-            vec![(start, end)]
-        );
-    }
-}
+mod tests;

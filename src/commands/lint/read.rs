@@ -132,7 +132,7 @@ pub(super) fn inputs(
         if *named {
             reported_files
                 .get_or_insert_with(BTreeSet::new)
-                .insert(crate::source::canonical(path));
+                .insert(crate::source::canonical_new(path));
         }
         let mut walk = layout::find(path, &load)?;
         if let Some(why) = walk.why_empty(path) {
@@ -193,7 +193,7 @@ pub(super) fn inputs(
         jobs.clear();
         reported_files
             .get_or_insert_with(BTreeSet::new)
-            .insert(crate::source::canonical(&stdin.shown));
+            .insert(crate::source::canonical_new(&stdin.shown));
     }
     timings.lap("discover");
     Ok(Inputs {
