@@ -332,6 +332,152 @@ fn prove_on_a_local_cluster_runs_golang_migrate_files_as_one_message_would() {
     );
 }
 
+/// sqlx (`-- no-transaction`), dbmate (`transaction:false`) and diesel (`run_in_transaction =
+/// false`) send a migration they do not wrap as one message, as golang-migrate does: a lone
+/// `CREATE INDEX CONCURRENTLY` runs, and one beside another statement is refused inside the
+/// implicit transaction of the message.
+#[test]
+fn runners_without_their_transaction_send_the_file_as_one_message() {
+    let lone = "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n";
+    let two = "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_id_email_idx ON users (id, email);\n";
+    type Set = (Layout, Vec<(String, String)>, &'static str, &'static str);
+    let sets: Vec<Set> = vec![
+        (
+            Layout::Sqlx,
+            vec![
+                ("1_users.up.sql".into(), TABLE.into()),
+                (
+                    "2_email.up.sql".into(),
+                    format!("-- no-transaction\n{lone}"),
+                ),
+                ("3_name.up.sql".into(), format!("-- no-transaction\n{two}")),
+            ],
+            "3_name.up.sql:3",
+            "sqlx sends it as one message",
+        ),
+        (
+            Layout::Dbmate,
+            vec![
+                ("1_users.sql".into(), format!("-- migrate:up\n{TABLE}")),
+                (
+                    "2_email.sql".into(),
+                    format!("-- migrate:up transaction:false\n{lone}"),
+                ),
+                (
+                    "3_name.sql".into(),
+                    format!("-- migrate:up transaction:false\n{two}"),
+                ),
+            ],
+            "3_name.sql:3",
+            "dbmate sends the section as one message",
+        ),
+        (
+            Layout::Diesel,
+            vec![
+                ("1_users/up.sql".into(), TABLE.into()),
+                ("2_email/up.sql".into(), lone.into()),
+                (
+                    "2_email/metadata.toml".into(),
+                    "run_in_transaction = false\n".into(),
+                ),
+                ("3_name/up.sql".into(), two.into()),
+                (
+                    "3_name/metadata.toml".into(),
+                    "run_in_transaction = false\n".into(),
+                ),
+            ],
+            "up.sql:2",
+            "diesel sends the file as one message",
+        ),
+    ];
+    for (layout, files, flagged, why) in sets {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in &files {
+            write(dir.path(), name, text);
+        }
+        let (findings, _) = lint(dir.path(), Some(layout));
+        assert_eq!(
+            concurrently_findings(&findings),
+            vec![flagged],
+            "{layout:?}"
+        );
+        let finding = findings
+            .iter()
+            .find(|f| f.rule == "concurrently-in-transaction")
+            .unwrap();
+        assert!(
+            finding.file.to_string_lossy().contains("3_name"),
+            "{layout:?}"
+        );
+        assert!(
+            finding.message.contains(why),
+            "{layout:?}: {}",
+            finding.message
+        );
+    }
+}
+
+/// In a file sent as one message, `BEGIN ... COMMIT` is how the file shapes its own transaction
+/// (golang-migrate's documentation suggests it; PostgreSQL turns the implicit block into an
+/// ordinary one without a warning): not reported. A `COMMIT` with no `BEGIN` is, as PostgreSQL
+/// warns `there is no transaction in progress` (checked with psql).
+#[test]
+fn begin_and_commit_in_a_file_sent_as_one_message_are_the_files_own() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "1_users.up.sql",
+        &format!("BEGIN;\n{TABLE}COMMIT;\n"),
+    );
+    write(
+        dir.path(),
+        "2_email.up.sql",
+        "ALTER TABLE users ADD COLUMN name text;\nCOMMIT;\n",
+    );
+    let (findings, _) = lint(dir.path(), Some(Layout::UpDown));
+    let flagged: Vec<String> = findings
+        .iter()
+        .filter(|f| f.rule == "begin-in-runner-transaction")
+        .map(|f| {
+            format!(
+                "{}:{}",
+                f.file.file_name().unwrap().to_string_lossy(),
+                f.start.line
+            )
+        })
+        .collect();
+    assert_eq!(flagged, vec!["2_email.up.sql:2"], "{findings:?}");
+}
+
+/// The server agrees for sqlx: the lone statement applies, the file of two fails.
+#[test]
+fn prove_runs_an_sqlx_no_transaction_file_as_one_message() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "1_users.up.sql", TABLE);
+    write(
+        dir.path(),
+        "2_email.up.sql",
+        "-- no-transaction\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n",
+    );
+    write(
+        dir.path(),
+        "3_name.up.sql",
+        "-- no-transaction\nSET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_id_email_idx ON users (id, email);\n",
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args(["prove", "--backend", "local", "--layout", "sqlx"])
+        .arg(dir.path())
+        .output()
+        .expect("run pgproof prove");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("CREATE INDEX CONCURRENTLY cannot run inside a transaction block")
+            && text.contains("3 migrations: 2 applied, 1 failed, 0 not run;"),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn sqlx_simple_files_are_detected_by_sqlx_table_in_the_schema_dump() {
     let dir = tempfile::tempdir().unwrap();

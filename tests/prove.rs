@@ -1640,24 +1640,25 @@ fn schema_from_on_a_users_server_creates_no_roles_and_leaves_no_database() {
 fn session_settings_carry_over_the_reconnect_after_a_down_check() {
     // The down check closes the replay's connections (a template must have none): what the
     // migrations SET in the session holds for the next migration, as in one runner session.
+    // Statements the runner does not wrap (goose runs a `NO TRANSACTION` file's statements one
+    // by one): proven on a clone, whose connections are new.
     let dir = common::write_files(&[
         (
-            "001_app.up.sql",
-            "-- no-transaction\nCREATE SCHEMA app;\nSET search_path = app, public;\nCREATE TABLE t1 (id int);\n",
+            "00001_app.sql",
+            "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE SCHEMA app;\nSET search_path = app, public;\nCREATE TABLE t1 (id int);\n\
+             -- +goose Down\nDROP TABLE app.t1;\nDROP SCHEMA app;\n",
         ),
-        // Statements the runner does not wrap: proven on a clone, whose connections are new.
-        ("001_app.down.sql", "DROP TABLE app.t1;\nDROP SCHEMA app;\n"),
-        ("002_t2.up.sql", "CREATE TABLE t2 (id int);\n"),
+        ("00002_t2.sql", "-- +goose Up\nCREATE TABLE t2 (id int);\n"),
     ]);
     let (code, stdout, stderr) = prove_local(&["--format", "json", dir.path().to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
     let json: Value = serde_json::from_str(&stdout).unwrap();
-    assert!(reverses(migration(&json, "001")));
+    assert!(reverses(migration(&json, "00001")));
     assert_eq!(
-        migration(&json, "001")["reversibility"]["checked_on"],
+        migration(&json, "00001")["reversibility"]["checked_on"],
         "clone"
     );
-    let t2 = statement(migration(&json, "002"), "CREATE TABLE t2");
+    let t2 = statement(migration(&json, "00002"), "CREATE TABLE t2");
     assert!(t2["error"].is_null(), "{t2}");
     assert_eq!(t2["locks"][0]["relation"], "app.t2", "{t2}");
 }

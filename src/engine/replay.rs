@@ -458,6 +458,8 @@ impl<'a> Replay<'a> {
                 pg_version: self.settings.pg_version,
                 in_transaction: in_tx,
                 runner_transaction: state.tx.runner_wrapped,
+                runner_implicit: state.tx.runner_wrapped && !migration.transaction.wrapped,
+                explicit_transaction: state.tx.explicit,
                 transaction_reason: &migration.transaction.reason,
                 held_locks: &state.tx.held,
                 created_in_migration: &state.created,

@@ -19,16 +19,27 @@ impl Rule for BeginInRunnerTransaction {
         let Statement::Transaction { tx } = cx.stmt else {
             return;
         };
-        if !cx.runner_transaction {
+        // In a message's implicit transaction (the runner sends the file as one message),
+        // `BEGIN` and `COMMIT` are how a file shapes its own transactions, as golang-migrate's
+        // documentation suggests: PostgreSQL turns the implicit block into an ordinary one at
+        // `BEGIN` without a warning. Only a mismatched pair is wrong there, as in a file the
+        // runner does not wrap.
+        if !cx.runner_transaction || cx.runner_implicit {
             // The file manages its own transactions: a `BEGIN` inside one it opened, or a
             // `COMMIT` when none is open, is a mismatched pair. With syntax errors in the file a
             // `BEGIN` or `COMMIT` may be hidden in what did not parse: pgproof cannot tell.
             if cx.part_has_errors {
                 return;
             }
+            let open = if cx.runner_implicit {
+                cx.explicit_transaction
+            } else {
+                cx.in_transaction
+            };
             let message = match tx {
-                TxKind::Begin if cx.in_transaction => "`BEGIN` inside a transaction this migration already opened: PostgreSQL does not nest transactions and only warns `there is already a transaction in progress`, so the first `COMMIT` ends the whole transaction and the statements after it run without one",
-                TxKind::Commit | TxKind::Rollback if !cx.in_transaction => "this ends a transaction that is not open (an earlier `COMMIT` or `ROLLBACK` already ended it): PostgreSQL only warns `there is no transaction in progress`, and the statements since then ran without a transaction, each committed on its own",
+                TxKind::Begin if open => "`BEGIN` inside a transaction this migration already opened: PostgreSQL does not nest transactions and only warns `there is already a transaction in progress`, so the first `COMMIT` ends the whole transaction and the statements after it run without one",
+                TxKind::Commit | TxKind::Rollback if !open && cx.runner_implicit => "this ends a transaction that is not open (none was begun, or an earlier `COMMIT` or `ROLLBACK` already ended it): PostgreSQL only warns `there is no transaction in progress`, and ends the implicit transaction of the message early, committing what ran before it",
+                TxKind::Commit | TxKind::Rollback if !open => "this ends a transaction that is not open (an earlier `COMMIT` or `ROLLBACK` already ended it): PostgreSQL only warns `there is no transaction in progress`, and the statements since then ran without a transaction, each committed on its own",
                 _ => return,
             };
             out.push(Diagnostic::new(META.id, cx.span, message).help(

@@ -32,6 +32,12 @@ pub struct StatementContext<'a> {
     pub in_transaction: bool,
     /// The runner wraps this migration in a transaction.
     pub runner_transaction: bool,
+    /// That transaction is only the implicit one PostgreSQL gives a message of several
+    /// statements (the runner sends the file as one message): an explicit `BEGIN` there turns it
+    /// into an ordinary transaction block without a warning, and `COMMIT` ends it.
+    pub runner_implicit: bool,
+    /// Inside a `BEGIN` the part wrote (before this statement).
+    pub explicit_transaction: bool,
     /// Why we believe the runner does (or does not) wrap it.
     pub transaction_reason: &'a str,
     /// Locks the current transaction already holds from earlier statements.

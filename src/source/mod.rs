@@ -49,7 +49,8 @@ pub struct SqlPart {
 pub struct RunnerTransaction {
     pub wrapped: bool,
     pub reason: String,
-    /// The runner sends the whole file as one simple-query message (golang-migrate): PostgreSQL
+    /// The runner sends the whole file as one simple-query message (golang-migrate; sqlx, dbmate
+    /// and diesel without their transaction): PostgreSQL
     /// runs several statements in it as one implicit transaction, and a single statement alone.
     /// `wrapped` is then false and [`RunnerTransaction::wraps`] decides by statement count.
     pub one_message: bool,

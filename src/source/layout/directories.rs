@@ -84,7 +84,7 @@ fn load_directories(
                 "Prisma applies each migration.sql as one script in a transaction",
             ),
             (_, true) => loader.tx(true, "diesel runs each migration in a transaction"),
-            (_, false) => loader.tx(false, "its metadata.toml sets `run_in_transaction = false`"),
+            (_, false) => loader.tx_one_message("its metadata.toml sets `run_in_transaction = false`: diesel sends the file as one message, which runs as one implicit transaction when it holds several statements"),
         };
         let up = loader.whole_file(up);
         let down = loader.whole_file(down);

@@ -110,13 +110,11 @@ fn load_sections(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> 
         } else {
             "dbmate"
         };
-        let transaction = if no_tx {
-            let why = if layout == Layout::Goose {
-                "the file says `-- +goose NO TRANSACTION`"
-            } else {
-                "the up section says `transaction:false`"
-            };
-            loader.tx(false, why)
+        let transaction = if no_tx && layout == Layout::Goose {
+            // goose runs the statements of such a file one by one.
+            loader.tx(false, "the file says `-- +goose NO TRANSACTION`")
+        } else if no_tx {
+            loader.tx_one_message("the up section says `transaction:false`: dbmate sends the section as one message, which runs as one implicit transaction when it holds several statements")
         } else {
             loader.tx(true, format!("{who} runs each migration in a transaction"))
         };

@@ -188,7 +188,7 @@ fn load_updown(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> Re
                 "pop runs `.autocommit.` migrations outside a transaction",
             )
         } else if no_tx {
-            loader.tx(false, "the file starts with `-- no-transaction`")
+            loader.tx_one_message("the file starts with `-- no-transaction`: sqlx sends it as one message, which runs as one implicit transaction when it holds several statements")
         } else if layout == Layout::Sqlx {
             loader.tx(true, "sqlx runs each migration in a transaction")
         } else if layout == Layout::Pop {
