@@ -125,7 +125,7 @@ impl LintedSet {
             file: source.path.clone(),
             start: placed.start,
             end: placed.end,
-            migration: migration.clone(),
+            migration: migration.to_string(),
         })
     }
 }

@@ -30,7 +30,11 @@ pub struct Site<'s> {
 
 /// Where an object of the final schema was created: (file, the creating statement's span,
 /// migration id), by table and member.
-pub type Origins = rustc_hash::FxHashMap<(QualName, Option<Member>), (usize, Span, String)>;
+pub type Origins = rustc_hash::FxHashMap<(QualName, Option<Member>), Origin>;
+
+/// Where an object was created: the file, the statement's span, and the migration's id (shared
+/// by every object its statement creates).
+pub type Origin = (usize, Span, std::sync::Arc<str>);
 
 /// Places diagnostics in the files of one migration set or one group of query files. Each file's
 /// line index is built on first use, so files without findings cost nothing.
@@ -78,7 +82,7 @@ impl<'a> Placer<'a> {
                     .get(&(table.clone(), member.clone()))
                     .or_else(|| self.origins.get(&(table.clone(), None)))?;
                 diag.span = *span;
-                (*file, Some(migration.clone()))
+                (*file, Some(migration.to_string()))
             }
         };
         (file < self.files.len()).then_some((file, migration, diag))
@@ -102,11 +106,10 @@ impl<'a> Placer<'a> {
     /// Records the objects `stmt` (at `span` in file `file`, of migration `migration`) creates
     /// under their names, so that findings about them are placed at it.
     pub fn record_origins(&mut self, stmt: &Statement, file: usize, span: Span, migration: &str) {
+        let migration: std::sync::Arc<str> = migration.into();
         let mut put = |object: &QualName, member: Option<Member>| {
-            self.origins.insert(
-                (object.clone(), member),
-                (file, span, migration.to_string()),
-            );
+            self.origins
+                .insert((object.clone(), member), (file, span, migration.clone()));
         };
         let named = |c: &crate::syntax::TableConstraint| c.name.clone().map(Member::Constraint);
         match stmt {
@@ -167,11 +170,12 @@ impl<'a> Placer<'a> {
         let Some((table, before)) = before else {
             return;
         };
+        let migration: std::sync::Arc<str> = migration.into();
         for member in table_members(catalog, table) {
             if !before.contains(&member) {
                 self.origins.insert(
                     (table.clone(), Some(member)),
-                    (file, span, migration.to_string()),
+                    (file, span, migration.clone()),
                 );
             }
         }
@@ -226,6 +230,9 @@ impl<'a> Placer<'a> {
             .collect();
         crate::finding::sort(&mut findings);
         findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+        // Collected through a filter, the vector grew by doubling: every set's findings are held
+        // until the run merges them (a finding is over 400 bytes before its strings).
+        findings.shrink_to_fit();
         findings
     }
 

@@ -14,7 +14,6 @@ use super::replay::Stats;
 use crate::catalog::{body::FunctionSource, witness::Witness, Catalog};
 use crate::finding::Member;
 use crate::queries::Removal;
-use crate::span::Span;
 use crate::syntax::QualName;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,7 +30,7 @@ pub struct Snapshot {
     function_refs: BTreeMap<String, Arc<FunctionSource>>,
     witness: Witness,
     /// Where each object was created: (table, member) -> (file, span, migration id).
-    origins: Vec<(OriginKey, (usize, Span, String))>,
+    origins: Vec<(OriginKey, super::place::Origin)>,
     removals: Vec<Removal>,
     statements: usize,
     unmodelled_statements: usize,
@@ -73,7 +72,7 @@ impl Snapshot {
         if catalog.statistics.is_some() || !stats.parse_aborts.is_empty() {
             return None;
         }
-        let mut origins: Vec<(OriginKey, (usize, Span, String))> = origins
+        let mut origins: Vec<(OriginKey, super::place::Origin)> = origins
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
