@@ -476,6 +476,27 @@ fn prove_runs_an_sqlx_no_transaction_file_as_one_message() {
         "{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // After the file's own `COMMIT`, the rest of the message is a new implicit transaction.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "1_users.up.sql", TABLE);
+    write(
+        dir.path(),
+        "2_email.up.sql",
+        "-- no-transaction\nBEGIN;\nALTER TABLE users ADD COLUMN name text;\nCOMMIT;\n\
+         CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n",
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args(["prove", "--backend", "local", "--layout", "sqlx"])
+        .arg(dir.path())
+        .output()
+        .expect("run pgproof prove");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "2_email.up.sql:5: CREATE INDEX CONCURRENTLY cannot run inside a transaction block"
+        ),
+        "{text}"
+    );
 }
 
 #[test]

@@ -368,7 +368,9 @@ pub fn apply_migrations(conn: &Conn, set: &MigrationSet) -> std::result::Result<
             conn.execute_batch("BEGIN").map_err(|e| e.to_string())?;
             in_tx = true;
         }
-        for statement in &parsed.statements {
+        // A message's implicit transaction goes on after the file's own `COMMIT`.
+        let implicit = wrapped && !migration.transaction.wrapped;
+        for (k, statement) in parsed.statements.iter().enumerate() {
             let sql = &up.text[statement.span.start..statement.span.end];
             if let Err(e) = conn.execute_batch(sql) {
                 let _ = conn.execute_batch("ROLLBACK");
@@ -383,6 +385,10 @@ pub fn apply_migrations(conn: &Conn, set: &MigrationSet) -> std::result::Result<
                 ));
             }
             in_tx = in_transaction_after(&statement.kind, in_tx);
+            if implicit && !in_tx && k + 1 < parsed.statements.len() {
+                conn.execute_batch("BEGIN").map_err(|e| e.to_string())?;
+                in_tx = true;
+            }
         }
         if wrapped && in_tx {
             conn.execute_batch("COMMIT").map_err(|e| e.to_string())?;

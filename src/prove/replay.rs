@@ -90,7 +90,10 @@ pub(super) fn run_part(
         .map(|(oid, r)| (*oid, r.filenode))
         .collect();
     let mut held_now: HashMap<i64, LockMode> = HashMap::new();
-    for statement in &parsed.statements {
+    // A message's implicit transaction goes on after the file's own `COMMIT`: the rest of the
+    // message runs in a new one.
+    let implicit = wrapped && !migration.transaction.wrapped;
+    for (k, statement) in parsed.statements.iter().enumerate() {
         let sql = &part.text[statement.span.start..statement.span.end];
         let line = lines.position(&part.text, statement.span.start).line;
         let held_before = if in_tx {
@@ -319,6 +322,10 @@ pub(super) fn run_part(
             traffic,
         });
         in_tx = in_transaction_after(&statement.kind, in_tx);
+        if implicit && !in_tx && k + 1 < parsed.statements.len() {
+            conn.execute_batch("BEGIN").map_err(|e| e.to_string())?;
+            in_tx = true;
+        }
         // BEGIN starts with nothing held; SAVEPOINT / ROLLBACK TO change what is held: read it.
         if matches!(statement.kind, Statement::Transaction { .. }) {
             held_now = if in_tx

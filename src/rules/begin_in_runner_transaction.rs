@@ -40,6 +40,9 @@ impl Rule for BeginInRunnerTransaction {
                 TxKind::Begin if open => "`BEGIN` inside a transaction this migration already opened: PostgreSQL does not nest transactions and only warns `there is already a transaction in progress`, so the first `COMMIT` ends the whole transaction and the statements after it run without one",
                 TxKind::Commit | TxKind::Rollback if !open && cx.runner_implicit => "this ends a transaction that is not open (none was begun, or an earlier `COMMIT` or `ROLLBACK` already ended it): PostgreSQL only warns `there is no transaction in progress`, and ends the implicit transaction of the message early, committing what ran before it",
                 TxKind::Commit | TxKind::Rollback if !open => "this ends a transaction that is not open (an earlier `COMMIT` or `ROLLBACK` already ended it): PostgreSQL only warns `there is no transaction in progress`, and the statements since then ran without a transaction, each committed on its own",
+                // Refused outright outside a transaction block (an implicit one included).
+                TxKind::Chain if !open => "`... AND CHAIN` with no transaction block open: PostgreSQL refuses it (`COMMIT AND CHAIN can only be used in transaction blocks`) and the migration fails",
+                TxKind::Savepoint | TxKind::Release | TxKind::RollbackTo if !open => "a savepoint with no transaction block open: PostgreSQL refuses it (`SAVEPOINT can only be used in transaction blocks`) and the migration fails",
                 _ => return,
             };
             out.push(Diagnostic::new(META.id, cx.span, message).help(

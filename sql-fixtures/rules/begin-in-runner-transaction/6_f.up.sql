@@ -1,0 +1,4 @@
+-- no-transaction
+ALTER TABLE a ADD COLUMN f text;
+-- expect
+COMMIT AND CHAIN;
