@@ -458,7 +458,7 @@ impl<'a> Replay<'a> {
                 pg_version: self.settings.pg_version,
                 in_transaction: in_tx,
                 runner_transaction: state.tx.runner_wrapped,
-                runner_implicit: state.tx.runner_wrapped && !migration.transaction.wrapped,
+                runner_implicit: migration.transaction.implicit(parsed.statements.len()),
                 explicit_transaction: state.tx.explicit,
                 transaction_reason: &migration.transaction.reason,
                 held_locks: &state.tx.held,

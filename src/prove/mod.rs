@@ -368,8 +368,7 @@ pub fn apply_migrations(conn: &Conn, set: &MigrationSet) -> std::result::Result<
             conn.execute_batch("BEGIN").map_err(|e| e.to_string())?;
             in_tx = true;
         }
-        // A message's implicit transaction goes on after the file's own `COMMIT`.
-        let implicit = wrapped && !migration.transaction.wrapped;
+        let implicit = migration.transaction.implicit(parsed.statements.len());
         for (k, statement) in parsed.statements.iter().enumerate() {
             let sql = &up.text[statement.span.start..statement.span.end];
             if let Err(e) = conn.execute_batch(sql) {
@@ -384,17 +383,31 @@ pub fn apply_migrations(conn: &Conn, set: &MigrationSet) -> std::result::Result<
                     file.display()
                 ));
             }
-            in_tx = in_transaction_after(&statement.kind, in_tx);
-            if implicit && !in_tx && k + 1 < parsed.statements.len() {
-                conn.execute_batch("BEGIN").map_err(|e| e.to_string())?;
-                in_tx = true;
-            }
+            let more = k + 1 < parsed.statements.len();
+            in_tx = transaction_after(conn, &statement.kind, in_tx, implicit && more)?;
         }
         if wrapped && in_tx {
             conn.execute_batch("COMMIT").map_err(|e| e.to_string())?;
         }
     }
     Ok(())
+}
+
+/// [`in_transaction_after`], when the part runs in a message's implicit transaction and more of
+/// the message follows (`implicit_goes_on`): a transaction the statement ended is followed by
+/// the message's next implicit one, begun here as the server would.
+pub(super) fn transaction_after(
+    conn: &Conn,
+    kind: &Statement,
+    in_tx: bool,
+    implicit_goes_on: bool,
+) -> std::result::Result<bool, String> {
+    let open = in_transaction_after(kind, in_tx);
+    if !open && implicit_goes_on {
+        conn.execute_batch("BEGIN").map_err(|e| e.to_string())?;
+        return Ok(true);
+    }
+    Ok(open)
 }
 
 /// Whether a transaction is open after `kind` ran, given whether one was before.

@@ -5,7 +5,7 @@
 
 use super::exec::{Conn, Relation};
 use super::verdict::LockVerdict;
-use super::{in_transaction_after, traffic, ObservedLock, StatementProof, Verdict};
+use super::{traffic, transaction_after, ObservedLock, StatementProof, Verdict};
 use crate::finding::Finding;
 use crate::source::{Migration, MigrationSet, SqlPart};
 use crate::span::LineIndex;
@@ -90,9 +90,7 @@ pub(super) fn run_part(
         .map(|(oid, r)| (*oid, r.filenode))
         .collect();
     let mut held_now: HashMap<i64, LockMode> = HashMap::new();
-    // A message's implicit transaction goes on after the file's own `COMMIT`: the rest of the
-    // message runs in a new one.
-    let implicit = wrapped && !migration.transaction.wrapped;
+    let implicit = migration.transaction.implicit(parsed.statements.len());
     for (k, statement) in parsed.statements.iter().enumerate() {
         let sql = &part.text[statement.span.start..statement.span.end];
         let line = lines.position(&part.text, statement.span.start).line;
@@ -321,11 +319,8 @@ pub(super) fn run_part(
             error: None,
             traffic,
         });
-        in_tx = in_transaction_after(&statement.kind, in_tx);
-        if implicit && !in_tx && k + 1 < parsed.statements.len() {
-            conn.execute_batch("BEGIN").map_err(|e| e.to_string())?;
-            in_tx = true;
-        }
+        let more = k + 1 < parsed.statements.len();
+        in_tx = transaction_after(conn, &statement.kind, in_tx, implicit && more)?;
         // BEGIN starts with nothing held; SAVEPOINT / ROLLBACK TO change what is held: read it.
         if matches!(statement.kind, Statement::Transaction { .. }) {
             held_now = if in_tx

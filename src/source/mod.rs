@@ -60,7 +60,14 @@ impl RunnerTransaction {
     /// Whether the runner's transaction (or the implicit one of a multi-statement message) holds
     /// a migration part of `statements` statements.
     pub fn wraps(&self, statements: usize) -> bool {
-        self.wrapped || (self.one_message && statements > 1)
+        self.wrapped || self.implicit(statements)
+    }
+
+    /// Whether the only transaction around a part of `statements` statements is the implicit
+    /// one of a message of several statements: after the part's own `COMMIT`, the rest of the
+    /// message runs in a new one, and an explicit `BEGIN` turns it into an ordinary block.
+    pub fn implicit(&self, statements: usize) -> bool {
+        !self.wrapped && self.one_message && statements > 1
     }
 }
 
@@ -277,24 +284,36 @@ impl LoadOptions {
                 return Ok(Ok(stdin.text.clone()));
             }
         }
-        if self.replaced.keys().any(|k| k.file_name() == name) {
-            if let Some(text) = self.replaced.get(&canonical_new(path)) {
-                return Ok(Ok(text.clone()));
-            }
+        if let Some(text) = self.replaced_text(path) {
+            return Ok(Ok(text.clone()));
         }
         read_text(path, self.max_file_bytes)
+    }
+
+    /// The replaced text standing for `path`, if any. Only a path named like a replaced one is
+    /// canonicalised.
+    fn replaced_text(&self, path: &Path) -> Option<&String> {
+        let name = path.file_name();
+        if !self.replaced.keys().any(|k| k.file_name() == name) {
+            return None;
+        }
+        self.replaced.get(&canonical_new(path))
     }
 
     /// A small file a layout reads beside its migrations (diesel's `metadata.toml`, Flyway's
     /// `.sql.conf`): the replaced text when there is one, else the file's; None when unreadable.
     pub fn read_beside(&self, path: &Path) -> Option<String> {
-        let name = path.file_name();
-        if self.replaced.keys().any(|k| k.file_name() == name) {
-            if let Some(text) = self.replaced.get(&canonical_new(path)) {
-                return Some(text.clone());
-            }
+        match self.replaced_text(path) {
+            Some(text) => Some(text.clone()),
+            None => std::fs::read_to_string(path).ok(),
         }
-        std::fs::read_to_string(path).ok()
+    }
+
+    /// The files `fix` would create (replaced texts of paths that do not exist), canonical.
+    pub fn created(&self) -> impl Iterator<Item = (&PathBuf, &String)> {
+        self.replaced
+            .iter()
+            .filter(|(k, _)| std::fs::symlink_metadata(k).is_err())
     }
 
     /// The files `fix` would create under `root` (replaced texts of paths that do not exist),
@@ -304,9 +323,7 @@ impl LoadOptions {
             return vec![];
         }
         let real_root = canonical(root);
-        self.replaced
-            .iter()
-            .filter(|(k, _)| std::fs::symlink_metadata(k).is_err())
+        self.created()
             .filter_map(|(k, text)| {
                 let rel = k.strip_prefix(&real_root).ok()?;
                 Some((root.join(rel), text.len() as u64))

@@ -157,14 +157,7 @@ pub(super) fn inputs(
             paths.first().map_or(Path::new("."), PathBuf::as_path),
         )?;
         // A file `pgproof fix` would create is new since any reference.
-        changed.extend(
-            settings
-                .load
-                .replaced
-                .keys()
-                .filter(|k| std::fs::symlink_metadata(k).is_err())
-                .cloned(),
-        );
+        changed.extend(settings.load.created().map(|(k, _)| k.clone()));
         let filtered = match reported_files.take() {
             Some(files) => files.intersection(&changed).cloned().collect(),
             None => changed,
