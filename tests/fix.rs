@@ -352,7 +352,8 @@ fn a_lone_statement_is_moved_out_of_the_runners_transaction_in_the_layouts_words
             "V2__index.sql",
             "-- the email index\nCREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\n",
         ),
-        // A byte-order mark stays first, the marker after it.
+        // sqlx reads its marker only as the file's first bytes, so not after a byte-order mark:
+        // the recipe moves to a migration of its own, which starts with the marker.
         (
             "sqlx",
             vec![
@@ -362,7 +363,7 @@ fn a_lone_statement_is_moved_out_of_the_runners_transaction_in_the_layouts_words
                 ("20240102000000_index.down.sql".into(), "DROP INDEX accounts_email;".into()),
             ],
             "20240102000000_index.up.sql",
-            "\u{feff}-- no-transaction\n-- the email index\nCREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\n",
+            "\u{feff}-- the email index\n",
         ),
     ];
     for (layout, files, target, expected) in cases {
@@ -381,6 +382,16 @@ fn a_lone_statement_is_moved_out_of_the_runners_transaction_in_the_layouts_words
         if layout == "flyway" {
             let conf = fs::read_to_string(dir.path().join(format!("{target}.conf"))).unwrap();
             assert_eq!(conf, "executeInTransaction=false\n");
+        }
+        if after.starts_with('\u{feff}') {
+            let moved = dir
+                .path()
+                .join("db/20240102000001_index_concurrently.up.sql");
+            assert_eq!(
+                fs::read_to_string(moved).unwrap(),
+                "-- no-transaction\nCREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\n",
+                "{said}"
+            );
         }
         assert!(
             said.contains("fixed") && said.contains("create-index-non-concurrently"),

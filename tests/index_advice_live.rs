@@ -118,7 +118,8 @@ fn every_suggested_index_applies_and_errors_are_exactly_the_annotated_ones() {
             .execute_batch(&format!("CREATE DATABASE {database}"))
             .unwrap();
         let conn = Conn::connect(&cluster.url(&database)).expect("connects");
-        pgproof::prove::apply_migrations(&conn, &sets[0])
+        let idle = Conn::connect(&cluster.url(&database)).expect("connects");
+        pgproof::prove::apply_migrations(&conn, &idle, &sets[0])
             .unwrap_or_else(|e| panic!("{}: {e}", app.display()));
         let fixes: BTreeSet<String> = findings
             .iter()

@@ -499,6 +499,154 @@ fn prove_runs_an_sqlx_no_transaction_file_as_one_message() {
     );
 }
 
+/// sqlx and dbmate set the transaction of each direction on its own (the down file's first
+/// bytes, the down section's line): `prove` runs each down part as its runner would, so a down
+/// part that drops the index online proves reversible, and one that tries it inside the
+/// runner's transaction fails as it would on deploy.
+#[test]
+fn prove_runs_each_down_part_with_its_own_transaction() {
+    let reversibility = |layout: &str, dir: &Path| -> serde_json::Value {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
+            .args([
+                "prove",
+                "--backend",
+                "local",
+                "--no-fixes",
+                "--format",
+                "json",
+            ])
+            .args(["--layout", layout])
+            .arg(dir)
+            .output()
+            .expect("run pgproof prove");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        json["proof"]["sets"][0]["migrations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["id"].as_str().unwrap().to_string(),
+                    m["reversibility"]["error"].clone(),
+                )
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    let in_block = "DROP INDEX CONCURRENTLY cannot run inside a transaction block";
+    let sqlx = tempfile::tempdir().unwrap();
+    write(sqlx.path(), "1_users.up.sql", TABLE);
+    write(sqlx.path(), "1_users.down.sql", "DROP TABLE users;\n");
+    write(
+        sqlx.path(),
+        "2_email.up.sql",
+        "CREATE INDEX users_email_idx ON users (email);\n",
+    );
+    write(
+        sqlx.path(),
+        "2_email.down.sql",
+        "-- no-transaction\nDROP INDEX CONCURRENTLY users_email_idx;\n",
+    );
+    write(
+        sqlx.path(),
+        "3_id.up.sql",
+        "-- no-transaction\nCREATE INDEX CONCURRENTLY users_id_idx ON users (id);\n",
+    );
+    write(
+        sqlx.path(),
+        "3_id.down.sql",
+        "DROP INDEX CONCURRENTLY users_id_idx;\n",
+    );
+    let errors = reversibility("sqlx", sqlx.path());
+    assert!(errors["1_users"].is_null(), "{errors:#}");
+    assert!(errors["2_email"].is_null(), "{errors:#}");
+    assert!(
+        errors["3_id"]
+            .as_str()
+            .is_some_and(|e| e.contains(in_block)),
+        "{errors:#}"
+    );
+    let dbmate = tempfile::tempdir().unwrap();
+    write(
+        dbmate.path(),
+        "db/migrations/20240101000000_users.sql",
+        &format!("-- migrate:up\n{TABLE}\n-- migrate:down\nDROP TABLE users;\n"),
+    );
+    write(
+        dbmate.path(),
+        "db/migrations/20240102000000_email.sql",
+        "-- migrate:up\nCREATE INDEX users_email_idx ON users (email);\n\
+         -- migrate:down transaction:false\nDROP INDEX CONCURRENTLY users_email_idx;\n",
+    );
+    write(
+        dbmate.path(),
+        "db/migrations/20240103000000_id.sql",
+        "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY users_id_idx ON users (id);\n\
+         -- migrate:down\nDROP INDEX CONCURRENTLY users_id_idx;\n",
+    );
+    let errors = reversibility("dbmate", &dbmate.path().join("db/migrations"));
+    assert!(errors["20240101000000_users"].is_null(), "{errors:#}");
+    assert!(errors["20240102000000_email"].is_null(), "{errors:#}");
+    assert!(
+        errors["20240103000000_id"]
+            .as_str()
+            .is_some_and(|e| e.contains(in_block)),
+        "{errors:#}"
+    );
+}
+
+/// In a message's implicit transaction PostgreSQL refuses savepoints and `... AND CHAIN`, as
+/// outside any transaction block; the file's own `BEGIN` makes it an ordinary block, where they
+/// run. `prove` (which emulates the implicit transaction with an explicit block) says what the
+/// server says, as lint does.
+#[test]
+fn prove_refuses_savepoints_in_a_message_implicit_transaction_as_the_server_does() {
+    let prove = |second: &str| -> String {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "1_users.up.sql", TABLE);
+        write(dir.path(), "2_more.up.sql", second);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
+            .args([
+                "prove",
+                "--backend",
+                "local",
+                "--no-fixes",
+                "--layout",
+                "sqlx",
+            ])
+            .arg(dir.path())
+            .output()
+            .expect("run pgproof prove");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let text = prove(
+        "-- no-transaction\nALTER TABLE users ADD COLUMN a int;\nSAVEPOINT s;\n\
+         ALTER TABLE users ADD COLUMN b int;\n",
+    );
+    assert!(
+        text.contains("2_more.up.sql:3: SAVEPOINT can only be used in transaction blocks")
+            && text.contains("2 migrations: 1 applied, 1 failed, 0 not run;"),
+        "{text}"
+    );
+    let text = prove(
+        "-- no-transaction\nALTER TABLE users ADD COLUMN a int;\nCOMMIT AND CHAIN;\n\
+         ALTER TABLE users ADD COLUMN b int;\n",
+    );
+    assert!(
+        text.contains("2_more.up.sql:3: COMMIT AND CHAIN can only be used in transaction blocks"),
+        "{text}"
+    );
+    let text = prove(
+        "-- no-transaction\nBEGIN;\nALTER TABLE users ADD COLUMN a int;\nSAVEPOINT s;\n\
+         RELEASE SAVEPOINT s;\nCOMMIT AND CHAIN;\nALTER TABLE users ADD COLUMN b int;\nCOMMIT;\n",
+    );
+    assert!(
+        text.contains("2 migrations: 2 applied, 0 failed, 0 not run;"),
+        "{text}"
+    );
+}
+
 #[test]
 fn sqlx_simple_files_are_detected_by_sqlx_table_in_the_schema_dump() {
     let dir = tempfile::tempdir().unwrap();

@@ -353,6 +353,7 @@ impl Texts {
                 up,
                 down,
                 transaction,
+                down_transaction: None,
                 supports_down: layout != Layout::Plain,
             });
         }

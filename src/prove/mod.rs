@@ -315,7 +315,7 @@ pub fn prove_queries(
             conn.execute_batch(init)
                 .map_err(|e| fail("--init-sql", e))?;
         }
-        apply_migrations(&conn, set).map_err(|e| {
+        apply_migrations(&conn, &Conn::connect(&url)?, set).map_err(|e| {
             anyhow::anyhow!("{e} (applying the migrations on the throwaway database)")
         })?;
         if let Some(seed) = input.seed {
@@ -344,8 +344,13 @@ pub fn prove_queries(
 /// semantics, as `prove` replays them: inside the runner's transaction when it wraps the part
 /// (`RunnerTransaction::wraps`), else statement by statement in autocommit, following the part's
 /// own `BEGIN`/`COMMIT`. So `LOCK TABLE` in a goose migration runs in its transaction, and
-/// `CREATE INDEX CONCURRENTLY` in a part the runner does not wrap runs outside one.
-pub fn apply_migrations(conn: &Conn, set: &MigrationSet) -> std::result::Result<(), String> {
+/// `CREATE INDEX CONCURRENTLY` in a part the runner does not wrap runs outside one. `idle` is a
+/// second connection to the same database, outside any transaction (see [`ImplicitBlock`]).
+pub fn apply_migrations(
+    conn: &Conn,
+    idle: &Conn,
+    set: &MigrationSet,
+) -> std::result::Result<(), String> {
     for migration in &set.migrations {
         let Some(up) = &migration.up else { continue };
         let file = set
@@ -369,9 +374,13 @@ pub fn apply_migrations(conn: &Conn, set: &MigrationSet) -> std::result::Result<
             in_tx = true;
         }
         let implicit = migration.transaction.implicit(parsed.statements.len());
+        let mut block = ImplicitBlock::default();
         for (k, statement) in parsed.statements.iter().enumerate() {
             let sql = &up.text[statement.span.start..statement.span.end];
-            if let Err(e) = conn.execute_batch(sql) {
+            let refused = implicit
+                .then(|| block.refused(idle, &statement.kind, sql))
+                .flatten();
+            if let Err(e) = refused.map_or_else(|| conn.execute_batch(sql), Err) {
                 let _ = conn.execute_batch("ROLLBACK");
                 let line = lines.position(&up.text, statement.span.start).line;
                 let message = e
@@ -385,12 +394,50 @@ pub fn apply_migrations(conn: &Conn, set: &MigrationSet) -> std::result::Result<
             }
             let more = k + 1 < parsed.statements.len();
             in_tx = transaction_after(conn, &statement.kind, in_tx, implicit && more)?;
+            block.after(&statement.kind);
         }
         if wrapped && in_tx {
             conn.execute_batch("COMMIT").map_err(|e| e.to_string())?;
         }
     }
     Ok(())
+}
+
+/// Whether a file sent as one message has opened its own transaction block (`BEGIN`) inside the
+/// message's implicit transaction. prove emulates the implicit transaction with an explicit
+/// block, where savepoints and `... AND CHAIN` would pass; PostgreSQL refuses them in the
+/// implicit one as outside any block, unless the file's own `BEGIN` made it an ordinary block.
+#[derive(Default)]
+pub(super) struct ImplicitBlock {
+    explicit: bool,
+}
+
+impl ImplicitBlock {
+    /// The server's own refusal of `sql` when the implicit transaction would refuse it: asked on
+    /// `idle`, a connection outside any transaction, where the server refuses it alike and it
+    /// changes nothing.
+    pub(super) fn refused(
+        &self,
+        idle: &Conn,
+        kind: &Statement,
+        sql: &str,
+    ) -> Option<tokio_postgres::Error> {
+        let refusable = matches!(
+            kind,
+            Statement::Transaction {
+                tx: TxKind::Savepoint | TxKind::Release | TxKind::RollbackTo | TxKind::Chain
+            }
+        );
+        if self.explicit || !refusable {
+            return None;
+        }
+        idle.execute_batch(sql).err()
+    }
+
+    /// Follows the file's own `BEGIN`, `COMMIT` and `ROLLBACK`.
+    pub(super) fn after(&mut self, kind: &Statement) {
+        self.explicit = in_transaction_after(kind, self.explicit);
+    }
 }
 
 /// [`in_transaction_after`], when the part runs in a message's implicit transaction and more of
@@ -539,7 +586,7 @@ fn prove_set(
             &conns,
             &mut known,
             set,
-            migration,
+            &migration.transaction,
             up,
             findings,
             &mut proof.statements,

@@ -5,9 +5,9 @@
 
 use super::exec::{Conn, Relation};
 use super::verdict::LockVerdict;
-use super::{traffic, transaction_after, ObservedLock, StatementProof, Verdict};
+use super::{traffic, transaction_after, ImplicitBlock, ObservedLock, StatementProof, Verdict};
 use crate::finding::Finding;
-use crate::source::{Migration, MigrationSet, SqlPart};
+use crate::source::{MigrationSet, RunnerTransaction, SqlPart};
 use crate::span::LineIndex;
 use crate::syntax::parse_sql;
 use crate::syntax::{LockMode, Statement, TxKind};
@@ -53,7 +53,7 @@ pub(super) fn run_part(
     conns: &Conns,
     known: &mut std::collections::BTreeMap<i64, Relation>,
     set: &MigrationSet,
-    migration: &Migration,
+    transaction: &RunnerTransaction,
     part: &SqlPart,
     findings: &HashMap<(&Path, usize), Vec<&Finding>>,
     out: &mut Vec<StatementProof>,
@@ -77,7 +77,7 @@ pub(super) fn run_part(
     let start_relations = known.clone();
     let mut in_tx = false;
     // golang-migrate's one message per file is an implicit transaction only with several statements.
-    let wrapped = migration.transaction.wraps(parsed.statements.len());
+    let wrapped = transaction.wraps(parsed.statements.len());
     if wrapped {
         conn.execute_batch("BEGIN").map_err(|e| e.to_string())?;
         in_tx = true;
@@ -90,7 +90,8 @@ pub(super) fn run_part(
         .map(|(oid, r)| (*oid, r.filenode))
         .collect();
     let mut held_now: HashMap<i64, LockMode> = HashMap::new();
-    let implicit = migration.transaction.implicit(parsed.statements.len());
+    let implicit = transaction.implicit(parsed.statements.len());
+    let mut block = ImplicitBlock::default();
     for (k, statement) in parsed.statements.iter().enumerate() {
         let sql = &part.text[statement.span.start..statement.span.end];
         let line = lines.position(&part.text, statement.span.start).line;
@@ -137,8 +138,13 @@ pub(super) fn run_part(
                 .collect(),
             None => vec![],
         };
-        let (((result, mut seen, read), duration_ms), traffic) = match &conns.traffic {
-            Some((reader, writer, monitor)) if !workload.is_empty() => {
+        // The observer is idle between its lock reads: the server's refusal is asked there.
+        let refused = implicit
+            .then(|| block.refused(observer, &statement.kind, sql))
+            .flatten();
+        let (((result, mut seen, read), duration_ms), traffic) = match (&conns.traffic, refused) {
+            (_, Some(e)) => (((Err(e), HashMap::new(), None), 0.0), None),
+            (Some((reader, writer, monitor)), None) if !workload.is_empty() => {
                 let (r, t) = traffic::during(reader, writer, monitor, &workload, execute);
                 (r, Some(t))
             }
@@ -321,6 +327,7 @@ pub(super) fn run_part(
         });
         let more = k + 1 < parsed.statements.len();
         in_tx = transaction_after(conn, &statement.kind, in_tx, implicit && more)?;
+        block.after(&statement.kind);
         // BEGIN starts with nothing held; SAVEPOINT / ROLLBACK TO change what is held: read it.
         if matches!(statement.kind, Statement::Transaction { .. }) {
             held_now = if in_tx

@@ -17,7 +17,7 @@ use super::replay::{needs_autocommit, run_part, Conns};
 use super::{snapshot, CheckedOn, DataDifference, Reversibility, TableData};
 use crate::catalog::diff::diff;
 use crate::catalog::Catalog;
-use crate::source::{Migration, MigrationSet, SqlPart};
+use crate::source::{Migration, MigrationSet, RunnerTransaction, SqlPart};
 use crate::syntax::parse_sql;
 use anyhow::Result;
 use std::collections::{BTreeMap, HashMap};
@@ -55,11 +55,13 @@ pub(super) fn check_in_transaction(
     (up, down): (&SqlPart, &SqlPart),
     before: &Before,
 ) -> Result<Option<InTransaction>> {
-    let (up_statements, down_statements) =
-        match (transactional(up, migration), transactional(down, migration)) {
-            (Some(u), Some(d)) => (u, d),
-            _ => return Ok(None),
-        };
+    let (up_statements, down_statements) = match (
+        transactional(up, &migration.transaction),
+        transactional(down, migration.down_transaction()),
+    ) {
+        (Some(u), Some(d)) => (u, d),
+        _ => return Ok(None),
+    };
     // Outside a transaction, with no session state a new session would lack.
     let session_bound = conn.query_text(
         "SELECT EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = pg_my_temp_schema()) OR current_user <> session_user OR now() <> statement_timestamp()",
@@ -154,10 +156,10 @@ fn restore_sequences(conn: &Conn, before: &BTreeMap<String, (Option<i64>, i64)>)
 /// The statements of `part` when the check can run them in one transaction as the runner would:
 /// every one can run inside a transaction block and sets nothing for its transaction only, and
 /// the runner wraps the part in a transaction (or it is one statement).
-fn transactional<'a>(part: &'a SqlPart, migration: &Migration) -> Option<Vec<&'a str>> {
+fn transactional<'a>(part: &'a SqlPart, transaction: &RunnerTransaction) -> Option<Vec<&'a str>> {
     let parsed = parse_sql(&part.text);
     let count = parsed.statements.len();
-    if !parsed.errors.is_empty() || !(count <= 1 || migration.transaction.wraps(count)) {
+    if !parsed.errors.is_empty() || !(count <= 1 || transaction.wraps(count)) {
         return None;
     }
     parsed
@@ -220,7 +222,7 @@ pub(super) fn check(
             &conns,
             &mut known,
             set,
-            migration,
+            migration.down_transaction(),
             down,
             &none,
             &mut scratch,
@@ -240,7 +242,15 @@ pub(super) fn check(
         };
         let mut redo = vec![];
         Ok(
-            match run_part(&conns, &mut known, set, migration, up, &none, &mut redo) {
+            match run_part(
+                &conns,
+                &mut known,
+                set,
+                &migration.transaction,
+                up,
+                &none,
+                &mut redo,
+            ) {
                 Err(e) => Reversibility {
                     down_differences,
                     data_differences,

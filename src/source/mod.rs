@@ -78,9 +78,22 @@ pub struct Migration {
     pub version: Option<version::Version>,
     pub up: Option<SqlPart>,
     pub down: Option<SqlPart>,
+    /// The runner's transaction around the up part (and the down part, unless
+    /// `down_transaction` says otherwise).
     pub transaction: RunnerTransaction,
+    /// The down part's own, where the runner reads it per direction and it differs from the up
+    /// part's (sqlx: a `.down.sql` starting with `-- no-transaction`; dbmate:
+    /// `-- migrate:down transaction:false`; Flyway: the undo script's own `.conf`).
+    pub down_transaction: Option<RunnerTransaction>,
     /// Whether this layout has a place for a down part at all.
     pub supports_down: bool,
+}
+
+impl Migration {
+    /// The runner's transaction around the down part.
+    pub fn down_transaction(&self) -> &RunnerTransaction {
+        self.down_transaction.as_ref().unwrap_or(&self.transaction)
+    }
 }
 
 /// A problem with one file that is reported as a finding.

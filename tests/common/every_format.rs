@@ -45,6 +45,7 @@ pub fn lint_texts(
                 reason: "fuzz".into(),
                 one_message: false,
             },
+            down_transaction: None,
             supports_down: false,
         })
         .collect();

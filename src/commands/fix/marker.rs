@@ -2,10 +2,12 @@
 //! recipe that needs it.
 
 use crate::fix::{Edit, Statements};
+use crate::source::layout::SQLX_NO_TX;
 
 /// `edit` (a recipe replacing its statement) with the migration marked to run outside the
-/// runner's transaction, in the words of the set's `layout`: goose `-- +goose NO TRANSACTION` and
-/// sqlx `-- no-transaction` on the first line (after a byte-order mark), dbmate
+/// runner's transaction, in the words of the set's `layout`: goose `-- +goose NO TRANSACTION` on
+/// the first line (after a byte-order mark), sqlx `-- no-transaction` as the file's first bytes
+/// (so never in a file that starts with a byte-order mark: sqlx would not see it), dbmate
 /// `transaction:false` on the `-- migrate:up` line. Only when the statement is the only one of
 /// the up part (the others would lose the transaction that protects them), and only in those
 /// layouts, whose runners read the marker in the file. The caller lints the result again.
@@ -86,11 +88,8 @@ pub(super) fn outside_transaction(
             )
         }
         _ => {
-            if text[first..]
-                .lines()
-                .next()
-                .is_some_and(|l| l.trim() == "-- no-transaction")
-            {
+            // sqlx reads the marker as the file's first bytes only: not after a byte-order mark.
+            if first > 0 || text.starts_with(SQLX_NO_TX) {
                 return None;
             }
             (

@@ -362,10 +362,16 @@ pub(super) fn split_out(
                     created.push((conf, format!("executeInTransaction=false{newline}")));
                 }
                 if has_down {
-                    created.push((
-                        dir.join(format!("U{version}__{new_name}.sql")),
-                        down_sql.clone(),
-                    ));
+                    // An undo script is a script of its own: its own `.conf` turns its
+                    // transaction off.
+                    let undo = dir.join(format!("U{version}__{new_name}.sql"));
+                    if apart {
+                        created.push((
+                            PathBuf::from(format!("{}.conf", undo.display())),
+                            format!("executeInTransaction=false{newline}"),
+                        ));
+                    }
+                    created.push((undo, down_sql.clone()));
                 }
             }
         }

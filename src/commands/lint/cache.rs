@@ -220,8 +220,11 @@ impl ReplayCache {
             feed(
                 &mut hasher,
                 format!(
-                    "{:?} {:?} {}",
-                    migration.version, migration.transaction, migration.supports_down
+                    "{:?} {:?} {:?} {}",
+                    migration.version,
+                    migration.transaction,
+                    migration.down_transaction,
+                    migration.supports_down
                 )
                 .as_bytes(),
             );

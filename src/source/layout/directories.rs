@@ -94,6 +94,7 @@ fn load_directories(
             up,
             down,
             transaction,
+            down_transaction: None,
             supports_down: layout == Layout::Diesel,
         });
     }

@@ -102,6 +102,10 @@ fn load_flyway(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
         .collect();
     for (version, id, (up, down, _)) in order(loader, entries) {
         let transaction = flyway_tx(loader, up);
+        // An undo script is a script of its own, with its own `.conf`.
+        let down_transaction = down
+            .map(|d| flyway_tx(loader, Some(d)))
+            .filter(|d| d.wrapped != transaction.wrapped);
         let up = loader.whole_file(up);
         let down = loader.whole_file(down);
         loader.set.migrations.push(Migration {
@@ -110,6 +114,7 @@ fn load_flyway(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
             up,
             down,
             transaction,
+            down_transaction,
             supports_down: true,
         });
     }
@@ -123,6 +128,7 @@ fn load_flyway(loader: &mut Loader<'_>, files: &[PathBuf]) -> Result<()> {
             up: Some(SqlPart { file, text }),
             down: None,
             transaction,
+            down_transaction: None,
             supports_down: false,
         });
     }

@@ -50,6 +50,7 @@ mod sqitch;
 mod updown;
 mod walk;
 
+pub(crate) use updown::SQLX_NO_TX;
 pub use walk::{find, root_of_file, FoundSet, Walk};
 use walk::{Dirs, Tree};
 

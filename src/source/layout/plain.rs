@@ -54,6 +54,7 @@ fn load_plain(loader: &mut Loader<'_>, files: &[std::path::PathBuf]) -> Result<(
             up: Some(SqlPart { file: index, text }),
             down: None,
             transaction,
+            down_transaction: None,
             supports_down: false,
         });
     }

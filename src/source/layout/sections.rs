@@ -72,6 +72,8 @@ fn load_sections(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> 
         let mut down_start = None;
         let mut offset = 0;
         let mut no_tx = false;
+        // dbmate reads `transaction:false` on each section's own line.
+        let mut down_no_tx = false;
         for line in text.split_inclusive('\n') {
             let lower = line.trim().to_ascii_lowercase();
             if lower.starts_with(up_marker) {
@@ -81,6 +83,7 @@ fn load_sections(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> 
                 }
             } else if lower.starts_with(down_marker) {
                 down_start = Some(offset);
+                down_no_tx = lower.contains("transaction:false");
             }
             if lower.starts_with("-- +goose no transaction") {
                 no_tx = true;
@@ -118,6 +121,14 @@ fn load_sections(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> 
         } else {
             loader.tx(true, format!("{who} runs each migration in a transaction"))
         };
+        let down_transaction = (layout != Layout::Goose && down.is_some() && down_no_tx != no_tx)
+            .then(|| {
+                if down_no_tx {
+                    loader.tx_one_message("the down section says `transaction:false`: dbmate sends the section as one message, which runs as one implicit transaction when it holds several statements")
+                } else {
+                    loader.tx(true, "dbmate runs the down section in a transaction (its line does not say `transaction:false`)")
+                }
+            });
         loader.set.migrations.push(Migration {
             id,
             version,
@@ -130,6 +141,7 @@ fn load_sections(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> 
                 text: section(s).into(),
             }),
             transaction,
+            down_transaction,
             supports_down: true,
         });
     }
@@ -175,5 +187,40 @@ mod tests {
             .text
             .contains("DROP TABLE a"));
         assert!(!goose_set.migrations[1].transaction.wrapped);
+    }
+
+    /// dbmate reads `transaction:false` on each section's own line; goose's marker is the file's.
+    #[test]
+    fn dbmate_reads_the_transaction_of_each_section() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "d/20240101_a.sql",
+            "-- migrate:up transaction:false\nselect 1;\n-- migrate:down\nselect 2;\n",
+        );
+        write(
+            dir.path(),
+            "d/20240102_b.sql",
+            "-- migrate:up\nselect 1;\n-- migrate:down transaction:false\nselect 2;\n",
+        );
+        write(
+            dir.path(),
+            "d/20240103_c.sql",
+            "-- migrate:up transaction:false\nselect 1;\n-- migrate:down transaction:false\nselect 2;\n",
+        );
+        write(
+            dir.path(),
+            "g/00001_a.sql",
+            "-- +goose NO TRANSACTION\n-- +goose Up\nselect 1;\n-- +goose Down\nselect 2;\n",
+        );
+        let sets = discover(dir.path(), &LoadOptions::default()).unwrap();
+        let m = &sets[0].migrations;
+        assert_eq!(sets[0].layout, Layout::Dbmate);
+        assert!(!m[0].transaction.wrapped && m[0].down_transaction().wrapped);
+        assert!(m[1].transaction.wrapped && !m[1].down_transaction().wrapped);
+        assert!(m[1].down_transaction().one_message);
+        assert!(m[2].down_transaction.is_none());
+        let goose = &sets[1].migrations[0];
+        assert!(goose.down_transaction.is_none() && !goose.down_transaction().wrapped);
     }
 }

@@ -271,6 +271,7 @@ fn load(
             up,
             down,
             transaction,
+            down_transaction: None,
             supports_down: true,
         });
     }

@@ -87,6 +87,7 @@ fn load_sqitch(
             up,
             down,
             transaction,
+            down_transaction: None,
             supports_down: true,
         });
     }

@@ -102,6 +102,9 @@ fn golang_migrate_evidence(root: &Path) -> Option<String> {
     })
 }
 
+/// sqlx's marker for a file it runs without its transaction, as the file's first bytes.
+pub(crate) const SQLX_NO_TX: &str = "-- no-transaction";
+
 /// Evidence that sqlx runs the migrations in `root`: a file of the set with a `-- no-transaction`
 /// line, or a `Cargo.toml` in the directory or its parent (sqlx's default `migrations/` sits next
 /// to the crate's manifest) that names sqlx.
@@ -174,13 +177,14 @@ fn load_updown(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> Re
         .collect();
     for (version, id, (up, down)) in order(loader, entries) {
         let up_text = up.map(|i| loader.set.files[i].text.clone());
-        // sqlx reads the marker only at the start of the file (`migrate/source.rs`).
-        let no_tx = layout == Layout::Sqlx
-            && up_text.as_deref().is_some_and(|t| {
-                t.lines()
-                    .next()
-                    .is_some_and(|l| l.trim() == "-- no-transaction")
-            });
+        // sqlx reads the marker in each file, as its first bytes (`sql.starts_with("-- no-transaction")`
+        // in `migrate/source.rs`): not after a byte-order mark (read here as spaces) or indentation.
+        let sqlx_no_tx = |file: Option<usize>| {
+            layout == Layout::Sqlx
+                && file.is_some_and(|i| loader.set.files[i].text.starts_with(SQLX_NO_TX))
+        };
+        let no_tx = sqlx_no_tx(up);
+        let down_no_tx = sqlx_no_tx(down);
         let transaction = if layout == Layout::Pop && id.ends_with(".autocommit") {
             // ory/pop runs `*.autocommit.up.sql` outside a transaction.
             loader.tx(
@@ -196,6 +200,14 @@ fn load_updown(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> Re
         } else {
             loader.tx_one_message("golang-migrate sends the file as one message, which runs as one implicit transaction when it holds several statements")
         };
+        // A sqlx down file says for itself whether it runs in the transaction.
+        let down_transaction = (down.is_some() && down_no_tx != no_tx).then(|| {
+            if down_no_tx {
+                loader.tx_one_message("the down file starts with `-- no-transaction`: sqlx sends it as one message, which runs as one implicit transaction when it holds several statements")
+            } else {
+                loader.tx(true, "sqlx runs the down file in a transaction (it does not start with `-- no-transaction`)")
+            }
+        });
         let up = up.zip(up_text).map(|(file, text)| SqlPart { file, text });
         let down = loader.whole_file(down);
         loader.set.migrations.push(Migration {
@@ -204,6 +216,7 @@ fn load_updown(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> Re
             up,
             down,
             transaction,
+            down_transaction,
             supports_down: true,
         });
     }
@@ -251,6 +264,38 @@ mod tests {
         );
         let set = one_set(dir.path());
         assert!(!set.migrations[3].transaction.wrapped);
+    }
+
+    /// sqlx reads `-- no-transaction` in each file of a pair, and only as its first bytes.
+    #[test]
+    fn sqlx_reads_the_marker_per_file_as_its_first_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "1_a.up.sql", "-- no-transaction\nselect 1;");
+        write(dir.path(), "1_a.down.sql", "select -1;");
+        write(dir.path(), "2_b.up.sql", "select 2;");
+        write(
+            dir.path(),
+            "2_b.down.sql",
+            "-- no-transaction: drop it online\nselect -2;",
+        );
+        write(dir.path(), "3_c.up.sql", "-- no-transaction\nselect 3;");
+        write(dir.path(), "3_c.down.sql", "-- no-transaction\nselect -3;");
+        // After a byte-order mark or indentation, sqlx does not see the marker.
+        std::fs::write(
+            dir.path().join("4_d.up.sql"),
+            "\u{feff}-- no-transaction\nselect 4;",
+        )
+        .unwrap();
+        write(dir.path(), "5_e.up.sql", " -- no-transaction\nselect 5;");
+        let set = one_set(dir.path());
+        assert_eq!(set.layout, Layout::Sqlx);
+        let m = &set.migrations;
+        assert!(!m[0].transaction.wrapped && m[0].transaction.one_message);
+        assert!(m[0].down_transaction().wrapped);
+        assert!(m[1].transaction.wrapped);
+        assert!(!m[1].down_transaction().wrapped && m[1].down_transaction().one_message);
+        assert!(m[2].down_transaction.is_none() && !m[2].down_transaction().wrapped);
+        assert!(m[3].transaction.wrapped && m[4].transaction.wrapped);
     }
 
     #[test]
