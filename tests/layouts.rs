@@ -117,9 +117,14 @@ fn sqlx_runs_the_same_files_in_a_transaction() {
     let dir = tempfile::tempdir().unwrap();
     golang_migrate_set(dir.path());
     let (findings, stats) = lint(dir.path(), Some(Layout::Sqlx));
+    // The down file too: sqlx wraps it unless it starts with `-- no-transaction` itself.
     assert_eq!(
         concurrently_findings(&findings),
-        vec!["2_users_email.up.sql:1", "3_users_name.up.sql:2"]
+        vec![
+            "2_users_email.down.sql:1",
+            "2_users_email.up.sql:1",
+            "3_users_name.up.sql:2"
+        ]
     );
     assert_eq!(stats.sets[0].layout, "sqlx");
     assert_eq!(stats.sets[0].decided, "configured");
@@ -559,6 +564,12 @@ fn prove_runs_each_down_part_with_its_own_transaction() {
         "DROP INDEX CONCURRENTLY users_id_idx;\n",
     );
     let errors = reversibility("sqlx", sqlx.path());
+    // lint says it first: the down part the server refuses, and only that one.
+    let (findings, _) = lint(sqlx.path(), Some(Layout::Sqlx));
+    assert_eq!(
+        concurrently_findings(&findings),
+        vec!["3_id.down.sql:1".to_string()]
+    );
     assert!(errors["1_users"].is_null(), "{errors:#}");
     assert!(errors["2_email"].is_null(), "{errors:#}");
     assert!(

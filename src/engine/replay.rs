@@ -594,6 +594,7 @@ impl<'a> Replay<'a> {
                 .map(|(_, p)| p.statements.as_slice())
                 .unwrap_or_default(),
             down_has_errors: down.as_ref().is_some_and(|(_, p)| !p.errors.is_empty()),
+            down_transaction: migration.down_transaction(),
             set_has_downs: self.set_has_downs,
             created: &state.created,
             order_assumed: self.order_assumed,

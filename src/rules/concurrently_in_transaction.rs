@@ -1,7 +1,7 @@
 //! `concurrently-in-transaction`: a CONCURRENTLY operation that PostgreSQL refuses inside a transaction block.
 
 use super::*;
-use crate::syntax::{AlterCmd, ObjectKind};
+use crate::syntax::{AlterCmd, ObjectKind, TxKind};
 
 declare_rule! {
     ConcurrentlyInTransaction {
@@ -12,33 +12,86 @@ declare_rule! {
     }
 }
 
+/// The `CONCURRENTLY` operation `stmt` is, in words; None for any other statement.
+fn concurrent_operation(stmt: &Statement) -> Option<&'static str> {
+    Some(match stmt {
+        Statement::CreateIndex(i) if i.concurrently => "CREATE INDEX CONCURRENTLY",
+        Statement::Drop(d) if d.concurrently && d.kind == ObjectKind::Index => {
+            "DROP INDEX CONCURRENTLY"
+        }
+        Statement::Reindex {
+            concurrently: true, ..
+        } => "REINDEX CONCURRENTLY",
+        Statement::AlterTable(a)
+            if a.cmds.iter().any(|c| {
+                matches!(
+                    c,
+                    AlterCmd::DetachPartition {
+                        concurrently: true,
+                        ..
+                    }
+                )
+            }) =>
+        {
+            "DETACH PARTITION CONCURRENTLY"
+        }
+        _ => return None,
+    })
+}
+
 impl Rule for ConcurrentlyInTransaction {
+    /// The down part, run as its runner runs it: a rollback that fails there leaves the
+    /// deployment stuck half-way back. Its own `BEGIN`/`COMMIT` are followed; a down part with
+    /// syntax errors may hide one, so pgproof cannot tell there.
+    fn check_migration(&self, cx: &MigrationContext<'_>, out: &mut Vec<Diagnostic>) {
+        if cx.down_has_errors {
+            return;
+        }
+        let runner = cx.down_transaction;
+        let count = cx.down.len();
+        let implicit = runner.implicit(count);
+        let mut in_tx = runner.wraps(count);
+        // Inside the file's own `BEGIN` (not only the runner's transaction).
+        let mut own = false;
+        for (k, stmt) in cx.down.iter().enumerate() {
+            if let (true, Some(what)) = (in_tx, concurrent_operation(&stmt.kind)) {
+                let why = if own {
+                    "it runs between `BEGIN` and `COMMIT`".to_string()
+                } else {
+                    format!(
+                        "the migration runner runs this down part in a transaction ({})",
+                        runner.reason
+                    )
+                };
+                out.push(
+                    Diagnostic::new(META.id, stmt.span, format!("`{what}` cannot run inside a transaction block, and {why}: rolling the migration back fails with `ERROR: {what} cannot run inside a transaction block`"))
+                        .help("run the down part outside the runner's transaction as its up part does (sqlx: `-- no-transaction` as the down file's first line; dbmate: `-- migrate:down transaction:false`; Flyway: `executeInTransaction=false` in the undo script's .conf), keeping the statement alone in it, or drop the index without `CONCURRENTLY` if a short lock is acceptable during a rollback")
+                        .at(Anchor::Down),
+                );
+            }
+            if let Statement::Transaction { tx } = &stmt.kind {
+                match tx {
+                    TxKind::Begin => {
+                        in_tx = true;
+                        own = true;
+                    }
+                    TxKind::Commit | TxKind::Rollback | TxKind::Prepare => {
+                        // A message's next implicit transaction starts after the file's `COMMIT`.
+                        in_tx = implicit && k + 1 < count;
+                        own = false;
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         if !cx.in_transaction {
             return;
         }
-        let what = match cx.stmt {
-            Statement::CreateIndex(i) if i.concurrently => "CREATE INDEX CONCURRENTLY",
-            Statement::Drop(d) if d.concurrently && d.kind == ObjectKind::Index => {
-                "DROP INDEX CONCURRENTLY"
-            }
-            Statement::Reindex {
-                concurrently: true, ..
-            } => "REINDEX CONCURRENTLY",
-            Statement::AlterTable(a)
-                if a.cmds.iter().any(|c| {
-                    matches!(
-                        c,
-                        AlterCmd::DetachPartition {
-                            concurrently: true,
-                            ..
-                        }
-                    )
-                }) =>
-            {
-                "DETACH PARTITION CONCURRENTLY"
-            }
-            _ => return,
+        let Some(what) = concurrent_operation(cx.stmt) else {
+            return;
         };
         let (why, help) = if cx.runner_transaction {
             (

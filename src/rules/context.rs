@@ -163,6 +163,9 @@ pub struct MigrationContext<'a> {
     pub down: &'a [crate::syntax::ParsedStatement],
     /// The down part had syntax errors, so replaying it is incomplete.
     pub down_has_errors: bool,
+    /// The runner's transaction around the down part (its own, where the runner reads it per
+    /// direction).
+    pub down_transaction: &'a crate::source::RunnerTransaction,
     /// Some migration of the same set has a down part (the project writes them).
     pub set_has_downs: bool,
     /// Tables created earlier in this migration's up part.
