@@ -105,3 +105,31 @@ fn every_engine_emitted_rule_is_emitted() {
     }
     assert_eq!(checked, 5, "engine-emitted rules: expected five");
 }
+
+/// A parser stop at a psql variable or a template placeholder is said at info level, as "cannot
+/// tell"; a real syntax error beside it stays an error.
+#[test]
+fn a_syntax_error_at_text_replaced_first_is_only_info() {
+    let findings = lint(
+        &[(
+            "001_a.sql",
+            "\\set gid 'x'\nCREATE TABLE t (id text PRIMARY KEY);\nINSERT INTO t VALUES (:gid);\n\
+             SELECT * FROM t ORDER BY %order%;\nCREATE TABLE u (id bigint PRIMARY KEY,);\n",
+        )],
+        None,
+    );
+    let said: Vec<(usize, String)> = findings
+        .iter()
+        .filter(|f| f.rule == "syntax-error")
+        .map(|f| (f.start.line, f.severity.name().to_string()))
+        .collect();
+    assert_eq!(
+        said,
+        vec![
+            (3, "info".to_string()),
+            (4, "info".to_string()),
+            (5, "error".to_string())
+        ],
+        "{findings:#?}"
+    );
+}

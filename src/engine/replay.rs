@@ -7,7 +7,7 @@ use super::place::{members_before, Located, Placer, Site};
 use super::snapshot::{Resume, Snapshot};
 use crate::catalog::{apply::apply, Catalog};
 use crate::config::Settings;
-use crate::finding::{Anchor, Diagnostic, Finding, RuleId};
+use crate::finding::{Anchor, Diagnostic, Finding, RuleId, Severity};
 use crate::queries::QueryEvidence;
 use crate::rules::{
     HeldLock, MigrationContext, MigrationStatement, Rule, SchemaContext, StatementContext, RULES,
@@ -674,8 +674,14 @@ impl<'a> Replay<'a> {
             ..Site::default()
         };
         for error in &parsed.errors {
-            let diag = Diagnostic::new(RuleId::SYNTAX_ERROR, error.span, error.message.clone())
-                .at(Anchor::File(part.file));
+            // Text psql or the application replaces first: not an error pgproof can stand by.
+            let diag = match error.substituted(&part.text) {
+                Some(why) => {
+                    Diagnostic::new(RuleId::SYNTAX_ERROR, error.span, why).at_most(Severity::Info)
+                }
+                None => Diagnostic::new(RuleId::SYNTAX_ERROR, error.span, error.message.clone()),
+            }
+            .at(Anchor::File(part.file));
             self.raw.extend(self.placer.locate(diag, site));
         }
         stats.statements += parsed.statements.len();

@@ -39,6 +39,38 @@ pub struct SyntaxError {
     pub message: String,
 }
 
+impl SyntaxError {
+    /// Why the error may not be one on the server, when the parser stopped at text that something
+    /// replaces before PostgreSQL sees it: a psql variable (`:name`, `:'name'`, `:"name"`, set by
+    /// `\set` or `psql -v`), or a template placeholder an application fills in (`%name%`, `%s`,
+    /// `{{ name }}`). pgproof cannot tell what the statement will be then.
+    pub fn substituted(&self, text: &str) -> Option<String> {
+        static PATTERNS: std::sync::OnceLock<[regex::Regex; 2]> = std::sync::OnceLock::new();
+        let [psql, template] = PATTERNS.get_or_init(|| {
+            [
+                regex::Regex::new(r#"^:['"]?[A-Za-z_][A-Za-z0-9_]*"#).expect("a valid pattern"),
+                regex::Regex::new(r"^(%[A-Za-z_][A-Za-z0-9_.]*%|%[sdv]\b|\{\{[^}]*\}\})")
+                    .expect("a valid pattern"),
+            ]
+        });
+        let rest = text.get(self.span.start..)?;
+        if let Some(m) = psql.find(rest) {
+            return Some(format!(
+                "pgproof cannot tell whether this statement parses: `{}` is a psql variable, which psql replaces before the server reads the statement (pgproof does not interpolate variables; the parser said: {})",
+                m.as_str().trim_start_matches(':').trim_matches(['\'', '"']),
+                self.message
+            ));
+        }
+        template.find(rest).map(|m| {
+            format!(
+                "pgproof cannot tell whether this statement parses: `{}` looks like a template placeholder that is filled in before the statement runs (the parser said: {})",
+                m.as_str(),
+                self.message
+            )
+        })
+    }
+}
+
 /// The statements of a text, each as the caller's lowering made it (`S`), in order, with the
 /// syntax errors between them.
 #[derive(Debug)]
@@ -453,5 +485,47 @@ mod tests {
         let (piecewise, errors) = found(&format!("CREATE TABL oops;\n{sql}"));
         assert_eq!(piecewise, expected);
         assert_eq!(errors.len(), 1);
+    }
+
+    /// A parser stop at a psql variable or a template placeholder is not an error pgproof can
+    /// stand by; one anywhere else is.
+    #[test]
+    fn errors_at_text_replaced_before_the_server_reads_it_are_named() {
+        let said = |sql: &str| {
+            let (_, errors) = found(sql);
+            assert_eq!(errors.len(), 1, "{sql}: {errors:?}");
+            errors[0].substituted(sql)
+        };
+        for (sql, token) in [
+            (
+                "\\set gid 'x'\nINSERT INTO t VALUES (:gid);",
+                "`gid` is a psql variable",
+            ),
+            (
+                "SELECT * FROM t WHERE name = :'name';",
+                "`name` is a psql variable",
+            ),
+            (
+                "SELECT * FROM :\"schema\".t;",
+                "`schema` is a psql variable",
+            ),
+            (
+                "SELECT * FROM t ORDER BY %order% LIMIT 1;",
+                "`%order%` looks like a template",
+            ),
+            (
+                "SELECT * FROM {{ table }};",
+                "`{{ table }}` looks like a template",
+            ),
+        ] {
+            let why = said(sql).unwrap_or_else(|| panic!("{sql}"));
+            assert!(why.contains(token), "{sql}: {why}");
+        }
+        for sql in [
+            "CREATE TABLE b (id bigint PRIMARY KEY,);",
+            "SELECT a[1:] FROM t WHERE ;",
+        ] {
+            assert_eq!(said(sql), None, "{sql}");
+        }
     }
 }
