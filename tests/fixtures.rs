@@ -187,3 +187,25 @@ fn assumed_order_caps_cross_file_blocked_drops_at_warning() {
     );
     insta::assert_snapshot!(out);
 }
+
+/// A NOT NULL column added to a table emptied earlier in the same transaction cannot fail: the
+/// finding is a warning (the previous release's inserts), not an error; emptied outside a
+/// transaction, or filled again, it stays an error.
+#[test]
+fn a_not_null_column_on_a_table_emptied_in_the_transaction_is_a_warning() {
+    let dir = Path::new("sql-fixtures/rules/add-column-not-null-without-default");
+    let findings = pgproof::commands::lint::lint_dir(dir, &Settings::default()).unwrap();
+    let text = std::fs::read_to_string(dir.join("002_cases.sql")).unwrap();
+    let severity = |column: &str| -> Vec<&str> {
+        findings
+            .iter()
+            .filter(|f| f.rule == "add-column-not-null-without-default")
+            .filter(|f| f.message.contains(&format!("`{column}`")))
+            .map(|f| f.severity.name())
+            .collect()
+    };
+    assert!(text.contains("board_id") && text.contains("lane_id"));
+    assert_eq!(severity("board_id"), vec!["warning"]);
+    assert_eq!(severity("lane_id"), vec!["error"]);
+    assert_eq!(severity("queue_id"), vec!["error"]);
+}

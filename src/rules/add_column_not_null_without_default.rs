@@ -30,7 +30,17 @@ impl Rule for AddColumnNotNullWithoutDefault {
             }
             let t = &alter.name;
             let c = quote_ident(&column.name);
-            out.push(
+            let diagnostic = if emptied_before(cx, t) {
+                // Nothing can fail: only the compatibility hazard is left.
+                Diagnostic::new(
+                    META.id,
+                    cx.span,
+                    format!(
+                        "`{t}` is emptied earlier in this transaction, so adding `{c}` as `NOT NULL` without a default succeeds, but app instances still running the previous release cannot insert into `{t}` because they do not set `{c}`"
+                    ),
+                )
+                .at_most(Severity::Warning)
+            } else {
                 Diagnostic::new(
                     META.id,
                     cx.span,
@@ -39,6 +49,9 @@ impl Rule for AddColumnNotNullWithoutDefault {
                         column.name, t.name
                     ),
                 )
+            };
+            out.push(
+                diagnostic
                 .lock(LockMode::AccessExclusive)
                 .help("add the column with a constant default (instant since PostgreSQL 11), or add it nullable, backfill, and enforce `NOT NULL` once every deployed version writes it")
                 .fix(
@@ -52,4 +65,27 @@ impl Rule for AddColumnNotNullWithoutDefault {
             );
         }
     }
+}
+
+/// Whether `table` has no rows when the statement runs, as far as the migration shows: an
+/// earlier statement of the same transaction truncated it or deleted every row, and nothing
+/// after that can have added one (an `INSERT` into it, a `DO` block, a function a `SELECT`
+/// calls, a statement pgproof does not model).
+fn emptied_before(cx: &StatementContext<'_>, table: &QualName) -> bool {
+    let earlier = cx.earlier_in_transaction();
+    let Some(at) = earlier.iter().rposition(|s| match &s.kind {
+        Statement::Truncate { tables, .. } => tables.contains(table),
+        Statement::Delete {
+            table: t,
+            has_where: false,
+        } => t == table,
+        _ => false,
+    }) else {
+        return false;
+    };
+    !earlier[at + 1..].iter().any(|s| match &s.kind {
+        Statement::Insert { table: t, .. } => t == table,
+        Statement::Do { .. } | Statement::Select | Statement::Other { .. } => true,
+        _ => false,
+    })
 }

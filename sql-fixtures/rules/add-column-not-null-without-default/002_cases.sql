@@ -8,3 +8,21 @@ ALTER TABLE "Tickets" ADD COLUMN IF NOT EXISTS note text;
 ALTER TABLE "Tickets" ADD COLUMN owner_id bigint NOT NULL DEFAULT NULL;
 CREATE TABLE fresh (id bigint PRIMARY KEY);
 ALTER TABLE fresh ADD COLUMN must integer NOT NULL;
+-- Emptied earlier in the same transaction: the statement succeeds; only the warning about the
+-- previous release's inserts is left (severity tested in tests/fixtures.rs).
+BEGIN;
+TRUNCATE "Tickets";
+-- expect
+ALTER TABLE "Tickets" ADD COLUMN board_id bigint NOT NULL;
+COMMIT;
+-- Emptied, then a row inserted again: it fails.
+BEGIN;
+DELETE FROM "Tickets";
+INSERT INTO "Tickets" ("Priority") VALUES (1);
+-- expect
+ALTER TABLE "Tickets" ADD COLUMN lane_id bigint NOT NULL;
+COMMIT;
+-- Emptied outside a transaction: the previous release may insert before the ALTER.
+DELETE FROM "Tickets";
+-- expect
+ALTER TABLE "Tickets" ADD COLUMN queue_id bigint NOT NULL;
