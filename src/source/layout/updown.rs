@@ -9,7 +9,7 @@ use super::{file_name, order, Evidence, Family, Kind, Loader, SetFiles};
 use crate::source::version::Version;
 use crate::source::{display_path, Layout, Migration, SqlPart};
 use anyhow::Result;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 pub(super) struct UpDown;
@@ -167,6 +167,9 @@ fn load_updown(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> Re
             entry.1 = Some(index);
         }
     }
+    if layout != Layout::Pop {
+        pair_by_version(loader, &mut pairs);
+    }
     let entries = pairs
         .into_iter()
         .map(|(base, pair)| {
@@ -223,6 +226,38 @@ fn load_updown(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> Re
     Ok(())
 }
 
+/// golang-migrate and sqlx know a migration by its version and direction alone: a
+/// `.up.sql` file and a `.down.sql` file of one version whose names differ (a typo in one) are
+/// one migration to them, not two of the same version. Pairs them so, when they are the only two
+/// files of the version.
+fn pair_by_version(
+    loader: &Loader<'_>,
+    pairs: &mut BTreeMap<String, (Option<usize>, Option<usize>)>,
+) {
+    let mut by_version: HashMap<Version, Vec<String>> = HashMap::new();
+    for base in pairs.keys() {
+        if let Some((version, _)) = Version::leading(base) {
+            by_version.entry(version).or_default().push(base.clone());
+        }
+    }
+    for bases in by_version.into_values().filter(|b| b.len() == 2) {
+        let (Some(&first), Some(&second)) = (pairs.get(&bases[0]), pairs.get(&bases[1])) else {
+            continue;
+        };
+        let (up_base, down_base, up, down) = match (first, second) {
+            ((Some(up), None), (None, Some(down))) => (&bases[0], &bases[1], up, down),
+            ((None, Some(down)), (Some(up), None)) => (&bases[1], &bases[0], up, down),
+            _ => continue,
+        };
+        // A simple sqlx migration (`N_name.sql`) has no down file.
+        if !file_name(&loader.set.files[up].path).ends_with(".up.sql") {
+            continue;
+        }
+        pairs.insert(up_base.clone(), (Some(up), Some(down)));
+        pairs.remove(down_base);
+    }
+}
+
 /// Whether a pop file is written for a database other than PostgreSQL
 /// (`1_a.mysql.up.sql`, `1_a.cockroach.autocommit.up.sql`).
 fn other_dialect(name: &str) -> bool {
@@ -264,6 +299,23 @@ mod tests {
         );
         let set = one_set(dir.path());
         assert!(!set.migrations[3].transaction.wrapped);
+    }
+
+    /// An up file and a down file of one version are one migration even when their names differ,
+    /// as golang-migrate and sqlx key them; a third file of the version keeps it ambiguous.
+    #[test]
+    fn up_and_down_files_pair_by_version() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "1_init.up.sql", "select 1;");
+        write(dir.path(), "2_add_new_to_jobs.up.sql", "select 2;");
+        write(dir.path(), "2_add_new_to_job.down.sql", "select -2;");
+        let set = one_set(dir.path());
+        assert_eq!(ids(&set), vec!["1_init", "2_add_new_to_jobs"]);
+        assert!(set.migrations[1].down.is_some());
+        assert!(set.problems.is_empty(), "{:?}", set.problems);
+        write(dir.path(), "2_other.up.sql", "select 22;");
+        let set = one_set(dir.path());
+        assert!(!set.problems.is_empty());
     }
 
     /// sqlx reads `-- no-transaction` in each file of a pair, and only as its first bytes.
