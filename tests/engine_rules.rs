@@ -132,4 +132,18 @@ fn a_syntax_error_at_text_replaced_first_is_only_info() {
         ],
         "{findings:#?}"
     );
+    // A runner sends the file as it is: the server rejects `:gid` there.
+    let findings = lint(
+        &[(
+            "1_a.up.sql",
+            "CREATE TABLE t (id text PRIMARY KEY);\nINSERT INTO t VALUES (:gid);\n",
+        )],
+        None,
+    );
+    let said: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.rule == "syntax-error")
+        .map(|f| f.severity.name())
+        .collect();
+    assert_eq!(said, vec!["error"], "{findings:#?}");
 }

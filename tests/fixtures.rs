@@ -208,4 +208,6 @@ fn a_not_null_column_on_a_table_emptied_in_the_transaction_is_a_warning() {
     assert_eq!(severity("board_id"), vec!["warning"]);
     assert_eq!(severity("lane_id"), vec!["error"]);
     assert_eq!(severity("queue_id"), vec!["error"]);
+    assert_eq!(severity("desk_id"), vec!["warning"]);
+    assert_eq!(severity("shelf_id"), vec!["error"]);
 }

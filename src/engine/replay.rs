@@ -12,7 +12,7 @@ use crate::queries::QueryEvidence;
 use crate::rules::{
     HeldLock, MigrationContext, MigrationStatement, Rule, SchemaContext, StatementContext, RULES,
 };
-use crate::source::{Migration, MigrationSet, SqlPart};
+use crate::source::{Layout, Migration, MigrationSet, SqlPart};
 use crate::span::Span;
 use crate::suppress::Suppressions;
 use crate::syntax::{AlterCmd, LockMode, QualName, Statement, TxKind};
@@ -674,8 +674,12 @@ impl<'a> Replay<'a> {
             ..Site::default()
         };
         for error in &parsed.errors {
-            // Text psql or the application replaces first: not an error pgproof can stand by.
-            let diag = match error.substituted(&part.text) {
+            // Text psql or the application replaces first: not an error pgproof can stand by,
+            // where psql may run the file (the runners send it as it is).
+            let substituted = matches!(self.set.layout, Layout::Plain | Layout::Sqitch)
+                .then(|| error.substituted(&part.text, self.set.layout == Layout::Plain))
+                .flatten();
+            let diag = match substituted {
                 Some(why) => {
                     Diagnostic::new(RuleId::SYNTAX_ERROR, error.span, why).at_most(Severity::Info)
                 }

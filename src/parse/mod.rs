@@ -43,8 +43,8 @@ impl SyntaxError {
     /// Why the error may not be one on the server, when the parser stopped at text that something
     /// replaces before PostgreSQL sees it: a psql variable (`:name`, `:'name'`, `:"name"`, set by
     /// `\set` or `psql -v`), or a template placeholder an application fills in (`%name%`, `%s`,
-    /// `{{ name }}`). pgproof cannot tell what the statement will be then.
-    pub fn substituted(&self, text: &str) -> Option<String> {
+    /// `{{ name }}`; only when `templates`). pgproof cannot tell what the statement will be then.
+    pub fn substituted(&self, text: &str, templates: bool) -> Option<String> {
         static PATTERNS: std::sync::OnceLock<[regex::Regex; 2]> = std::sync::OnceLock::new();
         let [psql, template] = PATTERNS.get_or_init(|| {
             [
@@ -61,7 +61,7 @@ impl SyntaxError {
                 self.message
             ));
         }
-        template.find(rest).map(|m| {
+        template.find(rest).filter(|_| templates).map(|m| {
             format!(
                 "pgproof cannot tell whether this statement parses: `{}` looks like a template placeholder that is filled in before the statement runs (the parser said: {})",
                 m.as_str(),
@@ -494,7 +494,7 @@ mod tests {
         let said = |sql: &str| {
             let (_, errors) = found(sql);
             assert_eq!(errors.len(), 1, "{sql}: {errors:?}");
-            errors[0].substituted(sql)
+            errors[0].substituted(sql, true)
         };
         for (sql, token) in [
             (

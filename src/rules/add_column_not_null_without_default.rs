@@ -30,25 +30,33 @@ impl Rule for AddColumnNotNullWithoutDefault {
             }
             let t = &alter.name;
             let c = quote_ident(&column.name);
-            let diagnostic = if emptied_before(cx, t) {
+            let diagnostic = match emptied_before(cx, t) {
                 // Nothing can fail: only the compatibility hazard is left.
-                Diagnostic::new(
+                Some(Emptied::Truncated) => Diagnostic::new(
                     META.id,
                     cx.span,
                     format!(
-                        "`{t}` is emptied earlier in this transaction, so adding `{c}` as `NOT NULL` without a default succeeds, but app instances still running the previous release cannot insert into `{t}` because they do not set `{c}`"
+                        "`{t}` is truncated earlier in this transaction (its lock keeps it empty), so adding `{c}` as `NOT NULL` without a default succeeds, but app instances still running the previous release cannot insert into `{t}` because they do not set `{c}`"
                     ),
                 )
-                .at_most(Severity::Warning)
-            } else {
-                Diagnostic::new(
+                .at_most(Severity::Warning),
+                // `DELETE` leaves writers free: only a row they insert in between makes it fail.
+                Some(Emptied::Deleted) => Diagnostic::new(
+                    META.id,
+                    cx.span,
+                    format!(
+                        "`{t}` is emptied by `DELETE` earlier in this transaction, so adding `{c}` as `NOT NULL` without a default fails only if the previous release inserts a row in between (`DELETE` does not stop writers); after it, those app instances cannot insert into `{t}` because they do not set `{c}`"
+                    ),
+                )
+                .at_most(Severity::Warning),
+                None => Diagnostic::new(
                     META.id,
                     cx.span,
                     format!(
                         "adding `{c}` as `NOT NULL` without a default fails with `column \"{}\" of relation \"{}\" contains null values` as soon as `{t}` has a row, and app instances still running the previous release cannot insert into `{t}` because they do not set `{c}`",
                         column.name, t.name
                     ),
-                )
+                ),
             };
             out.push(
                 diagnostic
@@ -67,25 +75,45 @@ impl Rule for AddColumnNotNullWithoutDefault {
     }
 }
 
-/// Whether `table` has no rows when the statement runs, as far as the migration shows: an
-/// earlier statement of the same transaction truncated it or deleted every row, and nothing
-/// after that can have added one (an `INSERT` into it, a `DO` block, a function a `SELECT`
-/// calls, a statement pgproof does not model).
-fn emptied_before(cx: &StatementContext<'_>, table: &QualName) -> bool {
+/// How a table was emptied earlier in the transaction.
+enum Emptied {
+    Truncated,
+    Deleted,
+}
+
+/// How `table` was emptied before the statement runs, as far as the migration shows: an earlier
+/// statement of the same transaction truncated it or deleted every row, and nothing after that
+/// can have added one (an `INSERT` into it, a `DO` block, a function a `SELECT` calls, a
+/// statement pgproof does not model, a rollback to a savepoint). Only for a plain table with no
+/// children: `ONLY` is not modelled, and a child keeps its rows through `TRUNCATE ONLY`.
+fn emptied_before(cx: &StatementContext<'_>, table: &QualName) -> Option<Emptied> {
+    let plain = cx
+        .catalog
+        .table(table)
+        .is_some_and(|t| matches!(t.kind, crate::catalog::TableKind::Regular));
+    if !plain || cx.catalog.tables.values().any(|t| t.inherits.contains(table)) {
+        return None;
+    }
     let earlier = cx.earlier_in_transaction();
-    let Some(at) = earlier.iter().rposition(|s| match &s.kind {
-        Statement::Truncate { tables, .. } => tables.contains(table),
+    let (at, how) = earlier.iter().enumerate().rev().find_map(|(i, s)| match &s.kind {
+        Statement::Truncate { tables, .. } if tables.contains(table) => {
+            Some((i, Emptied::Truncated))
+        }
         Statement::Delete {
             table: t,
             has_where: false,
-        } => t == table,
-        _ => false,
-    }) else {
-        return false;
-    };
-    !earlier[at + 1..].iter().any(|s| match &s.kind {
+        } if t == table => Some((i, Emptied::Deleted)),
+        _ => None,
+    })?;
+    let refilled = earlier[at + 1..].iter().any(|s| match &s.kind {
         Statement::Insert { table: t, .. } => t == table,
-        Statement::Do { .. } | Statement::Select | Statement::Other { .. } => true,
+        Statement::Transaction {
+            tx: crate::syntax::TxKind::RollbackTo,
+        }
+        | Statement::Do { .. }
+        | Statement::Select
+        | Statement::Other { .. } => true,
         _ => false,
-    })
+    });
+    (!refilled).then_some(how)
 }

@@ -76,8 +76,10 @@ impl Rule for ConcurrentlyInTransaction {
                         own = true;
                     }
                     TxKind::Commit | TxKind::Rollback | TxKind::Prepare => {
-                        // A message's next implicit transaction starts after the file's `COMMIT`.
-                        in_tx = implicit && k + 1 < count;
+                        // As for up parts: a runner that wraps the part sends it as one message
+                        // (sqlx, dbmate, diesel) or begins again (Flyway's driver), and a
+                        // message's next implicit transaction starts after the file's `COMMIT`.
+                        in_tx = runner.wrapped || (implicit && k + 1 < count);
                         own = false;
                     }
                     _ => {}

@@ -26,3 +26,17 @@ COMMIT;
 DELETE FROM "Tickets";
 -- expect
 ALTER TABLE "Tickets" ADD COLUMN queue_id bigint NOT NULL;
+-- Emptied by DELETE in the transaction: it fails only if a writer inserts in between (warning).
+BEGIN;
+DELETE FROM "Tickets";
+-- expect
+ALTER TABLE "Tickets" ADD COLUMN desk_id bigint NOT NULL;
+COMMIT;
+-- Truncated, then rolled back to a savepoint taken before: the rows are back.
+BEGIN;
+SAVEPOINT before_truncate;
+TRUNCATE "Tickets";
+ROLLBACK TO SAVEPOINT before_truncate;
+-- expect
+ALTER TABLE "Tickets" ADD COLUMN shelf_id bigint NOT NULL;
+COMMIT;

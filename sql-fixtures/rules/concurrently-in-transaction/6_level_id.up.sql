@@ -1,0 +1,1 @@
+CREATE INDEX logs_level_id_idx ON logs (level, id);
