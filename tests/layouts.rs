@@ -39,6 +39,16 @@ fn concurrently_findings(findings: &[Finding]) -> Vec<String> {
         .collect()
 }
 
+/// `pgproof prove --backend local <args> <dir>`.
+fn prove_local(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args(["prove", "--backend", "local"])
+        .args(args)
+        .arg(dir)
+        .output()
+        .expect("run pgproof prove")
+}
+
 const TABLE: &str = "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n";
 
 /// A golang-migrate set: one file holding only `CREATE INDEX CONCURRENTLY`, one holding it among
@@ -319,11 +329,7 @@ fn pop_files_of_other_dialects_are_not_postgresql_migrations() {
 fn prove_on_a_local_cluster_runs_golang_migrate_files_as_one_message_would() {
     let dir = tempfile::tempdir().unwrap();
     golang_migrate_set(dir.path());
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
-        .args(["prove", "--backend", "local", "--layout", "golang-migrate"])
-        .arg(dir.path())
-        .output()
-        .expect("run pgproof prove");
+    let out = prove_local(dir.path(), &["--layout", "golang-migrate"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("2_users_email.up.sql (no transaction)")
@@ -469,11 +475,7 @@ fn prove_runs_an_sqlx_no_transaction_file_as_one_message() {
         "3_name.up.sql",
         "-- no-transaction\nSET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_id_email_idx ON users (id, email);\n",
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
-        .args(["prove", "--backend", "local", "--layout", "sqlx"])
-        .arg(dir.path())
-        .output()
-        .expect("run pgproof prove");
+    let out = prove_local(dir.path(), &["--layout", "sqlx"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("CREATE INDEX CONCURRENTLY cannot run inside a transaction block")
@@ -490,11 +492,7 @@ fn prove_runs_an_sqlx_no_transaction_file_as_one_message() {
         "-- no-transaction\nBEGIN;\nALTER TABLE users ADD COLUMN name text;\nCOMMIT;\n\
          CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n",
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
-        .args(["prove", "--backend", "local", "--layout", "sqlx"])
-        .arg(dir.path())
-        .output()
-        .expect("run pgproof prove");
+    let out = prove_local(dir.path(), &["--layout", "sqlx"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains(
@@ -511,19 +509,7 @@ fn prove_runs_an_sqlx_no_transaction_file_as_one_message() {
 #[test]
 fn prove_runs_each_down_part_with_its_own_transaction() {
     let reversibility = |layout: &str, dir: &Path| -> serde_json::Value {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
-            .args([
-                "prove",
-                "--backend",
-                "local",
-                "--no-fixes",
-                "--format",
-                "json",
-            ])
-            .args(["--layout", layout])
-            .arg(dir)
-            .output()
-            .expect("run pgproof prove");
+        let out = prove_local(dir, &["--no-fixes", "--format", "json", "--layout", layout]);
         let json: serde_json::Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
         json["proof"]["sets"][0]["migrations"]
@@ -539,7 +525,18 @@ fn prove_runs_each_down_part_with_its_own_transaction() {
             .collect::<serde_json::Map<_, _>>()
             .into()
     };
-    let in_block = "DROP INDEX CONCURRENTLY cannot run inside a transaction block";
+    // The first two reverse; the last one's down part is refused inside the transaction.
+    let reverses_but_the_last = |errors: &serde_json::Value, ids: [&str; 3]| {
+        assert!(
+            errors[ids[0]].is_null() && errors[ids[1]].is_null(),
+            "{errors:#}"
+        );
+        let refused = "DROP INDEX CONCURRENTLY cannot run inside a transaction block";
+        assert!(
+            errors[ids[2]].as_str().is_some_and(|e| e.contains(refused)),
+            "{errors:#}"
+        );
+    };
     let sqlx = tempfile::tempdir().unwrap();
     write(sqlx.path(), "1_users.up.sql", TABLE);
     write(sqlx.path(), "1_users.down.sql", "DROP TABLE users;\n");
@@ -570,14 +567,7 @@ fn prove_runs_each_down_part_with_its_own_transaction() {
         concurrently_findings(&findings),
         vec!["3_id.down.sql:1".to_string()]
     );
-    assert!(errors["1_users"].is_null(), "{errors:#}");
-    assert!(errors["2_email"].is_null(), "{errors:#}");
-    assert!(
-        errors["3_id"]
-            .as_str()
-            .is_some_and(|e| e.contains(in_block)),
-        "{errors:#}"
-    );
+    reverses_but_the_last(&errors, ["1_users", "2_email", "3_id"]);
     let dbmate = tempfile::tempdir().unwrap();
     write(
         dbmate.path(),
@@ -597,13 +587,13 @@ fn prove_runs_each_down_part_with_its_own_transaction() {
          -- migrate:down\nDROP INDEX CONCURRENTLY users_id_idx;\n",
     );
     let errors = reversibility("dbmate", &dbmate.path().join("db/migrations"));
-    assert!(errors["20240101000000_users"].is_null(), "{errors:#}");
-    assert!(errors["20240102000000_email"].is_null(), "{errors:#}");
-    assert!(
-        errors["20240103000000_id"]
-            .as_str()
-            .is_some_and(|e| e.contains(in_block)),
-        "{errors:#}"
+    reverses_but_the_last(
+        &errors,
+        [
+            "20240101000000_users",
+            "20240102000000_email",
+            "20240103000000_id",
+        ],
     );
 }
 
@@ -617,18 +607,7 @@ fn prove_refuses_savepoints_in_a_message_implicit_transaction_as_the_server_does
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "1_users.up.sql", TABLE);
         write(dir.path(), "2_more.up.sql", second);
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgproof"))
-            .args([
-                "prove",
-                "--backend",
-                "local",
-                "--no-fixes",
-                "--layout",
-                "sqlx",
-            ])
-            .arg(dir.path())
-            .output()
-            .expect("run pgproof prove");
+        let out = prove_local(dir.path(), &["--no-fixes", "--layout", "sqlx"]);
         String::from_utf8_lossy(&out.stdout).to_string()
     };
     let text = prove(

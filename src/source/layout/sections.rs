@@ -72,18 +72,21 @@ fn load_sections(loader: &mut Loader<'_>, files: &[PathBuf], layout: Layout) -> 
         let mut down_start = None;
         let mut offset = 0;
         let mut no_tx = false;
-        // dbmate reads `transaction:false` on each section's own line.
+        // dbmate reads `transaction:false` on each section's own line, as written (its option
+        // is compared with "false" exactly).
         let mut down_no_tx = false;
+        let says_no_transaction =
+            |line: &str| line.split_whitespace().any(|w| w == "transaction:false");
         for line in text.split_inclusive('\n') {
             let lower = line.trim().to_ascii_lowercase();
             if lower.starts_with(up_marker) {
                 up_start = Some(offset);
-                if lower.contains("transaction:false") {
+                if says_no_transaction(line) {
                     no_tx = true;
                 }
             } else if lower.starts_with(down_marker) {
                 down_start = Some(offset);
-                down_no_tx = lower.contains("transaction:false");
+                down_no_tx = says_no_transaction(line);
             }
             if lower.starts_with("-- +goose no transaction") {
                 no_tx = true;
@@ -208,6 +211,12 @@ mod tests {
             "d/20240103_c.sql",
             "-- migrate:up transaction:false\nselect 1;\n-- migrate:down transaction:false\nselect 2;\n",
         );
+        // dbmate compares the option's value exactly: `FALSE` leaves the transaction on.
+        write(
+            dir.path(),
+            "d/20240104_d.sql",
+            "-- migrate:up transaction:FALSE\nselect 1;\n-- migrate:down\nselect 2;\n",
+        );
         write(
             dir.path(),
             "g/00001_a.sql",
@@ -220,6 +229,7 @@ mod tests {
         assert!(m[1].transaction.wrapped && !m[1].down_transaction().wrapped);
         assert!(m[1].down_transaction().one_message);
         assert!(m[2].down_transaction.is_none());
+        assert!(m[3].transaction.wrapped);
         let goose = &sets[1].migrations[0];
         assert!(goose.down_transaction.is_none() && !goose.down_transaction().wrapped);
     }
