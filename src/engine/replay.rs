@@ -580,6 +580,24 @@ impl<'a> Replay<'a> {
                 in_transaction: *in_tx,
             })
             .collect();
+        // The down part's statements in a transaction, followed as the up part's are, under the
+        // down part's own runner transaction.
+        let down_in_transaction: Vec<bool> = down
+            .as_ref()
+            .map(|(_, p)| {
+                let runner = migration.down_transaction().wraps(p.statements.len());
+                let mut tx = TxState::new(runner);
+                p.statements
+                    .iter()
+                    .enumerate()
+                    .map(|(k, s)| {
+                        let in_tx = tx.in_transaction();
+                        tx.control(k, &s.kind);
+                        in_tx
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let cx = MigrationContext {
             id: &migration.id,
             statements: &statements,
@@ -595,6 +613,7 @@ impl<'a> Replay<'a> {
                 .unwrap_or_default(),
             down_has_errors: down.as_ref().is_some_and(|(_, p)| !p.errors.is_empty()),
             down_transaction: migration.down_transaction(),
+            down_in_transaction: &down_in_transaction,
             set_has_downs: self.set_has_downs,
             created: &state.created,
             order_assumed: self.order_assumed,

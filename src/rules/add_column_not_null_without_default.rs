@@ -30,34 +30,25 @@ impl Rule for AddColumnNotNullWithoutDefault {
             }
             let t = &alter.name;
             let c = quote_ident(&column.name);
-            let diagnostic = match emptied_before(cx, t) {
+            let emptied = emptied_before(cx, t);
+            let message = match emptied {
                 // Nothing can fail: only the compatibility hazard is left.
-                Some(Emptied::Truncated) => Diagnostic::new(
-                    META.id,
-                    cx.span,
-                    format!(
-                        "`{t}` is truncated earlier in this transaction (its lock keeps it empty), so adding `{c}` as `NOT NULL` without a default succeeds, but app instances still running the previous release cannot insert into `{t}` because they do not set `{c}`"
-                    ),
-                )
-                .at_most(Severity::Warning),
+                Some(Emptied::Truncated) => format!(
+                    "`{t}` is truncated earlier in this transaction (its lock keeps it empty), so adding `{c}` as `NOT NULL` without a default succeeds, but app instances still running the previous release cannot insert into `{t}` because they do not set `{c}`"
+                ),
                 // `DELETE` leaves writers free: only a row they insert in between makes it fail.
-                Some(Emptied::Deleted) => Diagnostic::new(
-                    META.id,
-                    cx.span,
-                    format!(
-                        "`{t}` is emptied by `DELETE` earlier in this transaction, so adding `{c}` as `NOT NULL` without a default fails only if the previous release inserts a row in between (`DELETE` does not stop writers); after it, those app instances cannot insert into `{t}` because they do not set `{c}`"
-                    ),
-                )
-                .at_most(Severity::Warning),
-                None => Diagnostic::new(
-                    META.id,
-                    cx.span,
-                    format!(
-                        "adding `{c}` as `NOT NULL` without a default fails with `column \"{}\" of relation \"{}\" contains null values` as soon as `{t}` has a row, and app instances still running the previous release cannot insert into `{t}` because they do not set `{c}`",
-                        column.name, t.name
-                    ),
+                Some(Emptied::Deleted) => format!(
+                    "`{t}` is emptied by `DELETE` earlier in this transaction, so adding `{c}` as `NOT NULL` without a default fails only if the previous release inserts a row in between (`DELETE` does not stop writers); after it, those app instances cannot insert into `{t}` because they do not set `{c}`"
+                ),
+                None => format!(
+                    "adding `{c}` as `NOT NULL` without a default fails with `column \"{}\" of relation \"{}\" contains null values` as soon as `{t}` has a row, and app instances still running the previous release cannot insert into `{t}` because they do not set `{c}`",
+                    column.name, t.name
                 ),
             };
+            let mut diagnostic = Diagnostic::new(META.id, cx.span, message);
+            if emptied.is_some() {
+                diagnostic = diagnostic.at_most(Severity::Warning);
+            }
             out.push(
                 diagnostic
                 .lock(LockMode::AccessExclusive)

@@ -1,7 +1,7 @@
 //! `concurrently-in-transaction`: a CONCURRENTLY operation that PostgreSQL refuses inside a transaction block.
 
 use super::*;
-use crate::syntax::{AlterCmd, ObjectKind, TxKind};
+use crate::syntax::{AlterCmd, ObjectKind};
 
 declare_rule! {
     ConcurrentlyInTransaction {
@@ -48,43 +48,28 @@ impl Rule for ConcurrentlyInTransaction {
             return;
         }
         let runner = cx.down_transaction;
-        let count = cx.down.len();
-        let implicit = runner.implicit(count);
-        let mut in_tx = runner.wraps(count);
-        // Inside the file's own `BEGIN` (not only the runner's transaction).
-        let mut own = false;
-        for (k, stmt) in cx.down.iter().enumerate() {
-            if let (true, Some(what)) = (in_tx, concurrent_operation(&stmt.kind)) {
-                let why = if own {
-                    "it runs between `BEGIN` and `COMMIT`".to_string()
-                } else {
-                    format!(
-                        "the migration runner runs this down part in a transaction ({})",
-                        runner.reason
-                    )
-                };
-                out.push(
-                    Diagnostic::new(META.id, stmt.span, format!("`{what}` cannot run inside a transaction block, and {why}: rolling the migration back fails with `ERROR: {what} cannot run inside a transaction block`"))
-                        .help("run the down part outside the runner's transaction as its up part does (sqlx: `-- no-transaction` as the down file's first line; dbmate: `-- migrate:down transaction:false`; Flyway: `executeInTransaction=false` in the undo script's .conf), keeping the statement alone in it, or drop the index without `CONCURRENTLY` if a short lock is acceptable during a rollback")
-                        .at(Anchor::Down),
-                );
-            }
-            if let Statement::Transaction { tx } = &stmt.kind {
-                match tx {
-                    TxKind::Begin => {
-                        in_tx = true;
-                        own = true;
-                    }
-                    TxKind::Commit | TxKind::Rollback | TxKind::Prepare => {
-                        // As for up parts: a runner that wraps the part sends it as one message
-                        // (sqlx, dbmate, diesel) or begins again (Flyway's driver), and a
-                        // message's next implicit transaction starts after the file's `COMMIT`.
-                        in_tx = runner.wrapped || (implicit && k + 1 < count);
-                        own = false;
-                    }
-                    _ => {}
-                }
-            }
+        for (stmt, _) in cx
+            .down
+            .iter()
+            .zip(cx.down_in_transaction)
+            .filter(|(_, in_tx)| **in_tx)
+        {
+            let Some(what) = concurrent_operation(&stmt.kind) else {
+                continue;
+            };
+            let why = if runner.wraps(cx.down.len()) {
+                format!(
+                    "the migration runner runs this down part in a transaction ({})",
+                    runner.reason
+                )
+            } else {
+                "it runs between `BEGIN` and `COMMIT`".to_string()
+            };
+            out.push(
+                Diagnostic::new(META.id, stmt.span, format!("`{what}` cannot run inside a transaction block, and {why}: rolling the migration back fails with `ERROR: {what} cannot run inside a transaction block`"))
+                    .help("run the down part outside the runner's transaction as its up part does (sqlx: `-- no-transaction` as the down file's first line; dbmate: `-- migrate:down transaction:false`; Flyway: `executeInTransaction=false` in the undo script's .conf), keeping the statement alone in it, or drop the index without `CONCURRENTLY` if a short lock is acceptable during a rollback")
+                    .at(Anchor::Down),
+            );
         }
     }
 

@@ -166,6 +166,9 @@ pub struct MigrationContext<'a> {
     /// The runner's transaction around the down part (its own, where the runner reads it per
     /// direction).
     pub down_transaction: &'a crate::source::RunnerTransaction,
+    /// Whether each down statement runs in a transaction (the runner's or the part's own
+    /// `BEGIN`), as for the up part's [`MigrationStatement::in_transaction`].
+    pub down_in_transaction: &'a [bool],
     /// Some migration of the same set has a down part (the project writes them).
     pub set_has_downs: bool,
     /// Tables created earlier in this migration's up part.

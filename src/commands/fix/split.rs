@@ -6,6 +6,7 @@
 //! The caller lints the whole set again with the result before anything is written.
 
 use crate::fix::{Edit, Statements};
+use crate::source::layout::SQLX_NO_TX;
 use crate::source::version::Version;
 use std::path::{Path, PathBuf};
 
@@ -289,7 +290,7 @@ pub(super) fn split_out(
 
     let mark_sqlx = |sql: &str| {
         if apart {
-            format!("-- no-transaction{newline}{sql}")
+            format!("{SQLX_NO_TX}{newline}{sql}")
         } else {
             sql.to_string()
         }

@@ -114,7 +114,7 @@ fn sqlx_evidence(evidence: &mut Evidence<'_>) -> Option<String> {
         let Some(Ok(text)) = evidence.text(file) else {
             continue;
         };
-        if text.lines().any(|l| l.trim() == "-- no-transaction") {
+        if text.lines().any(|l| l.trim() == SQLX_NO_TX) {
             return Some(format!(
                 "the `-- no-transaction` marker in `{}`",
                 file_name(file)
