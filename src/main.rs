@@ -9,8 +9,25 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Transparent huge pages off from the process's first allocation (see `commands::huge_pages`):
+/// the C runtime calls `.init_array` entries before `main` and the Rust runtime, whose first
+/// allocation would otherwise fault in (and zero) a 2 MiB page.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)] // a constructor: `#[link_section]` places it where the C runtime looks
+#[used]
+#[link_section = ".init_array"]
+static HUGE_PAGES_OFF_AT_START: extern "C" fn() = huge_pages_off_at_start;
+
+#[cfg(target_os = "linux")]
+extern "C" fn huge_pages_off_at_start() {
+    commands::huge_pages(false);
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Lint(_)) {
+        commands::huge_pages(true);
+    }
     let result = match &cli.command {
         Command::Lint(args) => commands::lint::run(args),
         Command::Baseline(args) => commands::baseline::run(args),

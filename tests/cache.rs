@@ -225,6 +225,75 @@ fn editing_an_earlier_migration_invalidates_every_state_after_it() {
     assert_eq!(stdout(&warm), stdout(&cold));
 }
 
+/// How many of the set's files the run took from the cache, and how many it looked for.
+fn texts_from_cache(out: &Output) -> (usize, usize) {
+    let line = stderr(out)
+        .lines()
+        .find(|l| l.contains("texts: "))
+        .unwrap_or_else(|| panic!("no texts timing in {}", stderr(out)))
+        .to_string();
+    let words: Vec<&str> = line.split("texts: ").nth(1).unwrap().split(' ').collect();
+    (words[0].parse().unwrap(), words[2].parse().unwrap())
+}
+
+#[test]
+fn texts_come_from_the_cache_only_while_their_files_are_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = history(dir.path());
+    let (_, last) = last_files(&db);
+    let cache = dir.path().join("cache");
+    let cache = cache.to_str().unwrap();
+    // A file written in the last two seconds is read every run (a second write within the clock's
+    // tick would leave its stamp as it was), so the history settles first.
+    std::thread::sleep(std::time::Duration::from_millis(3100));
+    let cold = lint(
+        &["--cache-dir", cache, "--format", "json", &last],
+        dir.path(),
+    );
+    assert_eq!(texts_from_cache(&cold), (0, 56), "{}", stderr(&cold));
+    let warm = lint(
+        &["--cache-dir", cache, "--format", "json", &last],
+        dir.path(),
+    );
+    assert_eq!(texts_from_cache(&warm), (56, 56), "{}", stderr(&warm));
+    assert_eq!(stdout(&warm), stdout(&cold));
+    // Migration 26 no longer renames `email` away, in a text of the same size written with the
+    // file's modification time put back: its status-change time still tells it was written.
+    let edited = db.join("0026_step.up.sql");
+    let old = fs::read_to_string(&edited).unwrap();
+    let modified = fs::metadata(&edited).unwrap().modified().unwrap();
+    let new = format!("{:<width$}\n", "SELECT 1;", width = old.len() - 1);
+    assert_eq!(new.len(), old.len());
+    fs::write(&edited, &new).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&edited)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    assert_eq!(fs::metadata(&edited).unwrap().modified().unwrap(), modified);
+    let uncached = lint(&["--no-cache", "--format", "json", &last], dir.path());
+    let after = lint(
+        &["--cache-dir", cache, "--format", "json", &last],
+        dir.path(),
+    );
+    assert_ne!(
+        stdout(&uncached),
+        stdout(&cold),
+        "the edit changes findings"
+    );
+    assert_eq!(stdout(&after), stdout(&uncached));
+    assert_eq!(texts_from_cache(&after), (55, 56), "{}", stderr(&after));
+    // A file that is not there any more is not given back.
+    fs::remove_file(db.join("0027_step.down.sql")).unwrap();
+    let uncached = lint(&["--no-cache", "--format", "json", &last], dir.path());
+    let after = lint(
+        &["--cache-dir", cache, "--format", "json", &last],
+        dir.path(),
+    );
+    assert_eq!(stdout(&after), stdout(&uncached));
+}
+
 #[test]
 fn a_bad_cache_file_is_a_note_and_the_run_goes_on() {
     let dir = tempfile::tempdir().unwrap();

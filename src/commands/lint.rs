@@ -4,6 +4,7 @@
 
 pub(crate) mod cache;
 mod read;
+mod texts;
 
 pub(crate) use read::{catalog_from_dump, old_queries, resolve_paths};
 
@@ -21,7 +22,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 pub fn run(args: &LintArgs) -> Result<Outcome> {
-    no_huge_pages();
+    super::huge_pages(false);
     if args.fix {
         // `lint --fix`: `pgproof fix` on the same files first, then the lint of what is left.
         super::fix::run_with(
@@ -325,21 +326,6 @@ fn read_baseline(
     Ok(Some((path, baseline)))
 }
 
-/// Asks Linux not to back this process's memory with transparent huge pages. The allocator marks
-/// its arenas for them, and where the kernel is set to `defrag=madvise` (a common default) every
-/// such fault may compact memory synchronously and zero 2 MiB: on a run of a second or less that
-/// cost up to a third of lint's CPU time, varied several-fold from run to run, and raised the peak
-/// memory by a quarter (docs/benchmarks.md). Only lint does this: the flag is inherited by child
-/// processes, and `prove` starts PostgreSQL servers.
-#[allow(unsafe_code)] // prctl(2): no safe std API
-fn no_huge_pages() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: PR_SET_THP_DISABLE takes plain integers and only sets a flag on this process.
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-    }
-}
-
 /// What linting some paths gave.
 pub struct Linted {
     /// Sorted.
@@ -435,7 +421,7 @@ pub fn replayed_sets(paths: &[PathBuf], settings: &Settings) -> Result<Vec<engin
         errors,
         empty,
         ..
-    } = read::inputs(paths, settings, None)?;
+    } = read::inputs(paths, settings, None, None)?;
     if let Some(error) = errors.first() {
         bail!("{error}");
     }
@@ -486,6 +472,12 @@ pub fn lint_with(
     fingerprints: bool,
     cache_dir: Option<PathBuf>,
 ) -> Result<Linted> {
+    // A run on some files (pre-commit) takes the texts of the files before them from the cache
+    // when they have not changed, as it takes the replay state after them.
+    let texts = cache_dir
+        .as_ref()
+        .filter(|_| since.is_some() || paths.iter().any(|p| p.is_file()))
+        .map(|dir| std::sync::Arc::new(texts::Texts::new(dir.clone())));
     let read::Inputs {
         mut sets,
         queries: jobs,
@@ -494,7 +486,7 @@ pub fn lint_with(
         mut warnings,
         reported_files,
         named_queries,
-    } = read::inputs(paths, settings, since)?;
+    } = read::inputs(paths, settings, since, texts.clone())?;
     let mut timings = super::Timings::from_env();
     if let (Some(dir), Some(reported)) = (cache_dir, &reported_files) {
         // Findings in query files are shown unless query files were named (below): a migration
@@ -521,6 +513,9 @@ pub fn lint_with(
         threads: rayon::current_num_threads(),
         stack_bytes: engine::WORKER_STACK_BYTES,
     })?;
+    if let Some(texts) = &texts {
+        texts.save();
+    }
     timings.lap("read, parse, replay, rules and queries");
     if timings.enabled() {
         // The slowest sets bound the run: each set is replayed in order on one thread.

@@ -13,6 +13,32 @@ pub mod shell;
 
 use std::io::{self, Write};
 
+/// Whether Linux may back this process's memory with transparent huge pages. The allocator marks
+/// its arenas for them, and where the kernel is set to `defrag=madvise` (a common default) every
+/// such fault may compact memory synchronously and zero 2 MiB: on a run of a second or less that
+/// cost up to a third of lint's CPU time, varied several-fold from run to run, and raised the peak
+/// memory by a quarter (docs/benchmarks.md). `main` turns them off before the allocator's first
+/// page (the first, zeroed at start-up, was a tenth of a warm pre-commit run) and back on for every
+/// command but `lint`: the setting is inherited by child processes, and `prove` starts PostgreSQL
+/// servers.
+#[allow(unsafe_code)] // prctl(2): no safe std API
+pub fn huge_pages(allowed: bool) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes plain integers and only sets a flag on this process; it
+    // allocates nothing, so it may run before the Rust runtime (main.rs's constructor).
+    unsafe {
+        libc::prctl(
+            libc::PR_SET_THP_DISABLE,
+            libc::c_ulong::from(!allowed),
+            0,
+            0,
+            0,
+        );
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = allowed;
+}
+
 /// What a command tells `main` about the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {

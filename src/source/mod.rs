@@ -225,6 +225,61 @@ pub struct LoadOptions {
     pub replaced: std::sync::Arc<std::collections::HashMap<PathBuf, String>>,
     /// `[[sets]]` in pgproof.toml: per-directory layout, version and runner transaction.
     pub sets: std::sync::Arc<Vec<SetConfig>>,
+    /// Texts read by an earlier run, given back for files whose [`Stamp`] has not changed since
+    /// (`lint`'s pre-commit run keeps them in its cache): a set's files are then not opened.
+    pub texts: Option<std::sync::Arc<dyn TextMemo>>,
+}
+
+/// What a file's metadata says of which version of its content it holds, as git's index keeps it:
+/// its identity, size, and the times of its last modification and of its last change of status
+/// (which no program can set back). Two equal stamps mean the same content, unless the file was
+/// written again within the clock's granularity of being stamped: a memo of texts keeps only
+/// files [`Stamp::settled`] before the text was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Stamp {
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+    /// Seconds and nanoseconds since the epoch (negative before it).
+    pub modified: (i64, i64),
+    pub changed: (i64, i64),
+}
+
+impl Stamp {
+    #[cfg(unix)]
+    pub fn of(meta: &std::fs::Metadata) -> Option<Stamp> {
+        use std::os::unix::fs::MetadataExt;
+        Some(Stamp {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+            modified: (meta.mtime(), meta.mtime_nsec()),
+            changed: (meta.ctime(), meta.ctime_nsec()),
+        })
+    }
+
+    #[cfg(not(unix))]
+    pub fn of(_meta: &std::fs::Metadata) -> Option<Stamp> {
+        None
+    }
+
+    /// Whether the file was last written (or its status changed) at least `margin` before `now`
+    /// (seconds since the epoch): a later write would give it another stamp.
+    pub fn settled(&self, now: i64, margin: i64) -> bool {
+        self.modified.0 < now - margin && self.changed.0 < now - margin
+    }
+}
+
+/// Texts of files kept between runs, by the [`Stamp`] each had when read (see
+/// [`LoadOptions::texts`]). Loading asks it only for files on disk (not stdin's or a replaced
+/// text), a set at a time.
+pub trait TextMemo: Send + Sync + std::fmt::Debug + std::panic::RefUnwindSafe {
+    /// For each of the set's files under `root`, the text it had when it had the stamp given, if
+    /// kept.
+    fn recall(&self, root: &Path, files: &[(&Path, &Stamp)]) -> Vec<Option<String>>;
+    /// Keeps the texts just read from the set's files, each with the stamp its file had before it
+    /// was read.
+    fn keep(&self, root: &Path, read: &[(&Path, &Stamp, &str)]);
 }
 
 /// What `[[sets]]` in pgproof.toml says of the migration sets under a directory.
@@ -365,6 +420,7 @@ impl Default for LoadOptions {
             stdin: None,
             replaced: std::sync::Arc::default(),
             sets: std::sync::Arc::default(),
+            texts: None,
         }
     }
 }

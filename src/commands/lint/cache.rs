@@ -416,16 +416,18 @@ fn feed(hasher: &mut Sha256, bytes: &[u8]) {
     hasher.update(bytes);
 }
 
-/// Whether a file in the cache directory is a state of this format or of format 1 (64 hexadecimal
-/// digits, then the extension): nothing else there is ever evicted.
+/// Whether a file in the cache directory is a state of this format or of format 1, or a set's
+/// texts (64 hexadecimal digits, then the extension): nothing else there is ever evicted.
 fn is_state_name(name: &str) -> bool {
-    [EXTENSION, OLD_EXTENSION].iter().any(|ext| {
-        name.strip_suffix(ext)
-            .is_some_and(|stem| stem.len() == 64 && stem.bytes().all(|b| b.is_ascii_hexdigit()))
-    })
+    [EXTENSION, OLD_EXTENSION, super::texts::EXTENSION]
+        .iter()
+        .any(|ext| {
+            name.strip_suffix(ext)
+                .is_some_and(|stem| stem.len() == 64 && stem.bytes().all(|b| b.is_ascii_hexdigit()))
+        })
 }
 
-fn hex(key: &Key) -> String {
+pub(super) fn hex(key: &Key) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(2 * key.len());
     for b in key {

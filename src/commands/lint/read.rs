@@ -37,6 +37,7 @@ pub(super) fn inputs(
     paths: &[PathBuf],
     settings: &Settings,
     since: Option<&str>,
+    texts: Option<std::sync::Arc<super::texts::Texts>>,
 ) -> Result<Inputs> {
     let mut errors: Vec<SourceError> = vec![];
     let mut empty = vec![];
@@ -122,6 +123,7 @@ pub(super) fn inputs(
     }
     let mut load = settings.load.clone();
     load.query_files = std::sync::Arc::new(query_files);
+    load.texts = texts.map(|t| t as std::sync::Arc<dyn crate::source::TextMemo>);
     let mut timings = crate::commands::Timings::from_env();
     let mut found = vec![];
     let mut roots: BTreeSet<PathBuf> = BTreeSet::new();

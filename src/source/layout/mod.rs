@@ -464,9 +464,52 @@ fn read_in_parallel(root: &Path, tree: &Tree, opts: &LoadOptions) -> HashMap<Pat
         .flat_map(|(_, files)| files)
         .filter(|f| is_sql(f) && !tree.same_file.contains_key(*f))
         .collect();
-    files
+    // A memo of texts stands for files on disk only: not with stdin's or replaced texts.
+    let memo = opts
+        .texts
+        .as_deref()
+        .filter(|_| opts.stdin.is_none() && opts.replaced.is_empty());
+    let mut texts: Vec<Option<FileText>> = vec![None; files.len()];
+    if let Some(memo) = memo {
+        let stamped: Vec<(usize, &Path, &crate::source::Stamp)> = files
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| Some((i, f.as_path(), tree.stamps.get(*f)?)))
+            .collect();
+        let asked: Vec<(&Path, &crate::source::Stamp)> = stamped
+            .iter()
+            .map(|&(_, path, stamp)| (path, stamp))
+            .collect();
+        for (&(i, _, _), text) in stamped.iter().zip(memo.recall(root, &asked)) {
+            texts[i] = text.map(Ok);
+        }
+    }
+    let unknown: Vec<usize> = (0..files.len()).filter(|&i| texts[i].is_none()).collect();
+    let read: Vec<(usize, Option<FileText>)> = unknown
         .into_par_iter()
-        .filter_map(|f| Some((f.clone(), opts.read_text(f).ok()?)))
+        .map(|i| (i, opts.read_text(files[i]).ok()))
+        .collect();
+    if let Some(memo) = memo {
+        let kept: Vec<(&Path, &crate::source::Stamp, &str)> = read
+            .iter()
+            .filter_map(|(i, text)| {
+                let path = files[*i].as_path();
+                Some((
+                    path,
+                    tree.stamps.get(path)?,
+                    text.as_ref()?.as_deref().ok()?,
+                ))
+            })
+            .collect();
+        memo.keep(root, &kept);
+    }
+    for (i, text) in read {
+        texts[i] = text;
+    }
+    files
+        .into_iter()
+        .zip(texts)
+        .filter_map(|(f, text)| Some((f.clone(), text?)))
         .collect()
 }
 

@@ -19,6 +19,9 @@ pub(super) struct Tree {
     /// Files reached under more than one path (symbolic or hard links): every such path, mapped to
     /// the first one the walk reached, so a set holding two of them reads the file once.
     pub(super) same_file: HashMap<PathBuf, PathBuf>,
+    /// Each file's stamp when walked, when loading may take texts from a memo
+    /// ([`crate::source::LoadOptions::texts`]).
+    pub(super) stamps: HashMap<PathBuf, crate::source::Stamp>,
 }
 
 /// The migration sets found under one path, the files and directories the walk could not read,
@@ -273,6 +276,11 @@ pub fn find(path: &Path, opts: &LoadOptions) -> Result<Walk> {
         let file = entry.path();
         let parent = file.parent().unwrap_or(path);
         let size = meta.as_ref().map_or(0, std::fs::Metadata::len);
+        if opts.texts.is_some() {
+            if let Some(stamp) = meta.as_ref().and_then(crate::source::Stamp::of) {
+                tree.stamps.insert(file.to_path_buf(), stamp);
+            }
+        }
         if let Some(id) = meta.as_ref().and_then(crate::source::identity) {
             match first_path.get(&id) {
                 Some(first) => {
