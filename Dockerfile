@@ -23,6 +23,12 @@ RUN PGPROOF_COMMIT="$PGPROOF_COMMIT" CARGO_PROFILE_RELEASE_STRIP=symbols \
  && cp target/release/pgproof /usr/local/bin/pgproof
 
 FROM ${RUNTIME_IMAGE}
+# git for `lint --since`; a repository mounted from the host belongs to another user, which git
+# refuses unless told the directory is safe.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git \
+ && rm -rf /var/lib/apt/lists/* \
+ && git config --system --add safe.directory '*'
 COPY --from=build /usr/local/bin/pgproof /usr/local/bin/pgproof
 # Not root; `docker run --user "$(id -u):$(id -g)"` lets `pgproof fix` write files the caller owns.
 # The replay cache goes to a directory any user can write.

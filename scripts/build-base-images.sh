@@ -52,7 +52,8 @@ fi
 [ -n "$mirror" ] || { echo "build-base-images: no Debian mirror in /etc/apt/sources*; set PGPROOF_DEBIAN_MIRROR" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/pgproof-base-images.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# --one-file-system: never into what debootstrap may have left mounted under the tree (/proc).
+trap 'rm -rf --one-file-system "$work"' EXIT
 root="$work/rootfs"
 echo "build-base-images: debootstrap bookworm from $mirror" >&2
 debootstrap --variant=minbase bookworm "$root" "$mirror" > "$work/debootstrap.log" 2>&1 \

@@ -13,6 +13,9 @@ cd "$(dirname "$0")/.."
 host_bin=${PGPROOF_BIN:-target/debug/pgproof}
 [ -x "$host_bin" ] || { echo "test-dockerfile: $host_bin is not built (cargo build first)" >&2; exit 2; }
 tag="pgproof-test/pgproof:dockerfile-$$"
+# The classic builder: its build-stage images carry the stage's label, which cleanup removes by
+# (BuildKit keeps a build cache instead, which this script would leave behind).
+export DOCKER_BUILDKIT=0
 args=$(scripts/build-base-images.sh)
 # The build stage's images (labelled) go with the image: removing a leaf removes its untagged
 # parents, so a few rounds remove a chain.
@@ -65,4 +68,17 @@ printf 'CREATE INDEX orders_total ON orders (total);\n' \
   | docker run --rm -i "$tag" lint --format compact --stdin-filename migrations/0002_index.sql - > "$out/stdin.txt" 2> /dev/null || true
 grep -q 'create-index-non-concurrently' "$out/stdin.txt" \
   || fail "linting standard input in the image gave: $(cat "$out/stdin.txt")"
+# `lint --since` in a repository mounted from the host (owned by another user): only the
+# migration added since the commit is reported on.
+repo="$out/repo"
+mkdir -p "$repo/db"
+printf 'CREATE TABLE accounts (id bigint PRIMARY KEY, email text);\n' > "$repo/db/0001_accounts.sql"
+git -C "$repo" init -q
+git -C "$repo" -c user.name=ci -c user.email=ci@localhost add -A
+git -C "$repo" -c user.name=ci -c user.email=ci@localhost commit -q -m base
+printf 'CREATE INDEX accounts_email ON accounts (email);\n' > "$repo/db/0002_index.sql"
+docker run --rm -v "$repo:/work" "$tag" lint --since HEAD --format compact db > "$out/since.txt" 2> "$out/since.err" || true
+grep -q '^db/0002_index.sql:1:1: warning create-index-non-concurrently' "$out/since.txt" \
+  || fail "lint --since in the image gave: $(cat "$out/since.txt" "$out/since.err")"
+! grep -q '0001_accounts' "$out/since.txt" || fail "lint --since reported on the committed migration: $(cat "$out/since.txt")"
 echo "test-dockerfile: the image runs as user $user, names commit $commit, and lints as the host's binary does"

@@ -20,13 +20,13 @@ static HUGE_PAGES_OFF_AT_START: extern "C" fn() = huge_pages_off_at_start;
 
 #[cfg(target_os = "linux")]
 extern "C" fn huge_pages_off_at_start() {
-    commands::huge_pages(false);
+    commands::huge_pages_off_at_start();
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if !matches!(cli.command, Command::Lint(_)) {
-        commands::huge_pages(true);
+        commands::huge_pages_as_inherited();
     }
     let result = match &cli.command {
         Command::Lint(args) => commands::lint::run(args),

@@ -18,9 +18,10 @@ use std::io::{self, Write};
 /// such fault may compact memory synchronously and zero 2 MiB: on a run of a second or less that
 /// cost up to a third of lint's CPU time, varied several-fold from run to run, and raised the peak
 /// memory by a quarter (docs/benchmarks.md). `main` turns them off before the allocator's first
-/// page (the first, zeroed at start-up, was a tenth of a warm pre-commit run) and back on for every
-/// command but `lint`: the setting is inherited by child processes, and `prove` starts PostgreSQL
-/// servers.
+/// page ([`huge_pages_off_at_start`]; the first, zeroed at start-up, cost about half a millisecond
+/// of every run) and puts the inherited setting back for every command but `lint`
+/// ([`huge_pages_as_inherited`]): it is inherited by child processes, and `prove` starts
+/// PostgreSQL servers.
 #[allow(unsafe_code)] // prctl(2): no safe std API
 pub fn huge_pages(allowed: bool) {
     #[cfg(target_os = "linux")]
@@ -37,6 +38,29 @@ pub fn huge_pages(allowed: bool) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = allowed;
+}
+
+/// Whether transparent huge pages were off when the process started (set by
+/// [`huge_pages_off_at_start`]).
+static HUGE_PAGES_OFF_WHEN_STARTED: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Turns transparent huge pages off, remembering the setting the process inherited. Allocates
+/// nothing: `main.rs` calls it from a constructor, before the Rust runtime.
+#[allow(unsafe_code)] // prctl(2): no safe std API
+pub fn huge_pages_off_at_start() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: PR_GET_THP_DISABLE takes plain integers and returns the flag (1 when set).
+        let off = unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) } == 1;
+        HUGE_PAGES_OFF_WHEN_STARTED.store(off, std::sync::atomic::Ordering::Relaxed);
+    }
+    huge_pages(false);
+}
+
+/// Puts back the transparent huge pages setting the process inherited.
+pub fn huge_pages_as_inherited() {
+    huge_pages(!HUGE_PAGES_OFF_WHEN_STARTED.load(std::sync::atomic::Ordering::Relaxed));
 }
 
 /// What a command tells `main` about the exit code.

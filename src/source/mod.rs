@@ -427,6 +427,17 @@ impl Default for LoadOptions {
 
 /// Reads a file as text. Binary files, invalid UTF-8 and oversized files become problems, not errors.
 pub fn read_text(path: &Path, max_bytes: u64) -> std::io::Result<Result<String, (usize, String)>> {
+    read_text_stamped(path, max_bytes).map(|(text, _)| text)
+}
+
+/// [`read_text`], with the [`Stamp`] of the file it opened (taken before reading it; None when it
+/// could not be opened): what a memo of texts keeps a text under, so that a path moved to another
+/// file between a walk's `stat` and the read is not kept under the first file's stamp.
+#[allow(clippy::type_complexity)]
+pub fn read_text_stamped(
+    path: &Path,
+    max_bytes: u64,
+) -> std::io::Result<(Result<String, (usize, String)>, Option<Stamp>)> {
     use std::io::Read;
     // One open, and the size from the open file (not a second lookup of the path); reading a
     // directory fails as `std::fs::read` does. A file that cannot be opened is still said to be
@@ -434,42 +445,49 @@ pub fn read_text(path: &Path, max_bytes: u64) -> std::io::Result<Result<String, 
     let mut file = match std::fs::File::open(path) {
         Ok(file) => file,
         Err(err) => match std::fs::metadata(path) {
-            Ok(meta) if meta.len() > max_bytes => return Ok(Err(too_large(meta.len(), max_bytes))),
+            Ok(meta) if meta.len() > max_bytes => {
+                return Ok((Err(too_large(meta.len(), max_bytes)), None))
+            }
             _ => return Err(err),
         },
     };
     let meta = file.metadata()?;
+    let stamp = Stamp::of(&meta);
     if meta.len() > max_bytes {
-        return Ok(Err(too_large(meta.len(), max_bytes)));
+        return Ok((Err(too_large(meta.len(), max_bytes)), stamp));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
     // Through `take`: `File::read_to_end` would ask the file's size and position again.
     file.by_ref().take(u64::MAX).read_to_end(&mut bytes)?;
     if let Some(pos) = bytes.iter().position(|&b| b == 0) {
-        return Ok(Err((
-            pos,
-            "file contains a NUL byte: it looks binary, not SQL".to_string(),
-        )));
+        return Ok((
+            Err((
+                pos,
+                "file contains a NUL byte: it looks binary, not SQL".to_string(),
+            )),
+            stamp,
+        ));
     }
-    match String::from_utf8(bytes) {
+    let text = match String::from_utf8(bytes) {
         Ok(mut text) => {
             if text.starts_with('\u{feff}') {
                 // Keep offsets: replace the byte-order mark with spaces of the same length.
                 text.replace_range(0..3, "   ");
             }
-            Ok(Ok(text))
+            Ok(text)
         }
         Err(err) => {
             let at = err.utf8_error().valid_up_to();
-            Ok(Err((
+            Err((
                 at,
                 format!(
                     "file is not valid UTF-8 (invalid byte 0x{:02x}); save it as UTF-8",
                     err.as_bytes()[at]
                 ),
-            )))
+            ))
         }
-    }
+    };
+    Ok((text, stamp))
 }
 
 /// The problem of a file over the size limit.

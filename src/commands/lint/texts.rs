@@ -112,6 +112,10 @@ impl Texts {
                 .into_iter()
                 .map(|e| (e.path, (e.stamp, Arc::from(e.text))))
                 .collect();
+            // Recently used: evicted after the replay states used less recently.
+            if let Ok(file) = std::fs::File::options().write(true).open(&set.file) {
+                let _ = file.set_modified(std::time::SystemTime::now());
+            }
         }
         set
     }

@@ -475,6 +475,8 @@ fn read_in_parallel(root: &Path, tree: &Tree, opts: &LoadOptions) -> HashMap<Pat
             .iter()
             .enumerate()
             .filter_map(|(i, f)| Some((i, f.as_path(), tree.stamps.get(*f)?)))
+            // A file over the size limit is read, to be said too large.
+            .filter(|(_, _, stamp)| stamp.size <= opts.max_file_bytes)
             .collect();
         let asked: Vec<(&Path, &crate::source::Stamp)> = stamped
             .iter()
@@ -485,25 +487,31 @@ fn read_in_parallel(root: &Path, tree: &Tree, opts: &LoadOptions) -> HashMap<Pat
         }
     }
     let unknown: Vec<usize> = (0..files.len()).filter(|&i| texts[i].is_none()).collect();
-    let read: Vec<(usize, Option<FileText>)> = unknown
+    // With a memo, each text is read with its open file's stamp, kept only when that is the stamp
+    // the walk saw (the path may name another file by now).
+    let read: Vec<(usize, Option<FileText>, Option<crate::source::Stamp>)> = unknown
         .into_par_iter()
-        .map(|i| (i, opts.read_text(files[i]).ok()))
+        .map(|i| match memo {
+            Some(_) => match crate::source::read_text_stamped(files[i], opts.max_file_bytes) {
+                Ok((text, stamp)) => (i, Some(text), stamp),
+                Err(_) => (i, None, None),
+            },
+            None => (i, opts.read_text(files[i]).ok(), None),
+        })
         .collect();
     if let Some(memo) = memo {
         let kept: Vec<(&Path, &crate::source::Stamp, &str)> = read
             .iter()
-            .filter_map(|(i, text)| {
+            .filter_map(|(i, text, opened)| {
                 let path = files[*i].as_path();
-                Some((
-                    path,
-                    tree.stamps.get(path)?,
-                    text.as_ref()?.as_deref().ok()?,
-                ))
+                let walked = tree.stamps.get(path)?;
+                let text = text.as_ref()?.as_deref().ok()?;
+                (opened.as_ref() == Some(walked)).then_some((path, walked, text))
             })
             .collect();
         memo.keep(root, &kept);
     }
-    for (i, text) in read {
+    for (i, text, _) in read {
         texts[i] = text;
     }
     files
