@@ -17,7 +17,8 @@
 # env:   PGPROOF_DEBIAN_MIRROR overrides the mirror (else this machine's apt sources)
 # needs: root, docker, debootstrap, rustc and cargo on PATH
 set -euo pipefail
-cd "$(dirname "$0")/.."
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/.."
 
 msrv=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 debian_tag=pgproof-local/debian:bookworm-slim
@@ -38,18 +39,8 @@ if [ "$(printf '%s\n%s\n' "$msrv" "$version" | sort -V | head -n1)" != "$msrv" ]
   exit 2
 fi
 
-mirror=${PGPROOF_DEBIAN_MIRROR:-}
-if [ -z "$mirror" ]; then
-  mirror=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null \
-    | awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' \
-    | grep -v -e security -e '^$' | grep '/debian/\?$' | head -n1 || true)
-fi
-if [ -z "$mirror" ]; then
-  mirror=$(grep -hE '^deb[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
-    | awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^(https?|file):/) { print $i; break } }' \
-    | grep -v security | grep '/debian/\?$' | head -n1 || true)
-fi
-[ -n "$mirror" ] || { echo "build-base-images: no Debian mirror in /etc/apt/sources*; set PGPROOF_DEBIAN_MIRROR" >&2; exit 2; }
+# The Debian mirror this machine already uses (or PGPROOF_DEBIAN_MIRROR).
+. "$here/debian-mirror.sh"
 
 work=$(mktemp -d /tmp/pgproof-base-images.XXXXXX)
 # --one-file-system: never into what debootstrap may have left mounted under the tree (/proc).

@@ -32,18 +32,7 @@ fi
 command -v debootstrap >/dev/null || { echo "build-test-image: debootstrap is missing: apt-get install debootstrap" >&2; exit 2; }
 
 # The Debian mirror this machine already uses (deb822 .sources files or one-line sources.list).
-mirror=${PGPROOF_DEBIAN_MIRROR:-}
-if [ -z "$mirror" ]; then
-  mirror=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null \
-    | awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' \
-    | grep -v -e security -e '^$' | grep '/debian/\?$' | head -n1 || true)
-fi
-if [ -z "$mirror" ]; then
-  mirror=$(grep -hE '^deb[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
-    | awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^(https?|file):/) { print $i; break } }' \
-    | grep -v security | grep '/debian/\?$' | head -n1 || true)
-fi
-[ -n "$mirror" ] || { echo "build-test-image: no Debian mirror in /etc/apt/sources*; set PGPROOF_DEBIAN_MIRROR" >&2; exit 2; }
+. "$(dirname "$0")/debian-mirror.sh"
 
 work=$(mktemp -d /tmp/pgproof-image.XXXXXX)
 trap 'rm -rf "$work"' EXIT
