@@ -1,7 +1,7 @@
 # pgproof in a container, for CI systems that run jobs in images:
 #   docker build -t pgproof .
 #   docker run --rm -v "$PWD:/work" pgproof lint migrations/
-# Two stages: the first compiles the release binary, the second is a slim Debian holding only it.
+# Two stages: the first compiles the release binary, the second is a slim Debian holding it and git.
 # The base images are build arguments so that a machine with no registry can build from local
 # stand-ins (scripts/build-base-images.sh prints the arguments; CI builds this file that way).
 ARG RUST_IMAGE=rust:1.95-slim-bookworm
