@@ -302,20 +302,14 @@ impl ReplayCache {
         Some(snapshot)
     }
 
-    /// Writes `snapshot` under `key`: to a temporary file in the directory, renamed into place.
+    /// Writes `snapshot` under `key`.
     fn write(&self, key: &Key, snapshot: &Snapshot) -> anyhow::Result<()> {
-        std::fs::create_dir_all(&self.dir)?;
-        let mut file = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempfile_in(&self.dir)?;
-        {
-            let mut out = std::io::BufWriter::new(file.as_file_mut());
-            writeln!(out, "{MAGIC} {}", hex(key))?;
-            rmp_serde::encode::write(&mut out, snapshot)?;
-            out.flush()?;
-        }
-        file.persist(self.path(key))?;
-        Ok(())
+        write_file(
+            &self.dir,
+            &self.path(key),
+            &format!("{MAGIC} {}", hex(key)),
+            snapshot,
+        )
     }
 
     /// Removes the least recently used states while the directory holds more than [`MAX_BYTES`],
@@ -437,7 +431,28 @@ pub(super) fn hex(key: &Key) -> String {
     out
 }
 
-fn note(message: &str) {
+/// Writes `header` as the first line of `path` in the cache directory `dir`, then `value` in
+/// MessagePack: to a temporary file in the directory, renamed into place, so a concurrent run
+/// reads a whole file or none.
+pub(super) fn write_file(
+    dir: &Path,
+    path: &Path,
+    header: &str,
+    value: &impl serde::Serialize,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut file = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+    {
+        let mut out = std::io::BufWriter::new(file.as_file_mut());
+        writeln!(out, "{header}")?;
+        rmp_serde::encode::write(&mut out, value)?;
+        out.flush()?;
+    }
+    file.persist(path)?;
+    Ok(())
+}
+
+pub(super) fn note(message: &str) {
     eprintln!("pgproof: note: {message}");
 }
 

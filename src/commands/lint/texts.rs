@@ -13,7 +13,6 @@
 use crate::source::{Stamp, TextMemo};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -141,10 +140,10 @@ impl Texts {
                 continue;
             }
             if let Err(err) = self.write(&set) {
-                eprintln!(
-                    "pgproof: note: cannot write the replay cache in `{}`: {err:#}",
+                super::cache::note(&format!(
+                    "cannot write the replay cache in `{}`: {err:#}",
                     self.dir.display()
-                );
+                ));
             }
         }
     }
@@ -160,19 +159,8 @@ impl Texts {
             })
             .collect();
         entries.sort_by(|a, b| a.path.cmp(&b.path));
-        std::fs::create_dir_all(&self.dir)?;
-        let mut file = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempfile_in(&self.dir)?;
-        {
-            let mut out = std::io::BufWriter::new(file.as_file_mut());
-            let root = set.file_root.display();
-            writeln!(out, "{MAGIC} {root}")?;
-            rmp_serde::encode::write(&mut out, &entries)?;
-            out.flush()?;
-        }
-        file.persist(&set.file)?;
-        Ok(())
+        let header = format!("{MAGIC} {}", set.file_root.display());
+        super::cache::write_file(&self.dir, &set.file, &header, &entries)
     }
 }
 
