@@ -384,3 +384,54 @@ fn small_tables_from_the_config_get_no_index_advice() {
     .unwrap_err();
     assert!(format!("{err:#}").contains("small_tables"), "{err:#}");
 }
+
+/// An INSERT that leaves out a required column is an error only when pgproof can tell it fails:
+/// a trigger on the table may fill the column, and an INSERT whose sibling in the set writes it
+/// may be kept for a schema from before the column existed (riverqueue/river's
+/// `...AssumingMain` queries). Both are warnings that say why.
+#[test]
+fn an_omitted_required_column_is_an_error_only_when_nothing_may_excuse_it() {
+    let dir = common::write_files(&[(
+        "001_init.sql",
+        "CREATE TABLE migrations (line text NOT NULL, version bigint NOT NULL, PRIMARY KEY (line, version));\n\
+         CREATE TABLE invoices (id bigint PRIMARY KEY, currency text NOT NULL);\n\
+         CREATE TABLE audit_rows (id bigint PRIMARY KEY, actor text NOT NULL);\n\
+         CREATE FUNCTION fill_actor() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.actor := current_user; RETURN NEW; END $$;\n\
+         CREATE TRIGGER audit_rows_actor BEFORE INSERT ON audit_rows FOR EACH ROW EXECUTE FUNCTION fill_actor();\n",
+    )]);
+    let queries = common::write_files(&[(
+        "q.sql",
+        "-- name: InsertMigration :many\nINSERT INTO migrations (line, version) SELECT $1, unnest($2::bigint[]);\n\
+         -- name: InsertMigrationAssumingMain :many\nINSERT INTO migrations (version) SELECT unnest($1::bigint[]);\n\
+         -- name: InsertInvoice :one\nINSERT INTO invoices (id) VALUES ($1);\n\
+         -- name: InsertAuditRow :one\nINSERT INTO audit_rows (id) VALUES ($1);\n",
+    )]);
+    let settings = Settings {
+        queries: vec![queries.path().join("q.sql")],
+        ..Settings::default()
+    };
+    let findings = pgproof::commands::lint::lint_dir(dir.path(), &settings).expect("lint runs");
+    let found: Vec<(String, String, String)> = findings
+        .iter()
+        .filter(|f| f.rule == "insert-omits-required-column")
+        .map(|f| {
+            let name = f.message.split('`').nth(1).unwrap_or_default().to_string();
+            (name, f.severity.name().to_string(), f.notes.join(" "))
+        })
+        .collect();
+    assert_eq!(found.len(), 3, "{found:#?}");
+    let of = |name: &str| found.iter().find(|f| f.0 == name).unwrap();
+    assert_eq!(of("InsertInvoice").1, "error", "{found:#?}");
+    let assuming = of("InsertMigrationAssumingMain");
+    assert_eq!(assuming.1, "warning", "{found:#?}");
+    assert!(
+        assuming.2.contains("`InsertMigration` writes `line`"),
+        "{found:#?}"
+    );
+    let audit = of("InsertAuditRow");
+    assert_eq!(audit.1, "warning", "{found:#?}");
+    assert!(
+        audit.2.contains("the trigger `audit_rows_actor`"),
+        "{found:#?}"
+    );
+}

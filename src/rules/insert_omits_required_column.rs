@@ -50,6 +50,26 @@ pub(crate) fn omitted<'a>(
     (!missing.is_empty()).then_some((table, insert.table_span, missing))
 }
 
+/// Another INSERT of the set into the same table that writes every one of `missing`: its author
+/// knew of the columns, so leaving them out here may be deliberate (a query kept for a schema
+/// from before they existed).
+fn sibling_writing<'q>(
+    query: &Query,
+    queries: &'q [Query],
+    table: &Table,
+    missing: &[String],
+) -> Option<&'q Query> {
+    queries.iter().find(|other| {
+        !std::ptr::eq(*other, query)
+            && other.shape.insert.as_ref().is_some_and(|insert| {
+                insert.table == table.name
+                    && insert.columns.as_ref().is_some_and(|cols| {
+                        missing.iter().all(|m| cols.iter().any(|(n, _)| n == m))
+                    })
+            })
+    })
+}
+
 impl Rule for InsertOmitsRequiredColumn {
     fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<Diagnostic>) {
         for query in cx.queries {
@@ -61,20 +81,45 @@ impl Rule for InsertOmitsRequiredColumn {
                 .map(|c| format!("`{c}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            out.push(
-                Diagnostic::new(
-                    META.id,
-                    span,
-                    format!(
-                        "{}: inserts into `{}` without {list}, which {} `NOT NULL` with no default: every execution fails with a not-null violation",
-                        query.label(cx.files),
-                        table.name,
-                        if missing.len() == 1 { "is" } else { "are" }
-                    ),
-                )
-                .help("write the column in the INSERT, or give it a default in a migration")
-                .at(Anchor::File(query.file)),
-            );
+            // What pgproof cannot tell: a trigger may fill the column, and a query whose sibling
+            // writes it may be meant for an older schema. A warning, not an error.
+            let trigger = table.triggers.iter().find(|t| t.enabled);
+            let sibling = sibling_writing(query, cx.queries, table, &missing);
+            let outcome = match (trigger, sibling) {
+                (Some(t), _) => format!(
+                    "it fails with a not-null violation unless the trigger `{}` fills {}",
+                    t.name,
+                    if missing.len() == 1 { "it" } else { "them" }
+                ),
+                (None, Some(_)) => {
+                    "every execution against this schema fails with a not-null violation".into()
+                }
+                (None, None) => "every execution fails with a not-null violation".into(),
+            };
+            let mut d = Diagnostic::new(
+                META.id,
+                span,
+                format!(
+                    "{}: inserts into `{}` without {list}, which {} `NOT NULL` with no default: {outcome}",
+                    query.label(cx.files),
+                    table.name,
+                    if missing.len() == 1 { "is" } else { "are" }
+                ),
+            )
+            .help("write the column in the INSERT, or give it a default in a migration")
+            .at(Anchor::File(query.file));
+            if let Some(t) = trigger {
+                d = d.at_most(Severity::Warning).note(format!(
+                    "pgproof does not read what the trigger `{}` does, so it cannot tell whether the row is complete when it is checked: a warning, not an error",
+                    t.name
+                ));
+            } else if let Some(other) = sibling {
+                d = d.at_most(Severity::Warning).note(format!(
+                    "{} writes {list}, so leaving it out here may be deliberate (a query kept for a schema from before the column existed, which never runs against this one): pgproof cannot tell, so this is a warning",
+                    other.label(cx.files)
+                ));
+            }
+            out.push(d);
         }
     }
 }
