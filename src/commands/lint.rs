@@ -435,6 +435,8 @@ pub fn replayed_sets(paths: &[PathBuf], settings: &Settings) -> Result<Vec<engin
         queries: vec![],
         threads: rayon::current_num_threads(),
         stack_bytes: engine::WORKER_STACK_BYTES,
+        // `audit --migrations` places findings at the statements that created their objects.
+        keep_origins: true,
     })?;
     if let Some(error) = output.unreadable.first() {
         bail!("{error}");
@@ -512,6 +514,7 @@ pub fn lint_with(
         queries: jobs,
         threads: rayon::current_num_threads(),
         stack_bytes: engine::WORKER_STACK_BYTES,
+        keep_origins: false,
     })?;
     if let Some(texts) = &texts {
         texts.save();

@@ -47,6 +47,9 @@ pub struct Input<'a, S: Sets> {
     /// Worker threads (at least one), and the stack each gets.
     pub threads: usize,
     pub stack_bytes: usize,
+    /// Keep where each object of each set was created ([`LintedSet::origin`]); otherwise each
+    /// worker frees it with the set.
+    pub keep_origins: bool,
 }
 
 /// A group of application queries, read and split, checked against one schema.
@@ -142,6 +145,7 @@ pub fn lint<S: Sets>(input: Input<'_, S>) -> Result<Output> {
         queries: jobs,
         threads,
         stack_bytes,
+        keep_origins,
     } = input;
     // One schema's queries are evidence for that schema's rules; with several groups, whose
     // tables may share names, no group's joins are lent to another's.
@@ -149,8 +153,15 @@ pub fn lint<S: Sets>(input: Input<'_, S>) -> Result<Output> {
         [job] => QueryEvidence::of(&job.queries, &job.sources.files),
         _ => QueryEvidence::default(),
     };
-    // The final schemas are only needed to check queries; otherwise each worker frees its own.
-    let keep_schema = !jobs.is_empty();
+    // A set's final schema is only needed to check the queries that run against it; otherwise
+    // its worker frees it (and, unless asked to keep them, where its objects were created).
+    let one_set = sets.count() <= 1;
+    let keep_schema = |set: &MigrationSet| {
+        jobs.iter().any(|job| match &job.schema {
+            QuerySchema::TheSet => one_set,
+            QuerySchema::Sqlc { holds, .. } => holds(set),
+        })
+    };
     let pipeline::Outcomes {
         sets: outcomes,
         errors: unreadable,
@@ -163,10 +174,13 @@ pub fn lint<S: Sets>(input: Input<'_, S>) -> Result<Output> {
         },
         threads,
         stack_bytes,
-        |replayed| {
-            if !keep_schema {
+        |set, replayed| {
+            if !keep_schema(set) {
                 replayed.catalog = Catalog::default();
                 replayed.removals = vec![];
+            }
+            if !keep_origins {
+                replayed.origins = place::Origins::default();
             }
         },
     )?;
@@ -411,5 +425,6 @@ pub fn lint_texts(
         queries,
         threads: 1,
         stack_bytes: WORKER_STACK_BYTES,
+        keep_origins: false,
     })
 }

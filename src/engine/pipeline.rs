@@ -113,15 +113,15 @@ enum Failure {
 }
 
 /// Reads, parses and replays every set of `sets`, on `threads` workers whose stacks are
-/// `stack_bytes` each. `finish` runs on each set's [`Replayed`] on its worker thread (to drop what nobody
-/// reads). The outcomes come back in the order of `sets`; a set that cannot be read is an error
+/// `stack_bytes` each. `finish` runs on each set and its [`Replayed`] on its worker thread (to drop
+/// what nobody reads). The outcomes come back in the order of `sets`; a set that cannot be read is an error
 /// in [`Outcomes::errors`] and the others are still analysed; a crash fails the run.
 pub fn run(
     sets: &impl Sets,
     common: Common<'_>,
     threads: usize,
     stack_bytes: usize,
-    finish: impl Fn(&mut Replayed) + Sync,
+    finish: impl Fn(&MigrationSet, &mut Replayed) + Sync,
 ) -> Result<Outcomes> {
     run_windowed(sets, common, threads, stack_bytes, LOOKAHEAD_BYTES, finish)
 }
@@ -133,7 +133,7 @@ fn run_windowed(
     threads: usize,
     stack_bytes: usize,
     lookahead: usize,
-    finish: impl Fn(&mut Replayed) + Sync,
+    finish: impl Fn(&MigrationSet, &mut Replayed) + Sync,
 ) -> Result<Outcomes> {
     let mut order: Vec<usize> = (0..sets.count()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(sets.bytes(i)));
@@ -417,7 +417,7 @@ impl<S: Sets> Shared<'_, S> {
         })
     }
 
-    fn work(&self, common: Common<'_>, finish: &(impl Fn(&mut Replayed) + Sync)) {
+    fn work(&self, common: Common<'_>, finish: &(impl Fn(&MigrationSet, &mut Replayed) + Sync)) {
         loop {
             if let Some((loaded, k)) = self.help() {
                 loaded.parse(k);
@@ -440,7 +440,12 @@ impl<S: Sets> Shared<'_, S> {
         }
     }
 
-    fn replay(&self, i: usize, common: Common<'_>, finish: &(impl Fn(&mut Replayed) + Sync)) {
+    fn replay(
+        &self,
+        i: usize,
+        common: Common<'_>,
+        finish: &(impl Fn(&MigrationSet, &mut Replayed) + Sync),
+    ) {
         let job = &self.jobs[i];
         let result = match self.sets.load(i) {
             Ok(set) => {
@@ -472,7 +477,7 @@ impl<S: Sets> Shared<'_, S> {
                     if let Some(snapshot) = replayed.snapshot.take() {
                         self.sets.keep(i, &loaded.set, snapshot);
                     }
-                    finish(&mut replayed);
+                    finish(&loaded.set, &mut replayed);
                     replayed
                 }))
                 .map(|replayed| (replayed, clock.elapsed()))
@@ -628,9 +633,15 @@ mod tests {
         ] {
             for _ in 0..3 {
                 let found = on_disk(dir.path());
-                let outcomes =
-                    run_windowed(&found, plain(&settings), threads, 8 << 20, window, |_| {})
-                        .unwrap();
+                let outcomes = run_windowed(
+                    &found,
+                    plain(&settings),
+                    threads,
+                    8 << 20,
+                    window,
+                    |_, _| {},
+                )
+                .unwrap();
                 let got: Vec<_> = outcomes
                     .sets
                     .iter()
@@ -648,7 +659,7 @@ mod tests {
         let found = on_disk(dir.path());
         // Gone between the walk and the read.
         std::fs::remove_file(dir.path().join("db/updown/3_change.up.sql")).unwrap();
-        let outcomes = run_windowed(&found, plain(&settings), 2, 8 << 20, 100, |_| {})
+        let outcomes = run_windowed(&found, plain(&settings), 2, 8 << 20, 100, |_, _| {})
             .expect("the missing file does not fail the run");
         assert_eq!(outcomes.sets.len(), 3);
         let errors: Vec<String> = outcomes
@@ -678,7 +689,7 @@ mod tests {
         let settings = Settings::default();
         // A tiny window keeps helpers waiting for the crashed replay to advance.
         let found = on_disk(dir.path());
-        let err = run_windowed(&found, plain(&settings), 3, 8 << 20, 1, |replayed| {
+        let err = run_windowed(&found, plain(&settings), 3, 8 << 20, 1, |_, replayed| {
             if replayed.stats.files == 40 {
                 panic!("injected");
             }
@@ -698,7 +709,7 @@ mod tests {
         let settings = Settings::default();
         let found = on_disk(dir.path());
         let count = AtomicUsize::new(0);
-        let outcomes = run(&found, plain(&settings), 2, 8 << 20, |replayed| {
+        let outcomes = run(&found, plain(&settings), 2, 8 << 20, |_, replayed| {
             count.fetch_add(1, Ordering::Relaxed);
             replayed.removals.clear();
         })
