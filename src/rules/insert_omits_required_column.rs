@@ -50,24 +50,30 @@ pub(crate) fn omitted<'a>(
     (!missing.is_empty()).then_some((table, insert.table_span, missing))
 }
 
-/// Another INSERT of the set into the same table that writes every one of `missing`: its author
-/// knew of the columns, so leaving them out here may be deliberate (a query kept for a schema
-/// from before they existed).
-fn sibling_writing<'q>(
+/// The query `query` is named as a variant of (its name is another's with something added, as
+/// `InsertJobsAssumingV1` of `InsertJobs`) when that other is an INSERT into the same table that
+/// writes every one of `missing`: a variant kept for another schema (an older one, without the
+/// columns) may leave them out on purpose. An unnamed query, or one named otherwise, has no such
+/// excuse: a second insert path that was not updated is the very bug the rule is for.
+fn variant_of<'q>(
     query: &Query,
     queries: &'q [Query],
     table: &Table,
     missing: &[String],
 ) -> Option<&'q Query> {
-    queries.iter().find(|other| {
-        !std::ptr::eq(*other, query)
-            && other.shape.insert.as_ref().is_some_and(|insert| {
-                insert.table == table.name
-                    && insert.columns.as_ref().is_some_and(|cols| {
-                        missing.iter().all(|m| cols.iter().any(|(n, _)| n == m))
-                    })
-            })
+    let name = query.name.as_deref()?;
+    // The longest such name: the variant's closest relative.
+    queries.iter().filter(|other| {
+        other.name.as_deref().is_some_and(|base| {
+            !base.is_empty() && base.len() < name.len() && name.starts_with(base)
+        }) && other.shape.insert.as_ref().is_some_and(|insert| {
+            insert.table == table.name
+                && insert.columns.as_ref().is_some_and(|cols| {
+                    missing.iter().all(|m| cols.iter().any(|(n, _)| n == m))
+                })
+        })
     })
+    .max_by_key(|other| other.name.as_deref().map_or(0, str::len))
 }
 
 impl Rule for InsertOmitsRequiredColumn {
@@ -81,11 +87,11 @@ impl Rule for InsertOmitsRequiredColumn {
                 .map(|c| format!("`{c}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            // What pgproof cannot tell: a trigger may fill the column, and a query whose sibling
-            // writes it may be meant for an older schema. A warning, not an error.
+            // What pgproof cannot tell: a trigger may fill the column, and a named variant of a
+            // query that writes it may be meant for an older schema. A warning, not an error.
             let trigger = table.triggers.iter().find(|t| t.enabled);
-            let sibling = sibling_writing(query, cx.queries, table, &missing);
-            let outcome = match (trigger, sibling) {
+            let variant = variant_of(query, cx.queries, table, &missing);
+            let outcome = match (trigger, variant) {
                 (Some(t), _) => format!(
                     "it fails with a not-null violation unless the trigger `{}` fills {}",
                     t.name,
@@ -113,10 +119,10 @@ impl Rule for InsertOmitsRequiredColumn {
                     "pgproof does not read what the trigger `{}` does, so it cannot tell whether the row is complete when it is checked: a warning, not an error",
                     t.name
                 ));
-            } else if let Some(other) = sibling {
+            } else if let Some(base) = variant {
                 d = d.at_most(Severity::Warning).note(format!(
-                    "{} writes {list}, so leaving it out here may be deliberate (a query kept for a schema from before the column existed, which never runs against this one): pgproof cannot tell, so this is a warning",
-                    other.label(cx.files)
+                    "the query is named as a variant of {}, which writes {list}: a variant kept for another schema (one from before the column existed) may leave it out on purpose and never run against this one; pgproof cannot tell, so this is a warning",
+                    base.label(cx.files)
                 ));
             }
             out.push(d);
