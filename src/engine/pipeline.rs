@@ -31,6 +31,18 @@ use std::time::{Duration, Instant};
 /// times the memory of their text; this keeps a window of a few tens of MiB per set.
 const LOOKAHEAD_BYTES: usize = 2 * 1024 * 1024;
 
+/// How the program gives memory back to the system, set once by the binary ([`on_set_done`]): the
+/// allocator is the program's, not the engine's.
+static GIVE_BACK: OnceLock<fn()> = OnceLock::new();
+
+/// Has each worker call `give_back` when it has finished a set, once the set's parsed statements,
+/// catalog and maps are freed. A run lints sets one after another on a few threads; an allocator
+/// that keeps freed pages for a while (mimalloc) would otherwise hold each finished set's memory
+/// while the next ones grow, and the peak would be their sum rather than the largest.
+pub fn on_set_done(give_back: fn()) {
+    let _ = GIVE_BACK.set(give_back);
+}
+
 /// The migration sets to lint, read on demand: a worker asks for a set when it starts it, so that
 /// reading overlaps the other sets' work and a set's text is alive only while it is linted. The
 /// engine does no IO; an implementation may (`lint` reads the files of the sets it found).
@@ -478,6 +490,9 @@ impl<S: Sets> Shared<'_, S> {
                         self.sets.keep(i, &loaded.set, snapshot);
                     }
                     finish(&loaded.set, &mut replayed);
+                    if let Some(give_back) = GIVE_BACK.get() {
+                        give_back();
+                    }
                     replayed
                 }))
                 .map(|replayed| (replayed, clock.elapsed()))
