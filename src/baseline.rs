@@ -141,7 +141,7 @@ pub fn entry(f: &Finding, file: String, text: Option<&str>) -> Entry {
     Entry {
         fingerprint: f.fingerprint.clone().unwrap_or_default(),
         rule: f.rule.to_string(),
-        object: f.object.as_ref().map(|(table, member)| {
+        object: f.object.as_deref().map(|(table, member)| {
             let mut object = format!("{}.{}", table.schema, table.name);
             if let Some(m) = member {
                 object.push_str(&format!(" {} {}", m.kind(), m.name()));

@@ -337,13 +337,14 @@ pub struct Finding {
     pub migration: Option<String>,
     pub message: String,
     pub help: Option<String>,
-    pub fix: Option<Fix>,
+    /// Boxed, as `object` is: most findings have none, and a run may hold tens of thousands.
+    pub fix: Option<Box<Fix>>,
     pub lock: Option<LockMode>,
     pub notes: Vec<String>,
     /// The object a schema finding is about (its [`Anchor::Object`]): part of its fingerprint,
     /// which then does not depend on the statement that created the object.
     #[serde(skip)]
-    pub object: Option<(QualName, Option<Member>)>,
+    pub object: Option<Box<(QualName, Option<Member>)>>,
     /// The finding's stable fingerprint (`crate::fingerprint`), when the run computed them
     /// (baselines, SARIF, GitLab).
     #[serde(skip)]

@@ -84,7 +84,7 @@ fn ranked(key: u64, seen: &mut FxHashMap<u64, usize>) -> String {
 /// The hash of what `f` is: rule, object, normalised statement.
 fn key(f: &Finding, statements: &mut FileStatements<'_>) -> u64 {
     let rule: &str = &f.rule;
-    if let Some((table, member)) = &f.object {
+    if let Some((table, member)) = f.object.as_deref() {
         let (kind, name) = member.as_ref().map_or(("", ""), |m| (m.kind(), m.name()));
         return fnv1a(&[rule, "object", &table.schema, &table.name, kind, name]);
     }

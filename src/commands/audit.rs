@@ -398,7 +398,7 @@ fn query_findings(
             message: f.message,
             evidence,
             help: f.help,
-            fix: f.fix,
+            fix: f.fix.map(|fix| *fix),
             location,
             anchor: None,
         });

@@ -213,10 +213,10 @@ impl<'a> Placer<'a> {
             migration,
             message: diag.message,
             help: diag.help,
-            fix: diag.fix,
+            fix: diag.fix.map(Box::new),
             lock: diag.lock,
             notes: diag.notes,
-            object,
+            object: object.map(Box::new),
             fingerprint: None,
         })
     }
