@@ -50,11 +50,12 @@ pub(crate) fn omitted<'a>(
     (!missing.is_empty()).then_some((table, insert.table_span, missing))
 }
 
-/// The query `query` is named as a variant of (its name is another's with something added, as
-/// `InsertJobsAssumingV1` of `InsertJobs`) when that other is an INSERT into the same table that
-/// writes every one of `missing`: a variant kept for another schema (an older one, without the
-/// columns) may leave them out on purpose. An unnamed query, or one named otherwise, has no such
-/// excuse: a second insert path that was not updated is the very bug the rule is for.
+/// The INSERT that `query` is named as a variant of: one whose name `query`'s extends (`InsertJobs`
+/// for `InsertJobsAssumingV1`), into the same table, writing every one of `missing`. A variant kept
+/// for another schema (an older one, without the columns) may leave them out on purpose. An
+/// unnamed query, or one named otherwise, has no such excuse: a second insert path that was not
+/// updated is the very bug the rule is for. (A name alone cannot tell `InsertJobsAssumingV1` from a
+/// bulk `InsertJobsMany` that forgot the column: both are warnings, with the reason given.)
 fn variant_of<'q>(
     query: &Query,
     queries: &'q [Query],
