@@ -439,3 +439,65 @@ fn an_omitted_required_column_is_an_error_only_when_nothing_may_excuse_it() {
         "{found:#?}"
     );
 }
+
+/// `old-query-breaks` shares the trigger's doubt: an old insert that leaves out a new required
+/// column may still succeed when a trigger on the table fills it, so it is a warning that says so.
+#[test]
+fn an_old_insert_is_a_warning_when_a_trigger_may_fill_the_new_column() {
+    let repo = tempfile::tempdir().expect("temp dir");
+    let root = repo.path();
+    fs::create_dir_all(root.join("db/migrations")).unwrap();
+    fs::create_dir_all(root.join("db/queries")).unwrap();
+    fs::write(
+        root.join("db/migrations/001_users.sql"),
+        "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\n",
+    )
+    .unwrap();
+    let queries = "-- name: CreateUser :exec\nINSERT INTO users (id, name) VALUES ($1, $2);\n";
+    fs::write(root.join("db/queries/users.sql"), queries).unwrap();
+    common::git(root, &["init", "-q"]);
+    common::git(root, &["add", "."]);
+    common::git(root, &["commit", "-qm", "release 1"]);
+    common::git(root, &["tag", "v1"]);
+    fs::write(
+        root.join("db/migrations/002_org.sql"),
+        "ALTER TABLE users ADD COLUMN org_id bigint NOT NULL;\n\
+         CREATE FUNCTION default_org() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.org_id := coalesce(NEW.org_id, 1); RETURN NEW; END $$;\n\
+         CREATE TRIGGER users_default_org BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION default_org();\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("db/queries/users.sql"),
+        "-- name: CreateUser :exec\nINSERT INTO users (id, name, org_id) VALUES ($1, $2, $3);\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args(["lint", "db/migrations", "--queries", "db/queries"])
+        .args(["--since", "v1", "--format", "json", "--fail-on", "never"])
+        .current_dir(root)
+        .output()
+        .expect("pgproof runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    let old: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "old-query-breaks")
+        .collect();
+    assert_eq!(old.len(), 1, "{old:#?}");
+    assert_eq!(old[0]["severity"], "warning", "{old:#?}");
+    let message = old[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("`CreateUser`")
+            && message.contains("unless the trigger `users_default_org` fills it"),
+        "{message}"
+    );
+    assert!(
+        old[0]["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("the trigger `users_default_org`"),
+        "{old:#?}"
+    );
+}

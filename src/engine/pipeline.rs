@@ -126,8 +126,8 @@ enum Failure {
 
 /// Reads, parses and replays every set of `sets`, on `threads` workers whose stacks are
 /// `stack_bytes` each. `finish` runs on each set and its [`Replayed`] on its worker thread (to drop
-/// what nobody reads). The outcomes come back in the order of `sets`; a set that cannot be read is an error
-/// in [`Outcomes::errors`] and the others are still analysed; a crash fails the run.
+/// what nobody reads). The outcomes come back in the order of `sets`; a set that cannot be read is
+/// an error in [`Outcomes::errors`] and the others are still analysed; a crash fails the run.
 pub fn run(
     sets: &impl Sets,
     common: Common<'_>,

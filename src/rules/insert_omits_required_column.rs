@@ -2,7 +2,7 @@
 //! so every execution fails with a not-null violation.
 
 use super::*;
-use crate::catalog::{Catalog, Table};
+use crate::catalog::{Catalog, Table, Trigger};
 use crate::queries::Query;
 
 declare_rule! {
@@ -50,6 +50,30 @@ pub(crate) fn omitted<'a>(
     (!missing.is_empty()).then_some((table, insert.table_span, missing))
 }
 
+/// A trigger on `table` that may fill the columns an INSERT leaves out before the row is checked:
+/// pgproof does not read what a trigger does, so such an insert may still succeed. What this rule
+/// and `old-query-breaks` say of it is then a warning ([`unsure_with_trigger`]).
+pub(crate) fn filling_trigger(table: &Table) -> Option<&Trigger> {
+    table.triggers.iter().find(|t| t.enabled)
+}
+
+/// `d` capped at warning, with the note that says why: the trigger `trigger` may fill the column.
+pub(crate) fn unsure_with_trigger(d: Diagnostic, trigger: &Trigger) -> Diagnostic {
+    d.at_most(Severity::Warning).note(format!(
+        "pgproof does not read what the trigger `{}` does, so it cannot tell whether the row is complete when it is checked: a warning, not an error",
+        trigger.name
+    ))
+}
+
+/// The words that end a message about `missing` when `trigger` may fill them.
+pub(crate) fn unless_filled(trigger: &Trigger, missing: &[String]) -> String {
+    format!(
+        "unless the trigger `{}` fills {}",
+        trigger.name,
+        if missing.len() == 1 { "it" } else { "them" }
+    )
+}
+
 /// The INSERT that `query` is named as a variant of: one whose name `query`'s extends (`InsertJobs`
 /// for `InsertJobsAssumingV1`), into the same table, writing every one of `missing`. A variant kept
 /// for another schema (an older one, without the columns) may leave them out on purpose. An
@@ -90,13 +114,12 @@ impl Rule for InsertOmitsRequiredColumn {
                 .join(", ");
             // What pgproof cannot tell: a trigger may fill the column, and a named variant of a
             // query that writes it may be meant for an older schema. A warning, not an error.
-            let trigger = table.triggers.iter().find(|t| t.enabled);
+            let trigger = filling_trigger(table);
             let variant = variant_of(query, cx.queries, table, &missing);
             let outcome = match (trigger, variant) {
                 (Some(t), _) => format!(
-                    "it fails with a not-null violation unless the trigger `{}` fills {}",
-                    t.name,
-                    if missing.len() == 1 { "it" } else { "them" }
+                    "it fails with a not-null violation {}",
+                    unless_filled(t, &missing)
                 ),
                 (None, Some(_)) => {
                     "every execution against this schema fails with a not-null violation".into()
@@ -116,10 +139,7 @@ impl Rule for InsertOmitsRequiredColumn {
             .help("write the column in the INSERT, or give it a default in a migration")
             .at(Anchor::File(query.file));
             if let Some(t) = trigger {
-                d = d.at_most(Severity::Warning).note(format!(
-                    "pgproof does not read what the trigger `{}` does, so it cannot tell whether the row is complete when it is checked: a warning, not an error",
-                    t.name
-                ));
+                d = unsure_with_trigger(d, t);
             } else if let Some(base) = variant {
                 d = d.at_most(Severity::Warning).note(format!(
                     "the query is named as a variant of {}, which writes {list}: a variant kept for another schema (one from before the column existed) may leave it out on purpose and never run against this one; pgproof cannot tell, so this is a warning",

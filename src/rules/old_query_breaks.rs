@@ -2,6 +2,7 @@
 //! schema after the new migrations: a table or column it uses was dropped or renamed, or a NOT
 //! NULL column it does not write was added. During a rolling deploy, old instances serve errors.
 
+use super::insert_omits_required_column as insert;
 use super::query_references_missing_object::missing_objects;
 use super::*;
 
@@ -200,24 +201,27 @@ impl Rule for OldQueryBreaks {
                     );
                 }
             }
-            if let Some((table, span, missing)) =
-                super::insert_omits_required_column::omitted(query, cx.catalog)
-                    .filter(|_| !unchanged)
+            if let Some((table, span, missing)) = insert::omitted(query, cx.catalog)
+                .filter(|_| !unchanged)
             {
-                out.push(
-                    Diagnostic::new(
-                        META.id,
-                        span,
-                        format!(
-                            "{label} of the running release ({}) fails after the new migrations: it inserts into `{}` without {}, now `NOT NULL` with no default",
-                            old.reference,
-                            table.name,
-                            missing.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
-                        ),
-                    )
-                    .help("give the new column a default until the old release is gone")
-                    .at(Anchor::File(query.file)),
-                );
+                let trigger = insert::filling_trigger(table);
+                let d = Diagnostic::new(
+                    META.id,
+                    span,
+                    format!(
+                        "{label} of the running release ({}) fails after the new migrations{}: it inserts into `{}` without {}, now `NOT NULL` with no default",
+                        old.reference,
+                        trigger.map(|t| format!(" {}", insert::unless_filled(t, &missing))).unwrap_or_default(),
+                        table.name,
+                        missing.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+                .help("give the new column a default until the old release is gone")
+                .at(Anchor::File(query.file));
+                out.push(match trigger {
+                    Some(t) => insert::unsure_with_trigger(d, t),
+                    None => d,
+                });
             }
         }
     }
