@@ -185,35 +185,30 @@ fn joins_in_queries_feed_missing_foreign_key() {
 
 #[test]
 fn old_release_queries_are_checked_against_the_new_schema() {
-    let repo = tempfile::tempdir().expect("temp dir");
-    let root = repo.path();
-    fs::create_dir_all(root.join("db/migrations")).unwrap();
-    fs::create_dir_all(root.join("db/queries")).unwrap();
-    fs::write(
-        root.join("db/migrations/001_users.sql"),
-        "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL, email text, age int);\n",
-    )
-    .unwrap();
-    fs::write(
-        root.join("db/queries/users.sql"),
-        "-- name: GetUser :one\nSELECT id, name FROM users WHERE id = $1;\n\n-- name: CreateUser :exec\nINSERT INTO users (id, name) VALUES ($1, $2);\n\n-- name: Emails :many\nSELECT email FROM users WHERE id = ANY($1);\n\n-- name: Adults :many\nSELECT id FROM users WHERE age >= $1;\n",
-    )
-    .unwrap();
-    common::git(root, &["init", "-q"]);
-    common::git(root, &["add", "."]);
-    common::git(root, &["commit", "-qm", "release 1"]);
-    common::git(root, &["tag", "v1"]);
     // Release 2: rename a column, add a required one; the new code follows, the old does not.
-    fs::write(
-        root.join("db/migrations/002_rename.sql"),
-        "ALTER TABLE users RENAME COLUMN name TO full_name;\nALTER TABLE users ADD COLUMN org_id bigint NOT NULL;\nALTER TABLE users ALTER COLUMN age TYPE text;\n",
-    )
-    .unwrap();
-    fs::write(
-        root.join("db/queries/users.sql"),
-        "-- name: GetUser :one\nSELECT id, full_name FROM users WHERE id = $1;\n\n-- name: CreateUser :exec\nINSERT INTO users (id, full_name, org_id) VALUES ($1, $2, $3);\n\n-- name: Emails :many\nSELECT email FROM users WHERE id = ANY($1);\n\n-- name: Adults :many\nSELECT id FROM users WHERE age >= $1;\n",
-    )
-    .unwrap();
+    let repo = common::two_releases(
+        &[
+            (
+                "db/migrations/001_users.sql",
+                "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL, email text, age int);\n",
+            ),
+            (
+                "db/queries/users.sql",
+                "-- name: GetUser :one\nSELECT id, name FROM users WHERE id = $1;\n\n-- name: CreateUser :exec\nINSERT INTO users (id, name) VALUES ($1, $2);\n\n-- name: Emails :many\nSELECT email FROM users WHERE id = ANY($1);\n\n-- name: Adults :many\nSELECT id FROM users WHERE age >= $1;\n",
+            ),
+        ],
+        &[
+            (
+                "db/migrations/002_rename.sql",
+                "ALTER TABLE users RENAME COLUMN name TO full_name;\nALTER TABLE users ADD COLUMN org_id bigint NOT NULL;\nALTER TABLE users ALTER COLUMN age TYPE text;\n",
+            ),
+            (
+                "db/queries/users.sql",
+                "-- name: GetUser :one\nSELECT id, full_name FROM users WHERE id = $1;\n\n-- name: CreateUser :exec\nINSERT INTO users (id, full_name, org_id) VALUES ($1, $2, $3);\n\n-- name: Emails :many\nSELECT email FROM users WHERE id = ANY($1);\n\n-- name: Adults :many\nSELECT id FROM users WHERE age >= $1;\n",
+            ),
+        ],
+    );
+    let root = repo.path();
     let output = Command::new(env!("CARGO_BIN_EXE_pgproof"))
         .args([
             "lint",
@@ -444,33 +439,31 @@ fn an_omitted_required_column_is_an_error_only_when_nothing_may_excuse_it() {
 /// column may still succeed when a trigger on the table fills it, so it is a warning that says so.
 #[test]
 fn an_old_insert_is_a_warning_when_a_trigger_may_fill_the_new_column() {
-    let repo = tempfile::tempdir().expect("temp dir");
+    let repo = common::two_releases(
+        &[
+            (
+                "db/migrations/001_users.sql",
+                "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\n",
+            ),
+            (
+                "db/queries/users.sql",
+                "-- name: CreateUser :exec\nINSERT INTO users (id, name) VALUES ($1, $2);\n",
+            ),
+        ],
+        &[
+            (
+                "db/migrations/002_org.sql",
+                "ALTER TABLE users ADD COLUMN org_id bigint NOT NULL;\n\
+                 CREATE FUNCTION default_org() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.org_id := coalesce(NEW.org_id, 1); RETURN NEW; END $$;\n\
+                 CREATE TRIGGER users_default_org BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION default_org();\n",
+            ),
+            (
+                "db/queries/users.sql",
+                "-- name: CreateUser :exec\nINSERT INTO users (id, name, org_id) VALUES ($1, $2, $3);\n",
+            ),
+        ],
+    );
     let root = repo.path();
-    fs::create_dir_all(root.join("db/migrations")).unwrap();
-    fs::create_dir_all(root.join("db/queries")).unwrap();
-    fs::write(
-        root.join("db/migrations/001_users.sql"),
-        "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\n",
-    )
-    .unwrap();
-    let queries = "-- name: CreateUser :exec\nINSERT INTO users (id, name) VALUES ($1, $2);\n";
-    fs::write(root.join("db/queries/users.sql"), queries).unwrap();
-    common::git(root, &["init", "-q"]);
-    common::git(root, &["add", "."]);
-    common::git(root, &["commit", "-qm", "release 1"]);
-    common::git(root, &["tag", "v1"]);
-    fs::write(
-        root.join("db/migrations/002_org.sql"),
-        "ALTER TABLE users ADD COLUMN org_id bigint NOT NULL;\n\
-         CREATE FUNCTION default_org() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.org_id := coalesce(NEW.org_id, 1); RETURN NEW; END $$;\n\
-         CREATE TRIGGER users_default_org BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION default_org();\n",
-    )
-    .unwrap();
-    fs::write(
-        root.join("db/queries/users.sql"),
-        "-- name: CreateUser :exec\nINSERT INTO users (id, name, org_id) VALUES ($1, $2, $3);\n",
-    )
-    .unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_pgproof"))
         .args(["lint", "db/migrations", "--queries", "db/queries"])
         .args(["--since", "v1", "--format", "json", "--fail-on", "never"])

@@ -272,35 +272,30 @@ fn an_invalid_placeholder_pattern_is_a_config_error() {
 /// `v1:...`), and the message names the release.
 #[test]
 fn running_release_annotations_point_at_the_working_tree_file() {
-    let repo = tempfile::tempdir().expect("temp dir");
-    let root = repo.path();
-    fs::create_dir_all(root.join("db/migrations")).unwrap();
-    fs::create_dir_all(root.join("db/queries/users")).unwrap();
-    fs::write(
-        root.join("db/migrations/001_users.sql"),
-        "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\n",
-    )
-    .unwrap();
     let query = "db/queries/users/get.sql";
-    fs::write(
-        root.join(query),
-        "-- name: GetUser :one\nSELECT id, name FROM users WHERE id = $1;\n",
-    )
-    .unwrap();
-    common::git(root, &["init", "-q"]);
-    common::git(root, &["add", "."]);
-    common::git(root, &["commit", "-qm", "release 1"]);
-    common::git(root, &["tag", "v1"]);
-    fs::write(
-        root.join("db/migrations/002_rename.sql"),
-        "ALTER TABLE users RENAME COLUMN name TO full_name;\n",
-    )
-    .unwrap();
-    fs::write(
-        root.join(query),
-        "-- name: GetUser :one\nSELECT id, full_name FROM users WHERE id = $1;\n",
-    )
-    .unwrap();
+    let repo = common::two_releases(
+        &[
+            (
+                "db/migrations/001_users.sql",
+                "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\n",
+            ),
+            (
+                query,
+                "-- name: GetUser :one\nSELECT id, name FROM users WHERE id = $1;\n",
+            ),
+        ],
+        &[
+            (
+                "db/migrations/002_rename.sql",
+                "ALTER TABLE users RENAME COLUMN name TO full_name;\n",
+            ),
+            (
+                query,
+                "-- name: GetUser :one\nSELECT id, full_name FROM users WHERE id = $1;\n",
+            ),
+        ],
+    );
+    let root = repo.path();
     let run = |format: &str| {
         let output = Command::new(env!("CARGO_BIN_EXE_pgproof"))
             .args([

@@ -78,6 +78,26 @@ pub fn write_files(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+/// A git repository with two releases: `v1`'s files (path, text) committed and tagged `v1`, then
+/// `v2`'s written over them in the working tree, uncommitted (what `--since v1` compares).
+pub fn two_releases(v1: &[(&str, &str)], v2: &[(&str, &str)]) -> tempfile::TempDir {
+    let repo = tempfile::tempdir().unwrap();
+    let write = |files: &[(&str, &str)]| {
+        for (path, text) in files {
+            let path = repo.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    };
+    write(v1);
+    git(repo.path(), &["init", "-q"]);
+    git(repo.path(), &["add", "."]);
+    git(repo.path(), &["commit", "-qm", "release 1"]);
+    git(repo.path(), &["tag", "v1"]);
+    write(v2);
+    repo
+}
+
 /// The rule of every finding in a `pgproof lint --format json` document, in order.
 pub fn finding_rules(json: &serde_json::Value) -> Vec<&str> {
     json["findings"]
