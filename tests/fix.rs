@@ -365,6 +365,18 @@ fn a_lone_statement_is_moved_out_of_the_runners_transaction_in_the_layouts_words
             "20240102000000_index.up.sql",
             "\u{feff}-- the email index\n",
         ),
+        // Three leading spaces are not a byte-order mark: the marker goes first, as sqlx reads it.
+        (
+            "sqlx",
+            vec![
+                ("20240101000000_init.up.sql".into(), init.into()),
+                ("20240101000000_init.down.sql".into(), "DROP TABLE accounts;".into()),
+                ("20240102000000_index.up.sql".into(), format!("   {index}")),
+                ("20240102000000_index.down.sql".into(), "DROP INDEX accounts_email;".into()),
+            ],
+            "20240102000000_index.up.sql",
+            "-- no-transaction\n   -- the email index\nCREATE INDEX CONCURRENTLY accounts_email ON accounts (email);\n",
+        ),
     ];
     for (layout, files, target, expected) in cases {
         let dir = tempfile::tempdir().unwrap();

@@ -550,7 +550,8 @@ impl Fixer {
                 marked_key
                     .2
                     .push_str("\u{0}outside the runner's transaction");
-                let marked = outside_transaction(text, split, &edit, layout)
+                let bom = write::starts_with_bom(&canonical);
+                let marked = outside_transaction(text, bom, split, &edit, layout)
                     .filter(|_| !self.tried.contains(&marked_key));
                 if let Some(marked) = marked {
                     key = marked_key;

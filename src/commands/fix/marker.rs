@@ -10,9 +10,11 @@ use crate::source::layout::SQLX_NO_TX;
 /// (so never in a file that starts with a byte-order mark: sqlx would not see it), dbmate
 /// `transaction:false` on the `-- migrate:up` line. Only when the statement is the only one of
 /// the up part (the others would lose the transaction that protects them), and only in those
-/// layouts, whose runners read the marker in the file. The caller lints the result again.
+/// layouts, whose runners read the marker in the file. `bom`: the file starts with a byte-order
+/// mark (three spaces in `text`). The caller lints the result again.
 pub(super) fn outside_transaction(
     text: &str,
+    bom: bool,
     statements: &Statements,
     edit: &Edit,
     layout: &str,
@@ -57,11 +59,7 @@ pub(super) fn outside_transaction(
     }
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     // The loader reads a byte-order mark as three spaces (written back as the mark).
-    let first = if text.starts_with("   ") && !text[3..].starts_with(' ') {
-        3
-    } else {
-        0
-    };
+    let first = if bom { 3 } else { 0 };
     // The edit from `start`: `head` (the marker), then the text from `from` to the statement.
     // It starts at the line's start, so that it is not indented as a line after a mark is.
     let (start, head, from) = match layout {

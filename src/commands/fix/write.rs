@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+const BOM: &str = "\u{feff}";
+
 /// Writes the changed files and creates the new ones: each changed file checked unchanged on disk
 /// since it was read and each new one checked absent, all written to temporary files beside them
 /// (a new migration's folder made first), then renamed into place, so that an error leaves every
@@ -15,6 +17,8 @@ pub(super) fn write_files(
     created: &[(&PathBuf, &String)],
 ) -> Result<()> {
     let mut staged: Vec<(tempfile::NamedTempFile, PathBuf)> = vec![];
+    // Each changed file's bytes as read: what it gets back if a later rename fails.
+    let mut read: BTreeMap<PathBuf, Vec<u8>> = BTreeMap::new();
     // A new file takes the permissions of the migration it follows (a temporary file's are 0600).
     let mut permissions = None;
     for (shown, original, now) in changed {
@@ -23,8 +27,8 @@ pub(super) fn write_files(
         let bytes =
             std::fs::read(&path).with_context(|| format!("cannot read `{}`", shown.display()))?;
         // The text linted has a byte-order mark replaced by spaces: put it back.
-        let bom = bytes.starts_with(b"\xEF\xBB\xBF");
-        let mut on_disk = String::from_utf8(bytes).unwrap_or_default();
+        let bom = bytes.starts_with(BOM.as_bytes());
+        let mut on_disk = String::from_utf8(bytes.clone()).unwrap_or_default();
         if bom {
             on_disk.replace_range(0..3, "   ");
         }
@@ -34,10 +38,13 @@ pub(super) fn write_files(
                 shown.display()
             );
         }
-        let mut text = now.to_string();
-        if bom && text.starts_with("   ") {
-            text.replace_range(0..3, "\u{feff}");
-        }
+        read.insert(path.clone(), bytes);
+        // The file keeps its mark, whether or not an edit reached the spaces standing for it.
+        let text = match (bom, now.strip_prefix("   ")) {
+            (true, Some(rest)) => format!("{BOM}{rest}"),
+            (true, None) => format!("{BOM}{now}"),
+            (false, _) => now.to_string(),
+        };
         let meta = std::fs::metadata(&path).ok();
         permissions = permissions.or_else(|| meta.as_ref().map(std::fs::Metadata::permissions));
         staged.push((
@@ -106,11 +113,11 @@ pub(super) fn write_files(
     };
     let mut unrestored = vec![];
     for done in &replaced {
-        let original = originals.get(done).map(|(_, text)| text.as_str());
-        if let Some(text) = original {
-            if std::fs::write(done, restore_bom(done, text)).is_err() {
-                unrestored.push(format!("`{}`", done.display()));
-            }
+        let restored = read
+            .get(done)
+            .is_some_and(|bytes| std::fs::write(done, bytes).is_ok());
+        if !restored {
+            unrestored.push(format!("`{}`", done.display()));
         }
     }
     for file in &made {
@@ -161,13 +168,40 @@ fn remove_folders(folders: &[PathBuf]) {
     }
 }
 
-/// `text` as it was on disk: with the byte-order mark the file had in place of the three spaces
-/// the linted text has.
-fn restore_bom(path: &Path, text: &str) -> String {
-    let had_bom = std::fs::read(path).is_ok_and(|b| b.starts_with(b"\xEF\xBB\xBF"));
-    if had_bom && text.starts_with("   ") {
-        format!("\u{feff}{}", &text[3..])
-    } else {
-        text.to_string()
+/// Whether the file at `path` starts with a byte-order mark (which the linted text has as three
+/// spaces).
+pub(super) fn starts_with_bom(path: &Path) -> bool {
+    let mut head = [0u8; 3];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok_and(|()| head == *BOM.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_keeps_its_byte_order_mark_whatever_the_edit() {
+        let dir = tempfile::tempdir().unwrap();
+        let marked = dir.path().join("1.sql");
+        let plain = dir.path().join("2.sql");
+        std::fs::write(&marked, "\u{feff}SELECT 1;\n").unwrap();
+        std::fs::write(&plain, "   SELECT 1;\n").unwrap();
+        assert!(starts_with_bom(&marked) && !starts_with_bom(&plain));
+        let linted = "   SELECT 1;\n".to_string();
+        let originals: BTreeMap<_, _> = [&marked, &plain]
+            .into_iter()
+            .map(|p| (crate::source::canonical(p), (p.clone(), linted.clone())))
+            .collect();
+        // An edit that took the spaces standing for the mark, and one that kept them.
+        let (took, kept) = ("SELECT 2;\n".to_string(), "   SELECT 2;\n".to_string());
+        write_files(&originals, &[(&marked, &linted, &took)], &[]).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&marked).unwrap(),
+            "\u{feff}SELECT 2;\n"
+        );
+        write_files(&originals, &[(&plain, &linted, &kept)], &[]).unwrap();
+        assert_eq!(std::fs::read_to_string(&plain).unwrap(), "   SELECT 2;\n");
     }
 }
