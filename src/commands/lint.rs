@@ -69,6 +69,7 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
         base.as_ref(),
         args.since.as_deref(),
         fingerprints,
+        format.shows_source() || step_summary_wanted(),
         // Fingerprints number equal findings over every file linted, earlier migrations
         // included, which a run resumed from the cache does not replay: no cache with them.
         cache::dir(
@@ -331,7 +332,7 @@ pub struct Linted {
     /// Sorted.
     pub findings: Vec<Finding>,
     pub stats: Stats,
-    /// Source texts of the files with findings, for excerpts.
+    /// Source texts of the files with findings, for excerpts (when asked for).
     pub sources: Sources,
     /// Files and directories that could not be read (operational errors: the exit code is 2);
     /// everything else was linted.
@@ -373,7 +374,7 @@ pub(crate) fn lint_text_at(path: &Path, text: String) -> Result<Vec<Finding>> {
     );
     let cache = default_cache(&settings);
     let file = crate::source::canonical(path);
-    let linted = lint_with(&paths, &settings, None, None, false, cache)?;
+    let linted = lint_with(&paths, &settings, None, None, false, false, cache)?;
     // Only the buffer's own findings (query files' are shown when those are open).
     let names = [path.file_name(), file.file_name()];
     Ok(linted
@@ -390,11 +391,21 @@ pub(crate) fn default_cache(settings: &Settings) -> Option<PathBuf> {
     cache::dir(false, None, settings)
 }
 
+/// The job summary file of a GitHub Actions job, when there is one ([`step_summary`]).
+fn step_summary_path() -> Option<std::ffi::OsString> {
+    std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+}
+
+/// Whether the run writes a job summary, which shows source as the Markdown report does.
+fn step_summary_wanted() -> bool {
+    step_summary_path().is_some()
+}
+
 /// Inside a GitHub Actions job (`GITHUB_STEP_SUMMARY` names a file), appends the Markdown report
 /// to the job's summary page, whatever format went to stdout. A summary that cannot be written is
 /// a warning: the lint's outcome does not depend on it.
 fn step_summary(report: &Report<'_>) {
-    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+    let Some(path) = step_summary_path() else {
         return;
     };
     let mut text = vec![];
@@ -437,6 +448,7 @@ pub fn replayed_sets(paths: &[PathBuf], settings: &Settings) -> Result<Vec<engin
         stack_bytes: engine::WORKER_STACK_BYTES,
         // `audit --migrations` places findings at the statements that created their objects.
         keep_origins: true,
+        keep_texts: true,
     })?;
     if let Some(error) = output.unreadable.first() {
         bail!("{error}");
@@ -460,18 +472,21 @@ pub fn lint(
     since: Option<&str>,
     cache_dir: Option<PathBuf>,
 ) -> Result<Linted> {
-    lint_with(paths, settings, base, since, false, cache_dir)
+    lint_with(paths, settings, base, since, false, true, cache_dir)
 }
 
 /// [`lint`], with every finding's stable fingerprint set when `fingerprints` is true (computed
 /// over the findings of every file linted, before those of the files asked about are kept, so
-/// that the rank among equal findings does not depend on which files are reported).
+/// that the rank among equal findings does not depend on which files are reported), and
+/// [`Linted::sources`] empty unless `want_sources` is true (each set's texts are then freed as soon as
+/// it is linted).
 pub fn lint_with(
     paths: &[PathBuf],
     settings: &Settings,
     base: Option<&Catalog>,
     since: Option<&str>,
     fingerprints: bool,
+    want_sources: bool,
     cache_dir: Option<PathBuf>,
 ) -> Result<Linted> {
     // A run on some files (pre-commit) takes the texts of the files before them from the cache
@@ -515,6 +530,7 @@ pub fn lint_with(
         threads: rayon::current_num_threads(),
         stack_bytes: engine::WORKER_STACK_BYTES,
         keep_origins: false,
+        keep_texts: want_sources || fingerprints,
     })?;
     if let Some(texts) = &texts {
         texts.save();
@@ -608,23 +624,23 @@ pub fn lint_with(
         })
         .collect();
     drop((reported, queries, named));
-    // The files with findings (sorted findings come grouped by file: one lookup per run).
-    let mut used: HashSet<&Path> = HashSet::new();
-    let mut last: Option<&Path> = None;
-    for f in &findings {
-        if last.is_none_or(|l| l.as_os_str() != f.file.as_os_str()) {
-            used.insert(&f.file);
-            last = Some(&f.file);
-        }
-    }
+    // The texts of the files with findings, for a report that shows source (otherwise the sets
+    // kept none).
     let mut sources = HashMap::new();
-    for file in query_files {
-        if used.contains(file.path.as_path()) {
-            sources.insert(file.path, file.text);
+    if want_sources {
+        // (Sorted findings come grouped by file: one lookup per file.)
+        let mut used: HashSet<&Path> = HashSet::new();
+        let mut last: Option<&Path> = None;
+        for f in &findings {
+            if last.is_none_or(|l| l.as_os_str() != f.file.as_os_str()) {
+                used.insert(&f.file);
+                last = Some(&f.file);
+            }
         }
-    }
-    for set in sets {
-        for file in set.files {
+        let files = query_files
+            .into_iter()
+            .chain(sets.into_iter().flat_map(|set| set.files));
+        for file in files {
             if used.contains(file.path.as_path()) {
                 sources.insert(file.path, file.text);
             }

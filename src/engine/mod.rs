@@ -50,6 +50,9 @@ pub struct Input<'a, S: Sets> {
     /// Keep where each object of each set was created ([`LintedSet::origin`]); otherwise each
     /// worker frees it with the set.
     pub keep_origins: bool,
+    /// Keep the texts of each set's files (for a report that shows source, or fingerprints);
+    /// otherwise each worker frees them with the set ([`MigrationSet::drop_texts`]).
+    pub keep_texts: bool,
 }
 
 /// A group of application queries, read and split, checked against one schema.
@@ -146,6 +149,7 @@ pub fn lint<S: Sets>(input: Input<'_, S>) -> Result<Output> {
         threads,
         stack_bytes,
         keep_origins,
+        keep_texts,
     } = input;
     // One schema's queries are evidence for that schema's rules; with several groups, whose
     // tables may share names, no group's joins are lent to another's.
@@ -181,6 +185,13 @@ pub fn lint<S: Sets>(input: Input<'_, S>) -> Result<Output> {
             }
             if !keep_origins {
                 replayed.origins = place::Origins::default();
+            }
+            // The findings and their strings were allocated among the replay's short-lived
+            // data, whose pages each of them now keeps from being given back: copied once the
+            // rest is freed, they fill fewer pages (the corpus run's peak: about 5 MiB less).
+            replayed.findings = replayed.findings.to_vec();
+            if !keep_texts {
+                set.drop_texts();
             }
         },
     )?;
@@ -426,5 +437,6 @@ pub fn lint_texts(
         threads: 1,
         stack_bytes: WORKER_STACK_BYTES,
         keep_origins: false,
+        keep_texts: true,
     })
 }

@@ -133,7 +133,7 @@ pub fn run(
     common: Common<'_>,
     threads: usize,
     stack_bytes: usize,
-    finish: impl Fn(&MigrationSet, &mut Replayed) + Sync,
+    finish: impl Fn(&mut MigrationSet, &mut Replayed) + Sync,
 ) -> Result<Outcomes> {
     run_windowed(sets, common, threads, stack_bytes, LOOKAHEAD_BYTES, finish)
 }
@@ -145,7 +145,7 @@ fn run_windowed(
     threads: usize,
     stack_bytes: usize,
     lookahead: usize,
-    finish: impl Fn(&MigrationSet, &mut Replayed) + Sync,
+    finish: impl Fn(&mut MigrationSet, &mut Replayed) + Sync,
 ) -> Result<Outcomes> {
     let mut order: Vec<usize> = (0..sets.count()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(sets.bytes(i)));
@@ -197,7 +197,7 @@ fn run_windowed(
                     "a migration set was never analysed"
                 )))
             });
-        let (replayed, took) = match result {
+        let (set, replayed, took) = match result {
             Ok(done) => done,
             Err(Failure::Unreadable(error)) => {
                 errors.push(error);
@@ -205,11 +205,6 @@ fn run_windowed(
             }
             Err(Failure::Crashed(err)) => return Err(err),
         };
-        let set = job
-            .loaded
-            .into_inner()
-            .map(|loaded| loaded.set)
-            .context("an analysed set has no files")?;
         outcomes.push(SetOutcome {
             set,
             replayed,
@@ -227,13 +222,17 @@ struct Job {
     loaded: OnceLock<Loaded>,
     /// The replay is over (or failed): nothing left to help with.
     done: AtomicBool,
-    outcome: Mutex<Option<Result<(Replayed, Duration), Failure>>>,
+    outcome: Mutex<Option<Finished>>,
 }
 
+/// How a set's replay ended: the set, what its replay gave and how long it took, or why not.
+type Finished = Result<(MigrationSet, Replayed, Duration), Failure>;
+
+/// A set's parts to parse, shared with the helpers; the set itself stays with the worker that
+/// replays it, which hands it to `finish` and the outcome.
 struct Loaded {
-    set: MigrationSet,
-    /// The parts in replay order, as (migration index, is the down part).
-    parts: Vec<(usize, bool)>,
+    /// How many parts there are (in replay order).
+    parts: usize,
     /// `ends[k]`: bytes of text in parts `0..=k`.
     ends: Vec<usize>,
     /// The next part nobody has claimed to parse.
@@ -245,45 +244,47 @@ struct Loaded {
     parsed: Condvar,
 }
 
+/// A part: its text until it is parsed (the slot holds no text once the replay took it).
 enum Slot {
-    Pending,
+    Pending(std::sync::Arc<str>),
     Ready(ParsedText),
     Taken,
 }
 
 impl Loaded {
-    /// The set, to be replayed from migration `first` on.
-    fn new(set: MigrationSet, first: usize) -> Self {
-        let parts: Vec<(usize, bool)> = replay::part_keys(&set)
+    /// The parts of `set` to replay, from migration `first` on.
+    fn new(set: &MigrationSet, first: usize) -> Self {
+        let texts: Vec<&SqlPart> = replay::part_keys(set)
             .filter(|&(migration, _)| migration >= first)
+            .map(|key| replay::part(set, key))
             .collect();
-        let ends = parts
+        let ends = texts
             .iter()
-            .scan(0, |total, &key| {
-                *total += replay::part(&set, key).text.len();
+            .scan(0, |total, part| {
+                *total += part.text.len();
                 Some(*total)
             })
             .collect();
         Loaded {
-            slots: Mutex::new(parts.iter().map(|_| Slot::Pending).collect()),
-            parts,
+            parts: texts.len(),
+            slots: Mutex::new(
+                texts
+                    .into_iter()
+                    .map(|part| Slot::Pending(part.text.clone()))
+                    .collect(),
+            ),
             ends,
             next_claim: AtomicUsize::new(0),
             cursor: AtomicUsize::new(0),
             parsed: Condvar::new(),
-            set,
         }
-    }
-
-    fn part(&self, k: usize) -> &SqlPart {
-        replay::part(&self.set, self.parts[k])
     }
 
     /// Claims the next unparsed part, if there is one and (with a `window`) it starts within that
     /// many bytes of text ahead of the replay.
     fn claim(&self, window: Option<usize>) -> Option<usize> {
         let k = self.next_claim.load(Ordering::Acquire);
-        if k >= self.parts.len() {
+        if k >= self.parts {
             return None;
         }
         if let Some(window) = window {
@@ -295,12 +296,17 @@ impl Loaded {
             }
         }
         let k = self.next_claim.fetch_add(1, Ordering::AcqRel);
-        (k < self.parts.len()).then_some(k)
+        (k < self.parts).then_some(k)
     }
 
     /// Parses part `k` (claimed by this thread) and hands it to the replay.
     fn parse(&self, k: usize) {
-        let parsed = parse_guarded(&self.part(k).text);
+        let text = match &self.slots.lock().unwrap_or_else(|e| e.into_inner())[k] {
+            Slot::Pending(text) => text.clone(),
+            Slot::Ready(_) | Slot::Taken => unreachable!("part {k} is parsed once, by its claimer"),
+        };
+        let parsed = parse_guarded(&text);
+        drop(text);
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         slots[k] = Slot::Ready(parsed);
         drop(slots);
@@ -326,7 +332,7 @@ impl Loaded {
             let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
             let _ready = self
                 .parsed
-                .wait_while(slots, |slots| matches!(slots[k], Slot::Pending))
+                .wait_while(slots, |slots| matches!(slots[k], Slot::Pending(_)))
                 .unwrap_or_else(|e| e.into_inner());
         }
     }
@@ -368,7 +374,7 @@ impl<S: Sets> Iterator for Stream<'_, S> {
     type Item = ParsedText;
 
     fn next(&mut self) -> Option<ParsedText> {
-        if self.next >= self.loaded.parts.len() {
+        if self.next >= self.loaded.parts {
             return None;
         }
         let parsed = self.loaded.take(self.next);
@@ -425,11 +431,15 @@ impl<S: Sets> Shared<'_, S> {
         self.running().any(|job| {
             job.loaded
                 .get()
-                .is_none_or(|l| l.next_claim.load(Ordering::Acquire) < l.parts.len())
+                .is_none_or(|l| l.next_claim.load(Ordering::Acquire) < l.parts)
         })
     }
 
-    fn work(&self, common: Common<'_>, finish: &(impl Fn(&MigrationSet, &mut Replayed) + Sync)) {
+    fn work(
+        &self,
+        common: Common<'_>,
+        finish: &(impl Fn(&mut MigrationSet, &mut Replayed) + Sync),
+    ) {
         loop {
             if let Some((loaded, k)) = self.help() {
                 loaded.parse(k);
@@ -456,15 +466,16 @@ impl<S: Sets> Shared<'_, S> {
         &self,
         i: usize,
         common: Common<'_>,
-        finish: &(impl Fn(&MigrationSet, &mut Replayed) + Sync),
+        finish: &(impl Fn(&mut MigrationSet, &mut Replayed) + Sync),
     ) {
         let job = &self.jobs[i];
         let result = match self.sets.load(i) {
-            Ok(set) => {
+            Ok(mut set) => {
                 let resume = self.sets.resume(i, &set);
                 let first = replay::first_migration(&set, &resume);
-                let loaded = job.loaded.get_or_init(|| Loaded::new(set, first));
+                let loaded = job.loaded.get_or_init(|| Loaded::new(&set, first));
                 self.wake();
+                let root = set.root.clone();
                 let clock = Instant::now();
                 let base = match (first, common.base) {
                     (0, Some(base)) => base.clone(),
@@ -479,7 +490,7 @@ impl<S: Sets> Shared<'_, S> {
                 // would leave this set unfinished and the helpers waiting on it forever.
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     let mut replayed = replay::run_from(
-                        &loaded.set,
+                        &set,
                         common.settings,
                         common.evidence,
                         base,
@@ -487,19 +498,19 @@ impl<S: Sets> Shared<'_, S> {
                         resume,
                     );
                     if let Some(snapshot) = replayed.snapshot.take() {
-                        self.sets.keep(i, &loaded.set, snapshot);
+                        self.sets.keep(i, &set, snapshot);
                     }
-                    finish(&loaded.set, &mut replayed);
+                    finish(&mut set, &mut replayed);
                     if let Some(give_back) = GIVE_BACK.get() {
                         give_back();
                     }
                     replayed
                 }))
-                .map(|replayed| (replayed, clock.elapsed()))
+                .map(|replayed| (set, replayed, clock.elapsed()))
                 .map_err(|panic| {
                     Failure::Crashed(anyhow::anyhow!(
                         "pgproof failed while linting the migrations in `{}` (an internal error: {}); please report it",
-                        loaded.set.root.display(),
+                        root.display(),
                         panic_message(panic.as_ref())
                     ))
                 })
@@ -731,5 +742,51 @@ mod tests {
         .unwrap();
         assert_eq!(count.load(Ordering::Relaxed), 3);
         assert_eq!(outcomes.sets.len(), 3);
+    }
+
+    #[test]
+    fn finish_may_free_a_sets_texts_and_the_findings_stay_the_same() {
+        let dir = corpus();
+        let settings = Settings::default();
+        let findings = |outcomes: &Outcomes| -> Vec<String> {
+            outcomes
+                .sets
+                .iter()
+                .flat_map(|o| &o.replayed.findings)
+                .map(|f| format!("{f:?}"))
+                .collect()
+        };
+        let kept = run(
+            &on_disk(dir.path()),
+            plain(&settings),
+            2,
+            8 << 20,
+            |_, _| {},
+        )
+        .unwrap();
+        let freed = run(
+            &on_disk(dir.path()),
+            plain(&settings),
+            2,
+            8 << 20,
+            |set, _| {
+                set.drop_texts();
+            },
+        )
+        .unwrap();
+        assert!(!findings(&kept).is_empty());
+        assert_eq!(findings(&kept), findings(&freed));
+        let texts = |outcomes: &Outcomes| -> usize {
+            outcomes
+                .sets
+                .iter()
+                .flat_map(|o| &o.set.files)
+                .map(|f| f.text.len())
+                .sum()
+        };
+        assert!(texts(&kept) > 0);
+        assert_eq!(texts(&freed), 0);
+        // Paths stay: the report names the files.
+        assert!(freed.sets.iter().all(|o| !o.set.files.is_empty()));
     }
 }

@@ -38,12 +38,21 @@ pub enum Format {
     Compact,
 }
 
+impl Format {
+    /// Whether the format shows the source of a finding ([`Report::sources`]): excerpts in the
+    /// human and Markdown reports, the fixes' replacements in SARIF.
+    pub fn shows_source(self) -> bool {
+        matches!(self, Format::Human | Format::Markdown | Format::Sarif)
+    }
+}
+
 /// Everything a format may need.
 pub struct Report<'a> {
     pub findings: &'a [Finding],
     pub stats: &'a Stats,
     pub pg_version: u32,
-    /// Source text by displayed path, for excerpts.
+    /// Source text by displayed path, for excerpts (empty for a format that shows none:
+    /// [`Format::shows_source`]).
     pub sources: &'a HashMap<PathBuf, std::sync::Arc<str>>,
     /// Files and directories that could not be read (the findings are those of everything else).
     pub errors: &'a [crate::source::SourceError],

@@ -190,6 +190,23 @@ impl SourceWarning {
 }
 
 impl MigrationSet {
+    /// Frees the texts of the set's files and migrations once it is linted, for a report that
+    /// shows no source: the files keep their paths, and their texts are empty.
+    pub fn drop_texts(&mut self) {
+        let empty: std::sync::Arc<str> = std::sync::Arc::from("");
+        for file in &mut self.files {
+            file.text = empty.clone();
+        }
+        for migration in &mut self.migrations {
+            for part in [&mut migration.up, &mut migration.down]
+                .into_iter()
+                .flatten()
+            {
+                part.text = empty.clone();
+            }
+        }
+    }
+
     /// Whether the order of the set's migrations is only pgproof's guess: plain files whose layout
     /// was assumed (not configured or detected) and some of which carry no version prefix, so they
     /// run in name order only because pgproof sorted them that way (a folder of admin scripts).
