@@ -23,6 +23,16 @@ fn base(t: &TypeName) -> TypeName {
     }
 }
 
+/// Whether two types compare within one B-tree operator family (`integer_ops`, `text_ops`).
+fn same_family(a: &str, b: &str) -> bool {
+    let family = |t: &str| match t {
+        "int2" | "int4" | "int8" => Some("integer"),
+        "text" | "varchar" => Some("text"),
+        _ => None,
+    };
+    family(a).is_some_and(|f| family(b) == Some(f))
+}
+
 impl Rule for ForeignKeyTypeMismatch {
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         for (table, fk) in cx.own_constraints() {
@@ -56,6 +66,12 @@ impl Rule for ForeignKeyTypeMismatch {
                     (ta.name.as_str(), tb.name.as_str()),
                     ("int2" | "int4", "int8") | ("int2", "int4")
                 );
+                // Integer widths share one B-tree operator family, and so do `text` and
+                // `varchar`: joins and foreign key checks between them use the indexes with no
+                // cast. Only a referencing integer narrower than its key can hurt (its range).
+                if !wider && same_family(&ta.name, &tb.name) {
+                    continue;
+                }
                 let consequence = if wider {
                     "once the referenced key passes the smaller type's range, inserts here fail"
                 } else {
