@@ -311,6 +311,10 @@ pub struct Table {
     pub row_estimate: Option<f64>,
     /// On-disk size with indexes and TOAST, when read from a live database.
     pub size_bytes: Option<i64>,
+    /// Created `LIKE` a table the replay does not know: it may have columns, keys and indexes
+    /// the model does not (rules that would report their absence stay silent).
+    #[serde(default)]
+    pub like_unknown: bool,
 }
 
 impl Table {
@@ -329,6 +333,7 @@ impl Table {
             comment: None,
             row_estimate: None,
             size_bytes: None,
+            like_unknown: false,
         }
     }
 

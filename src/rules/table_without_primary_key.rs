@@ -16,7 +16,10 @@ declare_rule! {
 impl Rule for TableWithoutPrimaryKey {
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         for table in cx.catalog.tables.values() {
-            if table.primary_key().is_some() || table.persistence == Persistence::Temporary {
+            if table.primary_key().is_some()
+                || table.persistence == Persistence::Temporary
+                || table.like_unknown
+            {
                 continue;
             }
             // A partition takes its key from its parent: with a key there, it has a copy; without,

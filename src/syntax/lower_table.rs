@@ -154,11 +154,24 @@ pub(super) fn lower_create_table(s: &protobuf::CreateStmt) -> CreateTable {
     let mut columns = vec![];
     let mut constraints = vec![];
     let mut like = vec![];
+    let mut like_indexes = vec![];
+    let mut like_checks = vec![];
     for elt in &s.table_elts {
         match elt.node.as_ref() {
             Some(NodeEnum::ColumnDef(c)) => columns.push(lower_column(c)),
             Some(NodeEnum::Constraint(c)) => constraints.extend(lower_constraint(c, None)),
-            Some(NodeEnum::TableLikeClause(l)) => like.push(range_var(l.relation.as_ref())),
+            Some(NodeEnum::TableLikeClause(l)) => {
+                let source = range_var(l.relation.as_ref());
+                // `CREATE_TABLE_LIKE_INDEXES` and `CREATE_TABLE_LIKE_CONSTRAINTS` (`ALL` sets
+                // every bit).
+                if l.options & (1 << 6) != 0 {
+                    like_indexes.push(source.clone());
+                }
+                if l.options & (1 << 2) != 0 {
+                    like_checks.push(source.clone());
+                }
+                like.push(source);
+            }
             _ => {}
         }
     }
@@ -183,6 +196,8 @@ pub(super) fn lower_create_table(s: &protobuf::CreateStmt) -> CreateTable {
         },
         partition_of,
         like,
+        like_indexes,
+        like_checks,
     }
 }
 

@@ -165,6 +165,12 @@ pub struct CreateTable {
     pub inherits: Vec<QualName>,
     /// `LIKE other`: columns copied from another table.
     pub like: Vec<QualName>,
+    /// The `LIKE` sources whose keys and indexes are copied too (`INCLUDING INDEXES`, `INCLUDING
+    /// ALL`), and whose checks (`INCLUDING CONSTRAINTS`).
+    #[serde(default)]
+    pub like_indexes: Vec<QualName>,
+    #[serde(default)]
+    pub like_checks: Vec<QualName>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -68,11 +68,20 @@ pub fn apply(catalog: &mut Catalog, stmt: &Statement) -> Vec<String> {
                 )
                 .collect();
             if v.is_table {
+                // `CREATE TABLE ... AS` over an existing table fails, with `IF NOT EXISTS` too
+                // (a notice): the table stays as it was.
+                if catalog.tables.contains_key(&v.name) {
+                    return notes;
+                }
                 let mut table = Table::new(v.name.clone());
                 table.columns = output_columns
                     .iter()
                     .map(|c| plain_column(c, TypeName::simple("unknown")))
                     .collect();
+                // `CREATE TEMP TABLE ... AS` (lowered into `pg_temp`) lasts as long as the session.
+                if v.name.schema == "pg_temp" {
+                    table.persistence = crate::syntax::Persistence::Temporary;
+                }
                 catalog.tables.insert(v.name.clone(), table.into());
             } else if !(v.if_not_exists && catalog.views.contains_key(&v.name)) {
                 catalog.views.insert(

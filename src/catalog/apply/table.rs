@@ -117,6 +117,10 @@ pub(super) fn create_table(catalog: &mut Catalog, t: &CreateTable, notes: &mut V
             table.columns = p.columns.clone();
         }
     }
+    table.like_unknown = t
+        .like
+        .iter()
+        .any(|source| !catalog.tables.contains_key(source));
     for source in t.like.iter().chain(t.inherits.iter()) {
         if let Some(p) = catalog.tables.get(source) {
             let copied: Vec<Column> = p
@@ -152,6 +156,72 @@ pub(super) fn create_table(catalog: &mut Catalog, t: &CreateTable, notes: &mut V
     }
     if let Some(parent) = &t.partition_of {
         clone_from_parent(catalog, parent, &t.name, notes);
+    }
+    for source in &t.like_indexes {
+        copy_like(catalog, source, &t.name, true, notes);
+    }
+    for source in &t.like_checks {
+        copy_like(catalog, source, &t.name, false, notes);
+    }
+}
+
+/// What `LIKE source INCLUDING INDEXES` (`indexes`) or `INCLUDING CONSTRAINTS` copies into
+/// `table`: its keys, exclusion constraints and indexes under names chosen for the new table, or
+/// its checks under their own names. (Foreign keys are never copied.)
+fn copy_like(
+    catalog: &mut Catalog,
+    source: &QualName,
+    table: &QualName,
+    indexes: bool,
+    notes: &mut Vec<String>,
+) {
+    let Some(p) = catalog.tables.get(source) else {
+        return;
+    };
+    let constraints: Vec<TableConstraint> = p
+        .constraints
+        .iter()
+        .filter(|c| match c.kind {
+            ConstraintKind::PrimaryKey { .. }
+            | ConstraintKind::Unique { .. }
+            | ConstraintKind::Exclude { .. } => indexes,
+            ConstraintKind::Check { .. } => !indexes,
+            _ => false,
+        })
+        .map(|c| TableConstraint {
+            name: (!indexes).then(|| c.name.clone()),
+            kind: c.kind.clone(),
+            not_valid: false,
+            deferrable: c.deferrable,
+            using_index: None,
+        })
+        .collect();
+    let copied: Vec<CreateIndex> = if indexes {
+        catalog
+            .indexes_on(source)
+            .filter(|i| i.constraint.is_none())
+            .map(|i| CreateIndex {
+                name: None,
+                table: table.clone(),
+                keys: i.keys.clone(),
+                key_options: i.key_options.clone(),
+                include: i.include.clone(),
+                unique: i.unique,
+                concurrently: false,
+                if_not_exists: false,
+                method: i.method.clone(),
+                predicate: i.predicate.clone(),
+                only: false,
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    for constraint in &constraints {
+        add_constraint(catalog, table, constraint, true, notes);
+    }
+    for index in &copied {
+        create_index(catalog, index, notes);
     }
 }
 
