@@ -99,7 +99,7 @@ impl Rule for IdentifierTooLong {
                         end: cx.span.start + end,
                     },
                     format!(
-                        "identifier `{name}` is {} bytes long: PostgreSQL silently truncates it to 63 bytes (`{}`), so later statements that use the full name fail or hit a different object, and two long names with the same prefix collide",
+                        "identifier `{name}` is {} bytes long: PostgreSQL silently truncates it to 63 bytes (`{}`): SQL that repeats the full name is truncated alike, but code that compares the name as a string (catalog lookups, ORMs, schema-diff tools) does not find it, and two long names with the same 63-byte prefix collide",
                         name.len(),
                         &name[..cut]
                     ),
