@@ -129,8 +129,17 @@ impl Rule for MissingForeignKey {
                 let Some((rank, target, key, key_type)) = target else {
                     continue;
                 };
-                // The table's own key pointing at itself is not a reference.
-                if target.name == table.name && key == column.name {
+                // A column named after its own table (`triggers.trigger_id`) is the row's own
+                // identifier, not a reference to another row (those have role names, below).
+                if target.name == table.name {
+                    continue;
+                }
+                // `<x>_id` where `x` has an `id` or `<x>_id` column that is not its key more
+                // likely holds that column (which no foreign key can reference) than the key.
+                if [column.name.as_str(), "id"]
+                    .iter()
+                    .any(|c| *c != key && target.column(c).is_some())
+                {
                     continue;
                 }
                 let mut views = joining_views(cx.catalog, &table.name, &target.name, &column.name);
@@ -148,7 +157,11 @@ impl Rule for MissingForeignKey {
                 };
                 let mut evidence = vec![
                     format!("the name `{}` matches table `{}`", column.name, target.name),
-                    format!("the type `{key_type}` matches its key `{key}`"),
+                    if own_type == key_type {
+                        format!("the type `{key_type}` matches its key `{key}`")
+                    } else {
+                        format!("the type `{own_type}` is that of its key `{key}` (`{key_type}`)")
+                    },
                 ];
                 if !views.is_empty() {
                     evidence.push(format!("{} join(s) the two tables", views.join(", ")));

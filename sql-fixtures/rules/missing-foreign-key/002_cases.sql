@@ -34,3 +34,11 @@ CREATE VIEW shop.invoice_chain AS
 CREATE TABLE shop.ledger (id bigint PRIMARY KEY, parent_id bigint, voided_ledger_id bigint);
 -- One alias compared with itself is a filter, not a join.
 CREATE VIEW shop.ledger_roots AS SELECT l.id FROM shop.ledger l WHERE l.parent_id = l.id;
+-- `flow_id` beside a `flows.id` that is not the key holds that `id`, which no foreign key can
+-- reference: not a reference to the key `flows.key`.
+CREATE TABLE shop.flows (key text PRIMARY KEY, id text NOT NULL, revision int NOT NULL);
+CREATE TABLE shop.runs (key text PRIMARY KEY, flow_id text NOT NULL);
+-- A column named after its own table is the row's own identifier, not a reference to itself.
+CREATE TABLE shop.tickets (key text PRIMARY KEY, ticket_id text NOT NULL);
+-- Nor one beside a column of the same name in that table: it holds that column.
+CREATE TABLE shop.ticket_events (id bigint PRIMARY KEY, ticket_id text NOT NULL);
