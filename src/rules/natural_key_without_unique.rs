@@ -43,6 +43,15 @@ const PEOPLE_TABLES: &[&str] = &[
     "profile",
 ];
 
+/// Keys that name a person (an account's login): unique in a table of people, not elsewhere.
+const PERSON_KEYS: &[&str] = &["email", "email_address", "username", "user_name", "login", "handle"];
+
+/// Table names (parts) whose rows record what people did or hold for a while (a log, an audit
+/// trail, sessions, tokens): the same person appears in many rows by design.
+const RECORD_TABLES: &[&str] = &[
+    "log", "audit", "event", "histor", "attempt", "session", "token", "change", "activit",
+];
+
 /// Whether a unique constraint or unique index includes `column` (as a key or in an expression).
 fn is_unique_somewhere(cx: &SchemaContext<'_>, table: &Table, column: &str) -> bool {
     let in_constraint = table.constraints.iter().any(|c| match &c.kind {
@@ -65,13 +74,14 @@ fn is_unique_somewhere(cx: &SchemaContext<'_>, table: &Table, column: &str) -> b
 impl Rule for NaturalKeyWithoutUnique {
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         for table in cx.catalog.logical_tables() {
-            // An email identifies a person's account, not an organisation's contact address.
-            let holds_people = PEOPLE_TABLES
-                .iter()
-                .any(|p| table.name.name.to_ascii_lowercase().contains(p));
+            // A login identifies a person's account: not an organisation's contact address, nor
+            // the person who acted in a row of a log or held a token.
+            let name = table.name.name.to_ascii_lowercase();
+            let holds_people = PEOPLE_TABLES.iter().any(|p| name.contains(p))
+                && !RECORD_TABLES.iter().any(|r| name.contains(r));
             for column in &table.columns {
                 if !NATURAL_KEYS.contains(&column.name.as_str())
-                    || (column.name.starts_with("email") && !holds_people)
+                    || (PERSON_KEYS.contains(&column.name.as_str()) && !holds_people)
                     || is_unique_somewhere(cx, table, &column.name)
                 {
                     continue;

@@ -14,3 +14,10 @@ CREATE TABLE customer_accounts (id bigint PRIMARY KEY, email_address text);
 CREATE TABLE projects (id bigint PRIMARY KEY, organization_id bigint NOT NULL, external_id text);
 -- A key unique within each tenant counts.
 CREATE TABLE tags (id bigint PRIMARY KEY, account_id bigint NOT NULL, slug text, UNIQUE (account_id, slug));
+-- The person who acted, in a log or an audit trail, or who holds a token, repeats by design.
+CREATE TABLE audit_log (id bigint PRIMARY KEY, username text NOT NULL, action text NOT NULL);
+CREATE TABLE user_login_attempts (id bigint PRIMARY KEY, login text NOT NULL, at timestamptz);
+CREATE TABLE access_token (auth_id text PRIMARY KEY, user_name text, client_id text NOT NULL);
+-- A login in a table of people is a key.
+-- expect
+CREATE TABLE staff_members (id bigint PRIMARY KEY, handle text NOT NULL);
