@@ -33,6 +33,18 @@ impl Rule for PreferBigintKey {
         let Some(column) = t.columns.iter().find(|c| c.name == pk[0]) else {
             return;
         };
+        // A key that is also a foreign key (a one-to-one extension of another table) takes its
+        // values, and its range, from the key it references.
+        let references = column
+            .constraints
+            .iter()
+            .any(|c| matches!(c.kind, ConstraintKind::ForeignKey { .. }))
+            || t.constraints.iter().any(|c| {
+                matches!(&c.kind, ConstraintKind::ForeignKey { columns, .. } if *columns == pk)
+            });
+        if references {
+            return;
+        }
         let ty = &column.type_name;
         let (small, max) = match ty.name.as_str() {
             "int4" | "serial" | "serial4" => ("integer", "2,147,483,647"),
