@@ -21,3 +21,6 @@ CREATE TABLE access_token (auth_id text PRIMARY KEY, user_name text, client_id t
 -- A login in a table of people is a key.
 -- expect
 CREATE TABLE staff_members (id bigint PRIMARY KEY, handle text NOT NULL);
+-- A table of logins is not a log.
+-- expect
+CREATE TABLE user_logins (id bigint PRIMARY KEY, login text NOT NULL);
