@@ -154,10 +154,10 @@ fn version_gates_change_findings() {
 }
 
 #[test]
-fn assumed_order_caps_cross_file_blocked_drops_at_warning() {
+fn assumed_order_caps_cross_file_blocked_drops_at_info() {
     // Plain files without version prefixes: the name order is pgproof's guess. A drop blocked by
-    // a dependent another file created is a warning saying so; one blocked by a dependent of the
-    // same file stays an error.
+    // a dependent another file created is information saying so; one blocked by a dependent of
+    // the same file stays an error.
     let out = scenario("plain-assumed-order");
     let blocked: Vec<&str> = out
         .lines()
@@ -166,7 +166,7 @@ fn assumed_order_caps_cross_file_blocked_drops_at_warning() {
     assert_eq!(blocked.len(), 2, "{out}");
     assert!(
         blocked[0].contains("drop_functions.sql:2:")
-            && blocked[0].contains(" warning ")
+            && blocked[0].contains(" info ")
             && blocked[0].contains("order of these files was assumed"),
         "{out}"
     );
