@@ -37,7 +37,7 @@ pub fn run(args: &BaselineArgs) -> Result<Outcome> {
     } else {
         None
     };
-    let linted = lint::lint_with(&paths, &settings, base.as_ref(), None, true, false, None)?;
+    let linted = lint::lint_with(&paths, &settings, base.as_ref(), None, true, true, None)?;
     for (path, why) in &linted.empty {
         eprintln!(
             "pgproof: note: nothing linted in `{}`: {why}",
