@@ -20,6 +20,31 @@ impl Rule for SetNotNullScan {
             return;
         };
         let table = cx.catalog.table(&alter.name);
+        // A type change in the same statement that rewrites the table checks the NULLs while
+        // it rewrites: no scan of its own (alter-column-type-rewrite reports the rewrite).
+        let rewrites = alter.cmds.iter().any(|c| match c {
+            AlterCmd::AlterColumnType {
+                column,
+                type_name,
+                using,
+            } => {
+                let old = table.and_then(|t| t.column(column)).map(|c| &c.type_name);
+                let converted = using
+                    .as_ref()
+                    .is_some_and(|u| u.text.trim_matches('"') != column.as_str());
+                converted
+                    || old.is_some_and(|old| {
+                        matches!(
+                            classify_type_change(old, type_name),
+                            TypeChange::Rewrite | TypeChange::Narrowing
+                        )
+                    })
+            }
+            _ => false,
+        });
+        if rewrites {
+            return;
+        }
         for cmd in &alter.cmds {
             let AlterCmd::SetNotNull {
                 column: column_name,
