@@ -17,7 +17,7 @@ impl Rule for AddColumnNotNullWithoutDefault {
         let Some(alter) = cx.existing_alter() else {
             return;
         };
-        for column in alter.added_columns() {
+        for column in cx.columns_added(alter) {
             let has_value = column
                 .default
                 .as_ref()

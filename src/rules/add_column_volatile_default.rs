@@ -19,7 +19,7 @@ impl Rule for AddColumnVolatileDefault {
         let Some(alter) = cx.alter_table().filter(|a| !cx.is_new(&a.name)) else {
             return;
         };
-        for column in alter.added_columns() {
+        for column in cx.columns_added(alter) {
             let t = &alter.name;
             let c = &crate::syntax::quote_ident(&column.name);
             // Set when the default calls functions pgproof does not know: it cannot tell whether

@@ -69,6 +69,24 @@ pub struct StatementContext<'a> {
 }
 
 impl<'a> StatementContext<'a> {
+    /// The columns `alter` adds, but for an `ADD COLUMN IF NOT EXISTS` of a column the table
+    /// already has, which does nothing.
+    pub fn columns_added<'s>(
+        &self,
+        alter: &'s crate::syntax::AlterTable,
+    ) -> impl Iterator<Item = &'s crate::syntax::ColumnDef> + use<'s, 'a, '_> {
+        let table = self.catalog.table(&alter.name);
+        alter.cmds.iter().filter_map(move |cmd| match cmd {
+            crate::syntax::AlterCmd::AddColumn {
+                column,
+                if_not_exists,
+            } if !(*if_not_exists && table.is_some_and(|t| t.column(&column.name).is_some())) => {
+                Some(column)
+            }
+            _ => None,
+        })
+    }
+
     /// Whether `table` was created earlier in this migration (so nothing else can be using it yet).
     pub fn is_new(&self, table: &QualName) -> bool {
         self.created_in_migration.contains(table)
