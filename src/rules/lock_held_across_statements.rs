@@ -113,12 +113,19 @@ impl Rule for LockHeldAcrossStatements {
             return;
         }
         // Report once per transaction: at the first real statement after the first exclusive lock
-        // on a table that existed before the migration.
-        let Some(first) = cx
-            .held_locks
-            .iter()
-            .find(|h| h.mode == LockMode::AccessExclusive && cx.is_existing_table(&h.table))
-        else {
+        // on a table that existed before the migration (and that the transaction has not dropped
+        // since: holding the lock of a table that is gone blocks nothing that could succeed).
+        let dropped = |table: &QualName| {
+            cx.earlier_in_transaction().iter().any(|s| {
+                matches!(&s.kind, Statement::Drop(d)
+                    if d.kind == crate::syntax::ObjectKind::Table && d.names.contains(table))
+            })
+        };
+        let Some(first) = cx.held_locks.iter().find(|h| {
+            h.mode == LockMode::AccessExclusive
+                && cx.is_existing_table(&h.table)
+                && !dropped(&h.table)
+        }) else {
             return;
         };
         // A statement on the same table only extends the lock by its own duration, which the

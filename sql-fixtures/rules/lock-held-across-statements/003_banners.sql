@@ -1,0 +1,1 @@
+CREATE TABLE banners (id bigint PRIMARY KEY, text text);
