@@ -165,6 +165,28 @@ pub(super) fn create_table(catalog: &mut Catalog, t: &CreateTable, notes: &mut V
     }
 }
 
+/// The indexes of `source` that back no constraint, as statements creating them on `table` under
+/// names chosen for it.
+fn index_copies(catalog: &Catalog, source: &QualName, table: &QualName) -> Vec<CreateIndex> {
+    catalog
+        .indexes_on(source)
+        .filter(|i| i.constraint.is_none())
+        .map(|i| CreateIndex {
+            name: None,
+            table: table.clone(),
+            keys: i.keys.clone(),
+            key_options: i.key_options.clone(),
+            include: i.include.clone(),
+            unique: i.unique,
+            concurrently: false,
+            if_not_exists: false,
+            method: i.method.clone(),
+            predicate: i.predicate.clone(),
+            only: false,
+        })
+        .collect()
+}
+
 /// What `LIKE source INCLUDING INDEXES` (`indexes`) or `INCLUDING CONSTRAINTS` copies into
 /// `table`: its keys, exclusion constraints and indexes under names chosen for the new table, or
 /// its checks under their own names. (Foreign keys are never copied.)
@@ -196,24 +218,8 @@ fn copy_like(
             using_index: None,
         })
         .collect();
-    let copied: Vec<CreateIndex> = if indexes {
-        catalog
-            .indexes_on(source)
-            .filter(|i| i.constraint.is_none())
-            .map(|i| CreateIndex {
-                name: None,
-                table: table.clone(),
-                keys: i.keys.clone(),
-                key_options: i.key_options.clone(),
-                include: i.include.clone(),
-                unique: i.unique,
-                concurrently: false,
-                if_not_exists: false,
-                method: i.method.clone(),
-                predicate: i.predicate.clone(),
-                only: false,
-            })
-            .collect()
+    let copied = if indexes {
+        index_copies(catalog, source, table)
     } else {
         vec![]
     };
@@ -250,23 +256,7 @@ pub(super) fn clone_from_parent(
             using_index: None,
         })
         .collect();
-    let indexes: Vec<CreateIndex> = catalog
-        .indexes_on(parent)
-        .filter(|i| i.constraint.is_none())
-        .map(|i| CreateIndex {
-            name: None,
-            table: partition.clone(),
-            keys: i.keys.clone(),
-            key_options: i.key_options.clone(),
-            include: i.include.clone(),
-            unique: i.unique,
-            concurrently: false,
-            if_not_exists: false,
-            method: i.method.clone(),
-            predicate: i.predicate.clone(),
-            only: false,
-        })
-        .collect();
+    let indexes = index_copies(catalog, parent, partition);
     for constraint in &constraints {
         // A constraint of that name, or an equivalent key (a partition built standalone with its
         // own primary key, then attached), is attached rather than added again.
