@@ -231,12 +231,7 @@ fn old_release_queries_are_checked_against_the_new_schema() {
         String::from_utf8_lossy(&output.stderr)
     );
     let report: serde_json::Value = serde_json::from_str(&stdout).expect("json");
-    let old: Vec<&serde_json::Value> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == "old-query-breaks")
-        .collect();
+    let old = common::findings_of(&report, "old-query-breaks");
     // GetUser reads the renamed column; CreateUser writes it and omits the new required one;
     // Adults, unchanged, compares the retyped column with what the old code binds as a number.
     assert_eq!(old.len(), 4, "{old:#?}");
@@ -472,12 +467,7 @@ fn an_old_insert_is_a_warning_when_a_trigger_may_fill_the_new_column() {
         .expect("pgproof runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let report: serde_json::Value = serde_json::from_str(&stdout).expect("json");
-    let old: Vec<&serde_json::Value> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == "old-query-breaks")
-        .collect();
+    let old = common::findings_of(&report, "old-query-breaks");
     assert_eq!(old.len(), 1, "{old:#?}");
     assert_eq!(old[0]["severity"], "warning", "{old:#?}");
     let message = old[0]["message"].as_str().unwrap();

@@ -69,7 +69,8 @@ pub fn run(args: &LintArgs) -> Result<Outcome> {
         base.as_ref(),
         args.since.as_deref(),
         fingerprints,
-        format.shows_source() || step_summary_wanted(),
+        // (A job summary is the Markdown report, which shows source.)
+        format.shows_source() || step_summary_path().is_some(),
         // Fingerprints number equal findings over every file linted, earlier migrations
         // included, which a run resumed from the cache does not replay: no cache with them.
         cache::dir(
@@ -394,11 +395,6 @@ pub(crate) fn default_cache(settings: &Settings) -> Option<PathBuf> {
 /// The job summary file of a GitHub Actions job, when there is one ([`step_summary`]).
 fn step_summary_path() -> Option<std::ffi::OsString> {
     std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
-}
-
-/// Whether the run writes a job summary, which shows source as the Markdown report does.
-fn step_summary_wanted() -> bool {
-    step_summary_path().is_some()
 }
 
 /// Inside a GitHub Actions job (`GITHUB_STEP_SUMMARY` names a file), appends the Markdown report

@@ -108,6 +108,16 @@ pub fn finding_rules(json: &serde_json::Value) -> Vec<&str> {
         .collect()
 }
 
+/// The findings of `rule` in a `pgproof lint --format json` document, in order.
+pub fn findings_of<'j>(json: &'j serde_json::Value, rule: &str) -> Vec<&'j serde_json::Value> {
+    json["findings"]
+        .as_array()
+        .expect("a findings array")
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .collect()
+}
+
 /// Runs the built `pgproof` with `args` in `cwd`, without colour.
 pub fn pgproof(args: &[&str], cwd: &Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_pgproof"))
