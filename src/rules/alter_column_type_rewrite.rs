@@ -27,23 +27,7 @@ impl Rule for AlterColumnTypeRewrite {
                 continue;
             };
             let old = table.and_then(|t| t.column(column)).map(|c| &c.type_name);
-            let change = match old {
-                Some(old) => classify_type_change(old, type_name),
-                // Unknown current type: only a change to unlimited text could be free.
-                None if matches!(type_name.name.as_str(), "text" | "varchar")
-                    && type_name.mods.is_empty() =>
-                {
-                    continue
-                }
-                None => TypeChange::Rewrite,
-            };
-            let trivial_using = using.as_ref().is_none_or(|u| {
-                u.text.trim_matches('"') == column.as_str()
-                    || u.columns == [column.clone()]
-                        && u.functions.is_empty()
-                        && !u.text.contains("::")
-            });
-            if matches!(change, TypeChange::Same | TypeChange::BinaryCoercible) && trivial_using {
+            if !alter_type_rewrites(column, old, type_name, using.as_ref()) {
                 continue;
             }
             let from = old.map(|t| format!("from `{t}` ")).unwrap_or_default();

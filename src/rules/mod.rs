@@ -128,7 +128,7 @@ pub use shared::{
     column_ref, held_until, insert_after_keyword, lock_effect, new_columns, sql_object_name,
     ENUM_LIKE_NAMES,
 };
-pub use type_change::{classify_type_change, TypeChange};
+pub use type_change::{alter_type_rewrites, classify_type_change, TypeChange};
 
 registry! {
     add_check_validated,

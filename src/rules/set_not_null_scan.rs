@@ -29,16 +29,7 @@ impl Rule for SetNotNullScan {
                 using,
             } => {
                 let old = table.and_then(|t| t.column(column)).map(|c| &c.type_name);
-                let converted = using
-                    .as_ref()
-                    .is_some_and(|u| u.text.trim_matches('"') != column.as_str());
-                converted
-                    || old.is_some_and(|old| {
-                        matches!(
-                            classify_type_change(old, type_name),
-                            TypeChange::Rewrite | TypeChange::Narrowing
-                        )
-                    })
+                alter_type_rewrites(column, old, type_name, using.as_ref())
             }
             _ => false,
         });

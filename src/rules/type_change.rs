@@ -1,7 +1,7 @@
 //! How changing a column's type affects the stored rows, classified as PostgreSQL decides whether
 //! `ALTER COLUMN TYPE` rewrites the table.
 
-use crate::syntax::TypeName;
+use crate::syntax::{Expr, TypeName};
 
 /// How changing a column from one type to another affects the stored rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +83,37 @@ pub fn classify_type_change(old: &TypeName, new: &TypeName) -> TypeChange {
             }
         }
     }
+}
+
+/// Whether `ALTER COLUMN column TYPE new [USING using]` rewrites the table, given the column's
+/// current type `old`. It does not when the type stays or changes binary-coercibly and `USING`, if
+/// any, is the column itself (cast or not). An unknown current type is taken to rewrite, unless
+/// the new type is unlimited text (usually a free widening; pgproof cannot tell).
+pub fn alter_type_rewrites(
+    column: &str,
+    old: Option<&TypeName>,
+    new: &TypeName,
+    using: Option<&Expr>,
+) -> bool {
+    // PostgreSQL keeps the rows only when the conversion is the column itself, cast or not (a
+    // binary-coercible cast is a relabelling); any other expression (`coalesce(c, '')`,
+    // `md5(c)`, `c * 100`) computes new values.
+    let trivial_using = using.is_none_or(|u| {
+        let bare = |t: &str| t.trim().trim_matches('"') == column;
+        let text = u.text.trim();
+        bare(text)
+            || text
+                .split_once("::")
+                .is_some_and(|(c, rest)| bare(c) && !rest.contains("::"))
+    });
+    let change = match old {
+        Some(old) => classify_type_change(old, new),
+        None if matches!(new.name.as_str(), "text" | "varchar") && new.mods.is_empty() => {
+            TypeChange::BinaryCoercible
+        }
+        None => TypeChange::Rewrite,
+    };
+    !(matches!(change, TypeChange::Same | TypeChange::BinaryCoercible) && trivial_using)
 }
 
 #[cfg(test)]
