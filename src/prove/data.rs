@@ -21,8 +21,6 @@ pub struct Filled {
 /// Fills every table of `catalog` not in `done` with `rows` rows, parents before children.
 pub fn fill(conn: &Conn, catalog: &Catalog, rows: u64, done: &mut BTreeSet<QualName>) -> Filled {
     let mut filled = Filled::default();
-    // The tables filled, named as their `INSERT` named them.
-    let mut analyze: Vec<String> = vec![];
     let tables: Vec<&Table> = catalog
         .tables
         .values()
@@ -65,7 +63,6 @@ pub fn fill(conn: &Conn, catalog: &Catalog, rows: u64, done: &mut BTreeSet<QualN
                 Ok(sql) => match conn.execute_batch(&sql) {
                     Ok(()) => {
                         filled.rows.insert(table.name.to_string(), rows as i64);
-                        analyze.push(table.name.to_string());
                     }
                     Err(e) => {
                         let message = e
@@ -89,8 +86,10 @@ pub fn fill(conn: &Conn, catalog: &Catalog, rows: u64, done: &mut BTreeSet<QualN
     }
     // Statistics for the tables filled, as a busy database would have them (not the whole
     // database: the system catalogs' took most of the time, each time rows were added).
-    if !analyze.is_empty() {
-        let _ = conn.execute_batch(&format!("ANALYZE {}", analyze.join(", ")));
+    // (The tables are named as their `INSERT`s named them.)
+    if !filled.rows.is_empty() {
+        let names: Vec<&str> = filled.rows.keys().map(String::as_str).collect();
+        let _ = conn.execute_batch(&format!("ANALYZE {}", names.join(", ")));
     }
     filled
 }
