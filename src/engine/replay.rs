@@ -470,6 +470,7 @@ impl<'a> Replay<'a> {
                 require_statement_timeout: self.settings.require_statement_timeout,
                 blocking_lock_taken: state.tx.blocking_lock_taken,
                 earlier: &parsed.statements[..position],
+                later: &parsed.statements[position + 1..],
                 part_text: &part.text,
                 part_has_errors: !parsed.errors.is_empty(),
                 tx_start: state.tx.start,

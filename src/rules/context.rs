@@ -60,6 +60,8 @@ pub struct StatementContext<'a> {
     pub blocking_lock_taken: bool,
     /// The statements of this migration's up part before this one.
     pub earlier: &'a [crate::syntax::ParsedStatement],
+    /// The statements of this migration's up part after this one.
+    pub later: &'a [crate::syntax::ParsedStatement],
     /// The text of the up part, which the spans of `earlier` (and `span`) index.
     pub part_text: &'a str,
     /// Parts of the up part did not parse, so statements may be missing between the ones seen.

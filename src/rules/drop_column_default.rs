@@ -40,11 +40,17 @@ impl Rule for DropColumnDefault {
                 continue;
             }
             let name = column_ref(&alter.name, column);
-            // The same statement may make the column nullable, in any order of its commands.
-            let made_nullable = alter
-                .cmds
-                .iter()
-                .any(|c| matches!(c, AlterCmd::DropNotNull { column: c2 } if c2 == column));
+            // The same statement may make the column nullable, in any order of its commands, or a
+            // later one of the migration, run straight after it (in the same transaction if the
+            // statement is in one: a transaction ended in between leaves inserts failing).
+            let drops_not_null = |a: &crate::syntax::AlterTable| {
+                a.name == alter.name
+                    && a.cmds
+                        .iter()
+                        .any(|c| matches!(c, AlterCmd::DropNotNull { column: c2 } if c2 == column))
+            };
+            let made_nullable = drops_not_null(alter)
+                || made_nullable_later(cx, &drops_not_null);
             let required = col.not_null && !made_nullable;
             let message = match given_earlier(cx, &alter.name, column) {
                 // A default this migration set on an existing column was never seen by anything
@@ -73,6 +79,22 @@ impl Rule for DropColumnDefault {
             );
         }
     }
+}
+
+/// Whether a later statement of the migration satisfies `drops_not_null` before any transaction
+/// control statement.
+fn made_nullable_later(
+    cx: &StatementContext<'_>,
+    drops_not_null: &dyn Fn(&crate::syntax::AlterTable) -> bool,
+) -> bool {
+    for s in cx.later {
+        match &s.kind {
+            Statement::AlterTable(a) if drops_not_null(a) => return true,
+            Statement::Transaction { .. } => return false,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// What an earlier statement of this migration gave `column` of `table`.
@@ -107,4 +129,60 @@ fn given_earlier(cx: &StatementContext<'_>, table: &QualName, column: &str) -> O
         }
     }
     given
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Settings;
+    use crate::engine::{lint_texts, TextMigration, Texts};
+    use crate::source::Layout;
+
+    /// The messages of `drop-column-default` on the second migration, over a table whose `state`
+    /// is `NOT NULL` with a default.
+    fn messages(change: &str) -> Vec<String> {
+        let texts = Texts {
+            root: "m".into(),
+            layout: Layout::Plain,
+            migrations: vec![
+                TextMigration::file(
+                    "001_a.sql",
+                    "CREATE TABLE posts (id bigint PRIMARY KEY, state text NOT NULL DEFAULT 'draft');",
+                ),
+                TextMigration::file("002_b.sql", change),
+            ],
+        };
+        lint_texts(texts, vec![], &Settings::default(), None)
+            .expect("lint runs")
+            .findings
+            .into_iter()
+            .filter(|f| f.rule == "drop-column-default")
+            .map(|f| f.message)
+            .collect()
+    }
+
+    /// `DROP NOT NULL` later in the migration: inserts that leave the column out store NULL, they
+    /// do not fail. Once a transaction has ended in between, they fail meanwhile.
+    #[test]
+    fn a_later_drop_not_null_makes_the_column_nullable() {
+        let later = messages(
+            "ALTER TABLE posts ALTER COLUMN state DROP DEFAULT;\nALTER TABLE posts ALTER COLUMN state DROP NOT NULL;",
+        );
+        assert_eq!(later.len(), 1, "{later:?}");
+        assert!(later[0].contains("now store NULL instead"), "{later:?}");
+        let committed = messages(
+            "BEGIN;\nALTER TABLE posts ALTER COLUMN state DROP DEFAULT;\nCOMMIT;\nALTER TABLE posts ALTER COLUMN state DROP NOT NULL;",
+        );
+        assert_eq!(committed.len(), 1, "{committed:?}");
+        assert!(
+            committed[0].contains("fail with a `NOT NULL` violation"),
+            "{committed:?}"
+        );
+        let other_column = messages(
+            "ALTER TABLE posts ALTER COLUMN state DROP DEFAULT;\nALTER TABLE posts ADD COLUMN note text;\nALTER TABLE posts ALTER COLUMN note DROP NOT NULL;",
+        );
+        assert!(
+            other_column[0].contains("fail with a `NOT NULL` violation"),
+            "{other_column:?}"
+        );
+    }
 }

@@ -1,1 +1,1 @@
-CREATE TABLE pages (id bigint PRIMARY KEY, title text NOT NULL DEFAULT 'untitled', hits int);
+CREATE TABLE pages (id bigint PRIMARY KEY, title text NOT NULL DEFAULT 'untitled', hits int, kind text NOT NULL DEFAULT 'plain');
