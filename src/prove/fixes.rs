@@ -460,13 +460,21 @@ fn prove_one(
             }
             read_schema(&conn, &Scope { schemas: vec![] })?
         };
-        // The recipe runs in a clone, the original in the database itself; a second run of an
-        // original that writes values (below) needs the state before it, kept in a clone too.
-        let original_db = prefix.clone();
-        let recipe_db = format!("{prefix}_b");
-        server.clone_database(&prefix, &recipe_db, admin)?;
-        created.push(recipe_db.clone());
-        let again_db = writes_values(original_sql, f).then(|| format!("{prefix}_c"));
+        // The original runs first, in the database itself. When it can run in a transaction
+        // block, it runs in one that is rolled back once what it did is read (its locks, rows,
+        // data and schema; and a second run, for values no run determines, the same way), and
+        // the recipe then runs in the same database: no clone. Otherwise the recipe runs in a
+        // clone, and a second run of the original in another.
+        let in_place = rolls_back(original_sql);
+        let recipe_db = if in_place {
+            prefix.clone()
+        } else {
+            let db = format!("{prefix}_b");
+            server.clone_database(&prefix, &db, admin)?;
+            created.push(db.clone());
+            db
+        };
+        let again_db = (!in_place && writes_values(original_sql, f)).then(|| format!("{prefix}_c"));
         if let Some(again_db) = &again_db {
             server.clone_database(&prefix, again_db, admin)?;
             created.push(again_db.clone());
@@ -474,25 +482,82 @@ fn prove_one(
 
         // The connections that ran the original and the recipe read the rows and the schema
         // they left (with the same session settings).
-        let original_conn = working(server.url(&original_db))?;
-        let original = {
-            let observer = Conn::connect(&server.url(&original_db))?;
-            let blocker = Conn::connect(&server.url(&original_db))?;
-            match observe(&original_conn, &observer, &blocker, original_sql) {
-                Ok(o) => o,
-                Err(e) => return Ok(Err(format!("the original statement failed here: {e}"))),
+        let original_conn = working(server.url(&prefix))?;
+        let observer = Conn::connect(&server.url(&prefix))?;
+        let blocker = Conn::connect(&server.url(&prefix))?;
+        let then = if in_place {
+            Then::StayOpen
+        } else {
+            Then::Commit
+        };
+        let sequences = if in_place {
+            super::reversibility::sequence_values(&original_conn)?
+        } else {
+            Default::default()
+        };
+        // Rolls back what a run left open, and sets back the sequences it moved.
+        let undo = |conn: &Conn| -> Result<()> {
+            conn.execute_batch("ROLLBACK")?;
+            super::reversibility::restore_sequences(conn, &sequences)
+        };
+        let observed = observe(&original_conn, &observer, &blocker, original_sql, then);
+        let original = match observed {
+            Ok(o) => o,
+            Err(e) => {
+                if in_place {
+                    undo(&original_conn)?;
+                }
+                return Ok(Err(format!("the original statement failed here: {e}")));
             }
         };
+        // What the original left, read before the rollback: every table's rows (the ones the
+        // recipe will lock are not known yet) and the schema as a new session sees it.
+        let rolled_back = if in_place {
+            let read = (|| -> Result<_> {
+                let rows = rows::fingerprints(&original_conn, None)?;
+                let schema = schema_of(&original_conn, true)?;
+                Ok((rows, schema))
+            })();
+            undo(&original_conn)?;
+            let (rows, schema) = read?;
+            // The second run, when the original writes values: on the same state, rolled back.
+            let again = if writes_values(original_sql, f) {
+                let locked = original.locks.keys().map(String::as_str).collect();
+                let run = observe(&original_conn, &observer, &blocker, original_sql, then)
+                    .ok()
+                    .map(|_| rows::fingerprints(&original_conn, Some(&locked)));
+                undo(&original_conn)?;
+                run.transpose()?
+            } else {
+                None
+            };
+            Some((rows, schema, again))
+        } else {
+            None
+        };
         proof.original = Some(original);
-        let recipe_conn = working(server.url(&recipe_db))?;
+        let recipe_conn = if in_place {
+            None
+        } else {
+            Some(working(server.url(&recipe_db))?)
+        };
         {
-            let conn = &recipe_conn;
-            let observer = Conn::connect(&server.url(&recipe_db))?;
-            let blocker = Conn::connect(&server.url(&recipe_db))?;
+            let conn = recipe_conn.as_ref().unwrap_or(&original_conn);
+            let watchers = if in_place {
+                None
+            } else {
+                Some((
+                    Conn::connect(&server.url(&recipe_db))?,
+                    Conn::connect(&server.url(&recipe_db))?,
+                ))
+            };
+            let (observer, blocker) = watchers
+                .as_ref()
+                .map_or((&observer, &blocker), |(o, b)| (o, b));
             let parsed = parse_sql(&recipe);
             for stmt in &parsed.statements {
                 let sql = &recipe[stmt.span.start..stmt.span.end];
-                match observe(conn, &observer, &blocker, sql) {
+                match observe(conn, observer, blocker, sql, Then::Commit) {
                     Ok(o) => proof.steps.push(o),
                     Err(e) => {
                         proof.verdict = FixVerdict::FixFails;
@@ -503,7 +568,7 @@ fn prove_one(
             // The backfill the recipe leaves for later, run once over every row (in production
             // it runs in batches, each its own short transaction).
             if let Some(backfill) = f.fix.as_ref().and_then(|x| x.backfill.as_deref()) {
-                match observe(conn, &observer, &blocker, backfill) {
+                match observe(conn, observer, blocker, backfill, Then::Commit) {
                     Ok(mut o) => {
                         o.sql = format!("backfill (in batches in production): {}", o.sql);
                         proof.steps.push(o);
@@ -518,6 +583,7 @@ fn prove_one(
                 }
             }
         }
+        let recipe_conn = recipe_conn.as_ref().unwrap_or(&original_conn);
         // The data each leaves, column by column; values that differ are checked against a
         // second run of the original, which shows the ones no run determines (volatile).
         // Only the tables the original or a recipe step locked can hold other rows.
@@ -527,31 +593,47 @@ fn prove_one(
             .chain(&proof.steps)
             .flat_map(|o| o.locks.keys().map(String::as_str))
             .collect();
-        let original_rows = rows::fingerprints(&original_conn, &locked)?;
-        let mut differing =
-            rows::differences(&original_rows, &rows::fingerprints(&recipe_conn, &locked)?);
+        let (original_rows, original_schema, again) = match rolled_back {
+            Some((mut rows, schema, again)) => {
+                rows.retain(|t, _| locked.contains(t.as_str()));
+                (rows, Some(schema), again.map(Ok))
+            }
+            None => (
+                rows::fingerprints(&original_conn, Some(&locked))?,
+                None,
+                None,
+            ),
+        };
+        let mut differing = rows::differences(
+            &original_rows,
+            &rows::fingerprints(recipe_conn, Some(&locked))?,
+        );
         // Values can differ only where a statement wrote some; when the original writes none
         // and they differ anyway, they stand as differences.
-        let again_db = again_db.filter(|_| differing.iter().any(rows::DataDifference::values_only));
-        if let Some(again_db) = again_db {
-            let conn = working(server.url(&again_db))?;
-            let again = {
+        let values_differ = differing.iter().any(rows::DataDifference::values_only);
+        let again = match (again, again_db) {
+            _ if !values_differ => None,
+            (Some(again), _) => Some(again),
+            (None, Some(again_db)) => {
+                let conn = working(server.url(&again_db))?;
                 let observer = Conn::connect(&server.url(&again_db))?;
                 let blocker = Conn::connect(&server.url(&again_db))?;
-                observe(&conn, &observer, &blocker, original_sql)
-                    .map(|_| rows::fingerprints(&conn, &locked))
-            };
-            if let Ok(again) = again {
-                let volatile = rows::differences(&original_rows, &again?);
-                let (by_chance, real): (Vec<_>, Vec<_>) = differing.into_iter().partition(|d| {
-                    d.values_only()
-                        && volatile
-                            .iter()
-                            .any(|v| v.table == d.table && v.column == d.column)
-                });
-                proof.data_volatile = by_chance;
-                differing = real;
+                observe(&conn, &observer, &blocker, original_sql, Then::Commit)
+                    .ok()
+                    .map(|_| rows::fingerprints(&conn, Some(&locked)))
             }
+            (None, None) => None,
+        };
+        if let Some(again) = again {
+            let volatile = rows::differences(&original_rows, &again?);
+            let (by_chance, real): (Vec<_>, Vec<_>) = differing.into_iter().partition(|d| {
+                d.values_only()
+                    && volatile
+                        .iter()
+                        .any(|v| v.table == d.table && v.column == d.column)
+            });
+            proof.data_volatile = by_chance;
+            differing = real;
         }
         proof.data_differences = differing;
         if let Some(original) = &proof.original {
@@ -562,11 +644,11 @@ fn prove_one(
                 .map(|t| t.rows)
                 .sum();
         }
-        // The schema as a new session sees it (names qualified against the default path).
-        let schema_of = |conn: &Conn| {
-            conn.as_new_session(false, |c| read_schema(c, &Scope { schemas: vec![] }))
+        let original_schema = match original_schema {
+            Some(schema) => schema,
+            None => schema_of(&original_conn, false)?,
         };
-        for d in diff(&schema_of(&original_conn)?, &schema_of(&recipe_conn)?) {
+        for d in diff(&original_schema, &schema_of(recipe_conn, false)?) {
             match intended(recipe_of(f), &d) {
                 Some(why) => proof.intended.push((d, why.to_string())),
                 None => proof.differences.push(d),
@@ -590,6 +672,26 @@ fn prove_one(
         }
     }
     Ok(())
+}
+
+/// The schema as a new session sees it (names qualified against the default path), read inside
+/// the transaction open on `conn` when `in_transaction`.
+fn schema_of(conn: &Conn, in_transaction: bool) -> Result<crate::catalog::Catalog> {
+    conn.as_new_session(in_transaction, |c| {
+        read_schema(c, &Scope { schemas: vec![] })
+    })
+}
+
+/// Whether the flagged statement can run in a transaction block that is then rolled back: one
+/// statement, parsed, that needs no autocommit and controls no transaction.
+fn rolls_back(original_sql: &str) -> bool {
+    let parsed = parse_sql(original_sql);
+    parsed.errors.is_empty()
+        && parsed.statements.len() == 1
+        && parsed.statements.iter().all(|s| {
+            !matches!(s.kind, crate::syntax::Statement::Transaction { .. })
+                && !needs_autocommit(&original_sql[s.span.start..s.span.end], &s.kind)
+        })
 }
 
 /// Whether the flagged statement (or the backfill its recipe leaves) may write values into
@@ -688,13 +790,24 @@ fn verdict(proof: &FixProof) -> FixVerdict {
     }
 }
 
+/// How [`observe`] ends the transaction it runs a statement in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Then {
+    Commit,
+    /// Left open, with the deferred constraints checked as a commit would, for the caller to
+    /// read what the statement did and roll it back (on an error it is rolled back already).
+    StayOpen,
+}
+
 /// Runs one statement, in its own transaction when it can (locks and rows read are then exact),
-/// otherwise watched from a second connection.
+/// otherwise watched from a second connection (and committed whatever `then` says: only a
+/// statement for which [`rolls_back`] holds is left open).
 fn observe(
     conn: &Conn,
     observer: &Conn,
     blocker: &Conn,
     sql: &str,
+    then: Then,
 ) -> std::result::Result<Observation, String> {
     let kind = parse_sql(sql)
         .statements
@@ -732,7 +845,16 @@ fn observe(
         }
         let after = read(conn)?;
         let locks = conn.locks_of(conn.pid()).map_err(err)?;
-        conn.execute_batch("COMMIT").map_err(|e| message(&e))?;
+        let end = match then {
+            Then::Commit => "COMMIT",
+            Then::StayOpen => "SET CONSTRAINTS ALL IMMEDIATE",
+        };
+        if let Err(e) = conn.execute_batch(end) {
+            if then == Then::StayOpen {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            return Err(message(&e));
+        }
         let rows: i64 = after
             .iter()
             .filter(|(oid, _)| tables.contains_key(oid))

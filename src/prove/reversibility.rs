@@ -122,7 +122,7 @@ fn read_schema(conn: &Conn) -> Result<Catalog> {
 }
 
 /// Each sequence's last value (`None`: never called), by qualified name.
-fn sequence_values(conn: &Conn) -> Result<BTreeMap<String, (Option<i64>, i64)>> {
+pub(super) fn sequence_values(conn: &Conn) -> Result<BTreeMap<String, (Option<i64>, i64)>> {
     Ok(conn
         .query(
             "SELECT format('%I.%I', schemaname, sequencename), last_value, start_value FROM pg_sequences",
@@ -134,7 +134,10 @@ fn sequence_values(conn: &Conn) -> Result<BTreeMap<String, (Option<i64>, i64)>> 
 }
 
 /// Sets back the sequences whose values moved since `before` was read.
-fn restore_sequences(conn: &Conn, before: &BTreeMap<String, (Option<i64>, i64)>) -> Result<()> {
+pub(super) fn restore_sequences(
+    conn: &Conn,
+    before: &BTreeMap<String, (Option<i64>, i64)>,
+) -> Result<()> {
     let now = sequence_values(conn)?;
     let moved: Vec<String> = before
         .iter()

@@ -23,17 +23,18 @@ pub struct TablePrint {
     pub columns: BTreeMap<String, ColumnPrint>,
 }
 
-/// Fingerprints of the user tables (plain, partitioned, and each partition) named in `tables`,
-/// keyed by the same names as the observed locks: a statement that changes a table's rows holds
-/// a lock on it, so the tables the statements locked are the ones whose data can differ.
+/// Fingerprints of the user tables (plain, partitioned, and each partition) named in `tables`
+/// (`None`: all of them), keyed by the same names as the observed locks: a statement that changes
+/// a table's rows holds a lock on it, so the tables the statements locked are the ones whose data
+/// can differ.
 pub fn fingerprints(
     conn: &Conn,
-    tables: &std::collections::BTreeSet<&str>,
+    tables: Option<&std::collections::BTreeSet<&str>>,
 ) -> Result<BTreeMap<String, TablePrint>> {
     let mut out = BTreeMap::new();
     for (oid, relation) in conn.relations()? {
         if !matches!(relation.kind.as_str(), "r" | "p")
-            || !tables.contains(relation.name.to_string().as_str())
+            || tables.is_some_and(|t| !t.contains(relation.name.to_string().as_str()))
         {
             continue;
         }
