@@ -72,10 +72,10 @@ impl<'s> History<'s> {
 
     /// Replays the statements before statement `k` of migration `m` (which must not come before
     /// the last one asked for) and gives that statement's text; Err(why) once a statement of the
-    /// history has failed.
+    /// history has failed. `url` is the history database's, for a new connection when paused.
     pub fn advance_to(
         &mut self,
-        server: &Throwaway,
+        url: &str,
         m: usize,
         k: usize,
     ) -> Result<std::result::Result<String, String>> {
@@ -83,7 +83,7 @@ impl<'s> History<'s> {
             return Ok(Err(failed.clone()));
         }
         if self.conn.is_none() {
-            self.conn = Some(connect_with(&server.url(&self.db), &self.session)?);
+            self.conn = Some(connect_with(url, &self.session)?);
         }
         let conn = self.conn.as_ref().expect("connected above");
         while self.next <= (m, k) {

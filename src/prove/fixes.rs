@@ -152,8 +152,8 @@ pub struct FixProofs {
 /// statement to the next; each proof starts from a clone of it taken just before its statement.
 /// A proof whose shape ([`super::shape`]) an earlier proof of this run has is not run again: it
 /// takes that proof's verdict and says which proof stands for it. The proofs themselves run
-/// [`PARALLEL_PROOFS`] at a time, each on its own clones; their order and verdicts do not depend
-/// on which finishes first.
+/// [`PARALLEL_PROOFS`] at a time, each on its own clones, from the moment the walk has cloned
+/// their starting point; their order and verdicts do not depend on which finishes first.
 pub fn prove_fixes(
     server: &mut Throwaway,
     set: &MigrationSet,
@@ -193,76 +193,23 @@ pub fn prove_fixes(
     let mut progress = super::progress::Progress::from_env();
     let total = candidates.len();
     let admin = Conn::connect(&server.admin_url())?;
-    let mut history = History::start(server, &admin, set)?;
-    // The history, walked once: each proof's starting point cloned from it (a proof of a shape
-    // an earlier one has takes that one's verdict instead).
-    let mut jobs: Vec<Job> = vec![];
-    let mut same: Vec<(usize, usize)> = vec![];
-    let mut first_of_shape: HashMap<String, usize> = HashMap::new();
-    let walked = (|| -> Result<()> {
-        for (i, (f, (m, k))) in candidates.into_iter().enumerate() {
-            progress.step(&format!(
-                "fix proof {} of {total}: {} at {}:{} ({rows} synthetic rows per table)",
-                i + 1,
-                f.rule,
-                f.file.display(),
-                f.start.line
-            ));
-            let recipe = f.fix.as_ref().map(|x| x.sql.clone()).unwrap_or_default();
-            out.proofs.push(FixProof::new(f, &recipe));
-            let original_sql = match history.advance_to(server, m, k)? {
-                Ok(sql) => sql,
-                Err(note) => {
-                    out.proofs[i].note = Some(note);
-                    continue;
-                }
-            };
-            let schema = snapshot(&server.url(&history.db))?;
-            let shape = super::shape::of(
-                f.rule.as_str(),
-                &original_sql,
-                &recipe,
-                f.fix.as_ref().and_then(|x| x.backfill.as_deref()),
-                &schema,
-            );
-            if let Some(&first) = shape.as_ref().and_then(|s| first_of_shape.get(s)) {
-                same.push((i, first));
-                continue;
-            }
-            if let Some(shape) = shape {
-                first_of_shape.insert(shape, i);
-            }
-            history.pause();
-            let start = format!("{}_{i}", history.db);
-            server.clone_database(&history.db, &start, &admin)?;
-            jobs.push(Job {
-                index: i,
-                f,
-                start,
-                schema,
-                original_sql,
-                session: history.session.clone(),
-            });
-        }
-        Ok(())
-    })();
-    history.pause();
-    server.drop_database(&history.db, &admin);
-    if let Err(e) = walked {
-        for job in &jobs {
-            server.drop_database(&job.start, &admin);
-        }
-        return Err(e);
-    }
-    // The proofs, each on its own clones, [`PARALLEL_PROOFS`] at a time.
+    let history = History::start(server, &admin, set)?;
     let admin_url = server.admin_url();
     let shared = Shared {
         server: std::sync::Mutex::new(server),
     };
-    let queue = std::sync::Mutex::new(jobs.into_iter());
-    // Set when a proof fails to run: the other worker stops taking jobs.
+    // The history is walked once, on this thread: each proof's starting point cloned from it (a
+    // proof of a shape an earlier one has takes that one's verdict instead) and handed to the
+    // workers, which run the proofs [`PARALLEL_PROOFS`] at a time, each on its own clones, while
+    // the walk goes on. Which proofs run, and their order in the report, are decided by the walk
+    // alone, whichever finishes first.
+    let mut same: Vec<(usize, usize)> = vec![];
+    let (send, receive) = std::sync::mpsc::channel::<Job>();
+    let queue = std::sync::Mutex::new(receive);
+    // Set when a proof fails to run: the walk and the other worker stop taking jobs.
     let stop = std::sync::atomic::AtomicBool::new(false);
-    let done: Vec<Result<Vec<(usize, FixProof)>>> = std::thread::scope(|scope| {
+    let stopped = || stop.load(std::sync::atomic::Ordering::Relaxed);
+    let (walked, done) = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..PARALLEL_PROOFS)
             .map(|_| {
                 scope.spawn(|| -> Result<Vec<(usize, FixProof)>> {
@@ -270,10 +217,10 @@ pub fn prove_fixes(
                     let mut proved = vec![];
                     // The queue's lock is held only to take the next job.
                     let next = || {
-                        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        if stopped() {
                             return None;
                         }
-                        queue.lock().map_or(None, |mut q| q.next())
+                        queue.lock().map_or(None, |q| q.recv().ok())
                     };
                     while let Some(job) = next() {
                         let recipe = job
@@ -304,22 +251,85 @@ pub fn prove_fixes(
                 })
             })
             .collect();
-        workers
+        let mut history = history;
+        let mut first_of_shape: HashMap<String, usize> = HashMap::new();
+        let walked = (|| -> Result<()> {
+            for (i, (f, (m, k))) in candidates.into_iter().enumerate() {
+                if stopped() {
+                    break;
+                }
+                progress.step(&format!(
+                    "fix proof {} of {total}: {} at {}:{} ({rows} synthetic rows per table)",
+                    i + 1,
+                    f.rule,
+                    f.file.display(),
+                    f.start.line
+                ));
+                let recipe = f.fix.as_ref().map(|x| x.sql.clone()).unwrap_or_default();
+                out.proofs.push(FixProof::new(f, &recipe));
+                let advanced = history.advance_to(&shared.url(&history.db), m, k)?;
+                let original_sql = match advanced {
+                    Ok(sql) => sql,
+                    Err(note) => {
+                        out.proofs[i].note = Some(note);
+                        continue;
+                    }
+                };
+                let schema = snapshot(&shared.url(&history.db))?;
+                let shape = super::shape::of(
+                    f.rule.as_str(),
+                    &original_sql,
+                    &recipe,
+                    f.fix.as_ref().and_then(|x| x.backfill.as_deref()),
+                    &schema,
+                );
+                if let Some(&first) = shape.as_ref().and_then(|s| first_of_shape.get(s)) {
+                    same.push((i, first));
+                    continue;
+                }
+                if let Some(shape) = shape {
+                    first_of_shape.insert(shape, i);
+                }
+                history.pause();
+                let start = format!("{}_{i}", history.db);
+                shared.clone_database(&history.db, &start, &admin)?;
+                let job = Job {
+                    index: i,
+                    f,
+                    start,
+                    schema,
+                    original_sql,
+                    session: history.session.clone(),
+                };
+                if let Err(unsent) = send.send(job) {
+                    shared.drop_database(&unsent.0.start, &admin);
+                }
+            }
+            Ok(())
+        })();
+        // No more jobs: the workers finish the queue and end (at once, when the walk failed).
+        if walked.is_err() {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        drop(send);
+        history.pause();
+        shared.drop_database(&history.db, &admin);
+        let done: Vec<Result<Vec<(usize, FixProof)>>> = workers
             .into_iter()
             .map(|w| {
                 w.join()
                     .unwrap_or_else(|_| Err(anyhow::anyhow!("a fix proof panicked")))
             })
-            .collect()
+            .collect();
+        (walked, done)
     });
-    let server = shared
-        .server
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner());
-    let left: Vec<Job> = queue.into_inner().map(|q| q.collect()).unwrap_or_default();
-    for job in &left {
-        server.drop_database(&job.start, &admin);
+    // The clones of the jobs no worker took (after an error).
+    if let Ok(receive) = queue.into_inner() {
+        for job in receive.try_iter() {
+            shared.drop_database(&job.start, &admin);
+        }
     }
+    walked?;
     for proved in done {
         for (i, proof) in proved? {
             out.proofs[i] = proof;
