@@ -30,7 +30,7 @@ impl Rule for AddColumnNotNullWithoutDefault {
             }
             let t = &alter.name;
             let c = quote_ident(&column.name);
-            let emptied = emptied_before(cx, t);
+            let emptied = cx.emptied_before(t);
             let message = match emptied {
                 // Nothing can fail: only the compatibility hazard is left.
                 Some(Emptied::Truncated) => format!(
@@ -64,47 +64,4 @@ impl Rule for AddColumnNotNullWithoutDefault {
             );
         }
     }
-}
-
-/// How a table was emptied earlier in the transaction.
-enum Emptied {
-    Truncated,
-    Deleted,
-}
-
-/// How `table` was emptied before the statement runs, as far as the migration shows: an earlier
-/// statement of the same transaction truncated it or deleted every row, and nothing after that
-/// can have added one (an `INSERT` into it, a `DO` block, a function a `SELECT` calls, a
-/// statement pgproof does not model, a rollback to a savepoint). Only for a plain table with no
-/// children: `ONLY` is not modelled, and a child keeps its rows through `TRUNCATE ONLY`.
-fn emptied_before(cx: &StatementContext<'_>, table: &QualName) -> Option<Emptied> {
-    let plain = cx
-        .catalog
-        .table(table)
-        .is_some_and(|t| matches!(t.kind, crate::catalog::TableKind::Regular));
-    if !plain || cx.catalog.tables.values().any(|t| t.inherits.contains(table)) {
-        return None;
-    }
-    let earlier = cx.earlier_in_transaction();
-    let (at, how) = earlier.iter().enumerate().rev().find_map(|(i, s)| match &s.kind {
-        Statement::Truncate { tables, .. } if tables.contains(table) => {
-            Some((i, Emptied::Truncated))
-        }
-        Statement::Delete {
-            table: t,
-            has_where: false,
-        } if t == table => Some((i, Emptied::Deleted)),
-        _ => None,
-    })?;
-    let refilled = earlier[at + 1..].iter().any(|s| match &s.kind {
-        Statement::Insert { table: t, .. } => t == table,
-        Statement::Transaction {
-            tx: crate::syntax::TxKind::RollbackTo,
-        }
-        | Statement::Do { .. }
-        | Statement::Select
-        | Statement::Other { .. } => true,
-        _ => false,
-    });
-    (!refilled).then_some(how)
 }

@@ -29,6 +29,11 @@ impl Rule for AddUniqueWithoutIndex {
                 .collect(),
             _ => vec![],
         });
+        // A table truncated earlier in this transaction is empty, and already locked `ACCESS
+        // EXCLUSIVE` by the `TRUNCATE` (another rule's finding): the build takes no time.
+        if cx.emptied_before(&alter.name) == Some(Emptied::Truncated) {
+            return;
+        }
         for (constraint, new_column) in added {
             if constraint.using_index.is_some() {
                 continue;

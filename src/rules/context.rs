@@ -70,6 +70,15 @@ pub struct StatementContext<'a> {
     pub tx_start: Option<usize>,
 }
 
+/// How a table was emptied earlier in the transaction ([`StatementContext::emptied_before`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Emptied {
+    /// By `TRUNCATE`, whose `ACCESS EXCLUSIVE` lock keeps it empty until the transaction ends.
+    Truncated,
+    /// By `DELETE` of every row, which leaves writers free (and the dead rows in the table).
+    Deleted,
+}
+
 impl<'a> StatementContext<'a> {
     /// The columns `alter` adds, but for an `ADD COLUMN IF NOT EXISTS` of a column the table
     /// already has, which does nothing.
@@ -118,6 +127,54 @@ impl<'a> StatementContext<'a> {
             Some(start) if self.in_transaction => &self.earlier[start.min(self.earlier.len())..],
             _ => &[],
         }
+    }
+
+    /// How `table` was emptied before the statement runs, as far as the migration shows: an
+    /// earlier statement of the same transaction truncated it or deleted every row, and nothing
+    /// after that can have added one (an `INSERT` into it, a `DO` block, a function a `SELECT`
+    /// calls, a statement pgproof does not model, a rollback to a savepoint). Only for a plain
+    /// table with no children: `ONLY` is not modelled, and a child keeps its rows through
+    /// `TRUNCATE ONLY`.
+    pub fn emptied_before(&self, table: &QualName) -> Option<Emptied> {
+        let plain = self
+            .catalog
+            .table(table)
+            .is_some_and(|t| matches!(t.kind, crate::catalog::TableKind::Regular));
+        if !plain
+            || self
+                .catalog
+                .tables
+                .values()
+                .any(|t| t.inherits.contains(table))
+        {
+            return None;
+        }
+        let earlier = self.earlier_in_transaction();
+        let (at, how) = earlier
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, s)| match &s.kind {
+                Statement::Truncate { tables, .. } if tables.contains(table) => {
+                    Some((i, Emptied::Truncated))
+                }
+                Statement::Delete {
+                    table: t,
+                    has_where: false,
+                } if t == table => Some((i, Emptied::Deleted)),
+                _ => None,
+            })?;
+        let refilled = earlier[at + 1..].iter().any(|s| match &s.kind {
+            Statement::Insert { table: t, .. } => t == table,
+            Statement::Transaction {
+                tx: crate::syntax::TxKind::RollbackTo,
+            }
+            | Statement::Do { .. }
+            | Statement::Select
+            | Statement::Other { .. } => true,
+            _ => false,
+        });
+        (!refilled).then_some(how)
     }
 
     /// The statement as an `ALTER TABLE`, of any table.

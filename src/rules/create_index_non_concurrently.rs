@@ -21,6 +21,11 @@ impl Rule for CreateIndexNonConcurrently {
         if index.concurrently || cx.is_new(&index.table) || index.table.schema == "pg_temp" {
             return;
         }
+        // A table truncated earlier in this transaction is empty, and already locked `ACCESS
+        // EXCLUSIVE` by the `TRUNCATE` (another rule's finding): the build takes no time.
+        if cx.emptied_before(&index.table) == Some(Emptied::Truncated) {
+            return;
+        }
         let table = cx.catalog.table(&index.table);
         let partitioned = table.is_some_and(|t| t.kind == TableKind::Partitioned);
         if partitioned && index.only {

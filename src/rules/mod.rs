@@ -121,8 +121,8 @@ mod type_change;
 mod will_fail;
 
 pub use context::{
-    tenant_columns, HeldLock, MigrationContext, MigrationStatement, QueriesContext, SchemaContext,
-    StatementContext, DEFAULT_TENANT_COLUMNS,
+    tenant_columns, Emptied, HeldLock, MigrationContext, MigrationStatement, QueriesContext,
+    SchemaContext, StatementContext, DEFAULT_TENANT_COLUMNS,
 };
 pub use shared::{
     column_ref, held_until, insert_after_keyword, lock_effect, new_columns, sql_object_name,
