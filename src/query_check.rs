@@ -22,7 +22,7 @@ pub fn check(
     catalog: &Catalog,
     settings: &Settings,
     since: Option<&OldQueries>,
-    codegen_schema: Option<&std::path::Path>,
+    codegen_schema: Option<(&std::path::Path, bool)>,
 ) -> Vec<Diagnostic> {
     let cx = QueriesContext {
         queries,
@@ -32,7 +32,8 @@ pub fn check(
         old: since,
         small_tables: &settings.small_tables,
         tenant_columns: crate::rules::tenant_columns(settings),
-        codegen_schema,
+        codegen_schema: codegen_schema.map(|(config, _)| config),
+        codegen_schema_is_history: codegen_schema.is_some_and(|(_, history)| history),
     };
     let mut raw: Vec<Diagnostic> = vec![];
     for rule in RULES.iter().filter(|r| settings.is_enabled(&r.meta().id)) {

@@ -1008,6 +1008,47 @@ fn an_sqlc_schema_may_lack_functions_and_indexes_so_those_findings_are_warnings(
     );
 }
 
+/// Schema files written for sqlc's code generation that declare no index but primary keys do not
+/// model indexes (a real job queue's declare its tables only, while its migrations build the
+/// indexes): whether an index serves a query or an `ON CONFLICT` target cannot be told there, so
+/// neither is reported. Once such files declare an index, or the schema is a migration history,
+/// the findings come back.
+#[test]
+fn sqlc_schema_files_without_any_index_get_no_index_findings() {
+    let queries = "-- name: JobsInState :many\nSELECT id FROM jobs WHERE state = $1;\n\
+         -- name: JobInsert :exec\nINSERT INTO jobs (id, unique_key, state) VALUES ($1, $2, $3)\nON CONFLICT (unique_key) DO NOTHING;\n";
+    let table =
+        "CREATE TABLE jobs (id bigint PRIMARY KEY, unique_key bytea, state text NOT NULL);\n";
+    let index_rules = |schema_file: &str, schema: &str| -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "sqlc.yaml",
+            "version: \"2\"\nsql:\n  - engine: \"postgresql\"\n    schema: \"schema\"\n    queries: \"queries\"\n",
+        );
+        write(dir.path(), &format!("schema/{schema_file}"), schema);
+        write(dir.path(), "queries/jobs.sql", queries);
+        let (doc, stderr) = pgproof_json(dir.path(), &["."]);
+        assert_eq!(doc["summary"]["queries"], 2, "{stderr}");
+        let mut rules: Vec<String> = rules_at(&doc)
+            .into_iter()
+            .filter(|r| r.starts_with("unindexed-query") || r.starts_with("on-conflict"))
+            .collect();
+        rules.sort();
+        rules
+    };
+    assert_eq!(index_rules("jobs.sql", table), Vec::<String>::new());
+    let both = vec![
+        "on-conflict-without-unique queries/jobs.sql:5".to_string(),
+        "unindexed-query queries/jobs.sql:2".to_string(),
+    ];
+    // An index declared (on another column): the files model indexes.
+    let indexed = format!("{table}CREATE INDEX jobs_unique_key_idx ON jobs (unique_key);\n");
+    assert_eq!(index_rules("jobs.sql", &indexed), both);
+    // A migration history is the database's own schema.
+    assert_eq!(index_rules("001_jobs.sql", table), both);
+}
+
 /// Issue 17 item 13: the pre-commit hook passes every changed `.sql` file; one that is a query
 /// file configured in pgproof.toml is checked as queries against the replayed migrations.
 #[test]

@@ -237,7 +237,14 @@ pub fn lint<S: Sets>(input: Input<'_, S>) -> Result<Output> {
                 match linted.iter().position(|l| holds(&l.set)) {
                     Some(at) => {
                         let (catalog, removals) = schemas[at].clone();
-                        (catalog, removals, Some(config))
+                        // Files that each carry a version are a migration history, not schema
+                        // files written for code generation.
+                        let history = linted[at]
+                            .set
+                            .migrations
+                            .iter()
+                            .all(|m| m.version.is_some());
+                        (catalog, removals, Some((config, history)))
                     }
                     None => {
                         warnings.push(SourceWarning {
@@ -267,7 +274,9 @@ pub fn lint<S: Sets>(input: Input<'_, S>) -> Result<Output> {
             &catalog,
             settings,
             old.as_ref(),
-            codegen_schema.as_deref(),
+            codegen_schema
+                .as_ref()
+                .map(|(config, history)| (config.as_path(), *history)),
         );
         parts.push(Placer::new(settings, &sources.files).place_all(raw));
         query_files.extend(sources.files);

@@ -366,9 +366,28 @@ pub struct QueriesContext<'a> {
     /// schema written for code generation, which often leaves out the functions and indexes the
     /// real database has, so what depends on them cannot be told for sure.
     pub codegen_schema: Option<&'a std::path::Path>,
+    /// That config's schema is a migration history (files that each carry a version), not schema
+    /// files written for code generation.
+    pub codegen_schema_is_history: bool,
 }
 
 impl QueriesContext<'_> {
+    /// Whether the queries are checked against schema files written for code generation (not a
+    /// migration history) that declare no index but the primary keys': such a schema does not
+    /// model indexes at all, so whether one serves a query or a conflict target cannot be told.
+    pub fn indexes_not_modelled(&self) -> bool {
+        self.codegen_schema.is_some()
+            && !self.codegen_schema_is_history
+            && self.catalog.indexes.values().all(|index| {
+                index.constraint.as_ref().is_some_and(|name| {
+                    self.catalog
+                        .table(&index.table)
+                        .and_then(|t| t.primary_key())
+                        .is_some_and(|pk| &pk.name == name)
+                })
+            })
+    }
+
     /// Caps `d` at warning, with a note, when it rests on a function or index that a code
     /// generation schema may simply not declare.
     pub fn unless_codegen_schema(&self, d: Diagnostic) -> Diagnostic {

@@ -100,6 +100,9 @@ pub(crate) fn conflict_problem(
 
 impl Rule for OnConflictWithoutUnique {
     fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<Diagnostic>) {
+        if cx.indexes_not_modelled() {
+            return;
+        }
         for query in cx.queries {
             let Some((span, message, fix)) = conflict_problem(query, cx.catalog) else {
                 continue;

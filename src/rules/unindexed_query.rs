@@ -35,6 +35,9 @@ struct Suggestion {
 
 impl Rule for UnindexedQuery {
     fn check_queries(&self, cx: &QueriesContext<'_>, out: &mut Vec<Diagnostic>) {
+        if cx.indexes_not_modelled() {
+            return;
+        }
         let mut suggestions: Vec<Suggestion> = vec![];
         for (qi, query) in cx.queries.iter().enumerate() {
             for block in 0..query.shape.blocks.len() {
