@@ -147,3 +147,32 @@ fn a_syntax_error_at_text_replaced_first_is_only_info() {
         .collect();
     assert_eq!(said, vec!["error"], "{findings:#?}");
 }
+
+/// A no-break space after the last statement: Flyway splits the statements itself and skips it
+/// (a real Flyway history ships one), so it is said at info level there; psql would send it to
+/// the server, which reads it as a word and fails, so a plain file keeps the error. A no-break
+/// space next to SQL stays an error everywhere.
+#[test]
+fn a_fragment_of_unicode_spaces_is_an_error_only_where_it_is_sent() {
+    let said = |files: &[(&str, &str)]| -> Vec<(usize, String)> {
+        lint(files, None)
+            .iter()
+            .filter(|f| f.rule == "syntax-error")
+            .map(|f| (f.start.line, f.severity.name().to_string()))
+            .collect()
+    };
+    let setup = "CREATE TABLE t (id bigint PRIMARY KEY);\n";
+    let trailing = "DROP TABLE IF EXISTS t;\u{a0}\n";
+    assert_eq!(
+        said(&[("V1__a.sql", setup), ("V2__b.sql", trailing)]),
+        vec![(1, "info".to_string())]
+    );
+    assert_eq!(
+        said(&[("001_a.sql", setup), ("002_b.sql", trailing)]),
+        vec![(1, "error".to_string())]
+    );
+    assert_eq!(
+        said(&[("V1__a.sql", setup), ("V2__b.sql", "DROP TABLE\u{a0}t;\n")]),
+        vec![(1, "error".to_string())]
+    );
+}

@@ -699,6 +699,15 @@ impl<'a> Replay<'a> {
             let substituted = matches!(self.set.layout, Layout::Plain | Layout::Sqitch)
                 .then(|| error.substituted(&part.text, self.set.layout == Layout::Plain))
                 .flatten();
+            // Flyway splits the statements itself and skips a fragment of Unicode spaces.
+            let substituted = substituted.or_else(|| {
+                (self.set.layout == Layout::Flyway && error.only_unicode_spaces(&part.text)).then(|| {
+                    format!(
+                        "only Unicode space characters (such as a no-break space) here, which Flyway skips as it splits the statements; psql, or a runner that sends the whole file, would send them to the server and fail (the parser said: {})",
+                        error.message
+                    )
+                })
+            });
             let diag = match substituted {
                 Some(why) => {
                     Diagnostic::new(RuleId::SYNTAX_ERROR, error.span, why).at_most(Severity::Info)

@@ -71,6 +71,25 @@ impl SyntaxError {
     }
 }
 
+impl SyntaxError {
+    /// Whether the text the parser stopped at, from the statement before it to the next `;` or
+    /// the end, is only space characters PostgreSQL does not take for spaces (a no-break space,
+    /// U+00A0, after the last statement): psql and the server read them as a word and fail, but
+    /// a runner that splits the statements itself and skips Unicode spaces sends nothing.
+    pub fn only_unicode_spaces(&self, text: &str) -> bool {
+        let (Some(before), Some(after)) =
+            (text.get(..self.span.start), text.get(self.span.start..))
+        else {
+            return false;
+        };
+        let start = before.rfind(';').map_or(0, |i| i + 1);
+        let end = after.find(';').map_or(text.len(), |i| self.span.start + i);
+        let fragment = &text[start..end];
+        fragment.chars().all(char::is_whitespace)
+            && fragment.chars().any(|c| !c.is_ascii_whitespace())
+    }
+}
+
 /// The statements of a text, each as the caller's lowering made it (`S`), in order, with the
 /// syntax errors between them.
 #[derive(Debug)]
