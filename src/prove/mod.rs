@@ -14,6 +14,7 @@ pub mod base;
 pub mod data;
 pub mod exec;
 mod fix_history;
+mod fix_proof;
 pub mod fixes;
 pub mod index_trials;
 mod progress;
