@@ -1997,3 +1997,31 @@ fn index_fix_proofs(
         .collect();
     (proof, proofs)
 }
+
+/// A history that switches to a less privileged role (`SET ROLE`) before a flagged statement:
+/// the original runs as that role, and what the proof reads around it (the data of tables that
+/// role may not read, the sequences it may not set back) must not end the run.
+#[test]
+fn fix_proofs_run_as_the_historys_role_and_read_around_it() {
+    let mut server = common::local_server();
+    let dir = common::write_files(&[
+        (
+            "001_setup.sql",
+            // Roles are the server's: the history's replays each find it made already.
+            "DO $$ BEGIN CREATE ROLE pgproof_app NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;\n\
+             GRANT USAGE, CREATE ON SCHEMA public TO pgproof_app;\n\
+             CREATE TABLE audit (id bigserial PRIMARY KEY, what text);\n\
+             INSERT INTO audit (what) VALUES ('created');\n\
+             CREATE TABLE items (id bigserial PRIMARY KEY, name text NOT NULL);\n\
+             ALTER TABLE items OWNER TO pgproof_app;\n",
+        ),
+        (
+            "002_index.sql",
+            "SET ROLE pgproof_app;\nCREATE INDEX items_name ON items (name);\n",
+        ),
+    ]);
+    let (proof, proofs) = index_fix_proofs(&mut server, dir.path(), 50);
+    assert_eq!(proofs.len(), 1, "{:#?}", proof.sets[0].fixes);
+    assert_eq!(proofs[0].verdict, "proven", "{:#?}", proofs[0]);
+    assert_eq!(proofs[0].data_rows, 50, "{:#?}", proofs[0]);
+}

@@ -18,8 +18,8 @@ use anyhow::Result;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-/// Proves `f`'s recipe from `start`, a clone of the history just before `original_sql` (dropped
-/// at the end, with every clone made of it).
+/// Proves `f`'s recipe from `start`, a clone of the history just before `original_sql` (every
+/// clone made of it is dropped at the end; `start` itself is the caller's to drop).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn prove_one(
     server: &Shared<'_>,
@@ -35,7 +35,7 @@ pub(super) fn prove_one(
     // A connection that runs the statements: with the session settings the history made.
     let working = |url: String| super::fix_history::connect_with(&url, session);
     let prefix = start.to_string();
-    let mut created = vec![prefix.clone()];
+    let mut created = vec![];
     let result = (|| -> Result<std::result::Result<(), String>> {
         let before = {
             // Closed before the clones are made (a template must have no connection open).
@@ -96,15 +96,19 @@ pub(super) fn prove_one(
         } else {
             Then::Commit
         };
+        // The sequences are read and set back as a new session (the history's role may not
+        // read or set them all); `setval` outlasts that session's rolled-back transaction.
         let sequences = if in_place {
-            super::reversibility::sequence_values(&original_conn)?
+            original_conn.as_new_session(false, super::reversibility::sequence_values)?
         } else {
             Default::default()
         };
         // Rolls back what a run left open, and sets back the sequences it moved.
         let undo = |conn: &Conn| -> Result<()> {
             conn.execute_batch("ROLLBACK")?;
-            super::reversibility::restore_sequences(conn, &sequences)
+            conn.as_new_session(false, |c| {
+                super::reversibility::restore_sequences(c, &sequences)
+            })
         };
         let observed = observe(&original_conn, &observer, &blocker, original_sql, then);
         let original = match observed {
@@ -116,28 +120,32 @@ pub(super) fn prove_one(
                 return Ok(Err(format!("the original statement failed here: {e}")));
             }
         };
-        // What the original left, read before the rollback: every table's rows (the ones the
-        // recipe will lock are not known yet) and the schema as a new session sees it.
+        // What the original left, read before the rollback: the rows of every table it may
+        // read (which ones the recipe will lock is not known yet) and the schema as a new
+        // session sees it.
+        let original_locked = original.locks.keys().map(String::as_str).collect();
         let rolled_back = if in_place {
             let read = (|| -> Result<_> {
-                let rows = rows::fingerprints(&original_conn, None)?;
+                let rows = rows::fingerprints_readable(&original_conn, &original_locked)?;
                 let schema = schema_of(&original_conn, true)?;
                 Ok((rows, schema))
             })();
             undo(&original_conn)?;
-            let (rows, schema) = read?;
+            let ((rows, unreadable), schema) = read?;
             // The second run, when the original writes values: on the same state, rolled back.
-            let again = if writes_values(original_sql, f) {
-                let locked = original.locks.keys().map(String::as_str).collect();
+            // What it read counts only where the values differ (as a clone's run would).
+            let again = writes_values(original_sql, f).then(|| {
                 let run = observe(&original_conn, &observer, &blocker, original_sql, then)
                     .ok()
-                    .map(|_| rows::fingerprints(&original_conn, Some(&locked)));
-                undo(&original_conn)?;
-                run.transpose()?
-            } else {
-                None
+                    .map(|_| rows::fingerprints(&original_conn, Some(&original_locked)));
+                undo(&original_conn).map(|()| run)
+            });
+            let again = match again {
+                Some(Err(e)) => return Err(e),
+                Some(Ok(run)) => run,
+                None => None,
             };
-            Some((rows, schema, again))
+            Some((rows, unreadable, schema, again))
         } else {
             None
         };
@@ -200,9 +208,14 @@ pub(super) fn prove_one(
             .flat_map(|o| o.locks.keys().map(String::as_str))
             .collect();
         let (original_rows, original_schema, again) = match rolled_back {
-            Some((mut rows, schema, again)) => {
+            Some((mut rows, unreadable, schema, again)) => {
+                if let Some(t) = locked.iter().find(|t| unreadable.contains(**t)) {
+                    anyhow::bail!(
+                        "cannot compare the data of `{t}`: the session's role may not read it"
+                    );
+                }
                 rows.retain(|t, _| locked.contains(t.as_str()));
-                (rows, Some(schema), again.map(Ok))
+                (rows, Some(schema), again)
             }
             None => (
                 rows::fingerprints(&original_conn, Some(&locked))?,
@@ -339,8 +352,8 @@ enum Then {
 }
 
 /// Runs one statement, in its own transaction when it can (locks and rows read are then exact),
-/// otherwise watched from a second connection (and committed whatever `then` says: only a
-/// statement for which [`rolls_back`] holds is left open).
+/// otherwise watched from a second connection (refused with [`Then::StayOpen`], which only a
+/// statement for which [`rolls_back`] holds may ask).
 fn observe(
     conn: &Conn,
     observer: &Conn,
@@ -362,6 +375,13 @@ fn observe(
         .collect();
     let started = std::time::Instant::now();
     let (locks, rows_read) = if needs_autocommit(sql, &kind) {
+        if then == Then::StayOpen {
+            // It would commit: the caller's rollback would not undo it.
+            return Err(format!(
+                "`{}` cannot run in a transaction block that is rolled back",
+                short(sql)
+            ));
+        }
         let (result, seen) = run_watched(conn, observer, Some(blocker), sql);
         result.map_err(|e| message(&e))?;
         (seen, None)

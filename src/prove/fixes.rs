@@ -209,45 +209,65 @@ pub fn prove_fixes(
     // Set when a proof fails to run: the walk and the other worker stop taking jobs.
     let stop = std::sync::atomic::AtomicBool::new(false);
     let stopped = || stop.load(std::sync::atomic::Ordering::Relaxed);
+    // The starting points of the proofs done while the walk goes on: kept until it ends, so that
+    // what the history does to the whole server (`DROP ROLE`, `DROP TABLESPACE`, which fail while
+    // a database holds what they name) meets the same databases whatever the timing. (A setting
+    // made with `ALTER ROLE ... SET` reaches only the proofs that connect after it.)
+    let kept: std::sync::Mutex<Option<Vec<String>>> = std::sync::Mutex::new(Some(vec![]));
+    let done_with = |start: &str, admin: &Conn| {
+        let mut kept = kept.lock().unwrap_or_else(|e| e.into_inner());
+        match kept.as_mut() {
+            Some(list) => list.push(start.to_string()),
+            None => shared.drop_database(start, admin),
+        }
+    };
     let (walked, done) = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..PARALLEL_PROOFS)
             .map(|_| {
                 scope.spawn(|| -> Result<Vec<(usize, FixProof)>> {
-                    let admin = Conn::connect(&admin_url)?;
-                    let mut proved = vec![];
-                    // The queue's lock is held only to take the next job.
-                    let next = || {
-                        if stopped() {
-                            return None;
+                    let worked = (|| -> Result<Vec<(usize, FixProof)>> {
+                        let admin = Conn::connect(&admin_url)?;
+                        let mut proved = vec![];
+                        // The queue's lock is held only to take the next job.
+                        let next = || {
+                            if stopped() {
+                                return None;
+                            }
+                            queue.lock().unwrap_or_else(|e| e.into_inner()).recv().ok()
+                        };
+                        while let Some(job) = next() {
+                            if stopped() {
+                                done_with(&job.start, &admin);
+                                break;
+                            }
+                            let recipe = job
+                                .f
+                                .fix
+                                .as_ref()
+                                .map(|x| x.sql.clone())
+                                .unwrap_or_default();
+                            let mut proof = FixProof::new(job.f, &recipe);
+                            let proved_one = super::fix_proof::prove_one(
+                                &shared,
+                                &admin,
+                                (&job.start, &job.schema, &job.session),
+                                job.f,
+                                &job.original_sql,
+                                &mut proof,
+                                rows,
+                                settings,
+                            );
+                            done_with(&job.start, &admin);
+                            proved_one?;
+                            proved.push((job.index, proof));
                         }
-                        queue.lock().map_or(None, |q| q.recv().ok())
-                    };
-                    while let Some(job) = next() {
-                        let recipe = job
-                            .f
-                            .fix
-                            .as_ref()
-                            .map(|x| x.sql.clone())
-                            .unwrap_or_default();
-                        let mut proof = FixProof::new(job.f, &recipe);
-                        let proved_one = super::fix_proof::prove_one(
-                            &shared,
-                            &admin,
-                            (&job.start, &job.schema, &job.session),
-                            job.f,
-                            &job.original_sql,
-                            &mut proof,
-                            rows,
-                            settings,
-                        );
-                        // On an error the rest of the queue is dropped below.
-                        if proved_one.is_err() {
-                            stop.store(true, std::sync::atomic::Ordering::Relaxed);
-                        }
-                        proved_one?;
-                        proved.push((job.index, proof));
+                        Ok(proved)
+                    })();
+                    // On an error the rest of the queue is dropped below.
+                    if worked.is_err() {
+                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
                     }
-                    Ok(proved)
+                    worked
                 })
             })
             .collect();
@@ -314,6 +334,10 @@ pub fn prove_fixes(
         drop(send);
         history.pause();
         shared.drop_database(&history.db, &admin);
+        let finished = kept.lock().unwrap_or_else(|e| e.into_inner()).take();
+        for start in finished.unwrap_or_default() {
+            shared.drop_database(&start, &admin);
+        }
         let done: Vec<Result<Vec<(usize, FixProof)>>> = workers
             .into_iter()
             .map(|w| {
@@ -324,7 +348,8 @@ pub fn prove_fixes(
         (walked, done)
     });
     // The clones of the jobs no worker took (after an error).
-    if let Ok(receive) = queue.into_inner() {
+    {
+        let receive = queue.into_inner().unwrap_or_else(|e| e.into_inner());
         for job in receive.try_iter() {
             shared.drop_database(&job.start, &admin);
         }

@@ -121,33 +121,46 @@ fn read_schema(conn: &Conn) -> Result<Catalog> {
     crate::live::introspect::read_schema(conn, &crate::live::introspect::Scope { schemas: vec![] })
 }
 
-/// Each sequence's last value (`None`: never called), by qualified name.
-pub(super) fn sequence_values(conn: &Conn) -> Result<BTreeMap<String, (Option<i64>, i64)>> {
-    Ok(conn
+/// Each sequence's state (its last value, and whether `nextval` will advance past it), by
+/// qualified name: of the sequences the session may read, outside other sessions' temporary
+/// schemas.
+pub(super) fn sequence_values(conn: &Conn) -> Result<BTreeMap<String, (i64, bool)>> {
+    let names: Vec<String> = conn
         .query(
-            "SELECT format('%I.%I', schemaname, sequencename), last_value, start_value FROM pg_sequences",
+            "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.relkind = 'S' AND NOT pg_is_other_temp_schema(n.oid)
+               AND CASE WHEN c.relkind = 'S' THEN has_sequence_privilege(c.oid, 'SELECT') ELSE false END",
             &[],
         )?
         .iter()
-        .map(|r| (r.get(0), (r.get(1), r.get(2))))
-        .collect())
+        .map(|r| r.get(0))
+        .collect();
+    let mut out = BTreeMap::new();
+    for chunk in names.chunks(500) {
+        let reads: Vec<String> = chunk
+            .iter()
+            .map(|name| {
+                format!(
+                    "SELECT '{}'::text, last_value, is_called FROM {name}",
+                    name.replace('\'', "''")
+                )
+            })
+            .collect();
+        for r in conn.query(&reads.join(" UNION ALL "), &[])? {
+            out.insert(r.get(0), (r.get(1), r.get(2)));
+        }
+    }
+    Ok(out)
 }
 
-/// Sets back the sequences whose values moved since `before` was read.
-pub(super) fn restore_sequences(
-    conn: &Conn,
-    before: &BTreeMap<String, (Option<i64>, i64)>,
-) -> Result<()> {
+/// Sets back the sequences whose state moved since `before` was read.
+pub(super) fn restore_sequences(conn: &Conn, before: &BTreeMap<String, (i64, bool)>) -> Result<()> {
     let now = sequence_values(conn)?;
     let moved: Vec<String> = before
         .iter()
-        .filter(|(name, value)| now.get(*name).is_some_and(|v| v.0 != value.0))
-        .map(|(name, (last, start))| {
-            let name = name.replace('\'', "''");
-            match last {
-                Some(last) => format!("setval('{name}', {last}, true)"),
-                None => format!("setval('{name}', {start}, false)"),
-            }
+        .filter(|(name, value)| now.get(*name).is_some_and(|v| v != *value))
+        .map(|(name, (last, called))| {
+            format!("setval('{}', {last}, {called})", name.replace('\'', "''"))
         })
         .collect();
     if !moved.is_empty() {

@@ -80,6 +80,77 @@ pub fn fingerprints(
     Ok(out)
 }
 
+/// Fingerprints of every table the session may read, for a caller that cannot tell yet which
+/// tables will matter (the original statement of a fix proof, read before its transaction is
+/// rolled back and the recipe runs): those named in `always`, and every other one that has a row
+/// (one statement asks them all), are read; one without rows gets an empty table's print with no
+/// columns, which compares with [`differences`] as its full print would. Also gives the tables
+/// the session may not read.
+pub fn fingerprints_readable(
+    conn: &Conn,
+    always: &std::collections::BTreeSet<&str>,
+) -> Result<(
+    BTreeMap<String, TablePrint>,
+    std::collections::BTreeSet<String>,
+)> {
+    let readable: std::collections::HashSet<i64> = conn
+        .query(
+            "SELECT c.oid::int8 FROM pg_class c WHERE c.relkind IN ('r', 'p') AND has_table_privilege(c.oid, 'SELECT')",
+            &[],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut tables = vec![];
+    let mut unreadable = std::collections::BTreeSet::new();
+    for (oid, relation) in conn.relations()? {
+        if !matches!(relation.kind.as_str(), "r" | "p") {
+            continue;
+        }
+        let name = relation.name.to_string();
+        if readable.contains(&oid) {
+            let quoted = format!(
+                "{}.{}",
+                quote_ident(&relation.name.schema),
+                quote_ident(&relation.name.name)
+            );
+            tables.push((name, quoted));
+        } else {
+            unreadable.insert(name);
+        }
+    }
+    // Which have a row, a few hundred tables per statement.
+    let mut with_rows = std::collections::BTreeSet::new();
+    for (chunk, names) in tables.chunks(500).enumerate() {
+        let probes: Vec<String> = names
+            .iter()
+            .enumerate()
+            .map(|(i, (_, quoted))| {
+                format!(
+                    "SELECT {}::int8 WHERE EXISTS (SELECT 1 FROM {quoted})",
+                    chunk * 500 + i
+                )
+            })
+            .collect();
+        for row in conn.query(&probes.join(" UNION ALL "), &[])? {
+            let i: i64 = row.get(0);
+            if let Some((name, _)) = usize::try_from(i).ok().and_then(|i| tables.get(i)) {
+                with_rows.insert(name.as_str());
+            }
+        }
+    }
+    let read: std::collections::BTreeSet<&str> = tables
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .filter(|name| always.contains(name) || with_rows.contains(name))
+        .collect();
+    let mut out = fingerprints(conn, Some(&read))?;
+    for (name, _) in &tables {
+        out.entry(name.clone()).or_default();
+    }
+    Ok((out, unreadable))
+}
+
 /// How the data two runs left differs in one place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DataDifference {
