@@ -36,6 +36,16 @@ impl Rule for DropObject {
             if cx.is_new(name) || (!known && drop.if_exists) {
                 continue;
             }
+            // A trigger function cannot be called by app code, only by triggers, and a trigger
+            // still using it makes the drop fail (`change-blocked-by-dependents`).
+            let trigger_function = matches!(drop.kind, ObjectKind::Function)
+                && catalog
+                    .functions
+                    .get(name)
+                    .is_some_and(|f| !f.is_empty() && f.iter().all(|f| f.returns_trigger));
+            if trigger_function {
+                continue;
+            }
             // Objects created in this migration: views are tracked by `created`; others are new if
             // the migration created them earlier.
             let created_here = cx
