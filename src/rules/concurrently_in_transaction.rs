@@ -67,7 +67,7 @@ impl Rule for ConcurrentlyInTransaction {
             };
             out.push(
                 Diagnostic::new(META.id, stmt.span, format!("`{what}` cannot run inside a transaction block, and {why}: rolling the migration back fails with `ERROR: {what} cannot run inside a transaction block`"))
-                    .help("run the down part outside the runner's transaction as its up part does (sqlx: `-- no-transaction` as the down file's first line; dbmate: `-- migrate:down transaction:false`; Flyway: `executeInTransaction=false` in the undo script's .conf), keeping the statement alone in it, or drop the index without `CONCURRENTLY` if a short lock is acceptable during a rollback")
+                    .help("run the down part outside the runner's transaction (diesel: `run_in_transaction = false` in the migration's metadata.toml, for both parts; sqlx: `-- no-transaction` as the down file's first line; dbmate: `-- migrate:down transaction:false`; Flyway: `executeInTransaction=false` in the undo script's .conf), keeping the statement alone in it, or drop the index without `CONCURRENTLY` if a short lock is acceptable during a rollback")
                     .at(Anchor::Down),
             );
         }
