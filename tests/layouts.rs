@@ -1010,13 +1010,15 @@ fn an_sqlc_schema_may_lack_functions_and_indexes_so_those_findings_are_warnings(
 
 /// Schema files written for sqlc's code generation that declare no index but primary keys do not
 /// model indexes (a real job queue's declare its tables only, while its migrations build the
-/// indexes): whether an index serves a query or an `ON CONFLICT` target cannot be told there, so
-/// neither is reported. Once such files declare an index, or the schema is a migration history,
-/// the findings come back.
+/// indexes and functions): whether an index serves a query or an `ON CONFLICT` target cannot be
+/// told there, so neither is reported; nor is a missing function where they declare none. Once
+/// such files declare an index (or a function), or the schema is a migration history, the
+/// findings come back.
 #[test]
 fn sqlc_schema_files_without_any_index_get_no_index_findings() {
     let queries = "-- name: JobsInState :many\nSELECT id FROM jobs WHERE state = $1;\n\
-         -- name: JobInsert :exec\nINSERT INTO jobs (id, unique_key, state) VALUES ($1, $2, $3)\nON CONFLICT (unique_key) DO NOTHING;\n";
+         -- name: JobInsert :exec\nINSERT INTO jobs (id, unique_key, state) VALUES ($1, $2, $3)\nON CONFLICT (unique_key) DO NOTHING;\n\
+         -- name: JobsInMask :many\nSELECT id FROM jobs WHERE job_state_in_mask($1, state);\n";
     let table =
         "CREATE TABLE jobs (id bigint PRIMARY KEY, unique_key bytea, state text NOT NULL);\n";
     let index_rules = |schema_file: &str, schema: &str| -> Vec<String> {
@@ -1029,10 +1031,14 @@ fn sqlc_schema_files_without_any_index_get_no_index_findings() {
         write(dir.path(), &format!("schema/{schema_file}"), schema);
         write(dir.path(), "queries/jobs.sql", queries);
         let (doc, stderr) = pgproof_json(dir.path(), &["."]);
-        assert_eq!(doc["summary"]["queries"], 2, "{stderr}");
+        assert_eq!(doc["summary"]["queries"], 3, "{stderr}");
         let mut rules: Vec<String> = rules_at(&doc)
             .into_iter()
-            .filter(|r| r.starts_with("unindexed-query") || r.starts_with("on-conflict"))
+            .filter(|r| {
+                r.starts_with("unindexed-query")
+                    || r.starts_with("on-conflict")
+                    || r.starts_with("query-references-missing-object")
+            })
             .collect();
         rules.sort();
         rules
@@ -1045,8 +1051,19 @@ fn sqlc_schema_files_without_any_index_get_no_index_findings() {
     // An index declared (on another column): the files model indexes.
     let indexed = format!("{table}CREATE INDEX jobs_unique_key_idx ON jobs (unique_key);\n");
     assert_eq!(index_rules("jobs.sql", &indexed), both);
+    // A function declared: the files model functions, so a missing one is said.
+    let missing = "query-references-missing-object queries/jobs.sql:7".to_string();
+    let with_function = format!(
+        "{table}CREATE FUNCTION job_ok(text) RETURNS boolean LANGUAGE sql AS 'SELECT true';\n"
+    );
+    assert_eq!(
+        index_rules("jobs.sql", &with_function),
+        vec![missing.clone()]
+    );
     // A migration history is the database's own schema.
-    assert_eq!(index_rules("001_jobs.sql", table), both);
+    let mut all = both.clone();
+    all.insert(1, missing);
+    assert_eq!(index_rules("001_jobs.sql", table), all);
 }
 
 /// Issue 17 item 13: the pre-commit hook passes every changed `.sql` file; one that is a query

@@ -373,6 +373,15 @@ pub struct QueriesContext<'a> {
 
 impl QueriesContext<'_> {
     /// Whether the queries are checked against schema files written for code generation (not a
+    /// migration history) that declare no function at all: whether a function the queries call
+    /// exists cannot be told there.
+    pub fn functions_not_modelled(&self) -> bool {
+        self.codegen_schema.is_some()
+            && !self.codegen_schema_is_history
+            && self.catalog.functions.is_empty()
+    }
+
+    /// Whether the queries are checked against schema files written for code generation (not a
     /// migration history) that declare no index but the primary keys': such a schema does not
     /// model indexes at all, so whether one serves a query or a conflict target cannot be told.
     pub fn indexes_not_modelled(&self) -> bool {
