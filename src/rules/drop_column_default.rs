@@ -133,31 +133,17 @@ fn given_earlier(cx: &StatementContext<'_>, table: &QualName, column: &str) -> O
 
 #[cfg(test)]
 mod tests {
-    use crate::config::Settings;
-    use crate::engine::{lint_texts, TextMigration, Texts};
-    use crate::source::Layout;
-
     /// The messages of `drop-column-default` on the second migration, over a table whose `state`
     /// is `NOT NULL` with a default.
     fn messages(change: &str) -> Vec<String> {
-        let texts = Texts {
-            root: "m".into(),
-            layout: Layout::Plain,
-            migrations: vec![
-                TextMigration::file(
-                    "001_a.sql",
-                    "CREATE TABLE posts (id bigint PRIMARY KEY, state text NOT NULL DEFAULT 'draft');",
-                ),
-                TextMigration::file("002_b.sql", change),
-            ],
-        };
-        lint_texts(texts, vec![], &Settings::default(), None)
-            .expect("lint runs")
-            .findings
-            .into_iter()
-            .filter(|f| f.rule == "drop-column-default")
-            .map(|f| f.message)
-            .collect()
+        crate::rules::findings_after(
+            "CREATE TABLE posts (id bigint PRIMARY KEY, state text NOT NULL DEFAULT 'draft');",
+            change,
+            "drop-column-default",
+        )
+        .into_iter()
+        .map(|f| f.message)
+        .collect()
     }
 
     /// `DROP NOT NULL` later in the migration: inserts that leave the column out store NULL, they

@@ -370,6 +370,31 @@ pub trait Rule: Sync + Declared {
     fn check_queries(&self, _cx: &QueriesContext<'_>, _out: &mut Vec<Diagnostic>) {}
 }
 
+/// A rule's findings on the second of two plain migrations, `setup` then `change` (for the rules'
+/// unit tests).
+#[cfg(test)]
+pub(crate) fn findings_after(
+    setup: &str,
+    change: &str,
+    rule: &str,
+) -> Vec<crate::finding::Finding> {
+    use crate::engine::{lint_texts, TextMigration, Texts};
+    let texts = Texts {
+        root: "m".into(),
+        layout: crate::source::Layout::Plain,
+        migrations: vec![
+            TextMigration::file("001_a.sql", setup),
+            TextMigration::file("002_b.sql", change),
+        ],
+    };
+    lint_texts(texts, vec![], &crate::config::Settings::default(), None)
+        .expect("lint runs")
+        .findings
+        .into_iter()
+        .filter(|f| f.rule == rule)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -91,30 +91,16 @@ impl Rule for SetNotNullScan {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::Settings;
-    use crate::engine::{lint_texts, TextMigration, Texts};
-    use crate::source::Layout;
-
     /// The fixes offered for `SET NOT NULL` in the second migration, one per finding.
     fn fixes(alter: &str) -> Vec<Option<String>> {
-        let texts = Texts {
-            root: "m".into(),
-            layout: Layout::Plain,
-            migrations: vec![
-                TextMigration::file(
-                    "001_a.sql",
-                    "CREATE TABLE owners (id bigint PRIMARY KEY);\nCREATE TABLE pets (id bigint PRIMARY KEY, owner_id bigint, name text);",
-                ),
-                TextMigration::file("002_b.sql", alter),
-            ],
-        };
-        lint_texts(texts, vec![], &Settings::default(), None)
-            .expect("lint runs")
-            .findings
-            .into_iter()
-            .filter(|f| f.rule == "set-not-null-scan")
-            .map(|f| f.fix.map(|fix| fix.sql))
-            .collect()
+        crate::rules::findings_after(
+            "CREATE TABLE owners (id bigint PRIMARY KEY);\nCREATE TABLE pets (id bigint PRIMARY KEY, owner_id bigint, name text);",
+            alter,
+            "set-not-null-scan",
+        )
+        .into_iter()
+        .map(|f| f.fix.map(|fix| fix.sql))
+        .collect()
     }
 
     /// The fix replaces the whole statement: it is offered for a statement that only sets the
