@@ -31,8 +31,17 @@ pub fn fingerprints(
     conn: &Conn,
     tables: Option<&std::collections::BTreeSet<&str>>,
 ) -> Result<BTreeMap<String, TablePrint>> {
+    prints(conn, &conn.relations()?, tables)
+}
+
+/// [`fingerprints`] from the relations already read.
+fn prints(
+    conn: &Conn,
+    relations: &BTreeMap<i64, super::exec::Relation>,
+    tables: Option<&std::collections::BTreeSet<&str>>,
+) -> Result<BTreeMap<String, TablePrint>> {
     let mut out = BTreeMap::new();
-    for (oid, relation) in conn.relations()? {
+    for (&oid, relation) in relations {
         if !matches!(relation.kind.as_str(), "r" | "p")
             || tables.is_some_and(|t| !t.contains(relation.name.to_string().as_str()))
         {
@@ -101,14 +110,15 @@ pub fn fingerprints_readable(
         .iter()
         .map(|r| r.get(0))
         .collect();
+    let relations = conn.relations()?;
     let mut tables = vec![];
     let mut unreadable = std::collections::BTreeSet::new();
-    for (oid, relation) in conn.relations()? {
+    for (oid, relation) in &relations {
         if !matches!(relation.kind.as_str(), "r" | "p") {
             continue;
         }
         let name = relation.name.to_string();
-        if readable.contains(&oid) {
+        if readable.contains(oid) {
             let quoted = format!(
                 "{}.{}",
                 quote_ident(&relation.name.schema),
@@ -144,7 +154,7 @@ pub fn fingerprints_readable(
         .map(|(name, _)| name.as_str())
         .filter(|name| always.contains(name) || with_rows.contains(name))
         .collect();
-    let mut out = fingerprints(conn, Some(&read))?;
+    let mut out = prints(conn, &relations, Some(&read))?;
     for (name, _) in &tables {
         out.entry(name.clone()).or_default();
     }

@@ -136,19 +136,6 @@ impl<'a> StatementContext<'a> {
     /// table with no children: `ONLY` is not modelled, and a child keeps its rows through
     /// `TRUNCATE ONLY`.
     pub fn emptied_before(&self, table: &QualName) -> Option<Emptied> {
-        let plain = self
-            .catalog
-            .table(table)
-            .is_some_and(|t| matches!(t.kind, crate::catalog::TableKind::Regular));
-        if !plain
-            || self
-                .catalog
-                .tables
-                .values()
-                .any(|t| t.inherits.contains(table))
-        {
-            return None;
-        }
         let earlier = self.earlier_in_transaction();
         let (at, how) = earlier
             .iter()
@@ -174,7 +161,21 @@ impl<'a> StatementContext<'a> {
             | Statement::Other { .. } => true,
             _ => false,
         });
-        (!refilled).then_some(how)
+        if refilled {
+            return None;
+        }
+        // Checked last: the catalog-wide look for children runs only after a TRUNCATE or DELETE.
+        let plain = self
+            .catalog
+            .table(table)
+            .is_some_and(|t| matches!(t.kind, crate::catalog::TableKind::Regular));
+        let children = || {
+            self.catalog
+                .tables
+                .values()
+                .any(|t| t.inherits.contains(table))
+        };
+        (plain && !children()).then_some(how)
     }
 
     /// The statement as an `ALTER TABLE`, of any table.
@@ -376,17 +377,20 @@ impl QueriesContext<'_> {
     /// migration history) that declare no function at all: whether a function the queries call
     /// exists cannot be told there.
     pub fn functions_not_modelled(&self) -> bool {
-        self.codegen_schema.is_some()
-            && !self.codegen_schema_is_history
-            && self.catalog.functions.is_empty()
+        self.codegen_files() && self.catalog.functions.is_empty()
+    }
+
+    /// Whether the queries are checked against an sqlc config's schema files that are not a
+    /// migration history.
+    fn codegen_files(&self) -> bool {
+        self.codegen_schema.is_some() && !self.codegen_schema_is_history
     }
 
     /// Whether the queries are checked against schema files written for code generation (not a
     /// migration history) that declare no index but the primary keys': such a schema does not
     /// model indexes at all, so whether one serves a query or a conflict target cannot be told.
     pub fn indexes_not_modelled(&self) -> bool {
-        self.codegen_schema.is_some()
-            && !self.codegen_schema_is_history
+        self.codegen_files()
             && self.catalog.indexes.values().all(|index| {
                 index.constraint.as_ref().is_some_and(|name| {
                     self.catalog

@@ -50,7 +50,11 @@ impl Rule for DropColumnDefault {
                         .any(|c| matches!(c, AlterCmd::DropNotNull { column: c2 } if c2 == column))
             };
             let made_nullable = drops_not_null(alter)
-                || made_nullable_later(cx, &drops_not_null);
+                || cx
+                    .later
+                    .iter()
+                    .take_while(|s| !matches!(s.kind, Statement::Transaction { .. }))
+                    .any(|s| matches!(&s.kind, Statement::AlterTable(a) if drops_not_null(a)));
             let required = col.not_null && !made_nullable;
             let message = match given_earlier(cx, &alter.name, column) {
                 // A default this migration set on an existing column was never seen by anything
@@ -79,22 +83,6 @@ impl Rule for DropColumnDefault {
             );
         }
     }
-}
-
-/// Whether a later statement of the migration satisfies `drops_not_null` before any transaction
-/// control statement.
-fn made_nullable_later(
-    cx: &StatementContext<'_>,
-    drops_not_null: &dyn Fn(&crate::syntax::AlterTable) -> bool,
-) -> bool {
-    for s in cx.later {
-        match &s.kind {
-            Statement::AlterTable(a) if drops_not_null(a) => return true,
-            Statement::Transaction { .. } => return false,
-            _ => {}
-        }
-    }
-    false
 }
 
 /// What an earlier statement of this migration gave `column` of `table`.
