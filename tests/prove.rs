@@ -1136,6 +1136,80 @@ fn url_backend_uses_scratch_databases_and_leaves_the_server_as_it_was() {
     assert_eq!(tables, 1, "nothing was created in the URL's database");
 }
 
+/// On the url backend, roles are the server's, not a scratch database's: the roles the migrations
+/// created are dropped at the end (once the scratch databases are gone); a role that was there
+/// before, one the migrations' text does not name (dynamic SQL), and one the server will not drop
+/// (a privilege on a database pgproof did not create) are left, and the last two are named.
+#[test]
+fn url_backend_drops_the_roles_the_migrations_created_and_names_what_it_left() {
+    let cluster =
+        pgproof::sandbox::local::LocalCluster::start(None).expect("a throwaway PostgreSQL");
+    let admin = pgproof::prove::exec::Conn::connect(&cluster.url("postgres")).unwrap();
+    admin
+        .execute_batch("CREATE ROLE keeper NOLOGIN; CREATE ROLE app_writer NOLOGIN;")
+        .unwrap();
+    let dir = common::write_files(&[
+        (
+            "001_tables.sql",
+            "CREATE TABLE accounts (id bigint PRIMARY KEY, name text NOT NULL);\n",
+        ),
+        (
+            "002_roles.sql",
+            "CREATE ROLE app_reader NOLOGIN;\n\
+             GRANT SELECT ON accounts TO app_reader;\n\
+             DO $$ BEGIN CREATE ROLE \"Auditor\"; EXCEPTION WHEN duplicate_object THEN NULL; END $$;\n\
+             DO $$ BEGIN CREATE ROLE app_writer; EXCEPTION WHEN duplicate_object THEN NULL; END $$;\n\
+             DO $$ BEGIN EXECUTE 'CREATE ROLE ' || 'dyn' || '_role'; END $$;\n\
+             CREATE ROLE connector NOLOGIN;\n\
+             GRANT CONNECT ON DATABASE postgres TO connector;\n",
+        ),
+    ]);
+    let out = Command::new(env!("CARGO_BIN_EXE_pgproof"))
+        .args(["prove", "--backend", "url", "--database-url"])
+        .arg(cluster.url("postgres"))
+        .args(["--format", "json", "--no-fixes"])
+        .arg(dir.path())
+        .output()
+        .expect("pgproof runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("JSON on stdout; stderr: {stderr}"));
+    assert_eq!(
+        json["summary"]["failed"].as_u64(),
+        Some(0),
+        "every migration ran: {json}\n{stderr}"
+    );
+    let roles: Vec<String> = admin
+        .query(
+            "SELECT rolname::text FROM pg_roles WHERE rolname !~ '^pg_' AND NOT rolsuper ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        roles,
+        ["app_writer", "connector", "dyn_role", "keeper"],
+        "stderr: {stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "dropped the role(s) the migrations created on the server of --database-url: \"Auditor\", app_reader"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("left the role connector that the migrations created")
+            && stderr.contains("privileges for database postgres"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("does not name (dynamic SQL, or another session): dyn_role"),
+        "{stderr}"
+    );
+}
+
 /// Synthetic rows land inside the partitions' bounds (range on a timestamp or an integer, list
 /// on text), spread over every partition, instead of failing "no partition found for row".
 #[test]

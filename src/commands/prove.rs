@@ -203,6 +203,17 @@ fn prove_on(
         server.require_major(settings.pg_version)?;
     }
     server.init_sql = init_sql.map(str::to_string);
+    let mut texts: Vec<std::sync::Arc<str>> = sets
+        .iter()
+        .flat_map(|s| s.files.iter().map(|f| f.text.clone()))
+        .collect();
+    texts.extend(
+        [init_sql, seed, base.map(|(b, _)| b.text.as_str())]
+            .into_iter()
+            .flatten()
+            .map(std::sync::Arc::from),
+    );
+    server.roles_from("prove", texts);
     eprintln!("pgproof prove: using a {}", server.description);
     let base_schema = match base {
         Some((base, _)) => {

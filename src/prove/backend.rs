@@ -55,10 +55,20 @@ pub struct Throwaway {
     pub init_sql: Option<String>,
     /// The database every scratch database is cloned from (`--schema-from`, see [`Self::prepare_base`]).
     template: Option<String>,
+    /// On a user's server: the roles there when the run started, the command's name and the SQL
+    /// the run executes, to drop the roles that SQL created (see [`super::roles`]).
+    roles: Option<RunRoles>,
+}
+
+struct RunRoles {
+    before: super::roles::RolesBefore,
+    command: &'static str,
+    texts: Vec<std::sync::Arc<str>>,
 }
 
 impl Throwaway {
     pub fn start(options: &BackendOptions) -> Result<Throwaway> {
+        let mut roles = None;
         let (server, description) = match options.choice {
             BackendChoice::Container => {
                 let image = options
@@ -86,6 +96,13 @@ impl Throwaway {
                     .database_url
                     .clone()
                     .context("--backend url needs --database-url (a server where pgproof may create and drop scratch databases)")?;
+                let admin = super::exec::Conn::connect(&url)
+                    .context("cannot connect to the server of --database-url")?;
+                roles = Some(RunRoles {
+                    before: super::roles::RolesBefore::read(&admin)?,
+                    command: "prove",
+                    texts: vec![],
+                });
                 (
                     Server::Url { admin: url },
                     "scratch databases on the server of --database-url (--backend url)".to_string(),
@@ -99,7 +116,18 @@ impl Throwaway {
             created: vec![],
             init_sql: None,
             template: None,
+            roles,
         })
+    }
+
+    /// On a user's server, roles created during the run are dropped at the end when `texts` (the
+    /// SQL the run executes: migrations, `--init-sql`, seed, dump) name them; `command` names the
+    /// run in what is printed.
+    pub fn roles_from(&mut self, command: &'static str, texts: Vec<std::sync::Arc<str>>) {
+        if let Some(roles) = &mut self.roles {
+            roles.command = command;
+            roles.texts = texts;
+        }
     }
 
     /// A connection string for `database` on the throwaway server.
@@ -319,19 +347,37 @@ impl Throwaway {
         }
     }
 
-    /// On a server the user named, scratch databases must go: the other backends vanish whole.
+    /// On a server the user named, scratch databases must go, and then the roles the run's SQL
+    /// created (what is left is said on stderr): the other backends vanish whole.
     pub fn drop_all(&mut self) {
-        if !matches!(self.server, Server::Url { .. }) || self.created.is_empty() {
+        if !matches!(self.server, Server::Url { .. })
+            || (self.created.is_empty() && self.roles.is_none())
+        {
             return;
         }
-        if let Ok(client) = super::exec::Conn::connect(&self.admin_url()) {
-            for (name, key) in std::mem::take(&mut self.created) {
-                let _ =
-                    client.execute_batch(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-                // Dropped first, deregistered last: a signal in between still finds it.
-                if let Some(key) = key {
-                    cleanup::done(key);
+        let Ok(client) = super::exec::Conn::connect(&self.admin_url()) else {
+            return;
+        };
+        for (name, key) in std::mem::take(&mut self.created) {
+            let _ = client.execute_batch(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            // Dropped first, deregistered last: a signal in between still finds it.
+            if let Some(key) = key {
+                cleanup::done(key);
+            }
+        }
+        if let Some(roles) = self.roles.take() {
+            let lines = match roles.before.created_since(&client) {
+                Ok(created) => {
+                    let texts: Vec<&str> = roles.texts.iter().map(|t| &**t).collect();
+                    super::roles::RoleCleanup::run(&client, created, &texts).lines(roles.command)
                 }
+                Err(e) => vec![format!(
+                    "pgproof {}: could not check for roles the migrations left on the server of --database-url: {e:#}",
+                    roles.command
+                )],
+            };
+            for line in lines {
+                eprintln!("{line}");
             }
         }
     }

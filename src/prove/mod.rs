@@ -20,6 +20,7 @@ pub mod index_trials;
 mod progress;
 mod replay;
 mod reversibility;
+mod roles;
 pub mod rows;
 mod shape;
 pub mod traffic;

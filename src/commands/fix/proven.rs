@@ -50,6 +50,12 @@ pub(super) fn prove_first(
             startup_timeout: std::time::Duration::from_secs(120),
             cluster_cache: crate::sandbox::pristine::default_root(),
         })?;
+    server.roles_from(
+        "fix",
+        sets.iter()
+            .flat_map(|s| s.files.iter().map(|f| f.text.clone()))
+            .collect(),
+    );
     eprintln!(
         "pgproof fix: proving {} fix(es) on a {}",
         wanted.len(),
