@@ -493,29 +493,70 @@ raw_parse(const char *input)
  * prints "Terminating process due to FATAL error" on stdout and exits the process.
  */
 /*
- * Drops every row but the first of an `INSERT ... VALUES` list: pgproof's statement model only
- * asks whether an INSERT has a VALUES list, and the rows of a seed-data INSERT are most of its
- * tree. Without them, the encoding and the decoded copy of such a statement stay small.
+ * For a tree only lowered into pgproof's statement model: of a top-level INSERT, UPDATE or DELETE
+ * the lowering (src/syntax/lower.rs) reads only the table, the columns named, whether an INSERT's
+ * source is a query rather than VALUES (so one VALUES row is kept), whether there is a WHERE
+ * clause, and whether an UPDATE target assigns a field or an element. The rest (the values and
+ * expressions, FROM and USING, RETURNING, WITH, ON CONFLICT) is cut from the tree before it is
+ * written, so a seed-data INSERT of many MiB, or an UPDATE with a large subquery, costs its parse
+ * and not a written and decoded tree. A WHERE clause becomes a bare parameter reference.
  */
 static void
-drop_insert_rows(RawStmt *raw)
+trim_for_model(RawStmt *raw)
 {
-	InsertStmt *insert;
-	SelectStmt *select;
+	Node	   *stmt;
+	ListCell   *lc;
 
-	if (raw == NULL || raw->stmt == NULL || !IsA(raw->stmt, InsertStmt))
+	if (raw == NULL || raw->stmt == NULL)
 		return;
-	insert = (InsertStmt *) raw->stmt;
-	if (insert->selectStmt == NULL || !IsA(insert->selectStmt, SelectStmt))
-		return;
-	select = (SelectStmt *) insert->selectStmt;
-	if (list_length(select->valuesLists) > 1)
-		select->valuesLists = list_truncate(select->valuesLists, 1);
+	stmt = raw->stmt;
+	if (IsA(stmt, InsertStmt))
+	{
+		InsertStmt *insert = (InsertStmt *) stmt;
+
+		insert->onConflictClause = NULL;
+		insert->returningClause = NULL;
+		insert->withClause = NULL;
+		if (insert->selectStmt != NULL && IsA(insert->selectStmt, SelectStmt))
+		{
+			SelectStmt *select = (SelectStmt *) insert->selectStmt;
+
+			if (select->valuesLists != NIL)
+				select->valuesLists = list_truncate(select->valuesLists, 1);
+			else
+				insert->selectStmt = (Node *) makeNode(SelectStmt);
+		}
+	}
+	else if (IsA(stmt, UpdateStmt))
+	{
+		UpdateStmt *update = (UpdateStmt *) stmt;
+
+		foreach(lc, update->targetList)
+		{
+			if (IsA(lfirst(lc), ResTarget))
+				((ResTarget *) lfirst(lc))->val = NULL;
+		}
+		if (update->whereClause != NULL)
+			update->whereClause = (Node *) makeNode(ParamRef);
+		update->fromClause = NIL;
+		update->returningClause = NULL;
+		update->withClause = NULL;
+	}
+	else if (IsA(stmt, DeleteStmt))
+	{
+		DeleteStmt *delete = (DeleteStmt *) stmt;
+
+		if (delete->whereClause != NULL)
+			delete->whereClause = (Node *) makeNode(ParamRef);
+		delete->usingClause = NIL;
+		delete->returningClause = NULL;
+		delete->withClause = NULL;
+	}
 }
 
 /*
- * `for_model`: the tree is only lowered into pgproof's statement model, so the rows of an
- * `INSERT ... VALUES` are left out (see drop_insert_rows).
+ * `for_model`: the tree is only lowered into pgproof's statement model, so what that lowering
+ * does not read of an INSERT, UPDATE or DELETE is left out (see trim_for_model).
  */
 PgproofParseResult
 pgproof_parse_protobuf(const char *input, int for_model)
@@ -546,7 +587,7 @@ pgproof_parse_protobuf(const char *input, int for_model)
 			size_t		at;
 
 			if (for_model)
-				drop_insert_rows(lfirst(lc));
+				trim_for_model(lfirst(lc));
 			at = out_begin(TAG(ParseResult, stmts));
 			_outRawStmt(NULL, lfirst(lc));
 			out_end(at);

@@ -169,20 +169,43 @@ mod tests {
         assert!(parsed.aborted.is_empty());
     }
 
-    /// The model tree keeps one row of a VALUES list (`parse/grammar.rs` tests that): the lowering
-    /// must not tell it from the full tree.
+    /// The model tree keeps one row of a VALUES list (`parse/grammar.rs` tests that) and cuts the
+    /// expressions, FROM, USING, RETURNING, WITH and ON CONFLICT of INSERT, UPDATE and DELETE
+    /// (`parse/encode.c`'s `trim_for_model`): the lowering must not tell it from the full tree.
     #[test]
     fn the_model_tree_of_an_insert_lowers_like_the_full_tree() {
-        let rows = "INSERT INTO a (id) VALUES (1), (2), (3)";
-        let model = crate::parse::model_tree_only(rows).expect("parses");
-        let full = crate::parse::parse_tree_only(rows).expect("parses");
         let lowered = |tree: &pg_query::protobuf::ParseResult| {
             format!(
                 "{:?}",
                 lower(tree.stmts[0].stmt.as_ref().unwrap().node.as_ref().unwrap())
             )
         };
-        assert_eq!(lowered(&model), lowered(&full));
+        for sql in [
+            "INSERT INTO a (id) VALUES (1), (2), (3)",
+            "INSERT INTO a DEFAULT VALUES",
+            "WITH s AS (SELECT 1 AS id) INSERT INTO a (id, name) SELECT id, 'x' FROM s \
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name RETURNING id",
+            "INSERT INTO s.a AS t (id) VALUES (1) ON CONFLICT DO NOTHING RETURNING *",
+            "INSERT INTO a SELECT 1 UNION SELECT 2",
+            "UPDATE a SET name = b.name, tags[1] = 'x', (x, y) = (SELECT 1, 2), point.x = 3 \
+             FROM b WHERE a.id = b.id AND a.id IN (SELECT id FROM c) RETURNING a.id",
+            "UPDATE ONLY a SET name = name, name = 'twice'",
+            "WITH gone AS (SELECT 1) UPDATE a SET n = n + 1 WHERE CURRENT OF c",
+            "DELETE FROM a USING b WHERE a.id = b.id RETURNING a.*",
+            "DELETE FROM ONLY s.a",
+        ] {
+            let model = crate::parse::model_tree_only(sql).expect("parses");
+            let full = crate::parse::parse_tree_only(sql).expect("parses");
+            assert_eq!(lowered(&model), lowered(&full), "{sql}");
+            // Something was cut, but for the two statements that have nothing to cut.
+            use prost::Message;
+            let cut = model.encoded_len() < full.encoded_len();
+            assert_eq!(
+                cut,
+                !sql.contains("DEFAULT VALUES") && sql != "DELETE FROM ONLY s.a",
+                "{sql}"
+            );
+        }
         assert!(matches!(
             parse_sql("INSERT INTO a SELECT 1; INSERT INTO a VALUES (1), (2)").statements[..],
             [
