@@ -199,6 +199,39 @@ fn parse_tree_upb(input: &str) -> Option<protobuf::ParseResult> {
     }
 }
 
+/// The parse phase cut into its steps, for `examples/parse_phases.rs` (issue 19, goal 5: how far
+/// the parse phase is from the grammar alone). Each takes a whole text and says whether it parsed.
+#[doc(hidden)]
+pub mod phases {
+    use super::{ffi, parse_model_tree, split_statements, Parsed, Split};
+
+    /// PostgreSQL's grammar alone (`raw_parse`, the statement boundaries read off its list).
+    pub fn grammar(text: &str) -> bool {
+        matches!(split_statements(text), Split::Bounds(_))
+    }
+
+    /// The grammar and `encode.c`'s protobuf writer, without decoding.
+    pub fn grammar_and_writer(text: &str) -> bool {
+        let Ok(c_input) = std::ffi::CString::new(text) else {
+            return false;
+        };
+        // SAFETY: as in `parse_tree_for`: the input outlives the call, the data is not read, and
+        // the error, when set, is freed exactly once.
+        unsafe {
+            let result = ffi::pgproof_parse_protobuf(c_input.as_ptr(), 1);
+            let ok = result.error.is_null();
+            ffi::pgproof_free_parse_error(result.error);
+            ok
+        }
+    }
+
+    /// The grammar, the writer and prost's decode into `pg_query::protobuf` (what the lowering
+    /// reads), the tree then dropped.
+    pub fn tree(text: &str) -> bool {
+        matches!(parse_model_tree(text), Parsed::Tree(_))
+    }
+}
+
 /// How long the texts handed to the parser are, for tests that check what one call may take.
 #[cfg(test)]
 pub(crate) mod calls {

@@ -12,6 +12,8 @@
 mod ffi;
 mod grammar;
 
+#[doc(hidden)]
+pub use grammar::phases;
 #[cfg(test)]
 pub(crate) use grammar::{calls, model_tree_only};
 use grammar::{parse_model_tree, split_statements, Parsed, Split};
@@ -160,8 +162,21 @@ pub fn parse_text<S>(
         &blanked
     };
     let mut out = ParsedText::default();
-    if let Err(from) = parse_by_runs(sql, &lexed, &mut out, limits, lower) {
-        parse_piecewise(sql, &lexed, &mut out, from, limits, lower);
+    if lexed.unterminated.is_some() {
+        parse_piecewise(sql, &lexed, &mut out, (0, usize::MAX), limits, lower);
+    } else {
+        let pieces = pieces(sql, &lexed);
+        let mut from = 0;
+        while let Err(failed) = parse_by_runs(sql, &pieces[from..], &mut out, limits, lower) {
+            let next = parse_piecewise(sql, &lexed, &mut out, failed, limits, lower);
+            from = pieces.partition_point(|p| p.0 < next);
+        }
+    }
+    if let Some((span, what)) = lexed.unterminated {
+        out.errors.push(SyntaxError {
+            span: Span::new(span.start, (span.start + 1).min(sql.len())),
+            message: format!("unterminated {what}"),
+        });
     }
     out.lexed = lexed;
     out
@@ -179,19 +194,79 @@ pub fn parse_text<S>(
 /// [`Limits::statement_bytes`], or a run the parser has no memory for, also goes statement by
 /// statement.
 ///
-/// On such a failure the statements of the runs before it are kept (each run the grammar read
-/// whole is confirmed), and the error gives the byte offset to go on from.
+/// On such a failure the statements of the runs
+/// before it are kept (each run the grammar read whole is confirmed), and so are those of the
+/// failing run before the statement the grammar's error points into (parsed again as a run of
+/// their own); the error gives the bytes `[from, until)` for [`parse_piecewise`] to parse
+/// statement by statement before runs go on: the failing statement, or the whole run when the
+/// failure has no place.
 fn parse_by_runs<S>(
     sql: &str,
-    lexed: &Lexed,
+    pieces: &[Piece],
     out: &mut ParsedText<S>,
     limits: Limits,
     lower: &mut dyn FnMut(&str, Span, Found<'_>) -> S,
-) -> Result<(), usize> {
-    if lexed.unterminated.is_some() {
-        return Err(0);
+) -> Result<(), (usize, usize)> {
+    let mut i = 0;
+    while i < pieces.len() {
+        let query = pieces[i].2;
+        if pieces[i].1 - pieces[i].0 > limits.statement_bytes {
+            return Err((pieces[i].0, pieces[i].1));
+        }
+        let mut j = i + 1;
+        while j < pieces.len()
+            && pieces[j].2 == query
+            && pieces[j].1 - pieces[i].0 <= limits.run_bytes
+            && pieces[j].1 - pieces[j].0 <= limits.statement_bytes
+        {
+            j += 1;
+        }
+        let run = Span::new(pieces[i].0, pieces[j - 1].1);
+        let text = &sql[run.start..run.end];
+        let failed_at = if query {
+            match split_statements(text) {
+                Split::Bounds(found) if found.len() == j - i => {
+                    push_queries(sql, &pieces[i..j], out, lower);
+                    None
+                }
+                Split::Error(at, _) => Some(Some(run.start + at)),
+                Split::Bounds(_) | Split::Failed(_) => Some(None),
+            }
+        } else {
+            match parse_model_tree(text) {
+                Parsed::Tree(parsed) => {
+                    push_parsed(sql, run, &parsed, out, lower);
+                    None
+                }
+                Parsed::Error(at, _) => Some(Some(run.start + at)),
+                Parsed::Undecodable | Parsed::Failed(_) => Some(None),
+            }
+        };
+        match failed_at {
+            None => i = j,
+            // No place to go on from: the whole run, statement by statement.
+            Some(None) => return Err((run.start, run.end)),
+            Some(Some(at)) => {
+                // The statement the error points into (the cursor may be on its semicolon); the
+                // grammar read every statement before it.
+                let k = (i..j).find(|&k| pieces[k].1 >= at).unwrap_or(j - 1);
+                if k > i && !parse_run_again(sql, &pieces[i..k], query, out, lower) {
+                    return Err((pieces[i].0, pieces[k].1));
+                }
+                return Err((pieces[k].0, pieces[k].1));
+            }
+        }
     }
-    let mut pieces: Vec<(usize, usize, bool)> = Vec::with_capacity(lexed.semicolons.len() + 1);
+    Ok(())
+}
+
+/// A statement as our lexer cut it: `[start, end)` between top-level semicolons (not empty once
+/// trimmed), and whether it is a query.
+type Piece = (usize, usize, bool);
+
+/// The statements of `sql` at its top-level semicolons.
+fn pieces(sql: &str, lexed: &Lexed) -> Vec<Piece> {
+    let mut pieces = Vec::with_capacity(lexed.semicolons.len() + 1);
     let mut start = 0;
     for end in lexed
         .semicolons
@@ -205,42 +280,46 @@ fn parse_by_runs<S>(
         }
         start = end + 1;
     }
-    let mut i = 0;
-    while i < pieces.len() {
-        let query = pieces[i].2;
-        if pieces[i].1 - pieces[i].0 > limits.statement_bytes {
-            return Err(pieces[i].0);
+    pieces
+}
+
+/// Parses `pieces` (statements the grammar has read without error, ahead of one it refused) as
+/// one run again; false, with nothing recorded, when they do not parse alone (a body's semicolon
+/// cut a statement), for the caller to go statement by statement.
+fn parse_run_again<S>(
+    sql: &str,
+    pieces: &[Piece],
+    query: bool,
+    out: &mut ParsedText<S>,
+    lower: &mut dyn FnMut(&str, Span, Found<'_>) -> S,
+) -> bool {
+    let run = Span::new(pieces[0].0, pieces[pieces.len() - 1].1);
+    let text = &sql[run.start..run.end];
+    if query {
+        if !matches!(split_statements(text), Split::Bounds(found) if found.len() == pieces.len()) {
+            return false;
         }
-        let mut j = i + 1;
-        while j < pieces.len()
-            && pieces[j].2 == query
-            && pieces[j].1 - pieces[i].0 <= limits.run_bytes
-            && pieces[j].1 - pieces[j].0 <= limits.statement_bytes
-        {
-            j += 1;
-        }
-        let run = Span::new(pieces[i].0, pieces[j - 1].1);
-        let text = &sql[run.start..run.end];
-        if query {
-            match split_statements(text) {
-                Split::Bounds(found) if found.len() == j - i => {}
-                _ => return Err(run.start),
-            }
-            for &(start, end, _) in &pieces[i..j] {
-                let span = trim_span(sql, start, end);
-                out.statements.push(lower(sql, span, Found::Query));
-            }
-        } else {
-            match parse_model_tree(text) {
-                Parsed::Tree(parsed) => push_parsed(sql, run, &parsed, out, lower),
-                Parsed::Error(..) | Parsed::Undecodable | Parsed::Failed(_) => {
-                    return Err(run.start)
-                }
-            }
-        }
-        i = j;
+        push_queries(sql, pieces, out, lower);
+    } else {
+        let Parsed::Tree(parsed) = parse_model_tree(text) else {
+            return false;
+        };
+        push_parsed(sql, run, &parsed, out, lower);
     }
-    Ok(())
+    true
+}
+
+/// Records each of `pieces` as a query the grammar read.
+fn push_queries<S>(
+    sql: &str,
+    pieces: &[Piece],
+    out: &mut ParsedText<S>,
+    lower: &mut dyn FnMut(&str, Span, Found<'_>) -> S,
+) {
+    for &(start, end, _) in pieces {
+        let span = trim_span(sql, start, end);
+        out.statements.push(lower(sql, span, Found::Query));
+    }
 }
 
 /// Whether a statement is a query, [`Found::Query`] without its tree: its
@@ -281,32 +360,33 @@ fn push_parsed<S>(
     }
 }
 
-/// Parses statement by statement, from byte `from` (a statement boundary), so one error does not
-/// hide the others. A statement over the size limit, or one the parser runs out of memory on, is
-/// recorded in [`ParsedText::aborted`] and skipped.
+/// Parses statement by statement the statements starting in `[from, until)` (`from` a statement
+/// boundary), so one error does not hide the others, and returns where the next statement starts.
+/// A statement over the size limit, or one the parser runs out of memory on, is recorded in
+/// [`ParsedText::aborted`] and skipped.
 fn parse_piecewise<S>(
     sql: &str,
     lexed: &Lexed,
     out: &mut ParsedText<S>,
-    from: usize,
+    (from, until): (usize, usize),
     limits: Limits,
     lower: &mut dyn FnMut(&str, Span, Found<'_>) -> S,
-) {
+) -> usize {
     let limit = lexed.unterminated.map_or(sql.len(), |(span, _)| span.start);
     // Split at top-level semicolons (our lexer knows quotes and comments); a piece that does not
     // parse alone is retried joined with the following ones (e.g. `BEGIN ATOMIC ... END` bodies).
-    let mut bounds = vec![];
-    let mut start = from;
-    for &semi in lexed.semicolons.iter().filter(|&&s| s >= from && s < limit) {
-        bounds.push((start, semi));
-        start = semi + 1;
-    }
-    if lexed.unterminated.is_none() {
-        bounds.push((start, limit));
-    }
+    // The statements from `from` on, found by index (a file with many errors comes here once per
+    // error, so nothing is built for the whole rest of the file).
+    let first = lexed.semicolons.partition_point(|&s| s < from);
+    let semis = &lexed.semicolons[first..lexed.semicolons.partition_point(|&s| s < limit)];
+    let count = semis.len() + usize::from(lexed.unterminated.is_none());
+    let bound = |n: usize| {
+        let start = if n == 0 { from } else { semis[n - 1] + 1 };
+        (start, semis.get(n).copied().unwrap_or(limit))
+    };
     let mut i = 0;
-    while i < bounds.len() {
-        let span = trim_span(sql, bounds[i].0, bounds[i].1);
+    while i < count && bound(i).0 < until {
+        let span = trim_span(sql, bound(i).0, bound(i).1);
         if span.is_empty() {
             i += 1;
             continue;
@@ -366,8 +446,8 @@ fn parse_piecewise<S>(
                     .as_ref()
                     .is_some_and(|(_, m)| m.ends_with("at end of input"))
                 {
-                    for j in i + 1..bounds.len().min(i + 32) {
-                        let candidate = trim_span(sql, bounds[i].0, bounds[j].1);
+                    for j in i + 1..count.min(i + 32) {
+                        let candidate = trim_span(sql, bound(i).0, bound(j).1);
                         if candidate.end - candidate.start > limits.statement_bytes {
                             break;
                         }
@@ -420,11 +500,10 @@ fn parse_piecewise<S>(
             }
         }
     }
-    if let Some((span, what)) = lexed.unterminated {
-        out.errors.push(SyntaxError {
-            span: Span::new(span.start, (span.start + 1).min(sql.len())),
-            message: format!("unterminated {what}"),
-        });
+    if i < count {
+        bound(i).0
+    } else {
+        sql.len()
     }
 }
 
@@ -504,6 +583,57 @@ mod tests {
         let (piecewise, errors) = found(&format!("CREATE TABL oops;\n{sql}"));
         assert_eq!(piecewise, expected);
         assert_eq!(errors.len(), 1);
+    }
+
+    /// After a syntax error, runs go on from the statement after it (the statements of the run
+    /// before the error parsed again as a run): what is found is what parsing every statement on
+    /// its own finds, whatever the errors, bodies with semicolons, queries and runs around them.
+    #[test]
+    fn runs_resumed_after_an_error_find_what_statement_by_statement_parsing_finds() {
+        // The tree, but for its byte offsets, which count from the start of the text parsed
+        // (a run, or one statement) and which the lowering into the model does not read.
+        let kind = |found: Found<'_>| match found {
+            Found::Query => "query".to_string(),
+            Found::Tree(node) => format!("{node:?}")
+                .split("location: ")
+                .map(|part| part.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-'))
+                .collect::<Vec<_>>()
+                .join("location: "),
+            Found::TooDeep => "too deep".to_string(),
+        };
+        let atomic =
+            "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END";
+        let texts = [
+            "CREATE TABLE a (id int); CREATE TABL oops; CREATE TABLE b (id int); ALTER TABLE b ADD c int",
+            "CREATE TABL one; CREATE TABL two; CREATE TABLE ok (id int); SELECT 1; SELECT FROM WHERE; SELECT 2",
+            &format!("CREATE TABLE a (id int); {atomic}; CREATE TABL oops; {atomic}; SELECT 1"),
+            &format!("{atomic}; CREATE TABLE a (id int) oops; {atomic}"),
+            "SELECT 1; SELECT 2; SELEC 3; SELECT 4; CREATE TABLE a (id int); CREATE INDEX ON a (id",
+            "CREATE TABLE a (id int);;; CREATE TABLE b (id int) x; -- end\n; CREATE TABLE c (id int)",
+            "CREATE TABLE a (\n  id int,\n  name text\n  age int\n); INSERT INTO a VALUES (1), (2); DELETE FROM a;",
+        ];
+        for text in texts {
+            let lexed = lex::lex(text);
+            let mut lower =
+                |sql: &str, span: Span, found: Found<'_>| (span, kind(found), sql.len());
+            let resumed = parse_text(text, Limits::default(), &mut lower);
+            let mut piecewise = ParsedText::default();
+            parse_piecewise(
+                text,
+                &lexed,
+                &mut piecewise,
+                (0, usize::MAX),
+                Limits::default(),
+                &mut lower,
+            );
+            assert_eq!(resumed.statements, piecewise.statements, "{text}");
+            assert_eq!(
+                format!("{:?}", resumed.errors),
+                format!("{:?}", piecewise.errors),
+                "{text}"
+            );
+            assert!(!resumed.errors.is_empty(), "{text}");
+        }
     }
 
     /// A parser stop at a psql variable or a template placeholder is not an error pgproof can
