@@ -46,10 +46,12 @@ const PEOPLE_TABLES: &[&str] = &[
 /// Keys that name a person (an account's login): unique in a table of people, not elsewhere.
 const PERSON_KEYS: &[&str] = &["email", "email_address", "username", "user_name", "login", "handle"];
 
-/// Table names (parts) whose rows record what people did or hold for a while (a log, an audit
-/// trail, sessions, tokens): the same person appears in many rows by design.
+/// Table names (parts) whose rows record what people did, were sent or hold for a while (a log,
+/// an audit trail, sessions, tokens, invitations, requests, notifications): the same person
+/// appears in many rows by design (`organisation_member_invites` holds invitations, not members).
 const RECORD_TABLES: &[&str] = &[
-    "log", "audit", "event", "histor", "attempt", "session", "token", "change", "activit",
+    "log", "audit", "event", "histor", "attempt", "session", "token", "change", "activit", "invit",
+    "request", "notif",
 ];
 
 /// Whether a unique constraint or unique index includes `column` (as a key or in an expression).

@@ -24,3 +24,7 @@ CREATE TABLE staff_members (id bigint PRIMARY KEY, handle text NOT NULL);
 -- A table of logins is not a log.
 -- expect
 CREATE TABLE user_logins (id bigint PRIMARY KEY, login text NOT NULL);
+-- Invitations sent to people: the same address is invited by many teams, and again after a
+-- decline.
+CREATE TABLE "TeamMemberInvite" (id text PRIMARY KEY, "teamId" text NOT NULL, email text NOT NULL, token text NOT NULL UNIQUE, status text NOT NULL);
+CREATE TABLE member_requests (id bigint PRIMARY KEY, email text NOT NULL, sent_at timestamptz);
