@@ -80,9 +80,18 @@ impl Rule for AddColumnVolatileDefault {
                     held_until(cx.in_transaction)
                 )
             };
+            let help = if column.generated.is_some() {
+                if cx.pg_version >= 18 {
+                    "make the column `VIRTUAL` (computed when read: adding it is instant), or add a plain column kept in sync by a trigger and backfill existing rows in batches outside the migration"
+                } else {
+                    "add a plain column (instant) kept in sync by a `BEFORE INSERT OR UPDATE` trigger, and backfill existing rows in batches outside the migration"
+                }
+            } else {
+                "add the column without a default (instant), set the default for new rows, and backfill existing rows in batches outside the migration"
+            };
             let mut diag = Diagnostic::new(META.id, cx.span, message)
-            .lock(LockMode::AccessExclusive)
-            .help("add the column without a default (instant), set the default for new rows, and backfill existing rows in batches outside the migration");
+                .lock(LockMode::AccessExclusive)
+                .help(help);
             let ty = if column.type_name.is_serial() {
                 column.type_name.serial_base().to_string()
             } else {
