@@ -125,10 +125,13 @@ pub fn statement_locks(stmt: &Statement) -> Vec<(QualName, LockMode)> {
 
 /// [`statement_locks`] with index names resolved to their tables through `catalog`: `DROP INDEX`,
 /// `REINDEX INDEX` and `ALTER INDEX` lock the index's table. An index the catalog does not know is
-/// left out rather than mistaken for a table.
+/// left out rather than mistaken for a table. With `order_known` (the migrations' order is the
+/// runner's, not a guess, so the catalog is the schema the statement meets), a
+/// `DROP TRIGGER/POLICY IF EXISTS` of one the table lacks takes no lock.
 pub fn table_locks(
     stmt: &Statement,
     catalog: &crate::catalog::Catalog,
+    order_known: bool,
 ) -> Vec<(QualName, LockMode)> {
     let on_index = match stmt {
         Statement::Drop(d) => d.kind == crate::syntax::ObjectKind::Index,
@@ -137,6 +140,25 @@ pub fn table_locks(
         Statement::AlterTable(a) => a.kind == crate::syntax::RelKind::Index,
         _ => false,
     };
+    // `DROP TRIGGER/POLICY IF EXISTS` of one its known table lacks: PostgreSQL opens the table,
+    // finds nothing to drop and lets the lock go at once (it says "does not exist, skipping").
+    if let (true, Statement::Drop(d)) = (order_known, stmt) {
+        if let (true, Some(table)) = (
+            d.if_exists,
+            d.on_table.as_ref().and_then(|t| catalog.table(t)),
+        ) {
+            let exists = |name: &QualName| match d.kind {
+                crate::syntax::ObjectKind::Trigger => {
+                    table.triggers.iter().any(|t| t.name == name.name)
+                }
+                crate::syntax::ObjectKind::Policy => table.policies.contains(&name.name),
+                _ => true,
+            };
+            if !d.names.iter().any(exists) {
+                return vec![];
+            }
+        }
+    }
     statement_locks(stmt)
         .into_iter()
         .filter_map(|(name, mode)| match catalog.indexes.get(&name) {

@@ -318,8 +318,9 @@ impl TxState {
         span: Span,
         catalog: &Catalog,
         created: &BTreeSet<QualName>,
+        order_known: bool,
     ) {
-        for (table, mode) in crate::locks::table_locks(stmt, catalog) {
+        for (table, mode) in crate::locks::table_locks(stmt, catalog, order_known) {
             self.blocking_lock_taken |=
                 mode >= LockMode::Share && !created.contains(&table) && table.schema != "pg_temp";
             self.held.push(HeldLock { table, mode, span });
@@ -488,9 +489,13 @@ impl<'a> Replay<'a> {
                 .extend(out.into_iter().filter_map(|d| self.placer.locate(d, site)));
         }
         state.tx.control(position, &stmt.kind);
-        state
-            .tx
-            .lock(&stmt.kind, stmt.span, &self.catalog, &state.created);
+        state.tx.lock(
+            &stmt.kind,
+            stmt.span,
+            &self.catalog,
+            &state.created,
+            !self.order_assumed,
+        );
         record_created(&stmt.kind, &mut state.created);
         if self.order_assumed {
             record_created_objects(&stmt.kind, &mut state.created_objects);

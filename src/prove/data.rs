@@ -109,7 +109,7 @@ pub fn tables_needed(catalog: &Catalog, statements: &[&str]) -> Option<BTreeSet<
             return None;
         }
         for statement in crate::syntax::parse_sql(text).statements {
-            for (name, _) in crate::locks::table_locks(&statement.kind, catalog) {
+            for (name, _) in crate::locks::table_locks(&statement.kind, catalog, false) {
                 let elsewhere = catalog
                     .tables
                     .keys()

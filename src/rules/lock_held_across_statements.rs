@@ -132,7 +132,7 @@ impl Rule for LockHeldAcrossStatements {
         // rules for that statement judge; report the first statement that brings other work
         // into the window.
         let same_table_only = |stmt: &Statement| {
-            let locks = crate::locks::table_locks(stmt, cx.catalog);
+            let locks = crate::locks::table_locks(stmt, cx.catalog, !cx.order_assumed);
             !locks.is_empty() && locks.iter().all(|(t, _)| t == &first.table)
         };
         if same_table_only(cx.stmt) {

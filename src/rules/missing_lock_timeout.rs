@@ -24,7 +24,7 @@ impl Rule for MissingLockTimeout {
         if !need_lock && !need_statement {
             return;
         }
-        let Some((table, mode)) = crate::locks::table_locks(cx.stmt, cx.catalog)
+        let Some((table, mode)) = crate::locks::table_locks(cx.stmt, cx.catalog, !cx.order_assumed)
             .into_iter()
             .filter(|(t, m)| blocking(*m) && cx.is_existing_table(t))
             .max_by_key(|(_, m)| *m)
