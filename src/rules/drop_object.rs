@@ -56,6 +56,38 @@ impl Rule for DropObject {
                 continue;
             }
             let what = drop.kind.word();
+            // Created again, with the same arguments, before the transaction ends: no running
+            // instance sees it missing, and only a changed result can break their calls.
+            let recreated = matches!(drop.kind, ObjectKind::Function | ObjectKind::Procedure)
+                && cx.in_transaction
+                && cx
+                    .later
+                    .iter()
+                    .take_while(|s| !matches!(s.kind, Statement::Transaction { .. }))
+                    .any(|s| match &s.kind {
+                        Statement::CreateFunction(f) => {
+                            &f.name == name
+                                && catalog
+                                    .functions
+                                    .get(name)
+                                    .is_some_and(|old| old.iter().any(|o| o.arg_types == f.arg_types))
+                        }
+                        _ => false,
+                    });
+            if recreated {
+                out.push(
+                    Diagnostic::new(
+                        META.id,
+                        cx.span,
+                        format!(
+                            "{what} `{name}` is dropped and created again with the same arguments in this transaction: calls keep working unless what it returns changed (running code that reads the old result type or columns then breaks)"
+                        ),
+                    )
+                    .help("if the result is unchanged, `CREATE OR REPLACE` says so without a drop; if it changed, release code that reads the new result first")
+                    .at_most(Severity::Info),
+                );
+                continue;
+            }
             let mut diag = Diagnostic::new(
                 META.id,
                 cx.span,
@@ -88,5 +120,36 @@ fn created_object(stmt: &Statement, kind: ObjectKind, name: &QualName) -> bool {
         (Statement::CreateSequence { name: n, .. }, ObjectKind::Sequence) => n == name,
         (Statement::CreateSchema { name: n, .. }, ObjectKind::Schema) => n == &name.name,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+
+    /// A function dropped and created again with the same arguments before the transaction ends
+    /// is never missing: info, saying only a changed result can break calls. Created again after
+    /// the transaction, or with other arguments, the drop breaks callers meanwhile.
+    #[test]
+    fn a_function_created_again_in_the_transaction_is_info() {
+        let setup = "CREATE FUNCTION idle(n int) RETURNS SETOF bigint LANGUAGE sql AS $$ SELECT 1::bigint $$;";
+        let severity = |change: &str| {
+            let found = crate::rules::findings_after(setup, change, "drop-object");
+            assert_eq!(found.len(), 1, "{change}: {found:?}");
+            found[0].severity
+        };
+        let again = "CREATE FUNCTION idle(n int) RETURNS SETOF bigint LANGUAGE sql AS $$ SELECT 2::bigint $$;";
+        assert_eq!(
+            severity(&format!("BEGIN;\nDROP FUNCTION idle(int);\n{again}\nCOMMIT;")),
+            Severity::Info
+        );
+        assert_eq!(
+            severity(&format!("BEGIN;\nDROP FUNCTION idle(int);\nCOMMIT;\n{again}")),
+            Severity::Warning
+        );
+        assert_eq!(
+            severity("BEGIN;\nDROP FUNCTION idle(int);\nCREATE FUNCTION idle(n bigint) RETURNS SETOF bigint LANGUAGE sql AS $$ SELECT 2::bigint $$;\nCOMMIT;"),
+            Severity::Warning
+        );
     }
 }
