@@ -240,15 +240,24 @@ pub(crate) mod calls {
     thread_local! {
         /// The longest text handed to the parser in one call on this thread.
         static LONGEST_CALL: Cell<usize> = const { Cell::new(0) };
+        /// The bytes handed to the parser in all calls on this thread.
+        static TOTAL: Cell<usize> = const { Cell::new(0) };
     }
 
     pub(super) fn note(len: usize) {
         LONGEST_CALL.with(|longest| longest.set(longest.get().max(len)));
+        TOTAL.with(|total| total.set(total.get() + len));
     }
 
     /// Forgets the calls so far on this thread.
     pub(crate) fn reset() {
         LONGEST_CALL.with(|longest| longest.set(0));
+        TOTAL.with(|total| total.set(0));
+    }
+
+    /// The bytes handed to the parser since [`reset`], on this thread.
+    pub(crate) fn total() -> usize {
+        TOTAL.with(Cell::get)
     }
 
     /// The longest text of one call since [`reset`], on this thread.
