@@ -1138,15 +1138,19 @@ fn url_backend_uses_scratch_databases_and_leaves_the_server_as_it_was() {
 
 /// On the url backend, roles are the server's, not a scratch database's: the roles the migrations
 /// created are dropped at the end (once the scratch databases are gone); a role that was there
-/// before, one the migrations' text does not name (dynamic SQL), and one the server will not drop
-/// (a privilege on a database pgproof did not create) are left, and the last two are named.
+/// before (even one the migrations drop and create again), one no `CREATE ROLE` of the migrations
+/// creates (dynamic SQL; a table of that name does not count), and one the server will not drop
+/// (a privilege on a database pgproof did not create) are left, and all but the untouched ones
+/// are named.
 #[test]
 fn url_backend_drops_the_roles_the_migrations_created_and_names_what_it_left() {
     let cluster =
         pgproof::sandbox::local::LocalCluster::start(None).expect("a throwaway PostgreSQL");
     let admin = pgproof::prove::exec::Conn::connect(&cluster.url("postgres")).unwrap();
     admin
-        .execute_batch("CREATE ROLE keeper NOLOGIN; CREATE ROLE app_writer NOLOGIN;")
+        .execute_batch(
+            "CREATE ROLE keeper NOLOGIN; CREATE ROLE app_writer NOLOGIN; CREATE ROLE reborn LOGIN;",
+        )
         .unwrap();
     let dir = common::write_files(&[
         (
@@ -1161,7 +1165,11 @@ fn url_backend_drops_the_roles_the_migrations_created_and_names_what_it_left() {
              DO $$ BEGIN CREATE ROLE app_writer; EXCEPTION WHEN duplicate_object THEN NULL; END $$;\n\
              DO $$ BEGIN EXECUTE 'CREATE ROLE ' || 'dyn' || '_role'; END $$;\n\
              CREATE ROLE connector NOLOGIN;\n\
-             GRANT CONNECT ON DATABASE postgres TO connector;\n",
+             GRANT CONNECT ON DATABASE postgres TO connector;\n\
+             DROP ROLE IF EXISTS reborn;\n\
+             CREATE ROLE reborn NOLOGIN;\n\
+             CREATE TABLE reporting (id int);\n\
+             DO $$ BEGIN EXECUTE 'CREATE ' || 'ROLE reporting'; END $$;\n",
         ),
     ]);
     let out = Command::new(env!("CARGO_BIN_EXE_pgproof"))
@@ -1190,7 +1198,14 @@ fn url_backend_drops_the_roles_the_migrations_created_and_names_what_it_left() {
         .collect();
     assert_eq!(
         roles,
-        ["app_writer", "connector", "dyn_role", "keeper"],
+        [
+            "app_writer",
+            "connector",
+            "dyn_role",
+            "keeper",
+            "reborn",
+            "reporting"
+        ],
         "stderr: {stderr}"
     );
     assert!(
@@ -1205,7 +1220,11 @@ fn url_backend_drops_the_roles_the_migrations_created_and_names_what_it_left() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("does not name (dynamic SQL, or another session): dyn_role"),
+        stderr.contains("creates (dynamic SQL, or another session): dyn_role, reporting"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("(a role of that name was there when the run started): reborn"),
         "{stderr}"
     );
 }

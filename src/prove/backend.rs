@@ -355,8 +355,17 @@ impl Throwaway {
         {
             return;
         }
-        let Ok(client) = super::exec::Conn::connect(&self.admin_url()) else {
-            return;
+        let client = match super::exec::Conn::connect(&self.admin_url()) {
+            Ok(client) => client,
+            Err(e) => {
+                if let Some(roles) = &self.roles {
+                    eprintln!(
+                        "pgproof {}: could not connect to the server of --database-url to drop its scratch databases and the roles the migrations created: {e:#}",
+                        roles.command
+                    );
+                }
+                return;
+            }
         };
         for (name, key) in std::mem::take(&mut self.created) {
             let _ = client.execute_batch(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
