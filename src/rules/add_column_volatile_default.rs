@@ -82,7 +82,7 @@ impl Rule for AddColumnVolatileDefault {
             };
             let help = if column.generated.is_some() {
                 if cx.pg_version >= 18 {
-                    "make the column `VIRTUAL` (computed when read: adding it is instant), or add a plain column kept in sync by a trigger and backfill existing rows in batches outside the migration"
+                    "make the column `VIRTUAL` (computed when read: adding it is instant) if its expression calls only built-in functions and nothing indexes or constrains it, else add a plain column kept in sync by a trigger and backfill existing rows in batches outside the migration"
                 } else {
                     "add a plain column (instant) kept in sync by a `BEFORE INSERT OR UPDATE` trigger, and backfill existing rows in batches outside the migration"
                 }

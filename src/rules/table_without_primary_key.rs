@@ -32,30 +32,70 @@ impl Rule for TableWithoutPrimaryKey {
             // A unique key over NOT NULL columns addresses rows and keeps duplicates out: what
             // is left is logical replication, which needs a replica identity.
             let not_null = |col: &str| table.column(col).is_some_and(|x| x.not_null);
-            let key = cx.catalog.indexes_on(&table.name).find(|i| {
-                i.unique
-                    && i.predicate.is_none()
-                    && i.validity != crate::catalog::IndexValidity::Invalid
-                    && !i.keys.is_empty()
-                    && i.keys.iter().all(|k| k.column().is_some_and(not_null))
-            });
+            let keys: Vec<&crate::catalog::Index> = cx
+                .catalog
+                .indexes_on(&table.name)
+                .filter(|i| {
+                    i.unique
+                        && i.predicate.is_none()
+                        && i.validity != crate::catalog::IndexValidity::Invalid
+                        && !i.keys.is_empty()
+                        && i.keys.iter().all(|k| k.column().is_some_and(not_null))
+                })
+                .collect();
+            let partitioned = matches!(table.kind, TableKind::Partitioned);
+            let deferrable = |i: &crate::catalog::Index| {
+                i.constraint.as_ref().is_some_and(|c| {
+                    table
+                        .constraints
+                        .iter()
+                        .any(|k| &k.name == c && k.deferrable)
+                })
+            };
+            // `ADD PRIMARY KEY USING INDEX` takes a plain B-tree index of default ordering that
+            // backs no constraint; `REPLICA IDENTITY USING INDEX` any that is not deferrable.
+            let promotable = |i: &crate::catalog::Index| {
+                !partitioned
+                    && i.constraint.is_none()
+                    && i.method == "btree"
+                    && i.key_options.iter().all(String::is_empty)
+            };
+            let key = keys
+                .iter()
+                .copied()
+                .min_by_key(|i| (!promotable(i), deferrable(i)));
             let diag = match key {
-                Some(index) => Diagnostic::about(
-                    META.id,
-                    table.name.clone(),
-                    None,
-                    format!(
-                        "table `{}` has no primary key; its unique key over NOT NULL columns ({}) addresses rows and keeps duplicates out, but logical replication cannot replicate its updates and deletes until that key is its primary key or replica identity",
-                        table.name,
-                        index.keys.iter().filter_map(|k| k.column()).collect::<Vec<_>>().join(", ")
-                    ),
-                )
-                .help(format!(
-                    "promote the key: `ALTER TABLE {table} ADD PRIMARY KEY USING INDEX {index}` (or `ALTER TABLE {table} REPLICA IDENTITY USING INDEX {index}`)",
-                    table = table.name,
-                    index = crate::syntax::quote_ident(&index.name.name),
-                ))
-                .at_most(Severity::Info),
+                Some(index) => {
+                    let t = &table.name;
+                    let i = crate::syntax::quote_ident(&index.name.name);
+                    let columns: Vec<&str> = index.keys.iter().filter_map(|k| k.column()).collect();
+                    let add_key = format!(
+                        "`ALTER TABLE {t} ADD PRIMARY KEY ({})`",
+                        columns
+                            .iter()
+                            .map(|c| crate::syntax::quote_ident(c))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    let help = if promotable(index) {
+                        format!("promote the key: `ALTER TABLE {t} ADD PRIMARY KEY USING INDEX {i}` (or `ALTER TABLE {t} REPLICA IDENTITY USING INDEX {i}`)")
+                    } else if partitioned || deferrable(index) {
+                        format!("add a primary key over the same columns: {add_key}")
+                    } else {
+                        format!("make the key the replica identity (`ALTER TABLE {t} REPLICA IDENTITY USING INDEX {i}`), or add a primary key over the same columns: {add_key}")
+                    };
+                    Diagnostic::about(
+                        META.id,
+                        t.clone(),
+                        None,
+                        format!(
+                            "table `{t}` has no primary key; its unique key over NOT NULL columns ({}) addresses rows and keeps duplicates out, but logical replication cannot replicate its updates and deletes until that key is its primary key or replica identity",
+                            columns.join(", ")
+                        ),
+                    )
+                    .help(help)
+                    .at_most(Severity::Info)
+                }
                 None => Diagnostic::about(
                     META.id,
                     table.name.clone(),
@@ -79,6 +119,45 @@ mod tests {
             .into_iter()
             .map(|f| (f.severity, f.message))
             .collect()
+    }
+
+    /// The help on each table of `schema`.
+    fn helps(schema: &str) -> Vec<String> {
+        crate::rules::findings_after(schema, "", "table-without-primary-key")
+            .into_iter()
+            .filter_map(|f| f.help)
+            .collect()
+    }
+
+    /// The help offers what PostgreSQL accepts for the key at hand: `ADD PRIMARY KEY USING INDEX`
+    /// only for a plain B-tree index of default ordering backing no constraint, `REPLICA IDENTITY
+    /// USING INDEX` for any key that is not deferrable, else a new primary key on the columns.
+    #[test]
+    fn the_help_promotes_the_key_only_as_postgresql_allows() {
+        let help = |schema: &str| {
+            let helps = helps(schema);
+            assert_eq!(helps.len(), 1, "{helps:?}");
+            helps[0].clone()
+        };
+        let plain = help("CREATE TABLE a (url text NOT NULL);\nCREATE UNIQUE INDEX a_url ON a (url);");
+        assert!(plain.contains("ADD PRIMARY KEY USING INDEX a_url"), "{plain}");
+        let constraint = help("CREATE TABLE b (x int NOT NULL, y int NOT NULL, UNIQUE (x, y));");
+        assert!(
+            constraint.contains("REPLICA IDENTITY USING INDEX b_x_y_key")
+                && constraint.contains("ADD PRIMARY KEY (x, y)")
+                && !constraint.contains("USING INDEX b_x_y_key`, or"),
+            "{constraint}"
+        );
+        let descending = help("CREATE TABLE c (x int NOT NULL);\nCREATE UNIQUE INDEX c_x ON c (x DESC);");
+        assert!(!descending.contains("ADD PRIMARY KEY USING INDEX"), "{descending}");
+        let deferrable = help("CREATE TABLE d (x int NOT NULL, UNIQUE (x) DEFERRABLE);");
+        assert!(
+            deferrable.contains("ADD PRIMARY KEY (x)") && !deferrable.contains("REPLICA IDENTITY"),
+            "{deferrable}"
+        );
+        // A usable index is preferred to a constraint's.
+        let both = help("CREATE TABLE e (x int NOT NULL, UNIQUE (x));\nCREATE UNIQUE INDEX e_x ON e (x);");
+        assert!(both.contains("ADD PRIMARY KEY USING INDEX e_x"), "{both}");
     }
 
     /// A unique key over NOT NULL columns (a unique index or constraint) addresses rows and keeps
