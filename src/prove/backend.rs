@@ -121,8 +121,8 @@ impl Throwaway {
     }
 
     /// On a user's server, roles created during the run are dropped at the end when `texts` (the
-    /// SQL the run executes: migrations, `--init-sql`, seed, dump) name them; `command` names the
-    /// run in what is printed.
+    /// SQL the run executes: migrations, `--init-sql`, seed, dump) create them (see
+    /// [`super::roles`]); `command` names the run in what is printed.
     pub fn roles_from(&mut self, command: &'static str, texts: Vec<std::sync::Arc<str>>) {
         if let Some(roles) = &mut self.roles {
             roles.command = command;
@@ -358,7 +358,8 @@ impl Throwaway {
         let client = match super::exec::Conn::connect(&self.admin_url()) {
             Ok(client) => client,
             Err(e) => {
-                if let Some(roles) = &self.roles {
+                // Said once: a second call (on drop) finds no roles to report.
+                if let Some(roles) = self.roles.take() {
                     eprintln!(
                         "pgproof {}: could not connect to the server of --database-url to drop its scratch databases and the roles the migrations created: {e:#}",
                         roles.command
