@@ -4,6 +4,7 @@
 # (PGPROOF_TIMINGS=1: connect, introspect, rules, report). Target: < 1 s excluding connection setup.
 #
 # usage: bench/audit.sh [MODULES]   (default 50, about 10 tables each)
+# env:   PGPROOF_BENCH_RUNS (default 10): hyperfine runs per format
 # needs: hyperfine (apt-get install hyperfine), PostgreSQL server binaries (initdb, pg_ctl), python3
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +33,7 @@ tables=$(psql -qtA "$url" -c "SELECT count(*) FROM pg_class c JOIN pg_namespace 
 echo "schema: $tables tables ($modules modules), PostgreSQL $(psql -qtA "$url" -c 'SHOW server_version')"
 
 for format in json html; do
-  hyperfine --warmup 1 --runs 10 --ignore-failure --output null -n "audit --format $format" \
+  hyperfine --warmup 1 --runs "${PGPROOF_BENCH_RUNS:-10}" --ignore-failure --output null -n "audit --format $format" \
     "$pgproof audit --database-url $url --format $format" 2>&1 | grep -E 'Time|Range' | sed "s/^/$format: /"
 done
 echo "phases of one run (--format json):"

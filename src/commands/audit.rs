@@ -14,6 +14,7 @@ use crate::text::human_bytes;
 use anyhow::{bail, Result};
 use std::collections::HashMap;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 pub use crate::report::audit::ObjectFinding;
 
@@ -626,6 +627,12 @@ pub fn graphviz_drawing(
         })
         .collect();
     let source = fk_graph::dot_source(&fk, &worst);
+    // Graphviz's layout grows much faster than the graph (minutes for a 5,000-table schema): on
+    // `auto` it gets a budget, past which the report draws the graph itself; asked for by name,
+    // it is waited for.
+    let deadline = (layout == GraphLayout::Auto).then(|| Instant::now() + GRAPHVIZ_BUDGET);
+    let run_filter =
+        |program: &str, args: &[&str], input: &str| run_filter(program, args, input, deadline);
     // unflatten staggers the many tables that reference one hub table over several ranks, so the
     // drawing is not one very wide row.
     let staggered = run_filter("unflatten", &["-l", "4", "-f", "-c", "6"], &source)
@@ -650,16 +657,46 @@ pub fn graphviz_drawing(
     match drawn {
         Ok(Some(svg)) => Ok(fk_graph::inline_graphviz_svg(&svg)),
         Ok(None) if layout == GraphLayout::Auto => Ok(None),
-        Err(_) if layout == GraphLayout::Auto => Ok(None),
+        Err(e) if layout == GraphLayout::Auto => {
+            if e.downcast_ref::<TooLong>().is_some() {
+                eprintln!(
+                    "pgproof audit: Graphviz did not lay out the {} tables' foreign-key graph within {} s; the report draws it with pgproof's own layout (`--graph-layout graphviz` waits for Graphviz)",
+                    fk.graph.node_count(),
+                    GRAPHVIZ_BUDGET.as_secs()
+                );
+            }
+            Ok(None)
+        }
         Ok(None) => bail!("--graph-layout graphviz: `dot` is not on the PATH (install Graphviz)"),
         Err(e) => bail!("--graph-layout graphviz: {e}"),
     }
 }
 
+/// How long `--graph-layout auto` waits for Graphviz, all its programs together.
+const GRAPHVIZ_BUDGET: Duration = Duration::from_secs(15);
+
+/// A program ran past its deadline and was stopped.
+#[derive(Debug)]
+struct TooLong;
+
+impl std::fmt::Display for TooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("stopped at its deadline")
+    }
+}
+
+impl std::error::Error for TooLong {}
+
 /// Runs `program args` with `input` on stdin and returns its stdout, or None when the program is
-/// not installed; an error when it fails.
-fn run_filter(program: &str, args: &[&str], input: &str) -> Result<Option<String>> {
-    use std::io::Write as _;
+/// not installed; an error when it fails, or ([`TooLong`]) when it is still running at `deadline`
+/// (then it is killed).
+fn run_filter(
+    program: &str,
+    args: &[&str],
+    input: &str,
+    deadline: Option<Instant>,
+) -> Result<Option<String>> {
+    use std::io::{Read as _, Write as _};
     use std::process::{Command, Stdio};
     let mut child = match Command::new(program)
         .args(args)
@@ -678,13 +715,67 @@ fn run_filter(program: &str, args: &[&str], input: &str) -> Result<Option<String
         .ok_or_else(|| anyhow::anyhow!("`{program}` has no stdin"))?;
     let input = input.to_string();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output()?;
+    let read = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = vec![];
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = read(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = read(child.stderr.take().map(|p| Box::new(p) as _));
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            let _ = child.kill();
+            let _ = child.wait();
+            let _ = (writer.join(), stdout.join(), stderr.join());
+            return Err(anyhow::Error::new(TooLong).context(format!("`{program}` took too long")));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
     let _ = writer.join();
-    if !output.status.success() {
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    if !status.success() {
         bail!(
             "`{program}` failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
+            String::from_utf8_lossy(&stderr).trim()
         );
     }
-    Ok(Some(String::from_utf8_lossy(&output.stdout).into_owned()))
+    Ok(Some(String::from_utf8_lossy(&stdout).into_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A filter that finishes gives its output; one still running at its deadline is stopped
+    /// at once and said to be [`TooLong`]; one that is not installed is None.
+    #[test]
+    fn a_filter_past_its_deadline_is_stopped() {
+        let soon = Some(Instant::now() + Duration::from_secs(10));
+        assert_eq!(
+            run_filter("cat", &[], "digraph {}", soon)
+                .unwrap()
+                .as_deref(),
+            Some("digraph {}")
+        );
+        let started = Instant::now();
+        let late = run_filter(
+            "sleep",
+            &["30"],
+            "",
+            Some(Instant::now() + Duration::from_millis(200)),
+        );
+        assert!(late.unwrap_err().downcast_ref::<TooLong>().is_some());
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert!(run_filter("pgproof-no-such-program", &[], "", None)
+            .unwrap()
+            .is_none());
+    }
 }
