@@ -10,14 +10,7 @@ pub fn statement_locks(stmt: &Statement) -> Vec<(QualName, LockMode)> {
     use LockMode::*;
     match stmt {
         Statement::AlterTable(a) => {
-            let mut out = vec![];
-            let mode = a
-                .cmds
-                .iter()
-                .map(alter_cmd_lock)
-                .max()
-                .unwrap_or(AccessExclusive);
-            out.push((a.name.clone(), mode));
+            let mut out = vec![(a.name.clone(), alter_table_lock(a))];
             for cmd in &a.cmds {
                 match cmd {
                     AlterCmd::AddConstraint { constraint } => {
@@ -167,6 +160,16 @@ pub fn table_locks(
             None => Some((name, mode)),
         })
         .collect()
+}
+
+/// The lock an ALTER TABLE takes on its table: the strongest its commands need.
+pub fn alter_table_lock(alter: &crate::syntax::AlterTable) -> LockMode {
+    alter
+        .cmds
+        .iter()
+        .map(alter_cmd_lock)
+        .max()
+        .unwrap_or(LockMode::AccessExclusive)
 }
 
 /// The lock one ALTER TABLE sub-command needs (the statement takes the strongest of its commands).

@@ -696,7 +696,7 @@ fn run_filter(
     input: &str,
     deadline: Option<Instant>,
 ) -> Result<Option<String>> {
-    use std::io::{Read as _, Write as _};
+    use std::io::Write as _;
     use std::process::{Command, Stdio};
     let mut child = match Command::new(program)
         .args(args)
@@ -715,17 +715,8 @@ fn run_filter(
         .ok_or_else(|| anyhow::anyhow!("`{program}` has no stdin"))?;
     let input = input.to_string();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let read = |pipe: Option<Box<dyn std::io::Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut bytes = vec![];
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut bytes);
-            }
-            bytes
-        })
-    };
-    let stdout = read(child.stdout.take().map(|p| Box::new(p) as _));
-    let stderr = read(child.stderr.take().map(|p| Box::new(p) as _));
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
     let status = loop {
         if let Some(status) = child.try_wait()? {
             break status;
@@ -748,6 +739,18 @@ fn run_filter(
         );
     }
     Ok(Some(String::from_utf8_lossy(&stdout).into_owned()))
+}
+
+/// Reads all of a child's output pipe on a thread of its own (so that a full pipe never stalls
+/// the child while the caller waits on it).
+fn drain<R: std::io::Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = vec![];
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        bytes
+    })
 }
 
 #[cfg(test)]

@@ -199,12 +199,11 @@ pub fn parse_text<S>(
 /// [`Limits::statement_bytes`], or a run the parser has no memory for, also goes statement by
 /// statement.
 ///
-/// On such a failure the statements of the runs
-/// before it are kept (each run the grammar read whole is confirmed), and so are those of the
-/// failing run before the statement the grammar's error points into (parsed again as a run of
-/// their own); the error gives the bytes `[from, until)` for [`parse_piecewise`] to parse
-/// statement by statement before runs go on: the failing statement, or the whole run when the
-/// failure has no place.
+/// On such a failure the statements of the runs before it are kept (each run the grammar read
+/// whole is confirmed), and so are those of the failing run before the statement the grammar's
+/// error points into (parsed again as a run of their own); the error gives the bytes
+/// `[from, until)` for [`parse_piecewise`] to parse statement by statement before runs go on: the
+/// failing statement, or the whole run when the failure has no place.
 fn parse_by_runs<S>(
     sql: &str,
     pieces: &[Piece],
@@ -228,39 +227,19 @@ fn parse_by_runs<S>(
         {
             j += 1;
         }
-        let run = Span::new(pieces[i].0, pieces[j - 1].1);
-        let text = &sql[run.start..run.end];
-        let failed_at = if query {
-            match split_statements(text) {
-                Split::Bounds(found) if found.len() == j - i => {
-                    push_queries(sql, &pieces[i..j], out, lower);
-                    None
-                }
-                Split::Error(at, _) => Some(Some(run.start + at)),
-                Split::Bounds(_) | Split::Failed(_) => Some(None),
-            }
-        } else {
-            match parse_model_tree(text) {
-                Parsed::Tree(parsed) => {
-                    push_parsed(sql, run, &parsed, out, lower);
-                    None
-                }
-                Parsed::Error(at, _) => Some(Some(run.start + at)),
-                Parsed::Undecodable | Parsed::Failed(_) => Some(None),
-            }
-        };
-        match failed_at {
-            None => {
+        match parse_run(sql, &pieces[i..j], out, lower) {
+            Ok(()) => {
                 i = j;
                 most = most.saturating_mul(2);
             }
             // No place to go on from: the whole run, statement by statement.
-            Some(None) => return Err((run.start, run.end)),
-            Some(Some(at)) => {
+            Err(None) => return Err((pieces[i].0, pieces[j - 1].1)),
+            Err(Some(at)) => {
                 // The statement the error points into (the cursor may be on its semicolon); the
                 // grammar read every statement before it.
                 let k = (i..j).find(|&k| pieces[k].1 >= at).unwrap_or(j - 1);
-                if k > i && !parse_run_again(sql, &pieces[i..k], query, out, lower) {
+                if k > i && parse_run(sql, &pieces[i..k], out, lower).is_err() {
+                    // A body's semicolon cut a statement: those before go one by one too.
                     return Err((pieces[i].0, pieces[k].1));
                 }
                 return Err((pieces[k].0, pieces[k].1));
@@ -293,30 +272,37 @@ fn pieces(sql: &str, lexed: &Lexed) -> Vec<Piece> {
     pieces
 }
 
-/// Parses `pieces` (statements the grammar has read without error, ahead of one it refused) as
-/// one run again; false, with nothing recorded, when they do not parse alone (a body's semicolon
-/// cut a statement), for the caller to go statement by statement.
-fn parse_run_again<S>(
+/// Parses `pieces` (of one kind: queries or not) as one run and records their statements; on
+/// failure records nothing and gives the byte offset in `sql` of the grammar's syntax error, or
+/// None when the failure has no place (a cut the grammar does not confirm, a tree too deep, no
+/// memory).
+fn parse_run<S>(
     sql: &str,
     pieces: &[Piece],
-    query: bool,
     out: &mut ParsedText<S>,
     lower: &mut dyn FnMut(&str, Span, Found<'_>) -> S,
-) -> bool {
+) -> Result<(), Option<usize>> {
     let run = Span::new(pieces[0].0, pieces[pieces.len() - 1].1);
     let text = &sql[run.start..run.end];
-    if query {
-        if !matches!(split_statements(text), Split::Bounds(found) if found.len() == pieces.len()) {
-            return false;
+    if pieces[0].2 {
+        match split_statements(text) {
+            Split::Bounds(found) if found.len() == pieces.len() => {
+                push_queries(sql, pieces, out, lower);
+                Ok(())
+            }
+            Split::Error(at, _) => Err(Some(run.start + at)),
+            Split::Bounds(_) | Split::Failed(_) => Err(None),
         }
-        push_queries(sql, pieces, out, lower);
     } else {
-        let Parsed::Tree(parsed) = parse_model_tree(text) else {
-            return false;
-        };
-        push_parsed(sql, run, &parsed, out, lower);
+        match parse_model_tree(text) {
+            Parsed::Tree(parsed) => {
+                push_parsed(sql, run, &parsed, out, lower);
+                Ok(())
+            }
+            Parsed::Error(at, _) => Err(Some(run.start + at)),
+            Parsed::Undecodable | Parsed::Failed(_) => Err(None),
+        }
     }
-    true
 }
 
 /// Records each of `pieces` as a query the grammar read.

@@ -80,13 +80,11 @@ impl RoleCleanup {
             match admin.execute_batch(&format!("DROP ROLE IF EXISTS {}", quote_ident(&role))) {
                 Ok(()) => out.dropped.push(role),
                 Err(e) => {
-                    let why = e.as_db_error().map_or_else(
-                        || e.to_string(),
-                        |d| match d.detail() {
-                            Some(detail) => format!("{}: {detail}", d.message()),
-                            None => d.message().to_string(),
-                        },
-                    );
+                    // The detail names what still depends on the role.
+                    let mut why = super::fixes::message(&e);
+                    if let Some(detail) = e.as_db_error().and_then(|d| d.detail()) {
+                        why = format!("{why}: {detail}");
+                    }
                     out.refused.push((role, why));
                 }
             }

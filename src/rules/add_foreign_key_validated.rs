@@ -35,13 +35,7 @@ impl Rule for AddForeignKeyValidated {
             });
             // The statement takes the strongest lock of its commands on the altered table (a
             // column dropped beside the key: ACCESS EXCLUSIVE).
-            let own = alter
-                .cmds
-                .iter()
-                .map(crate::locks::alter_cmd_lock)
-                .max()
-                .unwrap_or(LockMode::ShareRowExclusive)
-                .max(LockMode::ShareRowExclusive);
+            let own = crate::locks::alter_table_lock(alter);
             let message = if own == LockMode::ShareRowExclusive {
                 format!(
                     "adding foreign key `{name}` checks every existing row of `{}` while holding `SHARE ROW EXCLUSIVE` locks on `{}` and `{ref_table}`, blocking writes to both {}",

@@ -32,17 +32,6 @@ impl Rule for TableWithoutPrimaryKey {
             // A unique key over NOT NULL columns addresses rows and keeps duplicates out: what
             // is left is logical replication, which needs a replica identity.
             let not_null = |col: &str| table.column(col).is_some_and(|x| x.not_null);
-            let keys: Vec<&crate::catalog::Index> = cx
-                .catalog
-                .indexes_on(&table.name)
-                .filter(|i| {
-                    i.unique
-                        && i.predicate.is_none()
-                        && i.validity != crate::catalog::IndexValidity::Invalid
-                        && !i.keys.is_empty()
-                        && i.keys.iter().all(|k| k.column().is_some_and(not_null))
-                })
-                .collect();
             let partitioned = matches!(table.kind, TableKind::Partitioned);
             let deferrable = |i: &crate::catalog::Index| {
                 i.constraint.as_ref().is_some_and(|c| {
@@ -60,9 +49,16 @@ impl Rule for TableWithoutPrimaryKey {
                     && i.method == "btree"
                     && i.key_options.iter().all(String::is_empty)
             };
-            let key = keys
-                .iter()
-                .copied()
+            let key = cx
+                .catalog
+                .indexes_on(&table.name)
+                .filter(|i| {
+                    i.unique
+                        && i.predicate.is_none()
+                        && i.validity != crate::catalog::IndexValidity::Invalid
+                        && !i.keys.is_empty()
+                        && i.keys.iter().all(|k| k.column().is_some_and(not_null))
+                })
                 .min_by_key(|i| (!promotable(i), deferrable(i)));
             let diag = match key {
                 Some(index) => {
