@@ -105,7 +105,8 @@ impl Throwaway {
                 });
                 (
                     Server::Url { admin: url },
-                    "scratch databases on the server of --database-url (--backend url)".to_string(),
+                    "set of scratch databases on the server of --database-url (--backend url)"
+                        .to_string(),
                 )
             }
             BackendChoice::Auto => auto(options)?,
