@@ -12,7 +12,8 @@ pub mod witness;
 pub use linked::{Linked, Links, Sequences, Tables, Views};
 
 use crate::syntax::{
-    ConstraintKind, Expr, Identity, IndexKey, Persistence, QualName, TypeName, Volatility,
+    ConstraintKind, Expr, Identity, IndexKey, Persistence, QualName, ReplicaIdentity, TypeName,
+    Volatility,
 };
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -315,6 +316,9 @@ pub struct Table {
     /// the model does not (rules that would report their absence stay silent).
     #[serde(default)]
     pub like_unknown: bool,
+    /// `REPLICA IDENTITY`, when set.
+    #[serde(default, skip_serializing_if = "ReplicaIdentity::is_default")]
+    pub replica_identity: ReplicaIdentity,
 }
 
 impl Table {
@@ -334,6 +338,7 @@ impl Table {
             row_estimate: None,
             size_bytes: None,
             like_unknown: false,
+            replica_identity: ReplicaIdentity::Default,
         }
     }
 

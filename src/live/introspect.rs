@@ -8,7 +8,7 @@ use crate::catalog::{
 };
 use crate::syntax::{
     normalize_type_name, parse_expr, ConstraintKind, Expr, FkAction, Identity, IndexKey,
-    Persistence, QualName, TypeName, Volatility,
+    Persistence, QualName, ReplicaIdentity, TypeName, Volatility,
 };
 use anyhow::Result;
 
@@ -142,7 +142,10 @@ fn read_catalog_inner(
                           FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
                           JOIN pg_namespace pn ON pn.oid = p.relnamespace
                           WHERE i.inhrelid = c.oid ORDER BY i.inhseqno),
-                    pg_total_relation_size(c.oid)
+                    pg_total_relation_size(c.oid), c.relreplident::text,
+                    (SELECT ic.relname::text FROM pg_index x
+                     JOIN pg_class ic ON ic.oid = x.indexrelid
+                     WHERE x.indrelid = c.oid AND x.indisreplident)
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE c.relkind IN ('r', 'p') AND {ns}"
         ),
@@ -181,6 +184,12 @@ fn read_catalog_inner(
         table.row_estimate = (estimate >= 0.0).then_some(estimate);
         table.comment = row.get(8);
         table.size_bytes = row.get(10);
+        table.replica_identity = match (row.get::<_, String>(11).as_str(), row.get(12)) {
+            ("f", _) => ReplicaIdentity::Full,
+            ("n", _) => ReplicaIdentity::Nothing,
+            ("i", Some(index)) => ReplicaIdentity::Index(index),
+            _ => ReplicaIdentity::Default,
+        };
         catalog.tables.insert(name, table.into());
     }
 

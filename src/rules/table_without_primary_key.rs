@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::catalog::TableKind;
-use crate::syntax::Persistence;
+use crate::syntax::{Persistence, ReplicaIdentity};
 
 declare_rule! {
     TableWithoutPrimaryKey {
@@ -29,8 +29,18 @@ impl Rule for TableWithoutPrimaryKey {
                     continue;
                 }
             }
+            // `REPLICA IDENTITY USING INDEX` names a key PostgreSQL checked (unique, not partial,
+            // not deferrable, over NOT NULL columns): rows are addressed, duplicates kept out and
+            // updates and deletes replicated. (With its index dropped, it identifies nothing.)
+            let identity = &table.replica_identity;
+            if let ReplicaIdentity::Index(index) = identity {
+                if cx.catalog.indexes_on(&table.name).any(|i| &i.name.name == index) {
+                    continue;
+                }
+            }
+            let full = *identity == ReplicaIdentity::Full;
             // A unique key over NOT NULL columns addresses rows and keeps duplicates out: what
-            // is left is logical replication, which needs a replica identity.
+            // is left is logical replication, which needs a replica identity (`FULL` is one).
             let not_null = |col: &str| table.column(col).is_some_and(|x| x.not_null);
             let partitioned = matches!(table.kind, TableKind::Partitioned);
             let deferrable = |i: &crate::catalog::Index| {
@@ -61,6 +71,7 @@ impl Rule for TableWithoutPrimaryKey {
                 })
                 .min_by_key(|i| (!promotable(i), deferrable(i)));
             let diag = match key {
+                Some(_) if full => continue,
                 Some(index) => {
                     let t = &table.name;
                     let i = crate::syntax::quote_ident(&index.name.name);
@@ -96,7 +107,11 @@ impl Rule for TableWithoutPrimaryKey {
                     META.id,
                     table.name.clone(),
                     None,
-                    format!("table `{}` has no primary key: rows cannot be addressed reliably, logical replication cannot replicate its updates and deletes, and duplicates go unnoticed", table.name),
+                    if full {
+                        format!("table `{}` has no primary key: rows cannot be addressed reliably and duplicates go unnoticed (its `REPLICA IDENTITY FULL` lets logical replication replicate updates and deletes, by logging every old row whole and matching rows by all their columns on the subscriber)", table.name)
+                    } else {
+                        format!("table `{}` has no primary key: rows cannot be addressed reliably, logical replication cannot replicate its updates and deletes, and duplicates go unnoticed", table.name)
+                    },
                 )
                 .help(format!("add a primary key, e.g. `ALTER TABLE {} ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY`, or promote a unique `NOT NULL` key", table.name)),
             };
@@ -182,6 +197,48 @@ mod tests {
         for (severity, message) in &unkeyed {
             assert_eq!(*severity, Severity::Warning, "{message}");
             assert!(message.contains("duplicates go unnoticed"), "{message}");
+        }
+    }
+
+    /// A replica identity is what logical replication needs: `USING INDEX` (a key PostgreSQL
+    /// checked) or `FULL` over a unique NOT NULL key leaves nothing to say; `FULL` without a key
+    /// leaves the warning, without the claim that replication cannot work. An identity index
+    /// since dropped, or `NOTHING`, identifies nothing.
+    #[test]
+    fn a_replica_identity_answers_the_replication_claim() {
+        let silent = findings(
+            "CREATE TABLE a (x int NOT NULL);\n\
+             CREATE UNIQUE INDEX a_x ON a (x);\n\
+             ALTER TABLE a REPLICA IDENTITY USING INDEX a_x;\n\
+             CREATE TABLE b (x int NOT NULL UNIQUE);\n\
+             ALTER TABLE b REPLICA IDENTITY FULL;",
+        );
+        assert!(silent.is_empty(), "{silent:?}");
+        let full = findings("CREATE TABLE c (x int);\nALTER TABLE c REPLICA IDENTITY FULL;");
+        assert_eq!(full.len(), 1, "{full:?}");
+        assert_eq!(full[0].0, Severity::Warning);
+        assert!(
+            full[0].1.contains("duplicates go unnoticed")
+                && full[0].1.contains("REPLICA IDENTITY FULL")
+                && !full[0].1.contains("cannot replicate"),
+            "{}",
+            full[0].1
+        );
+        let none = findings(
+            "CREATE TABLE d (x int NOT NULL);\n\
+             CREATE UNIQUE INDEX d_x ON d (x);\n\
+             ALTER TABLE d REPLICA IDENTITY USING INDEX d_x;\n\
+             DROP INDEX d_x;\n\
+             CREATE TABLE e (x int);\n\
+             ALTER TABLE e REPLICA IDENTITY NOTHING;\n\
+             ALTER TABLE e REPLICA IDENTITY DEFAULT;\n\
+             CREATE TABLE f (x int);\n\
+             ALTER TABLE f REPLICA IDENTITY NOTHING;",
+        );
+        assert_eq!(none.len(), 3, "{none:?}");
+        for (severity, message) in &none {
+            assert_eq!(*severity, Severity::Warning, "{message}");
+            assert!(message.contains("cannot replicate"), "{message}");
         }
     }
 }

@@ -338,6 +338,19 @@ pub(super) fn lower_alter_table(s: &protobuf::AlterTableStmt) -> Statement {
             T::AtClusterOn => AlterCmd::ClusterOn {
                 index: c.name.clone(),
             },
+            T::AtReplicaIdentity => match def {
+                Some(NodeEnum::ReplicaIdentityStmt(r)) => AlterCmd::ReplicaIdentity {
+                    identity: match r.identity_type.as_str() {
+                        "f" => ReplicaIdentity::Full,
+                        "n" => ReplicaIdentity::Nothing,
+                        "i" => ReplicaIdentity::Index(r.name.clone()),
+                        _ => ReplicaIdentity::Default,
+                    },
+                },
+                _ => AlterCmd::Other {
+                    what: "ReplicaIdentity".into(),
+                },
+            },
             other => AlterCmd::Other {
                 what: format!("{other:?}").trim_start_matches("At").to_string(),
             },

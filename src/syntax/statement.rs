@@ -151,6 +151,25 @@ pub enum Persistence {
     Temporary,
 }
 
+/// What logical decoding logs of a row's old version on `UPDATE` and `DELETE` (`REPLICA
+/// IDENTITY`): the primary key's columns (the default), the whole row, nothing, or a unique index's
+/// columns.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReplicaIdentity {
+    #[default]
+    Default,
+    Full,
+    Nothing,
+    Index(String),
+}
+
+impl ReplicaIdentity {
+    pub fn is_default(&self) -> bool {
+        *self == ReplicaIdentity::Default
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateTable {
     pub name: QualName,
@@ -248,6 +267,9 @@ pub enum AlterCmd {
     },
     ClusterOn {
         index: String,
+    },
+    ReplicaIdentity {
+        identity: ReplicaIdentity,
     },
     /// Storage parameters, statistics, owner, replica identity and other metadata-only changes.
     Other {

@@ -162,6 +162,11 @@ pub(super) fn alter_table(
                 _ => t.rls_forced = false,
             });
         }
+        AlterCmd::ReplicaIdentity { identity } => {
+            catalog
+                .tables
+                .modify(name, |t| t.replica_identity = identity.clone());
+        }
         AlterCmd::EnableTrigger { name: trigger } | AlterCmd::DisableTrigger { name: trigger } => {
             let enabled = matches!(cmd, AlterCmd::EnableTrigger { .. });
             catalog.tables.modify(name, |t| {
