@@ -3,7 +3,7 @@
 //! Used by rules to name the lock in messages, by the engine to track what a transaction holds,
 //! and by `prove` to compare with what the server really took. Does no IO.
 
-use crate::syntax::{AlterCmd, ConstraintKind, LockMode, QualName, Statement};
+use crate::syntax::{AlterCmd, ConstraintKind, LockMode, ObjectKind, QualName, Statement};
 
 /// The strongest lock `stmt` takes on each relation it touches (tables, not indexes).
 pub fn statement_locks(stmt: &Statement) -> Vec<(QualName, LockMode)> {
@@ -70,6 +70,16 @@ pub fn statement_locks(stmt: &Statement) -> Vec<(QualName, LockMode)> {
         // Renaming a type, function, schema or extension locks no table by that name.
         Statement::Rename(r) if names_no_relation(r.kind) => vec![],
         Statement::Rename(r) => vec![(r.target.clone(), AccessExclusive)],
+        // Moving a relation to another schema (its indexes and owned sequences go with it).
+        Statement::AlterSchemaOf {
+            kind:
+                ObjectKind::Table
+                | ObjectKind::View
+                | ObjectKind::MaterializedView
+                | ObjectKind::Sequence,
+            name,
+            ..
+        } => vec![(name.clone(), AccessExclusive)],
         Statement::CreateTrigger { table, .. } => vec![(table.clone(), ShareRowExclusive)],
         Statement::CreatePolicy { table, .. } | Statement::AlterPolicy { table, .. } => {
             vec![(table.clone(), AccessExclusive)]

@@ -551,6 +551,7 @@ fn observe_into(catalog: &Catalog, witness: &mut Witness, stmt: &Statement) {
             kind,
             name,
             new_schema,
+            ..
         } => {
             if let Some(space) = space_of(*kind) {
                 witness.moved(

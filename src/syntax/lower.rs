@@ -142,6 +142,7 @@ pub fn lower(node: &NodeEnum) -> Statement {
                 kind,
                 name,
                 new_schema: s.newschema.clone(),
+                if_exists: s.missing_ok,
             }
         }
         NodeEnum::TransactionStmt(s) => {

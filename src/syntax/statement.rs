@@ -585,6 +585,7 @@ pub enum Statement {
         kind: ObjectKind,
         name: QualName,
         new_schema: String,
+        if_exists: bool,
     },
     Transaction {
         tx: TxKind,
