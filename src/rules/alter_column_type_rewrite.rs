@@ -30,6 +30,14 @@ impl Rule for AlterColumnTypeRewrite {
             if !alter_type_rewrites(column, old, type_name, using.as_ref()) {
                 continue;
             }
+            // From PostgreSQL 12, `timestamp` to `timestamptz` keeps the stored values (no
+            // rewrite) when the session's time zone is UTC, as an earlier `SET` may have made it.
+            let to_timestamptz = old.is_some_and(|o| o.name == "timestamp")
+                && type_name.name == "timestamptz"
+                && using.is_none();
+            if to_timestamptz && cx.pg_version >= 12 && session_time_zone(cx).is_some_and(is_utc) {
+                continue;
+            }
             let from = old.map(|t| format!("from `{t}` ")).unwrap_or_default();
             let col = column_ref(&alter.name, column);
             let mut diag = Diagnostic::new(
@@ -47,7 +55,7 @@ impl Rule for AlterColumnTypeRewrite {
                 new = quote_ident(&format!("{column}_new")),
                 c = quote_ident(column),
             ));
-            if old.is_some_and(|o| o.name == "timestamp") && type_name.name == "timestamptz" {
+            if to_timestamptz {
                 diag = diag.note("from PostgreSQL 12, `timestamp` to `timestamptz` skips the rewrite when the session `TimeZone` is UTC");
             }
             if old.is_none() {
@@ -55,5 +63,59 @@ impl Rule for AlterColumnTypeRewrite {
             }
             out.push(diag);
         }
+    }
+}
+
+/// The session's `TimeZone` as an earlier statement of the migration set it (a `SET LOCAL` only
+/// within the current transaction); None when no statement did, or it was reset.
+fn session_time_zone<'c>(cx: &'c StatementContext<'_>) -> Option<&'c str> {
+    let in_transaction = cx.earlier_in_transaction();
+    let transaction_start = cx.earlier.len() - in_transaction.len();
+    let set = cx.earlier.iter().enumerate().rev().find_map(|(i, s)| match &s.kind {
+        Statement::Set { name, value, local } if name == "timezone" => {
+            (!local || i >= transaction_start).then_some(value.as_str())
+        }
+        _ => None,
+    })?;
+    (set != "DEFAULT").then_some(set)
+}
+
+/// Zone names whose offset is zero all year (PostgreSQL skips the rewrite only for a fixed zero
+/// offset, not for a zone that is at UTC part of the year).
+fn is_utc(zone: &str) -> bool {
+    let zone = zone.trim().to_ascii_lowercase();
+    let zone = zone.strip_prefix("etc/").unwrap_or(&zone);
+    matches!(
+        zone,
+        "utc" | "uct" | "gmt" | "gmt0" | "gmt+0" | "gmt-0" | "greenwich" | "universal" | "zulu" | "z" | "0"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    /// `timestamp` to `timestamptz` rewrites unless the session's time zone is UTC (from
+    /// PostgreSQL 12), as a `SET` earlier in the migration may make it.
+    #[test]
+    fn timestamptz_under_a_utc_session_does_not_rewrite() {
+        let schema = "CREATE TABLE events (id bigint PRIMARY KEY, at timestamp NOT NULL);";
+        let count = |migration: &str| {
+            crate::rules::findings_after(schema, migration, "alter-column-type-rewrite").len()
+        };
+        let alter = "ALTER TABLE events ALTER at TYPE timestamptz;";
+        assert_eq!(count(alter), 1);
+        assert_eq!(count(&format!("SET timezone = 'UTC';\n{alter}")), 0);
+        assert_eq!(count(&format!("SET TIME ZONE 'Etc/UTC';\n{alter}")), 0);
+        // A zone at UTC only in winter, a reset, or a `SET LOCAL` whose transaction ended.
+        assert_eq!(count(&format!("SET timezone = 'Europe/London';\n{alter}")), 1);
+        assert_eq!(count(&format!("SET timezone = 'UTC';\nRESET timezone;\n{alter}")), 1);
+        assert_eq!(
+            count(&format!("BEGIN;\nSET LOCAL timezone = 'UTC';\nCOMMIT;\n{alter}")),
+            1
+        );
+        // A USING expression is evaluated for every row.
+        assert_eq!(
+            count("SET timezone = 'UTC';\nALTER TABLE events ALTER at TYPE timestamptz USING at AT TIME ZONE 'UTC';"),
+            1
+        );
     }
 }
