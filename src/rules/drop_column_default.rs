@@ -60,6 +60,10 @@ impl Rule for DropColumnDefault {
                 // A default this migration set on an existing column was never seen by anything
                 // running: dropping it changes nothing they rely on.
                 Some(Given::Default) => continue,
+                // The same migration gives the table a column old code does not know and inserts
+                // cannot leave out: every insert of the previous release fails whatever this
+                // default (`constraint-rejects-old-writes` or this rule on that column says so).
+                None if requires_added_column(cx, &alter.name, column) => continue,
                 // A column this migration added: the previous release does not know it, so its
                 // inserts leave it out; nullable, they store NULL as they would have anyway.
                 Some(Given::Column) if !required => continue,
@@ -86,6 +90,62 @@ impl Rule for DropColumnDefault {
 }
 
 /// What an earlier statement of this migration gave `column` of `table`.
+/// Whether a column added to `table` by this migration (other than `own`, the one whose default
+/// is dropped) ends it `NOT NULL` with no default,
+/// identity or generation expression (from its own statements, in order; a trigger that fills it
+/// is not seen, so such a column is taken as required).
+fn requires_added_column(cx: &StatementContext<'_>, table: &QualName, own: &str) -> bool {
+    use crate::syntax::ConstraintKind;
+    // (name, not null, has a value when left out)
+    let mut added: Vec<(&str, bool, bool)> = vec![];
+    let alters = cx
+        .earlier
+        .iter()
+        .map(|s| &s.kind)
+        .chain(std::iter::once(cx.stmt))
+        .chain(cx.later.iter().map(|s| &s.kind))
+        .filter_map(|s| match s {
+            Statement::AlterTable(a) if &a.name == table => Some(a),
+            _ => None,
+        });
+    for alter in alters {
+        for cmd in &alter.cmds {
+            if let AlterCmd::AddColumn { column: def, .. } = cmd {
+                let key = def
+                    .constraints
+                    .iter()
+                    .any(|c| matches!(c.kind, ConstraintKind::PrimaryKey { .. }));
+                let filled = def.default.as_ref().is_some_and(|d| !d.is_null_literal())
+                    || def.identity.is_some()
+                    || def.generated.is_some();
+                added.push((def.name.as_str(), def.not_null || key, filled));
+                continue;
+            }
+            let key_columns = match cmd {
+                AlterCmd::AddConstraint { constraint } => match &constraint.kind {
+                    ConstraintKind::PrimaryKey { columns } => columns.as_slice(),
+                    _ => &[],
+                },
+                _ => &[],
+            };
+            for entry in added.iter_mut() {
+                match cmd {
+                    AlterCmd::SetNotNull { column } if column == entry.0 => entry.1 = true,
+                    AlterCmd::DropNotNull { column } if column == entry.0 => entry.1 = false,
+                    AlterCmd::SetDefault { column, default } if column == entry.0 => {
+                        entry.2 = default.as_ref().is_some_and(|d| !d.is_null_literal())
+                    }
+                    _ if key_columns.iter().any(|c| c == entry.0) => entry.1 = true,
+                    _ => {}
+                }
+            }
+        }
+    }
+    added
+        .iter()
+        .any(|&(name, not_null, filled)| name != own && not_null && !filled)
+}
+
 enum Given {
     /// It added the column.
     Column,
@@ -158,5 +218,36 @@ mod tests {
             other_column[0].contains("fail with a `NOT NULL` violation"),
             "{other_column:?}"
         );
+    }
+
+    /// A column the same migration adds and requires (`NOT NULL`, no default) makes every insert
+    /// of the previous release fail: what this default would have given is moot. A required column
+    /// given a default, or made nullable again, does not.
+    #[test]
+    fn a_required_column_added_alongside_makes_old_inserts_fail_anyway() {
+        let moot = messages(
+            "ALTER TABLE posts ADD COLUMN slug text;\n\
+             ALTER TABLE posts ALTER COLUMN state DROP NOT NULL, ALTER COLUMN state DROP DEFAULT;\n\
+             UPDATE posts SET slug = id::text;\n\
+             ALTER TABLE posts ALTER COLUMN slug SET NOT NULL;",
+        );
+        assert!(moot.is_empty(), "{moot:?}");
+        let keyed = messages(
+            "ALTER TABLE posts ADD COLUMN uid text, ALTER COLUMN state DROP DEFAULT;\n\
+             ALTER TABLE posts ADD PRIMARY KEY (uid);",
+        );
+        assert!(keyed.is_empty(), "{keyed:?}");
+        // Columns added with a default that is dropped at once: each one's own finding stands.
+        let both = messages(
+            "ALTER TABLE posts ADD COLUMN a int NOT NULL DEFAULT 0, ADD COLUMN b int NOT NULL DEFAULT 0;\n\
+             ALTER TABLE posts ALTER COLUMN a DROP DEFAULT, ALTER COLUMN b DROP DEFAULT;",
+        );
+        assert_eq!(both.len(), 2, "{both:?}");
+        for given in [
+            "ALTER TABLE posts ADD COLUMN slug text NOT NULL DEFAULT '', ALTER COLUMN state DROP DEFAULT;",
+            "ALTER TABLE posts ADD COLUMN slug text NOT NULL, ALTER COLUMN state DROP DEFAULT;\nALTER TABLE posts ALTER COLUMN slug DROP NOT NULL;",
+        ] {
+            assert_eq!(messages(given).len(), 1, "{given}");
+        }
     }
 }
