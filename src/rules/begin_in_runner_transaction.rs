@@ -55,6 +55,13 @@ impl Rule for BeginInRunnerTransaction {
                 "`BEGIN` inside a migration the runner already wraps in a transaction ({}): PostgreSQL only warns `there is already a transaction in progress`, and the file's own `COMMIT` then commits the runner's transaction early",
                 cx.transaction_reason
             ),
+            // The file's last statement: nothing runs after it, but the runner's bookkeeping.
+            TxKind::Commit | TxKind::Rollback if cx.later.is_empty() => format!(
+                "`{}` as the last statement of a migration the runner wraps in a transaction ({}): it ends the runner's transaction before the runner records the migration as applied, so a failure in between leaves this work {} while the migration counts as not applied, and the runner's own `COMMIT` only warns `there is no transaction in progress`",
+                if *tx == TxKind::Commit { "COMMIT" } else { "ROLLBACK" },
+                cx.transaction_reason,
+                if *tx == TxKind::Commit { "committed" } else { "undone" },
+            ),
             TxKind::Commit | TxKind::Rollback | TxKind::Chain => format!(
                 "`{}` inside a migration the runner wraps in a transaction ({}): it ends the runner's transaction, so the statements after it run without one and the runner's own `COMMIT` or rollback no longer covers them",
                 match tx {
@@ -69,5 +76,43 @@ impl Rule for BeginInRunnerTransaction {
         out.push(Diagnostic::new(META.id, cx.span, message).help(
             "remove the explicit `BEGIN`/`COMMIT` and let the runner manage the transaction, or turn the runner's transaction off for this migration if it must manage its own",
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::{lint_texts, TextMigration, Texts};
+
+    /// The rule's messages on one sqlx migration (which sqlx wraps in a transaction).
+    fn messages(sql: &str) -> Vec<String> {
+        let texts = Texts {
+            root: "m".into(),
+            layout: crate::source::Layout::Sqlx,
+            migrations: vec![TextMigration::file("1_a.sql", sql)],
+        };
+        lint_texts(texts, vec![], &crate::config::Settings::default(), None)
+            .expect("lint runs")
+            .findings
+            .into_iter()
+            .filter(|f| f.rule == "begin-in-runner-transaction")
+            .map(|f| f.message)
+            .collect()
+    }
+
+    /// A `COMMIT` that ends the file has no statements after it to leave without a transaction:
+    /// what it changes is that the work is committed before the runner records the migration.
+    #[test]
+    fn a_commit_that_ends_the_file_commits_before_the_runner_records_it() {
+        let last = messages("CREATE TABLE t (id int);\nCOMMIT;");
+        assert_eq!(last.len(), 1, "{last:?}");
+        assert!(
+            last[0].contains("before the runner records the migration as applied")
+                && !last[0].contains("statements after it"),
+            "{}",
+            last[0]
+        );
+        let middle = messages("CREATE TABLE t (id int);\nCOMMIT;\nCREATE TABLE u (id int);");
+        assert_eq!(middle.len(), 1, "{middle:?}");
+        assert!(middle[0].contains("the statements after it run without one"), "{}", middle[0]);
     }
 }

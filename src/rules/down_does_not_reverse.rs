@@ -34,7 +34,16 @@ impl Rule for DownDoesNotReverse {
         if differences.is_empty() {
             return;
         }
-        let mut listed: Vec<String> = differences.iter().take(SHOWN).map(describe).collect();
+        // What the up part itself changed: a difference it did not make is the down part's own.
+        let by_up: BTreeSet<String> = self::differences(before, cx.after)
+            .into_iter()
+            .map(|d| d.path)
+            .collect();
+        let mut listed: Vec<String> = differences
+            .iter()
+            .take(SHOWN)
+            .map(|d| describe(d, touched(&by_up, &d.path)))
+            .collect();
         if differences.len() > SHOWN {
             listed.push(format!("and {} more", differences.len() - SHOWN));
         }
@@ -61,9 +70,27 @@ impl Rule for DownDoesNotReverse {
     }
 }
 
-/// One difference in words: what is missing, left behind, or was one value and is another.
-fn describe(d: &Difference) -> String {
+/// Whether the up part changed `path` or what holds it (a table it dropped or created whole
+/// holds that table's columns and constraints).
+fn touched(by_up: &BTreeSet<String>, path: &str) -> bool {
+    path.match_indices(" / ")
+        .map(|(i, _)| &path[..i])
+        .chain(std::iter::once(path))
+        .any(|p| by_up.contains(p))
+}
+
+/// One difference in words: what is missing, left behind, or was one value and is another;
+/// `by_up`: the up part made the same difference (else the down part made it on its own).
+fn describe(d: &Difference, by_up: bool) -> String {
     match (&d.before, &d.after) {
+        (Some(_), None) if !by_up => format!(
+            "`{}` is removed by the down part (it existed before the migration)",
+            d.path
+        ),
+        (None, Some(_)) if !by_up => format!(
+            "`{}` is added by the down part (it did not exist before the migration)",
+            d.path
+        ),
         (Some(b), Some(a)) if b == "present" || a == "present" => format!("`{}`", d.path),
         (Some(_), Some(_)) if d.path.ends_with(" / body") => {
             format!("`{}` differs from before the migration", d.path)
@@ -288,13 +315,49 @@ mod tests {
     fn round_trip(setup: &str, up: &str, down: &str) -> Vec<String> {
         let mut before = Catalog::new();
         replay(&mut before, setup);
-        let mut reverted = before.clone();
-        replay(&mut reverted, up);
+        let mut after = before.clone();
+        replay(&mut after, up);
+        let by_up: BTreeSet<String> = differences(&before, &after)
+            .into_iter()
+            .map(|d| d.path)
+            .collect();
+        let mut reverted = after;
         replay(&mut reverted, down);
         differences(&before, &reverted)
             .iter()
-            .map(describe)
+            .map(|d| describe(d, touched(&by_up, &d.path)))
             .collect()
+    }
+
+    /// A difference the up part did not make is the down part's own doing, and is said so (a
+    /// down part written for another migration adds or removes what the up part never touched).
+    #[test]
+    fn what_the_down_part_does_on_its_own_is_named_as_its_doing() {
+        let setup = "CREATE TABLE notes (id int, title text)";
+        assert_eq!(
+            round_trip(setup, "SELECT 1", "ALTER TABLE notes ADD COLUMN body text"),
+            ["`tables / public.notes / columns / body` is added by the down part (it did not exist before the migration)"]
+        );
+        // A table dropped whole holds what the down part leaves out when it makes it again.
+        assert_eq!(
+            round_trip(
+                setup,
+                "DROP TABLE notes",
+                "CREATE TABLE notes (id int)"
+            ),
+            ["`tables / public.notes / columns / title` is missing (the down part does not restore it)"]
+        );
+        assert_eq!(
+            round_trip(
+                setup,
+                "ALTER TABLE notes ADD COLUMN body text",
+                "ALTER TABLE notes DROP COLUMN title"
+            ),
+            [
+                "`tables / public.notes / columns / title` is removed by the down part (it existed before the migration)",
+                "`tables / public.notes / columns / body` is left behind (the down part does not remove it)"
+            ]
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! `identifier-too-long`: names over 63 bytes, which PostgreSQL silently truncates.
+//! `identifier-too-long`: names over 63 bytes, which PostgreSQL truncates with only a NOTICE.
 
 use super::*;
 use crate::syntax::{AlterCmd, ObjectKind};
@@ -99,7 +99,7 @@ impl Rule for IdentifierTooLong {
                         end: cx.span.start + end,
                     },
                     format!(
-                        "identifier `{name}` is {} bytes long: PostgreSQL silently truncates it to 63 bytes (`{}`): SQL that repeats the full name is truncated alike, but code that compares the name as a string (catalog lookups, ORMs, schema-diff tools) does not find it, and two long names with the same 63-byte prefix collide",
+                        "identifier `{name}` is {} bytes long: PostgreSQL truncates it to 63 bytes (`{}`) with only a `NOTICE`: SQL that repeats the full name is truncated alike, but code that compares the name as a string (catalog lookups, ORMs, schema-diff tools) does not find it, and two long names with the same 63-byte prefix collide",
                         name.len(),
                         &name[..cut]
                     ),
