@@ -35,7 +35,9 @@ impl Rule for AlterColumnTypeRewrite {
             let to_timestamptz = old.is_some_and(|o| o.name == "timestamp")
                 && type_name.name == "timestamptz"
                 && using.is_none();
-            if to_timestamptz && cx.pg_version >= 12 && session_time_zone(cx).is_some_and(is_utc) {
+            // A precision on the new type is a second conversion, which rewrites.
+            let keeps_values = to_timestamptz && type_name.mods.is_empty();
+            if keeps_values && cx.pg_version >= 12 && session_time_zone(cx).is_some_and(is_utc) {
                 continue;
             }
             let from = old.map(|t| format!("from `{t}` ")).unwrap_or_default();
@@ -55,7 +57,7 @@ impl Rule for AlterColumnTypeRewrite {
                 new = quote_ident(&format!("{column}_new")),
                 c = quote_ident(column),
             ));
-            if to_timestamptz {
+            if keeps_values {
                 diag = diag.note("from PostgreSQL 12, `timestamp` to `timestamptz` skips the rewrite when the session `TimeZone` is UTC");
             }
             if old.is_none() {
@@ -72,8 +74,10 @@ fn session_time_zone<'c>(cx: &'c StatementContext<'_>) -> Option<&'c str> {
     let in_transaction = cx.earlier_in_transaction();
     let transaction_start = cx.earlier.len() - in_transaction.len();
     let set = cx.earlier.iter().enumerate().rev().find_map(|(i, s)| match &s.kind {
-        Statement::Set { name, value, local } if name == "timezone" => {
-            (!local || i >= transaction_start).then_some(value.as_str())
+        // `RESET ALL` (no name) resets it too.
+        Statement::Set { name, value, local } if name == "timezone" || name.is_empty() => {
+            let value = if name.is_empty() { "DEFAULT" } else { value.as_str() };
+            (!local || i >= transaction_start).then_some(value)
         }
         _ => None,
     })?;
@@ -108,6 +112,12 @@ mod tests {
         // A zone at UTC only in winter, a reset, or a `SET LOCAL` whose transaction ended.
         assert_eq!(count(&format!("SET timezone = 'Europe/London';\n{alter}")), 1);
         assert_eq!(count(&format!("SET timezone = 'UTC';\nRESET timezone;\n{alter}")), 1);
+        assert_eq!(count(&format!("SET timezone = 'UTC';\nRESET ALL;\n{alter}")), 1);
+        // A precision on the new type is a conversion of its own.
+        assert_eq!(
+            count("SET timezone = 'UTC';\nALTER TABLE events ALTER at TYPE timestamptz(3);"),
+            1
+        );
         assert_eq!(
             count(&format!("BEGIN;\nSET LOCAL timezone = 'UTC';\nCOMMIT;\n{alter}")),
             1

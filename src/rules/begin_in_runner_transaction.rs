@@ -56,11 +56,13 @@ impl Rule for BeginInRunnerTransaction {
                 cx.transaction_reason
             ),
             // The file's last statement: nothing runs after it, but the runner's bookkeeping.
-            TxKind::Commit | TxKind::Rollback if cx.later.is_empty() => format!(
-                "`{}` as the last statement of a migration the runner wraps in a transaction ({}): it ends the runner's transaction before the runner records the migration as applied, so a failure in between leaves this work {} while the migration counts as not applied, and the runner's own `COMMIT` only warns `there is no transaction in progress`",
-                if *tx == TxKind::Commit { "COMMIT" } else { "ROLLBACK" },
-                cx.transaction_reason,
-                if *tx == TxKind::Commit { "committed" } else { "undone" },
+            TxKind::Commit if cx.later.is_empty() => format!(
+                "`COMMIT` as the last statement of a migration the runner wraps in a transaction ({}): it ends the runner's transaction before the runner records the migration as applied, so a failure in between leaves this work committed while the migration counts as not applied, and the runner's own `COMMIT` only warns `there is no transaction in progress`",
+                cx.transaction_reason
+            ),
+            TxKind::Rollback if cx.later.is_empty() => format!(
+                "`ROLLBACK` as the last statement of a migration the runner wraps in a transaction ({}): it undoes the whole migration, and the runner then records it as applied outside any transaction: the migration counts as applied with none of its work done",
+                cx.transaction_reason
             ),
             TxKind::Commit | TxKind::Rollback | TxKind::Chain => format!(
                 "`{}` inside a migration the runner wraps in a transaction ({}): it ends the runner's transaction, so the statements after it run without one and the runner's own `COMMIT` or rollback no longer covers them",
@@ -111,6 +113,8 @@ mod tests {
             "{}",
             last[0]
         );
+        let rollback = messages("CREATE TABLE t (id int);\nROLLBACK;");
+        assert!(rollback[0].contains("none of its work done"), "{rollback:?}");
         let middle = messages("CREATE TABLE t (id int);\nCOMMIT;\nCREATE TABLE u (id int);");
         assert_eq!(middle.len(), 1, "{middle:?}");
         assert!(middle[0].contains("the statements after it run without one"), "{}", middle[0]);

@@ -3,6 +3,7 @@
 use super::*;
 use crate::catalog::diff::{diff, Difference};
 use crate::catalog::{apply::apply, Catalog, Table};
+use std::collections::BTreeMap;
 use crate::syntax::{normalized_expr, Expr, IndexKey, Persistence};
 
 declare_rule! {
@@ -35,14 +36,11 @@ impl Rule for DownDoesNotReverse {
             return;
         }
         // What the up part itself changed: a difference it did not make is the down part's own.
-        let by_up: BTreeSet<String> = self::differences(before, cx.after)
-            .into_iter()
-            .map(|d| d.path)
-            .collect();
+        let by_up = changes(self::differences(before, cx.after));
         let mut listed: Vec<String> = differences
             .iter()
             .take(SHOWN)
-            .map(|d| describe(d, touched(&by_up, &d.path)))
+            .map(|d| describe(d, touched(&by_up, d)))
             .collect();
         if differences.len() > SHOWN {
             listed.push(format!("and {} more", differences.len() - SHOWN));
@@ -70,13 +68,29 @@ impl Rule for DownDoesNotReverse {
     }
 }
 
-/// Whether the up part changed `path` or what holds it (a table it dropped or created whole
-/// holds that table's columns and constraints).
-fn touched(by_up: &BTreeSet<String>, path: &str) -> bool {
-    path.match_indices(" / ")
-        .map(|(i, _)| &path[..i])
-        .chain(std::iter::once(path))
-        .any(|p| by_up.contains(p))
+/// The up part's differences by path: whether the object was there before, and after.
+fn changes(differences: Vec<Difference>) -> BTreeMap<String, (bool, bool)> {
+    differences
+        .into_iter()
+        .map(|d| (d.path, (d.before.is_some(), d.after.is_some())))
+        .collect()
+}
+
+/// Whether the up part made difference `d`: it changed the same path, or removed what holds a
+/// missing object (a table dropped whole holds its columns), or added what holds one left
+/// behind. (What the down part adds to a table the up part dropped is the down part's own.)
+fn touched(by_up: &BTreeMap<String, (bool, bool)>, d: &Difference) -> bool {
+    let path = d.path.as_str();
+    if by_up.contains_key(path) {
+        return true;
+    }
+    let removed = d.before.is_some() && d.after.is_none();
+    let added = d.before.is_none() && d.after.is_some();
+    path.match_indices(" / ").any(|(i, _)| match by_up.get(&path[..i]) {
+        Some(&(true, false)) => removed,
+        Some(&(false, true)) => added,
+        _ => false,
+    })
 }
 
 /// One difference in words: what is missing, left behind, or was one value and is another;
@@ -317,15 +331,12 @@ mod tests {
         replay(&mut before, setup);
         let mut after = before.clone();
         replay(&mut after, up);
-        let by_up: BTreeSet<String> = differences(&before, &after)
-            .into_iter()
-            .map(|d| d.path)
-            .collect();
+        let by_up = changes(differences(&before, &after));
         let mut reverted = after;
         replay(&mut reverted, down);
         differences(&before, &reverted)
             .iter()
-            .map(|d| describe(d, touched(&by_up, &d.path)))
+            .map(|d| describe(d, touched(&by_up, d)))
             .collect()
     }
 
@@ -346,6 +357,14 @@ mod tests {
                 "CREATE TABLE notes (id int)"
             ),
             ["`tables / public.notes / columns / title` is missing (the down part does not restore it)"]
+        );
+        assert_eq!(
+            round_trip(
+                setup,
+                "DROP TABLE notes",
+                "CREATE TABLE notes (id int, title text, body text)"
+            ),
+            ["`tables / public.notes / columns / body` is added by the down part (it did not exist before the migration)"]
         );
         assert_eq!(
             round_trip(

@@ -110,6 +110,17 @@ fn requires_added_column(cx: &StatementContext<'_>, table: &QualName, own: &str)
         });
     for alter in alters {
         for cmd in &alter.cmds {
+            // `IF NOT EXISTS` of a column the table had adds nothing.
+            let had = |c: &str| cx.catalog.table(table).is_some_and(|t| t.column(c).is_some());
+            if let AlterCmd::AddColumn { if_not_exists: true, column: def } = cmd {
+                if had(&def.name) {
+                    continue;
+                }
+            }
+            if let AlterCmd::DropColumn { name, .. } = cmd {
+                added.retain(|e| e.0 != name);
+                continue;
+            }
             if let AlterCmd::AddColumn { column: def, .. } = cmd {
                 let key = def
                     .constraints
@@ -243,6 +254,15 @@ mod tests {
              ALTER TABLE posts ALTER COLUMN a DROP DEFAULT, ALTER COLUMN b DROP DEFAULT;",
         );
         assert_eq!(both.len(), 2, "{both:?}");
+        // Not added (`IF NOT EXISTS` of a column it had), or dropped again.
+        let setup = "CREATE TABLE posts (id bigint PRIMARY KEY, state text NOT NULL DEFAULT 'draft', slug text NOT NULL);";
+        for not_added in [
+            "ALTER TABLE posts ADD COLUMN IF NOT EXISTS slug text NOT NULL, ALTER COLUMN state DROP DEFAULT;",
+            "ALTER TABLE posts ADD COLUMN tmp text NOT NULL, ALTER COLUMN state DROP DEFAULT;\nALTER TABLE posts DROP COLUMN tmp;",
+        ] {
+            let found = crate::rules::findings_after(setup, not_added, "drop-column-default");
+            assert_eq!(found.len(), 1, "{not_added}");
+        }
         for given in [
             "ALTER TABLE posts ADD COLUMN slug text NOT NULL DEFAULT '', ALTER COLUMN state DROP DEFAULT;",
             "ALTER TABLE posts ADD COLUMN slug text NOT NULL, ALTER COLUMN state DROP DEFAULT;\nALTER TABLE posts ALTER COLUMN slug DROP NOT NULL;",

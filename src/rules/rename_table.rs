@@ -106,10 +106,9 @@ fn moved(
             META.id,
             cx.span,
             format!(
-                "moving {what} `{name}` to schema `{}` breaks app instances still running code that names it `{name}`, or finds it through a `search_path` without `{}`: their queries fail with `relation \"{}\" does not exist`",
+                "moving {what} `{name}` to schema `{}` breaks app instances still running code that names it `{name}`, or finds it through a `search_path` without `{}`: their queries fail with `relation ... does not exist`",
                 quote_ident(new_schema),
                 quote_ident(new_schema),
-                name.name
             ),
         )
         .lock(LockMode::AccessExclusive)

@@ -32,17 +32,31 @@ impl Rule for TableWithoutPrimaryKey {
             // `REPLICA IDENTITY USING INDEX` names a key PostgreSQL checked (unique, not partial,
             // not deferrable, over NOT NULL columns): rows are addressed, duplicates kept out and
             // updates and deletes replicated. (With its index dropped, it identifies nothing.)
-            let identity = &table.replica_identity;
+            let partitioned = matches!(table.kind, TableKind::Partitioned);
+            // A partitioned table's identity does not reach its partitions, which are what
+            // replication reads.
+            let identity = if partitioned {
+                &ReplicaIdentity::Default
+            } else {
+                &table.replica_identity
+            };
             if let ReplicaIdentity::Index(index) = identity {
                 if cx.catalog.indexes_on(&table.name).any(|i| &i.name.name == index) {
                     continue;
                 }
             }
-            let full = *identity == ReplicaIdentity::Full;
+            // `FULL` matches rows by every column on the subscriber, which needs an equality
+            // operator for each column's type (`json`, `xml` and the geometric types have none).
+            let comparable = table.columns.iter().all(|c| {
+                !matches!(
+                    c.type_name.name.as_str(),
+                    "json" | "xml" | "point" | "line" | "lseg" | "box" | "path" | "polygon" | "circle"
+                )
+            });
+            let full = *identity == ReplicaIdentity::Full && comparable;
             // A unique key over NOT NULL columns addresses rows and keeps duplicates out: what
             // is left is logical replication, which needs a replica identity (`FULL` is one).
             let not_null = |col: &str| table.column(col).is_some_and(|x| x.not_null);
-            let partitioned = matches!(table.kind, TableKind::Partitioned);
             let deferrable = |i: &crate::catalog::Index| {
                 i.constraint.as_ref().is_some_and(|c| {
                     table
@@ -108,7 +122,7 @@ impl Rule for TableWithoutPrimaryKey {
                     table.name.clone(),
                     None,
                     if full {
-                        format!("table `{}` has no primary key: rows cannot be addressed reliably and duplicates go unnoticed (its `REPLICA IDENTITY FULL` lets logical replication replicate updates and deletes, by logging every old row whole and matching rows by all their columns on the subscriber)", table.name)
+                        format!("table `{}` has no primary key: rows cannot be addressed reliably and duplicates go unnoticed (its `REPLICA IDENTITY FULL` lets logical replication replicate updates and deletes, by logging every old row whole and matching rows by all their columns on the subscriber, one scan per row where no index serves)", table.name)
                     } else {
                         format!("table `{}` has no primary key: rows cannot be addressed reliably, logical replication cannot replicate its updates and deletes, and duplicates go unnoticed", table.name)
                     },
@@ -235,6 +249,28 @@ mod tests {
              CREATE TABLE f (x int);\n\
              ALTER TABLE f REPLICA IDENTITY NOTHING;",
         );
+        // A renamed identity index is still the identity.
+        let renamed = findings(
+            "CREATE TABLE r (x int NOT NULL);\n\
+             CREATE UNIQUE INDEX r_x ON r (x);\n\
+             ALTER TABLE r REPLICA IDENTITY USING INDEX r_x;\n\
+             ALTER INDEX r_x RENAME TO r_x2;",
+        );
+        assert!(renamed.is_empty(), "{renamed:?}");
+        // Not an identity that works: a partitioned table's (its partitions keep their own), and
+        // `FULL` over a column whose type has no equality operator.
+        let partitioned = findings(
+            "CREATE TABLE p (x int NOT NULL UNIQUE) PARTITION BY RANGE (x);\n\
+             ALTER TABLE p REPLICA IDENTITY FULL;\n\
+             CREATE TABLE q (x int) PARTITION BY RANGE (x);\n\
+             ALTER TABLE q REPLICA IDENTITY FULL;\n\
+             CREATE TABLE j (x int NOT NULL UNIQUE, doc json);\n\
+             ALTER TABLE j REPLICA IDENTITY FULL;",
+        );
+        assert_eq!(partitioned.len(), 3, "{partitioned:?}");
+        for (_, message) in &partitioned {
+            assert!(message.contains("cannot replicate"), "{message}");
+        }
         assert_eq!(none.len(), 3, "{none:?}");
         for (severity, message) in &none {
             assert_eq!(*severity, Severity::Warning, "{message}");

@@ -6,7 +6,7 @@
 use super::*;
 use crate::syntax::{
     AlterCmd, AlterEnumAction, ColumnDef, CreateIndex, CreateTable, Drop, ObjectKind, Rename,
-    Statement, TableConstraint,
+    ReplicaIdentity, Statement, TableConstraint,
 };
 
 mod alter;

@@ -202,6 +202,13 @@ pub(super) fn move_object(catalog: &mut Catalog, old: &QualName, new: &QualName)
             rename_constraint(catalog, &index.table, &constraint, &new.name);
             index.constraint = Some(new.name.clone());
         }
+        // The table's replica identity names its index.
+        let identity = ReplicaIdentity::Index(old.name.clone());
+        catalog.tables.modify(&index.table, |t| {
+            if t.replica_identity == identity {
+                t.replica_identity = ReplicaIdentity::Index(new.name.clone());
+            }
+        });
         catalog.indexes.insert(new.clone(), index);
     } else if let Some(mut sequence) = catalog.sequences.remove(old) {
         sequence.name = new.clone();
