@@ -2,12 +2,12 @@
 //! `R__<name>.sql` repeatables (run after the versioned ones, by name), each in a transaction
 //! unless its `.sql.conf` says `executeInTransaction=false`.
 
-use super::{file_name, order, Evidence, Family, Kind, Loader, SetFiles};
+use super::{file_name, order, Evidence, Family, Folders, Kind, Loader, SetFiles};
 use crate::source::version::{natural_cmp, Version};
 use crate::source::{Layout, Migration, RunnerTransaction, SqlPart};
 use anyhow::Result;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub(super) struct Flyway;
 
@@ -18,6 +18,21 @@ impl Family for Flyway {
 
     fn kind(&self) -> Kind {
         Kind::Files
+    }
+
+    /// Version folders (`2.31/`, `v2/`, ...) of Flyway files beside each other: Flyway reads its
+    /// locations recursively, so they are one history, ordered by version across the folders.
+    fn detect_folders(&self, folders: &Folders<'_>, forced: Option<Layout>) -> Option<Layout> {
+        (forced.is_none_or(|l| l == Layout::Flyway) && version_folders(folders))
+            .then_some(Layout::Flyway)
+    }
+
+    fn decided(&self, _layout: Layout) -> &'static str {
+        "detected by the `V<version>__<name>.sql` files of its version folders, which Flyway reads as one history"
+    }
+
+    fn reads(&self, _layout: Layout, _dir: &Path, file: &Path) -> bool {
+        is_flyway_name(&file_name(file))
     }
 
     fn detect_files(&self, evidence: &mut Evidence<'_>) -> Option<(Layout, String)> {
@@ -34,7 +49,42 @@ impl Family for Flyway {
     }
 }
 
-fn is_flyway_name(name: &str) -> bool {
+/// Whether `folders` are two or more folders named like versions (`2.31`, `v2`, `1_0`) holding
+/// only Flyway migrations, whose versions no two of them share (sibling folders that repeat
+/// versions are separate histories: one per database or per service).
+fn version_folders(folders: &Folders<'_>) -> bool {
+    if folders.children.len() < 2 {
+        return false;
+    }
+    let mut versions = std::collections::HashSet::new();
+    folders.children.iter().all(|dir| {
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        let sql: Vec<String> = folders.dirs[*dir]
+            .iter()
+            .map(|f| file_name(f))
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        is_version_folder(&name)
+            && sql.iter().any(|n| n.starts_with('V'))
+            && sql.iter().all(|n| {
+                is_flyway_name(n)
+                    && (!n.starts_with('V')
+                        || versions
+                            .insert(n[1..].split_once("__").map_or("", |(v, _)| v).to_string()))
+            })
+    })
+}
+
+/// Whether a folder is named like a version (`2.31`, `v2`, `1_0`).
+pub(super) fn is_version_folder(name: &str) -> bool {
+    let number = name.strip_prefix(['v', 'V']).unwrap_or(name);
+    Version::parse_groups(number, &['.', '_']).is_some()
+}
+
+pub(super) fn is_flyway_name(name: &str) -> bool {
     let Some(body) = name.strip_suffix(".sql") else {
         return false;
     };
@@ -173,5 +223,38 @@ mod tests {
         assert_eq!(ids(&set), vec!["V1_1__a", "V9__b", "V10__c", "R__views"]);
         assert!(set.migrations[1].down.is_some());
         assert!(set.migrations[0].transaction.wrapped);
+    }
+
+    /// Version folders of Flyway files (and Flyway files beside them) are one history, ordered
+    /// by version across the folders, as Flyway reads its locations recursively; a file of one
+    /// is linted with that history. Folders that repeat versions, or are not named like
+    /// versions, stay separate sets.
+    #[test]
+    fn version_folders_are_one_history() {
+        use crate::source::layout::discover;
+        use crate::source::LoadOptions;
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("db");
+        write(&db, "2.10/V2_10_1__c.sql", "select 3;");
+        write(&db, "2.9/V2_9_2__b.sql", "select 2;");
+        write(&db, "2.9/V2_9_1__a.sql", "select 1;");
+        write(&db, "V1__base.sql", "select 0;");
+        let set = one_set(&db);
+        assert_eq!(set.layout, Layout::Flyway);
+        assert_eq!(
+            ids(&set),
+            vec!["V1__base", "V2_9_1__a", "V2_9_2__b", "V2_10_1__c"]
+        );
+        let file = db.join("2.9/V2_9_2__b.sql");
+        let sets = discover(&file, &LoadOptions::default()).unwrap();
+        assert_eq!(sets.len(), 1);
+        assert_eq!(ids(&sets[0]).len(), 4);
+
+        let other = tempfile::tempdir().unwrap();
+        write(other.path(), "v1/V1__a.sql", "select 1;");
+        write(other.path(), "v2/V1__a.sql", "select 1;");
+        write(other.path(), "postgres/V1__a.sql", "select 1;");
+        let sets = discover(other.path(), &LoadOptions::default()).unwrap();
+        assert_eq!(sets.len(), 3);
     }
 }

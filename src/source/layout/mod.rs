@@ -415,19 +415,23 @@ fn load(root: &Path, detected: Layout, tree: &Tree, opts: &LoadOptions) -> Resul
         same_file: &tree.same_file,
         read_once: HashMap::new(),
     };
+    // Flyway found by its version folders reads theirs with its own files.
+    let version_folders = detected == Layout::Flyway;
     let set = SetFiles {
         root,
         dirs: &tree.dirs,
         files: tree
             .dirs
-            .get(root)
-            .into_iter()
-            .flatten()
+            .iter()
+            .filter(|(dir, _)| {
+                dir.as_path() == root || (version_folders && dir.parent() == Some(root))
+            })
+            .flat_map(|(_, files)| files)
             .filter(|f| is_sql(f))
             .cloned()
             .collect(),
     };
-    if family.kind() == Kind::Folders {
+    if family.kind() == Kind::Folders || version_folders {
         family.load(&mut loader, &set, detected)?;
     } else {
         let (layout, decided) = match opts.layout {

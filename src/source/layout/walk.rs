@@ -352,7 +352,13 @@ pub fn find(path: &Path, opts: &LoadOptions) -> Result<Walk> {
                     out.unclaimed.push(((*child).clone(), unread));
                 }
             }
-            directory_roots.insert(parent.to_path_buf());
+            if layout == Layout::Flyway {
+                // Flyway reads the files beside its version folders too.
+                claimed.insert(parent.to_path_buf());
+                bytes += sizes.get(*parent).copied().unwrap_or(0);
+            } else {
+                directory_roots.insert(parent.to_path_buf());
+            }
             roots.push((parent.to_path_buf(), layout, bytes));
         }
     }
@@ -457,10 +463,15 @@ pub fn root_of_file(path: &Path) -> PathBuf {
             .unwrap_or(Path::new("."))
             .to_path_buf()
     };
-    if matches!(
-        name.as_str(),
-        "up.sql" | "down.sql" | "migration.sql" | "metadata.toml" | "metadata.yaml"
-    ) || matches!(parent_name.as_str(), "deploy" | "revert" | "verify")
+    // A Flyway file in a version folder: Flyway reads the folders beside it as one history.
+    let version_folder =
+        super::flyway::is_flyway_name(&name) && super::flyway::is_version_folder(&parent_name);
+    if version_folder
+        || matches!(
+            name.as_str(),
+            "up.sql" | "down.sql" | "migration.sql" | "metadata.toml" | "metadata.yaml"
+        )
+        || matches!(parent_name.as_str(), "deploy" | "revert" | "verify")
     {
         grandparent()
     } else {
