@@ -38,6 +38,30 @@ impl Rule for AlterColumnTypeRewrite {
             // A precision on the new type is a second conversion, which rewrites.
             let keeps_values = to_timestamptz && type_name.mods.is_empty();
             if keeps_values && cx.pg_version >= 12 && session_time_zone(cx).is_some_and(is_utc) {
+                // The rows stay as they are, but the indexes on the column are built again.
+                let rebuilt: Vec<String> = cx
+                    .catalog
+                    .indexes_on(&alter.name)
+                    .filter(|i| i.keys.iter().any(|k| k.column() == Some(column.as_str())))
+                    .map(|i| format!("`{}`", i.name.name))
+                    .collect();
+                if !rebuilt.is_empty() {
+                    out.push(
+                        Diagnostic::new(
+                            META.id,
+                            cx.span,
+                            format!(
+                                "changing `{}` from `timestamp` to `timestamptz` under a UTC session keeps the table's rows as they are, but rebuilds the indexes on the column ({}) while it {} {}",
+                                column_ref(&alter.name, column),
+                                rebuilt.join(", "),
+                                lock_effect(LockMode::AccessExclusive, &alter.name),
+                                held_until(cx.in_transaction)
+                            ),
+                        )
+                        .lock(LockMode::AccessExclusive)
+                        .help("on a large table, drop those indexes first and build them again `CONCURRENTLY` after the change (queries go without them meanwhile), or add a `timestamptz` column, backfill it in batches and switch to it"),
+                    );
+                }
                 continue;
             }
             let from = old.map(|t| format!("from `{t}` ")).unwrap_or_default();
@@ -121,6 +145,19 @@ mod tests {
         assert_eq!(
             count(&format!("BEGIN;\nSET LOCAL timezone = 'UTC';\nCOMMIT;\n{alter}")),
             1
+        );
+        // An index on the column is rebuilt all the same.
+        let indexed = crate::rules::findings_after(
+            &format!("{schema}\nCREATE INDEX events_at ON events (at);"),
+            &format!("SET timezone = 'UTC';\n{alter}"),
+            "alter-column-type-rewrite",
+        );
+        assert_eq!(indexed.len(), 1);
+        assert!(
+            indexed[0].message.contains("keeps the table's rows")
+                && indexed[0].message.contains("`events_at`"),
+            "{}",
+            indexed[0].message
         );
         // A USING expression is evaluated for every row.
         assert_eq!(

@@ -55,6 +55,23 @@ impl Rule for DropColumnDefault {
                     .iter()
                     .take_while(|s| !matches!(s.kind, Statement::Transaction { .. }))
                     .any(|s| matches!(&s.kind, Statement::AlterTable(a) if drops_not_null(a)));
+            // A default set again later in the same transaction (a sequence swapped for another):
+            // no insert runs without one.
+            let sets_default = |a: &crate::syntax::AlterTable| {
+                a.name == alter.name
+                    && a.cmds.iter().any(|c| {
+                        matches!(c, AlterCmd::SetDefault { column: c2, default: Some(d) }
+                            if c2 == column && !d.is_null_literal())
+                    })
+            };
+            if cx
+                .later
+                .iter()
+                .take_while(|s| !matches!(s.kind, Statement::Transaction { .. }))
+                .any(|s| matches!(&s.kind, Statement::AlterTable(a) if sets_default(a)))
+            {
+                continue;
+            }
             let required = col.not_null && !made_nullable;
             let message = match given_earlier(cx, &alter.name, column) {
                 // A default this migration set on an existing column was never seen by anything
@@ -248,6 +265,12 @@ mod tests {
              ALTER TABLE posts ADD PRIMARY KEY (uid);",
         );
         assert!(keyed.is_empty(), "{keyed:?}");
+        // A default set again later in the migration: no insert goes without one.
+        let swapped = messages(
+            "ALTER TABLE posts ALTER COLUMN state DROP DEFAULT;\n\
+             ALTER TABLE posts ALTER COLUMN state SET DEFAULT 'new';",
+        );
+        assert!(swapped.is_empty(), "{swapped:?}");
         // Columns added with a default that is dropped at once: each one's own finding stands.
         let both = messages(
             "ALTER TABLE posts ADD COLUMN a int NOT NULL DEFAULT 0, ADD COLUMN b int NOT NULL DEFAULT 0;\n\
