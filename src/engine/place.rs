@@ -151,7 +151,49 @@ impl<'a> Placer<'a> {
                 }
             }
             Statement::CreateFunction(f) => put(&f.name, None),
+            // A renamed or moved relation keeps the place it was made at, under its new name
+            // (its findings would otherwise be placed nowhere); a renamed column likewise.
+            Statement::Rename(r) => {
+                use crate::syntax::ObjectKind;
+                match (r.kind, &r.sub_name) {
+                    (ObjectKind::Table | ObjectKind::View | ObjectKind::MaterializedView, None) => {
+                        let new = QualName::new(r.target.schema.clone(), r.new_name.clone());
+                        self.move_origins(&r.target, &new);
+                    }
+                    (ObjectKind::Column, Some(old)) => {
+                        let key = (r.target.clone(), Some(Member::Column(old.clone())));
+                        if let Some(origin) = self.origins.remove(&key) {
+                            let new = Some(Member::Column(r.new_name.clone()));
+                            self.origins.insert((r.target.clone(), new), origin);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Statement::AlterSchemaOf {
+                name, new_schema, ..
+            } => {
+                let new = QualName::new(new_schema.clone(), name.name.clone());
+                self.move_origins(name, &new);
+            }
             _ => {}
+        }
+    }
+
+    /// Moves the origins recorded for `old` (the object and its members) to `new`.
+    fn move_origins(&mut self, old: &QualName, new: &QualName) {
+        if old == new {
+            return;
+        }
+        let moved: Vec<(Option<Member>, Origin)> = self
+            .origins
+            .iter()
+            .filter(|((object, _), _)| object == old)
+            .map(|((_, m), origin)| (m.clone(), origin.clone()))
+            .collect();
+        for (m, origin) in moved {
+            self.origins.remove(&(old.clone(), m.clone()));
+            self.origins.insert((new.clone(), m), origin);
         }
     }
 
