@@ -225,6 +225,35 @@ fn editing_an_earlier_migration_invalidates_every_state_after_it() {
     assert_eq!(stdout(&warm), stdout(&cold));
 }
 
+/// A migration that quotes a name holding a dot cannot be carried in a cached state: the states
+/// before it are still cached and resumed from, and the report is the cold run's.
+#[test]
+fn a_dotted_name_keeps_the_states_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = history(dir.path());
+    let (_, last) = last_files(&db);
+    fs::write(
+        db.join("0020_step.up.sql"),
+        "CREATE TABLE \"odd.name\" (id bigint PRIMARY KEY);\n",
+    )
+    .unwrap();
+    let cache = dir.path().join("cache");
+    let cache = cache.to_str().unwrap();
+    let cold = lint(&["--no-cache", "--format", "json", &last], dir.path());
+    let first = lint(
+        &["--cache-dir", cache, "--format", "json", &last],
+        dir.path(),
+    );
+    assert_eq!(from_cache(&first), 0);
+    let warm = lint(
+        &["--cache-dir", cache, "--format", "json", &last],
+        dir.path(),
+    );
+    assert_eq!(from_cache(&warm), 19, "{}", stderr(&warm));
+    assert_eq!(stdout(&warm), stdout(&cold));
+    assert_eq!(stdout(&first), stdout(&cold));
+}
+
 /// How many of the set's files the run took from the cache, and how many it looked for.
 fn texts_from_cache(out: &Output) -> (usize, usize) {
     let line = stderr(out)

@@ -149,8 +149,10 @@ impl ReplayCache {
                 (clock.elapsed() - keyed).as_secs_f64() * 1000.0,
             );
         }
-        let keep_after = (chain.len() == first && first > 0)
-            .then_some(first)
+        // The state before the first migration reported on; or, when a migration before it
+        // quotes a dotted name (the chain stops there), the last state the chain reaches.
+        let keep_after = Some(chain.len())
+            .filter(|&k| k > 0)
             .filter(|&k| start.as_ref().is_none_or(|s| s.migrations < k));
         if keep_after.is_some() {
             self.chains
