@@ -43,33 +43,16 @@ impl Rule for DropColumnDefault {
             // The same statement may make the column nullable, in any order of its commands, or a
             // later one of the migration, run straight after it (in the same transaction if the
             // statement is in one: a transaction ended in between leaves inserts failing).
-            let drops_not_null = |a: &crate::syntax::AlterTable| {
-                a.name == alter.name
-                    && a.cmds
-                        .iter()
-                        .any(|c| matches!(c, AlterCmd::DropNotNull { column: c2 } if c2 == column))
-            };
-            let made_nullable = drops_not_null(alter)
-                || cx
-                    .later
-                    .iter()
-                    .take_while(|s| !matches!(s.kind, Statement::Transaction { .. }))
-                    .any(|s| matches!(&s.kind, Statement::AlterTable(a) if drops_not_null(a)));
+            let drops_not_null =
+                |c: &AlterCmd| matches!(c, AlterCmd::DropNotNull { column: c2 } if c2 == column);
+            let made_nullable = alter.cmds.iter().any(drops_not_null)
+                || later_in_transaction(cx, &alter.name, drops_not_null);
             // A default set again later in the same transaction (a sequence swapped for another):
             // no insert runs without one.
-            let sets_default = |a: &crate::syntax::AlterTable| {
-                a.name == alter.name
-                    && a.cmds.iter().any(|c| {
-                        matches!(c, AlterCmd::SetDefault { column: c2, default: Some(d) }
-                            if c2 == column && !d.is_null_literal())
-                    })
-            };
-            if cx
-                .later
-                .iter()
-                .take_while(|s| !matches!(s.kind, Statement::Transaction { .. }))
-                .any(|s| matches!(&s.kind, Statement::AlterTable(a) if sets_default(a)))
-            {
+            if later_in_transaction(cx, &alter.name, |c| {
+                matches!(c, AlterCmd::SetDefault { column: c2, default: Some(d) }
+                    if c2 == column && !d.is_null_literal())
+            }) {
                 continue;
             }
             let required = col.not_null && !made_nullable;
@@ -107,6 +90,19 @@ impl Rule for DropColumnDefault {
 }
 
 /// What an earlier statement of this migration gave `column` of `table`.
+/// Whether a later statement of the current transaction (or, outside one, of the migration)
+/// alters `table` with a command `matches` accepts.
+fn later_in_transaction(
+    cx: &StatementContext<'_>,
+    table: &QualName,
+    matches: impl Fn(&AlterCmd) -> bool,
+) -> bool {
+    cx.later
+        .iter()
+        .take_while(|s| !matches!(s.kind, Statement::Transaction { .. }))
+        .any(|s| matches!(&s.kind, Statement::AlterTable(a) if &a.name == table && a.cmds.iter().any(&matches)))
+}
+
 /// Whether a column added to `table` by this migration (other than `own`, the one whose default
 /// is dropped) ends it `NOT NULL` with no default,
 /// identity or generation expression (from its own statements, in order; a trigger that fills it
